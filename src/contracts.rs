@@ -1,0 +1,244 @@
+//! The JSON shapes of DESIGN.md ("JSON contracts"), shared by the CLI's `--json` output and the
+//! HTTP API. Plain data only: this module imports nothing from the rest of the crate, so every
+//! layer may use it. Change a shape only through an issue.
+
+use serde::{Deserialize, Serialize};
+
+/// Whether a document is a source article or a note on one of its cited references.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocKind {
+    Article,
+    Reference,
+}
+
+impl DocKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Article => "article",
+            DocKind::Reference => "reference",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "article" => Some(DocKind::Article),
+            "reference" => Some(DocKind::Reference),
+            _ => None,
+        }
+    }
+}
+
+/// Reply of `search` (CLI `--json` and `GET /api/v1/search`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchReply {
+    pub query: String,
+    pub hits: Vec<Hit>,
+}
+
+/// One retrieved passage, best first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    pub rank: usize,
+    pub chunk_id: String,
+    pub doc_id: String,
+    pub kind: DocKind,
+    pub title: String,
+    pub section: String,
+    pub text: String,
+    pub score: f32,
+    pub cites: Vec<String>,
+}
+
+/// Reply of `check-dosing`, and the `dosing` member of the ask reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DosingReport {
+    /// True only when every claim's verdict is `ok` (also true when there are no claims).
+    pub ok: bool,
+    pub claims: Vec<DoseClaim>,
+}
+
+impl DosingReport {
+    pub fn from_claims(claims: Vec<DoseClaim>) -> Self {
+        let ok = claims.iter().all(|c| c.verdict == Verdict::Ok);
+        DosingReport { ok, claims }
+    }
+}
+
+impl Default for DosingReport {
+    fn default() -> Self {
+        DosingReport {
+            ok: true,
+            claims: Vec::new(),
+        }
+    }
+}
+
+/// One dose statement found in a text, with its verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoseClaim {
+    /// The words of the statement as they stand in the text.
+    pub text: String,
+    pub drug: String,
+    pub low: f64,
+    pub high: f64,
+    pub unit: String,
+    pub per: DoseBasis,
+    pub frequency: Option<String>,
+    pub route: Option<String>,
+    pub verdict: Verdict,
+    /// Id of the rule in `corpus/dosing/rules.toml` that judged it, if any.
+    pub rule: Option<String>,
+    pub message: String,
+}
+
+/// What an amount is counted per.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DoseBasis {
+    Dose,
+    Kg,
+    M2,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Ok,
+    OutOfRange,
+    WrongFrequency,
+    WrongUnit,
+    WrongRoute,
+    /// ask only: the dose is not stated in any cited passage.
+    NotInSources,
+    /// No rule covers it.
+    Unverified,
+}
+
+/// How the answer was composed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Llm,
+    Extractive,
+}
+
+/// Reply of `ask` (CLI `--json`, `POST /api/v1/ask`, and the SSE `done` event).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AskReply {
+    pub question: String,
+    /// Markdown with `[S1]` markers.
+    pub answer: String,
+    pub mode: Mode,
+    pub fallback_reason: Option<String>,
+    pub verified: bool,
+    pub covered: bool,
+    pub passages: Vec<Passage>,
+    pub quotes: Vec<QuoteCheck>,
+    pub dosing: DosingReport,
+}
+
+/// A passage shown to the composer as `[Sn]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Passage {
+    pub marker: String,
+    pub chunk_id: String,
+    pub doc_id: String,
+    pub title: String,
+    pub section: String,
+    pub text: String,
+}
+
+/// The check of one double-quoted span of an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuoteCheck {
+    pub marker: String,
+    pub quote: String,
+    pub verified: bool,
+    pub problem: Option<QuoteProblem>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuoteProblem {
+    /// In no passage (including real words stitched into a span never written contiguously).
+    NotFound,
+    /// Verbatim, but in another passage than the one marked.
+    Misattributed,
+    /// A marker that names no passage.
+    UnknownMarker,
+}
+
+/// One turn of a conversation (`history` in requests).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Turn {
+    pub role: String,
+    pub content: String,
+}
+
+/// The error body of every failed API call: `{"error": {"code", "message"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dosing_report_ok_only_when_every_claim_is_ok() {
+        let claim = |verdict| DoseClaim {
+            text: "x".into(),
+            drug: "x".into(),
+            low: 1.0,
+            high: 1.0,
+            unit: "mg".into(),
+            per: DoseBasis::Dose,
+            frequency: None,
+            route: None,
+            verdict,
+            rule: None,
+            message: String::new(),
+        };
+        assert!(DosingReport::from_claims(vec![]).ok);
+        assert!(DosingReport::from_claims(vec![claim(Verdict::Ok)]).ok);
+        assert!(
+            !DosingReport::from_claims(vec![claim(Verdict::Ok), claim(Verdict::Unverified)]).ok
+        );
+    }
+
+    #[test]
+    fn verdicts_serialise_as_design_names_them() {
+        let names: Vec<String> = [
+            Verdict::Ok,
+            Verdict::OutOfRange,
+            Verdict::WrongFrequency,
+            Verdict::WrongUnit,
+            Verdict::WrongRoute,
+            Verdict::NotInSources,
+            Verdict::Unverified,
+        ]
+        .iter()
+        .map(|v| serde_json::to_string(v).unwrap())
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "\"ok\"",
+                "\"out_of_range\"",
+                "\"wrong_frequency\"",
+                "\"wrong_unit\"",
+                "\"wrong_route\"",
+                "\"not_in_sources\"",
+                "\"unverified\""
+            ]
+        );
+    }
+}

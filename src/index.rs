@@ -1,0 +1,551 @@
+//! The tantivy index under `index/`: schema, the English analyzer, and atomic builds. Each build
+//! writes a new generation directory (`gen-NNNNNN/`, with `manifest.json`), and only a complete one
+//! is made current by atomically replacing the `CURRENT` file, so a failed or killed build leaves
+//! the old index serving. It knows nothing of queries beyond opening a reader, nor of LLMs.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
+
+use crate::contracts::DocKind;
+use crate::corpus::{Corpus, CorpusError, corpus_hash};
+
+/// Bump when the schema or the analyzer changes: older indexes are then rebuilt.
+pub const SCHEMA_VERSION: u32 = 2;
+/// Name of our analyzer in tantivy's tokenizer manager.
+pub const ANALYZER: &str = "en_med";
+const CURRENT: &str = "CURRENT";
+const MANIFEST: &str = "manifest.json";
+const WRITER_MEMORY: usize = 200_000_000;
+
+/// Words that carry no meaning in a clinician's question. Lucene's English list plus the
+/// question words and pronouns of conversational follow-ups ("what about", "should we").
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "an",
+    "and",
+    "are",
+    "as",
+    "at",
+    "be",
+    "but",
+    "by",
+    "for",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "no",
+    "not",
+    "of",
+    "on",
+    "or",
+    "such",
+    "that",
+    "the",
+    "their",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "to",
+    "was",
+    "will",
+    "with",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "how",
+    "when",
+    "where",
+    "why",
+    "do",
+    "does",
+    "did",
+    "can",
+    "could",
+    "should",
+    "would",
+    "shall",
+    "might",
+    "must",
+    "i",
+    "me",
+    "my",
+    "we",
+    "our",
+    "us",
+    "you",
+    "your",
+    "he",
+    "she",
+    "him",
+    "her",
+    "his",
+    "its",
+    "them",
+    "those",
+    "about",
+    "tell",
+    "any",
+    "some",
+    "have",
+    "has",
+    "had",
+    "been",
+    "being",
+    "were",
+    "am",
+    "so",
+    "than",
+    "too",
+    "very",
+    "just",
+    "also",
+    "from",
+    "please",
+    "know",
+    "say",
+    "said",
+    "give",
+    "there",
+    "here",
+    "get",
+    "got",
+    "anything",
+    "something",
+    "ok",
+    "okay",
+    "thanks",
+    "thank",
+];
+
+/// The analyzer used for indexing and for queries: words, lower-cased, stop words out, English
+/// (Porter2) stems.
+pub fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .filter(StopWordFilter::remove(
+            STOP_WORDS.iter().map(|w| (*w).to_string()),
+        ))
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Fields of the schema, resolved once.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub chunk_id: Field,
+    pub doc_id: Field,
+    pub kind: Field,
+    pub title: Field,
+    pub section: Field,
+    pub text: Field,
+    /// The lead-in of a bullet's list; searchable, not stored.
+    pub context: Field,
+    pub cites: Field,
+}
+
+/// The schema: every field `search --json` returns is stored.
+pub fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text_options = TextOptions::default().set_stored().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        chunk_id: builder.add_text_field("chunk_id", STRING | STORED),
+        doc_id: builder.add_text_field("doc_id", STRING | STORED),
+        kind: builder.add_text_field("kind", STRING | STORED),
+        title: builder.add_text_field("title", text_options.clone()),
+        section: builder.add_text_field("section", text_options.clone()),
+        text: builder.add_text_field("text", text_options.clone()),
+        context: builder.add_text_field(
+            "context",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(ANALYZER)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            ),
+        ),
+        cites: builder.add_text_field("cites", STRING | STORED),
+    };
+    (builder.build(), fields)
+}
+
+/// What a built index records about itself (`manifest.json` in its generation directory).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema_version: u32,
+    pub corpus_hash: String,
+    pub articles: usize,
+    pub references: usize,
+    pub chunks: usize,
+    pub built_at_unix: u64,
+    pub medcite_version: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("no index at {0}; run `medcite index` to build it")]
+    NotBuilt(PathBuf),
+    #[error(
+        "index at {dir} is corrupt or unreadable ({detail}); run `medcite index` to rebuild it"
+    )]
+    Corrupt { dir: PathBuf, detail: String },
+    #[error(
+        "index at {dir} is from schema version {found}, this medcite needs {SCHEMA_VERSION}; run `medcite index`"
+    )]
+    OldSchema { dir: PathBuf, found: u32 },
+    #[error("index build cancelled: {0}")]
+    Cancelled(String),
+    #[error("could not write the index at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("index engine error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error(transparent)]
+    Corpus(#[from] CorpusError),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
+    move |source| IndexError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// An opened, read-only index generation.
+pub struct SearchIndex {
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    pub manifest: Manifest,
+    /// The generation directory being served.
+    pub generation: PathBuf,
+}
+
+impl SearchIndex {
+    /// Opens the current generation under `root`.
+    pub fn open(root: &Path) -> Result<SearchIndex, IndexError> {
+        let generation = current_generation(root)?;
+        let corrupt = |detail: String| IndexError::Corrupt {
+            dir: root.to_path_buf(),
+            detail,
+        };
+        let manifest_text = fs::read_to_string(generation.join(MANIFEST))
+            .map_err(|e| corrupt(format!("manifest: {e}")))?;
+        let manifest: Manifest =
+            serde_json::from_str(&manifest_text).map_err(|e| corrupt(format!("manifest: {e}")))?;
+        if manifest.schema_version != SCHEMA_VERSION {
+            return Err(IndexError::OldSchema {
+                dir: root.to_path_buf(),
+                found: manifest.schema_version,
+            });
+        }
+        let index = Index::open_in_dir(&generation).map_err(|e| corrupt(e.to_string()))?;
+        index.tokenizers().register(ANALYZER, analyzer());
+        let (expected, fields) = schema();
+        if index.schema() != expected {
+            return Err(corrupt("schema differs from the manifest's version".into()));
+        }
+        let reader: IndexReader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| corrupt(e.to_string()))?;
+        let docs = reader.searcher().num_docs() as usize;
+        if docs != manifest.chunks {
+            return Err(corrupt(format!(
+                "holds {docs} passages, its manifest says {}",
+                manifest.chunks
+            )));
+        }
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            manifest,
+            generation,
+        })
+    }
+}
+
+/// The generation directory `CURRENT` names.
+pub fn current_generation(root: &Path) -> Result<PathBuf, IndexError> {
+    let pointer = root.join(CURRENT);
+    let name = match fs::read_to_string(&pointer) {
+        Ok(name) => name.trim().to_string(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(IndexError::NotBuilt(root.to_path_buf()));
+        }
+        Err(e) => {
+            return Err(IndexError::Corrupt {
+                dir: root.to_path_buf(),
+                detail: format!("{}: {e}", pointer.display()),
+            });
+        }
+    };
+    if generation_number(&name).is_none() || !root.join(&name).is_dir() {
+        return Err(IndexError::Corrupt {
+            dir: root.to_path_buf(),
+            detail: format!("CURRENT names '{name}', which is not a generation directory"),
+        });
+    }
+    Ok(root.join(name))
+}
+
+fn generation_number(name: &str) -> Option<u64> {
+    name.strip_prefix("gen-")?.parse().ok()
+}
+
+/// What a finished build reports.
+#[derive(Debug, Clone)]
+pub struct BuildSummary {
+    pub manifest: Manifest,
+    pub generation: PathBuf,
+    pub elapsed: Duration,
+    /// On-disk size of the new generation, in bytes.
+    pub bytes: u64,
+}
+
+/// Loads the corpus at `corpus_dir` and builds a new current generation under `root`.
+pub fn build_from_dir(
+    corpus_dir: &Path,
+    root: &Path,
+    progress: bool,
+) -> Result<BuildSummary, IndexError> {
+    let hash = corpus_hash(corpus_dir)?;
+    let corpus = Corpus::load(corpus_dir)?;
+    build(&corpus, root, &hash, progress, |_| Ok(()))
+}
+
+/// Builds `corpus` into a new generation under `root` and makes it current. `on_chunk` is called
+/// after each passage is added (with the count so far) and may cancel the build by returning an
+/// error; the old generation keeps serving on any failure.
+pub fn build(
+    corpus: &Corpus,
+    root: &Path,
+    corpus_hash: &str,
+    progress: bool,
+    mut on_chunk: impl FnMut(usize) -> Result<(), IndexError>,
+) -> Result<BuildSummary, IndexError> {
+    let started = Instant::now();
+    fs::create_dir_all(root).map_err(io_err(root))?;
+    let staging = tempfile::Builder::new()
+        .prefix("build-")
+        .tempdir_in(root)
+        .map_err(io_err(root))?;
+    let (schema, fields) = schema();
+    let index = Index::create_in_dir(staging.path(), schema)?;
+    index.tokenizers().register(ANALYZER, analyzer());
+    let mut writer = index.writer::<TantivyDocument>(WRITER_MEMORY)?;
+
+    let total = corpus.chunk_count();
+    let bar = if progress && total > 0 {
+        let bar = ProgressBar::new(total as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "indexing {bar:40} {pos}/{len} passages ({per_sec}, eta {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    for (n, chunk) in corpus.chunks().enumerate() {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(fields.chunk_id, &chunk.id);
+        doc.add_text(fields.doc_id, &chunk.doc_id);
+        doc.add_text(fields.kind, chunk.kind.as_str());
+        doc.add_text(fields.title, &chunk.title);
+        doc.add_text(fields.section, &chunk.section);
+        doc.add_text(fields.text, &chunk.text);
+        if !chunk.context.is_empty() {
+            doc.add_text(fields.context, &chunk.context);
+        }
+        for cite in &chunk.cites {
+            doc.add_text(fields.cites, cite);
+        }
+        writer.add_document(doc)?;
+        on_chunk(n + 1)?;
+        if n % 1024 == 0 {
+            bar.set_position(n as u64);
+        }
+    }
+    bar.set_position(total as u64);
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    bar.finish_and_clear();
+
+    let manifest = Manifest {
+        schema_version: SCHEMA_VERSION,
+        corpus_hash: corpus_hash.to_string(),
+        articles: corpus.count(DocKind::Article),
+        references: corpus.count(DocKind::Reference),
+        chunks: total,
+        built_at_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        medcite_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let manifest_path = staging.path().join(MANIFEST);
+    let manifest_json = serde_json::to_string_pretty(&manifest).map_err(|e| IndexError::Io {
+        path: manifest_path.clone(),
+        source: e.into(),
+    })?;
+    write_synced(&manifest_path, manifest_json.as_bytes())?;
+    let bytes = dir_size(staging.path());
+
+    let generation = install(staging, root)?;
+    remove_older_generations(root, &generation);
+    Ok(BuildSummary {
+        manifest,
+        generation,
+        elapsed: started.elapsed(),
+        bytes,
+    })
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
+    let mut file = fs::File::create(path).map_err(io_err(path))?;
+    file.write_all(bytes).map_err(io_err(path))?;
+    file.sync_all().map_err(io_err(path))
+}
+
+/// Renames the finished staging directory to the next `gen-N` and points `CURRENT` at it.
+fn install(staging: tempfile::TempDir, root: &Path) -> Result<PathBuf, IndexError> {
+    let mut number = latest_generation_number(root) + 1;
+    let staged = staging.path().to_path_buf();
+    let generation = loop {
+        let candidate = root.join(format!("gen-{number:06}"));
+        match fs::rename(&staged, &candidate) {
+            Ok(()) => break candidate,
+            // Another build took this number meanwhile: try the next one.
+            Err(_) if candidate.exists() && number < u64::MAX => number += 1,
+            Err(e) => return Err(io_err(&candidate)(e)),
+        }
+    };
+    // The staging directory has moved; keep TempDir from deleting a path that no longer exists.
+    let _ = staging.keep();
+    let mut pointer = tempfile::NamedTempFile::new_in(root).map_err(io_err(root))?;
+    let name = generation
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    pointer
+        .write_all(format!("{name}\n").as_bytes())
+        .and_then(|()| pointer.as_file().sync_all())
+        .map_err(io_err(root))?;
+    pointer
+        .persist(root.join(CURRENT))
+        .map_err(|e| io_err(root)(e.error))?;
+    if let Ok(dir) = fs::File::open(root) {
+        let _ = dir.sync_all();
+    }
+    Ok(generation)
+}
+
+fn latest_generation_number(root: &Path) -> u64 {
+    fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| generation_number(&e.file_name().to_string_lossy()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Deletes generations older than `current` and staging directories of builds that died more
+/// than an hour ago. Best effort: a reader still holding an old generation keeps its open files.
+fn remove_older_generations(root: &Path, current: &Path) {
+    let current_number = current
+        .file_name()
+        .and_then(|n| generation_number(&n.to_string_lossy()))
+        .unwrap_or(0);
+    for entry in fs::read_dir(root).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let stale_generation = generation_number(&name).is_some_and(|n| n < current_number);
+        let dead_build = name.starts_with("build-")
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(3600));
+        if stale_generation || dead_build {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// How `open_fresh` found the index.
+#[derive(Debug, Clone)]
+pub enum Freshness {
+    /// Built from the corpus as it is now.
+    Fresh,
+    /// Was missing or stale and has just been rebuilt.
+    Rebuilt(BuildSummary),
+    /// The corpus changed but the rebuild failed; the previous index is serving.
+    Stale { reason: String },
+}
+
+/// Opens the index under `root`, first (re)building it when it is missing, from an older schema,
+/// or built from another corpus than the one at `corpus_dir`. A failed rebuild over an existing
+/// index keeps the old one and says why; a corrupt index is an error.
+pub fn open_fresh(
+    corpus_dir: &Path,
+    root: &Path,
+    progress: bool,
+) -> Result<(SearchIndex, Freshness), IndexError> {
+    let hash = corpus_hash(corpus_dir)?;
+    match SearchIndex::open(root) {
+        Ok(index) if index.manifest.corpus_hash == hash => Ok((index, Freshness::Fresh)),
+        Ok(index) => match build_from_dir(corpus_dir, root, progress) {
+            Ok(summary) => Ok((SearchIndex::open(root)?, Freshness::Rebuilt(summary))),
+            Err(e) => Ok((
+                index,
+                Freshness::Stale {
+                    reason: e.to_string(),
+                },
+            )),
+        },
+        Err(IndexError::NotBuilt(_) | IndexError::OldSchema { .. }) => {
+            let summary = build_from_dir(corpus_dir, root, progress)?;
+            Ok((SearchIndex::open(root)?, Freshness::Rebuilt(summary)))
+        }
+        Err(e) => Err(e),
+    }
+}

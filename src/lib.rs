@@ -1,0 +1,11 @@
+//! medcite: grounded answers to follow-up questions about a medical article.
+//!
+//! Modules in flow order: corpus → index → retrieve → compose → verify → dosing → server.
+//! Lower modules never import higher ones; `contracts` holds the JSON shapes all of them share.
+
+pub mod contracts;
+pub mod corpus;
+pub mod eval;
+pub mod index;
+pub mod retrieve;
+pub mod text;
