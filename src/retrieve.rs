@@ -31,7 +31,7 @@ const REFERENCE_WEIGHT: f32 = 0.5;
 /// Weight of a synonym relative to the word the user typed.
 const SYNONYM_WEIGHT: f32 = 0.8;
 /// Weight of the previous user turn relative to the current question.
-const HISTORY_WEIGHT: f32 = 0.35;
+const HISTORY_WEIGHT: f32 = 0.4;
 /// Longest query (in characters) we analyse; the rest is ignored.
 pub const MAX_QUERY_CHARS: usize = 2000;
 /// Largest number of hits one search may return.
@@ -56,6 +56,9 @@ pub enum RetrieveError {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SynonymFile {
+    /// Words that ask about an aspect of a topic rather than name one ("dose", "duration").
+    #[serde(default)]
+    aspects: Vec<String>,
     #[serde(default)]
     group: Vec<SynonymGroupSpec>,
 }
@@ -70,6 +73,8 @@ struct SynonymGroupSpec {
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
     groups: Vec<Vec<Vec<String>>>,
+    /// Analysed aspect words: a question made only of these is a follow-up on the last topic.
+    aspects: HashSet<String>,
 }
 
 impl Synonyms {
@@ -114,7 +119,12 @@ impl Synonyms {
             }
             groups.push(analysed);
         }
-        Ok(Synonyms { groups })
+        let aspects = file
+            .aspects
+            .iter()
+            .flat_map(|a| tokens(&mut analyzer, a).into_iter().map(|(_, t)| t))
+            .collect();
+        Ok(Synonyms { groups, aspects })
     }
 
     /// Token sequences equivalent to something in `query` (not the ones already there).
@@ -160,6 +170,14 @@ enum Clause {
     Phrase(Vec<String>, f32),
 }
 
+/// What to search for: clauses that raise a passage's score, and (for an elliptical follow-up)
+/// the previous turn's topic, one of whose clauses a passage must match.
+#[derive(Debug, Clone, Default)]
+struct Plan {
+    clauses: Vec<Clause>,
+    topic: Vec<Clause>,
+}
+
 /// Searches one index generation with one synonym table.
 pub struct Retriever {
     pub index: SearchIndex,
@@ -191,11 +209,17 @@ impl Retriever {
     /// The best `k` passages for the request, citation expansions included, ranked from 1.
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<Vec<Hit>, RetrieveError> {
         let k = request.k.clamp(1, MAX_K);
-        let clauses = self.clauses(request)?;
-        let query = self.query(&clauses);
+        let mut plan = self.plan(request)?;
         let searcher = self.index.reader.searcher();
-        let candidates =
-            searcher.search(&query, &TopDocs::with_limit(k * 3 + 10).order_by_score())?;
+        let collector = TopDocs::with_limit(k * 3 + 10).order_by_score();
+        let mut query = self.query(&plan);
+        let mut candidates = searcher.search(&query, &collector)?;
+        if candidates.is_empty() && !plan.topic.is_empty() {
+            // Nothing on the previous topic: search the question on its own.
+            plan.topic.clear();
+            query = self.query(&plan);
+            candidates = searcher.search(&query, &collector)?;
+        }
         let mut ranked = Vec::with_capacity(candidates.len());
         for (score, address) in candidates {
             let hit = self.hit(&searcher, address, score)?;
@@ -259,33 +283,45 @@ impl Retriever {
         ranges
     }
 
-    fn clauses(&self, request: &SearchRequest<'_>) -> Result<Vec<Clause>, RetrieveError> {
+    /// The weighted words of the question and of the previous user turn. When every word of the
+    /// question is an aspect ("what dose?", "how long?"), the question is elliptical: it asks
+    /// about the previous turn's topic, whose words then become required (`Plan::topic`).
+    fn plan(&self, request: &SearchRequest<'_>) -> Result<Plan, RetrieveError> {
         let query = truncate_chars(request.query.trim(), MAX_QUERY_CHARS);
         if query.is_empty() {
             return Err(RetrieveError::EmptyQuery);
         }
         let mut clauses = self.weighted(query, 1.0);
+        let elliptical = clauses.iter().all(|c| match c {
+            Clause::Word(word, _) => self.synonyms.aspects.contains(word),
+            Clause::Phrase(..) => true,
+        });
+        let mut topic = Vec::new();
         if let Some(previous) = request
             .history
             .iter()
             .rev()
             .find(|t| t.role == "user" && t.content.trim() != query)
         {
-            let earlier = self.weighted(
-                truncate_chars(&previous.content, MAX_QUERY_CHARS),
-                HISTORY_WEIGHT,
-            );
-            for clause in earlier {
-                let known = clauses.iter().any(|c| same_words(c, &clause));
-                if !known {
-                    clauses.push(clause);
+            let previous = truncate_chars(&previous.content, MAX_QUERY_CHARS);
+            if elliptical {
+                topic = self
+                    .weighted(previous, 1.0)
+                    .into_iter()
+                    .filter(|c| !clauses.iter().any(|known| same_words(known, c)))
+                    .collect();
+            } else {
+                for clause in self.weighted(previous, HISTORY_WEIGHT) {
+                    if !clauses.iter().any(|known| same_words(known, &clause)) {
+                        clauses.push(clause);
+                    }
                 }
             }
         }
-        if clauses.is_empty() {
+        if clauses.is_empty() && topic.is_empty() {
             return Err(RetrieveError::NoTerms(query.to_string()));
         }
-        Ok(clauses)
+        Ok(Plan { clauses, topic })
     }
 
     /// The words of `text` at `weight`, and their synonyms at a lower weight.
@@ -315,7 +351,19 @@ impl Retriever {
         clauses
     }
 
-    fn query(&self, clauses: &[Clause]) -> BooleanQuery {
+    /// The tantivy query of a plan: any of its clauses, and one of the topic's when it has one.
+    fn query(&self, plan: &Plan) -> BooleanQuery {
+        let mut parts = self.should(&plan.clauses);
+        if !plan.topic.is_empty() {
+            parts.push((
+                Occur::Must,
+                Box::new(BooleanQuery::new(self.should(&plan.topic))),
+            ));
+        }
+        BooleanQuery::new(parts)
+    }
+
+    fn should(&self, clauses: &[Clause]) -> Vec<(Occur, Box<dyn Query>)> {
         let fields = self.index.fields;
         let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (field, boost) in [
@@ -341,7 +389,7 @@ impl Retriever {
                 ));
             }
         }
-        BooleanQuery::new(parts)
+        parts
     }
 
     fn best_in_document(

@@ -1,0 +1,208 @@
+//! The `medcite` binary as a user runs it: JSON shapes, human output, and error messages.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{bundled_corpus, write_mini_corpus};
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn medcite(corpus: &Path, index: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_medcite"))
+        .arg("--corpus")
+        .arg(corpus)
+        .arg("--index")
+        .arg(index)
+        .args(args)
+        .env_remove("MEDCITE_LLM_BASE_URL")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run medcite")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn search_json_has_exactly_the_design_shape() {
+    let dir = TempDir::new().unwrap();
+    let out = medcite(
+        &bundled_corpus(),
+        &dir.path().join("index"),
+        &[
+            "search",
+            "rituximab for refractory disease",
+            "--json",
+            "--k",
+            "4",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply: Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
+    let mut keys: Vec<&str> = reply
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["hits", "query"]);
+    assert_eq!(reply["query"], "rituximab for refractory disease");
+    let hits = reply["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 4);
+    for (n, hit) in hits.iter().enumerate() {
+        let mut keys: Vec<&str> = hit
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "chunk_id", "cites", "doc_id", "kind", "rank", "score", "section", "text", "title"
+            ]
+        );
+        assert_eq!(hit["rank"], n + 1);
+        assert!(["article", "reference"].contains(&hit["kind"].as_str().unwrap()));
+        assert!(hit["score"].as_f64().unwrap() > 0.0);
+    }
+    assert!(
+        hits[..3]
+            .iter()
+            .any(|h| h["text"].as_str().unwrap().contains("62%")),
+        "{reply:#}"
+    );
+}
+
+#[test]
+fn human_output_shows_rank_place_and_highlighted_terms() {
+    let dir = TempDir::new().unwrap();
+    let out = medcite(
+        &bundled_corpus(),
+        &dir.path().join("index"),
+        &["search", "rituximab"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("1. "), "{text}");
+    assert!(
+        text.contains("Treatment of Necrotizing Myopathy › "),
+        "{text}"
+    );
+    assert!(text.contains("**Rituximab**"), "{text}");
+}
+
+#[test]
+fn index_prints_a_summary_and_search_then_uses_it() {
+    let dir = TempDir::new().unwrap();
+    let index = dir.path().join("index");
+    let out = medcite(&bundled_corpus(), &index, &["index"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("passages from 1 article(s) and 6 reference(s)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = medcite(&bundled_corpus(), &index, &["search", "IVIG"]);
+    assert!(out.status.success());
+    assert!(
+        !stderr(&out).contains("built the index"),
+        "should reuse the index: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn empty_query_is_a_clear_error() {
+    let dir = TempDir::new().unwrap();
+    let out = medcite(
+        &bundled_corpus(),
+        &dir.path().join("index"),
+        &["search", "  "],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("the query is empty"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn missing_corpus_is_a_clear_error() {
+    let dir = TempDir::new().unwrap();
+    let out = medcite(
+        &dir.path().join("nope"),
+        &dir.path().join("index"),
+        &["search", "IVIG"],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("corpus directory") && err.contains("not found"),
+        "{err}"
+    );
+    assert!(err.contains("--corpus"), "{err}");
+}
+
+#[test]
+fn invalid_corpus_file_is_named_and_nothing_is_indexed() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    write_mini_corpus(&corpus);
+    fs::write(corpus.join("references/broken.md"), "no front matter\n").unwrap();
+    let out = medcite(&corpus, &dir.path().join("index"), &["index"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("broken.md: no front matter"), "{err}");
+    assert!(!dir.path().join("index/CURRENT").exists());
+}
+
+#[test]
+fn corrupt_index_says_to_rerun_index_and_index_repairs_it() {
+    let dir = TempDir::new().unwrap();
+    let index = dir.path().join("index");
+    let out = medcite(&bundled_corpus(), &index, &["index"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let generation = fs::read_to_string(index.join("CURRENT")).unwrap();
+    fs::write(
+        index.join(generation.trim()).join("meta.json"),
+        "{ not json",
+    )
+    .unwrap();
+
+    let out = medcite(&bundled_corpus(), &index, &["search", "IVIG"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("corrupt") && err.contains("run `medcite index`"),
+        "{err}"
+    );
+
+    let out = medcite(&bundled_corpus(), &index, &["index"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = medcite(&bundled_corpus(), &index, &["search", "IVIG"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn k_out_of_range_is_a_usage_error() {
+    let dir = TempDir::new().unwrap();
+    let out = medcite(
+        &bundled_corpus(),
+        &dir.path().join("index"),
+        &["search", "IVIG", "--k", "0"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--k"), "{}", stderr(&out));
+}

@@ -1,0 +1,55 @@
+//! Helpers shared by the integration tests: the bundled corpus, temporary indexes, and small
+//! corpora written on the fly.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use medcite::retrieve::Retriever;
+use tempfile::TempDir;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn bundled_corpus() -> PathBuf {
+    repo().join("corpus")
+}
+
+/// A retriever over the bundled corpus, indexed into a fresh temporary directory.
+pub fn bundled_retriever() -> (TempDir, Retriever) {
+    let dir = TempDir::new().expect("temp dir");
+    let (retriever, _) =
+        Retriever::open(&bundled_corpus(), &dir.path().join("index"), false).expect("open");
+    (dir, retriever)
+}
+
+/// Copies a corpus folder (recursively) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Writes a small article citing one reference, for tests that change or break a corpus.
+pub fn write_mini_corpus(root: &Path) {
+    fs::create_dir_all(root.join("articles")).expect("mkdir");
+    fs::create_dir_all(root.join("references")).expect("mkdir");
+    fs::write(
+        root.join("articles/mini.md"),
+        "+++\nid = \"mini\"\ntitle = \"Mini Article\"\nquestion = \"How is the mini disease treated?\"\nupdated = \"2025-01-01\"\n\n[references]\n1 = \"mini-ref\"\n+++\n\n# Mini Article\n\nRituximab is used in refractory mini disease [1].\n\n## Dosing\n\nHigh-dose prednisone is given first.\n\nRituximab dosing is 1000 mg on two occasions two weeks apart [1].\n",
+    )
+    .expect("write article");
+    fs::write(
+        root.join("references/mini-ref.md"),
+        "+++\nid = \"mini-ref\"\ntitle = \"Reference 1 of the mini article (publication not identified)\"\nidentified = false\nconfidence = \"unknown\"\ncited_for = \"Rituximab in refractory mini disease.\"\n+++\n\n## What the article cites it for\n\nThe mini article cites its reference 1 for rituximab in refractory disease.\n",
+    )
+    .expect("write reference");
+}

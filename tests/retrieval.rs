@@ -1,0 +1,296 @@
+//! Retrieval through the public library API: lenient queries, synonyms, citation expansion,
+//! follow-up context, atomic rebuilds and the gold-question bar.
+
+mod common;
+
+use std::fs;
+
+use common::{bundled_corpus, bundled_retriever, repo, write_mini_corpus};
+use medcite::contracts::{DocKind, Hit, Turn};
+use medcite::corpus::{Corpus, corpus_hash};
+use medcite::eval::{evaluate_retrieval, load_gold};
+use medcite::index::{Freshness, IndexError, SearchIndex, build, build_from_dir, open_fresh};
+use medcite::retrieve::{RetrieveError, Retriever, SearchRequest, Synonyms};
+use tempfile::TempDir;
+
+fn search(retriever: &Retriever, query: &str, k: usize) -> Vec<Hit> {
+    retriever
+        .search(&SearchRequest {
+            query,
+            history: &[],
+            k,
+        })
+        .unwrap_or_else(|e| panic!("search {query:?} failed: {e}"))
+}
+
+fn user(content: &str) -> Turn {
+    Turn {
+        role: "user".into(),
+        content: content.into(),
+    }
+}
+
+#[test]
+fn refractory_rituximab_query_finds_the_62_percent_passage_in_top_3() {
+    let (_dir, retriever) = bundled_retriever();
+    let hits = search(&retriever, "rituximab for refractory disease", 5);
+    let rank = hits
+        .iter()
+        .position(|h| h.text.contains("62%"))
+        .map(|p| p + 1);
+    assert!(
+        matches!(rank, Some(1..=3)),
+        "62% passage at {rank:?}: {hits:#?}"
+    );
+    assert_eq!(hits[0].kind, DocKind::Article);
+}
+
+#[test]
+fn query_syntax_in_user_text_is_searched_as_words() {
+    let (_dir, retriever) = bundled_retriever();
+    for query in [
+        "\"IVIG dose",
+        "dose: IVIG",
+        "(rituximab",
+        "rituximab AND IVIG OR NOT tacrolimus",
+        "title:rituximab",
+        "prednisone^2 ~ taper* [S1] {x} \\ /",
+        "anti-SRP + anti-HMGCR -statin",
+        "méthotrexate – weekly ≥20 mg?",
+    ] {
+        let hits = search(&retriever, query, 5);
+        assert!(!hits.is_empty(), "no hit for {query:?}");
+    }
+}
+
+#[test]
+fn empty_or_wordless_queries_are_clear_errors() {
+    let (_dir, retriever) = bundled_retriever();
+    let request = |query| SearchRequest {
+        query,
+        history: &[],
+        k: 5,
+    };
+    assert!(matches!(
+        retriever.search(&request("   ")),
+        Err(RetrieveError::EmptyQuery)
+    ));
+    let err = retriever.search(&request("what is the?!")).unwrap_err();
+    assert!(matches!(err, RetrieveError::NoTerms(_)), "{err}");
+    assert!(err.to_string().contains("no searchable words"), "{err}");
+}
+
+#[test]
+fn abbreviations_find_passages_that_spell_them_out() {
+    let (_dir, retriever) = bundled_retriever();
+    for (query, expected) in [
+        ("MTX", "Methotrexate (preferred"),
+        ("Bactrim", "trimethoprim-sulfamethoxazole"),
+        ("DEXA scan", "dual-energy x-ray absorptiometry"),
+        ("CPK target", "creatine kinase (CK)"),
+        ("trouble swallowing", "dysphagia"),
+        ("cancer screening", "Screen for underlying malignancy"),
+    ] {
+        let hits = search(&retriever, query, 5);
+        assert!(
+            hits.iter().any(|h| h.text.contains(expected)),
+            "{query:?} should find {expected:?}: {:#?}",
+            hits.iter().map(|h| &h.text).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn without_the_synonym_table_abbreviations_find_nothing() {
+    let dir = TempDir::new().unwrap();
+    let (index, _) = open_fresh(&bundled_corpus(), &dir.path().join("index"), false).unwrap();
+    let retriever = Retriever::new(index, Synonyms::default());
+    let hits = search(&retriever, "Bactrim", 5);
+    assert!(hits.is_empty(), "{hits:#?}");
+}
+
+#[test]
+fn an_article_passage_is_followed_by_the_best_passage_of_each_reference_it_cites() {
+    let (_dir, retriever) = bundled_retriever();
+    let hits = search(&retriever, "relapse during steroid taper", 10);
+    let mut checked = 0;
+    for (n, hit) in hits.iter().enumerate() {
+        if hit.kind != DocKind::Article || hit.cites.is_empty() || n + 1 == hits.len() {
+            continue;
+        }
+        let following: Vec<&str> = hits[n + 1..]
+            .iter()
+            .take(hit.cites.len())
+            .map(|h| h.doc_id.as_str())
+            .collect();
+        // Each cited reference's passage follows, unless it already appeared earlier.
+        for cited in &hit.cites {
+            let earlier = hits[..n].iter().any(|h| &h.doc_id == cited);
+            assert!(
+                earlier || following.contains(&cited.as_str()),
+                "{} cites {cited} but it does not follow: {following:?}",
+                hit.chunk_id
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no article hit with citations: {hits:#?}");
+    let ids: Vec<&str> = hits.iter().map(|h| h.chunk_id.as_str()).collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "duplicates in {ids:?}");
+    let ranks: Vec<usize> = hits.iter().map(|h| h.rank).collect();
+    assert_eq!(ranks, (1..=hits.len()).collect::<Vec<_>>());
+}
+
+#[test]
+fn an_elliptical_follow_up_searches_the_previous_topic() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    write_mini_corpus(&corpus);
+    fs::copy(
+        bundled_corpus().join("synonyms.toml"),
+        corpus.join("synonyms.toml"),
+    )
+    .unwrap();
+    let (retriever, _) = Retriever::open(&corpus, &dir.path().join("index"), false).unwrap();
+    let alone = search(&retriever, "what dose?", 3);
+    let history = [user("tell me about rituximab")];
+    let follow_up = retriever
+        .search(&SearchRequest {
+            query: "what dose?",
+            history: &history,
+            k: 3,
+        })
+        .unwrap();
+    assert!(
+        follow_up[0].text.starts_with("Rituximab dosing"),
+        "{follow_up:#?}"
+    );
+    assert!(
+        follow_up.iter().all(|h| h.text.contains("ituximab")),
+        "{follow_up:#?}"
+    );
+    assert!(
+        alone.iter().any(|h| h.text.contains("prednisone")),
+        "{alone:#?}"
+    );
+}
+
+#[test]
+fn the_previous_turn_steers_a_vague_follow_up_on_the_bundled_corpus() {
+    let (_dir, retriever) = bundled_retriever();
+    let history = [
+        user("tell me about rituximab"),
+        Turn {
+            role: "assistant".into(),
+            content: "Rituximab helped about 62% of refractory patients.".into(),
+        },
+    ];
+    let hits = retriever
+        .search(&SearchRequest {
+            query: "what dose?",
+            history: &history,
+            k: 3,
+        })
+        .unwrap();
+    assert!(
+        hits.iter()
+            .all(|h| h.text.to_lowercase().contains("rituximab")),
+        "{hits:#?}"
+    );
+}
+
+#[test]
+fn the_previous_turn_adds_weight_without_overriding_a_new_topic() {
+    let (_dir, retriever) = bundled_retriever();
+    let history = [user("does rituximab help anti-SRP patients?")];
+    let hits = retriever
+        .search(&SearchRequest {
+            query: "what about tacrolimus?",
+            history: &history,
+            k: 3,
+        })
+        .unwrap();
+    assert!(hits[0].text.contains("Tacrolimus"), "{hits:#?}");
+}
+
+#[test]
+fn a_build_that_fails_midway_leaves_the_old_index_searchable() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path().join("index");
+    let first = build_from_dir(&bundled_corpus(), &root, false).unwrap();
+    let corpus = Corpus::load(&bundled_corpus()).unwrap();
+    let hash = corpus_hash(&bundled_corpus()).unwrap();
+    let failed = build(&corpus, &root, "another-hash", false, |n| {
+        if n == 5 {
+            Err(IndexError::Cancelled(
+                "simulated failure at passage 5".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    });
+    assert!(matches!(failed, Err(IndexError::Cancelled(_))));
+    let index = SearchIndex::open(&root).unwrap();
+    assert_eq!(index.generation, first.generation);
+    assert_eq!(index.manifest.corpus_hash, hash);
+    let leftovers: Vec<String> = fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("build-"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging left behind: {leftovers:?}");
+    let retriever = Retriever::new(index, Synonyms::default());
+    assert!(!search(&retriever, "rituximab", 3).is_empty());
+}
+
+#[test]
+fn a_changed_corpus_is_reindexed_and_a_broken_one_keeps_the_old_index() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    let root = dir.path().join("index");
+    write_mini_corpus(&corpus);
+    let (_, freshness) = open_fresh(&corpus, &root, false).unwrap();
+    assert!(matches!(freshness, Freshness::Rebuilt(_)));
+    let (_, freshness) = open_fresh(&corpus, &root, false).unwrap();
+    assert!(matches!(freshness, Freshness::Fresh));
+
+    let article = corpus.join("articles/mini.md");
+    let text = fs::read_to_string(&article).unwrap();
+    fs::write(
+        &article,
+        format!("{text}\nPlasmapheresis was also tried.\n"),
+    )
+    .unwrap();
+    let (index, freshness) = open_fresh(&corpus, &root, false).unwrap();
+    assert!(matches!(freshness, Freshness::Rebuilt(_)));
+    let retriever = Retriever::new(index, Synonyms::default());
+    assert_eq!(search(&retriever, "plasmapheresis", 3).len(), 1);
+
+    fs::write(&article, text.replace("[1]", "[9]")).unwrap();
+    let (index, freshness) = open_fresh(&corpus, &root, false).unwrap();
+    let Freshness::Stale { reason } = freshness else {
+        panic!("expected the old index to keep serving");
+    };
+    assert!(
+        reason.contains("mini.md") && reason.contains("[9]"),
+        "{reason}"
+    );
+    let retriever = Retriever::new(index, Synonyms::default());
+    assert_eq!(search(&retriever, "plasmapheresis", 3).len(), 1);
+}
+
+#[test]
+fn gold_questions_reach_recall_at_5_of_at_least_0_9() {
+    let (_dir, retriever) = bundled_retriever();
+    let gold = load_gold(&repo().join("tests/gold/retrieval.toml")).unwrap();
+    assert!(gold.len() >= 30, "only {} gold questions", gold.len());
+    let report = evaluate_retrieval(&retriever, &gold, 10).unwrap();
+    println!(
+        "recall@1 {:.3} recall@5 {:.3} MRR {:.3} on {} questions",
+        report.recall_at_1, report.recall_at_5, report.mrr, report.questions
+    );
+    assert!(report.recall_at_5 >= 0.9, "{report:#?}");
+}
