@@ -169,6 +169,32 @@ pub enum QuoteProblem {
     UnknownMarker,
 }
 
+/// Which composer a request asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeChoice {
+    /// The LLM when one is configured, else offline.
+    #[default]
+    Auto,
+    /// The LLM; an error when none is configured.
+    Llm,
+    /// The extractive composer, no LLM.
+    Offline,
+}
+
+/// Body of `POST /api/v1/ask` (and `/ask/stream`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AskRequest {
+    pub question: String,
+    #[serde(default)]
+    pub history: Vec<Turn>,
+    #[serde(default)]
+    pub k: Option<usize>,
+    #[serde(default)]
+    pub mode: ModeChoice,
+}
+
 /// One turn of a conversation (`history` in requests).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Turn {

@@ -1,5 +1,6 @@
 //! Evaluation on the gold questions in `tests/gold/`: retrieval figures (recall@1, recall@5,
-//! MRR). It only reads the gold files and calls the public search; it changes nothing.
+//! MRR) and coverage (gold questions covered, off-topic ones declined). It only reads the gold
+//! files and calls the public search; it changes nothing.
 
 use std::fs;
 use std::path::Path;
@@ -142,4 +143,100 @@ pub fn evaluate_retrieval(
         k,
         misses,
     })
+}
+
+/// A question the corpus does not cover.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OffTopicQuestion {
+    pub id: String,
+    pub question: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OffTopicFile {
+    question: Vec<OffTopicQuestion>,
+}
+
+/// Reads `offtopic.toml`.
+pub fn load_offtopic(path: &Path) -> Result<Vec<OffTopicQuestion>, EvalError> {
+    let shown = path.display().to_string();
+    let text = fs::read_to_string(path).map_err(|source| EvalError::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    let file: OffTopicFile = toml::from_str(&text).map_err(|e| EvalError::Bad {
+        path: shown,
+        problem: e.to_string(),
+    })?;
+    Ok(file.question)
+}
+
+/// A question whose coverage came out wrong.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageMiss {
+    pub id: String,
+    pub question: String,
+    pub expected_covered: bool,
+    /// Key terms found in no retrieved passage.
+    pub missing: Vec<String>,
+}
+
+/// Coverage figures: gold questions should be covered, off-topic ones not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageReport {
+    pub gold: usize,
+    pub gold_covered: usize,
+    pub off_topic: usize,
+    pub off_topic_declined: usize,
+    pub misses: Vec<CoverageMiss>,
+}
+
+/// Decides coverage, as `ask` does, for every gold and off-topic question (top `k` passages).
+pub fn evaluate_coverage(
+    retriever: &Retriever,
+    gold: &[GoldQuestion],
+    off_topic: &[OffTopicQuestion],
+    k: usize,
+) -> Result<CoverageReport, EvalError> {
+    let mut report = CoverageReport {
+        gold: gold.len(),
+        gold_covered: 0,
+        off_topic: off_topic.len(),
+        off_topic_declined: 0,
+        misses: Vec::new(),
+    };
+    let cases = gold
+        .iter()
+        .map(|q| (&q.id, &q.question, user_turns(&q.history), true))
+        .chain(
+            off_topic
+                .iter()
+                .map(|q| (&q.id, &q.question, Vec::new(), false)),
+        );
+    for (id, question, history, expected) in cases {
+        let request = SearchRequest {
+            query: question,
+            history: &history,
+            k,
+        };
+        let hits = match retriever.search(&request) {
+            Ok(hits) => hits,
+            Err(RetrieveError::NoTerms(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let coverage = retriever.coverage(&request, &hits);
+        match (expected, coverage.covered) {
+            (true, true) => report.gold_covered += 1,
+            (false, false) => report.off_topic_declined += 1,
+            _ => report.misses.push(CoverageMiss {
+                id: id.clone(),
+                question: question.clone(),
+                expected_covered: expected,
+                missing: coverage.missing,
+            }),
+        }
+    }
+    Ok(report)
 }

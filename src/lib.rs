@@ -3,9 +3,12 @@
 //! Modules in flow order: corpus → index → retrieve → compose → verify → dosing → server.
 //! Lower modules never import higher ones; `contracts` holds the JSON shapes all of them share.
 
+pub mod answer;
+pub mod compose;
 pub mod contracts;
 pub mod corpus;
 pub mod eval;
 pub mod index;
 pub mod retrieve;
 pub mod text;
+pub mod verify;

@@ -9,10 +9,16 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
-use medcite::contracts::{SearchReply, Turn};
-use medcite::eval::{evaluate_retrieval, load_gold};
+use medcite::answer::{DEFAULT_K, Engine};
+use medcite::compose::{LlmComposer, LlmConfig, Prompts};
+use medcite::contracts::{AskReply, AskRequest, Mode, ModeChoice, SearchReply, Turn};
+use medcite::eval::{evaluate_coverage, evaluate_retrieval, load_gold, load_offtopic};
 use medcite::index::{Freshness, build_from_dir};
 use medcite::retrieve::{MAX_K, Retriever, SearchRequest};
+use medcite::verify::locate;
+
+/// Passages retrieved for an answer.
+const ASK_K: usize = DEFAULT_K;
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +33,14 @@ struct Cli {
     /// Index folder (built from the corpus; rebuilt when the corpus changes).
     #[arg(long, global = true, env = "MEDCITE_INDEX", default_value = "index")]
     index: PathBuf,
+    /// Prompt folder for the LLM (answer.md, user.md, retry.md).
+    #[arg(
+        long,
+        global = true,
+        env = "MEDCITE_PROMPTS",
+        default_value = "prompts"
+    )]
+    prompts: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -49,7 +63,24 @@ enum Command {
         #[arg(long)]
         history: Option<PathBuf>,
     },
-    /// Retrieval figures (recall@1, recall@5, MRR) on the gold questions.
+    /// A grounded answer: quotes from the article and its references, verified.
+    Ask {
+        /// The follow-up question.
+        question: String,
+        /// Earlier conversation turns: a JSON array of {"role", "content"}.
+        #[arg(long)]
+        history: Option<PathBuf>,
+        /// Answer without the LLM even when one is configured.
+        #[arg(long)]
+        offline: bool,
+        /// Passages to draw on.
+        #[arg(long, default_value_t = DEFAULT_K as u16, value_parser = clap::value_parser!(u16).range(1..=MAX_K as i64))]
+        k: u16,
+        /// Print the ask JSON of DESIGN.md instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retrieval figures (recall@1, recall@5, MRR) and coverage on the gold questions.
     Eval {
         /// Folder holding retrieval.toml.
         #[arg(long, default_value = "tests/gold")]
@@ -64,6 +95,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Printing into a closed pipe (`medcite search … | head`) ends the program quietly, as
+    // other command-line tools do, instead of panicking.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of SIGPIPE at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -136,13 +174,53 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Ask {
+            question,
+            history,
+            offline,
+            k,
+            json,
+        } => {
+            let history = read_history(history.as_deref())?;
+            let retriever = open_retriever(&cli.corpus, &cli.index, progress)?;
+            let llm = if offline {
+                None
+            } else {
+                load_llm(&cli.prompts)?
+            };
+            let model = llm.as_ref().map(|l| l.config().model.clone());
+            let engine = Engine::new(retriever, llm);
+            let request = AskRequest {
+                question,
+                history,
+                k: Some(k as usize),
+                mode: if offline {
+                    ModeChoice::Offline
+                } else {
+                    ModeChoice::Auto
+                },
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("could not start the async runtime")?;
+            let reply = runtime.block_on(engine.ask(&request, false, &mut |_| {}))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&reply)?);
+            } else {
+                print_answer(&reply, model.as_deref(), offline);
+            }
+        }
         Command::Eval { gold, k, json } => {
             let retriever = open_retriever(&cli.corpus, &cli.index, progress)?;
             let path = gold.join("retrieval.toml");
             let questions = load_gold(&path)?;
+            let off_topic = load_offtopic(&gold.join("offtopic.toml"))?;
             let report = evaluate_retrieval(&retriever, &questions, k)?;
+            let coverage = evaluate_coverage(&retriever, &questions, &off_topic, ASK_K)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                let both = serde_json::json!({ "retrieval": report, "coverage": coverage });
+                println!("{}", serde_json::to_string_pretty(&both)?);
             } else {
                 println!(
                     "retrieval on {} gold questions ({})",
@@ -161,10 +239,85 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         miss.id, miss.question, miss.expect
                     );
                 }
+                println!("coverage (top {ASK_K} passages, as ask decides it)");
+                println!(
+                    "  gold questions covered       {}/{}",
+                    coverage.gold_covered, coverage.gold
+                );
+                println!(
+                    "  off-topic questions declined {}/{}",
+                    coverage.off_topic_declined, coverage.off_topic
+                );
+                for miss in &coverage.misses {
+                    let expected = if miss.expected_covered {
+                        "covered"
+                    } else {
+                        "declined"
+                    };
+                    println!(
+                        "  {} should be {expected}: {} (missing: {})",
+                        miss.id,
+                        miss.question,
+                        miss.missing.join(", ")
+                    );
+                }
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The LLM composer when `MEDCITE_LLM_BASE_URL` is set, with the prompts loaded.
+fn load_llm(prompts: &Path) -> Result<Option<LlmComposer>> {
+    let Some(config) = LlmConfig::from_env()? else {
+        return Ok(None);
+    };
+    let prompts = Prompts::load(prompts)?;
+    Ok(Some(LlmComposer::new(config, prompts)))
+}
+
+fn print_answer(reply: &AskReply, model: Option<&str>, offline: bool) {
+    let style = Style::for_stdout();
+    println!("{}\n", reply.answer);
+    if !reply.passages.is_empty() {
+        println!("{}", style.heading("Sources"));
+    }
+    for passage in &reply.passages {
+        let place = if passage.section == passage.title {
+            passage.title.clone()
+        } else {
+            format!("{} › {}", passage.title, passage.section)
+        };
+        println!("[{}] {place}", passage.marker);
+        let mut ranges: Vec<Range<usize>> = reply
+            .quotes
+            .iter()
+            .filter(|q| q.verified && q.marker == passage.marker)
+            .filter_map(|q| locate(&passage.text, &q.quote))
+            .collect();
+        ranges.sort_by_key(|r| r.start);
+        ranges.dedup_by(|b, a| b.start < a.end);
+        for line in style.mark(&passage.text, &ranges).lines() {
+            println!("     {line}");
+        }
+    }
+    let mode = match (reply.mode, &reply.fallback_reason) {
+        (Mode::Llm, _) => format!("LLM ({})", model.unwrap_or("configured model")),
+        (Mode::Extractive, Some(reason)) => format!("offline extractive (fallback: {reason})"),
+        (Mode::Extractive, None) if offline => "offline extractive (--offline)".to_string(),
+        (Mode::Extractive, None) if model.is_some() => "offline extractive".to_string(),
+        (Mode::Extractive, None) => {
+            "offline extractive (no LLM configured: set MEDCITE_LLM_BASE_URL and MEDCITE_LLM_MODEL)"
+                .to_string()
+        }
+    };
+    println!();
+    println!("mode: {mode}");
+    println!(
+        "verified: {}   covered: {}",
+        if reply.verified { "yes" } else { "NO" },
+        if reply.covered { "yes" } else { "no" }
+    );
 }
 
 fn open_retriever(corpus: &Path, index: &Path, progress: bool) -> Result<Retriever> {

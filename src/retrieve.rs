@@ -3,7 +3,7 @@
 //! the best matching passage of each reference it cites (citation expansion). User text is never
 //! parsed as query syntax. It knows nothing of answers, LLMs or HTTP.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::ops::Range;
 use std::path::Path;
@@ -59,6 +59,10 @@ struct SynonymFile {
     /// Words that ask about an aspect of a topic rather than name one ("dose", "duration").
     #[serde(default)]
     aspects: Vec<String>,
+    /// Words of clinical questions that name no topic ("patient", "use", "aim"): a question's
+    /// key terms are its words without these and without aspects.
+    #[serde(default)]
+    generic: Vec<String>,
     #[serde(default)]
     group: Vec<SynonymGroupSpec>,
 }
@@ -75,6 +79,8 @@ pub struct Synonyms {
     groups: Vec<Vec<Vec<String>>>,
     /// Analysed aspect words: a question made only of these is a follow-up on the last topic.
     aspects: HashSet<String>,
+    /// Analysed generic words (see `SynonymFile::generic`).
+    generic: HashSet<String>,
 }
 
 impl Synonyms {
@@ -119,12 +125,36 @@ impl Synonyms {
             }
             groups.push(analysed);
         }
-        let aspects = file
-            .aspects
+        let mut analysed_words = |words: &[String]| -> HashSet<String> {
+            words
+                .iter()
+                .flat_map(|a| tokens(&mut analyzer, a).into_iter().map(|(_, t)| t))
+                .collect()
+        };
+        let aspects = analysed_words(&file.aspects);
+        let generic = analysed_words(&file.generic);
+        Ok(Synonyms {
+            groups,
+            aspects,
+            generic,
+        })
+    }
+
+    /// Analysed words of `text` that name something (not aspect, generic or stop words), with
+    /// their one-word synonyms, for callers that weigh overlap with a question.
+    pub fn key_words(&self, text: &str) -> HashSet<String> {
+        let words = words(text);
+        let mut out: HashSet<String> = words
             .iter()
-            .flat_map(|a| tokens(&mut analyzer, a).into_iter().map(|(_, t)| t))
+            .filter(|w| !self.generic.contains(*w) && !self.aspects.contains(*w))
+            .cloned()
             .collect();
-        Ok(Synonyms { groups, aspects })
+        for expansion in self.expansions(&words) {
+            if let [word] = expansion.as_slice() {
+                out.insert(word.clone());
+            }
+        }
+        out
     }
 
     /// Token sequences equivalent to something in `query` (not the ones already there).
@@ -260,6 +290,126 @@ impl Retriever {
         Ok(hits)
     }
 
+    /// Whether `hits` cover the question: every key term of the question (its words less aspect
+    /// and generic words; for an elliptical follow-up, the previous turn's) occurs in the
+    /// passages, as itself, a synonym, or a near spelling. Off-topic questions name something
+    /// the passages never mention ("hypertension", "Kawasaki disease").
+    pub fn coverage(&self, request: &SearchRequest<'_>, hits: &[Hit]) -> Coverage {
+        let Ok(plan) = self.plan(request) else {
+            return Coverage::default();
+        };
+        let question = truncate_chars(request.query.trim(), MAX_QUERY_CHARS);
+        let mut concepts = self.concepts(question);
+        if !plan.topic.is_empty()
+            && let Some(previous) = request.history.iter().rev().find(|t| t.role == "user")
+        {
+            concepts.extend(self.concepts(truncate_chars(&previous.content, MAX_QUERY_CHARS)));
+        }
+        let mut analyzer = self.analyzer.clone();
+        let passages: Vec<Vec<String>> = hits
+            .iter()
+            .map(|h| {
+                let all = format!("{}\n{}\n{}", h.title, h.section, h.text);
+                tokens(&mut analyzer, &all)
+                    .into_iter()
+                    .map(|(_, t)| t)
+                    .collect()
+            })
+            .collect();
+        let vocabulary: HashSet<&str> = passages.iter().flatten().map(String::as_str).collect();
+        let present = |concept: &Concept| {
+            concept.alternatives.iter().any(|alt| match alt.as_slice() {
+                [word] => {
+                    vocabulary.contains(word.as_str())
+                        || vocabulary.iter().any(|v| near_spelling(word, v))
+                }
+                _ => passages.iter().any(|p| contains_sequence(p, alt)),
+            })
+        };
+        let mut key_terms = Vec::new();
+        let mut missing = Vec::new();
+        for concept in &concepts {
+            if !key_terms.contains(&concept.name) {
+                key_terms.push(concept.name.clone());
+                if !present(concept) {
+                    missing.push(concept.name.clone());
+                }
+            }
+        }
+        Coverage {
+            covered: !hits.is_empty() && missing.is_empty(),
+            key_terms,
+            missing,
+        }
+    }
+
+    /// The things `text` names: each multi-word synonym it contains, and each other word that is
+    /// not an aspect or generic word, with their synonyms as alternatives.
+    fn concepts(&self, text: &str) -> Vec<Concept> {
+        let words = self.words(text);
+        let mut consumed = vec![false; words.len()];
+        let mut concepts = Vec::new();
+        for group in &self.synonyms.groups {
+            for term in group.iter().filter(|t| t.len() > 1) {
+                for start in 0..words.len().saturating_sub(term.len() - 1) {
+                    let span = start..start + term.len();
+                    if words[span.clone()] == term[..] && consumed[span.clone()].iter().all(|c| !c)
+                    {
+                        consumed[span].iter_mut().for_each(|c| *c = true);
+                        concepts.push(Concept {
+                            name: term.join(" "),
+                            alternatives: group.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        for (word, _) in words.iter().zip(&consumed).filter(|(_, c)| !**c) {
+            if self.synonyms.aspects.contains(word) || self.synonyms.generic.contains(word) {
+                continue;
+            }
+            let mut alternatives = vec![vec![word.clone()]];
+            for group in &self.synonyms.groups {
+                if group.iter().any(|t| t.len() == 1 && &t[0] == word) {
+                    alternatives.extend(group.iter().cloned());
+                }
+            }
+            concepts.push(Concept {
+                name: word.clone(),
+                alternatives,
+            });
+        }
+        concepts
+    }
+
+    /// Analysed words of `text`, in order.
+    pub fn words(&self, text: &str) -> Vec<String> {
+        let mut analyzer = self.analyzer.clone();
+        tokens(&mut analyzer, text)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect()
+    }
+
+    /// The words of `text` as written whose analysed forms are in `stems` (for messages).
+    pub fn surface_words(&self, text: &str, stems: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for stem in stems {
+            let found = text
+                .split(|c: char| !c.is_alphanumeric() && c != '-')
+                .find(|word| !word.is_empty() && self.words(word).join(" ") == *stem);
+            let word = found.map_or_else(|| stem.clone(), str::to_string);
+            if !out.contains(&word) {
+                out.push(word);
+            }
+        }
+        out
+    }
+
+    pub fn synonyms(&self) -> &Synonyms {
+        &self.synonyms
+    }
+
     /// Byte ranges of `text` whose words match the query's (stemmed) words or their synonyms.
     pub fn highlight_ranges(&self, query: &str, text: &str) -> Vec<Range<usize>> {
         let mut analyzer = self.analyzer.clone();
@@ -392,6 +542,45 @@ impl Retriever {
         parts
     }
 
+    /// The list a lead-in passage introduces: when `hit` is an article paragraph ending in ':',
+    /// the passages that follow it in the same section (at most `max`), scored 0.
+    pub fn list_items(&self, hit: &Hit, max: usize) -> Result<Vec<Hit>, RetrieveError> {
+        if hit.kind != DocKind::Article
+            || !hit.text.trim_end().ends_with(':')
+            || hit.text.contains('\n')
+        {
+            return Ok(Vec::new());
+        }
+        let Some((doc, number)) = hit
+            .chunk_id
+            .rsplit_once('#')
+            .and_then(|(doc, n)| Some((doc, n.parse::<usize>().ok()?)))
+        else {
+            return Ok(Vec::new());
+        };
+        let searcher = self.index.reader.searcher();
+        let mut items = Vec::new();
+        for next in number + 1..=number + max {
+            let id = format!("{doc}#{next}");
+            let query = TermQuery::new(
+                Term::from_field_text(self.index.fields.chunk_id, &id),
+                IndexRecordOption::Basic,
+            );
+            let found = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+            let Some((_, address)) = found.into_iter().next() else {
+                break;
+            };
+            let mut item = self.hit(&searcher, address, 0.0)?;
+            // Only the bullets of this list: same section, and a bullet, not the next paragraph.
+            if item.section != hit.section || !item.text.contains("\n- ") {
+                break;
+            }
+            item.score = 0.0;
+            items.push(item);
+        }
+        Ok(items)
+    }
+
     fn best_in_document(
         &self,
         searcher: &Searcher,
@@ -448,6 +637,53 @@ impl Retriever {
     }
 }
 
+/// Something a question names, with the token sequences that count as naming it.
+#[derive(Debug, Clone)]
+struct Concept {
+    name: String,
+    alternatives: Vec<Vec<String>>,
+}
+
+/// How well the retrieved passages cover a question.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub covered: bool,
+    /// The question's analysed key terms.
+    pub key_terms: Vec<String>,
+    /// Key terms found in no passage (nor as a synonym or a near spelling).
+    pub missing: Vec<String>,
+}
+
+/// A likely misspelling of the same word: edit distance 1 for words of 5+ letters, 2 for 9+.
+fn near_spelling(word: &str, candidate: &str) -> bool {
+    let len = word.chars().count();
+    let allowed = match len {
+        0..=4 => return false,
+        5..=8 => 1,
+        _ => 2,
+    };
+    if word.chars().any(|c| c.is_ascii_digit()) || candidate.chars().count().abs_diff(len) > allowed
+    {
+        return false;
+    }
+    edit_distance(word, candidate) <= allowed
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
 fn term_query(field: Field, word: &str) -> TermQuery {
     TermQuery::new(
         Term::from_field_text(field, word),
@@ -470,14 +706,12 @@ fn truncate_chars(text: &str, max: usize) -> &str {
     }
 }
 
-/// Counts of tokens per word, for callers that weigh term overlap (the extractive composer).
-pub fn word_counts(text: &str) -> HashMap<String, usize> {
-    let mut analyzer = analyzer();
-    let mut counts = HashMap::new();
-    for (_, word) in tokens(&mut analyzer, text) {
-        *counts.entry(word).or_insert(0) += 1;
-    }
-    counts
+/// Analysed words of `text` (stop words out, stemmed), in order.
+pub fn words(text: &str) -> Vec<String> {
+    tokens(&mut analyzer(), text)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect()
 }
 
 #[cfg(test)]
@@ -530,6 +764,19 @@ mod tests {
         let err =
             Synonyms::from_toml_str("[[group]]\nwords = [\"a\", \"b\"]\n", "syn.toml").unwrap_err();
         assert!(err.to_string().contains("words"), "{err}");
+    }
+
+    #[test]
+    fn near_spellings_allow_one_or_two_edits_by_length() {
+        assert!(near_spelling("immunosupress", "immunosuppress"));
+        assert!(near_spelling("tacrolimu", "tacrolimus"));
+        assert!(!near_spelling("asthma", "statin"));
+        assert!(
+            !near_spelling("cat", "car"),
+            "short words must match exactly"
+        );
+        assert!(!near_spelling("2018", "2016"), "numbers must match exactly");
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

@@ -28,9 +28,73 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
+/// Abbreviations after which a full stop does not end a sentence.
+pub const ABBREVIATIONS: &[&str] = &[
+    "e.g", "i.e", "vs", "dr", "approx", "etc", "fig", "no", "al", "mr", "ms", "mrs", "cf", "resp",
+];
+
+/// Splits plain text into sentences at '.', '!' or '?' followed by white space and a capital
+/// letter, digit or opening bracket; the pieces keep their words exactly (trimmed).
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        if !matches!(c, '.' | '!' | '?') {
+            continue;
+        }
+        let next = chars.get(k + 1).map(|(_, c)| *c);
+        let after = chars.get(k + 2).map(|(_, c)| *c);
+        let ends = match (next, after) {
+            (None, _) => true,
+            (Some(n), Some(a)) if n.is_whitespace() => {
+                a.is_uppercase() || a.is_ascii_digit() || "([\"\u{201C}".contains(a)
+            }
+            _ => false,
+        };
+        let mut word_before: Vec<char> = text[start..i]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_alphanumeric() || *c == '.')
+            .collect();
+        word_before.reverse();
+        let word_before: String = word_before.into_iter().collect::<String>().to_lowercase();
+        let abbreviation = c == '.' && ABBREVIATIONS.contains(&word_before.as_str());
+        if ends && !abbreviation {
+            let end = i + c.len_utf8();
+            let piece = text[start..end].trim();
+            if !piece.is_empty() {
+                out.push(piece);
+            }
+            start = end;
+        }
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sentences_split_at_full_stops_before_capitals_only() {
+        assert_eq!(
+            sentences(
+                "Prednisone 1.5 mg/kg is used. Methotrexate e.g. Weekly is given! Then 62% respond"
+            ),
+            [
+                "Prednisone 1.5 mg/kg is used.",
+                "Methotrexate e.g. Weekly is given!",
+                "Then 62% respond"
+            ]
+        );
+        assert_eq!(sentences("One sentence."), ["One sentence."]);
+        assert!(sentences("  ").is_empty());
+    }
 
     #[test]
     fn normalises_case_space_quotes_and_dashes() {

@@ -1,6 +1,8 @@
-//! Helpers shared by the integration tests: the bundled corpus, temporary indexes, and small
-//! corpora written on the fly.
+//! Helpers shared by the integration tests: the bundled corpus, temporary indexes, small
+//! corpora written on the fly, and a scripted LLM server.
 #![allow(dead_code)]
+
+pub mod fake_llm;
 
 use std::fs;
 use std::path::{Path, PathBuf};

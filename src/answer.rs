@@ -1,0 +1,344 @@
+//! Answering a follow-up question end to end: retrieve passages, decide coverage, compose (LLM
+//! or extractive), verify, retry once, fall back to the extractive answer, and check doses. The
+//! CLI and the server both call [`Engine::ask`]; nothing here knows about HTTP.
+
+use crate::compose::{
+    ComposeError, ComposeRequest, Composer, ExtractiveComposer, LlmComposer, bounded_history,
+};
+use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage};
+use crate::retrieve::{Coverage, MAX_K, RetrieveError, Retriever, SearchRequest};
+use crate::verify::{Verification, verify};
+
+/// Passages retrieved for an answer when the request does not say.
+pub const DEFAULT_K: usize = 6;
+/// Most bullets added after lead-in passages.
+const MAX_LIST_ITEMS: usize = 4;
+/// Longest question accepted, in characters.
+pub const MAX_QUESTION_CHARS: usize = 2_000;
+/// What an answer says when the sources do not cover the question.
+pub const NOT_COVERED: &str = "The article and its cited references do not cover this question.";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AskError {
+    #[error("the question is empty")]
+    EmptyQuestion,
+    #[error("the question is {0} characters long; the limit is {MAX_QUESTION_CHARS}")]
+    QuestionTooLong(usize),
+    #[error("k must be between 1 and {MAX_K}, not {0}")]
+    BadK(usize),
+    #[error("history turns must have role \"user\" or \"assistant\", not \"{0}\"")]
+    BadRole(String),
+    #[error(
+        "mode \"llm\" was asked for but no LLM is configured; set MEDCITE_LLM_BASE_URL and MEDCITE_LLM_MODEL, or ask in mode \"auto\" or \"offline\""
+    )]
+    LlmNotConfigured,
+    #[error(transparent)]
+    Retrieve(#[from] RetrieveError),
+}
+
+/// What `ask` reports while it works, for streaming replies.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AskEvent {
+    /// The passages the answer will draw on (empty when the question is not covered).
+    Passages(Vec<Passage>),
+    /// A piece of the answer as the composer writes it (the final text is in `Done`).
+    Delta(String),
+    /// The verified, dose-checked reply.
+    Done(Box<AskReply>),
+}
+
+/// Everything needed to answer: the retriever, the composers and the dosing rules.
+pub struct Engine {
+    pub retriever: Retriever,
+    extractive: ExtractiveComposer,
+    llm: Option<LlmComposer>,
+}
+
+impl Engine {
+    pub fn new(retriever: Retriever, llm: Option<LlmComposer>) -> Engine {
+        let extractive = ExtractiveComposer::new(retriever.synonyms().clone());
+        Engine {
+            retriever,
+            extractive,
+            llm,
+        }
+    }
+
+    /// Whether an LLM is configured (else every answer is extractive).
+    pub fn has_llm(&self) -> bool {
+        self.llm.is_some()
+    }
+
+    /// Answers `request`, reporting passages, deltas and the final reply to `events`.
+    pub async fn ask(
+        &self,
+        request: &AskRequest,
+        stream: bool,
+        events: &mut (dyn FnMut(AskEvent) + Send),
+    ) -> Result<AskReply, AskError> {
+        let question = request.question.trim();
+        if question.is_empty() {
+            return Err(AskError::EmptyQuestion);
+        }
+        let length = question.chars().count();
+        if length > MAX_QUESTION_CHARS {
+            return Err(AskError::QuestionTooLong(length));
+        }
+        let k = request.k.unwrap_or(DEFAULT_K);
+        if k == 0 || k > MAX_K {
+            return Err(AskError::BadK(k));
+        }
+        if let Some(turn) = request
+            .history
+            .iter()
+            .find(|t| t.role != "user" && t.role != "assistant")
+        {
+            return Err(AskError::BadRole(turn.role.clone()));
+        }
+        let llm = match (request.mode, &self.llm) {
+            (ModeChoice::Offline, _) | (ModeChoice::Auto, None) => None,
+            (ModeChoice::Llm, None) => return Err(AskError::LlmNotConfigured),
+            (_, Some(llm)) => Some(llm),
+        };
+        let history = bounded_history(&request.history);
+
+        let search = SearchRequest {
+            query: question,
+            history: &history,
+            k,
+        };
+        let mut hits = match self.retriever.search(&search) {
+            Ok(hits) => hits,
+            Err(RetrieveError::NoTerms(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        self.add_list_items(&mut hits)?;
+        let coverage = self.retriever.coverage(&search, &hits);
+        if !coverage.covered {
+            let reply = self.not_covered(
+                question,
+                &coverage,
+                llm.map_or(Mode::Extractive, |_| Mode::Llm),
+                None,
+            );
+            return Ok(finish(reply, events));
+        }
+        let passages: Vec<Passage> = hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| Passage {
+                marker: format!("S{}", i + 1),
+                chunk_id: h.chunk_id.clone(),
+                doc_id: h.doc_id.clone(),
+                title: h.title.clone(),
+                section: h.section.clone(),
+                text: h.text.clone(),
+            })
+            .collect();
+        events(AskEvent::Passages(passages.clone()));
+        let compose = ComposeRequest {
+            question,
+            history: &history,
+            passages: &passages,
+            retry: None,
+            stream,
+        };
+
+        let Some(llm) = llm else {
+            let reply = self.extractive_reply(question, &compose, &coverage, None, stream, events);
+            return Ok(finish(reply, events));
+        };
+
+        let mut sink = |piece: &str| events(AskEvent::Delta(piece.to_string()));
+        let first = llm.compose(&compose, &mut sink).await;
+        let reason = match first {
+            Err(e) => fallback_reason(&e, None),
+            Ok(answer) => {
+                let check = verify(&answer, &passages);
+                if let Some(reply) = self.accept(question, &answer, &check, &passages, &coverage) {
+                    return Ok(finish(reply, events));
+                }
+                let problems: Vec<String> = check.issues.iter().map(ToString::to_string).collect();
+                let retry = ComposeRequest {
+                    retry: Some((&answer, &problems)),
+                    stream: false,
+                    ..compose
+                };
+                let mut quiet = |_: &str| {};
+                match llm.compose(&retry, &mut quiet).await {
+                    Err(e) => fallback_reason(&e, Some(&problems)),
+                    Ok(second) => {
+                        let check = verify(&second, &passages);
+                        if let Some(reply) =
+                            self.accept(question, &second, &check, &passages, &coverage)
+                        {
+                            return Ok(finish(reply, events));
+                        }
+                        let problems: Vec<String> =
+                            check.issues.iter().map(ToString::to_string).collect();
+                        format!(
+                            "the model's answer failed the source check twice ({}); showing the offline answer instead",
+                            summarize(&problems)
+                        )
+                    }
+                }
+            }
+        };
+        let reply =
+            self.extractive_reply(question, &compose, &coverage, Some(reason), false, events);
+        Ok(finish(reply, events))
+    }
+
+    /// Puts after each lead-in passage ("… should be considered:") the bullets it introduces,
+    /// which answer the question the lead-in matched.
+    fn add_list_items(&self, hits: &mut Vec<crate::contracts::Hit>) -> Result<(), AskError> {
+        let mut at = 0;
+        let mut added = 0;
+        while at < hits.len() {
+            let items = self.retriever.list_items(&hits[at], MAX_LIST_ITEMS)?;
+            at += 1;
+            for item in items {
+                if added >= MAX_LIST_ITEMS {
+                    break;
+                }
+                if let Some(old) = hits.iter().position(|h| h.chunk_id == item.chunk_id) {
+                    if old < at {
+                        continue;
+                    }
+                    hits.remove(old);
+                }
+                hits.insert(at, item);
+                at += 1;
+                added += 1;
+            }
+        }
+        for (n, hit) in hits.iter_mut().enumerate() {
+            hit.rank = n + 1;
+        }
+        Ok(())
+    }
+
+    /// An LLM answer as the reply, if it verified (or plainly said the sources do not say).
+    fn accept(
+        &self,
+        question: &str,
+        answer: &str,
+        check: &Verification,
+        passages: &[Passage],
+        coverage: &Coverage,
+    ) -> Option<AskReply> {
+        if check.markers.is_empty() && says_sources_do_not_say(answer) {
+            return Some(self.not_covered(question, coverage, Mode::Llm, None));
+        }
+        if !check.verified() {
+            return None;
+        }
+        Some(AskReply {
+            question: question.to_string(),
+            answer: answer.trim().to_string(),
+            mode: Mode::Llm,
+            fallback_reason: None,
+            verified: true,
+            covered: true,
+            passages: passages.to_vec(),
+            quotes: check.quotes.clone(),
+            dosing: DosingReport::default(),
+        })
+    }
+
+    fn extractive_reply(
+        &self,
+        question: &str,
+        compose: &ComposeRequest<'_>,
+        coverage: &Coverage,
+        fallback_reason: Option<String>,
+        stream: bool,
+        events: &mut (dyn FnMut(AskEvent) + Send),
+    ) -> AskReply {
+        let answer = self.extractive.answer(compose);
+        let check = verify(&answer, compose.passages);
+        if check.markers.is_empty() {
+            return self.not_covered(question, coverage, Mode::Extractive, fallback_reason);
+        }
+        if stream {
+            events(AskEvent::Delta(answer.clone()));
+        }
+        AskReply {
+            question: question.to_string(),
+            answer,
+            mode: Mode::Extractive,
+            fallback_reason,
+            verified: check.verified(),
+            covered: true,
+            passages: compose.passages.to_vec(),
+            quotes: check.quotes,
+            dosing: DosingReport::default(),
+        }
+    }
+
+    fn not_covered(
+        &self,
+        question: &str,
+        coverage: &Coverage,
+        mode: Mode,
+        fallback_reason: Option<String>,
+    ) -> AskReply {
+        let missing = self.retriever.surface_words(question, &coverage.missing);
+        let answer = if missing.is_empty() {
+            NOT_COVERED.to_string()
+        } else {
+            format!(
+                "{NOT_COVERED} Nothing in them mentions {}.",
+                missing.join(", ")
+            )
+        };
+        AskReply {
+            question: question.to_string(),
+            answer,
+            mode,
+            fallback_reason,
+            verified: true,
+            covered: false,
+            passages: Vec::new(),
+            quotes: Vec::new(),
+            dosing: DosingReport::default(),
+        }
+    }
+}
+
+fn finish(reply: AskReply, events: &mut (dyn FnMut(AskEvent) + Send)) -> AskReply {
+    events(AskEvent::Done(Box::new(reply.clone())));
+    reply
+}
+
+fn fallback_reason(error: &ComposeError, problems: Option<&[String]>) -> String {
+    match problems {
+        None => format!("{error}; showing the offline answer instead"),
+        Some(problems) => format!(
+            "the model's answer failed the source check ({}) and the retry failed: {error}; showing the offline answer instead",
+            summarize(problems)
+        ),
+    }
+}
+
+/// The first problems, joined, for a one-line reason.
+fn summarize(problems: &[String]) -> String {
+    let mut shown: Vec<String> = problems.iter().take(3).cloned().collect();
+    if problems.len() > 3 {
+        shown.push(format!("{} more", problems.len() - 3));
+    }
+    shown.join("; ")
+}
+
+/// Whether a model's reply is the prompt's "The sources do not say." (or close to it).
+fn says_sources_do_not_say(answer: &str) -> bool {
+    let text = crate::text::normalize(answer).replace('\'', "");
+    [
+        "sources do not say",
+        "sources dont say",
+        "sources do not cover",
+        "sources do not address",
+    ]
+    .iter()
+    .any(|phrase| text.contains(phrase))
+}

@@ -1,0 +1,97 @@
+//! Composing an answer from numbered passages `[S1]…[Sn]`: the `Composer` trait and its two
+//! implementations, the LLM (any OpenAI-compatible endpoint, prompts from `prompts/`) and the
+//! offline extractive composer. A composer only writes text; it never verifies or checks doses.
+
+mod extractive;
+mod llm;
+mod prompts;
+
+pub use extractive::ExtractiveComposer;
+pub use llm::{LlmComposer, LlmConfig};
+pub use prompts::Prompts;
+
+use futures::future::BoxFuture;
+
+use crate::contracts::{Passage, Turn};
+
+/// Longest answer accepted from a model, in characters.
+pub const MAX_ANSWER_CHARS: usize = 20_000;
+/// Earlier turns given to a composer, newest kept.
+pub const MAX_HISTORY_TURNS: usize = 8;
+/// Longest earlier turn given to a composer, in characters.
+pub const MAX_TURN_CHARS: usize = 2_000;
+
+/// What a composer is asked to answer.
+#[derive(Debug, Clone, Copy)]
+pub struct ComposeRequest<'a> {
+    pub question: &'a str,
+    /// Earlier turns, oldest first (already bounded by the caller).
+    pub history: &'a [Turn],
+    /// The passages, `passages[i]` being marker `S{i+1}`.
+    pub passages: &'a [Passage],
+    /// A previous answer that failed verification, and the problems found in it.
+    pub retry: Option<(&'a str, &'a [String])>,
+    /// Whether to stream token deltas to the sink as they arrive.
+    pub stream: bool,
+}
+
+/// Receives pieces of the answer as they are written.
+pub type DeltaSink<'a> = &'a mut (dyn FnMut(&str) + Send);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ComposeError {
+    #[error("the LLM at {url} could not be reached: {detail}")]
+    Unreachable { url: String, detail: String },
+    #[error("the LLM did not answer within {0} s")]
+    Timeout(u64),
+    #[error("the LLM returned an error: {0}")]
+    Api(String),
+    #[error("the LLM's reply could not be read: {0}")]
+    Malformed(String),
+    #[error("the LLM returned an empty answer")]
+    Empty,
+    #[error("the LLM's answer was longer than {MAX_ANSWER_CHARS} characters")]
+    TooLong,
+    #[error("bad LLM configuration: {0}")]
+    Config(String),
+    #[error("prompt file {path}: {problem}")]
+    Prompt { path: String, problem: String },
+}
+
+/// Writes an answer from numbered passages.
+pub trait Composer: Send + Sync {
+    /// Composes the answer; with `request.stream`, pieces also go to `sink` as they arrive.
+    fn compose<'a>(
+        &'a self,
+        request: &'a ComposeRequest<'a>,
+        sink: DeltaSink<'a>,
+    ) -> BoxFuture<'a, Result<String, ComposeError>>;
+}
+
+/// The last `MAX_HISTORY_TURNS` turns, each cut to `MAX_TURN_CHARS`.
+pub fn bounded_history(history: &[Turn]) -> Vec<Turn> {
+    let start = history.len().saturating_sub(MAX_HISTORY_TURNS);
+    history[start..]
+        .iter()
+        .map(|t| Turn {
+            role: t.role.clone(),
+            content: t.content.chars().take(MAX_TURN_CHARS).collect(),
+        })
+        .collect()
+}
+
+/// The passages as the prompt shows them: `[S1] Title › Section` then the text.
+pub fn render_passages(passages: &[Passage]) -> String {
+    passages
+        .iter()
+        .map(|p| {
+            let place = if p.section == p.title {
+                p.title.clone()
+            } else {
+                format!("{} › {}", p.title, p.section)
+            };
+            format!("[{}] {place}\n{}", p.marker, p.text)
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}

@@ -1,0 +1,672 @@
+//! Verification of an answer against the passages it was composed from: every sentence carries
+//! an `[Sn]` marker naming a passage, and every double-quoted span is verbatim (after
+//! normalisation) in the passage its marker names. Deterministic; it never changes the answer.
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::contracts::{Passage, QuoteCheck, QuoteProblem};
+use crate::text::{ABBREVIATIONS, normalize};
+
+static MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[\s*(S\d{1,4}(?:\s*[,;]\s*S?\d{1,4})*)\s*\]").expect("marker regex is valid")
+});
+
+/// One way an answer fails verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Issue {
+    /// A quoted span that is not verbatim in its marked passage.
+    Quote {
+        marker: String,
+        quote: String,
+        problem: QuoteProblem,
+    },
+    /// A marker that names no passage.
+    UnknownMarker(String),
+    /// A sentence that carries no marker.
+    UnmarkedSentence(String),
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Issue::Quote {
+                marker,
+                quote,
+                problem: QuoteProblem::NotFound,
+            } => write!(
+                f,
+                "the quote \"{quote}\" [{marker}] is not written word for word in any passage"
+            ),
+            Issue::Quote {
+                marker,
+                quote,
+                problem: QuoteProblem::Misattributed,
+            } => write!(
+                f,
+                "the quote \"{quote}\" is marked [{marker}] but is written in another passage"
+            ),
+            Issue::Quote {
+                marker,
+                quote,
+                problem: QuoteProblem::UnknownMarker,
+            } => write!(
+                f,
+                "the quote \"{quote}\" is marked [{marker}], which names no passage"
+            ),
+            Issue::UnknownMarker(marker) => write!(f, "[{marker}] names no passage"),
+            Issue::UnmarkedSentence(sentence) => {
+                write!(f, "the sentence \"{sentence}\" has no [Sn] marker")
+            }
+        }
+    }
+}
+
+/// The result of verifying one answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification {
+    pub quotes: Vec<QuoteCheck>,
+    pub issues: Vec<Issue>,
+    /// Distinct markers the answer uses, in order of first use.
+    pub markers: Vec<String>,
+}
+
+impl Verification {
+    /// True when nothing failed: every sentence marked, every marker known, every quote verbatim.
+    pub fn verified(&self) -> bool {
+        self.issues.is_empty()
+    }
+}
+
+/// A piece of one line of the answer.
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Text(String),
+    Quote { text: String, markers: Vec<u32> },
+    Markers(Vec<u32>),
+}
+
+/// Verifies `answer` against `passages` (passage `i` is marker `S{i+1}`).
+pub fn verify(answer: &str, passages: &[Passage]) -> Verification {
+    let haystacks: Vec<String> = passages.iter().map(|p| comparable(&p.text)).collect();
+    let mut quotes = Vec::new();
+    let mut issues = Vec::new();
+    let mut markers: Vec<String> = Vec::new();
+    let known = |n: u32| n >= 1 && (n as usize) <= passages.len();
+
+    for line in logical_lines(answer) {
+        let line = strip_list_prefix(line.trim());
+        if line.is_empty() || line.starts_with('#') || line.chars().all(|c| "-*_=|".contains(c)) {
+            continue;
+        }
+        for sentence in sentences(&pieces(line)) {
+            let sentence_markers: Vec<u32> = sentence
+                .iter()
+                .flat_map(|p| match p {
+                    Piece::Markers(m) => m.clone(),
+                    Piece::Quote { markers, .. } => markers.clone(),
+                    Piece::Text(_) => Vec::new(),
+                })
+                .collect();
+            for n in &sentence_markers {
+                let name = format!("S{n}");
+                if !markers.contains(&name) {
+                    markers.push(name.clone());
+                    if !known(*n) {
+                        issues.push(Issue::UnknownMarker(name));
+                    }
+                }
+            }
+            let words = sentence_text(&sentence);
+            if sentence_markers.is_empty() && needs_marker(&words) {
+                issues.push(Issue::UnmarkedSentence(words.trim().to_string()));
+            }
+            for (at, piece) in sentence.iter().enumerate() {
+                let Piece::Quote {
+                    text,
+                    markers: inner,
+                } = piece
+                else {
+                    continue;
+                };
+                // An empty quote ("") quotes nothing; it is checked like any other and fails.
+                let quote = clean_quote(text);
+                let attached = if inner.is_empty() {
+                    attached_markers(&sentence, at)
+                } else {
+                    inner.clone()
+                };
+                let check = check_quote(&quote, &attached, &haystacks, known);
+                if let Some(problem) = check.problem {
+                    issues.push(Issue::Quote {
+                        marker: check.marker.clone(),
+                        quote: check.quote.clone(),
+                        problem,
+                    });
+                }
+                quotes.push(check);
+            }
+        }
+    }
+    Verification {
+        quotes,
+        issues,
+        markers,
+    }
+}
+
+fn check_quote(
+    quote: &str,
+    attached: &[u32],
+    haystacks: &[String],
+    known: impl Fn(u32) -> bool,
+) -> QuoteCheck {
+    let needle = comparable(quote);
+    if needle.is_empty() {
+        let marker = attached
+            .first()
+            .map(|n| format!("S{n}"))
+            .unwrap_or_default();
+        return QuoteCheck {
+            marker,
+            quote: quote.to_string(),
+            verified: false,
+            problem: Some(QuoteProblem::NotFound),
+        };
+    }
+    let found_in = |n: u32| {
+        known(n)
+            && haystacks
+                .get(n as usize - 1)
+                .is_some_and(|h| h.contains(&needle))
+    };
+    let first = attached
+        .first()
+        .map(|n| format!("S{n}"))
+        .unwrap_or_default();
+    let (marker, problem) = if let Some(n) = attached.iter().copied().find(|n| found_in(*n)) {
+        (format!("S{n}"), None)
+    } else if let Some(n) = attached.iter().copied().find(|n| !known(*n)) {
+        (format!("S{n}"), Some(QuoteProblem::UnknownMarker))
+    } else if haystacks.iter().any(|h| h.contains(&needle)) {
+        (first, Some(QuoteProblem::Misattributed))
+    } else {
+        (first, Some(QuoteProblem::NotFound))
+    };
+    QuoteCheck {
+        marker,
+        quote: quote.to_string(),
+        verified: problem.is_none(),
+        problem,
+    }
+}
+
+/// Markers for the quote at `at`: the first marker group after it in its sentence, or else the
+/// nearest one before it.
+fn attached_markers(sentence: &[Piece], at: usize) -> Vec<u32> {
+    let after = sentence[at + 1..].iter().find_map(|p| match p {
+        Piece::Markers(m) => Some(m.clone()),
+        _ => None,
+    });
+    after
+        .or_else(|| {
+            sentence[..at].iter().rev().find_map(|p| match p {
+                Piece::Markers(m) => Some(m.clone()),
+                _ => None,
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// Splits a line into text, quoted spans (straight or curly double quotes, curly ones nesting)
+/// and marker groups.
+fn pieces(line: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let close = match c {
+            '"' => Some('"'),
+            '\u{201C}' => Some('\u{201D}'),
+            _ => None,
+        };
+        if let Some(close) = close {
+            let rest = &line[i + c.len_utf8()..];
+            if let Some(len) = quote_end(rest, c, close) {
+                push_text(&mut out, &mut text);
+                let inner = &rest[..len];
+                let markers = marker_numbers(inner);
+                out.push(Piece::Quote {
+                    text: MARKER.replace_all(inner, "").into_owned(),
+                    markers,
+                });
+                let end = i + c.len_utf8() + len + close.len_utf8();
+                while chars.peek().is_some_and(|(j, _)| *j < end) {
+                    chars.next();
+                }
+                continue;
+            }
+        }
+        if c == '['
+            && let Some(m) = MARKER.find(&line[i..])
+            && m.start() == 0
+        {
+            push_text(&mut out, &mut text);
+            out.push(Piece::Markers(marker_numbers(m.as_str())));
+            let end = i + m.end();
+            while chars.peek().is_some_and(|(j, _)| *j < end) {
+                chars.next();
+            }
+            continue;
+        }
+        text.push(c);
+    }
+    push_text(&mut out, &mut text);
+    out
+}
+
+/// Byte length of a quoted span's inside, up to its closing quote (nesting curly quotes).
+fn quote_end(rest: &str, open: char, close: char) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in rest.char_indices() {
+        if c == close && depth == 0 {
+            return Some(i);
+        } else if c == close {
+            depth -= 1;
+        } else if c == open && open != close {
+            depth += 1;
+        }
+    }
+    None
+}
+
+fn push_text(out: &mut Vec<Piece>, text: &mut String) {
+    if !text.is_empty() {
+        out.push(Piece::Text(std::mem::take(text)));
+    }
+}
+
+fn marker_numbers(text: &str) -> Vec<u32> {
+    MARKER
+        .captures_iter(text)
+        .flat_map(|caps| {
+            caps[1]
+                .split([',', ';'])
+                .filter_map(|part| part.trim().trim_start_matches('S').parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+/// Splits pieces into sentences at '.', '!' or '?' outside quotes, keeping a marker group that
+/// follows the full stop with the sentence before it.
+fn sentences(pieces: &[Piece]) -> Vec<Vec<Piece>> {
+    let mut out: Vec<Vec<Piece>> = Vec::new();
+    let mut current: Vec<Piece> = Vec::new();
+    // The current sentence has seen its full stop; only markers may still join it.
+    let mut closed = false;
+    for piece in pieces {
+        match piece {
+            Piece::Markers(_) => current.push(piece.clone()),
+            Piece::Quote { .. } => {
+                if closed {
+                    out.push(std::mem::take(&mut current));
+                    closed = false;
+                }
+                current.push(piece.clone());
+            }
+            Piece::Text(text) => {
+                let mut rest = text.as_str();
+                while !rest.trim().is_empty() {
+                    if closed {
+                        out.push(std::mem::take(&mut current));
+                        closed = false;
+                    }
+                    match sentence_end(rest) {
+                        Some(end) => {
+                            current.push(Piece::Text(rest[..end].to_string()));
+                            closed = true;
+                            rest = &rest[end..];
+                        }
+                        None => {
+                            current.push(Piece::Text(rest.to_string()));
+                            rest = "";
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Byte offset just past the first sentence end in `text` (a terminator followed by white space
+/// and a capital, digit, quote or bracket, or ending the text), or `None`.
+fn sentence_end(text: &str) -> Option<usize> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        if !matches!(c, '.' | '!' | '?') {
+            continue;
+        }
+        let end = i + c.len_utf8();
+        let Some(&(_, next)) = chars.get(k + 1) else {
+            return Some(end);
+        };
+        if !next.is_whitespace() {
+            continue;
+        }
+        let following = chars[k + 1..]
+            .iter()
+            .map(|(_, c)| *c)
+            .find(|c| !c.is_whitespace());
+        let starts_new = following
+            .is_none_or(|f| f.is_uppercase() || f.is_ascii_digit() || "\"\u{201C}([*".contains(f));
+        if c == '.' {
+            let word: String = text[..i]
+                .chars()
+                .rev()
+                .take_while(|c| c.is_alphanumeric() || *c == '.')
+                .collect::<Vec<char>>()
+                .into_iter()
+                .rev()
+                .collect::<String>()
+                .to_lowercase();
+            if ABBREVIATIONS.contains(&word.as_str()) {
+                continue;
+            }
+        }
+        if starts_new {
+            return Some(end);
+        }
+    }
+    None
+}
+
+fn sentence_text(sentence: &[Piece]) -> String {
+    sentence
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.clone(),
+            Piece::Quote { text, .. } => format!("\"{text}\""),
+            Piece::Markers(_) => String::new(),
+        })
+        .collect()
+}
+
+/// Whether a marker-less sentence makes a claim: three or more words and not a lead-in ending
+/// in ':'.
+fn needs_marker(sentence: &str) -> bool {
+    let trimmed = sentence.trim();
+    let words = trimmed
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count();
+    words >= 3 && !trimmed.ends_with(':')
+}
+
+/// The answer's lines with soft-wrapped Markdown paragraph lines joined, so that a sentence or a
+/// quote broken across lines is read whole.
+fn logical_lines(answer: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut joinable = false;
+    for raw in answer.lines() {
+        let line = raw.trim();
+        let starts_block =
+            line.is_empty() || line.starts_with('#') || strip_list_prefix(line).len() != line.len();
+        if joinable && !starts_block {
+            if let Some(last) = out.last_mut() {
+                last.push(' ');
+                last.push_str(line);
+            }
+        } else {
+            out.push(line.to_string());
+        }
+        joinable = !line.is_empty() && !line.starts_with('#');
+    }
+    out
+}
+
+fn strip_list_prefix(line: &str) -> &str {
+    let trimmed = line.trim_start_matches(['-', '*', '+', '•']).trim_start();
+    if trimmed.len() != line.len() {
+        return trimmed;
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 && line[digits..].starts_with(". ") {
+        return line[digits + 2..].trim_start();
+    }
+    line
+}
+
+/// Trims what may surround a quotation without changing its words: white space, trailing
+/// punctuation and ellipses.
+fn clean_quote(quote: &str) -> String {
+    quote
+        .trim()
+        .trim_matches(|c: char| c.is_whitespace() || ".,;:…".contains(c))
+        .trim()
+        .to_string()
+}
+
+/// Text as compared: normalised, Markdown emphasis, bullets and double quotes removed.
+pub fn comparable(text: &str) -> String {
+    let without_bullets: String = text
+        .lines()
+        .map(|l| strip_list_prefix(l.trim()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    normalize(&without_bullets)
+        .chars()
+        .filter(|c| !matches!(c, '*' | '"'))
+        .collect::<String>()
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Where `quote` stands in `text` (case, white space and bullet markers aside), for display.
+pub fn locate(text: &str, quote: &str) -> Option<std::ops::Range<usize>> {
+    let words: Vec<String> = quote
+        .split(|c: char| c.is_whitespace() || c == '*')
+        .filter(|w| !w.is_empty())
+        .map(regex::escape)
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let pattern = format!(r"(?i){}", words.join(r"(?:\s+-)?\s+"));
+    let found = Regex::new(&pattern).ok()?.find(text)?;
+    Some(found.range())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passages(texts: &[&str]) -> Vec<Passage> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Passage {
+                marker: format!("S{}", i + 1),
+                chunk_id: format!("doc#{}", i + 1),
+                doc_id: "doc".into(),
+                title: "Doc".into(),
+                section: "Section".into(),
+                text: (*t).into(),
+            })
+            .collect()
+    }
+
+    fn sources() -> Vec<Passage> {
+        passages(&[
+            "Rituximab:\n- Effective in approximately 62% of patients with IMNM resistant to other therapies\n- Particularly beneficial in anti-SRP antibody-positive cases",
+            "High-dose corticosteroids (prednisone 1 mg/kg/day or IV methylprednisolone 1–2 mg/kg for severe cases)",
+        ])
+    }
+
+    #[test]
+    fn a_quote_is_located_across_bullets_and_case() {
+        let text = "Rituximab:\n- Effective in approximately 62% of patients";
+        let range = locate(text, "rituximab: effective in").unwrap();
+        assert_eq!(&text[range], "Rituximab:\n- Effective in");
+        assert_eq!(locate(text, "not there"), None);
+    }
+
+    #[test]
+    fn honest_answer_verifies() {
+        let answer = "Rituximab helped \"approximately 62% of patients with IMNM resistant to other therapies\" [S1]. Steroids start at \"prednisone 1 mg/kg/day\" [S2].";
+        let v = verify(answer, &sources());
+        assert!(v.verified(), "{:?}", v.issues);
+        assert_eq!(v.quotes.len(), 2);
+        assert_eq!(v.quotes[1].marker, "S2");
+        assert_eq!(v.markers, ["S1", "S2"]);
+    }
+
+    #[test]
+    fn normalisation_ignores_case_space_curly_quotes_and_dashes() {
+        let answer = "It uses “IV   METHYLPREDNISOLONE 1-2 mg/kg\nfor severe cases” [S2].";
+        let v = verify(answer, &sources());
+        assert!(v.verified(), "{:?}", v.issues);
+        assert_eq!(
+            v.quotes[0].quote,
+            "IV   METHYLPREDNISOLONE 1-2 mg/kg for severe cases"
+        );
+    }
+
+    #[test]
+    fn partial_quote_of_a_passage_verifies() {
+        let v = verify(
+            "It is \"particularly beneficial\" in some cases [S1].",
+            &sources(),
+        );
+        assert!(v.verified(), "{:?}", v.issues);
+    }
+
+    #[test]
+    fn quote_across_a_bullet_boundary_counts_as_contiguous() {
+        let v = verify(
+            "The source lists \"Rituximab: Effective in approximately 62%\" [S1].",
+            &sources(),
+        );
+        assert!(v.verified(), "{:?}", v.issues);
+    }
+
+    #[test]
+    fn an_empty_quote_is_not_found() {
+        let v = verify("The sources state \"\" [S1].", &sources());
+        assert_eq!(v.quotes[0].problem, Some(QuoteProblem::NotFound));
+    }
+
+    #[test]
+    fn stitched_words_are_not_found() {
+        let v = verify(
+            "It is \"effective in anti-SRP antibody-positive cases\" [S1].",
+            &sources(),
+        );
+        assert_eq!(v.quotes[0].problem, Some(QuoteProblem::NotFound));
+        assert!(!v.verified());
+    }
+
+    #[test]
+    fn quote_from_another_passage_is_misattributed() {
+        let v = verify("Steroids: \"prednisone 1 mg/kg/day\" [S1].", &sources());
+        assert_eq!(v.quotes[0].problem, Some(QuoteProblem::Misattributed));
+        assert_eq!(v.quotes[0].marker, "S1");
+    }
+
+    #[test]
+    fn marker_beyond_the_passages_is_unknown() {
+        let v = verify("Rituximab is \"particularly beneficial\" [S9].", &sources());
+        assert_eq!(v.quotes[0].problem, Some(QuoteProblem::UnknownMarker));
+        assert!(v.issues.contains(&Issue::UnknownMarker("S9".into())));
+        let v = verify("Rituximab helps some patients [S3].", &sources());
+        assert_eq!(v.issues, [Issue::UnknownMarker("S3".into())]);
+    }
+
+    #[test]
+    fn sentence_without_marker_is_an_error() {
+        let v = verify(
+            "Rituximab helps [S1]. It is also cheap and widely available.",
+            &sources(),
+        );
+        assert_eq!(
+            v.issues,
+            [Issue::UnmarkedSentence(
+                "It is also cheap and widely available.".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn marker_after_the_full_stop_belongs_to_the_sentence_before() {
+        let v = verify(
+            "Rituximab helps refractory patients. [S1] Steroids come first. [S2]",
+            &sources(),
+        );
+        assert!(v.verified(), "{:?}", v.issues);
+    }
+
+    #[test]
+    fn nested_quotes_compare_their_words() {
+        let v = verify(
+            "The article says \"rituximab is “particularly beneficial” in anti-SRP antibody-positive cases\" [S1].",
+            &sources(),
+        );
+        assert_eq!(v.quotes.len(), 1);
+        assert_eq!(
+            v.quotes[0].problem,
+            Some(QuoteProblem::NotFound),
+            "words differ"
+        );
+        let v = verify(
+            "It is “Particularly “beneficial” in anti-SRP” [S1].",
+            &sources(),
+        );
+        assert!(v.verified(), "{:?}", v.issues);
+    }
+
+    #[test]
+    fn quote_spanning_a_marker_is_checked_against_that_marker() {
+        let v = verify(
+            "It was \"Effective in approximately 62% [S1] of patients with IMNM\".",
+            &sources(),
+        );
+        assert!(v.verified(), "{:?}", v.issues);
+        assert_eq!(v.quotes[0].marker, "S1");
+    }
+
+    #[test]
+    fn several_markers_accept_a_quote_from_any_of_them() {
+        let v = verify(
+            "Both apply: \"prednisone 1 mg/kg/day\" [S1, S2].",
+            &sources(),
+        );
+        assert!(v.verified(), "{:?}", v.issues);
+        assert_eq!(v.quotes[0].marker, "S2");
+    }
+
+    #[test]
+    fn abbreviations_and_decimals_do_not_split_sentences() {
+        let v = verify(
+            "Steroids, e.g. prednisone at 1.5 mg/kg vs. less, are used [S2].",
+            &sources(),
+        );
+        assert!(v.verified(), "{:?}", v.issues);
+    }
+
+    #[test]
+    fn headings_and_lead_ins_need_no_marker() {
+        let v = verify(
+            "## Answer\n\nOptions include the following:\n- Rituximab [S1].\n- Steroids [S2].",
+            &sources(),
+        );
+        assert!(v.verified(), "{:?}", v.issues);
+    }
+}

@@ -1,0 +1,279 @@
+//! The LLM path against a scripted OpenAI-compatible server on 127.0.0.1: honest answers are
+//! returned as `llm` and verified; dishonest or failing ones are retried once, then replaced by
+//! the extractive answer with the reason.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::bundled_retriever;
+use common::fake_llm::{FakeLlm, Script};
+use medcite::answer::{AskEvent, Engine};
+use medcite::compose::{LlmComposer, LlmConfig, Prompts};
+use medcite::contracts::{AskReply, AskRequest, Mode, ModeChoice, QuoteProblem};
+use tempfile::TempDir;
+
+const QUESTION: &str = "What if the patient relapses on the taper?";
+
+fn engine(server: &FakeLlm, timeout: Duration) -> (TempDir, Engine) {
+    let (dir, retriever) = bundled_retriever();
+    let prompts = Prompts::load(&common::repo().join("prompts")).expect("prompts");
+    let config = LlmConfig {
+        base_url: server.base_url(),
+        model: "fake".into(),
+        api_key: None,
+        timeout,
+    };
+    (
+        dir,
+        Engine::new(retriever, Some(LlmComposer::new(config, prompts))),
+    )
+}
+
+async fn ask(engine: &Engine, stream: bool) -> (AskReply, Vec<AskEvent>) {
+    let request = AskRequest {
+        question: QUESTION.into(),
+        history: Vec::new(),
+        k: None,
+        mode: ModeChoice::Auto,
+    };
+    let mut events = Vec::new();
+    let reply = engine
+        .ask(&request, stream, &mut |e| events.push(e))
+        .await
+        .expect("ask");
+    (reply, events)
+}
+
+fn assert_extractive_fallback(reply: &AskReply, reason_contains: &str) {
+    assert_eq!(reply.mode, Mode::Extractive, "{reply:#?}");
+    let reason = reply.fallback_reason.as_deref().unwrap_or_default();
+    assert!(reason.contains(reason_contains), "reason {reason:?}");
+    assert!(reply.verified, "the fallback must verify: {reply:#?}");
+    assert!(reply.covered);
+    assert!(reply.quotes.iter().all(|q| q.verified));
+}
+
+#[tokio::test]
+async fn honest_answer_is_returned_as_llm_and_verified() {
+    let server = FakeLlm::start(vec![Script::Honest]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(reply.verified && reply.covered);
+    assert_eq!(reply.fallback_reason, None);
+    assert_eq!(reply.quotes.len(), 1);
+    assert!(reply.quotes[0].verified);
+    assert_eq!(server.requests().len(), 1);
+    let request = &server.requests()[0];
+    assert_eq!(request["model"], "fake");
+    assert!(
+        request["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("[S1]")
+    );
+}
+
+#[tokio::test]
+async fn honest_streamed_answer_arrives_in_deltas_then_done() {
+    let server = FakeLlm::start(vec![Script::Honest]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, events) = ask(&engine, true).await;
+    assert_eq!(reply.mode, Mode::Llm);
+    assert!(matches!(events.first(), Some(AskEvent::Passages(p)) if !p.is_empty()));
+    let streamed: String = events
+        .iter()
+        .filter_map(|e| match e {
+            AskEvent::Delta(d) => Some(d.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(streamed, reply.answer);
+    assert!(
+        events
+            .iter()
+            .filter(|e| matches!(e, AskEvent::Delta(_)))
+            .count()
+            > 3
+    );
+    assert!(matches!(events.last(), Some(AskEvent::Done(done)) if **done == reply));
+    assert_eq!(server.requests()[0]["stream"], true);
+}
+
+#[tokio::test]
+async fn fabricated_quote_is_retried_then_falls_back_to_extractive() {
+    let server = FakeLlm::start(vec![Script::Fabricated, Script::Fabricated]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_extractive_fallback(&reply, "failed the source check twice");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "one retry");
+    let retry = requests[1]["messages"].to_string();
+    assert!(
+        retry.contains("is not written word for word in any passage"),
+        "{retry}"
+    );
+    assert!(
+        retry.contains("cures every patient"),
+        "the retry shows the failed answer"
+    );
+}
+
+#[tokio::test]
+async fn a_retry_that_fixes_the_answer_is_accepted() {
+    let server = FakeLlm::start(vec![Script::Fabricated, Script::Honest]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(reply.verified);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn misattributed_quote_is_named_in_the_retry_and_never_verified() {
+    let server = FakeLlm::start(vec![Script::Misattributed, Script::Misattributed]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_extractive_fallback(&reply, "is marked [S1] but is written in another passage");
+    let retry = server.requests()[1]["messages"].to_string();
+    assert!(
+        retry.contains("is marked [S1] but is written in another passage"),
+        "{retry}"
+    );
+}
+
+#[tokio::test]
+async fn marker_beyond_the_passages_falls_back() {
+    let server = FakeLlm::start(vec![Script::UnknownMarker, Script::UnknownMarker]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_extractive_fallback(&reply, "[S9]");
+}
+
+#[tokio::test]
+async fn persistent_server_error_falls_back_with_the_reason() {
+    let server = FakeLlm::start(vec![Script::ServerError; 8]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_extractive_fallback(&reply, "model crashed");
+}
+
+#[tokio::test]
+async fn a_transient_server_error_is_retried_by_the_client() {
+    let server = FakeLlm::start(vec![Script::ServerError, Script::Honest]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn the_fake_server_sees_every_passage() {
+    let server = FakeLlm::start(vec![Script::Honest]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    let seen = common::fake_llm::passages_of(&server.requests()[0]);
+    assert_eq!(seen.len(), reply.passages.len(), "{seen:#?}");
+}
+
+#[tokio::test]
+async fn slow_model_is_cut_off_at_the_timeout() {
+    let server = FakeLlm::start(vec![Script::Slow(Duration::from_secs(60))]).await;
+    let (_dir, engine) = engine(&server, Duration::from_millis(500));
+    let started = Instant::now();
+    let (reply, _) = ask(&engine, false).await;
+    assert_extractive_fallback(&reply, "did not answer within 1 s");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "waited for the slow model"
+    );
+}
+
+#[tokio::test]
+async fn reply_that_is_not_json_falls_back() {
+    let server = FakeLlm::start(vec![Script::NotJson]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_extractive_fallback(&reply, "could not be read");
+}
+
+#[tokio::test]
+async fn truncated_stream_falls_back() {
+    let server = FakeLlm::start(vec![Script::TruncatedStream]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, true).await;
+    assert_eq!(reply.mode, Mode::Extractive, "{reply:#?}");
+    assert!(reply.fallback_reason.is_some());
+    assert!(reply.verified);
+}
+
+#[tokio::test]
+async fn unreachable_model_falls_back() {
+    // Bind a port, then close it, so nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (_dir, retriever) = bundled_retriever();
+    let config = LlmConfig {
+        base_url: format!("http://127.0.0.1:{port}/v1"),
+        model: "fake".into(),
+        api_key: None,
+        timeout: Duration::from_secs(10),
+    };
+    let prompts = Prompts::load(&common::repo().join("prompts")).unwrap();
+    let engine = Engine::new(retriever, Some(LlmComposer::new(config, prompts)));
+    let (reply, _) = ask(&engine, false).await;
+    assert_extractive_fallback(&reply, "could not be reached");
+}
+
+#[tokio::test]
+async fn model_saying_the_sources_do_not_say_is_not_covered() {
+    let server = FakeLlm::start(vec![Script::Text("The sources do not say.".into())]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_eq!(reply.mode, Mode::Llm);
+    assert!(!reply.covered);
+    assert!(reply.passages.is_empty(), "no passage is shown as support");
+}
+
+#[tokio::test]
+async fn off_topic_question_is_declined_without_calling_the_model() {
+    let server = FakeLlm::start(vec![Script::Honest]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let request = AskRequest {
+        question: "What is the first-line treatment for hypertension?".into(),
+        history: Vec::new(),
+        k: None,
+        mode: ModeChoice::Auto,
+    };
+    let reply = engine.ask(&request, false, &mut |_| {}).await.unwrap();
+    assert!(!reply.covered);
+    assert!(reply.answer.contains("hypertension"), "{}", reply.answer);
+    assert!(reply.passages.is_empty() && reply.quotes.is_empty());
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn dishonest_answers_are_never_marked_verified() {
+    for script in [
+        Script::Fabricated,
+        Script::Misattributed,
+        Script::UnknownMarker,
+    ] {
+        let server = FakeLlm::start(vec![script.clone(), script.clone()]).await;
+        let (_dir, engine) = engine(&server, Duration::from_secs(10));
+        let (reply, _) = ask(&engine, false).await;
+        assert_eq!(reply.mode, Mode::Extractive, "{script:?}");
+        assert!(
+            reply
+                .quotes
+                .iter()
+                .all(|q| q.verified && q.problem.is_none()),
+            "{script:?}: {reply:#?}"
+        );
+        let _ = QuoteProblem::NotFound;
+    }
+}
