@@ -2,6 +2,8 @@
 //! or extractive), verify, retry once, fall back to the extractive answer, and check doses. The
 //! CLI and the server both call [`Engine::ask`]; nothing here knows about HTTP.
 
+use std::sync::Arc;
+
 use crate::compose::{
     ComposeError, ComposeRequest, Composer, ExtractiveComposer, LlmComposer, bounded_history,
 };
@@ -51,11 +53,20 @@ pub enum AskEvent {
 pub struct Engine {
     pub retriever: Retriever,
     extractive: ExtractiveComposer,
-    llm: Option<LlmComposer>,
+    llm: Option<Arc<LlmComposer>>,
 }
 
 impl Engine {
     pub fn new(retriever: Retriever, llm: Option<LlmComposer>) -> Engine {
+        Engine::with_shared_llm(retriever, llm.map(Arc::new))
+    }
+
+    /// An engine over a new retriever (say, after the index was rebuilt) with the same LLM.
+    pub fn with_retriever(&self, retriever: Retriever) -> Engine {
+        Engine::with_shared_llm(retriever, self.llm.clone())
+    }
+
+    fn with_shared_llm(retriever: Retriever, llm: Option<Arc<LlmComposer>>) -> Engine {
         let extractive = ExtractiveComposer::new(retriever.synonyms().clone());
         Engine {
             retriever,
@@ -64,9 +75,9 @@ impl Engine {
         }
     }
 
-    /// Whether an LLM is configured (else every answer is extractive).
-    pub fn has_llm(&self) -> bool {
-        self.llm.is_some()
+    /// The configured LLM, if any.
+    pub fn llm(&self) -> Option<&LlmComposer> {
+        self.llm.as_deref()
     }
 
     /// Answers `request`, reporting passages, deltas and the final reply to `events`.
@@ -95,7 +106,7 @@ impl Engine {
         {
             return Err(AskError::BadRole(turn.role.clone()));
         }
-        let llm = match (request.mode, &self.llm) {
+        let llm = match (request.mode, self.llm.as_deref()) {
             (ModeChoice::Offline, _) | (ModeChoice::Auto, None) => None,
             (ModeChoice::Llm, None) => return Err(AskError::LlmNotConfigured),
             (_, Some(llm)) => Some(llm),
