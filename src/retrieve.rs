@@ -141,7 +141,7 @@ impl Synonyms {
     }
 
     /// Analysed words of `text` that name something (not aspect, generic or stop words), with
-    /// their one-word synonyms, for callers that weigh overlap with a question.
+    /// the words of their synonyms, for callers that weigh overlap with a question.
     pub fn key_words(&self, text: &str) -> HashSet<String> {
         let words = words(text);
         let mut out: HashSet<String> = words
@@ -150,9 +150,7 @@ impl Synonyms {
             .cloned()
             .collect();
         for expansion in self.expansions(&words) {
-            if let [word] = expansion.as_slice() {
-                out.insert(word.clone());
-            }
+            out.extend(expansion);
         }
         out
     }
@@ -655,7 +653,7 @@ pub struct Coverage {
 }
 
 /// A likely misspelling of the same word: edit distance 1 for words of 5+ letters, 2 for 9+.
-fn near_spelling(word: &str, candidate: &str) -> bool {
+pub fn near_spelling(word: &str, candidate: &str) -> bool {
     let len = word.chars().count();
     let allowed = match len {
         0..=4 => return false,

@@ -206,3 +206,186 @@ fn k_out_of_range_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--k"), "{}", stderr(&out));
 }
+
+fn medcite_with_env(index: &Path, args: &[&str], env: &[(&str, String)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_medcite"));
+    command
+        .arg("--corpus")
+        .arg(bundled_corpus())
+        .arg("--index")
+        .arg(index)
+        .args(args)
+        .env_remove("MEDCITE_LLM_BASE_URL")
+        .env_remove("MEDCITE_LLM_MODEL")
+        .env("NO_COLOR", "1")
+        .current_dir(common::repo());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("run medcite")
+}
+
+#[test]
+fn ask_json_has_exactly_the_design_shape() {
+    let dir = TempDir::new().unwrap();
+    let out = medcite(
+        &bundled_corpus(),
+        &dir.path().join("index"),
+        &[
+            "ask",
+            "What if the patient relapses on the taper?",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply: Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
+    let mut keys: Vec<&str> = reply
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "answer",
+            "covered",
+            "dosing",
+            "fallback_reason",
+            "mode",
+            "passages",
+            "question",
+            "quotes",
+            "verified"
+        ]
+    );
+    assert_eq!(reply["mode"], "extractive");
+    assert_eq!(reply["verified"], true);
+    assert_eq!(reply["covered"], true);
+    assert!(reply["dosing"]["ok"].is_boolean() && reply["dosing"]["claims"].is_array());
+    let passage = &reply["passages"][0];
+    let mut keys: Vec<&str> = passage
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["chunk_id", "doc_id", "marker", "section", "text", "title"]
+    );
+    let quote = &reply["quotes"][0];
+    let mut keys: Vec<&str> = quote
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["marker", "problem", "quote", "verified"]);
+}
+
+#[test]
+fn ask_prints_the_answer_sources_and_mode() {
+    let dir = TempDir::new().unwrap();
+    let out = medcite(
+        &bundled_corpus(),
+        &dir.path().join("index"),
+        &["ask", "Does rituximab help anti-SRP patients?"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("[S1]") && text.contains("Sources"), "{text}");
+    assert!(
+        text.contains("mode: offline extractive (no LLM configured"),
+        "{text}"
+    );
+    assert!(text.contains("verified: yes"), "{text}");
+    assert!(text.contains("**"), "quoted words are highlighted: {text}");
+}
+
+#[test]
+fn ask_off_topic_says_it_is_not_covered() {
+    let dir = TempDir::new().unwrap();
+    let out = medcite(
+        &bundled_corpus(),
+        &dir.path().join("index"),
+        &[
+            "ask",
+            "What is the first-line treatment for hypertension?",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(reply["covered"], false);
+    assert_eq!(reply["passages"], serde_json::json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_uses_the_llm_named_by_the_environment() {
+    use common::fake_llm::{FakeLlm, Script};
+    let server = FakeLlm::start(vec![Script::Honest]).await;
+    let dir = TempDir::new().unwrap();
+    let index = dir.path().join("index");
+    let env = vec![
+        ("MEDCITE_LLM_BASE_URL", server.base_url()),
+        ("MEDCITE_LLM_MODEL", "fake".to_string()),
+        ("MEDCITE_LLM_TIMEOUT_SECS", "10".to_string()),
+    ];
+    let run =
+        |args: Vec<&'static str>, env: Vec<(&'static str, String)>, index: std::path::PathBuf| {
+            tokio::task::spawn_blocking(move || medcite_with_env(&index, &args, &env))
+        };
+    let out = run(
+        vec![
+            "ask",
+            "What if the patient relapses on the taper?",
+            "--json",
+        ],
+        env.clone(),
+        index.clone(),
+    )
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(reply["mode"], "llm", "{reply:#}");
+    assert_eq!(reply["verified"], true);
+    assert_eq!(server.requests().len(), 1);
+
+    let out = run(
+        vec!["ask", "IVIG?", "--offline", "--json"],
+        env.clone(),
+        index.clone(),
+    )
+    .await
+    .unwrap();
+    let reply: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(reply["mode"], "extractive");
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "--offline never calls the model"
+    );
+}
+
+#[test]
+fn missing_prompt_files_are_a_clear_start_up_error() {
+    let dir = TempDir::new().unwrap();
+    let env = vec![
+        ("MEDCITE_LLM_BASE_URL", "http://127.0.0.1:9/v1".to_string()),
+        ("MEDCITE_LLM_MODEL", "fake".to_string()),
+        ("MEDCITE_PROMPTS", dir.path().display().to_string()),
+    ];
+    let out = medcite_with_env(&dir.path().join("index"), &["ask", "IVIG?"], &env);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("answer.md") && err.contains("MEDCITE_PROMPTS"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}

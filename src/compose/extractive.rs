@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 
 use super::{ComposeError, ComposeRequest, Composer, DeltaSink};
 use crate::contracts::Passage;
-use crate::retrieve::{Synonyms, words};
+use crate::retrieve::{Synonyms, near_spelling, words};
 use crate::text::{normalize, sentences};
 
 /// Most quoted sentences in one answer.
@@ -61,7 +61,9 @@ impl ExtractiveComposer {
             let mut score = 0.0;
             for (set, weight) in &wanted {
                 for word in set {
-                    if present.contains(word) && counted.insert(word) {
+                    let found =
+                        present.contains(word) || present.iter().any(|p| near_spelling(word, p));
+                    if found && counted.insert(word) {
                         score += weight;
                     }
                 }
