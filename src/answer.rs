@@ -8,6 +8,7 @@ use crate::compose::{
     ComposeError, ComposeRequest, Composer, ExtractiveComposer, LlmComposer, bounded_history,
 };
 use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage};
+use crate::dosing::{DosingRules, check_against_sources};
 use crate::retrieve::{Coverage, MAX_K, RetrieveError, Retriever, SearchRequest};
 use crate::verify::{Verification, verify};
 
@@ -54,6 +55,7 @@ pub struct Engine {
     pub retriever: Retriever,
     extractive: ExtractiveComposer,
     llm: Option<Arc<LlmComposer>>,
+    dosing: Option<Arc<DosingRules>>,
 }
 
 impl Engine {
@@ -61,9 +63,24 @@ impl Engine {
         Engine::with_shared_llm(retriever, llm.map(Arc::new))
     }
 
-    /// An engine over a new retriever (say, after the index was rebuilt) with the same LLM.
+    /// An engine over a new retriever (say, after the index was rebuilt) with the same LLM and
+    /// dosing rules.
     pub fn with_retriever(&self, retriever: Retriever) -> Engine {
-        Engine::with_shared_llm(retriever, self.llm.clone())
+        let mut engine = Engine::with_shared_llm(retriever, self.llm.clone());
+        engine.dosing = self.dosing.clone();
+        engine
+    }
+
+    /// The engine checking every dose of its answers with `rules` (against the rules and the
+    /// cited passages).
+    pub fn with_dosing(mut self, rules: Arc<DosingRules>) -> Engine {
+        self.dosing = Some(rules);
+        self
+    }
+
+    /// The dosing rules answers are checked with, if any were given.
+    pub fn dosing(&self) -> Option<&DosingRules> {
+        self.dosing.as_deref()
     }
 
     fn with_shared_llm(retriever: Retriever, llm: Option<Arc<LlmComposer>>) -> Engine {
@@ -72,6 +89,7 @@ impl Engine {
             retriever,
             extractive,
             llm,
+            dosing: None,
         }
     }
 
@@ -132,7 +150,7 @@ impl Engine {
                 llm.map_or(Mode::Extractive, |_| Mode::Llm),
                 None,
             );
-            return Ok(finish(reply, events));
+            return Ok(finish(reply, self.dosing.as_deref(), events));
         }
         let passages: Vec<Passage> = hits
             .iter()
@@ -157,7 +175,7 @@ impl Engine {
 
         let Some(llm) = llm else {
             let reply = self.extractive_reply(question, &compose, &coverage, None, stream, events);
-            return Ok(finish(reply, events));
+            return Ok(finish(reply, self.dosing.as_deref(), events));
         };
 
         let mut sink = |piece: &str| events(AskEvent::Delta(piece.to_string()));
@@ -167,7 +185,7 @@ impl Engine {
             Ok(answer) => {
                 let check = verify(&answer, &passages);
                 if let Some(reply) = self.accept(question, &answer, &check, &passages, &coverage) {
-                    return Ok(finish(reply, events));
+                    return Ok(finish(reply, self.dosing.as_deref(), events));
                 }
                 let problems: Vec<String> = check.issues.iter().map(ToString::to_string).collect();
                 let retry = ComposeRequest {
@@ -183,7 +201,7 @@ impl Engine {
                         if let Some(reply) =
                             self.accept(question, &second, &check, &passages, &coverage)
                         {
-                            return Ok(finish(reply, events));
+                            return Ok(finish(reply, self.dosing.as_deref(), events));
                         }
                         let problems: Vec<String> =
                             check.issues.iter().map(ToString::to_string).collect();
@@ -197,7 +215,7 @@ impl Engine {
         };
         let reply =
             self.extractive_reply(question, &compose, &coverage, Some(reason), false, events);
-        Ok(finish(reply, events))
+        Ok(finish(reply, self.dosing.as_deref(), events))
     }
 
     /// Puts after each lead-in passage ("… should be considered:") the bullets it introduces,
@@ -317,9 +335,41 @@ impl Engine {
     }
 }
 
-fn finish(reply: AskReply, events: &mut (dyn FnMut(AskEvent) + Send)) -> AskReply {
+/// Checks the reply's doses and reports it as done.
+fn finish(
+    mut reply: AskReply,
+    rules: Option<&DosingRules>,
+    events: &mut (dyn FnMut(AskEvent) + Send),
+) -> AskReply {
+    if let Some(rules) = rules {
+        reply.dosing = check_dosing(rules, &reply);
+    }
     events(AskEvent::Done(Box::new(reply.clone())));
     reply
+}
+
+/// Every dose in the answer, judged by the rules and, for an otherwise acceptable dose, by
+/// whether a passage the answer cites states it (`not_in_sources` when none does).
+pub fn check_dosing(rules: &DosingRules, reply: &AskReply) -> DosingReport {
+    let cited: Vec<&str> = reply
+        .passages
+        .iter()
+        .filter(|p| cites_marker(&reply.answer, &p.marker))
+        .map(|p| p.text.as_str())
+        .collect();
+    check_against_sources(rules, &reply.answer, &cited)
+}
+
+/// Whether `answer` names `marker` ("S2") in a marker group such as `[S2]` or `[S1, S2]`.
+fn cites_marker(answer: &str, marker: &str) -> bool {
+    answer.split('[').skip(1).any(|group| {
+        group.split(']').next().is_some_and(|inner| {
+            inner.split([',', ';']).any(|m| {
+                let m = m.trim();
+                m == marker || format!("S{m}") == marker
+            })
+        })
+    })
 }
 
 fn fallback_reason(error: &ComposeError, problems: Option<&[String]>) -> String {
@@ -352,4 +402,18 @@ fn says_sources_do_not_say(answer: &str) -> bool {
     ]
     .iter()
     .any(|phrase| text.contains(phrase))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_found_alone_and_in_groups() {
+        assert!(cites_marker("x [S2].", "S2"));
+        assert!(cites_marker("x [S1, S2].", "S2"));
+        assert!(cites_marker("x [S1; 2].", "S2"));
+        assert!(!cites_marker("x [S12].", "S2"));
+        assert!(!cites_marker("x S2.", "S2"));
+    }
 }

@@ -3,9 +3,10 @@
 //! layer may use it. Change a shape only through an issue.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Whether a document is a source article or a note on one of its cited references.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DocKind {
     Article,
@@ -30,14 +31,14 @@ impl DocKind {
 }
 
 /// Reply of `search` (CLI `--json` and `GET /api/v1/search`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SearchReply {
     pub query: String,
     pub hits: Vec<Hit>,
 }
 
 /// One retrieved passage, best first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Hit {
     pub rank: usize,
     pub chunk_id: String,
@@ -51,7 +52,7 @@ pub struct Hit {
 }
 
 /// Reply of `check-dosing`, and the `dosing` member of the ask reply.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DosingReport {
     /// True only when every claim's verdict is `ok` (also true when there are no claims).
     pub ok: bool,
@@ -75,7 +76,7 @@ impl Default for DosingReport {
 }
 
 /// One dose statement found in a text, with its verdict.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DoseClaim {
     /// The words of the statement as they stand in the text.
     pub text: String,
@@ -90,10 +91,16 @@ pub struct DoseClaim {
     /// Id of the rule in `corpus/dosing/rules.toml` that judged it, if any.
     pub rule: Option<String>,
     pub message: String,
+    /// How long the dose is given, as stated ("3–5 days", "≥4 weeks").
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub duration: Option<String>,
+    /// A threshold written before the amount (">=" for "≥20 mg", "<=" for "up to 80 mg").
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub comparator: Option<String>,
 }
 
 /// What an amount is counted per.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DoseBasis {
     Dose,
@@ -101,7 +108,7 @@ pub enum DoseBasis {
     M2,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Ok,
@@ -116,7 +123,7 @@ pub enum Verdict {
 }
 
 /// How the answer was composed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Llm,
@@ -124,7 +131,7 @@ pub enum Mode {
 }
 
 /// Reply of `ask` (CLI `--json`, `POST /api/v1/ask`, and the SSE `done` event).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AskReply {
     pub question: String,
     /// Markdown with `[S1]` markers.
@@ -139,7 +146,7 @@ pub struct AskReply {
 }
 
 /// A passage shown to the composer as `[Sn]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Passage {
     pub marker: String,
     pub chunk_id: String,
@@ -150,7 +157,7 @@ pub struct Passage {
 }
 
 /// The check of one double-quoted span of an answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct QuoteCheck {
     pub marker: String,
     pub quote: String,
@@ -158,7 +165,7 @@ pub struct QuoteCheck {
     pub problem: Option<QuoteProblem>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QuoteProblem {
     /// In no passage (including real words stitched into a span never written contiguously).
@@ -170,7 +177,7 @@ pub enum QuoteProblem {
 }
 
 /// Which composer a request asks for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ModeChoice {
     /// The LLM when one is configured, else offline.
@@ -183,7 +190,7 @@ pub enum ModeChoice {
 }
 
 /// Body of `POST /api/v1/ask` (and `/ask/stream`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AskRequest {
     pub question: String,
@@ -196,19 +203,19 @@ pub struct AskRequest {
 }
 
 /// One turn of a conversation (`history` in requests).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Turn {
     pub role: String,
     pub content: String,
 }
 
 /// The error body of every failed API call: `{"error": {"code", "message"}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
     pub code: String,
     pub message: String,
@@ -232,6 +239,8 @@ mod tests {
             verdict,
             rule: None,
             message: String::new(),
+            duration: None,
+            comparator: None,
         };
         assert!(DosingReport::from_claims(vec![]).ok);
         assert!(DosingReport::from_claims(vec![claim(Verdict::Ok)]).ok);

@@ -7,6 +7,7 @@ pub mod answer;
 pub mod compose;
 pub mod contracts;
 pub mod corpus;
+pub mod dosing;
 pub mod eval;
 pub mod index;
 pub mod retrieve;

@@ -4,13 +4,15 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::bundled_retriever;
 use common::fake_llm::{FakeLlm, Script};
 use medcite::answer::{AskEvent, Engine};
 use medcite::compose::{LlmComposer, LlmConfig, Prompts};
-use medcite::contracts::{AskReply, AskRequest, Mode, ModeChoice, QuoteProblem};
+use medcite::contracts::{AskReply, AskRequest, Mode, ModeChoice, QuoteProblem, Verdict};
+use medcite::dosing::DosingRules;
 use tempfile::TempDir;
 
 const QUESTION: &str = "What if the patient relapses on the taper?";
@@ -24,10 +26,11 @@ fn engine(server: &FakeLlm, timeout: Duration) -> (TempDir, Engine) {
         api_key: None,
         timeout,
     };
-    (
-        dir,
-        Engine::new(retriever, Some(LlmComposer::new(config, prompts))),
-    )
+    let rules =
+        DosingRules::load(&common::bundled_corpus().join("dosing/rules.toml")).expect("rules");
+    let engine = Engine::new(retriever, Some(LlmComposer::new(config, prompts)))
+        .with_dosing(Arc::new(rules));
+    (dir, engine)
 }
 
 async fn ask(engine: &Engine, stream: bool) -> (AskReply, Vec<AskEvent>) {
@@ -276,4 +279,27 @@ async fn dishonest_answers_are_never_marked_verified() {
         );
         let _ = QuoteProblem::NotFound;
     }
+}
+
+#[tokio::test]
+async fn a_dose_the_cited_passages_do_not_state_is_flagged_not_in_sources() {
+    let answer = "Give IVIG 2 g/kg over 2 to 5 days [S1].";
+    let server = FakeLlm::start(vec![Script::Text(answer.into())]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(!reply.dosing.ok, "{reply:#?}");
+    let claim = &reply.dosing.claims[0];
+    assert_eq!(claim.drug, "IVIG");
+    assert_eq!(claim.verdict, Verdict::NotInSources, "{claim:#?}");
+}
+
+#[tokio::test]
+async fn a_wrong_dose_in_a_verified_answer_is_flagged() {
+    let answer = "Methotrexate 15 mg daily is the preferred agent [S1].";
+    let server = FakeLlm::start(vec![Script::Text(answer.into())]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert!(!reply.dosing.ok);
+    assert_eq!(reply.dosing.claims[0].verdict, Verdict::WrongFrequency);
 }

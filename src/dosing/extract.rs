@@ -1,0 +1,791 @@
+//! Finding dose statements in free text: tokens, sentences, drug mentions (names and synonyms
+//! from the rules), amounts with their unit, basis, frequency, route and duration, and which drug
+//! each amount belongs to. It judges nothing (that is `rules`) and never panics on any input: all
+//! slicing is by token boundaries, which are char boundaries.
+
+use crate::contracts::DoseBasis;
+
+use super::rules::DosingRules;
+use super::units::{
+    self, Comparator, Duration, Frequency, Notation, Route, Unit, notation_of, number_value,
+    parse_basis, parse_comparator, parse_divided, parse_duration, parse_frequency,
+    parse_other_time_phrase, parse_route, parse_unit,
+};
+
+/// How far after an amount its frequency, route and duration are looked for, in tokens.
+const TRAILING_WINDOW: usize = 14;
+/// How many tokens before a drug name may modify it ("IV methylprednisolone", "once-weekly MTX").
+const PREFIX_WINDOW: usize = 3;
+/// How far before an amount, after its drug, a route or frequency is looked for
+/// ("Rituximab is given intravenously at a dose of 1000 mg").
+const BETWEEN_WINDOW: usize = 10;
+
+/// Kind of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokKind {
+    Word,
+    Number,
+    Symbol,
+}
+
+/// White space before a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Gap {
+    None,
+    Space,
+    Newline,
+    Paragraph,
+}
+
+/// A word (letters), a number ("1,000", "0.5", ".5") or one other character.
+#[derive(Debug, Clone)]
+pub(crate) struct Token {
+    pub kind: TokKind,
+    /// Byte offsets in the text (always on char boundaries).
+    pub start: usize,
+    pub end: usize,
+    pub raw: String,
+    /// `raw` in ASCII lower case (same length, so offsets hold).
+    pub lower: String,
+    pub gap: Gap,
+}
+
+/// Splits text into tokens. Total: every char is either white space or in exactly one token.
+pub(crate) fn tokenize(text: &str) -> Vec<Token> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let offset = |j: usize| chars.get(j).map_or(text.len(), |(p, _)| *p);
+    let is_digit = |j: usize| chars.get(j).is_some_and(|(_, c)| c.is_ascii_digit());
+    let mut toks = Vec::new();
+    let mut gap = Gap::Paragraph;
+    let mut newlines = 0usize;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i].1;
+        if c.is_whitespace() {
+            if c == '\n' {
+                newlines += 1;
+            }
+            gap = gap.max(match newlines {
+                0 => Gap::Space,
+                1 => Gap::Newline,
+                _ => Gap::Paragraph,
+            });
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let kind;
+        if c.is_ascii_digit() || (c == '.' && is_digit(i + 1) && !(i > 0 && is_digit(i - 1))) {
+            kind = TokKind::Number;
+            if c == '.' {
+                i += 1;
+            }
+            while is_digit(i) {
+                i += 1;
+            }
+            if c != '.' {
+                // Thousands groups: ",ddd" not followed by another digit.
+                while chars.get(i).is_some_and(|(_, c)| *c == ',')
+                    && is_digit(i + 1)
+                    && is_digit(i + 2)
+                    && is_digit(i + 3)
+                    && !is_digit(i + 4)
+                {
+                    i += 4;
+                }
+                if chars.get(i).is_some_and(|(_, c)| *c == '.') && is_digit(i + 1) {
+                    i += 1;
+                    while is_digit(i) {
+                        i += 1;
+                    }
+                }
+            }
+        } else if c.is_alphabetic() {
+            kind = TokKind::Word;
+            while chars.get(i).is_some_and(|(_, c)| c.is_alphabetic()) {
+                i += 1;
+            }
+        } else {
+            kind = TokKind::Symbol;
+            i += 1;
+        }
+        let (s, e) = (offset(start), offset(i));
+        let raw = text.get(s..e).unwrap_or_default().to_string();
+        toks.push(Token {
+            kind,
+            start: s,
+            end: e,
+            lower: raw.to_ascii_lowercase(),
+            raw,
+            gap: if toks.is_empty() { Gap::Paragraph } else { gap },
+        });
+        gap = Gap::None;
+        newlines = 0;
+    }
+    toks
+}
+
+/// One dose statement as found in a text, before any judgement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtractedDose {
+    /// The words of the statement as they stand in the text.
+    pub text: String,
+    /// Byte offsets of `text` in the input.
+    pub start: usize,
+    pub end: usize,
+    /// Canonical name of the drug (or drug class) in the rules; `None` when no drug is named.
+    pub drug: Option<String>,
+    pub low: f64,
+    pub high: f64,
+    /// "≥20 mg", "up to 80 mg".
+    pub comparator: Option<Comparator>,
+    pub unit: Unit,
+    pub basis: DoseBasis,
+    pub frequency: Option<Frequency>,
+    pub route: Option<Route>,
+    pub duration: Option<Duration>,
+    /// Error-prone notations of the numbers, with the number as written.
+    pub notation: Vec<(Notation, String)>,
+}
+
+/// A drug name found in a sentence.
+#[derive(Debug, Clone)]
+struct Mention {
+    start: usize,
+    end: usize,
+    /// Start including modifiers written before the name ("IV methylprednisolone").
+    ext_start: usize,
+    drug: String,
+}
+
+/// An amount with its unit: "1-2 mg/kg", "≥20 mg", "1,000 mg/day".
+#[derive(Debug, Clone)]
+struct Core {
+    start: usize,
+    end: usize,
+    low: f64,
+    high: f64,
+    comparator: Option<Comparator>,
+    unit: Unit,
+    basis: DoseBasis,
+    frequency: Option<Frequency>,
+    notation: Vec<(Notation, String)>,
+}
+
+/// Every dose statement in `text`, in order. Deterministic.
+pub fn extract_claims(rules: &DosingRules, text: &str) -> Vec<ExtractedDose> {
+    let toks = tokenize(text);
+    let mut out = Vec::new();
+    for (s, e) in sentences(&toks) {
+        extract_sentence(rules, text, &toks, s, e, &mut out);
+    }
+    out
+}
+
+/// Token ranges of sentences: ended by ".", "!" or "?" before a capital, by a blank line, by a
+/// new list item or heading, or by a table cell bar.
+fn sentences(toks: &[Token]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 0..toks.len() {
+        if i > start && starts_block(toks, i) {
+            out.push((start, i));
+            start = i;
+        }
+        if toks[i].lower == "|" {
+            if i > start {
+                out.push((start, i));
+            }
+            start = i + 1;
+            continue;
+        }
+        if ends_sentence(toks, i) {
+            out.push((start, i + 1));
+            start = i + 1;
+        }
+    }
+    if start < toks.len() {
+        out.push((start, toks.len()));
+    }
+    out
+}
+
+fn starts_block(toks: &[Token], i: usize) -> bool {
+    let t = &toks[i];
+    match t.gap {
+        Gap::Paragraph => true,
+        Gap::Newline => {
+            matches!(
+                t.lower.as_str(),
+                "-" | "*" | "•" | "+" | "#" | ">" | "–" | "|"
+            ) || (t.kind == TokKind::Number
+                && toks
+                    .get(i + 1)
+                    .is_some_and(|n| n.gap == Gap::None && (n.lower == "." || n.lower == ")")))
+        }
+        _ => false,
+    }
+}
+
+fn ends_sentence(toks: &[Token], i: usize) -> bool {
+    const ABBREVIATIONS: &[&str] = &[
+        "vs", "approx", "dr", "mr", "ms", "fig", "ca", "cf", "no", "eg", "ie", "max", "min", "inc",
+    ];
+    if !matches!(toks[i].lower.as_str(), "." | "!" | "?" | "。") {
+        return false;
+    }
+    if toks[i].lower == "." && i > 0 {
+        let prev = &toks[i - 1];
+        if prev.kind == TokKind::Word
+            && prev.gap != Gap::Space
+            && i >= 2
+            && toks[i - 2].lower == "."
+        {
+            return false; // inside "b.i.d." or "e.g."
+        }
+        if prev.kind == TokKind::Word
+            && (prev.raw.chars().count() == 1 || ABBREVIATIONS.contains(&prev.lower.as_str()))
+        {
+            return false;
+        }
+    }
+    match toks.get(i + 1) {
+        None => true,
+        Some(next) => {
+            next.gap != Gap::None
+                && (next.raw.chars().next().is_some_and(char::is_uppercase)
+                    || next.kind != TokKind::Word)
+        }
+    }
+}
+
+fn find_mentions(rules: &DosingRules, toks: &[Token], s: usize, e: usize) -> Vec<Mention> {
+    let mut out = Vec::new();
+    let mut i = s;
+    while i < e {
+        if let Some((drug, end)) = rules.match_name(toks, i, e) {
+            if !hyphen_compound(toks, i, end) {
+                out.push(Mention {
+                    start: i,
+                    end,
+                    ext_start: i,
+                    drug: drug.to_string(),
+                });
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    // Modifiers before a name belong to it: "IV methylprednisolone", "oral prednisone".
+    let mut floor = s;
+    for m in &mut out {
+        for k in (1..=PREFIX_WINDOW).rev() {
+            let Some(from) = m.start.checked_sub(k) else {
+                continue;
+            };
+            if from < floor {
+                continue;
+            }
+            let whole = |end: Option<usize>| end == Some(m.start);
+            if whole(parse_route(toks, from, m.start).map(|(_, e)| e))
+                || whole(parse_frequency(toks, from, m.start).map(|(_, e)| e))
+            {
+                m.ext_start = from;
+                break;
+            }
+        }
+        floor = m.end;
+    }
+    out
+}
+
+/// A name glued into a hyphenated word ("steroid-sparing") is not a mention of the drug;
+/// "prednisone-equivalent" still is.
+fn hyphen_compound(toks: &[Token], start: usize, end: usize) -> bool {
+    let glued = |j: usize| toks.get(j).is_some_and(|t| t.gap == Gap::None);
+    let after = toks.get(end).is_some_and(|t| t.lower == "-")
+        && glued(end)
+        && glued(end + 1)
+        && toks
+            .get(end + 1)
+            .is_some_and(|t| t.kind == TokKind::Word && !t.lower.starts_with("equivalent"));
+    let before = start >= 2
+        && toks[start - 1].lower == "-"
+        && glued(start - 1)
+        && glued(start)
+        && toks[start - 2].kind == TokKind::Word;
+    after || before
+}
+
+fn is_range_connector(t: &Token) -> bool {
+    matches!(t.lower.as_str(), "-" | "–" | "—" | "‒" | "−" | "to")
+}
+
+/// An amount with its unit starting at token `i`.
+fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
+    let tok = |j: usize| toks.get(j).filter(|_| j < limit);
+    let mut j = i;
+    let mut comparator = None;
+    if let Some((c, e)) = parse_comparator(toks, j).filter(|(_, e)| *e <= limit) {
+        comparator = Some(c);
+        j = e;
+    }
+    let between = tok(j).is_some_and(|t| t.lower == "between");
+    if between {
+        j += 1;
+    }
+    let first = tok(j).filter(|t| t.kind == TokKind::Number)?;
+    let low = number_value(&first.raw)?;
+    let mut notation: Vec<(Notation, String)> = notation_of(&first.raw)
+        .map(|n| (n, first.raw.clone()))
+        .into_iter()
+        .collect();
+    j += 1;
+
+    // "1 mg/kg to 2 mg/kg": a unit may follow each number.
+    let mut unit_basis = None;
+    if let Some((u, e)) = parse_unit(toks, j, limit) {
+        let (b, e2) = parse_basis(toks, e, limit).unwrap_or((DoseBasis::Dose, e));
+        unit_basis = Some((u, b));
+        j = e2;
+    }
+    let mut high = low;
+    let connector = tok(j).is_some_and(|t| {
+        is_range_connector(t) || (t.lower == "or" && !between) || (t.lower == "and" && between)
+    });
+    if connector && let Some(second) = tok(j + 1).filter(|t| t.kind == TokKind::Number) {
+        let second_value = number_value(&second.raw);
+        let after = j + 2;
+        let second_unit = parse_unit(toks, after, limit).map(|(u, e)| {
+            let (b, e2) = parse_basis(toks, e, limit).unwrap_or((DoseBasis::Dose, e));
+            (u, b, e2)
+        });
+        // The second amount in the first one's unit ("500 mg to 1 g" is 500–1000 mg).
+        let second_in_unit = match (unit_basis, second_unit, second_value) {
+            (Some((u1, b1)), Some((u2, b2, e)), Some(v)) if b1 == b2 => {
+                units::convert(v, u2, u1, None).map(|v| (v, u1, b1, e))
+            }
+            (None, Some((u2, b2, e)), Some(v)) => Some((v, u2, b2, e)),
+            _ => None,
+        };
+        if let Some((v, u, b, e)) = second_in_unit
+            && v >= low
+        {
+            high = v;
+            if let Some(n) = notation_of(&second.raw) {
+                notation.push((n, second.raw.clone()));
+            }
+            unit_basis = Some((u, b));
+            j = e;
+        }
+    }
+    let (unit, basis) = unit_basis?;
+
+    // "/day", "/week" straight after the unit or basis.
+    let mut frequency = None;
+    if let Some((f, e)) = parse_frequency(toks, j, limit)
+        && toks
+            .get(j)
+            .is_some_and(|t| t.lower == "/" || t.lower == "per")
+    {
+        frequency = Some(f);
+        j = e;
+    }
+    // "mg/dose", "mg per dose": per dose is the default basis.
+    if tok(j).is_some_and(|t| t.lower == "/" || t.lower == "per")
+        && tok(j + 1).is_some_and(|t| t.lower == "dose")
+    {
+        j += 2;
+    }
+    if units::is_concentration_or_rate(toks, j, limit) {
+        return None;
+    }
+    // A tablet strength ("2.5 mg tablets") is not a dose.
+    if tok(j).is_some_and(|t| {
+        matches!(
+            t.lower.as_str(),
+            "tablet"
+                | "tablets"
+                | "tab"
+                | "tabs"
+                | "capsule"
+                | "capsules"
+                | "vial"
+                | "vials"
+                | "strength"
+        )
+    }) {
+        return None;
+    }
+    Some(Core {
+        start: i,
+        end: j,
+        low,
+        high,
+        comparator,
+        unit,
+        basis,
+        frequency,
+        notation,
+    })
+}
+
+/// A step ("reduce by 10 mg", "in increments of 5 mg") or a cumulative total is not a dose.
+fn is_step_or_total(toks: &[Token], i: usize, s: usize) -> bool {
+    let word = |k: usize| {
+        i.checked_sub(k)
+            .filter(|j| *j >= s)
+            .map(|j| toks[j].lower.as_str())
+    };
+    matches!(word(1), Some("by"))
+        || (matches!(word(1), Some("of"))
+            && matches!(
+                word(2),
+                Some(
+                    "increments"
+                        | "decrements"
+                        | "steps"
+                        | "reductions"
+                        | "increases"
+                        | "decreases"
+                        | "reduction"
+                        | "increase"
+                        | "decrease"
+                )
+            ))
+        || (1..=3).any(|k| matches!(word(k), Some("cumulative")))
+}
+
+fn find_cores(toks: &[Token], s: usize, e: usize, mentions: &[Mention]) -> Vec<Core> {
+    let mut cores = Vec::new();
+    let mut i = s;
+    while i < e {
+        if let Some(m) = mentions.iter().find(|m| m.start == i) {
+            i = m.end;
+            continue;
+        }
+        if let Some(core) = parse_core(toks, i, e) {
+            let skip = is_step_or_total(toks, i, s);
+            let end = core.end.max(i + 1);
+            if !skip {
+                cores.push(core);
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    cores
+}
+
+/// What was found around an amount.
+#[derive(Default)]
+struct Modifiers {
+    frequency: Option<Frequency>,
+    divided: Option<Option<u32>>,
+    route: Option<Route>,
+    duration: Option<Duration>,
+    /// End of the last token that was read as a modifier.
+    last: Option<usize>,
+}
+
+/// Reads frequency, route, duration and divided-dose phrases in `from..to`. With `stop_at_break`
+/// it stops at a bracket or ";" (the end of the statement).
+fn scan_modifiers(toks: &[Token], from: usize, to: usize, stop_at_break: bool) -> Modifiers {
+    let mut m = Modifiers::default();
+    let mut j = from;
+    while j < to {
+        if stop_at_break && matches!(toks[j].lower.as_str(), ";" | "(" | ")" | "[" | "]") {
+            break;
+        }
+        if let Some((d, e)) = parse_duration(toks, j, to) {
+            m.duration.get_or_insert(d);
+            m.last = Some(e);
+            j = e;
+        } else if let Some((k, e)) = parse_divided(toks, j, to) {
+            m.divided.get_or_insert(k);
+            m.last = Some(e);
+            j = e;
+        } else if let Some((f, e)) = parse_frequency(toks, j, to) {
+            m.frequency.get_or_insert(f);
+            m.last = Some(e);
+            j = e;
+        } else if let Some((r, e)) = parse_route(toks, j, to) {
+            m.route.get_or_insert(r);
+            m.last = Some(e);
+            j = e;
+        } else if let Some(e) = parse_other_time_phrase(toks, j, to) {
+            j = e;
+        } else {
+            j += 1;
+        }
+    }
+    m
+}
+
+/// Combines the frequency written with the unit ("mg/day") with the one written after it and a
+/// divided-doses phrase.
+fn combine_frequency(
+    with_unit: Option<Frequency>,
+    written: Option<Frequency>,
+    divided: Option<Option<u32>>,
+) -> Option<Frequency> {
+    let per_day = with_unit.as_ref().is_some_and(|f| f.is_plain_daily())
+        || written.as_ref().is_some_and(|f| f.is_plain_daily());
+    match (with_unit, written, divided) {
+        // "/day divided twice daily": the count comes from the frequency.
+        (_, Some(f), Some(None)) if per_day && f.doses_per_day.is_some_and(|k| k > 1) => {
+            Some(Frequency::divided(f.doses_per_day))
+        }
+        // "/day in two divided doses", "daily in divided doses"
+        (_, _, Some(k)) if per_day => Some(Frequency::divided(k)),
+        // "divided twice daily"
+        (None, Some(f), Some(_)) if f.doses_per_day.is_some_and(|k| k > 1) => {
+            Some(Frequency::divided(f.doses_per_day))
+        }
+        // "mg/day, given twice daily": the day's total in k doses.
+        (Some(u), Some(f), _)
+            if u.is_plain_daily()
+                && f.doses_per_day.is_some_and(|k| k > 1)
+                && !f.amount_per_day =>
+        {
+            Some(Frequency::divided(f.doses_per_day))
+        }
+        (Some(u), _, _) => Some(u),
+        (None, Some(f), _) => Some(f),
+        (None, None, Some(k)) => Some(Frequency::divided(k)),
+        (None, None, None) => None,
+    }
+}
+
+fn extract_sentence(
+    rules: &DosingRules,
+    text: &str,
+    toks: &[Token],
+    s: usize,
+    e: usize,
+    out: &mut Vec<ExtractedDose>,
+) {
+    let mentions = find_mentions(rules, toks, s, e);
+    let cores = find_cores(toks, s, e, &mentions);
+    for (ci, core) in cores.iter().enumerate() {
+        let prev_core_end = ci
+            .checked_sub(1)
+            .and_then(|p| cores.get(p))
+            .map_or(s, |c| c.end);
+        let next_core_start = cores.get(ci + 1).map_or(e, |c| c.start);
+
+        // Which drug: the one written just before; else one written just after ("≥20 mg
+        // corticosteroids", "20 mg of prednisone"); else the nearest one before in the sentence.
+        // Mentions and cores are in text order and do not overlap, so searches are binary.
+        let first_after = |pos: usize| mentions.partition_point(|m| m.start < pos);
+        let preceding = mentions[..first_after(core.start)]
+            .last()
+            .filter(|m| m.end <= core.start);
+        let adjacent =
+            preceding.filter(|m| m.end >= prev_core_end && core.start.saturating_sub(m.end) <= 1);
+        let following = || {
+            let mut j = core.end;
+            while j < e {
+                if toks[j].lower == "of" || toks[j].lower == "the" {
+                    j += 1;
+                } else if let Some((_, end)) = parse_route(toks, j, e) {
+                    j = end;
+                } else {
+                    break;
+                }
+            }
+            mentions
+                .get(first_after(core.end))
+                .filter(|m| m.start == j || m.ext_start == j)
+                .filter(|m| {
+                    // A name followed by its own amount owns that amount, not this one.
+                    let next = cores.partition_point(|c| c.start < m.end);
+                    cores.get(next).is_none_or(|c| c.start > m.end + 1)
+                })
+        };
+        let (mention, after) = match adjacent {
+            Some(m) => (Some(m), false),
+            None => match following() {
+                Some(m) => (Some(m), true),
+                None => (preceding, false),
+            },
+        };
+
+        // Where its modifiers may be: after the amount up to the next amount or the next drug.
+        let next_mention_start = mentions[first_after(core.end)..]
+            .iter()
+            .find(|m| !(after && mention.is_some_and(|x| x.start == m.start)))
+            .map_or(e, |m| m.ext_start.max(core.end));
+        let post_from = if after {
+            mention.map_or(core.end, |m| m.end)
+        } else {
+            core.end
+        };
+        let post_to = next_core_start
+            .min(next_mention_start.max(post_from))
+            .min(post_from + TRAILING_WINDOW)
+            .min(e);
+        let post = scan_modifiers(toks, post_from, post_to, true);
+        let between = match mention {
+            Some(m) if !after => scan_modifiers(
+                toks,
+                m.end
+                    .max(prev_core_end)
+                    .max(core.start.saturating_sub(BETWEEN_WINDOW)),
+                core.start,
+                false,
+            ),
+            Some(m) => scan_modifiers(toks, core.end, m.ext_start.max(core.end), false),
+            None => Modifiers::default(),
+        };
+        let prefix = match mention {
+            Some(m) if m.ext_start >= prev_core_end || after => {
+                scan_modifiers(toks, m.ext_start, m.start, false)
+            }
+            _ => Modifiers::default(),
+        };
+
+        let written_frequency = post
+            .frequency
+            .clone()
+            .or_else(|| between.frequency.clone())
+            .or_else(|| prefix.frequency.clone());
+        let divided = post.divided.or(between.divided);
+        let frequency = combine_frequency(core.frequency.clone(), written_frequency, divided);
+        let route = post.route.or(between.route).or(prefix.route);
+        let duration = post.duration.clone().or(between.duration.clone());
+
+        // The statement starts at its drug (with a route or frequency written before it),
+        // unless another amount stands between them.
+        let start_tok = match mention {
+            Some(m) if !after && m.end >= prev_core_end => {
+                if prefix.last.is_some() {
+                    m.ext_start.min(core.start)
+                } else {
+                    m.start.min(core.start)
+                }
+            }
+            _ => core.start,
+        };
+        let mut end_tok = core.end.max(post.last.unwrap_or(0));
+        if after && let Some(m) = mention {
+            end_tok = end_tok.max(m.end);
+        }
+        let end_tok = end_tok.clamp(start_tok + 1, e);
+        let (bs, be) = (toks[start_tok].start, toks[end_tok - 1].end);
+        out.push(ExtractedDose {
+            text: text.get(bs..be).unwrap_or_default().to_string(),
+            start: bs,
+            end: be,
+            drug: mention.map(|m| m.drug.clone()),
+            low: core.low,
+            high: core.high,
+            comparator: core.comparator,
+            unit: core.unit,
+            basis: core.basis,
+            frequency,
+            route,
+            duration,
+            notation: core.notation.clone(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_cover_numbers_words_and_symbols() {
+        let toks = tokenize("MTX 1,000.5mg/kg .5 µg ≥20");
+        let raws: Vec<&str> = toks.iter().map(|t| t.raw.as_str()).collect();
+        assert_eq!(
+            raws,
+            ["MTX", "1,000.5", "mg", "/", "kg", ".5", "µg", "≥", "20"]
+        );
+        assert_eq!(toks[1].kind, TokKind::Number);
+        assert_eq!(toks[5].kind, TokKind::Number);
+    }
+
+    #[test]
+    fn token_offsets_are_char_boundaries_in_unicode_text() {
+        let text = "İstanbul µg ≥ 1.0 mg — 😀 dose";
+        for t in tokenize(text) {
+            assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
+            assert_eq!(&text[t.start..t.end], t.raw);
+        }
+    }
+
+    #[test]
+    fn sentences_do_not_split_inside_bid_or_decimals() {
+        let toks = tokenize("Give MMF 1 g b.i.d. for 6 months. Then 1.5 g twice daily.\n\n- Next");
+        let s = sentences(&toks);
+        assert_eq!(s.len(), 3, "{s:?}");
+    }
+}
+
+#[cfg(test)]
+mod attach_tests {
+    use super::*;
+
+    fn rules() -> DosingRules {
+        let drug = |name: &str| {
+            format!(
+                "[[drug]]\nname = \"{name}\"\n  [[drug.regimen]]\n  id = \"{name}-r\"\n  \
+                 indication = \"t\"\n  routes = [\"oral\", \"intravenous\"]\n  basis = \"dose\"\n  \
+                 unit = \"mg\"\n  min = 1\n  max = 100\n  frequencies = [\"daily\"]\n  \
+                 source = \"t\"\n"
+            )
+        };
+        let text = format!(
+            "{}{}[[drug]]\nname = \"steroids\"\nclass = true\n",
+            drug("alpha"),
+            drug("beta")
+        );
+        DosingRules::from_toml_str(&text, "test").expect("test rules load")
+    }
+
+    fn drugs(text: &str) -> Vec<Option<String>> {
+        extract_claims(&rules(), text)
+            .into_iter()
+            .map(|d| d.drug)
+            .collect()
+    }
+
+    #[test]
+    fn each_amount_goes_to_its_nearest_preceding_drug() {
+        assert_eq!(
+            drugs("alpha 1 mg/day or IV beta 2 mg"),
+            [Some("alpha".into()), Some("beta".into())]
+        );
+        let doses = extract_claims(&rules(), "alpha 1 mg/day or IV beta 2 mg");
+        assert_eq!(doses[0].route, None, "the IV before beta is beta's");
+        assert_eq!(doses[1].route, Some(Route::Intravenous));
+    }
+
+    #[test]
+    fn a_drug_written_right_after_the_amount_takes_it() {
+        assert_eq!(
+            drugs("if taking alpha, check ≥20 mg steroids for ≥4 weeks"),
+            [Some("steroids".into())]
+        );
+        assert_eq!(drugs("give 20 mg of beta"), [Some("beta".into())]);
+        // A name followed by its own amount does not take the previous one.
+        assert_eq!(
+            drugs("alpha 10 mg beta 20 mg"),
+            [Some("alpha".into()), Some("beta".into())]
+        );
+    }
+
+    #[test]
+    fn an_amount_without_a_drug_in_its_sentence_has_none() {
+        assert_eq!(drugs("alpha is tapered. Give 20 mg daily."), [None]);
+    }
+
+    #[test]
+    fn hyphenated_compounds_are_not_mentions() {
+        assert_eq!(drugs("a steroids-sparing agent at 10 mg"), [None]);
+    }
+}

@@ -1,0 +1,136 @@
+//! The deterministic dosing check: every dose statement in a text (drug, amount or range, unit,
+//! per-kg or per-m² basis, frequency, route, duration), judged against the sourced rules in
+//! `corpus/dosing/rules.toml`. Same text, same verdicts. It knows nothing of HTTP, LLMs or the
+//! index, and never panics on any input.
+//!
+//! `extract` finds the statements, `units` normalises what they say, `rules` loads the rules and
+//! judges each statement against them.
+//!
+//! Verdicts, decided against the rule (regimen) of the drug that fits the statement best:
+//! - `ok`: amount, unit, basis, frequency and route fit. An unstated frequency or route is not
+//!   an error; the message then says that only what was stated was checked.
+//! - `wrong_unit`: the amount fits only when its unit is read a thousand times differently (mcg
+//!   for mg, mg/kg for g/kg), or when its number is read in the rule's unit of another kind (mg
+//!   written for IU), or, when no rule of the drug has the stated basis, with another basis
+//!   (mg/kg for a fixed-dose drug). A tenfold error is `out_of_range`, with a hint about a
+//!   misplaced decimal point.
+//! - `wrong_frequency`, `out_of_range`, `wrong_route`: in that order of report when several fail.
+//! - `unverified`: no drug named, no rule for the drug, a class without a matching sourced
+//!   threshold, or a fixed dose of a drug dosed only by weight.
+//! - `not_in_sources` (only [`check_against_sources`]): the rule check passed but no cited
+//!   passage states the dose.
+//!
+//! "1.0 mg" and ".5 mg" parse as 1 and 0.5 mg; the message flags them as error-prone notation
+//! (ISMP) while the verdict follows the amount.
+
+mod extract;
+mod rules;
+mod units;
+
+use crate::contracts::{DoseClaim, DosingReport, Verdict};
+
+pub use extract::{ExtractedDose, extract_claims};
+pub use rules::{DosingRules, Drug, Regimen, Threshold};
+pub use units::{Comparator, Duration, Frequency, Notation, Route, TimeUnit, Unit, convert};
+
+/// Why the dosing rules could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum DosingError {
+    #[error(
+        "cannot read the dosing rules at {path}: {source}; check that the corpus folder has \
+         dosing/rules.toml"
+    )]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the dosing rules in {origin} are not valid TOML: {message}; fix the file")]
+    Syntax { origin: String, message: String },
+    #[error("dosing rule `{rule}` in {origin}: {problem}; fix that rule")]
+    InvalidRule {
+        origin: String,
+        rule: String,
+        problem: String,
+    },
+}
+
+/// Every dose statement in `text`, each with a verdict; deterministic.
+pub fn check_text(rules: &DosingRules, text: &str) -> DosingReport {
+    DosingReport::from_claims(judged(rules, text).into_iter().map(|(_, c)| c).collect())
+}
+
+/// For `ask`: like [`check_text`], and then every claim whose verdict would be `ok` but whose
+/// dose (drug, amount or range, unit basis) is not stated in any of `sources` (the cited
+/// passages) becomes `not_in_sources`. A dose inside a range a source states ("1 mg/kg" against
+/// "1-2 mg/kg") counts as stated.
+pub fn check_against_sources(rules: &DosingRules, text: &str, sources: &[&str]) -> DosingReport {
+    let stated: Vec<ExtractedDose> = sources
+        .iter()
+        .flat_map(|s| extract_claims(rules, s))
+        .collect();
+    let claims = judged(rules, text)
+        .into_iter()
+        .map(|(dose, mut claim)| {
+            if claim.verdict == Verdict::Ok && !stated.iter().any(|s| same_dose(rules, &dose, s)) {
+                claim.verdict = Verdict::NotInSources;
+                claim.message = format!(
+                    "{} {} is not stated in the cited passages, so the answer is not grounded \
+                     for this dose (the rule check alone passed: {})",
+                    claim.drug,
+                    rules::stated(&dose),
+                    claim.message
+                );
+            }
+            claim
+        })
+        .collect();
+    DosingReport::from_claims(claims)
+}
+
+/// The doses of `text` with their contract claims.
+fn judged(rules: &DosingRules, text: &str) -> Vec<(ExtractedDose, DoseClaim)> {
+    extract_claims(rules, text)
+        .into_iter()
+        .map(|dose| {
+            let j = rules.judge(&dose);
+            let claim = DoseClaim {
+                text: dose.text.clone(),
+                drug: dose.drug.clone().unwrap_or_else(|| "unknown".into()),
+                low: dose.low,
+                high: dose.high,
+                unit: dose.unit.label().to_string(),
+                per: dose.basis,
+                frequency: dose.frequency.as_ref().map(|f| f.label.clone()),
+                route: dose.route.map(|r| r.label().to_string()),
+                verdict: j.verdict,
+                rule: j.rule,
+                message: j.message,
+                duration: dose.duration.as_ref().map(ToString::to_string),
+                comparator: dose.comparator.map(|c| c.ascii().to_string()),
+            };
+            (dose, claim)
+        })
+        .collect()
+}
+
+/// True when `source` states the dose of `claim`: same drug, same basis, and the claim's amount
+/// inside the source's amount or range (after unit normalisation).
+fn same_dose(rules: &DosingRules, claim: &ExtractedDose, source: &ExtractedDose) -> bool {
+    let (Some(a), Some(b)) = (&claim.drug, &source.drug) else {
+        return false;
+    };
+    if a != b || claim.basis != source.basis {
+        return false;
+    }
+    let factor = rules.drug(a).and_then(|d| d.iu_per_mcg);
+    let lo = convert(source.low, source.unit, claim.unit, factor);
+    let hi = convert(source.high, source.unit, claim.unit, factor);
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => {
+            let eps = 1e-9;
+            claim.low >= lo * (1.0 - eps) && claim.high <= hi * (1.0 + eps)
+        }
+        _ => false,
+    }
+}
