@@ -140,18 +140,22 @@ impl Synonyms {
         })
     }
 
-    /// Analysed words of `text` that name something (not aspect, generic or stop words), with
-    /// the words of their synonyms, for callers that weigh overlap with a question.
-    pub fn key_words(&self, text: &str) -> HashSet<String> {
+    /// The terms of `text` that name something (its words less aspect, generic and stop words),
+    /// with their synonyms, each as a token sequence, for callers that weigh overlap with a
+    /// question.
+    pub fn key_terms(&self, text: &str) -> Vec<Vec<String>> {
         let words = words(text);
-        let mut out: HashSet<String> = words
+        let mut out: Vec<Vec<String>> = words
             .iter()
             .filter(|w| !self.generic.contains(*w) && !self.aspects.contains(*w))
-            .cloned()
+            .map(|w| vec![w.clone()])
             .collect();
         for expansion in self.expansions(&words) {
-            out.extend(expansion);
+            if !out.contains(&expansion) {
+                out.push(expansion);
+            }
         }
+        out.dedup();
         out
     }
 
@@ -171,7 +175,8 @@ impl Synonyms {
     }
 }
 
-fn contains_sequence(haystack: &[String], needle: &[String]) -> bool {
+/// Whether `needle` occurs contiguously in `haystack`.
+pub fn contains_sequence(haystack: &[String], needle: &[String]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 

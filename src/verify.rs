@@ -10,6 +10,11 @@ use regex::Regex;
 use crate::contracts::{Passage, QuoteCheck, QuoteProblem};
 use crate::text::{ABBREVIATIONS, normalize};
 
+/// An HTML tag or comment: `<script`, `</b>`, `<img …`, `<!--`.
+static HTML_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|!--)").expect("tag regex is valid")
+});
+
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\[\s*(S\d{1,4}(?:\s*[,;]\s*S?\d{1,4})*)\s*\]").expect("marker regex is valid")
 });
@@ -27,6 +32,8 @@ pub enum Issue {
     UnknownMarker(String),
     /// A sentence that carries no marker.
     UnmarkedSentence(String),
+    /// HTML markup in the answer, which must be plain Markdown.
+    Markup(String),
 }
 
 impl fmt::Display for Issue {
@@ -60,6 +67,10 @@ impl fmt::Display for Issue {
             Issue::UnmarkedSentence(sentence) => {
                 write!(f, "the sentence \"{sentence}\" has no [Sn] marker")
             }
+            Issue::Markup(tag) => write!(
+                f,
+                "the answer contains HTML markup ({tag}); write plain Markdown without HTML"
+            ),
         }
     }
 }
@@ -95,6 +106,10 @@ pub fn verify(answer: &str, passages: &[Passage]) -> Verification {
     let mut issues = Vec::new();
     let mut markers: Vec<String> = Vec::new();
     let known = |n: u32| n >= 1 && (n as usize) <= passages.len();
+    if let Some(tag) = HTML_TAG.find(answer) {
+        let shown: String = answer[tag.start()..].chars().take(12).collect();
+        issues.push(Issue::Markup(shown));
+    }
 
     for line in logical_lines(answer) {
         let line = strip_list_prefix(line.trim());
@@ -556,6 +571,28 @@ mod tests {
             &sources(),
         );
         assert!(v.verified(), "{:?}", v.issues);
+    }
+
+    #[test]
+    fn html_in_an_answer_is_an_error() {
+        for answer in [
+            "IVIG helps <script>alert(1)</script> [S1].",
+            "IVIG helps [S1]. <img src=x onerror=alert(2)>",
+            "IVIG <b>helps</b> [S1].",
+            "IVIG helps [S1]. <!-- hidden -->",
+        ] {
+            let v = verify(answer, &sources());
+            assert!(
+                matches!(v.issues.as_slice(), [Issue::Markup(_)]),
+                "{answer}: {:?}",
+                v.issues
+            );
+        }
+        let v = verify(
+            "A dose of ≥20 mg, i.e. <25 mg or x<y, is used [S2].",
+            &sources(),
+        );
+        assert!(v.verified(), "comparisons are not markup: {:?}", v.issues);
     }
 
     #[test]

@@ -3,9 +3,12 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::{bundled_retriever, repo};
 use medcite::answer::{DEFAULT_K, Engine};
 use medcite::contracts::{AskReply, AskRequest, Mode, ModeChoice, Turn};
+use medcite::dosing::DosingRules;
 use medcite::eval::{evaluate_coverage, load_gold, load_offtopic, user_turns};
 
 fn offline(question: &str, history: Vec<Turn>) -> AskRequest {
@@ -61,6 +64,25 @@ async fn every_extractive_answer_on_the_gold_questions_verifies() {
         "only {covered}/{} covered",
         gold.len()
     );
+}
+
+#[tokio::test]
+async fn doses_quoted_from_the_sources_pass_the_dosing_check() {
+    let (_dir, retriever) = bundled_retriever();
+    let rules = DosingRules::load(&common::bundled_corpus().join("dosing/rules.toml")).unwrap();
+    let engine = Engine::new(retriever, None).with_dosing(Arc::new(rules));
+    let gold = load_gold(&repo().join("tests/gold/retrieval.toml")).unwrap();
+    let mut checked = 0;
+    for question in &gold {
+        let reply = ask(
+            &engine,
+            &offline(&question.question, user_turns(&question.history)),
+        )
+        .await;
+        checked += reply.dosing.claims.len();
+        assert!(reply.dosing.ok, "{}: {:#?}", question.id, reply.dosing);
+    }
+    assert!(checked > 0, "no gold answer quoted a dose");
 }
 
 #[tokio::test]

@@ -3,12 +3,15 @@
 //! answers always verify. Deterministic: same passages and question, same answer.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use futures::future::BoxFuture;
 
 use super::{ComposeError, ComposeRequest, Composer, DeltaSink};
 use crate::contracts::Passage;
-use crate::retrieve::{Synonyms, near_spelling, words};
+use crate::retrieve::{Synonyms, contains_sequence, near_spelling, words};
 use crate::text::{normalize, sentences};
 
 /// Most quoted sentences in one answer.
@@ -17,10 +20,22 @@ const MAX_UNITS: usize = 6;
 const MAX_UNITS_PER_PASSAGE: usize = 2;
 /// Most bullets quoted after a lead-in that introduces them.
 const MAX_FOLLOWERS: usize = 4;
+/// Fewest words a quoted bullet may have.
+const MIN_UNIT_WORDS: usize = 3;
 /// Weight of the previous user turn's key words.
 const HISTORY_WEIGHT: f64 = 0.5;
 /// Weight of a bullet's parent line (its label) in the bullet's score.
 const LABEL_WEIGHT: f64 = 0.5;
+
+/// Analysed words of a question that ask for a dose.
+const DOSE_WORDS: &[&str] = &["dose", "dosag", "much", "mg"];
+/// An amount with a dose unit ("1 mg/kg", "2 g", "500 mcg").
+static DOSE_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\d\s*(mg|g|mcg|µg|μg|units?|iu)\b").expect("dose regex is valid")
+});
+/// Said before the quotes when the question asks for a dose and none of them states one; it
+/// ends in ':' as a lead-in, so it needs no marker.
+pub const NO_DOSE_STATED: &str = "The sources state no dose for this; what they say:";
 
 /// What the extractive composer answers when no sentence shares a key word with the question.
 pub const NOTHING_RELEVANT: &str = "The sources do not say.";
@@ -50,20 +65,25 @@ impl ExtractiveComposer {
     /// The extractive answer (Markdown bullets, each a verbatim quote with its marker), or
     /// [`NOTHING_RELEVANT`] when no passage sentence shares a key word with the question.
     pub fn answer(&self, request: &ComposeRequest<'_>) -> String {
-        let mut wanted: Vec<(HashSet<String>, f64)> =
-            vec![(self.synonyms.key_words(request.question), 1.0)];
+        let mut wanted: Vec<(Vec<Vec<String>>, f64)> =
+            vec![(self.synonyms.key_terms(request.question), 1.0)];
         if let Some(previous) = request.history.iter().rev().find(|t| t.role == "user") {
-            wanted.push((self.synonyms.key_words(&previous.content), HISTORY_WEIGHT));
+            wanted.push((self.synonyms.key_terms(&previous.content), HISTORY_WEIGHT));
         }
         let overlap = |text: &str| -> f64 {
-            let present: HashSet<String> = words(text).into_iter().collect();
-            let mut counted: HashSet<&String> = HashSet::new();
+            let sequence = words(text);
+            let present: HashSet<&String> = sequence.iter().collect();
+            let mut counted: HashSet<&Vec<String>> = HashSet::new();
             let mut score = 0.0;
-            for (set, weight) in &wanted {
-                for word in set {
-                    let found =
-                        present.contains(word) || present.iter().any(|p| near_spelling(word, p));
-                    if found && counted.insert(word) {
+            for (terms, weight) in &wanted {
+                for term in terms {
+                    let found = match term.as_slice() {
+                        [word] => {
+                            present.contains(word) || present.iter().any(|p| near_spelling(word, p))
+                        }
+                        _ => contains_sequence(&sequence, term),
+                    };
+                    if found && counted.insert(term) {
                         score += weight;
                     }
                 }
@@ -143,7 +163,18 @@ impl ExtractiveComposer {
         let mut keyed: Vec<(usize, usize)> = leaders.into_iter().zip(chosen).collect();
         keyed.sort_by_key(|&(leader, i)| (leader, units[i].passage, units[i].position));
         let chosen: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
-        chosen
+        let asks_dose = words(request.question)
+            .iter()
+            .any(|w| DOSE_WORDS.contains(&w.as_str()));
+        let states_dose = chosen
+            .iter()
+            .any(|&i| DOSE_AMOUNT.is_match(&units[i].quote));
+        let notice = if asks_dose && !states_dose {
+            format!("{NO_DOSE_STATED}\n")
+        } else {
+            String::new()
+        };
+        let lines = chosen
             .iter()
             .map(|&i| {
                 let unit = &units[i];
@@ -158,7 +189,8 @@ impl ExtractiveComposer {
                 }
             })
             .collect::<Vec<_>>()
-            .join("\n")
+            .join("\n");
+        format!("{notice}{lines}")
     }
 }
 
@@ -230,7 +262,10 @@ fn quotable(text: &str) -> Vec<(Option<String>, String)> {
         } else {
             None
         };
-        out.push((label, content.to_string()));
+        // A bare item ("IVIG") says nothing on its own.
+        if content.split_whitespace().count() >= MIN_UNIT_WORDS {
+            out.push((label, content.to_string()));
+        }
     }
     out
 }
@@ -335,6 +370,23 @@ mod tests {
         );
         let check = verify(&answer, &passages);
         assert!(check.verified(), "{:?}", check.issues);
+    }
+
+    #[test]
+    fn a_dose_question_without_a_stated_dose_says_so_first() {
+        let passages = passages();
+        let answer =
+            ExtractiveComposer::default().answer(&request("What about IVIG dosing?", &passages));
+        assert!(answer.starts_with(NO_DOSE_STATED), "{answer}");
+        assert!(verify(&answer, &passages).verified());
+        let with_dose = vec![passage(
+            1,
+            "a#1",
+            "Lead",
+            "Prednisone 1 mg/kg/day is first-line.",
+        )];
+        let answer = ExtractiveComposer::default().answer(&request("prednisone dose?", &with_dose));
+        assert!(!answer.contains(NO_DOSE_STATED), "{answer}");
     }
 
     #[test]

@@ -398,6 +398,19 @@ fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
     {
         j += 2;
     }
+    // "20 mg or more", "80 mg or less": a comparison written after the amount.
+    if comparator.is_none() && tok(j).is_some_and(|t| t.lower == "or") {
+        let after = tok(j + 1).map(|t| t.lower.as_str());
+        let trailing = match after {
+            Some("more" | "greater" | "higher" | "above") => Some(Comparator::AtLeast),
+            Some("less" | "lower" | "fewer" | "below") => Some(Comparator::AtMost),
+            _ => None,
+        };
+        if let Some(c) = trailing {
+            comparator = Some(c);
+            j += 2;
+        }
+    }
     if units::is_concentration_or_rate(toks, j, limit) {
         return None;
     }
@@ -777,6 +790,17 @@ mod attach_tests {
             drugs("alpha 10 mg beta 20 mg"),
             [Some("alpha".into()), Some("beta".into())]
         );
+    }
+
+    #[test]
+    fn a_drug_after_or_more_of_takes_the_amount_and_the_comparison() {
+        let doses = extract_claims(
+            &rules(),
+            "with alpha when a patient takes 20 mg or more of steroids",
+        );
+        assert_eq!(doses.len(), 1);
+        assert_eq!(doses[0].drug.as_deref(), Some("steroids"));
+        assert_eq!(doses[0].comparator, Some(Comparator::AtLeast));
     }
 
     #[test]
