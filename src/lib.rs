@@ -4,6 +4,7 @@
 //! Lower modules never import higher ones; `contracts` holds the JSON shapes all of them share.
 
 pub mod answer;
+pub mod bench;
 pub mod compose;
 pub mod contracts;
 pub mod corpus;
@@ -11,5 +12,6 @@ pub mod dosing;
 pub mod eval;
 pub mod index;
 pub mod retrieve;
+pub mod server;
 pub mod text;
 pub mod verify;

@@ -1,17 +1,22 @@
 //! The `medcite` command line: argument handling and printing only; every decision is made in the
 //! library.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use medcite::answer::{DEFAULT_K, Engine};
+use medcite::bench::{self, BenchOptions};
 use medcite::compose::{LlmComposer, LlmConfig, Prompts};
-use medcite::contracts::{AskReply, AskRequest, Mode, ModeChoice, SearchReply, Turn};
+use medcite::contracts::{
+    AskReply, AskRequest, DosingReport, Mode, ModeChoice, SearchReply, Turn, Verdict,
+};
+use medcite::dosing::{DosingRules, check_text};
 use medcite::eval::{evaluate_coverage, evaluate_retrieval, load_gold, load_offtopic};
 use medcite::index::{Freshness, build_from_dir};
 use medcite::retrieve::{MAX_K, Retriever, SearchRequest};
@@ -79,6 +84,41 @@ enum Command {
         /// Print the ask JSON of DESIGN.md instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Deterministic dosing check of any text (exit status 1 when a dose is not ok).
+    CheckDosing {
+        /// The text to check; `-` or nothing reads standard input.
+        text: Option<String>,
+        /// Print the check-dosing JSON of DESIGN.md instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Benchmarks on synthetic corpora: build, search, offline ask, and the bm25s peer.
+    Bench {
+        /// Passage counts to measure, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+        sizes: Vec<usize>,
+        /// Searches and offline asks timed per size.
+        #[arg(long, default_value_t = 500)]
+        rounds: usize,
+        /// Folder for generated corpora and indexes.
+        #[arg(long, default_value = "target/bench")]
+        dir: PathBuf,
+        /// Python with bm25s installed, to run the peer side by side (benches/run.sh sets it).
+        #[arg(long)]
+        python: Option<String>,
+        /// Small sizes and few rounds, to check the harness quickly.
+        #[arg(long)]
+        quick: bool,
+        /// Print the figures as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// HTTP API, OpenAI-compatible facade and the follow-up chat page.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
     },
     /// Retrieval figures (recall@1, recall@5, MRR) and coverage on the gold questions.
     Eval {
@@ -189,7 +229,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 load_llm(&cli.prompts)?
             };
             let model = llm.as_ref().map(|l| l.config().model.clone());
-            let engine = Engine::new(retriever, llm);
+            let rules = load_rules(&cli.corpus)?;
+            let engine = Engine::new(retriever, llm).with_dosing(Arc::new(rules));
             let request = AskRequest {
                 question,
                 history,
@@ -210,6 +251,82 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 print_answer(&reply, model.as_deref(), offline);
             }
+        }
+        Command::CheckDosing { text, json } => {
+            let text = match text.as_deref() {
+                None | Some("-") => {
+                    let mut input = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut input)
+                        .context("could not read the text from standard input")?;
+                    input
+                }
+                Some(text) => text.to_string(),
+            };
+            if text.trim().is_empty() {
+                eprintln!("error: no text to check: give it as an argument or on standard input");
+                return Ok(ExitCode::from(2));
+            }
+            let rules = load_rules(&cli.corpus)?;
+            let report = check_text(&rules, &text);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else if report.claims.is_empty() {
+                println!("no dose statements found");
+            } else {
+                print_dosing(&report);
+            }
+            return Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        Command::Bench {
+            sizes,
+            rounds,
+            dir,
+            python,
+            quick,
+            json,
+        } => {
+            let (sizes, rounds) = if quick {
+                (vec![2_000], rounds.min(50))
+            } else {
+                (sizes, rounds)
+            };
+            if sizes.is_empty() || sizes.contains(&0) || rounds == 0 {
+                bail!("--sizes must list passage counts above 0 and --rounds must be above 0");
+            }
+            let options = BenchOptions {
+                corpus: cli.corpus.clone(),
+                dir,
+                sizes,
+                queries: PathBuf::from("tests/gold/retrieval.toml"),
+                rounds,
+                python,
+                peer_script: PathBuf::from("benches/peer_bm25s.py"),
+            };
+            let reports = bench::run(&options, &mut |line| eprintln!("bench: {line}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&reports)?);
+            } else {
+                print!("{}", bench::table(&reports));
+            }
+        }
+        Command::Serve { addr } => {
+            let llm = load_llm(&cli.prompts)?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("could not start the async runtime")?;
+            runtime.block_on(medcite::server::serve(medcite::server::ServeConfig {
+                addr,
+                corpus: cli.corpus,
+                index: cli.index,
+                llm,
+                progress,
+            }))?;
         }
         Command::Eval { gold, k, json } => {
             let retriever = open_retriever(&cli.corpus, &cli.index, progress)?;
@@ -276,6 +393,30 @@ fn load_llm(prompts: &Path) -> Result<Option<LlmComposer>> {
     Ok(Some(LlmComposer::new(config, prompts)))
 }
 
+/// The dosing rules of the corpus (`dosing/rules.toml`).
+fn load_rules(corpus: &Path) -> Result<DosingRules> {
+    Ok(DosingRules::load(
+        &corpus.join("dosing").join("rules.toml"),
+    )?)
+}
+
+fn print_dosing(report: &DosingReport) {
+    let style = Style::for_stdout();
+    for claim in &report.claims {
+        let verdict = serde_json::to_value(claim.verdict)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let label = if claim.verdict == Verdict::Ok {
+            "ok".to_string()
+        } else {
+            format!("NOT OK ({verdict})")
+        };
+        println!("- {}: {}", style.heading(&label), claim.text);
+        println!("  {}", claim.message);
+    }
+}
+
 fn print_answer(reply: &AskReply, model: Option<&str>, offline: bool) {
     let style = Style::for_stdout();
     println!("{}\n", reply.answer);
@@ -300,6 +441,18 @@ fn print_answer(reply: &AskReply, model: Option<&str>, offline: bool) {
         for line in style.mark(&passage.text, &ranges).lines() {
             println!("     {line}");
         }
+    }
+    if !reply.dosing.claims.is_empty() {
+        println!();
+        if reply.dosing.ok {
+            println!("{}", style.heading("Doses (all checked: ok)"));
+        } else {
+            println!(
+                "{}",
+                style.heading("WARNING: a dose in this answer did not pass the dosing check")
+            );
+        }
+        print_dosing(&reply.dosing);
     }
     let mode = match (reply.mode, &reply.fallback_reason) {
         (Mode::Llm, _) => format!("LLM ({})", model.unwrap_or("configured model")),

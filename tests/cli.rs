@@ -389,3 +389,88 @@ fn missing_prompt_files_are_a_clear_start_up_error() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+fn check_dosing(args: &[&str], stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_medcite"))
+        .arg("--corpus")
+        .arg(bundled_corpus())
+        .arg("check-dosing")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run medcite");
+    if let Some(mut input) = child.stdin.take() {
+        input
+            .write_all(stdin.unwrap_or_default().as_bytes())
+            .unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn check_dosing_flags_daily_methotrexate_and_exits_1() {
+    let out = check_dosing(&["Give methotrexate 15 mg daily", "--json"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["claims"][0]["verdict"], "wrong_frequency");
+    assert_eq!(report["claims"][0]["rule"], "methotrexate-weekly");
+}
+
+#[test]
+fn check_dosing_accepts_weekly_methotrexate_from_stdin_and_exits_0() {
+    let out = check_dosing(&["-"], Some("methotrexate 15 mg once weekly"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("- ok: methotrexate 15 mg once weekly"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn check_dosing_without_text_is_a_usage_error() {
+    let out = check_dosing(&[], Some("  \n"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no text to check"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn every_dose_in_the_article_passes_the_check() {
+    let article = std::fs::read_to_string(
+        bundled_corpus().join("articles/necrotizing-myopathy-treatment.md"),
+    )
+    .unwrap();
+    let out = check_dosing(&["--json"], Some(&article));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert!(
+        report["claims"].as_array().unwrap().len() >= 3,
+        "{report:#}"
+    );
+}
+
+#[test]
+fn ask_fills_the_dosing_check_for_doses_it_quotes() {
+    let dir = TempDir::new().unwrap();
+    let out = medcite(
+        &bundled_corpus(),
+        &dir.path().join("index"),
+        &["ask", "what starting steroid dose would you use?", "--json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let claims = reply["dosing"]["claims"].as_array().unwrap();
+    assert!(
+        claims.iter().any(|c| c["drug"] == "prednisone"),
+        "{reply:#}"
+    );
+    assert_eq!(reply["dosing"]["ok"], true, "{reply:#}");
+}

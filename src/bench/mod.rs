@@ -1,0 +1,359 @@
+//! Benchmarks: synthetic corpora of a given size, index build throughput and size, search and
+//! offline-ask latency over a fixed query set, and a side-by-side run of a Python BM25 peer
+//! (`bm25s`) on the same passages and queries. It measures and reports; it changes no index but
+//! its own under the bench folder.
+
+pub mod synth;
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::answer::Engine;
+use crate::contracts::{AskRequest, ModeChoice};
+use crate::corpus::Corpus;
+use crate::eval::load_gold;
+use crate::index::{SearchIndex, build_from_dir};
+use crate::retrieve::{Retriever, SearchRequest, Synonyms};
+use synth::{CHUNKS_PER_ARTICLE, Material, generate};
+
+/// Seed of the synthetic corpora, so every run measures the same text.
+pub const SEED: u64 = 20_251_125;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("benchmark I/O on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Step(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BenchError + '_ {
+    move |source| BenchError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn step<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> BenchError + '_ {
+    move |e| BenchError::Step(format!("{what}: {e}"))
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// The bundled corpus (material for the generator, and its synonyms).
+    pub corpus: PathBuf,
+    /// Where generated corpora, indexes and peer files go.
+    pub dir: PathBuf,
+    /// Target passage counts.
+    pub sizes: Vec<usize>,
+    /// Gold questions file: the fixed query set.
+    pub queries: PathBuf,
+    /// Searches (and offline asks) timed per size.
+    pub rounds: usize,
+    /// Python interpreter for the peer, or `None` to skip it.
+    pub python: Option<String>,
+    /// The peer script.
+    pub peer_script: PathBuf,
+}
+
+/// Figures for one corpus size.
+#[derive(Debug, Clone, Serialize)]
+pub struct SizeReport {
+    pub chunks: usize,
+    pub build_secs: f64,
+    pub chunks_per_sec: f64,
+    pub index_bytes: u64,
+    pub search_p50_ms: f64,
+    pub search_p99_ms: f64,
+    pub ask_p50_ms: f64,
+    pub ask_p99_ms: f64,
+    pub peer: Option<PeerReport>,
+}
+
+/// What the peer (bm25s) reported, and how it compares.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PeerReport {
+    pub build_secs: f64,
+    pub search_p50_ms: f64,
+    pub search_p99_ms: f64,
+    #[serde(default)]
+    pub top10: Vec<Vec<String>>,
+    /// Mean share of medcite's top 10 that is also in the peer's top 10.
+    #[serde(default)]
+    pub top10_overlap: f64,
+}
+
+/// Runs every size and returns the figures.
+pub fn run(
+    options: &BenchOptions,
+    log: &mut dyn FnMut(&str),
+) -> Result<Vec<SizeReport>, BenchError> {
+    let bundled = Corpus::load(&options.corpus).map_err(step("loading the bundled corpus"))?;
+    let material = Material::from_corpus(&bundled);
+    let queries: Vec<String> = load_gold(&options.queries)
+        .map_err(step("loading the query set"))?
+        .into_iter()
+        .map(|q| q.question)
+        .collect();
+    fs::create_dir_all(&options.dir).map_err(io(&options.dir))?;
+    let mut reports = Vec::new();
+    for &size in &options.sizes {
+        let articles = size.div_ceil(CHUNKS_PER_ARTICLE).max(1);
+        let corpus = options.dir.join(format!("corpus-{size}"));
+        let stamp = corpus.join(".generated");
+        let wanted = format!("seed {SEED} articles {articles}\n");
+        if fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+            log(&format!(
+                "generating a corpus of about {size} passages ({articles} articles) in {}",
+                corpus.display()
+            ));
+            if corpus.exists() {
+                fs::remove_dir_all(&corpus).map_err(io(&corpus))?;
+            }
+            generate(
+                &material,
+                articles,
+                SEED,
+                &corpus,
+                Some(&options.corpus.join("synonyms.toml")),
+            )
+            .map_err(io(&corpus))?;
+            fs::write(&stamp, &wanted).map_err(io(&stamp))?;
+        }
+        let index = options.dir.join(format!("index-{size}"));
+        log(&format!("indexing {}", corpus.display()));
+        let summary = build_from_dir(&corpus, &index, false).map_err(step("building the index"))?;
+        let chunks = summary.manifest.chunks;
+        let build_secs = summary.elapsed.as_secs_f64();
+
+        let synonyms = Synonyms::load(&corpus.join("synonyms.toml")).map_err(step("synonyms"))?;
+        let retriever = Retriever::new(
+            SearchIndex::open(&index).map_err(step("opening the index"))?,
+            synonyms,
+        );
+        log(&format!("timing {} searches", options.rounds));
+        let mut search_times = Vec::with_capacity(options.rounds);
+        for round in 0..options.rounds {
+            let query = &queries[round % queries.len()];
+            let started = Instant::now();
+            let _ = retriever
+                .search(&SearchRequest {
+                    query,
+                    history: &[],
+                    k: 10,
+                })
+                .map_err(step("search"))?;
+            search_times.push(started.elapsed());
+        }
+        let top10: Vec<Vec<String>> = queries
+            .iter()
+            .map(|query| {
+                retriever
+                    .search(&SearchRequest {
+                        query,
+                        history: &[],
+                        k: 10,
+                    })
+                    .map(|hits| hits.into_iter().map(|h| h.chunk_id).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+
+        log(&format!("timing {} offline asks", options.rounds));
+        let engine = Engine::new(retriever, None);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(io(&index))?;
+        let mut ask_times = Vec::with_capacity(options.rounds);
+        for round in 0..options.rounds {
+            let request = AskRequest {
+                question: queries[round % queries.len()].clone(),
+                history: Vec::new(),
+                k: None,
+                mode: ModeChoice::Offline,
+            };
+            let started = Instant::now();
+            runtime
+                .block_on(engine.ask(&request, false, &mut |_| {}))
+                .map_err(step("ask"))?;
+            ask_times.push(started.elapsed());
+        }
+
+        let peer = match &options.python {
+            Some(python) => {
+                log("running the bm25s peer");
+                let chunks_file = options.dir.join(format!("chunks-{size}.jsonl"));
+                export_chunks(&corpus, &chunks_file)?;
+                let queries_file = options.dir.join("queries.json");
+                fs::write(
+                    &queries_file,
+                    serde_json::to_string(&queries).unwrap_or_default(),
+                )
+                .map_err(io(&queries_file))?;
+                let mut peer = run_peer(
+                    python,
+                    &options.peer_script,
+                    &chunks_file,
+                    &queries_file,
+                    options.rounds,
+                )?;
+                peer.top10_overlap = overlap(&top10, &peer.top10);
+                peer.top10.clear();
+                Some(peer)
+            }
+            None => None,
+        };
+        reports.push(SizeReport {
+            chunks,
+            build_secs,
+            chunks_per_sec: chunks as f64 / build_secs.max(1e-9),
+            index_bytes: summary.bytes,
+            search_p50_ms: percentile(&search_times, 50.0),
+            search_p99_ms: percentile(&search_times, 99.0),
+            ask_p50_ms: percentile(&ask_times, 50.0),
+            ask_p99_ms: percentile(&ask_times, 99.0),
+            peer,
+        });
+    }
+    Ok(reports)
+}
+
+/// Writes the passages of the corpus at `corpus` as JSON lines `{"id", "text"}` (the text
+/// searched: title, section and passage), for the peer.
+fn export_chunks(corpus: &Path, out: &Path) -> Result<(), BenchError> {
+    let loaded = Corpus::load(corpus).map_err(step("loading the generated corpus"))?;
+    let mut file = BufWriter::new(fs::File::create(out).map_err(io(out))?);
+    for chunk in loaded.chunks() {
+        let line = serde_json::json!({
+            "id": chunk.id,
+            "text": format!("{}\n{}\n{}", chunk.title, chunk.section, chunk.text),
+        });
+        writeln!(file, "{line}").map_err(io(out))?;
+    }
+    file.flush().map_err(io(out))
+}
+
+fn run_peer(
+    python: &str,
+    script: &Path,
+    chunks: &Path,
+    queries: &Path,
+    rounds: usize,
+) -> Result<PeerReport, BenchError> {
+    let output = Command::new(python)
+        .arg(script)
+        .arg(chunks)
+        .arg(queries)
+        .arg(rounds.to_string())
+        .output()
+        .map_err(|e| {
+            BenchError::Step(format!("could not run {python} {}: {e}", script.display()))
+        })?;
+    if !output.status.success() {
+        return Err(BenchError::Step(format!(
+            "the bm25s peer failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last)
+        .map_err(|e| BenchError::Step(format!("the peer's report is not JSON ({e}): {last}")))
+}
+
+/// Mean over queries of |ours ∩ theirs| / |ours|.
+fn overlap(ours: &[Vec<String>], theirs: &[Vec<String>]) -> f64 {
+    let mut total = 0.0;
+    let mut counted = 0;
+    for (a, b) in ours.iter().zip(theirs) {
+        if a.is_empty() {
+            continue;
+        }
+        let shared = a.iter().filter(|id| b.contains(id)).count();
+        total += shared as f64 / a.len() as f64;
+        counted += 1;
+    }
+    if counted == 0 {
+        0.0
+    } else {
+        total / counted as f64
+    }
+}
+
+/// The `p`th percentile of `times`, in milliseconds (nearest rank).
+pub fn percentile(times: &[Duration], p: f64) -> f64 {
+    if times.is_empty() {
+        return 0.0;
+    }
+    let mut sorted: Vec<Duration> = times.to_vec();
+    sorted.sort();
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+}
+
+/// The figures as a Markdown table.
+pub fn table(reports: &[SizeReport]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| passages | build s | passages/s | index MiB | search p50 ms | search p99 ms | ask p50 ms | ask p99 ms | peer build s | peer p50 ms | peer p99 ms | build ratio (peer/medcite) | search p50 ratio | top-10 overlap |"
+    );
+    let _ = writeln!(out, "|{}", "---|".repeat(14));
+    for r in reports {
+        let peer = |f: &dyn Fn(&PeerReport) -> String| r.peer.as_ref().map_or("–".to_string(), f);
+        let _ = writeln!(
+            out,
+            "| {} | {:.2} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
+            r.chunks,
+            r.build_secs,
+            r.chunks_per_sec,
+            r.index_bytes as f64 / (1024.0 * 1024.0),
+            r.search_p50_ms,
+            r.search_p99_ms,
+            r.ask_p50_ms,
+            r.ask_p99_ms,
+            peer(&|p| format!("{:.2}", p.build_secs)),
+            peer(&|p| format!("{:.2}", p.search_p50_ms)),
+            peer(&|p| format!("{:.2}", p.search_p99_ms)),
+            peer(&|p| format!("{:.1}×", p.build_secs / r.build_secs.max(1e-9))),
+            peer(&|p| format!("{:.1}×", p.search_p50_ms / r.search_p50_ms.max(1e-9))),
+            peer(&|p| format!("{:.0}%", p.top10_overlap * 100.0)),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let times: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&times, 50.0), 50.0);
+        assert_eq!(percentile(&times, 99.0), 99.0);
+        assert_eq!(percentile(&[], 99.0), 0.0);
+    }
+
+    #[test]
+    fn overlap_is_the_mean_shared_share() {
+        let ours = vec![
+            vec!["a".to_string(), "b".to_string()],
+            vec!["c".to_string()],
+        ];
+        let theirs = vec![vec!["b".to_string()], vec!["c".to_string()]];
+        assert!((overlap(&ours, &theirs) - 0.75).abs() < 1e-9);
+    }
+}

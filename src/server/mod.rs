@@ -1,0 +1,397 @@
+//! `medcite serve`: the HTTP API of DESIGN.md, its OpenAI-compatible facade and the follow-up
+//! chat page, over one shared [`AppState`]. Handlers are thin: they call the same library
+//! functions as the CLI (`Engine::ask`, `Retriever::search`, `dosing::check_text`) and decide
+//! nothing about answers themselves. A background task swaps in a new index generation when
+//! `medcite index` writes one, without a restart.
+
+mod error;
+mod limits;
+mod openai;
+mod openapi;
+mod page;
+mod routes;
+mod sse;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::answer::Engine;
+use crate::compose::LlmComposer;
+use crate::corpus::{Corpus, CorpusError};
+use crate::dosing::{DosingError, DosingRules};
+use crate::index::{Freshness, IndexError, SearchIndex, current_generation};
+use crate::retrieve::{RetrieveError, Retriever, Synonyms};
+
+pub use error::ApiError;
+pub use limits::{DEFAULT_TIMEOUT_SECS, MAX_BODY_BYTES, Settings, SettingsError};
+pub use openapi::openapi_document;
+
+/// How often the background task looks at `index/CURRENT` for a new generation.
+pub const RELOAD_EVERY: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Retrieve(#[from] RetrieveError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error(transparent)]
+    Corpus(#[from] CorpusError),
+    #[error(transparent)]
+    Dosing(#[from] DosingError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("cannot listen on {addr}: {source}; pass another --addr HOST:PORT")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the server stopped with an error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("loading the index failed unexpectedly: {0}")]
+    Task(String),
+}
+
+/// What `medcite serve` needs from the command line.
+pub struct ServeConfig {
+    /// `HOST:PORT` to listen on.
+    pub addr: String,
+    pub corpus: PathBuf,
+    pub index: PathBuf,
+    /// The LLM composer, or `None` for offline (extractive) answers.
+    pub llm: Option<LlmComposer>,
+    /// Whether to draw a progress bar while (re)building the index at start.
+    pub progress: bool,
+}
+
+/// Everything one index generation serves; replaced whole when a new generation is swapped in,
+/// so a request never mixes two.
+pub struct Loaded {
+    /// The engine, with the corpus's dosing rules when it has `dosing/rules.toml`.
+    pub engine: Engine,
+    pub corpus: Corpus,
+    /// The generation directory being served.
+    pub generation: PathBuf,
+    /// The chat page, rendered once from the corpus.
+    page: String,
+}
+
+impl Loaded {
+    pub fn new(engine: Engine, corpus: Corpus, generation: PathBuf) -> Loaded {
+        let mode = match engine.llm() {
+            Some(llm) => format!(
+                "LLM ({}); every answer is checked word for word against the sources",
+                llm.config().model
+            ),
+            None => "offline, no LLM configured; answers quote the article and its references word for word".to_string(),
+        };
+        let page = page::render(&corpus, &mode);
+        Loaded {
+            engine,
+            corpus,
+            generation,
+            page,
+        }
+    }
+
+    /// The generation's directory name (`gen-000003`).
+    pub fn generation_name(&self) -> String {
+        self.generation
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// The server's shared state: the loaded generation (swappable), the settings, and where the
+/// corpus and index live.
+pub struct AppState {
+    loaded: RwLock<Arc<Loaded>>,
+    pub settings: Settings,
+    corpus_dir: PathBuf,
+    index_dir: PathBuf,
+}
+
+impl AppState {
+    pub fn new(loaded: Loaded, settings: Settings, corpus_dir: &Path, index_dir: &Path) -> Self {
+        AppState {
+            loaded: RwLock::new(Arc::new(loaded)),
+            settings,
+            corpus_dir: corpus_dir.to_path_buf(),
+            index_dir: index_dir.to_path_buf(),
+        }
+    }
+
+    /// Opens (building or refreshing first, as the CLI does) the index for the corpus, loads the
+    /// corpus and its dosing rules, and says how it found the index.
+    pub fn open(
+        corpus_dir: &Path,
+        index_dir: &Path,
+        llm: Option<LlmComposer>,
+        settings: Settings,
+        progress: bool,
+    ) -> Result<(AppState, Freshness), ServeError> {
+        let (retriever, freshness) = Retriever::open(corpus_dir, index_dir, progress)?;
+        let corpus = Corpus::load(corpus_dir)?;
+        let generation = retriever.index.generation.clone();
+        let mut engine = Engine::new(retriever, llm);
+        if let Some(rules) = load_dosing(corpus_dir)? {
+            engine = engine.with_dosing(Arc::new(rules));
+        }
+        let loaded = Loaded::new(engine, corpus, generation);
+        Ok((
+            AppState::new(loaded, settings, corpus_dir, index_dir),
+            freshness,
+        ))
+    }
+
+    /// The generation being served now.
+    pub fn loaded(&self) -> Arc<Loaded> {
+        match self.loaded.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// When `index/CURRENT` names another generation than the one served, opens it (with the
+    /// corpus and rules as they are now) and swaps it in; returns the new generation. On any
+    /// error the old generation keeps serving.
+    pub fn reload_if_changed(&self) -> Result<Option<PathBuf>, ServeError> {
+        let current = current_generation(&self.index_dir)?;
+        let old = self.loaded();
+        if current == old.generation {
+            return Ok(None);
+        }
+        let index = SearchIndex::open(&self.index_dir)?;
+        let synonyms = Synonyms::load(&self.corpus_dir.join("synonyms.toml"))?;
+        let corpus = Corpus::load(&self.corpus_dir)?;
+        let generation = index.generation.clone();
+        // The previous rules stay unless the file now holds valid ones.
+        let mut engine = old.engine.with_retriever(Retriever::new(index, synonyms));
+        match load_dosing(&self.corpus_dir) {
+            Ok(Some(rules)) => engine = engine.with_dosing(Arc::new(rules)),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("keeping the previous dosing rules: {e}"),
+        }
+        let loaded = Arc::new(Loaded::new(engine, corpus, generation.clone()));
+        match self.loaded.write() {
+            Ok(mut guard) => *guard = loaded,
+            Err(poisoned) => *poisoned.into_inner() = loaded,
+        }
+        Ok(Some(generation))
+    }
+}
+
+/// The rules in `<corpus>/dosing/rules.toml`; `None` when the file does not exist.
+fn load_dosing(corpus_dir: &Path) -> Result<Option<DosingRules>, DosingError> {
+    let path = corpus_dir.join("dosing").join("rules.toml");
+    if !path.exists() {
+        return Ok(None);
+    }
+    DosingRules::load(&path).map(Some)
+}
+
+/// The whole application: the page, the API, the OpenAI facade, and the layers for limits,
+/// errors, tracing and (when configured) CORS.
+pub fn router(state: Arc<AppState>) -> Router {
+    let settings = state.settings.clone();
+    let auth = from_fn_with_state(state.clone(), limits::require_token);
+    let page = Router::new()
+        .route("/", get(page::index))
+        .route("/assets/app.js", get(page::script))
+        .route("/assets/app.css", get(page::style))
+        .route("/healthz", get(routes::healthz));
+    let api = Router::new()
+        .route("/api/v1/search", get(routes::search))
+        .route("/api/v1/ask", post(routes::ask))
+        .route("/api/v1/ask/stream", post(sse::ask_stream))
+        .route("/api/v1/check-dosing", post(routes::check_dosing))
+        .route("/api/v1/documents/{id}", get(routes::document))
+        .route("/api/openapi.json", get(openapi::openapi_json))
+        .route_layer(auth.clone());
+    let openai = Router::new()
+        .route("/v1/chat/completions", post(openai::chat_completions))
+        .route("/v1/models", get(openai::models))
+        .route_layer(auth);
+    let app = Router::new()
+        .merge(page)
+        .merge(api)
+        .merge(openai)
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            settings.request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(from_fn(error::json_errors))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        );
+    match settings.cors() {
+        Some(cors) => app.layer(cors),
+        None => app,
+    }
+}
+
+/// Runs the server until Ctrl-C or SIGTERM: opens (or builds) the index, loads the corpus and the
+/// dosing rules, prints the URL, and swaps in new index generations as they appear.
+pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
+    init_tracing();
+    let settings = Settings::from_env()?;
+    match &config.llm {
+        Some(llm) => tracing::info!(
+            "answers by the LLM {} at {} (checked against the sources; offline answer on failure)",
+            llm.config().model,
+            llm.config().base_url
+        ),
+        None => tracing::info!(
+            "offline mode: answers quote the sources word for word; set MEDCITE_LLM_BASE_URL and MEDCITE_LLM_MODEL to use an LLM"
+        ),
+    }
+    if settings.api_token.is_some() {
+        tracing::info!("/api and /v1 require the bearer token in MEDCITE_API_TOKEN");
+    }
+    if let Some(origin) = &settings.cors_origin {
+        tracing::info!("CORS allowed for origin {origin}");
+    }
+    let ServeConfig {
+        addr,
+        corpus,
+        index,
+        llm,
+        progress,
+    } = config;
+    let (state, freshness) = tokio::task::spawn_blocking(move || {
+        AppState::open(&corpus, &index, llm, settings, progress)
+    })
+    .await
+    .map_err(|e| ServeError::Task(e.to_string()))??;
+    let loaded = state.loaded();
+    match freshness {
+        Freshness::Fresh => tracing::info!(
+            "index {} is up to date: {} passages",
+            loaded.generation.display(),
+            loaded.engine.retriever.index.manifest.chunks
+        ),
+        Freshness::Rebuilt(summary) => tracing::info!(
+            "built the index {}: {} passages in {:.2} s",
+            summary.generation.display(),
+            summary.manifest.chunks,
+            summary.elapsed.as_secs_f64()
+        ),
+        Freshness::Stale { reason } => tracing::warn!(
+            "the corpus changed but rebuilding the index failed, so the previous index serves: {reason}"
+        ),
+    }
+    match loaded.engine.dosing() {
+        Some(rules) => tracing::info!(
+            "dosing rules: {} drug(s) from {}",
+            rules.drugs().len(),
+            rules.origin()
+        ),
+        None => tracing::warn!(
+            "no dosing rules at {}: /api/v1/check-dosing answers 503 and answers carry no dose check",
+            state.corpus_dir.join("dosing/rules.toml").display()
+        ),
+    }
+    drop(loaded);
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: addr.clone(),
+            source,
+        })?;
+    let local = listener.local_addr()?;
+    println!("medcite is serving http://{local}/ (Ctrl-C to stop)");
+    let state = Arc::new(state);
+    let reloader = tokio::spawn(watch_index(state.clone()));
+    let served = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    reloader.abort();
+    served?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Checks `index/CURRENT` every [`RELOAD_EVERY`] and swaps in a new generation; a failure is
+/// logged once per distinct error and the old generation keeps serving.
+async fn watch_index(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(RELOAD_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_error = String::new();
+    loop {
+        tick.tick().await;
+        let check = state.clone();
+        match tokio::task::spawn_blocking(move || check.reload_if_changed()).await {
+            Ok(Ok(Some(generation))) => {
+                last_error.clear();
+                tracing::info!("now serving index {}", generation.display());
+            }
+            Ok(Ok(None)) => last_error.clear(),
+            Ok(Err(e)) => {
+                let message = e.to_string();
+                if message != last_error {
+                    tracing::warn!(
+                        "could not load the new index; still serving the previous one: {message}"
+                    );
+                    last_error = message;
+                }
+            }
+            Err(e) => tracing::error!("the index check failed: {e}"),
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
+/// Logs to stderr, `RUST_LOG` style filters (default: info, tantivy quiet).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}

@@ -1,0 +1,127 @@
+//! `POST /api/v1/ask/stream`: the engine's progress as server-sent events, `passages` (JSON array
+//! of passages), `delta` (JSON string pieces of the draft) and `done` (the ask JSON, verified and
+//! dose-checked; its `answer` replaces the draft). A request the engine rejects fails as a plain
+//! JSON error before the stream starts; a failure later is an `error` event.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::error::{ApiError, ApiJson};
+use super::{AppState, Loaded};
+use crate::answer::AskEvent;
+use crate::contracts::{AskReply, AskRequest, ErrorBody};
+
+/// One step of a running `ask`.
+enum Step {
+    Event(AskEvent),
+    Failed(ApiError),
+}
+
+/// An `ask` running in its own task, reporting steps; aborted when dropped (say, when the
+/// client goes away).
+pub struct AskRun {
+    steps: mpsc::UnboundedReceiver<Step>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for AskRun {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl AskRun {
+    /// Starts `ask` and waits for its first step: an error then (a rejected request) is
+    /// returned as such, so the caller can answer with a plain JSON error.
+    pub async fn start(
+        loaded: Arc<Loaded>,
+        request: AskRequest,
+        stream: bool,
+    ) -> Result<(AskEvent, AskRun), ApiError> {
+        let (tx, steps) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            let events = tx.clone();
+            let mut send = move |event: AskEvent| {
+                let _ = events.send(Step::Event(event));
+            };
+            if let Err(e) = loaded.engine.ask(&request, stream, &mut send).await {
+                let _ = tx.send(Step::Failed(e.into()));
+            }
+        });
+        let mut run = AskRun { steps, task };
+        match run.next().await {
+            Ok(first) => Ok((first, run)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The next event, or the error that ended the run.
+    pub async fn next(&mut self) -> Result<AskEvent, ApiError> {
+        match self.steps.recv().await {
+            Some(Step::Event(event)) => Ok(event),
+            Some(Step::Failed(e)) => Err(e),
+            None => Err(ApiError::internal(
+                "the answer stopped before it was complete",
+            )),
+        }
+    }
+
+    /// Events up to and including `done` (the final reply), or the error that ended the run.
+    pub async fn reply(mut self) -> Result<AskReply, ApiError> {
+        loop {
+            if let AskEvent::Done(reply) = self.next().await? {
+                return Ok(*reply);
+            }
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/ask/stream", tag = "api", request_body = AskRequest,
+    responses((status = 200, description = "text/event-stream: `passages` (JSON array of Passage), `delta`… (JSON strings), then `done` (the ask JSON, whose `answer` replaces the streamed draft); `error` (the error JSON) if it fails midway",
+            content_type = "text/event-stream", body = AskReply),
+        (status = 400, description = "Empty or too long question, bad k or history role", body = ErrorBody),
+        (status = 409, description = "Mode llm asked for but no LLM is configured", body = ErrorBody),
+        (status = 422, description = "Unknown or mistyped field", body = ErrorBody)))]
+/// A grounded answer as server-sent events.
+pub async fn ask_stream(
+    State(state): State<Arc<AppState>>,
+    ApiJson(request): ApiJson<AskRequest>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let (first, run) = AskRun::start(state.loaded(), request, true).await?;
+    let stream =
+        futures::stream::unfold((Some(Ok(first)), Some(run)), |(pending, run)| async move {
+            let mut run = run?;
+            let step = match pending {
+                Some(step) => step,
+                None => run.next().await,
+            };
+            let (event, more) = match step {
+                Ok(AskEvent::Done(reply)) => (encode("done", &*reply), false),
+                Ok(AskEvent::Passages(passages)) => (encode("passages", &passages), true),
+                Ok(AskEvent::Delta(piece)) => (encode("delta", &piece), true),
+                Err(e) => (encode("error", &e.body()), false),
+            };
+            Some((Ok(event), (None, more.then_some(run))))
+        });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// An SSE event named `name` with `data` as JSON (an `error` event if that fails).
+fn encode(name: &str, data: &impl serde::Serialize) -> Event {
+    Event::default()
+        .event(name)
+        .json_data(data)
+        .unwrap_or_else(|e| {
+            let body: ErrorBody =
+                ApiError::internal(format!("could not encode the {name} event: {e}")).body();
+            Event::default()
+                .event("error")
+                .data(serde_json::to_string(&body).unwrap_or_default())
+        })
+}

@@ -1,0 +1,1163 @@
+//! The HTTP API through the router itself (`tower::ServiceExt::oneshot`, no socket), one test
+//! per behaviour of every route and error case; the OpenAI facade also through async-openai
+//! against the router served on 127.0.0.1.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_openai::Client;
+use async_openai::config::OpenAIConfig;
+use async_openai::types::chat::{
+    ChatCompletionRequestAssistantMessageArgs, ChatCompletionRequestMessage,
+    ChatCompletionRequestSystemMessageArgs, ChatCompletionRequestUserMessageArgs,
+    CreateChatCompletionRequest, CreateChatCompletionRequestArgs,
+};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use common::fake_llm::{FakeLlm, Script};
+use common::{bundled_corpus, copy_dir};
+use futures::StreamExt;
+use medcite::compose::{LlmComposer, LlmConfig, Prompts};
+use medcite::contracts::{AskReply, DosingReport, ErrorBody, Mode, Passage, SearchReply, Verdict};
+use medcite::index::build_from_dir;
+use medcite::server::{AppState, Settings, router};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+const IVIG: &str = "What about IVIG dosing?";
+
+/// A router over the bundled corpus, indexed into a temporary directory.
+struct App {
+    _dir: TempDir,
+    router: Router,
+}
+
+fn app() -> App {
+    app_with(Settings::default(), None)
+}
+
+fn app_with(settings: Settings, llm: Option<LlmComposer>) -> App {
+    let dir = TempDir::new().expect("temp dir");
+    let state = open(&bundled_corpus(), &dir.path().join("index"), settings, llm);
+    App {
+        _dir: dir,
+        router: router(state),
+    }
+}
+
+fn open(
+    corpus: &Path,
+    index: &Path,
+    settings: Settings,
+    llm: Option<LlmComposer>,
+) -> Arc<AppState> {
+    let (state, _) = AppState::open(corpus, index, llm, settings, false).expect("open state");
+    Arc::new(state)
+}
+
+fn llm(server: &FakeLlm) -> LlmComposer {
+    let prompts = Prompts::load(&common::repo().join("prompts")).expect("prompts");
+    LlmComposer::new(
+        LlmConfig {
+            base_url: server.base_url(),
+            model: "fake".into(),
+            api_key: None,
+            timeout: Duration::from_secs(10),
+        },
+        prompts,
+    )
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("{e}: {}", String::from_utf8_lossy(&self.body));
+        })
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// Asserts a JSON error body with this status and code.
+    fn assert_error(&self, status: StatusCode, code: &str) {
+        assert_eq!(self.status, status, "{}", self.text());
+        assert!(
+            self.content_type().starts_with("application/json"),
+            "{}",
+            self.content_type()
+        );
+        let body: ErrorBody = self.json();
+        assert_eq!(body.error.code, code, "{}", body.error.message);
+        assert!(!body.error.message.is_empty());
+    }
+}
+
+async fn send(router: &Router, request: Request<Body>) -> Reply {
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body")
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn get(router: &Router, uri: &str) -> Reply {
+    send(router, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+async fn post_json(router: &Router, uri: &str, body: &Value) -> Reply {
+    post_raw(router, uri, "application/json", body.to_string()).await
+}
+
+async fn post_raw(router: &Router, uri: &str, content_type: &str, body: String) -> Reply {
+    let request = Request::post(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap();
+    send(router, request).await
+}
+
+/// The (event, data) pairs of a server-sent event stream.
+fn sse_events(text: &str) -> Vec<(String, String)> {
+    text.split("\n\n")
+        .filter_map(|block| {
+            let mut name = "message".to_string();
+            let mut data = Vec::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event:") {
+                    name = v.trim().to_string();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push(v.strip_prefix(' ').unwrap_or(v).to_string());
+                }
+            }
+            (!data.is_empty()).then(|| (name, data.join("\n")))
+        })
+        .collect()
+}
+
+// ---- /healthz and the page ---------------------------------------------------------------
+
+#[tokio::test]
+async fn healthz_reports_the_loaded_index() {
+    let app = app();
+    let reply = get(&app.router, "/healthz").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let health: Value = reply.json();
+    assert_eq!(health["status"], "ok");
+    assert!(health["passages"].as_u64().unwrap() > 10, "{health}");
+    assert!(health["generation"].as_str().unwrap().starts_with("gen-"));
+    assert_eq!(health["mode"], "offline");
+}
+
+#[tokio::test]
+async fn page_renders_the_article_references_and_follow_up_box() {
+    let app = app();
+    let reply = get(&app.router, "/").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.content_type().starts_with("text/html"));
+    let csp = reply.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let html = reply.text();
+    assert!(html.contains("<h1>Treatment of Necrotizing Myopathy</h1>"));
+    assert!(html.contains("<h2>Management of Refractory Cases</h2>"));
+    assert!(html.contains("<li>Rituximab:"), "bullets are lists");
+    assert!(
+        html.contains("<a href=\"#ref-4\""),
+        "markers link to references"
+    );
+    assert!(html.contains("<li id=\"ref-2\" value=\"2\">"));
+    assert!(html.contains("PMID 26192196"), "bibliographic lines");
+    assert!(
+        html.contains("Source not traced"),
+        "untraced references say so"
+    );
+    assert!(html.contains("Have a follow-up question?"));
+    assert!(html.contains("<label for=\"question\">"));
+    assert!(
+        !html.contains("http://") && !html.contains("//cdn"),
+        "nothing external is loaded"
+    );
+    assert!(!html.contains("{{"), "every template slot is filled");
+}
+
+#[tokio::test]
+async fn page_assets_are_served_with_their_types() {
+    let app = app();
+    let script = get(&app.router, "/assets/app.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.content_type().starts_with("application/javascript"));
+    assert!(
+        !script.text().contains("innerHTML"),
+        "model text never goes in as HTML"
+    );
+    let style = get(&app.router, "/assets/app.css").await;
+    assert_eq!(style.status, StatusCode::OK);
+    assert!(style.content_type().starts_with("text/css"));
+}
+
+// ---- search --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn search_returns_the_search_contract() {
+    let app = app();
+    let reply = get(&app.router, "/api/v1/search?q=rituximab%20refractory&k=3").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let search: SearchReply = reply.json();
+    assert_eq!(search.query, "rituximab refractory");
+    assert!(!search.hits.is_empty() && search.hits.len() <= 3);
+    assert_eq!(search.hits[0].rank, 1);
+    assert!(search.hits[0].text.to_lowercase().contains("rituximab"));
+    let raw: Value = reply.json();
+    for key in [
+        "rank", "chunk_id", "doc_id", "kind", "title", "section", "text", "score", "cites",
+    ] {
+        assert!(raw["hits"][0].get(key).is_some(), "hit lacks {key}");
+    }
+}
+
+#[tokio::test]
+async fn search_rejects_k_out_of_range_or_not_a_number() {
+    let app = app();
+    for k in ["0", "101", "abc", "-1", "99999999999999999999999"] {
+        let reply = get(&app.router, &format!("/api/v1/search?q=ivig&k={k}")).await;
+        let code = if k == "0" || k == "101" {
+            "bad_k"
+        } else {
+            "bad_query"
+        };
+        reply.assert_error(StatusCode::BAD_REQUEST, code);
+    }
+}
+
+#[tokio::test]
+async fn search_rejects_an_empty_query() {
+    let app = app();
+    for uri in [
+        "/api/v1/search",
+        "/api/v1/search?q=",
+        "/api/v1/search?q=%20%20",
+    ] {
+        get(&app.router, uri)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "empty_query");
+    }
+    get(&app.router, "/api/v1/search?q=the%20what")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "no_search_terms");
+}
+
+// ---- ask -----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn ask_offline_answers_ivig_dosing_verified_and_cited() {
+    let app = app();
+    let reply = post_json(&app.router, "/api/v1/ask", &json!({"question": IVIG})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let ask: AskReply = reply.json();
+    assert_eq!(ask.mode, Mode::Extractive);
+    assert!(ask.verified && ask.covered, "{ask:#?}");
+    assert!(ask.answer.contains("[S1]"), "{}", ask.answer);
+    assert!(ask.answer.contains("IVIG"));
+    assert!(!ask.quotes.is_empty() && ask.quotes.iter().all(|q| q.verified));
+    assert!(ask.passages[0].text.contains("IVIG"));
+}
+
+#[tokio::test]
+async fn ask_off_topic_is_not_covered() {
+    let app = app();
+    let reply = post_json(
+        &app.router,
+        "/api/v1/ask",
+        &json!({"question": "What is the first-line treatment for hypertension?", "mode": "offline"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let ask: AskReply = reply.json();
+    assert!(!ask.covered, "{ask:#?}");
+    assert!(ask.passages.is_empty());
+    assert!(ask.answer.contains("do not cover"));
+}
+
+#[tokio::test]
+async fn ask_rejects_bad_json_unknown_fields_and_wrong_content_type() {
+    let app = app();
+    post_raw(
+        &app.router,
+        "/api/v1/ask",
+        "application/json",
+        "{\"question\": ".into(),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "bad_json");
+    post_json(
+        &app.router,
+        "/api/v1/ask",
+        &json!({"question": IVIG, "temperature": 2}),
+    )
+    .await
+    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    post_json(&app.router, "/api/v1/ask", &json!({"question": 42}))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    post_raw(
+        &app.router,
+        "/api/v1/ask",
+        "text/plain",
+        json!({"question": IVIG}).to_string(),
+    )
+    .await
+    .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn ask_rejects_empty_too_long_bad_k_and_bad_roles() {
+    let app = app();
+    let cases = [
+        (json!({"question": "   "}), "empty_question"),
+        (json!({"question": "why ".repeat(600)}), "question_too_long"),
+        (json!({"question": IVIG, "k": 0}), "bad_k"),
+        (json!({"question": IVIG, "k": 101}), "bad_k"),
+        (
+            json!({"question": IVIG, "history": [{"role": "system", "content": "x"}]}),
+            "bad_role",
+        ),
+    ];
+    for (body, code) in cases {
+        post_json(&app.router, "/api/v1/ask", &body)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, code);
+    }
+}
+
+#[tokio::test]
+async fn ask_in_llm_mode_without_an_llm_is_a_conflict() {
+    let app = app();
+    post_json(
+        &app.router,
+        "/api/v1/ask",
+        &json!({"question": IVIG, "mode": "llm"}),
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "llm_not_configured");
+}
+
+#[tokio::test]
+async fn ask_with_history_follows_up_on_the_last_topic() {
+    let app = app();
+    let body = json!({
+        "question": "what dose?",
+        "history": [{"role": "user", "content": "tell me about rituximab"}],
+        "k": 4,
+        "mode": "offline"
+    });
+    let reply = post_json(&app.router, "/api/v1/ask", &body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let ask: AskReply = reply.json();
+    assert!(
+        ask.passages
+            .iter()
+            .any(|p| p.text.to_lowercase().contains("rituximab")),
+        "{ask:#?}"
+    );
+}
+
+#[tokio::test]
+async fn model_html_quoting_nothing_falls_back_and_is_never_the_answer() {
+    let hostile = "<script>alert(1)</script> <img src=x onerror=alert(2)> IVIG is given.";
+    let server = FakeLlm::start(vec![
+        Script::Text(hostile.into()),
+        Script::Text(hostile.into()),
+    ])
+    .await;
+    let app = app_with(Settings::default(), Some(llm(&server)));
+    let reply = post_json(&app.router, "/api/v1/ask", &json!({"question": IVIG})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let ask: AskReply = reply.json();
+    // No marker, no quote: it fails the source check twice and the offline answer replaces it.
+    assert_eq!(ask.mode, Mode::Extractive, "{ask:#?}");
+    assert!(ask.fallback_reason.is_some());
+    assert!(!ask.answer.contains("<script") && !ask.answer.contains("onerror"));
+    assert!(ask.verified);
+}
+
+#[tokio::test]
+async fn model_html_is_rejected_by_the_source_check_and_never_the_answer() {
+    let hostile = "<script>alert(1)</script> <img src=x onerror=alert(2)> IVIG helps [S1].";
+    let server = FakeLlm::start(vec![
+        Script::Text(hostile.into()),
+        Script::Text(hostile.into()),
+    ])
+    .await;
+    let app = app_with(Settings::default(), Some(llm(&server)));
+    let reply = post_json(&app.router, "/api/v1/ask", &json!({"question": IVIG})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert!(reply.content_type().starts_with("application/json"));
+    let ask: AskReply = reply.json();
+    // HTML in an answer fails verification: after the retry the offline answer is served,
+    // and the reason names the markup (the page shows reasons as text, see tests/browser.rs).
+    assert_eq!(ask.mode, Mode::Extractive, "{ask:#?}");
+    assert!(!ask.answer.contains("<script>"));
+    assert!(
+        ask.fallback_reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("HTML markup")
+    );
+}
+
+#[tokio::test]
+async fn request_timeout_is_a_json_504() {
+    let server = FakeLlm::start(vec![Script::Slow(Duration::from_secs(5))]).await;
+    let settings = Settings {
+        request_timeout: Duration::from_millis(300),
+        ..Settings::default()
+    };
+    let app = app_with(settings, Some(llm(&server)));
+    post_json(&app.router, "/api/v1/ask", &json!({"question": IVIG}))
+        .await
+        .assert_error(StatusCode::GATEWAY_TIMEOUT, "timeout");
+}
+
+// ---- ask/stream ----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn ask_stream_sends_passages_then_deltas_then_done() {
+    let app = app();
+    let reply = post_json(
+        &app.router,
+        "/api/v1/ask/stream",
+        &json!({"question": IVIG}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert!(reply.content_type().starts_with("text/event-stream"));
+    let events = sse_events(&reply.text());
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.first(), Some(&"passages"), "{names:?}");
+    assert_eq!(names.last(), Some(&"done"), "{names:?}");
+    assert!(names[1..names.len() - 1].iter().all(|n| *n == "delta"));
+    assert!(names.contains(&"delta"));
+    let passages: Vec<Passage> = serde_json::from_str(&events[0].1).unwrap();
+    let done: AskReply = serde_json::from_str(&events.last().unwrap().1).unwrap();
+    assert_eq!(done.passages, passages);
+    assert!(done.verified && done.covered);
+    let draft: String = events
+        .iter()
+        .filter(|(n, _)| n == "delta")
+        .map(|(_, d)| serde_json::from_str::<String>(d).unwrap())
+        .collect();
+    assert_eq!(draft, done.answer);
+}
+
+#[tokio::test]
+async fn ask_stream_from_an_llm_streams_deltas_and_done_is_the_verified_text() {
+    let server = FakeLlm::start(vec![Script::Fabricated, Script::Fabricated]).await;
+    let app = app_with(Settings::default(), Some(llm(&server)));
+    let reply = post_json(
+        &app.router,
+        "/api/v1/ask/stream",
+        &json!({"question": "What if the patient relapses on the taper?"}),
+    )
+    .await;
+    let events = sse_events(&reply.text());
+    let deltas: String = events
+        .iter()
+        .filter(|(n, _)| n == "delta")
+        .map(|(_, d)| serde_json::from_str::<String>(d).unwrap())
+        .collect();
+    assert!(
+        deltas.contains("cures every patient"),
+        "the draft streamed: {deltas}"
+    );
+    let done: AskReply = serde_json::from_str(&events.last().unwrap().1).unwrap();
+    assert_eq!(
+        done.mode,
+        Mode::Extractive,
+        "the fabricated draft was replaced"
+    );
+    assert!(done.fallback_reason.is_some());
+    assert!(!done.answer.contains("cures every patient"));
+}
+
+#[tokio::test]
+async fn ask_stream_rejects_a_bad_request_before_streaming() {
+    let app = app();
+    let reply = post_json(
+        &app.router,
+        "/api/v1/ask/stream",
+        &json!({"question": "x".repeat(2_001)}),
+    )
+    .await;
+    reply.assert_error(StatusCode::BAD_REQUEST, "question_too_long");
+    post_json(
+        &app.router,
+        "/api/v1/ask/stream",
+        &json!({"question": IVIG, "mode": "llm"}),
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "llm_not_configured");
+}
+
+#[tokio::test]
+async fn ask_stream_of_an_off_topic_question_is_just_done() {
+    let app = app();
+    let reply = post_json(
+        &app.router,
+        "/api/v1/ask/stream",
+        &json!({"question": "What is the recommended vaccination schedule for infants?"}),
+    )
+    .await;
+    let events = sse_events(&reply.text());
+    assert_eq!(events.len(), 1, "{events:?}");
+    let done: AskReply = serde_json::from_str(&events[0].1).unwrap();
+    assert!(!done.covered);
+}
+
+// ---- check-dosing --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn check_dosing_judges_each_dose_statement() {
+    let app = app();
+    let reply = post_json(
+        &app.router,
+        "/api/v1/check-dosing",
+        &json!({"text": "Give methotrexate 15 mg daily"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let report: DosingReport = reply.json();
+    assert!(!report.ok);
+    assert_eq!(report.claims.len(), 1, "{report:#?}");
+    assert_eq!(report.claims[0].drug, "methotrexate");
+    assert_eq!(report.claims[0].verdict, Verdict::WrongFrequency);
+    let empty: DosingReport = post_json(&app.router, "/api/v1/check-dosing", &json!({"text": ""}))
+        .await
+        .json();
+    assert!(empty.ok && empty.claims.is_empty());
+}
+
+#[tokio::test]
+async fn check_dosing_rejects_a_body_without_text() {
+    let app = app();
+    post_json(&app.router, "/api/v1/check-dosing", &json!({"txt": "x"}))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    post_raw(
+        &app.router,
+        "/api/v1/check-dosing",
+        "application/json",
+        "[".into(),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "bad_json");
+}
+
+#[tokio::test]
+async fn check_dosing_survives_hostile_text() {
+    let app = app();
+    let texts = [
+        "mg mg mg 1 2 3 - – — µg/kg/day q12h BID ".repeat(400),
+        "\u{0}\u{feff}🙂 prednisone ≥≥≥ 1e309 mg ".repeat(300),
+        "methotrexate 15 mg ".repeat(1_500),
+    ];
+    for text in texts {
+        let reply = post_json(&app.router, "/api/v1/check-dosing", &json!({"text": text})).await;
+        assert!(
+            reply.status == StatusCode::OK || reply.status == StatusCode::PAYLOAD_TOO_LARGE,
+            "{} {}",
+            reply.status,
+            reply.text()
+        );
+    }
+}
+
+// ---- documents -----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn documents_give_an_article_with_its_numbered_references() {
+    let app = app();
+    let reply = get(
+        &app.router,
+        "/api/v1/documents/necrotizing-myopathy-treatment",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let doc: Value = reply.json();
+    assert_eq!(doc["kind"], "article");
+    assert_eq!(
+        doc["meta"]["question"],
+        "What is the treatment for necrotizing myopathy?"
+    );
+    let refs = doc["references"].as_array().unwrap();
+    assert_eq!(refs.len(), 6);
+    assert_eq!(refs[0]["number"], 1);
+    assert_eq!(refs[2]["identified"], false);
+    assert!(refs[1]["citation"].as_str().unwrap().contains("PMID"));
+    assert!(
+        doc["body"]
+            .as_str()
+            .unwrap()
+            .contains("## Management of Refractory Cases")
+    );
+}
+
+#[tokio::test]
+async fn documents_give_a_reference_note_with_the_articles_citing_it() {
+    let app = app();
+    let reply = get(
+        &app.router,
+        "/api/v1/documents/kassardjian-2015-necrotizing-autoimmune-myopathy",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let doc: Value = reply.json();
+    assert_eq!(doc["kind"], "reference");
+    assert_eq!(doc["meta"]["pmid"], "26192196");
+    assert_eq!(doc["cited_by"], json!(["necrotizing-myopathy-treatment"]));
+}
+
+#[tokio::test]
+async fn documents_reject_unknown_and_malformed_ids() {
+    let app = app();
+    get(&app.router, "/api/v1/documents/no-such-document")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    for id in [
+        "..%2F..%2Fetc%2Fpasswd",
+        "..%2Fcorpus",
+        "UPPER",
+        "a%00b",
+        "a.md",
+        "%2E%2E",
+    ] {
+        get(&app.router, &format!("/api/v1/documents/{id}"))
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "bad_id");
+    }
+    let reply = get(&app.router, "/api/v1/documents/../../etc/passwd").await;
+    assert!(reply.status.is_client_error());
+    assert!(reply.content_type().starts_with("application/json"));
+}
+
+// ---- OpenAPI -------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn openapi_lists_every_route() {
+    let app = app();
+    let reply = get(&app.router, "/api/openapi.json").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.content_type().starts_with("application/json"));
+    let doc: Value = reply.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/",
+        "/healthz",
+        "/api/v1/search",
+        "/api/v1/ask",
+        "/api/v1/ask/stream",
+        "/api/v1/check-dosing",
+        "/api/v1/documents/{id}",
+        "/v1/chat/completions",
+        "/v1/models",
+        "/api/openapi.json",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from {:?}",
+            paths.keys()
+        );
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "AskRequest",
+        "AskReply",
+        "SearchReply",
+        "DosingReport",
+        "ErrorBody",
+    ] {
+        assert!(schemas.contains_key(name), "{name}");
+    }
+}
+
+// ---- OpenAI facade -------------------------------------------------------------------------
+
+#[tokio::test]
+async fn chat_completions_replies_with_the_grounded_answer_and_its_sources() {
+    let app = app();
+    let body = json!({
+        "model": "medcite",
+        "temperature": 0.2,
+        "messages": [
+            {"role": "system", "content": "You are helpful."},
+            {"role": "user", "content": IVIG}
+        ]
+    });
+    let reply = post_json(&app.router, "/v1/chat/completions", &body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let chat: Value = reply.json();
+    assert_eq!(chat["object"], "chat.completion");
+    assert_eq!(chat["model"], "medcite");
+    assert_eq!(chat["choices"][0]["message"]["role"], "assistant");
+    assert_eq!(chat["choices"][0]["finish_reason"], "stop");
+    let content = chat["choices"][0]["message"]["content"].as_str().unwrap();
+    assert!(content.contains("[S1]"), "{content}");
+    assert!(
+        content.contains("\n\nSources:\n[S1] Treatment of Necrotizing Myopathy › "),
+        "{content}"
+    );
+}
+
+#[tokio::test]
+async fn chat_completions_stream_sends_chunks_ending_with_done() {
+    let app = app();
+    let body = json!({"model": "medcite", "stream": true, "messages": [{"role": "user", "content": IVIG}]});
+    let reply = post_json(&app.router, "/v1/chat/completions", &body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert!(reply.content_type().starts_with("text/event-stream"));
+    let events = sse_events(&reply.text());
+    assert_eq!(events.last().unwrap().1, "[DONE]");
+    let chunks: Vec<Value> = events[..events.len() - 1]
+        .iter()
+        .map(|(name, data)| {
+            assert_eq!(name, "message", "OpenAI chunks are unnamed events");
+            serde_json::from_str(data).unwrap()
+        })
+        .collect();
+    assert!(
+        chunks
+            .iter()
+            .all(|c| c["object"] == "chat.completion.chunk")
+    );
+    assert!(chunks.iter().all(|c| c["id"] == chunks[0]["id"]));
+    assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
+    assert_eq!(
+        chunks.last().unwrap()["choices"][0]["finish_reason"],
+        "stop"
+    );
+    let streamed: String = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    let whole: Value = post_json(
+        &app.router,
+        "/v1/chat/completions",
+        &json!({"messages": [{"role": "user", "content": IVIG}]}),
+    )
+    .await
+    .json();
+    assert_eq!(
+        streamed,
+        whole["choices"][0]["message"]["content"].as_str().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn chat_completions_without_a_user_message_is_rejected() {
+    let app = app();
+    let body = json!({"model": "medcite", "messages": [{"role": "system", "content": "hi"}]});
+    post_json(&app.router, "/v1/chat/completions", &body)
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "no_user_message");
+    post_json(
+        &app.router,
+        "/v1/chat/completions",
+        &json!({"model": "medcite"}),
+    )
+    .await
+    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+}
+
+#[tokio::test]
+async fn models_lists_medcite() {
+    let app = app();
+    let reply = get(&app.router, "/v1/models").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let list: Value = reply.json();
+    assert_eq!(list["object"], "list");
+    assert_eq!(list["data"][0]["id"], "medcite");
+    assert_eq!(list["data"][0]["object"], "model");
+}
+
+/// Serves `router` on a free loopback port for the length of the test.
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    format!("http://{addr}/v1")
+}
+
+fn openai_request(stream: bool) -> CreateChatCompletionRequest {
+    let messages: Vec<ChatCompletionRequestMessage> = vec![
+        ChatCompletionRequestSystemMessageArgs::default()
+            .content("Answer briefly.")
+            .build()
+            .unwrap()
+            .into(),
+        ChatCompletionRequestUserMessageArgs::default()
+            .content("tell me about rituximab")
+            .build()
+            .unwrap()
+            .into(),
+        ChatCompletionRequestAssistantMessageArgs::default()
+            .content("Rituximab is effective in refractory cases [S1].")
+            .build()
+            .unwrap()
+            .into(),
+        ChatCompletionRequestUserMessageArgs::default()
+            .content(IVIG)
+            .build()
+            .unwrap()
+            .into(),
+    ];
+    let mut args = CreateChatCompletionRequestArgs::default();
+    args.model("medcite").messages(messages);
+    if stream {
+        args.stream(true);
+    }
+    args.build().unwrap()
+}
+
+#[tokio::test]
+async fn the_official_openai_client_works_unchanged_streaming_and_not() {
+    let settings = Settings {
+        api_token: Some("s3cret".into()),
+        ..Settings::default()
+    };
+    let app = app_with(settings, None);
+    let base = serve(app.router.clone()).await;
+    let client = Client::with_config(
+        OpenAIConfig::new()
+            .with_api_base(&base)
+            .with_api_key("s3cret"),
+    );
+
+    let whole = client
+        .chat()
+        .create(openai_request(false))
+        .await
+        .expect("create");
+    assert_eq!(whole.model, "medcite");
+    let content = whole.choices[0].message.content.clone().unwrap_or_default();
+    assert!(
+        content.contains("[S1]") && content.contains("Sources:"),
+        "{content}"
+    );
+
+    let mut stream = client
+        .chat()
+        .create_stream(openai_request(true))
+        .await
+        .expect("create_stream");
+    let mut streamed = String::new();
+    let mut finish = None;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.expect("chunk");
+        for choice in chunk.choices {
+            streamed.push_str(choice.delta.content.as_deref().unwrap_or_default());
+            if choice.finish_reason.is_some() {
+                finish = choice.finish_reason;
+            }
+        }
+    }
+    assert_eq!(streamed, content);
+    assert!(finish.is_some());
+
+    let wrong = Client::with_config(
+        OpenAIConfig::new()
+            .with_api_base(&base)
+            .with_api_key("nope"),
+    );
+    let error = wrong
+        .chat()
+        .create(openai_request(false))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("API token"), "{error}");
+}
+
+// ---- limits, auth, CORS, fallbacks ---------------------------------------------------------
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_json_413() {
+    let app = app();
+    let big = json!({"question": "x".repeat(70 * 1024)}).to_string();
+    let with_length = Request::post("/api/v1/ask")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, big.len())
+        .body(Body::from(big.clone()))
+        .unwrap();
+    send(&app.router, with_length)
+        .await
+        .assert_error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large");
+    let chunks = futures::stream::iter(
+        big.into_bytes()
+            .chunks(8 * 1024)
+            .map(|c| Ok::<_, std::io::Error>(c.to_vec()))
+            .collect::<Vec<_>>(),
+    );
+    let streamed = Request::post("/api/v1/check-dosing")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(chunks))
+        .unwrap();
+    send(&app.router, streamed)
+        .await
+        .assert_error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_wrong_methods_are_json_errors() {
+    let app = app();
+    get(&app.router, "/api/v2/nothing")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    get(&app.router, "/favicon.ico")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    get(&app.router, "/api/v1/ask")
+        .await
+        .assert_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    let delete = Request::builder()
+        .method(Method::DELETE)
+        .uri("/healthz")
+        .body(Body::empty())
+        .unwrap();
+    send(&app.router, delete)
+        .await
+        .assert_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn without_a_token_configured_the_api_is_open() {
+    let app = app();
+    assert_eq!(get(&app.router, "/v1/models").await.status, StatusCode::OK);
+    assert_eq!(
+        get(&app.router, "/api/openapi.json").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn with_a_token_configured_api_and_v1_need_it_and_the_page_does_not() {
+    let settings = Settings {
+        api_token: Some("s3cret".into()),
+        ..Settings::default()
+    };
+    let app = app_with(settings, None);
+    for uri in ["/api/v1/search?q=ivig", "/v1/models", "/api/openapi.json"] {
+        let reply = get(&app.router, uri).await;
+        reply.assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+        assert_eq!(reply.headers[header::WWW_AUTHENTICATE], "Bearer");
+    }
+    let with = |token: &str| {
+        Request::get("/api/v1/search?q=ivig")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    send(&app.router, with("wrong"))
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_eq!(
+        send(&app.router, with("s3cret")).await.status,
+        StatusCode::OK
+    );
+    let ask = Request::post("/api/v1/ask")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"question": IVIG}).to_string()))
+        .unwrap();
+    send(&app.router, ask)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_eq!(get(&app.router, "/").await.status, StatusCode::OK);
+    assert_eq!(get(&app.router, "/healthz").await.status, StatusCode::OK);
+}
+
+fn preflight() -> Request<Body> {
+    Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/api/v1/ask")
+        .header(header::ORIGIN, "https://tools.example.org")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cors_is_off_by_default() {
+    let app = app();
+    let reply = send(&app.router, preflight()).await;
+    assert!(
+        !reply
+            .headers
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+    );
+    let simple = Request::get("/healthz")
+        .header(header::ORIGIN, "https://tools.example.org")
+        .body(Body::empty())
+        .unwrap();
+    let reply = send(&app.router, simple).await;
+    assert!(
+        !reply
+            .headers
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+    );
+}
+
+#[tokio::test]
+async fn cors_allows_the_configured_origin() {
+    let settings = Settings {
+        cors_origin: Some("https://tools.example.org".into()),
+        ..Settings::default()
+    };
+    let app = app_with(settings, None);
+    let reply = send(&app.router, preflight()).await;
+    assert_eq!(
+        reply.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://tools.example.org"
+    );
+}
+
+// ---- index reload --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_new_index_generation_is_served_without_a_restart() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    let index = dir.path().join("index");
+    copy_dir(&bundled_corpus(), &corpus);
+    let state = open(&corpus, &index, Settings::default(), None);
+    let router = router(state.clone());
+    assert_eq!(state.reload_if_changed().unwrap(), None, "nothing new yet");
+    let before: Value = get(&router, "/healthz").await.json();
+    get(&router, "/api/v1/search?q=plasmapheresis")
+        .await
+        .json::<SearchReply>()
+        .hits
+        .iter()
+        .for_each(|h| assert!(!h.text.contains("Plasmapheresis")));
+
+    let article = corpus.join("articles/necrotizing-myopathy-treatment.md");
+    let mut text = std::fs::read_to_string(&article).unwrap();
+    text.push_str(
+        "\n## Other Options\n\nPlasmapheresis is sometimes tried in refractory disease.\n",
+    );
+    std::fs::write(&article, text).unwrap();
+    build_from_dir(&corpus, &index, false).unwrap();
+
+    let swapped = state.reload_if_changed().unwrap();
+    assert!(swapped.is_some());
+    let after: Value = get(&router, "/healthz").await.json();
+    assert_ne!(before["generation"], after["generation"]);
+    assert_eq!(
+        after["passages"].as_u64().unwrap(),
+        before["passages"].as_u64().unwrap() + 1
+    );
+    let search: SearchReply = get(&router, "/api/v1/search?q=plasmapheresis").await.json();
+    assert!(search.hits[0].text.contains("Plasmapheresis"));
+    assert!(
+        get(&router, "/").await.text().contains("Other Options"),
+        "the page follows"
+    );
+}
+
+#[tokio::test]
+async fn a_broken_new_generation_keeps_the_old_one_serving() {
+    let dir = TempDir::new().unwrap();
+    let index = dir.path().join("index");
+    let state = open(&bundled_corpus(), &index, Settings::default(), None);
+    let router = router(state.clone());
+    let before: Value = get(&router, "/healthz").await.json();
+    std::fs::create_dir_all(index.join("gen-999999")).unwrap();
+    std::fs::write(index.join("CURRENT"), "gen-999999").unwrap();
+    assert!(state.reload_if_changed().is_err());
+    let after: Value = get(&router, "/healthz").await.json();
+    assert_eq!(before, after);
+    let reply = post_json(&router, "/api/v1/ask", &json!({"question": IVIG})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+}
+
+// ---- no input makes a 500 ------------------------------------------------------------------
+
+#[test]
+fn no_input_makes_a_server_error() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let app = app();
+    let mut runner = TestRunner::new(Config {
+        cases: 64,
+        ..Config::default()
+    });
+    let inputs = ("\\PC{0,300}", 0usize..200);
+    let outcome = runner.run(&inputs, |(text, k)| {
+        runtime.block_on(async {
+            let query: String = text.bytes().map(|b| format!("%{b:02X}")).collect();
+            let ask =
+                json!({"question": text, "k": k, "history": [{"role": "user", "content": text}]});
+            let replies = [
+                get(&app.router, &format!("/api/v1/search?q={query}&k={k}")).await,
+                post_json(&app.router, "/api/v1/ask", &ask).await,
+                post_json(&app.router, "/api/v1/ask/stream", &ask).await,
+                post_json(&app.router, "/api/v1/check-dosing", &json!({"text": text})).await,
+                post_json(
+                    &app.router,
+                    "/v1/chat/completions",
+                    &json!({"messages": [{"role": "user", "content": text}]}),
+                )
+                .await,
+                post_raw(&app.router, "/api/v1/ask", "application/json", text.clone()).await,
+                get(&app.router, &format!("/api/v1/documents/{query}")).await,
+            ];
+            for reply in replies {
+                prop_assert!(
+                    !reply.status.is_server_error(),
+                    "{} {}",
+                    reply.status,
+                    reply.text()
+                );
+                if !reply.status.is_success() {
+                    prop_assert!(reply.content_type().starts_with("application/json"));
+                }
+            }
+            Ok(())
+        })
+    });
+    if let Err(failure) = outcome {
+        panic!("{failure}");
+    }
+}

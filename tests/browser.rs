@@ -1,0 +1,490 @@
+//! The chat page in a real browser: headless Chromium driven over WebDriver (chromedriver) loads
+//! the page from a server started here on 127.0.0.1, asks a follow-up question, opens a cited
+//! passage, asks again, and saves screenshots under `target/`.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (or MEDCITE_CHROMIUM / MEDCITE_CHROMEDRIVER).
+//! Without them the test prints why and passes, unless MEDCITE_REQUIRE_BROWSER=1 (CI), where a
+//! missing browser is a failure.
+
+mod common;
+
+use std::net::TcpListener as StdListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::bundled_corpus;
+use common::fake_llm::{FakeLlm, Script};
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use medcite::compose::{LlmComposer, LlmConfig, Prompts};
+use medcite::server::{AppState, Settings, router};
+use serde_json::json;
+use tempfile::TempDir;
+
+/// The whole test, browser start included, must finish within this.
+const BUDGET: Duration = Duration::from_secs(60);
+/// Longest wait for one thing to appear on the page.
+const WAIT: Duration = Duration::from_secs(20);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_up_questions_in_a_real_browser() {
+    let required = std::env::var("MEDCITE_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    let (chromium, driver) = match find_browser() {
+        Ok(found) => found,
+        Err(reason) if required => panic!(
+            "MEDCITE_REQUIRE_BROWSER=1 but {reason}; install them with: apt-get install -y chromium chromium-driver"
+        ),
+        Err(reason) => {
+            eprintln!(
+                "skipping the browser test: {reason} (apt-get install -y chromium chromium-driver)"
+            );
+            return;
+        }
+    };
+    match tokio::time::timeout(BUDGET, run(&chromium, &driver)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("browser test failed: {e}"),
+        Err(_) => panic!("the browser test took more than {} s", BUDGET.as_secs()),
+    }
+}
+
+type Outcome = Result<(), String>;
+
+async fn run(chromium: &Path, driver: &Path) -> Outcome {
+    let index = TempDir::new().map_err(|e| e.to_string())?;
+    let offline = start_server(&index.path().join("offline"), None).await?;
+    let hostile_llm = FakeLlm::start(vec![
+        Script::Text(HOSTILE.into()),
+        Script::Text(HOSTILE.into()),
+        Script::Text(WRONG_DOSE.into()),
+    ])
+    .await;
+    let hostile = start_server(&index.path().join("llm"), Some(&hostile_llm)).await?;
+
+    let driver = Driver::start(driver).await?;
+    let profile = TempDir::new().map_err(|e| e.to_string())?;
+    let client = driver.session(chromium, profile.path()).await?;
+    let outcome = drive(&client, &offline, &hostile, &hostile_llm).await;
+    let _ = client.close().await;
+    outcome
+}
+
+async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> Outcome {
+    client
+        .set_window_size(1100, 1400)
+        .await
+        .map_err(|e| e.to_string())?;
+    client.goto(offline).await.map_err(|e| e.to_string())?;
+    let title = text_of(client, "h1").await?;
+    check(
+        title == "Treatment of Necrotizing Myopathy",
+        format!("h1 is {title:?}"),
+    )?;
+    let references = text_of(client, ".refs").await?;
+    check(
+        references.contains("PMID 26192196"),
+        "references show their bibliographic lines",
+    )?;
+    check(
+        references.contains("Source not traced"),
+        "untraced references say so",
+    )?;
+
+    // First question, sent with Enter.
+    ask(client, "What about IVIG dosing?").await?;
+    let answer = wait_for(client, "#turn-1 .answer .meta").await?;
+    let text = text_of(client, "#turn-1 .answer-text").await?;
+    check(
+        text.contains("IVIG"),
+        format!("the answer is about IVIG: {text}"),
+    )?;
+    let meta = answer.text().await.map_err(|e| e.to_string())?;
+    check(
+        meta.contains("Quotes verified"),
+        format!("the answer says it is verified: {meta}"),
+    )?;
+    check(
+        meta.contains("Offline answer"),
+        format!("the mode is shown: {meta}"),
+    )?;
+
+    // A citation link opens its passage with the quoted words highlighted.
+    let marker = wait_for(client, "#turn-1 a.marker").await?;
+    let target = marker
+        .attr("href")
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+    let id = target.trim_start_matches('#').to_string();
+    marker.click().await.map_err(|e| e.to_string())?;
+    let open = wait_for(client, &format!("details#{id}[open]")).await?;
+    let mark = open
+        .find(Locator::Css("mark"))
+        .await
+        .map_err(|e| format!("no highlighted quote in the opened passage: {e}"))?;
+    let quoted = mark.text().await.map_err(|e| e.to_string())?;
+    check(
+        quoted.split_whitespace().count() >= 2,
+        format!("the highlight is a quote: {quoted:?}"),
+    )?;
+    let summary = open
+        .find(Locator::Css("summary"))
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    check(
+        summary.contains('›') || summary.contains("Treatment"),
+        format!("the passage names its place: {summary}"),
+    )?;
+    let focused = client
+        .execute("return document.activeElement.parentElement.id;", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    check(
+        focused == json!(id),
+        format!("focus moves to the opened passage, not {focused}"),
+    )?;
+    screenshot_chat(client, "browser-chat-answer.png").await?;
+    screenshot(client, "browser-chat.png", 1100).await?;
+
+    // A second question keeps the first turn on the page.
+    ask(client, "Is rituximab effective?").await?;
+    wait_for(client, "#turn-2 .answer .meta").await?;
+    let turns = client
+        .find_all(Locator::Css("#thread > li.turn"))
+        .await
+        .map_err(|e| e.to_string())?;
+    check(
+        turns.len() == 2,
+        format!("{} turns on the page", turns.len()),
+    )?;
+    let first = text_of(client, "#turn-1 .question-text").await?;
+    check(
+        first == "What about IVIG dosing?",
+        format!("first turn kept: {first:?}"),
+    )?;
+    let second = text_of(client, "#turn-2 .answer-text").await?;
+    check(
+        second.to_lowercase().contains("rituximab"),
+        format!("second answer: {second}"),
+    )?;
+
+    // Phone width: nothing wider than the screen.
+    client
+        .set_window_size(360, 1600)
+        .await
+        .map_err(|e| e.to_string())?;
+    let overflow = client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    check(
+        overflow.as_f64().unwrap_or(1.0) <= 0.0,
+        format!("the page overflows 360 px by {overflow}"),
+    )?;
+    client
+        .set_window_size(360, 780)
+        .await
+        .map_err(|e| e.to_string())?;
+    client
+        .execute(
+            "document.getElementById('turn-1').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let png = client.screenshot().await.map_err(|e| e.to_string())?;
+    save("browser-chat-360.png", png)?;
+
+    // Model markup fails the source check (answer and retry), so the offline answer is shown;
+    // the reason, which quotes the markup, is shown as text and runs nothing.
+    client
+        .set_window_size(1100, 1400)
+        .await
+        .map_err(|e| e.to_string())?;
+    client.goto(hostile).await.map_err(|e| e.to_string())?;
+    ask(client, "What about IVIG dosing?").await?;
+    wait_for(client, "#turn-1 .answer .meta").await?;
+    let shown = text_of(client, "#turn-1 .answer").await?;
+    check(
+        shown.contains("HTML markup (<script>"),
+        format!("the reason quotes the markup as text: {shown}"),
+    )?;
+    let answer_text = text_of(client, "#turn-1 .answer-text").await?;
+    check(
+        !answer_text.contains("window.pwned"),
+        format!("the model's markup is not the answer: {answer_text}"),
+    )?;
+    let injected = client
+        .execute(
+            "return [document.querySelectorAll('#thread script, #thread img').length, typeof window.pwned];",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    check(
+        injected == json!([0, "undefined"]),
+        format!("markup became elements: {injected}"),
+    )?;
+    let meta = text_of(client, "#turn-1 .answer .meta").await?;
+    check(
+        meta.to_lowercase().contains("offline"),
+        format!("the fallback mode is shown: {meta}"),
+    )?;
+
+    // A dose the rules do not confirm is flagged; the earlier turn goes along as history.
+    ask(client, "What about methotrexate dosing?").await?;
+    wait_for(client, "#turn-2 .answer .meta").await?;
+    let flagged = text_of(client, "#turn-2 .dosing .dose.warn").await?;
+    check(
+        flagged.to_lowercase().contains("methotrexate 15 mg daily"),
+        format!("flagged dose: {flagged}"),
+    )?;
+    let warning = text_of(client, "#turn-2 .dosing .notice.warn").await?;
+    check(
+        warning.starts_with("Check this dose"),
+        format!("dose warning: {warning}"),
+    )?;
+    let sent = llm
+        .requests()
+        .last()
+        .map(|r| r["messages"].to_string())
+        .unwrap_or_default();
+    check(
+        sent.contains("What about IVIG dosing?"),
+        format!("history not sent: {sent}"),
+    )?;
+    screenshot_chat(client, "browser-chat-dosing.png").await?;
+    Ok(())
+}
+
+/// A model answer with a dose whose frequency the rules reject (methotrexate is weekly).
+const WRONG_DOSE: &str = "Methotrexate 15 mg daily is used [S1].";
+
+/// A model answer that holds markup (rejected by the source check).
+const HOSTILE: &str =
+    "<script>window.pwned = 1</script> <img src=x onerror=window.pwned=2> IVIG is one option [S1].";
+
+async fn ask(client: &Client, question: &str) -> Outcome {
+    let input = client
+        .find(Locator::Id("question"))
+        .await
+        .map_err(|e| e.to_string())?;
+    input.click().await.map_err(|e| e.to_string())?;
+    input.send_keys(question).await.map_err(|e| e.to_string())?;
+    input
+        .send_keys(&Key::Enter)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn wait_for(client: &Client, css: &str) -> Result<Element, String> {
+    client
+        .wait()
+        .at_most(WAIT)
+        .every(Duration::from_millis(50))
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(|e| format!("'{css}' did not appear within {} s: {e}", WAIT.as_secs()))
+}
+
+async fn text_of(client: &Client, css: &str) -> Result<String, String> {
+    wait_for(client, css)
+        .await?
+        .text()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn check(ok: bool, what: impl Into<String>) -> Outcome {
+    if ok { Ok(()) } else { Err(what.into()) }
+}
+
+/// Saves the page, as tall as its content, to `target/<name>`.
+async fn screenshot(client: &Client, name: &str, width: u32) -> Outcome {
+    let height = client
+        .execute("return document.documentElement.scrollHeight;", vec![])
+        .await
+        .map_err(|e| e.to_string())?
+        .as_u64()
+        .unwrap_or(1400)
+        .clamp(600, 6000) as u32;
+    client
+        .set_window_size(width, height)
+        .await
+        .map_err(|e| e.to_string())?;
+    client
+        .execute("window.scrollTo(0, 0);", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    let png = client.screenshot().await.map_err(|e| e.to_string())?;
+    save(name, png)
+}
+
+/// Saves the follow-up section alone to `target/<name>`.
+async fn screenshot_chat(client: &Client, name: &str) -> Outcome {
+    let (width, _) = client.get_window_size().await.map_err(|e| e.to_string())?;
+    let height = client
+        .execute("return document.documentElement.scrollHeight;", vec![])
+        .await
+        .map_err(|e| e.to_string())?
+        .as_u64()
+        .unwrap_or(1400)
+        .clamp(600, 8000) as u32;
+    client
+        .set_window_size(width as u32, height)
+        .await
+        .map_err(|e| e.to_string())?;
+    let chat = wait_for(client, "#chat").await?;
+    let png = chat.screenshot().await.map_err(|e| e.to_string())?;
+    save(name, png)
+}
+
+fn save(name: &str, png: Vec<u8>) -> Outcome {
+    let path = common::repo().join("target").join(name);
+    std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("screenshot: {}", path.display());
+    Ok(())
+}
+
+/// Serves the bundled corpus (indexed under `index`) on a free loopback port; returns its URL.
+async fn start_server(index: &Path, llm: Option<&FakeLlm>) -> Result<String, String> {
+    let llm = llm.map(|server| {
+        let prompts = Prompts::load(&common::repo().join("prompts")).expect("prompts");
+        LlmComposer::new(
+            LlmConfig {
+                base_url: server.base_url(),
+                model: "fake".into(),
+                api_key: None,
+                timeout: Duration::from_secs(10),
+            },
+            prompts,
+        )
+    });
+    let (state, _) = AppState::open(&bundled_corpus(), index, llm, Settings::default(), false)
+        .map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router(Arc::new(state))).await;
+    });
+    Ok(format!("http://{addr}/"))
+}
+
+/// Chromium and chromedriver: from MEDCITE_CHROMIUM / MEDCITE_CHROMEDRIVER, else from PATH.
+fn find_browser() -> Result<(PathBuf, PathBuf), String> {
+    let pick = |var: &str, names: &[&str]| -> Option<PathBuf> {
+        if let Some(path) = std::env::var_os(var).map(PathBuf::from) {
+            return path.is_file().then_some(path);
+        }
+        names.iter().find_map(|name| on_path(name))
+    };
+    let chromium = pick(
+        "MEDCITE_CHROMIUM",
+        &[
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        ],
+    );
+    let driver = pick("MEDCITE_CHROMEDRIVER", &["chromedriver"]);
+    match (chromium, driver) {
+        (Some(c), Some(d)) => Ok((c, d)),
+        (None, Some(_)) => Err("Chromium is not installed".into()),
+        (Some(_), None) => Err("chromedriver is not installed".into()),
+        (None, None) => Err("neither Chromium nor chromedriver is installed".into()),
+    }
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// A chromedriver process on a free loopback port, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    async fn start(binary: &Path) -> Result<Driver, String> {
+        let port = StdListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start {}: {e}", binary.display()))?;
+        let driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        // Poll until it accepts connections (bounded).
+        let started = Instant::now();
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            if started.elapsed() > Duration::from_secs(15) {
+                return Err("chromedriver did not start listening within 15 s".into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(driver)
+    }
+
+    async fn session(&self, chromium: &Path, profile: &Path) -> Result<Client, String> {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--hide-scrollbars",
+                    "--force-device-scale-factor=1",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }),
+        );
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .map_err(|e| format!("could not open a Chromium session: {e}"))
+    }
+}
