@@ -317,8 +317,8 @@ fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
     Ok(files)
 }
 
-/// A stable hash of everything ingestion reads (the Markdown files under articles/ and
-/// references/, with their paths), so an index can tell whether it is stale.
+/// A stable hash of everything indexing reads (the Markdown files under articles/ and
+/// references/, with their paths, and synonyms.toml), so an index can tell whether it is stale.
 pub fn corpus_hash(root: &Path) -> Result<String, CorpusError> {
     if !root.is_dir() {
         return Err(CorpusError::Missing(root.to_path_buf()));
@@ -337,6 +337,19 @@ pub fn corpus_hash(root: &Path) -> Result<String, CorpusError> {
                 bytes.len()
             ));
             hasher.update(&bytes);
+        }
+    }
+    match fs::read(root.join("synonyms.toml")) {
+        Ok(bytes) => {
+            hasher.update(b"synonyms.toml\0");
+            hasher.update(&bytes);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => {
+            return Err(CorpusError::Io {
+                path: root.join("synonyms.toml"),
+                source,
+            });
         }
     }
     Ok(hex::encode(hasher.finalize()))

@@ -13,49 +13,19 @@ use serde::{Deserialize, Serialize};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
 
+use crate::analysis::words;
+pub use crate::analysis::{ANALYZER, analyzer};
 use crate::contracts::DocKind;
 use crate::corpus::{Corpus, CorpusError, corpus_hash};
+use crate::synonyms::{ConceptMatcher, Synonyms, SynonymsError};
 
 /// Bump when the schema or the analyzer changes: older indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 3;
-/// Name of our analyzer in tantivy's tokenizer manager.
-pub const ANALYZER: &str = "en_med";
+pub const SCHEMA_VERSION: u32 = 4;
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
 const WRITER_MEMORY: usize = 200_000_000;
-
-/// Words that carry no meaning in a clinician's question. Lucene's English list plus the
-/// question words and pronouns of conversational follow-ups ("what about", "should we").
-#[rustfmt::skip]
-const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
-    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they",
-    "this", "to", "was", "will", "with", "what", "which", "who", "whom", "whose", "how", "when",
-    "where", "why", "do", "does", "did", "can", "could", "should", "would", "shall", "might",
-    "must", "i", "me", "my", "we", "our", "us", "you", "your", "he", "she", "him", "her", "his",
-    "its", "them", "those", "about", "tell", "any", "some", "have", "has", "had", "been", "being",
-    "were", "am", "so", "than", "too", "very", "just", "also", "from", "please", "know", "say",
-    "said", "give", "here", "get", "got", "anything", "something", "ok", "okay", "thanks", "thank",
-    "whats", "hows", "im", "ive", "hers", "pls",
-];
-
-/// The analyzer used for indexing and for queries: words, lower-cased, stop words out, English
-/// (Porter2) stems.
-pub fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(48))
-        .filter(LowerCaser)
-        .filter(StopWordFilter::remove(
-            STOP_WORDS.iter().map(|w| (*w).to_string()),
-        ))
-        .filter(Stemmer::new(Language::English))
-        .build()
-}
 
 /// Fields of the schema, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -66,12 +36,15 @@ pub struct Fields {
     pub title: Field,
     pub section: Field,
     pub text: Field,
-    /// The lead-in of a bullet's list; searchable, not stored.
-    pub context: Field,
+    /// Title, section and (for a bullet) the lead-in of its list: searchable, not stored.
+    pub heading: Field,
+    /// The synonym groups the passage names (`g<n>`, see `Synonyms::concept`).
+    pub concepts: Field,
     pub cites: Field,
 }
 
-/// The schema: every field `search --json` returns is stored.
+/// The schema: every field `search --json` returns is stored; `text`, `heading` and `concepts`
+/// are searched.
 pub fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let text_options = TextOptions::default().set_stored().set_indexing_options(
@@ -83,17 +56,18 @@ pub fn schema() -> (Schema, Fields) {
         chunk_id: builder.add_text_field("chunk_id", STRING | STORED),
         doc_id: builder.add_text_field("doc_id", STRING | STORED),
         kind: builder.add_text_field("kind", STRING | STORED),
-        title: builder.add_text_field("title", text_options.clone()),
-        section: builder.add_text_field("section", text_options.clone()),
-        text: builder.add_text_field("text", text_options.clone()),
-        context: builder.add_text_field(
-            "context",
+        title: builder.add_text_field("title", STORED),
+        section: builder.add_text_field("section", STORED),
+        text: builder.add_text_field("text", text_options),
+        heading: builder.add_text_field(
+            "heading",
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer(ANALYZER)
                     .set_index_option(IndexRecordOption::WithFreqsAndPositions),
             ),
         ),
+        concepts: builder.add_text_field("concepts", STRING),
         cites: builder.add_text_field("cites", STRING | STORED),
     };
     (builder.build(), fields)
@@ -135,6 +109,8 @@ pub enum IndexError {
     Tantivy(#[from] tantivy::TantivyError),
     #[error(transparent)]
     Corpus(#[from] CorpusError),
+    #[error(transparent)]
+    Synonyms(#[from] SynonymsError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
@@ -246,7 +222,8 @@ pub fn build_from_dir(
 ) -> Result<BuildSummary, IndexError> {
     let hash = corpus_hash(corpus_dir)?;
     let corpus = Corpus::load(corpus_dir)?;
-    build(&corpus, root, &hash, progress, |_| Ok(()))
+    let synonyms = Synonyms::load(&corpus_dir.join("synonyms.toml"))?;
+    build(&corpus, &synonyms, root, &hash, progress, |_| Ok(()))
 }
 
 /// Builds `corpus` into a new generation under `root` and makes it current. `on_chunk` is called
@@ -254,6 +231,7 @@ pub fn build_from_dir(
 /// error; the old generation keeps serving on any failure.
 pub fn build(
     corpus: &Corpus,
+    synonyms: &Synonyms,
     root: &Path,
     corpus_hash: &str,
     progress: bool,
@@ -270,6 +248,7 @@ pub fn build(
     index.tokenizers().register(ANALYZER, analyzer());
     let mut writer = index.writer::<TantivyDocument>(WRITER_MEMORY)?;
 
+    let concepts = ConceptMatcher::new(synonyms);
     let total = corpus.chunk_count();
     let bar = if progress && total > 0 {
         let bar = ProgressBar::new(total as u64);
@@ -291,9 +270,11 @@ pub fn build(
         doc.add_text(fields.title, &chunk.title);
         doc.add_text(fields.section, &chunk.section);
         doc.add_text(fields.text, &chunk.text);
-        if !chunk.context.is_empty() {
-            doc.add_text(fields.context, &chunk.context);
+        let heading = format!("{}\n{}\n{}", chunk.title, chunk.section, chunk.context);
+        for concept in concepts.concepts(&words(&format!("{heading}\n{}", chunk.text))) {
+            doc.add_text(fields.concepts, &concept);
         }
+        doc.add_text(fields.heading, &heading);
         for cite in &chunk.cites {
             doc.add_text(fields.cites, cite);
         }
@@ -305,6 +286,11 @@ pub fn build(
     }
     bar.set_position(total as u64);
     writer.commit()?;
+    // One segment: every query then walks one set of posting lists.
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
     writer.wait_merging_threads()?;
     bar.finish_and_clear();
 

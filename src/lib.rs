@@ -3,6 +3,7 @@
 //! Modules in flow order: corpus → index → retrieve → compose → verify → dosing → server.
 //! Lower modules never import higher ones; `contracts` holds the JSON shapes all of them share.
 
+pub mod analysis;
 pub mod answer;
 pub mod bench;
 pub mod compose;
@@ -13,5 +14,6 @@ pub mod eval;
 pub mod index;
 pub mod retrieve;
 pub mod server;
+pub mod synonyms;
 pub mod text;
 pub mod verify;

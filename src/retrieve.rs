@@ -3,28 +3,26 @@
 //! the best matching passage of each reference it cites (citation expansion). User text is never
 //! parsed as query syntax. It knows nothing of answers, LLMs or HTTP.
 
-use std::collections::HashSet;
-use std::fs;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
-use serde::Deserialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Score, Searcher, TantivyDocument, Term};
 
+use crate::analysis::{analyzer, tokens};
+pub use crate::analysis::{contains_sequence, words};
 use crate::contracts::{DocKind, Hit, Turn};
-use crate::index::{Freshness, IndexError, SearchIndex, analyzer, open_fresh};
+use crate::index::{Freshness, IndexError, SearchIndex, open_fresh};
+pub use crate::synonyms::{Synonyms, SynonymsError};
 
 /// Relative weight of a field's match.
 const TEXT_BOOST: f32 = 1.0;
-const SECTION_BOOST: f32 = 0.7;
-const TITLE_BOOST: f32 = 0.3;
-const CONTEXT_BOOST: f32 = 0.4;
+/// Title, section and list lead-in.
+const HEADING_BOOST: f32 = 0.5;
 /// Reference passages rank below article passages of equal BM25 score: the article is what the
 /// reader asks about, and a reference's best passage follows the article passage citing it.
 const REFERENCE_WEIGHT: f32 = 0.5;
@@ -45,147 +43,12 @@ pub enum RetrieveError {
         "the query '{0}' has no searchable words (only punctuation or words like 'what', 'the'); add a medical term"
     )]
     NoTerms(String),
-    #[error("bad synonyms file {path}: {problem}")]
-    Synonyms { path: String, problem: String },
+    #[error(transparent)]
+    Synonyms(#[from] SynonymsError),
     #[error("search failed; the index may be corrupt ({0}); run `medcite index` to rebuild it")]
     Engine(#[from] tantivy::TantivyError),
     #[error(transparent)]
     Index(#[from] IndexError),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SynonymFile {
-    /// Words that ask about an aspect of a topic rather than name one ("dose", "duration").
-    #[serde(default)]
-    aspects: Vec<String>,
-    /// Words of clinical questions that name no topic ("patient", "use", "aim"): a question's
-    /// key terms are its words without these and without aspects.
-    #[serde(default)]
-    generic: Vec<String>,
-    #[serde(default)]
-    group: Vec<SynonymGroupSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SynonymGroupSpec {
-    terms: Vec<String>,
-}
-
-/// Groups of terms that mean the same thing, each kept as its analysed tokens.
-#[derive(Debug, Clone, Default)]
-pub struct Synonyms {
-    groups: Vec<Vec<Vec<String>>>,
-    /// Analysed aspect words: a question made only of these is a follow-up on the last topic.
-    aspects: HashSet<String>,
-    /// Analysed generic words (see `SynonymFile::generic`).
-    generic: HashSet<String>,
-}
-
-impl Synonyms {
-    /// Loads `synonyms.toml`; a missing file is an empty table.
-    pub fn load(path: &Path) -> Result<Synonyms, RetrieveError> {
-        match fs::read_to_string(path) {
-            Ok(text) => Synonyms::from_toml_str(&text, &path.display().to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Synonyms::default()),
-            Err(e) => Err(RetrieveError::Synonyms {
-                path: path.display().to_string(),
-                problem: e.to_string(),
-            }),
-        }
-    }
-
-    pub fn from_toml_str(text: &str, origin: &str) -> Result<Synonyms, RetrieveError> {
-        let bad = |problem: String| RetrieveError::Synonyms {
-            path: origin.to_string(),
-            problem,
-        };
-        let file: SynonymFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
-        let mut analyzer = analyzer();
-        let mut groups = Vec::new();
-        for (n, group) in file.group.iter().enumerate() {
-            let analysed: Vec<Vec<String>> = group
-                .terms
-                .iter()
-                .map(|t| {
-                    tokens(&mut analyzer, t)
-                        .into_iter()
-                        .map(|(_, t)| t)
-                        .collect()
-                })
-                .filter(|t: &Vec<String>| !t.is_empty())
-                .collect();
-            if analysed.len() < 2 {
-                return Err(bad(format!(
-                    "group {} ({:?}) needs at least two searchable terms",
-                    n + 1,
-                    group.terms
-                )));
-            }
-            groups.push(analysed);
-        }
-        let mut analysed_words = |words: &[String]| -> HashSet<String> {
-            words
-                .iter()
-                .flat_map(|a| tokens(&mut analyzer, a).into_iter().map(|(_, t)| t))
-                .collect()
-        };
-        let aspects = analysed_words(&file.aspects);
-        let generic = analysed_words(&file.generic);
-        Ok(Synonyms {
-            groups,
-            aspects,
-            generic,
-        })
-    }
-
-    /// The terms of `text` that name something (its words less aspect, generic and stop words),
-    /// with their synonyms, each as a token sequence, for callers that weigh overlap with a
-    /// question.
-    pub fn key_terms(&self, text: &str) -> Vec<Vec<String>> {
-        let words = words(text);
-        let mut out: Vec<Vec<String>> = words
-            .iter()
-            .filter(|w| !self.generic.contains(*w) && !self.aspects.contains(*w))
-            .map(|w| vec![w.clone()])
-            .collect();
-        for expansion in self.expansions(&words) {
-            if !out.contains(&expansion) {
-                out.push(expansion);
-            }
-        }
-        out.dedup();
-        out
-    }
-
-    /// Token sequences equivalent to something in `query` (not the ones already there).
-    fn expansions(&self, query: &[String]) -> Vec<Vec<String>> {
-        let mut out: Vec<Vec<String>> = Vec::new();
-        for group in &self.groups {
-            if group.iter().any(|term| contains_sequence(query, term)) {
-                for term in group {
-                    if !contains_sequence(query, term) && !out.contains(term) {
-                        out.push(term.clone());
-                    }
-                }
-            }
-        }
-        out
-    }
-}
-
-/// Whether `needle` occurs contiguously in `haystack`.
-pub fn contains_sequence(haystack: &[String], needle: &[String]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// Analysed tokens of `text` with their positions.
-fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    let mut stream = analyzer.token_stream(text);
-    stream.process(&mut |token| out.push((token.position, token.text.clone())));
-    out
 }
 
 /// One search: the question, the conversation so far, and how many hits to return.
@@ -200,7 +63,8 @@ pub struct SearchRequest<'a> {
 #[derive(Debug, Clone, PartialEq)]
 enum Clause {
     Word(String, f32),
-    Phrase(Vec<String>, f32),
+    /// A synonym group the text names: matches a passage naming any of its terms.
+    Concept(usize, f32),
 }
 
 /// What to search for: clauses that raise a passage's score, and (for an elliptical follow-up)
@@ -263,6 +127,21 @@ impl Retriever {
             ranked.push((hit.score * weight, hit));
         }
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        // The references cited by the article passages that can make the top k, and the best
+        // passage of each for this query, found in one search.
+        let mut cited: Vec<String> = Vec::new();
+        for (_, hit) in ranked
+            .iter()
+            .filter(|(_, h)| h.kind == DocKind::Article)
+            .take(k)
+        {
+            for reference in &hit.cites {
+                if !cited.contains(reference) {
+                    cited.push(reference.clone());
+                }
+            }
+        }
+        let best = self.best_in_documents(&searcher, &query, &cited)?;
         let mut hits: Vec<Hit> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         for (_, hit) in ranked {
@@ -279,10 +158,10 @@ impl Retriever {
             };
             hits.push(hit);
             for reference in cites {
-                if let Some(expansion) = self.best_in_document(&searcher, &query, &reference)?
+                if let Some(expansion) = best.get(&reference)
                     && seen.insert(expansion.chunk_id.clone())
                 {
-                    hits.push(expansion);
+                    hits.push(expansion.clone());
                 }
             }
         }
@@ -447,7 +326,7 @@ impl Retriever {
         let mut clauses = self.weighted(query, 1.0);
         let elliptical = clauses.iter().all(|c| match c {
             Clause::Word(word, _) => self.synonyms.aspects.contains(word),
-            Clause::Phrase(..) => true,
+            Clause::Concept(..) => true,
         });
         let mut topic = Vec::new();
         if let Some(previous) = request
@@ -491,15 +370,8 @@ impl Retriever {
                 clauses.push(clause);
             }
         }
-        for expansion in self.synonyms.expansions(&words) {
-            let synonym_weight = weight * SYNONYM_WEIGHT;
-            let clause = match expansion.as_slice() {
-                [one] => Clause::Word(one.clone(), synonym_weight),
-                _ => Clause::Phrase(expansion, synonym_weight),
-            };
-            if !clauses.iter().any(|c| same_words(c, &clause)) {
-                clauses.push(clause);
-            }
+        for group in self.synonyms.groups_in(&words) {
+            clauses.push(Clause::Concept(group, weight * SYNONYM_WEIGHT));
         }
         clauses
     }
@@ -519,27 +391,23 @@ impl Retriever {
     fn should(&self, clauses: &[Clause]) -> Vec<(Occur, Box<dyn Query>)> {
         let fields = self.index.fields;
         let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, boost) in [
-            (fields.text, TEXT_BOOST),
-            (fields.section, SECTION_BOOST),
-            (fields.title, TITLE_BOOST),
-            (fields.context, CONTEXT_BOOST),
-        ] {
-            for clause in clauses {
-                let (query, weight): (Box<dyn Query>, f32) = match clause {
-                    Clause::Word(word, weight) => (Box::new(term_query(field, word)), *weight),
-                    Clause::Phrase(words, weight) => {
-                        let terms = words
-                            .iter()
-                            .map(|w| Term::from_field_text(field, w))
-                            .collect();
-                        (Box::new(PhraseQuery::new(terms)), *weight)
-                    }
-                };
-                parts.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(query, boost * weight)),
-                ));
+        let mut add = |query: TermQuery, boost: f32| {
+            parts.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(query), boost)),
+            ));
+        };
+        for clause in clauses {
+            match clause {
+                Clause::Word(word, weight) => {
+                    add(term_query(fields.text, word), TEXT_BOOST * weight);
+                    add(term_query(fields.heading, word), HEADING_BOOST * weight);
+                }
+                Clause::Concept(group, weight) => {
+                    let concept = Synonyms::concept(*group);
+                    let term = Term::from_field_text(fields.concepts, &concept);
+                    add(TermQuery::new(term, IndexRecordOption::Basic), *weight);
+                }
             }
         }
         parts
@@ -584,30 +452,51 @@ impl Retriever {
         Ok(items)
     }
 
-    fn best_in_document(
+    /// The best passage for `query` of each document in `doc_ids`, by document id.
+    fn best_in_documents(
         &self,
         searcher: &Searcher,
         query: &BooleanQuery,
-        doc_id: &str,
-    ) -> Result<Option<Hit>, RetrieveError> {
-        let in_document = BooleanQuery::new(vec![
+        doc_ids: &[String],
+    ) -> Result<HashMap<String, Hit>, RetrieveError> {
+        let mut best: HashMap<String, Hit> = HashMap::new();
+        if doc_ids.is_empty() {
+            return Ok(best);
+        }
+        let any_document: Vec<(Occur, Box<dyn Query>)> = doc_ids
+            .iter()
+            .map(|id| {
+                let term = Term::from_field_text(self.index.fields.doc_id, id);
+                let query: Box<dyn Query> =
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                (Occur::Should, query)
+            })
+            .collect();
+        let in_documents = BooleanQuery::new(vec![
             (
                 Occur::Must,
                 Box::new(ConstScoreQuery::new(
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(self.index.fields.doc_id, doc_id),
-                        IndexRecordOption::Basic,
-                    )),
+                    Box::new(BooleanQuery::new(any_document)),
                     0.0,
                 )),
             ),
             (Occur::Must, Box::new(query.clone())),
         ]);
-        let best = searcher.search(&in_document, &TopDocs::with_limit(1).order_by_score())?;
-        match best.into_iter().next() {
-            Some((score, address)) => Ok(Some(self.hit(searcher, address, score)?)),
-            None => Ok(None),
+        // A reference note has a handful of passages: a few per document is enough to see the
+        // best of each.
+        let limit = doc_ids.len() * 4;
+        for (score, address) in
+            searcher.search(&in_documents, &TopDocs::with_limit(limit).order_by_score())?
+        {
+            let hit = self.hit(searcher, address, score)?;
+            if !best.contains_key(&hit.doc_id) {
+                best.insert(hit.doc_id.clone(), hit);
+            }
+            if best.len() == doc_ids.len() {
+                break;
+            }
         }
+        Ok(best)
     }
 
     fn hit(
@@ -697,7 +586,7 @@ fn term_query(field: Field, word: &str) -> TermQuery {
 fn same_words(a: &Clause, b: &Clause) -> bool {
     match (a, b) {
         (Clause::Word(x, _), Clause::Word(y, _)) => x == y,
-        (Clause::Phrase(x, _), Clause::Phrase(y, _)) => x == y,
+        (Clause::Concept(x, _), Clause::Concept(y, _)) => x == y,
         _ => false,
     }
 }
@@ -707,14 +596,6 @@ fn truncate_chars(text: &str, max: usize) -> &str {
         Some((end, _)) => &text[..end],
         None => text,
     }
-}
-
-/// Analysed words of `text` (stop words out, stemmed), in order.
-pub fn words(text: &str) -> Vec<String> {
-    tokens(&mut analyzer(), text)
-        .into_iter()
-        .map(|(_, t)| t)
-        .collect()
 }
 
 #[cfg(test)]

@@ -223,7 +223,8 @@ fn a_build_that_fails_midway_leaves_the_old_index_searchable() {
     let first = build_from_dir(&bundled_corpus(), &root, false).unwrap();
     let corpus = Corpus::load(&bundled_corpus()).unwrap();
     let hash = corpus_hash(&bundled_corpus()).unwrap();
-    let failed = build(&corpus, &root, "another-hash", false, |n| {
+    let synonyms = Synonyms::load(&bundled_corpus().join("synonyms.toml")).unwrap();
+    let failed = build(&corpus, &synonyms, &root, "another-hash", false, |n| {
         if n == 5 {
             Err(IndexError::Cancelled(
                 "simulated failure at passage 5".into(),

@@ -51,6 +51,8 @@ pub enum ServeError {
     #[error(transparent)]
     Dosing(#[from] DosingError),
     #[error(transparent)]
+    Synonyms(#[from] crate::synonyms::SynonymsError),
+    #[error(transparent)]
     Settings(#[from] SettingsError),
     #[error("cannot listen on {addr}: {source}; pass another --addr HOST:PORT")]
     Bind {
