@@ -15,7 +15,7 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
 
-use crate::analysis::words;
+use crate::analysis::tokens;
 pub use crate::analysis::{ANALYZER, analyzer};
 use crate::contracts::DocKind;
 use crate::corpus::{Corpus, CorpusError, corpus_hash};
@@ -249,6 +249,7 @@ pub fn build(
     let mut writer = index.writer::<TantivyDocument>(WRITER_MEMORY)?;
 
     let concepts = ConceptMatcher::new(synonyms);
+    let mut analysis = analyzer();
     let total = corpus.chunk_count();
     let bar = if progress && total > 0 {
         let bar = ProgressBar::new(total as u64);
@@ -271,7 +272,11 @@ pub fn build(
         doc.add_text(fields.section, &chunk.section);
         doc.add_text(fields.text, &chunk.text);
         let heading = format!("{}\n{}\n{}", chunk.title, chunk.section, chunk.context);
-        for concept in concepts.concepts(&words(&format!("{heading}\n{}", chunk.text))) {
+        let analysed: Vec<String> = tokens(&mut analysis, &format!("{heading}\n{}", chunk.text))
+            .into_iter()
+            .map(|(_, word)| word)
+            .collect();
+        for concept in concepts.concepts(&analysed) {
             doc.add_text(fields.concepts, &concept);
         }
         doc.add_text(fields.heading, &heading);

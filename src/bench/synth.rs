@@ -122,18 +122,24 @@ pub struct Generated {
 }
 
 /// Writes `articles` synthetic articles, each with its reference notes, under `out`
-/// (`articles/`, `references/`, and a copy of the bundled `synonyms.toml` when given).
+/// (`articles/`, `references/`, and, from the bundled corpus `bundled` when given, copies of
+/// `synonyms.toml` and `dosing/rules.toml`).
 pub fn generate(
     material: &Material,
     articles: usize,
     seed: u64,
     out: &Path,
-    synonyms: Option<&Path>,
+    bundled: Option<&Path>,
 ) -> std::io::Result<Generated> {
     fs::create_dir_all(out.join("articles"))?;
     fs::create_dir_all(out.join("references"))?;
-    if let Some(synonyms) = synonyms {
-        fs::copy(synonyms, out.join("synonyms.toml"))?;
+    if let Some(bundled) = bundled {
+        fs::copy(bundled.join("synonyms.toml"), out.join("synonyms.toml"))?;
+        fs::create_dir_all(out.join("dosing"))?;
+        fs::copy(
+            bundled.join("dosing/rules.toml"),
+            out.join("dosing/rules.toml"),
+        )?;
     }
     let mut rng = Rng::new(seed);
     let mut bytes = 0u64;

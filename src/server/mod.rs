@@ -148,10 +148,8 @@ impl AppState {
         let (retriever, freshness) = Retriever::open(corpus_dir, index_dir, progress)?;
         let corpus = Corpus::load(corpus_dir)?;
         let generation = retriever.index.generation.clone();
-        let mut engine = Engine::new(retriever, llm);
-        if let Some(rules) = load_dosing(corpus_dir)? {
-            engine = engine.with_dosing(Arc::new(rules));
-        }
+        let rules = load_dosing(corpus_dir)?;
+        let engine = Engine::new(retriever, llm).with_dosing(Arc::new(rules));
         let loaded = Loaded::new(engine, corpus, generation);
         Ok((
             AppState::new(loaded, settings, corpus_dir, index_dir),
@@ -183,8 +181,7 @@ impl AppState {
         // The previous rules stay unless the file now holds valid ones.
         let mut engine = old.engine.with_retriever(Retriever::new(index, synonyms));
         match load_dosing(&self.corpus_dir) {
-            Ok(Some(rules)) => engine = engine.with_dosing(Arc::new(rules)),
-            Ok(None) => {}
+            Ok(rules) => engine = engine.with_dosing(Arc::new(rules)),
             Err(e) => tracing::warn!("keeping the previous dosing rules: {e}"),
         }
         let loaded = Arc::new(Loaded::new(engine, corpus, generation.clone()));
@@ -196,13 +193,10 @@ impl AppState {
     }
 }
 
-/// The rules in `<corpus>/dosing/rules.toml`; `None` when the file does not exist.
-fn load_dosing(corpus_dir: &Path) -> Result<Option<DosingRules>, DosingError> {
-    let path = corpus_dir.join("dosing").join("rules.toml");
-    if !path.exists() {
-        return Ok(None);
-    }
-    DosingRules::load(&path).map(Some)
+/// The rules in `<corpus>/dosing/rules.toml`. They are required: no answer is served with its
+/// doses unchecked.
+fn load_dosing(corpus_dir: &Path) -> Result<DosingRules, DosingError> {
+    DosingRules::load(&corpus_dir.join("dosing").join("rules.toml"))
 }
 
 /// The whole application: the page, the API, the OpenAI facade, and the layers for limits,
@@ -308,10 +302,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
             rules.drugs().len(),
             rules.origin()
         ),
-        None => tracing::warn!(
-            "no dosing rules at {}: /api/v1/check-dosing answers 503 and answers carry no dose check",
-            state.corpus_dir.join("dosing/rules.toml").display()
-        ),
+        None => tracing::error!("no dosing rules loaded"),
     }
     drop(loaded);
     let listener = tokio::net::TcpListener::bind(&addr)

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# HTTP benchmark: starts `medcite serve` (release build, offline) on a generated corpus, loads it
+# from loopback with wrk (search, offline ask, and a share of bad requests), and reports
+# requests/s, latency, non-2xx responses and the server's resident memory (RSS, and its peak).
+# Loopback only, bounded in time. Called by benches/run.sh after `medcite bench`, which
+# generated and indexed target/bench/corpus-N.
+#
+#   bash benches/http.sh [--quick]      (N = 1000000, or 2016 with --quick)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size=1000000
+duration=20s
+if [[ "${1:-}" == "--quick" ]]; then
+  size=2000
+  duration=3s
+fi
+corpus=target/bench/corpus-$size
+index=target/bench/index-$size
+if [[ ! -d "$corpus" ]]; then
+  echo "no generated corpus at $corpus: run benches/run.sh (or medcite bench --sizes $size) first" >&2
+  exit 1
+fi
+if ! command -v wrk >/dev/null; then
+  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
+fi
+
+port=$((20000 + RANDOM % 20000))
+log=target/bench/serve-$size.log
+env -u MEDCITE_LLM_BASE_URL ./target/release/medcite --corpus "$corpus" --index "$index" \
+  serve --addr "127.0.0.1:$port" > "$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 600); do
+  if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 $pid 2>/dev/null; then echo "serve exited; see $log" >&2; exit 1; fi
+  sleep 0.5
+done
+rss_kib() { awk "/^$1:/ {print \$2}" "/proc/$pid/status"; }
+idle=$(rss_kib VmRSS)
+
+lua=$(mktemp --suffix=.lua)
+cat > "$lua" <<'LUA'
+local questions = {
+  "rituximab for refractory disease", "what starting steroid dose would you use?",
+  "does IVIG help?", "should I order a DEXA scan?", "is PJP prophylaxis recommended?",
+}
+local n = 0
+request = function()
+  n = n + 1
+  local q = questions[(n % #questions) + 1]
+  if n % 10 == 0 then
+    -- one request in ten is bad: an empty question (expect a 400)
+    q = ""
+  end
+  local body = '{"question": "' .. q .. '", "mode": "offline"}'
+  return wrk.format("POST", "/api/v1/ask", {["Content-Type"] = "application/json"}, body)
+end
+LUA
+
+echo "| endpoint | requests/s | latency p50 | latency p99 | non-2xx | socket errors |"
+echo "|---|---|---|---|---|---|"
+run() {
+  local name=$1; shift
+  local out
+  out=$(wrk -t2 -c32 -d"$duration" --latency "$@")
+  local rps p50 p99 non2xx errors
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")
+  errors=$(awk '/Socket errors/ {print $4+$6+$8+$10}' <<<"$out" | tr -d ',')
+  echo "| $name | $rps | $p50 | $p99 | ${non2xx:-0} | ${errors:-0} |"
+}
+run "GET /api/v1/search" "http://127.0.0.1:$port/api/v1/search?q=rituximab+refractory&k=10"
+run "POST /api/v1/ask (offline; 10% empty questions → 400)" -s "$lua" "http://127.0.0.1:$port/api/v1/ask"
+rm -f "$lua"
+server_errors=$(grep -c 'status=5' "$log" || true)
+echo
+echo "serve at $size passages: RSS idle $((idle / 1024)) MiB, now $(( $(rss_kib VmRSS) / 1024 )) MiB, peak $(( $(rss_kib VmHWM) / 1024 )) MiB; 5xx responses (server log): $server_errors"
