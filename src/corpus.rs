@@ -188,10 +188,42 @@ pub struct Corpus {
     pub documents: Vec<Document>,
 }
 
+impl Document {
+    /// The Markdown body after the front matter: kept when the document was fully loaded, read
+    /// from its file when it came from a catalogue.
+    pub fn read_body(&self) -> Result<String, CorpusError> {
+        if !self.body.is_empty() || !self.chunks.is_empty() {
+            return Ok(self.body.clone());
+        }
+        let text = fs::read_to_string(&self.path).map_err(|source| CorpusError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        let (_, body, _) = split_front_matter(&text).map_err(|problem| {
+            CorpusError::Invalid(vec![FileProblem {
+                path: self.path.clone(),
+                problem,
+            }])
+        })?;
+        Ok(body.to_string())
+    }
+}
+
 impl Corpus {
     /// Reads and validates every article and reference note under `root`. Every bad file is
     /// reported, not just the first, and a bad file never drops silently: the whole load fails.
     pub fn load(root: &Path) -> Result<Corpus, CorpusError> {
+        Corpus::load_with(root, Parse::Full)
+    }
+
+    /// Reads and validates the front matter of every document, without passages or bodies:
+    /// the catalogue a server keeps in memory (bodies are read on demand, see
+    /// [`Document::read_body`]).
+    pub fn load_catalogue(root: &Path) -> Result<Corpus, CorpusError> {
+        Corpus::load_with(root, Parse::Catalogue)
+    }
+
+    fn load_with(root: &Path, mode: Parse) -> Result<Corpus, CorpusError> {
         if !root.is_dir() {
             return Err(CorpusError::Missing(root.to_path_buf()));
         }
@@ -200,7 +232,8 @@ impl Corpus {
             return Err(CorpusError::NoArticles(root.to_path_buf()));
         }
         let references = markdown_files(&root.join("references"))?;
-        let mut sources = Vec::new();
+        let mut documents = Vec::new();
+        let mut problems = Vec::new();
         for (kind, paths) in [
             (DocKind::Reference, references),
             (DocKind::Article, articles),
@@ -210,10 +243,13 @@ impl Corpus {
                     path: path.clone(),
                     source,
                 })?;
-                sources.push((kind, path, text));
+                match parse_with(kind, &path, &text, mode) {
+                    Ok(doc) => documents.push(doc),
+                    Err(problem) => problems.push(FileProblem { path, problem }),
+                }
             }
         }
-        let mut corpus = Corpus::from_sources(&sources)?;
+        let mut corpus = Corpus::check(documents, problems)?;
         corpus.root = root.to_path_buf();
         Ok(corpus)
     }
@@ -232,6 +268,15 @@ impl Corpus {
                 }),
             }
         }
+        Corpus::check(documents, problems)
+    }
+
+    /// The checks across files (unique ids, cited references exist), then the corpus, articles
+    /// first; every problem is listed.
+    fn check(
+        mut documents: Vec<Document>,
+        mut problems: Vec<FileProblem>,
+    ) -> Result<Corpus, CorpusError> {
         let mut seen: HashMap<&str, &Path> = HashMap::new();
         for doc in &documents {
             if let Some(first) = seen.insert(&doc.id, &doc.path) {
@@ -370,6 +415,19 @@ pub fn is_valid_id(id: &str) -> bool {
 
 /// Parses one document; the error is a plain description of what is wrong with the file.
 pub fn parse_document(kind: DocKind, path: &Path, text: &str) -> Result<Document, String> {
+    parse_with(kind, path, text, Parse::Full)
+}
+
+/// How much of a document to parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parse {
+    /// Front matter, body and passages.
+    Full,
+    /// Front matter only.
+    Catalogue,
+}
+
+fn parse_with(kind: DocKind, path: &Path, text: &str, mode: Parse) -> Result<Document, String> {
     let (front, body, body_offset) = split_front_matter(text)?;
     let stem = path
         .file_stem()
@@ -408,6 +466,17 @@ pub fn parse_document(kind: DocKind, path: &Path, text: &str) -> Result<Document
         return Err(format!(
             "front matter id '{id}' does not match the file name; rename the file to {id}.md or fix the id"
         ));
+    }
+    if mode == Parse::Catalogue {
+        return Ok(Document {
+            id,
+            kind,
+            title,
+            meta,
+            body: String::new(),
+            path: path.to_path_buf(),
+            chunks: Vec::new(),
+        });
     }
     let chunks = chunk_body(&id, kind, &title, body, citation_map.as_ref()).map_err(
         |(offset, problem)| {
@@ -994,6 +1063,20 @@ Under a deeper heading.
             corpus.documents[1].chunks[0].section,
             "What the article cites it for"
         );
+    }
+
+    #[test]
+    fn a_catalogue_holds_front_matter_and_reads_bodies_on_demand() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let full = Corpus::load(&root).unwrap();
+        let catalogue = Corpus::load_catalogue(&root).unwrap();
+        assert_eq!(catalogue.documents.len(), full.documents.len());
+        assert_eq!(catalogue.chunk_count(), 0);
+        for (a, b) in catalogue.documents.iter().zip(&full.documents) {
+            assert_eq!(a.meta, b.meta);
+            assert!(a.body.is_empty());
+            assert_eq!(a.read_body().unwrap(), b.body);
+        }
     }
 
     #[test]

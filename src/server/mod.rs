@@ -146,7 +146,7 @@ impl AppState {
         progress: bool,
     ) -> Result<(AppState, Freshness), ServeError> {
         let (retriever, freshness) = Retriever::open(corpus_dir, index_dir, progress)?;
-        let corpus = Corpus::load(corpus_dir)?;
+        let corpus = Corpus::load_catalogue(corpus_dir)?;
         let generation = retriever.index.generation.clone();
         let rules = load_dosing(corpus_dir)?;
         let engine = Engine::new(retriever, llm).with_dosing(Arc::new(rules));
@@ -176,7 +176,7 @@ impl AppState {
         }
         let index = SearchIndex::open(&self.index_dir)?;
         let synonyms = Synonyms::load(&self.corpus_dir.join("synonyms.toml"))?;
-        let corpus = Corpus::load(&self.corpus_dir)?;
+        let corpus = Corpus::load_catalogue(&self.corpus_dir)?;
         let generation = index.generation.clone();
         // The previous rules stay unless the file now holds valid ones.
         let mut engine = old.engine.with_retriever(Retriever::new(index, synonyms));

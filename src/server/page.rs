@@ -94,7 +94,13 @@ pub fn render(corpus: &Corpus, mode: &str) -> String {
             mode,
         );
     };
-    let body = article_html(&doc.body, meta);
+    let body = match doc.read_body() {
+        Ok(markdown) => article_html(&markdown, meta),
+        Err(e) => format!(
+            "<p>{}</p>",
+            escape(&format!("The article could not be read: {e}"))
+        ),
+    };
     let references = references_html(corpus, meta);
     let updated = format!(
         "Question: {} · Updated {}",

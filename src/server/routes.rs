@@ -201,7 +201,9 @@ pub async fn document(
         kind: doc.kind,
         title: doc.title.clone(),
         meta,
-        body: doc.body.clone(),
+        body: doc
+            .read_body()
+            .map_err(|e| ApiError::internal(format!("could not read the document: {e}")))?,
         references,
         cited_by,
     }))
