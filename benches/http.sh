@@ -15,10 +15,13 @@ if [[ "${1:-}" == "--quick" ]]; then
   size=2000
   duration=3s
 fi
-corpus=target/bench/corpus-$size
-index=target/bench/index-$size
+# CI runs the quick mode with the debug build and its own folder.
+bin=${MEDCITE_BIN:-target/release/medcite}
+dir=${MEDCITE_BENCH_DIR:-target/bench}
+corpus=$dir/corpus-$size
+index=$dir/index-$size
 if [[ ! -d "$corpus" ]]; then
-  echo "no generated corpus at $corpus: run benches/run.sh (or medcite bench --sizes $size) first" >&2
+  echo "no generated corpus at $corpus: run benches/run.sh (or medcite bench --sizes $size --dir $dir) first" >&2
   exit 1
 fi
 if ! command -v wrk >/dev/null; then
@@ -26,8 +29,8 @@ if ! command -v wrk >/dev/null; then
 fi
 
 port=$((20000 + RANDOM % 20000))
-log=target/bench/serve-$size.log
-env -u MEDCITE_LLM_BASE_URL ./target/release/medcite --corpus "$corpus" --index "$index" \
+log=$dir/serve-$size.log
+env -u MEDCITE_LLM_BASE_URL "$bin" --corpus "$corpus" --index "$index" \
   serve --addr "127.0.0.1:$port" > "$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT

@@ -10,6 +10,7 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::answer::Engine;
 use crate::contracts::{AskRequest, ModeChoice};
 use crate::corpus::Corpus;
+use crate::dosing::DosingRules;
 use crate::eval::load_gold;
 use crate::index::{SearchIndex, build_from_dir};
 use crate::retrieve::{Retriever, SearchRequest, Synonyms};
@@ -121,14 +123,8 @@ pub fn run(
             if corpus.exists() {
                 fs::remove_dir_all(&corpus).map_err(io(&corpus))?;
             }
-            generate(
-                &material,
-                articles,
-                SEED,
-                &corpus,
-                Some(&options.corpus.join("synonyms.toml")),
-            )
-            .map_err(io(&corpus))?;
+            generate(&material, articles, SEED, &corpus, Some(&options.corpus))
+                .map_err(io(&corpus))?;
             fs::write(&stamp, &wanted).map_err(io(&stamp))?;
         }
         let index = options.dir.join(format!("index-{size}"));
@@ -171,7 +167,9 @@ pub fn run(
             .collect();
 
         log(&format!("timing {} offline asks", options.rounds));
-        let engine = Engine::new(retriever, None);
+        let rules = DosingRules::load(&options.corpus.join("dosing").join("rules.toml"))
+            .map_err(step("loading the dosing rules"))?;
+        let engine = Engine::new(retriever, None).with_dosing(Arc::new(rules));
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
