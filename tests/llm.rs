@@ -303,3 +303,17 @@ async fn a_wrong_dose_in_a_verified_answer_is_flagged() {
     assert!(!reply.dosing.ok);
     assert_eq!(reply.dosing.claims[0].verdict, Verdict::WrongFrequency);
 }
+
+#[tokio::test]
+async fn an_enormous_reply_is_refused_and_falls_back() {
+    let huge = format!(
+        "{} [S1].",
+        "The sources state this at great length. ".repeat(2_000)
+    );
+    for stream in [false, true] {
+        let server = FakeLlm::start(vec![Script::Text(huge.clone())]).await;
+        let (_dir, engine) = engine(&server, Duration::from_secs(10));
+        let (reply, _) = ask(&engine, stream).await;
+        assert_extractive_fallback(&reply, "longer than");
+    }
+}
