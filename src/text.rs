@@ -1,5 +1,10 @@
 //! Text normalisation shared by everything that compares passages with other text (gold
-//! phrases, quotes): case, white space, curly vs straight quotes, dashes. Pure functions only.
+//! phrases, quotes): case, white space, curly vs straight quotes, dashes; sentence splitting and
+//! markup detection. Pure functions only.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 /// Lower-cases, maps curly quotes to straight ones and every dash to '-', and collapses white
 /// space, so that two spellings of the same words compare equal.
@@ -26,6 +31,22 @@ pub fn normalize(text: &str) -> String {
         out.extend(c.to_lowercase());
     }
     out
+}
+
+/// An HTML tag or comment: `<script`, `</b>`, `<img …`, `<!--`.
+static HTML_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|!--)").expect("tag regex is valid")
+});
+
+/// The first HTML tag or comment in `text` (`<script`, `</b>`, `<img …`, `<!--`), which an
+/// answer must not contain; comparisons such as `<25 mg` are not markup.
+pub fn markup(text: &str) -> Option<regex::Match<'_>> {
+    HTML_TAG.find(text)
+}
+
+/// Whether `text` holds HTML markup.
+pub fn has_markup(text: &str) -> bool {
+    HTML_TAG.is_match(text)
 }
 
 /// Abbreviations after which a full stop does not end a sentence.

@@ -8,12 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::contracts::{Passage, QuoteCheck, QuoteProblem};
-use crate::text::{ABBREVIATIONS, normalize};
-
-/// An HTML tag or comment: `<script`, `</b>`, `<img …`, `<!--`.
-static HTML_TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|!--)").expect("tag regex is valid")
-});
+use crate::text::{ABBREVIATIONS, markup, normalize};
 
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\[\s*(S\d{1,4}(?:\s*[,;]\s*S?\d{1,4})*)\s*\]").expect("marker regex is valid")
@@ -106,7 +101,7 @@ pub fn verify(answer: &str, passages: &[Passage]) -> Verification {
     let mut issues = Vec::new();
     let mut markers: Vec<String> = Vec::new();
     let known = |n: u32| n >= 1 && (n as usize) <= passages.len();
-    if let Some(tag) = HTML_TAG.find(answer) {
+    if let Some(tag) = markup(answer) {
         let shown: String = answer[tag.start()..].chars().take(12).collect();
         issues.push(Issue::Markup(shown));
     }

@@ -12,7 +12,7 @@ use futures::future::BoxFuture;
 use super::{ComposeError, ComposeRequest, Composer, DeltaSink};
 use crate::contracts::Passage;
 use crate::retrieve::{Synonyms, contains_sequence, near_spelling, words};
-use crate::text::{normalize, sentences};
+use crate::text::{has_markup, normalize, sentences};
 
 /// Most quoted sentences in one answer.
 const MAX_UNITS: usize = 6;
@@ -235,6 +235,7 @@ fn quotable(text: &str) -> Vec<(Option<String>, String)> {
     if lines.len() == 1 {
         return sentences(text)
             .into_iter()
+            .filter(|s| !has_markup(s))
             .map(|s| (None, s.to_string()))
             .collect();
     }
@@ -262,8 +263,9 @@ fn quotable(text: &str) -> Vec<(Option<String>, String)> {
         } else {
             None
         };
-        // A bare item ("IVIG") says nothing on its own.
-        if content.split_whitespace().count() >= MIN_UNIT_WORDS {
+        // A bare item ("IVIG") says nothing on its own; markup in a source is never quoted
+        // (an answer holding HTML fails verification).
+        if content.split_whitespace().count() >= MIN_UNIT_WORDS && !has_markup(content) {
             out.push((label, content.to_string()));
         }
     }
