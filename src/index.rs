@@ -99,6 +99,8 @@ pub enum IndexError {
     OldSchema { dir: PathBuf, found: u32 },
     #[error("index build cancelled: {0}")]
     Cancelled(String),
+    #[error("writing the new index under {dir} failed: {detail}; the previous index keeps serving")]
+    Write { dir: PathBuf, detail: String },
     #[error("could not write the index at {path}: {source}")]
     Io {
         path: PathBuf,
@@ -283,20 +285,27 @@ pub fn build(
         for cite in &chunk.cites {
             doc.add_text(fields.cites, cite);
         }
-        writer.add_document(doc)?;
+        writer
+            .add_document(doc)
+            .map_err(|e| write_failed(root, e))?;
         on_chunk(n + 1)?;
         if n % 1024 == 0 {
             bar.set_position(n as u64);
         }
     }
     bar.set_position(total as u64);
-    writer.commit()?;
+    writer.commit().map_err(|e| write_failed(root, e))?;
     // One segment: every query then walks one set of posting lists.
     let segments = index.searchable_segment_ids()?;
     if segments.len() > 1 {
-        writer.merge(&segments).wait()?;
+        writer
+            .merge(&segments)
+            .wait()
+            .map_err(|e| write_failed(root, e))?;
     }
-    writer.wait_merging_threads()?;
+    writer
+        .wait_merging_threads()
+        .map_err(|e| write_failed(root, e))?;
     bar.finish_and_clear();
 
     let manifest = Manifest {
@@ -326,6 +335,39 @@ pub fn build(
         elapsed: started.elapsed(),
         bytes,
     })
+}
+
+/// A failed write of the index, with the likely cause when the disk is (nearly) full.
+fn write_failed(root: &Path, error: tantivy::TantivyError) -> IndexError {
+    let mut detail = error.to_string();
+    if let Some(free) = free_bytes(root)
+        && free < 16 * 1024 * 1024
+    {
+        detail = format!(
+            "the disk holding it is full ({} KiB free); free some space and run `medcite index` again ({detail})",
+            free / 1024
+        );
+    }
+    IndexError::Write {
+        dir: root.to_path_buf(),
+        detail,
+    }
+}
+
+/// Bytes free for unprivileged writes on the file system holding `path`.
+fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut stats = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+    // SAFETY: `c_path` is a valid NUL-terminated string and `stats` points to writable memory
+    // of the right type; statvfs only writes into it.
+    let status = unsafe { libc::statvfs(c_path.as_ptr(), stats.as_mut_ptr()) };
+    if status != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it filled `stats`.
+    let stats = unsafe { stats.assume_init() };
+    Some(u64::from(stats.f_bavail).saturating_mul(u64::from(stats.f_frsize)))
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
