@@ -367,7 +367,7 @@ fn free_bytes(path: &Path) -> Option<u64> {
     }
     // SAFETY: statvfs returned 0, so it filled `stats`.
     let stats = unsafe { stats.assume_init() };
-    Some(u64::from(stats.f_bavail).saturating_mul(u64::from(stats.f_frsize)))
+    Some(stats.f_bavail.saturating_mul(stats.f_frsize))
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
