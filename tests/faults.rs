@@ -196,3 +196,21 @@ fn a_full_disk_fails_the_build_and_the_old_index_serves() {
         "the failed build's staging directory is removed"
     );
 }
+
+#[test]
+fn serve_refuses_to_start_without_dosing_rules() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    write_mini_corpus(&corpus);
+    let opened = medcite::server::AppState::open(
+        &corpus,
+        &dir.path().join("index"),
+        None,
+        medcite::server::Settings::default(),
+        false,
+    );
+    let Err(err) = opened else {
+        panic!("serve started without dosing rules");
+    };
+    assert!(err.to_string().contains("rules.toml"), "{err}");
+}
