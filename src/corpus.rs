@@ -354,7 +354,9 @@ fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
             source,
         })?;
         let path = entry.path();
-        if path.is_file() && path.extension().is_some_and(|e| e == "md") {
+        // Not `is_file()`: a name whose file is gone (a dangling link, a file deleted after the
+        // listing) must fail the load when it is read, never be skipped silently.
+        if !path.is_dir() && path.extension().is_some_and(|e| e == "md") {
             files.push(path);
         }
     }

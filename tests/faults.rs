@@ -214,3 +214,26 @@ fn serve_refuses_to_start_without_dosing_rules() {
     };
     assert!(err.to_string().contains("rules.toml"), "{err}");
 }
+
+#[test]
+fn a_corpus_file_that_vanishes_fails_the_build_by_name_and_the_old_index_serves() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    let root = dir.path().join("index");
+    write_mini_corpus(&corpus);
+    let first = build_from_dir(&corpus, &root, false).unwrap();
+    // A listed name whose file is gone, as when a file is deleted while the corpus is read.
+    std::os::unix::fs::symlink(
+        dir.path().join("deleted.md"),
+        corpus.join("references/gone.md"),
+    )
+    .unwrap();
+    let err = build_from_dir(&corpus, &root, false)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("gone.md"), "{err}");
+    assert_eq!(
+        SearchIndex::open(&root).unwrap().generation,
+        first.generation
+    );
+}
