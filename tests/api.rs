@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use common::fake_llm::{FakeLlm, Script};
 use common::{bundled_corpus, copy_dir};
 use futures::StreamExt;
-use medcite::compose::{LlmComposer, LlmConfig, Prompts};
+use medcite::compose::LlmComposer;
 use medcite::contracts::{AskReply, DosingReport, ErrorBody, Mode, Passage, SearchReply, Verdict};
 use medcite::index::build_from_dir;
 use medcite::server::{AppState, Settings, router};
@@ -61,16 +61,7 @@ fn open(
 }
 
 fn llm(server: &FakeLlm) -> LlmComposer {
-    let prompts = Prompts::load(&common::repo().join("prompts")).expect("prompts");
-    LlmComposer::new(
-        LlmConfig {
-            base_url: server.base_url(),
-            model: "fake".into(),
-            api_key: None,
-            timeout: Duration::from_secs(10),
-        },
-        prompts,
-    )
+    server.composer(Duration::from_secs(10))
 }
 
 struct Reply {

@@ -20,7 +20,6 @@ use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use medcite::compose::{LlmComposer, LlmConfig, Prompts};
 use medcite::server::{AppState, Settings, router};
 use serde_json::json;
 use tempfile::TempDir;
@@ -358,18 +357,7 @@ fn save(name: &str, png: Vec<u8>) -> Outcome {
 
 /// Serves the bundled corpus (indexed under `index`) on a free loopback port; returns its URL.
 async fn start_server(index: &Path, llm: Option<&FakeLlm>) -> Result<String, String> {
-    let llm = llm.map(|server| {
-        let prompts = Prompts::load(&common::repo().join("prompts")).expect("prompts");
-        LlmComposer::new(
-            LlmConfig {
-                base_url: server.base_url(),
-                model: "fake".into(),
-                api_key: None,
-                timeout: Duration::from_secs(10),
-            },
-            prompts,
-        )
-    });
+    let llm = llm.map(|server| server.composer(Duration::from_secs(10)));
     let (state, _) = AppState::open(&bundled_corpus(), index, llm, Settings::default(), false)
         .map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -23,6 +23,18 @@ fn medcite(corpus: &Path, index: &Path, args: &[&str]) -> Output {
         .expect("run medcite")
 }
 
+/// The keys of a JSON object, sorted.
+fn sorted_keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .expect("a JSON object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    keys
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -47,25 +59,13 @@ fn search_json_has_exactly_the_design_shape() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let reply: Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
-    let mut keys: Vec<&str> = reply
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort();
+    let keys = sorted_keys(&reply);
     assert_eq!(keys, ["hits", "query"]);
     assert_eq!(reply["query"], "rituximab for refractory disease");
     let hits = reply["hits"].as_array().unwrap();
     assert_eq!(hits.len(), 4);
     for (n, hit) in hits.iter().enumerate() {
-        let mut keys: Vec<&str> = hit
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        keys.sort();
+        let keys = sorted_keys(hit);
         assert_eq!(
             keys,
             [
@@ -239,13 +239,7 @@ fn ask_json_has_exactly_the_design_shape() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let reply: Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
-    let mut keys: Vec<&str> = reply
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort();
+    let keys = sorted_keys(&reply);
     assert_eq!(
         keys,
         [
@@ -265,25 +259,13 @@ fn ask_json_has_exactly_the_design_shape() {
     assert_eq!(reply["covered"], true);
     assert!(reply["dosing"]["ok"].is_boolean() && reply["dosing"]["claims"].is_array());
     let passage = &reply["passages"][0];
-    let mut keys: Vec<&str> = passage
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort();
+    let keys = sorted_keys(passage);
     assert_eq!(
         keys,
         ["chunk_id", "doc_id", "marker", "section", "text", "title"]
     );
     let quote = &reply["quotes"][0];
-    let mut keys: Vec<&str> = quote
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort();
+    let keys = sorted_keys(quote);
     assert_eq!(keys, ["marker", "problem", "quote", "verified"]);
 }
 

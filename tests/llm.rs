@@ -19,17 +19,10 @@ const QUESTION: &str = "What if the patient relapses on the taper?";
 
 fn engine(server: &FakeLlm, timeout: Duration) -> (TempDir, Engine) {
     let (dir, retriever) = bundled_retriever();
-    let prompts = Prompts::load(&common::repo().join("prompts")).expect("prompts");
-    let config = LlmConfig {
-        base_url: server.base_url(),
-        model: "fake".into(),
-        api_key: None,
-        timeout,
-    };
     let rules =
         DosingRules::load(&common::bundled_corpus().join("dosing/rules.toml")).expect("rules");
-    let engine = Engine::new(retriever, Some(LlmComposer::new(config, prompts)))
-        .with_dosing(Arc::new(rules));
+    let engine =
+        Engine::new(retriever, Some(server.composer(timeout))).with_dosing(Arc::new(rules));
     (dir, engine)
 }
 

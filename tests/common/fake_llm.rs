@@ -77,6 +77,19 @@ impl FakeLlm {
         format!("http://{}/v1", self.addr)
     }
 
+    /// An LLM composer pointed at this server, with the bundled prompts.
+    pub fn composer(&self, timeout: Duration) -> medcite::compose::LlmComposer {
+        let prompts_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts");
+        let prompts = medcite::compose::Prompts::load(&prompts_dir).expect("prompts");
+        let config = medcite::compose::LlmConfig {
+            base_url: self.base_url(),
+            model: "fake".into(),
+            api_key: None,
+            timeout,
+        };
+        medcite::compose::LlmComposer::new(config, prompts)
+    }
+
     /// The request bodies received so far.
     pub fn requests(&self) -> Vec<Value> {
         self.shared.requests.lock().expect("lock").clone()
