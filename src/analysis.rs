@@ -44,12 +44,18 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
     out
 }
 
-/// Analysed words of `text` (stop words out, stemmed), in order.
+/// Analysed words of `text` (stop words out, stemmed), in order. The analyzer is built once
+/// per thread: callers such as the extractive composer analyse every sentence of a passage.
 pub fn words(text: &str) -> Vec<String> {
-    tokens(&mut analyzer(), text)
-        .into_iter()
-        .map(|(_, t)| t)
-        .collect()
+    thread_local! {
+        static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
+    }
+    ANALYZER.with(|cell| {
+        tokens(&mut cell.borrow_mut(), text)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect()
+    })
 }
 
 /// Whether `needle` occurs contiguously in `haystack`.
