@@ -312,7 +312,7 @@ impl Engine {
         mode: Mode,
         fallback_reason: Option<String>,
     ) -> AskReply {
-        let missing = self.retriever.surface_words(question, &coverage.missing);
+        let missing = &coverage.missing;
         let answer = if missing.is_empty() {
             NOT_COVERED.to_string()
         } else {
