@@ -33,6 +33,8 @@ const REFERENCE_WEIGHT: f32 = 0.5;
 const SYNONYM_WEIGHT: f32 = 0.8;
 /// Weight of the previous user turn relative to the current question.
 const HISTORY_WEIGHT: f32 = 0.4;
+/// Weight of a fuzzy (misspelt word) match, whose score is a constant 1.
+const FUZZY_BOOST: f32 = 3.0;
 /// Weight of the words an asked aspect adds ("refractory" for "and if that fails?").
 const ASPECT_WEIGHT: f32 = 0.6;
 /// Longest query (in characters) we analyse; the rest is ignored.
@@ -211,10 +213,18 @@ impl Retriever {
             })
             .collect();
         let vocabulary: HashSet<&str> = passages.iter().flatten().map(String::as_str).collect();
+        // A topic is in the sources when a retrieved passage names it, or any passage does (a
+        // second topic of the question may rank below the first one's passages).
+        let searcher = self.index.reader.searcher();
+        let indexed = |word: &str| {
+            let term = Term::from_field_text(self.index.fields.text, word);
+            searcher.doc_freq(&term).is_ok_and(|n| n > 0)
+        };
         let present = |concept: &Concept| {
             concept.alternatives.iter().any(|alt| match alt.as_slice() {
                 [word] => {
                     vocabulary.contains(word.as_str())
+                        || indexed(word)
                         || vocabulary.iter().any(|v| near_spelling(word, v))
                 }
                 _ => passages.iter().any(|p| contains_sequence(p, alt)),
@@ -229,16 +239,20 @@ impl Retriever {
                 continue;
             }
             key_terms.push(concept.name.clone());
+            // A long word that no passage has, nor anything spelt like it, is a term of its own
+            // ("cyclophosphamide", "telehealth"), not question phrasing.
+            let unknown_term = concept.strength == Strength::Weak
+                && concept.surface.chars().count() >= 8
+                && concept.alternatives.len() == 1;
             if present(concept) {
                 found += 1;
-            } else if concept.strength == Strength::Strong {
+            } else if concept.strength == Strength::Strong || unknown_term {
                 missing.push(concept.surface.clone());
             } else {
                 weak_missing.push(concept.surface.clone());
             }
         }
-        // A question that names nothing (and follows no earlier turn) asks about nothing.
-        let retrieved = !hits.is_empty() && !concepts.is_empty();
+        let retrieved = !hits.is_empty();
         let weak_only = missing.is_empty() && !weak_missing.is_empty();
         Coverage {
             covered: retrieved && missing.is_empty() && (weak_missing.is_empty() || found > 0),
@@ -297,6 +311,9 @@ impl Retriever {
                 if group.iter().any(|t| t.len() == 1 && &t[0] == word) {
                     alternatives.extend(group.iter().cloned());
                 }
+            }
+            if let Some(long) = vocabulary().expansion(word) {
+                alternatives.push(long.to_vec());
             }
             concepts.push(Concept {
                 name: word.clone(),
@@ -493,6 +510,14 @@ impl Retriever {
         for group in self.synonyms.groups_in(&words) {
             clauses.push(Clause::Concept(group, weight * SYNONYM_WEIGHT));
         }
+        for word in &words {
+            for long in vocabulary().expansion(word).unwrap_or_default() {
+                let clause = Clause::Word(long.clone(), weight * SYNONYM_WEIGHT);
+                if !clauses.iter().any(|known| same_words(known, &clause)) {
+                    clauses.push(clause);
+                }
+            }
+        }
         clauses
     }
 
@@ -526,9 +551,11 @@ impl Retriever {
                 Clause::Fuzzy(word, weight) => {
                     let distance = if word.chars().count() >= 9 { 2 } else { 1 };
                     let term = Term::from_field_text(fields.text, word);
+                    // A fuzzy match scores a constant 1, below BM25's scores for rare words: a
+                    // misspelt word is usually the topic, so it weighs as much as one.
                     add(
                         Box::new(FuzzyTermQuery::new(term, distance, true)),
-                        TEXT_BOOST * weight,
+                        FUZZY_BOOST * weight,
                     );
                 }
                 Clause::Concept(group, weight) => {

@@ -58,6 +58,7 @@ struct VocabularyFile {
     topic_words: Vec<String>,
     topic_prefixes: Vec<String>,
     topic_suffixes: Vec<String>,
+    abbreviations: std::collections::BTreeMap<String, String>,
     aspect: Vec<AspectSpec>,
 }
 
@@ -83,6 +84,8 @@ pub struct Vocabulary {
     topic_phrases: Vec<String>,
     prefixes: Vec<String>,
     suffixes: Vec<String>,
+    /// Analysed abbreviation → analysed long form.
+    abbreviations: std::collections::HashMap<String, Vec<String>>,
     pub aspects: Vec<Aspect>,
 }
 
@@ -131,7 +134,16 @@ impl Vocabulary {
                 expand: spec.expand,
             });
         }
+        let abbreviations = file
+            .abbreviations
+            .iter()
+            .filter_map(|(short, long)| {
+                let short = words(short).pop()?;
+                Some((short, words(long)))
+            })
+            .collect();
         Ok(Vocabulary {
+            abbreviations,
             question_words,
             topic_words,
             topic_phrases,
@@ -150,6 +162,11 @@ impl Vocabulary {
             .collect()
     }
 
+    /// The long form of an analysed abbreviation ("rtx" → "rituximab"), analysed.
+    pub fn expansion(&self, stem: &str) -> Option<&[String]> {
+        self.abbreviations.get(stem).map(Vec::as_slice)
+    }
+
     /// The aspect named `name`.
     pub fn aspect(&self, name: &str) -> Option<&Aspect> {
         self.aspects.iter().find(|a| a.name == name)
@@ -164,6 +181,9 @@ impl Vocabulary {
     /// topic. `first` says whether it opens the question (capitalised for that reason only).
     pub fn strength(&self, stem: &str, surface: &str, first: bool) -> Strength {
         let lower = surface.to_lowercase();
+        if is_child_age(&lower) {
+            return Strength::Strong;
+        }
         if self.is_question_word(stem, surface)
             || stem.starts_with(|c: char| c.is_ascii_digit())
             || lower.chars().count() <= 1
@@ -174,7 +194,8 @@ impl Vocabulary {
             return Strength::Strong;
         }
         let letters: Vec<char> = surface.chars().filter(|c| c.is_alphabetic()).collect();
-        let acronym = letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase());
+        let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+        let acronym = upper >= 2 && upper * 5 >= letters.len() * 3;
         let proper = !first
             && letters.len() >= 3
             && letters[0].is_uppercase()
@@ -199,6 +220,20 @@ impl Vocabulary {
             .cloned()
             .collect()
     }
+}
+
+/// An age under 18 written as clinicians do ("12yo", "8y", "14-year-old" split to "14"…"old"
+/// is not caught): a question about a child.
+fn is_child_age(word: &str) -> bool {
+    let digits: String = word.chars().take_while(char::is_ascii_digit).collect();
+    let rest = &word[digits.len()..];
+    let unit = matches!(
+        rest,
+        "yo" | "y/o" | "y" | "yr" | "yrs" | "mo" | "mos" | "m/o"
+    );
+    unit && digits
+        .parse::<u32>()
+        .is_ok_and(|age| age < 18 || rest.starts_with('m'))
 }
 
 /// Lower case, every run of characters other than letters, digits and '/' made one space, with a
