@@ -341,6 +341,7 @@ fn finish(
     rules: Option<&DosingRules>,
     events: &mut (dyn FnMut(AskEvent) + Send),
 ) -> AskReply {
+    renumber(&mut reply);
     if let Some(rules) = rules {
         reply.dosing = check_dosing(rules, &reply);
     }
@@ -358,6 +359,70 @@ pub fn check_dosing(rules: &DosingRules, reply: &AskReply) -> DosingReport {
         .map(|p| p.text.as_str())
         .collect();
     check_against_sources(rules, &reply.answer, &cited)
+}
+
+/// Numbers the reply's markers in order of first use ([S1], [S2], … as the reader meets them):
+/// the passages the answer cites come first, in that order, then the others; the answer's
+/// marker groups and the quotes follow the new names.
+pub fn renumber(reply: &mut AskReply) {
+    static GROUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\[\s*(S\d{1,4}(?:\s*[,;]\s*S?\d{1,4})*)\s*\]")
+            .expect("marker group regex is valid")
+    });
+    let known: Vec<String> = reply.passages.iter().map(|p| p.marker.clone()).collect();
+    let mut first_use: Vec<String> = Vec::new();
+    for group in GROUP.captures_iter(&reply.answer) {
+        for marker in marker_names(&group[1]) {
+            if known.contains(&marker) && !first_use.contains(&marker) {
+                first_use.push(marker);
+            }
+        }
+    }
+    let order: Vec<String> = first_use
+        .iter()
+        .cloned()
+        .chain(known.iter().filter(|m| !first_use.contains(m)).cloned())
+        .collect();
+    if order == known {
+        return;
+    }
+    let new_name = |old: &str| -> String {
+        order
+            .iter()
+            .position(|m| m == old)
+            .map_or_else(|| old.to_string(), |i| format!("S{}", i + 1))
+    };
+    reply.answer = GROUP
+        .replace_all(&reply.answer, |group: &regex::Captures<'_>| {
+            let mut names: Vec<String> = Vec::new();
+            for marker in marker_names(&group[1]) {
+                let name = new_name(&marker);
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            format!("[{}]", names.join(", "))
+        })
+        .into_owned();
+    let mut passages = std::mem::take(&mut reply.passages);
+    passages.sort_by_key(|p| order.iter().position(|m| *m == p.marker));
+    for passage in &mut passages {
+        passage.marker = new_name(&passage.marker);
+    }
+    reply.passages = passages;
+    for quote in &mut reply.quotes {
+        quote.marker = new_name(&quote.marker);
+    }
+}
+
+/// The markers of a group's inside ("S1, S3" or "S1; 2"), as "S<n>".
+fn marker_names(inside: &str) -> Vec<String> {
+    inside
+        .split([',', ';'])
+        .map(|m| m.trim().trim_start_matches('S'))
+        .filter(|n| !n.is_empty())
+        .map(|n| format!("S{n}"))
+        .collect()
 }
 
 /// Whether `answer` names `marker` ("S2") in a marker group such as `[S2]` or `[S1, S2]`.
@@ -407,6 +472,59 @@ fn says_sources_do_not_say(answer: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn passage(marker: &str) -> Passage {
+        Passage {
+            marker: marker.into(),
+            chunk_id: format!("doc#{marker}"),
+            doc_id: "doc".into(),
+            title: "Doc".into(),
+            section: "Doc".into(),
+            text: "a b c".into(),
+        }
+    }
+
+    #[test]
+    fn markers_are_renumbered_in_order_of_first_use() {
+        let mut reply = AskReply {
+            question: "q".into(),
+            answer: "- \"a\" [S3]\n- \"b\" [S5, S3]\n- \"c\" [S1; 2]".into(),
+            mode: Mode::Extractive,
+            fallback_reason: None,
+            verified: true,
+            covered: true,
+            passages: ["S1", "S2", "S3", "S4", "S5"].map(passage).to_vec(),
+            quotes: vec![crate::contracts::QuoteCheck {
+                marker: "S5".into(),
+                quote: "b".into(),
+                verified: true,
+                problem: None,
+            }],
+            dosing: DosingReport::default(),
+        };
+        renumber(&mut reply);
+        assert_eq!(
+            reply.answer,
+            "- \"a\" [S1]\n- \"b\" [S2, S1]\n- \"c\" [S3, S4]"
+        );
+        let order: Vec<(&str, &str)> = reply
+            .passages
+            .iter()
+            .map(|p| (p.marker.as_str(), &p.chunk_id[4..]))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("S1", "S3"),
+                ("S2", "S5"),
+                ("S3", "S1"),
+                ("S4", "S2"),
+                ("S5", "S4")
+            ]
+        );
+        assert_eq!(reply.quotes[0].marker, "S2");
+        assert!(verify(&reply.answer, &reply.passages).issues.is_empty());
+    }
 
     #[test]
     fn markers_are_found_alone_and_in_groups() {

@@ -242,7 +242,7 @@ impl Retriever {
             // A long word that no passage has, nor anything spelt like it, is a term of its own
             // ("cyclophosphamide", "telehealth"), not question phrasing.
             let unknown_term = concept.strength == Strength::Weak
-                && concept.surface.chars().count() >= 8
+                && concept.surface.chars().count() >= 9
                 && concept.alternatives.len() == 1;
             if present(concept) {
                 found += 1;
