@@ -628,7 +628,10 @@ async fn ask_stream_of_an_off_topic_question_sends_its_text_as_a_delta() {
     assert_eq!(names, ["delta", "done"], "{events:?}");
     let done: AskReply = serde_json::from_str(&events[1].1).unwrap();
     assert!(!done.covered);
-    assert_eq!(event_strings(&events, "delta"), std::slice::from_ref(&done.answer));
+    assert_eq!(
+        event_strings(&events, "delta"),
+        std::slice::from_ref(&done.answer)
+    );
     assert!(done.answer.contains("do not cover"), "{}", done.answer);
 }
 
