@@ -185,7 +185,7 @@ async fn page_renders_the_article_references_and_follow_up_box() {
         html.contains("<a href=\"#ref-4\""),
         "markers link to references"
     );
-    assert!(html.contains("<li id=\"ref-2\" value=\"2\">"));
+    assert!(html.contains("<li id=\"ref-2\" value=\"2\" data-doc="));
     assert!(html.contains("PMID 26192196"), "bibliographic lines");
     assert!(
         html.contains("Source not traced"),
@@ -198,21 +198,73 @@ async fn page_renders_the_article_references_and_follow_up_box() {
         "nothing external is loaded"
     );
     assert!(!html.contains("{{"), "every template slot is filled");
+    assert!(
+        html.contains("Review status: pending human review")
+            && html.contains("<time datetime=\"2025-08-21\">"),
+        "the review status and date from the front matter"
+    );
+    assert!(
+        html.contains("data-doc=\"article-ref-3-untraced\" data-confidence=\"unknown\" data-identified=\"false\""),
+        "each reference carries its provenance for the page script"
+    );
+    assert!(html.contains("Identification unconfirmed"));
+}
+
+/// The suggested follow-ups on the page, as text.
+fn suggestions_on(html: &str) -> Vec<String> {
+    html.split("<button type=\"button\" class=\"suggestion\">")
+        .skip(1)
+        .filter_map(|rest| rest.split("</button>").next())
+        .map(|q| q.replace("&#39;", "'").replace("&amp;", "&"))
+        .collect()
 }
 
 #[tokio::test]
-async fn page_assets_are_served_with_their_types() {
+async fn suggested_follow_ups_are_questions_the_sources_answer() {
     let app = app();
-    let script = get(&app.router, "/assets/app.js").await;
-    assert_eq!(script.status, StatusCode::OK);
-    assert!(script.content_type().starts_with("application/javascript"));
-    assert!(
-        !script.text().contains("innerHTML"),
-        "model text never goes in as HTML"
+    let html = get(&app.router, "/").await.text();
+    let suggestions = suggestions_on(&html);
+    assert!((2..=4).contains(&suggestions.len()), "{suggestions:?}");
+    let mut first_passages = Vec::new();
+    for question in &suggestions {
+        let ask: AskReply = post_json(&app.router, "/api/v1/ask", &json!({"question": question}))
+            .await
+            .json();
+        assert!(ask.covered && ask.verified, "{question}: {}", ask.answer);
+        first_passages.push(ask.passages[0].chunk_id.clone());
+    }
+    first_passages.dedup();
+    assert_eq!(
+        first_passages.len(),
+        suggestions.len(),
+        "each draws on its own passage"
     );
-    let style = get(&app.router, "/assets/app.css").await;
-    assert_eq!(style.status, StatusCode::OK);
-    assert!(style.content_type().starts_with("text/css"));
+}
+
+#[tokio::test]
+async fn suggestions_come_from_the_corpus() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    copy_dir(&bundled_corpus(), &corpus);
+    let article = corpus.join("articles/necrotizing-myopathy-treatment.md");
+    let text = std::fs::read_to_string(&article).unwrap().replace(
+        "## Initial Treatment Approach\n",
+        "## Initial Treatment Approach\n\n- Plasmapheresis:\n  - Plasmapheresis is sometimes tried in refractory disease [1]\n",
+    );
+    std::fs::write(&article, text).unwrap();
+    let state = open(
+        &corpus,
+        &dir.path().join("index"),
+        Settings::default(),
+        None,
+    );
+    let html = get(&router(state), "/").await.text();
+    let suggestions = suggestions_on(&html);
+    assert_eq!(
+        suggestions.first().map(String::as_str),
+        Some("What about plasmapheresis?"),
+        "{suggestions:?}"
+    );
 }
 
 // ---- search --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ mod openapi;
 mod page;
 mod routes;
 mod sse;
+mod suggest;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -98,7 +99,11 @@ impl Loaded {
             ),
             None => "offline, no LLM configured; answers quote the article and its references word for word".to_string(),
         };
-        let page = page::render(&corpus, &mode);
+        let suggestions = page::first_article(&corpus)
+            .and_then(|(doc, _)| doc.read_body().ok())
+            .map(|markdown| suggest::suggestions(&engine, &markdown))
+            .unwrap_or_default();
+        let page = page::render(&corpus, &mode, &suggestions);
         Loaded {
             engine,
             corpus,
