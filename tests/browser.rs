@@ -180,6 +180,17 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         summary.contains('›') || summary.contains("Reference ["),
         format!("the passage names its place: {summary}"),
     )?;
+    if summary.contains("Reference [") {
+        let link = open
+            .find(Locator::Css("a.to-reference"))
+            .await
+            .map_err(|e| format!("a reference passage links to the reference list: {e}"))?;
+        let href = link.attr("href").await.map_err(|e| e.to_string())?;
+        check(
+            href.as_deref().is_some_and(|h| h.starts_with("#ref-")),
+            format!("the link goes to the list entry: {href:?}"),
+        )?;
+    }
     let focused = client
         .execute("return document.activeElement.parentElement.id;", vec![])
         .await

@@ -418,6 +418,13 @@
     }
     body.append(chars.slice(at).join(""));
     details.append(summary, body);
+    if (facts.reference) {
+      const link = el("a", "to-reference", "Reference [" + facts.reference.number + "] in the article's list");
+      link.href = "#ref-" + facts.reference.number;
+      const line = el("p", "source-link");
+      line.append(link);
+      details.append(line);
+    }
     return details;
   }
 
