@@ -209,6 +209,36 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
     check(in_view == json!(true), "the highlighted words are in view")?;
     screenshot_window(client, "browser-answer-1280.png").await?;
 
+    // An article passage leads to its place in the article, highlighted.
+    let to_article = wait_for(client, "#turn-1 .sources a.to-article").await?;
+    let source = client
+        .execute(
+            "return arguments[0].closest('details').querySelector('.passage').textContent;",
+            vec![serde_json::to_value(&to_article).map_err(|e| e.to_string())?],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    client
+        .execute(
+            "arguments[0].closest('details').open = true; arguments[0].click();",
+            vec![serde_json::to_value(&to_article).map_err(|e| e.to_string())?],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let place = text_of(client, ".article .in-article").await?;
+    let first_words: String = source
+        .as_str()
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    check(
+        !first_words.is_empty() && place.contains(&first_words),
+        format!("the highlighted article text {place:?} is the passage {source}"),
+    )?;
+    screenshot_window(client, "browser-in-article-1280.png").await?;
+
     // A declined question says so in words, with no sources.
     ask(
         client,

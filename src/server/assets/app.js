@@ -236,6 +236,9 @@
       if (facts.reference) link.title = "Reference [" + facts.reference.number + "]";
       link.addEventListener("click", function (event) {
         event.preventDefault();
+        // Beside the article (wide screens), an article passage is also shown in place.
+        const place = !dockQuery.matches && !facts.reference ? articleElement(passages.get(marker)) : null;
+        if (place) showInArticle(place);
         openSource(turn.id + "-" + marker);
       });
       if (!facts.badge) return link;
@@ -341,6 +344,27 @@
     return { reference: reference, badge: badge };
   }
 
+  function showInArticle(place) {
+    for (const old of document.querySelectorAll(".article .in-article")) old.classList.remove("in-article");
+    place.classList.add("in-article");
+    place.scrollIntoView({ block: "center" });
+  }
+
+  // The paragraph or list item of the article a passage was cut from: the one whose text
+  // (citation numbers and spacing aside) starts as the passage does.
+  function articleElement(passage) {
+    const flat = function (text) {
+      return String(text).replace(/\[\d+(?:\s*[,–-]\s*\d+)*\]/g, " ").replace(/[-*•]\s+/g, " ")
+        .replace(/\s+/g, " ").trim().toLowerCase();
+    };
+    const start = flat(passage.text).slice(0, 80);
+    if (start.length < 8) return null;
+    for (const node of document.querySelectorAll(".article p, .article li")) {
+      if (flat(node.textContent).startsWith(start)) return node;
+    }
+    return null;
+  }
+
   // One line a clinician reads at a glance; the verdict of each dose on demand.
   function renderDosing(dosing) {
     const claims = dosing.claims;
@@ -424,6 +448,19 @@
       const line = el("p", "source-link");
       line.append(link);
       details.append(line);
+    } else {
+      const place = articleElement(passage);
+      if (place) {
+        const link = el("a", "to-article", "Show in the article");
+        link.href = "#";
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          showInArticle(place);
+        });
+        const line = el("p", "source-link");
+        line.append(link);
+        details.append(line);
+      }
     }
     return details;
   }
