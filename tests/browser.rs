@@ -237,6 +237,11 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         !first_words.is_empty() && place.contains(&first_words),
         format!("the highlighted article text {place:?} is the passage {source}"),
     )?;
+    let marked = text_of(client, ".article .in-article mark.quoted").await?;
+    check(
+        marked.split_whitespace().count() >= 2 && text.contains(marked.trim()),
+        format!("the quoted words are marked in the article: {marked:?} in {text:?}"),
+    )?;
     screenshot_window(client, "browser-in-article-1280.png").await?;
 
     // A declined question says so in words, with no sources.

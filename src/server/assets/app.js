@@ -238,7 +238,7 @@
         event.preventDefault();
         // Beside the article (wide screens), an article passage is also shown in place.
         const place = !dockQuery.matches && !facts.reference ? articleElement(passages.get(marker)) : null;
-        if (place) showInArticle(place);
+        if (place) showInArticle(place, quotedIn(passages.get(marker), reply.quotes || []));
         openSource(turn.id + "-" + marker);
       });
       if (!facts.badge) return link;
@@ -344,10 +344,46 @@
     return { reference: reference, badge: badge };
   }
 
-  function showInArticle(place) {
+  // Highlights an article element, with the quoted words marked, and scrolls to it.
+  function showInArticle(place, quoted) {
     for (const old of document.querySelectorAll(".article .in-article")) old.classList.remove("in-article");
+    for (const mark of document.querySelectorAll(".article mark.quoted")) {
+      const parent = mark.parentNode;
+      parent.replaceChild(document.createTextNode(mark.textContent), mark);
+      parent.normalize();
+    }
     place.classList.add("in-article");
+    for (const words of quoted) markWords(place, words);
     place.scrollIntoView({ block: "center" });
+  }
+
+  // Marks the first run of `words` (case and spacing aside) that stands in one text node.
+  function markWords(root, words) {
+    const parts = String(words).replace(/^[-*•]\s+/, "").split(/\s+/).filter(Boolean);
+    if (!parts.length) return;
+    const pattern = new RegExp(parts.map(function (w) {
+      return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    }).join("\\s+"), "i");
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      if (node.parentElement.closest("sup.cite")) continue;
+      const found = pattern.exec(node.data);
+      if (!found) continue;
+      const middle = node.splitText(found.index);
+      middle.splitText(found[0].length);
+      const mark = el("mark", "quoted", middle.data);
+      middle.parentNode.replaceChild(mark, middle);
+      return;
+    }
+  }
+
+  // The quoted words of a passage, from the server's spans.
+  function quotedIn(passage, quotes) {
+    const chars = Array.from(passage.text);
+    return quotes.filter(function (q) {
+      return q.verified && q.chunk_id === passage.chunk_id && q.start != null && q.end != null;
+    }).map(function (q) { return chars.slice(q.start, q.end).join(""); });
   }
 
   // The paragraph or list item of the article a passage was cut from: the one whose text
@@ -455,7 +491,7 @@
         link.href = "#";
         link.addEventListener("click", function (event) {
           event.preventDefault();
-          showInArticle(place);
+          showInArticle(place, quotedIn(passage, quotes));
         });
         const line = el("p", "source-link");
         line.append(link);
