@@ -256,7 +256,7 @@
     else meta.append(el("span", "badge warn", "Not verified"));
     answer.append(meta);
     if (reply.fallback_reason) {
-      answer.append(el("p", "notice warn", "The model's draft was not used: " + reply.fallback_reason));
+      answer.append(el("p", "notice warn", "The model's answer was not used: " + reply.fallback_reason));
     }
     if (reply.dosing && reply.dosing.claims && reply.dosing.claims.length) {
       answer.append(renderDosing(reply.dosing));
