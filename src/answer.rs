@@ -44,7 +44,11 @@ pub enum AskError {
 pub enum AskEvent {
     /// The passages the answer will draw on (empty when the question is not covered).
     Passages(Vec<Passage>),
-    /// A piece of the answer as the composer writes it (the final text is in `Done`).
+    /// A piece of the model's answer as it writes it: provisional, not yet checked against the
+    /// sources, and possibly replaced by another answer (never to be shown as the answer).
+    Draft(String),
+    /// The answer's verified text (the reply's `answer`), sent once just before `Done`, for
+    /// every reply: model, offline, fallback and "not covered" alike.
     Delta(String),
     /// The verified, dose-checked reply.
     Done(Box<AskReply>),
@@ -98,7 +102,8 @@ impl Engine {
         self.llm.as_deref()
     }
 
-    /// Answers `request`, reporting passages, deltas and the final reply to `events`.
+    /// Answers `request`, reporting passages, the model's provisional draft (when `stream`), the
+    /// verified text and the final reply to `events`.
     pub async fn ask(
         &self,
         request: &AskRequest,
@@ -174,11 +179,11 @@ impl Engine {
         };
 
         let Some(llm) = llm else {
-            let reply = self.extractive_reply(question, &compose, &coverage, None, stream, events);
+            let reply = self.extractive_reply(question, &compose, &coverage, None);
             return Ok(finish(reply, self.dosing.as_deref(), events));
         };
 
-        let mut sink = |piece: &str| events(AskEvent::Delta(piece.to_string()));
+        let mut sink = |piece: &str| events(AskEvent::Draft(piece.to_string()));
         let first = llm.compose(&compose, &mut sink).await;
         let reason = match first {
             Err(e) => fallback_reason(&e, None),
@@ -213,8 +218,7 @@ impl Engine {
                 }
             }
         };
-        let reply =
-            self.extractive_reply(question, &compose, &coverage, Some(reason), false, events);
+        let reply = self.extractive_reply(question, &compose, &coverage, Some(reason));
         Ok(finish(reply, self.dosing.as_deref(), events))
     }
 
@@ -281,16 +285,11 @@ impl Engine {
         compose: &ComposeRequest<'_>,
         coverage: &Coverage,
         fallback_reason: Option<String>,
-        stream: bool,
-        events: &mut (dyn FnMut(AskEvent) + Send),
     ) -> AskReply {
         let answer = self.extractive.answer(compose);
         let check = verify(&answer, compose.passages);
         if check.markers.is_empty() {
             return self.not_covered(question, coverage, Mode::Extractive, fallback_reason);
-        }
-        if stream {
-            events(AskEvent::Delta(answer.clone()));
         }
         AskReply {
             question: question.to_string(),
@@ -335,7 +334,7 @@ impl Engine {
     }
 }
 
-/// Checks the reply's doses and reports it as done.
+/// Checks the reply's doses and reports its verified text, then the reply, as done.
 fn finish(
     mut reply: AskReply,
     rules: Option<&DosingRules>,
@@ -345,6 +344,7 @@ fn finish(
     if let Some(rules) = rules {
         reply.dosing = check_dosing(rules, &reply);
     }
+    events(AskEvent::Delta(reply.answer.clone()));
     events(AskEvent::Done(Box::new(reply.clone())));
     reply
 }

@@ -17,7 +17,7 @@ use tantivy::{DocAddress, Score, Searcher, TantivyDocument, Term};
 
 use crate::analysis::{analyzer, tokens};
 pub use crate::analysis::{contains_sequence, words};
-use crate::contracts::{DocKind, Hit, Turn};
+use crate::contracts::{DocKind, Hit, Turn, Via};
 use crate::index::{Freshness, IndexError, SearchIndex, open_fresh};
 use crate::question::{Strength, surface_words, vocabulary};
 pub use crate::synonyms::{Synonyms, SynonymsError};
@@ -167,12 +167,17 @@ impl Retriever {
             } else {
                 Vec::new()
             };
+            let citing = hit.chunk_id.clone();
             hits.push(hit);
             for reference in cites {
                 if let Some(expansion) = best.get(&reference)
                     && seen.insert(expansion.chunk_id.clone())
                 {
-                    hits.push(expansion.clone());
+                    hits.push(Hit {
+                        via: Via::Citation,
+                        cited_by: Some(citing.clone()),
+                        ..expansion.clone()
+                    });
                 }
             }
         }
@@ -683,6 +688,8 @@ impl Retriever {
                 .get_all(fields.cites)
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
+            via: Via::Search,
+            cited_by: None,
         })
     }
 }
