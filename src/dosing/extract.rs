@@ -1,15 +1,18 @@
 //! Finding dose statements in free text: tokens, sentences, drug mentions (names and synonyms
 //! from the rules), amounts with their unit, basis, frequency, route and duration, and which drug
-//! each amount belongs to. It judges nothing (that is `rules`) and never panics on any input: all
+//! each amount belongs to. It judges nothing (that is `judge`) and never panics on any input: all
 //! slicing is by token boundaries, which are char boundaries.
 
 use crate::contracts::DoseBasis;
 
 use super::rules::DosingRules;
+use super::schedule::{
+    Duration, Frequency, parse_divided, parse_duration, parse_frequency, parse_other_time_phrase,
+};
+use super::tokens::{Gap, TokKind, Token, number_value, tokenize};
 use super::units::{
-    self, Comparator, Duration, Frequency, Notation, Route, Unit, notation_of, number_value,
-    parse_basis, parse_comparator, parse_divided, parse_duration, parse_frequency,
-    parse_other_time_phrase, parse_route, parse_unit,
+    self, Comparator, Notation, Route, Unit, notation_of, parse_basis, parse_comparator,
+    parse_route, parse_unit,
 };
 
 /// How far after an amount its frequency, route and duration are looked for, in tokens.
@@ -19,111 +22,6 @@ const PREFIX_WINDOW: usize = 3;
 /// How far before an amount, after its drug, a route or frequency is looked for
 /// ("Rituximab is given intravenously at a dose of 1000 mg").
 const BETWEEN_WINDOW: usize = 10;
-
-/// Kind of a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TokKind {
-    Word,
-    Number,
-    Symbol,
-}
-
-/// White space before a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Gap {
-    None,
-    Space,
-    Newline,
-    Paragraph,
-}
-
-/// A word (letters), a number ("1,000", "0.5", ".5") or one other character.
-#[derive(Debug, Clone)]
-pub(crate) struct Token {
-    pub kind: TokKind,
-    /// Byte offsets in the text (always on char boundaries).
-    pub start: usize,
-    pub end: usize,
-    pub raw: String,
-    /// `raw` in ASCII lower case (same length, so offsets hold).
-    pub lower: String,
-    pub gap: Gap,
-}
-
-/// Splits text into tokens. Total: every char is either white space or in exactly one token.
-pub(crate) fn tokenize(text: &str) -> Vec<Token> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let offset = |j: usize| chars.get(j).map_or(text.len(), |(p, _)| *p);
-    let is_digit = |j: usize| chars.get(j).is_some_and(|(_, c)| c.is_ascii_digit());
-    let mut toks = Vec::new();
-    let mut gap = Gap::Paragraph;
-    let mut newlines = 0usize;
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i].1;
-        if c.is_whitespace() {
-            if c == '\n' {
-                newlines += 1;
-            }
-            gap = gap.max(match newlines {
-                0 => Gap::Space,
-                1 => Gap::Newline,
-                _ => Gap::Paragraph,
-            });
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let kind;
-        if c.is_ascii_digit() || (c == '.' && is_digit(i + 1) && !(i > 0 && is_digit(i - 1))) {
-            kind = TokKind::Number;
-            if c == '.' {
-                i += 1;
-            }
-            while is_digit(i) {
-                i += 1;
-            }
-            if c != '.' {
-                // Thousands groups: ",ddd" not followed by another digit.
-                while chars.get(i).is_some_and(|(_, c)| *c == ',')
-                    && is_digit(i + 1)
-                    && is_digit(i + 2)
-                    && is_digit(i + 3)
-                    && !is_digit(i + 4)
-                {
-                    i += 4;
-                }
-                if chars.get(i).is_some_and(|(_, c)| *c == '.') && is_digit(i + 1) {
-                    i += 1;
-                    while is_digit(i) {
-                        i += 1;
-                    }
-                }
-            }
-        } else if c.is_alphabetic() {
-            kind = TokKind::Word;
-            while chars.get(i).is_some_and(|(_, c)| c.is_alphabetic()) {
-                i += 1;
-            }
-        } else {
-            kind = TokKind::Symbol;
-            i += 1;
-        }
-        let (s, e) = (offset(start), offset(i));
-        let raw = text.get(s..e).unwrap_or_default().to_string();
-        toks.push(Token {
-            kind,
-            start: s,
-            end: e,
-            lower: raw.to_ascii_lowercase(),
-            raw,
-            gap: if toks.is_empty() { Gap::Paragraph } else { gap },
-        });
-        gap = Gap::None;
-        newlines = 0;
-    }
-    toks
-}
 
 /// One dose statement as found in a text, before any judgement.
 #[derive(Debug, Clone, PartialEq)]
@@ -709,27 +607,6 @@ fn extract_sentence(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_cover_numbers_words_and_symbols() {
-        let toks = tokenize("MTX 1,000.5mg/kg .5 µg ≥20");
-        let raws: Vec<&str> = toks.iter().map(|t| t.raw.as_str()).collect();
-        assert_eq!(
-            raws,
-            ["MTX", "1,000.5", "mg", "/", "kg", ".5", "µg", "≥", "20"]
-        );
-        assert_eq!(toks[1].kind, TokKind::Number);
-        assert_eq!(toks[5].kind, TokKind::Number);
-    }
-
-    #[test]
-    fn token_offsets_are_char_boundaries_in_unicode_text() {
-        let text = "İstanbul µg ≥ 1.0 mg — 😀 dose";
-        for t in tokenize(text) {
-            assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
-            assert_eq!(&text[t.start..t.end], t.raw);
-        }
-    }
 
     #[test]
     fn sentences_do_not_split_inside_bid_or_decimals() {

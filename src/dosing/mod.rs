@@ -3,8 +3,10 @@
 //! `corpus/dosing/rules.toml`. Same text, same verdicts. It knows nothing of HTTP, LLMs or the
 //! index, and never panics on any input.
 //!
-//! `extract` finds the statements, `units` normalises what they say, `rules` loads the rules and
-//! judges each statement against them.
+//! The files import one way only: `tokens` → `units` → `schedule` → `rules` → `extract` →
+//! `judge`. `tokens` splits text, `units` and `schedule` read what a statement says (amount,
+//! unit, route; frequency, duration, dose count), `rules` loads the rules and matches drug names,
+//! `extract` finds the statements, `judge` gives each its verdict.
 //!
 //! Verdicts, decided against the rule (regimen) of the drug that fits the statement best:
 //! - `ok`: amount, unit, basis, frequency and route fit. An unstated frequency or route is not
@@ -24,36 +26,18 @@
 //! (ISMP) while the verdict follows the amount.
 
 mod extract;
+mod judge;
 mod rules;
+mod schedule;
+mod tokens;
 mod units;
 
 use crate::contracts::{DoseClaim, DosingReport, Verdict};
 
 pub use extract::{ExtractedDose, extract_claims};
-pub use rules::{DosingRules, Drug, Regimen, Threshold};
-pub use units::{Comparator, Duration, Frequency, Notation, Route, TimeUnit, Unit, convert};
-
-/// Why the dosing rules could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum DosingError {
-    #[error(
-        "cannot read the dosing rules at {path}: {source}; check that the corpus folder has \
-         dosing/rules.toml"
-    )]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("the dosing rules in {origin} are not valid TOML: {message}; fix the file")]
-    Syntax { origin: String, message: String },
-    #[error("dosing rule `{rule}` in {origin}: {problem}; fix that rule")]
-    InvalidRule {
-        origin: String,
-        rule: String,
-        problem: String,
-    },
-}
+pub use rules::{DosingError, DosingRules, Drug, Regimen, Threshold};
+pub use schedule::{Duration, Frequency, TimeUnit};
+pub use units::{Comparator, Notation, Route, Unit, convert};
 
 /// Every dose statement in `text`, each with a verdict; deterministic.
 pub fn check_text(rules: &DosingRules, text: &str) -> DosingReport {
@@ -78,7 +62,7 @@ pub fn check_against_sources(rules: &DosingRules, text: &str, sources: &[&str]) 
                     "{} {} is not stated in the cited passages, so the answer is not grounded \
                      for this dose (the rule check alone passed: {})",
                     claim.drug,
-                    rules::stated(&dose),
+                    judge::stated(&dose),
                     claim.message
                 );
             }
