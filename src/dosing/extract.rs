@@ -7,9 +7,10 @@ use crate::contracts::DoseBasis;
 
 use super::rules::DosingRules;
 use super::schedule::{
-    Duration, Frequency, parse_divided, parse_duration, parse_frequency, parse_other_time_phrase,
+    Duration, Frequency, parse_divided, parse_dose_count, parse_duration, parse_frequency,
+    parse_other_time_phrase,
 };
-use super::tokens::{Gap, TokKind, Token, number_value, tokenize};
+use super::tokens::{Gap, TokKind, Token, number_value, small_count, tokenize};
 use super::units::{
     self, Comparator, Notation, Route, Unit, notation_of, parse_basis, parse_comparator,
     parse_route, parse_unit,
@@ -44,6 +45,20 @@ pub struct ExtractedDose {
     pub duration: Option<Duration>,
     /// Error-prone notations of the numbers, with the number as written.
     pub notation: Vec<(Notation, String)>,
+    /// How many doses the statement gives ("x2", "two doses", "days 1 and 15", or a schedule
+    /// less often than daily with a duration: "weekly for 4 weeks" is 4).
+    pub doses: Option<u32>,
+    /// How often a course is repeated ("1 g/kg/day for 2 days every 4 weeks").
+    pub repeat: Option<Frequency>,
+    /// The two components of a combined strength written "160/800 mg" (the amount is their
+    /// sum).
+    pub parts: Option<(f64, f64)>,
+    /// The amount is a combined strength ("160/800 mg", a DS tablet of 960 mg): it is judged
+    /// only against combined-strength rules.
+    pub combined: bool,
+    /// How the amount was read when the text does not write it as an amount with a unit: "read
+    /// as 60 mg (no unit written)", "1 DS tablet = 960 mg".
+    pub reading: Option<String>,
 }
 
 /// A drug name found in a sentence.
@@ -68,6 +83,9 @@ struct Core {
     basis: DoseBasis,
     frequency: Option<Frequency>,
     notation: Vec<(Notation, String)>,
+    parts: Option<(f64, f64)>,
+    combined: bool,
+    reading: Option<String>,
 }
 
 /// Every dose statement in `text`, in order. Deterministic.
@@ -234,12 +252,24 @@ fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
         j += 1;
     }
     let first = tok(j).filter(|t| t.kind == TokKind::Number)?;
-    let low = number_value(&first.raw)?;
+    let mut low = number_value(&first.raw)?;
     let mut notation: Vec<(Notation, String)> = notation_of(&first.raw)
         .map(|n| (n, first.raw.clone()))
         .into_iter()
         .collect();
     j += 1;
+
+    // "160/800 mg": a combined strength of two components, read as their sum.
+    let mut parts = None;
+    if tok(j).is_some_and(|t| t.lower == "/" && t.gap == Gap::None)
+        && let Some(second) = tok(j + 1).filter(|t| t.kind == TokKind::Number && t.gap == Gap::None)
+        && let Some(b) = number_value(&second.raw)
+        && parse_unit(toks, j + 2, limit).is_some()
+    {
+        parts = Some((low, b));
+        low += b;
+        j += 2;
+    }
 
     // "1 mg/kg to 2 mg/kg": a unit may follow each number.
     let mut unit_basis = None;
@@ -339,6 +369,9 @@ fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
         basis,
         frequency,
         notation,
+        parts,
+        combined: parts.is_some(),
+        reading: None,
     })
 }
 
@@ -368,6 +401,127 @@ fn is_step_or_total(toks: &[Token], i: usize, s: usize) -> bool {
         || (1..=3).any(|k| matches!(word(k), Some("cumulative")))
 }
 
+/// Words for a tablet or capsule after a count ("one tablet", "1 DS tab").
+const TABLET_WORDS: &[&str] = &["tablet", "tablets", "tab", "tabs", "pill", "pills"];
+
+/// Doses written without an amount and unit, right after a drug's name: a count of named tablets
+/// ("Bactrim DS one tablet", "TMP-SMX 1 DS tab") and a bare number followed by a frequency
+/// when every rule of the drug is in one unit ("pred 60 qd" is 60 mg daily).
+fn unwritten_unit_cores(
+    rules: &DosingRules,
+    toks: &[Token],
+    e: usize,
+    mentions: &[Mention],
+) -> Vec<Core> {
+    let mut out = Vec::new();
+    for m in mentions {
+        let j = m.end;
+        if let Some(core) = tablet_core(rules, toks, e, m) {
+            out.push(core);
+            continue;
+        }
+        // "pred 60 qd", "MTX 15 po weekly"
+        let Some(num) = toks.get(j).filter(|t| j < e && t.kind == TokKind::Number) else {
+            continue;
+        };
+        let Some(value) = number_value(&num.raw) else {
+            continue;
+        };
+        if parse_unit(toks, j + 1, e).is_some() {
+            continue;
+        }
+        let mut k = j + 1;
+        if let Some((_, end)) = parse_route(toks, k, e) {
+            k = end;
+        }
+        if parse_frequency(toks, k, e).is_none() {
+            continue;
+        }
+        let Some(unit) = rules.sole_unit(&m.drug) else {
+            continue;
+        };
+        out.push(Core {
+            start: j,
+            end: j + 1,
+            low: value,
+            high: value,
+            comparator: None,
+            unit,
+            basis: DoseBasis::Dose,
+            frequency: None,
+            notation: notation_of(&num.raw)
+                .map(|n| (n, num.raw.clone()))
+                .into_iter()
+                .collect(),
+            parts: None,
+            combined: false,
+            reading: Some(format!(
+                "read as {} {unit}: no unit is written",
+                super::units::fmt_number(value)
+            )),
+        });
+    }
+    out
+}
+
+/// A count of named tablets after a drug's name: "[SS] [two] [DS] tablets", "1 DS tab", or no
+/// tablet word after a name or strength followed by a frequency ("Bactrim DS twice daily",
+/// "TMP-SMX DS daily": one tablet).
+fn tablet_core(rules: &DosingRules, toks: &[Token], e: usize, m: &Mention) -> Option<Core> {
+    let j = m.end;
+    let word = |k: usize| k < e && TABLET_WORDS.contains(&toks[k].lower.as_str());
+    let in_name = (m.start..m.end).find_map(|k| {
+        rules
+            .tablet_at(&m.drug, toks, k, m.end)
+            .filter(|(_, end)| *end == m.end)
+    });
+    let before = rules.tablet_at(&m.drug, toks, j, e);
+    let mut k = before.map_or(j, |(_, end)| end);
+    let count = if k < e { small_count(toks, k, e) } else { None };
+    if count.is_some() {
+        k += 1;
+    }
+    let after = rules.tablet_at(&m.drug, toks, k, e);
+    k = after.map_or(k, |(_, end)| end);
+    let (tablet, _) = after.or(before).or(in_name)?;
+    let end = if word(k) {
+        k + 1
+    } else {
+        let mut f = k;
+        if let Some((_, r)) = parse_route(toks, f, e) {
+            f = r;
+        }
+        let bare = count.is_none() && parse_frequency(toks, f, e).is_some();
+        if !bare {
+            return None;
+        }
+        k
+    };
+    let n = count.unwrap_or(1);
+    let amount = f64::from(n) * tablet.amount;
+    Some(Core {
+        // Empty (start = end) for "Bactrim DS twice daily": the frequency follows at once.
+        start: j,
+        end,
+        low: amount,
+        high: amount,
+        comparator: None,
+        unit: tablet.unit,
+        basis: DoseBasis::Dose,
+        frequency: None,
+        notation: Vec::new(),
+        parts: None,
+        combined: tablet.combined,
+        reading: Some(format!(
+            "{n} {} tablet{} = {} {}",
+            tablet.names.first().map_or("", String::as_str),
+            if n == 1 { "" } else { "s" },
+            super::units::fmt_number(amount),
+            tablet.unit
+        )),
+    })
+}
+
 fn find_cores(toks: &[Token], s: usize, e: usize, mentions: &[Mention]) -> Vec<Core> {
     let mut cores = Vec::new();
     let mut i = s;
@@ -394,11 +548,26 @@ fn find_cores(toks: &[Token], s: usize, e: usize, mentions: &[Mention]) -> Vec<C
 #[derive(Default)]
 struct Modifiers {
     frequency: Option<Frequency>,
+    /// A second frequency after a duration: how often the course is repeated.
+    repeat: Option<Frequency>,
+    doses: Option<u32>,
     divided: Option<Option<u32>>,
     route: Option<Route>,
     duration: Option<Duration>,
     /// End of the last token that was read as a modifier.
     last: Option<usize>,
+}
+
+impl Modifiers {
+    /// The first frequency is the dose's; one written after a duration, when the dose already
+    /// has a frequency, is how often the course is repeated.
+    fn note_frequency(&mut self, f: Frequency) {
+        if self.frequency.is_some() && self.duration.is_some() {
+            self.repeat.get_or_insert(f);
+        } else {
+            self.frequency.get_or_insert(f);
+        }
+    }
 }
 
 /// Reads frequency, route, duration and divided-dose phrases in `from..to`. With `stop_at_break`
@@ -418,8 +587,18 @@ fn scan_modifiers(toks: &[Token], from: usize, to: usize, stop_at_break: bool) -
             m.divided.get_or_insert(k);
             m.last = Some(e);
             j = e;
+        } else if let Some((n, e)) = parse_dose_count(toks, j, to) {
+            // "days 1 and 15" and "two weeks apart" are a count and a frequency at once.
+            m.doses.get_or_insert(n);
+            let mut end = e;
+            if let Some((f, fe)) = parse_frequency(toks, j, to) {
+                m.note_frequency(f);
+                end = end.max(fe);
+            }
+            m.last = Some(end);
+            j = end;
         } else if let Some((f, e)) = parse_frequency(toks, j, to) {
-            m.frequency.get_or_insert(f);
+            m.note_frequency(f);
             m.last = Some(e);
             j = e;
         } else if let Some((r, e)) = parse_route(toks, j, to) {
@@ -479,7 +658,16 @@ fn extract_sentence(
     out: &mut Vec<ExtractedDose>,
 ) {
     let mentions = find_mentions(rules, toks, s, e);
-    let cores = find_cores(toks, s, e, &mentions);
+    let mut cores = find_cores(toks, s, e, &mentions);
+    for extra in unwritten_unit_cores(rules, toks, e, &mentions) {
+        if !cores
+            .iter()
+            .any(|c| c.start < extra.end && extra.start < c.end)
+        {
+            cores.push(extra);
+        }
+    }
+    cores.sort_by_key(|c| c.start);
     for (ci, core) in cores.iter().enumerate() {
         let prev_core_end = ci
             .checked_sub(1)
@@ -564,9 +752,23 @@ fn extract_sentence(
             .or_else(|| between.frequency.clone())
             .or_else(|| prefix.frequency.clone());
         let divided = post.divided.or(between.divided);
-        let frequency = combine_frequency(core.frequency.clone(), written_frequency, divided);
+        let frequency =
+            combine_frequency(core.frequency.clone(), written_frequency.clone(), divided);
         let route = post.route.or(between.route).or(prefix.route);
         let duration = post.duration.clone().or(between.duration.clone());
+        // "1 g/kg/day x2 days every 2 weeks": the frequency with the unit is the dose's, the one
+        // written after the duration is the course's repeat.
+        let repeat = post.repeat.clone().or_else(|| {
+            let (Some(dose), Some(written), Some(_)) = (&frequency, &written_frequency, &duration)
+            else {
+                return None;
+            };
+            (written.per_week_high < dose.per_week_low).then(|| written.clone())
+        });
+        let doses = post
+            .doses
+            .or(between.doses)
+            .or_else(|| doses_in(frequency.as_ref(), duration.as_ref()));
 
         // The statement starts at its drug (with a route or frequency written before it),
         // unless another amount stands between them.
@@ -600,8 +802,29 @@ fn extract_sentence(
             route,
             duration,
             notation: core.notation.clone(),
+            doses,
+            repeat,
+            parts: core.parts,
+            combined: core.combined,
+            reading: core.reading.clone(),
         });
     }
+}
+
+/// The number of doses a schedule less often than daily gives over a duration ("weekly for 52
+/// weeks" is 52); `None` for daily schedules and without a duration.
+fn doses_in(frequency: Option<&Frequency>, duration: Option<&Duration>) -> Option<u32> {
+    let (f, d) = (frequency?, duration?);
+    if f.per_week_high >= 7.0 || f.per_week_high <= 0.0 {
+        return None;
+    }
+    let n = d.high_days() * f.per_week_high / 7.0;
+    let n = if (n - n.round()).abs() < 0.05 {
+        n.round()
+    } else {
+        n.floor()
+    };
+    (1.0..=10_000.0).contains(&n).then_some(n as u32)
 }
 
 #[cfg(test)]
@@ -626,7 +849,7 @@ mod attach_tests {
                 "[[drug]]\nname = \"{name}\"\n  [[drug.regimen]]\n  id = \"{name}-r\"\n  \
                  indication = \"t\"\n  routes = [\"oral\", \"intravenous\"]\n  basis = \"dose\"\n  \
                  unit = \"mg\"\n  min = 1\n  max = 100\n  frequencies = [\"daily\"]\n  \
-                 source = \"t\"\n"
+                 source = \"t\"\n  source_name = \"t\"\n"
             )
         };
         let text = format!(

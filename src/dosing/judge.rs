@@ -5,7 +5,7 @@
 use crate::contracts::{DoseBasis, Verdict};
 
 use super::extract::ExtractedDose;
-use super::rules::{DosingRules, Drug, Regimen};
+use super::rules::{DosingRules, Drug, Regimen, Threshold};
 use super::schedule::Frequency;
 use super::units::{Comparator, Unit, basis_suffix, convert, fmt_number};
 
@@ -14,6 +14,8 @@ const AMOUNT_EPSILON: f64 = 1e-9;
 /// Relative slack when comparing durations ("4 weeks" vs "30 days" is not the same, "1 month"
 /// vs "4 weeks" is).
 const DURATION_TOLERANCE: f64 = 0.1;
+/// Relative slack when comparing frequencies ("monthly" is every 4 weeks).
+const RATE_TOLERANCE: f64 = 0.1;
 /// From how many times outside the range a message suggests a misplaced decimal point.
 const DECIMAL_SLIP_RATIO: f64 = 5.0;
 
@@ -154,7 +156,21 @@ impl Regimen {
             Some(f) if f.amount_per_day && f.doses_per_day.is_none() => {
                 self.allows_more_than_daily()
             }
-            Some(f) => self.frequencies.iter().any(|a| f.within(a)),
+            Some(f) => self.frequencies.iter().any(|a| {
+                f.within(a)
+                    || (self.longer_intervals
+                        && f.per_week_high <= a.per_week_high * (1.0 + RATE_TOLERANCE))
+            }),
+        }
+    }
+
+    /// "weekly", "every 4 weeks or less often".
+    fn frequency_text(&self) -> String {
+        let freqs = self.frequency_names.join(" or ");
+        if self.longer_intervals {
+            format!("{freqs} or less often")
+        } else {
+            freqs
         }
     }
 
@@ -209,7 +225,7 @@ impl Regimen {
 
     /// "7.5–25 mg weekly", "500–1500 mg twice daily (1000–3000 mg/day)".
     fn describe(&self) -> String {
-        let freqs = self.frequency_names.join(" or ");
+        let freqs = self.frequency_text();
         let unit = |v: f64| fmt_number(v);
         let suffix = format!("{}{}", self.unit, basis_suffix(self.basis));
         let daily = match (self.min_daily, self.max_daily) {
@@ -345,6 +361,9 @@ impl DosingRules {
     /// The verdict on one extracted dose.
     pub(crate) fn judge(&self, d: &ExtractedDose) -> Judgement {
         let mut j = self.judge_dose(d);
+        if let Some(reading) = &d.reading {
+            j.message.push_str(&format!(" [{reading}]"));
+        }
         for (n, raw) in &d.notation {
             j.message.push_str(". ");
             j.message.push_str(&n.warning(raw));
@@ -358,30 +377,60 @@ impl DosingRules {
             return Judgement::new(
                 Verdict::Unverified,
                 None,
-                format!(
-                    "no drug is named with {s}, so it cannot be checked against a rule; name the \
-                     drug next to the dose"
-                ),
+                format!("not checked: no drug is named with {s}"),
             );
         };
         let Some(drug) = self.drug(name) else {
             return Judgement::new(
                 Verdict::Unverified,
                 None,
-                format!("no dosing rule covers {name}"),
+                format!("not checked: no dosing rule covers {name}"),
             );
         };
         if drug.class {
             return judge_class(drug, d, &s);
         }
         if drug.regimens.is_empty() {
+            if let (Some(sch), Some(f)) = (&drug.schedule, &d.frequency)
+                && !sch
+                    .frequencies
+                    .iter()
+                    .any(|a| f.within(a) || (f.is_plain_daily() && a.is_plain_daily()))
+            {
+                let msg = match &sch.wrong_frequency_message {
+                    Some(m) => format!("wrong frequency: {m}; the text says {}", f.label),
+                    None => format!(
+                        "wrong frequency: {name} is given {}, not {}",
+                        sch.frequency_names.join(" or "),
+                        f.label
+                    ),
+                };
+                return Judgement::new(
+                    Verdict::WrongFrequency,
+                    None,
+                    format!("{msg} ({})", sch.source_name),
+                );
+            }
+            let mut msg = format!("not checked: no dosing rule covers {name}");
+            if let Some(note) = &drug.note {
+                msg.push_str(&format!(" ({note})"));
+            }
+            return Judgement::new(Verdict::Unverified, None, msg);
+        }
+        // A combined strength ("160/800 mg") is judged only against combined-strength rules.
+        let candidates: Vec<&Regimen> = drug
+            .regimens
+            .iter()
+            .filter(|r| !d.combined || r.combined)
+            .collect();
+        if candidates.is_empty() {
             return Judgement::new(
                 Verdict::Unverified,
                 None,
-                format!("no dosing rule covers {name}, so {s} is not checked"),
+                format!("not checked: no rule of {name} gives a combined strength such as {s}"),
             );
         }
-        let evals: Vec<Eval> = drug.regimens.iter().map(|r| evaluate(drug, r, d)).collect();
+        let evals: Vec<Eval> = candidates.iter().map(|r| evaluate(drug, r, d)).collect();
         let mut best = &evals[0];
         for e in &evals[1..] {
             if e.key() > best.key() {
@@ -390,22 +439,9 @@ impl DosingRules {
         }
         let reg = best.reg;
         let rule = Some(reg.id.as_str());
-        let src = format!(" (rule {}; source: {})", reg.id, reg.source);
+        let src = format!(" ({})", reg.source_name);
         if best.all_ok() {
-            let mut msg = format!(
-                "{name} {s} is within the usual {} for {}",
-                reg.describe(),
-                reg.indication
-            );
-            if d.frequency.is_none() {
-                msg.push_str("; the frequency is not stated, so only the amount, unit and route were checked");
-            }
-            if let Some(note) = &reg.note {
-                msg.push_str("; ");
-                msg.push_str(note);
-            }
-            msg.push_str(&src);
-            return Judgement::new(Verdict::Ok, rule, msg);
+            return judge_schedule(name, reg, d, &s, best.converted.ok());
         }
 
         // Failures are reported in this order: unit, frequency, amount, route.
@@ -415,23 +451,22 @@ impl DosingRules {
                     Verdict::WrongUnit,
                     Some(&r.id),
                     format!(
-                        "{name} is dosed {} in {}: the usual dose is {}; {s} fits only if read \
-                         as {as_read}, so the unit looks wrong (rule {}; source: {})",
-                        basis_words(r.basis),
-                        r.unit,
+                        "wrong unit: {s} fits only as {as_read}; expected {} ({})",
                         r.describe(),
-                        r.id,
-                        r.source
+                        r.source_name
                     ),
                 );
+            }
+            if let Some(j) = frequency_fits_no_rule(drug, d) {
+                return j;
             }
             return match issue {
                 UnitIssue::Basis if d.basis == DoseBasis::Dose => Judgement::new(
                     Verdict::Unverified,
                     rule,
                     format!(
-                        "{name} is dosed {} ({}), so a total dose of {s} cannot be checked \
-                         without the patient's weight or body surface area{src}",
+                        "not checked: {name} is dosed {} ({}), so a fixed dose of {s} needs the \
+                         patient's weight or body surface area{src}",
                         basis_words(reg.basis),
                         reg.describe()
                     ),
@@ -440,41 +475,34 @@ impl DosingRules {
                     Verdict::WrongUnit,
                     rule,
                     format!(
-                        "{name} is dosed {} ({}), not {}: {s} has the wrong unit basis{src}",
+                        "wrong unit: {name} is dosed {}, not {}; expected {}{src}",
                         basis_words(reg.basis),
-                        reg.describe(),
-                        basis_words(d.basis)
+                        basis_words(d.basis),
+                        reg.describe()
                     ),
                 ),
                 UnitIssue::Dimension => Judgement::new(
                     Verdict::WrongUnit,
                     rule,
                     format!(
-                        "{name} is dosed in {} ({}), not in {}{src}",
+                        "wrong unit: {name} is dosed in {}, not {}; expected {}{src}",
                         reg.unit,
-                        reg.describe(),
-                        d.unit
+                        d.unit,
+                        reg.describe()
                     ),
                 ),
             };
         }
-        let amount_note = |prefix: &str| match &best.amount {
-            Err(a) => format!("{prefix}{}{}", a.text, slip_hint(a.ratio)),
-            Ok(()) => String::new(),
-        };
         if !best.frequency_ok {
             let freq = d.frequency.as_ref().map_or("", |f| f.label.as_str());
-            let mut msg = match &reg.wrong_frequency_message {
-                Some(m) => format!("{m}; the text says {s}"),
+            let msg = match &reg.wrong_frequency_message {
+                Some(m) => format!("wrong frequency: {m}; the text says {freq}{src}"),
                 None => format!(
-                    "{name} is given {} for {}, not {freq}: the usual dose is {}",
-                    reg.frequency_names.join(" or "),
-                    reg.indication,
+                    "wrong frequency: {name} is given {}, not {freq}; expected {}{src}",
+                    reg.frequency_text(),
                     reg.describe()
                 ),
             };
-            msg.push_str(&amount_note("; also, "));
-            msg.push_str(&src);
             return Judgement::new(Verdict::WrongFrequency, rule, msg);
         }
         if let Err(a) = &best.amount {
@@ -483,45 +511,153 @@ impl DosingRules {
                     Verdict::WrongUnit,
                     Some(&r.id),
                     format!(
-                        "{name} {s} is 1000 times off the usual {} for {}, but fits as \
-                         {as_read}: the unit looks wrong (rule {}; source: {})",
+                        "wrong unit: {s} is 1000 times off but fits as {as_read}; expected {} \
+                         ({})",
                         r.describe(),
-                        r.indication,
-                        r.id,
-                        r.source
+                        r.source_name
                     ),
                 );
             }
             let mut msg = format!(
-                "{name} {s} is outside the usual {} for {}: {}{}",
-                reg.describe(),
-                reg.indication,
+                "out of range: {}{}; expected {}",
                 a.text,
-                slip_hint(a.ratio)
+                slip_hint(a.ratio),
+                reg.describe()
             );
             let far_off = a.ratio >= DECIMAL_SLIP_RATIO || a.ratio <= 1.0 / DECIMAL_SLIP_RATIO;
             if far_off && let Some((as_read, _)) = other_basis_fit(drug, d) {
-                msg.push_str(&format!(
-                    "; {as_read} would be a usual dose, so check the unit basis as well"
-                ));
-            }
-            if !best.route_ok {
-                msg.push_str(&format!("; also, it is given {}", reg.routes_text()));
+                msg.push_str(&format!("; {as_read} would fit, so check the unit basis"));
             }
             msg.push_str(&src);
             return Judgement::new(Verdict::OutOfRange, rule, msg);
         }
         let route = d.route.map_or("", |r| r.label());
         let msg = match &reg.wrong_route_message {
-            Some(m) => format!("{m}; the text says {route}{src}"),
+            Some(m) => format!("wrong route: {m}, not {route}{src}"),
             None => format!(
-                "{name} {s} is given {} for {}, not {route}{src}",
-                reg.routes_text(),
-                reg.indication
+                "wrong route: {name} is given {}, not {route}{src}",
+                reg.routes_text()
             ),
         };
         Judgement::new(Verdict::WrongRoute, rule, msg)
     }
+}
+
+/// A frequency that no rule of the drug allows is wrong whatever the amount (a once-daily
+/// extended-release form written "twice daily").
+fn frequency_fits_no_rule(drug: &Drug, d: &ExtractedDose) -> Option<Judgement> {
+    let f = d.frequency.as_ref()?;
+    if drug.regimens.iter().any(|r| r.frequency_ok(Some(f))) {
+        return None;
+    }
+    let reg = drug.regimens.first()?;
+    let allowed: Vec<String> = drug.regimens.iter().map(Regimen::frequency_text).collect();
+    let msg = match &reg.wrong_frequency_message {
+        Some(m) => format!("wrong frequency: {m}; the text says {}", f.label),
+        None => format!(
+            "wrong frequency: {} is given {}, not {}",
+            drug.name,
+            allowed.join(" or "),
+            f.label
+        ),
+    };
+    Some(Judgement::new(
+        Verdict::WrongFrequency,
+        Some(&reg.id),
+        format!("{msg} ({})", reg.source_name),
+    ))
+}
+
+/// The checks of a dose whose amount, unit, frequency and route fit `reg`: a frequency the rule
+/// requires, the number of doses, the total of a course and how often it is repeated.
+fn judge_schedule(
+    name: &str,
+    reg: &Regimen,
+    d: &ExtractedDose,
+    s: &str,
+    amount: Option<(f64, f64)>,
+) -> Judgement {
+    let rule = Some(reg.id.as_str());
+    let src = format!(" ({})", reg.source_name);
+    if reg.frequency_required && d.frequency.is_none() {
+        return Judgement::new(
+            Verdict::MissingFrequency,
+            rule,
+            format!(
+                "missing frequency: {name} {s} does not say how often; expected {}{src}",
+                reg.describe()
+            ),
+        );
+    }
+    if let (Some(max), Some(_)) = (reg.max_doses, &d.frequency) {
+        match d.doses {
+            None => {
+                return Judgement::new(
+                    Verdict::MissingDoseCount,
+                    rule,
+                    format!(
+                        "missing number of doses: {name} {s} is given for at most {max} doses; \
+                         expected {}{src}",
+                        reg.describe()
+                    ),
+                );
+            }
+            Some(n) if n > max => {
+                return Judgement::new(
+                    Verdict::TooManyDoses,
+                    rule,
+                    format!(
+                        "too many doses: {n} doses of {name} {s}; at most {max} ({}){src}",
+                        reg.describe()
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    if let (Some(max), Some(dur), Some((_, hi)), Some(f)) =
+        (reg.max_course, &d.duration, amount, &d.frequency)
+    {
+        let per_day = if f.amount_per_day {
+            Some(hi)
+        } else {
+            f.doses_per_day.map(|k| hi * f64::from(k))
+        };
+        if let Some(per_day) = per_day {
+            let course = per_day * dur.high_days();
+            if !within(course, 0.0, max) {
+                return Judgement::new(
+                    Verdict::CourseOverLimit,
+                    rule,
+                    format!(
+                        "course over the limit: {s} for {dur} is {} per course; at most {} per \
+                         course{src}",
+                        amount_text(course, course, reg.unit, reg.basis),
+                        amount_text(max, max, reg.unit, reg.basis)
+                    ),
+                );
+            }
+        }
+    }
+    if let (Some(rep), Some(min)) = (&d.repeat, &reg.course_repeat)
+        && rep.per_week_low > min.per_week_high * (1.0 + RATE_TOLERANCE)
+    {
+        return Judgement::new(
+            Verdict::WrongFrequency,
+            rule,
+            format!(
+                "wrong frequency: courses repeated {} are too close; at most {}{src}",
+                rep.label,
+                reg.course_repeat_name.as_deref().unwrap_or_default()
+            ),
+        );
+    }
+    let mut msg = format!("ok: within {}", reg.describe());
+    if d.frequency.is_none() {
+        msg.push_str("; the frequency is not stated");
+    }
+    msg.push_str(&src);
+    Judgement::new(Verdict::Ok, rule, msg)
 }
 
 fn judge_class(drug: &Drug, d: &ExtractedDose, s: &str) -> Judgement {
@@ -542,55 +678,40 @@ fn judge_class(drug: &Drug, d: &ExtractedDose, s: &str) -> Judgement {
                 _ => true,
             };
             if same_amount && same_direction && same_duration {
-                let mut threshold = format!(
-                    "{}{}",
-                    t.comparator.symbol(),
-                    amount_text(t.amount, t.amount, t.unit, t.basis)
-                );
-                if let Some(eq) = &t.equivalent {
-                    threshold.push_str(&format!(" {eq}-equivalent"));
-                }
-                if let Some(dur) = &t.duration {
-                    threshold.push_str(&format!(" for {dur}"));
-                }
-                let mut msg = format!("{s} {name} matches the sourced threshold {threshold}");
-                if let Some(note) = &t.note {
-                    msg.push_str(&format!(" ({note})"));
-                }
+                let mut msg = format!("ok: matches the threshold {}", threshold_text(t));
                 if d.duration.is_none() && t.duration.is_some() {
                     msg.push_str("; the duration is not stated");
                 }
-                msg.push_str(&format!(" (rule {}; source: {})", t.id, t.source));
+                msg.push_str(&format!(" ({})", t.source_name));
                 return Judgement::new(Verdict::Ok, Some(&t.id), msg);
             }
         }
     }
-    let known = drug
-        .thresholds
-        .iter()
-        .map(|t| {
-            let mut x = format!(
-                "{}{}",
-                t.comparator.symbol(),
-                amount_text(t.amount, t.amount, t.unit, t.basis)
-            );
-            if let Some(dur) = &t.duration {
-                x.push_str(&format!(" for {dur}"));
-            }
-            x
-        })
-        .collect::<Vec<_>>();
-    let mut msg = format!(
-        "\"{name}\" names a class of drugs, not one drug, so no single dose range applies to {s}"
-    );
-    if !known.is_empty() {
+    let mut msg = format!("not checked: \"{name}\" is a class of drugs, not one drug ({s})");
+    if !drug.thresholds.is_empty() {
+        let known: Vec<String> = drug.thresholds.iter().map(threshold_text).collect();
         msg.push_str(&format!(
-            "; for the class only the sourced thresholds ({}) can be checked",
+            "; only its thresholds ({}) are checked",
             known.join("; ")
         ));
     }
-    msg.push_str("; name the drug to have the dose checked");
     Judgement::new(Verdict::Unverified, None, msg)
+}
+
+/// "≥20 mg prednisone-equivalent for ≥4 weeks".
+fn threshold_text(t: &Threshold) -> String {
+    let mut x = format!(
+        "{}{}",
+        t.comparator.symbol(),
+        amount_text(t.amount, t.amount, t.unit, t.basis)
+    );
+    if let Some(eq) = &t.equivalent {
+        x.push_str(&format!(" {eq}-equivalent"));
+    }
+    if let Some(dur) = &t.duration {
+        x.push_str(&format!(" for {dur}"));
+    }
+    x
 }
 
 #[cfg(test)]
@@ -611,6 +732,7 @@ name = "weeklydrug"
   max = 20
   frequencies = ["weekly"]
   source = "test"
+  source_name = "test"
   wrong_frequency_message = "weeklydrug is given once weekly"
 
 [[drug]]
@@ -627,6 +749,7 @@ name = "splitdrug"
   max_daily = 3000
   frequencies = ["twice daily"]
   source = "test"
+  source_name = "test"
 
 [[drug]]
 name = "kgdrug"
@@ -640,6 +763,7 @@ name = "kgdrug"
   max = 2
   frequencies = ["every 4 weeks"]
   source = "test"
+  source_name = "test"
 "#;
 
     fn verdict(text: &str) -> Verdict {
@@ -677,7 +801,12 @@ name = "kgdrug"
         let doses = extract_claims(&rules, "weeklydrug 15 mg daily");
         let j = rules.judge(&doses[0]);
         assert_eq!(j.verdict, Verdict::WrongFrequency);
-        assert!(j.message.starts_with("weeklydrug is given once weekly"));
+        assert!(
+            j.message
+                .starts_with("wrong frequency: weeklydrug is given once weekly"),
+            "{}",
+            j.message
+        );
     }
 
     #[test]

@@ -10,15 +10,22 @@
 //!
 //! Verdicts, decided against the rule (regimen) of the drug that fits the statement best:
 //! - `ok`: amount, unit, basis, frequency and route fit. An unstated frequency or route is not
-//!   an error; the message then says that only what was stated was checked.
+//!   an error (the message says so), unless the rule requires the frequency.
+//! - `missing_frequency`: the rule requires a frequency (methotrexate) and none is stated.
+//! - `missing_dose_count` / `too_many_doses`: the schedule is given for a limited number of doses
+//!   (rituximab 1 g every 2 weeks ×2) and the statement does not say how many / says more.
+//! - `course_over_limit`: a day's amount times the days of the course is over the rule's course
+//!   limit (IVIG 1 g/kg daily for 5 days is 5 g/kg); a course repeated sooner than the rule
+//!   allows is `wrong_frequency`.
 //! - `wrong_unit`: the amount fits only when its unit is read a thousand times differently (mcg
 //!   for mg, mg/kg for g/kg), or when its number is read in the rule's unit of another kind (mg
 //!   written for IU), or, when no rule of the drug has the stated basis, with another basis
 //!   (mg/kg for a fixed-dose drug). A tenfold error is `out_of_range`, with a hint about a
 //!   misplaced decimal point.
 //! - `wrong_frequency`, `out_of_range`, `wrong_route`: in that order of report when several fail.
-//! - `unverified`: no drug named, no rule for the drug, a class without a matching sourced
-//!   threshold, or a fixed dose of a drug dosed only by weight.
+//! - `unverified` (not checked, neutral: it does not make the report's `ok` false): no drug
+//!   named, no rule for the drug, a class without a matching sourced threshold, or a fixed dose
+//!   of a drug dosed only by weight.
 //! - `not_in_sources` (only [`check_against_sources`]): the rule check passed but no cited
 //!   passage states the dose.
 //!
@@ -35,7 +42,7 @@ mod units;
 use crate::contracts::{DoseClaim, DosingReport, Verdict};
 
 pub use extract::{ExtractedDose, extract_claims};
-pub use rules::{DosingError, DosingRules, Drug, Regimen, Threshold};
+pub use rules::{DosingError, DosingRules, Drug, Regimen, Schedule, Tablet, Threshold};
 pub use schedule::{Duration, Frequency, TimeUnit};
 pub use units::{Comparator, Notation, Route, Unit, convert};
 
@@ -59,8 +66,8 @@ pub fn check_against_sources(rules: &DosingRules, text: &str, sources: &[&str]) 
             if claim.verdict == Verdict::Ok && !stated.iter().any(|s| same_dose(rules, &dose, s)) {
                 claim.verdict = Verdict::NotInSources;
                 claim.message = format!(
-                    "{} {} is not stated in the cited passages, so the answer is not grounded \
-                     for this dose (the rule check alone passed: {})",
+                    "not in the sources: {} {} is not stated in the cited passages (rule check \
+                     {})",
                     claim.drug,
                     judge::stated(&dose),
                     claim.message
@@ -92,6 +99,8 @@ fn judged(rules: &DosingRules, text: &str) -> Vec<(ExtractedDose, DoseClaim)> {
                 message: j.message,
                 duration: dose.duration.as_ref().map(ToString::to_string),
                 comparator: dose.comparator.map(|c| c.ascii().to_string()),
+                doses: dose.doses,
+                repeat: dose.repeat.as_ref().map(|f| f.label.clone()),
             };
             (dose, claim)
         })

@@ -55,6 +55,34 @@ pub struct Drug {
     pub iu_per_mcg: Option<f64>,
     pub regimens: Vec<Regimen>,
     pub thresholds: Vec<Threshold>,
+    /// Said when a dose of a drug without a regimen is reported as not checked ("Sandimmune is
+    /// not bioequivalent to Neoral").
+    pub note: Option<String>,
+    /// Tablet strengths written by name ("DS" = 960 mg), for "one DS tablet".
+    pub tablets: Vec<Tablet>,
+    /// For a drug without a sourced dose range: how often it is given, so that a wrong
+    /// frequency is still caught (an extended-release form written "twice daily").
+    pub schedule: Option<Schedule>,
+}
+
+/// How often a drug without a dose range is given, with its source.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub frequencies: Vec<Frequency>,
+    pub frequency_names: Vec<String>,
+    pub source: String,
+    pub source_name: String,
+    pub wrong_frequency_message: Option<String>,
+}
+
+/// A tablet strength named in text ("DS", "double-strength"), as an amount in the rules' unit.
+#[derive(Debug, Clone)]
+pub struct Tablet {
+    pub names: Vec<String>,
+    pub amount: f64,
+    pub unit: Unit,
+    /// The amount is a combined strength: judged only against `combined` rules.
+    pub combined: bool,
 }
 
 /// One rule: how a drug is dosed for one indication and route.
@@ -76,9 +104,27 @@ pub struct Regimen {
     /// How long it is given, as the source says (informational).
     pub duration: Option<String>,
     pub source: String,
+    /// The source's short name, as messages show it ("Rituxan label").
+    pub source_name: String,
     pub note: Option<String>,
     pub wrong_frequency_message: Option<String>,
     pub wrong_route_message: Option<String>,
+    /// A statement without a frequency is `missing_frequency`, never `ok` (methotrexate).
+    pub frequency_required: bool,
+    /// The listed frequencies are the shortest intervals: any longer one is also fine
+    /// ("no sooner than every 16 weeks", IVIG maintenance "at decreasing frequency").
+    pub longer_intervals: bool,
+    /// Most doses on this schedule ("1 g every 2 weeks" ×2); a statement on the schedule must
+    /// say how many.
+    pub max_doses: Option<u32>,
+    /// Most of one course (day's amount × days), in `unit` per `basis`.
+    pub max_course: Option<f64>,
+    /// How often a course may be repeated at most ("every 4 weeks"): a slower repeat is fine.
+    pub course_repeat: Option<Frequency>,
+    pub course_repeat_name: Option<String>,
+    /// The amounts are a combined strength of two components ("960 mg" = 160 + 800 mg): the only
+    /// rules a "160/800 mg" statement is judged against.
+    pub combined: bool,
 }
 
 /// A sourced threshold for a class ("≥20 mg prednisone-equivalent for ≥4 weeks").
@@ -93,6 +139,7 @@ pub struct Threshold {
     /// The drug the amount is expressed in ("prednisone").
     pub equivalent: Option<String>,
     pub source: String,
+    pub source_name: String,
     pub note: Option<String>,
 }
 
@@ -113,6 +160,32 @@ struct RawDrug {
     regimen: Vec<toml::Value>,
     #[serde(default)]
     threshold: Vec<toml::Value>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    tablet: Vec<RawTablet>,
+    #[serde(default)]
+    schedule: Option<RawSchedule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    frequencies: Vec<String>,
+    source: String,
+    source_name: String,
+    #[serde(default)]
+    wrong_frequency_message: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTablet {
+    names: Vec<String>,
+    amount: f64,
+    unit: String,
+    #[serde(default)]
+    combined: bool,
 }
 
 #[derive(Deserialize)]
@@ -135,12 +208,25 @@ struct RawRegimen {
     #[serde(default)]
     duration: Option<String>,
     source: String,
+    source_name: String,
     #[serde(default)]
     note: Option<String>,
     #[serde(default)]
     wrong_frequency_message: Option<String>,
     #[serde(default)]
     wrong_route_message: Option<String>,
+    #[serde(default)]
+    frequency_required: bool,
+    #[serde(default)]
+    longer_intervals: bool,
+    #[serde(default)]
+    max_doses: Option<u32>,
+    #[serde(default)]
+    max_course: Option<f64>,
+    #[serde(default)]
+    course_repeat: Option<String>,
+    #[serde(default)]
+    combined: bool,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +243,7 @@ struct RawThreshold {
     #[serde(default)]
     equivalent: Option<String>,
     source: String,
+    source_name: String,
     #[serde(default)]
     note: Option<String>,
 }
@@ -294,6 +381,43 @@ impl DosingRules {
             .collect()
     }
 
+    /// The one unit a drug is dosed in, when every rule of the drug is in that unit, none is a
+    /// combined strength and one gives a fixed dose: "pred 60 qd" is read as 60 mg only then.
+    pub(crate) fn sole_unit(&self, name: &str) -> Option<Unit> {
+        let drug = self.drug(name)?;
+        let first = drug.regimens.first()?;
+        let one_unit = drug
+            .regimens
+            .iter()
+            .all(|r| r.unit == first.unit && !r.combined);
+        let fixed = drug.regimens.iter().any(|r| r.basis == DoseBasis::Dose);
+        (one_unit && fixed).then_some(first.unit)
+    }
+
+    /// A tablet strength of `name` written at token `i` ("DS", "double-strength"): the tablet
+    /// and the end token.
+    pub(crate) fn tablet_at(
+        &self,
+        name: &str,
+        toks: &[Token],
+        i: usize,
+        limit: usize,
+    ) -> Option<(&Tablet, usize)> {
+        let drug = self.drug(name)?;
+        let mut best: Option<(&Tablet, usize)> = None;
+        for t in &drug.tablets {
+            for n in &t.names {
+                let phrase: Vec<String> = tokenize(n).into_iter().map(|t| t.lower).collect();
+                if let Some(end) = phrase_at(toks, i, limit, &phrase)
+                    && best.is_none_or(|(_, e)| end > e)
+                {
+                    best = Some((t, end));
+                }
+            }
+        }
+        best
+    }
+
     /// The longest drug name starting at token `i`: (canonical name, end token).
     pub(crate) fn match_name(
         &self,
@@ -380,13 +504,69 @@ fn validate_drug(
         }
         thresholds.push(threshold);
     }
+    let mut tablets = Vec::new();
+    for t in raw.tablet {
+        if t.names.is_empty() || t.names.iter().any(|n| n.trim().is_empty()) {
+            return Err(err(
+                label,
+                "a [[drug.tablet]] needs non-empty `names`".into(),
+            ));
+        }
+        check_amount_value("amount", Some(t.amount)).map_err(|p| err(label, p))?;
+        let unit = Unit::from_rule_name(&t.unit).ok_or_else(|| {
+            err(
+                label,
+                format!("unknown tablet unit \"{}\"; use g, mg or mcg", t.unit),
+            )
+        })?;
+        tablets.push(Tablet {
+            names: t.names.iter().map(|n| n.trim().to_string()).collect(),
+            amount: t.amount,
+            unit,
+            combined: t.combined,
+        });
+    }
+    let schedule = match raw.schedule {
+        Some(s) => {
+            if !regimens.is_empty() {
+                return Err(err(
+                    label,
+                    "a [drug.schedule] is only for a drug without [[drug.regimen]] tables".into(),
+                ));
+            }
+            check_source(&s.source).map_err(|p| err(label, p))?;
+            check_source_name(&s.source_name).map_err(|p| err(label, p))?;
+            if s.frequencies.is_empty() {
+                return Err(err(label, "the schedule's `frequencies` is empty".into()));
+            }
+            let frequencies = s
+                .frequencies
+                .iter()
+                .map(|f| {
+                    Frequency::from_rule_name(f)
+                        .ok_or_else(|| err(label, format!("unknown frequency \"{f}\"")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Some(Schedule {
+                frequencies,
+                frequency_names: s.frequencies,
+                source: s.source.trim().to_string(),
+                source_name: s.source_name.trim().to_string(),
+                wrong_frequency_message: s.wrong_frequency_message,
+            })
+        }
+        None => None,
+    };
     Ok(Drug {
+        schedule,
         name: raw.name.trim().to_string(),
         synonyms: raw.synonyms.iter().map(|s| s.trim().to_string()).collect(),
         class: raw.class,
         iu_per_mcg: raw.iu_per_mcg,
         regimens,
         thresholds,
+        note: raw.note,
+        tablets,
     })
 }
 
@@ -414,6 +594,17 @@ fn check_source(source: &str) -> Result<(), String> {
     Ok(())
 }
 
+fn check_source_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err(
+            "`source_name` is empty: give the source's short name as messages show it \
+             (\"Rituxan label\")"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 fn check_amount_value(key: &str, v: Option<f64>) -> Result<(), String> {
     match v {
         Some(v) if !(v.is_finite() && v > 0.0) => {
@@ -426,6 +617,7 @@ fn check_amount_value(key: &str, v: Option<f64>) -> Result<(), String> {
 fn validate_regimen(r: RawRegimen) -> Result<Regimen, String> {
     check_id(&r.id)?;
     check_source(&r.source)?;
+    check_source_name(&r.source_name)?;
     if r.indication.trim().is_empty() {
         return Err("`indication` is empty".into());
     }
@@ -497,6 +689,16 @@ fn validate_regimen(r: RawRegimen) -> Result<Regimen, String> {
     if r.min.is_none() && (r.min_daily.is_none() || r.max_daily.is_none()) {
         return Err("without per-dose `min`/`max`, give both `min_daily` and `max_daily`".into());
     }
+    if r.max_doses == Some(0) {
+        return Err("`max_doses` must be at least 1".into());
+    }
+    check_amount_value("max_course", r.max_course)?;
+    let course_repeat = match &r.course_repeat {
+        Some(s) => Some(Frequency::from_rule_name(s).ok_or_else(|| {
+            format!("course_repeat \"{s}\" is not a frequency such as \"every 4 weeks\"")
+        })?),
+        None => None,
+    };
     if let Some(d) = &r.duration
         && Duration::from_rule_name(d).is_none()
     {
@@ -518,15 +720,24 @@ fn validate_regimen(r: RawRegimen) -> Result<Regimen, String> {
         frequency_names: r.frequencies,
         duration: r.duration,
         source: r.source.trim().to_string(),
+        source_name: r.source_name.trim().to_string(),
         note: r.note,
         wrong_frequency_message: r.wrong_frequency_message,
         wrong_route_message: r.wrong_route_message,
+        frequency_required: r.frequency_required,
+        longer_intervals: r.longer_intervals,
+        max_doses: r.max_doses,
+        max_course: r.max_course,
+        course_repeat,
+        course_repeat_name: r.course_repeat,
+        combined: r.combined,
     })
 }
 
 fn validate_threshold(t: RawThreshold) -> Result<Threshold, String> {
     check_id(&t.id)?;
     check_source(&t.source)?;
+    check_source_name(&t.source_name)?;
     let comparator = Comparator::from_rule_name(&t.comparator).ok_or_else(|| {
         format!(
             "unknown comparator \"{}\"; use >=, >, <= or <",
@@ -558,6 +769,7 @@ fn validate_threshold(t: RawThreshold) -> Result<Threshold, String> {
         duration,
         equivalent: t.equivalent,
         source: t.source.trim().to_string(),
+        source_name: t.source_name.trim().to_string(),
         note: t.note,
     })
 }

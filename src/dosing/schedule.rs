@@ -6,7 +6,9 @@
 use std::fmt;
 use std::sync::LazyLock;
 
-use super::tokens::{Token, Vocab, is_range_dash, number_or_word, small_count, tokenize, word_is};
+use super::tokens::{
+    TokKind, Token, Vocab, is_range_dash, number_or_word, small_count, tokenize, word_is,
+};
 use super::units::{Comparator, fmt_number, parse_comparator};
 
 /// Relative slack when comparing frequencies ("monthly" is every 4 weeks; "every 6 months" is
@@ -162,6 +164,10 @@ pub struct Duration {
 impl Duration {
     pub fn low_days(&self) -> f64 {
         self.low * self.unit.days()
+    }
+
+    pub fn high_days(&self) -> f64 {
+        self.high * self.unit.days()
     }
 
     /// Parses a duration as `rules.toml` writes it (">= 4 weeks", "3-5 days").
@@ -586,6 +592,70 @@ fn parse_generic_frequency(toks: &[Token], i: usize, limit: usize) -> Option<(Fr
         && b > a
     {
         return every(b - a, b - a, TimeUnit::Days).map(|f| (f, j + 4));
+    }
+    None
+}
+
+/// A number of doses written at token `i`: "x2", "× 2", "x 2 doses", "two doses", "for 4
+/// doses", "on two occasions", "2 infusions", "on days 1 and 15" (2), "two weeks apart" (2).
+pub(crate) fn parse_dose_count(toks: &[Token], i: usize, limit: usize) -> Option<(u32, usize)> {
+    let limit = limit.min(toks.len());
+    // "x2", "× 2", "x 2 doses"
+    if word_is(toks, i, limit, &["x", "×"])
+        && let Some(n) = small_count(toks, i + 1, limit)
+        && !word_is(
+            toks,
+            i + 2,
+            limit,
+            &["day", "days", "week", "weeks", "month", "months"],
+        )
+    {
+        let mut k = i + 2;
+        if word_is(toks, k, limit, &["doses", "dose", "infusions"]) {
+            k += 1;
+        }
+        return Some((n, k));
+    }
+    // "[for|on] two doses", "on two occasions", "2 infusions"
+    let mut j = i;
+    if word_is(toks, j, limit, &["for", "on", "in", "as"]) {
+        j += 1;
+    }
+    if let Some(n) = small_count(toks, j, limit)
+        && word_is(
+            toks,
+            j + 1,
+            limit,
+            &[
+                "doses",
+                "occasions",
+                "infusions",
+                "injections",
+                "administrations",
+            ],
+        )
+        && !(n == 1 && toks[j].kind == TokKind::Word && toks[j].lower != "one")
+    {
+        return Some((n, j + 2));
+    }
+    // "[on] days 1 and 15"
+    let mut j = i;
+    if word_is(toks, j, limit, &["on"]) {
+        j += 1;
+    }
+    if word_is(toks, j, limit, &["days", "day"])
+        && number_or_word(toks, j + 1, limit).is_some()
+        && word_is(toks, j + 2, limit, &["and", "&", ","])
+        && number_or_word(toks, j + 3, limit).is_some()
+    {
+        return Some((2, j + 4));
+    }
+    // "two weeks apart": a pair of doses
+    if number_or_word(toks, i, limit).is_some()
+        && time_unit(toks, i + 1, limit).is_some()
+        && word_is(toks, i + 2, limit, &["apart"])
+    {
+        return Some((2, i + 3));
     }
     None
 }

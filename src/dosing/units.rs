@@ -199,13 +199,12 @@ impl Notation {
     pub fn warning(self, raw: &str) -> String {
         match self {
             Notation::TrailingZero => format!(
-                "\"{raw}\" has a trailing zero, an error-prone notation (ISMP): it can be misread \
-                 as ten times the dose; write it without the trailing zero"
+                "\"{raw}\" has a trailing zero, an ISMP error-prone notation (misread as ten \
+                 times the dose)"
             ),
-            Notation::LeadingDecimal => format!(
-                "\"{raw}\" has no leading zero, an error-prone notation (ISMP): it can be misread \
-                 as ten times the dose; write 0{raw}"
-            ),
+            Notation::LeadingDecimal => {
+                format!("\"{raw}\" has no leading zero, an ISMP error-prone notation; write 0{raw}")
+            }
         }
     }
 }
