@@ -5,12 +5,10 @@
 
 use crate::contracts::DoseBasis;
 
+use super::duration::{Duration, parse_dose_count, parse_duration, parse_other_time_phrase};
 use super::rules::DosingRules;
-use super::schedule::{
-    Duration, Frequency, parse_divided, parse_dose_count, parse_duration, parse_frequency,
-    parse_other_time_phrase,
-};
-use super::tokens::{Gap, TokKind, Token, number_value, small_count, tokenize};
+use super::schedule::{Frequency, parse_divided, parse_frequency};
+use super::tokens::{Gap, TokKind, Token, number_value, sentences, small_count, tokenize};
 use super::units::{
     self, Comparator, Notation, Route, Unit, notation_of, parse_basis, parse_comparator,
     parse_route, parse_unit,
@@ -96,83 +94,6 @@ pub fn extract_claims(rules: &DosingRules, text: &str) -> Vec<ExtractedDose> {
         extract_sentence(rules, text, &toks, s, e, &mut out);
     }
     out
-}
-
-/// Token ranges of sentences: ended by ".", "!" or "?" before a capital, by a blank line, by a
-/// new list item or heading, or by a table cell bar.
-fn sentences(toks: &[Token]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for i in 0..toks.len() {
-        if i > start && starts_block(toks, i) {
-            out.push((start, i));
-            start = i;
-        }
-        if toks[i].lower == "|" {
-            if i > start {
-                out.push((start, i));
-            }
-            start = i + 1;
-            continue;
-        }
-        if ends_sentence(toks, i) {
-            out.push((start, i + 1));
-            start = i + 1;
-        }
-    }
-    if start < toks.len() {
-        out.push((start, toks.len()));
-    }
-    out
-}
-
-fn starts_block(toks: &[Token], i: usize) -> bool {
-    let t = &toks[i];
-    match t.gap {
-        Gap::Paragraph => true,
-        Gap::Newline => {
-            matches!(
-                t.lower.as_str(),
-                "-" | "*" | "•" | "+" | "#" | ">" | "–" | "|"
-            ) || (t.kind == TokKind::Number
-                && toks
-                    .get(i + 1)
-                    .is_some_and(|n| n.gap == Gap::None && (n.lower == "." || n.lower == ")")))
-        }
-        _ => false,
-    }
-}
-
-fn ends_sentence(toks: &[Token], i: usize) -> bool {
-    const ABBREVIATIONS: &[&str] = &[
-        "vs", "approx", "dr", "mr", "ms", "fig", "ca", "cf", "no", "eg", "ie", "max", "min", "inc",
-    ];
-    if !matches!(toks[i].lower.as_str(), "." | "!" | "?" | "。") {
-        return false;
-    }
-    if toks[i].lower == "." && i > 0 {
-        let prev = &toks[i - 1];
-        if prev.kind == TokKind::Word
-            && prev.gap != Gap::Space
-            && i >= 2
-            && toks[i - 2].lower == "."
-        {
-            return false; // inside "b.i.d." or "e.g."
-        }
-        if prev.kind == TokKind::Word
-            && (prev.raw.chars().count() == 1 || ABBREVIATIONS.contains(&prev.lower.as_str()))
-        {
-            return false;
-        }
-    }
-    match toks.get(i + 1) {
-        None => true,
-        Some(next) => {
-            next.gap != Gap::None
-                && (next.raw.chars().next().is_some_and(char::is_uppercase)
-                    || next.kind != TokKind::Word)
-        }
-    }
 }
 
 fn find_mentions(rules: &DosingRules, toks: &[Token], s: usize, e: usize) -> Vec<Mention> {
@@ -825,18 +746,6 @@ fn doses_in(frequency: Option<&Frequency>, duration: Option<&Duration>) -> Optio
         n.floor()
     };
     (1.0..=10_000.0).contains(&n).then_some(n as u32)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sentences_do_not_split_inside_bid_or_decimals() {
-        let toks = tokenize("Give MMF 1 g b.i.d. for 6 months. Then 1.5 g twice daily.\n\n- Next");
-        let s = sentences(&toks);
-        assert_eq!(s.len(), 3, "{s:?}");
-    }
 }
 
 #[cfg(test)]

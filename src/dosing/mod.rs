@@ -3,9 +3,10 @@
 //! `corpus/dosing/rules.toml`. Same text, same verdicts. It knows nothing of HTTP, LLMs or the
 //! index, and never panics on any input.
 //!
-//! The files import one way only: `tokens` → `units` → `schedule` → `rules` → `extract` →
-//! `judge`. `tokens` splits text, `units` and `schedule` read what a statement says (amount,
-//! unit, route; frequency, duration, dose count), `rules` loads the rules and matches drug names,
+//! The files import one way only: `tokens` → `units` → `duration` → `schedule` → `rules` →
+//! `extract` → `judge`. `tokens` splits text, `units`, `duration` and `schedule` read what a
+//! statement says (amount, unit, route; duration, dose count; frequency), `rules` loads the rules
+//! and matches drug names,
 //! `extract` finds the statements, `judge` gives each its verdict.
 //!
 //! Verdicts, decided against the rule (regimen) of the drug that fits the statement best:
@@ -32,6 +33,7 @@
 //! "1.0 mg" and ".5 mg" parse as 1 and 0.5 mg; the message flags them as error-prone notation
 //! (ISMP) while the verdict follows the amount.
 
+mod duration;
 mod extract;
 mod judge;
 mod rules;
@@ -41,9 +43,10 @@ mod units;
 
 use crate::contracts::{DoseClaim, DosingReport, Verdict};
 
+pub use duration::{Duration, TimeUnit};
 pub use extract::{ExtractedDose, extract_claims};
 pub use rules::{DosingError, DosingRules, Drug, Regimen, Schedule, Tablet, Threshold};
-pub use schedule::{Duration, Frequency, TimeUnit};
+pub use schedule::Frequency;
 pub use units::{Comparator, Notation, Route, Unit, convert};
 
 /// Every dose statement in `text`, each with a verdict; deterministic.

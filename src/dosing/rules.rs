@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use crate::contracts::DoseBasis;
 
-use super::schedule::{Duration, Frequency};
+use super::duration::Duration;
+use super::schedule::Frequency;
 use super::tokens::{Token, phrase_at, tokenize};
 use super::units::{Comparator, Route, Unit, basis_from_rule_name};
 

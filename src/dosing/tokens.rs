@@ -1,7 +1,7 @@
-//! Tokens of clinical text and phrase matching over them: words, numbers ("1,000", ".5") and
-//! symbols with their byte offsets, small counts written as words, and longest-first phrase
-//! vocabularies. The bottom of `dosing`: it imports nothing from its siblings and knows no drug,
-//! unit or dose.
+//! Tokens and sentences of clinical text, and phrase matching over them: words, numbers
+//! ("1,000", ".5") and symbols with their byte offsets, sentence ranges, small counts written as
+//! words, and longest-first phrase vocabularies. The bottom of `dosing`: it imports nothing from
+//! its siblings and knows no drug, unit or dose.
 
 use std::collections::BTreeMap;
 
@@ -232,6 +232,83 @@ pub(crate) fn number_or_word(toks: &[Token], i: usize, limit: usize) -> Option<f
     small_count(toks, i, limit).map(f64::from)
 }
 
+/// Token ranges of sentences: ended by ".", "!" or "?" before a capital, by a blank line, by a
+/// new list item or heading, or by a table cell bar.
+pub(crate) fn sentences(toks: &[Token]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 0..toks.len() {
+        if i > start && starts_block(toks, i) {
+            out.push((start, i));
+            start = i;
+        }
+        if toks[i].lower == "|" {
+            if i > start {
+                out.push((start, i));
+            }
+            start = i + 1;
+            continue;
+        }
+        if ends_sentence(toks, i) {
+            out.push((start, i + 1));
+            start = i + 1;
+        }
+    }
+    if start < toks.len() {
+        out.push((start, toks.len()));
+    }
+    out
+}
+
+fn starts_block(toks: &[Token], i: usize) -> bool {
+    let t = &toks[i];
+    match t.gap {
+        Gap::Paragraph => true,
+        Gap::Newline => {
+            matches!(
+                t.lower.as_str(),
+                "-" | "*" | "•" | "+" | "#" | ">" | "–" | "|"
+            ) || (t.kind == TokKind::Number
+                && toks
+                    .get(i + 1)
+                    .is_some_and(|n| n.gap == Gap::None && (n.lower == "." || n.lower == ")")))
+        }
+        _ => false,
+    }
+}
+
+fn ends_sentence(toks: &[Token], i: usize) -> bool {
+    const ABBREVIATIONS: &[&str] = &[
+        "vs", "approx", "dr", "mr", "ms", "fig", "ca", "cf", "no", "eg", "ie", "max", "min", "inc",
+    ];
+    if !matches!(toks[i].lower.as_str(), "." | "!" | "?" | "。") {
+        return false;
+    }
+    if toks[i].lower == "." && i > 0 {
+        let prev = &toks[i - 1];
+        if prev.kind == TokKind::Word
+            && prev.gap != Gap::Space
+            && i >= 2
+            && toks[i - 2].lower == "."
+        {
+            return false; // inside "b.i.d." or "e.g."
+        }
+        if prev.kind == TokKind::Word
+            && (prev.raw.chars().count() == 1 || ABBREVIATIONS.contains(&prev.lower.as_str()))
+        {
+            return false;
+        }
+    }
+    match toks.get(i + 1) {
+        None => true,
+        Some(next) => {
+            next.gap != Gap::None
+                && (next.raw.chars().next().is_some_and(char::is_uppercase)
+                    || next.kind != TokKind::Word)
+        }
+    }
+}
+
 /// A dash or "to" between the two ends of a range.
 pub(crate) fn is_range_dash(t: &Token) -> bool {
     matches!(t.lower.as_str(), "-" | "–" | "—" | "‒" | "−" | "to")
@@ -260,5 +337,12 @@ mod tests {
             assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
             assert_eq!(&text[t.start..t.end], t.raw);
         }
+    }
+
+    #[test]
+    fn sentences_do_not_split_inside_bid_or_decimals() {
+        let toks = tokenize("Give MMF 1 g b.i.d. for 6 months. Then 1.5 g twice daily.\n\n- Next");
+        let s = sentences(&toks);
+        assert_eq!(s.len(), 3, "{s:?}");
     }
 }
