@@ -292,7 +292,10 @@ fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
         notation,
         parts,
         combined: parts.is_some(),
-        reading: None,
+        reading: parts.map(|(a, b)| {
+            let n = super::units::fmt_number;
+            format!("{}/{} {unit} = {} {unit} combined", n(a), n(b), n(a + b))
+        }),
     })
 }
 

@@ -343,13 +343,12 @@ fn basis_words(basis: DoseBasis) -> &'static str {
 fn slip_hint(ratio: f64) -> String {
     if ratio >= DECIMAL_SLIP_RATIO {
         format!(
-            "; that is about {} times the maximum: check for a misplaced decimal point or an \
-             extra zero",
+            " (about {} times: a misplaced decimal point?)",
             fmt_number(ratio.round())
         )
     } else if ratio > 0.0 && ratio <= 1.0 / DECIMAL_SLIP_RATIO {
         format!(
-            "; that is about 1/{} of the minimum: check for a misplaced decimal point",
+            " (about 1/{}: a misplaced decimal point?)",
             fmt_number((1.0 / ratio).round())
         )
     } else {
