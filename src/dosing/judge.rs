@@ -406,7 +406,7 @@ impl DosingRules {
                 };
                 return Judgement::new(
                     Verdict::WrongFrequency,
-                    None,
+                    Some(&sch.id),
                     format!("{msg} ({})", sch.source_name),
                 );
             }

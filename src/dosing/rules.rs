@@ -69,6 +69,7 @@ pub struct Drug {
 /// How often a drug without a dose range is given, with its source.
 #[derive(Debug, Clone)]
 pub struct Schedule {
+    pub id: String,
     pub frequencies: Vec<Frequency>,
     pub frequency_names: Vec<String>,
     pub source: String,
@@ -172,6 +173,7 @@ struct RawDrug {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSchedule {
+    id: String,
     frequencies: Vec<String>,
     source: String,
     source_name: String,
@@ -378,6 +380,7 @@ impl DosingRules {
                     .iter()
                     .map(|r| r.id.as_str())
                     .chain(d.thresholds.iter().map(|t| t.id.as_str()))
+                    .chain(d.schedule.iter().map(|s| s.id.as_str()))
             })
             .collect()
     }
@@ -535,8 +538,15 @@ fn validate_drug(
                     "a [drug.schedule] is only for a drug without [[drug.regimen]] tables".into(),
                 ));
             }
-            check_source(&s.source).map_err(|p| err(label, p))?;
-            check_source_name(&s.source_name).map_err(|p| err(label, p))?;
+            check_id(&s.id).map_err(|p| err(label, p))?;
+            check_source(&s.source).map_err(|p| err(&s.id, p))?;
+            check_source_name(&s.source_name).map_err(|p| err(&s.id, p))?;
+            if !ids.insert(s.id.clone()) {
+                return Err(err(
+                    &s.id,
+                    "this id is used by another rule; ids must be unique".into(),
+                ));
+            }
             if s.frequencies.is_empty() {
                 return Err(err(label, "the schedule's `frequencies` is empty".into()));
             }
@@ -549,6 +559,7 @@ fn validate_drug(
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             Some(Schedule {
+                id: s.id,
                 frequencies,
                 frequency_names: s.frequencies,
                 source: s.source.trim().to_string(),
