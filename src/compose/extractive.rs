@@ -315,7 +315,7 @@ impl ExtractiveComposer {
         let opener = not_stated(&units, &asked);
         let leads: Vec<usize> = chosen
             .iter()
-            .map(|(i, _)| leader_of(&units, &chosen, *i))
+            .map(|(i, _)| leader_of(&units, &chosen, request.passages, *i))
             .collect();
         let lines = chosen
             .iter()
@@ -483,10 +483,10 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
         }
     }
     let group_score = |i: usize| -> f64 {
-        let leader = leader_of(units, &chosen, i);
+        let leader = leader_of(units, &chosen, passages, i);
         chosen
             .iter()
-            .filter(|(c, _)| leader_of(units, &chosen, *c) == leader)
+            .filter(|(c, _)| leader_of(units, &chosen, passages, *c) == leader)
             .map(|(c, _)| units[*c].score)
             .fold(0.0, f64::max)
     };
@@ -503,7 +503,7 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
         .iter()
         .map(|entry| {
             let i = entry.0;
-            let leader = leader_of(units, &chosen, i);
+            let leader = leader_of(units, &chosen, passages, i);
             let key = Key {
                 group: group_score(i),
                 leader,
@@ -577,12 +577,17 @@ fn not_stated(units: &[Unit], asked: &Asked<'_>) -> Option<String> {
 }
 
 /// For ordering: a bullet that follows a lead-in is listed right after it.
-fn leader_of(units: &[Unit], chosen: &[(usize, Vec<usize>)], i: usize) -> usize {
+fn leader_of(
+    units: &[Unit],
+    chosen: &[(usize, Vec<usize>)],
+    passages: &[Passage],
+    i: usize,
+) -> usize {
     chosen
         .iter()
         .map(|(c, _)| *c)
         .filter(|&c| c != i && units[c].quote.trim_end().ends_with(':') && units[c].label.is_none())
-        .filter(|&c| units[c].passage < units[i].passage)
+        .filter(|&c| followers(passages, units[c].passage).contains(&units[i].passage))
         .map(|c| units[c].passage)
         .max()
         .unwrap_or(units[i].passage)

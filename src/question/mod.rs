@@ -190,6 +190,8 @@ impl Vocabulary {
         {
             return Strength::Ignore;
         }
+        let letters_only = lower.chars().all(char::is_alphabetic);
+        let short_word = letters_only && lower.chars().count() <= 3 && surface == lower;
         if self.topic_words.contains(stem) || self.topic_words.contains(&lower) {
             return Strength::Strong;
         }
@@ -206,6 +208,9 @@ impl Vocabulary {
                 || self.suffixes.iter().any(|s| lower.ends_with(s.as_str())));
         if acronym || proper || affix {
             Strength::Strong
+        } else if short_word {
+            // "end", "way", "mid": too short to name a subject unless written as an acronym.
+            Strength::Ignore
         } else {
             Strength::Weak
         }
@@ -363,7 +368,8 @@ mod tests {
         assert_eq!(asked("side effects?"), ["harms"]);
         assert_eq!(asked("and if that fails?"), ["next"]);
         assert_eq!(asked("MTX vs AZA?"), ["comparison"]);
-        assert_eq!(asked("how common is relapse?"), ["frequency", "next"]);
+        assert_eq!(asked("how common is relapse?"), ["frequency"]);
+        assert_eq!(asked("what if MTX fails?"), ["next"]);
         assert!(asked("rituximab in anti-SRP").is_empty());
     }
 
