@@ -18,6 +18,7 @@ use medcite::contracts::{
 };
 use medcite::dosing::{DosingRules, check_text};
 use medcite::eval::{evaluate_coverage, evaluate_retrieval, load_gold, load_offtopic};
+use medcite::import;
 use medcite::index::{Freshness, build_from_dir};
 use medcite::retrieve::{MAX_K, Retriever, SearchRequest};
 use medcite::verify::locate;
@@ -119,6 +120,23 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+    },
+    /// Write PubMedQA items (e.g. pqal_dev.json) as a corpus: one article per abstract.
+    ImportPubmedqa {
+        /// The PubMedQA JSON file (PMID → item).
+        file: PathBuf,
+        /// Corpus folder to create (articles/ and dosing/rules.toml); its articles/ must be empty.
+        #[arg(long)]
+        out: PathBuf,
+        /// File of PMIDs (one a line, `#` comments) to leave out of the corpus.
+        #[arg(long)]
+        exclude: Option<PathBuf>,
+        /// Write the imported items' own questions here as answer-quality gold.
+        #[arg(long)]
+        gold: Option<PathBuf>,
+        /// Write the left-out items' own questions here as gold that must be declined.
+        #[arg(long, requires = "exclude")]
+        gold_left_out: Option<PathBuf>,
     },
     /// Retrieval figures (recall@1, recall@5, MRR) and coverage on the gold questions.
     Eval {
@@ -327,6 +345,62 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 llm,
                 progress,
             }))?;
+        }
+        Command::ImportPubmedqa {
+            file,
+            out,
+            exclude,
+            gold,
+            gold_left_out,
+        } => {
+            let items = import::read_items(&file)?;
+            let exclude = match &exclude {
+                Some(path) => import::read_pmid_list(path)?,
+                None => Default::default(),
+            };
+            let summary = import::write_corpus(&items, &exclude, &out)?;
+            println!(
+                "wrote {} article(s) to {} ({} left out)",
+                summary.articles,
+                summary.out.display(),
+                summary.excluded
+            );
+            let source = file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            if let Some(path) = gold {
+                let questions: Vec<_> = items
+                    .iter()
+                    .filter(|(pmid, _)| !exclude.contains(*pmid))
+                    .map(|(pmid, item)| import::own_question(pmid, item))
+                    .collect();
+                let header = format!(
+                    "Each item's own question, answered from its own article, conclusion first.\nWritten by `medcite import-pubmedqa {source} --gold`; do not edit by hand."
+                );
+                import::write_gold(&path, &header, &questions)?;
+                println!(
+                    "wrote {} gold question(s) to {}",
+                    questions.len(),
+                    path.display()
+                );
+            }
+            if let Some(path) = gold_left_out {
+                let questions: Vec<_> = items
+                    .iter()
+                    .filter(|(pmid, _)| exclude.contains(*pmid))
+                    .map(|(pmid, item)| import::left_out_question(pmid, item))
+                    .collect();
+                let header = format!(
+                    "Own questions of the items left out of the corpus: each must be declined.\nWritten by `medcite import-pubmedqa {source} --exclude … --gold-left-out`; do not edit by hand."
+                );
+                import::write_gold(&path, &header, &questions)?;
+                println!(
+                    "wrote {} gold question(s) to {}",
+                    questions.len(),
+                    path.display()
+                );
+            }
         }
         Command::Eval { gold, k, json } => {
             let retriever = open_retriever(&cli.corpus, &cli.index, progress)?;
