@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use medcite::answer::{DEFAULT_K, Engine};
-use medcite::bench::{self, BenchOptions};
+use medcite::bench::{self, BenchOptions, Vocabulary};
 use medcite::compose::{LlmComposer, LlmConfig, Prompts};
 use medcite::contracts::{
     AskReply, AskRequest, DosingReport, Mode, ModeChoice, SearchReply, Turn, Verdict,
@@ -112,6 +112,19 @@ enum Command {
         /// Small sizes and few rounds, to check the harness quickly.
         #[arg(long)]
         quick: bool,
+        /// Words of the synthetic corpora: `pubmedqa` (drawn by their frequency in PubMedQA
+        /// abstracts, benches/data/pubmedqa-dev-words.tsv) or `bundled` (the bundled corpus's
+        /// sentences and words, as measured before).
+        #[arg(long, default_value = "pubmedqa", value_parser = ["pubmedqa", "bundled"])]
+        vocabulary: String,
+        /// Measure this existing corpus (e.g. one written by import-pubmedqa) instead of
+        /// generated ones.
+        #[arg(long)]
+        real: Option<PathBuf>,
+        /// Gold file whose questions are the queries (default: PubMedQA own questions, or the
+        /// retrieval gold with --vocabulary bundled).
+        #[arg(long)]
+        queries: Option<PathBuf>,
         /// Print the figures as JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -318,6 +331,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             dir,
             python,
             quick,
+            vocabulary,
+            real,
+            queries,
             json,
         } => {
             let (sizes, rounds) = if quick {
@@ -328,11 +344,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if sizes.is_empty() || sizes.contains(&0) || rounds == 0 {
                 bail!("--sizes must list passage counts above 0 and --rounds must be above 0");
             }
+            let (vocabulary, default_queries) = match vocabulary.as_str() {
+                "bundled" => (Vocabulary::Bundled, "tests/gold/retrieval.toml"),
+                _ => (
+                    Vocabulary::WordCounts(PathBuf::from("benches/data/pubmedqa-dev-words.tsv")),
+                    "tests/gold/pubmedqa/own.toml",
+                ),
+            };
             let options = BenchOptions {
                 corpus: cli.corpus.clone(),
+                vocabulary,
+                real,
                 dir,
                 sizes,
-                queries: PathBuf::from("tests/gold/retrieval.toml"),
+                queries: queries.unwrap_or_else(|| PathBuf::from(default_queries)),
                 rounds,
                 python,
                 peer_script: PathBuf::from("benches/peer_bm25s.py"),
