@@ -429,6 +429,16 @@ mod tests {
     }
 
     #[test]
+    fn queries_come_from_any_gold_shape() {
+        let gold = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/gold");
+        let retrieval = load_questions(&gold.join("retrieval.toml")).unwrap();
+        let own = load_questions(&gold.join("pubmedqa/own.toml")).unwrap();
+        assert!(retrieval.len() >= 40, "{}", retrieval.len());
+        assert_eq!(own.len(), 500);
+        assert!(load_questions(&gold.join("no-such-file.toml")).is_err());
+    }
+
+    #[test]
     fn overlap_is_the_mean_shared_share() {
         let ours = vec![
             vec!["a".to_string(), "b".to_string()],
