@@ -499,9 +499,9 @@ mod tests {
                 quote: "b".into(),
                 verified: true,
                 problem: None,
-                chunk_id: None,
-                start: None,
-                end: None,
+                chunk_id: Some("doc#S5".into()),
+                start: Some(2),
+                end: Some(3),
             }],
             dosing: DosingReport::default(),
         };
