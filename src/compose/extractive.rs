@@ -43,11 +43,11 @@ const SAME_FACT: f64 = 0.6;
 /// What the extractive composer answers when no sentence shares a key word with the question.
 pub const NOTHING_RELEVANT: &str = "The sources do not say.";
 
-/// Words of a question that ask about the sources themselves, which only then are quoted
-/// restating what the article cites them for.
+/// Analysed words of a question that ask about the sources themselves, which only then are
+/// quoted restating what the article cites them for.
 const ABOUT_SOURCES: &[&str] = &[
-    "refer", "ref", "sourc", "cite", "cited", "studi", "paper", "author", "evid", "confirm",
-    "guidelin", "trial", "cohort", "public", "journal", "report",
+    "refer", "ref", "sourc", "cite", "studi", "paper", "author", "evid", "confirm", "guidelin",
+    "trial", "cohort", "public", "journal", "report", "identif",
 ];
 
 /// Quotes the passages' most relevant sentences.
@@ -182,7 +182,7 @@ impl ExtractiveComposer {
         let question_words = words(request.question);
         let about_sources = question_words
             .iter()
-            .any(|w| ABOUT_SOURCES.iter().any(|s| w.starts_with(s)));
+            .any(|w| ABOUT_SOURCES.contains(&w.as_str()));
         let list = aspects
             .iter()
             .any(|a| a.name == "comparison" || a.name == "next")
@@ -457,7 +457,7 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
                     .position(|u| in_follower(u) && u.label.is_some())
                     .or_else(|| units.iter().position(in_follower));
                 if let Some(first) = first
-                    && chosen.len() < MAX_LIST_UNITS
+                    && chosen.len() < max_units
                 {
                     take(first, &mut chosen, &mut said);
                 }
