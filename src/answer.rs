@@ -88,7 +88,8 @@ impl Engine {
     }
 
     fn with_shared_llm(retriever: Retriever, llm: Option<Arc<LlmComposer>>) -> Engine {
-        let extractive = ExtractiveComposer::new(retriever.synonyms().clone());
+        let extractive = ExtractiveComposer::new(retriever.synonyms().clone())
+            .with_provenance(retriever.provenance().clone());
         Engine {
             retriever,
             extractive,

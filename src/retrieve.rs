@@ -91,6 +91,9 @@ pub struct Retriever {
     pub index: SearchIndex,
     synonyms: Synonyms,
     analyzer: TextAnalyzer,
+    /// Reference notes whose publication is not confirmed, by id: "unknown" (untraced) or
+    /// "candidate" (a likely match), so answers can say so where they quote them.
+    provenance: HashMap<String, String>,
 }
 
 impl Retriever {
@@ -103,7 +106,9 @@ impl Retriever {
     ) -> Result<(Retriever, Freshness), RetrieveError> {
         let synonyms = Synonyms::load(&corpus_dir.join("synonyms.toml"))?;
         let (index, freshness) = open_fresh(corpus_dir, index_dir, progress)?;
-        Ok((Retriever::new(index, synonyms), freshness))
+        let mut retriever = Retriever::new(index, synonyms);
+        retriever.provenance = unconfirmed_references(corpus_dir);
+        Ok((retriever, freshness))
     }
 
     pub fn new(index: SearchIndex, synonyms: Synonyms) -> Retriever {
@@ -111,7 +116,14 @@ impl Retriever {
             index,
             synonyms,
             analyzer: analyzer(),
+            provenance: HashMap::new(),
         }
+    }
+
+    /// Reference notes whose publication is untraced ("unknown") or only a likely match
+    /// ("candidate"), by document id.
+    pub fn provenance(&self) -> &HashMap<String, String> {
+        &self.provenance
     }
 
     /// The best `k` passages for the request, citation expansions included, ranked from 1.
@@ -477,6 +489,16 @@ impl Retriever {
                 out.push(stem);
             }
         }
+        // A multi-word term of the corpus's vocabulary ("first-line", "creatine kinase") names a
+        // topic even when each of its words alone is question phrasing.
+        let analysed = self.words(text);
+        for group in &self.synonyms.groups {
+            for term in group.iter().filter(|t| t.len() > 1) {
+                if contains_sequence(&analysed, term) && !out.contains(&term.join(" ")) {
+                    out.push(term.join(" "));
+                }
+            }
+        }
         out
     }
 
@@ -694,6 +716,24 @@ impl Retriever {
             cited_by: None,
         })
     }
+}
+
+/// The confidence of each reference note that is not confirmed, read from the corpus's front
+/// matter (empty when the corpus cannot be read: the index build reports that).
+fn unconfirmed_references(corpus_dir: &Path) -> HashMap<String, String> {
+    let Ok(corpus) = crate::corpus::Corpus::load_catalogue(corpus_dir) else {
+        return HashMap::new();
+    };
+    corpus
+        .documents
+        .iter()
+        .filter_map(|doc| match &doc.meta {
+            crate::corpus::DocMeta::Reference(meta) if meta.confidence != "confirmed" => {
+                Some((doc.id.clone(), meta.confidence.clone()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Something a question names, with the token sequences that count as naming it.

@@ -2,7 +2,7 @@
 //! share the most key words with the question, and quotes each verbatim with its marker, so its
 //! answers always verify. Deterministic: same passages and question, same answer.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use futures::future::BoxFuture;
 
@@ -33,6 +33,8 @@ const LABEL_WEIGHT: f64 = 0.5;
 /// Added to a quote that states the asked aspect (a dose for "what dose?") of the subject: the
 /// sentence that answers goes first.
 const ASPECT_BONUS: f64 = 2.0;
+/// Added to a bullet whose label names everything the question names.
+const LABEL_BONUS: f64 = 1.0;
 /// Weight of the question's phrasing words ("long", "threshold") next to its topic words.
 const PHRASING_WEIGHT: f64 = 0.3;
 /// Weight of the words an asked aspect brings.
@@ -54,6 +56,8 @@ const ABOUT_SOURCES: &[&str] = &[
 #[derive(Debug, Clone, Default)]
 pub struct ExtractiveComposer {
     synonyms: Synonyms,
+    /// Unconfirmed reference notes by document id: "unknown" (untraced) or "candidate".
+    provenance: HashMap<String, String>,
 }
 
 /// One quotable sentence or bullet of a passage.
@@ -84,7 +88,33 @@ struct Asked<'v> {
 
 impl ExtractiveComposer {
     pub fn new(synonyms: Synonyms) -> ExtractiveComposer {
-        ExtractiveComposer { synonyms }
+        ExtractiveComposer {
+            synonyms,
+            provenance: HashMap::new(),
+        }
+    }
+
+    /// The composer saying, where it quotes an untraced or unconfirmed reference, that it is.
+    pub fn with_provenance(mut self, provenance: HashMap<String, String>) -> ExtractiveComposer {
+        self.provenance = provenance;
+        self
+    }
+
+    /// How the answer names the provenance of a quote all of whose passages are unconfirmed
+    /// reference notes.
+    fn provenance_note(&self, passages: &[&Passage]) -> Option<&'static str> {
+        let confidence: Vec<Option<&String>> = passages
+            .iter()
+            .map(|p| self.provenance.get(&p.doc_id))
+            .collect();
+        if confidence.iter().any(Option::is_none) {
+            return None;
+        }
+        if confidence.iter().any(|c| c.is_some_and(|c| c == "unknown")) {
+            Some("Untraced reference")
+        } else {
+            Some("Unconfirmed reference")
+        }
     }
 
     /// The words of `text` a quote may share with it: all but aspect words ("dose" is in
@@ -119,6 +149,15 @@ impl ExtractiveComposer {
         for expansion in self.synonyms.expansions(&stems) {
             if !terms.contains(&expansion) {
                 terms.push(expansion);
+            }
+        }
+        // A multi-word term the question itself uses ("first-line") is a term too, though its
+        // words alone are phrasing.
+        for group in &self.synonyms.groups {
+            for term in group.iter().filter(|t| t.len() > 1) {
+                if contains_sequence(&stems, term) && !terms.contains(term) {
+                    terms.push(term.clone());
+                }
             }
         }
         for stem in &stems {
@@ -290,6 +329,13 @@ impl ExtractiveComposer {
                 let subject = asked.subject.is_empty() || on_subject(&whole);
                 let states = asked.aspects.iter().any(|a| a.stated_in(&quote));
                 let mut score = own + from_label;
+                // A bullet whose label names everything the question names is about it
+                // ("First-line therapy:" for "what about first-line therapy?").
+                if let Some(label) = &label
+                    && label_names_all(label, &wanted[0].0)
+                {
+                    score += LABEL_BONUS;
+                }
                 if score > 0.0 {
                     score += rank_bonus;
                     if states && subject {
@@ -337,17 +383,25 @@ impl ExtractiveComposer {
                     .map(|&p| request.passages[p].marker.as_str())
                     .collect();
                 let marker = markers.join(", ");
+                let cited: Vec<&Passage> =
+                    chosen[n].1.iter().map(|&p| &request.passages[p]).collect();
+                let note = self.provenance_note(&cited);
                 let quote = unit
                     .parts
                     .iter()
                     .map(|p| format!("\"{}\"", p.trim_end_matches([':', ' ', '.'])))
                     .collect::<Vec<_>>()
                     .join(", ");
-                match &unit.label {
-                    Some(label) => format!(
-                        "{indent}- {}: {quote} [{marker}]{colon}",
-                        label.trim_end_matches(':').trim()
-                    ),
+                let label = match (note, &unit.label) {
+                    (Some(note), Some(label)) => {
+                        Some(format!("{note} — {}", label.trim_end_matches(':').trim()))
+                    }
+                    (Some(note), None) => Some(note.to_string()),
+                    (None, Some(label)) => Some(label.trim_end_matches(':').trim().to_string()),
+                    (None, None) => None,
+                };
+                match label {
+                    Some(label) => format!("{indent}- {label}: {quote} [{marker}]{colon}"),
                     None => format!("{indent}- {quote} [{marker}]{colon}"),
                 }
             })
@@ -367,6 +421,26 @@ fn names(sequence: &[String], present: &HashSet<&String>, term: &[String]) -> bo
         [word] => present.contains(word) || present.iter().any(|p| near_spelling(word, p)),
         _ => contains_sequence(sequence, term),
     }
+}
+
+/// Whether `label` names every one of `terms` (single words, or a synonym of them), and there
+/// is at least one.
+fn label_names_all(label: &str, terms: &[Vec<String>]) -> bool {
+    let sequence = words(label);
+    let present: HashSet<&String> = sequence.iter().collect();
+    let singles: Vec<&Vec<String>> = terms.iter().filter(|t| t.len() == 1).collect();
+    if singles.is_empty() {
+        return terms
+            .iter()
+            .any(|t| t.len() > 1 && names(&sequence, &present, t));
+    }
+    singles.iter().all(|term| {
+        names(&sequence, &present, term)
+            || terms
+                .iter()
+                .filter(|t| t.len() > 1)
+                .any(|t| names(&sequence, &present, t))
+    })
 }
 
 /// Whether a question continues the previous one with a new subject ("and anti-SRP?", "what
