@@ -271,6 +271,45 @@ impl Retriever {
                 weak_missing.push(concept.surface.clone());
             }
         }
+        // The question's topics must meet in one source (an article with the references it
+        // cites): topics scattered over unrelated abstracts are not an answer.
+        let distinct: Vec<&Concept> = concepts
+            .iter()
+            .enumerate()
+            .filter(|(n, c)| concepts[..*n].iter().all(|d| d.name != c.name))
+            .map(|(_, c)| c)
+            .collect();
+        if missing.is_empty() && distinct.len() >= 2 {
+            let families = source_families(hits);
+            let in_family = |concept: &Concept, members: &[usize]| {
+                concept.alternatives.iter().any(|alt| {
+                    members.iter().any(|&m| match alt.as_slice() {
+                        [word] => passages[m]
+                            .iter()
+                            .any(|v| v == word || near_spelling(word, v) || same_root(word, v)),
+                        _ => contains_sequence(&passages[m], alt),
+                    })
+                })
+            };
+            let best = families
+                .iter()
+                .map(|members| distinct.iter().filter(|c| in_family(c, members)).count())
+                .max()
+                .unwrap_or(0);
+            if best * 2 < distinct.len() {
+                let members = families
+                    .iter()
+                    .max_by_key(|members| distinct.iter().filter(|c| in_family(c, members)).count())
+                    .cloned()
+                    .unwrap_or_default();
+                missing = distinct
+                    .iter()
+                    .filter(|c| !in_family(c, &members))
+                    .map(|c| c.surface.clone())
+                    .collect();
+                weak_missing.clear();
+            }
+        }
         let retrieved = !hits.is_empty();
         let weak_only = missing.is_empty() && !weak_missing.is_empty();
         Coverage {
@@ -716,6 +755,26 @@ impl Retriever {
             cited_by: None,
         })
     }
+}
+
+/// The hits grouped by source: each article with the hits of the references it cites, and each
+/// other reference on its own (indices into `hits`).
+fn source_families(hits: &[Hit]) -> Vec<Vec<usize>> {
+    let mut families: Vec<(String, Vec<usize>)> = Vec::new();
+    for (n, hit) in hits.iter().enumerate() {
+        let key = match hit.kind {
+            DocKind::Article => hit.doc_id.clone(),
+            DocKind::Reference => hits
+                .iter()
+                .find(|a| a.kind == DocKind::Article && a.cites.contains(&hit.doc_id))
+                .map_or_else(|| hit.doc_id.clone(), |a| a.doc_id.clone()),
+        };
+        match families.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(n),
+            None => families.push((key, vec![n])),
+        }
+    }
+    families.into_iter().map(|(_, members)| members).collect()
 }
 
 /// The confidence of each reference note that is not confirmed, read from the corpus's front
