@@ -364,6 +364,7 @@ impl ExtractiveComposer {
             }
         }
 
+        gather_asked_lists(&mut units, &asked);
         let chosen = choose(&units, request.passages, &asked);
         if chosen.is_empty() {
             return NOTHING_RELEVANT.to_string();
@@ -431,6 +432,41 @@ fn names(sequence: &[String], present: &HashSet<&String>, term: &[String]) -> bo
         [word] => present.contains(word) || present.iter().any(|p| near_spelling(word, p)),
         _ => contains_sequence(sequence, term),
     }
+}
+
+/// A list whose label states the aspect asked ("Monitoring parameters:" for "what to monitor?",
+/// "… adverse effects:" for "side effect prevention?") answers with all its items: they become
+/// one quote of several pieces, in their order, with the best item's score.
+fn gather_asked_lists(units: &mut Vec<Unit>, asked: &Asked<'_>) {
+    let aspects: Vec<&&Aspect> = asked
+        .aspects
+        .iter()
+        .filter(|a| a.name != "comparison")
+        .collect();
+    if aspects.is_empty() {
+        return;
+    }
+    let mut gathered: Vec<Unit> = Vec::with_capacity(units.len());
+    for unit in units.drain(..) {
+        let same_list = gathered.last().is_some_and(|last: &Unit| {
+            last.passage == unit.passage
+                && last.label.is_some()
+                && last.label == unit.label
+                && aspects
+                    .iter()
+                    .any(|a| a.stated_in(last.label.as_deref().unwrap_or_default()))
+        });
+        match gathered.last_mut() {
+            Some(last) if same_list => {
+                last.parts.extend(unit.parts);
+                last.quote = last.parts.join(", ");
+                last.score = last.score.max(unit.score);
+                last.on_subject |= unit.on_subject;
+            }
+            _ => gathered.push(unit),
+        }
+    }
+    *units = gathered;
 }
 
 /// Whether `label` names every one of `terms` (single words, or a synonym of them), and there
