@@ -13,6 +13,7 @@ pub mod dosing;
 pub mod eval;
 pub mod index;
 pub mod retrieve;
+pub mod semantic;
 pub mod server;
 pub mod synonyms;
 pub mod text;

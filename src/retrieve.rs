@@ -17,6 +17,7 @@ use crate::analysis::{analyzer, tokens};
 pub use crate::analysis::{contains_sequence, words};
 use crate::contracts::{DocKind, Hit, Turn};
 use crate::index::{Freshness, IndexError, SearchIndex, open_fresh};
+use crate::semantic::{Semantic, WordTable};
 pub use crate::synonyms::{Synonyms, SynonymsError};
 
 /// Relative weight of a field's match.
@@ -80,6 +81,9 @@ pub struct Retriever {
     pub index: SearchIndex,
     synonyms: Synonyms,
     analyzer: TextAnalyzer,
+    /// Related words and near spellings of the corpus; `None` when the word table is off or
+    /// unreadable (BM25 and synonyms alone, logged by [`WordTable::configured`]).
+    semantic: Option<Semantic>,
 }
 
 impl Retriever {
@@ -95,12 +99,34 @@ impl Retriever {
         Ok((Retriever::new(index, synonyms), freshness))
     }
 
+    /// A retriever with the configured word table (see [`WordTable::configured`]) restricted
+    /// to this index's vocabulary.
     pub fn new(index: SearchIndex, synonyms: Synonyms) -> Retriever {
+        let semantic = WordTable::configured().and_then(|table| match index.vocabulary() {
+            Ok(vocabulary) => Some(Semantic::new(table, vocabulary)),
+            Err(e) => {
+                tracing::warn!("semantic matching off, BM25 and synonyms only: {e}");
+                None
+            }
+        });
         Retriever {
             index,
             synonyms,
             analyzer: analyzer(),
+            semantic,
         }
+    }
+
+    /// Replaces the semantic matcher (`None`: BM25 and synonyms alone).
+    pub fn with_semantic(mut self, semantic: Option<Semantic>) -> Retriever {
+        self.semantic = semantic;
+        self
+    }
+
+    /// Related words and near spellings in this corpus, for deciding whether passages speak of
+    /// what a question names; `None` when semantic matching is off.
+    pub fn semantic(&self) -> Option<&Semantic> {
+        self.semantic.as_ref()
     }
 
     /// The best `k` passages for the request, citation expansions included, ranked from 1.
@@ -356,7 +382,8 @@ impl Retriever {
         Ok(Plan { clauses, topic })
     }
 
-    /// The words of `text` at `weight`, and their synonyms at a lower weight.
+    /// The words of `text` at `weight`, their synonyms and their related corpus words (see
+    /// [`Semantic::related`]) at lower weights.
     fn weighted(&self, text: &str, weight: f32) -> Vec<Clause> {
         let mut analyzer = self.analyzer.clone();
         let words: Vec<String> = tokens(&mut analyzer, text)
@@ -372,6 +399,24 @@ impl Retriever {
         }
         for group in self.synonyms.groups_in(&words) {
             clauses.push(Clause::Concept(group, weight * SYNONYM_WEIGHT));
+        }
+        if let Some(semantic) = &self.semantic {
+            let settings = semantic.settings;
+            // Only words that name something: an aspect or question word stays as typed, and
+            // an elliptical follow-up stays elliptical.
+            let named = words.iter().filter(|w| {
+                !self.synonyms.aspects.contains(*w)
+                    && !self.synonyms.generic.contains(*w)
+                    && (settings.expand_known || !semantic.in_corpus(w))
+            });
+            for word in named {
+                for (related, similarity) in semantic.related(word) {
+                    let clause = Clause::Word(related, weight * settings.weight * similarity);
+                    if !clauses.iter().any(|known| same_words(known, &clause)) {
+                        clauses.push(clause);
+                    }
+                }
+            }
         }
         clauses
     }
