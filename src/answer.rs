@@ -361,7 +361,7 @@ pub fn check_dosing(rules: &DosingRules, reply: &AskReply) -> DosingReport {
 }
 
 /// Whether `answer` names `marker` ("S2") in a marker group such as `[S2]` or `[S1, S2]`.
-fn cites_marker(answer: &str, marker: &str) -> bool {
+pub fn cites_marker(answer: &str, marker: &str) -> bool {
     answer.split('[').skip(1).any(|group| {
         group.split(']').next().is_some_and(|inner| {
             inner.split([',', ';']).any(|m| {

@@ -11,13 +11,15 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use medcite::answer::{DEFAULT_K, Engine};
-use medcite::bench::{self, BenchOptions};
+use medcite::bench::{self, BenchOptions, Vocabulary};
 use medcite::compose::{LlmComposer, LlmConfig, Prompts};
 use medcite::contracts::{
     AskReply, AskRequest, DosingReport, Mode, ModeChoice, SearchReply, Turn, Verdict,
 };
 use medcite::dosing::{DosingRules, check_text};
+use medcite::eval::quality::{QualityReport, evaluate_quality, load_quality};
 use medcite::eval::{evaluate_coverage, evaluate_retrieval, load_gold, load_offtopic};
+use medcite::import;
 use medcite::index::{Freshness, build_from_dir};
 use medcite::retrieve::{MAX_K, Retriever, SearchRequest};
 use medcite::verify::locate;
@@ -110,6 +112,19 @@ enum Command {
         /// Small sizes and few rounds, to check the harness quickly.
         #[arg(long)]
         quick: bool,
+        /// Words of the synthetic corpora: `pubmedqa` (drawn by their frequency in PubMedQA
+        /// abstracts, benches/data/pubmedqa-dev-words.tsv) or `bundled` (the bundled corpus's
+        /// sentences and words, as measured before).
+        #[arg(long, default_value = "pubmedqa", value_parser = ["pubmedqa", "bundled"])]
+        vocabulary: String,
+        /// Measure this existing corpus (e.g. one written by import-pubmedqa) instead of
+        /// generated ones.
+        #[arg(long)]
+        real: Option<PathBuf>,
+        /// Gold file whose questions are the queries (default: PubMedQA own questions, or the
+        /// retrieval gold with --vocabulary bundled).
+        #[arg(long)]
+        queries: Option<PathBuf>,
         /// Print the figures as JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -120,14 +135,42 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
     },
-    /// Retrieval figures (recall@1, recall@5, MRR) and coverage on the gold questions.
+    /// Write PubMedQA items (e.g. pqal_dev.json) as a corpus: one article per abstract.
+    ImportPubmedqa {
+        /// The PubMedQA JSON file (PMID → item).
+        file: PathBuf,
+        /// Corpus folder to create (articles/ and dosing/rules.toml); its articles/ must be empty.
+        #[arg(long)]
+        out: PathBuf,
+        /// File of PMIDs (one a line, `#` comments) to leave out of the corpus.
+        #[arg(long)]
+        exclude: Option<PathBuf>,
+        /// Write the imported items' own questions here as answer-quality gold.
+        #[arg(long)]
+        gold: Option<PathBuf>,
+        /// Write the left-out items' own questions here as gold that must be declined.
+        #[arg(long, requires = "exclude")]
+        gold_left_out: Option<PathBuf>,
+    },
+    /// Retrieval figures (recall@1, recall@5, MRR) and coverage on the gold questions; with
+    /// --quality, the quality of whole answers on an answer-quality gold file.
     Eval {
-        /// Folder holding retrieval.toml.
+        /// Folder holding retrieval.toml and offtopic.toml.
         #[arg(long, default_value = "tests/gold")]
         gold: PathBuf,
         /// Depth searched for the reciprocal rank.
         #[arg(long, default_value_t = 10)]
         k: usize,
+        /// An answer-quality gold file (e.g. tests/gold/quality.toml): ask every question and
+        /// report declines, facts present, first fact right, "not stated" honesty and length.
+        #[arg(long)]
+        quality: Option<PathBuf>,
+        /// Composer for --quality: auto (the LLM when configured), offline or llm.
+        #[arg(long, default_value = "offline", value_parser = ["auto", "offline", "llm"])]
+        mode: String,
+        /// With --quality: print every question's row, not only the misses.
+        #[arg(long)]
+        all: bool,
         /// Print the figures as JSON.
         #[arg(long)]
         json: bool,
@@ -288,6 +331,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             dir,
             python,
             quick,
+            vocabulary,
+            real,
+            queries,
             json,
         } => {
             let (sizes, rounds) = if quick {
@@ -298,11 +344,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if sizes.is_empty() || sizes.contains(&0) || rounds == 0 {
                 bail!("--sizes must list passage counts above 0 and --rounds must be above 0");
             }
+            let (vocabulary, default_queries) = match vocabulary.as_str() {
+                "bundled" => (Vocabulary::Bundled, "tests/gold/retrieval.toml"),
+                _ => (
+                    Vocabulary::WordCounts(PathBuf::from("benches/data/pubmedqa-dev-words.tsv")),
+                    "tests/gold/pubmedqa/own.toml",
+                ),
+            };
             let options = BenchOptions {
                 corpus: cli.corpus.clone(),
+                vocabulary,
+                real,
                 dir,
                 sizes,
-                queries: PathBuf::from("tests/gold/retrieval.toml"),
+                queries: queries.unwrap_or_else(|| PathBuf::from(default_queries)),
                 rounds,
                 python,
                 peer_script: PathBuf::from("benches/peer_bm25s.py"),
@@ -328,7 +383,110 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 progress,
             }))?;
         }
-        Command::Eval { gold, k, json } => {
+        Command::ImportPubmedqa {
+            file,
+            out,
+            exclude,
+            gold,
+            gold_left_out,
+        } => {
+            let items = import::read_items(&file)?;
+            let exclude = match &exclude {
+                Some(path) => import::read_pmid_list(path)?,
+                None => Default::default(),
+            };
+            let summary = import::write_corpus(&items, &exclude, &out)?;
+            println!(
+                "wrote {} article(s) to {} ({} left out)",
+                summary.articles,
+                summary.out.display(),
+                summary.excluded
+            );
+            let source = file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            if let Some(path) = gold {
+                let questions: Vec<_> = items
+                    .iter()
+                    .filter(|(pmid, _)| !exclude.contains(*pmid))
+                    .map(|(pmid, item)| import::own_question(pmid, item))
+                    .collect();
+                let header = format!(
+                    "Each item's own question, answered from its own article, conclusion first.\nWritten by `medcite import-pubmedqa {source} --gold`; do not edit by hand."
+                );
+                import::write_gold(&path, &header, &questions)?;
+                println!(
+                    "wrote {} gold question(s) to {}",
+                    questions.len(),
+                    path.display()
+                );
+            }
+            if let Some(path) = gold_left_out {
+                let questions: Vec<_> = items
+                    .iter()
+                    .filter(|(pmid, _)| exclude.contains(*pmid))
+                    .map(|(pmid, item)| import::left_out_question(pmid, item))
+                    .collect();
+                let header = format!(
+                    "Own questions of the items left out of the corpus: each must be declined.\nWritten by `medcite import-pubmedqa {source} --exclude … --gold-left-out`; do not edit by hand."
+                );
+                import::write_gold(&path, &header, &questions)?;
+                println!(
+                    "wrote {} gold question(s) to {}",
+                    questions.len(),
+                    path.display()
+                );
+            }
+        }
+        Command::Eval {
+            quality: Some(path),
+            mode,
+            all,
+            json,
+            ..
+        } => {
+            let mode = match mode.as_str() {
+                "llm" => ModeChoice::Llm,
+                "auto" => ModeChoice::Auto,
+                _ => ModeChoice::Offline,
+            };
+            let questions = load_quality(&path)?;
+            let retriever = open_retriever(&cli.corpus, &cli.index, progress)?;
+            let llm = if mode == ModeChoice::Offline {
+                None
+            } else {
+                load_llm(&cli.prompts)?
+            };
+            let mut engine = Engine::new(retriever, llm);
+            if cli.corpus.join("dosing").join("rules.toml").exists() {
+                engine = engine.with_dosing(Arc::new(load_rules(&cli.corpus)?));
+            }
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("could not start the async runtime")?;
+            let bar = progress.then(|| indicatif::ProgressBar::new(questions.len() as u64));
+            let report = runtime.block_on(evaluate_quality(
+                &engine,
+                &questions,
+                mode,
+                &mut |done, _| {
+                    if let Some(bar) = &bar {
+                        bar.set_position(done as u64);
+                    }
+                },
+            ))?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_quality(&report, &path, all);
+            }
+        }
+        Command::Eval { gold, k, json, .. } => {
             let retriever = open_retriever(&cli.corpus, &cli.index, progress)?;
             let path = gold.join("retrieval.toml");
             let questions = load_gold(&path)?;
@@ -394,6 +552,108 @@ fn load_llm(prompts: &Path) -> Result<Option<LlmComposer>> {
 }
 
 /// The dosing rules of the corpus (`dosing/rules.toml`).
+fn print_quality(report: &QualityReport, path: &Path, all: bool) {
+    let pct = |part: usize, whole: usize| {
+        format!(
+            "{part}/{whole} ({:.1}%)",
+            100.0 * QualityReport::rate(part, whole)
+        )
+    };
+    println!(
+        "answer quality on {} questions ({})",
+        report.questions,
+        path.display()
+    );
+    let lines = [
+        (
+            "wrongly declined",
+            pct(report.wrongly_declined, report.expected_covered),
+        ),
+        (
+            "outside the sources declined",
+            pct(report.rightly_declined, report.expected_declined),
+        ),
+        (
+            "required facts present",
+            pct(report.facts_present, report.facts_required),
+        ),
+        (
+            "first sentence or bullet right",
+            pct(report.first_right, report.first_required),
+        ),
+        (
+            "\"not stated\" said first",
+            pct(report.not_stated_right, report.not_stated_required),
+        ),
+        (
+            "\"not stated\" said unexpectedly",
+            pct(report.not_stated_unexpected, report.expected_covered),
+        ),
+        ("verified", pct(report.verified, report.questions)),
+        (
+            "answered by the model itself",
+            pct(report.from_model, report.expected_covered),
+        ),
+        (
+            "fell back to offline",
+            pct(report.fallbacks, report.questions),
+        ),
+        (
+            "document in top 1",
+            pct(report.doc_in_top1, report.doc_required),
+        ),
+        (
+            "document in top 5",
+            pct(report.doc_in_top5, report.doc_required),
+        ),
+        ("document cited", pct(report.doc_cited, report.doc_required)),
+        (
+            "first cites the expected section",
+            pct(report.first_section_right, report.first_section_required),
+        ),
+    ];
+    for (name, value) in lines {
+        println!("  {name:<34} {value}");
+    }
+    println!("  {:<34} {:.1}", "mean words per answer", report.mean_words);
+    println!(
+        "  {:<34} {:.1} ms",
+        "mean time per question", report.mean_ms
+    );
+    for row in &report.rows {
+        let mut problems = Vec::new();
+        if row.expected_covered != row.covered {
+            problems.push(if row.covered {
+                "answered but outside the sources".to_string()
+            } else {
+                "wrongly declined".to_string()
+            });
+        }
+        if !row.missing_facts.is_empty() {
+            problems.push(format!("missing {}", row.missing_facts.join(", ")));
+        }
+        if row.first_right == Some(false) {
+            problems.push("wrong first fact".into());
+        }
+        if row.not_stated_right == Some(false) {
+            problems.push("does not say \"not stated\" first".into());
+        }
+        if row.doc_in_top5 == Some(false) {
+            problems.push("document not in top 5".into());
+        }
+        if row.first_section_right == Some(false) {
+            problems.push("first cites another section".into());
+        }
+        if let Some(reason) = &row.fallback_reason {
+            problems.push(format!("fallback: {reason}"));
+        }
+        if all || !problems.is_empty() {
+            println!("  {} {}: {}", row.id, row.question, problems.join("; "));
+            println!("      → {}", row.first_line);
+        }
+    }
+}
+
 fn load_rules(corpus: &Path) -> Result<DosingRules> {
     Ok(DosingRules::load(
         &corpus.join("dosing").join("rules.toml"),

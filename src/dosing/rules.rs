@@ -191,6 +191,9 @@ impl DosingRules {
                 ));
             }
         }
+        // A file with no rules at all is a mistake unless it says so with `drug = []` (a corpus
+        // whose doses nobody has written rules for: every dose is then `unverified`, and doses
+        // missing from the cited passages are still `not_in_sources`).
         let raw_drugs = match table.get("drug") {
             Some(toml::Value::Array(a)) => a.clone(),
             Some(_) => {
@@ -199,14 +202,13 @@ impl DosingRules {
                     "`drug` must be an array of [[drug]] tables".into(),
                 ));
             }
-            None => Vec::new(),
+            None => {
+                return Err(invalid(
+                    "drug",
+                    "no [[drug]] tables: the file holds no rules (write `drug = []` if the corpus has none on purpose)".into(),
+                ));
+            }
         };
-        if raw_drugs.is_empty() {
-            return Err(invalid(
-                "drug",
-                "no [[drug]] tables: the file holds no rules".into(),
-            ));
-        }
 
         let mut drugs = Vec::new();
         let mut ids = BTreeSet::new();
@@ -1134,6 +1136,22 @@ fn judge_class(drug: &Drug, d: &ExtractedDose, s: &str) -> Judgement {
 mod tests {
     use super::*;
     use crate::dosing::extract_claims;
+
+    #[test]
+    fn no_rules_must_be_said_on_purpose() {
+        let blank = DosingRules::from_toml_str("# nothing yet\n", "blank.toml").unwrap_err();
+        assert!(blank.to_string().contains("drug = []"), "{blank}");
+        let none = DosingRules::from_toml_str("drug = []\n", "none.toml").unwrap();
+        assert!(none.drugs().is_empty());
+        let report = crate::dosing::check_text(&none, "methotrexate 15 mg daily");
+        assert!(
+            report
+                .claims
+                .iter()
+                .all(|c| c.verdict == crate::contracts::Verdict::Unverified),
+            "with no rules no dose is judged against one: {report:?}"
+        );
+    }
 
     const RULES: &str = r#"
 [[drug]]

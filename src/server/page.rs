@@ -102,12 +102,17 @@ pub fn render(corpus: &Corpus, mode: &str) -> String {
         ),
     };
     let references = references_html(corpus, meta);
-    let updated = format!(
-        "Question: {} · Updated {}",
-        escape(&meta.question),
-        escape(&meta.updated)
-    );
-    fill(&meta.title, &body, &references, &updated, mode)
+    let mut about = format!("Question: {}", escape(&meta.question));
+    if !meta.updated.is_empty() {
+        about.push_str(&format!(" · Updated {}", escape(&meta.updated)));
+    }
+    if let Some(year) = meta.year {
+        about.push_str(&format!(" · Published {year}"));
+    }
+    if let Some(pmid) = &meta.pmid {
+        about.push_str(&format!(" · PMID {}", escape(pmid)));
+    }
+    fill(&meta.title, &body, &references, &about, mode)
 }
 
 fn fill(title: &str, article: &str, references: &str, about: &str, mode: &str) -> String {
@@ -355,6 +360,9 @@ mod tests {
             title: "A".into(),
             question: "Q?".into(),
             updated: "2025-01-01".into(),
+            pmid: None,
+            year: None,
+            mesh: Vec::new(),
             references: numbers
                 .iter()
                 .map(|n| (n.to_string(), format!("ref-{n}")))
