@@ -171,8 +171,9 @@ impl WordTable {
 pub struct Semantic {
     table: Arc<WordTable>,
     vocabulary: HashSet<String>,
-    /// The vocabulary by length in characters, for near spellings.
-    by_length: Vec<Vec<String>>,
+    /// The vocabulary by length in characters, each word with its letter mask (see
+    /// [`letter_mask`]), for near spellings.
+    by_length: Vec<Vec<(u64, String)>>,
     pub settings: Settings,
 }
 
@@ -180,16 +181,16 @@ impl Semantic {
     /// `vocabulary`: the analysed words the corpus has (the index's terms).
     pub fn new(table: Arc<WordTable>, vocabulary: impl IntoIterator<Item = String>) -> Semantic {
         let vocabulary: HashSet<String> = vocabulary.into_iter().collect();
-        let mut by_length: Vec<Vec<String>> = Vec::new();
+        let mut by_length: Vec<Vec<(u64, String)>> = Vec::new();
         for word in &vocabulary {
             let len = word.chars().count();
             if by_length.len() <= len {
                 by_length.resize(len + 1, Vec::new());
             }
-            by_length[len].push(word.clone());
+            by_length[len].push((letter_mask(word), word.clone()));
         }
         for bucket in &mut by_length {
-            bucket.sort_unstable();
+            bucket.sort_unstable_by(|a, b| a.1.cmp(&b.1));
         }
         Semantic {
             table,
@@ -260,9 +261,15 @@ impl Semantic {
             return Vec::new();
         };
         let lengths = len.saturating_sub(allowed)..=len + allowed;
+        let mask = letter_mask(word);
         let mut out = Vec::new();
         for bucket in lengths.filter_map(|l| self.by_length.get(l)) {
-            for candidate in bucket {
+            // One edit changes which letters occur by at most two, so most words are ruled out
+            // by their masks alone.
+            let plausible = bucket
+                .iter()
+                .filter(|(m, _)| (m ^ mask).count_ones() as usize <= 2 * allowed);
+            for (_, candidate) in plausible {
                 if let Some(edits) = bounded_edit_distance(word, candidate, allowed) {
                     out.push((candidate.clone(), edits));
                 }
@@ -270,6 +277,19 @@ impl Semantic {
         }
         out
     }
+}
+
+/// Which letters and digits occur in `word`: bit n for the n-th of a–z and 0–9, bit 63 for any
+/// other character.
+fn letter_mask(word: &str) -> u64 {
+    word.chars().fold(0u64, |mask, c| {
+        let bit = match c {
+            'a'..='z' => c as u32 - 'a' as u32,
+            '0'..='9' => 26 + c as u32 - '0' as u32,
+            _ => 63,
+        };
+        mask | 1 << bit
+    })
 }
 
 /// Edits a misspelling of `word` may have: 1 for 5 to 8 letters, 2 for 9 or more; none for
@@ -297,8 +317,15 @@ fn spelling_similarity(a: &str, b: &str, edits: usize) -> f32 {
 /// Levenshtein distance of `a` and `b` when it is at most `max`; stops as soon as every cell of
 /// a row exceeds it.
 fn bounded_edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    if a.is_ascii() && b.is_ascii() {
+        return bounded_distance(a.as_bytes(), b.as_bytes(), max);
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    bounded_distance(&a, &b, max)
+}
+
+fn bounded_distance<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
