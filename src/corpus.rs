@@ -65,6 +65,10 @@ pub struct ArticleMeta {
     /// publication year).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub updated: String,
+    /// Where the article stands in its editorial review, as its source page says it
+    /// ("pending human review", "reviewed by …"); shown on the page beside the date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_status: Option<String>,
     /// PubMed id, for an article that is itself a publication (an imported abstract).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pmid: Option<String>,

@@ -66,16 +66,20 @@ enum Command {
         /// Print the search JSON of DESIGN.md instead of text.
         #[arg(long)]
         json: bool,
-        /// Earlier conversation turns: a JSON array of {"role", "content"}.
-        #[arg(long)]
+        /// Earlier conversation turns, read from FILE, or from standard input when FILE is `-`:
+        /// a JSON array of {"role": "user" or "assistant", "content": "..."}, oldest first,
+        /// e.g. [{"role": "user", "content": "tell me about rituximab"}].
+        #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,
     },
     /// A grounded answer: quotes from the article and its references, verified.
     Ask {
         /// The follow-up question.
         question: String,
-        /// Earlier conversation turns: a JSON array of {"role", "content"}.
-        #[arg(long)]
+        /// Earlier conversation turns, read from FILE, or from standard input when FILE is `-`:
+        /// a JSON array of {"role": "user" or "assistant", "content": "..."}, oldest first,
+        /// e.g. [{"role": "user", "content": "tell me about rituximab"}].
+        #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,
         /// Answer without the LLM even when one is configured.
         #[arg(long)]
@@ -87,7 +91,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Deterministic dosing check of any text (exit status 1 when a dose is not ok).
+    /// Deterministic dosing check of any text (exit status 1 when a dose is wrong; a dose no
+    /// rule covers is reported as not checked and does not fail).
     CheckDosing {
         /// The text to check; `-` or nothing reads standard input.
         text: Option<String>,
@@ -667,10 +672,10 @@ fn print_dosing(report: &DosingReport) {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let label = if claim.verdict == Verdict::Ok {
-            "ok".to_string()
-        } else {
-            format!("NOT OK ({verdict})")
+        let label = match claim.verdict {
+            Verdict::Ok => "ok".to_string(),
+            Verdict::Unverified => "not checked".to_string(),
+            _ => format!("NOT OK ({verdict})"),
         };
         println!("- {}: {}", style.heading(&label), claim.text);
         println!("  {}", claim.message);
@@ -749,13 +754,26 @@ fn open_retriever(corpus: &Path, index: &Path, progress: bool) -> Result<Retriev
     Ok(retriever)
 }
 
-/// Reads `--history FILE`: a JSON array of {"role", "content"}.
+/// Reads `--history FILE` (or `-`, standard input): a JSON array of {"role", "content"}.
 fn read_history(path: Option<&Path>) -> Result<Vec<Turn>> {
     let Some(path) = path else {
         return Ok(Vec::new());
     };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("could not read the history file {}", path.display()))?;
+    let text = if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("could not read the history from standard input")?;
+        text
+    } else {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("could not read the history file {}", path.display()))?
+    };
+    let path = if path == Path::new("-") {
+        Path::new("on standard input")
+    } else {
+        path
+    };
     let turns: Vec<Turn> = serde_json::from_str(&text).with_context(|| {
         format!(
             "history file {} must be a JSON array of {{\"role\": \"user\"|\"assistant\", \"content\": \"...\"}}",

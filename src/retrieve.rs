@@ -8,15 +8,18 @@ use std::ops::Range;
 use std::path::Path;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Score, Searcher, TantivyDocument, Term};
 
 use crate::analysis::{analyzer, tokens};
 pub use crate::analysis::{contains_sequence, words};
-use crate::contracts::{DocKind, Hit, Turn};
+use crate::contracts::{DocKind, Hit, Turn, Via};
 use crate::index::{Freshness, IndexError, SearchIndex, open_fresh};
+use crate::question::{Strength, surface_words, vocabulary};
 use crate::semantic::{Semantic, WordTable};
 pub use crate::synonyms::{Synonyms, SynonymsError};
 
@@ -31,6 +34,10 @@ const REFERENCE_WEIGHT: f32 = 0.5;
 const SYNONYM_WEIGHT: f32 = 0.8;
 /// Weight of the previous user turn relative to the current question.
 const HISTORY_WEIGHT: f32 = 0.4;
+/// Weight of a fuzzy (misspelt word) match, whose score is a constant 1.
+const FUZZY_BOOST: f32 = 3.0;
+/// Weight of the words an asked aspect adds ("refractory" for "and if that fails?").
+const ASPECT_WEIGHT: f32 = 0.6;
 /// Longest query (in characters) we analyse; the rest is ignored.
 pub const MAX_QUERY_CHARS: usize = 2000;
 /// Largest number of hits one search may return.
@@ -64,6 +71,8 @@ pub struct SearchRequest<'a> {
 #[derive(Debug, Clone, PartialEq)]
 enum Clause {
     Word(String, f32),
+    /// A word no passage has, matched to words one or two edits away (a misspelling).
+    Fuzzy(String, f32),
     /// A synonym group the text names: matches a passage naming any of its terms.
     Concept(usize, f32),
 }
@@ -74,6 +83,8 @@ enum Clause {
 struct Plan {
     clauses: Vec<Clause>,
     topic: Vec<Clause>,
+    /// The question names no topic of its own: the previous turn's topics are its topics.
+    inherits_topic: bool,
 }
 
 /// Searches one index generation with one synonym table.
@@ -81,6 +92,9 @@ pub struct Retriever {
     pub index: SearchIndex,
     synonyms: Synonyms,
     analyzer: TextAnalyzer,
+    /// Reference notes whose publication is not confirmed, by id: "unknown" (untraced) or
+    /// "candidate" (a likely match), so answers can say so where they quote them.
+    provenance: HashMap<String, String>,
     /// Related words and near spellings of the corpus; `None` when the word table is off or
     /// unreadable (BM25 and synonyms alone, logged by [`WordTable::configured`]).
     semantic: Option<Semantic>,
@@ -96,7 +110,9 @@ impl Retriever {
     ) -> Result<(Retriever, Freshness), RetrieveError> {
         let synonyms = Synonyms::load(&corpus_dir.join("synonyms.toml"))?;
         let (index, freshness) = open_fresh(corpus_dir, index_dir, progress)?;
-        Ok((Retriever::new(index, synonyms), freshness))
+        let mut retriever = Retriever::new(index, synonyms);
+        retriever.provenance = unconfirmed_references(corpus_dir);
+        Ok((retriever, freshness))
     }
 
     /// A retriever with the configured word table (see [`WordTable::configured`]) restricted
@@ -113,8 +129,15 @@ impl Retriever {
             index,
             synonyms,
             analyzer: analyzer(),
+            provenance: HashMap::new(),
             semantic,
         }
+    }
+
+    /// Reference notes whose publication is untraced ("unknown") or only a likely match
+    /// ("candidate"), by document id.
+    pub fn provenance(&self) -> &HashMap<String, String> {
+        &self.provenance
     }
 
     /// Replaces the semantic matcher (`None`: BM25 and synonyms alone).
@@ -182,12 +205,17 @@ impl Retriever {
             } else {
                 Vec::new()
             };
+            let citing = hit.chunk_id.clone();
             hits.push(hit);
             for reference in cites {
                 if let Some(expansion) = best.get(&reference)
                     && seen.insert(expansion.chunk_id.clone())
                 {
-                    hits.push(expansion.clone());
+                    hits.push(Hit {
+                        via: Via::Citation,
+                        cited_by: Some(citing.clone()),
+                        ..expansion.clone()
+                    });
                 }
             }
         }
@@ -198,17 +226,20 @@ impl Retriever {
         Ok(hits)
     }
 
-    /// Whether `hits` cover the question: every key term of the question (its words less aspect
-    /// and generic words; for an elliptical follow-up, the previous turn's) occurs in the
-    /// passages, as itself, a synonym, or a near spelling. Off-topic questions name something
-    /// the passages never mention ("hypertension", "Kawasaki disease").
+    /// Whether `hits` cover the question, decided on its topics, not on every word: each key term
+    /// (its words less aspect, generic and question words, numbers and units; for an elliptical
+    /// follow-up, the previous turn's too) is looked for in the passages, as itself, a synonym
+    /// or a near spelling. A missing term that names a medical subject or population
+    /// ("pregnancy", "eculizumab", "Kawasaki disease") means the sources do not cover the
+    /// question; a missing ordinary word ("threshold") only makes it borderline, answered when
+    /// another of its topics is found.
     pub fn coverage(&self, request: &SearchRequest<'_>, hits: &[Hit]) -> Coverage {
         let Ok(plan) = self.plan(request) else {
             return Coverage::default();
         };
         let question = truncate_chars(request.query.trim(), MAX_QUERY_CHARS);
         let mut concepts = self.concepts(question);
-        if !plan.topic.is_empty()
+        if (plan.inherits_topic || !plan.topic.is_empty())
             && let Some(previous) = request.history.iter().rev().find(|t| t.role == "user")
         {
             concepts.extend(self.concepts(truncate_chars(&previous.content, MAX_QUERY_CHARS)));
@@ -225,34 +256,60 @@ impl Retriever {
             })
             .collect();
         let vocabulary: HashSet<&str> = passages.iter().flatten().map(String::as_str).collect();
+        // A topic is in the sources when a retrieved passage names it, or any passage does (a
+        // second topic of the question may rank below the first one's passages).
+        let searcher = self.index.reader.searcher();
+        let indexed = |word: &str| {
+            let term = Term::from_field_text(self.index.fields.text, word);
+            searcher.doc_freq(&term).is_ok_and(|n| n > 0)
+        };
         let present = |concept: &Concept| {
             concept.alternatives.iter().any(|alt| match alt.as_slice() {
                 [word] => {
                     vocabulary.contains(word.as_str())
-                        || vocabulary.iter().any(|v| near_spelling(word, v))
+                        || indexed(word)
+                        || vocabulary
+                            .iter()
+                            .any(|v| near_spelling(word, v) || same_root(word, v))
                 }
                 _ => passages.iter().any(|p| contains_sequence(p, alt)),
             })
         };
         let mut key_terms = Vec::new();
         let mut missing = Vec::new();
+        let mut weak_missing = Vec::new();
+        let mut found = 0;
         for concept in &concepts {
-            if !key_terms.contains(&concept.name) {
-                key_terms.push(concept.name.clone());
-                if !present(concept) {
-                    missing.push(concept.name.clone());
-                }
+            if key_terms.contains(&concept.name) {
+                continue;
+            }
+            key_terms.push(concept.name.clone());
+            // A long word that no passage has, nor anything spelt like it, is a term of its own
+            // ("cyclophosphamide", "telehealth"), not question phrasing.
+            let unknown_term = concept.strength == Strength::Weak
+                && concept.surface.chars().count() >= 9
+                && concept.alternatives.len() == 1;
+            if present(concept) {
+                found += 1;
+            } else if concept.strength == Strength::Strong || unknown_term {
+                missing.push(concept.surface.clone());
+            } else {
+                weak_missing.push(concept.surface.clone());
             }
         }
+        let retrieved = !hits.is_empty();
+        let weak_only = missing.is_empty() && !weak_missing.is_empty();
         Coverage {
-            covered: !hits.is_empty() && missing.is_empty(),
+            covered: retrieved && missing.is_empty() && (weak_missing.is_empty() || found > 0),
+            borderline: retrieved && weak_only,
             key_terms,
             missing,
+            weak_missing,
         }
     }
 
-    /// The things `text` names: each multi-word synonym it contains, and each other word that is
-    /// not an aspect or generic word, with their synonyms as alternatives.
+    /// The things `text` names: each multi-word synonym and topic phrase it contains, and each
+    /// other word that may name a topic, with their synonyms as alternatives.
     fn concepts(&self, text: &str) -> Vec<Concept> {
         let words = self.words(text);
         let mut consumed = vec![false; words.len()];
@@ -266,24 +323,47 @@ impl Retriever {
                         consumed[span].iter_mut().for_each(|c| *c = true);
                         concepts.push(Concept {
                             name: term.join(" "),
+                            surface: term.join(" "),
+                            strength: Strength::Strong,
                             alternatives: group.clone(),
                         });
                     }
                 }
             }
         }
+        for phrase in vocabulary().topic_phrases_in(text) {
+            let sequence = self.words(&phrase);
+            if sequence.len() > 1 && contains_sequence(&words, &sequence) {
+                concepts.push(Concept {
+                    name: sequence.join(" "),
+                    surface: phrase.trim().to_string(),
+                    strength: Strength::Strong,
+                    alternatives: vec![sequence],
+                });
+            }
+        }
+        let surfaces = surface_words(text);
+        let topics = self.topic_terms(text);
         for (word, _) in words.iter().zip(&consumed).filter(|(_, c)| !**c) {
-            if self.synonyms.aspects.contains(word) || self.synonyms.generic.contains(word) {
+            if !topics.contains(word) {
                 continue;
             }
+            let at = surfaces.iter().position(|(stem, _)| stem == word);
+            let surface = at.map_or_else(|| word.clone(), |i| surfaces[i].1.clone());
+            let strength = vocabulary().strength(word, &surface, at == Some(0));
             let mut alternatives = vec![vec![word.clone()]];
             for group in &self.synonyms.groups {
                 if group.iter().any(|t| t.len() == 1 && &t[0] == word) {
                     alternatives.extend(group.iter().cloned());
                 }
             }
+            if let Some(long) = vocabulary().expansion(word) {
+                alternatives.push(long.to_vec());
+            }
             concepts.push(Concept {
                 name: word.clone(),
+                surface,
+                strength,
                 alternatives,
             });
         }
@@ -341,19 +421,38 @@ impl Retriever {
         ranges
     }
 
-    /// The weighted words of the question and of the previous user turn. When every word of the
-    /// question is an aspect ("what dose?", "how long?"), the question is elliptical: it asks
-    /// about the previous turn's topic, whose words then become required (`Plan::topic`).
+    /// The weighted words of the question and of the previous user turn. A question that names
+    /// no topic of its own ("what dose?", "side effects?", "is 15 mg enough to need it?") is
+    /// elliptical: it asks about the previous turn's topic, whose words then become required
+    /// (`Plan::topic`), except when it asks what comes next ("and if that fails?"), which
+    /// searches the aspect's words with the previous topic as context.
     fn plan(&self, request: &SearchRequest<'_>) -> Result<Plan, RetrieveError> {
         let query = truncate_chars(request.query.trim(), MAX_QUERY_CHARS);
         if query.is_empty() {
             return Err(RetrieveError::EmptyQuery);
         }
         let mut clauses = self.weighted(query, 1.0);
-        let elliptical = clauses.iter().all(|c| match c {
-            Clause::Word(word, _) => self.synonyms.aspects.contains(word),
-            Clause::Concept(..) => true,
+        let asked = vocabulary().aspects_asked(query);
+        let asks_next = asked.iter().any(|a| a.name == "next");
+        for aspect in &asked {
+            for word in &aspect.expand {
+                for clause in self.weighted(word, ASPECT_WEIGHT) {
+                    if !clauses.iter().any(|known| same_words(known, &clause)) {
+                        clauses.push(clause);
+                    }
+                }
+            }
+        }
+        // Made only of aspect words and numbers ("what dose?", "side effects?"): the previous
+        // topic is required. Naming no topic but saying more ("is 15 mg enough to need it?"):
+        // the previous topic counts as much as the question's own words.
+        let only_aspects = clauses.iter().all(|c| match c {
+            Clause::Word(word, _) => {
+                self.synonyms.aspects.contains(word) || word.chars().any(|c| c.is_ascii_digit())
+            }
+            Clause::Fuzzy(..) | Clause::Concept(..) => true,
         });
+        let names_no_topic = self.topic_terms(query).is_empty();
         let mut topic = Vec::new();
         if let Some(previous) = request
             .history
@@ -362,14 +461,19 @@ impl Retriever {
             .find(|t| t.role == "user" && t.content.trim() != query)
         {
             let previous = truncate_chars(&previous.content, MAX_QUERY_CHARS);
-            if elliptical {
+            if only_aspects && !asks_next {
                 topic = self
                     .weighted(previous, 1.0)
                     .into_iter()
                     .filter(|c| !clauses.iter().any(|known| same_words(known, c)))
                     .collect();
             } else {
-                for clause in self.weighted(previous, HISTORY_WEIGHT) {
+                let weight = if names_no_topic && !asks_next {
+                    1.0
+                } else {
+                    HISTORY_WEIGHT
+                };
+                for clause in self.weighted(previous, weight) {
                     if !clauses.iter().any(|known| same_words(known, &clause)) {
                         clauses.push(clause);
                     }
@@ -379,7 +483,69 @@ impl Retriever {
         if clauses.is_empty() && topic.is_empty() {
             return Err(RetrieveError::NoTerms(query.to_string()));
         }
-        Ok(Plan { clauses, topic })
+        self.correct_spelling(&mut clauses);
+        self.correct_spelling(&mut topic);
+        let inherits_topic = names_no_topic
+            && request
+                .history
+                .iter()
+                .any(|t| t.role == "user" && t.content.trim() != query);
+        Ok(Plan {
+            clauses,
+            topic,
+            inherits_topic,
+        })
+    }
+
+    /// The analysed words of `text` that may name a topic: not aspect, generic or question
+    /// words, nor numbers and units.
+    pub fn topic_terms(&self, text: &str) -> Vec<String> {
+        let vocabulary = vocabulary();
+        let first = surface_words(text).first().map(|(stem, _)| stem.clone());
+        let mut out: Vec<String> = Vec::new();
+        for (stem, surface) in surface_words(text) {
+            let opening = first.as_deref() == Some(stem.as_str());
+            if self.synonyms.aspects.contains(&stem)
+                || self.synonyms.generic.contains(&stem)
+                || vocabulary.strength(&stem, &surface, opening) == Strength::Ignore
+            {
+                continue;
+            }
+            if !out.contains(&stem) {
+                out.push(stem);
+            }
+        }
+        // A multi-word term of the corpus's vocabulary ("first-line", "creatine kinase") names a
+        // topic even when each of its words alone is question phrasing.
+        let analysed = self.words(text);
+        for group in &self.synonyms.groups {
+            for term in group.iter().filter(|t| t.len() > 1) {
+                if contains_sequence(&analysed, term) && !out.contains(&term.join(" ")) {
+                    out.push(term.join(" "));
+                }
+            }
+        }
+        out
+    }
+
+    /// Adds, for each word no passage has (a likely misspelling: "metotrexate"), a clause
+    /// matching the indexed words one or two edits away.
+    fn correct_spelling(&self, clauses: &mut Vec<Clause>) {
+        let searcher = self.index.reader.searcher();
+        let mut added = Vec::new();
+        for clause in clauses.iter() {
+            let Clause::Word(word, weight) = clause else {
+                continue;
+            };
+            if word.chars().count() < 5 || word.chars().any(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            let term = Term::from_field_text(self.index.fields.text, word);
+            if searcher.doc_freq(&term).is_ok_and(|n| n == 0) {
+                added.push(Clause::Fuzzy(word.clone(), weight * SYNONYM_WEIGHT));
+            }
+        }
+        clauses.extend(added);
     }
 
     /// The words of `text` at `weight`, their synonyms and their related corpus words (see
@@ -400,6 +566,14 @@ impl Retriever {
         for group in self.synonyms.groups_in(&words) {
             clauses.push(Clause::Concept(group, weight * SYNONYM_WEIGHT));
         }
+        for word in &words {
+            for long in vocabulary().expansion(word).unwrap_or_default() {
+                let clause = Clause::Word(long.clone(), weight * SYNONYM_WEIGHT);
+                if !clauses.iter().any(|known| same_words(known, &clause)) {
+                    clauses.push(clause);
+                }
+            }
+        }
         if let Some(semantic) = &self.semantic {
             let settings = semantic.settings;
             // Only words that name something: an aspect or question word stays as typed, and
@@ -407,10 +581,12 @@ impl Retriever {
             let named = words.iter().filter(|w| {
                 !self.synonyms.aspects.contains(*w)
                     && !self.synonyms.generic.contains(*w)
+                    && !vocabulary().is_question_word(w, w)
                     && (settings.expand_known || !semantic.in_corpus(w))
             });
+            // Misspellings are `correct_spelling`'s: only the table's related words here.
             for word in named {
-                for (related, similarity) in semantic.related(word) {
+                for (related, similarity) in semantic.neighbours(word) {
                     let clause = Clause::Word(related, weight * settings.weight * similarity);
                     if !clauses.iter().any(|known| same_words(known, &clause)) {
                         clauses.push(clause);
@@ -436,22 +612,35 @@ impl Retriever {
     fn should(&self, clauses: &[Clause]) -> Vec<(Occur, Box<dyn Query>)> {
         let fields = self.index.fields;
         let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut add = |query: TermQuery, boost: f32| {
-            parts.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(query), boost)),
-            ));
+        let mut add = |query: Box<dyn Query>, boost: f32| {
+            parts.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
         };
         for clause in clauses {
             match clause {
                 Clause::Word(word, weight) => {
-                    add(term_query(fields.text, word), TEXT_BOOST * weight);
-                    add(term_query(fields.heading, word), HEADING_BOOST * weight);
+                    add(Box::new(term_query(fields.text, word)), TEXT_BOOST * weight);
+                    add(
+                        Box::new(term_query(fields.heading, word)),
+                        HEADING_BOOST * weight,
+                    );
+                }
+                Clause::Fuzzy(word, weight) => {
+                    let distance = if word.chars().count() >= 9 { 2 } else { 1 };
+                    let term = Term::from_field_text(fields.text, word);
+                    // A fuzzy match scores a constant 1, below BM25's scores for rare words: a
+                    // misspelt word is usually the topic, so it weighs as much as one.
+                    add(
+                        Box::new(FuzzyTermQuery::new(term, distance, true)),
+                        FUZZY_BOOST * weight,
+                    );
                 }
                 Clause::Concept(group, weight) => {
                     let concept = Synonyms::concept(*group);
                     let term = Term::from_field_text(fields.concepts, &concept);
-                    add(TermQuery::new(term, IndexRecordOption::Basic), *weight);
+                    add(
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                        *weight,
+                    );
                 }
             }
         }
@@ -570,14 +759,38 @@ impl Retriever {
                 .get_all(fields.cites)
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
+            via: Via::Search,
+            cited_by: None,
         })
     }
+}
+
+/// The confidence of each reference note that is not confirmed, read from the corpus's front
+/// matter (empty when the corpus cannot be read: the index build reports that).
+fn unconfirmed_references(corpus_dir: &Path) -> HashMap<String, String> {
+    let Ok(corpus) = crate::corpus::Corpus::load_catalogue(corpus_dir) else {
+        return HashMap::new();
+    };
+    corpus
+        .documents
+        .iter()
+        .filter_map(|doc| match &doc.meta {
+            crate::corpus::DocMeta::Reference(meta) if meta.confidence != "confirmed" => {
+                Some((doc.id.clone(), meta.confidence.clone()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Something a question names, with the token sequences that count as naming it.
 #[derive(Debug, Clone)]
 struct Concept {
+    /// Analysed form.
     name: String,
+    /// As the user wrote it.
+    surface: String,
+    strength: Strength,
     alternatives: Vec<Vec<String>>,
 }
 
@@ -585,10 +798,15 @@ struct Concept {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Coverage {
     pub covered: bool,
+    /// Only ordinary words of the question are missing: a model may still answer it.
+    pub borderline: bool,
     /// The question's analysed key terms.
     pub key_terms: Vec<String>,
-    /// Key terms found in no passage (nor as a synonym or a near spelling).
+    /// Topics (subjects, populations) found in no passage, nor as a synonym or a near spelling,
+    /// as the user wrote them.
     pub missing: Vec<String>,
+    /// Ordinary words found in no passage, as the user wrote them.
+    pub weak_missing: Vec<String>,
 }
 
 /// A likely misspelling of the same word: edit distance 1 for words of 5+ letters, 2 for 9+.
@@ -604,6 +822,13 @@ pub fn near_spelling(word: &str, candidate: &str) -> bool {
         return false;
     }
     edit_distance(word, candidate) <= allowed
+}
+
+/// Whether two analysed words share a root of five letters or more, one being the other's
+/// beginning ("predict" and "predictor", which the stemmer leaves apart).
+fn same_root(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.len() >= 5 && long.starts_with(short) && !short.chars().any(|c| c.is_ascii_digit())
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -631,6 +856,7 @@ fn term_query(field: Field, word: &str) -> TermQuery {
 fn same_words(a: &Clause, b: &Clause) -> bool {
     match (a, b) {
         (Clause::Word(x, _), Clause::Word(y, _)) => x == y,
+        (Clause::Fuzzy(x, _), Clause::Fuzzy(y, _)) => x == y,
         (Clause::Concept(x, _), Clause::Concept(y, _)) => x == y,
         _ => false,
     }

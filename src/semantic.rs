@@ -234,6 +234,21 @@ impl Semantic {
         out
     }
 
+    /// The corpus words the table relates to the analysed word `word`, without near spellings
+    /// (for callers that correct spelling their own way), best first.
+    pub fn neighbours(&self, word: &str) -> Vec<(String, f32)> {
+        let Some(neighbours) = self.table.neighbours.get(word) else {
+            return Vec::new();
+        };
+        neighbours
+            .iter()
+            .take_while(|(_, s)| *s >= self.settings.min_similarity)
+            .filter(|(w, _)| w != word && self.vocabulary.contains(w))
+            .take(self.settings.max_related)
+            .cloned()
+            .collect()
+    }
+
     /// How alike two analysed words are: 1 for the same word, the table's similarity for
     /// neighbours (either way round), spelling similarity for a likely misspelling, else 0.
     pub fn similar(&self, a: &str, b: &str) -> f32 {

@@ -298,8 +298,8 @@ fn gold_questions_reach_recall_at_5_of_at_least_0_9() {
 }
 
 /// A corpus nobody wrote synonyms for: a question in other words than the passage's still finds
-/// it through the word table, a misspelt drug through its near spelling; with semantic matching
-/// off, BM25 alone finds neither.
+/// it through the word table (with semantic matching off, BM25 alone does not), a misspelt drug
+/// through its near spelling.
 #[test]
 fn related_words_and_misspellings_find_passages_without_synonyms() {
     let dir = TempDir::new().unwrap();
@@ -326,5 +326,5 @@ fn related_words_and_misspellings_find_passages_without_synonyms() {
     }
     let bm25_only = retriever.with_semantic(None);
     assert!(search(&bm25_only, "kidney tests", 3).is_empty());
-    assert!(search(&bm25_only, "metotrexate", 3).is_empty());
+    assert!(search(&bm25_only, "cancer workup", 3).is_empty());
 }
