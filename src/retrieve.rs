@@ -32,6 +32,10 @@ const HEADING_BOOST: f32 = 0.5;
 const REFERENCE_WEIGHT: f32 = 0.5;
 /// Weight of a synonym relative to the word the user typed.
 const SYNONYM_WEIGHT: f32 = 0.8;
+/// Least similarity for a related word to stand for a question's term in the coverage decision:
+/// stricter than for ranking, since "vaccine" relates to "immune" (0.68) without being the same
+/// topic, while "kidney" and "renal" (0.90) are.
+const COVERAGE_SIMILARITY: f32 = 0.75;
 /// Weight of the previous user turn relative to the current question.
 const HISTORY_WEIGHT: f32 = 0.4;
 /// Weight of a fuzzy (misspelt word) match, whose score is a constant 1.
@@ -271,6 +275,12 @@ impl Retriever {
                         || vocabulary
                             .iter()
                             .any(|v| near_spelling(word, v) || same_root(word, v))
+                        || self.semantic.as_ref().is_some_and(|s| {
+                            s.neighbours(word).iter().any(|(w, similarity)| {
+                                *similarity >= COVERAGE_SIMILARITY
+                                    && vocabulary.contains(w.as_str())
+                            })
+                        })
                 }
                 _ => passages.iter().any(|p| contains_sequence(p, alt)),
             })

@@ -308,7 +308,7 @@ fn related_words_and_misspellings_find_passages_without_synonyms() {
     fs::create_dir_all(corpus.join("references")).unwrap();
     fs::write(
         corpus.join("articles/plain.md"),
-        "+++\nid = \"plain\"\ntitle = \"Plain Article\"\nquestion = \"How is it managed?\"\nupdated = \"2025-01-01\"\n+++\n\n# Plain Article\n\n## Monitoring\n\nRenal function is checked every month.\n\n## Screening\n\nMalignancy screening is advised at diagnosis.\n\n## Drugs\n\nMethotrexate is given weekly.\n",
+        "+++\nid = \"plain\"\ntitle = \"Plain Article\"\nquestion = \"How is it managed?\"\nupdated = \"2025-01-01\"\n+++\n\n# Plain Article\n\n## Monitoring\n\nRenal function is checked every month.\n\n## Screening\n\nMalignancy screening is advised at diagnosis.\n\n## Drugs\n\nMethotrexate is given weekly; it is an immune suppressant.\n",
     )
     .unwrap();
     let (retriever, _) = Retriever::open(&corpus, &dir.path().join("index"), false).unwrap();
@@ -324,7 +324,24 @@ fn related_words_and_misspellings_find_passages_without_synonyms() {
             "{query:?}: {hits:#?}"
         );
     }
+    // Coverage: a closely related word stands for the question's term; a loosely related one
+    // ("vaccine" and "immune") does not.
+    let covered = |retriever: &Retriever, query: &str| {
+        let request = SearchRequest {
+            query,
+            history: &[],
+            k: 5,
+        };
+        let hits = retriever.search(&request).unwrap_or_default();
+        retriever.coverage(&request, &hits).covered
+    };
+    assert!(covered(&retriever, "how often to check kidney function?"));
+    assert!(!covered(
+        &retriever,
+        "vaccine schedule before starting methotrexate?"
+    ));
     let bm25_only = retriever.with_semantic(None);
+    assert!(!covered(&bm25_only, "how often to check kidney function?"));
     assert!(search(&bm25_only, "kidney tests", 3).is_empty());
     assert!(search(&bm25_only, "cancer workup", 3).is_empty());
 }
