@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 
 use super::{ComposeError, ComposeRequest, Composer, DeltaSink};
 use crate::contracts::Passage;
-use crate::question::{Aspect, Strength, surface_words, vocabulary};
+use crate::question::{Aspect, SectionRole, Strength, surface_words, vocabulary};
 use crate::retrieve::{Synonyms, contains_sequence, near_spelling, words};
 use crate::text::{has_markup, normalize, sentences};
 
@@ -33,6 +33,10 @@ const LABEL_WEIGHT: f64 = 0.5;
 /// Added to a quote that states the asked aspect (a dose for "what dose?") of the subject: the
 /// sentence that answers goes first.
 const ASPECT_BONUS: f64 = 2.0;
+/// Added to a quote from a conclusion or summary section, and the weight of one from
+/// background, aims or methods.
+const CONCLUSION_BONUS: f64 = 1.5;
+const SCENE_WEIGHT: f64 = 0.5;
 /// Added to a bullet whose label names everything the question names.
 const LABEL_BONUS: f64 = 1.0;
 /// Weight of the question's phrasing words ("long", "threshold") next to its topic words.
@@ -329,6 +333,12 @@ impl ExtractiveComposer {
                 let subject = asked.subject.is_empty() || on_subject(&whole);
                 let states = asked.aspects.iter().any(|a| a.stated_in(&quote));
                 let mut score = own + from_label;
+                // A conclusion answers; background and methods only restate the question.
+                match vocabulary().section_role(&passage.section) {
+                    SectionRole::Answer if score > 0.0 => score += CONCLUSION_BONUS,
+                    SectionRole::Scene => score *= SCENE_WEIGHT,
+                    _ => {}
+                }
                 // A bullet whose label names everything the question names is about it
                 // ("First-line therapy:" for "what about first-line therapy?").
                 if let Some(label) = &label
