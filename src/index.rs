@@ -178,6 +178,28 @@ impl SearchIndex {
     }
 }
 
+impl SearchIndex {
+    /// The distinct analysed words of the passages' text, for matching a question's words
+    /// against what the corpus says (related words, near spellings).
+    pub fn vocabulary(&self) -> Result<Vec<String>, IndexError> {
+        let searcher = self.reader.searcher();
+        let mut words = std::collections::BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.text)?;
+            let mut stream = inverted.terms().stream().map_err(|e| IndexError::Corrupt {
+                dir: self.generation.clone(),
+                detail: format!("term dictionary: {e}"),
+            })?;
+            while stream.advance() {
+                if let Ok(word) = std::str::from_utf8(stream.key()) {
+                    words.insert(word.to_string());
+                }
+            }
+        }
+        Ok(words.into_iter().collect())
+    }
+}
+
 /// The generation directory `CURRENT` names.
 pub fn current_generation(root: &Path) -> Result<PathBuf, IndexError> {
     let pointer = root.join(CURRENT);

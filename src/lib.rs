@@ -15,6 +15,7 @@ pub mod import;
 pub mod index;
 pub mod question;
 pub mod retrieve;
+pub mod semantic;
 pub mod server;
 pub mod synonyms;
 pub mod text;

@@ -20,6 +20,7 @@ pub use crate::analysis::{contains_sequence, words};
 use crate::contracts::{DocKind, Hit, Turn, Via};
 use crate::index::{Freshness, IndexError, SearchIndex, open_fresh};
 use crate::question::{Strength, surface_words, vocabulary};
+use crate::semantic::{Semantic, WordTable};
 pub use crate::synonyms::{Synonyms, SynonymsError};
 
 /// Relative weight of a field's match.
@@ -31,6 +32,10 @@ const HEADING_BOOST: f32 = 0.5;
 const REFERENCE_WEIGHT: f32 = 0.5;
 /// Weight of a synonym relative to the word the user typed.
 const SYNONYM_WEIGHT: f32 = 0.8;
+/// Least similarity for a related word to stand for a question's term in the coverage decision:
+/// stricter than for ranking, since "vaccine" relates to "immune" (0.68) without being the same
+/// topic, while "kidney" and "renal" (0.90) are.
+const COVERAGE_SIMILARITY: f32 = 0.75;
 /// Weight of the previous user turn relative to the current question.
 const HISTORY_WEIGHT: f32 = 0.4;
 /// Weight of a fuzzy (misspelt word) match, whose score is a constant 1.
@@ -94,6 +99,9 @@ pub struct Retriever {
     /// Reference notes whose publication is not confirmed, by id: "unknown" (untraced) or
     /// "candidate" (a likely match), so answers can say so where they quote them.
     provenance: HashMap<String, String>,
+    /// Related words and near spellings of the corpus; `None` when the word table is off or
+    /// unreadable (BM25 and synonyms alone, logged by [`WordTable::configured`]).
+    semantic: Option<Semantic>,
 }
 
 impl Retriever {
@@ -111,12 +119,22 @@ impl Retriever {
         Ok((retriever, freshness))
     }
 
+    /// A retriever with the configured word table (see [`WordTable::configured`]) restricted
+    /// to this index's vocabulary.
     pub fn new(index: SearchIndex, synonyms: Synonyms) -> Retriever {
+        let semantic = WordTable::configured().and_then(|table| match index.vocabulary() {
+            Ok(vocabulary) => Some(Semantic::new(table, vocabulary)),
+            Err(e) => {
+                tracing::warn!("semantic matching off, BM25 and synonyms only: {e}");
+                None
+            }
+        });
         Retriever {
             index,
             synonyms,
             analyzer: analyzer(),
             provenance: HashMap::new(),
+            semantic,
         }
     }
 
@@ -124,6 +142,18 @@ impl Retriever {
     /// ("candidate"), by document id.
     pub fn provenance(&self) -> &HashMap<String, String> {
         &self.provenance
+    }
+
+    /// Replaces the semantic matcher (`None`: BM25 and synonyms alone).
+    pub fn with_semantic(mut self, semantic: Option<Semantic>) -> Retriever {
+        self.semantic = semantic;
+        self
+    }
+
+    /// Related words and near spellings in this corpus, for deciding whether passages speak of
+    /// what a question names; `None` when semantic matching is off.
+    pub fn semantic(&self) -> Option<&Semantic> {
+        self.semantic.as_ref()
     }
 
     /// The best `k` passages for the request, citation expansions included, ranked from 1.
@@ -243,6 +273,14 @@ impl Retriever {
                     .iter()
                     .any(|h| spells_out(&concept.surface, &format!("{}\n{}", h.title, h.text)))
         };
+        // A closely related word of the corpus stands for the term ("renal" for "kidney").
+        let related_present = |word: &str| {
+            self.semantic.as_ref().is_some_and(|s| {
+                s.neighbours(word).iter().any(|(w, similarity)| {
+                    *similarity >= COVERAGE_SIMILARITY && vocabulary.contains(w.as_str())
+                })
+            })
+        };
         let present = |concept: &Concept| {
             spelt_out(concept)
                 || concept.alternatives.iter().any(|alt| match alt.as_slice() {
@@ -252,6 +290,7 @@ impl Retriever {
                             || vocabulary
                                 .iter()
                                 .any(|v| near_spelling(word, v) || same_root(word, v))
+                            || related_present(word)
                     }
                     _ => passages.iter().any(|p| contains_sequence(p, alt)),
                 })
@@ -575,7 +614,8 @@ impl Retriever {
         clauses.extend(added);
     }
 
-    /// The words of `text` at `weight`, and their synonyms at a lower weight.
+    /// The words of `text` at `weight`, their synonyms and their related corpus words (see
+    /// [`Semantic::related`]) at lower weights.
     fn weighted(&self, text: &str, weight: f32) -> Vec<Clause> {
         let mut analyzer = self.analyzer.clone();
         let words: Vec<String> = tokens(&mut analyzer, text)
@@ -597,6 +637,26 @@ impl Retriever {
                 let clause = Clause::Word(long.clone(), weight * SYNONYM_WEIGHT);
                 if !clauses.iter().any(|known| same_words(known, &clause)) {
                     clauses.push(clause);
+                }
+            }
+        }
+        if let Some(semantic) = &self.semantic {
+            let settings = semantic.settings;
+            // Only words that name something: an aspect or question word stays as typed, and
+            // an elliptical follow-up stays elliptical.
+            let named = words.iter().filter(|w| {
+                !self.synonyms.aspects.contains(*w)
+                    && !self.synonyms.generic.contains(*w)
+                    && !vocabulary().is_question_word(w, w)
+                    && (settings.expand_known || !semantic.in_corpus(w))
+            });
+            // Misspellings are `correct_spelling`'s: only the table's related words here.
+            for word in named {
+                for (related, similarity) in semantic.neighbours(word) {
+                    let clause = Clause::Word(related, weight * settings.weight * similarity);
+                    if !clauses.iter().any(|known| same_words(known, &clause)) {
+                        clauses.push(clause);
+                    }
                 }
             }
         }

@@ -296,3 +296,52 @@ fn gold_questions_reach_recall_at_5_of_at_least_0_9() {
     );
     assert!(report.recall_at_5 >= 0.9, "{report:#?}");
 }
+
+/// A corpus nobody wrote synonyms for: a question in other words than the passage's still finds
+/// it through the word table (with semantic matching off, BM25 alone does not), a misspelt drug
+/// through its near spelling.
+#[test]
+fn related_words_and_misspellings_find_passages_without_synonyms() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    fs::create_dir_all(corpus.join("articles")).unwrap();
+    fs::create_dir_all(corpus.join("references")).unwrap();
+    fs::write(
+        corpus.join("articles/plain.md"),
+        "+++\nid = \"plain\"\ntitle = \"Plain Article\"\nquestion = \"How is it managed?\"\nupdated = \"2025-01-01\"\n+++\n\n# Plain Article\n\n## Monitoring\n\nRenal function is checked every month.\n\n## Screening\n\nMalignancy screening is advised at diagnosis.\n\n## Drugs\n\nMethotrexate is given weekly; it is an immune suppressant.\n",
+    )
+    .unwrap();
+    let (retriever, _) = Retriever::open(&corpus, &dir.path().join("index"), false).unwrap();
+    assert!(retriever.semantic().is_some(), "the built-in table loads");
+    for (query, expected) in [
+        ("kidney tests", "Renal function"),
+        ("cancer workup", "Malignancy screening"),
+        ("metotrexate", "Methotrexate"),
+    ] {
+        let hits = search(&retriever, query, 3);
+        assert!(
+            hits.first().is_some_and(|h| h.text.starts_with(expected)),
+            "{query:?}: {hits:#?}"
+        );
+    }
+    // Coverage: a closely related word stands for the question's term; a loosely related one
+    // ("vaccine" and "immune") does not.
+    let covered = |retriever: &Retriever, query: &str| {
+        let request = SearchRequest {
+            query,
+            history: &[],
+            k: 5,
+        };
+        let hits = retriever.search(&request).unwrap_or_default();
+        retriever.coverage(&request, &hits).covered
+    };
+    assert!(covered(&retriever, "how often to check kidney function?"));
+    assert!(!covered(
+        &retriever,
+        "vaccine schedule before starting methotrexate?"
+    ));
+    let bm25_only = retriever.with_semantic(None);
+    assert!(!covered(&bm25_only, "how often to check kidney function?"));
+    assert!(search(&bm25_only, "kidney tests", 3).is_empty());
+    assert!(search(&bm25_only, "cancer workup", 3).is_empty());
+}
