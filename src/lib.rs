@@ -12,6 +12,7 @@ pub mod corpus;
 pub mod dosing;
 pub mod eval;
 pub mod index;
+pub mod numbers;
 pub mod retrieve;
 pub mod server;
 pub mod synonyms;

@@ -11,7 +11,7 @@ use common::bundled_retriever;
 use common::fake_llm::{FakeLlm, Script};
 use medcite::answer::{AskEvent, Engine};
 use medcite::compose::{LlmComposer, LlmConfig, Prompts};
-use medcite::contracts::{AskReply, AskRequest, Mode, ModeChoice, QuoteProblem, Verdict};
+use medcite::contracts::{AskReply, AskRequest, Mode, ModeChoice, QuoteProblem};
 use medcite::dosing::DosingRules;
 use tempfile::TempDir;
 
@@ -275,26 +275,36 @@ async fn dishonest_answers_are_never_marked_verified() {
 }
 
 #[tokio::test]
-async fn a_dose_the_cited_passages_do_not_state_is_flagged_not_in_sources() {
+async fn a_dose_the_cited_passages_do_not_state_is_never_the_answer() {
     let answer = "Give IVIG 2 g/kg over 2 to 5 days [S1].";
-    let server = FakeLlm::start(vec![Script::Text(answer.into())]).await;
+    let server = FakeLlm::start(vec![
+        Script::Text(answer.into()),
+        Script::Text(answer.into()),
+    ])
+    .await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
     let (reply, _) = ask(&engine, false).await;
-    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
-    assert!(!reply.dosing.ok, "{reply:#?}");
-    let claim = &reply.dosing.claims[0];
-    assert_eq!(claim.drug, "IVIG");
-    assert_eq!(claim.verdict, Verdict::NotInSources, "{claim:#?}");
+    assert_extractive_fallback(&reply, "is not in the passages it cites");
+    assert!(!reply.answer.contains("2 to 5 days"), "{reply:#?}");
+    assert!(
+        reply.dosing.ok,
+        "the offline answer states only cited doses: {reply:#?}"
+    );
+    let retry = server.requests()[1]["messages"].to_string();
+    assert!(
+        retry.contains("the number"),
+        "the retry names the number: {retry}"
+    );
 }
 
 #[tokio::test]
-async fn a_wrong_dose_in_a_verified_answer_is_flagged() {
-    let answer = "Methotrexate 15 mg daily is the preferred agent [S1].";
-    let server = FakeLlm::start(vec![Script::Text(answer.into())]).await;
+async fn a_number_from_another_passage_is_retried_with_the_passage_that_states_it() {
+    let server = FakeLlm::start(vec![Script::NumberFromS2, Script::Honest]).await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
     let (reply, _) = ask(&engine, false).await;
-    assert!(!reply.dosing.ok);
-    assert_eq!(reply.dosing.claims[0].verdict, Verdict::WrongFrequency);
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    let retry = server.requests()[1]["messages"].to_string();
+    assert!(retry.contains("states it: cite [S2]"), "{retry}");
 }
 
 #[tokio::test]

@@ -35,6 +35,8 @@ pub enum Script {
     NotJson,
     /// Streams part of an honest answer, then cuts the connection.
     TruncatedStream,
+    /// States a figure that passage S2 gives and S1 does not, marked [S1].
+    NumberFromS2,
 }
 
 #[derive(Clone, Default)]
@@ -160,6 +162,21 @@ fn content_for(script: &Script, request: &Value) -> String {
             format!("The sources state \"{second}\" [S1].")
         }
         Script::UnknownMarker => format!("The sources state \"{first}\" [S9]."),
+        Script::NumberFromS2 => {
+            let in_s1 = passages
+                .first()
+                .map(|(_, t)| medcite::numbers::figures(t))
+                .unwrap_or_default();
+            let figure = passages
+                .get(1)
+                .map(|(_, t)| medcite::numbers::figures(t))
+                .unwrap_or_default()
+                .into_iter()
+                .find(|f| !in_s1.iter().any(|s| f.stated_by(s)))
+                .map(|f| f.shown)
+                .unwrap_or_default();
+            format!("The sources give {figure} for this [S1].")
+        }
         Script::ServerError | Script::NotJson => String::new(),
     }
 }
