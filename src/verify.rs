@@ -38,6 +38,9 @@ pub enum Issue {
         /// A passage that does state it, if any.
         stated_in: Option<String>,
     },
+    /// The model said the sources do not say, although the passages match every key term of
+    /// the question and passage `best` matches it best.
+    RefusedDespiteEvidence { best: String },
 }
 
 impl fmt::Display for Issue {
@@ -95,6 +98,10 @@ impl fmt::Display for Issue {
                     "the number \"{figure}\" in \"{sentence}\" is not in the passages it cites: {cited}{elsewhere}; use only numbers written in the passage you cite"
                 )
             }
+            Issue::RefusedDespiteEvidence { best } => write!(
+                f,
+                "the reply said the sources do not say, but the passages name every key term of the question and [{best}] matches it best: answer from the passages, starting with what [{best}] says, and say plainly which detail asked for they do not give"
+            ),
         }
     }
 }

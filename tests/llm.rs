@@ -226,13 +226,47 @@ async fn unreachable_model_falls_back() {
 }
 
 #[tokio::test]
-async fn model_saying_the_sources_do_not_say_is_not_covered() {
-    let server = FakeLlm::start(vec![Script::Text("The sources do not say.".into())]).await;
+async fn a_refusal_despite_a_strong_match_is_retried_pointing_at_the_best_passage() {
+    let refusal = Script::Text("The sources do not say.".into());
+    let server = FakeLlm::start(vec![refusal, Script::Honest]).await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
     let (reply, _) = ask(&engine, false).await;
-    assert_eq!(reply.mode, Mode::Llm);
-    assert!(!reply.covered);
-    assert!(reply.passages.is_empty(), "no passage is shown as support");
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(reply.covered && reply.verified, "{reply:#?}");
+    let retry = server.requests()[1]["messages"].to_string();
+    assert!(
+        retry.contains("said the sources do not say") && retry.contains("[S1] matches it best"),
+        "{retry}"
+    );
+}
+
+#[tokio::test]
+async fn a_model_that_keeps_refusing_a_strong_match_falls_back_to_the_offline_answer() {
+    let refusal = Script::Text("The sources do not say.".into());
+    let server = FakeLlm::start(vec![refusal.clone(), refusal]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_extractive_fallback(&reply, "said the sources do not say");
+    assert!(!reply.passages.is_empty());
+}
+
+#[tokio::test]
+async fn an_answer_quoting_by_sentence_id_gets_the_sentence_verbatim() {
+    let server = FakeLlm::start(vec![Script::BySentenceId]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(reply.verified, "{reply:#?}");
+    assert!(!reply.answer.contains("[S1.1]"), "{}", reply.answer);
+    assert_eq!(reply.quotes.len(), 1, "{reply:#?}");
+    assert!(reply.quotes[0].verified && reply.quotes[0].marker == "S1");
+    let prompt = server.requests()[0]["messages"].to_string();
+    assert!(prompt.contains("[S1.1] "), "the model sees sentence ids");
+    assert!(
+        server.requests()[0]["max_tokens"]
+            .as_u64()
+            .is_some_and(|n| n <= 1_000)
+    );
 }
 
 #[tokio::test]

@@ -2,10 +2,12 @@
 //! implementations, the LLM (any OpenAI-compatible endpoint, prompts from `prompts/`) and the
 //! offline extractive composer. A composer only writes text; it never verifies or checks doses.
 
+mod cite;
 mod extractive;
 mod llm;
 mod prompts;
 
+pub use cite::{expand_sentence_ids, passage_sentences, render_with_sentence_ids};
 pub use extractive::ExtractiveComposer;
 pub use llm::{LlmComposer, LlmConfig};
 pub use prompts::Prompts;
