@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::bundled_retriever;
 use common::fake_llm::{FakeLlm, Script};
 use medcite::answer::{AskEvent, Engine};
-use medcite::compose::{LlmComposer, LlmConfig, Prompts};
+use medcite::compose::{LlmComposer, LlmConfig, MAX_LLM_PASSAGES, Prompts};
 use medcite::contracts::{AskReply, AskRequest, Mode, ModeChoice, QuoteProblem};
 use medcite::dosing::DosingRules;
 use tempfile::TempDir;
@@ -165,12 +165,16 @@ async fn a_transient_server_error_is_retried_by_the_client() {
 }
 
 #[tokio::test]
-async fn the_fake_server_sees_every_passage() {
+async fn the_model_sees_the_best_passages_up_to_the_limit() {
     let server = FakeLlm::start(vec![Script::Honest]).await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
     let (reply, _) = ask(&engine, false).await;
     let seen = common::fake_llm::passages_of(&server.requests()[0]);
-    assert_eq!(seen.len(), reply.passages.len(), "{seen:#?}");
+    assert_eq!(
+        seen.len(),
+        reply.passages.len().min(MAX_LLM_PASSAGES),
+        "{seen:#?}"
+    );
 }
 
 #[tokio::test]

@@ -26,6 +26,9 @@ pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
 /// needs far fewer, and a small model that rambles or loops is cut off instead of running
 /// into the timeout.
 pub const MAX_ANSWER_TOKENS: u32 = 400;
+/// Most passages shown to the model, best first: a small model answers better from a few
+/// passages than from many, and reads them faster. The reply still lists every passage.
+pub const MAX_LLM_PASSAGES: usize = 6;
 
 /// Where the LLM is and how long to wait for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,10 +139,10 @@ impl LlmComposer {
             };
             messages.push(message);
         }
-        let user = self.prompts.user_message(
-            &render_with_sentence_ids(request.passages),
-            request.question,
-        );
+        let shown = &request.passages[..request.passages.len().min(MAX_LLM_PASSAGES)];
+        let user = self
+            .prompts
+            .user_message(&render_with_sentence_ids(shown), request.question);
         messages.push(
             ChatCompletionRequestUserMessageArgs::default()
                 .content(user)

@@ -9,7 +9,7 @@ mod prompts;
 
 pub use cite::{expand_sentence_ids, passage_sentences, render_with_sentence_ids};
 pub use extractive::ExtractiveComposer;
-pub use llm::{LlmComposer, LlmConfig};
+pub use llm::{LlmComposer, LlmConfig, MAX_LLM_PASSAGES};
 pub use prompts::Prompts;
 
 use futures::future::BoxFuture;
