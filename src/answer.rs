@@ -44,7 +44,11 @@ pub enum AskError {
 pub enum AskEvent {
     /// The passages the answer will draw on (empty when the question is not covered).
     Passages(Vec<Passage>),
-    /// A piece of the answer as the composer writes it (the final text is in `Done`).
+    /// A piece of the model's answer as it writes it: provisional, not yet checked against the
+    /// sources, and possibly replaced by another answer (never to be shown as the answer).
+    Draft(String),
+    /// The answer's verified text (the reply's `answer`), sent once just before `Done`, for
+    /// every reply: model, offline, fallback and "not covered" alike.
     Delta(String),
     /// The verified, dose-checked reply.
     Done(Box<AskReply>),
@@ -98,7 +102,8 @@ impl Engine {
         self.llm.as_deref()
     }
 
-    /// Answers `request`, reporting passages, deltas and the final reply to `events`.
+    /// Answers `request`, reporting passages, the model's provisional draft (when `stream`), the
+    /// verified text and the final reply to `events`.
     pub async fn ask(
         &self,
         request: &AskRequest,
@@ -174,11 +179,11 @@ impl Engine {
         };
 
         let Some(llm) = llm else {
-            let reply = self.extractive_reply(question, &compose, &coverage, None, stream, events);
+            let reply = self.extractive_reply(question, &compose, &coverage, None);
             return Ok(finish(reply, self.dosing.as_deref(), events));
         };
 
-        let mut sink = |piece: &str| events(AskEvent::Delta(piece.to_string()));
+        let mut sink = |piece: &str| events(AskEvent::Draft(piece.to_string()));
         let first = llm.compose(&compose, &mut sink).await;
         let reason = match first {
             Err(e) => fallback_reason(&e, None),
@@ -212,8 +217,7 @@ impl Engine {
                 }
             }
         };
-        let reply =
-            self.extractive_reply(question, &compose, &coverage, Some(reason), false, events);
+        let reply = self.extractive_reply(question, &compose, &coverage, Some(reason));
         Ok(finish(reply, self.dosing.as_deref(), events))
     }
 
@@ -283,16 +287,11 @@ impl Engine {
         compose: &ComposeRequest<'_>,
         coverage: &Coverage,
         fallback_reason: Option<String>,
-        stream: bool,
-        events: &mut (dyn FnMut(AskEvent) + Send),
     ) -> AskReply {
         let answer = self.extractive.answer(compose);
         let check = verify(&answer, compose.passages);
         if check.markers.is_empty() {
             return self.not_covered(question, coverage, Mode::Extractive, fallback_reason);
-        }
-        if stream {
-            events(AskEvent::Delta(answer.clone()));
         }
         AskReply {
             question: question.to_string(),
@@ -314,7 +313,7 @@ impl Engine {
         mode: Mode,
         fallback_reason: Option<String>,
     ) -> AskReply {
-        let missing = self.retriever.surface_words(question, &coverage.missing);
+        let missing = &coverage.missing;
         let answer = if missing.is_empty() {
             NOT_COVERED.to_string()
         } else {
@@ -337,15 +336,17 @@ impl Engine {
     }
 }
 
-/// Checks the reply's doses and reports it as done.
+/// Checks the reply's doses and reports its verified text, then the reply, as done.
 fn finish(
     mut reply: AskReply,
     rules: Option<&DosingRules>,
     events: &mut (dyn FnMut(AskEvent) + Send),
 ) -> AskReply {
+    renumber(&mut reply);
     if let Some(rules) = rules {
         reply.dosing = check_dosing(rules, &reply);
     }
+    events(AskEvent::Delta(reply.answer.clone()));
     events(AskEvent::Done(Box::new(reply.clone())));
     reply
 }
@@ -362,8 +363,72 @@ pub fn check_dosing(rules: &DosingRules, reply: &AskReply) -> DosingReport {
     check_against_sources(rules, &reply.answer, &cited)
 }
 
+/// Numbers the reply's markers in order of first use ([S1], [S2], … as the reader meets them):
+/// the passages the answer cites come first, in that order, then the others; the answer's
+/// marker groups and the quotes follow the new names.
+pub fn renumber(reply: &mut AskReply) {
+    static GROUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\[\s*(S\d{1,4}(?:\s*[,;]\s*S?\d{1,4})*)\s*\]")
+            .expect("marker group regex is valid")
+    });
+    let known: Vec<String> = reply.passages.iter().map(|p| p.marker.clone()).collect();
+    let mut first_use: Vec<String> = Vec::new();
+    for group in GROUP.captures_iter(&reply.answer) {
+        for marker in marker_names(&group[1]) {
+            if known.contains(&marker) && !first_use.contains(&marker) {
+                first_use.push(marker);
+            }
+        }
+    }
+    let order: Vec<String> = first_use
+        .iter()
+        .cloned()
+        .chain(known.iter().filter(|m| !first_use.contains(m)).cloned())
+        .collect();
+    if order == known {
+        return;
+    }
+    let new_name = |old: &str| -> String {
+        order
+            .iter()
+            .position(|m| m == old)
+            .map_or_else(|| old.to_string(), |i| format!("S{}", i + 1))
+    };
+    reply.answer = GROUP
+        .replace_all(&reply.answer, |group: &regex::Captures<'_>| {
+            let mut names: Vec<String> = Vec::new();
+            for marker in marker_names(&group[1]) {
+                let name = new_name(&marker);
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            format!("[{}]", names.join(", "))
+        })
+        .into_owned();
+    let mut passages = std::mem::take(&mut reply.passages);
+    passages.sort_by_key(|p| order.iter().position(|m| *m == p.marker));
+    for passage in &mut passages {
+        passage.marker = new_name(&passage.marker);
+    }
+    reply.passages = passages;
+    for quote in &mut reply.quotes {
+        quote.marker = new_name(&quote.marker);
+    }
+}
+
+/// The markers of a group's inside ("S1, S3" or "S1; 2"), as "S<n>".
+fn marker_names(inside: &str) -> Vec<String> {
+    inside
+        .split([',', ';'])
+        .map(|m| m.trim().trim_start_matches('S'))
+        .filter(|n| !n.is_empty())
+        .map(|n| format!("S{n}"))
+        .collect()
+}
+
 /// Whether `answer` names `marker` ("S2") in a marker group such as `[S2]` or `[S1, S2]`.
-fn cites_marker(answer: &str, marker: &str) -> bool {
+pub fn cites_marker(answer: &str, marker: &str) -> bool {
     answer.split('[').skip(1).any(|group| {
         group.split(']').next().is_some_and(|inner| {
             inner.split([',', ';']).any(|m| {
@@ -410,7 +475,10 @@ fn refused_despite_evidence(
     coverage: &Coverage,
 ) -> Option<Issue> {
     let refused = check.markers.is_empty() && says_sources_do_not_say(answer);
-    let strong = coverage.covered && coverage.missing.is_empty() && !coverage.key_terms.is_empty();
+    let strong = coverage.covered
+        && !coverage.borderline
+        && coverage.missing.is_empty()
+        && !coverage.key_terms.is_empty();
     (refused && strong).then(|| Issue::RefusedDespiteEvidence {
         best: "S1".to_string(),
     })
@@ -433,6 +501,62 @@ fn says_sources_do_not_say(answer: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn passage(marker: &str) -> Passage {
+        Passage {
+            marker: marker.into(),
+            chunk_id: format!("doc#{marker}"),
+            doc_id: "doc".into(),
+            title: "Doc".into(),
+            section: "Doc".into(),
+            text: "a b c".into(),
+        }
+    }
+
+    #[test]
+    fn markers_are_renumbered_in_order_of_first_use() {
+        let mut reply = AskReply {
+            question: "q".into(),
+            answer: "- \"a\" [S3]\n- \"b\" [S5, S3]\n- \"c\" [S1; 2]".into(),
+            mode: Mode::Extractive,
+            fallback_reason: None,
+            verified: true,
+            covered: true,
+            passages: ["S1", "S2", "S3", "S4", "S5"].map(passage).to_vec(),
+            quotes: vec![crate::contracts::QuoteCheck {
+                marker: "S5".into(),
+                quote: "b".into(),
+                verified: true,
+                problem: None,
+                chunk_id: Some("doc#S5".into()),
+                start: Some(2),
+                end: Some(3),
+            }],
+            dosing: DosingReport::default(),
+        };
+        renumber(&mut reply);
+        assert_eq!(
+            reply.answer,
+            "- \"a\" [S1]\n- \"b\" [S2, S1]\n- \"c\" [S3, S4]"
+        );
+        let order: Vec<(&str, &str)> = reply
+            .passages
+            .iter()
+            .map(|p| (p.marker.as_str(), &p.chunk_id[4..]))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("S1", "S3"),
+                ("S2", "S5"),
+                ("S3", "S1"),
+                ("S4", "S2"),
+                ("S5", "S4")
+            ]
+        );
+        assert_eq!(reply.quotes[0].marker, "S2");
+        assert!(verify(&reply.answer, &reply.passages).issues.is_empty());
+    }
+
     #[test]
     fn markers_are_found_alone_and_in_groups() {
         assert!(cites_marker("x [S2].", "S2"));
@@ -448,20 +572,22 @@ mod tests {
         let strong = Coverage {
             covered: true,
             key_terms: vec!["relapse".into()],
-            missing: Vec::new(),
+            ..Coverage::default()
         };
         let refusal = "The sources do not say.";
         assert_eq!(
             refused_despite_evidence(refusal, &check(refusal), &strong),
             Some(Issue::RefusedDespiteEvidence { best: "S1".into() })
         );
-        let weak = Coverage {
-            missing: vec!["pregnancy".into()],
+        let borderline = Coverage {
+            borderline: true,
+            weak_missing: vec!["threshold".into()],
             ..strong.clone()
         };
         assert_eq!(
-            refused_despite_evidence(refusal, &check(refusal), &weak),
-            None
+            refused_despite_evidence(refusal, &check(refusal), &borderline),
+            None,
+            "a borderline question may be declined by the model"
         );
         let answer = "The sources give no dose [S1].";
         assert_eq!(

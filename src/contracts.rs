@@ -49,6 +49,25 @@ pub struct Hit {
     pub text: String,
     pub score: f32,
     pub cites: Vec<String>,
+    /// Why the passage is in the list: it matched the query (`search`), or it is the best
+    /// passage of a reference cited by an article passage above it (`citation`), which is why a
+    /// citation can rank above a passage that scored higher.
+    #[serde(default)]
+    pub via: Via,
+    /// For a citation expansion, the chunk id of the article passage that cites it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cited_by: Option<String>,
+}
+
+/// How a hit entered the search results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    /// Matched the query itself; ranked by its score.
+    #[default]
+    Search,
+    /// Placed right after the article passage that cites its document.
+    Citation,
 }
 
 /// Reply of `check-dosing`, and the `dosing` member of the ask reply.
@@ -163,6 +182,15 @@ pub struct QuoteCheck {
     pub quote: String,
     pub verified: bool,
     pub problem: Option<QuoteProblem>,
+    /// For a verified quote, the passage it stands in (`chunk_id` of a passage of the reply).
+    #[serde(default)]
+    pub chunk_id: Option<String>,
+    /// For a verified quote, where it stands in that passage's `text`: `[start, end)` in
+    /// characters (Unicode scalar values, not bytes), from the first to the last quoted word.
+    #[serde(default)]
+    pub start: Option<usize>,
+    #[serde(default)]
+    pub end: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

@@ -63,6 +63,10 @@ pub struct ArticleMeta {
     pub question: String,
     /// Date of last update, `YYYY-MM-DD`.
     pub updated: String,
+    /// Where the article stands in its editorial review, as its source page says it
+    /// ("pending human review", "reviewed by …"); shown on the page beside the date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_status: Option<String>,
     /// Citation number (as written in the body, `[N]`) → reference id.
     #[serde(default)]
     pub references: BTreeMap<String, String>,

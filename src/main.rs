@@ -17,6 +17,7 @@ use medcite::contracts::{
     AskReply, AskRequest, DosingReport, Mode, ModeChoice, SearchReply, Turn, Verdict,
 };
 use medcite::dosing::{DosingRules, check_text};
+use medcite::eval::quality::{QualityReport, evaluate_quality, load_quality};
 use medcite::eval::{evaluate_coverage, evaluate_retrieval, load_gold, load_offtopic};
 use medcite::index::{Freshness, build_from_dir};
 use medcite::retrieve::{MAX_K, Retriever, SearchRequest};
@@ -64,16 +65,20 @@ enum Command {
         /// Print the search JSON of DESIGN.md instead of text.
         #[arg(long)]
         json: bool,
-        /// Earlier conversation turns: a JSON array of {"role", "content"}.
-        #[arg(long)]
+        /// Earlier conversation turns, read from FILE, or from standard input when FILE is `-`:
+        /// a JSON array of {"role": "user" or "assistant", "content": "..."}, oldest first,
+        /// e.g. [{"role": "user", "content": "tell me about rituximab"}].
+        #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,
     },
     /// A grounded answer: quotes from the article and its references, verified.
     Ask {
         /// The follow-up question.
         question: String,
-        /// Earlier conversation turns: a JSON array of {"role", "content"}.
-        #[arg(long)]
+        /// Earlier conversation turns, read from FILE, or from standard input when FILE is `-`:
+        /// a JSON array of {"role": "user" or "assistant", "content": "..."}, oldest first,
+        /// e.g. [{"role": "user", "content": "tell me about rituximab"}].
+        #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,
         /// Answer without the LLM even when one is configured.
         #[arg(long)]
@@ -120,14 +125,25 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
     },
-    /// Retrieval figures (recall@1, recall@5, MRR) and coverage on the gold questions.
+    /// Retrieval figures (recall@1, recall@5, MRR) and coverage on the gold questions; with
+    /// --quality, the quality of whole answers on an answer-quality gold file.
     Eval {
-        /// Folder holding retrieval.toml.
+        /// Folder holding retrieval.toml and offtopic.toml.
         #[arg(long, default_value = "tests/gold")]
         gold: PathBuf,
         /// Depth searched for the reciprocal rank.
         #[arg(long, default_value_t = 10)]
         k: usize,
+        /// An answer-quality gold file (e.g. tests/gold/quality.toml): ask every question and
+        /// report declines, facts present, first fact right, "not stated" honesty and length.
+        #[arg(long)]
+        quality: Option<PathBuf>,
+        /// Composer for --quality: auto (the LLM when configured), offline or llm.
+        #[arg(long, default_value = "offline", value_parser = ["auto", "offline", "llm"])]
+        mode: String,
+        /// With --quality: print every question's row, not only the misses.
+        #[arg(long)]
+        all: bool,
         /// Print the figures as JSON.
         #[arg(long)]
         json: bool,
@@ -328,7 +344,54 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 progress,
             }))?;
         }
-        Command::Eval { gold, k, json } => {
+        Command::Eval {
+            quality: Some(path),
+            mode,
+            all,
+            json,
+            ..
+        } => {
+            let mode = match mode.as_str() {
+                "llm" => ModeChoice::Llm,
+                "auto" => ModeChoice::Auto,
+                _ => ModeChoice::Offline,
+            };
+            let questions = load_quality(&path)?;
+            let retriever = open_retriever(&cli.corpus, &cli.index, progress)?;
+            let llm = if mode == ModeChoice::Offline {
+                None
+            } else {
+                load_llm(&cli.prompts)?
+            };
+            let mut engine = Engine::new(retriever, llm);
+            if cli.corpus.join("dosing").join("rules.toml").exists() {
+                engine = engine.with_dosing(Arc::new(load_rules(&cli.corpus)?));
+            }
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("could not start the async runtime")?;
+            let bar = progress.then(|| indicatif::ProgressBar::new(questions.len() as u64));
+            let report = runtime.block_on(evaluate_quality(
+                &engine,
+                &questions,
+                mode,
+                &mut |done, _| {
+                    if let Some(bar) = &bar {
+                        bar.set_position(done as u64);
+                    }
+                },
+            ))?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_quality(&report, &path, all);
+            }
+        }
+        Command::Eval { gold, k, json, .. } => {
             let retriever = open_retriever(&cli.corpus, &cli.index, progress)?;
             let path = gold.join("retrieval.toml");
             let questions = load_gold(&path)?;
@@ -394,6 +457,108 @@ fn load_llm(prompts: &Path) -> Result<Option<LlmComposer>> {
 }
 
 /// The dosing rules of the corpus (`dosing/rules.toml`).
+fn print_quality(report: &QualityReport, path: &Path, all: bool) {
+    let pct = |part: usize, whole: usize| {
+        format!(
+            "{part}/{whole} ({:.1}%)",
+            100.0 * QualityReport::rate(part, whole)
+        )
+    };
+    println!(
+        "answer quality on {} questions ({})",
+        report.questions,
+        path.display()
+    );
+    let lines = [
+        (
+            "wrongly declined",
+            pct(report.wrongly_declined, report.expected_covered),
+        ),
+        (
+            "outside the sources declined",
+            pct(report.rightly_declined, report.expected_declined),
+        ),
+        (
+            "required facts present",
+            pct(report.facts_present, report.facts_required),
+        ),
+        (
+            "first sentence or bullet right",
+            pct(report.first_right, report.first_required),
+        ),
+        (
+            "\"not stated\" said first",
+            pct(report.not_stated_right, report.not_stated_required),
+        ),
+        (
+            "\"not stated\" said unexpectedly",
+            pct(report.not_stated_unexpected, report.expected_covered),
+        ),
+        ("verified", pct(report.verified, report.questions)),
+        (
+            "answered by the model itself",
+            pct(report.from_model, report.expected_covered),
+        ),
+        (
+            "fell back to offline",
+            pct(report.fallbacks, report.questions),
+        ),
+        (
+            "document in top 1",
+            pct(report.doc_in_top1, report.doc_required),
+        ),
+        (
+            "document in top 5",
+            pct(report.doc_in_top5, report.doc_required),
+        ),
+        ("document cited", pct(report.doc_cited, report.doc_required)),
+        (
+            "first cites the expected section",
+            pct(report.first_section_right, report.first_section_required),
+        ),
+    ];
+    for (name, value) in lines {
+        println!("  {name:<34} {value}");
+    }
+    println!("  {:<34} {:.1}", "mean words per answer", report.mean_words);
+    println!(
+        "  {:<34} {:.1} ms",
+        "mean time per question", report.mean_ms
+    );
+    for row in &report.rows {
+        let mut problems = Vec::new();
+        if row.expected_covered != row.covered {
+            problems.push(if row.covered {
+                "answered but outside the sources".to_string()
+            } else {
+                "wrongly declined".to_string()
+            });
+        }
+        if !row.missing_facts.is_empty() {
+            problems.push(format!("missing {}", row.missing_facts.join(", ")));
+        }
+        if row.first_right == Some(false) {
+            problems.push("wrong first fact".into());
+        }
+        if row.not_stated_right == Some(false) {
+            problems.push("does not say \"not stated\" first".into());
+        }
+        if row.doc_in_top5 == Some(false) {
+            problems.push("document not in top 5".into());
+        }
+        if row.first_section_right == Some(false) {
+            problems.push("first cites another section".into());
+        }
+        if let Some(reason) = &row.fallback_reason {
+            problems.push(format!("fallback: {reason}"));
+        }
+        if all || !problems.is_empty() {
+            println!("  {} {}: {}", row.id, row.question, problems.join("; "));
+            println!("      → {}", row.first_line);
+        }
+    }
+}
+
 fn load_rules(corpus: &Path) -> Result<DosingRules> {
     Ok(DosingRules::load(
         &corpus.join("dosing").join("rules.toml"),
@@ -489,13 +654,26 @@ fn open_retriever(corpus: &Path, index: &Path, progress: bool) -> Result<Retriev
     Ok(retriever)
 }
 
-/// Reads `--history FILE`: a JSON array of {"role", "content"}.
+/// Reads `--history FILE` (or `-`, standard input): a JSON array of {"role", "content"}.
 fn read_history(path: Option<&Path>) -> Result<Vec<Turn>> {
     let Some(path) = path else {
         return Ok(Vec::new());
     };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("could not read the history file {}", path.display()))?;
+    let text = if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("could not read the history from standard input")?;
+        text
+    } else {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("could not read the history file {}", path.display()))?
+    };
+    let path = if path == Path::new("-") {
+        Path::new("on standard input")
+    } else {
+        path
+    };
     let turns: Vec<Turn> = serde_json::from_str(&text).with_context(|| {
         format!(
             "history file {} must be a JSON array of {{\"role\": \"user\"|\"assistant\", \"content\": \"...\"}}",

@@ -8,15 +8,18 @@ use std::ops::Range;
 use std::path::Path;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Score, Searcher, TantivyDocument, Term};
 
 use crate::analysis::{analyzer, tokens};
 pub use crate::analysis::{contains_sequence, words};
-use crate::contracts::{DocKind, Hit, Turn};
+use crate::contracts::{DocKind, Hit, Turn, Via};
 use crate::index::{Freshness, IndexError, SearchIndex, open_fresh};
+use crate::question::{Strength, surface_words, vocabulary};
 pub use crate::synonyms::{Synonyms, SynonymsError};
 
 /// Relative weight of a field's match.
@@ -30,6 +33,10 @@ const REFERENCE_WEIGHT: f32 = 0.5;
 const SYNONYM_WEIGHT: f32 = 0.8;
 /// Weight of the previous user turn relative to the current question.
 const HISTORY_WEIGHT: f32 = 0.4;
+/// Weight of a fuzzy (misspelt word) match, whose score is a constant 1.
+const FUZZY_BOOST: f32 = 3.0;
+/// Weight of the words an asked aspect adds ("refractory" for "and if that fails?").
+const ASPECT_WEIGHT: f32 = 0.6;
 /// Longest query (in characters) we analyse; the rest is ignored.
 pub const MAX_QUERY_CHARS: usize = 2000;
 /// Largest number of hits one search may return.
@@ -63,6 +70,8 @@ pub struct SearchRequest<'a> {
 #[derive(Debug, Clone, PartialEq)]
 enum Clause {
     Word(String, f32),
+    /// A word no passage has, matched to words one or two edits away (a misspelling).
+    Fuzzy(String, f32),
     /// A synonym group the text names: matches a passage naming any of its terms.
     Concept(usize, f32),
 }
@@ -73,6 +82,8 @@ enum Clause {
 struct Plan {
     clauses: Vec<Clause>,
     topic: Vec<Clause>,
+    /// The question names no topic of its own: the previous turn's topics are its topics.
+    inherits_topic: bool,
 }
 
 /// Searches one index generation with one synonym table.
@@ -156,12 +167,17 @@ impl Retriever {
             } else {
                 Vec::new()
             };
+            let citing = hit.chunk_id.clone();
             hits.push(hit);
             for reference in cites {
                 if let Some(expansion) = best.get(&reference)
                     && seen.insert(expansion.chunk_id.clone())
                 {
-                    hits.push(expansion.clone());
+                    hits.push(Hit {
+                        via: Via::Citation,
+                        cited_by: Some(citing.clone()),
+                        ..expansion.clone()
+                    });
                 }
             }
         }
@@ -172,17 +188,20 @@ impl Retriever {
         Ok(hits)
     }
 
-    /// Whether `hits` cover the question: every key term of the question (its words less aspect
-    /// and generic words; for an elliptical follow-up, the previous turn's) occurs in the
-    /// passages, as itself, a synonym, or a near spelling. Off-topic questions name something
-    /// the passages never mention ("hypertension", "Kawasaki disease").
+    /// Whether `hits` cover the question, decided on its topics, not on every word: each key term
+    /// (its words less aspect, generic and question words, numbers and units; for an elliptical
+    /// follow-up, the previous turn's too) is looked for in the passages, as itself, a synonym
+    /// or a near spelling. A missing term that names a medical subject or population
+    /// ("pregnancy", "eculizumab", "Kawasaki disease") means the sources do not cover the
+    /// question; a missing ordinary word ("threshold") only makes it borderline, answered when
+    /// another of its topics is found.
     pub fn coverage(&self, request: &SearchRequest<'_>, hits: &[Hit]) -> Coverage {
         let Ok(plan) = self.plan(request) else {
             return Coverage::default();
         };
         let question = truncate_chars(request.query.trim(), MAX_QUERY_CHARS);
         let mut concepts = self.concepts(question);
-        if !plan.topic.is_empty()
+        if (plan.inherits_topic || !plan.topic.is_empty())
             && let Some(previous) = request.history.iter().rev().find(|t| t.role == "user")
         {
             concepts.extend(self.concepts(truncate_chars(&previous.content, MAX_QUERY_CHARS)));
@@ -199,10 +218,18 @@ impl Retriever {
             })
             .collect();
         let vocabulary: HashSet<&str> = passages.iter().flatten().map(String::as_str).collect();
+        // A topic is in the sources when a retrieved passage names it, or any passage does (a
+        // second topic of the question may rank below the first one's passages).
+        let searcher = self.index.reader.searcher();
+        let indexed = |word: &str| {
+            let term = Term::from_field_text(self.index.fields.text, word);
+            searcher.doc_freq(&term).is_ok_and(|n| n > 0)
+        };
         let present = |concept: &Concept| {
             concept.alternatives.iter().any(|alt| match alt.as_slice() {
                 [word] => {
                     vocabulary.contains(word.as_str())
+                        || indexed(word)
                         || vocabulary.iter().any(|v| near_spelling(word, v))
                 }
                 _ => passages.iter().any(|p| contains_sequence(p, alt)),
@@ -210,23 +237,39 @@ impl Retriever {
         };
         let mut key_terms = Vec::new();
         let mut missing = Vec::new();
+        let mut weak_missing = Vec::new();
+        let mut found = 0;
         for concept in &concepts {
-            if !key_terms.contains(&concept.name) {
-                key_terms.push(concept.name.clone());
-                if !present(concept) {
-                    missing.push(concept.name.clone());
-                }
+            if key_terms.contains(&concept.name) {
+                continue;
+            }
+            key_terms.push(concept.name.clone());
+            // A long word that no passage has, nor anything spelt like it, is a term of its own
+            // ("cyclophosphamide", "telehealth"), not question phrasing.
+            let unknown_term = concept.strength == Strength::Weak
+                && concept.surface.chars().count() >= 9
+                && concept.alternatives.len() == 1;
+            if present(concept) {
+                found += 1;
+            } else if concept.strength == Strength::Strong || unknown_term {
+                missing.push(concept.surface.clone());
+            } else {
+                weak_missing.push(concept.surface.clone());
             }
         }
+        let retrieved = !hits.is_empty();
+        let weak_only = missing.is_empty() && !weak_missing.is_empty();
         Coverage {
-            covered: !hits.is_empty() && missing.is_empty(),
+            covered: retrieved && missing.is_empty() && (weak_missing.is_empty() || found > 0),
+            borderline: retrieved && weak_only,
             key_terms,
             missing,
+            weak_missing,
         }
     }
 
-    /// The things `text` names: each multi-word synonym it contains, and each other word that is
-    /// not an aspect or generic word, with their synonyms as alternatives.
+    /// The things `text` names: each multi-word synonym and topic phrase it contains, and each
+    /// other word that may name a topic, with their synonyms as alternatives.
     fn concepts(&self, text: &str) -> Vec<Concept> {
         let words = self.words(text);
         let mut consumed = vec![false; words.len()];
@@ -240,24 +283,47 @@ impl Retriever {
                         consumed[span].iter_mut().for_each(|c| *c = true);
                         concepts.push(Concept {
                             name: term.join(" "),
+                            surface: term.join(" "),
+                            strength: Strength::Strong,
                             alternatives: group.clone(),
                         });
                     }
                 }
             }
         }
+        for phrase in vocabulary().topic_phrases_in(text) {
+            let sequence = self.words(&phrase);
+            if sequence.len() > 1 && contains_sequence(&words, &sequence) {
+                concepts.push(Concept {
+                    name: sequence.join(" "),
+                    surface: phrase.trim().to_string(),
+                    strength: Strength::Strong,
+                    alternatives: vec![sequence],
+                });
+            }
+        }
+        let surfaces = surface_words(text);
+        let topics = self.topic_terms(text);
         for (word, _) in words.iter().zip(&consumed).filter(|(_, c)| !**c) {
-            if self.synonyms.aspects.contains(word) || self.synonyms.generic.contains(word) {
+            if !topics.contains(word) {
                 continue;
             }
+            let at = surfaces.iter().position(|(stem, _)| stem == word);
+            let surface = at.map_or_else(|| word.clone(), |i| surfaces[i].1.clone());
+            let strength = vocabulary().strength(word, &surface, at == Some(0));
             let mut alternatives = vec![vec![word.clone()]];
             for group in &self.synonyms.groups {
                 if group.iter().any(|t| t.len() == 1 && &t[0] == word) {
                     alternatives.extend(group.iter().cloned());
                 }
             }
+            if let Some(long) = vocabulary().expansion(word) {
+                alternatives.push(long.to_vec());
+            }
             concepts.push(Concept {
                 name: word.clone(),
+                surface,
+                strength,
                 alternatives,
             });
         }
@@ -315,19 +381,38 @@ impl Retriever {
         ranges
     }
 
-    /// The weighted words of the question and of the previous user turn. When every word of the
-    /// question is an aspect ("what dose?", "how long?"), the question is elliptical: it asks
-    /// about the previous turn's topic, whose words then become required (`Plan::topic`).
+    /// The weighted words of the question and of the previous user turn. A question that names
+    /// no topic of its own ("what dose?", "side effects?", "is 15 mg enough to need it?") is
+    /// elliptical: it asks about the previous turn's topic, whose words then become required
+    /// (`Plan::topic`), except when it asks what comes next ("and if that fails?"), which
+    /// searches the aspect's words with the previous topic as context.
     fn plan(&self, request: &SearchRequest<'_>) -> Result<Plan, RetrieveError> {
         let query = truncate_chars(request.query.trim(), MAX_QUERY_CHARS);
         if query.is_empty() {
             return Err(RetrieveError::EmptyQuery);
         }
         let mut clauses = self.weighted(query, 1.0);
-        let elliptical = clauses.iter().all(|c| match c {
-            Clause::Word(word, _) => self.synonyms.aspects.contains(word),
-            Clause::Concept(..) => true,
+        let asked = vocabulary().aspects_asked(query);
+        let asks_next = asked.iter().any(|a| a.name == "next");
+        for aspect in &asked {
+            for word in &aspect.expand {
+                for clause in self.weighted(word, ASPECT_WEIGHT) {
+                    if !clauses.iter().any(|known| same_words(known, &clause)) {
+                        clauses.push(clause);
+                    }
+                }
+            }
+        }
+        // Made only of aspect words and numbers ("what dose?", "side effects?"): the previous
+        // topic is required. Naming no topic but saying more ("is 15 mg enough to need it?"):
+        // the previous topic counts as much as the question's own words.
+        let only_aspects = clauses.iter().all(|c| match c {
+            Clause::Word(word, _) => {
+                self.synonyms.aspects.contains(word) || word.chars().any(|c| c.is_ascii_digit())
+            }
+            Clause::Fuzzy(..) | Clause::Concept(..) => true,
         });
+        let names_no_topic = self.topic_terms(query).is_empty();
         let mut topic = Vec::new();
         if let Some(previous) = request
             .history
@@ -336,14 +421,19 @@ impl Retriever {
             .find(|t| t.role == "user" && t.content.trim() != query)
         {
             let previous = truncate_chars(&previous.content, MAX_QUERY_CHARS);
-            if elliptical {
+            if only_aspects && !asks_next {
                 topic = self
                     .weighted(previous, 1.0)
                     .into_iter()
                     .filter(|c| !clauses.iter().any(|known| same_words(known, c)))
                     .collect();
             } else {
-                for clause in self.weighted(previous, HISTORY_WEIGHT) {
+                let weight = if names_no_topic && !asks_next {
+                    1.0
+                } else {
+                    HISTORY_WEIGHT
+                };
+                for clause in self.weighted(previous, weight) {
                     if !clauses.iter().any(|known| same_words(known, &clause)) {
                         clauses.push(clause);
                     }
@@ -353,7 +443,59 @@ impl Retriever {
         if clauses.is_empty() && topic.is_empty() {
             return Err(RetrieveError::NoTerms(query.to_string()));
         }
-        Ok(Plan { clauses, topic })
+        self.correct_spelling(&mut clauses);
+        self.correct_spelling(&mut topic);
+        let inherits_topic = names_no_topic
+            && request
+                .history
+                .iter()
+                .any(|t| t.role == "user" && t.content.trim() != query);
+        Ok(Plan {
+            clauses,
+            topic,
+            inherits_topic,
+        })
+    }
+
+    /// The analysed words of `text` that may name a topic: not aspect, generic or question
+    /// words, nor numbers and units.
+    pub fn topic_terms(&self, text: &str) -> Vec<String> {
+        let vocabulary = vocabulary();
+        let first = surface_words(text).first().map(|(stem, _)| stem.clone());
+        let mut out: Vec<String> = Vec::new();
+        for (stem, surface) in surface_words(text) {
+            let opening = first.as_deref() == Some(stem.as_str());
+            if self.synonyms.aspects.contains(&stem)
+                || self.synonyms.generic.contains(&stem)
+                || vocabulary.strength(&stem, &surface, opening) == Strength::Ignore
+            {
+                continue;
+            }
+            if !out.contains(&stem) {
+                out.push(stem);
+            }
+        }
+        out
+    }
+
+    /// Adds, for each word no passage has (a likely misspelling: "metotrexate"), a clause
+    /// matching the indexed words one or two edits away.
+    fn correct_spelling(&self, clauses: &mut Vec<Clause>) {
+        let searcher = self.index.reader.searcher();
+        let mut added = Vec::new();
+        for clause in clauses.iter() {
+            let Clause::Word(word, weight) = clause else {
+                continue;
+            };
+            if word.chars().count() < 5 || word.chars().any(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            let term = Term::from_field_text(self.index.fields.text, word);
+            if searcher.doc_freq(&term).is_ok_and(|n| n == 0) {
+                added.push(Clause::Fuzzy(word.clone(), weight * SYNONYM_WEIGHT));
+            }
+        }
+        clauses.extend(added);
     }
 
     /// The words of `text` at `weight`, and their synonyms at a lower weight.
@@ -373,6 +515,14 @@ impl Retriever {
         for group in self.synonyms.groups_in(&words) {
             clauses.push(Clause::Concept(group, weight * SYNONYM_WEIGHT));
         }
+        for word in &words {
+            for long in vocabulary().expansion(word).unwrap_or_default() {
+                let clause = Clause::Word(long.clone(), weight * SYNONYM_WEIGHT);
+                if !clauses.iter().any(|known| same_words(known, &clause)) {
+                    clauses.push(clause);
+                }
+            }
+        }
         clauses
     }
 
@@ -391,22 +541,35 @@ impl Retriever {
     fn should(&self, clauses: &[Clause]) -> Vec<(Occur, Box<dyn Query>)> {
         let fields = self.index.fields;
         let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut add = |query: TermQuery, boost: f32| {
-            parts.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(query), boost)),
-            ));
+        let mut add = |query: Box<dyn Query>, boost: f32| {
+            parts.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
         };
         for clause in clauses {
             match clause {
                 Clause::Word(word, weight) => {
-                    add(term_query(fields.text, word), TEXT_BOOST * weight);
-                    add(term_query(fields.heading, word), HEADING_BOOST * weight);
+                    add(Box::new(term_query(fields.text, word)), TEXT_BOOST * weight);
+                    add(
+                        Box::new(term_query(fields.heading, word)),
+                        HEADING_BOOST * weight,
+                    );
+                }
+                Clause::Fuzzy(word, weight) => {
+                    let distance = if word.chars().count() >= 9 { 2 } else { 1 };
+                    let term = Term::from_field_text(fields.text, word);
+                    // A fuzzy match scores a constant 1, below BM25's scores for rare words: a
+                    // misspelt word is usually the topic, so it weighs as much as one.
+                    add(
+                        Box::new(FuzzyTermQuery::new(term, distance, true)),
+                        FUZZY_BOOST * weight,
+                    );
                 }
                 Clause::Concept(group, weight) => {
                     let concept = Synonyms::concept(*group);
                     let term = Term::from_field_text(fields.concepts, &concept);
-                    add(TermQuery::new(term, IndexRecordOption::Basic), *weight);
+                    add(
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                        *weight,
+                    );
                 }
             }
         }
@@ -525,6 +688,8 @@ impl Retriever {
                 .get_all(fields.cites)
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
+            via: Via::Search,
+            cited_by: None,
         })
     }
 }
@@ -532,7 +697,11 @@ impl Retriever {
 /// Something a question names, with the token sequences that count as naming it.
 #[derive(Debug, Clone)]
 struct Concept {
+    /// Analysed form.
     name: String,
+    /// As the user wrote it.
+    surface: String,
+    strength: Strength,
     alternatives: Vec<Vec<String>>,
 }
 
@@ -540,10 +709,15 @@ struct Concept {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Coverage {
     pub covered: bool,
+    /// Only ordinary words of the question are missing: a model may still answer it.
+    pub borderline: bool,
     /// The question's analysed key terms.
     pub key_terms: Vec<String>,
-    /// Key terms found in no passage (nor as a synonym or a near spelling).
+    /// Topics (subjects, populations) found in no passage, nor as a synonym or a near spelling,
+    /// as the user wrote them.
     pub missing: Vec<String>,
+    /// Ordinary words found in no passage, as the user wrote them.
+    pub weak_missing: Vec<String>,
 }
 
 /// A likely misspelling of the same word: edit distance 1 for words of 5+ letters, 2 for 9+.
@@ -586,6 +760,7 @@ fn term_query(field: Field, word: &str) -> TermQuery {
 fn same_words(a: &Clause, b: &Clause) -> bool {
     match (a, b) {
         (Clause::Word(x, _), Clause::Word(y, _)) => x == y,
+        (Clause::Fuzzy(x, _), Clause::Fuzzy(y, _)) => x == y,
         (Clause::Concept(x, _), Clause::Concept(y, _)) => x == y,
         _ => false,
     }

@@ -119,6 +119,13 @@ impl Synonyms {
                 out.push(expansion);
             }
         }
+        for word in &words {
+            if let Some(long) = crate::question::vocabulary().expansion(word)
+                && !out.iter().any(|t| t == long)
+            {
+                out.push(long.to_vec());
+            }
+        }
         out.dedup();
         out
     }

@@ -185,7 +185,7 @@ pub fn verify(answer: &str, passages: &[Passage]) -> Verification {
                 } else {
                     inner.clone()
                 };
-                let check = check_quote(&quote, &attached, &haystacks, known);
+                let check = with_span(check_quote(&quote, &attached, &haystacks, known), passages);
                 if let Some(problem) = check.problem {
                     issues.push(Issue::Quote {
                         marker: check.marker.clone(),
@@ -221,6 +221,9 @@ fn check_quote(
             quote: quote.to_string(),
             verified: false,
             problem: Some(QuoteProblem::NotFound),
+            chunk_id: None,
+            start: None,
+            end: None,
         };
     }
     let found_in = |n: u32| {
@@ -247,7 +250,26 @@ fn check_quote(
         quote: quote.to_string(),
         verified: problem.is_none(),
         problem,
+        chunk_id: None,
+        start: None,
+        end: None,
     }
+}
+
+/// A verified quote with the passage it stands in and its character span there.
+fn with_span(mut check: QuoteCheck, passages: &[Passage]) -> QuoteCheck {
+    if !check.verified {
+        return check;
+    }
+    let Some(passage) = passages.iter().find(|p| p.marker == check.marker) else {
+        return check;
+    };
+    if let Some(span) = quote_span(&passage.text, &check.quote) {
+        check.chunk_id = Some(passage.chunk_id.clone());
+        check.start = Some(span.start);
+        check.end = Some(span.end);
+    }
+    check
 }
 
 /// Markers for the quote at `at`: the first marker group after it in its sentence, or else the
@@ -560,6 +582,59 @@ pub fn comparable(text: &str) -> String {
         .join(" ")
 }
 
+/// Where `quote` stands in `text` as [`comparable`] compares them (case, white space, curly
+/// quotes, dashes, bullets and emphasis aside): `[start, end)` in characters of `text`, from the
+/// first to the last compared character of the quote.
+pub fn quote_span(text: &str, quote: &str) -> Option<std::ops::Range<usize>> {
+    let needle: Vec<char> = comparable(quote).chars().collect();
+    if needle.is_empty() {
+        return None;
+    }
+    let (hay, at) = comparable_indexed(text);
+    let found = hay
+        .windows(needle.len())
+        .position(|w| w == needle.as_slice())?;
+    Some(at[found]..at[found + needle.len() - 1] + 1)
+}
+
+/// [`comparable`] as characters, each with the index (in characters) of the character of `text`
+/// it came from.
+fn comparable_indexed(text: &str) -> (Vec<char>, Vec<usize>) {
+    let mut chars = Vec::new();
+    let mut at = Vec::new();
+    let mut pending_space = false;
+    let mut line_start = 0;
+    for raw in text.split('\n') {
+        let offset = line_start;
+        line_start += raw.chars().count() + 1;
+        let trimmed_front = raw.trim_start();
+        let line = strip_list_prefix(trimmed_front.trim_end());
+        let skipped = raw.chars().count() - trimmed_front.chars().count()
+            + (trimmed_front.trim_end().chars().count() - line.chars().count());
+        pending_space = pending_space || !chars.is_empty();
+        for (k, c) in line.chars().enumerate() {
+            let mapped = normalize(c.encode_utf8(&mut [0; 4]));
+            if mapped.is_empty() || mapped == " " {
+                pending_space = !chars.is_empty();
+                continue;
+            }
+            if mapped.chars().all(|m| m == '*' || m == '"') {
+                continue;
+            }
+            if pending_space && !chars.is_empty() {
+                chars.push(' ');
+                at.push(offset + skipped + k);
+            }
+            pending_space = false;
+            for m in mapped.chars().filter(|m| *m != '*' && *m != '"') {
+                chars.push(m);
+                at.push(offset + skipped + k);
+            }
+        }
+    }
+    (chars, at)
+}
+
 /// Where `quote` stands in `text` (case, white space and bullet markers aside), for display.
 pub fn locate(text: &str, quote: &str) -> Option<std::ops::Range<usize>> {
     let words: Vec<String> = quote
@@ -607,6 +682,42 @@ mod tests {
         let range = locate(text, "rituximab: effective in").unwrap();
         assert_eq!(&text[range], "Rituximab:\n- Effective in");
         assert_eq!(locate(text, "not there"), None);
+    }
+
+    #[test]
+    fn a_verified_quote_carries_its_passage_and_character_span() {
+        let sources = passages(&[
+            "Intro – “curly” text.\n- Effective in approximately 62% of patients",
+            "µg doses: prednisone 1 mg/kg/day",
+        ]);
+        let v = verify(
+            "It was \"effective in approximately 62%\" [S1]. Use \"PREDNISONE 1 mg/kg/day\" [S2].",
+            &sources,
+        );
+        assert!(v.verified(), "{:?}", v.issues);
+        let first = &v.quotes[0];
+        assert_eq!(first.chunk_id.as_deref(), Some("doc#1"));
+        let chars: Vec<char> = sources[0].text.chars().collect();
+        let span: String = chars[first.start.unwrap()..first.end.unwrap()]
+            .iter()
+            .collect();
+        assert_eq!(span, "Effective in approximately 62%");
+        let second = &v.quotes[1];
+        let chars: Vec<char> = sources[1].text.chars().collect();
+        let span: String = chars[second.start.unwrap()..second.end.unwrap()]
+            .iter()
+            .collect();
+        assert_eq!(
+            span, "prednisone 1 mg/kg/day",
+            "offsets count characters, not bytes"
+        );
+        let v = verify("Steroids: \"prednisone 1 mg/kg/day\" [S1].", &sources);
+        assert_eq!(v.quotes[0].chunk_id, None, "no span for a failed quote");
+        assert_eq!(
+            quote_span("a – “b” c", "a - b c"),
+            Some(0..9),
+            "dashes and curly quotes compare as the verifier does"
+        );
     }
 
     #[test]

@@ -51,8 +51,10 @@ async fn every_extractive_answer_on_the_gold_questions_verifies() {
                 question.id
             );
             for line in reply.answer.lines() {
+                // Each line quotes a marked passage, or is the lead-in saying what the sources
+                // do not state.
                 assert!(
-                    line.contains("[S"),
+                    line.contains("[S") || (line.contains("give no") && line.ends_with(':')),
                     "{}: unmarked line {line:?}",
                     question.id
                 );

@@ -22,7 +22,9 @@ use common::fake_llm::{FakeLlm, Script};
 use common::{bundled_corpus, copy_dir};
 use futures::StreamExt;
 use medcite::compose::LlmComposer;
-use medcite::contracts::{AskReply, DosingReport, ErrorBody, Mode, Passage, SearchReply, Verdict};
+use medcite::contracts::{
+    AskReply, DosingReport, ErrorBody, Mode, Passage, SearchReply, Verdict, Via,
+};
 use medcite::index::build_from_dir;
 use medcite::server::{AppState, Settings, router};
 use serde_json::{Value, json};
@@ -183,7 +185,7 @@ async fn page_renders_the_article_references_and_follow_up_box() {
         html.contains("<a href=\"#ref-4\""),
         "markers link to references"
     );
-    assert!(html.contains("<li id=\"ref-2\" value=\"2\">"));
+    assert!(html.contains("<li id=\"ref-2\" value=\"2\" data-doc="));
     assert!(html.contains("PMID 26192196"), "bibliographic lines");
     assert!(
         html.contains("Source not traced"),
@@ -196,21 +198,73 @@ async fn page_renders_the_article_references_and_follow_up_box() {
         "nothing external is loaded"
     );
     assert!(!html.contains("{{"), "every template slot is filled");
+    assert!(
+        html.contains("Review status: pending human review")
+            && html.contains("<time datetime=\"2025-08-21\">"),
+        "the review status and date from the front matter"
+    );
+    assert!(
+        html.contains("data-doc=\"article-ref-3-untraced\" data-confidence=\"unknown\" data-identified=\"false\""),
+        "each reference carries its provenance for the page script"
+    );
+    assert!(html.contains("Identification unconfirmed"));
+}
+
+/// The suggested follow-ups on the page, as text.
+fn suggestions_on(html: &str) -> Vec<String> {
+    html.split("<button type=\"button\" class=\"suggestion\">")
+        .skip(1)
+        .filter_map(|rest| rest.split("</button>").next())
+        .map(|q| q.replace("&#39;", "'").replace("&amp;", "&"))
+        .collect()
 }
 
 #[tokio::test]
-async fn page_assets_are_served_with_their_types() {
+async fn suggested_follow_ups_are_questions_the_sources_answer() {
     let app = app();
-    let script = get(&app.router, "/assets/app.js").await;
-    assert_eq!(script.status, StatusCode::OK);
-    assert!(script.content_type().starts_with("application/javascript"));
-    assert!(
-        !script.text().contains("innerHTML"),
-        "model text never goes in as HTML"
+    let html = get(&app.router, "/").await.text();
+    let suggestions = suggestions_on(&html);
+    assert!((2..=4).contains(&suggestions.len()), "{suggestions:?}");
+    let mut first_passages = Vec::new();
+    for question in &suggestions {
+        let ask: AskReply = post_json(&app.router, "/api/v1/ask", &json!({"question": question}))
+            .await
+            .json();
+        assert!(ask.covered && ask.verified, "{question}: {}", ask.answer);
+        first_passages.push(ask.passages[0].chunk_id.clone());
+    }
+    first_passages.dedup();
+    assert_eq!(
+        first_passages.len(),
+        suggestions.len(),
+        "each draws on its own passage"
     );
-    let style = get(&app.router, "/assets/app.css").await;
-    assert_eq!(style.status, StatusCode::OK);
-    assert!(style.content_type().starts_with("text/css"));
+}
+
+#[tokio::test]
+async fn suggestions_come_from_the_corpus() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    copy_dir(&bundled_corpus(), &corpus);
+    let article = corpus.join("articles/necrotizing-myopathy-treatment.md");
+    let text = std::fs::read_to_string(&article).unwrap().replace(
+        "## Initial Treatment Approach\n",
+        "## Initial Treatment Approach\n\n- Plasmapheresis:\n  - Plasmapheresis is sometimes tried in refractory disease [1]\n",
+    );
+    std::fs::write(&article, text).unwrap();
+    let state = open(
+        &corpus,
+        &dir.path().join("index"),
+        Settings::default(),
+        None,
+    );
+    let html = get(&router(state), "/").await.text();
+    let suggestions = suggestions_on(&html);
+    assert_eq!(
+        suggestions.first().map(String::as_str),
+        Some("What about plasmapheresis?"),
+        "{suggestions:?}"
+    );
 }
 
 // ---- search --------------------------------------------------------------------------------
@@ -231,6 +285,43 @@ async fn search_returns_the_search_contract() {
     ] {
         assert!(raw["hits"][0].get(key).is_some(), "hit lacks {key}");
     }
+}
+
+#[tokio::test]
+async fn search_says_which_hits_are_citations_and_which_passage_cites_them() {
+    let app = app();
+    let search: SearchReply = get(&app.router, "/api/v1/search?q=rituximab%20refractory&k=5")
+        .await
+        .json();
+    let mut citations = 0;
+    for (at, hit) in search.hits.iter().enumerate() {
+        match hit.via {
+            Via::Search => assert_eq!(hit.cited_by, None, "{hit:?}"),
+            Via::Citation => {
+                citations += 1;
+                let citing = hit.cited_by.as_deref().expect("a citation names its citer");
+                let before = search.hits[..at]
+                    .iter()
+                    .find(|h| h.chunk_id == citing)
+                    .unwrap_or_else(|| panic!("{citing} is not above {}", hit.chunk_id));
+                assert!(
+                    before.cites.contains(&hit.doc_id),
+                    "{before:?} cites {hit:?}"
+                );
+            }
+        }
+    }
+    assert!(citations > 0, "{:#?}", search.hits);
+    let raw: Value = get(&app.router, "/api/v1/search?q=rituximab%20refractory&k=5")
+        .await
+        .json();
+    assert!(
+        raw["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["via"] == "citation")
+    );
 }
 
 #[tokio::test]
@@ -278,6 +369,40 @@ async fn ask_offline_answers_ivig_dosing_verified_and_cited() {
     assert!(ask.answer.contains("IVIG"));
     assert!(!ask.quotes.is_empty() && ask.quotes.iter().all(|q| q.verified));
     assert!(ask.passages[0].text.contains("IVIG"));
+}
+
+#[tokio::test]
+async fn each_verified_quote_names_its_passage_and_character_span() {
+    let app = app();
+    let ask: AskReply = post_json(&app.router, "/api/v1/ask", &json!({"question": IVIG}))
+        .await
+        .json();
+    assert!(!ask.quotes.is_empty());
+    for quote in &ask.quotes {
+        let passage = ask
+            .passages
+            .iter()
+            .find(|p| Some(&p.chunk_id) == quote.chunk_id.as_ref())
+            .unwrap_or_else(|| panic!("no passage for {quote:?}"));
+        assert_eq!(passage.marker, quote.marker);
+        let chars: Vec<char> = passage.text.chars().collect();
+        let (start, end) = (quote.start.unwrap(), quote.end.unwrap());
+        assert!(start < end && end <= chars.len(), "{quote:?}");
+        let span: String = chars[start..end].iter().collect();
+        let words = |t: &str| {
+            t.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(words(&span), words(&quote.quote), "{span:?} vs {quote:?}");
+    }
+    let raw: Value = post_json(&app.router, "/api/v1/ask", &json!({"question": IVIG}))
+        .await
+        .json();
+    for key in ["chunk_id", "start", "end"] {
+        assert!(raw["quotes"][0].get(key).is_some(), "quote lacks {key}");
+    }
 }
 
 #[tokio::test]
@@ -438,8 +563,17 @@ async fn request_timeout_is_a_json_504() {
 
 // ---- ask/stream ----------------------------------------------------------------------------
 
+/// The JSON strings of the events named `name`, in order.
+fn event_strings(events: &[(String, String)], name: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, d)| serde_json::from_str::<String>(d).unwrap())
+        .collect()
+}
+
 #[tokio::test]
-async fn ask_stream_sends_passages_then_deltas_then_done() {
+async fn ask_stream_sends_passages_then_the_verified_delta_then_done() {
     let app = app();
     let reply = post_json(
         &app.router,
@@ -451,24 +585,16 @@ async fn ask_stream_sends_passages_then_deltas_then_done() {
     assert!(reply.content_type().starts_with("text/event-stream"));
     let events = sse_events(&reply.text());
     let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names.first(), Some(&"passages"), "{names:?}");
-    assert_eq!(names.last(), Some(&"done"), "{names:?}");
-    assert!(names[1..names.len() - 1].iter().all(|n| *n == "delta"));
-    assert!(names.contains(&"delta"));
+    assert_eq!(names, ["passages", "delta", "done"], "offline: no draft");
     let passages: Vec<Passage> = serde_json::from_str(&events[0].1).unwrap();
     let done: AskReply = serde_json::from_str(&events.last().unwrap().1).unwrap();
     assert_eq!(done.passages, passages);
     assert!(done.verified && done.covered);
-    let draft: String = events
-        .iter()
-        .filter(|(n, _)| n == "delta")
-        .map(|(_, d)| serde_json::from_str::<String>(d).unwrap())
-        .collect();
-    assert_eq!(draft, done.answer);
+    assert_eq!(event_strings(&events, "delta"), [done.answer]);
 }
 
 #[tokio::test]
-async fn ask_stream_from_an_llm_streams_deltas_and_done_is_the_verified_text() {
+async fn a_streamed_draft_that_fails_verification_is_never_sent_as_the_answer() {
     let server = FakeLlm::start(vec![Script::Fabricated, Script::Fabricated]).await;
     let app = app_with(Settings::default(), Some(llm(&server)));
     let reply = post_json(
@@ -478,23 +604,47 @@ async fn ask_stream_from_an_llm_streams_deltas_and_done_is_the_verified_text() {
     )
     .await;
     let events = sse_events(&reply.text());
-    let deltas: String = events
-        .iter()
-        .filter(|(n, _)| n == "delta")
-        .map(|(_, d)| serde_json::from_str::<String>(d).unwrap())
-        .collect();
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    let drafts = event_strings(&events, "draft").concat();
     assert!(
-        deltas.contains("cures every patient"),
-        "the draft streamed: {deltas}"
+        drafts.contains("cures every patient"),
+        "the model's words stream as a draft: {names:?}"
     );
+    let first_delta = names.iter().position(|n| *n == "delta").unwrap();
+    assert!(
+        names[first_delta..] == ["delta", "done"],
+        "the verified text follows every draft: {names:?}"
+    );
+    let deltas = event_strings(&events, "delta");
     let done: AskReply = serde_json::from_str(&events.last().unwrap().1).unwrap();
-    assert_eq!(
-        done.mode,
-        Mode::Extractive,
-        "the fabricated draft was replaced"
+    assert_eq!(deltas, std::slice::from_ref(&done.answer));
+    assert!(!deltas[0].contains("cures every patient"), "{deltas:?}");
+    assert_eq!(done.mode, Mode::Extractive, "the draft was replaced");
+    assert!(
+        done.fallback_reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("failed the source check"),
+        "the fallback says why: {:?}",
+        done.fallback_reason
     );
-    assert!(done.fallback_reason.is_some());
-    assert!(!done.answer.contains("cures every patient"));
+}
+
+#[tokio::test]
+async fn a_streamed_model_answer_that_verifies_is_sent_as_the_delta() {
+    let server = FakeLlm::start(vec![Script::Honest]).await;
+    let app = app_with(Settings::default(), Some(llm(&server)));
+    let reply = post_json(
+        &app.router,
+        "/api/v1/ask/stream",
+        &json!({"question": IVIG}),
+    )
+    .await;
+    let events = sse_events(&reply.text());
+    let done: AskReply = serde_json::from_str(&events.last().unwrap().1).unwrap();
+    assert_eq!(done.mode, Mode::Llm, "{done:#?}");
+    assert_eq!(event_strings(&events, "draft").concat().trim(), done.answer);
+    assert_eq!(event_strings(&events, "delta"), [done.answer]);
 }
 
 #[tokio::test]
@@ -517,7 +667,7 @@ async fn ask_stream_rejects_a_bad_request_before_streaming() {
 }
 
 #[tokio::test]
-async fn ask_stream_of_an_off_topic_question_is_just_done() {
+async fn ask_stream_of_an_off_topic_question_sends_its_text_as_a_delta() {
     let app = app();
     let reply = post_json(
         &app.router,
@@ -526,9 +676,15 @@ async fn ask_stream_of_an_off_topic_question_is_just_done() {
     )
     .await;
     let events = sse_events(&reply.text());
-    assert_eq!(events.len(), 1, "{events:?}");
-    let done: AskReply = serde_json::from_str(&events[0].1).unwrap();
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["delta", "done"], "{events:?}");
+    let done: AskReply = serde_json::from_str(&events[1].1).unwrap();
     assert!(!done.covered);
+    assert_eq!(
+        event_strings(&events, "delta"),
+        std::slice::from_ref(&done.answer)
+    );
+    assert!(done.answer.contains("do not cover"), "{}", done.answer);
 }
 
 // ---- check-dosing --------------------------------------------------------------------------
@@ -708,7 +864,7 @@ async fn chat_completions_replies_with_the_grounded_answer_and_its_sources() {
         "temperature": 0.2,
         "messages": [
             {"role": "system", "content": "You are helpful."},
-            {"role": "user", "content": IVIG}
+            {"role": "user", "content": "How often do patients relapse on the taper?"}
         ]
     });
     let reply = post_json(&app.router, "/v1/chat/completions", &body).await;
@@ -721,6 +877,93 @@ async fn chat_completions_replies_with_the_grounded_answer_and_its_sources() {
     let content = chat["choices"][0]["message"]["content"].as_str().unwrap();
     assert!(content.contains("[S"), "{content}");
     assert!(content.contains("\n\nSources:\n[S"), "{content}");
+
+    // usage, estimated and said so; the system message ignored and said so.
+    let usage = &chat["usage"];
+    let (prompt, completion) = (
+        usage["prompt_tokens"].as_u64().unwrap(),
+        usage["completion_tokens"].as_u64().unwrap(),
+    );
+    assert!(prompt > 0 && completion > prompt, "{usage}");
+    assert_eq!(usage["total_tokens"].as_u64().unwrap(), prompt + completion);
+    assert_eq!(reply.headers["x-medcite-usage"], "estimated");
+    let system = reply.headers["x-medcite-system-messages"].to_str().unwrap();
+    assert!(system.starts_with("ignored (1 received)"), "{system}");
+
+    // medcite's own result in the extension field.
+    let medcite = &chat["medcite"];
+    assert_eq!(medcite["usage_estimated"], true);
+    assert_eq!(medcite["system_messages_ignored"], 1);
+    assert_eq!(medcite["verified"], true);
+    assert_eq!(medcite["covered"], true);
+    assert_eq!(medcite["mode"], "extractive");
+    assert!(content.starts_with(medcite["answer"].as_str().unwrap()));
+    assert_eq!(medcite["dosing"]["ok"], true, "{}", medcite["dosing"]);
+    let sources = medcite["sources"].as_array().unwrap();
+    assert!(sources.iter().any(|s| s["cited"] == true));
+    let with_pmid = sources
+        .iter()
+        .find(|s| s["pmid"].is_string())
+        .expect("a source from a traced reference carries its PMID");
+    assert_eq!(with_pmid["kind"], "reference");
+    assert!(with_pmid["reference_number"].as_u64().is_some());
+    assert!(with_pmid["citation"].as_str().unwrap().contains("PMID"));
+    let quote = &medcite["quotes"][0];
+    let source = sources
+        .iter()
+        .find(|s| s["chunk_id"] == quote["chunk_id"])
+        .expect("the quote's passage is a source");
+    let text: Vec<char> = source["text"].as_str().unwrap().chars().collect();
+    let span: String = text
+        [quote["start"].as_u64().unwrap() as usize..quote["end"].as_u64().unwrap() as usize]
+        .iter()
+        .collect();
+    assert!(
+        !span.is_empty() && content.to_lowercase().contains(&span.to_lowercase()),
+        "{span}"
+    );
+}
+
+#[tokio::test]
+async fn chat_completions_without_system_messages_say_none_were_received() {
+    let app = app();
+    let body = json!({"messages": [{"role": "user", "content": IVIG}]});
+    let reply = post_json(&app.router, "/v1/chat/completions", &body).await;
+    let system = reply.headers["x-medcite-system-messages"].to_str().unwrap();
+    assert!(system.starts_with("none received"), "{system}");
+    assert_eq!(
+        reply.json::<Value>()["medcite"]["system_messages_ignored"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn chat_completions_stream_never_sends_a_draft_that_failed_verification() {
+    let server = FakeLlm::start(vec![Script::Fabricated, Script::Fabricated]).await;
+    let app = app_with(Settings::default(), Some(llm(&server)));
+    let body = json!({"stream": true, "messages": [{"role": "user", "content": "What if the patient relapses on the taper?"}]});
+    let reply = post_json(&app.router, "/v1/chat/completions", &body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let events = sse_events(&reply.text());
+    let content: String = events[..events.len() - 1]
+        .iter()
+        .map(|(_, data)| serde_json::from_str::<Value>(data).unwrap())
+        .filter_map(|c| {
+            c["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect();
+    assert!(!content.is_empty());
+    assert!(!content.contains("cures every patient"), "{content}");
+    let last: Value = serde_json::from_str(&events[events.len() - 2].1).unwrap();
+    assert_eq!(last["medcite"]["mode"], "extractive");
+    assert!(last["medcite"]["fallback_reason"].is_string());
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "answer and retry were both asked"
+    );
 }
 
 #[tokio::test]
@@ -749,6 +992,15 @@ async fn chat_completions_stream_sends_chunks_ending_with_done() {
     assert_eq!(
         chunks.last().unwrap()["choices"][0]["finish_reason"],
         "stop"
+    );
+    let last = chunks.last().unwrap();
+    assert!(last["usage"]["completion_tokens"].as_u64().unwrap() > 0);
+    assert_eq!(last["medcite"]["verified"], true);
+    assert!(
+        chunks[..chunks.len() - 1]
+            .iter()
+            .all(|c| c.get("usage").is_none() && c.get("medcite").is_none()),
+        "usage and the result come once, on the last chunk"
     );
     let streamed: String = chunks
         .iter()
@@ -920,6 +1172,65 @@ async fn a_body_over_the_limit_is_a_json_413() {
     send(&app.router, streamed)
         .await
         .assert_error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large");
+}
+
+/// Sends `head` and then `body` over a real socket, as a plain client does (writing the whole
+/// body before reading), and returns what the server answered.
+async fn raw_exchange(base: &str, head: String, body: Option<Vec<u8>>) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://").trim_end_matches("/v1");
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    socket.write_all(head.as_bytes()).await.unwrap();
+    if let Some(body) = body {
+        socket
+            .write_all(&body)
+            .await
+            .expect("the server reads the whole body: no broken pipe");
+    }
+    let mut answer = Vec::new();
+    socket.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn a_5_mb_body_from_a_client_still_sending_gets_the_json_413() {
+    let app = app();
+    let base = serve(app.router.clone()).await;
+    let body = vec![b'x'; 5 * 1024 * 1024];
+    let head = format!(
+        "POST /api/v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let (status, answer) = raw_exchange(&base, head, Some(body)).await;
+    assert_eq!(status, 413, "{answer}");
+    let error: ErrorBody = serde_json::from_str(&answer).expect("a JSON error");
+    assert_eq!(error.error.code, "body_too_large");
+    assert!(
+        error.error.message.contains("64 KiB"),
+        "{}",
+        error.error.message
+    );
+}
+
+#[tokio::test]
+async fn a_client_expecting_100_continue_gets_the_413_before_sending_its_body() {
+    let app = app();
+    let base = serve(app.router.clone()).await;
+    let head = "POST /api/v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5242880\r\nExpect: 100-continue\r\n\r\n".to_string();
+    let (status, answer) = raw_exchange(&base, head, None).await;
+    assert_eq!(status, 413, "{answer}");
+    let error: ErrorBody = serde_json::from_str(&answer).expect("a JSON error");
+    assert_eq!(error.error.code, "body_too_large");
 }
 
 #[tokio::test]

@@ -1,6 +1,9 @@
 //! The chat page in a real browser: headless Chromium driven over WebDriver (chromedriver) loads
-//! the page from a server started here on 127.0.0.1, asks a follow-up question, opens a cited
-//! passage, asks again, and saves screenshots under `target/`.
+//! the page from a server started here on 127.0.0.1 and checks, at 1280 and 360 px wide, that the
+//! question box is reachable from anywhere, that a citation opens its passage with the quoted
+//! words highlighted, that a declined question and a suggested one read right, that a model's
+//! draft is shown as provisional and replaced by the verified answer, and that the console holds
+//! no JavaScript error. Screenshots go under `target/`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (or MEDCITE_CHROMIUM / MEDCITE_CHROMEDRIVER).
 //! Without them the test prints why and passes, unless MEDCITE_REQUIRE_BROWSER=1 (CI), where a
@@ -25,7 +28,7 @@ use serde_json::json;
 use tempfile::TempDir;
 
 /// The whole test, browser start included, must finish within this.
-const BUDGET: Duration = Duration::from_secs(60);
+const BUDGET: Duration = Duration::from_secs(120);
 /// Longest wait for one thing to appear on the page.
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -60,6 +63,8 @@ async fn run(chromium: &Path, driver: &Path) -> Outcome {
         Script::Text(HOSTILE.into()),
         Script::Text(HOSTILE.into()),
         Script::Text(WRONG_DOSE.into()),
+        Script::Fabricated,
+        Script::Slow(Duration::from_secs(3)),
     ])
     .await;
     let hostile = start_server(&index.path().join("llm"), Some(&hostile_llm)).await?;
@@ -74,7 +79,7 @@ async fn run(chromium: &Path, driver: &Path) -> Outcome {
 
 async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> Outcome {
     client
-        .set_window_size(1100, 1400)
+        .set_window_size(1280, 900)
         .await
         .map_err(|e| e.to_string())?;
     client.goto(offline).await.map_err(|e| e.to_string())?;
@@ -92,8 +97,29 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         references.contains("Source not traced"),
         "untraced references say so",
     )?;
+    let status = text_of(client, ".status-line").await?;
+    check(
+        status.contains("Review status: pending human review")
+            && status.contains("Last updated 2025-08-21")
+            && status.contains("Educational purpose only"),
+        format!("review status and date from the front matter: {status}"),
+    )?;
+    box_is_reachable(client, "1280 px, top of the page").await?;
+    screenshot_window(client, "browser-top-1280.png").await?;
+    client
+        .execute(
+            "window.scrollTo(0, document.body.scrollHeight / 2);",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    box_is_reachable(client, "1280 px, half-way down").await?;
+    client
+        .execute("window.scrollTo(0, 0);", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
 
-    // First question, sent with Enter.
+    // First question, sent with Enter from the top of the page.
     ask(client, "What about IVIG dosing?").await?;
     let answer = wait_for(client, "#turn-1 .answer .meta").await?;
     let text = text_of(client, "#turn-1 .answer-text").await?;
@@ -109,6 +135,19 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
     check(
         meta.contains("Offline answer"),
         format!("the mode is shown: {meta}"),
+    )?;
+    // An untraced reference carries its badge where it is cited, not only in the list.
+    let badges = client
+        .find_all(Locator::Css("#turn-1 .answer-text a.marker + .badge.warn"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut badge_texts = Vec::new();
+    for badge in &badges {
+        badge_texts.push(badge.text().await.map_err(|e| e.to_string())?);
+    }
+    check(
+        badge_texts.iter().any(|t| t == "source not traced"),
+        format!("untraced sources are badged where cited: {badge_texts:?}"),
     )?;
 
     // A citation link opens its passage with the quoted words highlighted.
@@ -127,8 +166,8 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         .map_err(|e| format!("no highlighted quote in the opened passage: {e}"))?;
     let quoted = mark.text().await.map_err(|e| e.to_string())?;
     check(
-        quoted.split_whitespace().count() >= 2,
-        format!("the highlight is a quote: {quoted:?}"),
+        quoted.split_whitespace().count() >= 2 && text.contains(quoted.trim()),
+        format!("the highlight is the quote the answer makes: {quoted:?} in {text:?}"),
     )?;
     let summary = open
         .find(Locator::Css("summary"))
@@ -138,9 +177,20 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         .await
         .map_err(|e| e.to_string())?;
     check(
-        summary.contains('›') || summary.contains("Treatment"),
+        summary.contains('›') || summary.contains("Reference ["),
         format!("the passage names its place: {summary}"),
     )?;
+    if summary.contains("Reference [") {
+        let link = open
+            .find(Locator::Css("a.to-reference"))
+            .await
+            .map_err(|e| format!("a reference passage links to the reference list: {e}"))?;
+        let href = link.attr("href").await.map_err(|e| e.to_string())?;
+        check(
+            href.as_deref().is_some_and(|h| h.starts_with("#ref-")),
+            format!("the link goes to the list entry: {href:?}"),
+        )?;
+    }
     let focused = client
         .execute("return document.activeElement.parentElement.id;", vec![])
         .await
@@ -149,34 +199,100 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         focused == json!(id),
         format!("focus moves to the opened passage, not {focused}"),
     )?;
-    screenshot_chat(client, "browser-chat-answer.png").await?;
-    screenshot(client, "browser-chat.png", 1100).await?;
+    let in_view = client
+        .execute(
+            "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight;",
+            vec![serde_json::to_value(&mark).map_err(|e| e.to_string())?],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    check(in_view == json!(true), "the highlighted words are in view")?;
+    screenshot_window(client, "browser-answer-1280.png").await?;
 
-    // A second question keeps the first turn on the page.
-    ask(client, "Is rituximab effective?").await?;
+    // An article passage leads to its place in the article, highlighted.
+    let to_article = wait_for(client, "#turn-1 .sources a.to-article").await?;
+    let source = client
+        .execute(
+            "return arguments[0].closest('details').querySelector('.passage').textContent;",
+            vec![serde_json::to_value(&to_article).map_err(|e| e.to_string())?],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    client
+        .execute(
+            "arguments[0].closest('details').open = true; arguments[0].click();",
+            vec![serde_json::to_value(&to_article).map_err(|e| e.to_string())?],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let place = text_of(client, ".article .in-article").await?;
+    let first_words: String = source
+        .as_str()
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    check(
+        !first_words.is_empty() && place.contains(&first_words),
+        format!("the highlighted article text {place:?} is the passage {source}"),
+    )?;
+    let marked = text_of(client, ".article .in-article mark.quoted").await?;
+    check(
+        marked.split_whitespace().count() >= 2 && text.contains(marked.trim()),
+        format!("the quoted words are marked in the article: {marked:?} in {text:?}"),
+    )?;
+    screenshot_window(client, "browser-in-article-1280.png").await?;
+
+    // A declined question says so in words, with no sources.
+    ask(
+        client,
+        "What is the recommended vaccination schedule for infants?",
+    )
+    .await?;
     wait_for(client, "#turn-2 .answer .meta").await?;
+    let declined = text_of(client, "#turn-2 .answer-text").await?;
+    check(
+        declined.contains("do not cover"),
+        format!("the decline is shown as text: {declined:?}"),
+    )?;
+    let sources = client
+        .find_all(Locator::Css("#turn-2 .sources"))
+        .await
+        .map_err(|e| e.to_string())?;
+    check(sources.is_empty(), "a decline lists no sources")?;
+
+    // A suggested follow-up is one the sources answer.
+    let suggestion = wait_for(client, "button.suggestion").await?;
+    let suggested = suggestion.text().await.map_err(|e| e.to_string())?;
+    suggestion.click().await.map_err(|e| e.to_string())?;
+    wait_for(client, "#turn-3 .answer .meta").await?;
+    let asked = text_of(client, "#turn-3 .question-text").await?;
+    check(
+        asked == suggested,
+        format!("{asked:?} was asked, not {suggested:?}"),
+    )?;
+    let meta = text_of(client, "#turn-3 .answer .meta").await?;
+    check(
+        meta.contains("Quotes verified") && !meta.contains("Not covered"),
+        format!("the suggestion {suggested:?} is answered: {meta}"),
+    )?;
     let turns = client
         .find_all(Locator::Css("#thread > li.turn"))
         .await
         .map_err(|e| e.to_string())?;
     check(
-        turns.len() == 2,
+        turns.len() == 3,
         format!("{} turns on the page", turns.len()),
     )?;
-    let first = text_of(client, "#turn-1 .question-text").await?;
-    check(
-        first == "What about IVIG dosing?",
-        format!("first turn kept: {first:?}"),
-    )?;
-    let second = text_of(client, "#turn-2 .answer-text").await?;
-    check(
-        second.to_lowercase().contains("rituximab"),
-        format!("second answer: {second}"),
-    )?;
 
-    // Phone width: nothing wider than the screen.
+    // Phone width: nothing wider than the screen, and the box is docked in view.
     client
-        .set_window_size(360, 1600)
+        .set_window_size(360, 780)
+        .await
+        .map_err(|e| e.to_string())?;
+    client
+        .execute("window.scrollTo(0, 0);", vec![])
         .await
         .map_err(|e| e.to_string())?;
     let overflow = client
@@ -190,10 +306,8 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         overflow.as_f64().unwrap_or(1.0) <= 0.0,
         format!("the page overflows 360 px by {overflow}"),
     )?;
-    client
-        .set_window_size(360, 780)
-        .await
-        .map_err(|e| e.to_string())?;
+    box_is_reachable(client, "360 px, top of the page").await?;
+    screenshot_window(client, "browser-top-360.png").await?;
     client
         .execute(
             "document.getElementById('turn-1').scrollIntoView();",
@@ -201,13 +315,13 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         )
         .await
         .map_err(|e| e.to_string())?;
-    let png = client.screenshot().await.map_err(|e| e.to_string())?;
-    save("browser-chat-360.png", png)?;
+    box_is_reachable(client, "360 px, at the answers").await?;
+    screenshot_window(client, "browser-answer-360.png").await?;
 
     // Model markup fails the source check (answer and retry), so the offline answer is shown;
     // the reason, which quotes the markup, is shown as text and runs nothing.
     client
-        .set_window_size(1100, 1400)
+        .set_window_size(1280, 900)
         .await
         .map_err(|e| e.to_string())?;
     client.goto(hostile).await.map_err(|e| e.to_string())?;
@@ -240,19 +354,26 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         format!("the fallback mode is shown: {meta}"),
     )?;
 
-    // A dose the rules do not confirm is flagged; the earlier turn goes along as history.
+    // A dose the rules do not confirm is one warning line; the earlier turn goes along as
+    // history.
     ask(client, "What about methotrexate dosing?").await?;
     wait_for(client, "#turn-2 .answer .meta").await?;
-    let flagged = text_of(client, "#turn-2 .dosing .dose.warn").await?;
+    let flagged = text_of(client, "#turn-2 details.dosing.warn > summary").await?;
     check(
-        flagged.to_lowercase().contains("methotrexate 15 mg daily"),
-        format!("flagged dose: {flagged}"),
+        flagged.starts_with("⚠ Check dose")
+            && flagged.to_lowercase().contains("methotrexate 15 mg daily")
+            && flagged.contains("unusual dosing frequency")
+            && !flagged.contains('\n'),
+        format!("one compact dose line: {flagged:?}"),
     )?;
-    let warning = text_of(client, "#turn-2 .dosing .notice.warn").await?;
-    check(
-        warning.starts_with("Check this dose"),
-        format!("dose warning: {warning}"),
-    )?;
+    let details_hidden = client
+        .execute(
+            "return document.querySelector('#turn-2 details.dosing').open;",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    check(details_hidden == json!(false), "dose details are on demand")?;
     let sent = llm
         .requests()
         .last()
@@ -262,8 +383,119 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         sent.contains("What about IVIG dosing?"),
         format!("history not sent: {sent}"),
     )?;
-    screenshot_chat(client, "browser-chat-dosing.png").await?;
+
+    // The model's streamed draft fails the source check: it is shown as a provisional draft
+    // while the retry runs, then replaced by the verified answer.
+    ask(client, "What if the patient relapses on the taper?").await?;
+    let draft = wait_for(client, "#turn-3 .draft-box:not([hidden])").await?;
+    let provisional = draft.text().await.map_err(|e| e.to_string())?;
+    check(
+        provisional.to_lowercase().contains("checking the sources")
+            && provisional.contains("cures every patient"),
+        format!("the draft is shown as provisional: {provisional:?}"),
+    )?;
+    screenshot_window(client, "browser-draft-1280.png").await?;
+    wait_for(client, "#turn-3 .answer .meta").await?;
+    let verified = text_of(client, "#turn-3 .answer-text").await?;
+    check(
+        !verified.contains("cures every patient"),
+        format!("the unverified draft is not the answer: {verified}"),
+    )?;
+    let leftover = client
+        .find_all(Locator::Css("#turn-3 .draft-box, #turn-3 .draft"))
+        .await
+        .map_err(|e| e.to_string())?;
+    check(
+        leftover.is_empty(),
+        "the draft is gone once the answer is verified",
+    )?;
+    let meta = text_of(client, "#turn-3 .answer .meta").await?;
+    check(
+        meta.contains("Answer by the LLM") && meta.contains("Quotes verified"),
+        format!("the verified model answer replaced the draft: {meta}"),
+    )?;
+    screenshot_window(client, "browser-verified-1280.png").await?;
+
+    // A probe error proves the log is read; any other error is the page's.
+    client
+        .execute("console.error('medcite-log-probe');", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut errors = console_errors(client).await?;
+    let probes = errors.len();
+    errors.retain(|e| !e.contains("medcite-log-probe"));
+    check(
+        probes == errors.len() + 1,
+        "the browser log could not be read",
+    )?;
+    check(
+        errors.is_empty(),
+        format!("JavaScript errors on the page: {errors:?}"),
+    )?;
     Ok(())
+}
+
+/// The question box is in the window and nothing covers it.
+async fn box_is_reachable(client: &Client, when: &str) -> Outcome {
+    let seen = client
+        .execute(
+            "const q = document.getElementById('question'); const r = q.getBoundingClientRect(); \
+             const inside = r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth && r.height > 0; \
+             const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); \
+             return inside && top === q;",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    check(
+        seen == json!(true),
+        format!("the question box is not reachable ({when})"),
+    )
+}
+
+/// SEVERE entries of the browser's console log (JavaScript errors, CSP violations).
+async fn console_errors(client: &Client) -> Result<Vec<String>, String> {
+    let log = client
+        .issue_cmd(BrowserLog)
+        .await
+        .map_err(|e| format!("could not read the browser log: {e}"))?;
+    Ok(log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
+        .collect())
+}
+
+/// chromedriver's log command (`goog:loggingPrefs` must ask for the browser log).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(json!({"type": "browser"}).to_string()),
+        )
+    }
+}
+
+/// Saves what the window shows now to `target/<name>`.
+async fn screenshot_window(client: &Client, name: &str) -> Outcome {
+    let png = client.screenshot().await.map_err(|e| e.to_string())?;
+    save(name, png)
 }
 
 /// A model answer with a dose whose frequency the rules reject (methotrexate is weekly).
@@ -306,46 +538,6 @@ async fn text_of(client: &Client, css: &str) -> Result<String, String> {
 
 fn check(ok: bool, what: impl Into<String>) -> Outcome {
     if ok { Ok(()) } else { Err(what.into()) }
-}
-
-/// Saves the page, as tall as its content, to `target/<name>`.
-async fn screenshot(client: &Client, name: &str, width: u32) -> Outcome {
-    let height = client
-        .execute("return document.documentElement.scrollHeight;", vec![])
-        .await
-        .map_err(|e| e.to_string())?
-        .as_u64()
-        .unwrap_or(1400)
-        .clamp(600, 6000) as u32;
-    client
-        .set_window_size(width, height)
-        .await
-        .map_err(|e| e.to_string())?;
-    client
-        .execute("window.scrollTo(0, 0);", vec![])
-        .await
-        .map_err(|e| e.to_string())?;
-    let png = client.screenshot().await.map_err(|e| e.to_string())?;
-    save(name, png)
-}
-
-/// Saves the follow-up section alone to `target/<name>`.
-async fn screenshot_chat(client: &Client, name: &str) -> Outcome {
-    let (width, _) = client.get_window_size().await.map_err(|e| e.to_string())?;
-    let height = client
-        .execute("return document.documentElement.scrollHeight;", vec![])
-        .await
-        .map_err(|e| e.to_string())?
-        .as_u64()
-        .unwrap_or(1400)
-        .clamp(600, 8000) as u32;
-    client
-        .set_window_size(width as u32, height)
-        .await
-        .map_err(|e| e.to_string())?;
-    let chat = wait_for(client, "#chat").await?;
-    let png = chat.screenshot().await.map_err(|e| e.to_string())?;
-    save(name, png)
 }
 
 fn save(name: &str, png: Vec<u8>) -> Outcome {
@@ -450,6 +642,7 @@ impl Driver {
     async fn session(&self, chromium: &Path, profile: &Path) -> Result<Client, String> {
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
         capabilities.insert(
             "goog:chromeOptions".into(),
             json!({

@@ -65,11 +65,19 @@ fn search_json_has_exactly_the_design_shape() {
     let hits = reply["hits"].as_array().unwrap();
     assert_eq!(hits.len(), 4);
     for (n, hit) in hits.iter().enumerate() {
-        let keys = sorted_keys(hit);
+        let mut keys = sorted_keys(hit);
+        // A citation expansion also names the passage citing it.
+        if hit["via"] == "citation" {
+            assert!(hit["cited_by"].is_string(), "{hit}");
+            keys.retain(|k| *k != "cited_by");
+        } else {
+            assert_eq!(hit["via"], "search", "{hit}");
+        }
         assert_eq!(
             keys,
             [
-                "chunk_id", "cites", "doc_id", "kind", "rank", "score", "section", "text", "title"
+                "chunk_id", "cites", "doc_id", "kind", "rank", "score", "section", "text", "title",
+                "via"
             ]
         );
         assert_eq!(hit["rank"], n + 1);
@@ -266,7 +274,71 @@ fn ask_json_has_exactly_the_design_shape() {
     );
     let quote = &reply["quotes"][0];
     let keys = sorted_keys(quote);
-    assert_eq!(keys, ["marker", "problem", "quote", "verified"]);
+    assert_eq!(
+        keys,
+        [
+            "chunk_id", "end", "marker", "problem", "quote", "start", "verified"
+        ]
+    );
+}
+
+#[test]
+fn history_is_read_from_standard_input_with_a_dash() {
+    use std::io::Write;
+    let dir = TempDir::new().unwrap();
+    let run = |history: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_medcite"))
+            .arg("--corpus")
+            .arg(bundled_corpus())
+            .arg("--index")
+            .arg(dir.path().join("index"))
+            .args([
+                "search",
+                "what dose?",
+                "--json",
+                "--k",
+                "3",
+                "--history",
+                "-",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run medcite");
+        if let Some(mut input) = child.stdin.take() {
+            input.write_all(history.as_bytes()).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    let out = run(r#"[{"role": "user", "content": "tell me about rituximab"}]"#);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply: Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
+    assert!(
+        reply["hits"][0]["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("rituximab"),
+        "the follow-up searched the previous turn's topic: {reply:#}"
+    );
+    let out = run("tell me about rituximab");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("history file on standard input must be a JSON array"),
+        "{}",
+        stderr(&out)
+    );
+    let help = medcite(
+        &bundled_corpus(),
+        &dir.path().join("index"),
+        &["ask", "--help"],
+    );
+    assert!(
+        stdout(&help).contains("or from standard input when FILE is `-`"),
+        "{}",
+        stdout(&help)
+    );
 }
 
 #[test]

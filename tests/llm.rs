@@ -72,26 +72,35 @@ async fn honest_answer_is_returned_as_llm_and_verified() {
 }
 
 #[tokio::test]
-async fn honest_streamed_answer_arrives_in_deltas_then_done() {
+async fn honest_streamed_answer_arrives_as_draft_then_verified_delta_then_done() {
     let server = FakeLlm::start(vec![Script::Honest]).await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
     let (reply, events) = ask(&engine, true).await;
     assert_eq!(reply.mode, Mode::Llm);
     assert!(matches!(events.first(), Some(AskEvent::Passages(p)) if !p.is_empty()));
-    let streamed: String = events
+    let drafted: String = events
         .iter()
         .filter_map(|e| match e {
-            AskEvent::Delta(d) => Some(d.as_str()),
+            AskEvent::Draft(d) => Some(d.as_str()),
             _ => None,
         })
         .collect();
-    assert_eq!(streamed, reply.answer);
+    assert_eq!(drafted.trim(), reply.answer);
     assert!(
         events
             .iter()
-            .filter(|e| matches!(e, AskEvent::Delta(_)))
+            .filter(|e| matches!(e, AskEvent::Draft(_)))
             .count()
-            > 3
+            > 3,
+        "the model's words arrive as they are written, as a draft"
+    );
+    // The verified text comes once, after the draft and after verification, just before done.
+    let n = events.len();
+    assert!(matches!(&events[n - 2], AskEvent::Delta(text) if *text == reply.answer));
+    assert!(
+        events[..n - 2]
+            .iter()
+            .all(|e| !matches!(e, AskEvent::Delta(_)))
     );
     assert!(matches!(events.last(), Some(AskEvent::Done(done)) if **done == reply));
     assert_eq!(server.requests()[0]["stream"], true);

@@ -5,10 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::AppState;
@@ -16,6 +18,10 @@ use super::error::ApiError;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How much of a body over the limit is read and discarded before the 413 is sent, so that a
+/// plain client still writing its body (Python's `urllib`, `requests`) reads the JSON 413 instead
+/// of a broken pipe. Beyond this the connection is closed after the 413.
+pub const DRAIN_BYTES: usize = 16 * 1024 * 1024;
 /// Seconds a request may take when `MEDCITE_REQUEST_TIMEOUT_SECS` is not set: room for an LLM
 /// answer and its one retry at the LLM's default 30 s each, so a slow model ends in the offline
 /// fallback rather than a timeout.
@@ -110,6 +116,67 @@ impl Settings {
                 .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
         )
     }
+}
+
+/// Holds every request to `max_body_bytes`, answering a larger one with the JSON 413. A body
+/// over the limit is read and discarded (up to [`DRAIN_BYTES`]) before answering, so the client
+/// finishes writing and reads the 413; a client that sent `Expect: 100-continue` gets the 413 at
+/// once, before it sends the body. The request passed on carries its body, read whole.
+pub async fn limit_body(State(max): State<usize>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let expects_continue = parts
+        .headers
+        .get(header::EXPECT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
+    let over = declared.is_some_and(|n| n > max as u64);
+    if over && (expects_continue || declared.is_some_and(|n| n > DRAIN_BYTES as u64)) {
+        return too_large(max, true);
+    }
+    let mut stream = body.into_data_stream();
+    let mut kept: Vec<u8> = Vec::new();
+    let mut total: usize = 0;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return ApiError::bad_request("bad_body", "the request body could not be read")
+                .into_response();
+        };
+        total = total.saturating_add(chunk.len());
+        if total <= max {
+            kept.extend_from_slice(&chunk);
+        } else if total > DRAIN_BYTES {
+            return too_large(max, true);
+        }
+    }
+    if total > max {
+        return too_large(max, false);
+    }
+    next.run(Request::from_parts(parts, Body::from(kept))).await
+}
+
+/// The JSON 413; `close` when the rest of the body was not read, so the connection cannot be
+/// reused.
+fn too_large(max: usize, close: bool) -> Response {
+    let mut response = ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!(
+            "the request body is larger than this server accepts ({} KiB)",
+            max / 1024
+        ),
+    )
+    .into_response();
+    if close {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// Rejects `/api` and `/v1` calls without the configured bearer token (when one is set).

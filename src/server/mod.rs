@@ -11,6 +11,7 @@ mod openapi;
 mod page;
 mod routes;
 mod sse;
+mod suggest;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -21,7 +22,6 @@ use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -99,7 +99,11 @@ impl Loaded {
             ),
             None => "offline, no LLM configured; answers quote the article and its references word for word".to_string(),
         };
-        let page = page::render(&corpus, &mode);
+        let suggestions = page::first_article(&corpus)
+            .and_then(|(doc, _)| doc.read_body().ok())
+            .map(|markdown| suggest::suggestions(&engine, &markdown))
+            .unwrap_or_default();
+        let page = page::render(&corpus, &mode, &suggestions);
         Loaded {
             engine,
             corpus,
@@ -228,7 +232,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+        .layer(from_fn_with_state(
+            settings.max_body_bytes,
+            limits::limit_body,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
             settings.request_timeout,

@@ -1,8 +1,10 @@
 //! The OpenAI-compatible facade: `POST /v1/chat/completions` and `GET /v1/models`, so any OpenAI
 //! client can ask medcite. The last user message is the question, earlier user and assistant
-//! messages the history (system messages are ignored); the reply is the grounded answer with its
-//! sources listed under it. A stream carries only the final, verified text: an OpenAI stream
-//! cannot take back words already sent, so a draft that fails verification never leaves.
+//! messages the history; system and developer messages are ignored (they cannot change the
+//! grounding rules), which the `x-medcite-system-messages` header says. The reply is the grounded
+//! answer with its sources listed under it, an estimated `usage`, and medcite's whole result in
+//! the extension field `medcite`. A stream carries only the final, verified text: an OpenAI
+//! stream cannot take back words already sent, so a draft that fails verification never leaves.
 
 use std::collections::BTreeSet;
 use std::convert::Infallible;
@@ -12,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderValue;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use regex::Regex;
@@ -22,7 +25,16 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::error::{ApiError, ApiJson};
 use super::sse::AskRun;
-use crate::contracts::{AskReply, AskRequest, ErrorBody, ModeChoice, Turn};
+use crate::contracts::{
+    AskReply, AskRequest, DocKind, DosingReport, ErrorBody, Mode, ModeChoice, Passage, QuoteCheck,
+    Turn,
+};
+use crate::corpus::{Corpus, DocMeta};
+
+/// Says that `usage` is estimated.
+pub const USAGE_HEADER: &str = "x-medcite-usage";
+/// Says what was done with system and developer messages.
+pub const SYSTEM_HEADER: &str = "x-medcite-system-messages";
 
 /// The one model this facade serves.
 pub const MODEL: &str = "medcite";
@@ -62,6 +74,64 @@ pub struct ChatCompletion {
     pub created: u64,
     pub model: &'static str,
     pub choices: Vec<Choice>,
+    pub usage: Usage,
+    /// medcite's own result, which the OpenAI shape has no room for.
+    pub medcite: MedciteResult,
+}
+
+/// Token counts. medcite does not tokenise: these are estimates (about four characters per
+/// token), as `medcite.usage_estimated` and the `x-medcite-usage: estimated` header say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Usage {
+    /// The messages of the request, estimated.
+    pub prompt_tokens: u64,
+    /// The reply's content, estimated.
+    pub completion_tokens: u64,
+    pub total_tokens: u64,
+}
+
+/// The extension field `medcite`: everything the ask JSON says, in the OpenAI reply.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MedciteResult {
+    /// The answer alone, with its `[Sn]` markers (the content adds the source list).
+    pub answer: String,
+    pub mode: Mode,
+    pub fallback_reason: Option<String>,
+    pub verified: bool,
+    pub covered: bool,
+    pub dosing: DosingReport,
+    /// The passages the answer drew on, with the bibliographic facts of their documents.
+    pub sources: Vec<Source>,
+    /// Every quote, with its passage and character span when verified.
+    pub quotes: Vec<QuoteCheck>,
+    /// Always true: `usage` is estimated.
+    pub usage_estimated: bool,
+    /// System and developer messages received; they are never applied.
+    pub system_messages_ignored: usize,
+}
+
+/// One passage of the answer with where it comes from.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Source {
+    pub marker: String,
+    /// Whether the answer cites this marker.
+    pub cited: bool,
+    pub chunk_id: String,
+    pub doc_id: String,
+    pub kind: DocKind,
+    pub title: String,
+    pub section: String,
+    pub text: String,
+    /// For a reference note, its number in the article that cites it (`[2]`).
+    pub reference_number: Option<u32>,
+    /// For a reference note: `confirmed`, `candidate` or `unknown`.
+    pub confidence: Option<String>,
+    /// For a reference note: whether its publication was traced at all.
+    pub identified: Option<bool>,
+    pub doi: Option<String>,
+    pub pmid: Option<String>,
+    /// For a reference note, its bibliographic line.
+    pub citation: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -85,6 +155,12 @@ pub struct ChatChunk {
     pub created: u64,
     pub model: &'static str,
     pub choices: Vec<ChunkChoice>,
+    /// On the last chunk only (the one with `finish_reason`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+    /// On the last chunk only: medcite's result for the streamed answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medcite: Option<MedciteResult>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -118,7 +194,7 @@ pub struct ModelCard {
 }
 
 #[utoipa::path(post, path = "/v1/chat/completions", tag = "openai", request_body = ChatRequest,
-    responses((status = 200, description = "The grounded answer with its sources (with `stream: true`: text/event-stream of chat.completion.chunk objects ending `data: [DONE]`)", body = ChatCompletion),
+    responses((status = 200, description = "The grounded answer with its sources, an estimated `usage` and medcite's result in `medcite` (with `stream: true`: text/event-stream of chat.completion.chunk objects carrying only verified text, the last with `usage` and `medcite`, then `data: [DONE]`). Header x-medcite-usage: estimated; x-medcite-system-messages says system messages are ignored.", body = ChatCompletion),
         (status = 400, description = "No user message, or the engine rejected the question", body = ErrorBody),
         (status = 401, description = "MEDCITE_API_TOKEN is set and the bearer token is missing or wrong", body = ErrorBody)))]
 /// OpenAI-compatible chat: the last user message is the question.
@@ -131,14 +207,32 @@ pub async fn chat_completions(
         requested = chat.model.as_deref().unwrap_or(MODEL),
         "chat completion (every model name is served by medcite)"
     );
-    let (first, run) = AskRun::start(state.loaded(), request, false).await?;
+    let ignored = chat
+        .messages
+        .iter()
+        .filter(|m| m.role == "system" || m.role == "developer")
+        .count();
+    let prompt_chars: usize = chat
+        .messages
+        .iter()
+        .map(|m| text_of(&m.content).chars().count())
+        .sum();
+    let loaded = state.loaded();
+    let (first, run) = AskRun::start(loaded.clone(), request, false).await?;
     let id = completion_id();
     let created = now();
+    let result = move |reply: &AskReply| {
+        let content = content(reply);
+        let usage = estimate_usage(prompt_chars, &content);
+        let result = medcite_result(&loaded.corpus, reply, ignored);
+        (content, usage, result)
+    };
     if chat.stream != Some(true) {
         let reply = match first {
             crate::answer::AskEvent::Done(reply) => *reply,
             _ => run.reply().await?,
         };
+        let (content, usage, medcite) = result(&reply);
         let completion = ChatCompletion {
             id,
             object: "chat.completion",
@@ -148,12 +242,14 @@ pub async fn chat_completions(
                 index: 0,
                 message: ReplyMessage {
                     role: "assistant",
-                    content: content(&reply),
+                    content,
                 },
                 finish_reason: "stop",
             }],
+            usage,
+            medcite,
         };
-        return Ok(Json(completion).into_response());
+        return Ok(with_headers(Json(completion).into_response(), ignored));
     }
     let chunk = move |delta: Delta, finish: Option<&'static str>| ChatChunk {
         id: id.clone(),
@@ -165,6 +261,8 @@ pub async fn chat_completions(
             delta,
             finish_reason: finish,
         }],
+        usage: None,
+        medcite: None,
     };
     let opening = chunk(
         Delta {
@@ -181,14 +279,18 @@ pub async fn chat_completions(
         let mut events: Vec<Event> = Vec::new();
         match reply {
             Ok(reply) => {
-                for piece in pieces(&content(&reply)) {
+                let (content, usage, medcite) = result(&reply);
+                for piece in pieces(&content) {
                     let delta = Delta {
                         role: None,
                         content: Some(piece),
                     };
                     events.push(data(&chunk(delta, None)));
                 }
-                events.push(data(&chunk(Delta::default(), Some("stop"))));
+                let mut last = chunk(Delta::default(), Some("stop"));
+                last.usage = Some(usage);
+                last.medcite = Some(medcite);
+                events.push(data(&last));
             }
             Err(e) => events.push(data(&e.body())),
         }
@@ -198,9 +300,97 @@ pub async fn chat_completions(
     use futures::StreamExt;
     let stream = futures::stream::once(async move { Ok::<_, Infallible>(data(&opening)) })
         .chain(futures::stream::once(rest).flatten());
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
+    Ok(with_headers(
+        Sse::new(stream)
+            .keep_alive(KeepAlive::default())
+            .into_response(),
+        ignored,
+    ))
+}
+
+/// Says in headers that `usage` is estimated and what was done with system messages.
+fn with_headers(mut response: Response, ignored: usize) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(USAGE_HEADER, HeaderValue::from_static("estimated"));
+    let said = if ignored == 0 {
+        "none received; answers follow medcite's grounding rules only".to_string()
+    } else {
+        format!("ignored ({ignored} received); they cannot change medcite's grounding rules")
+    };
+    if let Ok(value) = HeaderValue::from_str(&said) {
+        headers.insert(SYSTEM_HEADER, value);
+    }
+    response
+}
+
+/// Estimated tokens: about four characters per token, as for English text.
+fn estimate_usage(prompt_chars: usize, content: &str) -> Usage {
+    let tokens = |chars: usize| chars.div_ceil(4) as u64;
+    let prompt_tokens = tokens(prompt_chars);
+    let completion_tokens = tokens(content.chars().count());
+    Usage {
+        prompt_tokens,
+        completion_tokens,
+        total_tokens: prompt_tokens + completion_tokens,
+    }
+}
+
+/// medcite's result for `reply`, its passages described from the corpus.
+fn medcite_result(corpus: &Corpus, reply: &AskReply, ignored: usize) -> MedciteResult {
+    let cited = cited_markers(&reply.answer);
+    let sources = reply
+        .passages
+        .iter()
+        .map(|p| source(corpus, p, cited.contains(p.marker.as_str())))
+        .collect();
+    MedciteResult {
+        answer: reply.answer.clone(),
+        mode: reply.mode,
+        fallback_reason: reply.fallback_reason.clone(),
+        verified: reply.verified,
+        covered: reply.covered,
+        dosing: reply.dosing.clone(),
+        sources,
+        quotes: reply.quotes.clone(),
+        usage_estimated: true,
+        system_messages_ignored: ignored,
+    }
+}
+
+fn source(corpus: &Corpus, passage: &Passage, cited: bool) -> Source {
+    let document = corpus.document(&passage.doc_id);
+    let reference = document.and_then(|d| match &d.meta {
+        DocMeta::Reference(r) => Some(r),
+        DocMeta::Article(_) => None,
+    });
+    Source {
+        marker: passage.marker.clone(),
+        cited,
+        chunk_id: passage.chunk_id.clone(),
+        doc_id: passage.doc_id.clone(),
+        kind: document.map_or(DocKind::Article, |d| d.kind),
+        title: passage.title.clone(),
+        section: passage.section.clone(),
+        text: passage.text.clone(),
+        reference_number: reference.and_then(|r| corpus_reference_number(corpus, &r.id)),
+        confidence: reference.map(|r| r.confidence.clone()),
+        identified: reference.map(|r| r.identified),
+        doi: reference.and_then(|r| r.doi.clone()),
+        pmid: reference.and_then(|r| r.pmid.clone()),
+        citation: reference.map(|r| r.citation_line()),
+    }
+}
+
+/// The number under which the first article citing `reference_id` lists it.
+pub fn corpus_reference_number(corpus: &Corpus, reference_id: &str) -> Option<u32> {
+    corpus.documents.iter().find_map(|d| match &d.meta {
+        DocMeta::Article(article) => article
+            .references
+            .iter()
+            .find(|(_, id)| *id == reference_id)
+            .and_then(|(number, _)| number.parse().ok()),
+        DocMeta::Reference(_) => None,
+    })
 }
 
 #[utoipa::path(get, path = "/v1/models", tag = "openai",
@@ -258,13 +448,18 @@ fn text_of(content: &Value) -> String {
     }
 }
 
-/// The reply's content: the answer, then the passages it cites as "[S1] Title › Section".
-fn content(reply: &AskReply) -> String {
-    let cited: BTreeSet<&str> = MARKERS
-        .captures_iter(&reply.answer)
+/// The markers an answer cites.
+fn cited_markers(answer: &str) -> BTreeSet<&str> {
+    MARKERS
+        .captures_iter(answer)
         .filter_map(|c| c.get(1))
         .flat_map(|m| m.as_str().split(',').map(str::trim))
-        .collect();
+        .collect()
+}
+
+/// The reply's content: the answer, then the passages it cites as "[S1] Title › Section".
+fn content(reply: &AskReply) -> String {
+    let cited = cited_markers(&reply.answer);
     let sources: Vec<String> = reply
         .passages
         .iter()

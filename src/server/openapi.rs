@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 use super::{openai, page, routes, sse};
 use crate::contracts::{
     AskReply, AskRequest, DocKind, DoseBasis, DoseClaim, DosingReport, ErrorBody, ErrorDetail, Hit,
-    Mode, ModeChoice, Passage, QuoteCheck, QuoteProblem, SearchReply, Turn, Verdict,
+    Mode, ModeChoice, Passage, QuoteCheck, QuoteProblem, SearchReply, Turn, Verdict, Via,
 };
 
 #[derive(OpenApi)]
@@ -35,11 +35,11 @@ use crate::contracts::{
         openapi_json,
     ),
     components(schemas(
-        SearchReply, Hit, DocKind, AskRequest, Turn, ModeChoice, AskReply, Mode, Passage,
+        SearchReply, Hit, Via, DocKind, AskRequest, Turn, ModeChoice, AskReply, Mode, Passage,
         QuoteCheck, QuoteProblem, DosingReport, DoseClaim, DoseBasis, Verdict, ErrorBody,
         ErrorDetail, routes::CheckDosingRequest, routes::Health, routes::DocumentReply,
         routes::ReferenceEntry, openai::ChatRequest, openai::ChatMessage, openai::ChatCompletion,
-        openai::ChatChunk, openai::ModelList,
+        openai::ChatChunk, openai::ModelList, openai::Usage, openai::MedciteResult, openai::Source,
     )),
     modifiers(&BearerToken),
     tags(

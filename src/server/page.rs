@@ -14,7 +14,7 @@ use regex::Regex;
 
 use super::AppState;
 use crate::answer::MAX_QUESTION_CHARS;
-use crate::corpus::{ArticleMeta, Corpus, DocMeta, ReferenceMeta};
+use crate::corpus::{ArticleMeta, Corpus, DocMeta, Document, ReferenceMeta};
 
 const TEMPLATE: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/app.js");
@@ -79,20 +79,28 @@ fn secure(mut response: Response) -> Response {
     response
 }
 
-/// The page for the corpus's first article; `mode` says how answers are composed.
-pub fn render(corpus: &Corpus, mode: &str) -> String {
-    let article = corpus.documents.iter().find_map(|d| match &d.meta {
+/// The first article of the corpus with its Markdown body, if it has one.
+pub fn first_article(corpus: &Corpus) -> Option<(&Document, &ArticleMeta)> {
+    corpus.documents.iter().find_map(|d| match &d.meta {
         DocMeta::Article(meta) => Some((d, meta)),
         DocMeta::Reference(_) => None,
-    });
-    let Some((doc, meta)) = article else {
-        return fill(
-            "medcite",
-            "<p>This corpus has no article.</p>",
-            "",
-            "",
+    })
+}
+
+/// The page for the corpus's first article; `mode` says how answers are composed, and
+/// `suggestions` are follow-ups the sources answer (see `suggest`).
+pub fn render(corpus: &Corpus, mode: &str, suggestions: &[String]) -> String {
+    let suggestions = suggestions_html(suggestions);
+    let Some((doc, meta)) = first_article(corpus) else {
+        return fill(&Slots {
+            title: "medcite",
+            article: "<p>This corpus has no article.</p>",
+            references: "",
+            about: "",
+            status: "",
+            suggestions: &suggestions,
             mode,
-        );
+        });
     };
     let body = match doc.read_body() {
         Ok(markdown) => article_html(&markdown, meta),
@@ -102,20 +110,68 @@ pub fn render(corpus: &Corpus, mode: &str) -> String {
         ),
     };
     let references = references_html(corpus, meta);
-    let updated = format!(
-        "Question: {} · Updated {}",
-        escape(&meta.question),
-        escape(&meta.updated)
-    );
-    fill(&meta.title, &body, &references, &updated, mode)
+    let about = format!("Question: {}", escape(&meta.question));
+    fill(&Slots {
+        title: &meta.title,
+        article: &body,
+        references: &references,
+        about: &about,
+        status: &status_html(meta),
+        suggestions: &suggestions,
+        mode,
+    })
 }
 
-fn fill(title: &str, article: &str, references: &str, about: &str, mode: &str) -> String {
+/// "Educational purpose only · Review status: … · Last updated …", from the front matter.
+fn status_html(meta: &ArticleMeta) -> String {
+    let mut parts = vec!["<strong>Educational purpose only</strong>".to_string()];
+    if let Some(status) = meta
+        .review_status
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
+        parts.push(format!(
+            "<span class=\"review\">Review status: {}</span>",
+            escape(status.trim())
+        ));
+    }
+    parts.push(format!(
+        "<span>Last updated <time datetime=\"{0}\">{0}</time></span>",
+        escape(&meta.updated)
+    ));
+    parts.join(" <span aria-hidden=\"true\">•</span> ")
+}
+
+fn suggestions_html(suggestions: &[String]) -> String {
+    suggestions
+        .iter()
+        .map(|q| {
+            format!(
+                "<li><button type=\"button\" class=\"suggestion\">{}</button></li>",
+                escape(q)
+            )
+        })
+        .collect()
+}
+
+/// The text that fills the template's `{{slots}}` (HTML, already escaped where it must be).
+struct Slots<'a> {
+    title: &'a str,
+    article: &'a str,
+    references: &'a str,
+    about: &'a str,
+    status: &'a str,
+    suggestions: &'a str,
+    mode: &'a str,
+}
+
+fn fill(slots: &Slots<'_>) -> String {
     let max_question = MAX_QUESTION_CHARS.to_string();
-    let title = escape(title);
-    let mode = escape(mode);
+    let title = escape(slots.title);
+    let mode = escape(slots.mode);
     // One pass over the template, so text inserted for one slot is never read as another slot.
-    let mut out = String::with_capacity(TEMPLATE.len() + article.len() + references.len());
+    let mut out =
+        String::with_capacity(TEMPLATE.len() + slots.article.len() + slots.references.len());
     let mut rest = TEMPLATE;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
@@ -126,9 +182,12 @@ fn fill(title: &str, article: &str, references: &str, about: &str, mode: &str) -
         };
         let value = match &after[..end] {
             "title" => title.as_str(),
-            "article" => article,
-            "references" => references,
-            "about" => about,
+            "article" => slots.article,
+            "references" => slots.references,
+            "about" => slots.about,
+            "status" => slots.status,
+            "suggestions" => slots.suggestions,
+            "suggestions_hidden" if slots.suggestions.is_empty() => " hidden",
             "mode" => mode.as_str(),
             "max_question" => max_question.as_str(),
             _ => "",
@@ -164,11 +223,16 @@ fn references_html(corpus: &Corpus, meta: &ArticleMeta) -> String {
     let mut html = String::new();
     for (number, reference) in numbered_references(corpus, meta) {
         html.push_str(&format!(
-            "<li id=\"ref-{number}\" value=\"{number}\"><span class=\"citation\">{}</span>",
+            "<li id=\"ref-{number}\" value=\"{number}\" data-doc=\"{}\" data-confidence=\"{}\" data-identified=\"{}\"><span class=\"citation\">{}</span>",
+            escape(&reference.id),
+            escape(&reference.confidence),
+            reference.identified,
             escape(&reference.citation_line())
         ));
         if !reference.identified {
             html.push_str(" <span class=\"badge warn\">Source not traced</span>");
+        } else if reference.confidence != "confirmed" {
+            html.push_str(" <span class=\"badge warn\">Identification unconfirmed</span>");
         }
         let mut links = Vec::new();
         if let Some(pmid) = reference
@@ -355,6 +419,7 @@ mod tests {
             title: "A".into(),
             question: "Q?".into(),
             updated: "2025-01-01".into(),
+            review_status: None,
             references: numbers
                 .iter()
                 .map(|n| (n.to_string(), format!("ref-{n}")))

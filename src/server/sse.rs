@@ -1,7 +1,10 @@
-//! `POST /api/v1/ask/stream`: the engine's progress as server-sent events, `passages` (JSON array
-//! of passages), `delta` (JSON string pieces of the draft) and `done` (the ask JSON, verified and
-//! dose-checked; its `answer` replaces the draft). A request the engine rejects fails as a plain
-//! JSON error before the stream starts; a failure later is an `error` event.
+//! `POST /api/v1/ask/stream`: the engine's progress as server-sent events: `passages` (JSON array
+//! of passages), `draft`… (JSON strings: the model's words as it writes them, not yet checked,
+//! shown only as provisional and never as the answer), `delta` (JSON string: the verified answer
+//! text, for every reply, a declined question included) and `done` (the ask JSON, verified and
+//! dose-checked, whose `answer` is the delta's text and replaces any draft). Unverified text is
+//! only ever sent as `draft`. A request the engine rejects fails as a plain JSON error before the
+//! stream starts; a failure later is an `error` event.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -83,7 +86,7 @@ impl AskRun {
 }
 
 #[utoipa::path(post, path = "/api/v1/ask/stream", tag = "api", request_body = AskRequest,
-    responses((status = 200, description = "text/event-stream: `passages` (JSON array of Passage), `delta`… (JSON strings), then `done` (the ask JSON, whose `answer` replaces the streamed draft); `error` (the error JSON) if it fails midway",
+    responses((status = 200, description = "text/event-stream: `passages` (JSON array of Passage); with an LLM, `draft`… (JSON strings: the model's unchecked words, provisional, never the answer); `delta` (JSON string: the verified answer text, declines included); then `done` (the ask JSON, whose `answer` replaces any draft); `error` (the error JSON) if it fails midway",
             content_type = "text/event-stream", body = AskReply),
         (status = 400, description = "Empty or too long question, bad k or history role", body = ErrorBody),
         (status = 409, description = "Mode llm asked for but no LLM is configured", body = ErrorBody),
@@ -104,7 +107,8 @@ pub async fn ask_stream(
             let (event, more) = match step {
                 Ok(AskEvent::Done(reply)) => (encode("done", &*reply), false),
                 Ok(AskEvent::Passages(passages)) => (encode("passages", &passages), true),
-                Ok(AskEvent::Delta(piece)) => (encode("delta", &piece), true),
+                Ok(AskEvent::Draft(piece)) => (encode("draft", &piece), true),
+                Ok(AskEvent::Delta(text)) => (encode("delta", &text), true),
                 Err(e) => (encode("error", &e.body()), false),
             };
             Some((Ok(event), (None, more.then_some(run))))

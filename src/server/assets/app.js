@@ -1,7 +1,8 @@
 // medcite follow-up chat. Streams an answer from POST api/v1/ask/stream (server-sent events read
-// from fetch, since EventSource cannot POST), then shows the verified reply with its sources.
-// Every piece of text from the server or a model goes in with textContent: nothing is parsed as
-// HTML. No dependencies.
+// from fetch, since EventSource cannot POST): the model's `draft` words are shown as visibly
+// provisional ("checking the sources…"), the verified `delta` replaces them, and `done` shows
+// the reply with its sources. Every piece of text from the server or a model goes in with
+// textContent: nothing is parsed as HTML. No dependencies.
 "use strict";
 
 (function () {
@@ -14,15 +15,26 @@
   const tokenInput = document.getElementById("token");
   const MAX_TURNS = 8;
   const MAX_TURN_CHARS = 2000;
+  // Plain words for the verdicts known today; any other verdict is shown as a warning.
   const VERDICTS = {
-    ok: "Dose matches the dosing rule",
-    out_of_range: "Dose outside the usual range",
-    wrong_frequency: "Unusual dosing frequency",
-    wrong_unit: "Unexpected unit",
-    wrong_route: "Unexpected route",
-    not_in_sources: "Dose not stated in the cited sources",
-    unverified: "No dosing rule covers this dose",
+    ok: "matches the dosing rule",
+    out_of_range: "outside the usual range",
+    wrong_frequency: "unusual dosing frequency",
+    wrong_unit: "unexpected unit",
+    wrong_route: "unexpected route",
+    not_in_sources: "not stated in the cited sources",
+    unverified: "not checked: no dosing rule covers it",
   };
+  // The article's numbered references, from the reference list: doc id → number, confidence.
+  const REFERENCES = new Map();
+  for (const item of document.querySelectorAll(".refs li[data-doc]")) {
+    REFERENCES.set(item.dataset.doc, {
+      number: item.value,
+      confidence: item.dataset.confidence,
+      identified: item.dataset.identified === "true",
+    });
+  }
+  const dockQuery = window.matchMedia("(max-width: 999px)");
   const history = [];
   let turns = 0;
   let busy = false;
@@ -41,6 +53,14 @@
     }
   });
 
+  for (const button of document.querySelectorAll("button.suggestion")) {
+    button.addEventListener("click", function () {
+      if (busy) return;
+      input.value = button.textContent;
+      form.requestSubmit();
+    });
+  }
+
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     const question = input.value.trim();
@@ -49,9 +69,12 @@
     button.disabled = true;
     status.textContent = "Searching the article and its references…";
     const turn = newTurn(question);
+    form.classList.add("asked");
+    showTurn(turn);
     try {
       const reply = await ask(question, turn);
       showReply(turn, reply);
+      if (!dockQuery.matches) showTurn(turn);
       history.push({ role: "user", content: question });
       history.push({ role: "assistant", content: reply.answer });
       input.value = "";
@@ -97,8 +120,10 @@
         status.textContent = value.length
           ? "Found " + value.length + " passages; writing the answer…"
           : "Writing the answer…";
+      } else if (name === "draft") {
+        showDraft(turn, value);
       } else if (name === "delta") {
-        turn.draft.textContent += value;
+        showVerified(turn, value);
       } else if (name === "done") {
         done = value;
       } else if (name === "error") {
@@ -148,16 +173,46 @@
     asked.append(el("span", "who", "You asked"), el("span", "question-text", question));
     const answer = el("div", "answer");
     answer.setAttribute("aria-busy", "true");
-    const draft = el("p", "draft");
-    answer.append(draft);
+    const draft = el("div", "draft-box");
+    draft.hidden = true;
+    const label = el("span", "draft-label", "Draft — checking the sources…");
+    const words = el("p", "draft");
+    draft.append(label, words);
+    const verified = el("p", "verified-text");
+    answer.append(draft, verified);
     item.append(asked, answer);
     thread.append(item);
-    return { id: item.id, item: item, answer: answer, draft: draft };
+    return { id: item.id, item: item, answer: answer, draft: draft, words: words, verified: verified };
+  }
+
+  // Brings a turn's start into view: below the article when the box is docked (narrow
+  // screens), else at the top of the side panel's thread.
+  function showTurn(turn) {
+    if (dockQuery.matches) {
+      turn.item.scrollIntoView({ block: "start" });
+    } else {
+      thread.scrollTop = turn.item.offsetTop - thread.offsetTop;
+    }
+  }
+
+  // The model's words as it writes them: provisional until the sources are checked.
+  function showDraft(turn, piece) {
+    turn.draft.hidden = false;
+    turn.words.textContent += piece;
+    if (!dockQuery.matches) thread.scrollTop = thread.scrollHeight;
+    status.textContent = "Checking the draft against the sources…";
+  }
+
+  // The verified text replaces any draft.
+  function showVerified(turn, text) {
+    turn.draft.remove();
+    turn.verified.textContent = text;
   }
 
   function showError(turn, message) {
     turn.answer.removeAttribute("aria-busy");
     turn.draft.remove();
+    turn.verified.remove();
     const note = el("p", "notice error", message);
     note.setAttribute("role", "alert");
     turn.answer.append(note);
@@ -176,12 +231,20 @@
       if (cited.indexOf(marker) < 0) cited.push(marker);
       const link = el("a", "marker", marker);
       link.href = "#" + turn.id + "-" + marker;
-      link.setAttribute("aria-label", "source " + marker);
+      const facts = provenance(passages.get(marker));
+      link.setAttribute("aria-label", "source " + marker + (facts.reference ? ", reference " + facts.reference.number : ""));
+      if (facts.reference) link.title = "Reference [" + facts.reference.number + "]";
       link.addEventListener("click", function (event) {
         event.preventDefault();
+        // Beside the article (wide screens), an article passage is also shown in place.
+        const place = !dockQuery.matches && !facts.reference ? articleElement(passages.get(marker)) : null;
+        if (place) showInArticle(place, quotedIn(passages.get(marker), reply.quotes || []));
         openSource(turn.id + "-" + marker);
       });
-      return link;
+      if (!facts.badge) return link;
+      const group = document.createDocumentFragment();
+      group.append(link, el("span", "badge warn mini", facts.badge));
+      return group;
     });
     answer.append(text);
 
@@ -270,24 +333,106 @@
     });
   }
 
-  function renderDosing(dosing) {
-    const box = el("section", "dosing");
-    box.append(el("h3", null, "Dose check"));
-    const problems = dosing.claims.filter(function (c) { return c.verdict !== "ok"; }).length;
-    if (problems) {
-      const warning = el("p", "notice warn", "Check " + (problems === 1 ? "this dose" : "these doses") +
-        " before acting on " + (problems === 1 ? "it" : "them") + ": " + problems + " of " +
-        dosing.claims.length + " could not be confirmed.");
-      warning.setAttribute("role", "alert");
-      box.append(warning);
+  // Where a passage comes from: its reference number and confidence, and the badge it carries
+  // wherever it is cited when its publication is untraced or its identification unconfirmed.
+  function provenance(passage) {
+    const reference = passage ? REFERENCES.get(passage.doc_id) : null;
+    if (!reference) return { reference: null, badge: null };
+    let badge = null;
+    if (!reference.identified) badge = "source not traced";
+    else if (reference.confidence !== "confirmed") badge = "unconfirmed";
+    return { reference: reference, badge: badge };
+  }
+
+  // Highlights an article element, with the quoted words marked, and scrolls to it.
+  function showInArticle(place, quoted) {
+    for (const old of document.querySelectorAll(".article .in-article")) old.classList.remove("in-article");
+    for (const mark of document.querySelectorAll(".article mark.quoted")) {
+      const parent = mark.parentNode;
+      parent.replaceChild(document.createTextNode(mark.textContent), mark);
+      parent.normalize();
     }
+    place.classList.add("in-article");
+    for (const words of quoted) markWords(place, words);
+    place.scrollIntoView({ block: "center" });
+  }
+
+  // Marks the first run of `words` (case and spacing aside) that stands in one text node.
+  function markWords(root, words) {
+    const parts = String(words).replace(/^[-*•]\s+/, "").split(/\s+/).filter(Boolean);
+    if (!parts.length) return;
+    const pattern = new RegExp(parts.map(function (w) {
+      return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    }).join("\\s+"), "i");
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      if (node.parentElement.closest("sup.cite")) continue;
+      const found = pattern.exec(node.data);
+      if (!found) continue;
+      const middle = node.splitText(found.index);
+      middle.splitText(found[0].length);
+      const mark = el("mark", "quoted", middle.data);
+      middle.parentNode.replaceChild(mark, middle);
+      return;
+    }
+  }
+
+  // The quoted words of a passage, from the server's spans.
+  function quotedIn(passage, quotes) {
+    const chars = Array.from(passage.text);
+    return quotes.filter(function (q) {
+      return q.verified && q.chunk_id === passage.chunk_id && q.start != null && q.end != null;
+    }).map(function (q) { return chars.slice(q.start, q.end).join(""); });
+  }
+
+  // The paragraph or list item of the article a passage was cut from: the one whose text
+  // (citation numbers and spacing aside) starts as the passage does.
+  function articleElement(passage) {
+    const flat = function (text) {
+      return String(text).replace(/\[\d+(?:\s*[,–-]\s*\d+)*\]/g, " ").replace(/[-*•]\s+/g, " ")
+        .replace(/\s+/g, " ").trim().toLowerCase();
+    };
+    const start = flat(passage.text).slice(0, 80);
+    if (start.length < 8) return null;
+    for (const node of document.querySelectorAll(".article p, .article li")) {
+      if (flat(node.textContent).startsWith(start)) return node;
+    }
+    return null;
+  }
+
+  // One line a clinician reads at a glance; the verdict of each dose on demand.
+  function renderDosing(dosing) {
+    const claims = dosing.claims;
+    const warnings = claims.filter(function (c) { return c.verdict !== "ok" && c.verdict !== "unverified"; });
+    const unchecked = claims.filter(function (c) { return c.verdict === "unverified"; });
+    const box = el("details", "dosing");
+    const summary = el("summary");
+    if (warnings.length) {
+      box.classList.add("warn");
+      const first = warnings[0];
+      let line = "⚠ Check dose: “" + first.text + "” — " + (VERDICTS[first.verdict] || String(first.verdict).replace(/_/g, " "));
+      if (warnings.length > 1) line += " (+" + (warnings.length - 1) + " more)";
+      summary.textContent = line;
+      box.setAttribute("role", "alert");
+    } else if (unchecked.length) {
+      box.classList.add("neutral");
+      summary.textContent = "○ " + (unchecked.length === 1 ? "1 dose" : unchecked.length + " doses") +
+        " not checked (no dosing rule covers " + (unchecked.length === 1 ? "it" : "them") + ")" +
+        (claims.length > unchecked.length ? "; " + (claims.length - unchecked.length) + " match the rules" : "");
+    } else {
+      box.classList.add("ok");
+      summary.textContent = "✓ " + (claims.length === 1 ? "The dose matches" : "All " + claims.length + " doses match") + " the dosing rules";
+    }
+    box.append(summary);
     const list = el("ul");
-    for (const claim of dosing.claims) {
-      const ok = claim.verdict === "ok";
-      const item = el("li", "dose " + (ok ? "ok" : "warn"));
-      item.append(el("span", "verdict", (ok ? "✓ " : "⚠ ") + (VERDICTS[claim.verdict] || claim.verdict)));
+    for (const claim of claims) {
+      const kind = claim.verdict === "ok" ? "ok" : claim.verdict === "unverified" ? "neutral" : "warn";
+      const item = el("li", "dose " + kind);
+      item.append(el("span", "verdict", VERDICTS[claim.verdict] || String(claim.verdict).replace(/_/g, " ")));
       item.append(": “" + claim.text + "”");
       if (claim.message) item.append(" — " + claim.message);
+      if (claim.rule) item.append(" ", el("span", "rule", "(rule " + claim.rule + ")"));
       list.append(item);
     }
     box.append(list);
@@ -298,27 +443,61 @@
     const details = el("details", "source");
     details.id = id;
     const summary = el("summary");
-    const place = passage.section && passage.section !== passage.title
-      ? passage.title + " › " + passage.section
-      : passage.title;
+    const facts = provenance(passage);
+    let place;
+    if (facts.reference) {
+      place = "Reference [" + facts.reference.number + "] · " + passage.title;
+    } else {
+      place = passage.section && passage.section !== passage.title
+        ? passage.title + " › " + passage.section
+        : passage.title;
+    }
     summary.append(el("strong", null, "[" + passage.marker + "] "), place);
+    if (facts.reference) {
+      const confidence = !facts.reference.identified ? "source not traced"
+        : facts.reference.confidence === "confirmed" ? "identification confirmed"
+        : "identification " + facts.reference.confidence + ", not confirmed";
+      if (facts.badge) summary.append(" ", el("span", "badge warn mini", facts.badge));
+      else summary.append(el("span", "source-facts", confidence));
+    }
     const body = el("blockquote", "passage");
+    // The quoted words, by the spans the server located (characters, not UTF-16 units).
+    const chars = Array.from(passage.text);
     const ranges = [];
     for (const q of quotes) {
-      if (q.verified && q.marker === passage.marker) {
-        const range = locate(passage.text, q.quote);
-        if (range) ranges.push(range);
+      if (q.verified && q.chunk_id === passage.chunk_id && q.start != null && q.end != null) {
+        ranges.push([q.start, q.end]);
       }
     }
     ranges.sort(function (a, b) { return a[0] - b[0]; });
     let at = 0;
     for (const range of ranges) {
       if (range[0] < at) continue;
-      body.append(passage.text.slice(at, range[0]), el("mark", null, passage.text.slice(range[0], range[1])));
+      body.append(chars.slice(at, range[0]).join(""), el("mark", null, chars.slice(range[0], range[1]).join("")));
       at = range[1];
     }
-    body.append(passage.text.slice(at));
+    body.append(chars.slice(at).join(""));
     details.append(summary, body);
+    if (facts.reference) {
+      const link = el("a", "to-reference", "Reference [" + facts.reference.number + "] in the article's list");
+      link.href = "#ref-" + facts.reference.number;
+      const line = el("p", "source-link");
+      line.append(link);
+      details.append(line);
+    } else {
+      const place = articleElement(passage);
+      if (place) {
+        const link = el("a", "to-article", "Show in the article");
+        link.href = "#";
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          showInArticle(place, quotedIn(passage, quotes));
+        });
+        const line = el("p", "source-link");
+        line.append(link);
+        details.append(line);
+      }
+    }
     return details;
   }
 
@@ -332,37 +511,4 @@
     details.querySelector("summary").focus();
   }
 
-  // Where quote stands in text, as the server compares them: case, white space, curly quotes,
-  // dashes, bullets and emphasis aside. Returns [start, end) in text, or null.
-  function locate(text, quote) {
-    const hay = comparable(text);
-    const needle = comparable(quote.replace(/^[\s.,;:…]+|[\s.,;:…]+$/g, "")).chars.join("");
-    if (!needle) return null;
-    const start = hay.chars.join("").indexOf(needle);
-    if (start < 0) return null;
-    return [hay.index[start], hay.index[start + needle.length - 1] + 1];
-  }
-
-  function comparable(text) {
-    const chars = [];
-    const index = [];
-    let space = false;
-    let lineStart = true;
-    for (let i = 0; i < text.length; i++) {
-      let c = text[i];
-      if (c === "\n") { lineStart = true; space = chars.length > 0; continue; }
-      if (/\s/.test(c)) { space = chars.length > 0; continue; }
-      if (lineStart) {
-        lineStart = false;
-        const bullet = /^[-*•]\s/.exec(text.slice(i, i + 2));
-        if (bullet) { i += 1; space = chars.length > 0; continue; }
-      }
-      if ("\u2018\u2019\u201A\u201B\u2032`´".indexOf(c) >= 0) c = "'";
-      if ("\u2010\u2011\u2012\u2013\u2014\u2015\u2212".indexOf(c) >= 0) c = "-";
-      if (c === "*" || "\"\u201C\u201D\u201E\u201F\u2033«»".indexOf(c) >= 0) continue;
-      if (space) { chars.push(" "); index.push(i); space = false; }
-      for (const lower of c.toLowerCase()) { chars.push(lower); index.push(i); }
-    }
-    return { chars: chars, index: index };
-  }
 })();

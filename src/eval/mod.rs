@@ -1,6 +1,7 @@
 //! Evaluation on the gold questions in `tests/gold/`: retrieval figures (recall@1, recall@5,
-//! MRR) and coverage (gold questions covered, off-topic ones declined). It only reads the gold
-//! files and calls the public search; it changes nothing.
+//! MRR), coverage (gold questions covered, off-topic ones declined) and, in [`quality`], the
+//! quality of whole answers. It only reads the gold files and calls the public search and ask;
+//! it changes nothing.
 
 use std::fs;
 use std::path::Path;
@@ -10,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::contracts::Turn;
 use crate::retrieve::{RetrieveError, Retriever, SearchRequest};
 use crate::text::normalize;
+
+pub mod quality;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {

@@ -1,0 +1,393 @@
+//! Understanding a follow-up question, for any article: which of its words name a topic (and how
+//! surely), which aspect it asks about (dose, duration, side effects, what next …), and whether a
+//! text states that aspect. The vocabulary is data (`vocabulary.toml`, compiled in); nothing here
+//! searches, composes or knows one article.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::analysis::words;
+
+/// How surely a question word names a topic, which decides what its absence from the sources
+/// means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Strength {
+    /// Question phrasing, a number, a unit or shorthand: never a reason to decline.
+    Ignore,
+    /// An ordinary word ("threshold", "protection"): missing, it only makes the question
+    /// borderline.
+    Weak,
+    /// A medical subject or population ("pregnancy", "eculizumab", "Kawasaki"): missing, the
+    /// sources do not cover the question.
+    Strong,
+}
+
+/// An aspect a question asks about, from `vocabulary.toml`.
+#[derive(Debug)]
+pub struct Aspect {
+    pub name: String,
+    /// How the answer names it ("The sources give no {noun} for …"); none for aspects answered
+    /// by selection (comparison, who).
+    pub noun: Option<String>,
+    ask: Vec<String>,
+    stated: Vec<Regex>,
+    /// Words search adds when this aspect is asked.
+    pub expand: Vec<String>,
+}
+
+impl Aspect {
+    /// Whether `text` states this aspect (a dose, a duration …). Aspects without patterns are
+    /// never "stated".
+    pub fn stated_in(&self, text: &str) -> bool {
+        self.stated.iter().any(|re| re.is_match(text))
+    }
+
+    /// Whether an answer can say this aspect is not stated.
+    pub fn can_be_missing(&self) -> bool {
+        self.noun.is_some() && !self.stated.is_empty()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VocabularyFile {
+    question_words: Vec<String>,
+    topic_words: Vec<String>,
+    topic_prefixes: Vec<String>,
+    topic_suffixes: Vec<String>,
+    abbreviations: std::collections::BTreeMap<String, String>,
+    aspect: Vec<AspectSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AspectSpec {
+    name: String,
+    #[serde(default)]
+    noun: Option<String>,
+    ask: Vec<String>,
+    #[serde(default)]
+    stated: Vec<String>,
+    #[serde(default)]
+    expand: Vec<String>,
+}
+
+/// The question vocabulary.
+#[derive(Debug)]
+pub struct Vocabulary {
+    /// Lower-cased surface forms and analysed stems of question words.
+    question_words: HashSet<String>,
+    topic_words: HashSet<String>,
+    topic_phrases: Vec<String>,
+    prefixes: Vec<String>,
+    suffixes: Vec<String>,
+    /// Analysed abbreviation → analysed long form.
+    abbreviations: std::collections::HashMap<String, Vec<String>>,
+    pub aspects: Vec<Aspect>,
+}
+
+static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
+    Vocabulary::parse(include_str!("vocabulary.toml"))
+        .unwrap_or_else(|e| panic!("src/question/vocabulary.toml is invalid: {e}"))
+});
+
+/// The compiled-in vocabulary.
+pub fn vocabulary() -> &'static Vocabulary {
+    &VOCABULARY
+}
+
+impl Vocabulary {
+    fn parse(text: &str) -> Result<Vocabulary, String> {
+        let file: VocabularyFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut question_words = HashSet::new();
+        for word in &file.question_words {
+            let lower = word.to_lowercase();
+            question_words.extend(words(&lower));
+            question_words.insert(lower);
+        }
+        let mut topic_words = HashSet::new();
+        let mut topic_phrases = Vec::new();
+        for word in &file.topic_words {
+            let lower = word.to_lowercase();
+            if lower.contains(' ') {
+                topic_phrases.push(plain(&lower));
+            } else {
+                topic_words.extend(words(&lower));
+                topic_words.insert(lower);
+            }
+        }
+        let mut aspects = Vec::new();
+        for spec in file.aspect {
+            let stated = spec
+                .stated
+                .iter()
+                .map(|p| Regex::new(&format!("(?i){p}")).map_err(|e| format!("{}: {e}", spec.name)))
+                .collect::<Result<Vec<_>, _>>()?;
+            aspects.push(Aspect {
+                name: spec.name,
+                noun: spec.noun,
+                ask: spec.ask.iter().map(|a| plain(a)).collect(),
+                stated,
+                expand: spec.expand,
+            });
+        }
+        let abbreviations = file
+            .abbreviations
+            .iter()
+            .filter_map(|(short, long)| {
+                let short = words(short).pop()?;
+                Some((short, words(long)))
+            })
+            .collect();
+        Ok(Vocabulary {
+            abbreviations,
+            question_words,
+            topic_words,
+            topic_phrases,
+            prefixes: file.topic_prefixes,
+            suffixes: file.topic_suffixes,
+            aspects,
+        })
+    }
+
+    /// The aspects `question` asks about, in vocabulary order.
+    pub fn aspects_asked(&self, question: &str) -> Vec<&Aspect> {
+        let text = plain(question);
+        self.aspects
+            .iter()
+            .filter(|a| a.ask.iter().any(|phrase| contains_phrase(&text, phrase)))
+            .collect()
+    }
+
+    /// The long form of an analysed abbreviation ("rtx" → "rituximab"), analysed.
+    pub fn expansion(&self, stem: &str) -> Option<&[String]> {
+        self.abbreviations.get(stem).map(Vec::as_slice)
+    }
+
+    /// The aspect named `name`.
+    pub fn aspect(&self, name: &str) -> Option<&Aspect> {
+        self.aspects.iter().find(|a| a.name == name)
+    }
+
+    /// Whether an analysed word or its surface form is question phrasing.
+    pub fn is_question_word(&self, stem: &str, surface: &str) -> bool {
+        self.question_words.contains(stem) || self.question_words.contains(&surface.to_lowercase())
+    }
+
+    /// How surely `surface` (a word as the user typed it, `stem` its analysed form) names a
+    /// topic. `first` says whether it opens the question (capitalised for that reason only).
+    pub fn strength(&self, stem: &str, surface: &str, first: bool) -> Strength {
+        let lower = surface.to_lowercase();
+        if is_child_age(&lower) {
+            return Strength::Strong;
+        }
+        if self.is_question_word(stem, surface)
+            || stem.starts_with(|c: char| c.is_ascii_digit())
+            || lower.chars().count() <= 1
+        {
+            return Strength::Ignore;
+        }
+        if self.topic_words.contains(stem) || self.topic_words.contains(&lower) {
+            return Strength::Strong;
+        }
+        let letters: Vec<char> = surface.chars().filter(|c| c.is_alphabetic()).collect();
+        let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+        let acronym = upper >= 2 && upper * 5 >= letters.len() * 3;
+        let proper = !first
+            && letters.len() >= 3
+            && letters[0].is_uppercase()
+            && letters[1..].iter().all(|c| c.is_lowercase());
+        let long = lower.chars().count() >= 6;
+        let affix = long
+            && (self.prefixes.iter().any(|p| lower.starts_with(p.as_str()))
+                || self.suffixes.iter().any(|s| lower.ends_with(s.as_str())));
+        if acronym || proper || affix {
+            Strength::Strong
+        } else {
+            Strength::Weak
+        }
+    }
+
+    /// Topic phrases of the vocabulary ("plasma exchange") that `question` contains.
+    pub fn topic_phrases_in(&self, question: &str) -> Vec<String> {
+        let text = plain(question);
+        self.topic_phrases
+            .iter()
+            .filter(|p| contains_phrase(&text, p))
+            .cloned()
+            .collect()
+    }
+}
+
+/// An age under 18 written as clinicians do ("12yo", "8y", "14-year-old" split to "14"…"old"
+/// is not caught): a question about a child.
+fn is_child_age(word: &str) -> bool {
+    let digits: String = word.chars().take_while(char::is_ascii_digit).collect();
+    let rest = &word[digits.len()..];
+    let unit = matches!(
+        rest,
+        "yo" | "y/o" | "y" | "yr" | "yrs" | "mo" | "mos" | "m/o"
+    );
+    unit && digits
+        .parse::<u32>()
+        .is_ok_and(|age| age < 18 || rest.starts_with('m'))
+}
+
+/// Lower case, every run of characters other than letters, digits and '/' made one space, with a
+/// space at each end, for whole-word phrase matching.
+fn plain(text: &str) -> String {
+    let mut out = String::from(" ");
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let c = if c == '\u{2019}' { '\'' } else { c };
+        if c.is_alphanumeric() || c == '/' || c == '\'' {
+            out.push(c);
+        } else if !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    if !out.ends_with(' ') {
+        out.push(' ');
+    }
+    out
+}
+
+fn contains_phrase(text: &str, phrase: &str) -> bool {
+    let phrase = phrase.trim();
+    !phrase.is_empty() && text.contains(&format!(" {phrase} "))
+}
+
+/// The words of `text` as typed (split at anything but letters, digits, '/' and apostrophes),
+/// each with its analysed form; words the analyser drops (stop words) are left out.
+pub fn surface_words(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '/' || c == '\'')) {
+        let raw = raw.trim_matches(|c: char| c == '/' || c == '\'');
+        if raw.is_empty() {
+            continue;
+        }
+        for stem in words(raw) {
+            out.push((stem, raw.to_string()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strength(word: &str) -> Strength {
+        let stem = words(word).pop().unwrap_or_default();
+        vocabulary().strength(&stem, word, false)
+    }
+
+    #[test]
+    fn the_compiled_vocabulary_parses() {
+        let v = vocabulary();
+        assert!(v.aspects.len() >= 8);
+        assert!(v.aspect("dose").is_some_and(Aspect::can_be_missing));
+        assert!(v.aspect("comparison").is_some_and(|a| !a.can_be_missing()));
+    }
+
+    #[test]
+    fn shorthand_numbers_and_question_words_never_name_a_topic() {
+        for word in [
+            "threshold",
+            "vs",
+            "different",
+            "protection",
+            "ppx",
+            "skip",
+            "once",
+            "15",
+            "pt",
+            "tx",
+            "qd",
+            "bid",
+            "DS",
+            "enough",
+            "w/",
+        ] {
+            assert_eq!(strength(word), Strength::Ignore, "{word}");
+        }
+    }
+
+    #[test]
+    fn populations_diseases_drugs_and_names_are_strong_topics() {
+        for word in [
+            "pregnancy",
+            "children",
+            "lupus",
+            "eculizumab",
+            "tofacitinib",
+            "hypertension",
+            "Kawasaki",
+            "JAK",
+            "dermatitis",
+            "plasmapheresis",
+        ] {
+            assert_eq!(strength(word), Strength::Strong, "{word}");
+        }
+        assert_eq!(
+            vocabulary().strength("kawasaki", "Kawasaki", true),
+            Strength::Weak,
+            "a capital that only opens the question is no name"
+        );
+    }
+
+    #[test]
+    fn ordinary_words_are_weak() {
+        for word in ["naive", "bananas", "honest"] {
+            assert_eq!(strength(word), Strength::Weak, "{word}");
+        }
+    }
+
+    #[test]
+    fn aspects_are_recognised_in_clinicians_words() {
+        let asked = |q: &str| -> Vec<String> {
+            vocabulary()
+                .aspects_asked(q)
+                .iter()
+                .map(|a| a.name.clone())
+                .collect()
+        };
+        assert_eq!(
+            asked("IV methylpred for severe dysphagia pt, dose?"),
+            ["dose"]
+        );
+        assert_eq!(asked("duration of IVIG therapy"), ["duration"]);
+        assert_eq!(asked("how long to continue prednisone?"), ["duration"]);
+        assert_eq!(asked("side effects?"), ["harms"]);
+        assert_eq!(asked("and if that fails?"), ["next"]);
+        assert_eq!(asked("MTX vs AZA?"), ["comparison"]);
+        assert_eq!(asked("how common is relapse?"), ["frequency", "next"]);
+        assert!(asked("rituximab in anti-SRP").is_empty());
+    }
+
+    #[test]
+    fn aspects_are_stated_by_patterns() {
+        let v = vocabulary();
+        let dose = v.aspect("dose").unwrap();
+        assert!(dose.stated_in("prednisone 1 mg/kg/day"));
+        assert!(!dose.stated_in("Particularly effective for necrotizing myopathy"));
+        let duration = v.aspect("duration").unwrap();
+        assert!(duration.stated_in("for ≥4 weeks"));
+        assert!(!duration.stated_in("IVIG is particularly effective"));
+    }
+
+    #[test]
+    fn surface_words_keep_what_the_user_typed() {
+        assert_eq!(
+            surface_words("are treatment-naive pts different?"),
+            [
+                ("treatment".to_string(), "treatment".to_string()),
+                ("naiv".to_string(), "naive".to_string()),
+                ("pts".to_string(), "pts".to_string()),
+                ("differ".to_string(), "different".to_string()),
+            ]
+        );
+    }
+}

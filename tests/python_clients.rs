@@ -1,0 +1,77 @@
+//! medcite as Python clients meet it: `tests/clients/openai_client.py` runs against the router
+//! served on 127.0.0.1 — the official OpenAI client (streaming and not) reads `usage` and the
+//! `medcite` extension field, and a 5 MB body sent with `urllib` receives the JSON 413.
+//!
+//! The Python is MEDCITE_PYTHON, else `target/py/venv/bin/python` (make it with
+//! `python3 -m venv target/py/venv && target/py/venv/bin/pip install openai`), else `python3`.
+//! Without Python the test says so and passes; without the `openai` package the script runs the
+//! urllib check only and says it skipped the rest.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+
+use common::{bundled_corpus, repo};
+use medcite::server::{AppState, Settings, router};
+use tempfile::TempDir;
+
+fn python() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("MEDCITE_PYTHON") {
+        return Some(PathBuf::from(path));
+    }
+    let venv = repo().join("target/py/venv/bin/python");
+    if venv.is_file() {
+        return Some(venv);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("python3"))
+        .find(|candidate| candidate.is_file())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_clients_read_usage_the_extension_field_and_the_413() {
+    let Some(python) = python() else {
+        eprintln!("skipping the Python client checks: no python3 (or set MEDCITE_PYTHON)");
+        return;
+    };
+    let dir = TempDir::new().expect("temp dir");
+    let (state, _) = AppState::open(
+        &bundled_corpus(),
+        &dir.path().join("index"),
+        None,
+        Settings::default(),
+        false,
+    )
+    .expect("open state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router(Arc::new(state))).await;
+    });
+    let script = repo().join("tests/clients/openai_client.py");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(&python)
+            .arg(script)
+            .arg(format!("http://{addr}"))
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run python");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("ok   urllib 5 MB body: HTTP 413"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ok   openai streamed") || stdout.contains("SKIP openai"),
+        "{stdout}"
+    );
+}
