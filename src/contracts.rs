@@ -73,14 +73,15 @@ pub enum Via {
 /// Reply of `check-dosing`, and the `dosing` member of the ask reply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DosingReport {
-    /// True only when every claim's verdict is `ok` (also true when there are no claims).
+    /// False when any claim's dose is wrong ([`Verdict::is_wrong`]); `unverified` claims (not
+    /// checked) leave it true. True when there are no claims.
     pub ok: bool,
     pub claims: Vec<DoseClaim>,
 }
 
 impl DosingReport {
     pub fn from_claims(claims: Vec<DoseClaim>) -> Self {
-        let ok = claims.iter().all(|c| c.verdict == Verdict::Ok);
+        let ok = !claims.iter().any(|c| c.verdict.is_wrong());
         DosingReport { ok, claims }
     }
 }
@@ -116,6 +117,14 @@ pub struct DoseClaim {
     /// A threshold written before the amount (">=" for "≥20 mg", "<=" for "up to 80 mg").
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub comparator: Option<String>,
+    /// How many doses the statement gives, when it says ("x2", "two doses", "days 1 and 15",
+    /// or an interval with a duration: "weekly for 4 weeks" is 4).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub doses: Option<u32>,
+    /// How often a whole course is repeated, when the statement gives a course and its repeat
+    /// ("1 g/kg/day for 2 days every 4 weeks": `frequency` daily, `repeat` every 4 weeks).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub repeat: Option<String>,
 }
 
 /// What an amount is counted per.
@@ -137,8 +146,27 @@ pub enum Verdict {
     WrongRoute,
     /// ask only: the dose is not stated in any cited passage.
     NotInSources,
-    /// No rule covers it.
+    /// Not checked: no rule covers it. Neutral, not a wrong dose.
     Unverified,
+    /// The drug's rule needs the frequency to judge the dose safely (methotrexate: weekly, never
+    /// daily) and the statement gives none.
+    MissingFrequency,
+    /// The schedule is given for a limited number of doses (rituximab 1 g every 2 weeks ×2,
+    /// 375 mg/m² weekly ×4) and the statement does not say how many.
+    MissingDoseCount,
+    /// More doses than the rule allows for that schedule ("375 mg/m² weekly for 52 weeks").
+    TooManyDoses,
+    /// The total of one course (daily amount × days) is over the rule's course limit ("IVIG
+    /// 1 g/kg daily for 5 days" is 5 g/kg, over 2 g/kg).
+    CourseOverLimit,
+}
+
+impl Verdict {
+    /// True for a dose that is wrong: every verdict but `ok` and `unverified` (not checked).
+    /// A wrong dose makes the report's `ok` false and `check-dosing` exit with 1.
+    pub fn is_wrong(self) -> bool {
+        !matches!(self, Verdict::Ok | Verdict::Unverified)
+    }
 }
 
 /// How the answer was composed.
@@ -269,12 +297,31 @@ mod tests {
             message: String::new(),
             duration: None,
             comparator: None,
+            doses: None,
+            repeat: None,
         };
         assert!(DosingReport::from_claims(vec![]).ok);
         assert!(DosingReport::from_claims(vec![claim(Verdict::Ok)]).ok);
         assert!(
-            !DosingReport::from_claims(vec![claim(Verdict::Ok), claim(Verdict::Unverified)]).ok
+            DosingReport::from_claims(vec![claim(Verdict::Ok), claim(Verdict::Unverified)]).ok,
+            "a dose no rule covers is not checked, not wrong"
         );
+        for wrong in [
+            Verdict::OutOfRange,
+            Verdict::WrongFrequency,
+            Verdict::WrongUnit,
+            Verdict::WrongRoute,
+            Verdict::NotInSources,
+            Verdict::MissingFrequency,
+            Verdict::MissingDoseCount,
+            Verdict::TooManyDoses,
+            Verdict::CourseOverLimit,
+        ] {
+            assert!(
+                !DosingReport::from_claims(vec![claim(Verdict::Ok), claim(wrong)]).ok,
+                "{wrong:?}"
+            );
+        }
     }
 
     #[test]
@@ -287,6 +334,10 @@ mod tests {
             Verdict::WrongRoute,
             Verdict::NotInSources,
             Verdict::Unverified,
+            Verdict::MissingFrequency,
+            Verdict::MissingDoseCount,
+            Verdict::TooManyDoses,
+            Verdict::CourseOverLimit,
         ]
         .iter()
         .map(|v| serde_json::to_string(v).unwrap())
@@ -300,7 +351,11 @@ mod tests {
                 "\"wrong_unit\"",
                 "\"wrong_route\"",
                 "\"not_in_sources\"",
-                "\"unverified\""
+                "\"unverified\"",
+                "\"missing_frequency\"",
+                "\"missing_dose_count\"",
+                "\"too_many_doses\"",
+                "\"course_over_limit\""
             ]
         );
     }

@@ -90,7 +90,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Deterministic dosing check of any text (exit status 1 when a dose is not ok).
+    /// Deterministic dosing check of any text (exit status 1 when a dose is wrong; a dose no
+    /// rule covers is reported as not checked and does not fail).
     CheckDosing {
         /// The text to check; `-` or nothing reads standard input.
         text: Option<String>,
@@ -572,10 +573,10 @@ fn print_dosing(report: &DosingReport) {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let label = if claim.verdict == Verdict::Ok {
-            "ok".to_string()
-        } else {
-            format!("NOT OK ({verdict})")
+        let label = match claim.verdict {
+            Verdict::Ok => "ok".to_string(),
+            Verdict::Unverified => "not checked".to_string(),
+            _ => format!("NOT OK ({verdict})"),
         };
         println!("- {}: {}", style.heading(&label), claim.text);
         println!("  {}", claim.message);

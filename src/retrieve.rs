@@ -230,7 +230,9 @@ impl Retriever {
                 [word] => {
                     vocabulary.contains(word.as_str())
                         || indexed(word)
-                        || vocabulary.iter().any(|v| near_spelling(word, v))
+                        || vocabulary
+                            .iter()
+                            .any(|v| near_spelling(word, v) || same_root(word, v))
                 }
                 _ => passages.iter().any(|p| contains_sequence(p, alt)),
             })
@@ -733,6 +735,13 @@ pub fn near_spelling(word: &str, candidate: &str) -> bool {
         return false;
     }
     edit_distance(word, candidate) <= allowed
+}
+
+/// Whether two analysed words share a root of five letters or more, one being the other's
+/// beginning ("predict" and "predictor", which the stemmer leaves apart).
+fn same_root(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.len() >= 5 && long.starts_with(short) && !short.chars().any(|c| c.is_ascii_digit())
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

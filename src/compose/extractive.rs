@@ -33,6 +33,8 @@ const LABEL_WEIGHT: f64 = 0.5;
 /// Added to a quote that states the asked aspect (a dose for "what dose?") of the subject: the
 /// sentence that answers goes first.
 const ASPECT_BONUS: f64 = 2.0;
+/// Weight of the question's phrasing words ("long", "threshold") next to its topic words.
+const PHRASING_WEIGHT: f64 = 0.3;
 /// Weight of the words an asked aspect brings.
 const ASPECT_WEIGHT: f64 = 0.75;
 /// Share of a quote's words already said by a chosen quote above which it is the same fact.
@@ -61,7 +63,10 @@ struct Unit {
     position: usize,
     /// The parent bullet line, shown before the quote ("Rituximab:").
     label: Option<String>,
+    /// The quoted words (its parts joined, for scoring).
     quote: String,
+    /// The verbatim pieces quoted, each in its own quotation marks.
+    parts: Vec<String>,
     score: f64,
     /// Whether it names the question's subject (itself or in its label).
     on_subject: bool,
@@ -80,6 +85,50 @@ struct Asked<'v> {
 impl ExtractiveComposer {
     pub fn new(synonyms: Synonyms) -> ExtractiveComposer {
         ExtractiveComposer { synonyms }
+    }
+
+    /// The words of `text` a quote may share with it: all but aspect words ("dose" is in
+    /// "High-dose") and numbers, with synonyms and long forms of abbreviations. Common words
+    /// weigh little by their rarity among the quotes.
+    fn terms(&self, text: &str) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+        let vocabulary = vocabulary();
+        let stems: Vec<String> = words(text)
+            .into_iter()
+            .filter(|w| {
+                !self.synonyms.aspects.contains(w) && !w.starts_with(|c: char| c.is_ascii_digit())
+            })
+            .collect();
+        let mut terms: Vec<Vec<String>> = Vec::new();
+        let mut phrasing: Vec<Vec<String>> = Vec::new();
+        for stem in &stems {
+            if terms
+                .iter()
+                .chain(&phrasing)
+                .any(|t| t.len() == 1 && &t[0] == stem)
+            {
+                continue;
+            }
+            // Question phrasing ("long", "term", "mg") matches quotes by accident more often
+            // than by meaning.
+            if vocabulary.strength(stem, stem, false) == Strength::Ignore {
+                phrasing.push(vec![stem.clone()]);
+            } else {
+                terms.push(vec![stem.clone()]);
+            }
+        }
+        for expansion in self.synonyms.expansions(&stems) {
+            if !terms.contains(&expansion) {
+                terms.push(expansion);
+            }
+        }
+        for stem in &stems {
+            if let Some(long) = vocabulary.expansion(stem)
+                && !terms.iter().any(|t| t == long)
+            {
+                terms.push(long.to_vec());
+            }
+        }
+        (terms, phrasing)
     }
 
     /// The terms of `text` that may name its subject (no question words, numbers or aspects),
@@ -155,10 +204,11 @@ impl ExtractiveComposer {
     /// for its subject, the answer opens by saying so.
     pub fn answer(&self, request: &ComposeRequest<'_>) -> String {
         let asked = self.understand(request);
+        let (terms, phrasing) = self.terms(request.question);
         let mut wanted: Vec<(Vec<Vec<String>>, f64)> =
-            vec![(self.synonyms.key_terms(request.question), 1.0)];
+            vec![(terms, 1.0), (phrasing, PHRASING_WEIGHT)];
         if let Some(previous) = request.history.iter().rev().find(|t| t.role == "user") {
-            wanted.push((self.synonyms.key_terms(&previous.content), HISTORY_WEIGHT));
+            wanted.push((self.terms(&previous.content).0, HISTORY_WEIGHT));
         }
         // The words an asked aspect brings ("refractory" for "if that fails?").
         let aspect_words: Vec<String> = asked
@@ -219,22 +269,26 @@ impl ExtractiveComposer {
 
         let mut units: Vec<Unit> = Vec::new();
         for (index, passage) in request.passages.iter().enumerate() {
-            for (position, (label, quote)) in quotable(&passage.text).into_iter().enumerate() {
+            for (position, (label, parts)) in quotable_parts(&passage.text).into_iter().enumerate()
+            {
+                let quote = parts.join(", ");
                 if !asked.about_sources && restates_the_article(&quote) {
                     continue;
                 }
                 let own = overlap(&quote);
-                let from_label = label.as_deref().map_or(0.0, &overlap) * LABEL_WEIGHT;
+                // A short label ("Rituximab:") is the topic of its bullets and counts fully.
+                let label_weight = match &label {
+                    Some(l) if l.split_whitespace().count() <= 3 => 1.0,
+                    _ => LABEL_WEIGHT,
+                };
+                let from_label = label.as_deref().map_or(0.0, &overlap) * label_weight;
                 let rank_bonus = 0.25 / (index as f64 + 1.0);
                 let whole = match &label {
                     Some(label) => format!("{label} {quote}"),
                     None => quote.clone(),
                 };
                 let subject = asked.subject.is_empty() || on_subject(&whole);
-                let states = asked
-                    .aspects
-                    .iter()
-                    .any(|a| a.stated_in(&quote) && (a.can_be_missing() || a.name == "next"));
+                let states = asked.aspects.iter().any(|a| a.stated_in(&quote));
                 let mut score = own + from_label;
                 if score > 0.0 {
                     score += rank_bonus;
@@ -247,6 +301,7 @@ impl ExtractiveComposer {
                     position,
                     label,
                     quote,
+                    parts,
                     score,
                     on_subject: subject,
                 });
@@ -258,22 +313,42 @@ impl ExtractiveComposer {
             return NOTHING_RELEVANT.to_string();
         }
         let opener = not_stated(&units, &asked);
+        let leads: Vec<usize> = chosen
+            .iter()
+            .map(|(i, _)| leader_of(&units, &chosen, *i))
+            .collect();
         let lines = chosen
             .iter()
-            .map(|(i, markers)| {
+            .enumerate()
+            .map(|(n, (i, markers))| {
                 let unit = &units[*i];
+                // A lead-in keeps its colon and the bullets it introduces sit under it.
+                let follows = leads[n] != unit.passage;
+                let introduces = (0..chosen.len()).any(|m| {
+                    m != n && leads[m] == unit.passage && units[chosen[m].0].passage != unit.passage
+                });
+                let (indent, colon) = match (follows, introduces) {
+                    (true, _) => ("  ", ""),
+                    (false, true) => ("", ":"),
+                    _ => ("", ""),
+                };
                 let markers: Vec<&str> = markers
                     .iter()
                     .map(|&p| request.passages[p].marker.as_str())
                     .collect();
                 let marker = markers.join(", ");
-                let quote = unit.quote.trim_end_matches([':', ' ', '.']);
+                let quote = unit
+                    .parts
+                    .iter()
+                    .map(|p| format!("\"{}\"", p.trim_end_matches([':', ' ', '.'])))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 match &unit.label {
                     Some(label) => format!(
-                        "- {}: \"{quote}\" [{marker}]",
+                        "{indent}- {}: {quote} [{marker}]{colon}",
                         label.trim_end_matches(':').trim()
                     ),
-                    None => format!("- \"{quote}\" [{marker}]"),
+                    None => format!("{indent}- {quote} [{marker}]{colon}"),
                 }
             })
             .collect::<Vec<_>>()
@@ -538,6 +613,45 @@ fn chunk_number(chunk_id: &str) -> Option<(&str, u32)> {
 /// The quotable units of a passage: each sentence of a paragraph, or, for a bullet with
 /// sub-bullets, each line with its parent line as label.
 fn quotable(text: &str) -> Vec<(Option<String>, String)> {
+    quotable_parts(text)
+        .into_iter()
+        .map(|(label, parts)| (label, parts.join(", ")))
+        .collect()
+}
+
+/// The quotable units of a passage, each as the verbatim pieces it quotes: one sentence, one
+/// bullet, or the short items of one list together ("High-dose glucocorticoids", "Tacrolimus",
+/// "IVIG" under "Intensive combined therapy:"), which say nothing one by one.
+fn quotable_parts(text: &str) -> Vec<(Option<String>, Vec<String>)> {
+    let mut out: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    for (label, item) in quotable_lines(text) {
+        let short = |t: &str| t.split_whitespace().count() < MIN_UNIT_WORDS;
+        if let Some((last_label, parts)) = out.last_mut()
+            && label.is_some()
+            && *last_label == label
+            && short(&item)
+            && parts.iter().all(|p| short(p))
+        {
+            parts.push(item);
+            continue;
+        }
+        out.push((label, vec![item]));
+    }
+    out.retain(|(label, parts)| {
+        let words: usize = parts.iter().map(|p| p.split_whitespace().count()).sum();
+        let least = if label.is_some() {
+            MIN_LABELLED_WORDS
+        } else {
+            MIN_UNIT_WORDS
+        };
+        words >= least
+    });
+    out
+}
+
+/// Each sentence of a paragraph, or each line of a bullet with its parent line as label
+/// (markup never).
+fn quotable_lines(text: &str) -> Vec<(Option<String>, String)> {
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() == 1 {
         return sentences(text)
@@ -570,14 +684,8 @@ fn quotable(text: &str) -> Vec<(Option<String>, String)> {
         } else {
             None
         };
-        // A bare item ("IVIG") says nothing on its own; markup in a source is never quoted
-        // (an answer holding HTML fails verification).
-        let least = if label.is_some() {
-            MIN_LABELLED_WORDS
-        } else {
-            MIN_UNIT_WORDS
-        };
-        if content.split_whitespace().count() >= least && !has_markup(content) {
+        // Markup in a source is never quoted (an answer holding HTML fails verification).
+        if !has_markup(content) {
             out.push((label, content.to_string()));
         }
     }
@@ -672,15 +780,15 @@ mod tests {
         let lines: Vec<&str> = answer.lines().collect();
         assert_eq!(
             lines[0],
-            "- \"For patients who relapse during steroid taper, additional therapies should be considered\" [S1]"
+            "- \"For patients who relapse during steroid taper, additional therapies should be considered\" [S1]:"
         );
         assert_eq!(
             lines[1],
-            "- Intravenous immunoglobulin (IVIG): \"Particularly effective for necrotizing myopathy\" [S2]"
+            "  - Intravenous immunoglobulin (IVIG): \"Particularly effective for necrotizing myopathy\" [S2]"
         );
         assert_eq!(
             lines[2],
-            "- Rituximab: \"Effective in approximately 62% of patients\" [S3]"
+            "  - Rituximab: \"Effective in approximately 62% of patients\" [S3]"
         );
         let check = verify(&answer, &passages);
         assert!(check.verified(), "{:?}", check.issues);

@@ -1,15 +1,17 @@
 //! Finding dose statements in free text: tokens, sentences, drug mentions (names and synonyms
 //! from the rules), amounts with their unit, basis, frequency, route and duration, and which drug
-//! each amount belongs to. It judges nothing (that is `rules`) and never panics on any input: all
+//! each amount belongs to. It judges nothing (that is `judge`) and never panics on any input: all
 //! slicing is by token boundaries, which are char boundaries.
 
 use crate::contracts::DoseBasis;
 
+use super::duration::{Duration, parse_dose_count, parse_duration, parse_other_time_phrase};
 use super::rules::DosingRules;
+use super::schedule::{Frequency, parse_divided, parse_frequency};
+use super::tokens::{Gap, TokKind, Token, number_value, sentences, small_count, tokenize};
 use super::units::{
-    self, Comparator, Duration, Frequency, Notation, Route, Unit, notation_of, number_value,
-    parse_basis, parse_comparator, parse_divided, parse_duration, parse_frequency,
-    parse_other_time_phrase, parse_route, parse_unit,
+    self, Comparator, Notation, Route, Unit, notation_of, parse_basis, parse_comparator,
+    parse_route, parse_unit,
 };
 
 /// How far after an amount its frequency, route and duration are looked for, in tokens.
@@ -19,111 +21,6 @@ const PREFIX_WINDOW: usize = 3;
 /// How far before an amount, after its drug, a route or frequency is looked for
 /// ("Rituximab is given intravenously at a dose of 1000 mg").
 const BETWEEN_WINDOW: usize = 10;
-
-/// Kind of a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TokKind {
-    Word,
-    Number,
-    Symbol,
-}
-
-/// White space before a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Gap {
-    None,
-    Space,
-    Newline,
-    Paragraph,
-}
-
-/// A word (letters), a number ("1,000", "0.5", ".5") or one other character.
-#[derive(Debug, Clone)]
-pub(crate) struct Token {
-    pub kind: TokKind,
-    /// Byte offsets in the text (always on char boundaries).
-    pub start: usize,
-    pub end: usize,
-    pub raw: String,
-    /// `raw` in ASCII lower case (same length, so offsets hold).
-    pub lower: String,
-    pub gap: Gap,
-}
-
-/// Splits text into tokens. Total: every char is either white space or in exactly one token.
-pub(crate) fn tokenize(text: &str) -> Vec<Token> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let offset = |j: usize| chars.get(j).map_or(text.len(), |(p, _)| *p);
-    let is_digit = |j: usize| chars.get(j).is_some_and(|(_, c)| c.is_ascii_digit());
-    let mut toks = Vec::new();
-    let mut gap = Gap::Paragraph;
-    let mut newlines = 0usize;
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i].1;
-        if c.is_whitespace() {
-            if c == '\n' {
-                newlines += 1;
-            }
-            gap = gap.max(match newlines {
-                0 => Gap::Space,
-                1 => Gap::Newline,
-                _ => Gap::Paragraph,
-            });
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let kind;
-        if c.is_ascii_digit() || (c == '.' && is_digit(i + 1) && !(i > 0 && is_digit(i - 1))) {
-            kind = TokKind::Number;
-            if c == '.' {
-                i += 1;
-            }
-            while is_digit(i) {
-                i += 1;
-            }
-            if c != '.' {
-                // Thousands groups: ",ddd" not followed by another digit.
-                while chars.get(i).is_some_and(|(_, c)| *c == ',')
-                    && is_digit(i + 1)
-                    && is_digit(i + 2)
-                    && is_digit(i + 3)
-                    && !is_digit(i + 4)
-                {
-                    i += 4;
-                }
-                if chars.get(i).is_some_and(|(_, c)| *c == '.') && is_digit(i + 1) {
-                    i += 1;
-                    while is_digit(i) {
-                        i += 1;
-                    }
-                }
-            }
-        } else if c.is_alphabetic() {
-            kind = TokKind::Word;
-            while chars.get(i).is_some_and(|(_, c)| c.is_alphabetic()) {
-                i += 1;
-            }
-        } else {
-            kind = TokKind::Symbol;
-            i += 1;
-        }
-        let (s, e) = (offset(start), offset(i));
-        let raw = text.get(s..e).unwrap_or_default().to_string();
-        toks.push(Token {
-            kind,
-            start: s,
-            end: e,
-            lower: raw.to_ascii_lowercase(),
-            raw,
-            gap: if toks.is_empty() { Gap::Paragraph } else { gap },
-        });
-        gap = Gap::None;
-        newlines = 0;
-    }
-    toks
-}
 
 /// One dose statement as found in a text, before any judgement.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,6 +43,20 @@ pub struct ExtractedDose {
     pub duration: Option<Duration>,
     /// Error-prone notations of the numbers, with the number as written.
     pub notation: Vec<(Notation, String)>,
+    /// How many doses the statement gives ("x2", "two doses", "days 1 and 15", or a schedule
+    /// less often than daily with a duration: "weekly for 4 weeks" is 4).
+    pub doses: Option<u32>,
+    /// How often a course is repeated ("1 g/kg/day for 2 days every 4 weeks").
+    pub repeat: Option<Frequency>,
+    /// The two components of a combined strength written "160/800 mg" (the amount is their
+    /// sum).
+    pub parts: Option<(f64, f64)>,
+    /// The amount is a combined strength ("160/800 mg", a DS tablet of 960 mg): it is judged
+    /// only against combined-strength rules.
+    pub combined: bool,
+    /// How the amount was read when the text does not write it as an amount with a unit: "read
+    /// as 60 mg (no unit written)", "1 DS tablet = 960 mg".
+    pub reading: Option<String>,
 }
 
 /// A drug name found in a sentence.
@@ -170,6 +81,9 @@ struct Core {
     basis: DoseBasis,
     frequency: Option<Frequency>,
     notation: Vec<(Notation, String)>,
+    parts: Option<(f64, f64)>,
+    combined: bool,
+    reading: Option<String>,
 }
 
 /// Every dose statement in `text`, in order. Deterministic.
@@ -180,83 +94,6 @@ pub fn extract_claims(rules: &DosingRules, text: &str) -> Vec<ExtractedDose> {
         extract_sentence(rules, text, &toks, s, e, &mut out);
     }
     out
-}
-
-/// Token ranges of sentences: ended by ".", "!" or "?" before a capital, by a blank line, by a
-/// new list item or heading, or by a table cell bar.
-fn sentences(toks: &[Token]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for i in 0..toks.len() {
-        if i > start && starts_block(toks, i) {
-            out.push((start, i));
-            start = i;
-        }
-        if toks[i].lower == "|" {
-            if i > start {
-                out.push((start, i));
-            }
-            start = i + 1;
-            continue;
-        }
-        if ends_sentence(toks, i) {
-            out.push((start, i + 1));
-            start = i + 1;
-        }
-    }
-    if start < toks.len() {
-        out.push((start, toks.len()));
-    }
-    out
-}
-
-fn starts_block(toks: &[Token], i: usize) -> bool {
-    let t = &toks[i];
-    match t.gap {
-        Gap::Paragraph => true,
-        Gap::Newline => {
-            matches!(
-                t.lower.as_str(),
-                "-" | "*" | "•" | "+" | "#" | ">" | "–" | "|"
-            ) || (t.kind == TokKind::Number
-                && toks
-                    .get(i + 1)
-                    .is_some_and(|n| n.gap == Gap::None && (n.lower == "." || n.lower == ")")))
-        }
-        _ => false,
-    }
-}
-
-fn ends_sentence(toks: &[Token], i: usize) -> bool {
-    const ABBREVIATIONS: &[&str] = &[
-        "vs", "approx", "dr", "mr", "ms", "fig", "ca", "cf", "no", "eg", "ie", "max", "min", "inc",
-    ];
-    if !matches!(toks[i].lower.as_str(), "." | "!" | "?" | "。") {
-        return false;
-    }
-    if toks[i].lower == "." && i > 0 {
-        let prev = &toks[i - 1];
-        if prev.kind == TokKind::Word
-            && prev.gap != Gap::Space
-            && i >= 2
-            && toks[i - 2].lower == "."
-        {
-            return false; // inside "b.i.d." or "e.g."
-        }
-        if prev.kind == TokKind::Word
-            && (prev.raw.chars().count() == 1 || ABBREVIATIONS.contains(&prev.lower.as_str()))
-        {
-            return false;
-        }
-    }
-    match toks.get(i + 1) {
-        None => true,
-        Some(next) => {
-            next.gap != Gap::None
-                && (next.raw.chars().next().is_some_and(char::is_uppercase)
-                    || next.kind != TokKind::Word)
-        }
-    }
 }
 
 fn find_mentions(rules: &DosingRules, toks: &[Token], s: usize, e: usize) -> Vec<Mention> {
@@ -336,12 +173,24 @@ fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
         j += 1;
     }
     let first = tok(j).filter(|t| t.kind == TokKind::Number)?;
-    let low = number_value(&first.raw)?;
+    let mut low = number_value(&first.raw)?;
     let mut notation: Vec<(Notation, String)> = notation_of(&first.raw)
         .map(|n| (n, first.raw.clone()))
         .into_iter()
         .collect();
     j += 1;
+
+    // "160/800 mg": a combined strength of two components, read as their sum.
+    let mut parts = None;
+    if tok(j).is_some_and(|t| t.lower == "/" && t.gap == Gap::None)
+        && let Some(second) = tok(j + 1).filter(|t| t.kind == TokKind::Number && t.gap == Gap::None)
+        && let Some(b) = number_value(&second.raw)
+        && parse_unit(toks, j + 2, limit).is_some()
+    {
+        parts = Some((low, b));
+        low += b;
+        j += 2;
+    }
 
     // "1 mg/kg to 2 mg/kg": a unit may follow each number.
     let mut unit_basis = None;
@@ -441,6 +290,12 @@ fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
         basis,
         frequency,
         notation,
+        parts,
+        combined: parts.is_some(),
+        reading: parts.map(|(a, b)| {
+            let n = super::units::fmt_number;
+            format!("{}/{} {unit} = {} {unit} combined", n(a), n(b), n(a + b))
+        }),
     })
 }
 
@@ -470,6 +325,127 @@ fn is_step_or_total(toks: &[Token], i: usize, s: usize) -> bool {
         || (1..=3).any(|k| matches!(word(k), Some("cumulative")))
 }
 
+/// Words for a tablet or capsule after a count ("one tablet", "1 DS tab").
+const TABLET_WORDS: &[&str] = &["tablet", "tablets", "tab", "tabs", "pill", "pills"];
+
+/// Doses written without an amount and unit, right after a drug's name: a count of named tablets
+/// ("Bactrim DS one tablet", "TMP-SMX 1 DS tab") and a bare number followed by a frequency
+/// when every rule of the drug is in one unit ("pred 60 qd" is 60 mg daily).
+fn unwritten_unit_cores(
+    rules: &DosingRules,
+    toks: &[Token],
+    e: usize,
+    mentions: &[Mention],
+) -> Vec<Core> {
+    let mut out = Vec::new();
+    for m in mentions {
+        let j = m.end;
+        if let Some(core) = tablet_core(rules, toks, e, m) {
+            out.push(core);
+            continue;
+        }
+        // "pred 60 qd", "MTX 15 po weekly"
+        let Some(num) = toks.get(j).filter(|t| j < e && t.kind == TokKind::Number) else {
+            continue;
+        };
+        let Some(value) = number_value(&num.raw) else {
+            continue;
+        };
+        if parse_unit(toks, j + 1, e).is_some() {
+            continue;
+        }
+        let mut k = j + 1;
+        if let Some((_, end)) = parse_route(toks, k, e) {
+            k = end;
+        }
+        if parse_frequency(toks, k, e).is_none() {
+            continue;
+        }
+        let Some(unit) = rules.sole_unit(&m.drug) else {
+            continue;
+        };
+        out.push(Core {
+            start: j,
+            end: j + 1,
+            low: value,
+            high: value,
+            comparator: None,
+            unit,
+            basis: DoseBasis::Dose,
+            frequency: None,
+            notation: notation_of(&num.raw)
+                .map(|n| (n, num.raw.clone()))
+                .into_iter()
+                .collect(),
+            parts: None,
+            combined: false,
+            reading: Some(format!(
+                "read as {} {unit}: no unit is written",
+                super::units::fmt_number(value)
+            )),
+        });
+    }
+    out
+}
+
+/// A count of named tablets after a drug's name: "[SS] [two] [DS] tablets", "1 DS tab", or no
+/// tablet word after a name or strength followed by a frequency ("Bactrim DS twice daily",
+/// "TMP-SMX DS daily": one tablet).
+fn tablet_core(rules: &DosingRules, toks: &[Token], e: usize, m: &Mention) -> Option<Core> {
+    let j = m.end;
+    let word = |k: usize| k < e && TABLET_WORDS.contains(&toks[k].lower.as_str());
+    let in_name = (m.start..m.end).find_map(|k| {
+        rules
+            .tablet_at(&m.drug, toks, k, m.end)
+            .filter(|(_, end)| *end == m.end)
+    });
+    let before = rules.tablet_at(&m.drug, toks, j, e);
+    let mut k = before.map_or(j, |(_, end)| end);
+    let count = if k < e { small_count(toks, k, e) } else { None };
+    if count.is_some() {
+        k += 1;
+    }
+    let after = rules.tablet_at(&m.drug, toks, k, e);
+    k = after.map_or(k, |(_, end)| end);
+    let (tablet, _) = after.or(before).or(in_name)?;
+    let end = if word(k) {
+        k + 1
+    } else {
+        let mut f = k;
+        if let Some((_, r)) = parse_route(toks, f, e) {
+            f = r;
+        }
+        let bare = count.is_none() && parse_frequency(toks, f, e).is_some();
+        if !bare {
+            return None;
+        }
+        k
+    };
+    let n = count.unwrap_or(1);
+    let amount = f64::from(n) * tablet.amount;
+    Some(Core {
+        // Empty (start = end) for "Bactrim DS twice daily": the frequency follows at once.
+        start: j,
+        end,
+        low: amount,
+        high: amount,
+        comparator: None,
+        unit: tablet.unit,
+        basis: DoseBasis::Dose,
+        frequency: None,
+        notation: Vec::new(),
+        parts: None,
+        combined: tablet.combined,
+        reading: Some(format!(
+            "{n} {} tablet{} = {} {}",
+            tablet.names.first().map_or("", String::as_str),
+            if n == 1 { "" } else { "s" },
+            super::units::fmt_number(amount),
+            tablet.unit
+        )),
+    })
+}
+
 fn find_cores(toks: &[Token], s: usize, e: usize, mentions: &[Mention]) -> Vec<Core> {
     let mut cores = Vec::new();
     let mut i = s;
@@ -496,11 +472,26 @@ fn find_cores(toks: &[Token], s: usize, e: usize, mentions: &[Mention]) -> Vec<C
 #[derive(Default)]
 struct Modifiers {
     frequency: Option<Frequency>,
+    /// A second frequency after a duration: how often the course is repeated.
+    repeat: Option<Frequency>,
+    doses: Option<u32>,
     divided: Option<Option<u32>>,
     route: Option<Route>,
     duration: Option<Duration>,
     /// End of the last token that was read as a modifier.
     last: Option<usize>,
+}
+
+impl Modifiers {
+    /// The first frequency is the dose's; one written after a duration, when the dose already
+    /// has a frequency, is how often the course is repeated.
+    fn note_frequency(&mut self, f: Frequency) {
+        if self.frequency.is_some() && self.duration.is_some() {
+            self.repeat.get_or_insert(f);
+        } else {
+            self.frequency.get_or_insert(f);
+        }
+    }
 }
 
 /// Reads frequency, route, duration and divided-dose phrases in `from..to`. With `stop_at_break`
@@ -520,8 +511,18 @@ fn scan_modifiers(toks: &[Token], from: usize, to: usize, stop_at_break: bool) -
             m.divided.get_or_insert(k);
             m.last = Some(e);
             j = e;
+        } else if let Some((n, e)) = parse_dose_count(toks, j, to) {
+            // "days 1 and 15" and "two weeks apart" are a count and a frequency at once.
+            m.doses.get_or_insert(n);
+            let mut end = e;
+            if let Some((f, fe)) = parse_frequency(toks, j, to) {
+                m.note_frequency(f);
+                end = end.max(fe);
+            }
+            m.last = Some(end);
+            j = end;
         } else if let Some((f, e)) = parse_frequency(toks, j, to) {
-            m.frequency.get_or_insert(f);
+            m.note_frequency(f);
             m.last = Some(e);
             j = e;
         } else if let Some((r, e)) = parse_route(toks, j, to) {
@@ -581,7 +582,16 @@ fn extract_sentence(
     out: &mut Vec<ExtractedDose>,
 ) {
     let mentions = find_mentions(rules, toks, s, e);
-    let cores = find_cores(toks, s, e, &mentions);
+    let mut cores = find_cores(toks, s, e, &mentions);
+    for extra in unwritten_unit_cores(rules, toks, e, &mentions) {
+        if !cores
+            .iter()
+            .any(|c| c.start < extra.end && extra.start < c.end)
+        {
+            cores.push(extra);
+        }
+    }
+    cores.sort_by_key(|c| c.start);
     for (ci, core) in cores.iter().enumerate() {
         let prev_core_end = ci
             .checked_sub(1)
@@ -666,9 +676,23 @@ fn extract_sentence(
             .or_else(|| between.frequency.clone())
             .or_else(|| prefix.frequency.clone());
         let divided = post.divided.or(between.divided);
-        let frequency = combine_frequency(core.frequency.clone(), written_frequency, divided);
+        let frequency =
+            combine_frequency(core.frequency.clone(), written_frequency.clone(), divided);
         let route = post.route.or(between.route).or(prefix.route);
         let duration = post.duration.clone().or(between.duration.clone());
+        // "1 g/kg/day x2 days every 2 weeks": the frequency with the unit is the dose's, the one
+        // written after the duration is the course's repeat.
+        let repeat = post.repeat.clone().or_else(|| {
+            let (Some(dose), Some(written), Some(_)) = (&frequency, &written_frequency, &duration)
+            else {
+                return None;
+            };
+            (written.per_week_high < dose.per_week_low).then(|| written.clone())
+        });
+        let doses = post
+            .doses
+            .or(between.doses)
+            .or_else(|| doses_in(frequency.as_ref(), duration.as_ref()));
 
         // The statement starts at its drug (with a route or frequency written before it),
         // unless another amount stands between them.
@@ -702,41 +726,29 @@ fn extract_sentence(
             route,
             duration,
             notation: core.notation.clone(),
+            doses,
+            repeat,
+            parts: core.parts,
+            combined: core.combined,
+            reading: core.reading.clone(),
         });
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_cover_numbers_words_and_symbols() {
-        let toks = tokenize("MTX 1,000.5mg/kg .5 µg ≥20");
-        let raws: Vec<&str> = toks.iter().map(|t| t.raw.as_str()).collect();
-        assert_eq!(
-            raws,
-            ["MTX", "1,000.5", "mg", "/", "kg", ".5", "µg", "≥", "20"]
-        );
-        assert_eq!(toks[1].kind, TokKind::Number);
-        assert_eq!(toks[5].kind, TokKind::Number);
+/// The number of doses a schedule less often than daily gives over a duration ("weekly for 52
+/// weeks" is 52); `None` for daily schedules and without a duration.
+fn doses_in(frequency: Option<&Frequency>, duration: Option<&Duration>) -> Option<u32> {
+    let (f, d) = (frequency?, duration?);
+    if f.per_week_high >= 7.0 || f.per_week_high <= 0.0 {
+        return None;
     }
-
-    #[test]
-    fn token_offsets_are_char_boundaries_in_unicode_text() {
-        let text = "İstanbul µg ≥ 1.0 mg — 😀 dose";
-        for t in tokenize(text) {
-            assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
-            assert_eq!(&text[t.start..t.end], t.raw);
-        }
-    }
-
-    #[test]
-    fn sentences_do_not_split_inside_bid_or_decimals() {
-        let toks = tokenize("Give MMF 1 g b.i.d. for 6 months. Then 1.5 g twice daily.\n\n- Next");
-        let s = sentences(&toks);
-        assert_eq!(s.len(), 3, "{s:?}");
-    }
+    let n = d.high_days() * f.per_week_high / 7.0;
+    let n = if (n - n.round()).abs() < 0.05 {
+        n.round()
+    } else {
+        n.floor()
+    };
+    (1.0..=10_000.0).contains(&n).then_some(n as u32)
 }
 
 #[cfg(test)]
@@ -749,7 +761,7 @@ mod attach_tests {
                 "[[drug]]\nname = \"{name}\"\n  [[drug.regimen]]\n  id = \"{name}-r\"\n  \
                  indication = \"t\"\n  routes = [\"oral\", \"intravenous\"]\n  basis = \"dose\"\n  \
                  unit = \"mg\"\n  min = 1\n  max = 100\n  frequencies = [\"daily\"]\n  \
-                 source = \"t\"\n"
+                 source = \"t\"\n  source_name = \"t\"\n"
             )
         };
         let text = format!(

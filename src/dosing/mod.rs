@@ -3,57 +3,51 @@
 //! `corpus/dosing/rules.toml`. Same text, same verdicts. It knows nothing of HTTP, LLMs or the
 //! index, and never panics on any input.
 //!
-//! `extract` finds the statements, `units` normalises what they say, `rules` loads the rules and
-//! judges each statement against them.
+//! The files import one way only: `tokens` → `units` → `duration` → `schedule` → `rules` →
+//! `extract` → `judge`. `tokens` splits text, `units`, `duration` and `schedule` read what a
+//! statement says (amount, unit, route; duration, dose count; frequency), `rules` loads the rules
+//! and matches drug names,
+//! `extract` finds the statements, `judge` gives each its verdict.
 //!
 //! Verdicts, decided against the rule (regimen) of the drug that fits the statement best:
 //! - `ok`: amount, unit, basis, frequency and route fit. An unstated frequency or route is not
-//!   an error; the message then says that only what was stated was checked.
+//!   an error (the message says so), unless the rule requires the frequency.
+//! - `missing_frequency`: the rule requires a frequency (methotrexate) and none is stated.
+//! - `missing_dose_count` / `too_many_doses`: the schedule is given for a limited number of doses
+//!   (rituximab 1 g every 2 weeks ×2) and the statement does not say how many / says more.
+//! - `course_over_limit`: a day's amount times the days of the course is over the rule's course
+//!   limit (IVIG 1 g/kg daily for 5 days is 5 g/kg); a course repeated sooner than the rule
+//!   allows is `wrong_frequency`.
 //! - `wrong_unit`: the amount fits only when its unit is read a thousand times differently (mcg
 //!   for mg, mg/kg for g/kg), or when its number is read in the rule's unit of another kind (mg
 //!   written for IU), or, when no rule of the drug has the stated basis, with another basis
 //!   (mg/kg for a fixed-dose drug). A tenfold error is `out_of_range`, with a hint about a
 //!   misplaced decimal point.
 //! - `wrong_frequency`, `out_of_range`, `wrong_route`: in that order of report when several fail.
-//! - `unverified`: no drug named, no rule for the drug, a class without a matching sourced
-//!   threshold, or a fixed dose of a drug dosed only by weight.
+//! - `unverified` (not checked, neutral: it does not make the report's `ok` false): no drug
+//!   named, no rule for the drug, a class without a matching sourced threshold, or a fixed dose
+//!   of a drug dosed only by weight.
 //! - `not_in_sources` (only [`check_against_sources`]): the rule check passed but no cited
 //!   passage states the dose.
 //!
 //! "1.0 mg" and ".5 mg" parse as 1 and 0.5 mg; the message flags them as error-prone notation
 //! (ISMP) while the verdict follows the amount.
 
+mod duration;
 mod extract;
+mod judge;
 mod rules;
+mod schedule;
+mod tokens;
 mod units;
 
 use crate::contracts::{DoseClaim, DosingReport, Verdict};
 
+pub use duration::{Duration, TimeUnit};
 pub use extract::{ExtractedDose, extract_claims};
-pub use rules::{DosingRules, Drug, Regimen, Threshold};
-pub use units::{Comparator, Duration, Frequency, Notation, Route, TimeUnit, Unit, convert};
-
-/// Why the dosing rules could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum DosingError {
-    #[error(
-        "cannot read the dosing rules at {path}: {source}; check that the corpus folder has \
-         dosing/rules.toml"
-    )]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("the dosing rules in {origin} are not valid TOML: {message}; fix the file")]
-    Syntax { origin: String, message: String },
-    #[error("dosing rule `{rule}` in {origin}: {problem}; fix that rule")]
-    InvalidRule {
-        origin: String,
-        rule: String,
-        problem: String,
-    },
-}
+pub use rules::{DosingError, DosingRules, Drug, Regimen, Schedule, Tablet, Threshold};
+pub use schedule::Frequency;
+pub use units::{Comparator, Notation, Route, Unit, convert};
 
 /// Every dose statement in `text`, each with a verdict; deterministic.
 pub fn check_text(rules: &DosingRules, text: &str) -> DosingReport {
@@ -75,10 +69,10 @@ pub fn check_against_sources(rules: &DosingRules, text: &str, sources: &[&str]) 
             if claim.verdict == Verdict::Ok && !stated.iter().any(|s| same_dose(rules, &dose, s)) {
                 claim.verdict = Verdict::NotInSources;
                 claim.message = format!(
-                    "{} {} is not stated in the cited passages, so the answer is not grounded \
-                     for this dose (the rule check alone passed: {})",
+                    "not in the sources: {} {} is not stated in the cited passages (rule check \
+                     {})",
                     claim.drug,
-                    rules::stated(&dose),
+                    judge::stated(&dose),
                     claim.message
                 );
             }
@@ -108,6 +102,8 @@ fn judged(rules: &DosingRules, text: &str) -> Vec<(ExtractedDose, DoseClaim)> {
                 message: j.message,
                 duration: dose.duration.as_ref().map(ToString::to_string),
                 comparator: dose.comparator.map(|c| c.ascii().to_string()),
+                doses: dose.doses,
+                repeat: dose.repeat.as_ref().map(|f| f.label.clone()),
             };
             (dose, claim)
         })

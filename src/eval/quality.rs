@@ -194,7 +194,7 @@ async fn evaluate_one(
     let started = Instant::now();
     let mut first_text: Option<f64> = None;
     let mut on_event = |event: AskEvent| {
-        if first_text.is_none() && matches!(event, AskEvent::Delta(_)) {
+        if first_text.is_none() && matches!(event, AskEvent::Draft(_) | AskEvent::Delta(_)) {
             first_text = Some(started.elapsed().as_secs_f64() * 1000.0);
         }
     };
@@ -352,14 +352,20 @@ pub fn first_unit(answer: &str) -> String {
     sentences(line).first().copied().unwrap_or(line).to_string()
 }
 
-/// The first sentence or bullet that makes a claim: a "not stated" opener is skipped.
+/// The first sentence or bullet that makes a claim: a "not stated" opener, and a lead-in that
+/// ends in ':' to introduce the bullets under it, are skipped.
 fn first_claim(answer: &str) -> &str {
     let mut rest = answer.trim_start();
-    let first = first_unit(rest);
-    if says_not_stated(&first)
-        && let Some(at) = rest.find(first.as_str())
-    {
-        rest = &rest[at + first.len()..];
+    for _ in 0..2 {
+        let first = first_unit(rest);
+        let lead_in = first.trim_end().ends_with(':');
+        if (says_not_stated(&first) || lead_in)
+            && let Some(at) = rest.find(first.as_str())
+        {
+            rest = &rest[at + first.len()..];
+        } else {
+            break;
+        }
     }
     let next = first_unit(rest);
     match rest.find(next.as_str()) {

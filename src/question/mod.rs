@@ -242,7 +242,7 @@ fn plain(text: &str) -> String {
     let mut out = String::from(" ");
     for c in text.chars().flat_map(char::to_lowercase) {
         let c = if c == '\u{2019}' { '\'' } else { c };
-        if c.is_alphanumeric() || c == '/' || c == '\'' {
+        if c.is_alphanumeric() || c == '/' || c == '\'' || c == '%' {
             out.push(c);
         } else if !out.ends_with(' ') {
             out.push(' ');
