@@ -130,8 +130,14 @@ if [ -n "${LLM_PID:-}" ] && ! kill -0 "$LLM_PID" 2>/dev/null; then
     exit 1
 fi
 
-# 7. Answer quality in LLM mode (issue 10's measure), when this build has it.
-if "$MEDCITE_BIN" eval --help 2>/dev/null | grep -q -- '--quality' && [ -f tests/gold/quality.toml ]; then
-    echo "== answer quality, LLM mode" >&2
-    "$MEDCITE_BIN" --index "$INDEX" eval --quality tests/gold/quality.toml --mode llm
+# 7. Answer quality in LLM mode (issue 10's measure) on the answer-quality gold set, or on
+#    LIMIT of its questions spread over the file.
+QUALITY=tests/gold/quality.toml
+if [ -f "$QUALITY" ]; then
+    if [ "$LIMIT" != 0 ]; then
+        python3 benches/llm_eval.py --limit "$LIMIT" --subset "$QUALITY" "$OUT/quality-subset.toml"
+        QUALITY=$OUT/quality-subset.toml
+    fi
+    echo "== answer quality, LLM mode ($QUALITY)" >&2
+    "$MEDCITE_BIN" --index "$INDEX" eval --quality "$QUALITY" --mode llm --all
 fi
