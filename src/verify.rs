@@ -169,7 +169,9 @@ pub fn verify(answer: &str, passages: &[Passage]) -> Verification {
             if sentence_markers.is_empty() && needs_marker(&words) {
                 issues.push(Issue::UnmarkedSentence(words.trim().to_string()));
             }
-            issues.extend(unstated_figures(&words, &sentence_markers, passages));
+            if !(sentence_markers.is_empty() && denying_lead_in(&words)) {
+                issues.extend(unstated_figures(&words, &sentence_markers, passages));
+            }
             for (at, piece) in sentence.iter().enumerate() {
                 let Piece::Quote {
                     text,
@@ -476,6 +478,17 @@ fn needs_marker(sentence: &str) -> bool {
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .count();
     words >= 3 && !trimmed.ends_with(':')
+}
+
+/// Whether an unmarked sentence is a lead-in that says what the sources do not give ("The
+/// article gives no dosing frequency for 3x/wk; what it says:"): it may repeat the asker's
+/// figures, which it denies rather than claims.
+fn denying_lead_in(sentence: &str) -> bool {
+    let text = normalize(sentence);
+    text.trim_end().ends_with(':')
+        && text
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| matches!(w, "no" | "not" | "none" | "neither"))
 }
 
 /// The answer's lines with soft-wrapped Markdown paragraph lines joined, so that a sentence or a
@@ -947,6 +960,20 @@ mod tests {
             &sources(),
         );
         assert!(v.verified(), "{:?}", v.issues);
+    }
+
+    #[test]
+    fn a_lead_in_denying_the_askers_figure_is_not_a_claim() {
+        let v = verify(
+            "The sources give no frequency for 3x/wk; what they say:\n- \"prednisone 1 mg/kg/day\" [S2]",
+            &sources(),
+        );
+        assert!(v.verified(), "{:?}", v.issues);
+        let v = verify(
+            "Give 3 doses a week:\n- \"prednisone 1 mg/kg/day\" [S2]",
+            &sources(),
+        );
+        assert!(!v.verified(), "a lead-in that claims a figure is checked");
     }
 
     #[test]
