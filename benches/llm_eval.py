@@ -82,8 +82,8 @@ def ask_stream(url: str, question: str, history: list, timeout: float):
                         done = json.loads(payload)
                     elif event == "error":
                         return first, time.monotonic() - start, passages, None, payload
-                    elif first is None:
-                        # Any piece of text before `done` (a draft delta or a checked sentence).
+                    elif first is None and str(json.loads(payload) if payload else "").strip():
+                        # The first text before `done` (a draft piece or a checked sentence).
                         first = time.monotonic() - start
                     event, data = None, []
     except Exception as e:  # noqa: BLE001 - report any failure of one question and go on
@@ -222,7 +222,11 @@ def report(rows):
         print("fallback reasons:")
         for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
             print(f"  {n:3}  {reason[:110]}")
-    firsts = [r["first_token_s"] for r in rows if r["first_token_s"] is not None]
+    firsts = [
+        r["first_token_s"]
+        for r in rows
+        if r["first_token_s"] is not None and r.get("outcome") not in ("declined_by_gate", "error")
+    ]
     totals = [r["total_s"] for r in rows if r.get("outcome") not in ("declined_by_gate", "error")]
     if firsts:
         print(f"time to first token: median {statistics.median(firsts):.2f} s, max {max(firsts):.2f} s")

@@ -75,25 +75,115 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
         .iter()
         .map(|p| passage_sentences(&p.text))
         .collect();
+    let mut quoted: Vec<(usize, usize)> = Vec::new();
     let mut out = String::with_capacity(answer.len());
     for line in answer.split_inclusive('\n') {
         let mut last = 0;
         let mut expanded = String::new();
+        let mut repeats_only = false;
         for group in ID_GROUP.find_iter(line) {
             let ids = ids(group.as_str());
             if ids.iter().all(|(_, s)| s.is_none()) {
                 continue;
             }
+            let lead_start = expanded.len();
             expanded.push_str(&line[last..group.start()]);
-            let quote_here = stands_for_quote(&expanded);
-            expanded.push_str(&replacement(&ids, &sentences, quote_here));
             last = group.end();
+            if !stands_for_quote(&expanded) {
+                expanded.push_str(&replacement(&ids, &sentences, false));
+                continue;
+            }
+            let fresh: Vec<(usize, Option<usize>)> = ids
+                .iter()
+                .copied()
+                .filter(|&(p, s)| s.is_none_or(|s| !quoted.contains(&(p, s))))
+                .collect();
+            if fresh.is_empty() {
+                repeats_only = true;
+                continue;
+            }
+            let context: Vec<&str> = fresh
+                .iter()
+                .filter_map(|&(p, s)| {
+                    let all = sentences.get(p.wrapping_sub(1))?;
+                    let cited = all.get(s?.wrapping_sub(1))?;
+                    let section = passages.get(p.wrapping_sub(1)).map(|p| p.section.as_str());
+                    let first = all.first().map(String::as_str);
+                    Some([section, first, Some(cited.as_str())])
+                })
+                .flatten()
+                .flatten()
+                .collect();
+            let lead_in = &expanded[lead_start..];
+            if !context.is_empty() && !lead_in_fits(lead_in, &context.join(" ")) {
+                if lead_start == 0 {
+                    expanded = list_prefix(&expanded).to_string();
+                } else {
+                    expanded.truncate(lead_start);
+                    expanded.push(' ');
+                }
+            }
+            quoted.extend(fresh.iter().filter_map(|&(p, s)| Some((p, s?))));
+            expanded.push_str(&replacement(&fresh, &sentences, true));
         }
         expanded.push_str(&line[last..]);
+        if repeats_only
+            && expanded
+                .trim()
+                .trim_end_matches(['.', ';', ','])
+                .ends_with(':')
+        {
+            // Every sentence this line would quote is quoted above: the line says nothing new.
+            continue;
+        }
         out.push_str(&expanded);
     }
     out
 }
+
+/// The bullet sign or list number that starts `line`, with its white space.
+fn list_prefix(line: &str) -> &str {
+    let body = line.trim_start();
+    let indent = line.len() - body.len();
+    let signs = body.len() - body.trim_start_matches(['-', '*', '+', '•']).len();
+    let digits = body.chars().take_while(char::is_ascii_digit).count();
+    let sign = if signs > 0 {
+        signs
+    } else if digits > 0 && (body[digits..].starts_with('.') || body[digits..].starts_with(')')) {
+        digits + 1
+    } else {
+        0
+    };
+    let rest = &body[sign..];
+    let space = rest.len() - rest.trim_start().len();
+    &line[..indent + sign + space]
+}
+
+/// Whether the writer's lead-in before a quote (`Second choice:`) speaks of what the quoted
+/// sentence, its passage's opening or its section says: one of its longer words (by its first five letters)
+/// is in `context`. A lead-in of only short or no words fits anything. A lead-in that names
+/// something else ("Steroids:" before a sentence on another drug) would mislabel the quote.
+fn lead_in_fits(lead_in: &str, context: &str) -> bool {
+    let stems = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 4)
+            .map(|w| w.to_lowercase().chars().take(5).collect())
+            .collect()
+    };
+    let lead: Vec<String> = stems(lead_in)
+        .into_iter()
+        .filter(|w| !GENERIC_LEAD_WORDS.contains(&w.as_str()))
+        .collect();
+    let context = stems(context);
+    lead.is_empty() || lead.iter().any(|w| context.contains(w))
+}
+
+/// First five letters of words a lead-in may use about any sentence.
+const GENERIC_LEAD_WORDS: &[&str] = &[
+    "also", "other", "anoth", "addit", "first", "secon", "third", "choic", "optio", "answe",
+    "sourc", "artic", "they", "their", "what", "when", "which", "with", "more", "furth", "next",
+    "then", "note", "howev",
+];
 
 /// Whether the text of the line so far leaves the place of a quote: empty (or a bullet sign
 /// or list number), or ending with a colon or a dash.
@@ -179,11 +269,11 @@ mod tests {
 
     #[test]
     fn an_id_in_the_place_of_a_quote_becomes_the_sentence_verbatim() {
-        let answer = "- Grown plants: [S1.3]\n- Pests: [S2.1].\n[S1.2]";
+        let answer = "- Grown plants: [S1.3]\n- Aphids: [S2.1].\n[S1.2]";
         let expanded = expand_sentence_ids(answer, &passages());
         assert_eq!(
             expanded,
-            "- Grown plants: \"Mature plants need water twice a week\" [S1]\n- Pests: \"Aphids are removed with soapy water\" [S2].\n\"Seedlings need water every morning\" [S1]"
+            "- Grown plants: \"Mature plants need water twice a week\" [S1]\n- Aphids: \"Aphids are removed with soapy water\" [S2].\n\"Seedlings need water every morning\" [S1]"
         );
         let check = verify(&expanded, &passages());
         assert!(check.verified(), "{:?}", check.issues);
@@ -216,6 +306,25 @@ mod tests {
         assert!(
             !verify(&expanded, &passages()).verified(),
             "[S7] names no passage"
+        );
+    }
+
+    #[test]
+    fn a_sentence_quoted_twice_is_quoted_once() {
+        let answer = "- Grown plants: [S1.3]\n- Mature plants, again: [S1.3]\n- Aphids: [S2.1]";
+        assert_eq!(
+            expand_sentence_ids(answer, &passages()),
+            "- Grown plants: \"Mature plants need water twice a week\" [S1]\n- Aphids: \"Aphids are removed with soapy water\" [S2]"
+        );
+    }
+
+    #[test]
+    fn a_lead_in_naming_something_else_is_dropped_not_shown_as_the_quotes_label() {
+        let answer = "- Aphids: [S1.3]\n- Watering: [S1.2]\n1. Another option: [S2.1]";
+        assert_eq!(
+            expand_sentence_ids(answer, &passages()),
+            "- \"Mature plants need water twice a week\" [S1]\n- Watering: \"Seedlings need water every morning\" [S1]\n1. Another option: \"Aphids are removed with soapy water\" [S2]",
+            "'Watering' is the opening of S1, the list the sentence belongs to"
         );
     }
 
