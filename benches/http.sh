@@ -3,7 +3,8 @@
 # from loopback with wrk (search, offline ask, and a share of bad requests), and reports
 # requests/s, latency, non-2xx responses and the server's resident memory (RSS, and its peak).
 # Loopback only, bounded in time. Called by benches/run.sh after `medcite bench`, which
-# generated and indexed target/bench/corpus-N.
+# generated and indexed target/bench/corpus-pubmedqa-N (or corpus-N when
+# MEDCITE_BENCH_VOCABULARY=bundled, the corpora made of the bundled article's words).
 #
 #   bash benches/http.sh [--quick]      (N = 1000000, or 2016 with --quick)
 set -euo pipefail
@@ -18,8 +19,21 @@ fi
 # CI runs the quick mode with the debug build and its own folder.
 bin=${MEDCITE_BIN:-target/release/medcite}
 dir=${MEDCITE_BENCH_DIR:-target/bench}
-corpus=$dir/corpus-$size
-index=$dir/index-$size
+vocabulary=${MEDCITE_BENCH_VOCABULARY:-pubmedqa}
+if [[ "$vocabulary" == bundled ]]; then
+  tag=""
+  search_q="rituximab+refractory"
+  questions='"rituximab for refractory disease", "what starting steroid dose would you use?",
+  "does IVIG help?", "should I order a DEXA scan?", "is PJP prophylaxis recommended?",'
+else
+  tag="pubmedqa-"
+  search_q="laparoscopic+cholecystectomy+day+case"
+  questions='"is laparoscopic cholecystectomy safe as a day case?", "does preoperative anemia affect surgery outcomes?",
+  "vitamin C to prevent complex regional pain syndrome", "is ultrasonography useful in undescended testis?",
+  "telephone counseling for mammography screening",'
+fi
+corpus=$dir/corpus-$tag$size
+index=$dir/index-$tag$size
 if [[ ! -d "$corpus" ]]; then
   echo "no generated corpus at $corpus: run benches/run.sh (or medcite bench --sizes $size --dir $dir) first" >&2
   exit 1
@@ -29,7 +43,7 @@ if ! command -v wrk >/dev/null; then
 fi
 
 port=$((20000 + RANDOM % 20000))
-log=$dir/serve-$size.log
+log=$dir/serve-$tag$size.log
 env -u MEDCITE_LLM_BASE_URL "$bin" --corpus "$corpus" --index "$index" \
   serve --addr "127.0.0.1:$port" > "$log" 2>&1 &
 pid=$!
@@ -43,10 +57,9 @@ rss_kib() { awk "/^$1:/ {print \$2}" "/proc/$pid/status"; }
 idle=$(rss_kib VmRSS)
 
 lua=$(mktemp --suffix=.lua)
-cat > "$lua" <<'LUA'
+cat > "$lua" <<LUA
 local questions = {
-  "rituximab for refractory disease", "what starting steroid dose would you use?",
-  "does IVIG help?", "should I order a DEXA scan?", "is PJP prophylaxis recommended?",
+  $questions
 }
 local n = 0
 request = function()
@@ -75,7 +88,7 @@ run() {
   errors=$(awk '/Socket errors/ {print $4+$6+$8+$10}' <<<"$out" | tr -d ',')
   echo "| $name | $rps | $p50 | $p99 | ${non2xx:-0} | ${errors:-0} |"
 }
-run "GET /api/v1/search" "http://127.0.0.1:$port/api/v1/search?q=rituximab+refractory&k=10"
+run "GET /api/v1/search" "http://127.0.0.1:$port/api/v1/search?q=$search_q&k=10"
 run "POST /api/v1/ask (offline; 10% empty questions → 400)" -s "$lua" "http://127.0.0.1:$port/api/v1/ask"
 rm -f "$lua"
 server_errors=$(grep -c 'status=5' "$log" || true)

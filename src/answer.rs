@@ -88,7 +88,8 @@ impl Engine {
     }
 
     fn with_shared_llm(retriever: Retriever, llm: Option<Arc<LlmComposer>>) -> Engine {
-        let extractive = ExtractiveComposer::new(retriever.synonyms().clone());
+        let extractive = ExtractiveComposer::new(retriever.synonyms().clone())
+            .with_provenance(retriever.provenance().clone());
         Engine {
             retriever,
             extractive,
@@ -148,7 +149,10 @@ impl Engine {
         };
         self.add_list_items(&mut hits)?;
         let coverage = self.retriever.coverage(&search, &hits);
-        if !coverage.covered {
+        // A borderline question (only ordinary words of it are missing) goes to the model when
+        // there is one, which may still say the sources do not say.
+        let to_model = llm.is_some() && coverage.borderline;
+        if !coverage.covered && !to_model {
             let reply = self.not_covered(
                 question,
                 &coverage,

@@ -61,13 +61,26 @@ pub struct ArticleMeta {
     pub id: String,
     pub title: String,
     pub question: String,
-    /// Date of last update, `YYYY-MM-DD`.
+    /// Date of last update, `YYYY-MM-DD`; empty when unknown (an imported abstract has only its
+    /// publication year).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub updated: String,
     /// Where the article stands in its editorial review, as its source page says it
     /// ("pending human review", "reviewed by …"); shown on the page beside the date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_status: Option<String>,
-    /// Citation number (as written in the body, `[N]`) → reference id.
+    /// PubMed id, for an article that is itself a publication (an imported abstract).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pmid: Option<String>,
+    /// Year of publication, when the article is itself a publication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<u16>,
+    /// MeSH terms indexed for it in PubMed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mesh: Vec<String>,
+    /// Citation number (as written in the body, `[N]`) → reference id. An article without it
+    /// cites nothing, so bracketed numbers in its text stay text (an abstract keeps the `[3]`s
+    /// of its own reference list).
     #[serde(default)]
     pub references: BTreeMap<String, String>,
 }
@@ -449,11 +462,12 @@ fn parse_with(kind: DocKind, path: &Path, text: &str, mode: Parse) -> Result<Doc
                 .iter()
                 .filter_map(|(k, v)| k.trim().parse::<u32>().ok().map(|n| (n, v.clone())))
                 .collect();
+            let map = (!map.is_empty()).then_some(map);
             (
                 meta.id.clone(),
                 meta.title.clone(),
                 DocMeta::Article(meta),
-                Some(map),
+                map,
             )
         }
         DocKind::Reference => {
@@ -560,10 +574,20 @@ fn validate_article(meta: &ArticleMeta) -> Result<(), String> {
             return Err(format!("bad front matter: {name} is empty"));
         }
     }
-    if !DATE_SHAPE.is_match(&meta.updated) {
+    if !meta.updated.is_empty() && !DATE_SHAPE.is_match(&meta.updated) {
         return Err(format!(
             "bad front matter: updated = '{}' is not a YYYY-MM-DD date",
             meta.updated
+        ));
+    }
+    if meta
+        .pmid
+        .as_deref()
+        .is_some_and(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!(
+            "bad front matter: pmid = '{}' must be digits",
+            meta.pmid.as_deref().unwrap_or_default()
         ));
     }
     for (number, id) in &meta.references {
@@ -970,6 +994,31 @@ Under a deeper heading.
         let err = article(&text).unwrap_err();
         assert!(err.contains("unknown citation number [7]"), "{err}");
         assert!(err.starts_with("line 17:"), "{err}");
+    }
+
+    #[test]
+    fn an_article_that_cites_nothing_keeps_bracketed_numbers_as_text() {
+        let text = "+++\nid = \"demo\"\ntitle = \"T\"\nquestion = \"Q?\"\npmid = \"123\"\nyear = 2001\nmesh = [\"Humans\"]\n+++\n\n## Results\n\nReading skills [1]. Headache (F [1,306] = 0.56).\n";
+        let doc = article(text).unwrap();
+        assert_eq!(
+            doc.chunks[0].text,
+            "Reading skills [1]. Headache (F [1,306] = 0.56)."
+        );
+        assert!(doc.chunks[0].cites.is_empty());
+        let DocMeta::Article(meta) = &doc.meta else {
+            panic!("an article has article front matter");
+        };
+        assert_eq!(
+            (meta.pmid.as_deref(), meta.year, meta.updated.as_str()),
+            (Some("123"), Some(2001), "")
+        );
+    }
+
+    #[test]
+    fn a_pmid_must_be_digits() {
+        let text = "+++\nid = \"demo\"\ntitle = \"T\"\nquestion = \"Q?\"\npmid = \"PMC12\"\n+++\n\nText.\n";
+        let err = article(text).unwrap_err();
+        assert!(err.contains("pmid = 'PMC12' must be digits"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! medcite: grounded answers to follow-up questions about a medical article.
 //!
-//! Modules in flow order: corpus → index → retrieve → compose → verify → dosing → server.
+//! Modules in flow order: (import →) corpus → index → retrieve → compose → verify → dosing → server.
 //! Lower modules never import higher ones; `contracts` holds the JSON shapes all of them share.
 
 pub mod analysis;
@@ -11,6 +11,7 @@ pub mod contracts;
 pub mod corpus;
 pub mod dosing;
 pub mod eval;
+pub mod import;
 pub mod index;
 pub mod numbers;
 pub mod question;

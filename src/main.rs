@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use medcite::answer::{DEFAULT_K, Engine};
-use medcite::bench::{self, BenchOptions};
+use medcite::bench::{self, BenchOptions, Vocabulary};
 use medcite::compose::{LlmComposer, LlmConfig, Prompts};
 use medcite::contracts::{
     AskReply, AskRequest, DosingReport, Mode, ModeChoice, SearchReply, Turn, Verdict,
@@ -19,6 +19,7 @@ use medcite::contracts::{
 use medcite::dosing::{DosingRules, check_text};
 use medcite::eval::quality::{QualityReport, evaluate_quality, load_quality};
 use medcite::eval::{evaluate_coverage, evaluate_retrieval, load_gold, load_offtopic};
+use medcite::import;
 use medcite::index::{Freshness, build_from_dir};
 use medcite::retrieve::{MAX_K, Retriever, SearchRequest};
 use medcite::verify::locate;
@@ -116,6 +117,19 @@ enum Command {
         /// Small sizes and few rounds, to check the harness quickly.
         #[arg(long)]
         quick: bool,
+        /// Words of the synthetic corpora: `pubmedqa` (drawn by their frequency in PubMedQA
+        /// abstracts, benches/data/pubmedqa-dev-words.tsv) or `bundled` (the bundled corpus's
+        /// sentences and words, as measured before).
+        #[arg(long, default_value = "pubmedqa", value_parser = ["pubmedqa", "bundled"])]
+        vocabulary: String,
+        /// Measure this existing corpus (e.g. one written by import-pubmedqa) instead of
+        /// generated ones.
+        #[arg(long)]
+        real: Option<PathBuf>,
+        /// Gold file whose questions are the queries (default: PubMedQA own questions, or the
+        /// retrieval gold with --vocabulary bundled).
+        #[arg(long)]
+        queries: Option<PathBuf>,
         /// Print the figures as JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -125,6 +139,23 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+    },
+    /// Write PubMedQA items (e.g. pqal_dev.json) as a corpus: one article per abstract.
+    ImportPubmedqa {
+        /// The PubMedQA JSON file (PMID → item).
+        file: PathBuf,
+        /// Corpus folder to create (articles/ and dosing/rules.toml); its articles/ must be empty.
+        #[arg(long)]
+        out: PathBuf,
+        /// File of PMIDs (one a line, `#` comments) to leave out of the corpus.
+        #[arg(long)]
+        exclude: Option<PathBuf>,
+        /// Write the imported items' own questions here as answer-quality gold.
+        #[arg(long)]
+        gold: Option<PathBuf>,
+        /// Write the left-out items' own questions here as gold that must be declined.
+        #[arg(long, requires = "exclude")]
+        gold_left_out: Option<PathBuf>,
     },
     /// Retrieval figures (recall@1, recall@5, MRR) and coverage on the gold questions; with
     /// --quality, the quality of whole answers on an answer-quality gold file.
@@ -305,6 +336,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             dir,
             python,
             quick,
+            vocabulary,
+            real,
+            queries,
             json,
         } => {
             let (sizes, rounds) = if quick {
@@ -315,11 +349,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if sizes.is_empty() || sizes.contains(&0) || rounds == 0 {
                 bail!("--sizes must list passage counts above 0 and --rounds must be above 0");
             }
+            let (vocabulary, default_queries) = match vocabulary.as_str() {
+                "bundled" => (Vocabulary::Bundled, "tests/gold/retrieval.toml"),
+                _ => (
+                    Vocabulary::WordCounts(PathBuf::from("benches/data/pubmedqa-dev-words.tsv")),
+                    "tests/gold/pubmedqa/own.toml",
+                ),
+            };
             let options = BenchOptions {
                 corpus: cli.corpus.clone(),
+                vocabulary,
+                real,
                 dir,
                 sizes,
-                queries: PathBuf::from("tests/gold/retrieval.toml"),
+                queries: queries.unwrap_or_else(|| PathBuf::from(default_queries)),
                 rounds,
                 python,
                 peer_script: PathBuf::from("benches/peer_bm25s.py"),
@@ -344,6 +387,62 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 llm,
                 progress,
             }))?;
+        }
+        Command::ImportPubmedqa {
+            file,
+            out,
+            exclude,
+            gold,
+            gold_left_out,
+        } => {
+            let items = import::read_items(&file)?;
+            let exclude = match &exclude {
+                Some(path) => import::read_pmid_list(path)?,
+                None => Default::default(),
+            };
+            let summary = import::write_corpus(&items, &exclude, &out)?;
+            println!(
+                "wrote {} article(s) to {} ({} left out)",
+                summary.articles,
+                summary.out.display(),
+                summary.excluded
+            );
+            let source = file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            if let Some(path) = gold {
+                let questions: Vec<_> = items
+                    .iter()
+                    .filter(|(pmid, _)| !exclude.contains(*pmid))
+                    .map(|(pmid, item)| import::own_question(pmid, item))
+                    .collect();
+                let header = format!(
+                    "Each item's own question, answered from its own article, conclusion first.\nWritten by `medcite import-pubmedqa {source} --gold`; do not edit by hand."
+                );
+                import::write_gold(&path, &header, &questions)?;
+                println!(
+                    "wrote {} gold question(s) to {}",
+                    questions.len(),
+                    path.display()
+                );
+            }
+            if let Some(path) = gold_left_out {
+                let questions: Vec<_> = items
+                    .iter()
+                    .filter(|(pmid, _)| exclude.contains(*pmid))
+                    .map(|(pmid, item)| import::left_out_question(pmid, item))
+                    .collect();
+                let header = format!(
+                    "Own questions of the items left out of the corpus: each must be declined.\nWritten by `medcite import-pubmedqa {source} --exclude … --gold-left-out`; do not edit by hand."
+                );
+                import::write_gold(&path, &header, &questions)?;
+                println!(
+                    "wrote {} gold question(s) to {}",
+                    questions.len(),
+                    path.display()
+                );
+            }
         }
         Command::Eval {
             quality: Some(path),

@@ -91,6 +91,9 @@ pub struct Retriever {
     pub index: SearchIndex,
     synonyms: Synonyms,
     analyzer: TextAnalyzer,
+    /// Reference notes whose publication is not confirmed, by id: "unknown" (untraced) or
+    /// "candidate" (a likely match), so answers can say so where they quote them.
+    provenance: HashMap<String, String>,
 }
 
 impl Retriever {
@@ -103,7 +106,9 @@ impl Retriever {
     ) -> Result<(Retriever, Freshness), RetrieveError> {
         let synonyms = Synonyms::load(&corpus_dir.join("synonyms.toml"))?;
         let (index, freshness) = open_fresh(corpus_dir, index_dir, progress)?;
-        Ok((Retriever::new(index, synonyms), freshness))
+        let mut retriever = Retriever::new(index, synonyms);
+        retriever.provenance = unconfirmed_references(corpus_dir);
+        Ok((retriever, freshness))
     }
 
     pub fn new(index: SearchIndex, synonyms: Synonyms) -> Retriever {
@@ -111,7 +116,14 @@ impl Retriever {
             index,
             synonyms,
             analyzer: analyzer(),
+            provenance: HashMap::new(),
         }
+    }
+
+    /// Reference notes whose publication is untraced ("unknown") or only a likely match
+    /// ("candidate"), by document id.
+    pub fn provenance(&self) -> &HashMap<String, String> {
+        &self.provenance
     }
 
     /// The best `k` passages for the request, citation expansions included, ranked from 1.
@@ -257,6 +269,45 @@ impl Retriever {
                 missing.push(concept.surface.clone());
             } else {
                 weak_missing.push(concept.surface.clone());
+            }
+        }
+        // The question's topics must meet in one source (an article with the references it
+        // cites): topics scattered over unrelated abstracts are not an answer.
+        let distinct: Vec<&Concept> = concepts
+            .iter()
+            .enumerate()
+            .filter(|(n, c)| concepts[..*n].iter().all(|d| d.name != c.name))
+            .map(|(_, c)| c)
+            .collect();
+        if missing.is_empty() && distinct.len() >= 2 {
+            let families = source_families(hits);
+            let in_family = |concept: &Concept, members: &[usize]| {
+                concept.alternatives.iter().any(|alt| {
+                    members.iter().any(|&m| match alt.as_slice() {
+                        [word] => passages[m]
+                            .iter()
+                            .any(|v| v == word || near_spelling(word, v) || same_root(word, v)),
+                        _ => contains_sequence(&passages[m], alt),
+                    })
+                })
+            };
+            let best = families
+                .iter()
+                .map(|members| distinct.iter().filter(|c| in_family(c, members)).count())
+                .max()
+                .unwrap_or(0);
+            if best * 2 < distinct.len() {
+                let members = families
+                    .iter()
+                    .max_by_key(|members| distinct.iter().filter(|c| in_family(c, members)).count())
+                    .cloned()
+                    .unwrap_or_default();
+                missing = distinct
+                    .iter()
+                    .filter(|c| !in_family(c, &members))
+                    .map(|c| c.surface.clone())
+                    .collect();
+                weak_missing.clear();
             }
         }
         let retrieved = !hits.is_empty();
@@ -477,6 +528,16 @@ impl Retriever {
                 out.push(stem);
             }
         }
+        // A multi-word term of the corpus's vocabulary ("first-line", "creatine kinase") names a
+        // topic even when each of its words alone is question phrasing.
+        let analysed = self.words(text);
+        for group in &self.synonyms.groups {
+            for term in group.iter().filter(|t| t.len() > 1) {
+                if contains_sequence(&analysed, term) && !out.contains(&term.join(" ")) {
+                    out.push(term.join(" "));
+                }
+            }
+        }
         out
     }
 
@@ -694,6 +755,44 @@ impl Retriever {
             cited_by: None,
         })
     }
+}
+
+/// The hits grouped by source: each article with the hits of the references it cites, and each
+/// other reference on its own (indices into `hits`).
+fn source_families(hits: &[Hit]) -> Vec<Vec<usize>> {
+    let mut families: Vec<(String, Vec<usize>)> = Vec::new();
+    for (n, hit) in hits.iter().enumerate() {
+        let key = match hit.kind {
+            DocKind::Article => hit.doc_id.clone(),
+            DocKind::Reference => hits
+                .iter()
+                .find(|a| a.kind == DocKind::Article && a.cites.contains(&hit.doc_id))
+                .map_or_else(|| hit.doc_id.clone(), |a| a.doc_id.clone()),
+        };
+        match families.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(n),
+            None => families.push((key, vec![n])),
+        }
+    }
+    families.into_iter().map(|(_, members)| members).collect()
+}
+
+/// The confidence of each reference note that is not confirmed, read from the corpus's front
+/// matter (empty when the corpus cannot be read: the index build reports that).
+fn unconfirmed_references(corpus_dir: &Path) -> HashMap<String, String> {
+    let Ok(corpus) = crate::corpus::Corpus::load_catalogue(corpus_dir) else {
+        return HashMap::new();
+    };
+    corpus
+        .documents
+        .iter()
+        .filter_map(|doc| match &doc.meta {
+            crate::corpus::DocMeta::Reference(meta) if meta.confidence != "confirmed" => {
+                Some((doc.id.clone(), meta.confidence.clone()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Something a question names, with the token sequences that count as naming it.

@@ -528,3 +528,112 @@ fn ask_fills_the_dosing_check_for_doses_it_quotes() {
     );
     assert_eq!(reply["dosing"]["ok"], true, "{reply:#}");
 }
+
+/// Three PubMedQA dev items (MIT licence, `tests/data/pubmedqa_LICENSE`): one with an `F [1,306]`
+/// statistic, one whose methods start "1.", one unlabelled and without a year.
+fn pubmedqa_sample() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pubmedqa_sample.json")
+}
+
+#[test]
+fn imported_pubmedqa_items_are_a_corpus_that_search_and_ask_accept() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("pq");
+    let index = dir.path().join("index");
+    let gold = dir.path().join("own.toml");
+    let out = medcite(
+        &corpus,
+        &index,
+        &[
+            "import-pubmedqa",
+            pubmedqa_sample().to_str().unwrap(),
+            "--out",
+            corpus.to_str().unwrap(),
+            "--gold",
+            gold.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("wrote 3 article(s)"),
+        "{}",
+        stdout(&out)
+    );
+
+    let article = fs::read_to_string(corpus.join("articles/pubmedqa-23252468.md")).unwrap();
+    assert!(article.contains("pmid = \"23252468\""), "{article}");
+    assert!(article.contains("\n## Conclusion\n"), "{article}");
+    let gold: toml::Table = toml::from_str(&fs::read_to_string(&gold).unwrap()).unwrap();
+    let questions = gold["question"].as_array().unwrap();
+    assert_eq!(questions.len(), 3);
+    assert_eq!(questions[0]["doc"].as_str(), Some("pubmedqa-11713724"));
+
+    let out = medcite(
+        &corpus,
+        &index,
+        &[
+            "search",
+            "migraineurs attend headache-related stimuli",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(reply["hits"][0]["doc_id"], "pubmedqa-23252468");
+
+    let out = medcite(
+        &corpus,
+        &index,
+        &[
+            "ask",
+            "Is double-balloon enteroscopy an accurate method to diagnose small-bowel disorders?",
+            "--offline",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(reply["verified"], true);
+    assert_eq!(reply["covered"], true);
+    assert_eq!(reply["passages"][0]["doc_id"], "pubmedqa-17593459");
+}
+
+#[test]
+fn import_leaves_out_the_listed_items_and_refuses_a_used_folder() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("pq");
+    let list = dir.path().join("out.txt");
+    let left_out = dir.path().join("left_out.toml");
+    fs::write(&list, "# held back\n17593459\n").unwrap();
+    let sample = pubmedqa_sample();
+    let args = [
+        "import-pubmedqa",
+        sample.to_str().unwrap(),
+        "--out",
+        corpus.to_str().unwrap(),
+        "--exclude",
+        list.to_str().unwrap(),
+        "--gold-left-out",
+        left_out.to_str().unwrap(),
+    ];
+    let out = medcite(&corpus, &dir.path().join("index"), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("wrote 2 article(s)"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!corpus.join("articles/pubmedqa-17593459.md").exists());
+    let gold: toml::Table = toml::from_str(&fs::read_to_string(&left_out).unwrap()).unwrap();
+    let questions = gold["question"].as_array().unwrap();
+    assert_eq!(questions.len(), 1);
+    assert_eq!(questions[0]["covered"].as_bool(), Some(false));
+
+    let again = medcite(&corpus, &dir.path().join("index"), &args);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already holds articles"),
+        "{}",
+        stderr(&again)
+    );
+}

@@ -372,3 +372,31 @@ async fn an_enormous_reply_is_refused_and_falls_back() {
         assert_extractive_fallback(&reply, "longer than");
     }
 }
+
+#[tokio::test]
+async fn a_borderline_question_goes_to_the_model_and_offline_is_declined() {
+    // Only an ordinary word ("washout") is missing from the sources: offline declines, but the
+    // model sees the passages and may answer or say the sources do not say.
+    const BORDERLINE: &str = "is a washout needed before switching agents?";
+    let server = FakeLlm::start(vec![Script::Text("The sources do not say.".into())]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let ask_in = |mode| AskRequest {
+        question: BORDERLINE.into(),
+        history: Vec::new(),
+        k: None,
+        mode,
+    };
+    let offline = engine
+        .ask(&ask_in(ModeChoice::Offline), false, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(!offline.covered, "{}", offline.answer);
+    assert!(server.requests().is_empty());
+    let reply = engine
+        .ask(&ask_in(ModeChoice::Auto), false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(server.requests().len(), 1, "the model was asked");
+    assert_eq!(reply.mode, Mode::Llm);
+    assert!(!reply.covered, "the model said the sources do not say");
+}

@@ -1,4 +1,4 @@
-//! Benchmarks: synthetic corpora of a given size, index build throughput and size, search and
+//! Benchmarks: synthetic corpora of a given size (or a real corpus), index build throughput and size, search and
 //! offline-ask latency over a fixed query set, and a side-by-side run of a Python BM25 peer
 //! (`bm25s`) on the same passages and queries. It measures and reports; it changes no index but
 //! its own under the bench folder.
@@ -19,7 +19,6 @@ use crate::answer::Engine;
 use crate::contracts::{AskRequest, ModeChoice};
 use crate::corpus::Corpus;
 use crate::dosing::DosingRules;
-use crate::eval::load_gold;
 use crate::index::{SearchIndex, build_from_dir};
 use crate::retrieve::{Retriever, SearchRequest, Synonyms};
 use synth::{CHUNKS_PER_ARTICLE, Material, generate};
@@ -53,13 +52,18 @@ fn step<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> BenchError + '_ {
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
-    /// The bundled corpus (material for the generator, and its synonyms).
+    /// The bundled corpus (synonyms and dosing rules for generated corpora, and their words with
+    /// `Vocabulary::Bundled`).
     pub corpus: PathBuf,
+    /// Where the generated corpora's words come from.
+    pub vocabulary: Vocabulary,
+    /// An existing corpus to measure instead of generated ones (e.g. imported PubMedQA).
+    pub real: Option<PathBuf>,
     /// Where generated corpora, indexes and peer files go.
     pub dir: PathBuf,
     /// Target passage counts.
     pub sizes: Vec<usize>,
-    /// Gold questions file: the fixed query set.
+    /// A gold file whose questions are the fixed query set.
     pub queries: PathBuf,
     /// Searches (and offline asks) timed per size.
     pub rounds: usize,
@@ -72,6 +76,8 @@ pub struct BenchOptions {
 /// Figures for one corpus size.
 #[derive(Debug, Clone, Serialize)]
 pub struct SizeReport {
+    /// Which corpus: synthetic (and whose words) or the real one measured.
+    pub corpus: String,
     pub chunks: usize,
     pub build_secs: f64,
     pub chunks_per_sec: f64,
@@ -96,23 +102,55 @@ pub struct PeerReport {
     pub top10_overlap: f64,
 }
 
-/// Runs every size and returns the figures.
+/// Where the synthetic corpora's words come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Vocabulary {
+    /// The bundled corpus's sentences and 1,907 words (the corpora measured before issue 11).
+    Bundled,
+    /// A word distribution counted in real text (`benches/data/pubmedqa-dev-words.tsv`).
+    WordCounts(PathBuf),
+}
+
+/// Runs every size (or the one real corpus) and returns the figures.
 pub fn run(
     options: &BenchOptions,
     log: &mut dyn FnMut(&str),
 ) -> Result<Vec<SizeReport>, BenchError> {
-    let bundled = Corpus::load(&options.corpus).map_err(step("loading the bundled corpus"))?;
-    let material = Material::from_corpus(&bundled);
-    let queries: Vec<String> = load_gold(&options.queries)
-        .map_err(step("loading the query set"))?
-        .into_iter()
-        .map(|q| q.question)
-        .collect();
+    let queries = load_questions(&options.queries)?;
     fs::create_dir_all(&options.dir).map_err(io(&options.dir))?;
+    if let Some(real) = &options.real {
+        let name = real
+            .file_name()
+            .map_or_else(|| "real".to_string(), |n| n.to_string_lossy().into_owned());
+        let index = options.dir.join(format!("index-{name}"));
+        let report = measure(options, real, &index, &queries, &name, log)?;
+        return Ok(vec![report]);
+    }
+    let (material, tag, label) = match &options.vocabulary {
+        Vocabulary::Bundled => {
+            let bundled =
+                Corpus::load(&options.corpus).map_err(step("loading the bundled corpus"))?;
+            (
+                Material::from_corpus(&bundled),
+                "",
+                "synthetic, bundled words",
+            )
+        }
+        Vocabulary::WordCounts(path) => {
+            let text = fs::read_to_string(path).map_err(io(path))?;
+            let material = Material::from_word_counts(&text)
+                .map_err(|e| BenchError::Step(format!("{}: {e}", path.display())))?;
+            (material, "pubmedqa-", "synthetic, PubMedQA words")
+        }
+    };
+    log(&format!(
+        "{label}: {} distinct words to draw from",
+        material.vocabulary()
+    ));
     let mut reports = Vec::new();
     for &size in &options.sizes {
         let articles = size.div_ceil(CHUNKS_PER_ARTICLE).max(1);
-        let corpus = options.dir.join(format!("corpus-{size}"));
+        let corpus = options.dir.join(format!("corpus-{tag}{size}"));
         let stamp = corpus.join(".generated");
         let wanted = format!("seed {SEED} articles {articles}\n");
         if fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
@@ -127,105 +165,149 @@ pub fn run(
                 .map_err(io(&corpus))?;
             fs::write(&stamp, &wanted).map_err(io(&stamp))?;
         }
-        let index = options.dir.join(format!("index-{size}"));
-        log(&format!("indexing {}", corpus.display()));
-        let summary = build_from_dir(&corpus, &index, false).map_err(step("building the index"))?;
-        let chunks = summary.manifest.chunks;
-        let build_secs = summary.elapsed.as_secs_f64();
+        let index = options.dir.join(format!("index-{tag}{size}"));
+        reports.push(measure(options, &corpus, &index, &queries, label, log)?);
+    }
+    Ok(reports)
+}
 
-        let synonyms = Synonyms::load(&corpus.join("synonyms.toml")).map_err(step("synonyms"))?;
-        let retriever = Retriever::new(
-            SearchIndex::open(&index).map_err(step("opening the index"))?,
-            synonyms,
-        );
-        log(&format!("timing {} searches", options.rounds));
-        let mut search_times = Vec::with_capacity(options.rounds);
-        for round in 0..options.rounds {
-            let query = &queries[round % queries.len()];
-            let started = Instant::now();
-            let _ = retriever
+/// The question texts of a gold file (`[[question]]` tables with a `question`), any gold shape.
+pub fn load_questions(path: &Path) -> Result<Vec<String>, BenchError> {
+    #[derive(Deserialize)]
+    struct Question {
+        question: String,
+    }
+    #[derive(Deserialize)]
+    struct File {
+        question: Vec<Question>,
+    }
+    let text = fs::read_to_string(path).map_err(io(path))?;
+    let file: File = toml::from_str(&text)
+        .map_err(|e| BenchError::Step(format!("query set {}: {e}", path.display())))?;
+    let questions: Vec<String> = file.question.into_iter().map(|q| q.question).collect();
+    if questions.is_empty() {
+        return Err(BenchError::Step(format!(
+            "query set {} has no questions",
+            path.display()
+        )));
+    }
+    Ok(questions)
+}
+
+/// Builds the index of `corpus`, times searches and offline asks, and runs the peer.
+fn measure(
+    options: &BenchOptions,
+    corpus: &Path,
+    index: &Path,
+    queries: &[String],
+    label: &str,
+    log: &mut dyn FnMut(&str),
+) -> Result<SizeReport, BenchError> {
+    log(&format!("indexing {}", corpus.display()));
+    let summary = build_from_dir(corpus, index, false).map_err(step("building the index"))?;
+    let chunks = summary.manifest.chunks;
+    let build_secs = summary.elapsed.as_secs_f64();
+
+    let synonyms = Synonyms::load(&corpus.join("synonyms.toml")).map_err(step("synonyms"))?;
+    let retriever = Retriever::new(
+        SearchIndex::open(index).map_err(step("opening the index"))?,
+        synonyms,
+    );
+    log(&format!("timing {} searches", options.rounds));
+    let mut search_times = Vec::with_capacity(options.rounds);
+    for round in 0..options.rounds {
+        let query = &queries[round % queries.len()];
+        let started = Instant::now();
+        let _ = retriever
+            .search(&SearchRequest {
+                query,
+                history: &[],
+                k: 10,
+            })
+            .map_err(step("search"))?;
+        search_times.push(started.elapsed());
+    }
+    let top10: Vec<Vec<String>> = queries
+        .iter()
+        .map(|query| {
+            retriever
                 .search(&SearchRequest {
                     query,
                     history: &[],
                     k: 10,
                 })
-                .map_err(step("search"))?;
-            search_times.push(started.elapsed());
-        }
-        let top10: Vec<Vec<String>> = queries
-            .iter()
-            .map(|query| {
-                retriever
-                    .search(&SearchRequest {
-                        query,
-                        history: &[],
-                        k: 10,
-                    })
-                    .map(|hits| hits.into_iter().map(|h| h.chunk_id).collect())
-                    .unwrap_or_default()
-            })
-            .collect();
+                .map(|hits| hits.into_iter().map(|h| h.chunk_id).collect())
+                .unwrap_or_default()
+        })
+        .collect();
 
-        log(&format!("timing {} offline asks", options.rounds));
-        let rules = DosingRules::load(&options.corpus.join("dosing").join("rules.toml"))
-            .map_err(step("loading the dosing rules"))?;
-        let engine = Engine::new(retriever, None).with_dosing(Arc::new(rules));
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(io(&index))?;
-        let mut ask_times = Vec::with_capacity(options.rounds);
-        for round in 0..options.rounds {
-            let request = AskRequest {
-                question: queries[round % queries.len()].clone(),
-                history: Vec::new(),
-                k: None,
-                mode: ModeChoice::Offline,
-            };
-            let started = Instant::now();
-            runtime
-                .block_on(engine.ask(&request, false, &mut |_| {}))
-                .map_err(step("ask"))?;
-            ask_times.push(started.elapsed());
-        }
-
-        let peer = match &options.python {
-            Some(python) => {
-                log("running the bm25s peer");
-                let chunks_file = options.dir.join(format!("chunks-{size}.jsonl"));
-                export_chunks(&corpus, &chunks_file)?;
-                let queries_file = options.dir.join("queries.json");
-                fs::write(
-                    &queries_file,
-                    serde_json::to_string(&queries).unwrap_or_default(),
-                )
-                .map_err(io(&queries_file))?;
-                let mut peer = run_peer(
-                    python,
-                    &options.peer_script,
-                    &chunks_file,
-                    &queries_file,
-                    options.rounds,
-                )?;
-                peer.top10_overlap = overlap(&top10, &peer.top10);
-                peer.top10.clear();
-                Some(peer)
-            }
-            None => None,
+    log(&format!("timing {} offline asks", options.rounds));
+    let own_rules = corpus.join("dosing").join("rules.toml");
+    let rules_file = if own_rules.exists() {
+        own_rules
+    } else {
+        options.corpus.join("dosing").join("rules.toml")
+    };
+    let rules = DosingRules::load(&rules_file).map_err(step("loading the dosing rules"))?;
+    let engine = Engine::new(retriever, None).with_dosing(Arc::new(rules));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(io(index))?;
+    let mut ask_times = Vec::with_capacity(options.rounds);
+    for round in 0..options.rounds {
+        let request = AskRequest {
+            question: queries[round % queries.len()].clone(),
+            history: Vec::new(),
+            k: None,
+            mode: ModeChoice::Offline,
         };
-        reports.push(SizeReport {
-            chunks,
-            build_secs,
-            chunks_per_sec: chunks as f64 / build_secs.max(1e-9),
-            index_bytes: summary.bytes,
-            search_p50_ms: percentile(&search_times, 50.0),
-            search_p99_ms: percentile(&search_times, 99.0),
-            ask_p50_ms: percentile(&ask_times, 50.0),
-            ask_p99_ms: percentile(&ask_times, 99.0),
-            peer,
-        });
+        let started = Instant::now();
+        runtime
+            .block_on(engine.ask(&request, false, &mut |_| {}))
+            .map_err(step("ask"))?;
+        ask_times.push(started.elapsed());
     }
-    Ok(reports)
+
+    let peer = match &options.python {
+        Some(python) => {
+            log("running the bm25s peer");
+            let name = index
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let chunks_file = options.dir.join(format!("chunks-{name}.jsonl"));
+            export_chunks(corpus, &chunks_file)?;
+            let queries_file = options.dir.join(format!("queries-{name}.json"));
+            fs::write(
+                &queries_file,
+                serde_json::to_string(&queries).unwrap_or_default(),
+            )
+            .map_err(io(&queries_file))?;
+            let mut peer = run_peer(
+                python,
+                &options.peer_script,
+                &chunks_file,
+                &queries_file,
+                options.rounds,
+            )?;
+            peer.top10_overlap = overlap(&top10, &peer.top10);
+            peer.top10.clear();
+            Some(peer)
+        }
+        None => None,
+    };
+    Ok(SizeReport {
+        corpus: label.to_string(),
+        chunks,
+        build_secs,
+        chunks_per_sec: chunks as f64 / build_secs.max(1e-9),
+        index_bytes: summary.bytes,
+        search_p50_ms: percentile(&search_times, 50.0),
+        search_p99_ms: percentile(&search_times, 99.0),
+        ask_p50_ms: percentile(&ask_times, 50.0),
+        ask_p99_ms: percentile(&ask_times, 99.0),
+        peer,
+    })
 }
 
 /// Writes the passages of the corpus at `corpus` as JSON lines `{"id", "text"}` (the text
@@ -306,14 +388,15 @@ pub fn table(reports: &[SizeReport]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| passages | build s | passages/s | index MiB | search p50 ms | search p99 ms | ask p50 ms | ask p99 ms | peer build s | peer p50 ms | peer p99 ms | build ratio (peer/medcite) | search p50 ratio | top-10 overlap |"
+        "| corpus | passages | build s | passages/s | index MiB | search p50 ms | search p99 ms | ask p50 ms | ask p99 ms | peer build s | peer p50 ms | peer p99 ms | build ratio (peer/medcite) | search p50 ratio | top-10 overlap |"
     );
-    let _ = writeln!(out, "|{}", "---|".repeat(14));
+    let _ = writeln!(out, "|{}", "---|".repeat(15));
     for r in reports {
         let peer = |f: &dyn Fn(&PeerReport) -> String| r.peer.as_ref().map_or("–".to_string(), f);
         let _ = writeln!(
             out,
-            "| {} | {:.2} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {:.2} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
+            r.corpus,
             r.chunks,
             r.build_secs,
             r.chunks_per_sec,
@@ -343,6 +426,16 @@ mod tests {
         assert_eq!(percentile(&times, 50.0), 50.0);
         assert_eq!(percentile(&times, 99.0), 99.0);
         assert_eq!(percentile(&[], 99.0), 0.0);
+    }
+
+    #[test]
+    fn queries_come_from_any_gold_shape() {
+        let gold = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/gold");
+        let retrieval = load_questions(&gold.join("retrieval.toml")).unwrap();
+        let own = load_questions(&gold.join("pubmedqa/own.toml")).unwrap();
+        assert!(retrieval.len() >= 40, "{}", retrieval.len());
+        assert_eq!(own.len(), 500);
+        assert!(load_questions(&gold.join("no-such-file.toml")).is_err());
     }
 
     #[test]

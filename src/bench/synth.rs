@@ -1,6 +1,7 @@
-//! The synthetic corpus generator: articles and reference notes in the real corpus format, made
-//! from the bundled corpus's words, headings and sentences, deterministic for a given seed.
-//! It only writes files under the folder it is given.
+//! The synthetic corpus generator: articles and reference notes in the real corpus format, deterministic
+//! for a given seed. Their words come from a real word distribution (PubMedQA abstracts'
+//! counts, `benches/data/pubmedqa-dev-words.tsv`) or, as before, from the bundled corpus's
+//! sentences and 1,907 words. It only writes files under the folder it is given.
 
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -45,12 +46,45 @@ impl Rng {
     }
 }
 
-/// What the generator draws from: the bundled corpus's sentences, headings and words.
+/// What the generator draws from: the bundled corpus's sentences, headings and words, or a word
+/// distribution counted in real text.
 #[derive(Debug, Clone)]
 pub struct Material {
     sentences: Vec<String>,
     headings: Vec<String>,
     words: Vec<String>,
+    /// When set, words are drawn by their real frequency and sentences are made of such draws.
+    weights: Option<Weights>,
+}
+
+/// Running totals of word counts (same order as `Material::words`), for weighted draws.
+#[derive(Debug, Clone)]
+struct Weights {
+    cumulative: Vec<u64>,
+    headings: Vec<u64>,
+}
+
+impl Weights {
+    fn draw(cumulative: &[u64], rng: &mut Rng) -> usize {
+        let total = cumulative.last().copied().unwrap_or(0).max(1);
+        let at = rng.next_u64() % total;
+        cumulative.partition_point(|&c| c <= at)
+    }
+}
+
+/// Words in a generated sentence drawn from a word distribution: PubMed abstracts' sentences run
+/// about 10 to 35 words.
+const SENTENCE_WORDS: std::ops::RangeInclusive<usize> = 10..=35;
+
+/// Cumulative sums of `counts`.
+fn running_totals(counts: &[u64]) -> Vec<u64> {
+    counts
+        .iter()
+        .scan(0u64, |sum, &c| {
+            *sum += c;
+            Some(*sum)
+        })
+        .collect()
 }
 
 impl Material {
@@ -84,16 +118,106 @@ impl Material {
             sentences,
             headings,
             words,
+            weights: None,
         }
     }
 
-    /// A bundled sentence with some words swapped for other corpus words.
+    /// Reads a word distribution written by `benches/word_counts.py`: `#` comments, then
+    /// `heading<TAB>name<TAB>count` and `word<TAB>word<TAB>count` lines.
+    pub fn from_word_counts(text: &str) -> Result<Material, String> {
+        let mut words = Vec::new();
+        let mut word_counts = Vec::new();
+        let mut headings = Vec::new();
+        let mut heading_counts = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let bad = || format!("line {}: expected kind<TAB>text<TAB>count", n + 1);
+            let mut fields = line.split('\t');
+            let (Some(kind), Some(name), Some(count), None) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
+                return Err(bad());
+            };
+            let count: u64 = count.trim().parse().map_err(|_| bad())?;
+            let name = name.replace(['"', '\\', '[', ']', '+'], "");
+            if name.is_empty() || count == 0 {
+                continue;
+            }
+            match kind {
+                "word" => {
+                    words.push(name);
+                    word_counts.push(count);
+                }
+                "heading" => {
+                    headings.push(name);
+                    heading_counts.push(count);
+                }
+                _ => return Err(format!("line {}: unknown kind '{kind}'", n + 1)),
+            }
+        }
+        if words.is_empty() || headings.is_empty() {
+            return Err("no words or no headings".into());
+        }
+        Ok(Material {
+            sentences: Vec::new(),
+            headings,
+            words,
+            weights: Some(Weights {
+                cumulative: running_totals(&word_counts),
+                headings: running_totals(&heading_counts),
+            }),
+        })
+    }
+
+    /// Distinct words the generator can write.
+    pub fn vocabulary(&self) -> usize {
+        self.words.len()
+    }
+
+    fn word(&self, rng: &mut Rng) -> &str {
+        match &self.weights {
+            Some(w) => &self.words[Weights::draw(&w.cumulative, rng)],
+            None => rng.pick(&self.words).as_str(),
+        }
+    }
+
+    fn heading(&self, rng: &mut Rng) -> &str {
+        match &self.weights {
+            Some(w) => &self.headings[Weights::draw(&w.headings, rng)],
+            None => rng.pick(&self.headings).as_str(),
+        }
+    }
+
+    /// A sentence: words drawn by their real frequency, or a bundled sentence with some words
+    /// swapped for other corpus words.
     fn sentence(&self, rng: &mut Rng) -> String {
+        if self.weights.is_some() {
+            let len = SENTENCE_WORDS.start()
+                + rng.below(SENTENCE_WORDS.end() - SENTENCE_WORDS.start() + 1);
+            let mut out = String::with_capacity(len * 8);
+            for i in 0..len {
+                let word = self.word(rng);
+                if i == 0 {
+                    let mut chars = word.chars();
+                    if let Some(first) = chars.next() {
+                        out.extend(first.to_uppercase());
+                        out.push_str(chars.as_str());
+                    }
+                } else {
+                    out.push(' ');
+                    out.push_str(word);
+                }
+            }
+            out.push('.');
+            return out;
+        }
         let base = rng.pick(&self.sentences);
         base.split_whitespace()
             .map(|w| {
                 if rng.below(100) < MUTATION_PERCENT as usize {
-                    rng.pick(&self.words).as_str()
+                    self.word(rng)
                 } else {
                     w
                 }
@@ -105,7 +229,7 @@ impl Material {
 
     fn title(&self, rng: &mut Rng, words: usize) -> String {
         (0..words)
-            .map(|_| rng.pick(&self.words).as_str())
+            .map(|_| self.word(rng))
             .collect::<Vec<_>>()
             .join(" ")
             .replace('"', "")
@@ -160,7 +284,8 @@ pub fn generate(
         text.push_str("+++\n\n");
         text.push_str(&format!("# {}\n", material.title(&mut rng, 4)));
         for _ in 0..SECTIONS {
-            text.push_str(&format!("\n## {}\n\n", rng.pick(&material.headings)));
+            let heading = material.heading(&mut rng).to_string();
+            text.push_str(&format!("\n## {heading}\n\n"));
             text.push_str(&format!(
                 "{} [{}]\n\n",
                 material.sentence(&mut rng),
@@ -191,7 +316,7 @@ pub fn generate(
                     if section == 0 {
                         "What the article cites it for"
                     } else {
-                        rng.pick(&material.headings)
+                        material.heading(&mut rng)
                     }
                 ));
                 for _ in 0..2 {
@@ -238,6 +363,33 @@ mod tests {
         assert_eq!(made.chunks, 3 * CHUNKS_PER_ARTICLE);
         assert_eq!(corpus.documents.len(), 3 + 3 * REFERENCES);
         assert!(corpus.chunks().any(|c| !c.cites.is_empty()));
+    }
+
+    #[test]
+    fn a_word_distribution_makes_a_corpus_with_its_words_at_their_frequencies() {
+        let counts = "# test\nheading\tResults\t3\nheading\tMethods\t1\nword\tthe\t90\nword\tdysphagia\t9\nword\trenal\t1\n";
+        let m = Material::from_word_counts(counts).unwrap();
+        assert_eq!(m.vocabulary(), 3);
+        let dir = tempfile::tempdir().unwrap();
+        let made = generate(&m, 3, 7, dir.path(), None).unwrap();
+        let corpus = Corpus::load(dir.path()).unwrap();
+        assert_eq!(corpus.chunk_count(), made.chunks);
+        let text: String = corpus
+            .chunks()
+            .map(|c| c.text.to_lowercase() + " ")
+            .collect();
+        let count = |w: &str| {
+            text.split_whitespace()
+                .filter(|t| t.trim_matches('.') == w)
+                .count()
+        };
+        let (the, dysphagia, renal) = (count("the"), count("dysphagia"), count("renal"));
+        assert!(
+            the > 5 * dysphagia && dysphagia > 2 * renal,
+            "{the} {dysphagia} {renal}"
+        );
+        assert!(corpus.chunks().all(|c| c.section != "Conclusion"));
+        assert!(Material::from_word_counts("word\tx\n").is_err());
     }
 
     #[test]

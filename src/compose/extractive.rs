@@ -2,13 +2,13 @@
 //! share the most key words with the question, and quotes each verbatim with its marker, so its
 //! answers always verify. Deterministic: same passages and question, same answer.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use futures::future::BoxFuture;
 
 use super::{ComposeError, ComposeRequest, Composer, DeltaSink};
 use crate::contracts::Passage;
-use crate::question::{Aspect, Strength, surface_words, vocabulary};
+use crate::question::{Aspect, SectionRole, Strength, surface_words, vocabulary};
 use crate::retrieve::{Synonyms, contains_sequence, near_spelling, words};
 use crate::text::{has_markup, normalize, sentences};
 
@@ -33,6 +33,12 @@ const LABEL_WEIGHT: f64 = 0.5;
 /// Added to a quote that states the asked aspect (a dose for "what dose?") of the subject: the
 /// sentence that answers goes first.
 const ASPECT_BONUS: f64 = 2.0;
+/// Added to a quote from a conclusion or summary section, and the weight of one from
+/// background, aims or methods.
+const CONCLUSION_BONUS: f64 = 1.5;
+const SCENE_WEIGHT: f64 = 0.5;
+/// Added to a bullet whose label names everything the question names.
+const LABEL_BONUS: f64 = 1.0;
 /// Weight of the question's phrasing words ("long", "threshold") next to its topic words.
 const PHRASING_WEIGHT: f64 = 0.3;
 /// Weight of the words an asked aspect brings.
@@ -43,17 +49,19 @@ const SAME_FACT: f64 = 0.6;
 /// What the extractive composer answers when no sentence shares a key word with the question.
 pub const NOTHING_RELEVANT: &str = "The sources do not say.";
 
-/// Words of a question that ask about the sources themselves, which only then are quoted
-/// restating what the article cites them for.
+/// Analysed words of a question that ask about the sources themselves, which only then are
+/// quoted restating what the article cites them for.
 const ABOUT_SOURCES: &[&str] = &[
-    "refer", "ref", "sourc", "cite", "cited", "studi", "paper", "author", "evid", "confirm",
-    "guidelin", "trial", "cohort", "public", "journal", "report",
+    "refer", "ref", "sourc", "cite", "studi", "paper", "author", "evid", "confirm", "guidelin",
+    "trial", "cohort", "public", "journal", "report", "identif",
 ];
 
 /// Quotes the passages' most relevant sentences.
 #[derive(Debug, Clone, Default)]
 pub struct ExtractiveComposer {
     synonyms: Synonyms,
+    /// Unconfirmed reference notes by document id: "unknown" (untraced) or "candidate".
+    provenance: HashMap<String, String>,
 }
 
 /// One quotable sentence or bullet of a passage.
@@ -84,7 +92,33 @@ struct Asked<'v> {
 
 impl ExtractiveComposer {
     pub fn new(synonyms: Synonyms) -> ExtractiveComposer {
-        ExtractiveComposer { synonyms }
+        ExtractiveComposer {
+            synonyms,
+            provenance: HashMap::new(),
+        }
+    }
+
+    /// The composer saying, where it quotes an untraced or unconfirmed reference, that it is.
+    pub fn with_provenance(mut self, provenance: HashMap<String, String>) -> ExtractiveComposer {
+        self.provenance = provenance;
+        self
+    }
+
+    /// How the answer names the provenance of a quote all of whose passages are unconfirmed
+    /// reference notes.
+    fn provenance_note(&self, passages: &[&Passage]) -> Option<&'static str> {
+        let confidence: Vec<Option<&String>> = passages
+            .iter()
+            .map(|p| self.provenance.get(&p.doc_id))
+            .collect();
+        if confidence.iter().any(Option::is_none) {
+            return None;
+        }
+        if confidence.iter().any(|c| c.is_some_and(|c| c == "unknown")) {
+            Some("Untraced reference")
+        } else {
+            Some("Unconfirmed reference")
+        }
     }
 
     /// The words of `text` a quote may share with it: all but aspect words ("dose" is in
@@ -119,6 +153,15 @@ impl ExtractiveComposer {
         for expansion in self.synonyms.expansions(&stems) {
             if !terms.contains(&expansion) {
                 terms.push(expansion);
+            }
+        }
+        // A multi-word term the question itself uses ("first-line") is a term too, though its
+        // words alone are phrasing.
+        for group in &self.synonyms.groups {
+            for term in group.iter().filter(|t| t.len() > 1) {
+                if contains_sequence(&stems, term) && !terms.contains(term) {
+                    terms.push(term.clone());
+                }
             }
         }
         for stem in &stems {
@@ -182,7 +225,7 @@ impl ExtractiveComposer {
         let question_words = words(request.question);
         let about_sources = question_words
             .iter()
-            .any(|w| ABOUT_SOURCES.iter().any(|s| w.starts_with(s)));
+            .any(|w| ABOUT_SOURCES.contains(&w.as_str()));
         let list = aspects
             .iter()
             .any(|a| a.name == "comparison" || a.name == "next")
@@ -290,6 +333,19 @@ impl ExtractiveComposer {
                 let subject = asked.subject.is_empty() || on_subject(&whole);
                 let states = asked.aspects.iter().any(|a| a.stated_in(&quote));
                 let mut score = own + from_label;
+                // A conclusion answers; background and methods only restate the question.
+                match vocabulary().section_role(&passage.section) {
+                    SectionRole::Answer if score > 0.0 => score += CONCLUSION_BONUS,
+                    SectionRole::Scene => score *= SCENE_WEIGHT,
+                    _ => {}
+                }
+                // A bullet whose label names everything the question names is about it
+                // ("First-line therapy:" for "what about first-line therapy?").
+                if let Some(label) = &label
+                    && label_names_all(label, &wanted[0].0)
+                {
+                    score += LABEL_BONUS;
+                }
                 if score > 0.0 {
                     score += rank_bonus;
                     if states && subject {
@@ -315,7 +371,7 @@ impl ExtractiveComposer {
         let opener = not_stated(&units, &asked);
         let leads: Vec<usize> = chosen
             .iter()
-            .map(|(i, _)| leader_of(&units, &chosen, *i))
+            .map(|(i, _)| leader_of(&units, &chosen, request.passages, *i))
             .collect();
         let lines = chosen
             .iter()
@@ -337,17 +393,25 @@ impl ExtractiveComposer {
                     .map(|&p| request.passages[p].marker.as_str())
                     .collect();
                 let marker = markers.join(", ");
+                let cited: Vec<&Passage> =
+                    chosen[n].1.iter().map(|&p| &request.passages[p]).collect();
+                let note = self.provenance_note(&cited);
                 let quote = unit
                     .parts
                     .iter()
                     .map(|p| format!("\"{}\"", p.trim_end_matches([':', ' ', '.'])))
                     .collect::<Vec<_>>()
                     .join(", ");
-                match &unit.label {
-                    Some(label) => format!(
-                        "{indent}- {}: {quote} [{marker}]{colon}",
-                        label.trim_end_matches(':').trim()
-                    ),
+                let label = match (note, &unit.label) {
+                    (Some(note), Some(label)) => {
+                        Some(format!("{note} — {}", label.trim_end_matches(':').trim()))
+                    }
+                    (Some(note), None) => Some(note.to_string()),
+                    (None, Some(label)) => Some(label.trim_end_matches(':').trim().to_string()),
+                    (None, None) => None,
+                };
+                match label {
+                    Some(label) => format!("{indent}- {label}: {quote} [{marker}]{colon}"),
                     None => format!("{indent}- {quote} [{marker}]{colon}"),
                 }
             })
@@ -367,6 +431,26 @@ fn names(sequence: &[String], present: &HashSet<&String>, term: &[String]) -> bo
         [word] => present.contains(word) || present.iter().any(|p| near_spelling(word, p)),
         _ => contains_sequence(sequence, term),
     }
+}
+
+/// Whether `label` names every one of `terms` (single words, or a synonym of them), and there
+/// is at least one.
+fn label_names_all(label: &str, terms: &[Vec<String>]) -> bool {
+    let sequence = words(label);
+    let present: HashSet<&String> = sequence.iter().collect();
+    let singles: Vec<&Vec<String>> = terms.iter().filter(|t| t.len() == 1).collect();
+    if singles.is_empty() {
+        return terms
+            .iter()
+            .any(|t| t.len() > 1 && names(&sequence, &present, t));
+    }
+    singles.iter().all(|term| {
+        names(&sequence, &present, term)
+            || terms
+                .iter()
+                .filter(|t| t.len() > 1)
+                .any(|t| names(&sequence, &present, t))
+    })
 }
 
 /// Whether a question continues the previous one with a new subject ("and anti-SRP?", "what
@@ -457,7 +541,7 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
                     .position(|u| in_follower(u) && u.label.is_some())
                     .or_else(|| units.iter().position(in_follower));
                 if let Some(first) = first
-                    && chosen.len() < MAX_LIST_UNITS
+                    && chosen.len() < max_units
                 {
                     take(first, &mut chosen, &mut said);
                 }
@@ -483,10 +567,10 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
         }
     }
     let group_score = |i: usize| -> f64 {
-        let leader = leader_of(units, &chosen, i);
+        let leader = leader_of(units, &chosen, passages, i);
         chosen
             .iter()
-            .filter(|(c, _)| leader_of(units, &chosen, *c) == leader)
+            .filter(|(c, _)| leader_of(units, &chosen, passages, *c) == leader)
             .map(|(c, _)| units[*c].score)
             .fold(0.0, f64::max)
     };
@@ -503,7 +587,7 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
         .iter()
         .map(|entry| {
             let i = entry.0;
-            let leader = leader_of(units, &chosen, i);
+            let leader = leader_of(units, &chosen, passages, i);
             let key = Key {
                 group: group_score(i),
                 leader,
@@ -577,12 +661,17 @@ fn not_stated(units: &[Unit], asked: &Asked<'_>) -> Option<String> {
 }
 
 /// For ordering: a bullet that follows a lead-in is listed right after it.
-fn leader_of(units: &[Unit], chosen: &[(usize, Vec<usize>)], i: usize) -> usize {
+fn leader_of(
+    units: &[Unit],
+    chosen: &[(usize, Vec<usize>)],
+    passages: &[Passage],
+    i: usize,
+) -> usize {
     chosen
         .iter()
         .map(|(c, _)| *c)
         .filter(|&c| c != i && units[c].quote.trim_end().ends_with(':') && units[c].label.is_none())
-        .filter(|&c| units[c].passage < units[i].passage)
+        .filter(|&c| followers(passages, units[c].passage).contains(&units[i].passage))
         .map(|c| units[c].passage)
         .max()
         .unwrap_or(units[i].passage)

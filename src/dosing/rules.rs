@@ -300,14 +300,16 @@ impl DosingRules {
                     "`drug` must be an array of [[drug]] tables".into(),
                 ));
             }
-            None => Vec::new(),
+            // A file with no rules at all is a mistake unless it says so with `drug = []` (a
+            // corpus whose doses nobody has written rules for: every dose is then reported
+            // unchecked, never judged ok).
+            None => {
+                return Err(invalid(
+                    "drug",
+                    "no [[drug]] tables: the file holds no rules (write `drug = []` if the corpus has none on purpose)".into(),
+                ));
+            }
         };
-        if raw_drugs.is_empty() {
-            return Err(invalid(
-                "drug",
-                "no [[drug]] tables: the file holds no rules".into(),
-            ));
-        }
 
         let mut drugs = Vec::new();
         let mut ids = BTreeSet::new();
@@ -784,4 +786,25 @@ fn validate_threshold(t: RawThreshold) -> Result<Threshold, String> {
         source_name: t.source_name.trim().to_string(),
         note: t.note,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_rules_must_be_said_on_purpose() {
+        let blank = DosingRules::from_toml_str("# nothing yet\n", "blank.toml").unwrap_err();
+        assert!(blank.to_string().contains("drug = []"), "{blank}");
+        let none = DosingRules::from_toml_str("drug = []\n", "none.toml").unwrap();
+        assert!(none.drugs().is_empty());
+        let report = crate::dosing::check_text(&none, "methotrexate 15 mg daily");
+        assert!(
+            report
+                .claims
+                .iter()
+                .all(|c| c.verdict == crate::contracts::Verdict::Unverified),
+            "with no rules no dose is judged against one: {report:?}"
+        );
+    }
 }

@@ -59,7 +59,25 @@ struct VocabularyFile {
     topic_prefixes: Vec<String>,
     topic_suffixes: Vec<String>,
     abbreviations: std::collections::BTreeMap<String, String>,
+    sections: SectionsSpec,
     aspect: Vec<AspectSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectionsSpec {
+    answer: Vec<String>,
+    scene: Vec<String>,
+}
+
+/// What a section of a document holds, by its heading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectionRole {
+    /// A conclusion or summary: what answers the document's question.
+    Answer,
+    /// Background, aims or methods: the scene, not the answer.
+    Scene,
+    Other,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,6 +104,8 @@ pub struct Vocabulary {
     suffixes: Vec<String>,
     /// Analysed abbreviation → analysed long form.
     abbreviations: std::collections::HashMap<String, Vec<String>>,
+    answer_sections: Vec<String>,
+    scene_sections: Vec<String>,
     pub aspects: Vec<Aspect>,
 }
 
@@ -142,7 +162,10 @@ impl Vocabulary {
                 Some((short, words(long)))
             })
             .collect();
+        let lower = |list: &[String]| list.iter().map(|s| s.to_lowercase()).collect();
         Ok(Vocabulary {
+            answer_sections: lower(&file.sections.answer),
+            scene_sections: lower(&file.sections.scene),
             abbreviations,
             question_words,
             topic_words,
@@ -160,6 +183,25 @@ impl Vocabulary {
             .iter()
             .filter(|a| a.ask.iter().any(|phrase| contains_phrase(&text, phrase)))
             .collect()
+    }
+
+    /// The role of a passage's section, by the last heading of its path ("Results ›
+    /// Conclusion" → the conclusion).
+    pub fn section_role(&self, section: &str) -> SectionRole {
+        let last = section
+            .rsplit('›')
+            .next()
+            .unwrap_or(section)
+            .trim()
+            .trim_end_matches(':')
+            .to_lowercase();
+        if self.answer_sections.contains(&last) {
+            SectionRole::Answer
+        } else if self.scene_sections.contains(&last) {
+            SectionRole::Scene
+        } else {
+            SectionRole::Other
+        }
     }
 
     /// The long form of an analysed abbreviation ("rtx" → "rituximab"), analysed.
@@ -190,6 +232,8 @@ impl Vocabulary {
         {
             return Strength::Ignore;
         }
+        let letters_only = lower.chars().all(char::is_alphabetic);
+        let short_word = letters_only && lower.chars().count() <= 3 && surface == lower;
         if self.topic_words.contains(stem) || self.topic_words.contains(&lower) {
             return Strength::Strong;
         }
@@ -206,6 +250,9 @@ impl Vocabulary {
                 || self.suffixes.iter().any(|s| lower.ends_with(s.as_str())));
         if acronym || proper || affix {
             Strength::Strong
+        } else if short_word {
+            // "end", "way", "mid": too short to name a subject unless written as an acronym.
+            Strength::Ignore
         } else {
             Strength::Weak
         }
@@ -363,7 +410,8 @@ mod tests {
         assert_eq!(asked("side effects?"), ["harms"]);
         assert_eq!(asked("and if that fails?"), ["next"]);
         assert_eq!(asked("MTX vs AZA?"), ["comparison"]);
-        assert_eq!(asked("how common is relapse?"), ["frequency", "next"]);
+        assert_eq!(asked("how common is relapse?"), ["frequency"]);
+        assert_eq!(asked("what if MTX fails?"), ["next"]);
         assert!(asked("rituximab in anti-SRP").is_empty());
     }
 
@@ -376,6 +424,19 @@ mod tests {
         let duration = v.aspect("duration").unwrap();
         assert!(duration.stated_in("for ≥4 weeks"));
         assert!(!duration.stated_in("IVIG is particularly effective"));
+    }
+
+    #[test]
+    fn sections_are_known_by_their_role() {
+        let v = vocabulary();
+        assert_eq!(v.section_role("Conclusion"), SectionRole::Answer);
+        assert_eq!(v.section_role("Results › Conclusions"), SectionRole::Answer);
+        assert_eq!(v.section_role("Background"), SectionRole::Scene);
+        assert_eq!(v.section_role("Materials and Methods"), SectionRole::Scene);
+        assert_eq!(
+            v.section_role("Management of Refractory Cases"),
+            SectionRole::Other
+        );
     }
 
     #[test]

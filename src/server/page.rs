@@ -110,7 +110,13 @@ pub fn render(corpus: &Corpus, mode: &str, suggestions: &[String]) -> String {
         ),
     };
     let references = references_html(corpus, meta);
-    let about = format!("Question: {}", escape(&meta.question));
+    let mut about = format!("Question: {}", escape(&meta.question));
+    if let Some(year) = meta.year {
+        about.push_str(&format!(" · Published {year}"));
+    }
+    if let Some(pmid) = &meta.pmid {
+        about.push_str(&format!(" · PMID {}", escape(pmid)));
+    }
     fill(&Slots {
         title: &meta.title,
         article: &body,
@@ -135,10 +141,12 @@ fn status_html(meta: &ArticleMeta) -> String {
             escape(status.trim())
         ));
     }
-    parts.push(format!(
-        "<span>Last updated <time datetime=\"{0}\">{0}</time></span>",
-        escape(&meta.updated)
-    ));
+    if !meta.updated.is_empty() {
+        parts.push(format!(
+            "<span>Last updated <time datetime=\"{0}\">{0}</time></span>",
+            escape(&meta.updated)
+        ));
+    }
     parts.join(" <span aria-hidden=\"true\">•</span> ")
 }
 
@@ -419,6 +427,9 @@ mod tests {
             title: "A".into(),
             question: "Q?".into(),
             updated: "2025-01-01".into(),
+            pmid: None,
+            year: None,
+            mesh: Vec::new(),
             review_status: None,
             references: numbers
                 .iter()
