@@ -237,17 +237,24 @@ impl Retriever {
             let term = Term::from_field_text(self.index.fields.text, word);
             searcher.doc_freq(&term).is_ok_and(|n| n > 0)
         };
+        let spelt_out = |concept: &Concept| {
+            is_acronym(&concept.surface)
+                && hits
+                    .iter()
+                    .any(|h| spells_out(&concept.surface, &format!("{}\n{}", h.title, h.text)))
+        };
         let present = |concept: &Concept| {
-            concept.alternatives.iter().any(|alt| match alt.as_slice() {
-                [word] => {
-                    vocabulary.contains(word.as_str())
-                        || indexed(word)
-                        || vocabulary
-                            .iter()
-                            .any(|v| near_spelling(word, v) || same_root(word, v))
-                }
-                _ => passages.iter().any(|p| contains_sequence(p, alt)),
-            })
+            spelt_out(concept)
+                || concept.alternatives.iter().any(|alt| match alt.as_slice() {
+                    [word] => {
+                        vocabulary.contains(word.as_str())
+                            || indexed(word)
+                            || vocabulary
+                                .iter()
+                                .any(|v| near_spelling(word, v) || same_root(word, v))
+                    }
+                    _ => passages.iter().any(|p| contains_sequence(p, alt)),
+                })
         };
         let mut key_terms = Vec::new();
         let mut missing = Vec::new();
@@ -282,14 +289,21 @@ impl Retriever {
         if missing.is_empty() && distinct.len() >= 2 {
             let families = source_families(hits);
             let in_family = |concept: &Concept, members: &[usize]| {
-                concept.alternatives.iter().any(|alt| {
-                    members.iter().any(|&m| match alt.as_slice() {
-                        [word] => passages[m]
-                            .iter()
-                            .any(|v| v == word || near_spelling(word, v) || same_root(word, v)),
-                        _ => contains_sequence(&passages[m], alt),
+                (is_acronym(&concept.surface)
+                    && members.iter().any(|&m| {
+                        spells_out(
+                            &concept.surface,
+                            &format!("{}\n{}", hits[m].title, hits[m].text),
+                        )
+                    }))
+                    || concept.alternatives.iter().any(|alt| {
+                        members.iter().any(|&m| match alt.as_slice() {
+                            [word] => passages[m]
+                                .iter()
+                                .any(|v| v == word || near_spelling(word, v) || same_root(word, v)),
+                            _ => contains_sequence(&passages[m], alt),
+                        })
                     })
-                })
             };
             let best = families
                 .iter()
@@ -836,6 +850,85 @@ pub fn near_spelling(word: &str, candidate: &str) -> bool {
     edit_distance(word, candidate) <= allowed
 }
 
+/// Whether a word as typed is an acronym: two or more capitals, mostly capitals ("TKA", "ACEi",
+/// "QoL").
+fn is_acronym(word: &str) -> bool {
+    let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+    upper >= 2 && upper * 2 >= letters.len()
+}
+
+/// Whether `text` spells `acronym` out: consecutive words (two or more) whose first letters, and
+/// letters inside them in order, give the acronym's letters ("total knee arthroplasty" for
+/// TKA, "gastroesophageal reflux disease" for GERD, "quality of life" for QoL).
+pub fn spells_out(acronym: &str, text: &str) -> bool {
+    let letters: Vec<char> = acronym
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if letters.len() < 2 {
+        return false;
+    }
+    let words: Vec<Vec<char>> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().flat_map(char::to_lowercase).collect())
+        .collect();
+    (0..words.len()).any(|start| {
+        words[start].first() == letters.first()
+            && spell(
+                &letters,
+                &words[start..(start + letters.len() + 2).min(words.len())],
+                0,
+            )
+    })
+}
+
+/// Whether the first word of a spelling may give more than its first letter: only for acronyms
+/// of three letters or more ("GERD": gastroesophageal), never later words.
+fn inside_letters(letters: &[char], used: usize) -> bool {
+    used == 0 && letters.len() >= 3
+}
+
+/// Whether `letters` can be read off `words` from the first on, each word giving its first
+/// letter and maybe more of its letters in order; "of", "and", "the" may be passed over.
+fn spell(letters: &[char], words: &[Vec<char>], used: usize) -> bool {
+    if letters.is_empty() {
+        return used >= 2;
+    }
+    let Some((word, rest)) = words.split_first() else {
+        return false;
+    };
+    let skippable = ["of", "and", "the", "in", "for", "with", "to", "a"]
+        .iter()
+        .any(|s| s.chars().eq(word.iter().copied()));
+    if word.first() == letters.first() {
+        // The word's first letter, then as many of the next letters as appear inside it.
+        let mut inside = 1;
+        let mut at = 1;
+        loop {
+            if spell(&letters[inside..], rest, used + 1) {
+                return true;
+            }
+            if !inside_letters(letters, used) {
+                break;
+            }
+            match letters
+                .get(inside)
+                .and_then(|l| word[at..].iter().position(|c| c == l))
+            {
+                Some(found) if inside < letters.len() => {
+                    at += found + 1;
+                    inside += 1;
+                }
+                _ => break,
+            }
+        }
+    }
+    skippable && used > 0 && spell(letters, rest, used)
+}
+
 /// Whether two analysed words share a root of five letters or more, one being the other's
 /// beginning ("predict" and "predictor", which the stemmer leaves apart).
 fn same_root(a: &str, b: &str) -> bool {
@@ -931,6 +1024,23 @@ mod tests {
         let err =
             Synonyms::from_toml_str("[[group]]\nwords = [\"a\", \"b\"]\n", "syn.toml").unwrap_err();
         assert!(err.to_string().contains("words"), "{err}");
+    }
+
+    #[test]
+    fn acronyms_are_found_spelt_out() {
+        assert!(spells_out("TKA", "after total knee arthroplasty (n = 40)"));
+        assert!(spells_out(
+            "GERD",
+            "patients with gastroesophageal reflux disease"
+        ));
+        assert!(spells_out("QoL", "their quality of life improved"));
+        assert!(spells_out(
+            "ACEi",
+            "angiotensin-converting enzyme inhibitors cause cough"
+        ));
+        assert!(!spells_out("TKA", "the knee was assessed"));
+        assert!(!spells_out("SU", "surgery"), "one word is no spelling out");
+        assert!(is_acronym("ACEi") && is_acronym("QoL") && !is_acronym("Kawasaki"));
     }
 
     #[test]
