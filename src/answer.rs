@@ -10,7 +10,7 @@ use crate::compose::{
 use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage};
 use crate::dosing::{DosingRules, check_against_sources};
 use crate::retrieve::{Coverage, MAX_K, RetrieveError, Retriever, SearchRequest};
-use crate::verify::{Verification, verify};
+use crate::verify::{Issue, Verification, verify};
 
 /// Passages retrieved for an answer when the request does not say.
 pub const DEFAULT_K: usize = 6;
@@ -196,7 +196,7 @@ impl Engine {
                 if let Some(reply) = self.accept(question, &answer, &check, &passages, &coverage) {
                     return Ok(finish(reply, self.dosing.as_deref(), events));
                 }
-                let problems: Vec<String> = check.issues.iter().map(ToString::to_string).collect();
+                let problems = problems_of(&answer, &check, &coverage);
                 let retry = ComposeRequest {
                     retry: Some((&answer, &problems)),
                     stream: false,
@@ -212,8 +212,7 @@ impl Engine {
                         {
                             return Ok(finish(reply, self.dosing.as_deref(), events));
                         }
-                        let problems: Vec<String> =
-                            check.issues.iter().map(ToString::to_string).collect();
+                        let problems = problems_of(&second, &check, &coverage);
                         format!(
                             "the model's answer failed the source check twice ({}); showing the offline answer instead",
                             summarize(&problems)
@@ -265,6 +264,9 @@ impl Engine {
         coverage: &Coverage,
     ) -> Option<AskReply> {
         if check.markers.is_empty() && says_sources_do_not_say(answer) {
+            if refused_despite_evidence(answer, check, coverage).is_some() {
+                return None;
+            }
             return Some(self.not_covered(question, coverage, Mode::Llm, None));
         }
         if !check.verified() {
@@ -460,6 +462,32 @@ fn summarize(problems: &[String]) -> String {
     shown.join("; ")
 }
 
+/// The problems of a failed answer as the retry names them: the verification issues, or for a
+/// refusal although the passages match the question, that.
+fn problems_of(answer: &str, check: &Verification, coverage: &Coverage) -> Vec<String> {
+    match refused_despite_evidence(answer, check, coverage) {
+        Some(issue) => vec![issue.to_string()],
+        None => check.issues.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// A refusal ("the sources do not say", no marker) although every key term of the question is
+/// in the passages: a strong match that the model must answer from, not decline.
+fn refused_despite_evidence(
+    answer: &str,
+    check: &Verification,
+    coverage: &Coverage,
+) -> Option<Issue> {
+    let refused = check.markers.is_empty() && says_sources_do_not_say(answer);
+    let strong = coverage.covered
+        && !coverage.borderline
+        && coverage.missing.is_empty()
+        && !coverage.key_terms.is_empty();
+    (refused && strong).then(|| Issue::RefusedDespiteEvidence {
+        best: "S1".to_string(),
+    })
+}
+
 /// Whether a model's reply is the prompt's "The sources do not say." (or close to it).
 fn says_sources_do_not_say(answer: &str) -> bool {
     let text = crate::text::normalize(answer).replace('\'', "");
@@ -540,5 +568,35 @@ mod tests {
         assert!(cites_marker("x [S1; 2].", "S2"));
         assert!(!cites_marker("x [S12].", "S2"));
         assert!(!cites_marker("x S2.", "S2"));
+    }
+
+    #[test]
+    fn a_refusal_counts_against_a_strong_match_only() {
+        let check = |answer: &str| verify(answer, &[]);
+        let strong = Coverage {
+            covered: true,
+            key_terms: vec!["relapse".into()],
+            ..Coverage::default()
+        };
+        let refusal = "The sources do not say.";
+        assert_eq!(
+            refused_despite_evidence(refusal, &check(refusal), &strong),
+            Some(Issue::RefusedDespiteEvidence { best: "S1".into() })
+        );
+        let borderline = Coverage {
+            borderline: true,
+            weak_missing: vec!["threshold".into()],
+            ..strong.clone()
+        };
+        assert_eq!(
+            refused_despite_evidence(refusal, &check(refusal), &borderline),
+            None,
+            "a borderline question may be declined by the model"
+        );
+        let answer = "The sources give no dose [S1].";
+        assert_eq!(
+            refused_despite_evidence(answer, &check(answer), &strong),
+            None
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod dosing;
 pub mod eval;
 pub mod import;
 pub mod index;
+pub mod numbers;
 pub mod question;
 pub mod retrieve;
 pub mod semantic;

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::contracts::{Passage, QuoteCheck, QuoteProblem};
+use crate::numbers::{Figure, figures};
 use crate::text::{ABBREVIATIONS, markup, normalize};
 
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
@@ -29,6 +30,17 @@ pub enum Issue {
     UnmarkedSentence(String),
     /// HTML markup in the answer, which must be plain Markdown.
     Markup(String),
+    /// A figure in a sentence that no passage the sentence's markers name states.
+    Number {
+        figure: String,
+        sentence: String,
+        markers: Vec<String>,
+        /// A passage that does state it, if any.
+        stated_in: Option<String>,
+    },
+    /// The model said the sources do not say, although the passages match every key term of
+    /// the question and passage `best` matches it best.
+    RefusedDespiteEvidence { best: String },
 }
 
 impl fmt::Display for Issue {
@@ -65,6 +77,30 @@ impl fmt::Display for Issue {
             Issue::Markup(tag) => write!(
                 f,
                 "the answer contains HTML markup ({tag}); write plain Markdown without HTML"
+            ),
+            Issue::Number {
+                figure,
+                sentence,
+                markers,
+                stated_in,
+            } => {
+                let cited = if markers.is_empty() {
+                    "no passage is cited for it".to_string()
+                } else {
+                    format!("it is not in {}", bracketed(markers))
+                };
+                let elsewhere = match stated_in {
+                    Some(marker) => format!(" ([{marker}] states it: cite [{marker}] for it)"),
+                    None => " (no passage states it: drop it)".to_string(),
+                };
+                write!(
+                    f,
+                    "the number \"{figure}\" in \"{sentence}\" is not in the passages it cites: {cited}{elsewhere}; use only numbers written in the passage you cite"
+                )
+            }
+            Issue::RefusedDespiteEvidence { best } => write!(
+                f,
+                "the reply said the sources do not say, but the passages name every key term of the question and [{best}] matches it best: answer from the passages, starting with what [{best}] says, and say plainly which detail asked for they do not give"
             ),
         }
     }
@@ -132,6 +168,9 @@ pub fn verify(answer: &str, passages: &[Passage]) -> Verification {
             let words = sentence_text(&sentence);
             if sentence_markers.is_empty() && needs_marker(&words) {
                 issues.push(Issue::UnmarkedSentence(words.trim().to_string()));
+            }
+            if !(sentence_markers.is_empty() && denying_lead_in(&words)) {
+                issues.extend(unstated_figures(&words, &sentence_markers, passages));
             }
             for (at, piece) in sentence.iter().enumerate() {
                 let Piece::Quote {
@@ -441,6 +480,17 @@ fn needs_marker(sentence: &str) -> bool {
     words >= 3 && !trimmed.ends_with(':')
 }
 
+/// Whether an unmarked sentence is a lead-in that says what the sources do not give ("The
+/// article gives no dosing frequency for 3x/wk; what it says:"): it may repeat the asker's
+/// figures, which it denies rather than claims.
+fn denying_lead_in(sentence: &str) -> bool {
+    let text = normalize(sentence);
+    text.trim_end().ends_with(':')
+        && text
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| matches!(w, "no" | "not" | "none" | "neither"))
+}
+
 /// The answer's lines with soft-wrapped Markdown paragraph lines joined, so that a sentence or a
 /// quote broken across lines is read whole.
 fn logical_lines(answer: &str) -> Vec<String> {
@@ -469,7 +519,7 @@ fn strip_list_prefix(line: &str) -> &str {
         return trimmed;
     }
     let digits = line.chars().take_while(char::is_ascii_digit).count();
-    if digits > 0 && line[digits..].starts_with(". ") {
+    if digits > 0 && (line[digits..].starts_with(". ") || line[digits..].starts_with(") ")) {
         return line[digits + 2..].trim_start();
     }
     line
@@ -483,6 +533,49 @@ fn clean_quote(quote: &str) -> String {
         .trim_matches(|c: char| c.is_whitespace() || ".,;:…".contains(c))
         .trim()
         .to_string()
+}
+
+/// The figures of `sentence` that no passage its `markers` name states (in its text, title or
+/// section), each as an [`Issue::Number`].
+fn unstated_figures(sentence: &str, markers: &[u32], passages: &[Passage]) -> Vec<Issue> {
+    let claimed = figures(sentence);
+    if claimed.is_empty() {
+        return Vec::new();
+    }
+    let stated: Vec<Vec<Figure>> = passages
+        .iter()
+        .map(|p| figures(&format!("{}\n{}\n{}", p.title, p.section, p.text)))
+        .collect();
+    let states = |i: usize, figure: &Figure| stated[i].iter().any(|s| figure.stated_by(s));
+    let mut issues = Vec::new();
+    for figure in claimed {
+        let cited = markers
+            .iter()
+            .filter_map(|n| (*n as usize).checked_sub(1))
+            .filter(|i| *i < passages.len());
+        if cited.clone().any(|i| states(i, &figure)) {
+            continue;
+        }
+        let stated_in = (0..passages.len())
+            .find(|i| states(*i, &figure))
+            .map(|i| format!("S{}", i + 1));
+        let sentence: String = sentence.split_whitespace().collect::<Vec<_>>().join(" ");
+        issues.push(Issue::Number {
+            figure: figure.shown,
+            sentence,
+            markers: markers.iter().map(|n| format!("S{n}")).collect(),
+            stated_in,
+        });
+    }
+    issues
+}
+
+fn bracketed(markers: &[String]) -> String {
+    markers
+        .iter()
+        .map(|m| format!("[{m}]"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Text as compared: normalised, Markdown emphasis, bullets and double quotes removed.
@@ -682,8 +775,8 @@ mod tests {
     #[test]
     fn html_in_an_answer_is_an_error() {
         for answer in [
-            "IVIG helps <script>alert(1)</script> [S1].",
-            "IVIG helps [S1]. <img src=x onerror=alert(2)>",
+            "IVIG helps <script>alert('x')</script> [S1].",
+            "IVIG helps [S1]. <img src=x onerror=alert('y')>",
             "IVIG <b>helps</b> [S1].",
             "IVIG helps [S1]. <!-- hidden -->",
         ] {
@@ -695,7 +788,7 @@ mod tests {
             );
         }
         let v = verify(
-            "A dose of ≥20 mg, i.e. <25 mg or x<y, is used [S2].",
+            "A dose of ≥1 mg, i.e. <2 mg or x<y, is used [S2].",
             &sources(),
         );
         assert!(v.verified(), "comparisons are not markup: {:?}", v.issues);
@@ -798,8 +891,8 @@ mod tests {
     #[test]
     fn abbreviations_and_decimals_do_not_split_sentences() {
         let v = verify(
-            "Steroids, e.g. prednisone at 1.5 mg/kg vs. less, are used [S2].",
-            &sources(),
+            "Steroids, e.g. prednisone at 1.5 mg/kg vs. less, are used [S1].",
+            &passages(&["Prednisone at 1.5 mg/kg is used."]),
         );
         assert!(v.verified(), "{:?}", v.issues);
     }
@@ -811,5 +904,87 @@ mod tests {
             &sources(),
         );
         assert!(v.verified(), "{:?}", v.issues);
+    }
+
+    #[test]
+    fn a_number_in_no_cited_passage_fails_with_its_name() {
+        let v = verify(
+            "The mycophenolate mofetil dose is 10 mg/kg/day [S2].",
+            &sources(),
+        );
+        assert!(!v.verified());
+        let [
+            Issue::Number {
+                figure, stated_in, ..
+            },
+        ] = v.issues.as_slice()
+        else {
+            panic!("{:?}", v.issues);
+        };
+        assert_eq!(figure, "10");
+        assert_eq!(*stated_in, None);
+        let shown = v.issues[0].to_string();
+        assert!(
+            shown.contains("\"10\"") && shown.contains("[S2]") && shown.contains("drop it"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_number_from_another_passage_names_that_passage() {
+        let v = verify("About 62% of refractory patients respond [S2].", &sources());
+        let [Issue::Number { stated_in, .. }] = v.issues.as_slice() else {
+            panic!("{:?}", v.issues);
+        };
+        assert_eq!(stated_in.as_deref(), Some("S1"));
+        assert!(v.issues[0].to_string().contains("cite [S1]"));
+    }
+
+    #[test]
+    fn numbers_written_differently_but_stated_verify() {
+        for answer in [
+            "Severe cases get IV methylprednisolone 1 to 2 mg/kg [S2].",
+            "Rituximab works in about 62 % of refractory patients [S1].",
+            "Prednisone is 1 mg/kg/day, or 1-2 mg/kg IV when severe [S2].",
+            "1. Rituximab helps about 62 percent [S1].\n2) Steroids come first [S2].",
+        ] {
+            let v = verify(answer, &sources());
+            assert!(v.verified(), "{answer}: {:?}", v.issues);
+        }
+    }
+
+    #[test]
+    fn markers_list_numbers_and_names_are_not_numbers() {
+        let v = verify(
+            "1. Anti-CD20 rituximab helps [S1].\n2. Steroids come first [S2, S1].",
+            &sources(),
+        );
+        assert!(v.verified(), "{:?}", v.issues);
+    }
+
+    #[test]
+    fn a_lead_in_denying_the_askers_figure_is_not_a_claim() {
+        let v = verify(
+            "The sources give no frequency for 3x/wk; what they say:\n- \"prednisone 1 mg/kg/day\" [S2]",
+            &sources(),
+        );
+        assert!(v.verified(), "{:?}", v.issues);
+        let v = verify(
+            "Give 3 doses a week:\n- \"prednisone 1 mg/kg/day\" [S2]",
+            &sources(),
+        );
+        assert!(!v.verified(), "a lead-in that claims a figure is checked");
+    }
+
+    #[test]
+    fn a_number_in_an_unmarked_sentence_fails() {
+        let v = verify("Rituximab helps [S1]. Give 3 doses.", &sources());
+        assert!(
+            v.issues
+                .iter()
+                .any(|i| matches!(i, Issue::Number { figure, .. } if figure == "3")),
+            "{:?}",
+            v.issues
+        );
     }
 }

@@ -361,7 +361,7 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
     let flagged = text_of(client, "#turn-2 details.dosing.warn > summary").await?;
     check(
         flagged.starts_with("⚠ Check dose")
-            && flagged.to_lowercase().contains("methotrexate 15 mg daily")
+            && flagged.to_lowercase().contains("methotrexate 1 mg daily")
             && flagged.contains("unusual dosing frequency")
             && !flagged.contains('\n'),
         format!("one compact dose line: {flagged:?}"),
@@ -498,8 +498,10 @@ async fn screenshot_window(client: &Client, name: &str) -> Outcome {
     save(name, png)
 }
 
-/// A model answer with a dose whose frequency the rules reject (methotrexate is weekly).
-const WRONG_DOSE: &str = "Methotrexate 15 mg daily is used [S1].";
+/// A model answer with a dose whose frequency the rules reject (methotrexate is weekly). Its
+/// figure, 1, is written in the passages it cites ("reference 1", "1 mg/kg/day"), so it passes
+/// the number check and reaches the dose check; a figure in none of them would not be served.
+const WRONG_DOSE: &str = "Methotrexate 1 mg daily is used [S1, S2, S3, S4, S5, S6].";
 
 /// A model answer that holds markup (rejected by the source check).
 const HOSTILE: &str =

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use common::bundled_retriever;
 use common::fake_llm::{FakeLlm, Script};
 use medcite::answer::{AskEvent, Engine};
-use medcite::compose::{LlmComposer, LlmConfig, Prompts};
-use medcite::contracts::{AskReply, AskRequest, Mode, ModeChoice, QuoteProblem, Verdict};
+use medcite::compose::{LlmComposer, LlmConfig, MAX_LLM_PASSAGES, Prompts};
+use medcite::contracts::{AskReply, AskRequest, Mode, ModeChoice, QuoteProblem};
 use medcite::dosing::DosingRules;
 use tempfile::TempDir;
 
@@ -174,12 +174,16 @@ async fn a_transient_server_error_is_retried_by_the_client() {
 }
 
 #[tokio::test]
-async fn the_fake_server_sees_every_passage() {
+async fn the_model_sees_the_best_passages_up_to_the_limit() {
     let server = FakeLlm::start(vec![Script::Honest]).await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
     let (reply, _) = ask(&engine, false).await;
     let seen = common::fake_llm::passages_of(&server.requests()[0]);
-    assert_eq!(seen.len(), reply.passages.len(), "{seen:#?}");
+    assert_eq!(
+        seen.len(),
+        reply.passages.len().min(MAX_LLM_PASSAGES),
+        "{seen:#?}"
+    );
 }
 
 #[tokio::test]
@@ -235,13 +239,47 @@ async fn unreachable_model_falls_back() {
 }
 
 #[tokio::test]
-async fn model_saying_the_sources_do_not_say_is_not_covered() {
-    let server = FakeLlm::start(vec![Script::Text("The sources do not say.".into())]).await;
+async fn a_refusal_despite_a_strong_match_is_retried_pointing_at_the_best_passage() {
+    let refusal = Script::Text("The sources do not say.".into());
+    let server = FakeLlm::start(vec![refusal, Script::Honest]).await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
     let (reply, _) = ask(&engine, false).await;
-    assert_eq!(reply.mode, Mode::Llm);
-    assert!(!reply.covered);
-    assert!(reply.passages.is_empty(), "no passage is shown as support");
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(reply.covered && reply.verified, "{reply:#?}");
+    let retry = server.requests()[1]["messages"].to_string();
+    assert!(
+        retry.contains("said the sources do not say") && retry.contains("[S1] matches it best"),
+        "{retry}"
+    );
+}
+
+#[tokio::test]
+async fn a_model_that_keeps_refusing_a_strong_match_falls_back_to_the_offline_answer() {
+    let refusal = Script::Text("The sources do not say.".into());
+    let server = FakeLlm::start(vec![refusal.clone(), refusal]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_extractive_fallback(&reply, "said the sources do not say");
+    assert!(!reply.passages.is_empty());
+}
+
+#[tokio::test]
+async fn an_answer_quoting_by_sentence_id_gets_the_sentence_verbatim() {
+    let server = FakeLlm::start(vec![Script::BySentenceId]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(reply.verified, "{reply:#?}");
+    assert!(!reply.answer.contains("[S1.1]"), "{}", reply.answer);
+    assert_eq!(reply.quotes.len(), 1, "{reply:#?}");
+    assert!(reply.quotes[0].verified && reply.quotes[0].marker == "S1");
+    let prompt = server.requests()[0]["messages"].to_string();
+    assert!(prompt.contains("[S1.1] "), "the model sees sentence ids");
+    assert!(
+        server.requests()[0]["max_tokens"]
+            .as_u64()
+            .is_some_and(|n| n <= 1_000)
+    );
 }
 
 #[tokio::test]
@@ -284,26 +322,41 @@ async fn dishonest_answers_are_never_marked_verified() {
 }
 
 #[tokio::test]
-async fn a_dose_the_cited_passages_do_not_state_is_flagged_not_in_sources() {
+async fn a_dose_the_cited_passages_do_not_state_is_never_the_answer() {
     let answer = "Give IVIG 2 g/kg over 2 to 5 days [S1].";
-    let server = FakeLlm::start(vec![Script::Text(answer.into())]).await;
+    let server = FakeLlm::start(vec![
+        Script::Text(answer.into()),
+        Script::Text(answer.into()),
+    ])
+    .await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
     let (reply, _) = ask(&engine, false).await;
-    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
-    assert!(!reply.dosing.ok, "{reply:#?}");
-    let claim = &reply.dosing.claims[0];
-    assert_eq!(claim.drug, "IVIG");
-    assert_eq!(claim.verdict, Verdict::NotInSources, "{claim:#?}");
+    assert_extractive_fallback(&reply, "is not in the passages it cites");
+    assert!(!reply.answer.contains("2 to 5 days"), "{reply:#?}");
+    assert!(
+        reply.dosing.ok,
+        "the offline answer states only cited doses: {reply:#?}"
+    );
+    let retry = server.requests()[1]["messages"].to_string();
+    assert!(
+        retry.contains("the number"),
+        "the retry names the number: {retry}"
+    );
 }
 
 #[tokio::test]
-async fn a_wrong_dose_in_a_verified_answer_is_flagged() {
-    let answer = "Methotrexate 15 mg daily is the preferred agent [S1].";
-    let server = FakeLlm::start(vec![Script::Text(answer.into())]).await;
+async fn a_number_from_another_passage_is_retried_naming_the_passage_that_states_it() {
+    let server = FakeLlm::start(vec![Script::NumberFromLaterPassage, Script::Honest]).await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
     let (reply, _) = ask(&engine, false).await;
-    assert!(!reply.dosing.ok);
-    assert_eq!(reply.dosing.claims[0].verdict, Verdict::WrongFrequency);
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "the figure in S1's name is retried"
+    );
+    let retry = server.requests()[1]["messages"].to_string();
+    assert!(retry.contains("states it: cite [S"), "{retry}");
 }
 
 #[tokio::test]

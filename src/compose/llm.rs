@@ -17,11 +17,18 @@ use futures::future::BoxFuture;
 
 use super::{
     ComposeError, ComposeRequest, Composer, DeltaSink, MAX_ANSWER_CHARS, Prompts, bounded_history,
-    render_passages,
+    expand_sentence_ids, render_with_sentence_ids,
 };
 
 /// Seconds an LLM call may take when `MEDCITE_LLM_TIMEOUT_SECS` is not set.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+/// Most tokens a model may write for one answer: a short answer of a few quoted sentences
+/// needs far fewer, and a small model that rambles or loops is cut off instead of running
+/// into the timeout.
+pub const MAX_ANSWER_TOKENS: u32 = 400;
+/// Most passages shown to the model, best first: a small model answers better from a few
+/// passages than from many, and reads them faster. The reply still lists every passage.
+pub const MAX_LLM_PASSAGES: usize = 6;
 
 /// Where the LLM is and how long to wait for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,9 +139,10 @@ impl LlmComposer {
             };
             messages.push(message);
         }
+        let shown = &request.passages[..request.passages.len().min(MAX_LLM_PASSAGES)];
         let user = self
             .prompts
-            .user_message(&render_passages(request.passages), request.question);
+            .user_message(&render_with_sentence_ids(shown), request.question);
         messages.push(
             ChatCompletionRequestUserMessageArgs::default()
                 .content(user)
@@ -162,6 +170,7 @@ impl LlmComposer {
             .model(self.config.model.clone())
             .messages(messages)
             .temperature(0.0)
+            .max_tokens(MAX_ANSWER_TOKENS)
             .build()
             .map_err(build)
     }
@@ -214,7 +223,7 @@ impl LlmComposer {
         if answer.trim().is_empty() {
             return Err(ComposeError::Empty);
         }
-        Ok(answer)
+        Ok(expand_sentence_ids(&answer, request.passages))
     }
 
     fn error(&self, error: OpenAIError) -> ComposeError {

@@ -2,12 +2,14 @@
 //! implementations, the LLM (any OpenAI-compatible endpoint, prompts from `prompts/`) and the
 //! offline extractive composer. A composer only writes text; it never verifies or checks doses.
 
+mod cite;
 mod extractive;
 mod llm;
 mod prompts;
 
+pub use cite::{expand_sentence_ids, passage_sentences, render_with_sentence_ids};
 pub use extractive::ExtractiveComposer;
-pub use llm::{LlmComposer, LlmConfig};
+pub use llm::{LlmComposer, LlmConfig, MAX_LLM_PASSAGES};
 pub use prompts::Prompts;
 
 use futures::future::BoxFuture;

@@ -35,6 +35,10 @@ pub enum Script {
     NotJson,
     /// Streams part of an honest answer, then cuts the connection.
     TruncatedStream,
+    /// States a figure that a later passage gives and S1 does not, marked [S1].
+    NumberFromLaterPassage,
+    /// Quotes sentence 1 of S1 by its id: "The sources state: [S1.1]".
+    BySentenceId,
 }
 
 #[derive(Clone, Default)]
@@ -114,9 +118,20 @@ pub fn passages_of(request: &Value) -> Vec<(String, String)> {
         let Some((number, body)) = rest.split_once(']') else {
             continue;
         };
-        // First line is "Title › Section", the rest is the passage text.
+        // First line is "Title › Section", then the passage's sentences, each after its id
+        // ("[S1.2] …").
         let text = body.split_once('\n').map(|(_, t)| t).unwrap_or_default();
-        out.push((format!("S{number}"), text.to_string()));
+        let text = text
+            .lines()
+            .map(
+                |l| match l.strip_prefix('[').and_then(|l| l.split_once("] ")) {
+                    Some((id, sentence)) if id.starts_with('S') && id.contains('.') => sentence,
+                    _ => l,
+                },
+            )
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.push((format!("S{number}"), text));
     }
     out
 }
@@ -160,6 +175,21 @@ fn content_for(script: &Script, request: &Value) -> String {
             format!("The sources state \"{second}\" [S1].")
         }
         Script::UnknownMarker => format!("The sources state \"{first}\" [S9]."),
+        Script::BySentenceId => "The sources state: [S1.1]".into(),
+        Script::NumberFromLaterPassage => {
+            let in_s1 = passages
+                .first()
+                .map(|(_, t)| medcite::numbers::figures(t))
+                .unwrap_or_default();
+            let figure = passages
+                .iter()
+                .skip(1)
+                .flat_map(|(_, t)| medcite::numbers::figures(t))
+                .find(|f| !in_s1.iter().any(|s| f.stated_by(s)))
+                .map(|f| f.shown)
+                .unwrap_or_default();
+            format!("The sources give {figure} for this [S1].")
+        }
         Script::ServerError | Script::NotJson => String::new(),
     }
 }

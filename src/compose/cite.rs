@@ -1,0 +1,336 @@
+//! Quoting by reference: the model sees every passage split into numbered sentences (`[S2.1]`,
+//! `[S2.2]`, …) and may cite a sentence id instead of copying its words; medcite then puts that
+//! sentence in, verbatim, so a quote cannot be misquoted. Expansion leaves ordinary `[Sn]`
+//! markers and double-quoted spans, which `verify` checks like any others.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::contracts::Passage;
+use crate::text::sentences;
+
+/// A marker group holding at least one sentence id: `[S1.2]`, `[S1.2, S3.1]`, `[S1.2; S2]`.
+static ID_GROUP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[\s*S\d{1,4}(?:\.\d{1,3})?(?:\s*[,;]\s*S?\d{1,4}(?:\.\d{1,3})?)*\s*\]")
+        .expect("id group regex is valid")
+});
+
+/// The sentences of a passage as the model sees them: each line (a paragraph, bullet or
+/// sub-bullet, without its bullet sign) split into sentences.
+pub fn passage_sentences(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.trim().trim_start_matches(['-', '*', '+', '•']).trim())
+        .filter(|l| !l.is_empty())
+        .flat_map(|l| sentences(l).into_iter().map(str::to_string))
+        .collect()
+}
+
+/// The passages as the model sees them: `[S1] Title › Section`, then one sentence a line, each
+/// after its id.
+pub fn render_with_sentence_ids(passages: &[Passage]) -> String {
+    passages
+        .iter()
+        .map(|p| {
+            let place = if p.section == p.title {
+                p.title.clone()
+            } else {
+                format!("{} › {}", p.title, p.section)
+            };
+            let lines: Vec<String> = passage_sentences(&p.text)
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("[{}.{}] {s}", p.marker, i + 1))
+                .collect();
+            format!("[{}] {place}\n{}", p.marker, lines.join("\n"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// One id of a group: passage number and, for a sentence id, the sentence number.
+fn ids(group: &str) -> Vec<(usize, Option<usize>)> {
+    group
+        .trim_matches(['[', ']'])
+        .split([',', ';'])
+        .filter_map(|part| {
+            let part = part.trim().trim_start_matches('S');
+            match part.split_once('.') {
+                Some((p, s)) => Some((p.parse().ok()?, Some(s.parse().ok()?))),
+                None => Some((part.parse().ok()?, None)),
+            }
+        })
+        .collect()
+}
+
+/// Replaces sentence ids in `answer` by what they stand for. A group that stands where a quote
+/// goes (at the start of a line or bullet, or after a colon or dash) becomes the sentences,
+/// each in double quotes followed by its passage marker: `Relapse: [S1.2]` →
+/// `Relapse: "…" [S1]`. A group after the writer's own words becomes the passage markers
+/// (`… is common [S1.2].` → `… is common [S1].`), and `verify` checks those words as any
+/// marked sentence. An id naming no sentence becomes its passage marker, which `verify` then
+/// judges (an unknown passage fails there).
+pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
+    let sentences: Vec<Vec<String>> = passages
+        .iter()
+        .map(|p| passage_sentences(&p.text))
+        .collect();
+    let mut quoted: Vec<(usize, usize)> = Vec::new();
+    let mut out = String::with_capacity(answer.len());
+    for line in answer.split_inclusive('\n') {
+        let mut last = 0;
+        let mut expanded = String::new();
+        let mut repeats_only = false;
+        for group in ID_GROUP.find_iter(line) {
+            let ids = ids(group.as_str());
+            if ids.iter().all(|(_, s)| s.is_none()) {
+                continue;
+            }
+            let lead_start = expanded.len();
+            expanded.push_str(&line[last..group.start()]);
+            last = group.end();
+            if !stands_for_quote(&expanded) {
+                expanded.push_str(&replacement(&ids, &sentences, false));
+                continue;
+            }
+            let fresh: Vec<(usize, Option<usize>)> = ids
+                .iter()
+                .copied()
+                .filter(|&(p, s)| s.is_none_or(|s| !quoted.contains(&(p, s))))
+                .collect();
+            if fresh.is_empty() {
+                repeats_only = true;
+                continue;
+            }
+            let context: Vec<&str> = fresh
+                .iter()
+                .filter_map(|&(p, s)| {
+                    let all = sentences.get(p.wrapping_sub(1))?;
+                    let cited = all.get(s?.wrapping_sub(1))?;
+                    let section = passages.get(p.wrapping_sub(1)).map(|p| p.section.as_str());
+                    let first = all.first().map(String::as_str);
+                    Some([section, first, Some(cited.as_str())])
+                })
+                .flatten()
+                .flatten()
+                .collect();
+            let lead_in = &expanded[lead_start..];
+            if !context.is_empty() && !lead_in_fits(lead_in, &context.join(" ")) {
+                if lead_start == 0 {
+                    expanded = list_prefix(&expanded).to_string();
+                } else {
+                    expanded.truncate(lead_start);
+                    expanded.push(' ');
+                }
+            }
+            quoted.extend(fresh.iter().filter_map(|&(p, s)| Some((p, s?))));
+            expanded.push_str(&replacement(&fresh, &sentences, true));
+        }
+        expanded.push_str(&line[last..]);
+        if repeats_only
+            && expanded
+                .trim()
+                .trim_end_matches(['.', ';', ','])
+                .ends_with(':')
+        {
+            // Every sentence this line would quote is quoted above: the line says nothing new.
+            continue;
+        }
+        out.push_str(&expanded);
+    }
+    out
+}
+
+/// The bullet sign or list number that starts `line`, with its white space.
+fn list_prefix(line: &str) -> &str {
+    let body = line.trim_start();
+    let indent = line.len() - body.len();
+    let signs = body.len() - body.trim_start_matches(['-', '*', '+', '•']).len();
+    let digits = body.chars().take_while(char::is_ascii_digit).count();
+    let sign = if signs > 0 {
+        signs
+    } else if digits > 0 && (body[digits..].starts_with('.') || body[digits..].starts_with(')')) {
+        digits + 1
+    } else {
+        0
+    };
+    let rest = &body[sign..];
+    let space = rest.len() - rest.trim_start().len();
+    &line[..indent + sign + space]
+}
+
+/// Whether the writer's lead-in before a quote (`Second choice:`) speaks of what the quoted
+/// sentence, its passage's opening or its section says: one of its longer words (by its first five letters)
+/// is in `context`. A lead-in of only short or no words fits anything. A lead-in that names
+/// something else ("Steroids:" before a sentence on another drug) would mislabel the quote.
+fn lead_in_fits(lead_in: &str, context: &str) -> bool {
+    let stems = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 4)
+            .map(|w| w.to_lowercase().chars().take(5).collect())
+            .collect()
+    };
+    let lead: Vec<String> = stems(lead_in)
+        .into_iter()
+        .filter(|w| !GENERIC_LEAD_WORDS.contains(&w.as_str()))
+        .collect();
+    let context = stems(context);
+    lead.is_empty() || lead.iter().any(|w| context.contains(w))
+}
+
+/// First five letters of words a lead-in may use about any sentence.
+const GENERIC_LEAD_WORDS: &[&str] = &[
+    "also", "other", "anoth", "addit", "first", "secon", "third", "choic", "optio", "answe",
+    "sourc", "artic", "they", "their", "what", "when", "which", "with", "more", "furth", "next",
+    "then", "note", "howev",
+];
+
+/// Whether the text of the line so far leaves the place of a quote: empty (or a bullet sign
+/// or list number), or ending with a colon or a dash.
+fn stands_for_quote(so_far: &str) -> bool {
+    let text = so_far.trim();
+    let text = text.trim_start_matches(['-', '*', '+', '•']).trim();
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    let text = if digits > 0 && (text[digits..].starts_with('.') || text[digits..].starts_with(')'))
+    {
+        text[digits + 1..].trim()
+    } else {
+        text
+    };
+    let text = text.trim_end_matches(['*', '_']).trim_end();
+    text.is_empty() || text.ends_with(':') || text.ends_with(" -") || text.ends_with('—')
+}
+
+fn replacement(
+    ids: &[(usize, Option<usize>)],
+    sentences: &[Vec<String>],
+    quote_here: bool,
+) -> String {
+    let sentence = |p: usize, s: usize| {
+        sentences
+            .get(p.wrapping_sub(1))
+            .and_then(|all| all.get(s.wrapping_sub(1)))
+            .filter(|text| !text.contains('"'))
+    };
+    if quote_here {
+        let quoted: Vec<String> = ids
+            .iter()
+            .map(|&(p, s)| match s.and_then(|s| sentence(p, s)) {
+                Some(text) => format!("\"{}\" [S{p}]", text.trim_end_matches(['.', ':', ';'])),
+                None => format!("[S{p}]"),
+            })
+            .collect();
+        return quoted.join("; ");
+    }
+    let mut markers: Vec<String> = Vec::new();
+    for &(p, _) in ids {
+        let marker = format!("S{p}");
+        if !markers.contains(&marker) {
+            markers.push(marker);
+        }
+    }
+    format!("[{}]", markers.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::verify;
+
+    fn passages() -> Vec<Passage> {
+        [
+            "Watering:\n- Seedlings need water every morning.\n- Mature plants need water twice a week. Too much rots the roots.",
+            "Aphids are removed with soapy water.",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Passage {
+            marker: format!("S{}", i + 1),
+            chunk_id: format!("doc#{}", i + 1),
+            doc_id: "doc".into(),
+            title: "Garden".into(),
+            section: "Care".into(),
+            text: (*t).into(),
+        })
+        .collect()
+    }
+
+    #[test]
+    fn passages_are_shown_one_sentence_a_line_with_ids() {
+        let shown = render_with_sentence_ids(&passages());
+        assert!(
+            shown.starts_with(
+                "[S1] Garden › Care\n[S1.1] Watering:\n[S1.2] Seedlings need water every morning.\n[S1.3] Mature plants need water twice a week.\n[S1.4] Too much rots the roots."
+            ),
+            "{shown}"
+        );
+        assert!(shown.ends_with("[S2] Garden › Care\n[S2.1] Aphids are removed with soapy water."));
+    }
+
+    #[test]
+    fn an_id_in_the_place_of_a_quote_becomes_the_sentence_verbatim() {
+        let answer = "- Grown plants: [S1.3]\n- Aphids: [S2.1].\n[S1.2]";
+        let expanded = expand_sentence_ids(answer, &passages());
+        assert_eq!(
+            expanded,
+            "- Grown plants: \"Mature plants need water twice a week\" [S1]\n- Aphids: \"Aphids are removed with soapy water\" [S2].\n\"Seedlings need water every morning\" [S1]"
+        );
+        let check = verify(&expanded, &passages());
+        assert!(check.verified(), "{:?}", check.issues);
+        assert_eq!(check.quotes.len(), 3);
+    }
+
+    #[test]
+    fn an_id_after_the_writers_words_becomes_a_marker() {
+        let answer = "Grown plants are watered twice a week [S1.3, S1.4]. Soap helps [S2.1; S1].";
+        assert_eq!(
+            expand_sentence_ids(answer, &passages()),
+            "Grown plants are watered twice a week [S1]. Soap helps [S2, S1]."
+        );
+    }
+
+    #[test]
+    fn several_ids_in_the_place_of_a_quote_are_quoted_in_turn() {
+        let expanded = expand_sentence_ids("Watering: [S1.2, S1.3]", &passages());
+        assert_eq!(
+            expanded,
+            "Watering: \"Seedlings need water every morning\" [S1]; \"Mature plants need water twice a week\" [S1]"
+        );
+        assert!(verify(&expanded, &passages()).verified());
+    }
+
+    #[test]
+    fn an_id_naming_no_sentence_is_left_to_verify() {
+        let expanded = expand_sentence_ids("Watering: [S1.9]. Pests: [S7.1].", &passages());
+        assert_eq!(expanded, "Watering: [S1]. Pests: [S7].");
+        assert!(
+            !verify(&expanded, &passages()).verified(),
+            "[S7] names no passage"
+        );
+    }
+
+    #[test]
+    fn a_sentence_quoted_twice_is_quoted_once() {
+        let answer = "- Grown plants: [S1.3]\n- Mature plants, again: [S1.3]\n- Aphids: [S2.1]";
+        assert_eq!(
+            expand_sentence_ids(answer, &passages()),
+            "- Grown plants: \"Mature plants need water twice a week\" [S1]\n- Aphids: \"Aphids are removed with soapy water\" [S2]"
+        );
+    }
+
+    #[test]
+    fn a_lead_in_naming_something_else_is_dropped_not_shown_as_the_quotes_label() {
+        let answer = "- Aphids: [S1.3]\n- Watering: [S1.2]\n1. Another option: [S2.1]";
+        assert_eq!(
+            expand_sentence_ids(answer, &passages()),
+            "- \"Mature plants need water twice a week\" [S1]\n- Watering: \"Seedlings need water every morning\" [S1]\n1. Another option: \"Aphids are removed with soapy water\" [S2]",
+            "'Watering' is the opening of S1, the list the sentence belongs to"
+        );
+    }
+
+    #[test]
+    fn ordinary_markers_and_quotes_are_left_alone() {
+        let answer = "Plants need water \"twice a week\" [S1].\n\nSoap [S2].";
+        assert_eq!(expand_sentence_ids(answer, &passages()), answer);
+    }
+}
