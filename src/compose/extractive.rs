@@ -774,6 +774,12 @@ fn quotable_parts(text: &str) -> Vec<(Option<String>, Vec<String>)> {
     out
 }
 
+/// Whether a sentence can be quoted: markup never is (an answer holding HTML fails
+/// verification), nor words already in double quotes, which would end the quotation early.
+fn quotable_text(text: &str) -> bool {
+    !has_markup(text) && !text.contains(['"', '\u{201C}', '\u{201D}'])
+}
+
 /// Each sentence of a paragraph, or each line of a bullet with its parent line as label
 /// (markup never).
 fn quotable_lines(text: &str) -> Vec<(Option<String>, String)> {
@@ -781,7 +787,7 @@ fn quotable_lines(text: &str) -> Vec<(Option<String>, String)> {
     if lines.len() == 1 {
         return sentences(text)
             .into_iter()
-            .filter(|s| !has_markup(s))
+            .filter(|s| quotable_text(s))
             .map(|s| (None, s.to_string()))
             .collect();
     }
@@ -809,8 +815,7 @@ fn quotable_lines(text: &str) -> Vec<(Option<String>, String)> {
         } else {
             None
         };
-        // Markup in a source is never quoted (an answer holding HTML fails verification).
-        if !has_markup(content) {
+        if quotable_text(content) {
             out.push((label, content.to_string()));
         }
     }
@@ -939,6 +944,20 @@ mod tests {
         )];
         let answer = ExtractiveComposer::default().answer(&request("prednisone dose?", &with_dose));
         assert!(!answer.contains("give no dose"), "{answer}");
+    }
+
+    #[test]
+    fn a_sentence_holding_double_quotes_is_not_quoted() {
+        let passages = vec![passage(
+            1,
+            "a#1",
+            "Results",
+            "Knowledge was high in both \"daily\" and \"less than daily\" users. Chaalia was harmful for 96% of users.",
+        )];
+        let answer =
+            ExtractiveComposer::default().answer(&request("chaalia daily users?", &passages));
+        assert!(!answer.contains("both"), "{answer}");
+        assert!(verify(&answer, &passages).verified(), "{answer}");
     }
 
     #[test]
