@@ -32,11 +32,7 @@ pub fn render_with_sentence_ids(passages: &[Passage]) -> String {
     passages
         .iter()
         .map(|p| {
-            let place = if p.section == p.title {
-                p.title.clone()
-            } else {
-                format!("{} › {}", p.title, p.section)
-            };
+            let place = super::place(p);
             let lines: Vec<String> = passage_sentences(&p.text)
                 .iter()
                 .enumerate()

@@ -82,16 +82,22 @@ pub fn bounded_history(history: &[Turn]) -> Vec<Turn> {
         .collect()
 }
 
+/// Where a passage stands, as the prompt names it: `Title › Section` (the title alone when the
+/// section is the title).
+pub fn place(p: &Passage) -> String {
+    if p.section == p.title {
+        p.title.clone()
+    } else {
+        format!("{} › {}", p.title, p.section)
+    }
+}
+
 /// The passages as the prompt shows them: `[S1] Title › Section` then the text.
 pub fn render_passages(passages: &[Passage]) -> String {
     passages
         .iter()
         .map(|p| {
-            let place = if p.section == p.title {
-                p.title.clone()
-            } else {
-                format!("{} › {}", p.title, p.section)
-            };
+            let place = place(p);
             format!("[{}] {place}\n{}", p.marker, p.text)
         })
         .collect::<Vec<_>>()
