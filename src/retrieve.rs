@@ -445,21 +445,6 @@ impl Retriever {
             .collect()
     }
 
-    /// The words of `text` as written whose analysed forms are in `stems` (for messages).
-    pub fn surface_words(&self, text: &str, stems: &[String]) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for stem in stems {
-            let found = text
-                .split(|c: char| !c.is_alphanumeric() && c != '-')
-                .find(|word| !word.is_empty() && self.words(word).join(" ") == *stem);
-            let word = found.map_or_else(|| stem.clone(), str::to_string);
-            if !out.contains(&word) {
-                out.push(word);
-            }
-        }
-        out
-    }
-
     pub fn synonyms(&self) -> &Synonyms {
         &self.synonyms
     }
