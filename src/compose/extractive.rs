@@ -3,8 +3,10 @@
 //! answers always verify. Deterministic: same passages and question, same answer.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use futures::future::BoxFuture;
+use regex::Regex;
 
 use super::{ComposeError, ComposeRequest, Composer, DeltaSink};
 use crate::contracts::Passage;
@@ -39,6 +41,15 @@ const CONCLUSION_BONUS: f64 = 1.5;
 const SCENE_WEIGHT: f64 = 0.5;
 /// Added to a bullet whose label names everything the question names.
 const LABEL_BONUS: f64 = 1.0;
+/// A lead-in scoring below this share of the best chosen quote is left out, so the answer
+/// opens with the quote that answers rather than with the list it belongs to.
+const LEAD_IN_SHARE: f64 = 0.5;
+/// Weight of a passage's section heading's words in the score of its quotes.
+const SECTION_WEIGHT: f64 = 0.5;
+/// Added, in a comparison, to a quote that is about one of the options compared.
+const OPTION_BONUS: f64 = 2.0;
+/// How many first words of a quote or its label (before any parenthesis) say what it is about.
+const HEAD_WORDS: usize = 3;
 /// Weight of the question's phrasing words ("long", "threshold") next to its topic words.
 const PHRASING_WEIGHT: f64 = 0.3;
 /// Weight of the words an asked aspect brings.
@@ -88,6 +99,9 @@ struct Asked<'v> {
     aspects: Vec<&'v Aspect>,
     about_sources: bool,
     list: bool,
+    /// The options a comparison sets side by side ("MTX" and "AZA" in "MTX vs AZA?"), each
+    /// with its synonyms and long forms.
+    options: Vec<Vec<Vec<String>>>,
 }
 
 impl ExtractiveComposer {
@@ -178,21 +192,48 @@ impl ExtractiveComposer {
     /// with their synonyms, and the words as typed.
     fn subject_of(&self, text: &str) -> (Vec<Vec<String>>, Vec<String>) {
         let vocabulary = vocabulary();
+        let asking = vocabulary.aspect_words(text);
         let mut typed = Vec::new();
         let mut stems = Vec::new();
-        for (stem, surface) in surface_words(text) {
-            if vocabulary.strength(&stem, &surface, false) == Strength::Ignore
-                || self.synonyms.aspects.contains(&stem)
-                || self.synonyms.generic.contains(&stem)
+        let surfaces = surface_words(text);
+        for (stem, surface) in &surfaces {
+            if vocabulary.strength(stem, surface, false) == Strength::Ignore
+                || self.synonyms.aspects.contains(stem)
+                || self.synonyms.generic.contains(stem)
+                || asking.contains(stem)
             {
                 continue;
             }
-            if !stems.contains(&stem) {
-                stems.push(stem);
-                typed.push(surface);
+            if !stems.contains(stem) {
+                stems.push(stem.clone());
+                typed.push(surface.clone());
             }
         }
         let mut terms: Vec<Vec<String>> = stems.iter().map(|s| vec![s.clone()]).collect();
+        // A name of several words ("vit D") is a subject though each word alone is not.
+        let all: Vec<String> = surfaces.iter().map(|(stem, _)| stem.clone()).collect();
+        for group in &self.synonyms.groups {
+            let Some(term) = group
+                .iter()
+                .find(|t| t.len() > 1 && contains_sequence(&all, t))
+            else {
+                continue;
+            };
+            if terms.iter().any(|t| group.contains(t)) {
+                continue;
+            }
+            let start = (0..all.len())
+                .find(|&i| all[i..].starts_with(term))
+                .unwrap_or_default();
+            let mut shown: Vec<&str> = Vec::new();
+            for (_, surface) in &surfaces[start..start + term.len()] {
+                if shown.last() != Some(&surface.as_str()) {
+                    shown.push(surface);
+                }
+            }
+            typed.push(shown.join(" "));
+            terms.extend(group.iter().cloned());
+        }
         for expansion in self.synonyms.expansions(&stems) {
             if !terms.contains(&expansion) {
                 terms.push(expansion);
@@ -204,6 +245,74 @@ impl ExtractiveComposer {
             }
         }
         (terms, typed)
+    }
+
+    /// One name for all the ways a term is written: its synonym group, or the long form of an
+    /// abbreviation.
+    fn concept(&self, term: &[String]) -> String {
+        let long = match term {
+            [word] => vocabulary().expansion(word).unwrap_or(term),
+            _ => term,
+        };
+        let group = self
+            .synonyms
+            .groups
+            .iter()
+            .position(|g| g.iter().any(|t| t == long || t == term));
+        match group {
+            Some(i) => format!("#{i}"),
+            None => long.join(" "),
+        }
+    }
+
+    /// The options either side of a comparison's connector ("vs", "or", "instead of" …): the
+    /// last subject word before it and the first after it.
+    fn compared_options(&self, question: &str) -> Vec<Vec<Vec<String>>> {
+        static CONNECTOR: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(
+                r"(?i)\b(?:vs\.?|versus|or|instead of|rather than|compared (?:to|with)|better than|over)\b",
+            )
+            .expect("the connector pattern is valid")
+        });
+        let pieces: Vec<&str> = CONNECTOR.split(question).collect();
+        if pieces.len() < 2 {
+            return Vec::new();
+        }
+        let vocabulary = vocabulary();
+        let mut options: Vec<Vec<Vec<String>>> = Vec::new();
+        for (n, piece) in pieces.iter().enumerate() {
+            let stems: Vec<String> = surface_words(piece)
+                .into_iter()
+                .filter(|(stem, surface)| {
+                    vocabulary.strength(stem, surface, false) != Strength::Ignore
+                        && !self.synonyms.aspects.contains(stem)
+                        && !self.synonyms.generic.contains(stem)
+                })
+                .map(|(stem, _)| stem)
+                .collect();
+            let mut picked = Vec::new();
+            if n > 0 {
+                picked.extend(stems.first());
+            }
+            if n + 1 < pieces.len() {
+                picked.extend(stems.last());
+            }
+            for stem in picked {
+                let mut terms = vec![vec![stem.clone()]];
+                terms.extend(self.synonyms.expansions(std::slice::from_ref(stem)));
+                if let Some(long) = vocabulary.expansion(stem) {
+                    terms.push(long.to_vec());
+                    terms.extend(self.synonyms.expansions(long));
+                }
+                if !options.contains(&terms) {
+                    options.push(terms);
+                }
+            }
+        }
+        if options.len() < 2 {
+            return Vec::new();
+        }
+        options
     }
 
     fn understand<'v>(&self, request: &ComposeRequest<'_>) -> Asked<'v> {
@@ -232,12 +341,18 @@ impl ExtractiveComposer {
             || question_words
                 .iter()
                 .any(|w| ["option", "list", "altern"].contains(&w.as_str()));
+        let options = if aspects.iter().any(|a| a.name == "comparison") {
+            self.compared_options(request.question)
+        } else {
+            Vec::new()
+        };
         Asked {
             subject,
             subject_words,
             aspects,
             about_sources,
             list,
+            options,
         }
     }
 
@@ -287,19 +402,25 @@ impl ExtractiveComposer {
             .iter()
             .map(|(terms, _)| terms.iter().map(&rarity).collect())
             .collect();
+        // Synonyms and spelt-out abbreviations name one thing: a quote naming "intravenous
+        // immunoglobulin (IVIG)" counts that subject once, at its best weight.
+        let concepts: Vec<Vec<String>> = wanted
+            .iter()
+            .map(|(terms, _)| terms.iter().map(|t| self.concept(t)).collect())
+            .collect();
         let overlap = |text: &str| -> f64 {
             let sequence = words(text);
             let present: HashSet<&String> = sequence.iter().collect();
-            let mut counted: HashSet<&Vec<String>> = HashSet::new();
-            let mut score = 0.0;
-            for ((terms, weight), rarities) in wanted.iter().zip(&weights) {
-                for (term, rarity) in terms.iter().zip(rarities) {
-                    if names(&sequence, &present, term) && counted.insert(term) {
-                        score += weight * rarity;
+            let mut best: HashMap<&str, f64> = HashMap::new();
+            for (((terms, weight), rarities), keys) in wanted.iter().zip(&weights).zip(&concepts) {
+                for ((term, rarity), key) in terms.iter().zip(rarities).zip(keys) {
+                    if names(&sequence, &present, term) {
+                        let value = best.entry(key.as_str()).or_insert(0.0);
+                        *value = value.max(weight * rarity);
                     }
                 }
             }
-            score
+            best.values().sum()
         };
         let on_subject = |text: &str| -> bool {
             let sequence = words(text);
@@ -332,7 +453,8 @@ impl ExtractiveComposer {
                 };
                 let subject = asked.subject.is_empty() || on_subject(&whole);
                 let states = asked.aspects.iter().any(|a| a.stated_in(&quote));
-                let mut score = own + from_label;
+                let from_section = overlap(&passage.section) * SECTION_WEIGHT;
+                let mut score = own + from_label + from_section;
                 // A conclusion answers; background and methods only restate the question.
                 match vocabulary().section_role(&passage.section) {
                     SectionRole::Answer if score > 0.0 => score += CONCLUSION_BONUS,
@@ -348,6 +470,11 @@ impl ExtractiveComposer {
                 }
                 if score > 0.0 {
                     score += rank_bonus;
+                    // In a comparison, a quote about one of the options ("Methotrexate
+                    // (preferred …)") says more than one that lists them together.
+                    if headed_by_option(label.as_deref(), &quote, &asked.options) {
+                        score += OPTION_BONUS;
+                    }
                     if states && subject {
                         score += ASPECT_BONUS;
                     }
@@ -429,9 +556,29 @@ impl ExtractiveComposer {
 /// or a near spelling.
 fn names(sequence: &[String], present: &HashSet<&String>, term: &[String]) -> bool {
     match term {
-        [word] => present.contains(word) || present.iter().any(|p| near_spelling(word, p)),
+        [word] => {
+            (present.contains(word) || present.iter().any(|p| near_spelling(word, p)))
+                && !only_spared(sequence, word)
+        }
         _ => contains_sequence(sequence, term),
     }
+}
+
+/// Whether every mention of `word` is in an "X-sparing" compound, which names what spares X
+/// (a steroid-sparing agent is no steroid).
+fn only_spared(sequence: &[String], word: &str) -> bool {
+    let spared = |i: usize| {
+        sequence
+            .get(i + 1)
+            .is_some_and(|next| next.starts_with("spare"))
+    };
+    let mentions: Vec<usize> = sequence
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| *w == word || near_spelling(word, w))
+        .map(|(i, _)| i)
+        .collect();
+    !mentions.is_empty() && mentions.iter().all(|&i| spared(i))
 }
 
 /// A list whose label states the aspect asked ("Monitoring parameters:" for "what to monitor?",
@@ -467,6 +614,24 @@ fn gather_asked_lists(units: &mut Vec<Unit>, asked: &Asked<'_>) {
         }
     }
     *units = gathered;
+}
+
+/// Whether a quote is about one of a comparison's options: the option is among the first words
+/// of its label or of the quote itself, before any parenthesis (a list in brackets only names
+/// it).
+fn headed_by_option(label: Option<&str>, quote: &str, options: &[Vec<Vec<String>>]) -> bool {
+    let heads = label.into_iter().chain([quote]).map(|text| {
+        let before = text.split('(').next().unwrap_or_default();
+        let mut head = words(before);
+        head.truncate(HEAD_WORDS);
+        head
+    });
+    heads.into_iter().any(|head| {
+        let present: HashSet<&String> = head.iter().collect();
+        options
+            .iter()
+            .any(|terms| terms.iter().any(|t| names(&head, &present, t)))
+    })
 }
 
 /// Whether `label` names every one of `terms` (single words, or a synonym of them), and there
@@ -584,6 +749,16 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
             }
         }
     }
+    // A lead-in far weaker than the best quote does not open the answer.
+    let top = chosen
+        .iter()
+        .map(|(c, _)| units[*c].score)
+        .fold(0.0, f64::max);
+    chosen.retain(|(c, _)| {
+        let unit = &units[*c];
+        let lead_in = unit.quote.trim_end().ends_with(':') && unit.label.is_none();
+        !lead_in || unit.score >= LEAD_IN_SHARE * top
+    });
     // A comparison or list names each of its subjects: the best quote naming one that no
     // chosen quote names joins the answer.
     if asked.list {
@@ -958,6 +1133,104 @@ mod tests {
             ExtractiveComposer::default().answer(&request("chaalia daily users?", &passages));
         assert!(!answer.contains("both"), "{answer}");
         assert!(verify(&answer, &passages).verified(), "{answer}");
+    }
+
+    fn first_quote(answer: &str) -> &str {
+        answer.lines().next().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_comparison_opens_with_a_quote_about_one_option_not_a_list_naming_both() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Lead",
+                "Steroids with an immunosuppressant (methotrexate, azathioprine or mycophenolate) are first-line treatment.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Initial treatment",
+                "Combined with a steroid-sparing agent:\n- Methotrexate (preferred agent)\n- Azathioprine (alternative)",
+            ),
+        ];
+        let answer = ExtractiveComposer::default()
+            .answer(&request("methotrexate vs azathioprine?", &passages));
+        assert!(
+            first_quote(&answer).contains("Methotrexate (preferred agent)"),
+            "{answer}"
+        );
+        assert!(answer.contains("Azathioprine (alternative)"), "{answer}");
+        assert!(verify(&answer, &passages).verified(), "{answer}");
+    }
+
+    #[test]
+    fn the_options_of_a_comparison_are_the_words_beside_its_connector() {
+        let composer = ExtractiveComposer::default();
+        let options = composer.compared_options("IVIG or rituximab for anti-SRP?");
+        let names: Vec<&str> = options.iter().map(|o| o[0][0].as_str()).collect();
+        assert_eq!(names, ["ivig", "rituximab"]);
+        assert!(
+            composer
+                .compared_options("rituximab for anti-SRP?")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_steroid_sparing_agent_is_no_steroid() {
+        let sequence = words("Methotrexate (preferred steroid-sparing agent)");
+        assert!(only_spared(&sequence, "steroid"));
+        let sequence = words("Steroids alone, or a steroid-sparing agent");
+        assert!(!only_spared(&sequence, "steroid"));
+    }
+
+    #[test]
+    fn a_weak_lead_in_does_not_open_the_answer_to_a_figure_question() {
+        let passages = passages();
+        let answer = ExtractiveComposer::default()
+            .answer(&request("rituximab response rate, anti-SRP?", &passages));
+        assert!(first_quote(&answer).starts_with("- Rituximab:"), "{answer}");
+        assert!(!answer.contains("additional therapies"), "{answer}");
+    }
+
+    #[test]
+    fn the_words_that_ask_the_aspect_are_not_its_subject() {
+        let passages = vec![passage(
+            1,
+            "a#1",
+            "Monitoring",
+            "Monitoring parameters:\n- Serial creatine kinase measurements\n- Regular assessment of muscle strength",
+        )];
+        let answer =
+            ExtractiveComposer::default().answer(&request("MTX monitoring labs?", &passages));
+        assert!(
+            answer.starts_with("The article and its references give no monitoring for MTX"),
+            "{answer}"
+        );
+        assert!(verify(&answer, &passages).verified(), "{answer}");
+    }
+
+    #[test]
+    fn a_section_heading_that_names_the_asked_aspect_leads() {
+        let passages = vec![
+            passage(
+                1,
+                "k#1",
+                "Results",
+                "In the Smith cohort, the median CK was 5326 U/L.",
+            ),
+            passage(
+                2,
+                "k#2",
+                "Study design",
+                "Smith 2015 is a retrospective review of 63 patients.",
+            ),
+        ];
+        let answer =
+            ExtractiveComposer::default().answer(&request("Smith study design?", &passages));
+        assert!(first_quote(&answer).contains("retrospective"), "{answer}");
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub struct Aspect {
     /// by selection (comparison, who).
     pub noun: Option<String>,
     ask: Vec<String>,
+    /// Phrases that, present, mean the question asks something else ("how does it work?" asks
+    /// the mechanism, not the efficacy).
+    unless: Vec<String>,
     stated: Vec<Regex>,
     /// Words search adds when this aspect is asked.
     pub expand: Vec<String>,
@@ -87,6 +90,8 @@ struct AspectSpec {
     #[serde(default)]
     noun: Option<String>,
     ask: Vec<String>,
+    #[serde(default)]
+    unless: Vec<String>,
     #[serde(default)]
     stated: Vec<String>,
     #[serde(default)]
@@ -150,6 +155,7 @@ impl Vocabulary {
                 name: spec.name,
                 noun: spec.noun,
                 ask: spec.ask.iter().map(|a| plain(a)).collect(),
+                unless: spec.unless.iter().map(|a| plain(a)).collect(),
                 stated,
                 expand: spec.expand,
             });
@@ -182,6 +188,19 @@ impl Vocabulary {
         self.aspects
             .iter()
             .filter(|a| a.ask.iter().any(|phrase| contains_phrase(&text, phrase)))
+            .filter(|a| !a.unless.iter().any(|phrase| contains_phrase(&text, phrase)))
+            .collect()
+    }
+
+    /// The analysed words of the phrases by which `question` asks its aspects ("monitoring" and
+    /// "labs" in "MTX monitoring labs?"): what is asked, not what it is asked of.
+    pub fn aspect_words(&self, question: &str) -> HashSet<String> {
+        let text = plain(question);
+        self.aspects_asked(question)
+            .iter()
+            .flat_map(|a| a.ask.iter())
+            .filter(|phrase| contains_phrase(&text, phrase))
+            .flat_map(|phrase| words(phrase))
             .collect()
     }
 
