@@ -242,8 +242,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     } else {
                         format!("{} › {}", hit.title, hit.section)
                     };
+                    // A citation stands right after the passage that cites it, whatever its score.
+                    let why = hit
+                        .cited_by
+                        .as_ref()
+                        .and_then(|c| hits.iter().find(|h| &h.chunk_id == c))
+                        .map_or(String::new(), |h| format!(", cited by {}", h.rank));
                     println!(
-                        "{}. {}  [{}, {}, score {:.2}]",
+                        "{}. {}  [{}, {}, score {:.2}{why}]",
                         hit.rank,
                         style.heading(&place),
                         hit.kind.as_str(),

@@ -261,6 +261,7 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         .await
         .map_err(|e| e.to_string())?;
     check(sources.is_empty(), "a decline lists no sources")?;
+    screenshot_window(client, "browser-declined-1280.png").await?;
 
     // A suggested follow-up is one the sources answer.
     let suggestion = wait_for(client, "button.suggestion").await?;

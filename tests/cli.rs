@@ -111,6 +111,29 @@ fn human_output_shows_rank_place_and_highlighted_terms() {
 }
 
 #[test]
+fn human_output_says_which_passage_a_citation_follows() {
+    let dir = TempDir::new().unwrap();
+    let out = medcite(
+        &bundled_corpus(),
+        &dir.path().join("index"),
+        &["search", "IVIG complement", "--k", "4"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    // "3. … [reference, …, score 9.06, cited by 1]": a citation names the earlier hit citing it.
+    let citations: Vec<(u32, u32)> = text
+        .lines()
+        .filter_map(|line| {
+            let (rank, rest) = line.split_once(". ")?;
+            let by = rest.strip_suffix(']')?.rsplit_once(", cited by ")?.1;
+            Some((rank.parse().ok()?, by.parse().ok()?))
+        })
+        .collect();
+    assert!(!citations.is_empty(), "{text}");
+    assert!(citations.iter().all(|(rank, by)| by < rank), "{text}");
+}
+
+#[test]
 fn index_prints_a_summary_and_search_then_uses_it() {
     let dir = TempDir::new().unwrap();
     let index = dir.path().join("index");

@@ -5,7 +5,8 @@
 //! The Python is MEDCITE_PYTHON, else `target/py/venv/bin/python` (make it with
 //! `python3 -m venv target/py/venv && target/py/venv/bin/pip install openai`), else `python3`.
 //! Without Python the test says so and passes; without the `openai` package the script runs the
-//! urllib check only and says it skipped the rest.
+//! urllib check only and says it skipped the rest. With MEDCITE_REQUIRE_OPENAI=1 (CI, which
+//! installs the package in that venv) either is a failure, so the official client really runs.
 
 mod common;
 
@@ -33,7 +34,12 @@ fn python() -> Option<PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_clients_read_usage_the_extension_field_and_the_413() {
+    let required = std::env::var("MEDCITE_REQUIRE_OPENAI").is_ok_and(|v| v == "1");
     let Some(python) = python() else {
+        assert!(
+            !required,
+            "MEDCITE_REQUIRE_OPENAI=1 but there is no python3 (or set MEDCITE_PYTHON)"
+        );
         eprintln!("skipping the Python client checks: no python3 (or set MEDCITE_PYTHON)");
         return;
     };
@@ -69,6 +75,11 @@ async fn python_clients_read_usage_the_extension_field_and_the_413() {
     assert!(
         stdout.contains("ok   urllib 5 MB body: HTTP 413"),
         "{stdout}"
+    );
+    assert!(
+        !(required && stdout.contains("SKIP openai")),
+        "MEDCITE_REQUIRE_OPENAI=1 but the openai package is missing: python3 -m venv \
+         target/py/venv && target/py/venv/bin/pip install openai"
     );
     assert!(
         stdout.contains("ok   openai streamed") || stdout.contains("SKIP openai"),

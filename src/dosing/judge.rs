@@ -112,6 +112,15 @@ impl Eval<'_> {
     fn all_ok(&self) -> bool {
         self.converted.is_ok() && self.amount.is_ok() && self.frequency_ok && self.route_ok
     }
+
+    /// Both amounts miss their rule and this one by less (methylprednisolone 2 mg misses the
+    /// 4 mg daily minimum by half, the 500 mg pulse by 250 times): its rule is the one meant.
+    fn nearer_than(&self, other: &Eval) -> bool {
+        match (&self.amount, &other.amount) {
+            (Err(a), Err(b)) => a.ratio.ln().abs() < b.ratio.ln().abs(),
+            _ => false,
+        }
+    }
 }
 
 impl Regimen {
@@ -127,6 +136,11 @@ impl Regimen {
 
     fn per_dose_bounds(&self) -> Option<(f64, f64)> {
         self.min.zip(self.max)
+    }
+
+    /// The smallest amount the rule allows, of a dose or else of a day (for ordering rules).
+    fn lowest(&self) -> f64 {
+        self.min.or(self.min_daily).unwrap_or(0.0)
     }
 
     /// Bounds of a day's total: as written, else from the per-dose bounds and the allowed
@@ -432,7 +446,7 @@ impl DosingRules {
         let evals: Vec<Eval> = candidates.iter().map(|r| evaluate(drug, r, d)).collect();
         let mut best = &evals[0];
         for e in &evals[1..] {
-            if e.key() > best.key() {
+            if e.key() > best.key() || (e.key() == best.key() && e.nearer_than(best)) {
                 best = e;
             }
         }
@@ -494,8 +508,16 @@ impl DosingRules {
         }
         if !best.frequency_ok {
             let freq = d.frequency.as_ref().map_or("", |f| f.label.as_str());
+            // Every schedule this amount and route fit, not only the first: rituximab 1 g every
+            // 8 weeks is neither two doses 2 weeks apart nor a course every 16 weeks or more.
+            let schedules = fits_but(&evals, |e| e.amount.is_ok() && e.route_ok);
             let msg = match &reg.wrong_frequency_message {
                 Some(m) => format!("wrong frequency: {m}; the text says {freq}{src}"),
+                None if schedules.len() > 1 => format!(
+                    "wrong frequency: {name} is given {}, not {freq}{}",
+                    described(&schedules, " or "),
+                    sources(&schedules)
+                ),
                 None => format!(
                     "wrong frequency: {name} is given {}, not {freq}; expected {}{src}",
                     reg.frequency_text(),
@@ -514,6 +536,22 @@ impl DosingRules {
                          ({})",
                         r.describe(),
                         r.source_name
+                    ),
+                );
+            }
+            // Between two usual doses (methylprednisolone 250 mg: above the daily range, below
+            // a pulse), name both rather than pointing to one of them.
+            let mut ranges = fits_but(&evals, |e| e.frequency_ok && e.route_ok);
+            let ratios = || ranges.iter().filter_map(|e| e.amount.as_ref().err());
+            if ratios().any(|i| i.ratio > 1.0) && ratios().any(|i| i.ratio < 1.0) {
+                ranges.sort_by(|a, b| a.reg.lowest().total_cmp(&b.reg.lowest()));
+                return Judgement::new(
+                    Verdict::OutOfRange,
+                    rule,
+                    format!(
+                        "out of range: {s} falls between the usual doses {}{}",
+                        described(&ranges, " and "),
+                        sources(&ranges)
                     ),
                 );
             }
@@ -540,6 +578,38 @@ impl DosingRules {
         };
         Judgement::new(Verdict::WrongRoute, rule, msg)
     }
+}
+
+/// The rules whose unit and basis fit the statement and which pass `keep`: those that differ from
+/// it in one respect only.
+fn fits_but<'a, 'r>(evals: &'a [Eval<'r>], keep: impl Fn(&Eval) -> bool) -> Vec<&'a Eval<'r>> {
+    evals
+        .iter()
+        .filter(|e| e.converted.is_ok() && keep(e))
+        .collect()
+}
+
+/// "500–1000 mg every 2 weeks (at most 2 doses) or 500–1000 mg every 16 weeks or less often".
+fn described(evals: &[&Eval], joiner: &str) -> String {
+    evals
+        .iter()
+        .map(|e| match e.reg.max_doses {
+            Some(n) => format!("{} (at most {n} doses)", e.reg.describe()),
+            None => e.reg.describe(),
+        })
+        .collect::<Vec<_>>()
+        .join(joiner)
+}
+
+/// " (Rituxan label)", each source's short name once.
+fn sources(evals: &[&Eval]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for e in evals {
+        if !names.contains(&e.reg.source_name.as_str()) {
+            names.push(&e.reg.source_name);
+        }
+    }
+    format!(" ({})", names.join("; "))
 }
 
 /// A frequency that no rule of the drug allows is wrong whatever the amount (a once-daily
@@ -763,13 +833,69 @@ name = "kgdrug"
   frequencies = ["every 4 weeks"]
   source = "test"
   source_name = "test"
+
+[[drug]]
+name = "twodrug"
+  [[drug.regimen]]
+  id = "twodrug-low"
+  indication = "test"
+  routes = ["oral"]
+  basis = "dose"
+  unit = "mg"
+  min = 4
+  max = 160
+  frequencies = ["daily"]
+  source = "test"
+  source_name = "low source"
+  [[drug.regimen]]
+  id = "twodrug-high"
+  indication = "test"
+  routes = ["oral"]
+  basis = "dose"
+  unit = "mg"
+  min = 500
+  max = 1000
+  frequencies = ["daily"]
+  source = "test"
+  source_name = "high source"
+
+[[drug]]
+name = "coursedrug"
+  [[drug.regimen]]
+  id = "coursedrug-pair"
+  indication = "test"
+  routes = ["intravenous"]
+  basis = "dose"
+  unit = "mg"
+  min = 500
+  max = 1000
+  frequencies = ["every 2 weeks"]
+  max_doses = 2
+  source = "test"
+  source_name = "test"
+  [[drug.regimen]]
+  id = "coursedrug-repeat"
+  indication = "test"
+  routes = ["intravenous"]
+  basis = "dose"
+  unit = "mg"
+  min = 500
+  max = 1000
+  frequencies = ["every 16 weeks"]
+  longer_intervals = true
+  source = "test"
+  source_name = "test"
 "#;
 
-    fn verdict(text: &str) -> Verdict {
+    fn judged(text: &str) -> Judgement {
         let rules = DosingRules::from_toml_str(RULES, "test").expect("test rules load");
         let doses = extract_claims(&rules, text);
         assert_eq!(doses.len(), 1, "{text}: {doses:?}");
-        rules.judge(&doses[0]).verdict
+        rules.judge(&doses[0])
+    }
+
+    fn verdict(text: &str) -> Verdict {
+        judged(text).verdict
     }
 
     #[test]
@@ -825,5 +951,41 @@ name = "kgdrug"
     fn unstated_route_and_frequency_are_not_errors() {
         assert_eq!(verdict("kgdrug 2 g/kg"), Verdict::Ok);
         assert_eq!(verdict("kgdrug 2 g/kg orally"), Verdict::WrongRoute);
+    }
+
+    #[test]
+    fn an_amount_between_two_rules_names_both_in_order() {
+        let j = judged("twodrug 250 mg daily");
+        assert_eq!(j.verdict, Verdict::OutOfRange);
+        assert!(
+            j.message.contains(
+                "falls between the usual doses 4–160 mg daily and 500–1000 mg daily \
+                 (low source; high source)"
+            ),
+            "{}",
+            j.message
+        );
+    }
+
+    #[test]
+    fn a_miss_is_reported_against_the_nearest_rule() {
+        let j = judged("twodrug 2 mg daily");
+        assert_eq!(j.rule.as_deref(), Some("twodrug-low"));
+        assert!(j.message.contains("minimum of 4 mg"), "{}", j.message);
+        assert!(!j.message.contains("decimal"), "{}", j.message);
+    }
+
+    #[test]
+    fn a_wrong_frequency_names_every_schedule_the_amount_fits() {
+        let j = judged("coursedrug 1000 mg IV every 8 weeks");
+        assert_eq!(j.verdict, Verdict::WrongFrequency);
+        assert!(
+            j.message.contains(
+                "500–1000 mg every 2 weeks (at most 2 doses) or 500–1000 mg every 16 weeks or \
+                 less often, not every 8 weeks (test)"
+            ),
+            "{}",
+            j.message
+        );
     }
 }

@@ -22,6 +22,10 @@
     wrong_frequency: "unusual dosing frequency",
     wrong_unit: "unexpected unit",
     wrong_route: "unexpected route",
+    missing_frequency: "frequency not stated",
+    missing_dose_count: "number of doses not stated",
+    too_many_doses: "more doses than usual",
+    course_over_limit: "course total over the usual limit",
     not_in_sources: "not stated in the cited sources",
     unverified: "not checked: no dosing rule covers it",
   };
