@@ -145,6 +145,8 @@ impl ExtractiveComposer {
             .filter(|w| {
                 !self.synonyms.aspects.contains(w) && !w.starts_with(|c: char| c.is_ascii_digit())
             })
+            // "steroid sparer" asks for what "steroid-sparing" names.
+            .map(|w| if w.starts_with("spar") { "spare".to_string() } else { w })
             .collect();
         let mut terms: Vec<Vec<String>> = Vec::new();
         let mut phrasing: Vec<Vec<String>> = Vec::new();
@@ -193,11 +195,49 @@ impl ExtractiveComposer {
     fn subject_of(&self, text: &str) -> (Vec<Vec<String>>, Vec<String>) {
         let vocabulary = vocabulary();
         let asking = vocabulary.aspect_words(text);
+        let surfaces: Vec<(String, String)> = surface_words(text)
+            .into_iter()
+            .map(|(stem, surface)| {
+                let stem = if stem.starts_with("spar") {
+                    "spare".to_string()
+                } else {
+                    stem
+                };
+                (stem, surface)
+            })
+            .collect();
+        let all: Vec<String> = surfaces.iter().map(|(stem, _)| stem.clone()).collect();
+        let mut consumed = vec![false; all.len()];
+        let mut terms: Vec<Vec<String>> = Vec::new();
         let mut typed = Vec::new();
+        // A name of several words ("vit D", "steroid sparer") is one subject, though each word
+        // alone is none or another.
+        for group in &self.synonyms.groups {
+            for term in group.iter().filter(|t| t.len() > 1) {
+                let Some(start) = (0..all.len()).find(|&i| {
+                    all[i..].starts_with(term) && !consumed[i..i + term.len()].contains(&true)
+                }) else {
+                    continue;
+                };
+                consumed[start..start + term.len()].fill(true);
+                let mut shown: Vec<&str> = Vec::new();
+                for (_, surface) in &surfaces[start..start + term.len()] {
+                    if shown.last() != Some(&surface.as_str()) {
+                        shown.push(surface);
+                    }
+                }
+                typed.push(shown.join(" "));
+                for t in group {
+                    if !terms.contains(t) {
+                        terms.push(t.clone());
+                    }
+                }
+            }
+        }
         let mut stems = Vec::new();
-        let surfaces = surface_words(text);
-        for (stem, surface) in &surfaces {
-            if vocabulary.strength(stem, surface, false) == Strength::Ignore
+        for ((stem, surface), used) in surfaces.iter().zip(&consumed) {
+            if *used
+                || vocabulary.strength(stem, surface, false) == Strength::Ignore
                 || self.synonyms.aspects.contains(stem)
                 || self.synonyms.generic.contains(stem)
                 || asking.contains(stem)
@@ -209,30 +249,10 @@ impl ExtractiveComposer {
                 typed.push(surface.clone());
             }
         }
-        let mut terms: Vec<Vec<String>> = stems.iter().map(|s| vec![s.clone()]).collect();
-        // A name of several words ("vit D") is a subject though each word alone is not.
-        let all: Vec<String> = surfaces.iter().map(|(stem, _)| stem.clone()).collect();
-        for group in &self.synonyms.groups {
-            let Some(term) = group
-                .iter()
-                .find(|t| t.len() > 1 && contains_sequence(&all, t))
-            else {
-                continue;
-            };
-            if terms.iter().any(|t| group.contains(t)) {
-                continue;
+        for stem in &stems {
+            if !terms.contains(&vec![stem.clone()]) {
+                terms.push(vec![stem.clone()]);
             }
-            let start = (0..all.len())
-                .find(|&i| all[i..].starts_with(term))
-                .unwrap_or_default();
-            let mut shown: Vec<&str> = Vec::new();
-            for (_, surface) in &surfaces[start..start + term.len()] {
-                if shown.last() != Some(&surface.as_str()) {
-                    shown.push(surface);
-                }
-            }
-            typed.push(shown.join(" "));
-            terms.extend(group.iter().cloned());
         }
         for expansion in self.synonyms.expansions(&stems) {
             if !terms.contains(&expansion) {
@@ -245,6 +265,23 @@ impl ExtractiveComposer {
             }
         }
         (terms, typed)
+    }
+
+    /// The question word a term stands for ("steroid" for "corticosteroids" and "prednisone"
+    /// alike, when the question says "steroids"), else its [`concept`](Self::concept).
+    fn concept_in(&self, term: &[String], stems: &[String]) -> String {
+        for stem in stems {
+            let single = std::slice::from_ref(stem);
+            let same = term == single
+                || vocabulary().expansion(stem) == Some(term)
+                || self.synonyms.groups.iter().any(|g| {
+                    g.iter().any(|t| t == single) && g.iter().any(|t| t == term)
+                });
+            if same {
+                return stem.clone();
+            }
+        }
+        self.concept(term)
     }
 
     /// One name for all the ways a term is written: its synonym group, or the long form of an
@@ -365,7 +402,8 @@ impl ExtractiveComposer {
         let (terms, phrasing) = self.terms(request.question);
         let mut wanted: Vec<(Vec<Vec<String>>, f64)> =
             vec![(terms, 1.0), (phrasing, PHRASING_WEIGHT)];
-        if let Some(previous) = request.history.iter().rev().find(|t| t.role == "user") {
+        let previous = request.history.iter().rev().find(|t| t.role == "user");
+        if let Some(previous) = previous {
             wanted.push((self.terms(&previous.content).0, HISTORY_WEIGHT));
         }
         // The words an asked aspect brings ("refractory" for "if that fails?").
@@ -380,33 +418,53 @@ impl ExtractiveComposer {
                 ASPECT_WEIGHT,
             ));
         }
-        // A term most quotes name (the article's disease) tells them apart less than a rare one.
         let texts: Vec<Vec<String>> = request
             .passages
             .iter()
             .flat_map(|p| quotable(&p.text))
             .map(|(label, quote)| words(&format!("{} {quote}", label.unwrap_or_default())))
             .collect();
-        let rarity = |term: &Vec<String>| -> f64 {
-            let df = texts
-                .iter()
-                .filter(|t| {
-                    let present: HashSet<&String> = t.iter().collect();
-                    names(t, &present, term)
-                })
-                .count();
-            let n = texts.len().max(1) as f64;
-            (0.5 + (n / (df.max(1) as f64)).ln()).clamp(0.5, 2.0)
-        };
-        let weights: Vec<Vec<f64>> = wanted
-            .iter()
-            .map(|(terms, _)| terms.iter().map(&rarity).collect())
-            .collect();
         // Synonyms and spelt-out abbreviations name one thing: a quote naming "intravenous
         // immunoglobulin (IVIG)" counts that subject once, at its best weight.
+        let stems_of = |text: Option<&str>| text.map(words).unwrap_or_default();
+        let asked_stems = [
+            stems_of(Some(request.question)),
+            stems_of(Some(request.question)),
+            stems_of(previous.map(|t| t.content.as_str())),
+        ];
         let concepts: Vec<Vec<String>> = wanted
             .iter()
-            .map(|(terms, _)| terms.iter().map(|t| self.concept(t)).collect())
+            .enumerate()
+            .map(|(n, (terms, _))| {
+                let stems = asked_stems.get(n).map(Vec::as_slice).unwrap_or_default();
+                terms.iter().map(|t| self.concept_in(t, stems)).collect()
+            })
+            .collect();
+        // A concept most quotes name (the article's disease) tells them apart less than a rare
+        // one; its rarity counts the quotes naming it in any of its forms.
+        let mut forms: HashMap<&str, Vec<&Vec<String>>> = HashMap::new();
+        for ((terms, _), keys) in wanted.iter().zip(&concepts) {
+            for (term, key) in terms.iter().zip(keys) {
+                forms.entry(key.as_str()).or_default().push(term);
+            }
+        }
+        let rarities: HashMap<&str, f64> = forms
+            .iter()
+            .map(|(key, terms)| {
+                let df = texts
+                    .iter()
+                    .filter(|t| {
+                        let present: HashSet<&String> = t.iter().collect();
+                        terms.iter().any(|term| names(t, &present, term))
+                    })
+                    .count();
+                let n = texts.len().max(1) as f64;
+                (*key, (0.5 + (n / (df.max(1) as f64)).ln()).clamp(0.5, 2.0))
+            })
+            .collect();
+        let weights: Vec<Vec<f64>> = concepts
+            .iter()
+            .map(|keys| keys.iter().map(|k| rarities[k.as_str()]).collect())
             .collect();
         let overlap = |text: &str| -> f64 {
             let sequence = words(text);
@@ -492,6 +550,12 @@ impl ExtractiveComposer {
         }
 
         gather_asked_lists(&mut units, &asked);
+        if std::env::var_os("MEDCITE_DEBUG_COMPOSE").is_some() {
+            eprintln!("DEBUG subject={:?} aspects={:?} options={:?}", asked.subject, asked.aspects.iter().map(|a| &a.name).collect::<Vec<_>>(), asked.options);
+            let mut o: Vec<&Unit> = units.iter().collect();
+            o.sort_by(|a, b| b.score.total_cmp(&a.score));
+            for u in o.iter().take(8) { eprintln!("DEBUG {:.2} S{} subj={} [{:?}] {}", u.score, u.passage+1, u.on_subject, u.label, u.quote.chars().take(110).collect::<String>()); }
+        }
         let chosen = choose(&units, request.passages, &asked);
         if chosen.is_empty() {
             return NOTHING_RELEVANT.to_string();

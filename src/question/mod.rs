@@ -62,6 +62,8 @@ struct VocabularyFile {
     topic_prefixes: Vec<String>,
     topic_suffixes: Vec<String>,
     abbreviations: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    descriptive: Vec<String>,
     sections: SectionsSpec,
     aspect: Vec<AspectSpec>,
 }
@@ -111,6 +113,8 @@ pub struct Vocabulary {
     abbreviations: std::collections::HashMap<String, Vec<String>>,
     answer_sections: Vec<String>,
     scene_sections: Vec<String>,
+    /// Phrases that describe rather than ask ("high dose"), left out when aspects are read.
+    descriptive: Vec<String>,
     pub aspects: Vec<Aspect>,
 }
 
@@ -176,6 +180,7 @@ impl Vocabulary {
             question_words,
             topic_words,
             topic_phrases,
+            descriptive: file.descriptive.iter().map(|d| plain(d)).collect(),
             prefixes: file.topic_prefixes,
             suffixes: file.topic_suffixes,
             aspects,
@@ -184,7 +189,7 @@ impl Vocabulary {
 
     /// The aspects `question` asks about, in vocabulary order.
     pub fn aspects_asked(&self, question: &str) -> Vec<&Aspect> {
-        let text = plain(question);
+        let text = self.asking_text(question);
         self.aspects
             .iter()
             .filter(|a| a.ask.iter().any(|phrase| contains_phrase(&text, phrase)))
@@ -192,10 +197,22 @@ impl Vocabulary {
             .collect()
     }
 
+    /// `question` as plain text less the phrases that only describe ("on high dose steroids").
+    fn asking_text(&self, question: &str) -> String {
+        let mut text = plain(question);
+        for phrase in &self.descriptive {
+            let phrase = format!(" {} ", phrase.trim());
+            while let Some(at) = text.find(&phrase) {
+                text.replace_range(at..at + phrase.len(), " ");
+            }
+        }
+        text
+    }
+
     /// The analysed words of the phrases by which `question` asks its aspects ("monitoring" and
     /// "labs" in "MTX monitoring labs?"): what is asked, not what it is asked of.
     pub fn aspect_words(&self, question: &str) -> HashSet<String> {
-        let text = plain(question);
+        let text = self.asking_text(question);
         self.aspects_asked(question)
             .iter()
             .flat_map(|a| a.ask.iter())
