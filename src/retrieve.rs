@@ -415,8 +415,11 @@ impl Retriever {
                 continue;
             }
             let at = surfaces.iter().position(|(stem, _)| stem == word);
-            let surface = at.map_or_else(|| word.clone(), |i| surfaces[i].1.clone());
+            let surface = at.map_or_else(|| word.clone(), |i| own_part(&surfaces[i].1, word));
             let strength = vocabulary().strength(word, &surface, at == Some(0));
+            if strength == Strength::Ignore {
+                continue;
+            }
             let mut alternatives = vec![vec![word.clone()]];
             for group in &self.synonyms.groups {
                 if group.iter().any(|t| t.len() == 1 && &t[0] == word) {
@@ -880,6 +883,20 @@ pub struct Coverage {
     pub weak_missing: Vec<String>,
 }
 
+/// The part of a slash-joined word ("grommet/myringotomy", "preeclampsia/IUGR") that reads as
+/// `stem`, so that each part is judged on its own (an acronym as an acronym); shorthand with a
+/// one-letter part ("w/", "y/o") stays whole.
+fn own_part(surface: &str, stem: &str) -> String {
+    let mut parts = surface.split('/');
+    if surface.contains('/')
+        && parts.clone().all(|part| part.chars().count() >= 2)
+        && let Some(part) = parts.find(|part| words(part).iter().any(|w| w == stem))
+    {
+        return part.to_string();
+    }
+    surface.to_string()
+}
+
 /// A likely misspelling of the same word: edit distance 1 for words of 5+ letters, 2 for 9+.
 pub fn near_spelling(word: &str, candidate: &str) -> bool {
     let len = word.chars().count();
@@ -1099,6 +1116,38 @@ mod tests {
         );
         assert!(!near_spelling("2018", "2016"), "numbers must match exactly");
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    /// A corpus of one-section articles, `(id, text)`, and a retriever over it.
+    fn retriever_over(articles: &[(&str, &str)]) -> (tempfile::TempDir, Retriever) {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir_all(corpus.join("articles")).unwrap();
+        std::fs::create_dir_all(corpus.join("references")).unwrap();
+        for (id, text) in articles {
+            std::fs::write(
+                corpus.join(format!("articles/{id}.md")),
+                format!(
+                    "+++\nid = \"{id}\"\ntitle = \"Study {id}\"\nquestion = \"What did study {id} find?\"\n+++\n\n# Study {id}\n\n## Results\n\n{text}\n"
+                ),
+            )
+            .unwrap();
+        }
+        let (retriever, _) = Retriever::open(&corpus, &dir.path().join("index"), false).unwrap();
+        (dir, retriever)
+    }
+
+    #[test]
+    fn slash_joined_words_are_judged_each_on_its_own() {
+        assert_eq!(own_part("grommet/myringotomy", "grommet"), "grommet");
+        assert_eq!(own_part("preeclampsia/IUGR", "iugr"), "IUGR");
+        assert_eq!(own_part("w/", "w"), "w/");
+        assert_eq!(own_part("y/o", "o"), "y/o");
+        let (_dir, retriever) = retriever_over(&[("nec", "Necrotizing enterocolitis.")]);
+        let concepts = retriever.concepts("NEC/sepsis in preemies");
+        let nec = concepts.iter().find(|c| c.name == "nec").unwrap();
+        assert_eq!(nec.surface, "NEC");
+        assert_eq!(nec.strength, Strength::Strong, "an acronym names a topic");
     }
 
     #[test]
