@@ -36,6 +36,10 @@ const SYNONYM_WEIGHT: f32 = 0.8;
 /// stricter than for ranking, since "vaccine" relates to "immune" (0.68) without being the same
 /// topic, while "kidney" and "renal" (0.90) are.
 const COVERAGE_SIMILARITY: f32 = 0.75;
+/// Least share of the weight of a question's topics, each weighing its rarity in the corpus,
+/// that one source's passages must hold for the sources to cover the question: more than half,
+/// so that a source sharing only the question's common words does not answer it.
+const SOURCE_SHARE: f32 = 0.55;
 /// Weight of the previous user turn relative to the current question.
 const HISTORY_WEIGHT: f32 = 0.4;
 /// Weight of a fuzzy (misspelt word) match, whose score is a constant 1.
@@ -236,7 +240,8 @@ impl Retriever {
     /// or a near spelling. A missing term that names a medical subject or population
     /// ("pregnancy", "eculizumab", "Kawasaki disease") means the sources do not cover the
     /// question; a missing ordinary word ("threshold") only makes it borderline, answered when
-    /// another of its topics is found.
+    /// another of its topics is found. The terms found must also meet in one source, weighed
+    /// by their rarity in the corpus, or the sources do not cover the question.
     pub fn coverage(&self, request: &SearchRequest<'_>, hits: &[Hit]) -> Coverage {
         let Ok(plan) = self.plan(request) else {
             return Coverage::default();
@@ -298,7 +303,7 @@ impl Retriever {
         let mut key_terms = Vec::new();
         let mut missing = Vec::new();
         let mut weak_missing = Vec::new();
-        let mut found = 0;
+        let mut known: Vec<&Concept> = Vec::new();
         for concept in &concepts {
             if key_terms.contains(&concept.name) {
                 continue;
@@ -310,56 +315,23 @@ impl Retriever {
                 && concept.surface.chars().count() >= 9
                 && concept.alternatives.len() == 1;
             if present(concept) {
-                found += 1;
+                known.push(concept);
             } else if concept.strength == Strength::Strong || unknown_term {
                 missing.push(concept.surface.clone());
             } else {
                 weak_missing.push(concept.surface.clone());
             }
         }
+        let found = known.len();
         // The question's topics must meet in one source (an article with the references it
         // cites): topics scattered over unrelated abstracts are not an answer.
-        let distinct: Vec<&Concept> = concepts
-            .iter()
-            .enumerate()
-            .filter(|(n, c)| concepts[..*n].iter().all(|d| d.name != c.name))
-            .map(|(_, c)| c)
-            .collect();
-        if missing.is_empty() && distinct.len() >= 2 {
-            let families = source_families(hits);
-            let in_family = |concept: &Concept, members: &[usize]| {
-                (is_acronym(&concept.surface)
-                    && members.iter().any(|&m| {
-                        spells_out(
-                            &concept.surface,
-                            &format!("{}\n{}", hits[m].title, hits[m].text),
-                        )
-                    }))
-                    || concept.alternatives.iter().any(|alt| {
-                        members.iter().any(|&m| match alt.as_slice() {
-                            [word] => passages[m]
-                                .iter()
-                                .any(|v| v == word || near_spelling(word, v) || same_root(word, v)),
-                            _ => contains_sequence(&passages[m], alt),
-                        })
-                    })
-            };
-            let best = families
+        if missing.is_empty() {
+            let sources: Vec<Source> = source_families(hits)
                 .iter()
-                .map(|members| distinct.iter().filter(|c| in_family(c, members)).count())
-                .max()
-                .unwrap_or(0);
-            if best * 2 < distinct.len() {
-                let members = families
-                    .iter()
-                    .max_by_key(|members| distinct.iter().filter(|c| in_family(c, members)).count())
-                    .cloned()
-                    .unwrap_or_default();
-                missing = distinct
-                    .iter()
-                    .filter(|c| !in_family(c, &members))
-                    .map(|c| c.surface.clone())
-                    .collect();
+                .map(|members| Source::new(members.iter().map(|&m| (&passages[m], &hits[m]))))
+                .collect();
+            if let Some(apart) = self.apart(&searcher, &concepts, &known, &sources) {
+                missing = apart;
                 weak_missing.clear();
             }
         }
@@ -372,6 +344,100 @@ impl Retriever {
             missing,
             weak_missing,
         }
+    }
+
+    /// The question's topics that the best source lacks, when the topics the corpus knows do not
+    /// meet in one source: the source whose passages hold most of them must hold at least
+    /// [`SOURCE_SHARE`] of their weight, each weighing its rarity (see [`Retriever::rarity`]), so
+    /// that an abstract sharing only a question's common words ("diagnosis", "children") does
+    /// not answer it. Topics no passage names are left to the presence check: they tell no
+    /// source apart.
+    fn apart(
+        &self,
+        searcher: &Searcher,
+        concepts: &[Concept],
+        known: &[&Concept],
+        sources: &[Source],
+    ) -> Option<Vec<String>> {
+        if known.len() < 2 {
+            return None;
+        }
+        let weights: Vec<f32> = known.iter().map(|c| self.rarity(searcher, c)).collect();
+        let total: f32 = weights.iter().sum();
+        let held = |source: &Source| -> f32 {
+            known
+                .iter()
+                .zip(&weights)
+                .filter(|(concept, _)| self.holds(source, concept))
+                .map(|(_, weight)| weight)
+                .sum()
+        };
+        let (weight, best) = sources
+            .iter()
+            .map(|source| (held(source), source))
+            .max_by(|a, b| a.0.total_cmp(&b.0))?;
+        if weight >= SOURCE_SHARE * total {
+            return None;
+        }
+        let mut apart: Vec<String> = Vec::new();
+        for concept in concepts {
+            if !self.holds(best, concept) && !apart.contains(&concept.surface) {
+                apart.push(concept.surface.clone());
+            }
+        }
+        Some(apart)
+    }
+
+    /// How much naming `concept` tells one passage from another: BM25's idf of its commonest
+    /// form in the corpus ("diagnosis" little, "appendicitis" much). A concept no passage names
+    /// as written (only spelt out or as a related word) weighs as a word of one passage.
+    fn rarity(&self, searcher: &Searcher, concept: &Concept) -> f32 {
+        let passages = searcher.num_docs() as f32;
+        let doc_freq = |word: &str| {
+            let term = Term::from_field_text(self.index.fields.text, word);
+            searcher.doc_freq(&term).unwrap_or(0)
+        };
+        let commonest = concept
+            .alternatives
+            .iter()
+            .map(|alt| alt.iter().map(|w| doc_freq(w)).min().unwrap_or(0))
+            .max()
+            .unwrap_or(0)
+            .max(1) as f32;
+        (1.0 + (passages - commonest + 0.5) / (commonest + 0.5)).ln()
+    }
+
+    /// Whether `source`'s passages name `concept`: as one of its forms, a near spelling, a word of
+    /// the same root, the two halves of a compound ("pre-menopausal" for "premenopausal"), a
+    /// closely related word ("children" for "kids"), or an acronym spelt out.
+    fn holds(&self, source: &Source, concept: &Concept) -> bool {
+        if is_acronym(&concept.surface)
+            && source
+                .texts
+                .iter()
+                .any(|text| spells_out(&concept.surface, text))
+        {
+            return true;
+        }
+        let related = |word: &str| {
+            self.semantic.as_ref().is_some_and(|s| {
+                s.neighbours(word).iter().any(|(w, similarity)| {
+                    *similarity >= COVERAGE_SIMILARITY && source.vocabulary.contains(w)
+                })
+            })
+        };
+        concept.alternatives.iter().any(|alt| match alt.as_slice() {
+            [word] => {
+                source.vocabulary.contains(word)
+                    || source.compounds.contains(word)
+                    || source
+                        .vocabulary
+                        .iter()
+                        .any(|v| near_spelling(word, v) || same_root(word, v))
+                    || related(word)
+            }
+            _ => source.passages.iter().any(|p| contains_sequence(p, alt)),
+        })
     }
 
     /// The things `text` names: each multi-word synonym and topic phrase it contains, and each
@@ -415,8 +481,11 @@ impl Retriever {
                 continue;
             }
             let at = surfaces.iter().position(|(stem, _)| stem == word);
-            let surface = at.map_or_else(|| word.clone(), |i| surfaces[i].1.clone());
+            let surface = at.map_or_else(|| word.clone(), |i| own_part(&surfaces[i].1, word));
             let strength = vocabulary().strength(word, &surface, at == Some(0));
+            if strength == Strength::Ignore {
+                continue;
+            }
             let mut alternatives = vec![vec![word.clone()]];
             for group in &self.synonyms.groups {
                 if group.iter().any(|t| t.len() == 1 && &t[0] == word) {
@@ -865,6 +934,38 @@ struct Concept {
     alternatives: Vec<Vec<String>>,
 }
 
+/// The retrieved passages of one source (see [`source_families`]), as coverage reads them.
+struct Source {
+    /// Each passage's analysed words (title, section and text), in order.
+    passages: Vec<Vec<String>>,
+    vocabulary: HashSet<String>,
+    /// Each pair of adjacent words written as one ("pre" "menopaus" → "premenopaus").
+    compounds: HashSet<String>,
+    /// Each passage's title and text as written, for acronyms spelt out.
+    texts: Vec<String>,
+}
+
+impl Source {
+    /// A source from its passages, each as analysed words and as the hit.
+    fn new<'a>(passages: impl Iterator<Item = (&'a Vec<String>, &'a Hit)>) -> Source {
+        let mut source = Source {
+            passages: Vec::new(),
+            vocabulary: HashSet::new(),
+            compounds: HashSet::new(),
+            texts: Vec::new(),
+        };
+        for (words, hit) in passages {
+            for pair in words.windows(2) {
+                source.compounds.insert(format!("{}{}", pair[0], pair[1]));
+            }
+            source.vocabulary.extend(words.iter().cloned());
+            source.passages.push(words.clone());
+            source.texts.push(format!("{}\n{}", hit.title, hit.text));
+        }
+        source
+    }
+}
+
 /// How well the retrieved passages cover a question.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Coverage {
@@ -878,6 +979,20 @@ pub struct Coverage {
     pub missing: Vec<String>,
     /// Ordinary words found in no passage, as the user wrote them.
     pub weak_missing: Vec<String>,
+}
+
+/// The part of a slash-joined word ("grommet/myringotomy", "preeclampsia/IUGR") that reads as
+/// `stem`, so that each part is judged on its own (an acronym as an acronym); shorthand with a
+/// one-letter part ("w/", "y/o") stays whole.
+fn own_part(surface: &str, stem: &str) -> String {
+    let mut parts = surface.split('/');
+    if surface.contains('/')
+        && parts.clone().all(|part| part.chars().count() >= 2)
+        && let Some(part) = parts.find(|part| words(part).iter().any(|w| w == stem))
+    {
+        return part.to_string();
+    }
+    surface.to_string()
 }
 
 /// A likely misspelling of the same word: edit distance 1 for words of 5+ letters, 2 for 9+.
@@ -1099,6 +1214,131 @@ mod tests {
         );
         assert!(!near_spelling("2018", "2016"), "numbers must match exactly");
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    /// A corpus of one-section articles, `(id, text)`, and a retriever over it.
+    fn retriever_over(articles: &[(&str, &str)]) -> (tempfile::TempDir, Retriever) {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir_all(corpus.join("articles")).unwrap();
+        std::fs::create_dir_all(corpus.join("references")).unwrap();
+        for (id, text) in articles {
+            std::fs::write(
+                corpus.join(format!("articles/{id}.md")),
+                format!(
+                    "+++\nid = \"{id}\"\ntitle = \"Study {id}\"\nquestion = \"What did study {id} find?\"\n+++\n\n# Study {id}\n\n## Results\n\n{text}\n"
+                ),
+            )
+            .unwrap();
+        }
+        let (retriever, _) = Retriever::open(&corpus, &dir.path().join("index"), false).unwrap();
+        (dir, retriever)
+    }
+
+    fn coverage_of(retriever: &Retriever, query: &str) -> Coverage {
+        let request = SearchRequest {
+            query,
+            history: &[],
+            k: 6,
+        };
+        let hits = retriever.search(&request).unwrap();
+        retriever.coverage(&request, &hits)
+    }
+
+    /// Abstracts that each share a question's common words ("children", "diagnose") but only
+    /// one of its rare topics.
+    fn abstracts() -> Vec<(&'static str, &'static str)> {
+        let mut articles = vec![
+            (
+                "appendicitis",
+                "D-dimer levels were measured to diagnose appendicitis in children; D-dimer did not help.",
+            ),
+            (
+                "pneumonia",
+                "Procalcitonin guided the antibiotic course of adults with pneumonia.",
+            ),
+            (
+                "gallstones",
+                "Ultrasound found gallstones in most adults with biliary colic.",
+            ),
+        ];
+        for id in ["asthma", "growth", "fever", "anaemia", "sleep", "reading"] {
+            articles.push((
+                id,
+                "Doctors diagnose it in children by history and examination.",
+            ));
+        }
+        articles
+    }
+
+    #[test]
+    fn rare_topics_in_no_one_source_are_declined() {
+        let (_dir, retriever) = retriever_over(&abstracts());
+        // Every topic is somewhere, and one abstract has three of the five: but of the rare ones
+        // only "appendicitis", so what it says does not answer the question.
+        let coverage = coverage_of(
+            &retriever,
+            "procalcitonin or ultrasound to diagnose appendicitis in children?",
+        );
+        assert!(!coverage.covered, "{coverage:?}");
+        assert_eq!(coverage.missing, ["procalcitonin", "ultrasound"]);
+    }
+
+    #[test]
+    fn rare_topics_that_meet_in_one_source_are_answered() {
+        let (_dir, retriever) = retriever_over(&abstracts());
+        let coverage = coverage_of(&retriever, "D-dimer to diagnose appendicitis in children?");
+        assert!(coverage.covered, "{coverage:?}");
+        // A common word the source lacks weighs little beside the rare ones it has.
+        let coverage = coverage_of(
+            &retriever,
+            "D-dimer in appendicitis: what did the doctors find on examination?",
+        );
+        assert!(coverage.covered, "{coverage:?}");
+    }
+
+    #[test]
+    fn a_source_holds_compounds_related_words_and_acronyms_spelt_out() {
+        let text =
+            "Endometrial polyps of pre-menopausal children with gastroesophageal reflux disease.";
+        let (_dir, retriever) = retriever_over(&[("polyps", text)]);
+        let words = retriever.words(text);
+        let hit = Hit {
+            rank: 1,
+            chunk_id: "polyps#1".into(),
+            doc_id: "polyps".into(),
+            kind: DocKind::Article,
+            title: String::new(),
+            section: String::new(),
+            text: text.into(),
+            score: 1.0,
+            cites: Vec::new(),
+            via: Via::Search,
+            cited_by: None,
+        };
+        let source = Source::new(std::iter::once((&words, &hit)));
+        let holds = |question: &str| {
+            let concepts = retriever.concepts(question);
+            !concepts.is_empty() && concepts.iter().all(|c| retriever.holds(&source, c))
+        };
+        assert!(holds("premenopausal"), "the halves of a compound");
+        assert!(holds("kids"), "a closely related word");
+        assert!(holds("GERD"), "an acronym spelt out");
+        assert!(!holds("postmenopausal"));
+        assert!(!holds("asthma"));
+    }
+
+    #[test]
+    fn slash_joined_words_are_judged_each_on_its_own() {
+        assert_eq!(own_part("grommet/myringotomy", "grommet"), "grommet");
+        assert_eq!(own_part("preeclampsia/IUGR", "iugr"), "IUGR");
+        assert_eq!(own_part("w/", "w"), "w/");
+        assert_eq!(own_part("y/o", "o"), "y/o");
+        let (_dir, retriever) = retriever_over(&[("nec", "Necrotizing enterocolitis.")]);
+        let concepts = retriever.concepts("NEC/sepsis in preemies");
+        let nec = concepts.iter().find(|c| c.name == "nec").unwrap();
+        assert_eq!(nec.surface, "NEC");
+        assert_eq!(nec.strength, Strength::Strong, "an acronym names a topic");
     }
 
     #[test]
