@@ -16,6 +16,8 @@ use crate::verify::{Issue, Verification, verify};
 pub const DEFAULT_K: usize = 6;
 /// Most bullets added after lead-in passages.
 const MAX_LIST_ITEMS: usize = 4;
+/// Most passages added to give retrieved passages their context.
+const MAX_CONTEXT: usize = 2;
 /// Longest question accepted, in characters.
 pub const MAX_QUESTION_CHARS: usize = 2_000;
 /// What an answer says when the sources do not cover the question.
@@ -149,6 +151,7 @@ impl Engine {
         };
         self.add_list_items(&mut hits)?;
         let coverage = self.retriever.coverage(&search, &hits);
+        self.add_context(&mut hits)?;
         // A borderline question (only ordinary words of it are missing) goes to the model when
         // there is one, which may still say the sources do not say.
         let to_model = llm.is_some() && coverage.borderline;
@@ -247,6 +250,28 @@ impl Engine {
                 at += 1;
                 added += 1;
             }
+        }
+        for (n, hit) in hits.iter_mut().enumerate() {
+            hit.rank = n + 1;
+        }
+        Ok(())
+    }
+
+    /// Puts before a passage the one it depends on for its sense (the lead-in of its list, or
+    /// the passage a "This …" sentence refers to), so that a quote of it can be read in context.
+    /// After the coverage decision: context never makes a question covered.
+    fn add_context(&self, hits: &mut Vec<crate::contracts::Hit>) -> Result<(), AskError> {
+        let mut at = 0;
+        let mut added = 0;
+        while at < hits.len() && added < MAX_CONTEXT {
+            if let Some(context) = self.retriever.context_of(&hits[at])?
+                && !hits.iter().any(|h| h.chunk_id == context.chunk_id)
+            {
+                hits.insert(at, context);
+                added += 1;
+                at += 1;
+            }
+            at += 1;
         }
         for (n, hit) in hits.iter_mut().enumerate() {
             hit.rank = n + 1;

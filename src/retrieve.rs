@@ -806,6 +806,47 @@ impl Retriever {
         Ok(items)
     }
 
+    /// The passage an article passage depends on for its sense, when there is one: the lead-in
+    /// paragraph of the list it is an item of ("For severe, rapidly progressive cases …:"), or
+    /// the passage before one that refers back to it ("This combination has shown …"). Same
+    /// document and section only; scored 0.
+    pub fn context_of(&self, hit: &Hit) -> Result<Option<Hit>, RetrieveError> {
+        if hit.kind != DocKind::Article {
+            return Ok(None);
+        }
+        let Some((doc, number)) = hit
+            .chunk_id
+            .rsplit_once('#')
+            .and_then(|(doc, n)| Some((doc, n.parse::<usize>().ok()?)))
+        else {
+            return Ok(None);
+        };
+        let Some(before) = number.checked_sub(1) else {
+            return Ok(None);
+        };
+        let searcher = self.index.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.index.fields.chunk_id, &format!("{doc}#{before}")),
+            IndexRecordOption::Basic,
+        );
+        let found = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, address)) = found.into_iter().next() else {
+            return Ok(None);
+        };
+        let mut previous = self.hit(&searcher, address, 0.0)?;
+        if previous.section != hit.section {
+            return Ok(None);
+        }
+        let item_of_lead_in = hit.text.contains("\n- ")
+            && previous.text.trim_end().ends_with(':')
+            && !previous.text.contains('\n');
+        if item_of_lead_in || refers_back(&hit.text) {
+            previous.score = 0.0;
+            return Ok(Some(previous));
+        }
+        Ok(None)
+    }
+
     /// The best passage for `query` of each document in `doc_ids`, by document id.
     fn best_in_documents(
         &self,
@@ -887,6 +928,26 @@ impl Retriever {
 
 /// The hits grouped by source: each article with the hits of the references it cites, and each
 /// other reference on its own (indices into `hits`).
+/// Whether a passage opens by referring back to the one before it ("This combination …",
+/// "These agents …").
+pub fn refers_back(text: &str) -> bool {
+    let first: Vec<String> = text
+        .split_whitespace()
+        .take(2)
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    match first.as_slice() {
+        [this, next] if this == "this" || this == "these" || this == "such" => !matches!(
+            next.as_str(),
+            "study" | "studies" | "article" | "review" | "report" | "paper"
+        ),
+        _ => false,
+    }
+}
+
 fn source_families(hits: &[Hit]) -> Vec<Vec<usize>> {
     let mut families: Vec<(String, Vec<usize>)> = Vec::new();
     for (n, hit) in hits.iter().enumerate() {
@@ -1136,6 +1197,16 @@ fn truncate_chars(text: &str, max: usize) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_passage_refers_back_when_it_opens_with_this_or_these() {
+        assert!(refers_back(
+            "This combination has shown dramatic improvement."
+        ));
+        assert!(refers_back("These agents are steroid-sparing."));
+        assert!(!refers_back("This study included 63 patients."));
+        assert!(!refers_back("Tacrolimus has shown efficacy."));
+    }
+
     use super::*;
 
     fn words(text: &str) -> Vec<String> {

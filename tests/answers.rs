@@ -178,13 +178,33 @@ async fn an_elliptical_follow_up_keeps_the_topic() {
     }];
     let reply = ask(&engine, &offline("what dose?", history)).await;
     // The sources give no rituximab dose: the answer quotes rituximab passages, never a
-    // steroid dose.
+    // steroid dose. (A list's lead-in may be among the passages, as its context, uncited.)
+    let cited: Vec<_> = reply
+        .passages
+        .iter()
+        .filter(|p| medcite::answer::cites_marker(&reply.answer, &p.marker))
+        .collect();
+    assert!(!cited.is_empty(), "{reply:#?}");
     assert!(
-        reply
-            .passages
+        cited
             .iter()
             .all(|p| p.text.to_lowercase().contains("rituximab")),
         "{reply:#?}"
     );
     assert!(!reply.answer.contains("mg/kg"), "{}", reply.answer);
+}
+
+#[tokio::test]
+async fn a_list_quoted_for_who_comes_with_the_lead_in_that_says_whom_it_is_for() {
+    let (_dir, retriever) = bundled_retriever();
+    let engine = Engine::new(retriever, None);
+    let reply = ask(
+        &engine,
+        &offline("who gets triple tx (steroids + tac + IVIG)?", Vec::new()),
+    )
+    .await;
+    assert!(reply.verified, "{reply:#?}");
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(first.contains("rapidly progressive"), "{}", reply.answer);
+    assert!(reply.answer.contains("Tacrolimus"), "{}", reply.answer);
 }

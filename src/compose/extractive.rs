@@ -11,7 +11,7 @@ use regex::Regex;
 use super::{ComposeError, ComposeRequest, Composer, DeltaSink};
 use crate::contracts::Passage;
 use crate::question::{Aspect, SectionRole, Strength, surface_words, vocabulary};
-use crate::retrieve::{Synonyms, contains_sequence, near_spelling, words};
+use crate::retrieve::{Synonyms, contains_sequence, near_spelling, refers_back, words};
 use crate::text::{has_markup, normalize, sentences};
 
 /// Most quoted sentences in one answer, and in an answer to a list or comparison question.
@@ -146,7 +146,13 @@ impl ExtractiveComposer {
                 !self.synonyms.aspects.contains(w) && !w.starts_with(|c: char| c.is_ascii_digit())
             })
             // "steroid sparer" asks for what "steroid-sparing" names.
-            .map(|w| if w.starts_with("spar") { "spare".to_string() } else { w })
+            .map(|w| {
+                if w.starts_with("spar") {
+                    "spare".to_string()
+                } else {
+                    w
+                }
+            })
             .collect();
         let mut terms: Vec<Vec<String>> = Vec::new();
         let mut phrasing: Vec<Vec<String>> = Vec::new();
@@ -274,9 +280,11 @@ impl ExtractiveComposer {
             let single = std::slice::from_ref(stem);
             let same = term == single
                 || vocabulary().expansion(stem) == Some(term)
-                || self.synonyms.groups.iter().any(|g| {
-                    g.iter().any(|t| t == single) && g.iter().any(|t| t == term)
-                });
+                || self
+                    .synonyms
+                    .groups
+                    .iter()
+                    .any(|g| g.iter().any(|t| t == single) && g.iter().any(|t| t == term));
             if same {
                 return stem.clone();
             }
@@ -550,12 +558,6 @@ impl ExtractiveComposer {
         }
 
         gather_asked_lists(&mut units, &asked);
-        if std::env::var_os("MEDCITE_DEBUG_COMPOSE").is_some() {
-            eprintln!("DEBUG subject={:?} aspects={:?} options={:?}", asked.subject, asked.aspects.iter().map(|a| &a.name).collect::<Vec<_>>(), asked.options);
-            let mut o: Vec<&Unit> = units.iter().collect();
-            o.sort_by(|a, b| b.score.total_cmp(&a.score));
-            for u in o.iter().take(8) { eprintln!("DEBUG {:.2} S{} subj={} [{:?}] {}", u.score, u.passage+1, u.on_subject, u.label, u.quote.chars().take(110).collect::<String>()); }
-        }
         let chosen = choose(&units, request.passages, &asked);
         if chosen.is_empty() {
             return NOTHING_RELEVANT.to_string();
@@ -570,11 +572,22 @@ impl ExtractiveComposer {
             .enumerate()
             .map(|(n, (i, markers))| {
                 let unit = &units[*i];
-                // A lead-in keeps its colon and the bullets it introduces sit under it.
-                let follows = leads[n] != unit.passage;
-                let introduces = (0..chosen.len()).any(|m| {
-                    m != n && leads[m] == unit.passage && units[chosen[m].0].passage != unit.passage
-                });
+                // A lead-in keeps its colon and the bullets it introduces sit under it; a
+                // passage that refers back only comes right after the one it refers to.
+                let lead_in_at = |passage: usize| {
+                    chosen.iter().any(|(c, _)| {
+                        units[*c].passage == passage
+                            && units[*c].label.is_none()
+                            && units[*c].quote.trim_end().ends_with(':')
+                    })
+                };
+                let follows = leads[n] != unit.passage && lead_in_at(leads[n]);
+                let introduces = lead_in_at(unit.passage)
+                    && (0..chosen.len()).any(|m| {
+                        m != n
+                            && leads[m] == unit.passage
+                            && units[chosen[m].0].passage != unit.passage
+                    });
                 let (indent, colon) = match (follows, introduces) {
                     (true, _) => ("  ", ""),
                     (false, true) => ("", ":"),
@@ -841,6 +854,31 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
             }
         }
     }
+    // A quote read out of its context gets that context: the lead-in that says whom a list is
+    // for (when the question asks who), and the passage a "This …" sentence refers back to.
+    let asks_who = asked.aspects.iter().any(|a| a.name == "who");
+    let mut context: Vec<usize> = Vec::new();
+    for (c, _) in &chosen {
+        let unit = &units[*c];
+        let Some(before) = preceding(passages, unit.passage) else {
+            continue;
+        };
+        let text = &passages[before].text;
+        let lead_in = text.trim_end().ends_with(':') && !text.contains('\n');
+        let opens_passage = units.iter().position(|u| u.passage == unit.passage) == Some(*c);
+        let needed =
+            (lead_in && asks_who) || (opens_passage && refers_back(&passages[unit.passage].text));
+        if needed
+            && !chosen.iter().any(|(c, _)| units[*c].passage == before)
+            && let Some(u) = units.iter().position(|u| u.passage == before)
+            && !context.contains(&u)
+        {
+            context.push(u);
+        }
+    }
+    for u in context {
+        take(u, &mut chosen, &mut said);
+    }
     let group_score = |i: usize| -> f64 {
         let leader = leader_of(units, &chosen, passages, i);
         chosen
@@ -942,14 +980,31 @@ fn leader_of(
     passages: &[Passage],
     i: usize,
 ) -> usize {
-    chosen
+    let passage = units[i].passage;
+    let lead_in = chosen
         .iter()
         .map(|(c, _)| *c)
         .filter(|&c| c != i && units[c].quote.trim_end().ends_with(':') && units[c].label.is_none())
-        .filter(|&c| followers(passages, units[c].passage).contains(&units[i].passage))
+        .filter(|&c| followers(passages, units[c].passage).contains(&passage))
         .map(|c| units[c].passage)
-        .max()
-        .unwrap_or(units[i].passage)
+        .max();
+    // A passage that refers back ("This combination …") follows the one it refers to.
+    let referred = || {
+        let before = preceding(passages, passage)?;
+        (refers_back(&passages[passage].text)
+            && chosen.iter().any(|(c, _)| units[*c].passage == before))
+        .then_some(before)
+    };
+    lead_in.or_else(referred).unwrap_or(passage)
+}
+
+/// The passage right before `passage` in its document and section, if it was retrieved.
+fn preceding(passages: &[Passage], passage: usize) -> Option<usize> {
+    let (doc, number) = chunk_number(&passages[passage].chunk_id)?;
+    let wanted = format!("{doc}#{}", number.checked_sub(1)?);
+    passages
+        .iter()
+        .position(|p| p.chunk_id == wanted && p.section == passages[passage].section)
 }
 
 /// Passages that continue the list a lead-in introduces: the next chunks of the same document
@@ -1295,6 +1350,60 @@ mod tests {
         let answer =
             ExtractiveComposer::default().answer(&request("Smith study design?", &passages));
         assert!(first_quote(&answer).contains("retrospective"), "{answer}");
+    }
+
+    #[test]
+    fn a_sentence_that_refers_back_follows_what_it_refers_to() {
+        let passages = vec![
+            passage(
+                1,
+                "a#7",
+                "Severe cases",
+                "This combination has shown dramatic improvement in severe cases with interstitial lung disease.",
+            ),
+            passage(
+                2,
+                "a#6",
+                "Severe cases",
+                "Intensive combined therapy:\n- High-dose glucocorticoids\n- Tacrolimus\n- IVIG",
+            ),
+        ];
+        let answer = ExtractiveComposer::default().answer(&request(
+            "interstitial lung disease, what works?",
+            &passages,
+        ));
+        let lines: Vec<&str> = answer.lines().collect();
+        assert!(
+            lines[0].starts_with("- Intensive combined therapy:"),
+            "{answer}"
+        );
+        assert!(lines[1].starts_with("- \"This combination"), "{answer}");
+        assert!(verify(&answer, &passages).verified(), "{answer}");
+    }
+
+    #[test]
+    fn who_a_list_is_for_comes_with_it_when_asked_who() {
+        let passages = vec![
+            passage(
+                1,
+                "a#6",
+                "Severe cases",
+                "Intensive combined therapy:\n- High-dose glucocorticoids\n- Tacrolimus\n- IVIG",
+            ),
+            passage(
+                2,
+                "a#5",
+                "Severe cases",
+                "For severe, rapidly progressive cases with dysphagia or respiratory compromise:",
+            ),
+        ];
+        let answer = ExtractiveComposer::default()
+            .answer(&request("who gets tacrolimus + IVIG?", &passages));
+        assert!(answer.contains("rapidly progressive"), "{answer}");
+        assert!(verify(&answer, &passages).verified(), "{answer}");
+        let answer =
+            ExtractiveComposer::default().answer(&request("tacrolimus + IVIG?", &passages));
+        assert!(!answer.contains("rapidly progressive"), "{answer}");
     }
 
     #[test]
