@@ -544,6 +544,14 @@ impl ExtractiveComposer {
                     if states && subject {
                         score += ASPECT_BONUS;
                     }
+                    // Asked for the source (and nothing else of it), the note saying what the
+                    // article cites it for answers.
+                    if asked.about_sources
+                        && asked.aspects.is_empty()
+                        && restates_the_article(&quote)
+                    {
+                        score += ASPECT_BONUS;
+                    }
                 }
                 units.push(Unit {
                     passage: index,
