@@ -382,7 +382,8 @@ fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
 }
 
 /// A stable hash of everything indexing reads (the Markdown files under articles/ and
-/// references/, with their paths, and synonyms.toml), so an index can tell whether it is stale.
+/// references/, with their paths, synonyms.toml and the compiled general synonym groups), so an
+/// index can tell whether it is stale.
 pub fn corpus_hash(root: &Path) -> Result<String, CorpusError> {
     if !root.is_dir() {
         return Err(CorpusError::Missing(root.to_path_buf()));
@@ -415,6 +416,13 @@ pub fn corpus_hash(root: &Path) -> Result<String, CorpusError> {
                 source,
             });
         }
+    }
+    // The index marks passages with the general synonym groups too (before the corpus's own),
+    // so a change to them must rebuild it.
+    hasher.update(b"general synonyms\0");
+    for group in crate::question::vocabulary().synonym_groups() {
+        hasher.update(group.join("\0"));
+        hasher.update(b"\n");
     }
     Ok(hex::encode(hasher.finalize()))
 }

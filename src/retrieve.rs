@@ -1228,23 +1228,23 @@ mod tests {
     #[test]
     fn synonyms_expand_abbreviations_both_ways() {
         let synonyms = Synonyms::from_toml_str(
-            "[[group]]\nterms = [\"IVIG\", \"intravenous immunoglobulin\"]\n[[group]]\nterms = [\"MTX\", \"methotrexate\"]\n",
+            "[[group]]\nterms = [\"ESR\", \"erythrocyte sedimentation rate\"]\n[[group]]\nterms = [\"HCQ\", \"hydroxychloroquine\"]\n",
             "test",
         )
         .unwrap();
         assert_eq!(
-            synonyms.expansions(&words("IVIG dose")),
-            vec![words("intravenous immunoglobulin")]
+            synonyms.expansions(&words("ESR level")),
+            vec![words("erythrocyte sedimentation rate")]
         );
         assert_eq!(
-            synonyms.expansions(&words("intravenous immunoglobulins")),
-            vec![words("IVIG")]
+            synonyms.expansions(&words("erythrocyte sedimentation rates")),
+            vec![words("ESR")]
         );
         assert_eq!(
-            synonyms.expansions(&words("methotrexate")),
-            vec![words("mtx")]
+            synonyms.expansions(&words("hydroxychloroquine")),
+            vec![words("hcq")]
         );
-        assert!(synonyms.expansions(&words("rituximab")).is_empty());
+        assert!(synonyms.expansions(&words("eculizumab")).is_empty());
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The query vocabulary in `corpus/synonyms.toml`: synonym groups (abbreviations, brand names,
-//! spellings), aspect words and generic question words, kept as analysed tokens. The index
-//! marks each passage with the groups it mentions (concepts) so a query matches any synonym
-//! with one term. Data only; no searching here.
+//! The query vocabulary: synonym groups (abbreviations, brand names, spellings), aspect words and
+//! generic question words, kept as analysed tokens. The groups are the compiled general ones of
+//! `src/question/vocabulary.toml`, which hold for any corpus, followed by those of the corpus's
+//! `synonyms.toml`. The index marks each passage with the groups it mentions (concepts) so a
+//! query matches any synonym with one term. Data only; no searching here.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -37,7 +38,9 @@ struct SynonymGroupSpec {
     terms: Vec<String>,
 }
 
-/// Groups of terms that mean the same thing, each kept as its analysed tokens.
+/// Groups of terms that mean the same thing, each kept as its analysed tokens. `default()` is
+/// an empty table (no groups at all); [`Synonyms::load`] and [`Synonyms::from_toml_str`] start
+/// from the general groups.
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
     pub groups: Vec<Vec<Vec<String>>>,
@@ -45,14 +48,17 @@ pub struct Synonyms {
     pub aspects: HashSet<String>,
     /// Analysed generic words (see `SynonymFile::generic`).
     pub generic: HashSet<String>,
+    /// Each term's first token → (group, term) indices, so finding the groups a query names
+    /// costs a lookup per word, not a pass over every group.
+    heads: HashMap<String, Vec<(usize, usize)>>,
 }
 
 impl Synonyms {
-    /// Loads `synonyms.toml`; a missing file is an empty table.
+    /// Loads `synonyms.toml` after the general groups; a missing file adds nothing to them.
     pub fn load(path: &Path) -> Result<Synonyms, SynonymsError> {
         match fs::read_to_string(path) {
             Ok(text) => Synonyms::from_toml_str(&text, &path.display().to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Synonyms::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Synonyms::general()),
             Err(e) => Err(SynonymsError::Bad {
                 path: path.display().to_string(),
                 problem: e.to_string(),
@@ -60,6 +66,41 @@ impl Synonyms {
         }
     }
 
+    /// The general groups alone (`src/question/vocabulary.toml`), for a corpus without a
+    /// `synonyms.toml`.
+    pub fn general() -> Synonyms {
+        let mut analyzer = analyzer();
+        let groups = crate::question::vocabulary()
+            .synonym_groups()
+            .iter()
+            .map(|terms| analyse_group(&mut analyzer, terms))
+            .filter(|group| group.len() >= 2)
+            .collect();
+        Synonyms::new(groups, HashSet::new(), HashSet::new())
+    }
+
+    fn new(
+        groups: Vec<Vec<Vec<String>>>,
+        aspects: HashSet<String>,
+        generic: HashSet<String>,
+    ) -> Synonyms {
+        let mut heads: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (n, group) in groups.iter().enumerate() {
+            for (t, term) in group.iter().enumerate() {
+                if let Some(head) = term.first() {
+                    heads.entry(head.clone()).or_default().push((n, t));
+                }
+            }
+        }
+        Synonyms {
+            groups,
+            aspects,
+            generic,
+            heads,
+        }
+    }
+
+    /// Parses a `synonyms.toml`; its groups follow the general ones.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Synonyms, SynonymsError> {
         let bad = |problem: String| SynonymsError::Bad {
             path: origin.to_string(),
@@ -67,19 +108,9 @@ impl Synonyms {
         };
         let file: SynonymFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
         let mut analyzer = analyzer();
-        let mut groups = Vec::new();
+        let mut groups = Synonyms::general().groups;
         for (n, group) in file.group.iter().enumerate() {
-            let analysed: Vec<Vec<String>> = group
-                .terms
-                .iter()
-                .map(|t| {
-                    tokens(&mut analyzer, t)
-                        .into_iter()
-                        .map(|(_, t)| t)
-                        .collect()
-                })
-                .filter(|t: &Vec<String>| !t.is_empty())
-                .collect();
+            let analysed = analyse_group(&mut analyzer, &group.terms);
             if analysed.len() < 2 {
                 return Err(bad(format!(
                     "group {} ({:?}) needs at least two searchable terms",
@@ -97,11 +128,7 @@ impl Synonyms {
         };
         let aspects = analysed_words(&file.aspects);
         let generic = analysed_words(&file.generic);
-        Ok(Synonyms {
-            groups,
-            aspects,
-            generic,
-        })
+        Ok(Synonyms::new(groups, aspects, generic))
     }
 
     /// The terms of `text` that name something (its words less aspect, generic and stop words),
@@ -146,6 +173,18 @@ impl Synonyms {
     }
 }
 
+/// A group's terms as analysed token sequences, less those with no searchable word.
+fn analyse_group(
+    analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+    terms: &[String],
+) -> Vec<Vec<String>> {
+    terms
+        .iter()
+        .map(|t| tokens(analyzer, t).into_iter().map(|(_, t)| t).collect())
+        .filter(|t: &Vec<String>| !t.is_empty())
+        .collect()
+}
+
 impl Synonyms {
     /// The concept token of group `n`, as the index stores it.
     pub fn concept(n: usize) -> String {
@@ -154,19 +193,11 @@ impl Synonyms {
 
     /// Groups named in `words` (analysed tokens), by index, each once.
     pub fn groups_in(&self, words: &[String]) -> Vec<usize> {
-        let mut first: HashMap<&str, Vec<(usize, &Vec<String>)>> = HashMap::new();
-        for (n, group) in self.groups.iter().enumerate() {
-            for term in group {
-                if let Some(head) = term.first() {
-                    first.entry(head.as_str()).or_default().push((n, term));
-                }
-            }
-        }
         let mut found: Vec<usize> = Vec::new();
         for (at, word) in words.iter().enumerate() {
-            for (n, term) in first.get(word.as_str()).into_iter().flatten() {
-                if !found.contains(n) && words[at..].starts_with(term) {
-                    found.push(*n);
+            for &(n, t) in self.heads.get(word).into_iter().flatten() {
+                if !found.contains(&n) && words[at..].starts_with(&self.groups[n][t]) {
+                    found.push(n);
                 }
             }
         }
@@ -208,5 +239,49 @@ impl ConceptMatcher {
             }
         }
         found.into_iter().map(Synonyms::concept).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn general_groups_expand_brand_names_for_a_corpus_with_an_empty_synonyms_file() {
+        let empty = Synonyms::from_toml_str("", "synonyms.toml").unwrap();
+        let fk506 = empty.expansions(&words("is there a role for FK506?"));
+        assert!(fk506.contains(&words("tacrolimus")), "{fk506:?}");
+        let bactrim = empty.expansions(&words("Bactrim for PCP prophylaxis"));
+        assert!(
+            bactrim.contains(&words("trimethoprim-sulfamethoxazole")),
+            "{bactrim:?}"
+        );
+        let missing = Synonyms::load(Path::new("no/such/corpus/synonyms.toml")).unwrap();
+        assert!(
+            missing
+                .expansions(&words("Fosamax"))
+                .contains(&words("alendronate"))
+        );
+        assert!(Synonyms::default().groups.is_empty());
+    }
+
+    #[test]
+    fn a_corpus_adds_its_groups_after_the_general_ones() {
+        let general = Synonyms::general().groups.len();
+        let corpus = Synonyms::from_toml_str(
+            "[[group]]\nterms = [\"IMNM\", \"necrotizing myopathy\"]\n",
+            "synonyms.toml",
+        )
+        .unwrap();
+        assert_eq!(corpus.groups.len(), general + 1);
+        assert_eq!(corpus.groups_in(&words("IMNM")), vec![general]);
+        assert!(Synonyms::general().expansions(&words("IMNM")).is_empty());
+    }
+
+    #[test]
+    fn every_general_group_has_two_searchable_terms() {
+        let written = crate::question::vocabulary().synonym_groups();
+        assert!(!written.is_empty());
+        assert_eq!(Synonyms::general().groups.len(), written.len());
     }
 }

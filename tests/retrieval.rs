@@ -298,8 +298,8 @@ fn gold_questions_reach_recall_at_5_of_at_least_0_9() {
 }
 
 /// A corpus nobody wrote synonyms for: a question in other words than the passage's still finds
-/// it through the word table (with semantic matching off, BM25 alone does not), a misspelt drug
-/// through its near spelling.
+/// it through the word table (with semantic matching off, BM25 alone does not, unless the words
+/// are a general synonym group), a misspelt drug through its near spelling.
 #[test]
 fn related_words_and_misspellings_find_passages_without_synonyms() {
     let dir = TempDir::new().unwrap();
@@ -343,5 +343,12 @@ fn related_words_and_misspellings_find_passages_without_synonyms() {
     let bm25_only = retriever.with_semantic(None);
     assert!(!covered(&bm25_only, "how often to check kidney function?"));
     assert!(search(&bm25_only, "kidney tests", 3).is_empty());
-    assert!(search(&bm25_only, "cancer workup", 3).is_empty());
+    // "cancer" ↔ "malignancy" is a general synonym group, compiled in: BM25 finds it alone.
+    let general = search(&bm25_only, "cancer workup", 3);
+    assert!(
+        general
+            .first()
+            .is_some_and(|h| h.text.starts_with("Malignancy screening")),
+        "{general:#?}"
+    );
 }

@@ -64,6 +64,8 @@ struct VocabularyFile {
     abbreviations: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     descriptive: Vec<String>,
+    #[serde(default)]
+    synonyms: Vec<Vec<String>>,
     sections: SectionsSpec,
     aspect: Vec<AspectSpec>,
 }
@@ -115,6 +117,8 @@ pub struct Vocabulary {
     scene_sections: Vec<String>,
     /// Phrases that describe rather than ask ("high dose"), left out when aspects are read.
     descriptive: Vec<String>,
+    /// Synonym groups that hold in any article, as written (see [`Vocabulary::synonym_groups`]).
+    synonyms: Vec<Vec<String>>,
     pub aspects: Vec<Aspect>,
 }
 
@@ -181,6 +185,7 @@ impl Vocabulary {
             topic_words,
             topic_phrases,
             descriptive: file.descriptive.iter().map(|d| plain(d)).collect(),
+            synonyms: file.synonyms,
             prefixes: file.topic_prefixes,
             suffixes: file.topic_suffixes,
             aspects,
@@ -243,6 +248,13 @@ impl Vocabulary {
     /// The long form of an analysed abbreviation ("rtx" → "rituximab"), analysed.
     pub fn expansion(&self, stem: &str) -> Option<&[String]> {
         self.abbreviations.get(stem).map(Vec::as_slice)
+    }
+
+    /// Groups of terms that mean the same thing in any article (generic and brand names,
+    /// abbreviations, spellings, lay and clinical words), as written: `Synonyms` analyses them
+    /// and puts them before a corpus's own groups.
+    pub fn synonym_groups(&self) -> &[Vec<String>] {
+        &self.synonyms
     }
 
     /// The aspect named `name`.
