@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use crate::compose::{
-    ComposeError, ComposeRequest, Composer, ExtractiveComposer, LlmComposer, bounded_history,
+    ComposeError, ComposeRequest, Composer, ExtractiveComposer, LlmComposer, asks_about_sources,
+    bounded_history, only_restates,
 };
-use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage};
+use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage, Via};
 use crate::dosing::{DosingRules, check_against_sources};
 use crate::retrieve::{Coverage, MAX_K, RetrieveError, Retriever, SearchRequest};
 use crate::verify::{Issue, Verification, verify};
@@ -18,6 +19,8 @@ pub const DEFAULT_K: usize = 6;
 const MAX_LIST_ITEMS: usize = 4;
 /// Most passages added to give retrieved passages their context.
 const MAX_CONTEXT: usize = 2;
+/// Extra passages searched for, so that restating notes left out leave `k` passages.
+const RESTATEMENT_SLACK: usize = 4;
 /// Longest question accepted, in characters.
 pub const MAX_QUESTION_CHARS: usize = 2_000;
 /// What an answer says when the sources do not cover the question.
@@ -139,16 +142,28 @@ impl Engine {
         };
         let history = bounded_history(&request.history);
 
+        // A cited reference's note that only restates the article answers nothing but a
+        // question about the sources: it does not take the place of a passage that may.
+        let about_sources = asks_about_sources(question);
         let search = SearchRequest {
             query: question,
             history: &history,
-            k,
+            k: if about_sources {
+                k
+            } else {
+                k + RESTATEMENT_SLACK
+            },
         };
         let mut hits = match self.retriever.search(&search) {
             Ok(hits) => hits,
             Err(RetrieveError::NoTerms(_)) => Vec::new(),
             Err(e) => return Err(e.into()),
         };
+        if !about_sources {
+            hits.retain(|h| !(h.via == Via::Citation && only_restates(&h.text)));
+            hits.truncate(k);
+        }
+        let search = SearchRequest { k, ..search };
         self.add_list_items(&mut hits)?;
         let coverage = self.retriever.coverage(&search, &hits);
         self.add_context(&mut hits)?;

@@ -208,3 +208,32 @@ async fn a_list_quoted_for_who_comes_with_the_lead_in_that_says_whom_it_is_for()
     assert!(first.contains("rapidly progressive"), "{}", reply.answer);
     assert!(reply.answer.contains("Tacrolimus"), "{}", reply.answer);
 }
+
+#[tokio::test]
+async fn notes_that_only_restate_the_article_give_way_unless_the_sources_are_asked_about() {
+    let (_dir, retriever) = bundled_retriever();
+    let engine = Engine::new(retriever, None);
+    // The rituximab bullets rank below two restating notes that citation expansion places
+    // first; those notes answer nothing here, so the rituximab passage is among the passages.
+    let reply = ask(
+        &engine,
+        &offline("IVIG or rituximab for anti-SRP?", Vec::new()),
+    )
+    .await;
+    assert!(
+        reply
+            .answer
+            .contains("Particularly beneficial in anti-SRP antibody-positive cases"),
+        "{}",
+        reply.answer
+    );
+    // Asked for the source, the note saying what the article cites it for answers first.
+    let history = vec![Turn {
+        role: "user".into(),
+        content: "relapse rate on taper?".into(),
+    }];
+    let reply = ask(&engine, &offline("source?", history)).await;
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(first.contains("Kassardjian"), "{}", reply.answer);
+    assert!(reply.verified, "{reply:#?}");
+}

@@ -120,7 +120,7 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         .map_err(|e| e.to_string())?;
 
     // First question, sent with Enter from the top of the page.
-    ask(client, "What does reference 3 say about IVIG?").await?;
+    ask(client, "IVIG mechanism and its reference?").await?;
     let answer = wait_for(client, "#turn-1 .answer .meta").await?;
     let text = text_of(client, "#turn-1 .answer-text").await?;
     check(
@@ -326,7 +326,7 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         .await
         .map_err(|e| e.to_string())?;
     client.goto(hostile).await.map_err(|e| e.to_string())?;
-    ask(client, "What does reference 3 say about IVIG?").await?;
+    ask(client, "IVIG mechanism and its reference?").await?;
     wait_for(client, "#turn-1 .answer .meta").await?;
     let shown = text_of(client, "#turn-1 .answer").await?;
     check(
@@ -381,7 +381,7 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         .map(|r| r["messages"].to_string())
         .unwrap_or_default();
     check(
-        sent.contains("What does reference 3 say about IVIG?"),
+        sent.contains("IVIG mechanism and its reference?"),
         format!("history not sent: {sent}"),
     )?;
 

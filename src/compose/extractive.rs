@@ -41,6 +41,8 @@ const CONCLUSION_BONUS: f64 = 1.5;
 const SCENE_WEIGHT: f64 = 0.5;
 /// Added to a bullet whose label names everything the question names.
 const LABEL_BONUS: f64 = 1.0;
+/// A quote scoring below this share of the best one is left out.
+const RELEVANCE_SHARE: f64 = 0.3;
 /// A lead-in scoring below this share of the best chosen quote is left out, so the answer
 /// opens with the quote that answers rather than with the list it belongs to.
 const LEAD_IN_SHARE: f64 = 0.5;
@@ -172,17 +174,36 @@ impl ExtractiveComposer {
                 terms.push(vec![stem.clone()]);
             }
         }
-        for expansion in self.synonyms.expansions(&stems) {
+        // A word inside a name of several words the question uses ("steroid" in "steroid
+        // sparer", "anti" in "anti-SRP") is that name: it brings no synonyms of its own.
+        let mut free = stems.clone();
+        for group in &self.synonyms.groups {
+            for term in group.iter().filter(|t| t.len() > 1) {
+                for start in 0..stems.len() {
+                    if stems[start..].starts_with(term) {
+                        free[start..start + term.len()]
+                            .iter_mut()
+                            .for_each(String::clear);
+                    }
+                }
+            }
+        }
+        for expansion in self.synonyms.expansions(&free) {
             if !terms.contains(&expansion) {
                 terms.push(expansion);
             }
         }
-        // A multi-word term the question itself uses ("first-line") is a term too, though its
-        // words alone are phrasing.
+        // A multi-word term the question itself uses ("first-line") is a term too, with its
+        // synonyms, though its words alone are phrasing.
         for group in &self.synonyms.groups {
-            for term in group.iter().filter(|t| t.len() > 1) {
-                if contains_sequence(&stems, term) && !terms.contains(term) {
-                    terms.push(term.clone());
+            if group
+                .iter()
+                .any(|t| t.len() > 1 && contains_sequence(&stems, t))
+            {
+                for term in group {
+                    if !terms.contains(term) {
+                        terms.push(term.clone());
+                    }
                 }
             }
         }
@@ -193,6 +214,26 @@ impl ExtractiveComposer {
                 terms.push(long.to_vec());
             }
         }
+        // "reference 3" names one reference: its number is part of the term.
+        let all = words(text);
+        for pair in all.windows(2) {
+            if ["refer", "ref"].contains(&pair[0].as_str())
+                && pair[1].chars().all(|c| c.is_ascii_digit())
+            {
+                let term = vec!["refer".to_string(), pair[1].clone()];
+                if !terms.contains(&term) {
+                    terms.push(term);
+                }
+            }
+        }
+        // A word inside a name of several words the question uses ("anti" in "anti-SRP") is
+        // that name, not a term of its own.
+        let names_used: Vec<Vec<String>> = terms
+            .iter()
+            .filter(|t| t.len() > 1 && contains_sequence(&stems, t))
+            .cloned()
+            .collect();
+        terms.retain(|t| !(t.len() == 1 && names_used.iter().any(|m| m.contains(&t[0]))));
         (terms, phrasing)
     }
 
@@ -377,9 +418,7 @@ impl ExtractiveComposer {
             aspects = vocabulary.aspects_asked(&previous.content);
         }
         let question_words = words(request.question);
-        let about_sources = question_words
-            .iter()
-            .any(|w| ABOUT_SOURCES.contains(&w.as_str()));
+        let about_sources = asks_about_sources(request.question);
         let list = aspects
             .iter()
             .any(|a| a.name == "comparison" || a.name == "next")
@@ -506,9 +545,12 @@ impl ExtractiveComposer {
                     continue;
                 }
                 let own = overlap(&quote);
-                // A short label ("Rituximab:") is the topic of its bullets and counts fully.
+                // A short label ("Rituximab:"), or one that names the question's subject
+                // ("Anti-SRP antibody positive cases:" for "and anti-SRP?"), is the topic of its
+                // bullets and counts fully.
                 let label_weight = match &label {
                     Some(l) if l.split_whitespace().count() <= 3 => 1.0,
+                    Some(l) if !asked.subject.is_empty() && on_subject(l) => 1.0,
                     _ => LABEL_WEIGHT,
                 };
                 let from_label = label.as_deref().map_or(0.0, &overlap) * label_weight;
@@ -546,9 +588,7 @@ impl ExtractiveComposer {
                     }
                     // Asked for the source (and nothing else of it), the note saying what the
                     // article cites it for answers.
-                    if asked.about_sources
-                        && asked.aspects.is_empty()
-                        && restates_the_article(&quote)
+                    if asked.about_sources && asked.aspects.is_empty() && says_what_is_cited(&quote)
                     {
                         score += ASPECT_BONUS;
                     }
@@ -755,6 +795,31 @@ fn continues(question: &str) -> bool {
     .any(|start| lower.starts_with(start))
 }
 
+/// A sentence of a reference note saying what the article cites it for ("The article cites
+/// Kassardjian 2015 for the relapse figure …").
+fn says_what_is_cited(quote: &str) -> bool {
+    let text = normalize(quote);
+    text.contains("the article")
+        && ["cites", "is cited", "are cited"]
+            .iter()
+            .any(|w| text.contains(w))
+}
+
+/// Whether a question asks about the sources themselves ("source?", "which study?"), the only
+/// questions a reference note's restatement of the article answers.
+pub fn asks_about_sources(question: &str) -> bool {
+    words(question)
+        .iter()
+        .any(|w| ABOUT_SOURCES.contains(&w.as_str()))
+}
+
+/// Whether every sentence of a passage only restates what the article cites its reference for:
+/// a passage the extractive composer never quotes unless asked about the sources.
+pub fn only_restates(text: &str) -> bool {
+    let all = sentences(text);
+    !all.is_empty() && all.iter().all(|s| restates_the_article(s))
+}
+
 /// A sentence of a reference note that only restates what the article cites it for.
 fn restates_the_article(quote: &str) -> bool {
     let text = normalize(quote);
@@ -772,7 +837,17 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
     } else {
         (MAX_UNITS, WORD_BUDGET)
     };
-    let mut order: Vec<usize> = (0..units.len()).filter(|&i| units[i].score > 0.0).collect();
+    // A quote far less relevant than the best one only dilutes the answer (a list or
+    // comparison names every option all the same).
+    let best = units.iter().map(|u| u.score).fold(0.0, f64::max);
+    let floor = if asked.list {
+        0.0
+    } else {
+        RELEVANCE_SHARE * best
+    };
+    let mut order: Vec<usize> = (0..units.len())
+        .filter(|&i| units[i].score > 0.0 && units[i].score >= floor)
+        .collect();
     order.sort_by(|&a, &b| {
         units[b]
             .score
@@ -790,9 +865,11 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
         if !seen.insert(normalize(&units[i].quote)) {
             return false;
         }
+        // A lead-in introduces its list: it is never only a repeat of a fact already quoted.
+        let lead_in = units[i].quote.trim_end().ends_with(':') && units[i].label.is_none();
         if let Some(same) = chosen
             .iter_mut()
-            .find(|(c, _)| same_fact(&units[*c].quote, &units[i].quote))
+            .find(|(c, _)| !lead_in && same_fact(&units[*c].quote, &units[i].quote))
         {
             if !same.1.contains(&units[i].passage) {
                 same.1.push(units[i].passage);
@@ -1412,6 +1489,54 @@ mod tests {
         let answer =
             ExtractiveComposer::default().answer(&request("tacrolimus + IVIG?", &passages));
         assert!(!answer.contains("rapidly progressive"), "{answer}");
+    }
+
+    #[test]
+    fn a_word_inside_a_name_of_several_words_brings_no_synonyms_of_its_own() {
+        let synonyms = Synonyms::from_toml_str(
+            "[[group]]\nterms = [\"steroid\", \"corticosteroid\"]\n[[group]]\nterms = [\"steroid-sparing\", \"steroid sparer\"]\n",
+            "test",
+        )
+        .unwrap();
+        let composer = ExtractiveComposer::new(synonyms);
+        let (terms, _) = composer.terms("which steroid sparer?");
+        assert!(
+            terms.iter().any(|t| t.len() == 2 && t[1] == "spare"),
+            "{terms:?}"
+        );
+        assert!(
+            !terms.contains(&vec!["corticosteroid".to_string()]),
+            "{terms:?}"
+        );
+        let (terms, _) = composer.terms("which steroid?");
+        assert!(
+            terms.contains(&vec!["corticosteroid".to_string()]),
+            "{terms:?}"
+        );
+    }
+
+    #[test]
+    fn a_list_labelled_with_the_subject_outranks_a_sentence_that_mentions_it() {
+        let passages = vec![
+            passage(
+                1,
+                "k#3",
+                "Antibodies",
+                "In the cohort, SRP antibodies were found in 13 patients and HMGCR antibodies in 17.",
+            ),
+            passage(
+                2,
+                "a#12",
+                "Antibody status",
+                "Anti-SRP antibody positive cases:\n- More likely to have facial weakness\n- May respond well to rituximab",
+            ),
+        ];
+        let answer = ExtractiveComposer::default().answer(&request("anti-SRP?", &passages));
+        assert!(
+            first_quote(&answer).contains("Anti-SRP antibody positive cases"),
+            "{answer}"
+        );
+        assert!(answer.contains("rituximab"), "{answer}");
     }
 
     #[test]
