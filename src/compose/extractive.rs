@@ -1047,10 +1047,33 @@ fn not_stated(units: &[Unit], asked: &Asked<'_>) -> Option<String> {
     if missing.is_empty() {
         return None;
     }
+    // A misspelt subject is named as the sources spell it ("metotrexate" → "Methotrexate").
+    let written: Vec<&str> = units
+        .iter()
+        .flat_map(|u| {
+            u.label
+                .as_deref()
+                .unwrap_or_default()
+                .split(|c: char| !c.is_alphanumeric() && c != '-')
+                .chain(u.quote.split(|c: char| !c.is_alphanumeric() && c != '-'))
+        })
+        .filter(|w| w.chars().count() >= 4)
+        .collect();
+    let spelt = |typed: &String| -> String {
+        let lower = typed.to_lowercase();
+        if written.iter().any(|w| w.to_lowercase() == lower) {
+            return typed.clone();
+        }
+        written
+            .iter()
+            .find(|w| near_spelling(&lower, &w.to_lowercase()))
+            .map_or_else(|| typed.clone(), |w| w.to_lowercase())
+    };
     let subject = if asked.subject_words.is_empty() {
         "this".to_string()
     } else {
-        asked.subject_words.join(" and ")
+        let named: Vec<String> = asked.subject_words.iter().map(spelt).collect();
+        named.join(" and ")
     };
     Some(format!(
         "The article and its references give no {} for {subject}; what they say:",
@@ -1537,6 +1560,21 @@ mod tests {
             "{answer}"
         );
         assert!(answer.contains("rituximab"), "{answer}");
+    }
+
+    #[test]
+    fn a_misspelt_subject_is_named_as_the_sources_spell_it() {
+        let passages = vec![passage(
+            1,
+            "a#2",
+            "Initial treatment",
+            "Combined with a steroid-sparing agent:\n- Methotrexate (preferred agent)",
+        )];
+        let answer = ExtractiveComposer::default().answer(&request("metotrexate dose?", &passages));
+        assert!(
+            answer.starts_with("The article and its references give no dose for methotrexate;"),
+            "{answer}"
+        );
     }
 
     #[test]
