@@ -115,7 +115,8 @@ pub(crate) fn time_unit(toks: &[Token], i: usize, limit: usize) -> Option<(TimeU
 }
 
 /// A number of doses written at token `i`: "x2", "× 2", "x 2 doses", "two doses", "for 4
-/// doses", "on two occasions", "2 infusions", "on days 1 and 15" (2), "two weeks apart" (2).
+/// doses", "on two occasions", "2 infusions", "on days 1 and 15" (2), "two weeks apart" (2),
+/// "2 weeks later" (1: one dose, given that long after the one before).
 pub(crate) fn parse_dose_count(toks: &[Token], i: usize, limit: usize) -> Option<(u32, usize)> {
     let limit = limit.min(toks.len());
     // "x2", "× 2", "x 2 doses"
@@ -174,6 +175,13 @@ pub(crate) fn parse_dose_count(toks: &[Token], i: usize, limit: usize) -> Option
         && word_is(toks, i + 2, limit, &["apart"])
     {
         return Some((2, i + 3));
+    }
+    // "2 weeks later": one dose, that long after the one before
+    if number_or_word(toks, i, limit).is_some()
+        && time_unit(toks, i + 1, limit).is_some()
+        && word_is(toks, i + 2, limit, &["later"])
+    {
+        return Some((1, i + 3));
     }
     None
 }
@@ -332,6 +340,7 @@ mod tests {
             ("on two occasions", 2),
             ("on days 1 and 15", 2),
             ("two weeks apart", 2),
+            ("2 weeks later", 1),
         ] {
             let toks = tokenize(text);
             assert_eq!(

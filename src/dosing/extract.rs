@@ -8,6 +8,7 @@ use crate::contracts::DoseBasis;
 use super::duration::{Duration, parse_dose_count, parse_duration, parse_other_time_phrase};
 use super::rules::DosingRules;
 use super::schedule::{Frequency, parse_divided, parse_frequency};
+use super::sequence::{self, Part as SeqPart, Previous};
 use super::tokens::{Gap, TokKind, Token, number_value, sentences, small_count, tokenize};
 use super::units::{
     self, Comparator, Notation, Route, Unit, notation_of, parse_basis, parse_comparator,
@@ -582,16 +583,75 @@ fn extract_sentence(
     out: &mut Vec<ExtractedDose>,
 ) {
     let mentions = find_mentions(rules, toks, s, e);
-    let mut cores = find_cores(toks, s, e, &mentions);
-    for extra in unwritten_unit_cores(rules, toks, e, &mentions) {
-        if !cores
+    let mut previous: Option<ExtractedDose> = None;
+    for part in sequence::parts(toks, s, e) {
+        let before = out.len();
+        let own: Vec<Mention> = mentions
             .iter()
-            .any(|c| c.start < extra.end && extra.start < c.end)
-        {
-            cores.push(extra);
+            .filter(|m| m.start >= part.start && m.start < part.end)
+            .cloned()
+            .collect();
+        let mut cores = find_cores(toks, part.start, part.end, &mentions);
+        for extra in unwritten_unit_cores(rules, toks, part.end, &own) {
+            if !cores
+                .iter()
+                .any(|c| c.start < extra.end && extra.start < c.end)
+            {
+                cores.push(extra);
+            }
+        }
+        // A later part without an amount with a unit, naming no other drug, takes them from the
+        // dose before it: "then 40 daily" (its unit), "then every 2 weeks" (its amount).
+        if let Some(prev) = previous.as_ref().filter(|p| {
+            cores.is_empty()
+                && own
+                    .iter()
+                    .all(|m| p.drug.as_deref() == Some(m.drug.as_str()))
+        }) {
+            if let Some(core) = carried_unit_core(toks, part, prev) {
+                cores.push(core);
+            } else if let Some(dose) = repeated_dose(text, toks, part, prev) {
+                out.push(dose);
+            }
+        }
+        cores.sort_by_key(|c| c.start);
+        let context = Part {
+            text,
+            toks,
+            s: part.start,
+            e: part.end,
+            mentions: &mentions,
+            previous: previous.as_ref(),
+        };
+        extract_part(&context, &cores, out);
+        if let Some(last) = out[before..].last() {
+            previous = Some(last.clone());
         }
     }
-    cores.sort_by_key(|c| c.start);
+}
+
+/// One part of a sentence ("then 25 mg daily") with what it may refer back to.
+struct Part<'a> {
+    text: &'a str,
+    toks: &'a [Token],
+    s: usize,
+    e: usize,
+    /// Every drug named in the sentence: a part without its own takes the nearest before it.
+    mentions: &'a [Mention],
+    /// The last dose of an earlier part.
+    previous: Option<&'a ExtractedDose>,
+}
+
+/// The doses of the amounts `cores` in one part.
+fn extract_part(part: &Part, cores: &[Core], out: &mut Vec<ExtractedDose>) {
+    let Part {
+        text,
+        toks,
+        s,
+        e,
+        mentions,
+        previous,
+    } = *part;
     for (ci, core) in cores.iter().enumerate() {
         let prev_core_end = ci
             .checked_sub(1)
@@ -689,10 +749,20 @@ fn extract_sentence(
             };
             (written.per_week_high < dose.per_week_low).then(|| written.clone())
         });
-        let doses = post
+        let mut doses = post
             .doses
             .or(between.doses)
             .or_else(|| doses_in(frequency.as_ref(), duration.as_ref()));
+        // "1000 mg, then 1000 mg 2 weeks later": the doses of the run this part continues.
+        if let Some(prev) =
+            previous.filter(|p| ci == 0 && p.drug == mention.map(|m| m.drug.clone()))
+        {
+            doses = previous_of(prev).running_count(
+                (core.low, core.high, core.unit, core.basis),
+                frequency.as_ref(),
+                doses,
+            );
+        }
 
         // The statement starts at its drug (with a route or frequency written before it),
         // unless another amount stands between them.
@@ -733,6 +803,133 @@ fn extract_sentence(
             reading: core.reading.clone(),
         });
     }
+}
+
+/// What the next part sees of a dose.
+fn previous_of(d: &ExtractedDose) -> Previous {
+    Previous {
+        low: d.low,
+        high: d.high,
+        unit: d.unit,
+        basis: d.basis,
+        frequency: d.frequency.clone(),
+        has_duration: d.duration.is_some(),
+        given: d.doses.or_else(|| d.frequency.is_none().then_some(1)),
+    }
+}
+
+fn basis_suffix(basis: DoseBasis) -> &'static str {
+    match basis {
+        DoseBasis::Dose => "",
+        DoseBasis::Kg => "/kg",
+        DoseBasis::M2 => "/m²",
+    }
+}
+
+/// A bare number in a later part, in the unit and basis of the dose before ("prednisone 60 mg
+/// daily, then 40 daily"): only when followed by a route, a frequency or nothing, as
+/// "pred 60 qd" is read.
+fn carried_unit_core(toks: &[Token], part: SeqPart, prev: &ExtractedDose) -> Option<Core> {
+    let (s, e) = (part.start, part.end);
+    let mut j = s;
+    while j < e {
+        let skip = parse_duration(toks, j, e)
+            .map(|(_, end)| end)
+            .or_else(|| parse_dose_count(toks, j, e).map(|(_, end)| end))
+            .or_else(|| parse_frequency(toks, j, e).map(|(_, end)| end))
+            .or_else(|| parse_other_time_phrase(toks, j, e));
+        if let Some(end) = skip {
+            j = end.max(j + 1);
+            continue;
+        }
+        if toks[j].kind == TokKind::Number {
+            break;
+        }
+        j += 1;
+    }
+    let num = toks.get(j).filter(|_| j < e)?;
+    let value = number_value(&num.raw)?;
+    let mut k = j + 1;
+    if let Some((_, end)) = parse_route(toks, k, e) {
+        k = end;
+    }
+    if k < e && parse_frequency(toks, k, e).is_none() {
+        return None;
+    }
+    Some(Core {
+        start: j,
+        end: j + 1,
+        low: value,
+        high: value,
+        comparator: None,
+        unit: prev.unit,
+        basis: prev.basis,
+        frequency: None,
+        notation: notation_of(&num.raw)
+            .map(|n| (n, num.raw.clone()))
+            .into_iter()
+            .collect(),
+        parts: None,
+        combined: false,
+        reading: Some(format!(
+            "read as {} {}{}: the unit of the dose before",
+            super::units::fmt_number(value),
+            prev.unit,
+            basis_suffix(prev.basis)
+        )),
+    })
+}
+
+/// A later part that states only a schedule ("then every 2 weeks"): the dose before given at
+/// that interval, or, after a daily course with a duration, that course repeated.
+fn repeated_dose(
+    text: &str,
+    toks: &[Token],
+    part: SeqPart,
+    prev: &ExtractedDose,
+) -> Option<ExtractedDose> {
+    let m = scan_modifiers(toks, part.start, part.end, true);
+    let f = m.frequency.clone()?;
+    let last = m.last?;
+    let before = previous_of(prev);
+    let mut d = prev.clone();
+    if before.repeats_course(&f) {
+        d.repeat = Some(f.clone());
+    } else {
+        let own = m.doses.or_else(|| doses_in(Some(&f), m.duration.as_ref()));
+        d.doses = before.running_count((prev.low, prev.high, prev.unit, prev.basis), Some(&f), own);
+        d.frequency = Some(f.clone());
+        d.duration = m.duration;
+        d.repeat = m.repeat;
+    }
+    d.route = m.route.or(prev.route);
+    // The text starts at "then" / "followed by"; a part closed by "thereafter" at its own words.
+    let first = if matches!(toks[part.marker].lower.as_str(), "," | ";" | "and") {
+        part.start
+    } else {
+        part.marker
+    };
+    let (bs, be) = (toks[first].start, toks[last.max(part.start + 1) - 1].end);
+    d.text = text.get(bs..be).unwrap_or_default().to_string();
+    d.start = bs;
+    d.end = be;
+    d.reading = Some(format!(
+        "the dose before, {}{}{}, {} {}",
+        super::units::fmt_number(prev.low),
+        if prev.high > prev.low {
+            format!("–{}", super::units::fmt_number(prev.high))
+        } else {
+            String::new()
+        },
+        format_args!(" {}{}", prev.unit, basis_suffix(prev.basis)),
+        if d.repeat.as_ref() == Some(&f) {
+            "course repeated"
+        } else {
+            "given"
+        },
+        f.label
+    ));
+    Some(d)
 }
 
 /// The number of doses a schedule less often than daily gives over a duration ("weekly for 52
@@ -823,5 +1020,73 @@ mod attach_tests {
     #[test]
     fn hyphenated_compounds_are_not_mentions() {
         assert_eq!(drugs("a steroids-sparing agent at 10 mg"), [None]);
+    }
+}
+
+#[cfg(test)]
+mod sequence_tests {
+    use super::*;
+
+    fn rules() -> DosingRules {
+        let text = "[[drug]]\nname = \"alpha\"\n  [[drug.regimen]]\n  id = \"alpha-r\"\n  \
+                    indication = \"t\"\n  routes = [\"intravenous\"]\n  basis = \"m2\"\n  \
+                    unit = \"mg\"\n  min = 1\n  max = 500\n  frequencies = [\"weekly\"]\n  \
+                    max_doses = 4\n  source = \"t\"\n  source_name = \"t\"\n";
+        DosingRules::from_toml_str(text, "test").expect("test rules load")
+    }
+
+    #[test]
+    fn a_part_with_only_a_schedule_repeats_the_dose_before_at_its_interval() {
+        let doses = extract_claims(&rules(), "alpha 375 mg/m2 IV weekly x4 then every 2 weeks");
+        assert_eq!(doses.len(), 2, "{doses:?}");
+        assert_eq!(
+            doses[0].frequency.as_ref().map(|f| f.label.as_str()),
+            Some("weekly")
+        );
+        assert_eq!(doses[0].doses, Some(4));
+        let later = &doses[1];
+        assert_eq!(later.text, "then every 2 weeks");
+        assert_eq!(later.drug.as_deref(), Some("alpha"));
+        assert_eq!(
+            (later.low, later.unit, later.basis),
+            (375.0, Unit::Mg, DoseBasis::M2)
+        );
+        assert_eq!(later.route, Some(Route::Intravenous));
+        assert_eq!(
+            later.frequency.as_ref().map(|f| f.label.as_str()),
+            Some("every 2 weeks")
+        );
+        assert_eq!(later.doses, None, "open-ended");
+    }
+
+    #[test]
+    fn a_bare_number_in_a_later_part_takes_the_unit_and_basis_before() {
+        let doses = extract_claims(&rules(), "alpha 375 mg/m2 weekly x2, then 200 weekly x2");
+        assert_eq!(doses.len(), 2, "{doses:?}");
+        assert_eq!((doses[1].low, doses[1].basis), (200.0, DoseBasis::M2));
+        assert_eq!(
+            doses[1].doses,
+            Some(2),
+            "another amount starts its own count"
+        );
+    }
+
+    #[test]
+    fn the_same_dose_at_the_same_rate_counts_across_parts() {
+        let doses = extract_claims(
+            &rules(),
+            "alpha 375 mg/m2 weekly x4 followed by 375 mg/m2 weekly x2",
+        );
+        assert_eq!(
+            doses.iter().map(|d| d.doses).collect::<Vec<_>>(),
+            [Some(4), Some(6)]
+        );
+    }
+
+    #[test]
+    fn a_part_naming_no_dose_and_no_schedule_adds_nothing() {
+        let doses = extract_claims(&rules(), "alpha 375 mg/m2 weekly x4, then stop");
+        assert_eq!(doses.len(), 1);
+        assert_eq!(doses[0].text, "alpha 375 mg/m2 weekly x4");
     }
 }
