@@ -400,3 +400,26 @@ async fn a_borderline_question_goes_to_the_model_and_offline_is_declined() {
     assert_eq!(reply.mode, Mode::Llm);
     assert!(!reply.covered, "the model said the sources do not say");
 }
+
+#[tokio::test]
+async fn a_sentence_the_model_copies_without_its_marker_is_quoted_with_it() {
+    let copied = "- IVIG: Particularly effective for necrotizing myopathy.\n";
+    let server = FakeLlm::start(vec![Script::Text(copied.into())]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(reply.verified, "{reply:#?}");
+    assert_eq!(reply.quotes.len(), 1, "{reply:#?}");
+    let quote = &reply.quotes[0];
+    let passage = reply
+        .passages
+        .iter()
+        .find(|p| p.marker == quote.marker)
+        .expect("the quote names a passage");
+    assert!(
+        passage
+            .text
+            .contains("Particularly effective for necrotizing myopathy"),
+        "{reply:#?}"
+    );
+}

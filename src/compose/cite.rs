@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::contracts::Passage;
-use crate::text::sentences;
+use crate::text::{normalize, sentences};
 
 /// A marker group holding at least one sentence id: `[S1.2]`, `[S1.2, S3.1]`, `[S1.2; S2]`.
 static ID_GROUP: LazyLock<Regex> = LazyLock::new(|| {
@@ -137,6 +137,62 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
     out
 }
 
+/// Marks the lines in which a model copied a passage's sentence word for word but left out its
+/// marker ("- More likely to have facial weakness"): the copy becomes a quote of that sentence
+/// with the marker of the passage it is from (the first, when several state it). Only a whole
+/// sentence copied exactly (case, white space, quotes and final stop aside) is taken; anything
+/// else is left for `verify` to judge.
+pub fn attribute_copied_sentences(answer: &str, passages: &[Passage]) -> String {
+    let sentences: Vec<(usize, String)> = passages
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| passage_sentences(&p.text).into_iter().map(move |s| (i, s)))
+        .collect();
+    let key = |text: &str| {
+        normalize(text.trim().trim_matches(['"', '\u{201C}', '\u{201D}']))
+            .trim_end_matches(['.', ':', ';', ' '])
+            .to_string()
+    };
+    let find = |text: &str| {
+        let wanted = key(text);
+        if wanted.split_whitespace().count() < 3 {
+            return None;
+        }
+        sentences.iter().find(|(_, s)| key(s) == wanted)
+    };
+    let mut out = String::with_capacity(answer.len());
+    for line in answer.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let ending = &line[body.len()..];
+        if body.contains("[S") || body.trim().is_empty() {
+            out.push_str(line);
+            continue;
+        }
+        let prefix = list_prefix(body);
+        let content = &body[prefix.len()..];
+        let whole = find(content).map(|found| (None, found));
+        let labelled = || {
+            let (label, rest) = content.split_once(':')?;
+            Some((Some(label.trim()), find(rest)?))
+        };
+        match whole.or_else(labelled) {
+            Some((label, (passage, sentence))) => {
+                let quote = sentence.trim_end_matches(['.', ':', ';', ' ']);
+                let marker = &passages[*passage].marker;
+                match label {
+                    Some(label) => {
+                        out.push_str(&format!("{prefix}{label}: \"{quote}\" [{marker}]"))
+                    }
+                    None => out.push_str(&format!("{prefix}\"{quote}\" [{marker}]")),
+                }
+                out.push_str(ending);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
 /// The bullet sign or list number that starts `line`, with its white space.
 fn list_prefix(line: &str) -> &str {
     let body = line.trim_start();
@@ -230,6 +286,24 @@ fn replacement(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_sentence_copied_without_its_marker_is_quoted_with_it() {
+        let answer = "- Watering: Mature plants need water twice a week.\n- Seedlings need water every morning\n- Soapy water works well";
+        let marked = attribute_copied_sentences(answer, &passages());
+        let lines: Vec<&str> = marked.lines().collect();
+        assert_eq!(
+            lines[0],
+            "- Watering: \"Mature plants need water twice a week\" [S1]"
+        );
+        assert_eq!(lines[1], "- \"Seedlings need water every morning\" [S1]");
+        assert_eq!(
+            lines[2], "- Soapy water works well",
+            "not a copy: left for verify"
+        );
+        let check = crate::verify::verify(&marked, &passages());
+        assert!(!check.verified(), "the unmarked line still fails");
+    }
+
     use super::*;
     use crate::verify::verify;
 

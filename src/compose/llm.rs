@@ -16,8 +16,8 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 
 use super::{
-    ComposeError, ComposeRequest, Composer, DeltaSink, MAX_ANSWER_CHARS, Prompts, bounded_history,
-    expand_sentence_ids, render_with_sentence_ids,
+    ComposeError, ComposeRequest, Composer, DeltaSink, MAX_ANSWER_CHARS, Prompts,
+    attribute_copied_sentences, bounded_history, expand_sentence_ids, render_with_sentence_ids,
 };
 
 /// Seconds an LLM call may take when `MEDCITE_LLM_TIMEOUT_SECS` is not set.
@@ -223,7 +223,8 @@ impl LlmComposer {
         if answer.trim().is_empty() {
             return Err(ComposeError::Empty);
         }
-        Ok(expand_sentence_ids(&answer, request.passages))
+        let expanded = expand_sentence_ids(&answer, request.passages);
+        Ok(attribute_copied_sentences(&expanded, request.passages))
     }
 
     fn error(&self, error: OpenAIError) -> ComposeError {

@@ -7,7 +7,9 @@ mod extractive;
 mod llm;
 mod prompts;
 
-pub use cite::{expand_sentence_ids, passage_sentences, render_with_sentence_ids};
+pub use cite::{
+    attribute_copied_sentences, expand_sentence_ids, passage_sentences, render_with_sentence_ids,
+};
 pub use extractive::{ExtractiveComposer, asks_about_sources, only_restates};
 pub use llm::{LlmComposer, LlmConfig, MAX_LLM_PASSAGES};
 pub use prompts::Prompts;
