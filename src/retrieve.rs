@@ -323,6 +323,9 @@ impl Retriever {
             }
         }
         let found = known.len();
+        // "lupus or other CTD?": one alternative the sources name is enough to answer.
+        let named: Vec<&str> = known.iter().map(|c| c.surface.as_str()).collect();
+        missing.retain(|m| !or_alternative_named(question, m, &named));
         // The question's topics must meet in one source (an article with the references it
         // cites): topics scattered over unrelated abstracts are not an answer.
         if missing.is_empty() {
@@ -928,6 +931,31 @@ impl Retriever {
 
 /// The hits grouped by source: each article with the hits of the references it cites, and each
 /// other reference on its own (indices into `hits`).
+/// Whether `question` joins `missing` by "or" to a topic in `named` ("lupus or other CTD",
+/// "CTD or lupus"): either alternative then answers it.
+fn or_alternative_named(question: &str, missing: &str, named: &[&str]) -> bool {
+    let words: Vec<String> = question
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let missing = missing.to_lowercase();
+    let named: Vec<String> = named.iter().map(|n| n.to_lowercase()).collect();
+    let filler = |w: &str| matches!(w, "other" | "another" | "any" | "some" | "an" | "a");
+    let is_named = |w: Option<&String>| w.is_some_and(|w| named.contains(w));
+    words.iter().enumerate().any(|(i, w)| {
+        if *w != missing {
+            return false;
+        }
+        let after = words[i + 1..].iter().skip(1).find(|w| !filler(w));
+        let before = i
+            .checked_sub(2)
+            .and_then(|b| words[..=b].iter().rev().find(|w| !filler(w)));
+        (words.get(i + 1).is_some_and(|w| w == "or") && is_named(after))
+            || (i >= 1 && words[i - 1] == "or" && is_named(before))
+    })
+}
+
 /// Whether a passage opens by referring back to the one before it ("This combination …",
 /// "These agents …").
 pub fn refers_back(text: &str) -> bool {
@@ -1197,6 +1225,22 @@ fn truncate_chars(text: &str, max: usize) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn one_named_alternative_answers_an_or_question() {
+        assert!(or_alternative_named(
+            "should I screen for lupus or other CTD?",
+            "lupus",
+            &["CTD"]
+        ));
+        assert!(or_alternative_named("CTD or lupus?", "lupus", &["CTD"]));
+        assert!(!or_alternative_named("lupus and CTD?", "lupus", &["CTD"]));
+        assert!(!or_alternative_named(
+            "pregnancy or lactation?",
+            "pregnancy",
+            &[]
+        ));
+    }
+
     #[test]
     fn a_passage_refers_back_when_it_opens_with_this_or_these() {
         assert!(refers_back(
