@@ -365,26 +365,17 @@ fn unwritten_unit_cores(
         let Some(unit) = rules.sole_unit(&m.drug) else {
             continue;
         };
-        out.push(Core {
-            start: j,
-            end: j + 1,
-            low: value,
-            high: value,
-            comparator: None,
+        out.push(bare_number_core(
+            j,
+            &num.raw,
+            value,
             unit,
-            basis: DoseBasis::Dose,
-            frequency: None,
-            notation: notation_of(&num.raw)
-                .map(|n| (n, num.raw.clone()))
-                .into_iter()
-                .collect(),
-            parts: None,
-            combined: false,
-            reading: Some(format!(
+            DoseBasis::Dose,
+            format!(
                 "read as {} {unit}: no unit is written",
                 super::units::fmt_number(value)
-            )),
-        });
+            ),
+        ));
     }
     out
 }
@@ -856,28 +847,48 @@ fn carried_unit_core(toks: &[Token], part: SeqPart, prev: &ExtractedDose) -> Opt
     if k < e && parse_frequency(toks, k, e).is_none() {
         return None;
     }
-    Some(Core {
-        start: j,
-        end: j + 1,
-        low: value,
-        high: value,
-        comparator: None,
-        unit: prev.unit,
-        basis: prev.basis,
-        frequency: None,
-        notation: notation_of(&num.raw)
-            .map(|n| (n, num.raw.clone()))
-            .into_iter()
-            .collect(),
-        parts: None,
-        combined: false,
-        reading: Some(format!(
+    Some(bare_number_core(
+        j,
+        &num.raw,
+        value,
+        prev.unit,
+        prev.basis,
+        format!(
             "read as {} {}{}: the unit of the dose before",
             super::units::fmt_number(value),
             prev.unit,
             basis_suffix(prev.basis)
-        )),
-    })
+        ),
+    ))
+}
+
+/// The dose of a number written without a unit (token `at`), read in `unit` and `basis`, with
+/// the reading said in the verdict.
+fn bare_number_core(
+    at: usize,
+    raw: &str,
+    value: f64,
+    unit: Unit,
+    basis: DoseBasis,
+    reading: String,
+) -> Core {
+    Core {
+        start: at,
+        end: at + 1,
+        low: value,
+        high: value,
+        comparator: None,
+        unit,
+        basis,
+        frequency: None,
+        notation: notation_of(raw)
+            .map(|n| (n, raw.to_string()))
+            .into_iter()
+            .collect(),
+        parts: None,
+        combined: false,
+        reading: Some(reading),
+    }
 }
 
 /// A later part that states only a schedule ("then every 2 weeks"): the dose before given at
