@@ -1,5 +1,6 @@
 //! Answering a follow-up question end to end: retrieve passages, decide coverage, compose (LLM
-//! or extractive), verify, retry once, fall back to the extractive answer, and check doses. The
+//! or extractive), verify, retry once, keep what of the model's answer verifies or else fall
+//! back to the extractive answer, and check doses. The
 //! CLI and the server both call [`Engine::ask`]; nothing here knows about HTTP.
 
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use crate::compose::{
 use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage, Via};
 use crate::dosing::{DosingRules, check_against_sources};
 use crate::retrieve::{Coverage, MAX_K, RetrieveError, Retriever, SearchRequest};
-use crate::verify::{Issue, Verification, verify};
+use crate::verify::{Issue, Verification, verified_part, verify};
 
 /// Passages retrieved for an answer when the request does not say.
 pub const DEFAULT_K: usize = 6;
@@ -222,11 +223,21 @@ impl Engine {
                 };
                 let mut quiet = |_: &str| {};
                 match llm.compose(&retry, &mut quiet).await {
-                    Err(e) => fallback_reason(&e, Some(&problems)),
+                    Err(e) => {
+                        if let Some(reply) = self.accept_part(question, &[&answer], &passages) {
+                            return Ok(finish(reply, self.dosing.as_deref(), events));
+                        }
+                        fallback_reason(&e, Some(&problems))
+                    }
                     Ok(second) => {
                         let check = verify(&second, &passages);
                         if let Some(reply) =
                             self.accept(question, &second, &check, &passages, &coverage)
+                        {
+                            return Ok(finish(reply, self.dosing.as_deref(), events));
+                        }
+                        if let Some(reply) =
+                            self.accept_part(question, &[&second, &answer], &passages)
                         {
                             return Ok(finish(reply, self.dosing.as_deref(), events));
                         }
@@ -312,16 +323,27 @@ impl Engine {
         if !check.verified() {
             return None;
         }
-        Some(AskReply {
-            question: question.to_string(),
-            answer: answer.trim().to_string(),
-            mode: Mode::Llm,
-            fallback_reason: None,
-            verified: true,
-            covered: true,
-            passages: passages.to_vec(),
-            quotes: check.quotes.clone(),
-            dosing: DosingReport::default(),
+        Some(model_reply(question, answer, check, passages))
+    }
+
+    /// After two failed checks, the verified part of the model's latest answer that has one
+    /// (its points that verify on their own, see [`verified_part`]): the model's own grounded
+    /// answer without the sentences the sources do not bear out, rather than no model answer.
+    fn accept_part(
+        &self,
+        question: &str,
+        answers: &[&str],
+        passages: &[Passage],
+    ) -> Option<AskReply> {
+        answers.iter().find_map(|answer| {
+            let part = verified_part(answer, passages)?;
+            let check = verify(&part, passages);
+            tracing::info!(
+                kept = part.lines().count(),
+                of = answer.lines().count(),
+                "serving the lines of the model's answer that verified"
+            );
+            Some(model_reply(question, &part, &check, passages))
         })
     }
 
@@ -481,6 +503,26 @@ pub fn cites_marker(answer: &str, marker: &str) -> bool {
             })
         })
     })
+}
+
+/// A verified answer of the model's as the reply.
+fn model_reply(
+    question: &str,
+    answer: &str,
+    check: &Verification,
+    passages: &[Passage],
+) -> AskReply {
+    AskReply {
+        question: question.to_string(),
+        answer: answer.trim().to_string(),
+        mode: Mode::Llm,
+        fallback_reason: None,
+        verified: true,
+        covered: true,
+        passages: passages.to_vec(),
+        quotes: check.quotes.clone(),
+        dosing: DosingReport::default(),
+    }
 }
 
 fn fallback_reason(error: &ComposeError, problems: Option<&[String]>) -> String {

@@ -1,6 +1,7 @@
 //! Verification of an answer against the passages it was composed from: every sentence carries
 //! an `[Sn]` marker naming a passage, and every double-quoted span is verbatim (after
-//! normalisation) in the passage its marker names. Deterministic; it never changes the answer.
+//! normalisation) in the passage its marker names. Deterministic; it never changes the answer
+//! (`verified_part` only selects the lines of one that verify).
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -491,26 +492,72 @@ fn denying_lead_in(sentence: &str) -> bool {
             .any(|w| matches!(w, "no" | "not" | "none" | "neither"))
 }
 
-/// The answer's lines with soft-wrapped Markdown paragraph lines joined, so that a sentence or a
-/// quote broken across lines is read whole.
-fn logical_lines(answer: &str) -> Vec<String> {
+/// What is left of an answer that failed verification once the blocks (a list item or a
+/// paragraph, with its soft-wrapped lines) that fail on their own are dropped: the model's
+/// points that the sources bear out, without the sentences they do not. `None` when nothing
+/// failed, when no block fails alone (the answer fails only as a whole), or when what is left
+/// quotes nothing, so that a lead-in or a label never stands as the answer.
+pub fn verified_part(answer: &str, passages: &[Passage]) -> Option<String> {
+    if verify(answer, passages).verified() {
+        return None;
+    }
+    let mut kept: Vec<String> = Vec::new();
+    let mut dropped = 0;
+    for block in raw_blocks(answer) {
+        if verify(&block, passages).verified() {
+            kept.push(block);
+        } else {
+            dropped += 1;
+        }
+    }
+    if dropped == 0 {
+        return None;
+    }
+    // Blank lines and headings only separate what was dropped.
+    while kept.last().is_some_and(|b| is_separator(b)) {
+        kept.pop();
+    }
+    while kept.first().is_some_and(|b| is_separator(b)) {
+        kept.remove(0);
+    }
+    let part = kept.join("\n");
+    let check = verify(&part, passages);
+    let quotes = check.quotes.iter().filter(|q| q.verified).count();
+    (check.verified() && quotes > 0).then_some(part)
+}
+
+fn is_separator(block: &str) -> bool {
+    let line = block.trim();
+    line.is_empty() || line.starts_with('#') || line.chars().all(|c| "-*_=|".contains(c))
+}
+
+/// The answer's raw lines grouped as `logical_lines` reads them, indentation kept.
+fn raw_blocks(answer: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut joinable = false;
     for raw in answer.lines() {
         let line = raw.trim();
         let starts_block =
             line.is_empty() || line.starts_with('#') || strip_list_prefix(line).len() != line.len();
-        if joinable && !starts_block {
-            if let Some(last) = out.last_mut() {
-                last.push(' ');
-                last.push_str(line);
+        match out.last_mut() {
+            Some(last) if joinable && !starts_block => {
+                last.push('\n');
+                last.push_str(raw);
             }
-        } else {
-            out.push(line.to_string());
+            _ => out.push(raw.to_string()),
         }
         joinable = !line.is_empty() && !line.starts_with('#');
     }
     out
+}
+
+/// The answer's lines with soft-wrapped Markdown paragraph lines joined, so that a sentence or a
+/// quote broken across lines is read whole.
+fn logical_lines(answer: &str) -> Vec<String> {
+    raw_blocks(answer)
+        .iter()
+        .map(|block| block.lines().map(str::trim).collect::<Vec<_>>().join(" "))
+        .collect()
 }
 
 fn strip_list_prefix(line: &str) -> &str {
@@ -687,6 +734,29 @@ mod tests {
             "Rituximab:\n- Effective in approximately 62% of patients with IMNM resistant to other therapies\n- Particularly beneficial in anti-SRP antibody-positive cases",
             "High-dose corticosteroids (prednisone 1 mg/kg/day or IV methylprednisolone 1–2 mg/kg for severe cases)",
         ])
+    }
+
+    #[test]
+    fn the_verified_part_drops_what_the_sources_do_not_bear_out() {
+        let sources = sources();
+        let answer = "Rituximab helped 80% of them.\n\
+            - Refractory IMNM: \"Effective in approximately 62% of patients with IMNM resistant to other therapies\" [S1]\n  \
+            - Anti-SRP: \"Particularly beneficial in anti-SRP antibody-positive cases\" [S1]\n\
+            - It works by depleting B cells and is given\n  every 6 months.";
+        let part = verified_part(answer, &sources).expect("two quoted points verify");
+        assert_eq!(
+            part,
+            "- Refractory IMNM: \"Effective in approximately 62% of patients with IMNM resistant to other therapies\" [S1]\n  \
+            - Anti-SRP: \"Particularly beneficial in anti-SRP antibody-positive cases\" [S1]"
+        );
+        assert!(verify(&part, &sources).verified());
+        // Nothing to drop, or nothing quoted once the failures are gone: no part.
+        let whole = "- \"Particularly beneficial in anti-SRP antibody-positive cases\" [S1]";
+        assert_eq!(verified_part(whole, &sources), None);
+        let unquoted = "Options:\n- Rituximab works in 80% [S1]";
+        assert_eq!(verified_part(unquoted, &sources), None);
+        let label_only = "Rituximab [S1]\nIt cures 90%.";
+        assert_eq!(verified_part(label_only, &sources), None);
     }
 
     #[test]

@@ -423,3 +423,27 @@ async fn a_sentence_the_model_copies_without_its_marker_is_quoted_with_it() {
         "{reply:#?}"
     );
 }
+
+#[tokio::test]
+async fn the_points_that_verify_are_kept_when_the_rest_fails_twice() {
+    // A model that keeps adding a claim of its own (a figure no passage states, no marker)
+    // beside a point that quotes the sources: the reader gets the point, not the claim and not
+    // the offline answer in place of the model's.
+    let answer = "Most patients relapse, about 90% of them.\n- What the sources say: [S1.1]\n";
+    for second in [Script::Text(answer.into()), Script::NotJson] {
+        let server = FakeLlm::start(vec![Script::Text(answer.into()), second.clone()]).await;
+        let (_dir, engine) = engine(&server, Duration::from_secs(10));
+        let (reply, _) = ask(&engine, false).await;
+        assert_eq!(server.requests().len(), 2, "{second:?}: one retry first");
+        assert_eq!(reply.mode, Mode::Llm, "{second:?}: {reply:#?}");
+        assert_eq!(reply.fallback_reason, None);
+        assert!(reply.verified && reply.covered, "{reply:#?}");
+        assert!(!reply.answer.contains("90%"), "{reply:#?}");
+        assert!(!reply.answer.contains("Most patients"), "{reply:#?}");
+        assert!(reply.answer.starts_with("- What the sources say: \""));
+        assert_eq!(reply.quotes.len(), 1, "{reply:#?}");
+        assert!(reply.quotes[0].verified);
+        let check = medcite::verify::verify(&reply.answer, &reply.passages);
+        assert!(check.verified(), "{:?}", check.issues);
+    }
+}
