@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use crate::compose::{
-    ComposeError, ComposeRequest, Composer, ExtractiveComposer, LlmComposer, asks_about_sources,
-    bounded_history, only_restates,
+    ComposeError, ComposeRequest, Composer, ExtractiveComposer, LlmComposer, MAX_LLM_PASSAGES,
+    asks_about_sources, bounded_history, only_restates,
 };
 use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage, Via};
 use crate::dosing::{DosingRules, check_against_sources};
@@ -193,10 +193,22 @@ impl Engine {
             })
             .collect();
         events(AskEvent::Passages(passages.clone()));
+        let glossary = match llm {
+            Some(_) => {
+                let shown: Vec<&str> = passages
+                    .iter()
+                    .take(MAX_LLM_PASSAGES)
+                    .map(|p| p.text.as_str())
+                    .collect();
+                self.retriever.glossary(question, &shown)
+            }
+            None => Vec::new(),
+        };
         let compose = ComposeRequest {
             question,
             history: &history,
             passages: &passages,
+            glossary: &glossary,
             retry: None,
             stream,
         };

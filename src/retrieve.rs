@@ -25,6 +25,10 @@ pub use crate::synonyms::{Synonyms, SynonymsError};
 
 /// Relative weight of a field's match.
 const TEXT_BOOST: f32 = 1.0;
+/// An analysed token and the byte range of its word.
+type TokenSpan = (Range<usize>, String);
+/// Most words of a question explained to the model in the words of the passages.
+const MAX_GLOSSARY: usize = 6;
 /// Title, section and list lead-in.
 const HEADING_BOOST: f32 = 0.5;
 /// Reference passages rank below article passages of equal BM25 score: the article is what the
@@ -542,6 +546,99 @@ impl Retriever {
             }
         });
         ranges
+    }
+
+    /// Words of the question that the passages write otherwise, each with the passages'
+    /// wording, in question order: an abbreviation spelt out ("CTD": "connective tissue
+    /// diseases"), another name of a synonym group ("FK506": "tacrolimus"). A small model that
+    /// matches words literally then finds the sentence that answers. A word the passages also
+    /// write as the question does is left out.
+    pub fn glossary(&self, question: &str, texts: &[&str]) -> Vec<(String, String)> {
+        let mut analyzer = self.analyzer.clone();
+        let spans = |analyzer: &mut TextAnalyzer, text: &str| {
+            let mut out: Vec<TokenSpan> = Vec::new();
+            let mut stream = analyzer.token_stream(text);
+            stream.process(&mut |t| out.push((t.offset_from..t.offset_to, t.text.clone())));
+            out
+        };
+        let asked = spans(&mut analyzer, question);
+        let asked_words: Vec<String> = asked.iter().map(|(_, w)| w.clone()).collect();
+        let passages: Vec<(&str, Vec<TokenSpan>)> = texts
+            .iter()
+            .map(|t| (*t, spans(&mut analyzer, t)))
+            .collect();
+        let written: HashSet<&str> = passages
+            .iter()
+            .flat_map(|(_, s)| s.iter().map(|(_, w)| w.as_str()))
+            .collect();
+        // Where the passages write a token sequence: its text in the first passage that has it.
+        let wording = |term: &[String]| {
+            passages.iter().find_map(|(text, spans)| {
+                let words: Vec<&String> = spans.iter().map(|(_, w)| w).collect();
+                let at = words
+                    .windows(term.len())
+                    .position(|w| w.iter().zip(term).all(|(a, b)| *a == b))?;
+                Some(text[spans[at].0.start..spans[at + term.len() - 1].0.end].to_string())
+            })
+        };
+        // Where the question writes a token sequence.
+        let typed = |term: &[String]| {
+            let at = asked_words.windows(term.len()).position(|w| w == term)?;
+            Some(question[asked[at].0.start..asked[at + term.len() - 1].0.end].to_string())
+        };
+        let mut out: Vec<(usize, String, String)> = Vec::new();
+        let mut add = |at: usize, typed: String, wording: String| {
+            let glossed = |t: &str| {
+                let t = t.to_lowercase();
+                t.split_whitespace().any(|w| w.eq_ignore_ascii_case(&typed))
+            };
+            if !out.iter().any(|(_, t, _)| glossed(t)) && !typed.eq_ignore_ascii_case(&wording) {
+                out.push((at, typed, wording));
+            }
+        };
+        for n in self.synonyms.groups_in(&asked_words) {
+            let terms = &self.synonyms.groups[n];
+            let in_question: Vec<&Vec<String>> = terms
+                .iter()
+                .filter(|t| contains_sequence(&asked_words, t))
+                .collect();
+            if in_question.iter().any(|t| wording(t).is_some()) {
+                continue;
+            }
+            let (Some(first), Some(found)) =
+                (in_question.first(), terms.iter().find_map(|t| wording(t)))
+            else {
+                continue;
+            };
+            if let Some(typed) = typed(first) {
+                let at = question.find(&typed).unwrap_or(0);
+                add(at, typed, found);
+            }
+        }
+        for (range, word) in &asked {
+            if written.contains(word.as_str()) {
+                continue;
+            }
+            let surface = &question[range.clone()];
+            let long = vocabulary().expansion(word).and_then(&wording);
+            let spelt = || {
+                is_acronym(surface)
+                    .then(|| {
+                        texts.iter().find_map(|text| {
+                            spelled_out(surface, text).map(|r| text[r].to_string())
+                        })
+                    })
+                    .flatten()
+            };
+            if let Some(found) = long.or_else(spelt) {
+                add(range.start, surface.to_string(), found);
+            }
+        }
+        out.sort_by_key(|(at, _, _)| *at);
+        out.into_iter()
+            .take(MAX_GLOSSARY)
+            .map(|(_, typed, wording)| (typed, wording))
+            .collect()
     }
 
     /// The weighted words of the question and of the previous user turn. A question that names
@@ -1111,27 +1208,57 @@ fn is_acronym(word: &str) -> bool {
 /// letters inside them in order, give the acronym's letters ("total knee arthroplasty" for
 /// TKA, "gastroesophageal reflux disease" for GERD, "quality of life" for QoL).
 pub fn spells_out(acronym: &str, text: &str) -> bool {
+    spelled_out(acronym, text).is_some()
+}
+
+/// Where `text` spells `acronym` out (see [`spells_out`]): the byte range of its words.
+pub fn spelled_out(acronym: &str, text: &str) -> Option<Range<usize>> {
     let letters: Vec<char> = acronym
         .chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect();
     if letters.len() < 2 {
-        return false;
+        return None;
     }
-    let words: Vec<Vec<char>> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.chars().flat_map(char::to_lowercase).collect())
+    let spans: Vec<Range<usize>> = word_spans(text);
+    let words: Vec<Vec<char>> = spans
+        .iter()
+        .map(|r| {
+            text[r.clone()]
+                .chars()
+                .flat_map(char::to_lowercase)
+                .collect()
+        })
         .collect();
-    (0..words.len()).any(|start| {
-        words[start].first() == letters.first()
-            && spell(
-                &letters,
-                &words[start..(start + letters.len() + 2).min(words.len())],
-                0,
-            )
+    (0..words.len()).find_map(|start| {
+        if words[start].first() != letters.first() {
+            return None;
+        }
+        let window = &words[start..(start + letters.len() + 2).min(words.len())];
+        let used = spell(&letters, window, 0)?;
+        Some(spans[start].start..spans[start + used - 1].end)
     })
+}
+
+/// Byte ranges of the alphanumeric runs of `text`.
+fn word_spans(text: &str) -> Vec<Range<usize>> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                spans.push(s..i);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        spans.push(s..text.len());
+    }
+    spans
 }
 
 /// Whether the first word of a spelling may give more than its first letter: only for acronyms
@@ -1140,15 +1267,14 @@ fn inside_letters(letters: &[char], used: usize) -> bool {
     used == 0 && letters.len() >= 3
 }
 
-/// Whether `letters` can be read off `words` from the first on, each word giving its first
-/// letter and maybe more of its letters in order; "of", "and", "the" may be passed over.
-fn spell(letters: &[char], words: &[Vec<char>], used: usize) -> bool {
+/// How many of `words`, from the first on, spell `letters`: each word gives its first letter and
+/// maybe more of its letters in order; "of", "and", "the" may be passed over. `None` when they
+/// do not.
+fn spell(letters: &[char], words: &[Vec<char>], used: usize) -> Option<usize> {
     if letters.is_empty() {
-        return used >= 2;
+        return (used >= 2).then_some(0);
     }
-    let Some((word, rest)) = words.split_first() else {
-        return false;
-    };
+    let (word, rest) = words.split_first()?;
     let skippable = ["of", "and", "the", "in", "for", "with", "to", "a"]
         .iter()
         .any(|s| s.chars().eq(word.iter().copied()));
@@ -1157,8 +1283,8 @@ fn spell(letters: &[char], words: &[Vec<char>], used: usize) -> bool {
         let mut inside = 1;
         let mut at = 1;
         loop {
-            if spell(&letters[inside..], rest, used + 1) {
-                return true;
+            if let Some(n) = spell(&letters[inside..], rest, used + 1) {
+                return Some(n + 1);
             }
             if !inside_letters(letters, used) {
                 break;
@@ -1175,7 +1301,10 @@ fn spell(letters: &[char], words: &[Vec<char>], used: usize) -> bool {
             }
         }
     }
-    skippable && used > 0 && spell(letters, rest, used)
+    if skippable && used > 0 {
+        return spell(letters, rest, used).map(|n| n + 1);
+    }
+    None
 }
 
 /// Whether two analysed words share a root of five letters or more, one being the other's
@@ -1348,6 +1477,33 @@ mod tests {
         }
         let (retriever, _) = Retriever::open(&corpus, &dir.path().join("index"), false).unwrap();
         (dir, retriever)
+    }
+
+    #[test]
+    fn the_glossary_gives_the_passages_wording_of_the_question_words() {
+        let (_dir, retriever) = retriever_over(&[("a", "Tacrolimus has shown efficacy.")]);
+        let texts = [
+            "Evaluate for connective tissue diseases.",
+            "Tacrolimus has shown efficacy in refractory cases.",
+            "Screen for underlying malignancy.",
+        ];
+        assert_eq!(
+            retriever.glossary("screen for lupus or other CTD? and FK506?", &texts),
+            vec![
+                ("CTD".to_string(), "connective tissue diseases".to_string()),
+                ("FK506".to_string(), "Tacrolimus".to_string()),
+            ]
+        );
+        // Words the passages write as the question does need no gloss.
+        assert!(
+            retriever
+                .glossary("screen for malignancy with tacrolimus", &texts)
+                .is_empty()
+        );
+        assert_eq!(
+            spelled_out("QoL", "their quality of life improved").map(|r| r.len()),
+            Some("quality of life".len())
+        );
     }
 
     fn coverage_of(retriever: &Retriever, query: &str) -> Coverage {

@@ -447,3 +447,31 @@ async fn the_points_that_verify_are_kept_when_the_rest_fails_twice() {
         assert!(check.verified(), "{:?}", check.issues);
     }
 }
+
+#[tokio::test]
+async fn the_model_is_told_how_the_passages_write_the_questions_abbreviations() {
+    let server = FakeLlm::start(vec![Script::Honest]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let request = AskRequest {
+        question: "should I check for ILD or heart involvement?".into(),
+        history: Vec::new(),
+        k: None,
+        mode: ModeChoice::Auto,
+    };
+    engine.ask(&request, false, &mut |_| {}).await.expect("ask");
+    let sent = server.requests()[0]["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    let question_part = &sent[sent.find("Question:").expect("the question")..];
+    assert!(
+        question_part.contains("ILD: \"interstitial lung disease\""),
+        "{question_part}"
+    );
+    assert!(
+        question_part.contains("heart: \"cardiac\""),
+        "{question_part}"
+    );
+}

@@ -1261,6 +1261,7 @@ mod tests {
             question,
             history: &[],
             passages,
+            glossary: &[],
             retry: None,
             stream: false,
         }

@@ -140,9 +140,10 @@ impl LlmComposer {
             messages.push(message);
         }
         let shown = &request.passages[..request.passages.len().min(MAX_LLM_PASSAGES)];
-        let user = self
-            .prompts
-            .user_message(&render_with_sentence_ids(shown), request.question);
+        let user = self.prompts.user_message(
+            &render_with_sentence_ids(shown),
+            &with_glossary(request.question, request.glossary),
+        );
         messages.push(
             ChatCompletionRequestUserMessageArgs::default()
                 .content(user)
@@ -263,6 +264,21 @@ impl Composer for LlmComposer {
     }
 }
 
+/// The question with, on a line of its own, how the passages write its words.
+fn with_glossary(question: &str, glossary: &[(String, String)]) -> String {
+    if glossary.is_empty() {
+        return question.to_string();
+    }
+    let glosses: Vec<String> = glossary
+        .iter()
+        .map(|(typed, wording)| format!("{typed}: \"{wording}\""))
+        .collect();
+    format!(
+        "{question}\n(Words of the question as the passages write them: {}.)",
+        glosses.join("; ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +289,19 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| (*v).to_string())
         })
+    }
+
+    #[test]
+    fn the_glossary_follows_the_question_on_its_own_line() {
+        assert_eq!(with_glossary("MTX?", &[]), "MTX?");
+        let glossary = [
+            ("CTD".to_string(), "connective tissue diseases".to_string()),
+            ("MTX".to_string(), "methotrexate".to_string()),
+        ];
+        assert_eq!(
+            with_glossary("MTX for CTD?", &glossary),
+            "MTX for CTD?\n(Words of the question as the passages write them: CTD: \"connective tissue diseases\"; MTX: \"methotrexate\".)"
+        );
     }
 
     #[test]

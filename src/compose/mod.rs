@@ -33,6 +33,9 @@ pub struct ComposeRequest<'a> {
     pub history: &'a [Turn],
     /// The passages, `passages[i]` being marker `S{i+1}`.
     pub passages: &'a [Passage],
+    /// Words of the question with the passages' wording of them ("CTD", "connective tissue
+    /// diseases"), for a model that matches words literally.
+    pub glossary: &'a [(String, String)],
     /// A previous answer that failed verification, and the problems found in it.
     pub retry: Option<(&'a str, &'a [String])>,
     /// Whether to stream token deltas to the sink as they arrive.
