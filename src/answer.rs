@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use crate::compose::{
     ComposeError, ComposeRequest, Composer, ExtractiveComposer, LlmComposer, MAX_LLM_PASSAGES,
-    asks_about_sources, bounded_history, only_restates,
+    asks_about_sources, bounded_history, only_restates, sentence_id_of,
 };
-use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage, Via};
+use crate::contracts::{
+    AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage, QuoteCheck, Via,
+};
 use crate::dosing::{DosingRules, check_against_sources};
 use crate::retrieve::{Coverage, MAX_K, RetrieveError, Retriever, SearchRequest};
 use crate::verify::{Issue, Verification, verified_part, verify};
@@ -18,6 +20,8 @@ use crate::verify::{Issue, Verification, verified_part, verify};
 pub const DEFAULT_K: usize = 6;
 /// Most bullets added after lead-in passages.
 const MAX_LIST_ITEMS: usize = 4;
+/// Most sentence ids pointed out to the model as answering best.
+const MAX_BEST_SENTENCES: usize = 3;
 /// Most passages added to give retrieved passages their context.
 const MAX_CONTEXT: usize = 2;
 /// Extra passages searched for, so that restating notes left out leave `k` passages.
@@ -192,30 +196,40 @@ impl Engine {
                 text: h.text.clone(),
             })
             .collect();
-        events(AskEvent::Passages(passages.clone()));
-        let glossary = match llm {
-            Some(_) => {
-                let shown: Vec<&str> = passages
-                    .iter()
-                    .take(MAX_LLM_PASSAGES)
-                    .map(|p| p.text.as_str())
-                    .collect();
-                self.retriever.glossary(question, &shown)
-            }
-            None => Vec::new(),
+        let offline_request = ComposeRequest {
+            question,
+            history: &history,
+            passages: &passages,
+            glossary: &[],
+            best: &[],
+            retry: None,
+            stream,
         };
+        let offline = self.extractive_reply(question, &offline_request, &coverage, None);
+        let Some(llm) = llm else {
+            events(AskEvent::Passages(passages.clone()));
+            return Ok(finish(offline, self.dosing.as_deref(), events));
+        };
+
+        // The model reads first the passages the offline answer quotes, in the order it quotes
+        // them: a small model leans on the first passages it reads.
+        let passages = answering_first(&passages, &offline.answer);
+        events(AskEvent::Passages(passages.clone()));
+        let shown: Vec<&str> = passages
+            .iter()
+            .take(MAX_LLM_PASSAGES)
+            .map(|p| p.text.as_str())
+            .collect();
+        let glossary = self.retriever.glossary(question, &shown);
+        let best = best_sentences(&offline.quotes, &passages[..shown.len()]);
         let compose = ComposeRequest {
             question,
             history: &history,
             passages: &passages,
             glossary: &glossary,
+            best: &best,
             retry: None,
             stream,
-        };
-
-        let Some(llm) = llm else {
-            let reply = self.extractive_reply(question, &compose, &coverage, None);
-            return Ok(finish(reply, self.dosing.as_deref(), events));
         };
 
         let mut sink = |piece: &str| events(AskEvent::Draft(piece.to_string()));
@@ -262,7 +276,10 @@ impl Engine {
                 }
             }
         };
-        let reply = self.extractive_reply(question, &compose, &coverage, Some(reason));
+        let reply = AskReply {
+            fallback_reason: Some(reason),
+            ..offline
+        };
         Ok(finish(reply, self.dosing.as_deref(), events))
     }
 
@@ -515,6 +532,47 @@ pub fn cites_marker(answer: &str, marker: &str) -> bool {
             })
         })
     })
+}
+
+/// `passages` with those `answer` cites first, in the order it first cites them, then the
+/// others in their order, each marker renamed to its new place.
+fn answering_first(passages: &[Passage], answer: &str) -> Vec<Passage> {
+    let cited = verify(answer, passages).markers;
+    let rank = |p: &Passage| {
+        cited
+            .iter()
+            .position(|m| *m == p.marker)
+            .unwrap_or(cited.len())
+    };
+    let mut ordered: Vec<Passage> = passages.to_vec();
+    ordered.sort_by_key(rank);
+    for (i, passage) in ordered.iter_mut().enumerate() {
+        passage.marker = format!("S{}", i + 1);
+    }
+    ordered
+}
+
+/// The ids of the sentences the verified `quotes` stand in, each once, at most
+/// `MAX_BEST_SENTENCES`, among `passages` (found by chunk, whatever their markers now).
+fn best_sentences(quotes: &[QuoteCheck], passages: &[Passage]) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for quote in quotes.iter().filter(|q| q.verified) {
+        let Some(passage) = passages
+            .iter()
+            .find(|p| Some(&p.chunk_id) == quote.chunk_id.as_ref())
+        else {
+            continue;
+        };
+        if let Some(id) = sentence_id_of(passage, &quote.quote)
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+        if ids.len() == MAX_BEST_SENTENCES {
+            break;
+        }
+    }
+    ids
 }
 
 /// A verified answer of the model's as the reply.

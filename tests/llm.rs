@@ -475,3 +475,51 @@ async fn the_model_is_told_how_the_passages_write_the_questions_abbreviations() 
         "{question_part}"
     );
 }
+
+#[tokio::test]
+async fn the_model_reads_first_the_passages_and_sentences_the_offline_answer_quotes() {
+    let server = FakeLlm::start(vec![Script::Honest]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let offline_request = AskRequest {
+        question: QUESTION.into(),
+        history: Vec::new(),
+        k: None,
+        mode: ModeChoice::Offline,
+    };
+    let offline = engine
+        .ask(&offline_request, false, &mut |_| {})
+        .await
+        .expect("offline ask");
+    assert_eq!(offline.mode, Mode::Extractive);
+    let (reply, events) = ask(&engine, false).await;
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    let sent = server.requests()[0]["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    // Offline replies number their passages in order of first use: S1 is the one quoted first.
+    let first = &offline.passages[0];
+    let shown_first = sent
+        .lines()
+        .find(|l| l.starts_with("[S1] "))
+        .expect("a first passage");
+    assert!(
+        shown_first.contains(&first.section),
+        "{shown_first} / {first:#?}"
+    );
+    assert!(
+        sent.contains("(The sentences that match the question best: [S1."),
+        "{sent}"
+    );
+    // The passages event carries the order the model's markers refer to.
+    let shown: Vec<&str> = events
+        .iter()
+        .find_map(|e| match e {
+            AskEvent::Passages(p) => Some(p.iter().map(|p| p.chunk_id.as_str()).collect()),
+            _ => None,
+        })
+        .expect("passages event");
+    assert_eq!(shown[0], first.chunk_id);
+}

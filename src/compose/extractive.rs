@@ -1262,6 +1262,7 @@ mod tests {
             history: &[],
             passages,
             glossary: &[],
+            best: &[],
             retry: None,
             stream: false,
         }

@@ -142,7 +142,7 @@ impl LlmComposer {
         let shown = &request.passages[..request.passages.len().min(MAX_LLM_PASSAGES)];
         let user = self.prompts.user_message(
             &render_with_sentence_ids(shown),
-            &with_glossary(request.question, request.glossary),
+            &with_notes(request.question, request.glossary, request.best),
         );
         messages.push(
             ChatCompletionRequestUserMessageArgs::default()
@@ -264,19 +264,28 @@ impl Composer for LlmComposer {
     }
 }
 
-/// The question with, on a line of its own, how the passages write its words.
-fn with_glossary(question: &str, glossary: &[(String, String)]) -> String {
-    if glossary.is_empty() {
-        return question.to_string();
+/// The question with, each on a line of its own, how the passages write its words and which
+/// sentences answer it best.
+fn with_notes(question: &str, glossary: &[(String, String)], best: &[String]) -> String {
+    let mut out = question.to_string();
+    if !glossary.is_empty() {
+        let glosses: Vec<String> = glossary
+            .iter()
+            .map(|(typed, wording)| format!("{typed}: \"{wording}\""))
+            .collect();
+        out.push_str(&format!(
+            "\n(Words of the question as the passages write them: {}.)",
+            glosses.join("; ")
+        ));
     }
-    let glosses: Vec<String> = glossary
-        .iter()
-        .map(|(typed, wording)| format!("{typed}: \"{wording}\""))
-        .collect();
-    format!(
-        "{question}\n(Words of the question as the passages write them: {}.)",
-        glosses.join("; ")
-    )
+    if !best.is_empty() {
+        let ids: Vec<String> = best.iter().map(|id| format!("[{id}]")).collect();
+        out.push_str(&format!(
+            "\n(The sentences that match the question best: {}.)",
+            ids.join(", ")
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -292,15 +301,19 @@ mod tests {
     }
 
     #[test]
-    fn the_glossary_follows_the_question_on_its_own_line() {
-        assert_eq!(with_glossary("MTX?", &[]), "MTX?");
+    fn the_notes_follow_the_question_each_on_its_own_line() {
+        assert_eq!(with_notes("MTX?", &[], &[]), "MTX?");
         let glossary = [
             ("CTD".to_string(), "connective tissue diseases".to_string()),
             ("MTX".to_string(), "methotrexate".to_string()),
         ];
         assert_eq!(
-            with_glossary("MTX for CTD?", &glossary),
+            with_notes("MTX for CTD?", &glossary, &[]),
             "MTX for CTD?\n(Words of the question as the passages write them: CTD: \"connective tissue diseases\"; MTX: \"methotrexate\".)"
+        );
+        assert_eq!(
+            with_notes("MTX?", &[], &["S1.2".to_string(), "S3.1".to_string()]),
+            "MTX?\n(The sentences that match the question best: [S1.2], [S3.1].)"
         );
     }
 

@@ -9,6 +9,7 @@ mod prompts;
 
 pub use cite::{
     attribute_copied_sentences, expand_sentence_ids, passage_sentences, render_with_sentence_ids,
+    sentence_id_of,
 };
 pub use extractive::{ExtractiveComposer, asks_about_sources, only_restates};
 pub use llm::{LlmComposer, LlmConfig, MAX_LLM_PASSAGES};
@@ -36,6 +37,8 @@ pub struct ComposeRequest<'a> {
     /// Words of the question with the passages' wording of them ("CTD", "connective tissue
     /// diseases"), for a model that matches words literally.
     pub glossary: &'a [(String, String)],
+    /// Ids of the sentences that answer best (`S1.2`), as the offline answer chose them.
+    pub best: &'a [String],
     /// A previous answer that failed verification, and the problems found in it.
     pub retry: Option<(&'a str, &'a [String])>,
     /// Whether to stream token deltas to the sink as they arrive.
