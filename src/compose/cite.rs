@@ -26,6 +26,22 @@ pub fn passage_sentences(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The id (`S2.5`) of the sentence of `passage` that holds `quote`, or that the quote holds
+/// (a quote may run over a bullet's label and its item).
+pub fn sentence_id_of(passage: &Passage, quote: &str) -> Option<String> {
+    let needle = crate::verify::comparable(quote);
+    if needle.is_empty() {
+        return None;
+    }
+    passage_sentences(&passage.text)
+        .iter()
+        .position(|s| {
+            let sentence = crate::verify::comparable(s);
+            !sentence.is_empty() && (sentence.contains(&needle) || needle.contains(&sentence))
+        })
+        .map(|k| format!("{}.{}", passage.marker, k + 1))
+}
+
 /// The passages as the model sees them: `[S1] Title › Section`, then one sentence a line, each
 /// after its id.
 pub fn render_with_sentence_ids(passages: &[Passage]) -> String {
@@ -111,9 +127,26 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
                 .flatten()
                 .collect();
             let lead_in = &expanded[lead_start..];
-            if !context.is_empty() && !lead_in_fits(lead_in, &context.join(" ")) {
+            let cited: Vec<&str> = fresh
+                .iter()
+                .filter_map(|&(p, s)| {
+                    let all = sentences.get(p.wrapping_sub(1))?;
+                    all.get(s?.wrapping_sub(1)).map(String::as_str)
+                })
+                .collect();
+            if !context.is_empty()
+                && (!lead_in_fits(lead_in, &context.join(" ")) || restates(lead_in, &cited))
+            {
                 if lead_start == 0 {
                     expanded = list_prefix(&expanded).to_string();
+                    // The list's own opening labels its item instead ("Rituximab:").
+                    if let Some(label) = fresh
+                        .first()
+                        .and_then(|&(p, s)| own_label(sentences.get(p.wrapping_sub(1))?, s?))
+                    {
+                        expanded.push_str(label);
+                        expanded.push(' ');
+                    }
                 } else {
                     expanded.truncate(lead_start);
                     expanded.push(' ');
@@ -212,22 +245,82 @@ fn list_prefix(line: &str) -> &str {
 }
 
 /// Whether the writer's lead-in before a quote (`Second choice:`) speaks of what the quoted
-/// sentence, its passage's opening or its section says: one of its longer words (by its first five letters)
-/// is in `context`. A lead-in of only short or no words fits anything. A lead-in that names
-/// something else ("Steroids:" before a sentence on another drug) would mislabel the quote.
+/// sentence, its passage's opening or its section says: at least half of its words are in
+/// `context`, a longer word by its first five letters, an abbreviation as itself, spelt out or
+/// by another name of its synonym group. A lead-in of no such words fits anything. A lead-in
+/// that names something else ("AZA:" before the sentence on methotrexate) would mislabel the
+/// quote.
 fn lead_in_fits(lead_in: &str, context: &str) -> bool {
-    let stems = |text: &str| -> Vec<String> {
-        text.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() >= 4)
-            .map(|w| w.to_lowercase().chars().take(5).collect())
-            .collect()
-    };
-    let lead: Vec<String> = stems(lead_in)
-        .into_iter()
-        .filter(|w| !GENERIC_LEAD_WORDS.contains(&w.as_str()))
+    let stem = |w: &str| -> String { w.to_lowercase().chars().take(5).collect() };
+    let context_stems: Vec<String> = context
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 4)
+        .map(stem)
         .collect();
-    let context = stems(context);
-    lead.is_empty() || lead.iter().any(|w| context.contains(w))
+    let mut words = 0;
+    let mut found = 0;
+    for word in lead_in.split(|c: char| !c.is_alphanumeric()) {
+        let fits = if is_abbreviation(word) {
+            abbreviation_in(word, context)
+        } else if word.chars().count() >= 4 && !GENERIC_LEAD_WORDS.contains(&stem(word).as_str()) {
+            context_stems.contains(&stem(word))
+        } else {
+            continue;
+        };
+        words += 1;
+        found += usize::from(fits);
+    }
+    found * 2 >= words
+}
+
+/// A word typed as an abbreviation: two to six letters or digits, at least two capitals and no
+/// lower-case letter ("AZA", "FK506", "PJP").
+fn is_abbreviation(word: &str) -> bool {
+    let n = word.chars().count();
+    (2..=6).contains(&n)
+        && word.chars().filter(char::is_ascii_uppercase).count() >= 2
+        && !word.chars().any(char::is_lowercase)
+}
+
+/// Whether `context` writes the abbreviation: as itself, spelt out, or as another name of a
+/// general synonym group that holds it.
+fn abbreviation_in(word: &str, context: &str) -> bool {
+    let lower = context.to_lowercase();
+    let has = |term: &str| {
+        let term = term.to_lowercase();
+        lower.match_indices(&term).any(|(at, _)| {
+            let before = lower[..at].chars().next_back();
+            let after = lower[at + term.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    };
+    has(word)
+        || crate::retrieve::spells_out(word, context)
+        || crate::question::vocabulary()
+            .synonym_groups()
+            .iter()
+            .filter(|group| group.iter().any(|t| t.eq_ignore_ascii_case(word)))
+            .flatten()
+            .any(|term| has(term))
+}
+
+/// Whether the lead-in only restates the sentences it labels (`Methotrexate (preferred):`
+/// before "Methotrexate (preferred)"): three words or more, all written in them.
+fn restates(lead_in: &str, cited: &[&str]) -> bool {
+    let lead = normalize(list_prefix_free(lead_in).trim_end_matches([':', ' ', '-', '—']));
+    lead.split_whitespace().count() >= 3 && cited.iter().any(|s| normalize(s).contains(&lead))
+}
+
+/// `text` without its bullet sign or list number.
+fn list_prefix_free(text: &str) -> &str {
+    text[list_prefix(text).len()..].trim()
+}
+
+/// The opening of a list ("Rituximab:") that item `s` (1-based) of a passage's sentences
+/// belongs to, colon included; `None` for the opening itself or a passage that is no list.
+fn own_label(sentences: &[String], s: usize) -> Option<&str> {
+    let first = sentences.first()?;
+    (s > 1 && first.trim_end().ends_with(':')).then(|| first.trim_end())
 }
 
 /// First five letters of words a lead-in may use about any sentence.
@@ -393,9 +486,37 @@ mod tests {
         let answer = "- Aphids: [S1.3]\n- Watering: [S1.2]\n1. Another option: [S2.1]";
         assert_eq!(
             expand_sentence_ids(answer, &passages()),
-            "- \"Mature plants need water twice a week\" [S1]\n- Watering: \"Seedlings need water every morning\" [S1]\n1. Another option: \"Aphids are removed with soapy water\" [S2]",
-            "'Watering' is the opening of S1, the list the sentence belongs to"
+            "- Watering: \"Mature plants need water twice a week\" [S1]\n- Watering: \"Seedlings need water every morning\" [S1]\n1. Another option: \"Aphids are removed with soapy water\" [S2]",
+            "'Watering' is the opening of S1, the list the sentence belongs to: it labels the item instead"
         );
+    }
+
+    #[test]
+    fn a_label_naming_another_drug_or_restating_the_quote_gives_way_to_the_lists_opening() {
+        let passages = vec![Passage {
+            text: "Combined with a steroid-sparing agent:\n- Methotrexate (preferred first-line agent)\n- Azathioprine (alternative)".into(),
+            ..passages()[0].clone()
+        }];
+        let expanded = expand_sentence_ids(
+            "- AZA: [S1.2]\n- AZA: [S1.3]\n- Methotrexate (preferred first-line agent): [S1.2]",
+            &passages,
+        );
+        assert_eq!(
+            expanded,
+            "- Combined with a steroid-sparing agent: \"Methotrexate (preferred first-line agent)\" [S1]\n- AZA: \"Azathioprine (alternative)\" [S1]\n",
+            "the third line quotes S1.2 again and is left out"
+        );
+        assert_eq!(
+            expand_sentence_ids(
+                "- Methotrexate (preferred first-line agent): [S1.2]",
+                &passages
+            ),
+            "- Combined with a steroid-sparing agent: \"Methotrexate (preferred first-line agent)\" [S1]",
+            "a label that only restates its quote"
+        );
+        let expanded = expand_sentence_ids("- MTX first: [S1.2]", &passages);
+        assert!(expanded.starts_with("- MTX first: \""), "{expanded}");
+        assert!(verify(&expanded, &passages).verified());
     }
 
     #[test]
