@@ -9,9 +9,7 @@ use crate::compose::{
     ComposeError, ComposeRequest, Composer, ExtractiveComposer, LlmComposer, MAX_LLM_PASSAGES,
     asks_about_sources, bounded_history, only_restates, sentence_id_of,
 };
-use crate::contracts::{
-    AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage, QuoteCheck, Via,
-};
+use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage, Via};
 use crate::dosing::{DosingRules, check_against_sources};
 use crate::retrieve::{Coverage, MAX_K, RetrieveError, Retriever, SearchRequest};
 use crate::verify::{Issue, Verification, verified_part, verify};
@@ -213,7 +211,15 @@ impl Engine {
 
         // The model reads first the passages the offline answer quotes, in the order it quotes
         // them: a small model leans on the first passages it reads.
-        let passages = answering_first(&passages, &offline.answer);
+        // What the offline answer says the sources do not state opens the model's answer too.
+        let not_stated = offline
+            .answer
+            .lines()
+            .next()
+            .filter(|line| line.starts_with(NOT_STATED_OPENING) && line.ends_with(':'))
+            .map(str::to_string);
+        let original = passages;
+        let passages = answering_first(&original, &offline.answer);
         events(AskEvent::Passages(passages.clone()));
         let shown: Vec<&str> = passages
             .iter()
@@ -221,7 +227,7 @@ impl Engine {
             .map(|p| p.text.as_str())
             .collect();
         let glossary = self.retriever.glossary(question, &shown);
-        let best = best_sentences(&offline.quotes, &passages[..shown.len()]);
+        let best = best_sentences(&offline.answer, &original, &passages[..shown.len()]);
         let compose = ComposeRequest {
             question,
             history: &history,
@@ -239,7 +245,11 @@ impl Engine {
             Ok(answer) => {
                 let check = verify(&answer, &passages);
                 if let Some(reply) = self.accept(question, &answer, &check, &passages, &coverage) {
-                    return Ok(finish(reply, self.dosing.as_deref(), events));
+                    return Ok(finish(
+                        with_not_stated(reply, not_stated.as_deref()),
+                        self.dosing.as_deref(),
+                        events,
+                    ));
                 }
                 let problems = problems_of(&answer, &check, &coverage);
                 let retry = ComposeRequest {
@@ -251,7 +261,11 @@ impl Engine {
                 match llm.compose(&retry, &mut quiet).await {
                     Err(e) => {
                         if let Some(reply) = self.accept_part(question, &[&answer], &passages) {
-                            return Ok(finish(reply, self.dosing.as_deref(), events));
+                            return Ok(finish(
+                                with_not_stated(reply, not_stated.as_deref()),
+                                self.dosing.as_deref(),
+                                events,
+                            ));
                         }
                         fallback_reason(&e, Some(&problems))
                     }
@@ -260,12 +274,20 @@ impl Engine {
                         if let Some(reply) =
                             self.accept(question, &second, &check, &passages, &coverage)
                         {
-                            return Ok(finish(reply, self.dosing.as_deref(), events));
+                            return Ok(finish(
+                                with_not_stated(reply, not_stated.as_deref()),
+                                self.dosing.as_deref(),
+                                events,
+                            ));
                         }
                         if let Some(reply) =
                             self.accept_part(question, &[&second, &answer], &passages)
                         {
-                            return Ok(finish(reply, self.dosing.as_deref(), events));
+                            return Ok(finish(
+                                with_not_stated(reply, not_stated.as_deref()),
+                                self.dosing.as_deref(),
+                                events,
+                            ));
                         }
                         let problems = problems_of(&second, &check, &coverage);
                         format!(
@@ -552,12 +574,17 @@ fn answering_first(passages: &[Passage], answer: &str) -> Vec<Passage> {
     ordered
 }
 
-/// The ids of the sentences the verified `quotes` stand in, each once, at most
-/// `MAX_BEST_SENTENCES`, among `passages` (found by chunk, whatever their markers now).
-fn best_sentences(quotes: &[QuoteCheck], passages: &[Passage]) -> Vec<String> {
+/// The ids, among `shown`, of the sentences the offline `answer` (composed on `passages`)
+/// quotes first on each of its lines, each once, at most `MAX_BEST_SENTENCES`: one per point
+/// it makes, so that a list quoted on one line does not hide the next point.
+fn best_sentences(answer: &str, passages: &[Passage], shown: &[Passage]) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
-    for quote in quotes.iter().filter(|q| q.verified) {
-        let Some(passage) = passages
+    for line in answer.lines() {
+        let check = verify(line, passages);
+        let Some(quote) = check.quotes.iter().find(|q| q.verified) else {
+            continue;
+        };
+        let Some(passage) = shown
             .iter()
             .find(|p| Some(&p.chunk_id) == quote.chunk_id.as_ref())
         else {
@@ -573,6 +600,33 @@ fn best_sentences(quotes: &[QuoteCheck], passages: &[Passage]) -> Vec<String> {
         }
     }
     ids
+}
+
+/// How the offline answer opens when the sources do not state what is asked ("The article
+/// and its references give no duration for IVIG; what they say:").
+const NOT_STATED_OPENING: &str = "The article and its references give no ";
+
+/// A covered model reply opened with `lead` (what the sources do not state), unless the model
+/// already opens by saying what they do not give.
+fn with_not_stated(mut reply: AskReply, lead: Option<&str>) -> AskReply {
+    let Some(lead) = lead else {
+        return reply;
+    };
+    let first = crate::text::normalize(reply.answer.lines().next().unwrap_or_default());
+    let denies = [
+        " no ",
+        "not state",
+        "not give",
+        "do not say",
+        "does not say",
+        "not mention",
+    ]
+    .iter()
+    .any(|phrase| format!(" {first} ").contains(phrase));
+    if reply.covered && reply.mode == Mode::Llm && !denies {
+        reply.answer = format!("{lead}\n{}", reply.answer);
+    }
+    reply
 }
 
 /// A verified answer of the model's as the reply.

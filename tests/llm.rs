@@ -523,3 +523,47 @@ async fn the_model_reads_first_the_passages_and_sentences_the_offline_answer_quo
         .expect("passages event");
     assert_eq!(shown[0], first.chunk_id);
 }
+
+#[tokio::test]
+async fn what_the_sources_do_not_state_opens_the_models_answer_once() {
+    let request = AskRequest {
+        question: "how long do we continue IVIG?".into(),
+        history: Vec::new(),
+        k: None,
+        mode: ModeChoice::Auto,
+    };
+    // A model that answers with a quote but does not say the duration is not given.
+    let server = FakeLlm::start(vec![Script::Honest]).await;
+    let (_dir, first) = engine(&server, Duration::from_secs(10));
+    let reply = first.ask(&request, false, &mut |_| {}).await.expect("ask");
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(
+        reply
+            .answer
+            .starts_with("The article and its references give no duration for IVIG"),
+        "{}",
+        reply.answer
+    );
+    assert!(
+        reply.answer.contains("The sources state \""),
+        "{}",
+        reply.answer
+    );
+    assert!(medcite::verify::verify(&reply.answer, &reply.passages).verified());
+    // A model that says so itself is not told twice.
+    let own = "The sources give no duration for IVIG [S1.2].\n- Effect: [S1.2]";
+    let server = FakeLlm::start(vec![Script::Text(own.into())]).await;
+    let (_dir2, second) = engine(&server, Duration::from_secs(10));
+    let reply = second.ask(&request, false, &mut |_| {}).await.expect("ask");
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(
+        reply.answer.starts_with("The sources give no duration"),
+        "{}",
+        reply.answer
+    );
+    assert!(
+        !reply.answer.contains("references give no"),
+        "{}",
+        reply.answer
+    );
+}

@@ -170,6 +170,81 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
     out
 }
 
+/// A tidier form of an expanded answer, with the same quotes and markers: consecutive bullets
+/// under the same label become one (`- IVIG: "a" [S1]` and `- IVIG: "b" [S1]` →
+/// `- IVIG: "a" [S1]; "b" [S1]`), a marker group repeated right after itself is written once,
+/// and a bullet of only a label and a marker, which says nothing, is left out.
+pub fn tidy(answer: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut last_label: Option<String> = None;
+    for line in answer.lines() {
+        let line = REPEATED_GROUP
+            .replace_all(line, |run: &regex::Captures<'_>| {
+                let mut groups: Vec<&str> = Vec::new();
+                for group in SINGLE_GROUP.find_iter(&run[0]) {
+                    if !groups.contains(&group.as_str()) {
+                        groups.push(group.as_str());
+                    }
+                }
+                if groups.len() == 1 {
+                    groups[0].to_string()
+                } else {
+                    run[0].to_string()
+                }
+            })
+            .into_owned();
+        if LABEL_ONLY.is_match(&line) {
+            continue;
+        }
+        let labelled = LABELLED_QUOTE.captures(&line).map(|c| {
+            (
+                format!("{}{}", &c[1], &c[2]),
+                c[3].trim_end_matches('.').to_string(),
+            )
+        });
+        match (labelled, &last_label, lines.last_mut()) {
+            (Some((label, rest)), Some(previous), Some(last)) if label == *previous => {
+                let kept = last.trim_end().trim_end_matches('.').to_string();
+                *last = format!("{kept}; {rest}");
+            }
+            (labelled, _, _) => {
+                last_label = labelled.map(|(label, _)| label);
+                lines.push(line);
+                continue;
+            }
+        }
+    }
+    let mut out = lines.join("\n");
+    if answer.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// Marker groups of one passage each, written in a row: `[S2], [S2]`.
+static REPEATED_GROUP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[S\d{1,4}\](?:\s*[,;]?\s*\[S\d{1,4}\])+").expect("repeat regex is valid")
+});
+
+/// One marker group of one passage: `[S2]`.
+static SINGLE_GROUP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\[S\d{1,4}\]").expect("group regex is valid"));
+
+/// A bullet of a short label and a marker group, no quote: `- HMGCR-IgG: [S1]`.
+static LABEL_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"^\s*(?:[-*+•]|\d+[.)])\s+[^"\[\]]{0,60}:\s*\[S\d{1,4}(?:\s*[,;]\s*S?\d{1,4})*\]\.?\s*$"#,
+    )
+    .expect("label-only regex is valid")
+});
+
+/// A top-level or nested bullet `- Label: "quote" [Sn]…`: its indent and sign, its label and
+/// what follows the label.
+static LABELLED_QUOTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^(\s*(?:[-*+•]|\d+[.)])\s+)([^"\[\]:]{1,80}):\s+("[^\n]*\[S\d{1,4}\]\.?)\s*$"#)
+        .expect("labelled quote regex is valid")
+});
+
 /// Marks the lines in which a model copied a passage's sentence word for word but left out its
 /// marker ("- More likely to have facial weakness"): the copy becomes a quote of that sentence
 /// with the marker of the passage it is from (the first, when several state it). Only a whole
@@ -305,10 +380,18 @@ fn abbreviation_in(word: &str, context: &str) -> bool {
 }
 
 /// Whether the lead-in only restates the sentences it labels (`Methotrexate (preferred):`
-/// before "Methotrexate (preferred)"): three words or more, all written in them.
+/// before "Methotrexate (preferred)"): all its words written, in order, in one of them.
 fn restates(lead_in: &str, cited: &[&str]) -> bool {
     let lead = normalize(list_prefix_free(lead_in).trim_end_matches([':', ' ', '-', '—']));
-    lead.split_whitespace().count() >= 3 && cited.iter().any(|s| normalize(s).contains(&lead))
+    let words = |text: &str| -> String {
+        let joined: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        format!(" {} ", joined.join(" "))
+    };
+    let lead = words(&lead);
+    lead.trim() != "" && cited.iter().any(|s| words(&normalize(s)).contains(&lead))
 }
 
 /// `text` without its bullet sign or list number.
@@ -436,7 +519,7 @@ mod tests {
         let expanded = expand_sentence_ids(answer, &passages());
         assert_eq!(
             expanded,
-            "- Grown plants: \"Mature plants need water twice a week\" [S1]\n- Aphids: \"Aphids are removed with soapy water\" [S2].\n\"Seedlings need water every morning\" [S1]"
+            "- Grown plants: \"Mature plants need water twice a week\" [S1]\n- \"Aphids are removed with soapy water\" [S2].\n\"Seedlings need water every morning\" [S1]"
         );
         let check = verify(&expanded, &passages());
         assert!(check.verified(), "{:?}", check.issues);
@@ -477,7 +560,7 @@ mod tests {
         let answer = "- Grown plants: [S1.3]\n- Mature plants, again: [S1.3]\n- Aphids: [S2.1]";
         assert_eq!(
             expand_sentence_ids(answer, &passages()),
-            "- Grown plants: \"Mature plants need water twice a week\" [S1]\n- Aphids: \"Aphids are removed with soapy water\" [S2]"
+            "- Grown plants: \"Mature plants need water twice a week\" [S1]\n- \"Aphids are removed with soapy water\" [S2]"
         );
     }
 
@@ -517,6 +600,25 @@ mod tests {
         let expanded = expand_sentence_ids("- MTX first: [S1.2]", &passages);
         assert!(expanded.starts_with("- MTX first: \""), "{expanded}");
         assert!(verify(&expanded, &passages).verified());
+    }
+
+    #[test]
+    fn tidying_merges_bullets_under_one_label_and_drops_empty_ones() {
+        let answer = "- Intensive therapy: \"High-dose glucocorticoids\" [S1]\n- Intensive therapy: \"Tacrolimus\" [S1].\n- HMGCR-IgG: [S1]\n- Other: \"IVIG\" [S2], [S2]\n- Both: \"a\" [S1], [S2]\n";
+        assert_eq!(
+            tidy(answer),
+            "- Intensive therapy: \"High-dose glucocorticoids\" [S1]; \"Tacrolimus\" [S1]\n- Other: \"IVIG\" [S2]\n- Both: \"a\" [S1], [S2]\n"
+        );
+        let sources = vec![Passage {
+            text: "Intensive therapy:\n- High-dose glucocorticoids\n- Tacrolimus".into(),
+            ..passages()[0].clone()
+        }];
+        let merged = tidy(
+            "- Intensive therapy: \"High-dose glucocorticoids\" [S1]\n- Intensive therapy: \"Tacrolimus\" [S1]",
+        );
+        let check = verify(&merged, &sources);
+        assert!(check.verified(), "{:?}", check.issues);
+        assert_eq!(check.quotes.len(), 2);
     }
 
     #[test]
