@@ -13,8 +13,9 @@
 # default $MEDCITE_LLM_DIR/venv), MEDCITE_LLM_SIZE (1.5b or 0.5b), LLM_PORT (18081),
 # MEDCITE_PORT (18090), MEDCITE_BIN (default: cargo build --release), LIMIT, OUT (a folder for
 # the per-question JSON), NICE (niceness of the model server, default 5), QUALITY (0 skips the
-# answer-quality evaluation of step 7), PUBMEDQA (0 skips step 8), MEDCITE_PUBMEDQA (the
-# PubMedQA dev file, default ../shared/pubmedqa/pqal_dev.json).
+# answer-quality evaluation of step 7), PUBMEDQA (0 skips step 8), PUBMEDQA_LIMIT (its own
+# LIMIT, default LIMIT), MEDCITE_PUBMEDQA (the PubMedQA dev file, default
+# ../shared/pubmedqa/pqal_dev.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -159,8 +160,9 @@ if [ "${PUBMEDQA:-1}" != 0 ] && [ -f "$PQA" ] && [ -f "$PQA_GOLD" ]; then
     if [ ! -d "$PQA_CORPUS/articles" ]; then
         "$MEDCITE_BIN" import-pubmedqa "$PQA" --out "$PQA_CORPUS" >&2
     fi
-    if [ "$LIMIT" != 0 ]; then
-        python3 benches/llm_eval.py --limit "$LIMIT" --subset "$PQA_GOLD" "$OUT/pubmedqa-subset.toml"
+    PQA_LIMIT=${PUBMEDQA_LIMIT:-$LIMIT}
+    if [ "$PQA_LIMIT" != 0 ]; then
+        python3 benches/llm_eval.py --limit "$PQA_LIMIT" --subset "$PQA_GOLD" "$OUT/pubmedqa-subset.toml"
         PQA_GOLD=$OUT/pubmedqa-subset.toml
     fi
     echo "== PubMedQA dev, rewritten questions, LLM mode ($PQA_GOLD)" >&2
