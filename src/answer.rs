@@ -606,27 +606,51 @@ fn best_sentences(answer: &str, passages: &[Passage], shown: &[Passage]) -> Vec<
 /// and its references give no duration for IVIG; what they say:").
 const NOT_STATED_OPENING: &str = "The article and its references give no ";
 
-/// A covered model reply opened with `lead` (what the sources do not state), unless the model
-/// already opens by saying what they do not give.
+/// A covered model reply with what the sources do not state said as the offline answer says
+/// it: the model's own lines that deny something and quote nothing ("The sources give no
+/// duration for this [S1].", which small models also copy from the prompt where nothing is
+/// missing) are left out when quoted points remain, and `lead`, the offline answer's line on
+/// what the sources do not state, opens the answer unless the model's first line denies too.
 fn with_not_stated(mut reply: AskReply, lead: Option<&str>) -> AskReply {
-    let Some(lead) = lead else {
+    if !(reply.covered && reply.mode == Mode::Llm) {
         return reply;
-    };
-    let first = crate::text::normalize(reply.answer.lines().next().unwrap_or_default());
-    let denies = [
-        " no ",
+    }
+    let (denials, kept): (Vec<&str>, Vec<&str>) = reply
+        .answer
+        .lines()
+        .partition(|line| denies_without_quote(line));
+    if !denials.is_empty() && kept.iter().any(|line| line.contains('"')) {
+        reply.answer = kept.join("\n").trim().to_string();
+    }
+    let first = reply.answer.lines().next().unwrap_or_default();
+    if let Some(lead) = lead
+        && !denies(first)
+    {
+        reply.answer = format!("{lead}\n{}", reply.answer);
+    }
+    reply
+}
+
+/// Whether a line says the sources do not give something.
+fn denies(line: &str) -> bool {
+    let text = format!(" {} ", crate::text::normalize(line));
+    [
+        " give no ",
+        " gives no ",
         "not state",
         "not give",
         "do not say",
         "does not say",
         "not mention",
+        " no information",
     ]
     .iter()
-    .any(|phrase| format!(" {first} ").contains(phrase));
-    if reply.covered && reply.mode == Mode::Llm && !denies {
-        reply.answer = format!("{lead}\n{}", reply.answer);
-    }
-    reply
+    .any(|phrase| text.contains(phrase))
+}
+
+/// A short line of the model's that denies something and quotes nothing.
+fn denies_without_quote(line: &str) -> bool {
+    !line.contains('"') && line.split_whitespace().count() <= 25 && denies(line)
 }
 
 /// A verified answer of the model's as the reply.

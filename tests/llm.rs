@@ -550,20 +550,41 @@ async fn what_the_sources_do_not_state_opens_the_models_answer_once() {
         reply.answer
     );
     assert!(medcite::verify::verify(&reply.answer, &reply.passages).verified());
-    // A model that says so itself is not told twice.
+    // A model that says so itself: said once, in the offline answer's words.
     let own = "The sources give no duration for IVIG [S1.2].\n- Effect: [S1.2]";
     let server = FakeLlm::start(vec![Script::Text(own.into())]).await;
     let (_dir2, second) = engine(&server, Duration::from_secs(10));
     let reply = second.ask(&request, false, &mut |_| {}).await.expect("ask");
     assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
     assert!(
-        reply.answer.starts_with("The sources give no duration"),
+        reply
+            .answer
+            .starts_with("The article and its references give no duration for IVIG"),
         "{}",
         reply.answer
     );
+    assert_eq!(
+        reply.answer.matches("give no").count(),
+        1,
+        "{}",
+        reply.answer
+    );
+}
+
+#[tokio::test]
+async fn a_denial_the_model_adds_where_nothing_is_missing_is_left_out() {
+    // Small models copy the prompt's "The sources give no duration for this [S1]." under an
+    // answer that lacks nothing; the offline answer is the judge of what is not stated.
+    let copied = "- Relapse: [S1.1]\n\nThe sources give no duration for this [S1].";
+    let server = FakeLlm::start(vec![Script::Text(copied.into())]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(!reply.answer.contains("give no"), "{}", reply.answer);
     assert!(
-        !reply.answer.contains("references give no"),
+        reply.answer.starts_with("- Relapse: \""),
         "{}",
         reply.answer
     );
+    assert!(medcite::verify::verify(&reply.answer, &reply.passages).verified());
 }

@@ -380,7 +380,9 @@ fn abbreviation_in(word: &str, context: &str) -> bool {
 }
 
 /// Whether the lead-in only restates the sentences it labels (`Methotrexate (preferred):`
-/// before "Methotrexate (preferred)"): all its words written, in order, in one of them.
+/// before "Methotrexate (preferred)"): all its words written, in order, in one of them, and
+/// either three words or more or half that sentence ("Relapse:" may head a long sentence
+/// about relapse).
 fn restates(lead_in: &str, cited: &[&str]) -> bool {
     let lead = normalize(list_prefix_free(lead_in).trim_end_matches([':', ' ', '-', '—']));
     let words = |text: &str| -> String {
@@ -391,7 +393,12 @@ fn restates(lead_in: &str, cited: &[&str]) -> bool {
         format!(" {} ", joined.join(" "))
     };
     let lead = words(&lead);
-    lead.trim() != "" && cited.iter().any(|s| words(&normalize(s)).contains(&lead))
+    let count = |text: &str| text.split_whitespace().count();
+    count(&lead) > 0
+        && cited.iter().any(|s| {
+            let sentence = words(&normalize(s));
+            sentence.contains(&lead) && (count(&lead) >= 3 || count(&lead) * 2 >= count(&sentence))
+        })
 }
 
 /// `text` without its bullet sign or list number.
@@ -519,7 +526,7 @@ mod tests {
         let expanded = expand_sentence_ids(answer, &passages());
         assert_eq!(
             expanded,
-            "- Grown plants: \"Mature plants need water twice a week\" [S1]\n- \"Aphids are removed with soapy water\" [S2].\n\"Seedlings need water every morning\" [S1]"
+            "- Grown plants: \"Mature plants need water twice a week\" [S1]\n- Aphids: \"Aphids are removed with soapy water\" [S2].\n\"Seedlings need water every morning\" [S1]"
         );
         let check = verify(&expanded, &passages());
         assert!(check.verified(), "{:?}", check.issues);
@@ -560,7 +567,7 @@ mod tests {
         let answer = "- Grown plants: [S1.3]\n- Mature plants, again: [S1.3]\n- Aphids: [S2.1]";
         assert_eq!(
             expand_sentence_ids(answer, &passages()),
-            "- Grown plants: \"Mature plants need water twice a week\" [S1]\n- \"Aphids are removed with soapy water\" [S2]"
+            "- Grown plants: \"Mature plants need water twice a week\" [S1]\n- Aphids: \"Aphids are removed with soapy water\" [S2]"
         );
     }
 
