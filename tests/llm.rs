@@ -26,13 +26,28 @@ fn engine(server: &FakeLlm, timeout: Duration) -> (TempDir, Engine) {
     (dir, engine)
 }
 
-async fn ask(engine: &Engine, stream: bool) -> (AskReply, Vec<AskEvent>) {
-    let request = AskRequest {
-        question: QUESTION.into(),
+/// A request for `question` with no history, in `mode`.
+fn request(question: &str, mode: ModeChoice) -> AskRequest {
+    AskRequest {
+        question: question.into(),
         history: Vec::new(),
         k: None,
-        mode: ModeChoice::Auto,
-    };
+        mode,
+    }
+}
+
+/// The last message of the first request the model received: passages and question.
+fn first_user_message(server: &FakeLlm) -> String {
+    server.requests()[0]["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn ask(engine: &Engine, stream: bool) -> (AskReply, Vec<AskEvent>) {
+    let request = request(QUESTION, ModeChoice::Auto);
     let mut events = Vec::new();
     let reply = engine
         .ask(&request, stream, &mut |e| events.push(e))
@@ -286,12 +301,10 @@ async fn an_answer_quoting_by_sentence_id_gets_the_sentence_verbatim() {
 async fn off_topic_question_is_declined_without_calling_the_model() {
     let server = FakeLlm::start(vec![Script::Honest]).await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
-    let request = AskRequest {
-        question: "What is the first-line treatment for hypertension?".into(),
-        history: Vec::new(),
-        k: None,
-        mode: ModeChoice::Auto,
-    };
+    let request = request(
+        "What is the first-line treatment for hypertension?",
+        ModeChoice::Auto,
+    );
     let reply = engine.ask(&request, false, &mut |_| {}).await.unwrap();
     assert!(!reply.covered);
     assert!(reply.answer.contains("hypertension"), "{}", reply.answer);
@@ -452,19 +465,12 @@ async fn the_points_that_verify_are_kept_when_the_rest_fails_twice() {
 async fn the_model_is_told_how_the_passages_write_the_questions_abbreviations() {
     let server = FakeLlm::start(vec![Script::Honest]).await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
-    let request = AskRequest {
-        question: "should I check for ILD or heart involvement?".into(),
-        history: Vec::new(),
-        k: None,
-        mode: ModeChoice::Auto,
-    };
+    let request = request(
+        "should I check for ILD or heart involvement?",
+        ModeChoice::Auto,
+    );
     engine.ask(&request, false, &mut |_| {}).await.expect("ask");
-    let sent = server.requests()[0]["messages"]
-        .as_array()
-        .and_then(|m| m.last())
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or_default()
-        .to_string();
+    let sent = first_user_message(&server);
     let question_part = &sent[sent.find("Question:").expect("the question")..];
     assert!(
         question_part.contains("ILD: \"interstitial lung disease\""),
@@ -480,12 +486,7 @@ async fn the_model_is_told_how_the_passages_write_the_questions_abbreviations() 
 async fn the_model_reads_first_the_passages_and_sentences_the_offline_answer_quotes() {
     let server = FakeLlm::start(vec![Script::Honest]).await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
-    let offline_request = AskRequest {
-        question: QUESTION.into(),
-        history: Vec::new(),
-        k: None,
-        mode: ModeChoice::Offline,
-    };
+    let offline_request = request(QUESTION, ModeChoice::Offline);
     let offline = engine
         .ask(&offline_request, false, &mut |_| {})
         .await
@@ -493,12 +494,7 @@ async fn the_model_reads_first_the_passages_and_sentences_the_offline_answer_quo
     assert_eq!(offline.mode, Mode::Extractive);
     let (reply, events) = ask(&engine, false).await;
     assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
-    let sent = server.requests()[0]["messages"]
-        .as_array()
-        .and_then(|m| m.last())
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or_default()
-        .to_string();
+    let sent = first_user_message(&server);
     // Offline replies number their passages in order of first use: S1 is the one quoted first.
     let first = &offline.passages[0];
     let shown_first = sent
@@ -526,12 +522,7 @@ async fn the_model_reads_first_the_passages_and_sentences_the_offline_answer_quo
 
 #[tokio::test]
 async fn what_the_sources_do_not_state_opens_the_models_answer_once() {
-    let request = AskRequest {
-        question: "how long do we continue IVIG?".into(),
-        history: Vec::new(),
-        k: None,
-        mode: ModeChoice::Auto,
-    };
+    let request = request("how long do we continue IVIG?", ModeChoice::Auto);
     // A model that answers with a quote but does not say the duration is not given.
     let server = FakeLlm::start(vec![Script::Honest]).await;
     let (_dir, first) = engine(&server, Duration::from_secs(10));
