@@ -19,7 +19,7 @@ pub const DEFAULT_K: usize = 6;
 /// Most bullets added after lead-in passages.
 const MAX_LIST_ITEMS: usize = 4;
 /// Most sentence ids pointed out to the model as answering best.
-const MAX_BEST_SENTENCES: usize = 3;
+const MAX_BEST_SENTENCES: usize = 4;
 /// Most passages added to give retrieved passages their context.
 const MAX_CONTEXT: usize = 2;
 /// Extra passages searched for, so that restating notes left out leave `k` passages.
@@ -238,6 +238,15 @@ impl Engine {
             stream,
         };
 
+        // A served model answer opens with its point on the best sentence, then the offline
+        // answer's line on what the sources do not state, if any.
+        let shape = |reply: AskReply| {
+            let reply = match best.first() {
+                Some(lead) => led_by(reply, lead),
+                None => reply,
+            };
+            with_not_stated(reply, not_stated.as_deref())
+        };
         let mut sink = |piece: &str| events(AskEvent::Draft(piece.to_string()));
         let first = llm.compose(&compose, &mut sink).await;
         let reason = match first {
@@ -245,11 +254,7 @@ impl Engine {
             Ok(answer) => {
                 let check = verify(&answer, &passages);
                 if let Some(reply) = self.accept(question, &answer, &check, &passages, &coverage) {
-                    return Ok(finish(
-                        with_not_stated(reply, not_stated.as_deref()),
-                        self.dosing.as_deref(),
-                        events,
-                    ));
+                    return Ok(finish(shape(reply), self.dosing.as_deref(), events));
                 }
                 let problems = problems_of(&answer, &check, &coverage);
                 let retry = ComposeRequest {
@@ -261,11 +266,7 @@ impl Engine {
                 match llm.compose(&retry, &mut quiet).await {
                     Err(e) => {
                         if let Some(reply) = self.accept_part(question, &[&answer], &passages) {
-                            return Ok(finish(
-                                with_not_stated(reply, not_stated.as_deref()),
-                                self.dosing.as_deref(),
-                                events,
-                            ));
+                            return Ok(finish(shape(reply), self.dosing.as_deref(), events));
                         }
                         fallback_reason(&e, Some(&problems))
                     }
@@ -274,20 +275,12 @@ impl Engine {
                         if let Some(reply) =
                             self.accept(question, &second, &check, &passages, &coverage)
                         {
-                            return Ok(finish(
-                                with_not_stated(reply, not_stated.as_deref()),
-                                self.dosing.as_deref(),
-                                events,
-                            ));
+                            return Ok(finish(shape(reply), self.dosing.as_deref(), events));
                         }
                         if let Some(reply) =
                             self.accept_part(question, &[&second, &answer], &passages)
                         {
-                            return Ok(finish(
-                                with_not_stated(reply, not_stated.as_deref()),
-                                self.dosing.as_deref(),
-                                events,
-                            ));
+                            return Ok(finish(shape(reply), self.dosing.as_deref(), events));
                         }
                         let problems = problems_of(&second, &check, &coverage);
                         format!(
@@ -371,7 +364,9 @@ impl Engine {
             }
             return Some(self.not_covered(question, coverage, Mode::Llm, None));
         }
-        if !check.verified() {
+        // An answer that cites nothing (a point whose sentence id named no sentence, dropped as
+        // empty) answers nothing, however clean it verifies.
+        if !check.verified() || check.markers.is_empty() {
             return None;
         }
         Some(model_reply(question, answer, check, passages))
@@ -602,6 +597,56 @@ fn best_sentences(answer: &str, passages: &[Passage], shown: &[Passage]) -> Vec<
     ids
 }
 
+/// Whether `text` quotes sentence `id` (`S1.2`) of `passages`, verbatim.
+fn quotes_sentence(text: &str, id: &str, passages: &[Passage]) -> bool {
+    verify(text, passages).quotes.iter().any(|q| {
+        q.verified
+            && passages.iter().any(|p| {
+                Some(&p.chunk_id) == q.chunk_id.as_ref()
+                    && sentence_id_of(p, &q.quote).as_deref() == Some(id)
+            })
+    })
+}
+
+/// `reply` with its point on sentence `lead` first (see [`leading_with`]), its quotes checked
+/// again in their new order.
+fn led_by(mut reply: AskReply, lead: &str) -> AskReply {
+    let answer = leading_with(&reply.answer, lead, &reply.passages);
+    if answer != reply.answer {
+        let check = verify(&answer, &reply.passages);
+        if check.verified() {
+            reply.answer = answer;
+            reply.quotes = check.quotes;
+        }
+    }
+    reply
+}
+
+/// `answer` (verified on `passages`) with the point that quotes sentence `lead` (`S1.2`) moved
+/// to the front, its nested lines with it, when another point comes first. The sentence the
+/// question is best answered by opens the answer; nothing is added or dropped.
+fn leading_with(answer: &str, lead: &str, passages: &[Passage]) -> String {
+    let mut points: Vec<Vec<&str>> = Vec::new();
+    for line in answer.lines() {
+        let nested = line.starts_with([' ', '\t']) && !line.trim().is_empty();
+        match points.last_mut() {
+            Some(point) if nested => point.push(line),
+            _ => points.push(vec![line]),
+        }
+    }
+    match points
+        .iter()
+        .position(|point| quotes_sentence(&point.join("\n"), lead, passages))
+    {
+        Some(at) if at > 0 => {
+            let point = points.remove(at);
+            points.insert(0, point);
+            points.concat().join("\n")
+        }
+        _ => answer.to_string(),
+    }
+}
+
 /// How the offline answer opens when the sources do not state what is asked ("The article
 /// and its references give no duration for IVIG; what they say:").
 const NOT_STATED_OPENING: &str = "The article and its references give no ";
@@ -697,6 +742,9 @@ fn summarize(problems: &[String]) -> String {
 fn problems_of(answer: &str, check: &Verification, coverage: &Coverage) -> Vec<String> {
     match refused_despite_evidence(answer, check, coverage) {
         Some(issue) => vec![issue.to_string()],
+        None if check.issues.is_empty() && check.markers.is_empty() => vec![
+            "the answer cites no passage sentence: write each point as a few words, a colon and the id of a sentence shown in the passages, such as [S1.1]".to_string(),
+        ],
         None => check.issues.iter().map(ToString::to_string).collect(),
     }
 }
@@ -789,6 +837,33 @@ mod tests {
         );
         assert_eq!(reply.quotes[0].marker, "S2");
         assert!(verify(&reply.answer, &reply.passages).issues.is_empty());
+    }
+
+    #[test]
+    fn the_point_on_the_best_sentence_moves_first_with_its_nested_lines() {
+        let passages = vec![Passage {
+            marker: "S1".into(),
+            chunk_id: "doc#1".into(),
+            doc_id: "doc".into(),
+            title: "Garden".into(),
+            section: "Care".into(),
+            text: "Seedlings need water every morning.\nAphids are removed with soapy water.\nMature plants need water twice a week.".into(),
+        }];
+        let answer = "- Pests: \"Aphids are removed with soapy water\" [S1]\n- Grown plants:\n  - \"Mature plants need water twice a week\" [S1]\n- Seedlings: \"Seedlings need water every morning\" [S1]";
+        assert_eq!(
+            leading_with(answer, "S1.3", &passages),
+            "- Grown plants:\n  - \"Mature plants need water twice a week\" [S1]\n- Pests: \"Aphids are removed with soapy water\" [S1]\n- Seedlings: \"Seedlings need water every morning\" [S1]"
+        );
+        assert_eq!(
+            leading_with(answer, "S1.2", &passages),
+            answer,
+            "already first"
+        );
+        assert_eq!(
+            leading_with(answer, "S1.9", &passages),
+            answer,
+            "not quoted"
+        );
     }
 
     #[test]

@@ -279,6 +279,24 @@ async fn a_model_that_keeps_refusing_a_strong_match_falls_back_to_the_offline_an
 }
 
 #[tokio::test]
+async fn an_answer_whose_only_id_names_no_sentence_is_retried_not_served_empty() {
+    // "[S1.99]" names no sentence: the point is left with a label and a marker only, which
+    // says nothing and is dropped, so the answer cites nothing.
+    let nothing = Script::Text("- Relapse: [S1.99]".into());
+    let server = FakeLlm::start(vec![nothing, Script::Honest]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&engine, false).await;
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(
+        reply.verified && !reply.answer.trim().is_empty(),
+        "{reply:#?}"
+    );
+    assert_eq!(reply.quotes.len(), 1, "{reply:#?}");
+    let retry = server.requests()[1]["messages"].to_string();
+    assert!(retry.contains("cites no passage sentence"), "{retry}");
+}
+
+#[tokio::test]
 async fn an_answer_quoting_by_sentence_id_gets_the_sentence_verbatim() {
     let server = FakeLlm::start(vec![Script::BySentenceId]).await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
@@ -505,10 +523,7 @@ async fn the_model_reads_first_the_passages_and_sentences_the_offline_answer_quo
         shown_first.contains(&first.section),
         "{shown_first} / {first:#?}"
     );
-    assert!(
-        sent.contains("(The sentences that match the question best: [S1."),
-        "{sent}"
-    );
+    assert!(sent.contains("(Start with [S1."), "{sent}");
     // The passages event carries the order the model's markers refer to.
     let shown: Vec<&str> = events
         .iter()

@@ -93,7 +93,8 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
         let mut last = 0;
         let mut expanded = String::new();
         let mut repeats_only = false;
-        for group in ID_GROUP.find_iter(line) {
+        let groups: Vec<regex::Match<'_>> = ID_GROUP.find_iter(line).collect();
+        for (g, group) in groups.iter().enumerate() {
             let ids = ids(group.as_str());
             if ids.iter().all(|(_, s)| s.is_none()) {
                 continue;
@@ -101,7 +102,17 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
             let lead_start = expanded.len();
             expanded.push_str(&line[last..group.start()]);
             last = group.end();
-            if !stands_for_quote(&expanded) {
+            // "[S1.2]: <the sentence, copied>": the id stands for the quote and the copy goes.
+            let until = groups
+                .get(g + 1)
+                .map_or(line.trim_end_matches(['\n', '\r']).len(), |next| {
+                    next.start()
+                });
+            let copied = copies_cited(&line[last..until], &ids, &sentences);
+            if copied {
+                last = until;
+            }
+            if !copied && !stands_for_quote(&expanded) {
                 expanded.push_str(&replacement(&ids, &sentences, false));
                 continue;
             }
@@ -156,11 +167,9 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
             expanded.push_str(&replacement(&fresh, &sentences, true));
         }
         expanded.push_str(&line[last..]);
+        let said = expanded.trim().trim_end_matches(['.', ';', ',']);
         if repeats_only
-            && expanded
-                .trim()
-                .trim_end_matches(['.', ';', ','])
-                .ends_with(':')
+            && (said.ends_with(':') || said.trim_start_matches(['-', '*', '+', '•']).is_empty())
         {
             // Every sentence this line would quote is quoted above: the line says nothing new.
             continue;
@@ -422,6 +431,35 @@ const GENERIC_LEAD_WORDS: &[&str] = &[
 
 /// Whether the text of the line so far leaves the place of a quote: empty (or a bullet sign
 /// or list number), or ending with a colon or a dash.
+/// Whether `after`, the words after an id group up to the next group or the end of the line,
+/// are only a copy of the sentences the group cites ("[S1.2]: Azathioprine (alternative)"),
+/// whole or cut short, perhaps after the label of its list ("Rituximab: Effective in …").
+fn copies_cited(after: &str, ids: &[(usize, Option<usize>)], sentences: &[Vec<String>]) -> bool {
+    let key = |text: &str| crate::verify::comparable(text).to_lowercase();
+    let copy = key(after
+        .trim()
+        .trim_start_matches([':', '-', '\u{2013}', '\u{2014}'])
+        .trim()
+        .trim_end_matches(['.', ',', ';', ':']));
+    let cited: Vec<&str> = ids
+        .iter()
+        .filter_map(|&(p, s)| {
+            let all = sentences.get(p.wrapping_sub(1))?;
+            all.get(s?.wrapping_sub(1)).map(String::as_str)
+        })
+        .collect();
+    if copy.is_empty() || cited.is_empty() {
+        return false;
+    }
+    let cited = key(cited.join(" ").trim_end_matches('.'));
+    let cited = cited.trim_end_matches(['.', ':']);
+    copy == cited
+        || (cited.contains(copy.as_str()) && copy.len() * 10 >= cited.len() * 6)
+        || copy
+            .strip_suffix(cited)
+            .is_some_and(|label| label.split_whitespace().count() <= 4)
+}
+
 fn stands_for_quote(so_far: &str) -> bool {
     let text = so_far.trim();
     let text = text.trim_start_matches(['-', '*', '+', '•']).trim();
@@ -489,6 +527,25 @@ mod tests {
 
     use super::*;
     use crate::verify::verify;
+
+    #[test]
+    fn an_id_followed_by_a_copy_of_its_sentence_quotes_it_once() {
+        let answer = "- [S1.3]: Mature plants need water twice a week.\n[S2.1] aphids are removed with soapy water\n- [S1.3]: Watering: Mature plants need water twice a week\n- [S1.2]: Seedlings need water every\n- [S1.4]: only when it is wet";
+        let expanded = expand_sentence_ids(answer, &passages());
+        let lines: Vec<&str> = expanded.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "- \"Mature plants need water twice a week\" [S1]",
+                "\"Aphids are removed with soapy water\" [S2]",
+                "- \"Seedlings need water every morning\" [S1]",
+                "- \"Too much rots the roots\" [S1]: only when it is wet",
+            ],
+            "a copy after its id goes, whole, cut short or under its list's label; a repeat \
+             goes whole; other words stay for verify to judge"
+        );
+        assert!(verify(&lines[..3].join("\n"), &passages()).verified());
+    }
 
     fn passages() -> Vec<Passage> {
         [

@@ -225,6 +225,10 @@ impl LlmComposer {
         if answer.trim().is_empty() {
             return Err(ComposeError::Empty);
         }
+        let answer = without_echoes(&answer, request.question);
+        if answer.is_empty() {
+            return Err(ComposeError::Empty);
+        }
         let expanded = expand_sentence_ids(&answer, request.passages);
         Ok(tidy(&attribute_copied_sentences(
             &expanded,
@@ -268,6 +272,34 @@ impl Composer for LlmComposer {
     }
 }
 
+/// How the note naming the best sentences opens and goes on: "(Start with [S1.2], the
+/// sentence that answers the question; then [S2.1].)".
+const START_NOTE: &str = "Start with";
+const BEST_NOTE: &str = "the sentence that answers the question";
+/// How the note on the question's words opens.
+const WORDS_NOTE: &str = "Words of the question as the passages write them";
+
+/// `answer` without the lines in which a small model repeats the question or a note that
+/// follows it instead of answering ("[Start with [S1.2], the sentence that answers …]").
+fn without_echoes(answer: &str, question: &str) -> String {
+    let key = |text: &str| {
+        crate::text::normalize(
+            text.trim()
+                .trim_matches(['[', ']', '(', ')', '-', '*', ' ']),
+        )
+        .to_lowercase()
+    };
+    let question = key(question);
+    let echo = |line: &str| {
+        line.contains(BEST_NOTE)
+            || line.contains(WORDS_NOTE)
+            || line.contains(&format!("{START_NOTE} ["))
+            || (!question.is_empty() && key(line) == question)
+    };
+    let kept: Vec<&str> = answer.lines().filter(|line| !echo(line)).collect();
+    kept.join("\n").trim().to_string()
+}
+
 /// The question with, each on a line of its own, how the passages write its words and which
 /// sentences answer it best.
 fn with_notes(question: &str, glossary: &[(String, String)], best: &[String]) -> String {
@@ -277,17 +309,15 @@ fn with_notes(question: &str, glossary: &[(String, String)], best: &[String]) ->
             .iter()
             .map(|(typed, wording)| format!("{typed}: \"{wording}\""))
             .collect();
-        out.push_str(&format!(
-            "\n(Words of the question as the passages write them: {}.)",
-            glosses.join("; ")
-        ));
+        out.push_str(&format!("\n({WORDS_NOTE}: {}.)", glosses.join("; ")));
     }
-    if !best.is_empty() {
-        let ids: Vec<String> = best.iter().map(|id| format!("[{id}]")).collect();
-        out.push_str(&format!(
-            "\n(The sentences that match the question best: {}.)",
-            ids.join(", ")
-        ));
+    if let Some((first, others)) = best.split_first() {
+        out.push_str(&format!("\n({START_NOTE} [{first}], {BEST_NOTE}"));
+        if !others.is_empty() {
+            let ids: Vec<String> = others.iter().map(|id| format!("[{id}]")).collect();
+            out.push_str(&format!("; then {}", ids.join(", ")));
+        }
+        out.push_str(".)");
     }
     out
 }
@@ -317,7 +347,21 @@ mod tests {
         );
         assert_eq!(
             with_notes("MTX?", &[], &["S1.2".to_string(), "S3.1".to_string()]),
-            "MTX?\n(The sentences that match the question best: [S1.2], [S3.1].)"
+            "MTX?\n(Start with [S1.2], the sentence that answers the question; then [S3.1].)"
+        );
+    }
+
+    #[test]
+    fn a_repeated_question_or_note_is_not_part_of_the_answer() {
+        let answer = "[Start with [S1.2], the sentence that answers the question; then [S2.1].]\n[MTX vs AZA?]\n- Methotrexate: [S1.2]\n(Words of the question as the passages write them: MTX: \"methotrexate\".)\n- Azathioprine: [S2.1]";
+        assert_eq!(
+            without_echoes(answer, "MTX vs AZA?"),
+            "- Methotrexate: [S1.2]\n- Azathioprine: [S2.1]"
+        );
+        assert_eq!(
+            without_echoes("- MTX vs AZA: [S1.2]", "MTX vs AZA?"),
+            "- MTX vs AZA: [S1.2]",
+            "a point labelled with the question's words stays"
         );
     }
 
