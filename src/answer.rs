@@ -627,8 +627,8 @@ fn led_by(mut reply: AskReply, lead: &str) -> AskReply {
 /// question is best answered by opens the answer; nothing is added or dropped.
 fn leading_with(answer: &str, lead: &str, passages: &[Passage]) -> String {
     let mut points: Vec<Vec<&str>> = Vec::new();
-    for line in answer.lines() {
-        let nested = line.starts_with([' ', '\t']) && !line.trim().is_empty();
+    for line in answer.lines().filter(|line| !line.trim().is_empty()) {
+        let nested = line.starts_with([' ', '\t']);
         match points.last_mut() {
             Some(point) if nested => point.push(line),
             _ => points.push(vec![line]),
@@ -641,7 +641,14 @@ fn leading_with(answer: &str, lead: &str, passages: &[Passage]) -> String {
         Some(at) if at > 0 => {
             let point = points.remove(at);
             points.insert(0, point);
-            points.concat().join("\n")
+            // Paragraphs stay paragraphs; a list stays a list.
+            let between = if answer.contains("\n\n") {
+                "\n\n"
+            } else {
+                "\n"
+            };
+            let points: Vec<String> = points.iter().map(|point| point.join("\n")).collect();
+            points.join(between)
         }
         _ => answer.to_string(),
     }
@@ -858,6 +865,11 @@ mod tests {
             leading_with(answer, "S1.2", &passages),
             answer,
             "already first"
+        );
+        let paragraphs = "Pests: \"Aphids are removed with soapy water\" [S1].\n\nSeedlings: \"Seedlings need water every morning\" [S1].";
+        assert_eq!(
+            leading_with(paragraphs, "S1.1", &passages),
+            "Seedlings: \"Seedlings need water every morning\" [S1].\n\nPests: \"Aphids are removed with soapy water\" [S1]."
         );
         assert_eq!(
             leading_with(answer, "S1.9", &passages),
