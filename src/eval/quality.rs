@@ -316,7 +316,9 @@ fn summarise(questions: &[QualityQuestion], rows: Vec<QualityRow>) -> QualityRep
         not_stated_right,
         not_stated_unexpected: count(&|r| r.says_not_stated && r.not_stated_right.is_none()),
         verified: count(&|r| r.verified),
-        from_model: count(&|r| r.covered && r.mode == Mode::Llm && r.fallback_reason.is_none()),
+        from_model: count(&|r| {
+            r.expected_covered && r.covered && r.mode == Mode::Llm && r.fallback_reason.is_none()
+        }),
         fallbacks: count(&|r| r.fallback_reason.is_some()),
         doc_required,
         doc_in_top1,
@@ -429,6 +431,44 @@ pub fn word_count(answer: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_covered_questions_count_as_answered_by_the_model() {
+        let row = |id: &str, expected_covered: bool, covered: bool, fallback: bool| QualityRow {
+            id: id.into(),
+            question: "q?".into(),
+            expected_covered,
+            covered,
+            mode: if fallback {
+                Mode::Extractive
+            } else {
+                Mode::Llm
+            },
+            fallback_reason: fallback.then(|| "failed twice".to_string()),
+            verified: true,
+            missing_facts: Vec::new(),
+            first_right: None,
+            not_stated_right: None,
+            says_not_stated: false,
+            doc_in_top5: None,
+            doc_in_top1: None,
+            doc_cited: None,
+            first_section_right: None,
+            words: 5,
+            first_line: String::new(),
+            first_text_ms: None,
+            total_ms: 1.0,
+        };
+        let rows = vec![
+            row("f1", true, true, false),
+            row("f2", true, true, true),
+            // Outside the sources, yet answered by the model: not a covered question answered.
+            row("f3", false, true, false),
+        ];
+        let report = summarise(&[], rows);
+        assert_eq!((report.from_model, report.expected_covered), (1, 2));
+        assert_eq!(report.fallbacks, 1);
+    }
 
     #[test]
     fn facts_match_normalised_with_alternatives() {
