@@ -138,13 +138,7 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
                 .flatten()
                 .collect();
             let lead_in = &expanded[lead_start..];
-            let cited: Vec<&str> = fresh
-                .iter()
-                .filter_map(|&(p, s)| {
-                    let all = sentences.get(p.wrapping_sub(1))?;
-                    all.get(s?.wrapping_sub(1)).map(String::as_str)
-                })
-                .collect();
+            let cited = cited_sentences(&fresh, &sentences);
             if !context.is_empty()
                 && (!lead_in_fits(lead_in, &context.join(" ")) || restates(lead_in, &cited))
             {
@@ -431,6 +425,19 @@ const GENERIC_LEAD_WORDS: &[&str] = &[
 
 /// Whether the text of the line so far leaves the place of a quote: empty (or a bullet sign
 /// or list number), or ending with a colon or a dash.
+/// The sentences that sentence ids name (passage ids and unknown ids name none).
+fn cited_sentences<'a>(
+    ids: &[(usize, Option<usize>)],
+    sentences: &'a [Vec<String>],
+) -> Vec<&'a str> {
+    ids.iter()
+        .filter_map(|&(p, s)| {
+            let all = sentences.get(p.wrapping_sub(1))?;
+            all.get(s?.wrapping_sub(1)).map(String::as_str)
+        })
+        .collect()
+}
+
 /// Whether `after`, the words after an id group up to the next group or the end of the line,
 /// are only a copy of the sentences the group cites ("[S1.2]: Azathioprine (alternative)"),
 /// whole or cut short, perhaps after the label of its list ("Rituximab: Effective in …").
@@ -441,13 +448,7 @@ fn copies_cited(after: &str, ids: &[(usize, Option<usize>)], sentences: &[Vec<St
         .trim_start_matches([':', '-', '\u{2013}', '\u{2014}'])
         .trim()
         .trim_end_matches(['.', ',', ';', ':']));
-    let cited: Vec<&str> = ids
-        .iter()
-        .filter_map(|&(p, s)| {
-            let all = sentences.get(p.wrapping_sub(1))?;
-            all.get(s?.wrapping_sub(1)).map(String::as_str)
-        })
-        .collect();
+    let cited = cited_sentences(ids, sentences);
     if copy.is_empty() || cited.is_empty() {
         return false;
     }
