@@ -304,8 +304,12 @@ async fn an_answer_quoting_by_sentence_id_gets_the_sentence_verbatim() {
     assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
     assert!(reply.verified, "{reply:#?}");
     assert!(!reply.answer.contains("[S1.1]"), "{}", reply.answer);
-    assert_eq!(reply.quotes.len(), 1, "{reply:#?}");
     assert!(reply.quotes[0].verified && reply.quotes[0].marker == "S1");
+    // The quoted sentence introduces a list ("… should be considered:"): its options follow.
+    assert!(
+        reply.quotes.len() > 1 && reply.quotes.iter().all(|q| q.verified),
+        "{reply:#?}"
+    );
     let prompt = server.requests()[0]["messages"].to_string();
     assert!(prompt.contains("[S1.1] "), "the model sees sentence ids");
     assert!(
@@ -472,8 +476,13 @@ async fn the_points_that_verify_are_kept_when_the_rest_fails_twice() {
         assert!(!reply.answer.contains("90%"), "{reply:#?}");
         assert!(!reply.answer.contains("Most patients"), "{reply:#?}");
         assert!(reply.answer.starts_with("- What the sources say: \""));
-        assert_eq!(reply.quotes.len(), 1, "{reply:#?}");
-        assert!(reply.quotes[0].verified);
+        // The one point, with the options its lead-in sentence introduces under it.
+        assert_eq!(
+            reply.answer.lines().filter(|l| l.starts_with("- ")).count(),
+            1,
+            "{reply:#?}"
+        );
+        assert!(reply.quotes.iter().all(|q| q.verified), "{reply:#?}");
         let check = medcite::verify::verify(&reply.answer, &reply.passages);
         assert!(check.verified(), "{:?}", check.issues);
     }
@@ -593,4 +602,44 @@ async fn a_denial_the_model_adds_where_nothing_is_missing_is_left_out() {
         reply.answer
     );
     assert!(medcite::verify::verify(&reply.answer, &reply.passages).verified());
+}
+
+#[tokio::test]
+async fn a_quoted_lead_in_is_served_with_the_list_it_introduces() {
+    let request = request(
+        "rapidly progressive with dysphagia and respiratory compromise: which regimen?",
+        ModeChoice::Auto,
+    );
+    // What the model is shown: the id of the lead-in sentence.
+    let probe = FakeLlm::start(vec![Script::Honest]).await;
+    let (_dir, first) = engine(&probe, Duration::from_secs(10));
+    first.ask(&request, false, &mut |_| {}).await.expect("ask");
+    let sent = first_user_message(&probe);
+    let id = sent
+        .lines()
+        .find(|l| l.contains("] For severe, rapidly progressive cases"))
+        .and_then(|l| l.split(']').next())
+        .map(|id| id.trim_start_matches('['))
+        .unwrap_or_else(|| panic!("the lead-in is shown: {sent}"))
+        .to_string();
+    // A model that quotes only the lead-in, as the 1.5B model does.
+    let server = FakeLlm::start(vec![Script::Text(format!("- Severe cases: [{id}]"))]).await;
+    let (_dir2, second) = engine(&server, Duration::from_secs(10));
+    let reply = second.ask(&request, false, &mut |_| {}).await.expect("ask");
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(reply.verified, "{reply:#?}");
+    let lines: Vec<&str> = reply.answer.lines().collect();
+    assert!(
+        lines[0].starts_with("- Severe cases: \"For severe, rapidly progressive cases")
+            && lines[0].ends_with("]:"),
+        "{}",
+        reply.answer
+    );
+    assert!(
+        lines[1..].iter().any(|l| l.starts_with("  - ")
+            && l.contains("\"Tacrolimus\"")
+            && l.contains("\"IVIG\"")),
+        "the regimen follows its lead-in: {}",
+        reply.answer
+    );
 }

@@ -93,6 +93,9 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
         let mut last = 0;
         let mut expanded = String::new();
         let mut repeats_only = false;
+        // Where in `expanded` the last group quoted here ends: a group right after it, with
+        // only a comma or "and" between, is quoted too ("- Options: [S2.2], [S3.1]").
+        let mut quote_end: Option<usize> = None;
         let groups: Vec<regex::Match<'_>> = ID_GROUP.find_iter(line).collect();
         for (g, group) in groups.iter().enumerate() {
             let ids = ids(group.as_str());
@@ -112,10 +115,21 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
             if copied {
                 last = until;
             }
-            if !copied && !stands_for_quote(&expanded) {
+            let after_quote = quote_end.is_some_and(|end| only_separators(&expanded[end..]));
+            if !copied && !after_quote && !stands_for_quote(&expanded) {
                 expanded.push_str(&replacement(&ids, &sentences, false));
                 continue;
             }
+            // A short item of a list ("Tacrolimus") stands for the list's short items together.
+            let ids: Vec<(usize, Option<usize>)> = ids
+                .iter()
+                .flat_map(|&(p, s)| match s {
+                    Some(s) => short_items(sentences.get(p.wrapping_sub(1)), s)
+                        .map(|run| (p, Some(run)))
+                        .collect::<Vec<_>>(),
+                    None => vec![(p, None)],
+                })
+                .collect();
             let fresh: Vec<(usize, Option<usize>)> = ids
                 .iter()
                 .copied()
@@ -123,6 +137,10 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
                 .collect();
             if fresh.is_empty() {
                 repeats_only = true;
+                if after_quote {
+                    // Nothing new to quote: the comma before it goes too.
+                    expanded.truncate(quote_end.unwrap_or(lead_start));
+                }
                 continue;
             }
             let context: Vec<&str> = fresh
@@ -159,6 +177,7 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
             }
             quoted.extend(fresh.iter().filter_map(|&(p, s)| Some((p, s?))));
             expanded.push_str(&replacement(&fresh, &sentences, true));
+            quote_end = Some(expanded.len());
         }
         expanded.push_str(&line[last..]);
         let said = expanded.trim().trim_end_matches(['.', ';', ',']);
@@ -171,6 +190,106 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
         out.push_str(&expanded);
     }
     out
+}
+
+/// `answer` with the list under each lead-in it quotes: a quoted sentence that ends in ':' to
+/// introduce a list ("For severe, rapidly progressive cases …:") says nothing without the list,
+/// which the passages after it hold (same document and section; a bullet with items of its own,
+/// as a chunk of the list under a lead-in is written). The lead-in's line ends in ':' again and
+/// the list goes under it: the lines right below that open with a quote of the list, or, when
+/// the answer cites none of it, each list passage's first item (or its short items together),
+/// quoted as the offline answer quotes them (`  - Intensive combined therapy: "High-dose
+/// glucocorticoids", "Tacrolimus", "IVIG" [S5]`).
+pub fn with_list_items(answer: &str, passages: &[Passage]) -> String {
+    let markers = |text: &str| -> Vec<usize> {
+        SINGLE_GROUP
+            .find_iter(text)
+            .filter_map(|m| m.as_str().trim_matches(['[', ']', 'S']).parse().ok())
+            .collect()
+    };
+    let cited = markers(answer);
+    let lines: Vec<&str> = answer.lines().collect();
+    let mut listed: Vec<usize> = Vec::new();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut at = 0;
+    while at < lines.len() {
+        let body = lines[at];
+        at += 1;
+        let lead = SINGLE_GROUP.find_iter(body).find_map(|m| {
+            let p: usize = m.as_str().trim_matches(['[', ']', 'S']).parse().ok()?;
+            let passage = passages.get(p.checked_sub(1)?)?;
+            let last = passage_sentences(&passage.text).pop()?;
+            let introduces = !passage.text.trim().contains('\n') && last.trim_end().ends_with(':');
+            let quoted = crate::verify::comparable(last.trim_end().trim_end_matches(':'));
+            (introduces && crate::verify::comparable(body).contains(&quoted))
+                .then_some((p, m.end()))
+        });
+        let items: Vec<usize> = lead
+            .map(|(p, _)| super::extractive::followers(passages, p - 1))
+            .unwrap_or_default()
+            .into_iter()
+            .take_while(|&i| passages[i].text.contains("\n- "))
+            .map(|i| i + 1)
+            .collect();
+        let Some((_, end)) = lead.filter(|_| !items.is_empty()) else {
+            out.push(body.to_string());
+            continue;
+        };
+        // The lines right below that open with a quote of the list: they go under the lead-in.
+        let below = lines[at..]
+            .iter()
+            .take_while(|l| markers(l).first().is_some_and(|c| items.contains(c)))
+            .count();
+        let elsewhere = items
+            .iter()
+            .any(|i| listed.contains(i) || (below == 0 && cited.contains(i)));
+        if elsewhere {
+            out.push(body.to_string());
+            continue;
+        }
+        let after = body[end..].trim();
+        if after.is_empty() || after == "." {
+            out.push(format!("{}:", &body[..end]));
+        } else {
+            out.push(body.to_string());
+        }
+        let prefix = list_prefix(body);
+        let indent = if prefix.trim().is_empty() {
+            String::new()
+        } else {
+            format!("{}  ", &prefix[..prefix.len() - prefix.trim_start().len()])
+        };
+        listed.extend(&items);
+        if below > 0 {
+            for line in &lines[at..at + below] {
+                out.push(format!("{indent}- {}", list_prefix_free(line)));
+            }
+            at += below;
+            continue;
+        }
+        for item in items {
+            // One line a passage, as the offline answer lists a lead-in's options: its first
+            // item, or its short items together.
+            let first = super::extractive::quotable_parts(&passages[item - 1].text)
+                .into_iter()
+                .next();
+            if let Some((label, parts)) = first {
+                let quotes: Vec<String> = parts
+                    .iter()
+                    .map(|p| format!("\"{}\"", p.trim_end_matches(['.', ':', ';'])))
+                    .collect();
+                let label = label
+                    .map(|l| format!("{}: ", l.trim().trim_end_matches(':')))
+                    .unwrap_or_default();
+                out.push(format!("{indent}- {label}{} [S{item}]", quotes.join(", ")));
+            }
+        }
+    }
+    let mut joined = out.join("\n");
+    if answer.ends_with('\n') {
+        joined.push('\n');
+    }
+    joined
 }
 
 /// A tidier form of an expanded answer, with the same quotes and markers: consecutive bullets
@@ -475,6 +594,43 @@ fn stands_for_quote(so_far: &str) -> bool {
     text.is_empty() || text.ends_with(':') || text.ends_with(" -") || text.ends_with('—')
 }
 
+/// Whether `text` between two id groups is only a separator: a comma, semicolon or "and".
+fn only_separators(text: &str) -> bool {
+    text.trim()
+        .trim_end_matches("and")
+        .trim()
+        .trim_matches([',', ';'])
+        .trim()
+        .is_empty()
+}
+
+/// The sentences (1-based) quoted for sentence `s` of a passage: itself, or, when it is one of
+/// the short items of a list ("Intensive combined therapy:" then "High-dose glucocorticoids",
+/// "Tacrolimus", "IVIG"), which say nothing one by one, all of those items.
+fn short_items(all: Option<&Vec<String>>, s: usize) -> std::ops::RangeInclusive<usize> {
+    let short = |k: usize| {
+        all.and_then(|a| a.get(k.wrapping_sub(1))).is_some_and(|t| {
+            !t.trim_end().ends_with(':') && t.split_whitespace().count() < SHORT_ITEM_WORDS
+        })
+    };
+    let listed = all.is_some_and(|a| a.first().is_some_and(|f| f.trim_end().ends_with(':')));
+    if !listed || s < 2 || !short(s) {
+        return s..=s;
+    }
+    let mut first = s;
+    while first > 2 && short(first - 1) {
+        first -= 1;
+    }
+    let mut last = s;
+    while short(last + 1) {
+        last += 1;
+    }
+    first..=last
+}
+
+/// Items of fewer words than this are short (as the offline composer groups them).
+const SHORT_ITEM_WORDS: usize = 3;
+
 fn replacement(
     ids: &[(usize, Option<usize>)],
     sentences: &[Vec<String>],
@@ -487,13 +643,27 @@ fn replacement(
             .filter(|text| !text.contains('"'))
     };
     if quote_here {
-        let quoted: Vec<String> = ids
-            .iter()
-            .map(|&(p, s)| match s.and_then(|s| sentence(p, s)) {
-                Some(text) => format!("\"{}\" [S{p}]", text.trim_end_matches(['.', ':', ';'])),
-                None => format!("[S{p}]"),
-            })
-            .collect();
+        let mut quoted: Vec<String> = Vec::new();
+        let mut last: Option<(usize, bool)> = None;
+        for &(p, s) in ids {
+            let Some(text) = s.and_then(|s| sentence(p, s)) else {
+                quoted.push(format!("[S{p}]"));
+                last = None;
+                continue;
+            };
+            let text = text.trim_end_matches(['.', ':', ';']);
+            let short = text.split_whitespace().count() < SHORT_ITEM_WORDS;
+            match (quoted.last_mut(), last) {
+                // Short items of one passage are quoted together: "a", "b" [S2].
+                (Some(previous), Some((q, true))) if q == p && short => {
+                    let marker = format!(" [S{p}]");
+                    previous.truncate(previous.len() - marker.len());
+                    previous.push_str(&format!(", \"{text}\"{marker}"));
+                }
+                _ => quoted.push(format!("\"{text}\" [S{p}]")),
+            }
+            last = Some((p, short));
+        }
         return quoted.join("; ");
     }
     let mut markers: Vec<String> = Vec::new();
@@ -690,5 +860,92 @@ mod tests {
     fn ordinary_markers_and_quotes_are_left_alone() {
         let answer = "Plants need water \"twice a week\" [S1].\n\nSoap [S2].";
         assert_eq!(expand_sentence_ids(answer, &passages()), answer);
+    }
+
+    #[test]
+    fn a_quoted_lead_in_brings_the_list_it_introduces() {
+        let sources: Vec<Passage> = [
+            ("doc#4", "Care", "For plants that wilt in a heat wave:"),
+            ("doc#5", "Care", "Rescue care:\n- Deep watering\n- Shade cloth\n- Mulch"),
+            ("doc#6", "Care", "Pruning:\n- Cut dead stems back to green wood in spring\n- Burn the cut stems far from the beds"),
+            ("doc#7", "Care", "Water early, before the sun is high."),
+            ("doc#8", "Pests", "Soapy water washes aphids off the leaves"),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (chunk, section, text))| Passage {
+            marker: format!("S{}", i + 1),
+            chunk_id: (*chunk).into(),
+            section: (*section).into(),
+            text: (*text).into(),
+            ..passages()[0].clone()
+        })
+        .collect();
+        let answer = "- Heat wave: \"For plants that wilt in a heat wave\" [S1]\n- Aphids: \"Soapy water washes aphids off the leaves\" [S5]";
+        let listed = with_list_items(answer, &sources);
+        assert_eq!(
+            listed,
+            "- Heat wave: \"For plants that wilt in a heat wave\" [S1]:\n  \
+             - Rescue care: \"Deep watering\", \"Shade cloth\", \"Mulch\" [S2]\n  \
+             - Pruning: \"Cut dead stems back to green wood in spring\" [S3]\n\
+             - Aphids: \"Soapy water washes aphids off the leaves\" [S5]",
+            "the first item of each bullet of the same section follows, under the lead-in; the \
+             paragraph after them and the next section's do not"
+        );
+        let check = verify(&listed, &sources);
+        assert!(check.verified(), "{:?}", check.issues);
+        let paragraph = with_list_items("\"For plants that wilt in a heat wave\" [S1].", &sources);
+        assert!(
+            paragraph.starts_with("\"For plants that wilt in a heat wave\" [S1]:\n- Rescue care:"),
+            "{paragraph}"
+        );
+        let items_cited = "- Heat wave: \"For plants that wilt in a heat wave\" [S1]\n- \"Mulch\" [S2], \"Water early, before the sun is high\" [S4]";
+        assert_eq!(
+            with_list_items(items_cited, &sources),
+            "- Heat wave: \"For plants that wilt in a heat wave\" [S1]:\n  - \"Mulch\" [S2], \"Water early, before the sun is high\" [S4]",
+            "a list the answer quotes right below goes under the lead-in, not added again"
+        );
+        let cited_elsewhere = "- Heat wave: \"For plants that wilt in a heat wave\" [S1]\n- Aphids: \"Soapy water washes aphids off the leaves\" [S5]\n- \"Mulch\" [S2]";
+        assert_eq!(
+            with_list_items(cited_elsewhere, &sources),
+            cited_elsewhere,
+            "a list the answer quotes elsewhere stays where the answer put it"
+        );
+    }
+
+    #[test]
+    fn a_short_list_item_is_quoted_with_its_fellow_items() {
+        let sources: Vec<Passage> = [
+            "Rescue care:\n- Deep watering\n- Shade cloth\n- Mulch",
+            "This care saved most plants in the trial.",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Passage {
+            marker: format!("S{}", i + 1),
+            text: (*t).into(),
+            ..passages()[0].clone()
+        })
+        .collect();
+        let cases = [
+            (
+                "- Heat: [S1.3], [S2.1]",
+                "- Rescue care: \"Deep watering\", \"Shade cloth\", \"Mulch\" [S1], \"This care saved most plants in the trial\" [S2]",
+            ),
+            (
+                "- Rescue: [S1.2], [S1.3] and [S1.4]",
+                "- Rescue: \"Deep watering\", \"Shade cloth\", \"Mulch\" [S1]",
+            ),
+            (
+                "Rescue care saved most plants [S1.2], [S2.1].",
+                "Rescue care saved most plants [S1], [S2].",
+            ),
+        ];
+        for (answer, expected) in cases {
+            let expanded = expand_sentence_ids(answer, &sources);
+            assert_eq!(expanded, expected, "{answer}");
+        }
+        assert!(verify(cases[0].1, &sources).verified());
+        assert!(verify(cases[1].1, &sources).verified());
     }
 }

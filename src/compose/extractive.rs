@@ -1117,7 +1117,7 @@ fn preceding(passages: &[Passage], passage: usize) -> Option<usize> {
 
 /// Passages that continue the list a lead-in introduces: the next chunks of the same document
 /// and section, in order, as far as they were retrieved.
-fn followers(passages: &[Passage], lead: usize) -> Vec<usize> {
+pub(super) fn followers(passages: &[Passage], lead: usize) -> Vec<usize> {
     let Some((doc, number)) = chunk_number(&passages[lead].chunk_id) else {
         return Vec::new();
     };
@@ -1149,7 +1149,7 @@ fn quotable(text: &str) -> Vec<(Option<String>, String)> {
 /// The quotable units of a passage, each as the verbatim pieces it quotes: one sentence, one
 /// bullet, or the short items of one list together ("High-dose glucocorticoids", "Tacrolimus",
 /// "IVIG" under "Intensive combined therapy:"), which say nothing one by one.
-fn quotable_parts(text: &str) -> Vec<(Option<String>, Vec<String>)> {
+pub(super) fn quotable_parts(text: &str) -> Vec<(Option<String>, Vec<String>)> {
     let mut out: Vec<(Option<String>, Vec<String>)> = Vec::new();
     for (label, item) in quotable_lines(text) {
         let short = |t: &str| t.split_whitespace().count() < MIN_UNIT_WORDS;

@@ -18,7 +18,7 @@ use futures::future::BoxFuture;
 use super::{
     ComposeError, ComposeRequest, Composer, DeltaSink, MAX_ANSWER_CHARS, Prompts,
     attribute_copied_sentences, bounded_history, expand_sentence_ids, render_with_sentence_ids,
-    tidy,
+    tidy, with_list_items,
 };
 
 /// Seconds an LLM call may take when `MEDCITE_LLM_TIMEOUT_SECS` is not set.
@@ -230,10 +230,8 @@ impl LlmComposer {
             return Err(ComposeError::Empty);
         }
         let expanded = expand_sentence_ids(&answer, request.passages);
-        Ok(tidy(&attribute_copied_sentences(
-            &expanded,
-            request.passages,
-        )))
+        let tidied = tidy(&attribute_copied_sentences(&expanded, request.passages));
+        Ok(with_list_items(&tidied, request.passages))
     }
 
     fn error(&self, error: OpenAIError) -> ComposeError {

@@ -9,7 +9,7 @@ mod prompts;
 
 pub use cite::{
     attribute_copied_sentences, expand_sentence_ids, passage_sentences, render_with_sentence_ids,
-    sentence_id_of, tidy,
+    sentence_id_of, tidy, with_list_items,
 };
 pub use extractive::{ExtractiveComposer, asks_about_sources, only_restates};
 pub use llm::{LlmComposer, LlmConfig, MAX_LLM_PASSAGES};

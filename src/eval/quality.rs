@@ -240,7 +240,7 @@ async fn evaluate_one(
     let first_right = q
         .first
         .as_ref()
-        .map(|fact| reply.covered && holds(first_claim(answer), fact));
+        .map(|fact| reply.covered && first_holds(answer, fact));
     let not_stated_right = q
         .not_stated
         .then(|| reply.covered && says_not_stated(&first));
@@ -352,6 +352,18 @@ pub fn first_unit(answer: &str) -> String {
         return line.to_string();
     }
     sentences(line).first().copied().unwrap_or(line).to_string()
+}
+
+/// Whether the answer's first claim holds `fact`, or its first sentence does when that is a
+/// quoted lead-in ("For severe, rapidly progressive cases …" [S1]:) rather than a "not stated"
+/// opener: the reader's first sentence then states it.
+fn first_holds(answer: &str, fact: &str) -> bool {
+    let first = first_unit(answer);
+    let quoted_lead_in = first.trim_end().ends_with(':')
+        && first.contains('"')
+        && first.contains("[S")
+        && !says_not_stated(&first);
+    holds(first_claim(answer), fact) || (quoted_lead_in && holds(&first, fact))
 }
 
 /// The first sentence or bullet that makes a claim: a "not stated" opener, and a lead-in that
@@ -495,6 +507,19 @@ mod tests {
         assert!(says_not_stated(&first_unit(answer)));
         assert_eq!(first_claim(answer), "\"IVIG is effective\" [S1]");
         assert_eq!(first_claim("- a [S1]\n- b [S2]"), "a [S1]");
+    }
+
+    #[test]
+    fn a_quoted_lead_in_that_states_the_fact_answers_first_but_a_not_stated_opener_never() {
+        let lead_in =
+            "- Severe: \"For severe, rapidly progressive cases\" [S1]:\n  - \"Tacrolimus\" [S2]";
+        assert!(first_holds(lead_in, "rapidly progressive"));
+        assert!(first_holds(lead_in, "tacrolimus"));
+        assert!(!first_holds(lead_in, "IVIG"));
+        let opener = "The article and its references give no duration for IVIG; what they say:\n- \"Tacrolimus\" [S2]";
+        assert!(!first_holds(opener, "IVIG"));
+        let own_words = "Severe, rapidly progressive cases:\n- \"Tacrolimus\" [S2]";
+        assert!(!first_holds(own_words, "rapidly progressive"));
     }
 
     #[test]
