@@ -51,10 +51,11 @@ static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("figure regex is valid")
 });
 
-/// A number word before a unit or a time word ("four weeks", "two doses").
+/// A number word before a unit or a time word ("four weeks", "two doses"), or before "or
+/// more" ("two or more immunotherapeutic agents").
 static NUMBER_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred)([\s-])(mg|g|mcg|kg|ml|weeks?|days?|months?|years?|hours?|times|doses?|cycles?|infusions?|courses?|patients?|percent)\b",
+        r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred)([\s-])(mg|g|mcg|kg|ml|weeks?|days?|months?|years?|hours?|times|doses?|cycles?|infusions?|courses?|patients?|percent|or more|or fewer|or less)\b",
     )
     .expect("number word regex is valid")
 });
@@ -157,6 +158,7 @@ mod tests {
         assert!(states("IV methylprednisolone 1–2 mg/kg", "1 to 2 mg/kg"));
         assert!(states("relapse in 55% of patients", "55 percent"));
         assert!(states("for at least 4 weeks", "four weeks"));
+        assert!(states("2+ agents", "two or more agents"));
         assert!(states("1000 mg", "1,000 mg"));
         assert!(states("1.5 mg/kg", "1.50 mg/kg"));
         assert!(states("1–2 mg/kg", "2 mg/kg"), "an end of a range");
