@@ -88,6 +88,22 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
         .map(|p| passage_sentences(&p.text))
         .collect();
     let mut quoted: Vec<(usize, usize)> = Vec::new();
+    let cited: Vec<(usize, usize)> = ID_GROUP
+        .find_iter(answer)
+        .flat_map(|group| ids(group.as_str()))
+        .filter_map(|(p, s)| Some((p, s?)))
+        .collect();
+    // A list's opening ("First-line therapy:") says nothing once an item under it is quoted.
+    let said_under = |p: usize, s: usize| {
+        let all = sentences.get(p.wrapping_sub(1));
+        let opening = all
+            .and_then(|a| a.get(s.wrapping_sub(1)))
+            .is_some_and(|t| t.trim_end().ends_with(':'));
+        let listed = passages
+            .get(p.wrapping_sub(1))
+            .is_some_and(|passage| passage.text.contains('\n'));
+        opening && listed && cited.iter().any(|&(q, t)| q == p && t > s)
+    };
     let mut out = String::with_capacity(answer.len());
     for line in answer.split_inclusive('\n') {
         let mut last = 0;
@@ -133,7 +149,7 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
             let fresh: Vec<(usize, Option<usize>)> = ids
                 .iter()
                 .copied()
-                .filter(|&(p, s)| s.is_none_or(|s| !quoted.contains(&(p, s))))
+                .filter(|&(p, s)| s.is_none_or(|s| !quoted.contains(&(p, s)) && !said_under(p, s)))
                 .collect();
             if fresh.is_empty() {
                 repeats_only = true;
@@ -371,7 +387,7 @@ static LABELLED_QUOTE: LazyLock<Regex> = LazyLock::new(|| {
 /// marker ("- More likely to have facial weakness"): the copy becomes a quote of that sentence
 /// with the marker of the passage it is from (the first, when several state it). Only a whole
 /// sentence copied exactly (case, white space, quotes and final stop aside) is taken; anything
-/// else is left for `verify` to judge.
+/// else is left for `verify` to judge. A copy of a sentence the answer already quotes goes.
 pub fn attribute_copied_sentences(answer: &str, passages: &[Passage]) -> String {
     let sentences: Vec<(usize, String)> = passages
         .iter()
@@ -406,6 +422,12 @@ pub fn attribute_copied_sentences(answer: &str, passages: &[Passage]) -> String 
             Some((Some(label.trim()), find(rest)?))
         };
         match whole.or_else(labelled) {
+            // Already quoted in the answer: a copy of it says nothing new.
+            Some((_, (_, sentence)))
+                if answer.contains(&format!(
+                    "\"{}\"",
+                    sentence.trim_end_matches(['.', ':', ';', ' '])
+                )) => {}
             Some((label, (passage, sentence))) => {
                 let quote = sentence.trim_end_matches(['.', ':', ';', ' ']);
                 let marker = &passages[*passage].marker;
@@ -910,6 +932,29 @@ mod tests {
             with_list_items(cited_elsewhere, &sources),
             cited_elsewhere,
             "a list the answer quotes elsewhere stays where the answer put it"
+        );
+    }
+
+    #[test]
+    fn a_copy_of_a_sentence_already_quoted_goes() {
+        let answer = "- Morning: \"Seedlings need water every morning\" [S1]\n- Seedlings need water every morning\n- Aphids are removed with soapy water";
+        assert_eq!(
+            attribute_copied_sentences(answer, &passages()),
+            "- Morning: \"Seedlings need water every morning\" [S1]\n- \"Aphids are removed with soapy water\" [S2]"
+        );
+    }
+
+    #[test]
+    fn a_lists_opening_quoted_beside_its_items_goes() {
+        let answer = "- Watering: [S1.2]\n- [S1.1]\n- Also: [S2.1]";
+        assert_eq!(
+            expand_sentence_ids(answer, &passages()),
+            "- Watering: \"Seedlings need water every morning\" [S1]\n- Also: \"Aphids are removed with soapy water\" [S2]"
+        );
+        assert_eq!(
+            expand_sentence_ids("- [S1.1]", &passages()),
+            "- \"Watering\" [S1]",
+            "alone, the opening is left for the reader (and the lead-in check)"
         );
     }
 
