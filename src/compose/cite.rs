@@ -631,9 +631,8 @@ fn only_separators(text: &str) -> bool {
 /// "Tacrolimus", "IVIG"), which say nothing one by one, all of those items.
 fn short_items(all: Option<&Vec<String>>, s: usize) -> std::ops::RangeInclusive<usize> {
     let short = |k: usize| {
-        all.and_then(|a| a.get(k.wrapping_sub(1))).is_some_and(|t| {
-            !t.trim_end().ends_with(':') && t.split_whitespace().count() < SHORT_ITEM_WORDS
-        })
+        all.and_then(|a| a.get(k.wrapping_sub(1)))
+            .is_some_and(|t| !t.trim_end().ends_with(':') && super::extractive::is_short_item(t))
     };
     let listed = all.is_some_and(|a| a.first().is_some_and(|f| f.trim_end().ends_with(':')));
     if !listed || s < 2 || !short(s) {
@@ -649,9 +648,6 @@ fn short_items(all: Option<&Vec<String>>, s: usize) -> std::ops::RangeInclusive<
     }
     first..=last
 }
-
-/// Items of fewer words than this are short (as the offline composer groups them).
-const SHORT_ITEM_WORDS: usize = 3;
 
 fn replacement(
     ids: &[(usize, Option<usize>)],
@@ -674,7 +670,7 @@ fn replacement(
                 continue;
             };
             let text = text.trim_end_matches(['.', ':', ';']);
-            let short = text.split_whitespace().count() < SHORT_ITEM_WORDS;
+            let short = super::extractive::is_short_item(text);
             match (quoted.last_mut(), last) {
                 // Short items of one passage are quoted together: "a", "b" [S2].
                 (Some(previous), Some((q, true))) if q == p && short => {

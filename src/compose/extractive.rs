@@ -1152,7 +1152,7 @@ fn quotable(text: &str) -> Vec<(Option<String>, String)> {
 pub(super) fn quotable_parts(text: &str) -> Vec<(Option<String>, Vec<String>)> {
     let mut out: Vec<(Option<String>, Vec<String>)> = Vec::new();
     for (label, item) in quotable_lines(text) {
-        let short = |t: &str| t.split_whitespace().count() < MIN_UNIT_WORDS;
+        let short = |t: &str| is_short_item(t);
         if let Some((last_label, parts)) = out.last_mut()
             && label.is_some()
             && *last_label == label
@@ -1174,6 +1174,12 @@ pub(super) fn quotable_parts(text: &str) -> Vec<(Option<String>, Vec<String>)> {
         words >= least
     });
     out
+}
+
+/// Whether a list item is too short to say anything alone ("Tacrolimus"): such items are
+/// quoted together.
+pub(super) fn is_short_item(text: &str) -> bool {
+    text.split_whitespace().count() < MIN_UNIT_WORDS
 }
 
 /// Whether a sentence can be quoted: markup never is (an answer holding HTML fails
