@@ -231,6 +231,7 @@ impl Retriever {
                 }
             }
         }
+        let mut hits = self.with_own_statements(&searcher, request.query, hits, &mut seen)?;
         hits.truncate(k);
         for (n, hit) in hits.iter_mut().enumerate() {
             hit.rank = n + 1;
@@ -654,8 +655,14 @@ impl Retriever {
         let mut clauses = self.weighted(query, 1.0);
         let asked = vocabulary().aspects_asked(query);
         let asks_next = asked.iter().any(|a| a.name == "next");
+        let methods = vocabulary().methods_words(query);
         for aspect in &asked {
-            for word in &aspect.expand {
+            for word in aspect
+                .expand
+                .iter()
+                .map(String::as_str)
+                .chain(methods.iter().copied())
+            {
                 for clause in self.weighted(word, ASPECT_WEIGHT) {
                     if !clauses.iter().any(|known| same_words(known, &clause)) {
                         clauses.push(clause);
@@ -945,6 +952,51 @@ impl Retriever {
             return Ok(Some(previous));
         }
         Ok(None)
+    }
+
+    /// `hits` with, after each reference's first passage, that reference's passage that best
+    /// states what the question asks of each source (whether it is confirmed: "is that source
+    /// confirmed?"), when it asks such an aspect.
+    fn with_own_statements(
+        &self,
+        searcher: &Searcher,
+        query: &str,
+        hits: Vec<Hit>,
+        seen: &mut HashSet<String>,
+    ) -> Result<Vec<Hit>, RetrieveError> {
+        let query = truncate_chars(query.trim(), MAX_QUERY_CHARS);
+        let words: Vec<&str> = vocabulary()
+            .aspects_asked(query)
+            .into_iter()
+            .filter(|a| a.per_source)
+            .flat_map(|a| a.expand.iter().map(String::as_str))
+            .collect();
+        if words.is_empty() {
+            return Ok(hits);
+        }
+        let mut references: Vec<String> = Vec::new();
+        for hit in hits.iter().filter(|h| h.kind == DocKind::Reference) {
+            if !references.contains(&hit.doc_id) {
+                references.push(hit.doc_id.clone());
+            }
+        }
+        let plan = Plan {
+            clauses: self.weighted(&words.join(", "), 1.0),
+            topic: Vec::new(),
+            inherits_topic: false,
+        };
+        let mut best = self.best_in_documents(searcher, &self.query(&plan), &references)?;
+        let mut out = Vec::with_capacity(hits.len() + best.len());
+        for hit in hits {
+            let own = best.remove(&hit.doc_id);
+            out.push(hit);
+            if let Some(own) = own
+                && seen.insert(own.chunk_id.clone())
+            {
+                out.push(own);
+            }
+        }
+        Ok(out)
     }
 
     /// The best passage for `query` of each document in `doc_ids`, by document id.

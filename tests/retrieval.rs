@@ -204,6 +204,35 @@ fn the_previous_turn_steers_a_vague_follow_up_on_the_bundled_corpus() {
 }
 
 #[test]
+fn asked_whether_a_source_is_confirmed_search_brings_that_sources_own_statement() {
+    let (_dir, retriever) = bundled_retriever();
+    let history = [user("where does the 62% rituximab figure come from?")];
+    let hits = retriever
+        .search(&SearchRequest {
+            query: "is that source confirmed?",
+            history: &history,
+            k: 5,
+        })
+        .unwrap();
+    let cited_for = hits
+        .iter()
+        .position(|h| h.doc_id == "article-ref-4-untraced")
+        .unwrap_or_else(|| panic!("{hits:#?}"));
+    // Right after the reference's first passage comes the one saying it could not be traced.
+    assert!(
+        hits[cited_for + 1].doc_id == "article-ref-4-untraced"
+            && hits[cited_for + 1].text.contains("could not be traced"),
+        "{hits:#?}"
+    );
+    // A question that is not about a source's standing brings no such passage.
+    let hits = search(&retriever, "rituximab in refractory disease", 5);
+    assert!(
+        !hits.iter().any(|h| h.text.contains("could not be traced")),
+        "{hits:#?}"
+    );
+}
+
+#[test]
 fn the_previous_turn_adds_weight_without_overriding_a_new_topic() {
     let (_dir, retriever) = bundled_retriever();
     let history = [user("does rituximab help anti-SRP patients?")];

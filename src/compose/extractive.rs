@@ -100,6 +100,9 @@ struct Asked<'v> {
     subject_words: Vec<String>,
     aspects: Vec<&'v Aspect>,
     about_sources: bool,
+    /// Whether a study's methods answer: it asks what methods state (how many patients) of a
+    /// study, or of what the previous turn named ("how many pts?" after "Kassardjian 2015").
+    from_methods: bool,
     list: bool,
     /// The options a comparison sets side by side ("MTX" and "AZA" in "MTX vs AZA?"), each
     /// with its synonyms and long forms.
@@ -430,11 +433,14 @@ impl ExtractiveComposer {
         } else {
             Vec::new()
         };
+        let from_methods = (vocabulary.asks_only_aspects(request.question) || about_sources)
+            && aspects.iter().any(|aspect| aspect.in_methods);
         Asked {
             subject,
             subject_words,
             aspects,
             about_sources,
+            from_methods,
             list,
             options,
         }
@@ -454,11 +460,17 @@ impl ExtractiveComposer {
             wanted.push((self.terms(&previous.content).0, HISTORY_WEIGHT));
         }
         // The words an asked aspect brings ("refractory" for "if that fails?").
-        let aspect_words: Vec<String> = asked
+        let mut aspect_words: Vec<String> = asked
             .aspects
             .iter()
             .flat_map(|a| a.expand.clone())
             .collect();
+        aspect_words.extend(
+            vocabulary()
+                .methods_words(request.question)
+                .into_iter()
+                .map(str::to_string),
+        );
         if !aspect_words.is_empty() {
             wanted.push((
                 self.synonyms.key_terms(&aspect_words.join(", ")),
@@ -513,19 +525,19 @@ impl ExtractiveComposer {
             .iter()
             .map(|keys| keys.iter().map(|k| rarities[k.as_str()]).collect())
             .collect();
-        let overlap = |text: &str| -> f64 {
+        // The asked concepts `text` names, each at its best weight, scaled by `scale` (a
+        // label or section heading says less than the quote itself).
+        let named = |text: &str, scale: f64, best: &mut HashMap<String, f64>| {
             let sequence = words(text);
             let present: HashSet<&String> = sequence.iter().collect();
-            let mut best: HashMap<&str, f64> = HashMap::new();
             for (((terms, weight), rarities), keys) in wanted.iter().zip(&weights).zip(&concepts) {
                 for ((term, rarity), key) in terms.iter().zip(rarities).zip(keys) {
                     if names(&sequence, &present, term) {
-                        let value = best.entry(key.as_str()).or_insert(0.0);
-                        *value = value.max(weight * rarity);
+                        let value = best.entry(key.clone()).or_insert(0.0);
+                        *value = value.max(weight * rarity * scale);
                     }
                 }
             }
-            best.values().sum()
         };
         let on_subject = |text: &str| -> bool {
             let sequence = words(text);
@@ -536,6 +548,15 @@ impl ExtractiveComposer {
                 .any(|term| names(&sequence, &present, term))
         };
 
+        // Asked what a source says of itself ("is that source confirmed?"), a quote is about
+        // what its source's other passages are about.
+        let per_source = asked.aspects.iter().any(|a| a.per_source);
+        let source_on_subject: HashSet<&str> = request
+            .passages
+            .iter()
+            .filter(|p| per_source && !asked.subject.is_empty() && on_subject(&p.text))
+            .map(|p| p.doc_id.as_str())
+            .collect();
         let mut units: Vec<Unit> = Vec::new();
         for (index, passage) in request.passages.iter().enumerate() {
             for (position, (label, parts)) in quotable_parts(&passage.text).into_iter().enumerate()
@@ -544,7 +565,7 @@ impl ExtractiveComposer {
                 if !asked.about_sources && restates_the_article(&quote) {
                     continue;
                 }
-                let own = overlap(&quote);
+
                 // A short label ("Rituximab:"), or one that names the question's subject
                 // ("Anti-SRP antibody positive cases:" for "and anti-SRP?"), is the topic of its
                 // bullets and counts fully.
@@ -553,20 +574,30 @@ impl ExtractiveComposer {
                     Some(l) if !asked.subject.is_empty() && on_subject(l) => 1.0,
                     _ => LABEL_WEIGHT,
                 };
-                let from_label = label.as_deref().map_or(0.0, &overlap) * label_weight;
+
                 let rank_bonus = 0.25 / (index as f64 + 1.0);
                 let whole = match &label {
                     Some(label) => format!("{label} {quote}"),
                     None => quote.clone(),
                 };
-                let subject = asked.subject.is_empty() || on_subject(&whole);
+                let subject = asked.subject.is_empty()
+                    || on_subject(&whole)
+                    || source_on_subject.contains(passage.doc_id.as_str());
                 let states = asked.aspects.iter().any(|a| a.stated_in(&quote));
-                let from_section = overlap(&passage.section) * SECTION_WEIGHT;
-                let mut score = own + from_label + from_section;
+                // Each asked concept counts once, where it says most: in the quote, its label or
+                // its section's heading ("screening" in both a quote and its heading "Cancer
+                // screening" is one match, not two).
+                let mut best = HashMap::new();
+                named(&quote, 1.0, &mut best);
+                if let Some(label) = &label {
+                    named(label, label_weight, &mut best);
+                }
+                named(&passage.section, SECTION_WEIGHT, &mut best);
+                let mut score: f64 = best.values().sum();
                 // A conclusion answers; background and methods only restate the question.
                 match vocabulary().section_role(&passage.section) {
                     SectionRole::Answer if score > 0.0 => score += CONCLUSION_BONUS,
-                    SectionRole::Scene => score *= SCENE_WEIGHT,
+                    SectionRole::Scene if !asked.from_methods => score *= SCENE_WEIGHT,
                     _ => {}
                 }
                 // A bullet whose label names everything the question names is about it
@@ -1249,6 +1280,7 @@ impl Composer for ExtractiveComposer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contracts::Turn;
     use crate::verify::verify;
 
     fn passage(n: usize, chunk: &str, section: &str, text: &str) -> Passage {
@@ -1466,6 +1498,135 @@ mod tests {
         let answer =
             ExtractiveComposer::default().answer(&request("Smith study design?", &passages));
         assert!(first_quote(&answer).contains("retrospective"), "{answer}");
+    }
+
+    #[test]
+    fn a_word_in_both_a_quote_and_its_section_heading_counts_once() {
+        let passages = vec![
+            passage(
+                1,
+                "a#3",
+                "Evaluation",
+                "Look for associated conditions:\n- Screen for malignancy\n- Evaluate for interstitial lung disease",
+            ),
+            passage(
+                2,
+                "c#8",
+                "Cancer screening",
+                "Cancer screening is needed in seronegative patients.",
+            ),
+        ];
+        let answer = ExtractiveComposer::default().answer(&request("ILD screen?", &passages));
+        assert!(
+            first_quote(&answer).contains("interstitial lung disease"),
+            "{answer}"
+        );
+        assert!(verify(&answer, &passages).verified(), "{answer}");
+    }
+
+    #[test]
+    fn asked_whether_one_drug_is_enough_the_monotherapy_quote_leads() {
+        let passages = vec![
+            passage(
+                1,
+                "a#2",
+                "Initial treatment",
+                "First-line therapy:\n- Prednisone 1 mg/kg/day\n- Combined with methotrexate",
+            ),
+            passage(
+                2,
+                "a#9",
+                "Pitfalls",
+                "Early therapy is crucial:\n- Two agents within 3 months predict a good outcome\n- Prednisone monotherapy is usually insufficient to control the disease",
+            ),
+        ];
+        for question in [
+            "pred alone ok?",
+            "can we just use high dose prednisone?",
+            "is prednisone enough on its own?",
+        ] {
+            let answer = ExtractiveComposer::default().answer(&request(question, &passages));
+            assert!(
+                first_quote(&answer).contains("monotherapy"),
+                "{question}: {answer}"
+            );
+        }
+        // Asked the dose, the dose leads.
+        let answer = ExtractiveComposer::default().answer(&request("prednisone dose?", &passages));
+        assert!(first_quote(&answer).contains("1 mg/kg"), "{answer}");
+    }
+
+    #[test]
+    fn how_many_patients_of_a_study_named_before_is_its_methods_count() {
+        let passages = vec![
+            passage(
+                1,
+                "k#4",
+                "Clinical features",
+                "In the Smith 2015 cohort, dysphagia was reported in 22 patients (35%).",
+            ),
+            passage(
+                2,
+                "k#2",
+                "Study design",
+                "Smith 2015 is a retrospective review of the medical records of 63 adult patients.",
+            ),
+        ];
+        let history = [Turn {
+            role: "user".into(),
+            content: "Smith 2015".into(),
+        }];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("how many pts?", &passages)
+        });
+        assert!(
+            first_quote(&answer).contains("63 adult patients"),
+            "{answer}"
+        );
+        // How many had a finding is that finding's count, not the study's.
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("how many pts had dysphagia?", &passages)
+        });
+        assert!(first_quote(&answer).contains("22 patients"), "{answer}");
+    }
+
+    #[test]
+    fn asked_whether_a_source_is_confirmed_its_own_statement_answers() {
+        let passages = vec![
+            passage(
+                1,
+                "r4#1",
+                "What the article cites it for",
+                "Reference 4 is cited for rituximab being effective in about 62% of refractory patients.",
+            ),
+            passage(
+                2,
+                "r6#2",
+                "Identification",
+                "The identification of reference 6 as Smith 2016 is a candidate, not confirmed.",
+            ),
+            passage(
+                3,
+                "r4#3",
+                "What the article cites it for",
+                "The publication behind reference 4 could not be traced, so its support is unverified.",
+            ),
+        ];
+        let history = [Turn {
+            role: "user".into(),
+            content: "where does the 62% rituximab figure come from?".into(),
+        }];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("is that source confirmed?", &passages)
+        });
+        assert!(
+            first_quote(&answer).contains("could not be traced"),
+            "{answer}"
+        );
+        assert!(verify(&answer, &passages).verified(), "{answer}");
     }
 
     #[test]

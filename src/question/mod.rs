@@ -36,9 +36,22 @@ pub struct Aspect {
     /// Phrases that, present, mean the question asks something else ("how does it work?" asks
     /// the mechanism, not the efficacy).
     unless: Vec<String>,
+    /// Phrases one of which must also be present ("source" or "ref" for "confirmed?"), when
+    /// the asking phrases alone could mean something else.
+    with: Vec<String>,
     stated: Vec<Regex>,
     /// Words search adds when this aspect is asked.
     pub expand: Vec<String>,
+    /// Whether a study's methods state it (how many patients, the design), so a quote from a
+    /// methods or background section is not worth less for it.
+    pub in_methods: bool,
+    /// Whether each source states it of itself (whether a reference is confirmed): search adds
+    /// each retrieved reference's passage that best states it, and a quote of it is about
+    /// what its source's other passages are about.
+    pub per_source: bool,
+    /// Words of a methods section that state it ("records" for how many patients), searched
+    /// when a question asks only this aspect (see [`Vocabulary::methods_words`]).
+    methods: Vec<String>,
 }
 
 impl Aspect {
@@ -97,9 +110,17 @@ struct AspectSpec {
     #[serde(default)]
     unless: Vec<String>,
     #[serde(default)]
+    with: Vec<String>,
+    #[serde(default)]
     stated: Vec<String>,
     #[serde(default)]
     expand: Vec<String>,
+    #[serde(default)]
+    in_methods: bool,
+    #[serde(default)]
+    methods: Vec<String>,
+    #[serde(default)]
+    per_source: bool,
 }
 
 /// The question vocabulary.
@@ -164,8 +185,12 @@ impl Vocabulary {
                 noun: spec.noun,
                 ask: spec.ask.iter().map(|a| plain(a)).collect(),
                 unless: spec.unless.iter().map(|a| plain(a)).collect(),
+                with: spec.with.iter().map(|a| plain(a)).collect(),
                 stated,
                 expand: spec.expand,
+                in_methods: spec.in_methods,
+                methods: spec.methods,
+                per_source: spec.per_source,
             });
         }
         let abbreviations = file
@@ -199,6 +224,33 @@ impl Vocabulary {
             .iter()
             .filter(|a| a.ask.iter().any(|phrase| contains_phrase(&text, phrase)))
             .filter(|a| !a.unless.iter().any(|phrase| contains_phrase(&text, phrase)))
+            .filter(|a| {
+                a.with.is_empty() || a.with.iter().any(|phrase| contains_phrase(&text, phrase))
+            })
+            .collect()
+    }
+
+    /// Whether `question` says nothing but how it asks its aspects ("how many pts?"): every
+    /// word is a question word or in an asking phrase.
+    pub fn asks_only_aspects(&self, question: &str) -> bool {
+        let asking = self.aspect_words(question);
+        !asking.is_empty()
+            && words(question)
+                .iter()
+                .all(|w| asking.contains(w) || self.question_words.contains(w))
+    }
+
+    /// The words search and the composer add for the aspects of `question` that a study's
+    /// methods state, when it asks only them of a study named before ("how many pts?" after
+    /// "Kassardjian 2015"): the words of a methods section ("retrospective", "records").
+    pub fn methods_words(&self, question: &str) -> Vec<&str> {
+        if !self.asks_only_aspects(question) {
+            return Vec::new();
+        }
+        self.aspects_asked(question)
+            .iter()
+            .filter(|a| a.in_methods)
+            .flat_map(|a| a.methods.iter().map(String::as_str))
             .collect()
     }
 
@@ -461,6 +513,23 @@ mod tests {
         assert_eq!(asked("how common is relapse?"), ["frequency"]);
         assert_eq!(asked("what if MTX fails?"), ["next"]);
         assert!(asked("rituximab in anti-SRP").is_empty());
+        assert_eq!(asked("pred alone ok if mild?"), ["alone"]);
+        assert_eq!(asked("which subgroup highest?"), ["extremes"]);
+        assert_eq!(asked("highest dose of MTX?"), ["dose", "maximum"]);
+        assert_eq!(asked("is that source confirmed?"), ["provenance"]);
+        assert_eq!(asked("is ref 1 confirmed?"), ["provenance"]);
+        // "Confirmed" of anything but a source is no question about provenance.
+        assert!(asked("was the diagnosis confirmed by biopsy?").is_empty());
+    }
+
+    #[test]
+    fn a_question_asks_only_its_aspects_when_it_says_nothing_else() {
+        let v = vocabulary();
+        assert!(v.asks_only_aspects("how many pts?"));
+        assert!(!v.asks_only_aspects("how many pts needed 2+ agents?"));
+        assert!(!v.asks_only_aspects("rituximab"));
+        assert!(!v.methods_words("how many pts?").is_empty());
+        assert!(v.methods_words("how many pts had dysphagia?").is_empty());
     }
 
     #[test]
