@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::compose::{
     ComposeError, ComposeRequest, Composer, ExtractiveComposer, LlmComposer, MAX_LLM_PASSAGES,
-    asks_about_sources, bounded_history, only_restates, sentence_id_of,
+    asks_about_sources, bounded_history, only_restates, same_fact, sentence_id_of,
 };
 use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage, Via};
 use crate::dosing::{DosingRules, check_against_sources};
@@ -238,11 +238,15 @@ impl Engine {
             stream,
         };
 
-        // A served model answer opens with its point on the best sentence, then the offline
-        // answer's line on what the sources do not state, if any.
+        // A served model answer opens with its point on the best sentence (the offline
+        // answer's, when the model left that sentence out), then the offline answer's line on
+        // what the sources do not state, if any.
+        let lead_point = best
+            .first()
+            .and_then(|lead| offline_point(&offline.answer, lead, &original, &passages));
         let shape = |reply: AskReply| {
             let reply = match best.first() {
-                Some(lead) => led_by(reply, lead),
+                Some(lead) => led_by(reply, lead, lead_point.as_deref()),
                 None => reply,
             };
             with_not_stated(reply, not_stated.as_deref())
@@ -479,13 +483,9 @@ pub fn check_dosing(rules: &DosingRules, reply: &AskReply) -> DosingReport {
 /// the passages the answer cites come first, in that order, then the others; the answer's
 /// marker groups and the quotes follow the new names.
 pub fn renumber(reply: &mut AskReply) {
-    static GROUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"\[\s*(S\d{1,4}(?:\s*[,;]\s*S?\d{1,4})*)\s*\]")
-            .expect("marker group regex is valid")
-    });
     let known: Vec<String> = reply.passages.iter().map(|p| p.marker.clone()).collect();
     let mut first_use: Vec<String> = Vec::new();
-    for group in GROUP.captures_iter(&reply.answer) {
+    for group in MARKER_GROUP.captures_iter(&reply.answer) {
         for marker in marker_names(&group[1]) {
             if known.contains(&marker) && !first_use.contains(&marker) {
                 first_use.push(marker);
@@ -506,18 +506,7 @@ pub fn renumber(reply: &mut AskReply) {
             .position(|m| m == old)
             .map_or_else(|| old.to_string(), |i| format!("S{}", i + 1))
     };
-    reply.answer = GROUP
-        .replace_all(&reply.answer, |group: &regex::Captures<'_>| {
-            let mut names: Vec<String> = Vec::new();
-            for marker in marker_names(&group[1]) {
-                let name = new_name(&marker);
-                if !names.contains(&name) {
-                    names.push(name);
-                }
-            }
-            format!("[{}]", names.join(", "))
-        })
-        .into_owned();
+    reply.answer = renamed_markers(&reply.answer, new_name);
     let mut passages = std::mem::take(&mut reply.passages);
     passages.sort_by_key(|p| order.iter().position(|m| *m == p.marker));
     for passage in &mut passages {
@@ -527,6 +516,28 @@ pub fn renumber(reply: &mut AskReply) {
     for quote in &mut reply.quotes {
         quote.marker = new_name(&quote.marker);
     }
+}
+
+/// A marker group: "[S1]", "[S1, S3]", "[S1; 2]".
+static MARKER_GROUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\[\s*(S\d{1,4}(?:\s*[,;]\s*S?\d{1,4})*)\s*\]")
+        .expect("marker group regex is valid")
+});
+
+/// `text` with each marker of its marker groups renamed by `new_name`, each name once per group.
+fn renamed_markers(text: &str, new_name: impl Fn(&str) -> String) -> String {
+    MARKER_GROUP
+        .replace_all(text, |group: &regex::Captures<'_>| {
+            let mut names: Vec<String> = Vec::new();
+            for marker in marker_names(&group[1]) {
+                let name = new_name(&marker);
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            format!("[{}]", names.join(", "))
+        })
+        .into_owned()
 }
 
 /// The markers of a group's inside ("S1, S3" or "S1; 2"), as "S<n>".
@@ -609,9 +620,22 @@ fn quotes_sentence(text: &str, id: &str, passages: &[Passage]) -> bool {
 }
 
 /// `reply` with its point on sentence `lead` first (see [`leading_with`]), its quotes checked
-/// again in their new order.
-fn led_by(mut reply: AskReply, lead: &str) -> AskReply {
-    let answer = leading_with(&reply.answer, lead, &reply.passages);
+/// again in their new order. When the reply does not quote `lead` at all, nor any sentence
+/// stating the same fact, `point` (the offline answer's point on it, verbatim quotes with
+/// their markers) opens it: the sentence that answers the question best is never left out.
+fn led_by(mut reply: AskReply, lead: &str, point: Option<&str>) -> AskReply {
+    let mut answer = leading_with(&reply.answer, lead, &reply.passages);
+    if let Some(point) = point
+        && !quotes_sentence(&reply.answer, lead, &reply.passages)
+        && !states_the_same(&reply.answer, point, &reply.passages)
+    {
+        let between = if reply.answer.contains("\n\n") {
+            "\n\n"
+        } else {
+            "\n"
+        };
+        answer = format!("{point}{between}{}", reply.answer);
+    }
     if answer != reply.answer {
         let check = verify(&answer, &reply.passages);
         if check.verified() {
@@ -622,10 +646,44 @@ fn led_by(mut reply: AskReply, lead: &str) -> AskReply {
     reply
 }
 
-/// `answer` (verified on `passages`) with the point that quotes sentence `lead` (`S1.2`) moved
-/// to the front, its nested lines with it, when another point comes first. The sentence the
-/// question is best answered by opens the answer; nothing is added or dropped.
-fn leading_with(answer: &str, lead: &str, passages: &[Passage]) -> String {
+/// The point of the offline `answer` (composed on `original`) that quotes sentence `lead` of
+/// `passages` (the same passages, renamed), its line and nested lines, with its markers
+/// renamed as in `passages`.
+fn offline_point(
+    answer: &str,
+    lead: &str,
+    original: &[Passage],
+    passages: &[Passage],
+) -> Option<String> {
+    let new_name = |old: &str| -> String {
+        original
+            .iter()
+            .find(|o| o.marker == old)
+            .and_then(|o| passages.iter().find(|p| p.chunk_id == o.chunk_id))
+            .map_or_else(|| old.to_string(), |p| p.marker.clone())
+    };
+    let answer = renamed_markers(answer, new_name);
+    points(&answer)
+        .into_iter()
+        .map(|point| point.join("\n"))
+        .find(|point| quotes_sentence(point, lead, passages))
+}
+
+/// Whether `answer` quotes a sentence stating the fact a quote of `point`'s own line states
+/// (most of its words, the same numbers); the lines nested under it do not count.
+fn states_the_same(answer: &str, point: &str, passages: &[Passage]) -> bool {
+    let said = verify(answer, passages);
+    let lead = verify(point.lines().next().unwrap_or_default(), passages);
+    lead.quotes.iter().filter(|q| q.verified).any(|l| {
+        said.quotes
+            .iter()
+            .filter(|q| q.verified)
+            .any(|q| same_fact(&q.quote, &l.quote))
+    })
+}
+
+/// The points of `answer`: each line with the nested lines under it.
+fn points(answer: &str) -> Vec<Vec<&str>> {
     let mut points: Vec<Vec<&str>> = Vec::new();
     for line in answer.lines().filter(|line| !line.trim().is_empty()) {
         let nested = line.starts_with([' ', '\t']);
@@ -634,6 +692,14 @@ fn leading_with(answer: &str, lead: &str, passages: &[Passage]) -> String {
             _ => points.push(vec![line]),
         }
     }
+    points
+}
+
+/// `answer` (verified on `passages`) with the point that quotes sentence `lead` (`S1.2`) moved
+/// to the front, its nested lines with it, when another point comes first. The sentence the
+/// question is best answered by opens the answer; nothing is added or dropped.
+fn leading_with(answer: &str, lead: &str, passages: &[Passage]) -> String {
+    let mut points = points(answer);
     match points
         .iter()
         .position(|point| quotes_sentence(&point.join("\n"), lead, passages))
@@ -876,6 +942,73 @@ mod tests {
             answer,
             "not quoted"
         );
+    }
+
+    #[test]
+    fn a_model_answer_leaving_out_the_best_sentence_opens_with_the_offline_point_on_it() {
+        let passage = |marker: &str, chunk: &str, text: &str| Passage {
+            marker: marker.into(),
+            chunk_id: chunk.into(),
+            doc_id: "doc".into(),
+            title: "Garden".into(),
+            section: "Care".into(),
+            text: text.into(),
+        };
+        // The offline answer was composed on the passages in their search order; the model saw
+        // them with the answering one first, renamed.
+        let original = vec![
+            passage("S1", "doc#1", "Aphids are removed with soapy water."),
+            passage(
+                "S2",
+                "doc#2",
+                "Watering:\n- Mature plants need water twice a week\n- Seedlings need water every morning",
+            ),
+        ];
+        let passages = vec![
+            passage("S1", "doc#2", &original[1].text),
+            passage("S2", "doc#1", &original[0].text),
+        ];
+        let offline = "- Watering: \"Mature plants need water twice a week\" [S2]\n- \"Aphids are removed with soapy water\" [S1]";
+        let point = offline_point(offline, "S1.2", &original, &passages);
+        assert_eq!(
+            point.as_deref(),
+            Some("- Watering: \"Mature plants need water twice a week\" [S1]")
+        );
+        let reply_to =
+            |answer: &str| model_reply("how often?", answer, &verify(answer, &passages), &passages);
+        // Left out: the point opens the answer, which still verifies.
+        let model = "- \"Aphids are removed with soapy water\" [S2]";
+        let reply = led_by(reply_to(model), "S1.2", point.as_deref());
+        assert_eq!(
+            reply.answer,
+            "- Watering: \"Mature plants need water twice a week\" [S1]\n- \"Aphids are removed with soapy water\" [S2]"
+        );
+        assert!(verify(&reply.answer, &passages).verified());
+        // Quoted further down: moved up, nothing added.
+        let model = "- \"Aphids are removed with soapy water\" [S2]\n- \"Mature plants need water twice a week\" [S1]";
+        let reply = led_by(reply_to(model), "S1.2", point.as_deref());
+        assert_eq!(reply.answer.matches("Mature plants").count(), 1);
+        assert!(
+            reply.answer.starts_with("- \"Mature plants"),
+            "{}",
+            reply.answer
+        );
+        // The same fact quoted from another sentence: nothing added.
+        let same = vec![
+            passages[0].clone(),
+            passage(
+                "S2",
+                "doc#3",
+                "Mature plants need water twice a week in summer.",
+            ),
+        ];
+        let model = "- \"Mature plants need water twice a week in summer\" [S2]";
+        let reply = led_by(
+            model_reply("how often?", model, &verify(model, &same), &same),
+            "S1.2",
+            point.as_deref(),
+        );
+        assert_eq!(reply.answer, model);
     }
 
     #[test]

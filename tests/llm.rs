@@ -444,8 +444,11 @@ async fn a_sentence_the_model_copies_without_its_marker_is_quoted_with_it() {
     let (reply, _) = ask(&engine, false).await;
     assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
     assert!(reply.verified, "{reply:#?}");
-    assert_eq!(reply.quotes.len(), 1, "{reply:#?}");
-    let quote = &reply.quotes[0];
+    let quote = reply
+        .quotes
+        .iter()
+        .find(|q| q.quote == "Particularly effective for necrotizing myopathy")
+        .expect("the copied sentence is quoted");
     let passage = reply
         .passages
         .iter()
@@ -456,6 +459,49 @@ async fn a_sentence_the_model_copies_without_its_marker_is_quoted_with_it() {
             .text
             .contains("Particularly effective for necrotizing myopathy"),
         "{reply:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_sentence_that_answers_best_opens_the_answer_when_the_model_leaves_it_out() {
+    let offline = {
+        let server = FakeLlm::start(Vec::new()).await;
+        let (_dir, engine) = engine(&server, Duration::from_secs(10));
+        engine
+            .ask(&request(QUESTION, ModeChoice::Offline), false, &mut |_| {})
+            .await
+            .expect("offline ask")
+    };
+    let opening = &offline.quotes[0].quote;
+    // The model copies a side point only.
+    let side = "- IVIG: Particularly effective for necrotizing myopathy.\n";
+    let server = FakeLlm::start(vec![Script::Text(side.into())]).await;
+    let (_dir, side_engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&side_engine, false).await;
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(reply.verified, "{reply:#?}");
+    assert_eq!(&reply.quotes[0].quote, opening, "{}", reply.answer);
+    assert!(
+        reply.answer.contains("Particularly effective"),
+        "the model's point stays: {}",
+        reply.answer
+    );
+    assert_eq!(
+        reply.answer.matches(opening.as_str()).count(),
+        1,
+        "{}",
+        reply.answer
+    );
+    // A model that quotes the best sentence itself gets nothing added.
+    let server = FakeLlm::start(vec![Script::BySentenceId]).await;
+    let (_dir2, quoting_engine) = engine(&server, Duration::from_secs(10));
+    let (reply, _) = ask(&quoting_engine, false).await;
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert_eq!(
+        reply.answer.matches(opening.as_str()).count(),
+        1,
+        "{}",
+        reply.answer
     );
 }
 

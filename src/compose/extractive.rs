@@ -1044,7 +1044,7 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
 
 /// Whether two quotes state the same fact: most of the shorter one's words (numbers included)
 /// are in the longer one.
-fn same_fact(a: &str, b: &str) -> bool {
+pub fn same_fact(a: &str, b: &str) -> bool {
     let a: HashSet<String> = words(a).into_iter().collect();
     let b: HashSet<String> = words(b).into_iter().collect();
     let smaller = a.len().min(b.len());
