@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use crate::compose::{
     ComposeError, ComposeRequest, Composer, ExtractiveComposer, LlmComposer, MAX_LLM_PASSAGES,
-    asks_about_sources, bounded_history, only_restates, same_fact, sentence_id_of,
+    asks_about_sources, bounded_history, only_restates, restates_the_article, same_fact,
+    sentence_id_of,
 };
 use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage, Via};
 use crate::dosing::{DosingRules, check_against_sources};
@@ -245,6 +246,11 @@ impl Engine {
             .first()
             .and_then(|lead| offline_point(&offline.answer, lead, &original, &passages));
         let shape = |reply: AskReply| {
+            let reply = if about_sources {
+                reply
+            } else {
+                without_restatements(reply)
+            };
             let reply = match best.first() {
                 Some(lead) => led_by(reply, lead, lead_point.as_deref()),
                 None => reply,
@@ -646,6 +652,44 @@ fn led_by(mut reply: AskReply, lead: &str, point: Option<&str>) -> AskReply {
     reply
 }
 
+/// `reply` without the points that only quote a reference note's restatement of what the
+/// article cites it for ("The article cites Kassardjian 2015 for …"), when another point
+/// quotes the sources: the offline answer quotes those only to questions about the sources,
+/// and beside the article's own sentence they say its fact twice.
+fn without_restatements(mut reply: AskReply) -> AskReply {
+    let points = points(&reply.answer);
+    let restating = |point: &[&str]| {
+        let check = verify(&point.join("\n"), &reply.passages);
+        let quotes: Vec<&str> = check
+            .quotes
+            .iter()
+            .filter(|q| q.verified)
+            .map(|q| q.quote.as_str())
+            .collect();
+        !quotes.is_empty() && quotes.iter().all(|q| restates_the_article(q))
+    };
+    let kept: Vec<String> = points
+        .iter()
+        .filter(|point| !restating(point))
+        .map(|point| point.join("\n"))
+        .collect();
+    if kept.len() == points.len() || !kept.iter().any(|point| point.contains('"')) {
+        return reply;
+    }
+    let between = if reply.answer.contains("\n\n") {
+        "\n\n"
+    } else {
+        "\n"
+    };
+    let answer = kept.join(between);
+    let check = verify(&answer, &reply.passages);
+    if check.verified() {
+        reply.answer = answer;
+        reply.quotes = check.quotes;
+    }
+    reply
+}
+
 /// The point of the offline `answer` (composed on `original`) that quotes sentence `lead` of
 /// `passages` (the same passages, renamed), its line and nested lines, with its markers
 /// renamed as in `passages`.
@@ -1009,6 +1053,42 @@ mod tests {
             point.as_deref(),
         );
         assert_eq!(reply.answer, model);
+    }
+
+    #[test]
+    fn a_restatement_of_what_the_article_cites_goes_when_the_sources_are_quoted_otherwise() {
+        let passages = vec![
+            Passage {
+                marker: "S1".into(),
+                chunk_id: "article#3".into(),
+                doc_id: "article".into(),
+                title: "Guide".into(),
+                section: "Pitfalls".into(),
+                text: "Monotherapy rarely controls the disease.".into(),
+            },
+            Passage {
+                marker: "S2".into(),
+                chunk_id: "smith#1".into(),
+                doc_id: "smith".into(),
+                title: "Smith 2015".into(),
+                section: "What the article cites it for".into(),
+                text:
+                    "The article cites Smith 2015 for monotherapy rarely controlling the disease."
+                        .into(),
+            },
+        ];
+        let reply_to =
+            |answer: &str| model_reply("enough?", answer, &verify(answer, &passages), &passages);
+        let both = "- \"Monotherapy rarely controls the disease\" [S1]\n- Smith: \"The article cites Smith 2015 for monotherapy rarely controlling the disease\" [S2]";
+        let reply = without_restatements(reply_to(both));
+        assert_eq!(
+            reply.answer,
+            "- \"Monotherapy rarely controls the disease\" [S1]"
+        );
+        assert_eq!(reply.quotes.len(), 1);
+        // Alone, the restatement stays: it is all the answer has.
+        let alone = "- \"The article cites Smith 2015 for monotherapy rarely controlling the disease\" [S2]";
+        assert_eq!(without_restatements(reply_to(alone)).answer, alone);
     }
 
     #[test]

@@ -852,7 +852,7 @@ pub fn only_restates(text: &str) -> bool {
 }
 
 /// A sentence of a reference note that only restates what the article cites it for.
-fn restates_the_article(quote: &str) -> bool {
+pub fn restates_the_article(quote: &str) -> bool {
     let text = normalize(quote);
     text.contains("the article")
         && ["cites", "cited", "says", "reference", "according"]

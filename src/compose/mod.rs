@@ -11,7 +11,9 @@ pub use cite::{
     attribute_copied_sentences, expand_sentence_ids, passage_sentences, render_with_sentence_ids,
     sentence_id_of, tidy, with_list_items,
 };
-pub use extractive::{ExtractiveComposer, asks_about_sources, only_restates, same_fact};
+pub use extractive::{
+    ExtractiveComposer, asks_about_sources, only_restates, restates_the_article, same_fact,
+};
 pub use llm::{LlmComposer, LlmConfig, MAX_LLM_PASSAGES};
 pub use prompts::Prompts;
 
