@@ -640,7 +640,30 @@ fn led_by(mut reply: AskReply, lead: &str, point: Option<&str>) -> AskReply {
         } else {
             "\n"
         };
-        answer = format!("{point}{between}{}", reply.answer);
+        // The model's own copies of that sentence, unquoted, go: it is now quoted above them.
+        let lead: Vec<String> = verify(point.lines().next().unwrap_or_default(), &reply.passages)
+            .quotes
+            .into_iter()
+            .filter(|q| q.verified)
+            .map(|q| q.quote)
+            .collect();
+        let copies = |point: &str| {
+            let unquoted = verify(point, &reply.passages)
+                .quotes
+                .iter()
+                .all(|q| !q.verified);
+            let text = MARKER_GROUP.replace_all(point, "");
+            unquoted && lead.iter().any(|l| same_fact(&text, l))
+        };
+        let kept: Vec<String> = points(&reply.answer)
+            .into_iter()
+            .map(|p| p.join("\n"))
+            .filter(|p| !copies(p))
+            .collect();
+        answer = std::iter::once(point.to_string())
+            .chain(kept)
+            .collect::<Vec<_>>()
+            .join(between);
     }
     if answer != reply.answer {
         let check = verify(&answer, &reply.passages);
@@ -1028,6 +1051,13 @@ mod tests {
             "- Watering: \"Mature plants need water twice a week\" [S1]\n- \"Aphids are removed with soapy water\" [S2]"
         );
         assert!(verify(&reply.answer, &passages).verified());
+        // The model's unquoted copy of it goes once it is quoted above.
+        let model = "- Mature plants need water twice a week. [S1]\n- \"Aphids are removed with soapy water\" [S2]";
+        let reply = led_by(reply_to(model), "S1.2", point.as_deref());
+        assert_eq!(
+            reply.answer,
+            "- Watering: \"Mature plants need water twice a week\" [S1]\n- \"Aphids are removed with soapy water\" [S2]"
+        );
         // Quoted further down: moved up, nothing added.
         let model = "- \"Aphids are removed with soapy water\" [S2]\n- \"Mature plants need water twice a week\" [S1]";
         let reply = led_by(reply_to(model), "S1.2", point.as_deref());
