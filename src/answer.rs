@@ -635,11 +635,7 @@ fn led_by(mut reply: AskReply, lead: &str, point: Option<&str>) -> AskReply {
         && !quotes_sentence(&reply.answer, lead, &reply.passages)
         && !states_the_same(&reply.answer, point, &reply.passages)
     {
-        let between = if reply.answer.contains("\n\n") {
-            "\n\n"
-        } else {
-            "\n"
-        };
+        let between = separator(&reply.answer);
         // The model's own copies of that sentence, unquoted, go: it is now quoted above them.
         let lead: Vec<String> = verify(point.lines().next().unwrap_or_default(), &reply.passages)
             .quotes
@@ -699,11 +695,7 @@ fn without_restatements(mut reply: AskReply) -> AskReply {
     if kept.len() == points.len() || !kept.iter().any(|point| point.contains('"')) {
         return reply;
     }
-    let between = if reply.answer.contains("\n\n") {
-        "\n\n"
-    } else {
-        "\n"
-    };
+    let between = separator(&reply.answer);
     let answer = kept.join(between);
     let check = verify(&answer, &reply.passages);
     if check.verified() {
@@ -749,6 +741,16 @@ fn states_the_same(answer: &str, point: &str, passages: &[Passage]) -> bool {
     })
 }
 
+/// What separates the points of `answer`: a blank line between paragraphs, else a line
+/// break between bullets (paragraphs stay paragraphs; a list stays a list).
+fn separator(answer: &str) -> &'static str {
+    if answer.contains("\n\n") {
+        "\n\n"
+    } else {
+        "\n"
+    }
+}
+
 /// The points of `answer`: each line with the nested lines under it.
 fn points(answer: &str) -> Vec<Vec<&str>> {
     let mut points: Vec<Vec<&str>> = Vec::new();
@@ -774,12 +776,7 @@ fn leading_with(answer: &str, lead: &str, passages: &[Passage]) -> String {
         Some(at) if at > 0 => {
             let point = points.remove(at);
             points.insert(0, point);
-            // Paragraphs stay paragraphs; a list stays a list.
-            let between = if answer.contains("\n\n") {
-                "\n\n"
-            } else {
-                "\n"
-            };
+            let between = separator(answer);
             let points: Vec<String> = points.iter().map(|point| point.join("\n")).collect();
             points.join(between)
         }
