@@ -1,11 +1,19 @@
 //! The figures a text states (percentages, doses, counts, durations, ranges) and whether one text
 //! states a figure another one does, after normalising how figures are written: "1-2", "1–2" and
 //! "1 to 2"; "55 %", "55%" and "55 percent"; "1,000" and "1000"; "four weeks" and "4 weeks".
-//! Pure functions; units and drugs are the dosing checker's business, not this module's.
+//! [`reading`] is the one reading of numbers every check shares (this module's figures, the
+//! dosing extractor): Unicode digits of any script or width, number words and fractions, and
+//! look-alike letters inside numbers become ASCII figures. Pure functions; units and drugs are
+//! the dosing checker's business, not this module's.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use regex::{Captures, Regex};
+use dec_from_char::DecimalExtended;
+use regex::Regex;
+use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::text::normalize;
 
@@ -51,46 +59,10 @@ static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("figure regex is valid")
 });
 
-/// A number word before a unit or a time word ("four weeks", "two doses"), or before "or
-/// more" ("two or more immunotherapeutic agents").
-static NUMBER_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred)([\s-])(mg|g|mcg|kg|ml|weeks?|days?|months?|years?|hours?|times|doses?|cycles?|infusions?|courses?|patients?|percent|or more|or fewer|or less)\b",
-    )
-    .expect("number word regex is valid")
-});
-
-fn word_value(word: &str) -> &'static str {
-    match word {
-        "one" => "1",
-        "two" => "2",
-        "three" => "3",
-        "four" => "4",
-        "five" => "5",
-        "six" => "6",
-        "seven" => "7",
-        "eight" => "8",
-        "nine" => "9",
-        "ten" => "10",
-        "eleven" => "11",
-        "twelve" => "12",
-        "fifteen" => "15",
-        "twenty" => "20",
-        "thirty" => "30",
-        "forty" => "40",
-        "fifty" => "50",
-        "sixty" => "60",
-        _ => "100",
-    }
-}
-
 /// Every figure `text` states. Digits inside a name (`CD20`, `S1`, `COVID-19`, `IgG4`) and
 /// ordinals (`2nd`) are not figures.
 pub fn figures(text: &str) -> Vec<Figure> {
-    let text = normalize(text);
-    let text = NUMBER_WORD.replace_all(&text, |c: &Captures<'_>| {
-        format!("{}{}{}", word_value(&c[1]), &c[2], &c[3])
-    });
+    let text = normalize(&reading(text));
     let mut out = Vec::new();
     for caps in FIGURE.captures_iter(&text) {
         let whole = caps.get(0).expect("group 0 always matches");
@@ -120,6 +92,319 @@ pub fn figures(text: &str) -> Vec<Figure> {
         });
     }
     out
+}
+
+/// The number words of `data/numbers.toml`.
+#[derive(Debug, Deserialize)]
+struct NumberWords {
+    units: HashMap<String, f64>,
+    tens: HashMap<String, f64>,
+    scales: HashMap<String, f64>,
+    fractions: HashMap<String, f64>,
+    quantities: Quantities,
+}
+
+#[derive(Debug, Deserialize)]
+struct Quantities {
+    words: Vec<String>,
+    phrases: Vec<String>,
+}
+
+static WORDS: LazyLock<NumberWords> = LazyLock::new(|| {
+    toml::from_str(include_str!("../data/numbers.toml")).expect("data/numbers.toml is valid")
+});
+
+/// `text` with its numbers read one way, for every check that reads figures: characters whose
+/// Unicode compatibility form (NFKC) holds a digit or a fraction ("５０", "⁵⁰", "½") and decimal
+/// digits of any script ("٥٠") become ASCII digits; a number written in words before a quantity
+/// ("fifty mg", "twenty g/kg", "half a gram", "one and a half hours") becomes its figure; and
+/// look-alike letters inside a number ("2O", "l0") become the digits they imitate. Everything
+/// else is left as written, so that a dose in any of these forms is judged as its ASCII form.
+pub fn reading(text: &str) -> Cow<'_, str> {
+    let read = Reading::of(text);
+    if read.text == text {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(read.text)
+    }
+}
+
+/// A text as [`reading`] reads it, with where each of its bytes came from in the original.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    pub text: String,
+    /// For each byte offset of `text` (and its end), the byte offset of the original it stands
+    /// for; a replaced span's bytes all stand for the start of what they replace.
+    origin: Vec<usize>,
+}
+
+impl Reading {
+    pub fn of(text: &str) -> Reading {
+        let mut read = Reading {
+            text: text.to_string(),
+            origin: (0..=text.len()).collect(),
+        };
+        for pass in [unicode_digits, number_words, look_alikes] {
+            let edits = pass(&read.text);
+            if !edits.is_empty() {
+                read = read.edited(&edits);
+            }
+        }
+        read
+    }
+
+    /// The original's byte range that `range` of the reading stands for.
+    pub fn original(&self, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        let at = |i: usize| self.origin[i.min(self.origin.len() - 1)];
+        let start = at(range.start);
+        // The end of a replaced span is the end of what it replaces: the origin of the first
+        // byte after it.
+        let end = at(range.end);
+        start..end.max(start)
+    }
+
+    /// This reading with `edits` (sorted, disjoint byte ranges of `self.text`, each with its
+    /// replacement) applied.
+    fn edited(&self, edits: &[(std::ops::Range<usize>, String)]) -> Reading {
+        let mut text = String::with_capacity(self.text.len());
+        let mut origin = Vec::with_capacity(self.text.len() + 1);
+        let mut copied = 0;
+        for (range, replacement) in edits {
+            text.push_str(&self.text[copied..range.start]);
+            origin.extend_from_slice(&self.origin[copied..range.start]);
+            text.push_str(replacement);
+            origin.extend(std::iter::repeat_n(
+                self.origin[range.start],
+                replacement.len(),
+            ));
+            copied = range.end;
+        }
+        text.push_str(&self.text[copied..]);
+        origin.extend_from_slice(&self.origin[copied..]);
+        Reading { text, origin }
+    }
+}
+
+type Edits = Vec<(std::ops::Range<usize>, String)>;
+
+/// Non-ASCII digits and fractions as ASCII: NFKC for full-width, superscript, subscript and
+/// circled digits and vulgar fractions (whose "1⁄2" becomes a decimal, added to a whole number
+/// just before it), and the Unicode decimal digit value for the digits of other scripts.
+fn unicode_digits(text: &str) -> Edits {
+    let mut edits: Edits = Vec::new();
+    if text.is_ascii() {
+        return edits;
+    }
+    for (at, c) in text.char_indices() {
+        if c.is_ascii() {
+            continue;
+        }
+        let range = at..at + c.len_utf8();
+        if let Some(d) = c.to_decimal_utf8() {
+            edits.push((range, char::from(b'0' + d).to_string()));
+            continue;
+        }
+        let compatible: String = std::iter::once(c).nfkc().collect();
+        if let Some((num, den)) = compatible.split_once('\u{2044}')
+            && let (Ok(num), Ok(den)) = (num.parse::<f64>(), den.parse::<f64>())
+            && den > 0.0
+        {
+            let fraction = num / den;
+            // A whole number right before it ("1½"), unless already replaced.
+            let whole_len = text[..at]
+                .bytes()
+                .rev()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            let touched = edits.last().is_some_and(|(r, _)| r.end > at - whole_len);
+            match text[at - whole_len..at].parse::<f64>() {
+                Ok(whole) if whole_len > 0 && !touched => {
+                    edits.push((at - whole_len..range.end, shown(whole + fraction)));
+                }
+                _ => edits.push((range, shown(fraction))),
+            }
+        } else if compatible.chars().any(|c| c.is_ascii_digit()) {
+            edits.push((range, compatible));
+        }
+    }
+    edits
+}
+
+/// A value as a figure: "20", "0.5", "1.25".
+fn shown(value: f64) -> String {
+    let rounded = (value * 1000.0).round() / 1000.0;
+    format!("{rounded}")
+}
+
+/// A word of `text`: its byte range and its lower-case form.
+struct Word {
+    start: usize,
+    end: usize,
+    lower: String,
+}
+
+fn word_list(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        let inside = c.is_alphanumeric() || c == '%' || c == 'µ';
+        match (start, inside) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                out.push(Word {
+                    start: s,
+                    end: i,
+                    lower: text[s..i].to_lowercase(),
+                });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Number words before a quantity written as figures (see [`reading`]).
+fn number_words(text: &str) -> Edits {
+    let words = word_list(text);
+    let mut edits = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let Some((value, used)) = worded_number(&words[i..], text) else {
+            i += 1;
+            continue;
+        };
+        let last = &words[i + used - 1];
+        if quantity_follows(&words[i + used..], text, last.end) {
+            edits.push((words[i].start..last.end, shown(value)));
+        }
+        i += used;
+    }
+    edits
+}
+
+/// The number that the words at the start of `words` write, and how many words it takes: whole
+/// numbers ("twenty-five", "two hundred", "a thousand"), fractions ("half", "a half", "one and a
+/// half", "half a" before its unit).
+fn worded_number(words: &[Word], text: &str) -> Option<(f64, usize)> {
+    let w = &*WORDS;
+    let joined = |a: &Word, b: &Word| {
+        let between = &text[a.end..b.start];
+        !between.is_empty() && between.chars().all(|c| c == ' ' || c == '-')
+    };
+    let lower = |k: usize| words.get(k).map(|w| w.lower.as_str());
+    let mut k = 0;
+    let mut total = 0.0;
+    let mut current = 0.0;
+    let mut any = false;
+    // "a hundred", "a half", "an hour" (no number): an article counts only before a scale or a
+    // fraction.
+    if matches!(lower(0), Some("a" | "an"))
+        && words.len() > 1
+        && joined(&words[0], &words[1])
+        && lower(1).is_some_and(|n| w.scales.contains_key(n) || w.fractions.contains_key(n))
+    {
+        current = 1.0;
+        k = 1;
+    }
+    while let Some(word) = lower(k) {
+        if k > 0 && !joined(&words[k - 1], &words[k]) {
+            break;
+        }
+        if let Some(v) = w.units.get(word) {
+            current += v;
+        } else if let Some(v) = w.tens.get(word) {
+            current += v;
+        } else if let Some(v) = w.scales.get(word) {
+            let base = if current == 0.0 { 1.0 } else { current };
+            if *v >= 1000.0 {
+                total += base * v;
+                current = 0.0;
+            } else {
+                current = base * v;
+            }
+        } else if let Some(f) = w.fractions.get(word) {
+            // "half" alone or "a half" is the fraction; "one half" too; "two halves" is not read.
+            let whole = total + current;
+            let value = if whole <= 1.0 { *f } else { whole * f };
+            let mut used = k + 1;
+            // "half a gram": the article belongs to the fraction.
+            if matches!(lower(used), Some("a" | "an")) && joined(&words[used - 1], &words[used]) {
+                used += 1;
+            }
+            return Some((value, used));
+        } else if word == "and" && any {
+            // "one and a half", "two and a quarter"
+            if matches!(lower(k + 1), Some("a" | "an"))
+                && let Some(f) = lower(k + 2).and_then(|n| w.fractions.get(n))
+                && joined(&words[k], &words[k + 1])
+                && joined(&words[k + 1], &words[k + 2])
+            {
+                return Some((total + current + f, k + 3));
+            }
+            break;
+        } else {
+            break;
+        }
+        any = true;
+        k += 1;
+    }
+    (any && k > 0).then_some((total + current, k))
+}
+
+/// Whether a quantity word or phrase (`[quantities]` of the data) follows a number ending at
+/// byte `end`: the next word, right after white space (or glued, "50mg" is not a worded number).
+fn quantity_follows(rest: &[Word], text: &str, end: usize) -> bool {
+    let Some(next) = rest.first() else {
+        return false;
+    };
+    let between = &text[end..next.start];
+    if !between.chars().all(|c| c == ' ' || c == '-') {
+        return false;
+    }
+    let w = &*WORDS;
+    if w.quantities.words.contains(&next.lower) {
+        return true;
+    }
+    let tail = text[next.start..].to_lowercase();
+    w.quantities.phrases.iter().any(|p| {
+        tail.starts_with(p.as_str()) && !tail[p.len()..].starts_with(char::is_alphanumeric)
+    })
+}
+
+/// Letters that imitate digits ('O' or 'o' for 0, 'l' or 'I' for 1) inside a run of digits and
+/// such letters that holds at least one digit ("2O", "l0", "1O0"): the digits they imitate.
+/// Runs with any other letter ("IgG4", "CO2", "T1") are names and stay as written.
+fn look_alikes(text: &str) -> Edits {
+    static RUN: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"[0-9OolI]+").expect("look-alike regex is valid"));
+    let mut edits = Vec::new();
+    for m in RUN.find_iter(text) {
+        let run = m.as_str();
+        let bounded = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+        let before = text[..m.start()].chars().next_back();
+        let after = text[m.end()..].chars().next();
+        if !run.chars().any(|c| c.is_ascii_digit())
+            || run.chars().all(|c| c.is_ascii_digit())
+            || !bounded(before)
+            || !bounded(after)
+        {
+            continue;
+        }
+        let digits = run
+            .chars()
+            .map(|c| match c {
+                'O' | 'o' => '0',
+                'l' | 'I' => '1',
+                d => d,
+            })
+            .collect();
+        edits.push((m.range(), digits));
+    }
+    edits
 }
 
 #[cfg(test)]
@@ -173,5 +458,61 @@ mod tests {
             "a percentage needs a percentage"
         );
         assert!(!states("1 mg/kg/day", "10 mg/kg/day"));
+    }
+
+    #[test]
+    fn digits_of_any_width_or_script_read_as_ascii() {
+        assert_eq!(reading("methotrexate ５０ mg"), "methotrexate 50 mg");
+        assert_eq!(reading("methotrexate ٥٠ mg"), "methotrexate 50 mg");
+        assert_eq!(reading("methotrexate ⁵⁰ mg"), "methotrexate 50 mg");
+        assert_eq!(reading("IVIG २० g/kg"), "IVIG 20 g/kg");
+        assert_eq!(reading("IVIG 𝟐𝟎 g/kg"), "IVIG 20 g/kg");
+        assert_eq!(reading("prednisone 1½ mg/kg"), "prednisone 1.5 mg/kg");
+        assert_eq!(reading("½ tablet"), "0.5 tablet");
+        assert_eq!(
+            reading("µg, CD20, İ, é"),
+            "µg, CD20, İ, é",
+            "letters stay as written"
+        );
+        assert_eq!(reading("375 mg/m²"), "375 mg/m2");
+    }
+
+    #[test]
+    fn number_words_before_a_quantity_read_as_figures() {
+        assert_eq!(reading("fifty mg daily"), "50 mg daily");
+        assert_eq!(reading("IVIG twenty g/kg"), "IVIG 20 g/kg");
+        assert_eq!(reading("twenty-five mg"), "25 mg");
+        assert_eq!(reading("Two hundred mg"), "200 mg");
+        assert_eq!(reading("half a gram every day"), "0.5 gram every day");
+        assert_eq!(reading("one and a half hours"), "1.5 hours");
+        assert_eq!(reading("a thousand mg"), "1000 mg");
+        assert_eq!(reading("two or more agents"), "2 or more agents");
+        // Not before a quantity: no figure.
+        for text in [
+            "one of the options",
+            "twice a day",
+            "the second dose",
+            "a week",
+            "half of them",
+        ] {
+            assert_eq!(reading(text), text);
+        }
+    }
+
+    #[test]
+    fn look_alike_letters_inside_numbers_read_as_digits() {
+        assert_eq!(reading("IVIG 2O g/kg"), "IVIG 20 g/kg");
+        assert_eq!(reading("l0 mg"), "10 mg");
+        assert_eq!(reading("1O0 mg"), "100 mg");
+        for text in ["IgG4", "CO2", "T1", "Il-6", "I", "Oral", "10 mg"] {
+            assert_eq!(reading(text), text);
+        }
+    }
+
+    #[test]
+    fn figures_read_every_form() {
+        assert!(states("give 50 mg", "give ５０ mg"));
+        assert!(states("give 20 g/kg", "give twenty g/kg"));
+        assert!(!states("give 5 mg", "give fifty mg"));
     }
 }

@@ -736,3 +736,85 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 }
+
+/// The zero of a set of decimal digits in another width or script, or in a compatibility form
+/// that NFKC reads as ASCII digits.
+const DIGIT_ZEROS: &[char] = &[
+    '\u{FF10}',  // full-width
+    '\u{0660}',  // Arabic-Indic
+    '\u{06F0}',  // extended Arabic-Indic
+    '\u{0966}',  // Devanagari
+    '\u{09E6}',  // Bengali
+    '\u{1D7CE}', // mathematical bold
+    '\u{1D7F6}', // mathematical monospace
+];
+const SUPERSCRIPTS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+
+/// `text` with each ASCII digit written in the form `forms[i]` picks (0: as it is; 1..=7: a
+/// script of `DIGIT_ZEROS`; 8: superscript).
+fn rewrite_digits(text: &str, forms: &[u8]) -> String {
+    let mut k = 0;
+    text.chars()
+        .map(|c| {
+            let Some(d) = c.to_digit(10) else { return c };
+            let form = forms.get(k).copied().unwrap_or(0);
+            k += 1;
+            match form {
+                0 => c,
+                1..=7 => char::from_u32(DIGIT_ZEROS[usize::from(form) - 1] as u32 + d).unwrap(),
+                _ => SUPERSCRIPTS[d as usize],
+            }
+        })
+        .collect()
+}
+
+/// What a verdict depends on: everything of a claim but its text (which is shown as written).
+fn judged_as(report: &DosingReport) -> Vec<String> {
+    report
+        .claims
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}-{} {} {:?} {:?} {:?} {:?} {:?} {:?}",
+                c.drug,
+                c.low,
+                c.high,
+                c.unit,
+                c.per,
+                c.frequency,
+                c.route,
+                c.verdict,
+                c.rule,
+                c.duration
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Any Unicode form of a dose's digits (every width and script, superscripts, mixed within
+    /// one number) is judged exactly as its ASCII form.
+    #[test]
+    fn any_unicode_form_of_a_dose_is_judged_as_its_ascii_form(
+        drug in prop::sample::select(vec!["methotrexate", "prednisone", "IVIG", "rituximab", "azathioprine", "tacrolimus"]),
+        whole in 0u32..2000,
+        tenths in prop::option::of(0u32..10),
+        unit in prop::sample::select(vec!["mg", "g", "mcg", "mg/kg", "g/kg", "mg/m²"]),
+        frequency in prop::sample::select(vec!["daily", "weekly", "once weekly", "twice daily", "every 2 weeks", ""]),
+        forms in proptest::collection::vec(0u8..9, 8),
+    ) {
+        let amount = match tenths {
+            Some(t) => format!("{whole}.{t}"),
+            None => whole.to_string(),
+        };
+        let ascii = format!("{drug} {amount} {unit} {frequency}");
+        let other = rewrite_digits(&ascii, &forms);
+        prop_assert_eq!(
+            judged_as(&check_text(&RULES, &ascii)),
+            judged_as(&check_text(&RULES, &other)),
+            "{} vs {}", ascii, other
+        );
+    }
+}

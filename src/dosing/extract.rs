@@ -87,12 +87,23 @@ struct Core {
     reading: Option<String>,
 }
 
-/// Every dose statement in `text`, in order. Deterministic.
+/// Every dose statement in `text`, in order, read after [`crate::numbers::reading`] (a dose in
+/// full-width or other-script digits, in words or with look-alike letters is the dose its ASCII
+/// figures write); a claim's `text` and offsets are those of `text` as written. Deterministic.
 pub fn extract_claims(rules: &DosingRules, text: &str) -> Vec<ExtractedDose> {
-    let toks = tokenize(text);
+    let read = crate::numbers::Reading::of(text);
+    let toks = tokenize(&read.text);
     let mut out = Vec::new();
     for (s, e) in sentences(&toks) {
-        extract_sentence(rules, text, &toks, s, e, &mut out);
+        extract_sentence(rules, &read.text, &toks, s, e, &mut out);
+    }
+    if read.text != text {
+        // Offsets and text as the statement is written.
+        for dose in &mut out {
+            let span = read.original(dose.start..dose.end);
+            dose.text = text.get(span.clone()).unwrap_or_default().to_string();
+            (dose.start, dose.end) = (span.start, span.end);
+        }
     }
     out
 }
