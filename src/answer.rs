@@ -258,7 +258,10 @@ impl Engine {
             with_not_stated(reply, not_stated.as_deref())
         };
         let mut sink = |piece: &str| events(AskEvent::Draft(piece.to_string()));
-        let first = llm.compose(&compose, &mut sink).await;
+        let first = llm
+            .compose(&compose, &mut sink)
+            .await
+            .map(|answer| self.unlinked(&answer, &passages));
         let reason = match first {
             Err(e) => fallback_reason(&e, None),
             Ok(answer) => {
@@ -273,7 +276,11 @@ impl Engine {
                     ..compose
                 };
                 let mut quiet = |_: &str| {};
-                match llm.compose(&retry, &mut quiet).await {
+                let second = llm
+                    .compose(&retry, &mut quiet)
+                    .await
+                    .map(|answer| self.unlinked(&answer, &passages));
+                match second {
                     Err(e) => {
                         if let Some(reply) = self.accept_part(question, &[&answer], &passages) {
                             return Ok(finish(shape(reply), self.dosing.as_deref(), events));
@@ -306,6 +313,20 @@ impl Engine {
             ..offline
         };
         Ok(finish(reply, self.dosing.as_deref(), events))
+    }
+
+    /// A model's answer without links, images or addresses (see [`crate::text::without_links`]):
+    /// only the DOI or PubMed address of a reference note among the passages stays, as text.
+    fn unlinked(&self, answer: &str, passages: &[Passage]) -> String {
+        let identifiers: Vec<&str> = passages
+            .iter()
+            .flat_map(|p| self.retriever.identifiers(&p.doc_id))
+            .map(String::as_str)
+            .collect();
+        crate::text::without_links(answer, |url| {
+            crate::text::names_identifier(url, &identifiers)
+        })
+        .into_owned()
     }
 
     /// Puts after each lead-in passage ("… should be considered:") the bullets it introduces,
@@ -815,19 +836,7 @@ fn with_not_stated(mut reply: AskReply, lead: Option<&str>) -> AskReply {
 
 /// Whether a line says the sources do not give something.
 fn denies(line: &str) -> bool {
-    let text = format!(" {} ", crate::text::normalize(line));
-    [
-        " give no ",
-        " gives no ",
-        "not state",
-        "not give",
-        "do not say",
-        "does not say",
-        "not mention",
-        " no information",
-    ]
-    .iter()
-    .any(|phrase| text.contains(phrase))
+    crate::question::vocabulary().denies(line)
 }
 
 /// A short line of the model's that denies something and quotes nothing.

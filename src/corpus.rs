@@ -2,6 +2,7 @@
 //! (a paragraph, or a top-level bullet with its sub-bullets) carrying their heading path and the
 //! reference ids they cite. It never touches the index or anything downstream.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::fs;
@@ -332,6 +333,7 @@ impl Corpus {
         documents.sort_by(|a, b| {
             (a.kind != DocKind::Article, &a.id).cmp(&(b.kind != DocKind::Article, &b.id))
         });
+        unlink_chunks(&mut documents);
         Ok(Corpus {
             root: PathBuf::new(),
             documents,
@@ -835,6 +837,50 @@ fn chunk_body(
         }
     }
     Ok(chunks)
+}
+
+/// Passages carry no links, images or addresses (see [`crate::text::without_links`]): only the
+/// DOI or PubMed address of the document itself (a reference note) or of a reference its passage
+/// cites stays, as text. A passage left empty goes.
+fn unlink_chunks(documents: &mut [Document]) {
+    let identifiers: HashMap<String, Vec<String>> = documents
+        .iter()
+        .filter_map(|d| match &d.meta {
+            DocMeta::Reference(meta) => Some((
+                d.id.clone(),
+                [&meta.doi, &meta.pmid]
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .collect(),
+            )),
+            DocMeta::Article(_) => None,
+        })
+        .collect();
+    let none = Vec::new();
+    for doc in documents.iter_mut() {
+        let own = identifiers.get(&doc.id).unwrap_or(&none);
+        for chunk in &mut doc.chunks {
+            let allowed: Vec<&str> = own
+                .iter()
+                .chain(
+                    chunk
+                        .cites
+                        .iter()
+                        .flat_map(|c| identifiers.get(c).unwrap_or(&none)),
+                )
+                .map(String::as_str)
+                .collect();
+            let keep = |url: &str| crate::text::names_identifier(url, &allowed);
+            if let Cow::Owned(text) = crate::text::without_links(&chunk.text, keep) {
+                chunk.text = text.trim().to_string();
+            }
+            if let Cow::Owned(context) = crate::text::without_links(&chunk.context, keep) {
+                chunk.context = context.trim().to_string();
+            }
+        }
+        doc.chunks.retain(|c| !c.text.is_empty());
+    }
 }
 
 fn collapse_spaces(line: &str) -> String {

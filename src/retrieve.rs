@@ -107,6 +107,9 @@ pub struct Retriever {
     /// Reference notes whose publication is not confirmed, by id: "unknown" (untraced) or
     /// "candidate" (a likely match), so answers can say so where they quote them.
     provenance: HashMap<String, String>,
+    /// The DOI and PMID of each reference note, by document id: the only addresses an answer
+    /// may show (see [`crate::text::without_links`]).
+    identifiers: HashMap<String, Vec<String>>,
     /// Related words and near spellings of the corpus; `None` when the word table is off or
     /// unreadable (BM25 and synonyms alone, logged by [`WordTable::configured`]).
     semantic: Option<Semantic>,
@@ -123,7 +126,10 @@ impl Retriever {
         let synonyms = Synonyms::load(&corpus_dir.join("synonyms.toml"))?;
         let (index, freshness) = open_fresh(corpus_dir, index_dir, progress)?;
         let mut retriever = Retriever::new(index, synonyms);
-        retriever.provenance = unconfirmed_references(corpus_dir);
+        if let Ok(corpus) = crate::corpus::Corpus::load_catalogue(corpus_dir) {
+            retriever.provenance = unconfirmed_references(&corpus);
+            retriever.identifiers = reference_identifiers(&corpus);
+        }
         Ok((retriever, freshness))
     }
 
@@ -142,8 +148,14 @@ impl Retriever {
             synonyms,
             analyzer: analyzer(),
             provenance: HashMap::new(),
+            identifiers: HashMap::new(),
             semantic,
         }
+    }
+
+    /// The DOI and PMID of the reference note `doc_id` (none for an article or an untraced note).
+    pub fn identifiers(&self, doc_id: &str) -> &[String] {
+        self.identifiers.get(doc_id).map_or(&[], Vec::as_slice)
     }
 
     /// Reference notes whose publication is untraced ("unknown") or only a likely match
@@ -1145,16 +1157,33 @@ fn source_families(hits: &[Hit]) -> Vec<Vec<usize>> {
 
 /// The confidence of each reference note that is not confirmed, read from the corpus's front
 /// matter (empty when the corpus cannot be read: the index build reports that).
-fn unconfirmed_references(corpus_dir: &Path) -> HashMap<String, String> {
-    let Ok(corpus) = crate::corpus::Corpus::load_catalogue(corpus_dir) else {
-        return HashMap::new();
-    };
+fn unconfirmed_references(corpus: &crate::corpus::Corpus) -> HashMap<String, String> {
     corpus
         .documents
         .iter()
         .filter_map(|doc| match &doc.meta {
             crate::corpus::DocMeta::Reference(meta) if meta.confidence != "confirmed" => {
                 Some((doc.id.clone(), meta.confidence.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The DOI and PMID of every reference note that has them, by document id.
+fn reference_identifiers(corpus: &crate::corpus::Corpus) -> HashMap<String, Vec<String>> {
+    corpus
+        .documents
+        .iter()
+        .filter_map(|doc| match &doc.meta {
+            crate::corpus::DocMeta::Reference(meta) => {
+                let ids: Vec<String> = [&meta.doi, &meta.pmid]
+                    .into_iter()
+                    .flatten()
+                    .filter(|id| !id.trim().is_empty())
+                    .cloned()
+                    .collect();
+                (!ids.is_empty()).then(|| (doc.id.clone(), ids))
             }
             _ => None,
         })

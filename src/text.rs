@@ -49,6 +49,68 @@ pub fn has_markup(text: &str) -> bool {
     HTML_TAG.is_match(text)
 }
 
+/// A Markdown image, inline link, reference-link definition, autolink or bare URL.
+static LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?x)
+        !\[(?P<alt>[^\]\n]*)\]\([^)\n]*\)             # image
+        | \[(?P<text>[^\]\n]*)\]\((?P<target>[^)\n]*)\)  # inline link
+        | (?m:^[\ \t]*\[[^\]\n]+\]:[\ \t]*\S+[^\n]*$)     # reference definition
+        | <(?P<auto>(?:https?|ftp|mailto|javascript|data):[^>\s]*)>  # autolink
+        | (?P<bare>\b(?:(?:https?|ftp|javascript|data):|www\.)[^\s<>"]*[^\s<>".,;:!?)\]])
+        "#,
+    )
+    .expect("link regex is valid")
+});
+
+/// `text` without links, images or URLs, for what reaches a reader: a Markdown link becomes its
+/// text, an image, a reference-link definition and an autolink or bare URL go, unless `keep`
+/// accepts the URL (the DOI or PubMed address of a cited reference), which stays as plain text.
+/// White space left doubled by a removal is made single.
+pub fn without_links<'a>(text: &'a str, keep: impl Fn(&str) -> bool) -> std::borrow::Cow<'a, str> {
+    if !LINK.is_match(text) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let replaced = LINK.replace_all(text, |c: &regex::Captures<'_>| {
+        if let Some(words) = c.name("text") {
+            let target = c.name("target").map_or("", |m| m.as_str()).trim();
+            return if keep(target) && words.as_str().trim().is_empty() {
+                target.to_string()
+            } else {
+                words.as_str().to_string()
+            };
+        }
+        if let Some(url) = c.name("auto").or_else(|| c.name("bare"))
+            && keep(url.as_str())
+        {
+            return url.as_str().to_string();
+        }
+        String::new()
+    });
+    static SPACES: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"[ \t]{2,}").expect("spaces regex is valid"));
+    std::borrow::Cow::Owned(SPACES.replace_all(&replaced, " ").into_owned())
+}
+
+/// Whether `url` is the DOI or PubMed address of one of `identifiers` (DOIs such as
+/// "10.1212/WNL.0000000000001720" and PMIDs such as "25877000"), compared without case.
+pub fn names_identifier(url: &str, identifiers: &[&str]) -> bool {
+    let url = url.to_lowercase();
+    let path = url
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("www.");
+    identifiers.iter().any(|id| {
+        let id = id.trim().to_lowercase();
+        !id.is_empty()
+            && ((path.starts_with("doi.org/") || path.starts_with("dx.doi.org/"))
+                && path.split_once('/').is_some_and(|(_, rest)| rest == id)
+                || (path.starts_with("pubmed.ncbi.nlm.nih.gov/")
+                    || path.starts_with("ncbi.nlm.nih.gov/pubmed/"))
+                    && path.trim_end_matches('/').rsplit('/').next() == Some(id.as_str()))
+    })
+}
+
 /// Abbreviations after which a full stop does not end a sentence.
 pub const ABBREVIATIONS: &[&str] = &[
     "e.g", "i.e", "vs", "dr", "approx", "etc", "fig", "no", "al", "mr", "ms", "mrs", "cf", "resp",

@@ -81,6 +81,8 @@ struct VocabularyFile {
     synonyms: Vec<Vec<String>>,
     sections: SectionsSpec,
     aspect: Vec<AspectSpec>,
+    claims: std::collections::BTreeMap<String, Vec<String>>,
+    denials: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -141,6 +143,13 @@ pub struct Vocabulary {
     /// Synonym groups that hold in any article, as written (see [`Vocabulary::synonym_groups`]).
     synonyms: Vec<Vec<String>>,
     pub aspects: Vec<Aspect>,
+    /// Groups of claim words (negation, obligation, frequencies…), each term as `plain` writes
+    /// it (see [`Vocabulary::claim_groups_in`]).
+    claims: Vec<(String, Vec<String>)>,
+    /// Phrases that deny what the sources give ("give no", "not state").
+    denials: Vec<String>,
+    /// Lower-cased words of the claim terms.
+    claim_words: HashSet<String>,
 }
 
 static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
@@ -214,6 +223,23 @@ impl Vocabulary {
             prefixes: file.topic_prefixes,
             suffixes: file.topic_suffixes,
             aspects,
+            claim_words: file
+                .claims
+                .values()
+                .flatten()
+                .flat_map(|t| {
+                    plain(t)
+                        .split_whitespace()
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+            claims: file
+                .claims
+                .into_iter()
+                .map(|(group, terms)| (group, terms.iter().map(|t| claim_term(t)).collect()))
+                .collect(),
+            denials: file.denials,
         })
     }
 
@@ -309,6 +335,34 @@ impl Vocabulary {
         &self.synonyms
     }
 
+    /// The claim groups (`[claims]` of the vocabulary: negation, obligation, daily…) that
+    /// `text` has a term of, each with the first such term.
+    pub fn claim_groups_in(&self, text: &str) -> Vec<(&str, &str)> {
+        let text = plain(text);
+        self.claims
+            .iter()
+            .filter_map(|(group, terms)| {
+                let term = terms.iter().find(|t| has_claim_term(&text, t))?;
+                Some((group.as_str(), term.trim()))
+            })
+            .collect()
+    }
+
+    /// Whether `word` (as written) is a word of a claim term ("not", "avoid", "daily").
+    pub fn is_claim_word(&self, word: &str) -> bool {
+        self.claim_words.contains(&word.to_lowercase())
+    }
+
+    /// Whether `line` says that the sources do not give something ("The sources give no
+    /// duration for this [S1].", "The article does not state a dose"): `denials` of the
+    /// vocabulary.
+    pub fn denies(&self, line: &str) -> bool {
+        let text = format!(" {} ", crate::text::normalize(line));
+        self.denials
+            .iter()
+            .any(|phrase| text.contains(phrase.as_str()))
+    }
+
     /// The aspect named `name`.
     pub fn aspect(&self, name: &str) -> Option<&Aspect> {
         self.aspects.iter().find(|a| a.name == name)
@@ -399,6 +453,25 @@ fn plain(text: &str) -> String {
         out.push(' ');
     }
     out
+}
+
+/// A claim term as matched: a term starting with '/' ("/day") inside a word, any other as a
+/// whole-word phrase.
+fn claim_term(term: &str) -> String {
+    let lower = term.to_lowercase();
+    if lower.starts_with('/') {
+        lower
+    } else {
+        plain(&lower)
+    }
+}
+
+fn has_claim_term(text: &str, term: &str) -> bool {
+    if term.starts_with('/') {
+        text.contains(term)
+    } else {
+        !term.trim().is_empty() && text.contains(term)
+    }
 }
 
 fn contains_phrase(text: &str, phrase: &str) -> bool {

@@ -3,6 +3,8 @@
 //! normalisation) in the passage its marker names. Deterministic; it never changes the answer
 //! (`verified_part` only selects the lines of one that verify).
 
+mod claims;
+
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -38,6 +40,14 @@ pub enum Issue {
         markers: Vec<String>,
         /// A passage that does state it, if any.
         stated_in: Option<String>,
+    },
+    /// A sentence in the answer's own words (outside its quotes) that names something, or says
+    /// "not", "must", "avoid", "daily"…, that no passage its markers name states.
+    UnsupportedClaim {
+        sentence: String,
+        markers: Vec<String>,
+        /// What the passages do not state, as written: `methotrexate`, `"every day"`.
+        unsupported: Vec<String>,
     },
     /// The model said the sources do not say, although the passages match every key term of
     /// the question and passage `best` matches it best.
@@ -99,6 +109,16 @@ impl fmt::Display for Issue {
                     "the number \"{figure}\" in \"{sentence}\" is not in the passages it cites: {cited}{elsewhere}; use only numbers written in the passage you cite"
                 )
             }
+            Issue::UnsupportedClaim {
+                sentence,
+                markers,
+                unsupported,
+            } => write!(
+                f,
+                "unsupported claim: \"{sentence}\" says in its own words what {} does not state ({}); quote the sentence that says it by its id, or leave it out",
+                bracketed(markers),
+                unsupported.join(", ")
+            ),
             Issue::RefusedDespiteEvidence { best } => write!(
                 f,
                 "the reply said the sources do not say, but the passages name every key term of the question and [{best}] matches it best: answer from the passages, starting with what [{best}] says, and say plainly which detail asked for they do not give"
@@ -172,6 +192,15 @@ pub fn verify(answer: &str, passages: &[Passage]) -> Verification {
             }
             if !(sentence_markers.is_empty() && denying_lead_in(&words)) {
                 issues.extend(unstated_figures(&words, &sentence_markers, passages));
+            }
+            let unsupported =
+                claims::unsupported(&own_words(&sentence), &sentence_markers, passages);
+            if !unsupported.is_empty() {
+                issues.push(Issue::UnsupportedClaim {
+                    sentence: words.split_whitespace().collect::<Vec<_>>().join(" "),
+                    markers: sentence_markers.iter().map(|n| format!("S{n}")).collect(),
+                    unsupported,
+                });
             }
             for (at, piece) in sentence.iter().enumerate() {
                 let Piece::Quote {
@@ -468,6 +497,18 @@ fn sentence_text(sentence: &[Piece]) -> String {
             Piece::Markers(_) => String::new(),
         })
         .collect()
+}
+
+/// The words of a sentence outside its quotes and markers: what it says in its own words.
+fn own_words(sentence: &[Piece]) -> String {
+    sentence
+        .iter()
+        .filter_map(|p| match p {
+            Piece::Text(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Whether a marker-less sentence makes a claim: three or more words and not a lead-in ending
@@ -852,7 +893,7 @@ mod tests {
         ] {
             let v = verify(answer, &sources());
             assert!(
-                matches!(v.issues.as_slice(), [Issue::Markup(_)]),
+                matches!(v.issues.first(), Some(Issue::Markup(_))),
                 "{answer}: {:?}",
                 v.issues
             );
@@ -962,7 +1003,7 @@ mod tests {
     fn abbreviations_and_decimals_do_not_split_sentences() {
         let v = verify(
             "Steroids, e.g. prednisone at 1.5 mg/kg vs. less, are used [S1].",
-            &passages(&["Prednisone at 1.5 mg/kg is used."]),
+            &passages(&["Steroids such as prednisone at 1.5 mg/kg are used."]),
         );
         assert!(v.verified(), "{:?}", v.issues);
     }
@@ -979,7 +1020,7 @@ mod tests {
     #[test]
     fn a_number_in_no_cited_passage_fails_with_its_name() {
         let v = verify(
-            "The mycophenolate mofetil dose is 10 mg/kg/day [S2].",
+            "The methylprednisolone dose is 10 mg/kg/day [S2].",
             &sources(),
         );
         assert!(!v.verified());
@@ -1002,7 +1043,7 @@ mod tests {
 
     #[test]
     fn a_number_from_another_passage_names_that_passage() {
-        let v = verify("About 62% of refractory patients respond [S2].", &sources());
+        let v = verify("About 62% of patients respond [S2].", &sources());
         let [Issue::Number { stated_in, .. }] = v.issues.as_slice() else {
             panic!("{:?}", v.issues);
         };
@@ -1029,6 +1070,123 @@ mod tests {
             "1. Anti-CD20 rituximab helps [S1].\n2. Steroids come first [S2, S1].",
             &sources(),
         );
+        assert!(
+            !v.issues.iter().any(|i| matches!(i, Issue::Number { .. })),
+            "{:?}",
+            v.issues
+        );
+    }
+
+    fn unsupported_of(answer: &str, sources: &[Passage]) -> Vec<String> {
+        verify(answer, sources)
+            .issues
+            .into_iter()
+            .flat_map(|i| match i {
+                Issue::UnsupportedClaim { unsupported, .. } => unsupported,
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
+    fn mtx_sources() -> Vec<Passage> {
+        passages(&[
+            "High-dose corticosteroids are the first-line treatment for immune-mediated necrotizing myopathy (IMNM).",
+            "Methotrexate 15 mg once weekly is added as a steroid-sparing agent.",
+        ])
+    }
+
+    #[test]
+    fn a_frequency_or_negation_the_passage_does_not_state_is_an_unsupported_claim() {
+        let sources = mtx_sources();
+        let found = unsupported_of(
+            "Methotrexate is taken every day, not once a week [S2].",
+            &sources,
+        );
+        assert!(
+            found.iter().any(|w| w.contains("every day")) && found.iter().any(|w| w == "\"not\""),
+            "{found:?}"
+        );
+        let v = verify(
+            "Methotrexate is taken every day, not once a week [S2].",
+            &sources,
+        );
+        assert!(!v.verified());
+        assert!(
+            v.issues[0].to_string().starts_with("unsupported claim"),
+            "{}",
+            v.issues[0]
+        );
+        // The honest twin verifies.
+        let v = verify("Methotrexate is taken once a week [S2].", &sources);
+        assert!(v.verified(), "{:?}", v.issues);
+    }
+
+    #[test]
+    fn a_drug_or_modal_word_from_elsewhere_is_an_unsupported_claim() {
+        let found = unsupported_of(
+            "Methotrexate is contraindicated in IMNM and must be stopped at once [S1].",
+            &mtx_sources(),
+        );
+        for word in [
+            "Methotrexate",
+            "\"contraindicated\"",
+            "\"must\"",
+            "\"stopped\"",
+        ] {
+            assert!(found.iter().any(|w| w == word), "{word}: {found:?}");
+        }
+        assert!(!found.iter().any(|w| w == "IMNM"), "{found:?}");
+        // A drug named nowhere in the passages is a claim too; the passage's own drug is not.
+        assert_eq!(
+            unsupported_of("Warfarin helps [S2].", &mtx_sources()),
+            ["Warfarin"]
+        );
+        assert!(unsupported_of("Methotrexate helps [S2].", &mtx_sources()).is_empty());
+    }
+
+    #[test]
+    fn labels_obey_the_claim_rule_and_denials_are_not_claims() {
+        let sources = mtx_sources();
+        let quote = "\"Methotrexate 15 mg once weekly is added as a steroid-sparing agent\"";
+        for ok in [
+            format!("- Steroid-sparing: {quote} [S2]"),
+            format!("- Second choice: {quote} [S2]"),
+            "The sources give no duration for this [S2].".to_string(),
+            "Steroids come first in IMNM [S1].".to_string(),
+            "Immune-mediated necrotizing myopathy is treated with steroids [S1].".to_string(),
+        ] {
+            let v = verify(&ok, &sources);
+            assert!(v.verified(), "{ok}: {:?}", v.issues);
+        }
+        let v = verify(&format!("- Tacrolimus: {quote} [S2]"), &sources);
+        assert!(
+            matches!(v.issues.as_slice(), [Issue::UnsupportedClaim { unsupported, .. }] if unsupported == &["Tacrolimus"]),
+            "{:?}",
+            v.issues
+        );
+    }
+
+    #[test]
+    fn numbers_in_any_script_or_in_words_are_checked_as_their_ascii_form() {
+        let sources = mtx_sources();
+        for answer in [
+            "Give methotrexate 50 mg weekly [S2].",
+            "Give methotrexate ５０ mg weekly [S2].",
+            "Give methotrexate ٥٠ mg weekly [S2].",
+            "Give methotrexate ⁵⁰ mg weekly [S2].",
+            "Give methotrexate fifty mg weekly [S2].",
+            "Give methotrexate 5O mg weekly [S2].",
+        ] {
+            let v = verify(answer, &sources);
+            assert!(
+                v.issues
+                    .iter()
+                    .any(|i| matches!(i, Issue::Number { figure, .. } if figure == "50")),
+                "{answer}: {:?}",
+                v.issues
+            );
+        }
+        let v = verify("Give methotrexate fifteen mg weekly [S2].", &sources);
         assert!(v.verified(), "{:?}", v.issues);
     }
 
