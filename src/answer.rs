@@ -150,6 +150,7 @@ impl Engine {
         // question about the sources: it does not take the place of a passage that may.
         let about_sources = asks_about_sources(question);
         let search = SearchRequest {
+            article: request.article.as_deref(),
             query: question,
             history: &history,
             k: if about_sources {

@@ -256,6 +256,10 @@ pub struct AskRequest {
     pub k: Option<usize>,
     #[serde(default)]
     pub mode: ModeChoice,
+    /// The article whose box asks: the answer draws only on it and the references it cites.
+    /// Unset, the whole library answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
 }
 
 /// One turn of a conversation (`history` in requests).

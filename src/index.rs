@@ -22,7 +22,7 @@ use crate::corpus::{Corpus, CorpusError, corpus_hash};
 use crate::synonyms::{ConceptMatcher, Synonyms, SynonymsError};
 
 /// Bump when the schema or the analyzer changes: older indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
 const WRITER_MEMORY: usize = 200_000_000;

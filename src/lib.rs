@@ -3,6 +3,7 @@
 //! Modules in flow order: (import →) corpus → index → retrieve → compose → verify → dosing → server.
 //! Lower modules never import higher ones; `contracts` holds the JSON shapes all of them share.
 
+pub mod add;
 pub mod analysis;
 pub mod answer;
 pub mod bench;

@@ -71,6 +71,9 @@ enum Command {
         /// e.g. [{"role": "user", "content": "tell me about rituximab"}].
         #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,
+        /// Only this article (its id) and the references it cites.
+        #[arg(long, value_name = "ID")]
+        article: Option<String>,
     },
     /// A grounded answer: quotes from the article and its references, verified.
     Ask {
@@ -90,6 +93,9 @@ enum Command {
         /// Print the ask JSON of DESIGN.md instead of text.
         #[arg(long)]
         json: bool,
+        /// Only this article (its id) and the references it cites.
+        #[arg(long, value_name = "ID")]
+        article: Option<String>,
     },
     /// Deterministic dosing check of any text (exit status 1 when a dose is wrong; a dose no
     /// rule covers is reported as not checked and does not fail).
@@ -140,6 +146,14 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
     },
+    /// Write evidence pages into the corpus as they come: a page's text as copied or stored
+    /// (.txt) or Markdown (.md). The article id is the file's stem; adding a file again updates
+    /// its article. Each citation number gets an untraced reference stub.
+    Add {
+        /// The files to add.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Write PubMedQA items (e.g. pqal_dev.json) as a corpus: one article per abstract.
     ImportPubmedqa {
         /// The PubMedQA JSON file (PMID → item).
@@ -173,9 +187,17 @@ enum Command {
         /// Composer for --quality: auto (the LLM when configured), offline or llm.
         #[arg(long, default_value = "offline", value_parser = ["auto", "offline", "llm"])]
         mode: String,
-        /// With --quality: print every question's row, not only the misses.
+        /// With --quality or --dev: print every question's row, not only the misses.
         #[arg(long)]
         all: bool,
+        /// A dev set folder (`pages/<slug>.txt` and `followups.tsv`, as ../shared/droracle-dev):
+        /// add every page to a temporary corpus with `medcite add`, ask every follow-up in its
+        /// article's scope, offline, and report train and test articles apart.
+        #[arg(long, value_name = "DIR", conflicts_with = "quality")]
+        dev: Option<PathBuf>,
+        /// With --dev: the file naming the test articles (the rest are train).
+        #[arg(long, default_value = "tests/gold/droracle-dev-split.toml")]
+        split: PathBuf,
         /// Print the figures as JSON.
         #[arg(long)]
         json: bool,
@@ -221,10 +243,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             k,
             json,
             history,
+            article,
         } => {
             let history = read_history(history.as_deref())?;
             let retriever = open_retriever(&cli.corpus, &cli.index, progress)?;
             let hits = retriever.search(&SearchRequest {
+                article: article.as_deref(),
                 query: &query,
                 history: &history,
                 k: k as usize,
@@ -274,6 +298,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             offline,
             k,
             json,
+            article,
         } => {
             let history = read_history(history.as_deref())?;
             let retriever = open_retriever(&cli.corpus, &cli.index, progress)?;
@@ -286,6 +311,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let rules = load_rules(&cli.corpus)?;
             let engine = Engine::new(retriever, llm).with_dosing(Arc::new(rules));
             let request = AskRequest {
+                article,
                 question,
                 history,
                 k: Some(k as usize),
@@ -394,6 +420,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 progress,
             }))?;
         }
+        Command::Add { files } => {
+            for file in &files {
+                let report = medcite::add::add_file(file, &cli.corpus)?;
+                print_added(&report);
+            }
+        }
         Command::ImportPubmedqa {
             file,
             out,
@@ -448,6 +480,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     questions.len(),
                     path.display()
                 );
+            }
+        }
+        Command::Eval {
+            dev: Some(dir),
+            split,
+            all,
+            json,
+            ..
+        } => {
+            let report = eval_dev(&dir, &split)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_dev(&report, all);
             }
         }
         Command::Eval {
@@ -841,5 +887,88 @@ impl Style {
         }
         out.push_str(text.get(at..).unwrap_or_default());
         out
+    }
+}
+
+/// One line per file `add` wrote, then what it could not read.
+fn print_added(report: &medcite::add::AddReport) {
+    let markers: Vec<String> = report.markers.iter().map(u32::to_string).collect();
+    println!(
+        "{} {} ({}): {} section(s), {} paragraph(s), {} bullet(s), {} table(s), markers [{}], {} untraced reference stub(s), {} furniture line(s) left out, {} passage(s)",
+        if report.updated { "updated" } else { "added" },
+        report.id,
+        report.path.display(),
+        report.sections,
+        report.paragraphs,
+        report.bullets,
+        report.tables,
+        markers.join(", "),
+        report.references,
+        report.furniture,
+        report.passages,
+    );
+    for problem in &report.unread {
+        println!("  not read: {problem}");
+    }
+}
+
+/// `eval --dev`: the dev pages added to a temporary corpus, each follow-up asked in its scope.
+fn eval_dev(dir: &Path, split: &Path) -> Result<medcite::eval::dev::DevReport> {
+    use medcite::eval::dev::{evaluate_dev, load_followups, load_test_split};
+    let questions = load_followups(&dir.join("followups.tsv"))?;
+    let test = load_test_split(split)?;
+    let work = tempfile::TempDir::new().context("could not make a temporary folder")?;
+    let corpus = work.path().join("corpus");
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir.join("pages"))
+        .with_context(|| format!("could not read {}", dir.join("pages").display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    pages.sort();
+    medcite::add::add_files(&pages, &corpus)?;
+    let retriever = open_retriever(&corpus, &work.path().join("index"), false)?;
+    let engine = Engine::new(retriever, None);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    Ok(runtime.block_on(evaluate_dev(&engine, &questions, &test))?)
+}
+
+fn print_dev(report: &medcite::eval::dev::DevReport, all: bool) {
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            100.0
+        } else {
+            100.0 * a as f64 / b as f64
+        }
+    };
+    for (name, f) in [("train", &report.train), ("test", &report.test)] {
+        println!(
+            "{name}: {}/{} right ({:.1}%); wrongly declined {}/{} ({:.1}%); outside declined or \"not stated\" {}/{} ({:.1}%); answers quoting another article {}",
+            f.right,
+            f.questions,
+            pct(f.right, f.questions),
+            f.wrongly_declined,
+            f.answerable,
+            pct(f.wrongly_declined, f.answerable),
+            f.outside_handled,
+            f.outside,
+            pct(f.outside_handled, f.outside),
+            f.other_article,
+        );
+    }
+    // The test split's rows are not shown unless asked for: its figures are for reporting.
+    for row in report.rows.iter().filter(|r| all || (!r.right && !r.test)) {
+        let first = row.answer.lines().next().unwrap_or_default();
+        println!(
+            "  {} [{}] {} {}: {:?}\n      → {first}",
+            if row.right { "ok  " } else { "MISS" },
+            if row.test { "test" } else { "train" },
+            row.slug,
+            row.question,
+            row.expect,
+        );
     }
 }

@@ -69,6 +69,10 @@ pub enum RetrieveError {
     Engine(#[from] tantivy::TantivyError),
     #[error(transparent)]
     Index(#[from] IndexError),
+    #[error(
+        "there is no article '{0}' in the corpus; the articles are listed by `GET /v1/models` (as medcite/<id>)"
+    )]
+    UnknownArticle(String),
 }
 
 /// One search: the question, the conversation so far, and how many hits to return.
@@ -77,6 +81,8 @@ pub struct SearchRequest<'a> {
     pub query: &'a str,
     pub history: &'a [Turn],
     pub k: usize,
+    /// Only this article and the references it cites, when set.
+    pub article: Option<&'a str>,
 }
 
 /// A weighted piece of the query: a word, or a multi-word synonym matched as a phrase.
@@ -110,6 +116,10 @@ pub struct Retriever {
     /// The DOI and PMID of each reference note, by document id: the only addresses an answer
     /// may show (see [`crate::text::without_links`]).
     identifiers: HashMap<String, Vec<String>>,
+    /// Each article's scope: its own id and the ids of the references it cites.
+    scopes: HashMap<String, Vec<String>>,
+    /// The articles, by id, with their titles, in id order.
+    articles: Vec<(String, String)>,
     /// Related words and near spellings of the corpus; `None` when the word table is off or
     /// unreadable (BM25 and synonyms alone, logged by [`WordTable::configured`]).
     semantic: Option<Semantic>,
@@ -127,10 +137,18 @@ impl Retriever {
         let (index, freshness) = open_fresh(corpus_dir, index_dir, progress)?;
         let mut retriever = Retriever::new(index, synonyms);
         if let Ok(corpus) = crate::corpus::Corpus::load_catalogue(corpus_dir) {
-            retriever.provenance = unconfirmed_references(&corpus);
-            retriever.identifiers = reference_identifiers(&corpus);
+            retriever = retriever.with_catalogue(&corpus);
         }
         Ok((retriever, freshness))
+    }
+
+    /// This retriever with what it needs to know of the corpus's documents: which references
+    /// are unconfirmed, their DOIs and PMIDs, and each article's scope.
+    pub fn with_catalogue(mut self, corpus: &crate::corpus::Corpus) -> Retriever {
+        self.provenance = unconfirmed_references(corpus);
+        self.identifiers = reference_identifiers(corpus);
+        (self.scopes, self.articles) = article_scopes(corpus);
+        self
     }
 
     /// A retriever with the configured word table (see [`WordTable::configured`]) restricted
@@ -149,8 +167,53 @@ impl Retriever {
             analyzer: analyzer(),
             provenance: HashMap::new(),
             identifiers: HashMap::new(),
+            scopes: HashMap::new(),
+            articles: Vec::new(),
             semantic,
         }
+    }
+
+    /// The articles of the corpus as (id, title), in id order.
+    pub fn articles(&self) -> &[(String, String)] {
+        &self.articles
+    }
+
+    /// The documents an answer scoped to `article` may draw on: the article and the references
+    /// it cites.
+    pub fn scope(&self, article: &str) -> Result<&[String], RetrieveError> {
+        self.scopes
+            .get(article)
+            .map(Vec::as_slice)
+            .ok_or_else(|| RetrieveError::UnknownArticle(article.to_string()))
+    }
+
+    /// `query` restricted to the documents of `request.article`'s scope, if it has one; the
+    /// restriction adds nothing to the score.
+    fn scoped(
+        &self,
+        query: BooleanQuery,
+        request: &SearchRequest<'_>,
+    ) -> Result<BooleanQuery, RetrieveError> {
+        let Some(article) = request.article else {
+            return Ok(query);
+        };
+        let ids = self.scope(article)?;
+        let field = self.index.fields.doc_id;
+        let any: Vec<(Occur, Box<dyn Query>)> = ids
+            .iter()
+            .map(|id| {
+                let term = Term::from_field_text(field, id);
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let filter = ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 0.0);
+        Ok(BooleanQuery::new(vec![
+            (Occur::Must, Box::new(query) as Box<dyn Query>),
+            (Occur::Must, Box::new(filter)),
+        ]))
     }
 
     /// The DOI and PMID of the reference note `doc_id` (none for an article or an untraced note).
@@ -182,12 +245,12 @@ impl Retriever {
         let mut plan = self.plan(request)?;
         let searcher = self.index.reader.searcher();
         let collector = TopDocs::with_limit(k * 3 + 10).order_by_score();
-        let mut query = self.query(&plan);
+        let mut query = self.scoped(self.query(&plan), request)?;
         let mut candidates = searcher.search(&query, &collector)?;
         if candidates.is_empty() && !plan.topic.is_empty() {
             // Nothing on the previous topic: search the question on its own.
             plan.topic.clear();
-            query = self.query(&plan);
+            query = self.scoped(self.query(&plan), request)?;
             candidates = searcher.search(&query, &collector)?;
         }
         let mut ranked = Vec::with_capacity(candidates.len());
@@ -199,7 +262,12 @@ impl Retriever {
             };
             ranked.push((hit.score * weight, hit));
         }
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        // Equal scores in chunk order, so that the ranking does not depend on the order the
+        // index writer happened to store passages in.
+        ranked.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| a.1.chunk_id.cmp(&b.1.chunk_id))
+        });
         // The references cited by the article passages that can make the top k, and the best
         // passage of each for this query, found in one search.
         let mut cited: Vec<String> = Vec::new();
@@ -466,21 +534,21 @@ impl Retriever {
         let words = self.words(text);
         let mut consumed = vec![false; words.len()];
         let mut concepts = Vec::new();
-        for group in &self.synonyms.groups {
-            for term in group.iter().filter(|t| t.len() > 1) {
-                for start in 0..words.len().saturating_sub(term.len() - 1) {
-                    let span = start..start + term.len();
-                    if words[span.clone()] == term[..] && consumed[span.clone()].iter().all(|c| !c)
-                    {
-                        consumed[span].iter_mut().for_each(|c| *c = true);
-                        concepts.push(Concept {
-                            name: term.join(" "),
-                            surface: term.join(" "),
-                            strength: Strength::Strong,
-                            alternatives: group.clone(),
-                        });
-                    }
-                }
+        for (n, t, start) in self.synonyms.occurrences(&words) {
+            let group = &self.synonyms.groups[n];
+            let term = &group[t];
+            if term.len() < 2 {
+                continue;
+            }
+            let span = start..start + term.len();
+            if consumed[span.clone()].iter().all(|c| !c) {
+                consumed[span].iter_mut().for_each(|c| *c = true);
+                concepts.push(Concept {
+                    name: term.join(" "),
+                    surface: term.join(" "),
+                    strength: Strength::Strong,
+                    alternatives: group.clone(),
+                });
             }
         }
         for phrase in vocabulary().topic_phrases_in(text) {
@@ -507,9 +575,12 @@ impl Retriever {
                 continue;
             }
             let mut alternatives = vec![vec![word.clone()]];
-            for group in &self.synonyms.groups {
-                if group.iter().any(|t| t.len() == 1 && &t[0] == word) {
-                    alternatives.extend(group.iter().cloned());
+            let mut strength = strength;
+            for n in self.synonyms.groups_of(std::slice::from_ref(word)) {
+                alternatives.extend(self.synonyms.groups[n].iter().cloned());
+                // A drug's name names a topic, however ordinary its spelling looks.
+                if self.synonyms.is_drug(n) {
+                    strength = Strength::Strong;
                 }
             }
             if let Some(long) = vocabulary().expansion(word) {
@@ -757,11 +828,10 @@ impl Retriever {
         // A multi-word term of the corpus's vocabulary ("first-line", "creatine kinase") names a
         // topic even when each of its words alone is question phrasing.
         let analysed = self.words(text);
-        for group in &self.synonyms.groups {
-            for term in group.iter().filter(|t| t.len() > 1) {
-                if contains_sequence(&analysed, term) && !out.contains(&term.join(" ")) {
-                    out.push(term.join(" "));
-                }
+        for (n, t, _) in self.synonyms.occurrences(&analysed) {
+            let term = &self.synonyms.groups[n][t];
+            if term.len() > 1 && !out.contains(&term.join(" ")) {
+                out.push(term.join(" "));
             }
         }
         out
@@ -1170,6 +1240,25 @@ fn unconfirmed_references(corpus: &crate::corpus::Corpus) -> HashMap<String, Str
         .collect()
 }
 
+/// Each article's scope (its id and the ids of the references it cites) and the articles' titles.
+#[allow(clippy::type_complexity)]
+fn article_scopes(
+    corpus: &crate::corpus::Corpus,
+) -> (HashMap<String, Vec<String>>, Vec<(String, String)>) {
+    let mut scopes = HashMap::new();
+    let mut articles = Vec::new();
+    for doc in &corpus.documents {
+        if let crate::corpus::DocMeta::Article(meta) = &doc.meta {
+            let mut ids = vec![doc.id.clone()];
+            ids.extend(meta.references.values().cloned());
+            scopes.insert(doc.id.clone(), ids);
+            articles.push((doc.id.clone(), doc.title.clone()));
+        }
+    }
+    articles.sort();
+    (scopes, articles)
+}
+
 /// The DOI and PMID of every reference note that has them, by document id.
 fn reference_identifiers(corpus: &crate::corpus::Corpus) -> HashMap<String, Vec<String>> {
     corpus
@@ -1494,11 +1583,14 @@ mod tests {
             synonyms.expansions(&words("erythrocyte sedimentation rates")),
             vec![words("ESR")]
         );
-        assert_eq!(
-            synonyms.expansions(&words("hydroxychloroquine")),
-            vec![words("hcq")]
+        // The corpus's group, besides the drug's other names (Plaquenil …) of the general ones.
+        let expanded = synonyms.expansions(&words("hydroxychloroquine"));
+        assert!(expanded.contains(&words("hcq")), "{expanded:?}");
+        assert!(expanded.contains(&words("plaquenil")), "{expanded:?}");
+        assert!(
+            synonyms.expansions(&words("threshold")).is_empty(),
+            "no group names it"
         );
-        assert!(synonyms.expansions(&words("eculizumab")).is_empty());
     }
 
     #[test]
@@ -1589,6 +1681,7 @@ mod tests {
 
     fn coverage_of(retriever: &Retriever, query: &str) -> Coverage {
         let request = SearchRequest {
+            article: None,
             query,
             history: &[],
             k: 6,

@@ -53,6 +53,40 @@ pub struct Synonyms {
     heads: HashMap<String, Vec<(usize, usize)>>,
 }
 
+/// The general groups, analysed once: the vocabulary's, then the drug names'.
+static GENERAL_GROUPS: std::sync::LazyLock<Vec<Vec<Vec<String>>>> =
+    std::sync::LazyLock::new(|| {
+        let mut analyzer = analyzer();
+        let vocabulary: Vec<Vec<String>> = crate::question::vocabulary().synonym_groups().to_vec();
+        let drugs = include_str!("../data/drug-names.tsv")
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| {
+                let (generic, others) = line.split_once('\t')?;
+                Some(
+                    std::iter::once(generic.to_string())
+                        .chain(others.split('|').map(str::to_string))
+                        .collect::<Vec<String>>(),
+                )
+            });
+        let mut groups: Vec<Vec<Vec<String>>> = vocabulary
+            .iter()
+            .map(|terms| analyse_group(&mut analyzer, terms))
+            .filter(|group| group.len() >= 2)
+            .collect();
+        DRUGS_FROM.get_or_init(|| groups.len());
+        groups.extend(
+            drugs
+                .map(|terms| analyse_group(&mut analyzer, &terms))
+                .filter(|group| group.len() >= 2),
+        );
+        groups
+    });
+
+/// Where the drug-name groups start among the general groups (they end where the general
+/// groups do).
+static DRUGS_FROM: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
 impl Synonyms {
     /// Loads `synonyms.toml` after the general groups; a missing file adds nothing to them.
     pub fn load(path: &Path) -> Result<Synonyms, SynonymsError> {
@@ -66,17 +100,10 @@ impl Synonyms {
         }
     }
 
-    /// The general groups alone (`src/question/vocabulary.toml`), for a corpus without a
-    /// `synonyms.toml`.
+    /// The general groups alone (`src/question/vocabulary.toml`, then each drug's generic and
+    /// other names from `data/drug-names.tsv`), for a corpus without a `synonyms.toml`.
     pub fn general() -> Synonyms {
-        let mut analyzer = analyzer();
-        let groups = crate::question::vocabulary()
-            .synonym_groups()
-            .iter()
-            .map(|terms| analyse_group(&mut analyzer, terms))
-            .filter(|group| group.len() >= 2)
-            .collect();
-        Synonyms::new(groups, HashSet::new(), HashSet::new())
+        Synonyms::new(GENERAL_GROUPS.clone(), HashSet::new(), HashSet::new())
     }
 
     fn new(
@@ -160,15 +187,55 @@ impl Synonyms {
     /// Token sequences equivalent to something in `query` (not the ones already there).
     pub fn expansions(&self, query: &[String]) -> Vec<Vec<String>> {
         let mut out: Vec<Vec<String>> = Vec::new();
-        for group in &self.groups {
-            if group.iter().any(|term| contains_sequence(query, term)) {
-                for term in group {
-                    if !contains_sequence(query, term) && !out.contains(term) {
-                        out.push(term.clone());
-                    }
+        for n in self.groups_in(query) {
+            for term in &self.groups[n] {
+                if !contains_sequence(query, term) && !out.contains(term) {
+                    out.push(term.clone());
                 }
             }
         }
+        out
+    }
+
+    /// Every place a term of a group stands in `words` (analysed tokens), as (group, term,
+    /// start), ordered by group, term and start: found through the terms' first words, so the
+    /// cost does not grow with the number of groups.
+    pub fn occurrences(&self, words: &[String]) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        for (at, word) in words.iter().enumerate() {
+            for &(n, t) in self.heads.get(word).into_iter().flatten() {
+                if words[at..].starts_with(&self.groups[n][t]) {
+                    out.push((n, t, at));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Whether group `n` is a drug's names (`data/drug-names.tsv`): a word in it names a drug.
+    pub fn is_drug(&self, n: usize) -> bool {
+        let general = GENERAL_GROUPS.len();
+        DRUGS_FROM
+            .get()
+            .is_some_and(|from| (*from..general).contains(&n))
+    }
+
+    /// The groups that hold exactly `term`, in order.
+    pub fn groups_of(&self, term: &[String]) -> Vec<usize> {
+        let Some(head) = term.first() else {
+            return Vec::new();
+        };
+        let mut out: Vec<usize> = self
+            .heads
+            .get(head)
+            .into_iter()
+            .flatten()
+            .filter(|&&(n, t)| self.groups[n][t] == term)
+            .map(|&(n, _)| n)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
         out
     }
 }
@@ -282,6 +349,32 @@ mod tests {
     fn every_general_group_has_two_searchable_terms() {
         let written = crate::question::vocabulary().synonym_groups();
         assert!(!written.is_empty());
-        assert_eq!(Synonyms::general().groups.len(), written.len());
+        let general = Synonyms::general();
+        assert!(general.groups.iter().all(|g| g.len() >= 2));
+        // The vocabulary's groups come first, each kept; the drug names' follow.
+        assert_eq!(DRUGS_FROM.get(), Some(&written.len()));
+        assert!(general.groups.len() > written.len() + 1000);
+    }
+
+    #[test]
+    fn brand_and_generic_drug_names_are_general_synonyms() {
+        let general = Synonyms::general();
+        for (brand, generic) in [
+            ("valium", "diazepam"),
+            ("flagyl", "metronidazole"),
+            ("lasix", "furosemide"),
+        ] {
+            let expanded = general.expansions(&words(brand));
+            assert!(expanded.contains(&words(generic)), "{brand}: {expanded:?}");
+            let n = general.groups_of(&words(generic))[0];
+            assert!(general.is_drug(n));
+        }
+        // Ordinary English is never a drug's other name.
+        assert!(
+            general
+                .groups_of(&words("advice"))
+                .iter()
+                .all(|&n| !general.is_drug(n))
+        );
     }
 }

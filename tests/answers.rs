@@ -13,6 +13,7 @@ use medcite::eval::{evaluate_coverage, load_gold, load_offtopic, user_turns};
 
 fn offline(question: &str, history: Vec<Turn>) -> AskRequest {
     AskRequest {
+        article: None,
         question: question.into(),
         history,
         k: None,

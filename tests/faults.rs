@@ -62,6 +62,7 @@ fn a_build_killed_midway_leaves_the_old_index_serving() {
     let retriever = Retriever::new(index, Synonyms::default());
     let hits = retriever
         .search(&SearchRequest {
+            article: None,
             query: "rituximab refractory",
             history: &[],
             k: 3,
@@ -142,6 +143,7 @@ fn a_corrupted_segment_file_is_reported_and_index_repairs_it() {
     let retriever = Retriever::new(index, Synonyms::default());
     let hits = retriever
         .search(&SearchRequest {
+            article: None,
             query: "rituximab",
             history: &[],
             k: 3,

@@ -73,6 +73,7 @@ fn saved_inputs_of_the_other_targets_do_not_panic() {
             content: text.clone(),
         }];
         let request = SearchRequest {
+            article: None,
             query: &text,
             history: &history,
             k: 10,

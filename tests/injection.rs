@@ -26,6 +26,7 @@ fn engine(corpus: &std::path::Path, index: &std::path::Path, server: &FakeLlm) -
 
 fn request(question: &str) -> AskRequest {
     AskRequest {
+        article: None,
         question: question.into(),
         history: Vec::new(),
         k: None,

@@ -29,6 +29,7 @@ fn engine(server: &FakeLlm, timeout: Duration) -> (TempDir, Engine) {
 /// A request for `question` with no history, in `mode`.
 fn request(question: &str, mode: ModeChoice) -> AskRequest {
     AskRequest {
+        article: None,
         question: question.into(),
         history: Vec::new(),
         k: None,
@@ -416,6 +417,7 @@ async fn a_borderline_question_goes_to_the_model_and_offline_is_declined() {
     let server = FakeLlm::start(vec![Script::Text("The sources do not say.".into())]).await;
     let (_dir, engine) = engine(&server, Duration::from_secs(10));
     let ask_in = |mode| AskRequest {
+        article: None,
         question: BORDERLINE.into(),
         history: Vec::new(),
         k: None,

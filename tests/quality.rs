@@ -25,6 +25,7 @@ fn turns(history: &[&str]) -> Vec<Turn> {
 
 async fn ask(engine: &Engine, question: &str, history: &[&str]) -> AskReply {
     let request = AskRequest {
+        article: None,
         question: question.into(),
         history: turns(history),
         k: None,

@@ -16,6 +16,7 @@ use tempfile::TempDir;
 fn search(retriever: &Retriever, query: &str, k: usize) -> Vec<Hit> {
     retriever
         .search(&SearchRequest {
+            article: None,
             query,
             history: &[],
             k,
@@ -67,6 +68,7 @@ fn query_syntax_in_user_text_is_searched_as_words() {
 fn empty_or_wordless_queries_are_clear_errors() {
     let (_dir, retriever) = bundled_retriever();
     let request = |query| SearchRequest {
+        article: None,
         query,
         history: &[],
         k: 5,
@@ -160,6 +162,7 @@ fn an_elliptical_follow_up_searches_the_previous_topic() {
     let history = [user("tell me about rituximab")];
     let follow_up = retriever
         .search(&SearchRequest {
+            article: None,
             query: "what dose?",
             history: &history,
             k: 3,
@@ -191,6 +194,7 @@ fn the_previous_turn_steers_a_vague_follow_up_on_the_bundled_corpus() {
     ];
     let hits = retriever
         .search(&SearchRequest {
+            article: None,
             query: "what dose?",
             history: &history,
             k: 3,
@@ -209,6 +213,7 @@ fn asked_whether_a_source_is_confirmed_search_brings_that_sources_own_statement(
     let history = [user("where does the 62% rituximab figure come from?")];
     let hits = retriever
         .search(&SearchRequest {
+            article: None,
             query: "is that source confirmed?",
             history: &history,
             k: 5,
@@ -238,6 +243,7 @@ fn the_previous_turn_adds_weight_without_overriding_a_new_topic() {
     let history = [user("does rituximab help anti-SRP patients?")];
     let hits = retriever
         .search(&SearchRequest {
+            article: None,
             query: "what about tacrolimus?",
             history: &history,
             k: 3,
@@ -357,6 +363,7 @@ fn related_words_and_misspellings_find_passages_without_synonyms() {
     // ("vaccine" and "immune") does not.
     let covered = |retriever: &Retriever, query: &str| {
         let request = SearchRequest {
+            article: None,
             query,
             history: &[],
             k: 5,

@@ -220,6 +220,7 @@ fn measure(
         let started = Instant::now();
         let _ = retriever
             .search(&SearchRequest {
+                article: None,
                 query,
                 history: &[],
                 k: 10,
@@ -232,6 +233,7 @@ fn measure(
         .map(|query| {
             retriever
                 .search(&SearchRequest {
+                    article: None,
                     query,
                     history: &[],
                     k: 10,
@@ -257,6 +259,7 @@ fn measure(
     let mut ask_times = Vec::with_capacity(options.rounds);
     for round in 0..options.rounds {
         let request = AskRequest {
+            article: None,
             question: queries[round % queries.len()].clone(),
             history: Vec::new(),
             k: None,

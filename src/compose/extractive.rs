@@ -180,15 +180,10 @@ impl ExtractiveComposer {
         // A word inside a name of several words the question uses ("steroid" in "steroid
         // sparer", "anti" in "anti-SRP") is that name: it brings no synonyms of its own.
         let mut free = stems.clone();
-        for group in &self.synonyms.groups {
-            for term in group.iter().filter(|t| t.len() > 1) {
-                for start in 0..stems.len() {
-                    if stems[start..].starts_with(term) {
-                        free[start..start + term.len()]
-                            .iter_mut()
-                            .for_each(String::clear);
-                    }
-                }
+        for (n, t, start) in self.synonyms.occurrences(&stems) {
+            let len = self.synonyms.groups[n][t].len();
+            if len > 1 {
+                free[start..start + len].iter_mut().for_each(String::clear);
             }
         }
         for expansion in self.synonyms.expansions(&free) {
@@ -198,15 +193,18 @@ impl ExtractiveComposer {
         }
         // A multi-word term the question itself uses ("first-line") is a term too, with its
         // synonyms, though its words alone are phrasing.
-        for group in &self.synonyms.groups {
-            if group
-                .iter()
-                .any(|t| t.len() > 1 && contains_sequence(&stems, t))
-            {
-                for term in group {
-                    if !terms.contains(term) {
-                        terms.push(term.clone());
-                    }
+        let mut named: Vec<usize> = self
+            .synonyms
+            .occurrences(&stems)
+            .into_iter()
+            .filter(|&(n, t, _)| self.synonyms.groups[n][t].len() > 1)
+            .map(|(n, _, _)| n)
+            .collect();
+        named.dedup();
+        for n in named {
+            for term in &self.synonyms.groups[n] {
+                if !terms.contains(term) {
+                    terms.push(term.clone());
                 }
             }
         }
@@ -262,13 +260,20 @@ impl ExtractiveComposer {
         let mut typed = Vec::new();
         // A name of several words ("vit D", "steroid sparer") is one subject, though each word
         // alone is none or another.
-        for group in &self.synonyms.groups {
-            for term in group.iter().filter(|t| t.len() > 1) {
-                let Some(start) = (0..all.len()).find(|&i| {
-                    all[i..].starts_with(term) && !consumed[i..i + term.len()].contains(&true)
-                }) else {
-                    continue;
-                };
+        let occurrences = self.synonyms.occurrences(&all);
+        let mut done: Option<(usize, usize)> = None;
+        for &(n, t, start) in &occurrences {
+            let group = &self.synonyms.groups[n];
+            let term = &group[t];
+            // The first free place of each multi-word term.
+            if term.len() < 2
+                || done == Some((n, t))
+                || consumed[start..start + term.len()].contains(&true)
+            {
+                continue;
+            }
+            done = Some((n, t));
+            {
                 consumed[start..start + term.len()].fill(true);
                 let mut shown: Vec<&str> = Vec::new();
                 for (_, surface) in &surfaces[start..start + term.len()] {
@@ -322,13 +327,13 @@ impl ExtractiveComposer {
     fn concept_in(&self, term: &[String], stems: &[String]) -> String {
         for stem in stems {
             let single = std::slice::from_ref(stem);
-            let same = term == single
-                || vocabulary().expansion(stem) == Some(term)
-                || self
-                    .synonyms
-                    .groups
+            let same = term == single || vocabulary().expansion(stem) == Some(term) || {
+                let of_term = self.synonyms.groups_of(term);
+                self.synonyms
+                    .groups_of(single)
                     .iter()
-                    .any(|g| g.iter().any(|t| t == single) && g.iter().any(|t| t == term));
+                    .any(|n| of_term.contains(n))
+            };
             if same {
                 return stem.clone();
             }
@@ -345,9 +350,10 @@ impl ExtractiveComposer {
         };
         let group = self
             .synonyms
-            .groups
-            .iter()
-            .position(|g| g.iter().any(|t| t == long || t == term));
+            .groups_of(long)
+            .into_iter()
+            .chain(self.synonyms.groups_of(term))
+            .min();
         match group {
             Some(i) => format!("#{i}"),
             None => long.join(" "),

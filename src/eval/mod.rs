@@ -12,6 +12,7 @@ use crate::contracts::Turn;
 use crate::retrieve::{RetrieveError, Retriever, SearchRequest};
 use crate::text::normalize;
 
+pub mod dev;
 pub mod quality;
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +112,7 @@ pub fn evaluate_retrieval(
     for question in gold {
         let history = user_turns(&question.history);
         let hits = retriever.search(&SearchRequest {
+            article: None,
             query: &question.question,
             history: &history,
             k,
@@ -220,6 +222,7 @@ pub fn evaluate_coverage(
         );
     for (id, question, history, expected) in cases {
         let request = SearchRequest {
+            article: None,
             query: question,
             history: &history,
             k,

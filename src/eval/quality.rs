@@ -186,6 +186,7 @@ async fn evaluate_one(
 ) -> Result<QualityRow, EvalError> {
     let history = user_turns(&q.history);
     let request = AskRequest {
+        article: None,
         question: q.question.clone(),
         history: history.clone(),
         k: None,
@@ -211,6 +212,7 @@ async fn evaluate_one(
         None => (None, None),
         Some(doc) => {
             let hits = match engine.retriever.search(&SearchRequest {
+                article: None,
                 query: &q.question,
                 history: &history,
                 k: 5,
@@ -357,7 +359,7 @@ pub fn first_unit(answer: &str) -> String {
 /// Whether the answer's first claim holds `fact`, or its first sentence does when that is a
 /// quoted lead-in ("For severe, rapidly progressive cases …" [S1]:) rather than a "not stated"
 /// opener: the reader's first sentence then states it.
-fn first_holds(answer: &str, fact: &str) -> bool {
+pub(crate) fn first_holds(answer: &str, fact: &str) -> bool {
     let first = first_unit(answer);
     let quoted_lead_in = first.trim_end().ends_with(':')
         && first.contains('"')

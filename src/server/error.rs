@@ -86,6 +86,9 @@ impl From<RetrieveError> for ApiError {
         match error {
             RetrieveError::EmptyQuery => ApiError::bad_request("empty_query", message),
             RetrieveError::NoTerms(_) => ApiError::bad_request("no_search_terms", message),
+            RetrieveError::UnknownArticle(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "unknown_article", message)
+            }
             RetrieveError::Synonyms { .. } | RetrieveError::Engine(_) | RetrieveError::Index(_) => {
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -183,7 +183,9 @@ impl AppState {
         let corpus = Corpus::load_catalogue(&self.corpus_dir)?;
         let generation = index.generation.clone();
         // The previous rules stay unless the file now holds valid ones.
-        let mut engine = old.engine.with_retriever(Retriever::new(index, synonyms));
+        let mut engine = old
+            .engine
+            .with_retriever(Retriever::new(index, synonyms).with_catalogue(&corpus));
         match load_dosing(&self.corpus_dir) {
             Ok(rules) => engine = engine.with_dosing(Arc::new(rules)),
             Err(e) => tracing::warn!("keeping the previous dosing rules: {e}"),

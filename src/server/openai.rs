@@ -187,7 +187,7 @@ pub struct ModelList {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ModelCard {
-    pub id: &'static str,
+    pub id: String,
     pub object: &'static str,
     pub created: u64,
     pub owned_by: &'static str,
@@ -394,17 +394,28 @@ pub fn corpus_reference_number(corpus: &Corpus, reference_id: &str) -> Option<u3
 }
 
 #[utoipa::path(get, path = "/v1/models", tag = "openai",
-    responses((status = 200, description = "The one model, `medcite`", body = ModelList)))]
-/// OpenAI-compatible model list.
-pub async fn models() -> Json<ModelList> {
+    responses((status = 200, description = "`medcite` (the whole library) and `medcite/<article-id>` for each article: that article's box, answering from it and its references only", body = ModelList)))]
+/// OpenAI-compatible model list: the library, then one model per article.
+pub async fn models(State(state): State<Arc<AppState>>) -> Json<ModelList> {
+    let card = |id: String| ModelCard {
+        id,
+        object: "model",
+        created: 0,
+        owned_by: "medcite",
+    };
+    let loaded = state.loaded();
+    let mut data = vec![card(MODEL.to_string())];
+    data.extend(
+        loaded
+            .engine
+            .retriever
+            .articles()
+            .iter()
+            .map(|(id, _)| card(format!("{MODEL}/{id}"))),
+    );
     Json(ModelList {
         object: "list",
-        data: vec![ModelCard {
-            id: MODEL,
-            object: "model",
-            created: 0,
-            owned_by: "medcite",
-        }],
+        data,
     })
 }
 
@@ -427,11 +438,18 @@ fn ask_request(chat: &ChatRequest) -> Result<AskRequest, ApiError> {
             "the messages hold no user message with text; the last user message is the question",
         ));
     };
+    // "medcite/<article-id>" is that article's box; any other name is the whole library.
+    let article = chat
+        .model
+        .as_deref()
+        .and_then(|m| m.strip_prefix(&format!("{MODEL}/")))
+        .map(str::to_string);
     Ok(AskRequest {
         question: turns[last_user].content.clone(),
         history: turns[..last_user].to_vec(),
         k: None,
         mode: ModeChoice::Auto,
+        article,
     })
 }
 

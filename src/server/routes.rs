@@ -27,6 +27,9 @@ pub struct SearchParams {
     /// Number of hits, 1 to 100 (default 5).
     #[param(minimum = 1, maximum = 100)]
     pub k: Option<usize>,
+    /// Only this article (its id) and the references it cites.
+    #[serde(default)]
+    pub article: Option<String>,
 }
 
 /// Body of `POST /api/v1/check-dosing`.
@@ -97,6 +100,7 @@ pub async fn search(
     }
     let loaded = state.loaded();
     let hits = loaded.engine.retriever.search(&SearchRequest {
+        article: params.article.as_deref(),
         query: &params.q,
         history: &[],
         k,

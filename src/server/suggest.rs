@@ -23,6 +23,7 @@ pub fn suggestions(engine: &Engine, markdown: &str) -> Vec<String> {
             break;
         }
         let request = AskRequest {
+            article: None,
             question: question.clone(),
             history: Vec::new(),
             k: None,

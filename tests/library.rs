@@ -1,0 +1,490 @@
+//! A library of articles: `medcite add` on each format (a page's text in both stored layouts,
+//! Markdown without front matter), the seed page giving the bundled article's sentences and
+//! markers, every dev page added unedited (read from ../shared/droracle-dev at run time, never
+//! copied), and an article's box answering from that article alone on every route.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use medcite::add::{AddError, add_file};
+use medcite::contracts::{AskReply, DocKind, SearchReply};
+use medcite::corpus::{Corpus, DocMeta};
+use medcite::server::{AppState, Settings, router};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+fn shared() -> PathBuf {
+    common::repo().join("../shared")
+}
+
+/// Each article chunk of `corpus`'s article `id` as (text, citation numbers).
+fn article_chunks(corpus: &Corpus, id: &str) -> Vec<(String, Vec<String>)> {
+    let doc = corpus.document(id).expect("article");
+    let DocMeta::Article(meta) = &doc.meta else {
+        panic!("{id} is not an article");
+    };
+    let number: BTreeMap<&String, &String> = meta.references.iter().map(|(n, r)| (r, n)).collect();
+    doc.chunks
+        .iter()
+        .map(|c| {
+            let cites = c.cites.iter().map(|r| number[r].clone()).collect();
+            (c.text.clone(), cites)
+        })
+        .collect()
+}
+
+#[test]
+fn the_seed_page_gives_the_bundled_articles_sentences_and_markers() {
+    let seed = shared().join("seed/necrotizing-myopathy.txt");
+    if !seed.exists() {
+        eprintln!("skipped: {} is not here", seed.display());
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let report = add_file(&seed, dir.path()).expect("add the seed page");
+    assert_eq!(report.id, "necrotizing-myopathy");
+    let added = Corpus::load(dir.path()).expect("the added corpus loads");
+    let bundled = Corpus::load(&common::bundled_corpus()).unwrap();
+    let ours = article_chunks(&added, "necrotizing-myopathy");
+    // The bundled article keeps the site's disclaimer as a section; `add` leaves it out as
+    // furniture. Everything else is the same, sentence for sentence and marker for marker.
+    let theirs: Vec<_> = article_chunks(&bundled, "necrotizing-myopathy-treatment")
+        .into_iter()
+        .filter(|(text, _)| !text.contains("intended for healthcare professionals"))
+        .collect();
+    assert_eq!(ours, theirs);
+    let DocMeta::Article(meta) = &added.document("necrotizing-myopathy").unwrap().meta else {
+        unreachable!()
+    };
+    assert_eq!(
+        meta.question,
+        "What is the treatment for necrotizing myopathy?"
+    );
+    assert_eq!(meta.updated, "2025-08-21");
+    assert_eq!(meta.review_status.as_deref(), Some("pending human review"));
+    assert_eq!(
+        meta.references.len(),
+        6,
+        "one untraced stub per citation number"
+    );
+}
+
+/// What each dev page yields: (slug, sections, bullets, citation numbers).
+const DEV_PAGES: &[(&str, usize, usize, &[u32])] = &[
+    ("acute-pancreatitis-initial", 4, 9, &[1, 2, 3, 4, 5, 6]),
+    ("alcohol-withdrawal-ciwa", 3, 14, &[1, 2]),
+    ("asthma-exacerbation-dosing", 6, 17, &[1, 2, 3, 4, 5]),
+    ("bacterial-meningitis-empiric", 1, 0, &[1, 2, 3, 4]),
+    ("copd-exacerbation-prednisone-antibiotics", 1, 6, &[1, 2, 3]),
+    ("h-pylori-first-line", 3, 9, &[1, 2, 3]),
+    ("hfref-optimal-therapy", 4, 12, &[1, 2, 3]),
+    ("hyperkalemia-acute-treatment", 3, 9, &[1, 2, 3, 4]),
+    ("hypertensive-urgency", 6, 12, &[1, 2, 3]),
+    ("levothyroxine-starting-dose", 3, 10, &[1, 2, 3, 4, 5]),
+    ("lyme-erythema-migrans", 3, 17, &[1, 2, 3, 4, 5]),
+    ("naloxone-opioid-overdose", 7, 14, &[1, 2, 3, 4, 5, 6]),
+    ("osteoporosis-medications", 3, 21, &[1, 2, 3]),
+    ("pulmonary-embolism-anticoagulation", 2, 5, &[1, 2, 3, 4]),
+    ("pyelonephritis-treatment", 4, 11, &[1, 2, 3, 4, 5]),
+    (
+        "septic-shock-initial-management",
+        4,
+        10,
+        &[1, 2, 3, 4, 5, 6],
+    ),
+];
+
+#[test]
+fn every_dev_page_is_added_unedited_with_its_sections_bullets_and_markers() {
+    let pages = shared().join("droracle-dev/pages");
+    if !pages.exists() {
+        eprintln!("skipped: {} is not here", pages.display());
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    for (slug, sections, bullets, markers) in DEV_PAGES {
+        let report = add_file(&pages.join(format!("{slug}.txt")), dir.path())
+            .unwrap_or_else(|e| panic!("{slug}: {e}"));
+        assert_eq!(report.id, *slug);
+        assert_eq!(
+            (report.sections, report.bullets),
+            (*sections, *bullets),
+            "{slug}: sections, bullets"
+        );
+        assert_eq!(
+            report.markers.iter().copied().collect::<Vec<_>>(),
+            *markers,
+            "{slug}: citation numbers"
+        );
+    }
+    let corpus = Corpus::load(dir.path()).expect("the 16 pages load as one corpus");
+    let bare_marker = regex::Regex::new(r"[a-z)%.] \d(, \d)*\.?$").unwrap();
+    for chunk in corpus.chunks().filter(|c| c.kind == DocKind::Article) {
+        for furniture in [
+            "Personalize",
+            "Medical Advisory Board",
+            "View editorial policy",
+            "Last updated",
+        ] {
+            assert!(
+                !chunk.text.contains(furniture),
+                "{}: {}",
+                chunk.id,
+                chunk.text
+            );
+        }
+        for line in chunk.text.lines() {
+            assert!(
+                !bare_marker.is_match(line),
+                "a bare marker is left: {}: {line}",
+                chunk.id
+            );
+        }
+        // A bullet under a lead-in ("For Children:") is searchable with it.
+        if chunk.text.starts_with("Amoxicillin: 50 mg/kg/day") {
+            assert_eq!(chunk.context, "For Children:");
+        }
+    }
+}
+
+#[test]
+fn markdown_without_front_matter_and_adding_again_update_the_article() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("My Note.md");
+    fs::write(
+        &file,
+        "# Drug X for disease Y\n\nDrug X is first-line for disease Y 1, 2\n\n## Dosing\n\n- Drug X: 10 mg daily for 5 days 2\n",
+    )
+    .unwrap();
+    let corpus = dir.path().join("corpus");
+    let report = add_file(&file, &corpus).unwrap();
+    assert_eq!(report.id, "my-note");
+    assert!(!report.updated);
+    assert_eq!(report.markers.iter().copied().collect::<Vec<_>>(), [1, 2]);
+    let loaded = Corpus::load(&corpus).unwrap();
+    let chunks = article_chunks(&loaded, "my-note");
+    assert_eq!(
+        chunks,
+        [
+            (
+                "Drug X is first-line for disease Y".to_string(),
+                vec!["1".to_string(), "2".to_string()]
+            ),
+            (
+                "Drug X: 10 mg daily for 5 days".to_string(),
+                vec!["2".to_string()]
+            ),
+        ]
+    );
+    let stub = loaded.document("my-note-ref-1").expect("an untraced stub");
+    let DocMeta::Reference(meta) = &stub.meta else {
+        panic!()
+    };
+    assert!(!meta.identified && meta.confidence == "unknown");
+    assert_eq!(meta.cited_for, "Drug X is first-line for disease Y");
+    // The same file again, now citing only 2: the article is replaced, the stub of 1 goes.
+    fs::write(&file, "# Drug X for disease Y\n\nDrug X is first-line 2\n").unwrap();
+    let report = add_file(&file, &corpus).unwrap();
+    assert!(report.updated);
+    let loaded = Corpus::load(&corpus).unwrap();
+    assert!(loaded.document("my-note-ref-1").is_none());
+    assert!(loaded.document("my-note-ref-2").is_some());
+}
+
+#[test]
+fn a_format_add_does_not_read_is_a_clear_error_and_writes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("page.pdf");
+    fs::write(&file, "%PDF-1.4").unwrap();
+    let corpus = dir.path().join("corpus");
+    let error = add_file(&file, &corpus).unwrap_err();
+    assert!(matches!(error, AddError::Format { .. }), "{error}");
+    assert!(error.to_string().contains(".txt"), "{error}");
+    assert!(!corpus.exists());
+}
+
+/// Two articles of other subjects, added from page text the test writes.
+fn two_articles(root: &Path) -> PathBuf {
+    let pages = root.join("pages");
+    fs::create_dir_all(&pages).unwrap();
+    fs::write(
+        pages.join("gout-flare.txt"),
+        "Treatment of Gout Flares\nColchicine is first-line for an acute gout flare. 1\nColchicine\n- Loading dose: 1.2 mg, then 0.6 mg one hour later 1\n- Maximum dose for acute treatment is 1.8 mg over one hour 1, 2\nDuration\n- Continue until the flare resolves 2\n",
+    )
+    .unwrap();
+    fs::write(
+        pages.join("cdi-treatment.txt"),
+        "Treatment of C. difficile Infection\nOral vancomycin is first-line for C. difficile infection. 1\nVancomycin\n- Dose: 125 mg orally four times daily for 10 days 1\nFidaxomicin\n- Dose: 200 mg twice daily for 10 days 2\nMetronidazole\n- Dose: 500 mg orally three times daily for 10 days 2\n",
+    )
+    .unwrap();
+    let corpus = root.join("corpus");
+    for page in ["gout-flare", "cdi-treatment"] {
+        add_file(&pages.join(format!("{page}.txt")), &corpus).unwrap();
+    }
+    fs::create_dir_all(corpus.join("dosing")).unwrap();
+    fs::copy(
+        common::bundled_corpus().join("dosing/rules.toml"),
+        corpus.join("dosing/rules.toml"),
+    )
+    .unwrap();
+    corpus
+}
+
+async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String) {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+async fn post(router: &Router, uri: &str, body: Value) -> (StatusCode, String) {
+    let request = Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    send(router, request).await
+}
+
+fn docs_cited(reply: &AskReply) -> Vec<String> {
+    reply
+        .passages
+        .iter()
+        .filter(|p| {
+            reply.answer.contains(&format!("[{}]", p.marker))
+                || reply.answer.contains(&format!("{},", p.marker))
+        })
+        .map(|p| p.doc_id.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_articles_box_answers_from_that_article_alone_on_every_route() {
+    let dir = TempDir::new().unwrap();
+    let corpus = two_articles(dir.path());
+    let (state, _) = AppState::open(
+        &corpus,
+        &dir.path().join("index"),
+        None,
+        Settings::default(),
+        false,
+    )
+    .expect("open state");
+    let app = router(Arc::new(state));
+    let in_scope =
+        |doc: &str, article: &str| doc == article || doc.starts_with(&format!("{article}-ref-"));
+
+    // The same question in each box is answered from that box's article.
+    for (article, other) in [
+        ("gout-flare", "cdi-treatment"),
+        ("cdi-treatment", "gout-flare"),
+    ] {
+        let (status, body) = post(
+            &app,
+            "/api/v1/ask",
+            json!({"question": "first-line treatment and dose?", "article": article}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let reply: AskReply = serde_json::from_str(&body).unwrap();
+        assert!(reply.covered, "{body}");
+        assert!(
+            reply.passages.iter().all(|p| in_scope(&p.doc_id, article)),
+            "{article}: {body}"
+        );
+        assert!(!docs_cited(&reply).iter().any(|d| d.starts_with(other)));
+
+        let (status, body) = post(
+            &app,
+            "/api/v1/ask/stream",
+            json!({"question": "how long?", "article": article}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let done = body
+            .split("\n\n")
+            .find(|b| b.contains("event: done"))
+            .and_then(|b| b.lines().find_map(|l| l.strip_prefix("data: ")))
+            .expect("done event");
+        let reply: AskReply = serde_json::from_str(done).unwrap();
+        assert!(
+            reply.passages.iter().all(|p| in_scope(&p.doc_id, article)),
+            "{done}"
+        );
+
+        let (status, body) = send(
+            &app,
+            Request::get(format!("/api/v1/search?q=dose&k=10&article={article}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let search: SearchReply = serde_json::from_str(&body).unwrap();
+        assert!(!search.hits.is_empty());
+        assert!(
+            search.hits.iter().all(|h| in_scope(&h.doc_id, article)),
+            "{body}"
+        );
+
+        let (status, body) = post(
+            &app,
+            "/v1/chat/completions",
+            json!({"model": format!("medcite/{article}"), "messages": [{"role": "user", "content": "dose?"}]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let chat: Value = serde_json::from_str(&body).unwrap();
+        let sources = chat["medcite"]["sources"].as_array().expect("sources");
+        assert!(!sources.is_empty());
+        for source in sources {
+            assert!(
+                in_scope(source["doc_id"].as_str().unwrap_or_default(), article),
+                "{source}"
+            );
+        }
+    }
+
+    // A question on the other article's subject is declined in this box.
+    let (_, body) = post(
+        &app,
+        "/api/v1/ask",
+        json!({"question": "oral vancomycin dose?", "article": "gout-flare"}),
+    )
+    .await;
+    let reply: AskReply = serde_json::from_str(&body).unwrap();
+    assert!(!reply.covered, "{body}");
+
+    let (status, body) = send(
+        &app,
+        Request::get("/v1/models").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<String> = serde_json::from_str::<Value>(&body).unwrap()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        ["medcite", "medcite/cdi-treatment", "medcite/gout-flare"]
+    );
+
+    let (status, body) = post(
+        &app,
+        "/api/v1/ask",
+        json!({"question": "dose?", "article": "no-such-article"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(body.contains("unknown_article"), "{body}");
+}
+
+#[test]
+fn the_command_line_scopes_search_and_ask() {
+    let dir = TempDir::new().unwrap();
+    let corpus = two_articles(dir.path());
+    let index = dir.path().join("index");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_medcite"))
+            .arg("--corpus")
+            .arg(&corpus)
+            .arg("--index")
+            .arg(&index)
+            .args(args)
+            .env_remove("MEDCITE_LLM_BASE_URL")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "search",
+        "dose",
+        "--json",
+        "--k",
+        "10",
+        "--article",
+        "cdi-treatment",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let search: SearchReply = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        search
+            .hits
+            .iter()
+            .all(|h| h.doc_id.starts_with("cdi-treatment"))
+    );
+    let out = run(&[
+        "ask",
+        "max dose in the first hour?",
+        "--json",
+        "--article",
+        "gout-flare",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reply: AskReply = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(reply.answer.contains("1.8 mg"), "{}", reply.answer);
+    assert!(
+        reply
+            .passages
+            .iter()
+            .all(|p| p.doc_id.starts_with("gout-flare"))
+    );
+    let out = run(&["ask", "dose?", "--article", "nope"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no article 'nope'"));
+}
+
+#[test]
+fn brand_names_find_the_generic_the_article_writes_and_name_a_topic_when_absent() {
+    let dir = TempDir::new().unwrap();
+    let corpus = two_articles(dir.path());
+    let index = dir.path().join("index");
+    let ask = |question: &str, article: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_medcite"))
+            .arg("--corpus")
+            .arg(&corpus)
+            .arg("--index")
+            .arg(&index)
+            .args(["ask", question, "--json", "--article", article])
+            .env_remove("MEDCITE_LLM_BASE_URL")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<AskReply>(&out.stdout).unwrap()
+    };
+    // "Flagyl" is metronidazole's brand: the article's metronidazole line answers it.
+    let reply = ask("flagyl dose?", "cdi-treatment");
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(
+        reply.answer.contains("500 mg orally three times daily"),
+        "{}",
+        reply.answer
+    );
+    // A drug the article does not name, by its brand, is a topic it does not cover.
+    let reply = ask("zofran dose?", "cdi-treatment");
+    assert!(!reply.covered, "{}", reply.answer);
+}
