@@ -94,6 +94,78 @@ pub fn extract_claims(rules: &DosingRules, text: &str) -> Vec<ExtractedDose> {
     for (s, e) in sentences(&toks) {
         extract_sentence(rules, text, &toks, s, e, &mut out);
     }
+    with_heading_drugs(rules, &toks, out)
+}
+
+/// The lines of a text, as token ranges.
+fn lines(toks: &[Token]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, t) in toks.iter().enumerate() {
+        if i > start && matches!(t.gap, Gap::Newline | Gap::Paragraph) {
+            out.push((start, i));
+            start = i;
+        }
+    }
+    if start < toks.len() {
+        out.push((start, toks.len()));
+    }
+    out
+}
+
+/// Most tokens a heading or list lead-in has ("Alendronate (Fosamax):").
+const HEADING_MAX_TOKENS: usize = 14;
+/// How far into a heading its drug is named ("Recommended Dose of Naloxone (Narcan) for …").
+const HEADING_DRUG_WITHIN: usize = 4;
+/// Words that make an amount a cumulative total rather than a dose ("after 10 mg total").
+const TOTAL_WORDS: &[&str] = &["total", "cumulative", "altogether"];
+
+/// A dose whose line names no drug takes the drug of the heading or list lead-in above it,
+/// when that short line names exactly one drug near its start and states no dose itself
+/// ("Alendronate (Fosamax):" over "- Treatment dose: 70 mg once weekly"). A heading naming two
+/// drugs or more ends the context; a cumulative total ("after 10 mg total") takes no drug.
+fn with_heading_drugs(
+    rules: &DosingRules,
+    toks: &[Token],
+    mut out: Vec<ExtractedDose>,
+) -> Vec<ExtractedDose> {
+    let mut context: Option<String> = None;
+    for (s, e) in lines(toks) {
+        let (from, to) = (toks[s].start, toks[e - 1].end);
+        let inside = |d: &ExtractedDose| d.start >= from && d.start < to;
+        let mentions = find_mentions(rules, toks, s, e);
+        let has_dose = out.iter().any(inside);
+        let last = toks[e - 1].lower.as_str();
+        let heading = !has_dose
+            && e - s <= HEADING_MAX_TOKENS
+            && !matches!(last, "." | "!" | "?")
+            && mentions
+                .first()
+                .is_some_and(|m| m.start - s <= HEADING_DRUG_WITHIN);
+        if heading {
+            let first = &mentions[0].drug;
+            context = mentions
+                .iter()
+                .all(|m| &m.drug == first)
+                .then(|| first.clone());
+            continue;
+        }
+        let Some(drug) = &context else {
+            continue;
+        };
+        if !mentions.is_empty() {
+            continue;
+        }
+        for d in out.iter_mut().filter(|d| inside(d) && d.drug.is_none()) {
+            let lower = d.text.to_lowercase();
+            if !tokenize(&lower)
+                .iter()
+                .any(|t| TOTAL_WORDS.contains(&t.lower.as_str()))
+            {
+                d.drug = Some(drug.clone());
+            }
+        }
+    }
     out
 }
 

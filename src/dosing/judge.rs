@@ -237,6 +237,28 @@ impl Regimen {
         Ok(())
     }
 
+    /// A stated maximum ("max 60 mg/day", "maximum 500 mg per dose"): only its top is checked,
+    /// against the day's maximum when it caps a day's total, else against a dose's.
+    fn check_cap(&self, hi: f64, f: Option<&Frequency>) -> Result<(), AmountIssue> {
+        let per_day = f.is_some_and(|f| f.amount_per_day);
+        let day = self.daily_bounds().map(|b| b.1);
+        let bound = if per_day {
+            day
+        } else {
+            self.per_dose_bounds().map(|b| b.1).or(day)
+        };
+        match bound {
+            Some(max) if !within(hi, 0.0, max) => Err(AmountIssue {
+                text: format!(
+                    "the stated maximum is above the usual maximum of {}",
+                    amount_text(max, max, self.unit, self.basis)
+                ),
+                ratio: hi / max,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// "7.5–25 mg weekly", "500–1500 mg twice daily (1000–3000 mg/day)".
     fn describe(&self) -> String {
         let freqs = self.frequency_text();
@@ -279,7 +301,11 @@ fn evaluate<'r>(drug: &Drug, reg: &'r Regimen, d: &ExtractedDose) -> Eval<'r> {
             _ => Err(UnitIssue::Dimension),
         }
     };
+    // "max 60 mg/day", "up to 2 mg": a stated maximum is judged by its top alone, whatever
+    // frequency its sentence gives the dose it caps.
+    let cap = d.comparator.is_some_and(|c| !c.is_lower_bound());
     let amount = match converted {
+        Ok((_, hi)) if cap => reg.check_cap(hi, d.frequency.as_ref()),
         Ok((lo, hi)) => reg.check_amount(lo, hi, d.frequency.as_ref()),
         Err(_) => Err(AmountIssue {
             text: String::new(),
@@ -290,7 +316,7 @@ fn evaluate<'r>(drug: &Drug, reg: &'r Regimen, d: &ExtractedDose) -> Eval<'r> {
         reg,
         converted,
         amount,
-        frequency_ok: reg.frequency_ok(d.frequency.as_ref()),
+        frequency_ok: cap || reg.frequency_ok(d.frequency.as_ref()),
         route_ok: d.route.is_none_or(|r| reg.routes.contains(&r)),
     }
 }
@@ -543,17 +569,34 @@ impl DosingRules {
             // a pulse), name both rather than pointing to one of them.
             let mut ranges = fits_but(&evals, |e| e.frequency_ok && e.route_ok);
             let ratios = || ranges.iter().filter_map(|e| e.amount.as_ref().err());
+            // Between two usual doses. When the regimens differ in a route or frequency the
+            // statement does not give (a pulse is intravenous, a daily dose oral), which one is
+            // meant is unknown: a question, not an alarm.
             if ratios().any(|i| i.ratio > 1.0) && ratios().any(|i| i.ratio < 1.0) {
                 ranges.sort_by(|a, b| a.reg.lowest().total_cmp(&b.reg.lowest()));
+                let unsaid = |x: &Eval, y: &Eval| {
+                    (d.route.is_none() && x.reg.routes != y.reg.routes)
+                        || (d.frequency.is_none() && x.reg.frequency_names != y.reg.frequency_names)
+                };
+                let open = ranges.iter().any(|x| ranges.iter().any(|y| unsaid(x, y)));
+                let (verdict, lead) = if open {
+                    (Verdict::Unverified, "check the regimen")
+                } else {
+                    (Verdict::OutOfRange, "out of range")
+                };
                 return Judgement::new(
-                    Verdict::OutOfRange,
+                    verdict,
                     rule,
                     format!(
-                        "out of range: {s} falls between the usual doses {}{}",
+                        "{lead}: {s} falls between the usual doses {}{}",
                         described(&ranges, " and "),
                         sources(&ranges)
                     ),
                 );
+            }
+            // A range whose low end fits one regimen and its high end another ("40-500 mg").
+            if let Some(j) = spanning_regimens(drug, d, &s) {
+                return j;
             }
             let mut msg = format!(
                 "out of range: {}{}; expected {}",
@@ -578,6 +621,37 @@ impl DosingRules {
         };
         Judgement::new(Verdict::WrongRoute, rule, msg)
     }
+}
+
+/// "check the regimen" when no rule holds the whole of a range but its low end fits one regimen
+/// and its high end another, each with the stated frequency and route.
+fn spanning_regimens(drug: &Drug, d: &ExtractedDose, s: &str) -> Option<Judgement> {
+    if d.low >= d.high {
+        return None;
+    }
+    let fits = |v: f64| {
+        drug.regimens.iter().find(|r| {
+            let mut one = d.clone();
+            one.low = v;
+            one.high = v;
+            evaluate(drug, r, &one).all_ok()
+        })
+    };
+    let (a, b) = (fits(d.low)?, fits(d.high)?);
+    if a.id == b.id {
+        return None;
+    }
+    Some(Judgement::new(
+        Verdict::Unverified,
+        Some(&a.id),
+        format!(
+            "check the regimen: {s} runs from {} into {} ({}; {})",
+            a.describe(),
+            b.describe(),
+            a.source_name,
+            b.source_name
+        ),
+    ))
 }
 
 /// The rules whose unit and basis fit the statement and which pass `keep`: those that differ from
@@ -959,12 +1033,59 @@ name = "coursedrug"
         assert_eq!(j.verdict, Verdict::OutOfRange);
         assert!(
             j.message.contains(
-                "falls between the usual doses 4–160 mg daily and 500–1000 mg daily \
+                "out of range: 250 mg daily falls between the usual doses 4–160 mg daily and 500–1000 mg daily \
                  (low source; high source)"
             ),
             "{}",
             j.message
         );
+    }
+
+    #[test]
+    fn between_two_regimens_of_another_route_asks_to_check_the_regimen() {
+        let toml = r#"
+[[drug]]
+name = "routedrug"
+  [[drug.regimen]]
+  id = "routedrug-oral"
+  indication = "test"
+  routes = ["oral"]
+  basis = "dose"
+  unit = "mg"
+  min = 4
+  max = 160
+  frequencies = ["daily"]
+  source = "test"
+  source_name = "oral source"
+  [[drug.regimen]]
+  id = "routedrug-pulse"
+  indication = "test"
+  routes = ["intravenous"]
+  basis = "dose"
+  unit = "mg"
+  min = 250
+  max = 1000
+  frequencies = ["daily"]
+  source = "test"
+  source_name = "pulse source"
+"#;
+        let rules = DosingRules::from_toml_str(toml, "test").expect("loads");
+        let j = rules.judge(&extract_claims(&rules, "routedrug 200 mg daily")[0]);
+        assert_eq!(j.verdict, Verdict::Unverified, "{}", j.message);
+        assert!(
+            j.message.starts_with("check the regimen: "),
+            "{}",
+            j.message
+        );
+        let j = rules.judge(&extract_claims(&rules, "routedrug 40-500 mg daily")[0]);
+        assert_eq!(j.verdict, Verdict::Unverified, "{}", j.message);
+        assert!(
+            j.message.starts_with("check the regimen: "),
+            "{}",
+            j.message
+        );
+        let j = rules.judge(&extract_claims(&rules, "routedrug 2000 mg daily")[0]);
+        assert_eq!(j.verdict, Verdict::OutOfRange, "{}", j.message);
     }
 
     #[test]

@@ -377,6 +377,18 @@ static FREQUENCIES: LazyLock<Vocab<F>> = LazyLock::new(|| {
     ] {
         list.push((p, PerWeek("monthly", 1.0 / WEEKS_PER_MONTH)));
     }
+    for p in [
+        "yearly",
+        "once yearly",
+        "once a year",
+        "once per year",
+        "annually",
+        "once annually",
+        "every year",
+        "once every year",
+    ] {
+        list.push((p, PerWeek("yearly", 7.0 / 365.25)));
+    }
     Vocab::new(&list)
 });
 
