@@ -58,6 +58,8 @@ pub struct ExtractedDose {
     /// How the amount was read when the text does not write it as an amount with a unit: "read
     /// as 60 mg (no unit written)", "1 DS tablet = 960 mg".
     pub reading: Option<String>,
+    /// The line calls it a starting dose ("start at", "initial dose"), before its amount.
+    pub starting: bool,
 }
 
 /// A drug name found in a sentence.
@@ -119,7 +121,19 @@ const HEADING_MAX_TOKENS: usize = 14;
 const HEADING_DRUG_WITHIN: usize = 4;
 /// Words that make an amount a cumulative total rather than a dose ("after 10 mg total").
 const TOTAL_WORDS: &[&str] = &["total", "cumulative", "altogether"];
+/// Words before an amount on its line that make it a starting dose ("Start carvedilol 3.125 mg").
+const START_WORDS: &[&str] = &[
+    "start",
+    "starting",
+    "started",
+    "initial",
+    "initially",
+    "initiate",
+    "initiating",
+    "begin",
+];
 
+/// A dose on a line that calls it a start ("start at", "initial dose") is a starting dose.
 /// A dose whose line names no drug takes the drug of the heading or list lead-in above it,
 /// when that short line names exactly one drug near its start and states no dose itself
 /// ("Alendronate (Fosamax):" over "- Treatment dose: 70 mg once weekly"). A heading naming two
@@ -133,6 +147,12 @@ fn with_heading_drugs(
     for (s, e) in lines(toks) {
         let (from, to) = (toks[s].start, toks[e - 1].end);
         let inside = |d: &ExtractedDose| d.start >= from && d.start < to;
+        for d in out.iter_mut().filter(|d| inside(d)) {
+            d.starting = toks[s..e]
+                .iter()
+                .take_while(|t| t.start < d.start)
+                .any(|t| START_WORDS.contains(&t.lower.as_str()));
+        }
         let mentions = find_mentions(rules, toks, s, e);
         let has_dose = out.iter().any(inside);
         let last = toks[e - 1].lower.as_str();
@@ -864,6 +884,7 @@ fn extract_part(part: &Part, cores: &[Core], out: &mut Vec<ExtractedDose>) {
             parts: core.parts,
             combined: core.combined,
             reading: core.reading.clone(),
+            starting: false,
         });
     }
 }

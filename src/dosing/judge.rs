@@ -166,7 +166,9 @@ impl Regimen {
     fn frequency_ok(&self, f: Option<&Frequency>) -> bool {
         match f {
             None => true,
-            Some(f) if f.is_plain_daily() => self.allows_rate(7.0) || self.allows_more_than_daily(),
+            Some(f) if f.is_plain_daily() => {
+                self.allows_rate(7.0) || (!f.once && self.allows_more_than_daily())
+            }
             Some(f) if f.amount_per_day && f.doses_per_day.is_none() => {
                 self.allows_more_than_daily()
             }
@@ -235,6 +237,20 @@ impl Regimen {
             check(amount, bounds, "the daily total")?;
         }
         Ok(())
+    }
+
+    /// A dose the text calls a start is at most the source's largest starting dose.
+    fn check_start(&self, hi: f64, starting: bool) -> Result<(), AmountIssue> {
+        match self.start_max {
+            Some(max) if starting && !within(hi, 0.0, max) => Err(AmountIssue {
+                text: format!(
+                    "a starting dose is above the usual starting dose of {}",
+                    amount_text(max, max, self.unit, self.basis)
+                ),
+                ratio: hi / max,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// A stated maximum ("max 60 mg/day", "maximum 500 mg per dose"): only its top is checked,
@@ -306,7 +322,9 @@ fn evaluate<'r>(drug: &Drug, reg: &'r Regimen, d: &ExtractedDose) -> Eval<'r> {
     let cap = d.comparator.is_some_and(|c| !c.is_lower_bound());
     let amount = match converted {
         Ok((_, hi)) if cap => reg.check_cap(hi, d.frequency.as_ref()),
-        Ok((lo, hi)) => reg.check_amount(lo, hi, d.frequency.as_ref()),
+        Ok((lo, hi)) => reg
+            .check_amount(lo, hi, d.frequency.as_ref())
+            .and_then(|()| reg.check_start(hi, d.starting)),
         Err(_) => Err(AmountIssue {
             text: String::new(),
             ratio: 1.0,
@@ -326,6 +344,7 @@ fn reinterpretation<'a>(drug: &'a Drug, d: &ExtractedDose) -> Option<(String, &'
     let fits = |unit: Unit, basis: DoseBasis| {
         drug.regimens.iter().find(|r| {
             r.basis == basis
+                && d.route.is_none_or(|x| r.routes.contains(&x))
                 && matches!(
                     (convert(d.low, unit, r.unit, drug.iu_per_mcg), convert(d.high, unit, r.unit, drug.iu_per_mcg)),
                     (Some(lo), Some(hi)) if r.check_amount(lo, hi, d.frequency.as_ref()).is_ok()

@@ -138,6 +138,9 @@ pub struct Regimen {
     pub combined: bool,
     /// Why the rule's source could not be read and confirmed, when it could not.
     pub unconfirmed: Option<String>,
+    /// The largest starting dose the source gives: a dose the text calls a start ("start at",
+    /// "initial dose") above it is out of range even inside `max` (carvedilol 31.25 mg).
+    pub start_max: Option<f64>,
 }
 
 /// A sourced threshold for a class ("≥20 mg prednisone-equivalent for ≥4 weeks").
@@ -245,6 +248,8 @@ struct RawRegimen {
     combined: bool,
     #[serde(default)]
     unconfirmed: Option<String>,
+    #[serde(default)]
+    start_max: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -804,6 +809,7 @@ fn validate_regimen(r: RawRegimen) -> Result<Regimen, String> {
         ("max", r.max),
         ("min_daily", r.min_daily),
         ("max_daily", r.max_daily),
+        ("start_max", r.start_max),
     ] {
         check_amount_value(k, v)?;
     }
@@ -873,6 +879,7 @@ fn validate_regimen(r: RawRegimen) -> Result<Regimen, String> {
         course_repeat_name: r.course_repeat,
         combined: r.combined,
         unconfirmed: r.unconfirmed,
+        start_max: r.start_max,
     })
 }
 
