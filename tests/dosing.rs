@@ -631,6 +631,31 @@ fn dose_stated_in_a_source_stays_ok() {
     // A dose inside a range the source states counts as stated.
     let report = check_against_sources(&RULES, "IV methylprednisolone 1 mg/kg [S1].", &sources);
     assert!(report.ok, "{report:#?}");
+    assert!(
+        report.claims[0].message.ends_with("as the article states"),
+        "{report:#?}"
+    );
+}
+
+#[test]
+fn a_flagged_dose_the_article_states_is_asked_about_not_blamed_on_the_answer() {
+    let sources = ["Rituximab 1000 mg IV every week for 8 doses was given in the series."];
+    let report = check_against_sources(&RULES, "Rituximab 1000 mg IV every week [S1].", &sources);
+    let claim = &report.claims[0];
+    assert_ne!(claim.verdict, Verdict::Ok, "{report:#?}");
+    assert!(
+        claim
+            .message
+            .starts_with("the article states this dose (\"Rituximab 1000 mg IV every week"),
+        "{report:#?}"
+    );
+    assert!(claim.message.contains("but is it meant?"), "{report:#?}");
+    // The same dose from no source keeps its plain wording.
+    let report = check_against_sources(&RULES, "Rituximab 1000 mg IV every week [S1].", &[]);
+    assert!(
+        !report.claims[0].message.contains("the article states"),
+        "{report:#?}"
+    );
 }
 
 #[test]

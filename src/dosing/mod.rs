@@ -56,10 +56,12 @@ pub fn check_text(rules: &DosingRules, text: &str) -> DosingReport {
     DosingReport::from_claims(judged(rules, text).into_iter().map(|(_, c)| c).collect())
 }
 
-/// For `ask`: like [`check_text`], and then every claim whose verdict would be `ok` but whose
-/// dose (drug, amount or range, unit basis) is not stated in any of `sources` (the cited
-/// passages) becomes `not_in_sources`. A dose inside a range a source states ("1 mg/kg" against
-/// "1-2 mg/kg") counts as stated.
+/// For `ask`: like [`check_text`], and then each claim is weighed against `sources` (the cited
+/// passages). A dose inside a range a source states ("1 mg/kg" against "1-2 mg/kg") counts as
+/// stated. An `ok` dose the sources state says so ("as the article states"); an `ok` dose they
+/// do not state becomes `not_in_sources`. A dose the rules flag but a source states keeps its
+/// verdict, worded as a question to the reader about the source rather than as an error of the
+/// answer.
 pub fn check_against_sources(rules: &DosingRules, text: &str, sources: &[&str]) -> DosingReport {
     let stated: Vec<ExtractedDose> = sources
         .iter()
@@ -68,15 +70,28 @@ pub fn check_against_sources(rules: &DosingRules, text: &str, sources: &[&str]) 
     let claims = judged(rules, text)
         .into_iter()
         .map(|(dose, mut claim)| {
-            if claim.verdict == Verdict::Ok && !stated.iter().any(|s| same_dose(rules, &dose, s)) {
-                claim.verdict = Verdict::NotInSources;
-                claim.message = format!(
-                    "not in the sources: {} {} is not stated in the cited passages (rule check \
-                     {})",
-                    claim.drug,
-                    judge::stated(&dose),
-                    claim.message
-                );
+            let source = stated.iter().find(|s| same_dose(rules, &dose, s));
+            match (claim.verdict, source) {
+                (Verdict::Ok, Some(_)) => {
+                    claim.message = format!("{}; as the article states", claim.message);
+                }
+                (Verdict::Ok, None) => {
+                    claim.verdict = Verdict::NotInSources;
+                    claim.message = format!(
+                        "not in the sources: {} {} is not stated in the cited passages (rule \
+                         check {})",
+                        claim.drug,
+                        judge::stated(&dose),
+                        claim.message
+                    );
+                }
+                (Verdict::Unverified, _) | (_, None) => {}
+                (_, Some(s)) => {
+                    claim.message = format!(
+                        "the article states this dose (\"{}\"), but is it meant? {}",
+                        s.text, claim.message
+                    );
+                }
             }
             claim
         })
