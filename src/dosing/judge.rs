@@ -320,10 +320,21 @@ fn evaluate<'r>(drug: &Drug, reg: &'r Regimen, d: &ExtractedDose) -> Eval<'r> {
     // "max 60 mg/day", "up to 2 mg": a stated maximum is judged by its top alone, whatever
     // frequency its sentence gives the dose it caps.
     let cap = d.comparator.is_some_and(|c| !c.is_lower_bound());
+    // Fewer doses than the rate would give in a day ("0.6 mg one hour later", "every 20 minutes
+    // for 3 doses"): a day's total is not known from the rate, only each dose is checked.
+    let frequency = d.frequency.clone().map(|mut f| {
+        if let (Some(n), Some(k)) = (d.doses, f.doses_per_day)
+            && n < k
+            && !f.amount_per_day
+        {
+            f.doses_per_day = None;
+        }
+        f
+    });
     let amount = match converted {
-        Ok((_, hi)) if cap => reg.check_cap(hi, d.frequency.as_ref()),
+        Ok((_, hi)) if cap => reg.check_cap(hi, frequency.as_ref()),
         Ok((lo, hi)) => reg
-            .check_amount(lo, hi, d.frequency.as_ref())
+            .check_amount(lo, hi, frequency.as_ref())
             .and_then(|()| reg.check_start(hi, d.starting)),
         Err(_) => Err(AmountIssue {
             text: String::new(),
