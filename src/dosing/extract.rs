@@ -60,6 +60,8 @@ pub struct ExtractedDose {
     pub reading: Option<String>,
     /// The line calls it a starting dose ("start at", "initial dose"), before its amount.
     pub starting: bool,
+    /// The statement calls the amount a total ("up to 10 mg total", "200 mg cumulative").
+    pub total: bool,
 }
 
 /// A drug name found in a sentence.
@@ -152,6 +154,13 @@ fn with_heading_drugs(
                 .iter()
                 .take_while(|t| t.start < d.start)
                 .any(|t| START_WORDS.contains(&t.lower.as_str()));
+            // In its words or right after them ("up to 10 mg total").
+            d.total = toks[s..e]
+                .iter()
+                .filter(|t| t.start >= d.start)
+                .take_while(|t| t.start < d.end)
+                .chain(toks[s..e].iter().filter(|t| t.start >= d.end).take(2))
+                .any(|t| TOTAL_WORDS.contains(&t.lower.as_str()));
         }
         let mentions = find_mentions(rules, toks, s, e);
         let has_dose = out.iter().any(inside);
@@ -176,14 +185,11 @@ fn with_heading_drugs(
         if !mentions.is_empty() {
             continue;
         }
-        for d in out.iter_mut().filter(|d| inside(d) && d.drug.is_none()) {
-            let lower = d.text.to_lowercase();
-            if !tokenize(&lower)
-                .iter()
-                .any(|t| TOTAL_WORDS.contains(&t.lower.as_str()))
-            {
-                d.drug = Some(drug.clone());
-            }
+        for d in out
+            .iter_mut()
+            .filter(|d| inside(d) && d.drug.is_none() && !d.total)
+        {
+            d.drug = Some(drug.clone());
         }
     }
     out
@@ -885,6 +891,7 @@ fn extract_part(part: &Part, cores: &[Core], out: &mut Vec<ExtractedDose>) {
             combined: core.combined,
             reading: core.reading.clone(),
             starting: false,
+            total: false,
         });
     }
 }

@@ -459,6 +459,15 @@ impl DosingRules {
         if drug.class {
             return judge_class(drug, d, &s);
         }
+        // "up to 10 mg total", "more than 200 mg total": a limit on a cumulative amount, not a
+        // dose; no rule here bounds it.
+        if d.total && d.comparator.is_some() {
+            return Judgement::new(
+                Verdict::Unverified,
+                None,
+                format!("not checked: {s} of {name} is a cumulative limit, not a dose"),
+            );
+        }
         if drug.regimens.is_empty() {
             if let (Some(sch), Some(f)) = (&drug.schedule, &d.frequency)
                 && !sch
