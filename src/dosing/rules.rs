@@ -115,7 +115,8 @@ pub struct Regimen {
     /// How long it is given, as the source says (informational).
     pub duration: Option<String>,
     pub source: String,
-    /// The source's short name, as messages show it ("Rituxan label").
+    /// The source's short name, as messages show it ("Rituxan label"; "Cipro label,
+    /// unconfirmed" when the rule says its source could not be read).
     pub source_name: String,
     pub note: Option<String>,
     pub wrong_frequency_message: Option<String>,
@@ -867,7 +868,11 @@ fn validate_regimen(r: RawRegimen) -> Result<Regimen, String> {
         frequency_names: r.frequencies,
         duration: r.duration,
         source: r.source.trim().to_string(),
-        source_name: r.source_name.trim().to_string(),
+        // Messages say when the numbers rest on a source that could not be checked.
+        source_name: match &r.unconfirmed {
+            Some(_) => format!("{}, unconfirmed", r.source_name.trim()),
+            None => r.source_name.trim().to_string(),
+        },
         note: r.note,
         wrong_frequency_message: r.wrong_frequency_message,
         wrong_route_message: r.wrong_route_message,
