@@ -16,6 +16,9 @@ const AMOUNT_EPSILON: f64 = 1e-9;
 const DURATION_TOLERANCE: f64 = 0.1;
 /// Relative slack when comparing frequencies ("monthly" is every 4 weeks).
 const RATE_TOLERANCE: f64 = 0.1;
+/// Up to how many times outside a regimen an amount is read as a slip of the number, not of
+/// the unit.
+const TENFOLD: f64 = 10.0;
 /// From how many times outside the range a message suggests a misplaced decimal point.
 const DECIMAL_SLIP_RATIO: f64 = 5.0;
 
@@ -592,7 +595,17 @@ impl DosingRules {
             return Judgement::new(Verdict::WrongFrequency, rule, msg);
         }
         if let Err(a) = &best.amount {
-            if let Some((as_read, r)) = reinterpretation(drug, d) {
+            // Within ten times of a regimen of the stated route, the slip is in the number (a
+            // tenfold error), not a unit a thousand times off.
+            let near = evals.iter().any(|e| {
+                e.converted.is_ok()
+                    && e.route_ok
+                    && e.amount
+                        .as_ref()
+                        .err()
+                        .is_some_and(|i| i.ratio.ln().abs() <= TENFOLD.ln())
+            });
+            if let Some((as_read, r)) = reinterpretation(drug, d).filter(|_| !near) {
                 return Judgement::new(
                     Verdict::WrongUnit,
                     Some(&r.id),
