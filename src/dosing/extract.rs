@@ -5,7 +5,9 @@
 
 use crate::contracts::DoseBasis;
 
-use super::duration::{Duration, parse_dose_count, parse_duration, parse_other_time_phrase};
+use super::duration::{
+    Duration, parse_dose_count, parse_duration, parse_other_time_phrase, time_unit,
+};
 use super::rules::DosingRules;
 use super::schedule::{Frequency, parse_divided, parse_frequency};
 use super::sequence::{self, Part as SeqPart, Previous};
@@ -62,6 +64,9 @@ pub struct ExtractedDose {
     pub starting: bool,
     /// The statement calls the amount a total ("up to 10 mg total", "200 mg cumulative").
     pub total: bool,
+    /// How fast it is given, per minute ("at 2 mg/min", "no faster than 10 mg/min"): the amount
+    /// a minute and its unit.
+    pub rate: Option<(f64, Unit)>,
 }
 
 /// A drug name found in a sentence.
@@ -568,6 +573,8 @@ struct Modifiers {
     divided: Option<Option<u32>>,
     route: Option<Route>,
     duration: Option<Duration>,
+    /// An infusion rate, per minute.
+    rate: Option<(f64, Unit)>,
     /// End of the last token that was read as a modifier.
     last: Option<usize>,
 }
@@ -593,7 +600,11 @@ fn scan_modifiers(toks: &[Token], from: usize, to: usize, stop_at_break: bool) -
         if stop_at_break && matches!(toks[j].lower.as_str(), ";" | "(" | ")" | "[" | "]") {
             break;
         }
-        if let Some((d, e)) = parse_duration(toks, j, to) {
+        if let Some((r, e)) = parse_rate(toks, j, to) {
+            m.rate.get_or_insert(r);
+            m.last = Some(e);
+            j = e;
+        } else if let Some((d, e)) = parse_duration(toks, j, to) {
             m.duration.get_or_insert(d);
             m.last = Some(e);
             j = e;
@@ -626,6 +637,25 @@ fn scan_modifiers(toks: &[Token], from: usize, to: usize, stop_at_break: bool) -
         }
     }
     m
+}
+
+/// An infusion rate at token `i`: an amount, a unit and "/" or "per" a minute or an hour ("2
+/// mg/min", "10 mg per minute", "100 mg/hour"), as the amount per minute and its unit.
+fn parse_rate(toks: &[Token], i: usize, limit: usize) -> Option<((f64, Unit), usize)> {
+    let limit = limit.min(toks.len());
+    let t = toks.get(i).filter(|_| i < limit)?;
+    if t.kind != TokKind::Number {
+        return None;
+    }
+    let amount = number_value(&t.raw)?;
+    let (unit, e) = parse_unit(toks, i + 1, limit)?;
+    let per = toks.get(e).filter(|_| e < limit)?;
+    if !matches!(per.lower.as_str(), "/" | "per" | "a") {
+        return None;
+    }
+    let (time, end) = time_unit(toks, e + 1, limit)?;
+    let minutes = time.days() * 24.0 * 60.0;
+    (minutes > 0.0 && minutes <= 60.0).then_some(((amount / minutes, unit), end))
 }
 
 /// Combines the frequency written with the unit ("mg/day") with the one written after it and a
@@ -892,6 +922,7 @@ fn extract_part(part: &Part, cores: &[Core], out: &mut Vec<ExtractedDose>) {
             reading: core.reading.clone(),
             starting: false,
             total: false,
+            rate: post.rate,
         });
     }
 }

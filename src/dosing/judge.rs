@@ -847,7 +847,30 @@ fn judge_schedule(
             ),
         );
     }
+    if let (Some(max), Some((rate, unit))) = (reg.max_rate, d.rate)
+        && let Some(per_minute) = convert(rate, unit, reg.unit, None)
+        && !within(per_minute, 0.0, max)
+    {
+        return Judgement::new(
+            Verdict::OutOfRange,
+            rule,
+            format!(
+                "out of range: given at {} {}/min, faster than the maximum rate of {} {}/min{src}",
+                fmt_number(per_minute),
+                reg.unit,
+                fmt_number(max),
+                reg.unit
+            ),
+        );
+    }
     let mut msg = format!("ok: within {}", reg.describe());
+    if let (Some(max), Some(_)) = (reg.max_rate, d.rate) {
+        msg.push_str(&format!(
+            "; the rate is within the maximum of {} {}/min",
+            fmt_number(max),
+            reg.unit
+        ));
+    }
     if d.frequency.is_none() {
         msg.push_str("; the frequency is not stated");
     }

@@ -142,6 +142,9 @@ pub struct Regimen {
     /// The largest starting dose the source gives: a dose the text calls a start ("start at",
     /// "initial dose") above it is out of range even inside `max` (carvedilol 31.25 mg).
     pub start_max: Option<f64>,
+    /// The fastest the source allows it to be given, in `unit` per minute ("no faster than
+    /// 2 mg/min").
+    pub max_rate: Option<f64>,
 }
 
 /// A sourced threshold for a class ("≥20 mg prednisone-equivalent for ≥4 weeks").
@@ -251,6 +254,8 @@ struct RawRegimen {
     unconfirmed: Option<String>,
     #[serde(default)]
     start_max: Option<f64>,
+    #[serde(default)]
+    max_rate: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -811,6 +816,7 @@ fn validate_regimen(r: RawRegimen) -> Result<Regimen, String> {
         ("min_daily", r.min_daily),
         ("max_daily", r.max_daily),
         ("start_max", r.start_max),
+        ("max_rate", r.max_rate),
     ] {
         check_amount_value(k, v)?;
     }
@@ -885,6 +891,7 @@ fn validate_regimen(r: RawRegimen) -> Result<Regimen, String> {
         combined: r.combined,
         unconfirmed: r.unconfirmed,
         start_max: r.start_max,
+        max_rate: r.max_rate,
     })
 }
 
