@@ -103,7 +103,7 @@ pub fn extract_claims(rules: &DosingRules, text: &str) -> Vec<ExtractedDose> {
     for (s, e) in sentences(&toks) {
         extract_sentence(rules, text, &toks, s, e, &mut out);
     }
-    with_heading_drugs(rules, &toks, out)
+    with_line_context(rules, &toks, out)
 }
 
 /// The lines of a text, as token ranges.
@@ -140,12 +140,13 @@ const START_WORDS: &[&str] = &[
     "begin",
 ];
 
-/// A dose on a line that calls it a start ("start at", "initial dose") is a starting dose.
+/// What a dose's line says about it. A dose on a line that calls it a start ("start at",
+/// "initial dose") is a starting dose; one written as a total ("10 mg total") is a total.
 /// A dose whose line names no drug takes the drug of the heading or list lead-in above it,
 /// when that short line names exactly one drug near its start and states no dose itself
 /// ("Alendronate (Fosamax):" over "- Treatment dose: 70 mg once weekly"). A heading naming two
 /// drugs or more ends the context; a cumulative total ("after 10 mg total") takes no drug.
-fn with_heading_drugs(
+fn with_line_context(
     rules: &DosingRules,
     toks: &[Token],
     mut out: Vec<ExtractedDose>,
