@@ -516,9 +516,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 load_llm(&cli.prompts)?
             };
             let mut engine = Engine::new(retriever, llm);
-            if cli.corpus.join("dosing").join("rules.toml").exists() {
-                engine = engine.with_dosing(Arc::new(load_rules(&cli.corpus)?));
-            }
+            engine = engine.with_dosing(Arc::new(load_rules(&cli.corpus)?));
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -712,9 +710,7 @@ fn print_quality(report: &QualityReport, path: &Path, all: bool) {
 }
 
 fn load_rules(corpus: &Path) -> Result<DosingRules> {
-    Ok(DosingRules::load(
-        &corpus.join("dosing").join("rules.toml"),
-    )?)
+    Ok(DosingRules::for_corpus(corpus)?)
 }
 
 fn print_dosing(report: &DosingReport) {

@@ -200,7 +200,7 @@ fn a_full_disk_fails_the_build_and_the_old_index_serves() {
 }
 
 #[test]
-fn serve_refuses_to_start_without_dosing_rules() {
+fn serve_without_a_dosing_folder_uses_the_compiled_formulary() {
     let dir = TempDir::new().unwrap();
     let corpus = dir.path().join("corpus");
     write_mini_corpus(&corpus);
@@ -211,8 +211,27 @@ fn serve_refuses_to_start_without_dosing_rules() {
         medcite::server::Settings::default(),
         false,
     );
+    assert!(
+        opened.is_ok(),
+        "a corpus without dosing/ is checked against the formulary (issue 24)"
+    );
+}
+
+#[test]
+fn serve_refuses_to_start_with_a_dosing_folder_but_no_rules() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    write_mini_corpus(&corpus);
+    fs::create_dir_all(corpus.join("dosing")).unwrap();
+    let opened = medcite::server::AppState::open(
+        &corpus,
+        &dir.path().join("index"),
+        None,
+        medcite::server::Settings::default(),
+        false,
+    );
     let Err(err) = opened else {
-        panic!("serve started without dosing rules");
+        panic!("serve started with a dosing folder whose rules are missing");
     };
     assert!(err.to_string().contains("rules.toml"), "{err}");
 }

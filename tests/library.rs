@@ -230,12 +230,7 @@ fn two_articles(root: &Path) -> PathBuf {
     for page in ["gout-flare", "cdi-treatment"] {
         add_file(&pages.join(format!("{page}.txt")), &corpus).unwrap();
     }
-    fs::create_dir_all(corpus.join("dosing")).unwrap();
-    fs::copy(
-        common::bundled_corpus().join("dosing/rules.toml"),
-        corpus.join("dosing/rules.toml"),
-    )
-    .unwrap();
+    // No dosing/ folder: the compiled formulary checks the doses.
     corpus
 }
 
@@ -393,7 +388,7 @@ async fn an_articles_box_answers_from_that_article_alone_on_every_route() {
 }
 
 #[test]
-fn the_command_line_scopes_search_and_ask() {
+fn the_command_line_scopes_search_and_ask_without_dosing_rules() {
     let dir = TempDir::new().unwrap();
     let corpus = two_articles(dir.path());
     let index = dir.path().join("index");
@@ -443,6 +438,11 @@ fn the_command_line_scopes_search_and_ask() {
     );
     let reply: AskReply = serde_json::from_slice(&out.stdout).unwrap();
     assert!(reply.answer.contains("1.8 mg"), "{}", reply.answer);
+    assert!(
+        !reply.dosing.claims.is_empty(),
+        "doses are checked: {:?}",
+        reply.dosing
+    );
     assert!(
         reply
             .passages

@@ -15,6 +15,7 @@ pub(crate) const WEEKS_PER_MONTH: f64 = 4.348_214;
 /// Unit of a duration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeUnit {
+    Minutes,
     Hours,
     Days,
     Weeks,
@@ -25,6 +26,7 @@ pub enum TimeUnit {
 impl TimeUnit {
     pub fn days(self) -> f64 {
         match self {
+            TimeUnit::Minutes => 1.0 / (24.0 * 60.0),
             TimeUnit::Hours => 1.0 / 24.0,
             TimeUnit::Days => 1.0,
             TimeUnit::Weeks => 7.0,
@@ -35,6 +37,8 @@ impl TimeUnit {
 
     pub(crate) fn word(self, plural: bool) -> &'static str {
         match (self, plural) {
+            (TimeUnit::Minutes, false) => "minute",
+            (TimeUnit::Minutes, true) => "minutes",
             (TimeUnit::Hours, false) => "hour",
             (TimeUnit::Hours, true) => "hours",
             (TimeUnit::Days, false) => "day",
@@ -104,6 +108,7 @@ impl fmt::Display for Duration {
 pub(crate) fn time_unit(toks: &[Token], i: usize, limit: usize) -> Option<(TimeUnit, usize)> {
     let t = toks.get(i).filter(|_| i < limit.min(toks.len()))?;
     let unit = match t.lower.as_str() {
+        "min" | "mins" | "minute" | "minutes" => TimeUnit::Minutes,
         "h" | "hr" | "hrs" | "hour" | "hours" => TimeUnit::Hours,
         "d" | "day" | "days" => TimeUnit::Days,
         "w" | "wk" | "wks" | "week" | "weeks" => TimeUnit::Weeks,

@@ -5,7 +5,9 @@
 
 use crate::contracts::DoseBasis;
 
-use super::duration::{Duration, parse_dose_count, parse_duration, parse_other_time_phrase};
+use super::duration::{
+    Duration, parse_dose_count, parse_duration, parse_other_time_phrase, time_unit,
+};
 use super::rules::DosingRules;
 use super::schedule::{Frequency, parse_divided, parse_frequency};
 use super::sequence::{self, Part as SeqPart, Previous};
@@ -58,6 +60,13 @@ pub struct ExtractedDose {
     /// How the amount was read when the text does not write it as an amount with a unit: "read
     /// as 60 mg (no unit written)", "1 DS tablet = 960 mg".
     pub reading: Option<String>,
+    /// The line calls it a starting dose ("start at", "initial dose"), before its amount.
+    pub starting: bool,
+    /// The statement calls the amount a total ("up to 10 mg total", "200 mg cumulative").
+    pub total: bool,
+    /// How fast it is given, per minute ("at 2 mg/min", "no faster than 10 mg/min"): the amount
+    /// a minute and its unit.
+    pub rate: Option<(f64, Unit)>,
 }
 
 /// A drug name found in a sentence.
@@ -103,6 +112,101 @@ pub fn extract_claims(rules: &DosingRules, text: &str) -> Vec<ExtractedDose> {
             let span = read.original(dose.start..dose.end);
             dose.text = text.get(span.clone()).unwrap_or_default().to_string();
             (dose.start, dose.end) = (span.start, span.end);
+        }
+    }
+    with_line_context(rules, &toks, out)
+}
+
+/// The lines of a text, as token ranges.
+fn lines(toks: &[Token]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, t) in toks.iter().enumerate() {
+        if i > start && matches!(t.gap, Gap::Newline | Gap::Paragraph) {
+            out.push((start, i));
+            start = i;
+        }
+    }
+    if start < toks.len() {
+        out.push((start, toks.len()));
+    }
+    out
+}
+
+/// Most tokens a heading or list lead-in has ("Alendronate (Fosamax):").
+const HEADING_MAX_TOKENS: usize = 14;
+/// How far into a heading its drug is named ("Recommended Dose of Naloxone (Narcan) for …").
+const HEADING_DRUG_WITHIN: usize = 4;
+/// Words that make an amount a cumulative total rather than a dose ("after 10 mg total").
+const TOTAL_WORDS: &[&str] = &["total", "cumulative", "altogether"];
+/// Words before an amount on its line that make it a starting dose ("Start carvedilol 3.125 mg").
+const START_WORDS: &[&str] = &[
+    "start",
+    "starting",
+    "started",
+    "initial",
+    "initially",
+    "initiate",
+    "initiating",
+    "begin",
+];
+
+/// What a dose's line says about it. A dose on a line that calls it a start ("start at",
+/// "initial dose") is a starting dose; one written as a total ("10 mg total") is a total.
+/// A dose whose line names no drug takes the drug of the heading or list lead-in above it,
+/// when that short line names exactly one drug near its start and states no dose itself
+/// ("Alendronate (Fosamax):" over "- Treatment dose: 70 mg once weekly"). A heading naming two
+/// drugs or more ends the context; a cumulative total ("after 10 mg total") takes no drug.
+fn with_line_context(
+    rules: &DosingRules,
+    toks: &[Token],
+    mut out: Vec<ExtractedDose>,
+) -> Vec<ExtractedDose> {
+    let mut context: Option<String> = None;
+    for (s, e) in lines(toks) {
+        let (from, to) = (toks[s].start, toks[e - 1].end);
+        let inside = |d: &ExtractedDose| d.start >= from && d.start < to;
+        for d in out.iter_mut().filter(|d| inside(d)) {
+            d.starting = toks[s..e]
+                .iter()
+                .take_while(|t| t.start < d.start)
+                .any(|t| START_WORDS.contains(&t.lower.as_str()));
+            // In its words or right after them ("up to 10 mg total").
+            d.total = toks[s..e]
+                .iter()
+                .filter(|t| t.start >= d.start)
+                .take_while(|t| t.start < d.end)
+                .chain(toks[s..e].iter().filter(|t| t.start >= d.end).take(2))
+                .any(|t| TOTAL_WORDS.contains(&t.lower.as_str()));
+        }
+        let mentions = find_mentions(rules, toks, s, e);
+        let has_dose = out.iter().any(inside);
+        let last = toks[e - 1].lower.as_str();
+        let heading = !has_dose
+            && e - s <= HEADING_MAX_TOKENS
+            && !matches!(last, "." | "!" | "?")
+            && mentions
+                .first()
+                .is_some_and(|m| m.start - s <= HEADING_DRUG_WITHIN);
+        if heading {
+            let first = &mentions[0].drug;
+            context = mentions
+                .iter()
+                .all(|m| &m.drug == first)
+                .then(|| first.clone());
+            continue;
+        }
+        let Some(drug) = &context else {
+            continue;
+        };
+        if !mentions.is_empty() {
+            continue;
+        }
+        for d in out
+            .iter_mut()
+            .filter(|d| inside(d) && d.drug.is_none() && !d.total)
+        {
+            d.drug = Some(drug.clone());
         }
     }
     out
@@ -481,6 +585,8 @@ struct Modifiers {
     divided: Option<Option<u32>>,
     route: Option<Route>,
     duration: Option<Duration>,
+    /// An infusion rate, per minute.
+    rate: Option<(f64, Unit)>,
     /// End of the last token that was read as a modifier.
     last: Option<usize>,
 }
@@ -506,7 +612,11 @@ fn scan_modifiers(toks: &[Token], from: usize, to: usize, stop_at_break: bool) -
         if stop_at_break && matches!(toks[j].lower.as_str(), ";" | "(" | ")" | "[" | "]") {
             break;
         }
-        if let Some((d, e)) = parse_duration(toks, j, to) {
+        if let Some((r, e)) = parse_rate(toks, j, to) {
+            m.rate.get_or_insert(r);
+            m.last = Some(e);
+            j = e;
+        } else if let Some((d, e)) = parse_duration(toks, j, to) {
             m.duration.get_or_insert(d);
             m.last = Some(e);
             j = e;
@@ -539,6 +649,25 @@ fn scan_modifiers(toks: &[Token], from: usize, to: usize, stop_at_break: bool) -
         }
     }
     m
+}
+
+/// An infusion rate at token `i`: an amount, a unit and "/" or "per" a minute or an hour ("2
+/// mg/min", "10 mg per minute", "100 mg/hour"), as the amount per minute and its unit.
+fn parse_rate(toks: &[Token], i: usize, limit: usize) -> Option<((f64, Unit), usize)> {
+    let limit = limit.min(toks.len());
+    let t = toks.get(i).filter(|_| i < limit)?;
+    if t.kind != TokKind::Number {
+        return None;
+    }
+    let amount = number_value(&t.raw)?;
+    let (unit, e) = parse_unit(toks, i + 1, limit)?;
+    let per = toks.get(e).filter(|_| e < limit)?;
+    if !matches!(per.lower.as_str(), "/" | "per" | "a") {
+        return None;
+    }
+    let (time, end) = time_unit(toks, e + 1, limit)?;
+    let minutes = time.days() * 24.0 * 60.0;
+    (minutes > 0.0 && minutes <= 60.0).then_some(((amount / minutes, unit), end))
 }
 
 /// Combines the frequency written with the unit ("mg/day") with the one written after it and a
@@ -803,6 +932,9 @@ fn extract_part(part: &Part, cores: &[Core], out: &mut Vec<ExtractedDose>) {
             parts: core.parts,
             combined: core.combined,
             reading: core.reading.clone(),
+            starting: false,
+            total: false,
+            rate: post.rate,
         });
     }
 }

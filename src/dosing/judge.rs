@@ -16,6 +16,9 @@ const AMOUNT_EPSILON: f64 = 1e-9;
 const DURATION_TOLERANCE: f64 = 0.1;
 /// Relative slack when comparing frequencies ("monthly" is every 4 weeks).
 const RATE_TOLERANCE: f64 = 0.1;
+/// Up to how many times outside a regimen an amount is read as a slip of the number, not of
+/// the unit.
+const TENFOLD: f64 = 10.0;
 /// From how many times outside the range a message suggests a misplaced decimal point.
 const DECIMAL_SLIP_RATIO: f64 = 5.0;
 
@@ -166,7 +169,9 @@ impl Regimen {
     fn frequency_ok(&self, f: Option<&Frequency>) -> bool {
         match f {
             None => true,
-            Some(f) if f.is_plain_daily() => self.allows_rate(7.0) || self.allows_more_than_daily(),
+            Some(f) if f.is_plain_daily() => {
+                self.allows_rate(7.0) || (!f.once && self.allows_more_than_daily())
+            }
             Some(f) if f.amount_per_day && f.doses_per_day.is_none() => {
                 self.allows_more_than_daily()
             }
@@ -237,6 +242,42 @@ impl Regimen {
         Ok(())
     }
 
+    /// A dose the text calls a start is at most the source's largest starting dose.
+    fn check_start(&self, hi: f64, starting: bool) -> Result<(), AmountIssue> {
+        match self.start_max {
+            Some(max) if starting && !within(hi, 0.0, max) => Err(AmountIssue {
+                text: format!(
+                    "a starting dose is above the usual starting dose of {}",
+                    amount_text(max, max, self.unit, self.basis)
+                ),
+                ratio: hi / max,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// A stated maximum ("max 60 mg/day", "maximum 500 mg per dose"): only its top is checked,
+    /// against the day's maximum when it caps a day's total, else against a dose's.
+    fn check_cap(&self, hi: f64, f: Option<&Frequency>) -> Result<(), AmountIssue> {
+        let per_day = f.is_some_and(|f| f.amount_per_day);
+        let day = self.daily_bounds().map(|b| b.1);
+        let bound = if per_day {
+            day
+        } else {
+            self.per_dose_bounds().map(|b| b.1).or(day)
+        };
+        match bound {
+            Some(max) if !within(hi, 0.0, max) => Err(AmountIssue {
+                text: format!(
+                    "the stated maximum is above the usual maximum of {}",
+                    amount_text(max, max, self.unit, self.basis)
+                ),
+                ratio: hi / max,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// "7.5–25 mg weekly", "500–1500 mg twice daily (1000–3000 mg/day)".
     fn describe(&self) -> String {
         let freqs = self.frequency_text();
@@ -279,8 +320,25 @@ fn evaluate<'r>(drug: &Drug, reg: &'r Regimen, d: &ExtractedDose) -> Eval<'r> {
             _ => Err(UnitIssue::Dimension),
         }
     };
+    // "max 60 mg/day", "up to 2 mg": a stated maximum is judged by its top alone, whatever
+    // frequency its sentence gives the dose it caps.
+    let cap = d.comparator.is_some_and(|c| !c.is_lower_bound());
+    // Fewer doses than the rate would give in a day ("0.6 mg one hour later", "every 20 minutes
+    // for 3 doses"): a day's total is not known from the rate, only each dose is checked.
+    let frequency = d.frequency.clone().map(|mut f| {
+        if let (Some(n), Some(k)) = (d.doses, f.doses_per_day)
+            && n < k
+            && !f.amount_per_day
+        {
+            f.doses_per_day = None;
+        }
+        f
+    });
     let amount = match converted {
-        Ok((lo, hi)) => reg.check_amount(lo, hi, d.frequency.as_ref()),
+        Ok((_, hi)) if cap => reg.check_cap(hi, frequency.as_ref()),
+        Ok((lo, hi)) => reg
+            .check_amount(lo, hi, frequency.as_ref())
+            .and_then(|()| reg.check_start(hi, d.starting)),
         Err(_) => Err(AmountIssue {
             text: String::new(),
             ratio: 1.0,
@@ -290,7 +348,7 @@ fn evaluate<'r>(drug: &Drug, reg: &'r Regimen, d: &ExtractedDose) -> Eval<'r> {
         reg,
         converted,
         amount,
-        frequency_ok: reg.frequency_ok(d.frequency.as_ref()),
+        frequency_ok: cap || reg.frequency_ok(d.frequency.as_ref()),
         route_ok: d.route.is_none_or(|r| reg.routes.contains(&r)),
     }
 }
@@ -300,6 +358,7 @@ fn reinterpretation<'a>(drug: &'a Drug, d: &ExtractedDose) -> Option<(String, &'
     let fits = |unit: Unit, basis: DoseBasis| {
         drug.regimens.iter().find(|r| {
             r.basis == basis
+                && d.route.is_none_or(|x| r.routes.contains(&x))
                 && matches!(
                     (convert(d.low, unit, r.unit, drug.iu_per_mcg), convert(d.high, unit, r.unit, drug.iu_per_mcg)),
                     (Some(lo), Some(hi)) if r.check_amount(lo, hi, d.frequency.as_ref()).is_ok()
@@ -402,6 +461,15 @@ impl DosingRules {
         };
         if drug.class {
             return judge_class(drug, d, &s);
+        }
+        // "up to 10 mg total", "more than 200 mg total": a limit on a cumulative amount, not a
+        // dose; no rule here bounds it.
+        if d.total && d.comparator.is_some() {
+            return Judgement::new(
+                Verdict::Unverified,
+                None,
+                format!("not checked: {s} of {name} is a cumulative limit, not a dose"),
+            );
         }
         if drug.regimens.is_empty() {
             if let (Some(sch), Some(f)) = (&drug.schedule, &d.frequency)
@@ -527,7 +595,17 @@ impl DosingRules {
             return Judgement::new(Verdict::WrongFrequency, rule, msg);
         }
         if let Err(a) = &best.amount {
-            if let Some((as_read, r)) = reinterpretation(drug, d) {
+            // Within ten times of a regimen of the stated route, the slip is in the number (a
+            // tenfold error), not a unit a thousand times off.
+            let near = evals.iter().any(|e| {
+                e.converted.is_ok()
+                    && e.route_ok
+                    && e.amount
+                        .as_ref()
+                        .err()
+                        .is_some_and(|i| i.ratio.ln().abs() <= TENFOLD.ln())
+            });
+            if let Some((as_read, r)) = reinterpretation(drug, d).filter(|_| !near) {
                 return Judgement::new(
                     Verdict::WrongUnit,
                     Some(&r.id),
@@ -543,17 +621,34 @@ impl DosingRules {
             // a pulse), name both rather than pointing to one of them.
             let mut ranges = fits_but(&evals, |e| e.frequency_ok && e.route_ok);
             let ratios = || ranges.iter().filter_map(|e| e.amount.as_ref().err());
+            // Between two usual doses. When the regimens differ in a route or frequency the
+            // statement does not give (a pulse is intravenous, a daily dose oral), which one is
+            // meant is unknown: a question, not an alarm.
             if ratios().any(|i| i.ratio > 1.0) && ratios().any(|i| i.ratio < 1.0) {
                 ranges.sort_by(|a, b| a.reg.lowest().total_cmp(&b.reg.lowest()));
+                let unsaid = |x: &Eval, y: &Eval| {
+                    (d.route.is_none() && x.reg.routes != y.reg.routes)
+                        || (d.frequency.is_none() && x.reg.frequency_names != y.reg.frequency_names)
+                };
+                let open = ranges.iter().any(|x| ranges.iter().any(|y| unsaid(x, y)));
+                let (verdict, lead) = if open {
+                    (Verdict::Unverified, "check the regimen")
+                } else {
+                    (Verdict::OutOfRange, "out of range")
+                };
                 return Judgement::new(
-                    Verdict::OutOfRange,
+                    verdict,
                     rule,
                     format!(
-                        "out of range: {s} falls between the usual doses {}{}",
+                        "{lead}: {s} falls between the usual doses {}{}",
                         described(&ranges, " and "),
                         sources(&ranges)
                     ),
                 );
+            }
+            // A range whose low end fits one regimen and its high end another ("40-500 mg").
+            if let Some(j) = spanning_regimens(drug, d, &s) {
+                return j;
             }
             let mut msg = format!(
                 "out of range: {}{}; expected {}",
@@ -578,6 +673,37 @@ impl DosingRules {
         };
         Judgement::new(Verdict::WrongRoute, rule, msg)
     }
+}
+
+/// "check the regimen" when no rule holds the whole of a range but its low end fits one regimen
+/// and its high end another, each with the stated frequency and route.
+fn spanning_regimens(drug: &Drug, d: &ExtractedDose, s: &str) -> Option<Judgement> {
+    if d.low >= d.high {
+        return None;
+    }
+    let fits = |v: f64| {
+        drug.regimens.iter().find(|r| {
+            let mut one = d.clone();
+            one.low = v;
+            one.high = v;
+            evaluate(drug, r, &one).all_ok()
+        })
+    };
+    let (a, b) = (fits(d.low)?, fits(d.high)?);
+    if a.id == b.id {
+        return None;
+    }
+    Some(Judgement::new(
+        Verdict::Unverified,
+        Some(&a.id),
+        format!(
+            "check the regimen: {s} runs from {} into {} ({}; {})",
+            a.describe(),
+            b.describe(),
+            a.source_name,
+            b.source_name
+        ),
+    ))
 }
 
 /// The rules whose unit and basis fit the statement and which pass `keep`: those that differ from
@@ -721,7 +847,30 @@ fn judge_schedule(
             ),
         );
     }
+    if let (Some(max), Some((rate, unit))) = (reg.max_rate, d.rate)
+        && let Some(per_minute) = convert(rate, unit, reg.unit, None)
+        && !within(per_minute, 0.0, max)
+    {
+        return Judgement::new(
+            Verdict::OutOfRange,
+            rule,
+            format!(
+                "out of range: given at {} {}/min, faster than the maximum rate of {} {}/min{src}",
+                fmt_number(per_minute),
+                reg.unit,
+                fmt_number(max),
+                reg.unit
+            ),
+        );
+    }
     let mut msg = format!("ok: within {}", reg.describe());
+    if let (Some(max), Some(_)) = (reg.max_rate, d.rate) {
+        msg.push_str(&format!(
+            "; the rate is within the maximum of {} {}/min",
+            fmt_number(max),
+            reg.unit
+        ));
+    }
     if d.frequency.is_none() {
         msg.push_str("; the frequency is not stated");
     }
@@ -959,12 +1108,59 @@ name = "coursedrug"
         assert_eq!(j.verdict, Verdict::OutOfRange);
         assert!(
             j.message.contains(
-                "falls between the usual doses 4–160 mg daily and 500–1000 mg daily \
+                "out of range: 250 mg daily falls between the usual doses 4–160 mg daily and 500–1000 mg daily \
                  (low source; high source)"
             ),
             "{}",
             j.message
         );
+    }
+
+    #[test]
+    fn between_two_regimens_of_another_route_asks_to_check_the_regimen() {
+        let toml = r#"
+[[drug]]
+name = "routedrug"
+  [[drug.regimen]]
+  id = "routedrug-oral"
+  indication = "test"
+  routes = ["oral"]
+  basis = "dose"
+  unit = "mg"
+  min = 4
+  max = 160
+  frequencies = ["daily"]
+  source = "test"
+  source_name = "oral source"
+  [[drug.regimen]]
+  id = "routedrug-pulse"
+  indication = "test"
+  routes = ["intravenous"]
+  basis = "dose"
+  unit = "mg"
+  min = 250
+  max = 1000
+  frequencies = ["daily"]
+  source = "test"
+  source_name = "pulse source"
+"#;
+        let rules = DosingRules::from_toml_str(toml, "test").expect("loads");
+        let j = rules.judge(&extract_claims(&rules, "routedrug 200 mg daily")[0]);
+        assert_eq!(j.verdict, Verdict::Unverified, "{}", j.message);
+        assert!(
+            j.message.starts_with("check the regimen: "),
+            "{}",
+            j.message
+        );
+        let j = rules.judge(&extract_claims(&rules, "routedrug 40-500 mg daily")[0]);
+        assert_eq!(j.verdict, Verdict::Unverified, "{}", j.message);
+        assert!(
+            j.message.starts_with("check the regimen: "),
+            "{}",
+            j.message
+        );
+        let j = rules.judge(&extract_claims(&rules, "routedrug 2000 mg daily")[0]);
+        assert_eq!(j.verdict, Verdict::OutOfRange, "{}", j.message);
     }
 
     #[test]

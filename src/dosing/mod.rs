@@ -1,7 +1,8 @@
 //! The deterministic dosing check: every dose statement in a text (drug, amount or range, unit,
-//! per-kg or per-m² basis, frequency, route, duration), judged against the sourced rules in
-//! `corpus/dosing/rules.toml`. Same text, same verdicts. It knows nothing of HTTP, LLMs or the
-//! index, and never panics on any input.
+//! per-kg or per-m² basis, frequency, route, duration), judged against the sourced rules: the
+//! general formulary compiled in (`formulary.toml`) with a corpus's `dosing/rules.toml` laid over
+//! it. Same text, same verdicts. It knows nothing of HTTP, LLMs or the index, and never panics on
+//! any input.
 //!
 //! The files import one way only: `tokens` → `units` → `duration` → `schedule` → `sequence` →
 //! `rules` → `extract` → `judge`. `tokens` splits text, `units`, `duration` and `schedule` read
@@ -26,10 +27,15 @@
 //!   misplaced decimal point.
 //! - `wrong_frequency`, `out_of_range`, `wrong_route`: in that order of report when several fail.
 //! - `unverified` (not checked, neutral: it does not make the report's `ok` false): no drug
-//!   named, no rule for the drug, a class without a matching sourced threshold, or a fixed dose
-//!   of a drug dosed only by weight.
+//!   named, no rule for the drug, a class without a matching sourced threshold, a fixed dose
+//!   of a drug dosed only by weight, a limit on a cumulative amount ("up to 10 mg total"), or
+//!   "check the regimen": the amount lies between two regimens that differ in a route or
+//!   frequency the text does not give, or a range runs from one regimen into another.
+//! - A stated maximum ("max 60 mg/day") is judged by its top; a dose the text calls a start is
+//!   held to the source's largest starting dose where the rule gives one.
 //! - `not_in_sources` (only [`check_against_sources`]): the rule check passed but no cited
-//!   passage states the dose.
+//!   passage states the dose. A dose a cited passage states says "as the article states"; one
+//!   the rules flag keeps its verdict, worded as a question about the source.
 //!
 //! "1.0 mg" and ".5 mg" parse as 1 and 0.5 mg; the message flags them as error-prone notation
 //! (ISMP) while the verdict follows the amount.
@@ -56,10 +62,12 @@ pub fn check_text(rules: &DosingRules, text: &str) -> DosingReport {
     DosingReport::from_claims(judged(rules, text).into_iter().map(|(_, c)| c).collect())
 }
 
-/// For `ask`: like [`check_text`], and then every claim whose verdict would be `ok` but whose
-/// dose (drug, amount or range, unit basis) is not stated in any of `sources` (the cited
-/// passages) becomes `not_in_sources`. A dose inside a range a source states ("1 mg/kg" against
-/// "1-2 mg/kg") counts as stated.
+/// For `ask`: like [`check_text`], and then each claim is weighed against `sources` (the cited
+/// passages). A dose inside a range a source states ("1 mg/kg" against "1-2 mg/kg") counts as
+/// stated. An `ok` dose the sources state says so ("as the article states"); an `ok` dose they
+/// do not state becomes `not_in_sources`. A dose the rules flag but a source states keeps its
+/// verdict, worded as a question to the reader about the source rather than as an error of the
+/// answer.
 pub fn check_against_sources(rules: &DosingRules, text: &str, sources: &[&str]) -> DosingReport {
     let stated: Vec<ExtractedDose> = sources
         .iter()
@@ -68,15 +76,28 @@ pub fn check_against_sources(rules: &DosingRules, text: &str, sources: &[&str]) 
     let claims = judged(rules, text)
         .into_iter()
         .map(|(dose, mut claim)| {
-            if claim.verdict == Verdict::Ok && !stated.iter().any(|s| same_dose(rules, &dose, s)) {
-                claim.verdict = Verdict::NotInSources;
-                claim.message = format!(
-                    "not in the sources: {} {} is not stated in the cited passages (rule check \
-                     {})",
-                    claim.drug,
-                    judge::stated(&dose),
-                    claim.message
-                );
+            let source = stated.iter().find(|s| same_dose(rules, &dose, s));
+            match (claim.verdict, source) {
+                (Verdict::Ok, Some(_)) => {
+                    claim.message = format!("{}; as the article states", claim.message);
+                }
+                (Verdict::Ok, None) => {
+                    claim.verdict = Verdict::NotInSources;
+                    claim.message = format!(
+                        "not in the sources: {} {} is not stated in the cited passages (rule \
+                         check {})",
+                        claim.drug,
+                        judge::stated(&dose),
+                        claim.message
+                    );
+                }
+                (Verdict::Unverified, _) | (_, None) => {}
+                (_, Some(s)) => {
+                    claim.message = format!(
+                        "the article states this dose (\"{}\"), but is it meant? {}",
+                        s.text, claim.message
+                    );
+                }
             }
             claim
         })

@@ -1,5 +1,6 @@
-//! The dosing rules of `corpus/dosing/rules.toml`: loading and validating them and matching drug
-//! names in tokens. Judging is `judge`; every number comes from the rules file, where each rule
+//! The dosing rules: the general formulary compiled into medcite (`formulary.toml`, beside this
+//! file) merged with a corpus's own `dosing/rules.toml`, loading and validating them, and matching
+//! drug names in tokens. Judging is `judge`; every number comes from a rules file, where each rule
 //! names its source. Imports `tokens`, `units` and `schedule`, never `extract` or `judge`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,6 +14,12 @@ use super::duration::Duration;
 use super::schedule::Frequency;
 use super::tokens::{Token, phrase_at, tokenize};
 use super::units::{Comparator, Route, Unit, basis_from_rule_name};
+
+/// The general formulary: rules for the drugs evidence pages commonly dose, each with its source.
+/// It applies to every corpus; a corpus's `dosing/rules.toml` adds to it or narrows it.
+const FORMULARY: &str = include_str!("formulary.toml");
+/// How the formulary is named in messages and errors.
+const FORMULARY_ORIGIN: &str = "the compiled formulary (src/dosing/formulary.toml)";
 
 /// Why the dosing rules could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +71,8 @@ pub struct Drug {
     /// For a drug without a sourced dose range: how often it is given, so that a wrong
     /// frequency is still caught (an extended-release form written "twice daily").
     pub schedule: Option<Schedule>,
+    /// In a corpus file: the drug's rules replace the formulary's instead of adding to them.
+    pub narrow: bool,
 }
 
 /// How often a drug without a dose range is given, with its source.
@@ -106,7 +115,8 @@ pub struct Regimen {
     /// How long it is given, as the source says (informational).
     pub duration: Option<String>,
     pub source: String,
-    /// The source's short name, as messages show it ("Rituxan label").
+    /// The source's short name, as messages show it ("Rituxan label"; "Cipro label,
+    /// unconfirmed" when the rule says its source could not be read).
     pub source_name: String,
     pub note: Option<String>,
     pub wrong_frequency_message: Option<String>,
@@ -127,6 +137,14 @@ pub struct Regimen {
     /// The amounts are a combined strength of two components ("960 mg" = 160 + 800 mg): the only
     /// rules a "160/800 mg" statement is judged against.
     pub combined: bool,
+    /// Why the rule's source could not be read and confirmed, when it could not.
+    pub unconfirmed: Option<String>,
+    /// The largest starting dose the source gives: a dose the text calls a start ("start at",
+    /// "initial dose") above it is out of range even inside `max` (carvedilol 31.25 mg).
+    pub start_max: Option<f64>,
+    /// The fastest the source allows it to be given, in `unit` per minute ("no faster than
+    /// 2 mg/min").
+    pub max_rate: Option<f64>,
 }
 
 /// A sourced threshold for a class ("≥20 mg prednisone-equivalent for ≥4 weeks").
@@ -168,6 +186,8 @@ struct RawDrug {
     tablet: Vec<RawTablet>,
     #[serde(default)]
     schedule: Option<RawSchedule>,
+    #[serde(default)]
+    narrow: bool,
 }
 
 #[derive(Deserialize)]
@@ -230,6 +250,12 @@ struct RawRegimen {
     course_repeat: Option<String>,
     #[serde(default)]
     combined: bool,
+    #[serde(default)]
+    unconfirmed: Option<String>,
+    #[serde(default)]
+    start_max: Option<f64>,
+    #[serde(default)]
+    max_rate: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -264,13 +290,74 @@ fn table_id(value: &toml::Value, key: &str, fallback: String) -> String {
 }
 
 impl DosingRules {
-    /// Loads and validates the rules file.
+    /// The rules of a corpus file merged with the compiled formulary (see [`DosingRules::merged`]).
     pub fn load(path: &Path) -> Result<DosingRules, DosingError> {
         let text = std::fs::read_to_string(path).map_err(|source| DosingError::Read {
             path: path.display().to_string(),
             source,
         })?;
-        DosingRules::from_toml_str(&text, &path.display().to_string())
+        let own = DosingRules::from_toml_str(&text, &path.display().to_string())?;
+        DosingRules::formulary()?.merged(own)
+    }
+
+    /// The rules for a corpus folder: its `dosing/rules.toml` merged with the formulary, or the
+    /// formulary alone when the corpus has no `dosing/` folder.
+    pub fn for_corpus(corpus_dir: &Path) -> Result<DosingRules, DosingError> {
+        let dir = corpus_dir.join("dosing");
+        if dir.exists() {
+            DosingRules::load(&dir.join("rules.toml"))
+        } else {
+            DosingRules::formulary()
+        }
+    }
+
+    /// The general formulary compiled into medcite, alone.
+    pub fn formulary() -> Result<DosingRules, DosingError> {
+        DosingRules::from_toml_str(FORMULARY, FORMULARY_ORIGIN)
+    }
+
+    /// These rules (the formulary) with a corpus's own rules laid over them. A corpus drug of the
+    /// same name adds its regimens, synonyms, thresholds and tablets to the formulary's (its
+    /// regimens first, and one with the id of a formulary regimen replaces it), unless it says
+    /// `narrow = true`, when its rules replace the formulary's. A formulary name that a corpus
+    /// drug also uses is left to the corpus drug.
+    pub fn merged(self, own: DosingRules) -> Result<DosingRules, DosingError> {
+        let origin = format!("{} with {}", own.origin, self.origin);
+        let mut drugs: Vec<Drug> = own.drugs;
+        for base in self.drugs {
+            match drugs.iter_mut().find(|d| d.name == base.name) {
+                Some(d) if d.narrow => {}
+                Some(d) => d.absorb(base),
+                None => drugs.push(base),
+            }
+        }
+        // Corpus drugs come first: a name both use stays with the corpus drug.
+        let mut owner: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+        for (idx, drug) in drugs.iter_mut().enumerate() {
+            let mut keep = Vec::new();
+            for syn in std::mem::take(&mut drug.synonyms) {
+                let toks: Vec<String> = tokenize(&syn).into_iter().map(|t| t.lower).collect();
+                if owner.get(&toks).is_none_or(|&o| o == idx) {
+                    owner.insert(toks, idx);
+                    keep.push(syn);
+                }
+            }
+            drug.synonyms = keep;
+            let toks: Vec<String> = tokenize(&drug.name).into_iter().map(|t| t.lower).collect();
+            owner.entry(toks).or_insert(idx);
+        }
+        let mut ids = BTreeSet::new();
+        for id in drugs.iter().flat_map(Drug::rule_ids) {
+            if !ids.insert(id.to_string()) {
+                return Err(DosingError::InvalidRule {
+                    origin,
+                    rule: id.to_string(),
+                    problem: "this id is used by the formulary and the corpus for different                               drugs; rename the corpus rule"
+                        .into(),
+                });
+            }
+        }
+        DosingRules::indexed(origin, drugs)
     }
 
     /// Parses and validates rules from TOML text; `origin` names it in errors.
@@ -323,6 +410,16 @@ impl DosingRules {
             drugs.push(drug);
         }
 
+        DosingRules::indexed(origin.to_string(), drugs)
+    }
+
+    /// The rules with their name index; a name used by two drugs is an error.
+    fn indexed(origin: String, drugs: Vec<Drug>) -> Result<DosingRules, DosingError> {
+        let invalid = |rule: &str, problem: String| DosingError::InvalidRule {
+            origin: origin.clone(),
+            rule: rule.to_string(),
+            problem,
+        };
         let mut names: BTreeMap<String, Vec<(Vec<String>, usize)>> = BTreeMap::new();
         let mut owner: BTreeMap<Vec<String>, usize> = BTreeMap::new();
         for (idx, drug) in drugs.iter().enumerate() {
@@ -353,7 +450,7 @@ impl DosingRules {
             list.sort_by_key(|x| std::cmp::Reverse(x.0.len()));
         }
         Ok(DosingRules {
-            origin: origin.to_string(),
+            origin,
             drugs,
             names,
         })
@@ -442,6 +539,45 @@ impl DosingRules {
             }
         }
         best.and_then(|(end, idx)| self.drugs.get(idx).map(|d| (d.name.as_str(), end)))
+    }
+}
+
+impl Drug {
+    /// The ids of its regimens, thresholds and schedule.
+    fn rule_ids(&self) -> impl Iterator<Item = &str> {
+        self.regimens
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(self.thresholds.iter().map(|t| t.id.as_str()))
+            .chain(self.schedule.iter().map(|s| s.id.as_str()))
+    }
+
+    /// Adds the formulary's entry for the same drug to this corpus entry: its regimens after
+    /// these (one with the id of a regimen here is left out), and its names, thresholds and
+    /// tablets. A schedule is kept only while the drug has no regimen.
+    fn absorb(&mut self, base: Drug) {
+        for r in base.regimens {
+            if !self.regimens.iter().any(|own| own.id == r.id) {
+                self.regimens.push(r);
+            }
+        }
+        for syn in base.synonyms {
+            if !self.synonyms.contains(&syn) {
+                self.synonyms.push(syn);
+            }
+        }
+        for t in base.thresholds {
+            if !self.thresholds.iter().any(|own| own.id == t.id) {
+                self.thresholds.push(t);
+            }
+        }
+        self.tablets.extend(base.tablets);
+        self.iu_per_mcg = self.iu_per_mcg.or(base.iu_per_mcg);
+        self.note = self.note.take().or(base.note);
+        self.schedule = self.schedule.take().or(base.schedule);
+        if !self.regimens.is_empty() {
+            self.schedule = None;
+        }
     }
 }
 
@@ -581,6 +717,7 @@ fn validate_drug(
         thresholds,
         note: raw.note,
         tablets,
+        narrow: raw.narrow,
     })
 }
 
@@ -652,7 +789,8 @@ fn validate_regimen(r: RawRegimen) -> Result<Regimen, String> {
         .map(|s| {
             Route::from_rule_name(s).ok_or_else(|| {
                 format!(
-                    "unknown route \"{s}\"; use oral, intravenous, subcutaneous or intramuscular"
+                    "unknown route \"{s}\"; use oral, intravenous, subcutaneous, intramuscular, \
+                     inhaled or intranasal"
                 )
             })
         })
@@ -677,6 +815,8 @@ fn validate_regimen(r: RawRegimen) -> Result<Regimen, String> {
         ("max", r.max),
         ("min_daily", r.min_daily),
         ("max_daily", r.max_daily),
+        ("start_max", r.start_max),
+        ("max_rate", r.max_rate),
     ] {
         check_amount_value(k, v)?;
     }
@@ -734,7 +874,11 @@ fn validate_regimen(r: RawRegimen) -> Result<Regimen, String> {
         frequency_names: r.frequencies,
         duration: r.duration,
         source: r.source.trim().to_string(),
-        source_name: r.source_name.trim().to_string(),
+        // Messages say when the numbers rest on a source that could not be checked.
+        source_name: match &r.unconfirmed {
+            Some(_) => format!("{}, unconfirmed", r.source_name.trim()),
+            None => r.source_name.trim().to_string(),
+        },
         note: r.note,
         wrong_frequency_message: r.wrong_frequency_message,
         wrong_route_message: r.wrong_route_message,
@@ -745,6 +889,9 @@ fn validate_regimen(r: RawRegimen) -> Result<Regimen, String> {
         course_repeat,
         course_repeat_name: r.course_repeat,
         combined: r.combined,
+        unconfirmed: r.unconfirmed,
+        start_max: r.start_max,
+        max_rate: r.max_rate,
     })
 }
 

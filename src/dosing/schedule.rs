@@ -24,6 +24,9 @@ pub struct Frequency {
     /// The amount stated is the total for a day ("mg/day", "daily", "in two divided doses"),
     /// not the amount of each dose.
     pub amount_per_day: bool,
+    /// The text says the day's amount is taken at once ("once daily", "qd", "at bedtime"), so
+    /// it is not a total that a twice-daily drug could split.
+    pub once: bool,
 }
 
 impl Frequency {
@@ -34,6 +37,7 @@ impl Frequency {
             per_week_high: per_week,
             doses_per_day: None,
             amount_per_day: false,
+            once: false,
         }
     }
 
@@ -45,6 +49,15 @@ impl Frequency {
             per_week_high: 7.0,
             doses_per_day: Some(1),
             amount_per_day: true,
+            once: false,
+        }
+    }
+
+    /// Once a day, said as one dose ("once daily", "qd").
+    pub fn once_daily() -> Frequency {
+        Frequency {
+            once: true,
+            ..Frequency::daily()
         }
     }
 
@@ -63,6 +76,7 @@ impl Frequency {
             per_week_high: 7.0 * f64::from(k),
             doses_per_day: Some(k),
             amount_per_day: false,
+            once: false,
         }
     }
 
@@ -77,6 +91,7 @@ impl Frequency {
                 per_week_high: 7.0 * f64::from(k),
                 doses_per_day: Some(k),
                 amount_per_day: true,
+                once: false,
             },
             None => Frequency {
                 label: "daily in divided doses".into(),
@@ -84,6 +99,7 @@ impl Frequency {
                 per_week_high: 28.0,
                 doses_per_day: None,
                 amount_per_day: true,
+                once: false,
             },
         }
     }
@@ -115,6 +131,7 @@ impl Frequency {
 #[derive(Clone)]
 enum F {
     Daily,
+    OnceDaily,
     TimesDaily(u32),
     PerWeek(&'static str, f64),
 }
@@ -137,6 +154,10 @@ static FREQUENCIES: LazyLock<Vocab<F>> = LazyLock::new(|| {
         "/24 hours",
         "per 24 hours",
         "per 24 h",
+    ] {
+        list.push((p, Daily));
+    }
+    for p in [
         "once daily",
         "once a day",
         "once per day",
@@ -168,7 +189,7 @@ static FREQUENCIES: LazyLock<Vocab<F>> = LazyLock::new(|| {
         "as a single morning dose",
         "once-a-day",
     ] {
-        list.push((p, Daily));
+        list.push((p, OnceDaily));
     }
     for p in [
         "twice daily",
@@ -377,6 +398,18 @@ static FREQUENCIES: LazyLock<Vocab<F>> = LazyLock::new(|| {
     ] {
         list.push((p, PerWeek("monthly", 1.0 / WEEKS_PER_MONTH)));
     }
+    for p in [
+        "yearly",
+        "once yearly",
+        "once a year",
+        "once per year",
+        "annually",
+        "once annually",
+        "every year",
+        "once every year",
+    ] {
+        list.push((p, PerWeek("yearly", 7.0 / 365.25)));
+    }
     Vocab::new(&list)
 });
 
@@ -419,6 +452,7 @@ fn every(low: f64, high: f64, unit: TimeUnit) -> Option<Frequency> {
         per_week_high: 7.0 / days_low,
         doses_per_day,
         amount_per_day: false,
+        once: false,
     })
 }
 
@@ -436,6 +470,7 @@ pub(crate) fn parse_frequency(
     let listed = FREQUENCIES.longest(toks, i, limit).map(|(f, end)| {
         let freq = match f {
             F::Daily => Frequency::daily(),
+            F::OnceDaily => Frequency::once_daily(),
             F::TimesDaily(k) => Frequency::times_daily(k),
             F::PerWeek(label, rate) => Frequency::rate(label, rate),
         };

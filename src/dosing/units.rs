@@ -113,6 +113,9 @@ pub enum Route {
     Intravenous,
     Subcutaneous,
     Intramuscular,
+    /// By nebuliser or inhaler.
+    Inhaled,
+    Intranasal,
 }
 
 impl Route {
@@ -122,6 +125,8 @@ impl Route {
             Route::Intravenous => "intravenous",
             Route::Subcutaneous => "subcutaneous",
             Route::Intramuscular => "intramuscular",
+            Route::Inhaled => "inhaled",
+            Route::Intranasal => "intranasal",
         }
     }
 
@@ -132,6 +137,8 @@ impl Route {
             "intravenous" | "iv" => Some(Route::Intravenous),
             "subcutaneous" | "sc" => Some(Route::Subcutaneous),
             "intramuscular" | "im" => Some(Route::Intramuscular),
+            "inhaled" | "nebulized" => Some(Route::Inhaled),
+            "intranasal" | "nasal" => Some(Route::Intranasal),
             _ => None,
         }
     }
@@ -442,6 +449,17 @@ static ROUTES: LazyLock<Vocab<Route>> = LazyLock::new(|| {
         ("intramuscular", Intramuscular),
         ("intramuscularly", Intramuscular),
         ("by intramuscular injection", Intramuscular),
+        ("inhaled", Inhaled),
+        ("nebulized", Inhaled),
+        ("nebulised", Inhaled),
+        ("via nebulizer", Inhaled),
+        ("via nebuliser", Inhaled),
+        ("by nebulizer", Inhaled),
+        ("by nebuliser", Inhaled),
+        ("via mdi", Inhaled),
+        ("intranasal", Intranasal),
+        ("intranasally", Intranasal),
+        ("nasal spray", Intranasal),
     ])
 });
 

@@ -199,10 +199,10 @@ impl AppState {
     }
 }
 
-/// The rules in `<corpus>/dosing/rules.toml`. They are required: no answer is served with its
-/// doses unchecked.
+/// The compiled formulary with the corpus's `dosing/rules.toml` when it has a `dosing/` folder
+/// (one that is there but broken is an error: no answer is served with its doses unchecked).
 fn load_dosing(corpus_dir: &Path) -> Result<DosingRules, DosingError> {
-    DosingRules::load(&corpus_dir.join("dosing").join("rules.toml"))
+    DosingRules::for_corpus(corpus_dir)
 }
 
 /// The whole application: the page, the API, the OpenAI facade, and the layers for limits,
