@@ -1051,3 +1051,19 @@ fn dev_article_doses_get_their_labelled_verdicts() {
         failures.join("\n\n")
     );
 }
+
+#[test]
+fn a_corpus_without_dosing_rules_still_catches_the_classic_errors() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let rules = DosingRules::for_corpus(dir.path()).expect("the compiled formulary alone");
+    for (text, verdict) in [
+        ("methotrexate 15 mg daily", Verdict::WrongFrequency),
+        ("IVIG 20 g/kg daily", Verdict::OutOfRange),
+        ("prednisone 600 mg daily", Verdict::OutOfRange),
+    ] {
+        let report = check_text(&rules, text);
+        assert!(!report.ok, "{text}: {report:#?}");
+        assert_eq!(report.claims[0].verdict, verdict, "{text}");
+    }
+    assert!(check_text(&rules, "methotrexate 15 mg once weekly").ok);
+}
