@@ -454,10 +454,21 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         None => state,
     });
     let reloader = tokio::spawn(watch_index(state.clone()));
-    connections::serve(listener, router(state), limits, shutdown_signal()).await;
+    serve_on(listener, state, shutdown_signal()).await;
     reloader.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves `state` on `listener`, with the connection limits of its settings (the cap lowered
+/// to fit this process's file-descriptor limit), until `shutdown` resolves.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let limits = ConnectionLimits::new(&state.settings, fd_limit());
+    connections::serve(listener, router(state), limits, shutdown).await;
 }
 
 /// Checks `index/CURRENT` every [`RELOAD_EVERY`] and swaps in a new generation; a failure is
