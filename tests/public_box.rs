@@ -648,35 +648,66 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     server.stop().await;
 }
 
+/// A connection with a request in flight: its handler waits for a body that is never sent.
+/// The server has taken the request once it sends `100 Continue`.
+async fn busy_from(from: [u8; 4], addr: SocketAddr) -> TcpStream {
+    let mut stream = connect_from(from, addr).await;
+    stream
+        .write_all(
+            b"POST /api/v1/check-dosing HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 20\r\nexpect: 100-continue\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("100 Continue") {
+        let n = tokio::time::timeout(BOUND, stream.read(&mut buf))
+            .await
+            .expect("100 Continue in time")
+            .unwrap();
+        assert!(n > 0, "closed before 100 Continue");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    stream
+}
+
 #[tokio::test]
-async fn connections_past_the_per_address_cap_get_a_json_503_and_others_are_served() {
+async fn at_a_connection_cap_idle_connections_make_room_and_busy_ones_do_not() {
     let server = running(Settings {
         max_connections_per_client: 2,
         max_connections: 3,
+        body_timeout: Duration::from_secs(120),
         ..Settings::default()
     })
     .await;
-    let _held: Vec<TcpStream> = vec![
-        connect_from([127, 0, 0, 2], server.addr).await,
-        connect_from([127, 0, 0, 2], server.addr).await,
-    ];
+    // Two idle connections from one address; a third from it closes the idlest and is served.
+    let mut idle = connect_from([127, 0, 0, 2], server.addr).await;
+    let _idle_too = connect_from([127, 0, 0, 2], server.addr).await;
     let mut third = connect_from([127, 0, 0, 2], server.addr).await;
-    let refused = read_to_close(&mut third).await;
-    assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
-    assert!(refused.contains("retry-after: 1"), "{refused}");
+    let healthy = healthz_over(&mut third).await;
+    assert!(healthy.starts_with("HTTP/1.1 200"), "{healthy}");
+    assert_eq!(read_to_close(&mut idle).await, "", "the idlest was closed");
+    // Two connections of the address with requests in flight: the next one is refused.
+    let busy = busy_from([127, 0, 0, 2], server.addr).await;
+    let busy_too = busy_from([127, 0, 0, 2], server.addr).await;
+    let mut refused = connect_from([127, 0, 0, 2], server.addr).await;
+    let said = read_to_close(&mut refused).await;
+    assert!(said.starts_with("HTTP/1.1 503"), "{said}");
+    assert!(said.contains("retry-after: 1"), "{said}");
     assert!(
-        refused.contains("\"too_many_connections_from_client\""),
-        "{refused}"
+        said.contains("\"too_many_connections_from_client\""),
+        "{said}"
     );
-    // Another address still gets in: 3 open connections are allowed in all.
+    // Another address gets the third place; with all three busy, a fourth is refused.
     let mut other = connect_from([127, 0, 0, 3], server.addr).await;
     let healthy = healthz_over(&mut other).await;
     assert!(healthy.starts_with("HTTP/1.1 200"), "{healthy}");
     assert!(healthy.contains("x-request-id"), "{healthy}");
-    // With all 3 places taken, the next connection is refused, with the overall reason.
-    let _more = connect_from([127, 0, 0, 4], server.addr).await;
+    let busy_three = busy_from([127, 0, 0, 4], server.addr).await;
     let mut fourth = connect_from([127, 0, 0, 5], server.addr).await;
-    let refused = read_to_close(&mut fourth).await;
-    assert!(refused.contains("\"too_many_connections\""), "{refused}");
+    let said = read_to_close(&mut fourth).await;
+    assert!(said.contains("\"too_many_connections\""), "{said}");
+    // Their clients gone, the requests in flight end and the server stops at once.
+    drop((busy, busy_too, busy_three));
     server.stop().await;
 }
