@@ -9,6 +9,32 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::error::ApiError;
 
+/// Nice value of a thread doing pool work: the async workers (nice 0) that answer `/healthz`,
+/// accept connections and refuse what is past a limit then get the CPU first when the pool keeps
+/// every core busy.
+pub const POOL_NICE: i32 = 10;
+
+/// Lowers the calling thread's CPU priority to [`POOL_NICE`], once per thread (Linux: the nice
+/// value is per thread). Best effort: without it the pool still bounds the work.
+pub fn yield_to_the_async_workers() {
+    thread_local! {
+        static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if LOWERED.with(|lowered| lowered.replace(true)) {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid takes no arguments and cannot fail.
+        let tid = unsafe { libc::syscall(libc::SYS_gettid) };
+        // SAFETY: setpriority reads its three integer arguments only; a failure (say, a
+        // sandbox that forbids it) is ignored.
+        unsafe {
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, POOL_NICE);
+        }
+    }
+}
+
 /// The right to run on the pool; the thread is free again when this is dropped.
 #[derive(Debug)]
 pub struct PoolThread {
@@ -53,6 +79,7 @@ impl CpuPool {
         let thread = self.reserve().await?;
         tokio::task::spawn_blocking(move || {
             let _held = thread;
+            yield_to_the_async_workers();
             work()
         })
         .await
@@ -132,6 +159,18 @@ mod tests {
         assert_eq!(busy.await.unwrap().unwrap(), 7);
         assert!(!pool.saturated());
         assert_eq!(pool.run(|| 1).await.unwrap(), 1);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn pool_work_runs_at_a_lower_priority() {
+        let pool = CpuPool::new(1, 0);
+        // SAFETY: getpriority reads its arguments only; 0 is the calling thread on Linux.
+        let nice = pool
+            .run(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) })
+            .await
+            .unwrap();
+        assert_eq!(nice, POOL_NICE);
     }
 
     #[tokio::test]

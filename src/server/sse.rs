@@ -69,6 +69,7 @@ impl AskRun {
         let started = Instant::now();
         tokio::task::spawn_blocking(move || {
             let _held = (ticket, thread);
+            super::pool::yield_to_the_async_workers();
             let events = tx.clone();
             let mut send = |event: AskEvent| {
                 let event = match event {
