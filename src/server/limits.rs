@@ -37,7 +37,7 @@ pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 10;
 /// Open connections served at once (lowered to fit the file-descriptor limit).
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// Open connections one address may hold at once.
-pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 32;
+pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 256;
 /// Requests one client may make to `/api` and `/v1` per minute, and at once in a burst.
 pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 1200;
 pub const DEFAULT_REQUEST_BURST: u32 = 100;
