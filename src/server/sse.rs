@@ -68,7 +68,9 @@ impl AskRun {
         let runtime = tokio::runtime::Handle::current();
         let started = Instant::now();
         tokio::task::spawn_blocking(move || {
-            let _held = (ticket, thread);
+            // Held until the reply is done, and given back before the client sees it, so that a
+            // client reading a reply may ask again at once.
+            let mut held = Some((ticket, thread));
             super::pool::yield_to_the_async_workers();
             let events = tx.clone();
             let mut send = |event: AskEvent| {
@@ -80,6 +82,7 @@ impl AskRun {
                             reply.fallback_reason = Some(reason.clone());
                         }
                         state.audit(&caller, &loaded, &request.question, &reply, started);
+                        held.take();
                         AskEvent::Done(reply)
                     }
                     other => other,
