@@ -35,6 +35,8 @@ pub const RESERVED_FDS: usize = 96;
 const MAX_REFUSALS: usize = 32;
 /// How long a refused client has to read its 503.
 const REFUSAL_TIME: Duration = Duration::from_secs(1);
+/// How often the accept loop reports connections closed or refused at a cap.
+const REPORT_EVERY: Duration = Duration::from_secs(60);
 /// How long requests in flight may take to finish once shutdown starts.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -88,6 +90,9 @@ struct Open {
 struct Registry {
     open: HashMap<u64, Open>,
     per_client: HashMap<IpAddr, usize>,
+    /// Connections closed to make room, and refused, since the last report.
+    evicted: u64,
+    refused: u64,
 }
 
 impl Registry {
@@ -120,6 +125,7 @@ impl Registry {
         if let Some(open) = self.open.get(&id) {
             open.evict.notify_one();
         }
+        self.evicted += 1;
         self.forget(id)
     }
 }
@@ -173,9 +179,11 @@ impl Gate {
         if registry.per_client.get(&ip).copied().unwrap_or(0) >= self.per_client
             && !registry.evict_idlest(Some(ip))
         {
+            registry.refused += 1;
             return Err(Refusal::TooManyFromClient);
         }
         if registry.open.len() >= self.max && !registry.evict_idlest(None) {
+            registry.refused += 1;
             return Err(Refusal::Full);
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -194,6 +202,27 @@ impl Gate {
             id,
             evict,
         })
+    }
+
+    /// Logs how many connections were closed to make room or refused since the last call, if
+    /// any: an operator sees that a cap is being hit, and how hard.
+    fn report(&self) {
+        let (evicted, refused, open) = {
+            let mut registry = self.lock();
+            let counts = (registry.evicted, registry.refused, registry.open.len());
+            registry.evicted = 0;
+            registry.refused = 0;
+            counts
+        };
+        if evicted > 0 || refused > 0 {
+            tracing::warn!(
+                "at the connection cap ({} open, at most {}, {} per address): closed {evicted} idle connection(s) to make room and refused {refused} in the last {} s",
+                open,
+                self.max,
+                self.per_client,
+                REPORT_EVERY.as_secs()
+            );
+        }
     }
 
     fn set_busy(&self, id: u64, busy: bool) {
@@ -276,8 +305,14 @@ pub async fn serve(
     let (alive, mut all_ended) = mpsc::channel::<()>(1);
     let mut shutdown = std::pin::pin!(shutdown);
     let mut accept_errors: u64 = 0;
+    let mut report = tokio::time::interval(REPORT_EVERY);
+    report.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         let (stream, peer) = tokio::select! {
+            _ = report.tick() => {
+                gate.report();
+                continue;
+            }
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
@@ -451,5 +486,7 @@ mod tests {
             gate.admit([127, 0, 0, 5].into()),
             Err(Refusal::Full)
         ));
+        let registry = gate.lock();
+        assert_eq!((registry.evicted, registry.refused), (2, 2));
     }
 }
