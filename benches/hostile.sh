@@ -11,7 +11,8 @@
 # /healthz p99 >= 10 ms in phase 4, the server died or logged a 500, or the audit log does not
 # hold one line per answered question.
 #
-#   bash benches/hostile.sh [SECONDS]      (per phase 1 and 4; default 30; loopback only)
+#   bash benches/hostile.sh [SECONDS]      (phases 1 and 4; default 30; under 20 s the probes take
+#                                           too few samples for a p99; loopback only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
@@ -27,7 +28,7 @@ py() { python3 benches/hostile.py "$@"; }
 # measurement needs (the server's own CPU pool runs at nice 10 too).
 hostile() { nice -n 10 python3 benches/hostile.py "$@"; }
 
-py fake-llm "$llm_port" 1.0 & pids+=($!)
+python3 benches/hostile.py fake-llm "$llm_port" 1.0 & pids+=($!)
 (
   ulimit -n 256
   exec env MEDCITE_LLM_BASE_URL="http://127.0.0.1:$llm_port/v1" MEDCITE_LLM_MODEL=fake \
