@@ -15,7 +15,10 @@ if ! command -v wrk >/dev/null; then
   apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
 fi
 port=$((20000 + RANDOM % 20000))
-env -u MEDCITE_LLM_BASE_URL "$bin" --index "$dir/index" serve --addr "127.0.0.1:$port" > "$dir/serve.log" 2>&1 &
+# No per-client rate limit and room in the CPU pool's queue for the 64 connections: this soak is
+# about stability under a steady mix; benches/hostile.sh measures the limits themselves.
+env -u MEDCITE_LLM_BASE_URL MEDCITE_RATE_LIMIT_PER_MINUTE=0 MEDCITE_QUEUE_DEPTH=128 \
+  "$bin" --index "$dir/index" serve --addr "127.0.0.1:$port" > "$dir/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break

@@ -145,6 +145,16 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// Folder of the audit log (one JSON line per answered question, a file a day); default
+        /// `audit` beside the index folder.
+        #[arg(long, env = "MEDCITE_AUDIT_DIR", conflicts_with = "no_audit")]
+        audit_dir: Option<PathBuf>,
+        /// Serve without an audit log.
+        #[arg(long)]
+        no_audit: bool,
+        /// Keep question text out of the audit log (only its SHA-256).
+        #[arg(long, env = "MEDCITE_AUDIT_REDACT")]
+        audit_redact: bool,
     },
     /// Write evidence pages into the corpus as they come: a page's text as copied or stored
     /// (.txt) or Markdown (.md). The article id is the file's stem; adding a file again updates
@@ -406,8 +416,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 print!("{}", bench::table(&reports));
             }
         }
-        Command::Serve { addr } => {
+        Command::Serve {
+            addr,
+            audit_dir,
+            no_audit,
+            audit_redact,
+        } => {
             let llm = load_llm(&cli.prompts)?;
+            let audit = (!no_audit).then(|| medcite::server::AuditSettings {
+                dir: audit_dir.unwrap_or_else(|| beside(&cli.index, "audit")),
+                redact_questions: audit_redact,
+            });
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -418,6 +437,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 index: cli.index,
                 llm,
                 progress,
+                audit,
             }))?;
         }
         Command::Add { files } => {
@@ -966,5 +986,13 @@ fn print_dev(report: &medcite::eval::dev::DevReport, all: bool) {
             row.question,
             row.expect,
         );
+    }
+}
+
+/// `name` in the folder that holds `path` (`index` → `audit`, `/srv/x/index` → `/srv/x/audit`).
+fn beside(path: &Path, name: &str) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.join(name),
+        _ => PathBuf::from(name),
     }
 }

@@ -4,26 +4,33 @@
 //! nothing about answers themselves. A background task swaps in a new index generation when
 //! `medcite index` writes one, without a restart.
 
+mod audit;
+mod budget;
+mod connections;
 mod error;
 mod limits;
 mod openai;
 mod openapi;
 mod page;
+mod pool;
+mod ratelimit;
 mod routes;
 mod sse;
 mod suggest;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::answer::Engine;
@@ -33,9 +40,19 @@ use crate::dosing::{DosingError, DosingRules};
 use crate::index::{Freshness, IndexError, SearchIndex, current_generation};
 use crate::retrieve::{RetrieveError, Retriever, Synonyms};
 
+pub use audit::{AuditContext, AuditDose, AuditError, AuditLog, AuditRecord, AuditSettings};
+pub use connections::{ConnectionLimits, fd_limit};
 pub use error::ApiError;
-pub use limits::{DEFAULT_TIMEOUT_SECS, MAX_BODY_BYTES, Settings, SettingsError};
+pub use limits::{
+    DEFAULT_TIMEOUT_SECS, MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_HEADERS, MAX_URI_BYTES, Settings,
+    SettingsError,
+};
 pub use openapi::openapi_document;
+pub use ratelimit::{Client, REQUEST_ID};
+
+use budget::ModelBudget;
+use pool::CpuPool;
+use ratelimit::{Caller, RateLimits};
 
 /// How often the background task looks at `index/CURRENT` for a new generation.
 pub const RELOAD_EVERY: Duration = Duration::from_secs(2);
@@ -54,6 +71,8 @@ pub enum ServeError {
     Synonyms(#[from] crate::synonyms::SynonymsError),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
     #[error("cannot listen on {addr}: {source}; pass another --addr HOST:PORT")]
     Bind {
         addr: String,
@@ -76,6 +95,8 @@ pub struct ServeConfig {
     pub llm: Option<LlmComposer>,
     /// Whether to draw a progress bar while (re)building the index at start.
     pub progress: bool,
+    /// Where the audit log goes, or `None` to serve without one.
+    pub audit: Option<AuditSettings>,
 }
 
 /// Everything one index generation serves; replaced whole when a new generation is swapped in,
@@ -121,11 +142,15 @@ impl Loaded {
     }
 }
 
-/// The server's shared state: the loaded generation (swappable), the settings, and where the
-/// corpus and index live.
+/// The server's shared state: the loaded generation (swappable), the settings and the limits
+/// they set, the audit log, and where the corpus and index live.
 pub struct AppState {
     loaded: RwLock<Arc<Loaded>>,
     pub settings: Settings,
+    rate_limits: RateLimits,
+    budget: ModelBudget,
+    pool: CpuPool,
+    audit: Option<AuditLog>,
     corpus_dir: PathBuf,
     index_dir: PathBuf,
 }
@@ -134,10 +159,56 @@ impl AppState {
     pub fn new(loaded: Loaded, settings: Settings, corpus_dir: &Path, index_dir: &Path) -> Self {
         AppState {
             loaded: RwLock::new(Arc::new(loaded)),
+            rate_limits: RateLimits::new(settings.rate_limit, settings.bad_tokens_per_minute),
+            budget: ModelBudget::new(settings.llm_concurrency, settings.llm_asks_per_minute),
+            pool: CpuPool::sized(settings.cpu_slots, settings.queue_depth),
+            audit: None,
             settings,
             corpus_dir: corpus_dir.to_path_buf(),
             index_dir: index_dir.to_path_buf(),
         }
+    }
+
+    /// The state writing one line per answered question to `audit`.
+    pub fn with_audit(mut self, audit: AuditLog) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
+    /// Writes the audit line of `reply` (blocking; from the thread that answered).
+    fn audit(
+        &self,
+        caller: &Caller,
+        loaded: &Loaded,
+        question: &str,
+        reply: &crate::contracts::AskReply,
+        started: Instant,
+    ) {
+        let Some(audit) = &self.audit else {
+            return;
+        };
+        let is_article = |id: &str| {
+            loaded
+                .corpus
+                .document(id)
+                .is_some_and(|d| d.kind == crate::contracts::DocKind::Article)
+        };
+        audit.record(
+            &AuditContext {
+                request_id: &caller.request_id,
+                question,
+                model: loaded.engine.llm().map(|llm| llm.config().model.as_str()),
+                is_article: &is_article,
+                latency: started.elapsed(),
+            },
+            reply,
+        );
+    }
+
+    /// Forgets rate-limit state of clients idle long enough for their quotas to be whole.
+    pub fn forget_idle_clients(&self) {
+        self.rate_limits.forget_idle();
+        self.budget.forget_idle();
     }
 
     /// Opens (building or refreshing first, as the CLI does) the index for the corpus, loads the
@@ -206,15 +277,17 @@ fn load_dosing(corpus_dir: &Path) -> Result<DosingRules, DosingError> {
 }
 
 /// The whole application: the page, the API, the OpenAI facade, and the layers for limits,
-/// errors, tracing and (when configured) CORS.
+/// errors, security headers, request ids, access logs and (when configured) CORS.
 pub fn router(state: Arc<AppState>) -> Router {
     let settings = state.settings.clone();
     let auth = from_fn_with_state(state.clone(), limits::require_token);
+    let rate = from_fn_with_state(state.clone(), ratelimit::rate_limit);
     let page = Router::new()
         .route("/", get(page::index))
         .route("/assets/app.js", get(page::script))
         .route("/assets/app.css", get(page::style))
-        .route("/healthz", get(routes::healthz));
+        .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::readyz));
     let api = Router::new()
         .route("/api/v1/search", get(routes::search))
         .route("/api/v1/ask", post(routes::ask))
@@ -222,10 +295,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/check-dosing", post(routes::check_dosing))
         .route("/api/v1/documents/{id}", get(routes::document))
         .route("/api/openapi.json", get(openapi::openapi_json))
+        .route_layer(rate.clone())
         .route_layer(auth.clone());
     let openai = Router::new()
         .route("/v1/chat/completions", post(openai::chat_completions))
         .route("/v1/models", get(openai::models))
+        .route_layer(rate)
         .route_layer(auth);
     let app = Router::new()
         .merge(page)
@@ -235,7 +310,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)
         .layer(from_fn_with_state(
-            settings.max_body_bytes,
+            limits::BodyLimits {
+                max_bytes: settings.max_body_bytes,
+                timeout: settings.body_timeout,
+            },
             limits::limit_body,
         ))
         .layer(TimeoutLayer::with_status_code(
@@ -244,15 +322,44 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(from_fn(error::json_errors))
+        .layer(from_fn(limits::limit_head))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(access_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         );
-    match settings.cors() {
+    let app = match settings.cors() {
         Some(cors) => app.layer(cors),
         None => app,
-    }
+    };
+    let request_id = HeaderName::from_static(REQUEST_ID);
+    app.layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(from_fn(limits::drop_odd_request_id))
+}
+
+/// The access log's span of a request: method, path and request id. The query string stays out
+/// of it: it holds what clinicians searched for.
+fn access_span<B>(request: &Request<B>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %id,
+    )
 }
 
 /// Runs the server until Ctrl-C or SIGTERM: opens (or builds) the index, loads the corpus and the
@@ -282,7 +389,22 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         index,
         llm,
         progress,
+        audit,
     } = config;
+    let audit = match audit {
+        Some(audit) => {
+            let log = AuditLog::open(audit)?;
+            tracing::info!(
+                "audit log: one line per answered question in {}",
+                log.dir().display()
+            );
+            Some(log)
+        }
+        None => {
+            tracing::warn!("no audit log: answered questions are not recorded");
+            None
+        }
+    };
     let (state, freshness) = tokio::task::spawn_blocking(move || {
         AppState::open(&corpus, &index, llm, settings, progress)
     })
@@ -322,15 +444,33 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         })?;
     let local = listener.local_addr()?;
     println!("medcite is serving http://{local}/ (Ctrl-C to stop)");
-    let state = Arc::new(state);
+    let limits = ConnectionLimits::new(&state.settings, fd_limit());
+    tracing::info!(
+        "at most {} connections ({} per address); {} s to send a request's headers",
+        limits.max,
+        limits.per_client,
+        limits.header_timeout.as_secs()
+    );
+    let state = Arc::new(match audit {
+        Some(audit) => state.with_audit(audit),
+        None => state,
+    });
     let reloader = tokio::spawn(watch_index(state.clone()));
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    serve_on(listener, state, shutdown_signal()).await;
     reloader.abort();
-    served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves `state` on `listener`, with the connection limits of its settings (the cap lowered
+/// to fit this process's file-descriptor limit), until `shutdown` resolves.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let limits = ConnectionLimits::new(&state.settings, fd_limit());
+    connections::serve(listener, router(state), limits, shutdown).await;
 }
 
 /// Checks `index/CURRENT` every [`RELOAD_EVERY`] and swaps in a new generation; a failure is
@@ -339,8 +479,13 @@ async fn watch_index(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(RELOAD_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_error = String::new();
+    let mut ticks: u64 = 0;
     loop {
         tick.tick().await;
+        ticks += 1;
+        if ticks.is_multiple_of(30) {
+            state.forget_idle_clients();
+        }
         let check = state.clone();
         match tokio::task::spawn_blocking(move || check.reload_if_changed()).await {
             Ok(Ok(Some(generation))) => {

@@ -24,6 +24,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::error::{ApiError, ApiJson};
+use super::ratelimit::Caller;
 use super::sse::AskRun;
 use crate::contracts::{
     AskReply, AskRequest, DocKind, DosingReport, ErrorBody, Mode, ModeChoice, Passage, QuoteCheck,
@@ -200,6 +201,7 @@ pub struct ModelCard {
 /// OpenAI-compatible chat: the last user message is the question.
 pub async fn chat_completions(
     State(state): State<Arc<AppState>>,
+    caller: Caller,
     ApiJson(chat): ApiJson<ChatRequest>,
 ) -> Result<Response, ApiError> {
     let request = ask_request(&chat)?;
@@ -218,7 +220,7 @@ pub async fn chat_completions(
         .map(|m| text_of(&m.content).chars().count())
         .sum();
     let loaded = state.loaded();
-    let (first, run) = AskRun::start(loaded.clone(), request, false).await?;
+    let (first, run) = AskRun::start(state.clone(), caller, request, false).await?;
     let id = completion_id();
     let created = now();
     let result = move |reply: &AskReply| {

@@ -25,6 +25,7 @@ use crate::contracts::{
     paths(
         page::index,
         routes::healthz,
+        routes::readyz,
         routes::search,
         routes::ask,
         sse::ask_stream,
@@ -37,7 +38,7 @@ use crate::contracts::{
     components(schemas(
         SearchReply, Hit, Via, DocKind, AskRequest, Turn, ModeChoice, AskReply, Mode, Passage,
         QuoteCheck, QuoteProblem, DosingReport, DoseClaim, DoseBasis, Verdict, ErrorBody,
-        ErrorDetail, routes::CheckDosingRequest, routes::Health, routes::DocumentReply,
+        ErrorDetail, routes::CheckDosingRequest, routes::Health, routes::Readiness, routes::DocumentReply,
         routes::ReferenceEntry, openai::ChatRequest, openai::ChatMessage, openai::ChatCompletion,
         openai::ChatChunk, openai::ModelList, openai::Usage, openai::MedciteResult, openai::Source,
     )),

@@ -10,6 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use super::ratelimit::Caller;
+use super::sse::AskRun;
+use crate::answer::AskEvent;
 use crate::contracts::{AskReply, AskRequest, DocKind, DosingReport, ErrorBody, SearchReply};
 use crate::corpus::{DocMeta, is_valid_id};
 use crate::retrieve::{MAX_K, SearchRequest};
@@ -99,12 +102,19 @@ pub async fn search(
         ));
     }
     let loaded = state.loaded();
-    let hits = loaded.engine.retriever.search(&SearchRequest {
-        article: params.article.as_deref(),
-        query: &params.q,
-        history: &[],
-        k,
-    })?;
+    let query = params.q.clone();
+    let article = params.article.clone();
+    let hits = state
+        .pool
+        .run(move || {
+            loaded.engine.retriever.search(&SearchRequest {
+                article: article.as_deref(),
+                query: &query,
+                history: &[],
+                k,
+            })
+        })
+        .await??;
     Ok(Json(SearchReply {
         query: params.q,
         hits,
@@ -121,10 +131,15 @@ pub async fn search(
 /// A grounded answer: quotes from the article and its references, verified and dose-checked.
 pub async fn ask(
     State(state): State<Arc<AppState>>,
+    caller: Caller,
     ApiJson(request): ApiJson<AskRequest>,
 ) -> Result<Json<AskReply>, ApiError> {
-    let loaded = state.loaded();
-    Ok(Json(loaded.engine.ask(&request, false, &mut |_| {}).await?))
+    let (first, run) = AskRun::start(state, caller, request, false).await?;
+    let reply = match first {
+        AskEvent::Done(reply) => *reply,
+        _ => run.reply().await?,
+    };
+    Ok(Json(reply))
 }
 
 #[utoipa::path(post, path = "/api/v1/check-dosing", tag = "api", request_body = CheckDosingRequest,
@@ -144,15 +159,16 @@ pub async fn check_dosing(
             "this corpus has no dosing/rules.toml, so doses cannot be checked",
         ));
     }
-    let report = tokio::task::spawn_blocking(move || {
-        loaded
-            .engine
-            .dosing()
-            .map(|rules| crate::dosing::check_text(rules, &request.text))
-            .unwrap_or_default()
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("the dosing check failed: {e}")))?;
+    let report = state
+        .pool
+        .run(move || {
+            loaded
+                .engine
+                .dosing()
+                .map(|rules| crate::dosing::check_text(rules, &request.text))
+                .unwrap_or_default()
+        })
+        .await?;
     Ok(Json(report))
 }
 
@@ -229,4 +245,51 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<Health> {
         }
         .into(),
     })
+}
+
+/// Reply of `GET /readyz`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Readiness {
+    /// `ready`; `saturated` when a new search or offline answer would be turned away (503);
+    /// `index_missing` when the served generation's folder is gone.
+    pub status: String,
+    /// The served index generation (`gen-000003`).
+    pub generation: String,
+    /// Requests running or waiting on the CPU pool, and its threads.
+    pub pool_in_use: usize,
+    pub pool_threads: usize,
+    /// Questions with the model now.
+    pub model_in_flight: usize,
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "service",
+    responses((status = 200, description = "Ready for more requests", body = Readiness),
+        (status = 503, description = "Saturated, or the index is missing", body = Readiness)))]
+/// Whether this server should be sent more requests now (for a load balancer).
+pub async fn readyz(
+    State(state): State<Arc<AppState>>,
+) -> (axum::http::StatusCode, Json<Readiness>) {
+    let loaded = state.loaded();
+    let status = if !loaded.generation.is_dir() {
+        "index_missing"
+    } else if state.pool.saturated() {
+        "saturated"
+    } else {
+        "ready"
+    };
+    let code = if status == "ready" {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        code,
+        Json(Readiness {
+            status: status.into(),
+            generation: loaded.generation_name(),
+            pool_in_use: state.pool.in_use(),
+            pool_threads: state.pool.size(),
+            model_in_flight: state.budget.in_flight(),
+        }),
+    )
 }

@@ -8,17 +8,18 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
+use super::AppState;
 use super::error::{ApiError, ApiJson};
-use super::{AppState, Loaded};
+use super::ratelimit::Caller;
 use crate::answer::AskEvent;
-use crate::contracts::{AskReply, AskRequest, ErrorBody};
+use crate::contracts::{AskReply, AskRequest, ErrorBody, ModeChoice};
 
 /// One step of a running `ask`.
 enum Step {
@@ -26,38 +27,80 @@ enum Step {
     Failed(ApiError),
 }
 
-/// An `ask` running in its own task, reporting steps; aborted when dropped (say, when the
-/// client goes away).
+/// An `ask` running on a blocking thread (a thread of the CPU pool, or for a question with the
+/// model, one of the model budget's places), reporting steps; cancelled when dropped (say, when
+/// the client goes away).
 pub struct AskRun {
     steps: mpsc::UnboundedReceiver<Step>,
-    task: JoinHandle<()>,
-}
-
-impl Drop for AskRun {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 impl AskRun {
     /// Starts `ask` and waits for its first step: an error then (a rejected request) is
-    /// returned as such, so the caller can answer with a plain JSON error.
+    /// returned as such, so the caller can answer with a plain JSON error. A question the model
+    /// budget turns away is answered offline with the reason; one the CPU pool has no room for
+    /// is a 503. The finished reply is written to the audit log before it is reported.
     pub async fn start(
-        loaded: Arc<Loaded>,
-        request: AskRequest,
+        state: Arc<AppState>,
+        caller: Caller,
+        mut request: AskRequest,
         stream: bool,
     ) -> Result<(AskEvent, AskRun), ApiError> {
+        let loaded = state.loaded();
+        let wants_model = loaded.engine.llm().is_some() && request.mode != ModeChoice::Offline;
+        let mut refused = None;
+        let mut ticket = None;
+        if wants_model {
+            match state.budget.admit(&caller.client) {
+                Ok(admitted) => ticket = Some(admitted),
+                Err(reason) => {
+                    request.mode = ModeChoice::Offline;
+                    refused = Some(reason);
+                }
+            }
+        }
+        // A question with the model waits on the network, not the CPU: its place in the
+        // model budget bounds it. Any other takes a thread of the CPU pool.
+        let thread = match ticket {
+            Some(_) => None,
+            None => Some(state.pool.reserve().await?),
+        };
         let (tx, steps) = mpsc::unbounded_channel();
-        let task = tokio::spawn(async move {
+        let runtime = tokio::runtime::Handle::current();
+        let started = Instant::now();
+        tokio::task::spawn_blocking(move || {
+            // Held until the reply is done, and given back before the client sees it, so that a
+            // client reading a reply may ask again at once.
+            let mut held = Some((ticket, thread));
+            super::pool::yield_to_the_async_workers();
             let events = tx.clone();
-            let mut send = move |event: AskEvent| {
+            let mut send = |event: AskEvent| {
+                let event = match event {
+                    AskEvent::Done(mut reply) => {
+                        if let Some(reason) = &refused
+                            && reply.fallback_reason.is_none()
+                        {
+                            reply.fallback_reason = Some(reason.clone());
+                        }
+                        state.audit(&caller, &loaded, &request.question, &reply, started);
+                        held.take();
+                        AskEvent::Done(reply)
+                    }
+                    other => other,
+                };
                 let _ = events.send(Step::Event(event));
             };
-            if let Err(e) = loaded.engine.ask(&request, stream, &mut send).await {
-                let _ = tx.send(Step::Failed(e.into()));
-            }
+            runtime.block_on(async {
+                tokio::select! {
+                    asked = loaded.engine.ask(&request, stream, &mut send) => {
+                        if let Err(e) = asked {
+                            let _ = tx.send(Step::Failed(e.into()));
+                        }
+                    }
+                    () = tx.closed() => {}
+                }
+            });
         });
-        let mut run = AskRun { steps, task };
+        let mut run = AskRun { steps };
         match run.next().await {
             Ok(first) => Ok((first, run)),
             Err(e) => Err(e),
@@ -94,9 +137,10 @@ impl AskRun {
 /// A grounded answer as server-sent events.
 pub async fn ask_stream(
     State(state): State<Arc<AppState>>,
+    caller: Caller,
     ApiJson(request): ApiJson<AskRequest>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let (first, run) = AskRun::start(state.loaded(), request, true).await?;
+    let (first, run) = AskRun::start(state, caller, request, true).await?;
     let stream =
         futures::stream::unfold((Some(Ok(first)), Some(run)), |(pending, run)| async move {
             let mut run = run?;

@@ -39,12 +39,16 @@ pub enum Script {
     NumberFromLaterPassage,
     /// Quotes sentence 1 of S1 by its id: "The sources state: [S1.1]".
     BySentenceId,
+    /// Waits for a permit of this semaphore (which the test adds), then answers honestly.
+    Gated(Arc<tokio::sync::Semaphore>),
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct Shared {
     script: Arc<Mutex<VecDeque<Script>>>,
     requests: Arc<Mutex<Vec<Value>>>,
+    /// How many requests have arrived.
+    arrived: Arc<tokio::sync::watch::Sender<usize>>,
 }
 
 pub struct FakeLlm {
@@ -59,6 +63,7 @@ impl FakeLlm {
         let shared = Shared {
             script: Arc::new(Mutex::new(script.into())),
             requests: Arc::default(),
+            arrived: Arc::new(tokio::sync::watch::channel(0).0),
         };
         let app = Router::new()
             .route("/v1/chat/completions", post(chat))
@@ -92,6 +97,15 @@ impl FakeLlm {
             timeout,
         };
         medcite::compose::LlmComposer::new(config, prompts)
+    }
+
+    /// Resolves once `n` requests have arrived.
+    pub async fn arrived(&self, n: usize) {
+        let mut count = self.shared.arrived.subscribe();
+        count
+            .wait_for(|&seen| seen >= n)
+            .await
+            .expect("fake LLM running");
     }
 
     /// The request bodies received so far.
@@ -160,7 +174,7 @@ fn content_for(script: &Script, request: &Value) -> String {
         .map(|(_, t)| quotable(t))
         .unwrap_or_default();
     match script {
-        Script::Honest | Script::Slow(_) | Script::TruncatedStream => {
+        Script::Honest | Script::Slow(_) | Script::TruncatedStream | Script::Gated(_) => {
             format!("The sources state \"{first}\" [S1].")
         }
         Script::Text(text) => text.clone(),
@@ -197,6 +211,7 @@ fn content_for(script: &Script, request: &Value) -> String {
 async fn chat(State(shared): State<Shared>, body: String) -> Response {
     let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     shared.requests.lock().expect("lock").push(request.clone());
+    shared.arrived.send_modify(|n| *n += 1);
     let script = shared
         .script
         .lock()
@@ -222,6 +237,9 @@ async fn chat(State(shared): State<Shared>, body: String) -> Response {
                 .into_response();
         }
         Script::Slow(delay) => tokio::time::sleep(*delay).await,
+        Script::Gated(gate) => {
+            gate.acquire().await.expect("gate open").forget();
+        }
         _ => {}
     }
     let content = content_for(&script, &request);

@@ -1,7 +1,10 @@
 //! The tantivy index under `index/`: schema, the English analyzer, and atomic builds. Each build
 //! writes a new generation directory (`gen-NNNNNN/`, with `manifest.json`), and only a complete one
 //! is made current by atomically replacing the `CURRENT` file, so a failed or killed build leaves
-//! the old index serving. It knows nothing of queries beyond opening a reader, nor of LLMs.
+//! the old index serving. A generation is opened read-only, into memory, its checksums checked
+//! (`readonly`). It knows nothing of queries beyond opening a reader, nor of LLMs.
+
+mod readonly;
 
 use std::fs;
 use std::io::Write;
@@ -20,11 +23,14 @@ pub use crate::analysis::{ANALYZER, analyzer};
 use crate::contracts::DocKind;
 use crate::corpus::{Corpus, CorpusError, corpus_hash};
 use crate::synonyms::{ConceptMatcher, Synonyms, SynonymsError};
+pub use readonly::ReadOnlyDirectory;
 
 /// Bump when the schema or the analyzer changes: older indexes are then rebuilt.
 pub const SCHEMA_VERSION: u32 = 5;
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
+/// Held (an OS file lock) by the one build running under an index folder.
+const BUILD_LOCK: &str = ".build.lock";
 const WRITER_MEMORY: usize = 200_000_000;
 
 /// Fields of the schema, resolved once.
@@ -133,7 +139,10 @@ pub struct SearchIndex {
 }
 
 impl SearchIndex {
-    /// Opens the current generation under `root`.
+    /// Opens the current generation under `root`: read-only (no lock file, no write, so a
+    /// read-only mount serves), read into memory, and every segment file's checksum checked, so
+    /// that a truncated or corrupted file is reported here, with what to do, rather than met
+    /// by a search.
     pub fn open(root: &Path) -> Result<SearchIndex, IndexError> {
         let generation = current_generation(root)?;
         let corrupt = |detail: String| IndexError::Corrupt {
@@ -150,7 +159,20 @@ impl SearchIndex {
                 found: manifest.schema_version,
             });
         }
-        let index = Index::open_in_dir(&generation).map_err(|e| corrupt(e.to_string()))?;
+        let index = Index::open(ReadOnlyDirectory::open(&generation))
+            .map_err(|e| corrupt(e.to_string()))?;
+        let damaged = index
+            .validate_checksum()
+            .map_err(|e| corrupt(format!("checking its files: {e}")))?;
+        if !damaged.is_empty() {
+            let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+            names.sort();
+            return Err(corrupt(format!(
+                "damaged file(s) in {}: {}",
+                generation.display(),
+                names.join(", ")
+            )));
+        }
         index.tokenizers().register(ANALYZER, analyzer());
         let (expected, fields) = schema();
         if index.schema() != expected {
@@ -263,6 +285,8 @@ pub fn build(
 ) -> Result<BuildSummary, IndexError> {
     let started = Instant::now();
     fs::create_dir_all(root).map_err(io_err(root))?;
+    let _lock = lock_builds(root)?;
+    remove_dead_builds(root);
     let staging = tempfile::Builder::new()
         .prefix("build-")
         .tempdir_in(root)
@@ -441,8 +465,32 @@ fn latest_generation_number(root: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Deletes generations older than `current` and staging directories of builds that died more
-/// than an hour ago. Best effort: a reader still holding an old generation keeps its open files.
+/// Waits for any other build under `root` to finish and keeps others out until the returned
+/// file is dropped (the OS releases the lock when a build is killed, too).
+fn lock_builds(root: &Path) -> Result<fs::File, IndexError> {
+    let path = root.join(BUILD_LOCK);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    file.lock().map_err(io_err(&path))?;
+    Ok(file)
+}
+
+/// Deletes the staging directories (`build-*`) of builds that were interrupted. Called with the
+/// build lock held, so no build is writing one.
+fn remove_dead_builds(root: &Path) {
+    for entry in fs::read_dir(root).into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("build-") {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Deletes generations older than `current`. Best effort: a server still serving an old
+/// generation has it in memory.
 fn remove_older_generations(root: &Path, current: &Path) {
     let current_number = current
         .file_name()
@@ -450,15 +498,7 @@ fn remove_older_generations(root: &Path, current: &Path) {
         .unwrap_or(0);
     for entry in fs::read_dir(root).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let stale_generation = generation_number(&name).is_some_and(|n| n < current_number);
-        let dead_build = name.starts_with("build-")
-            && entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > Duration::from_secs(3600));
-        if stale_generation || dead_build {
+        if generation_number(&name).is_some_and(|n| n < current_number) {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
