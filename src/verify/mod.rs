@@ -158,6 +158,8 @@ pub fn verify(answer: &str, passages: &[Passage]) -> Verification {
     let mut issues = Vec::new();
     let mut markers: Vec<String> = Vec::new();
     let known = |n: u32| n >= 1 && (n as usize) <= passages.len();
+    // The passages' figures, read once for all the sentences that state one.
+    let stated = std::cell::OnceCell::new();
     if let Some(tag) = markup(answer) {
         let shown: String = answer[tag.start()..].chars().take(12).collect();
         issues.push(Issue::Markup(shown));
@@ -191,7 +193,12 @@ pub fn verify(answer: &str, passages: &[Passage]) -> Verification {
                 issues.push(Issue::UnmarkedSentence(words.trim().to_string()));
             }
             if !(sentence_markers.is_empty() && denying_lead_in(&words)) {
-                issues.extend(unstated_figures(&words, &sentence_markers, passages));
+                issues.extend(unstated_figures(
+                    &words,
+                    &sentence_markers,
+                    passages,
+                    &stated,
+                ));
             }
             let unsupported =
                 claims::unsupported(&own_words(&sentence), &sentence_markers, passages);
@@ -623,17 +630,27 @@ fn clean_quote(quote: &str) -> String {
         .to_string()
 }
 
+/// The figures each passage states (in its text, title or section), read once per answer.
+fn stated_figures(passages: &[Passage]) -> Vec<Vec<Figure>> {
+    passages
+        .iter()
+        .map(|p| figures(&format!("{}\n{}\n{}", p.title, p.section, p.text)))
+        .collect()
+}
+
 /// The figures of `sentence` that no passage its `markers` name states (in its text, title or
 /// section), each as an [`Issue::Number`].
-fn unstated_figures(sentence: &str, markers: &[u32], passages: &[Passage]) -> Vec<Issue> {
+fn unstated_figures(
+    sentence: &str,
+    markers: &[u32],
+    passages: &[Passage],
+    stated: &std::cell::OnceCell<Vec<Vec<Figure>>>,
+) -> Vec<Issue> {
     let claimed = figures(sentence);
     if claimed.is_empty() {
         return Vec::new();
     }
-    let stated: Vec<Vec<Figure>> = passages
-        .iter()
-        .map(|p| figures(&format!("{}\n{}\n{}", p.title, p.section, p.text)))
-        .collect();
+    let stated = stated.get_or_init(|| stated_figures(passages));
     let states = |i: usize, figure: &Figure| stated[i].iter().any(|s| figure.stated_by(s));
     let mut issues = Vec::new();
     for figure in claimed {
