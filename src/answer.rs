@@ -144,14 +144,20 @@ impl Engine {
             (ModeChoice::Llm, None) => return Err(AskError::LlmNotConfigured),
             (_, Some(llm)) => Some(llm),
         };
-        let history = bounded_history(&request.history);
+        // Shorthand is read once, as the article reads it, for every stage that follows.
+        let article = request.article.as_deref();
+        let understood = self.retriever.read_shorthand(question, article);
+        let mut history = bounded_history(&request.history);
+        for turn in history.iter_mut().filter(|t| t.role == "user") {
+            turn.content = self.retriever.read_shorthand(&turn.content, article);
+        }
 
         // A cited reference's note that only restates the article answers nothing but a
         // question about the sources: it does not take the place of a passage that may.
         let about_sources = asks_about_sources(question);
         let search = SearchRequest {
-            article: request.article.as_deref(),
-            query: question,
+            article,
+            query: &understood,
             history: &history,
             k: if about_sources {
                 k
@@ -194,10 +200,12 @@ impl Engine {
                 title: h.title.clone(),
                 section: h.section.clone(),
                 text: h.text.clone(),
+                role: h.role,
+                lead: h.lead.clone(),
             })
             .collect();
         let offline_request = ComposeRequest {
-            question,
+            question: &understood,
             history: &history,
             passages: &passages,
             glossary: &[],
@@ -938,6 +946,7 @@ mod tests {
             title: "Doc".into(),
             section: "Doc".into(),
             text: "a b c".into(),
+            ..Default::default()
         }
     }
 
@@ -995,6 +1004,7 @@ mod tests {
             title: "Garden".into(),
             section: "Care".into(),
             text: "Seedlings need water every morning.\nAphids are removed with soapy water.\nMature plants need water twice a week.".into(),
+            ..Default::default()
         }];
         let answer = "- Pests: \"Aphids are removed with soapy water\" [S1]\n- Grown plants:\n  - \"Mature plants need water twice a week\" [S1]\n- Seedlings: \"Seedlings need water every morning\" [S1]";
         assert_eq!(
@@ -1027,6 +1037,7 @@ mod tests {
             title: "Garden".into(),
             section: "Care".into(),
             text: text.into(),
+            ..Default::default()
         };
         // The offline answer was composed on the passages in their search order; the model saw
         // them with the answering one first, renamed.
@@ -1102,6 +1113,7 @@ mod tests {
                 title: "Guide".into(),
                 section: "Pitfalls".into(),
                 text: "Monotherapy rarely controls the disease.".into(),
+                ..Default::default()
             },
             Passage {
                 marker: "S2".into(),
@@ -1112,6 +1124,7 @@ mod tests {
                 text:
                     "The article cites Smith 2015 for monotherapy rarely controlling the disease."
                         .into(),
+                ..Default::default()
             },
         ];
         let reply_to =

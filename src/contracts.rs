@@ -57,6 +57,61 @@ pub struct Hit {
     /// For a citation expansion, the chunk id of the article passage that cites it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cited_by: Option<String>,
+    /// What the passage is in its document: a paragraph, a lead-in, a list item, a step of a
+    /// numbered list or a table row.
+    #[serde(skip)]
+    pub role: Role,
+    /// What a list item, a step or a table row belongs to: the lead-in of its list, or the
+    /// header row of its table ("Parameter | Mild | Moderate | Severe"); empty otherwise.
+    #[serde(skip)]
+    pub lead: String,
+}
+
+/// What a passage is in its document's structure, decided once by the chunker and stored in
+/// the index, so that no later stage guesses it from punctuation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A paragraph of its own.
+    #[default]
+    Paragraph,
+    /// A paragraph that introduces the list right after it ("… the following criteria:").
+    LeadIn,
+    /// An item of a bulleted list, with its sub-items.
+    ListItem,
+    /// An item of a numbered list: a step of a protocol.
+    Step,
+    /// A row of a table (its cells joined by " | "); its lead is the header row.
+    TableRow,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Paragraph => "paragraph",
+            Role::LeadIn => "lead_in",
+            Role::ListItem => "list_item",
+            Role::Step => "step",
+            Role::TableRow => "table_row",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [
+            Role::Paragraph,
+            Role::LeadIn,
+            Role::ListItem,
+            Role::Step,
+            Role::TableRow,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+
+    /// A list item, a step or a table row: a passage read with what it belongs to.
+    pub fn belongs(self) -> bool {
+        matches!(self, Role::ListItem | Role::Step | Role::TableRow)
+    }
 }
 
 /// How a hit entered the search results.
@@ -193,7 +248,7 @@ pub struct AskReply {
 }
 
 /// A passage shown to the composer as `[Sn]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Passage {
     pub marker: String,
     pub chunk_id: String,
@@ -201,6 +256,12 @@ pub struct Passage {
     pub title: String,
     pub section: String,
     pub text: String,
+    /// What the passage is in its document (see [`Hit::role`]).
+    #[serde(skip)]
+    pub role: Role,
+    /// What a list item, step or table row belongs to (see [`Hit::lead`]).
+    #[serde(skip)]
+    pub lead: String,
 }
 
 /// The check of one double-quoted span of an answer.

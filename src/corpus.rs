@@ -14,7 +14,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::contracts::DocKind;
+use crate::contracts::{DocKind, Role};
 
 /// One problem with one corpus file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,9 +192,12 @@ pub struct Chunk {
     pub text: String,
     /// Reference ids cited by this chunk, in order of first citation.
     pub cites: Vec<String>,
-    /// For a bullet: the lead-in paragraph ending in ':' that introduces its list ("For severe,
-    /// rapidly progressive cases …:"), searchable so the bullet is found by the words of its
-    /// context; empty otherwise.
+    /// What the chunk is in the document's structure.
+    #[serde(default)]
+    pub role: Role,
+    /// What the chunk belongs to: for a list item or a step, the lead-in paragraph right before
+    /// its list ("For severe, rapidly progressive cases …:"); for a table row, the table's header
+    /// row. Searchable, so an item is found by the words of its context; empty otherwise.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub context: String,
 }
@@ -665,6 +668,7 @@ struct Block {
     lines: Vec<String>,
     line: String,
     start: usize,
+    role: Role,
 }
 
 impl Block {
@@ -686,13 +690,22 @@ fn chunk_body(
     body: &str,
     citations: Option<&HashMap<u32, String>>,
 ) -> Result<Vec<Chunk>, ChunkError> {
-    let mut chunks = Vec::new();
+    let mut chunks: Vec<Chunk> = Vec::new();
     let mut headings: Vec<(HeadingLevel, String)> = Vec::new();
     let mut heading: Option<(HeadingLevel, String)> = None;
     let mut block: Option<Block> = None;
     let mut list_depth = 0usize;
     let mut in_table = false;
     let mut lead_in = String::new();
+    // The chunk of the last top-level paragraph, while nothing else has followed it: a list
+    // starting now makes it that list's lead-in.
+    let mut last_paragraph: Option<usize> = None;
+    // Numbered (true) or bulleted, for each open list.
+    let mut ordered: Vec<bool> = Vec::new();
+    // The header row of the table being read, and the cells of its current row.
+    let mut table_header = String::new();
+    let mut header_cells: Vec<String> = Vec::new();
+    let mut cells: Vec<String> = Vec::new();
 
     let finish = |block: Block,
                   headings: &[(HeadingLevel, String)],
@@ -716,6 +729,12 @@ fn chunk_body(
         if text.is_empty() {
             return Ok(());
         }
+        let context = match citations {
+            Some(map) if !context.is_empty() => strip_markers(context, map)
+                .map(|(text, _)| text.trim().to_string())
+                .unwrap_or_else(|_| context.to_string()),
+            _ => context.to_string(),
+        };
         chunks.push(Chunk {
             id: format!("{doc_id}#{}", chunks.len() + 1),
             doc_id: doc_id.to_string(),
@@ -724,7 +743,8 @@ fn chunk_body(
             section: section_path(headings, title),
             text,
             cites,
-            context: context.to_string(),
+            role: block.role,
+            context,
         });
         Ok(())
     };
@@ -734,6 +754,7 @@ fn chunk_body(
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 lead_in.clear();
+                last_paragraph = None;
                 heading = Some((level, String::new()));
             }
             Event::End(TagEnd::Heading(_)) => {
@@ -742,12 +763,31 @@ fn chunk_body(
                     headings.push((level, collapse_spaces(&text)));
                 }
             }
-            Event::Start(Tag::List(_)) => list_depth += 1,
-            Event::End(TagEnd::List(_)) => list_depth = list_depth.saturating_sub(1),
+            Event::Start(Tag::List(start)) => {
+                if list_depth == 0
+                    && let Some(at) = last_paragraph.take()
+                    && let Some(lead) = chunks.get_mut(at)
+                {
+                    lead.role = Role::LeadIn;
+                    lead_in = lead.text.clone();
+                }
+                list_depth += 1;
+                ordered.push(start.is_some());
+            }
+            Event::End(TagEnd::List(_)) => {
+                list_depth = list_depth.saturating_sub(1);
+                ordered.pop();
+            }
             Event::Start(Tag::Item) => {
                 if list_depth <= 1 {
+                    let role = if ordered.last() == Some(&true) {
+                        Role::Step
+                    } else {
+                        Role::ListItem
+                    };
                     block = Some(Block {
                         start: range.start,
+                        role,
                         ..Block::default()
                     });
                 } else if let Some(b) = block.as_mut() {
@@ -774,35 +814,46 @@ fn chunk_body(
             }
             Event::End(TagEnd::Paragraph | TagEnd::CodeBlock) if list_depth == 0 && !in_table => {
                 if let Some(b) = block.take() {
-                    let ends_with_colon = b.line.trim_end().ends_with(':');
+                    let before = chunks.len();
                     finish(b, &headings, "", &mut chunks)?;
                     lead_in.clear();
-                    if ends_with_colon && let Some(last) = chunks.last() {
-                        lead_in.push_str(&last.text);
-                    }
+                    last_paragraph = (chunks.len() > before).then(|| chunks.len() - 1);
                 }
             }
             Event::Start(Tag::Table(_)) => {
                 in_table = true;
-                block = Some(Block {
-                    start: range.start,
-                    ..Block::default()
-                });
+                last_paragraph = None;
+                table_header.clear();
+                header_cells.clear();
             }
             Event::End(TagEnd::Table) => {
                 in_table = false;
-                if let Some(b) = block.take() {
-                    finish(b, &headings, "", &mut chunks)?;
-                }
+                table_header.clear();
+            }
+            Event::Start(Tag::TableHead | Tag::TableRow) => {
+                cells.clear();
+                block = Some(Block {
+                    start: range.start,
+                    role: Role::TableRow,
+                    ..Block::default()
+                });
             }
             Event::End(TagEnd::TableCell) => {
                 if let Some(b) = block.as_mut() {
-                    b.line.push_str(" | ");
+                    cells.push(collapse_spaces(std::mem::take(&mut b.line).trim()));
                 }
             }
-            Event::End(TagEnd::TableRow | TagEnd::TableHead) => {
-                if let Some(b) = block.as_mut() {
-                    b.break_line("");
+            Event::End(TagEnd::TableHead) => {
+                block = None;
+                table_header = cells.join(" | ");
+                header_cells = std::mem::take(&mut cells);
+            }
+            Event::End(TagEnd::TableRow) => {
+                if let Some(mut b) = block.take()
+                    && cells.iter().any(|c| !c.is_empty())
+                {
+                    b.line = with_headers(&header_cells, &cells);
+                    finish(b, &headings, &table_header, &mut chunks)?;
                 }
             }
             Event::Text(t) | Event::Code(t) => {
@@ -881,6 +932,22 @@ fn unlink_chunks(documents: &mut [Document]) {
         }
         doc.chunks.retain(|c| !c.text.is_empty());
     }
+}
+
+/// A table row as a passage that reads on its own: each cell after its column's header
+/// ("Parameter: pH; Mild: 7.25-7.30; Severe: < 7.00"), empty cells left out; a cell without a
+/// header (or a table without a header row) as it is.
+fn with_headers(headers: &[String], cells: &[String]) -> String {
+    cells
+        .iter()
+        .enumerate()
+        .filter(|(_, cell)| !cell.is_empty())
+        .map(|(n, cell)| match headers.get(n).filter(|h| !h.is_empty()) {
+            Some(header) => format!("{header}: {cell}"),
+            None => cell.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn collapse_spaces(line: &str) -> String {
@@ -1033,6 +1100,49 @@ Under a deeper heading.
             "a paragraph after the list has no lead-in"
         );
         assert_eq!(doc.chunks[5].context, "", "a heading ends the lead-in");
+    }
+
+    #[test]
+    fn each_chunk_knows_its_role_and_what_it_belongs_to() {
+        let body = "# Title\n\n## Dosing\n\nDKA is diagnosed based on the following criteria\n\n\
+                    - Glucose above 250\n- pH below 7.3\n\nA closing paragraph.\n\n\
+                    1. Give fluids\n2. Start insulin\n\n## Severity\n\n\
+                    | Parameter | Mild | Severe |\n|---|---|---|\n| pH | 7.25-7.30 | < 7.00 |\n\
+                    | Bicarbonate | 15-18 | |\n";
+        let chunks = chunk_body("a", DocKind::Article, "Title", body, None).unwrap();
+        let roles: Vec<(Role, &str, &str)> = chunks
+            .iter()
+            .map(|c| (c.role, c.text.as_str(), c.context.as_str()))
+            .collect();
+        let lead = "DKA is diagnosed based on the following criteria";
+        let header = "Parameter | Mild | Severe";
+        assert_eq!(
+            roles,
+            [
+                (Role::LeadIn, lead, ""),
+                (Role::ListItem, "Glucose above 250", lead),
+                (Role::ListItem, "pH below 7.3", lead),
+                // A paragraph right before a numbered list leads it too: its items are steps.
+                (Role::LeadIn, "A closing paragraph.", ""),
+                (Role::Step, "Give fluids", "A closing paragraph."),
+                (Role::Step, "Start insulin", "A closing paragraph."),
+                // One passage per row, each cell after its header; an empty cell left out.
+                (
+                    Role::TableRow,
+                    "Parameter: pH; Mild: 7.25-7.30; Severe: < 7.00",
+                    header
+                ),
+                (
+                    Role::TableRow,
+                    "Parameter: Bicarbonate; Mild: 15-18",
+                    header
+                ),
+            ]
+        );
+        assert!(
+            chunks.iter().all(|c| c.text != header),
+            "no header-row passage"
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use tantivy::{DocAddress, Score, Searcher, TantivyDocument, Term};
 
 use crate::analysis::{analyzer, tokens};
 pub use crate::analysis::{contains_sequence, words};
-use crate::contracts::{DocKind, Hit, Turn, Via};
+use crate::contracts::{DocKind, Hit, Role, Turn, Via};
 use crate::index::{Freshness, IndexError, SearchIndex, open_fresh};
 use crate::question::{Strength, surface_words, vocabulary};
 use crate::semantic::{Semantic, WordTable};
@@ -54,6 +54,10 @@ const ASPECT_WEIGHT: f32 = 0.6;
 pub const MAX_QUERY_CHARS: usize = 2000;
 /// Largest number of hits one search may return.
 pub const MAX_K: usize = 100;
+/// Most passages of an article's scope its question's shorthand is read against.
+const MAX_SCOPE_PASSAGES: usize = 2000;
+/// How far back from a list item `context_of` looks for the lead-in of its list, in passages.
+const MAX_LIST_REACH: usize = 40;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RetrieveError {
@@ -214,6 +218,47 @@ impl Retriever {
             (Occur::Must, Box::new(query) as Box<dyn Query>),
             (Occur::Must, Box::new(filter)),
         ]))
+    }
+
+    /// `question` with its clinical shorthand read as the article (or, unscoped, the corpus)
+    /// reads it: "flagyl dose in BQT (= bismuth quadruple therapy)?" (see [`crate::shorthand`]).
+    pub fn read_shorthand(&self, question: &str, article: Option<&str>) -> String {
+        let reader = ScopeReader {
+            retriever: self,
+            article,
+            texts: std::cell::OnceCell::new(),
+        };
+        crate::shorthand::read(question, &reader)
+    }
+
+    /// The passages' texts of `article`'s scope (the article and the references it cites).
+    fn scope_texts(&self, article: &str) -> Vec<String> {
+        let Ok(ids) = self.scope(article) else {
+            return Vec::new();
+        };
+        let field = self.index.fields.doc_id;
+        let any: Vec<(Occur, Box<dyn Query>)> = ids
+            .iter()
+            .map(|id| {
+                let term = Term::from_field_text(field, id);
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let searcher = self.index.reader.searcher();
+        let Ok(found) = searcher.search(
+            &BooleanQuery::new(any),
+            &TopDocs::with_limit(MAX_SCOPE_PASSAGES).order_by_score(),
+        ) else {
+            return Vec::new();
+        };
+        found
+            .into_iter()
+            .filter_map(|(_, address)| self.hit(&searcher, address, 0.0).ok())
+            .map(|hit| format!("{}\n{}\n{}", hit.title, hit.section, hit.text))
+            .collect()
     }
 
     /// The DOI and PMID of the reference note `doc_id` (none for an article or an untraced note).
@@ -531,6 +576,26 @@ impl Retriever {
     /// The things `text` names: each multi-word synonym and topic phrase it contains, and each
     /// other word that may name a topic, with their synonyms as alternatives.
     fn concepts(&self, text: &str) -> Vec<Concept> {
+        // A reading in brackets is another form of the word it follows, not a topic of its own.
+        let (plain, readings) = crate::shorthand::appositives(text);
+        if !readings.is_empty() {
+            let mut concepts = self.concepts(&plain);
+            for (word, readings) in &readings {
+                let stems = self.words(word);
+                let Some(concept) = concepts.iter_mut().find(|c| {
+                    c.surface.eq_ignore_ascii_case(word) || stems.last() == Some(&c.name)
+                }) else {
+                    continue;
+                };
+                for reading in readings {
+                    let sequence = self.words(reading);
+                    if !sequence.is_empty() && !concept.alternatives.contains(&sequence) {
+                        concept.alternatives.push(sequence);
+                    }
+                }
+            }
+            return concepts;
+        }
         let words = self.words(text);
         let mut consumed = vec![false; words.len()];
         let mut concepts = Vec::new();
@@ -810,6 +875,8 @@ impl Retriever {
     /// The analysed words of `text` that may name a topic: not aspect, generic or question
     /// words, nor numbers and units.
     pub fn topic_terms(&self, text: &str) -> Vec<String> {
+        let (plain, _) = crate::shorthand::appositives(text);
+        let text = plain.as_str();
         let vocabulary = vocabulary();
         let first = surface_words(text).first().map(|(stem, _)| stem.clone());
         let mut out: Vec<String> = Vec::new();
@@ -860,6 +927,19 @@ impl Retriever {
     /// The words of `text` at `weight`, their synonyms and their related corpus words (see
     /// [`Semantic::related`]) at lower weights.
     fn weighted(&self, text: &str, weight: f32) -> Vec<Clause> {
+        // A reading in brackets ("BQT (= bismuth quadruple therapy)") is a synonym of its word.
+        let (plain, readings) = crate::shorthand::appositives(text);
+        if !readings.is_empty() {
+            let mut clauses = self.weighted(&plain, weight);
+            for reading in readings.iter().flat_map(|(_, r)| r) {
+                for clause in self.weighted(reading, weight * SYNONYM_WEIGHT) {
+                    if !clauses.iter().any(|known| same_words(known, &clause)) {
+                        clauses.push(clause);
+                    }
+                }
+            }
+            return clauses;
+        }
         let mut analyzer = self.analyzer.clone();
         let words: Vec<String> = tokens(&mut analyzer, text)
             .into_iter()
@@ -872,8 +952,27 @@ impl Retriever {
                 clauses.push(clause);
             }
         }
-        for group in self.synonyms.groups_in(&words) {
-            clauses.push(Clause::Concept(group, weight * SYNONYM_WEIGHT));
+        // A word in several groups (a class word is in each of its members' groups) shares one
+        // clause's weight among them, so that it counts no more than a word of one group.
+        let found = self.synonyms.occurrences(&words);
+        let sharing = |at: usize, len: usize| {
+            found
+                .iter()
+                .filter(|&&(n, t, a)| a == at && self.synonyms.groups[n][t].len() == len)
+                .count()
+                .max(1) as f32
+        };
+        let mut shares: Vec<(usize, f32)> = Vec::new();
+        for &(n, t, at) in &found {
+            let share = 1.0 / sharing(at, self.synonyms.groups[n][t].len());
+            match shares.iter_mut().find(|(group, _)| *group == n) {
+                Some((_, best)) => *best = best.max(share),
+                None => shares.push((n, share)),
+            }
+        }
+        shares.sort_by_key(|(group, _)| *group);
+        for (group, share) in shares {
+            clauses.push(Clause::Concept(group, weight * SYNONYM_WEIGHT * share));
         }
         for word in &words {
             for long in vocabulary().expansion(word).unwrap_or_default() {
@@ -956,37 +1055,20 @@ impl Retriever {
         parts
     }
 
-    /// The list a lead-in passage introduces: when `hit` is an article paragraph ending in ':',
-    /// the passages that follow it in the same section (at most `max`), scored 0.
+    /// The list a lead-in passage introduces: when `hit` is an article's lead-in, the list items
+    /// or steps that follow it (at most `max`), scored 0.
     pub fn list_items(&self, hit: &Hit, max: usize) -> Result<Vec<Hit>, RetrieveError> {
-        if hit.kind != DocKind::Article
-            || !hit.text.trim_end().ends_with(':')
-            || hit.text.contains('\n')
-        {
+        if hit.kind != DocKind::Article || hit.role != Role::LeadIn {
             return Ok(Vec::new());
         }
-        let Some((doc, number)) = hit
-            .chunk_id
-            .rsplit_once('#')
-            .and_then(|(doc, n)| Some((doc, n.parse::<usize>().ok()?)))
-        else {
+        let Some((doc, number)) = chunk_number(&hit.chunk_id) else {
             return Ok(Vec::new());
         };
         let searcher = self.index.reader.searcher();
         let mut items = Vec::new();
-        for next in number + 1..=number + max {
-            let id = format!("{doc}#{next}");
-            let query = TermQuery::new(
-                Term::from_field_text(self.index.fields.chunk_id, &id),
-                IndexRecordOption::Basic,
-            );
-            let found = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
-            let Some((_, address)) = found.into_iter().next() else {
-                break;
-            };
-            let mut item = self.hit(&searcher, address, 0.0)?;
-            // Only the bullets of this list: same section, and a bullet, not the next paragraph.
-            if item.section != hit.section || !item.text.contains("\n- ") {
+        for mut item in self.chunks_of(&searcher, doc, number + 1..=number + max)? {
+            // Only the items of this list: those that follow it and name it as their lead.
+            if !item.role.belongs() || item.lead != hit.text || item.section != hit.section {
                 break;
             }
             item.score = 0.0;
@@ -996,44 +1078,66 @@ impl Retriever {
     }
 
     /// The passage an article passage depends on for its sense, when there is one: the lead-in
-    /// paragraph of the list it is an item of ("For severe, rapidly progressive cases …:"), or
-    /// the passage before one that refers back to it ("This combination has shown …"). Same
-    /// document and section only; scored 0.
+    /// of the list it is an item of ("For severe, rapidly progressive cases …:"), or the passage
+    /// before one that refers back to it ("This combination has shown …"). Same document and
+    /// section only; scored 0.
     pub fn context_of(&self, hit: &Hit) -> Result<Option<Hit>, RetrieveError> {
         if hit.kind != DocKind::Article {
             return Ok(None);
         }
-        let Some((doc, number)) = hit
-            .chunk_id
-            .rsplit_once('#')
-            .and_then(|(doc, n)| Some((doc, n.parse::<usize>().ok()?)))
-        else {
-            return Ok(None);
-        };
-        let Some(before) = number.checked_sub(1) else {
+        let Some((doc, number)) = chunk_number(&hit.chunk_id) else {
             return Ok(None);
         };
         let searcher = self.index.reader.searcher();
-        let query = TermQuery::new(
-            Term::from_field_text(self.index.fields.chunk_id, &format!("{doc}#{before}")),
-            IndexRecordOption::Basic,
-        );
-        let found = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
-        let Some((_, address)) = found.into_iter().next() else {
+        if hit.role.belongs() && !hit.lead.is_empty() {
+            // The nearest passage before it that is not an item of the list: its lead-in.
+            let before = number.saturating_sub(MAX_LIST_REACH).max(1)..=number.saturating_sub(1);
+            let mut earlier = self.chunks_of(&searcher, doc, before)?;
+            earlier.retain(|h| h.section == hit.section);
+            let lead = earlier.into_iter().rev().find(|h| !h.role.belongs());
+            return Ok(lead
+                .filter(|h| h.role == Role::LeadIn && h.text == hit.lead)
+                .map(|h| Hit { score: 0.0, ..h }));
+        }
+        let Some(before) = number.checked_sub(1).filter(|&n| n > 0) else {
             return Ok(None);
         };
-        let mut previous = self.hit(&searcher, address, 0.0)?;
-        if previous.section != hit.section {
-            return Ok(None);
+        let previous = self.chunks_of(&searcher, doc, before..=before)?.pop();
+        Ok(previous
+            .filter(|p| p.section == hit.section && refers_back(&hit.text))
+            .map(|p| Hit { score: 0.0, ..p }))
+    }
+
+    /// The passages `doc#n` for `n` in `numbers` that exist, in order, scored 0.
+    fn chunks_of(
+        &self,
+        searcher: &Searcher,
+        doc: &str,
+        numbers: std::ops::RangeInclusive<usize>,
+    ) -> Result<Vec<Hit>, RetrieveError> {
+        let wanted: Vec<(Occur, Box<dyn Query>)> = numbers
+            .clone()
+            .map(|n| {
+                let term = Term::from_field_text(self.index.fields.chunk_id, &format!("{doc}#{n}"));
+                let query: Box<dyn Query> =
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                (Occur::Should, query)
+            })
+            .collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
         }
-        let item_of_lead_in = hit.text.contains("\n- ")
-            && previous.text.trim_end().ends_with(':')
-            && !previous.text.contains('\n');
-        if item_of_lead_in || refers_back(&hit.text) {
-            previous.score = 0.0;
-            return Ok(Some(previous));
+        let limit = wanted.len();
+        let found = searcher.search(
+            &BooleanQuery::new(wanted),
+            &TopDocs::with_limit(limit).order_by_score(),
+        )?;
+        let mut hits = Vec::new();
+        for (_, address) in found {
+            hits.push(self.hit(searcher, address, 0.0)?);
         }
-        Ok(None)
+        hits.sort_by_key(|h| chunk_number(&h.chunk_id).map_or(0, |(_, n)| n));
+        Ok(hits)
     }
 
     /// `hits` with, after each reference's first passage, that reference's passage that best
@@ -1156,12 +1260,110 @@ impl Retriever {
                 .collect(),
             via: Via::Search,
             cited_by: None,
+            role: Role::parse(&text(fields.role)).unwrap_or_default(),
+            lead: text(fields.lead),
         })
     }
 }
 
 /// The hits grouped by source: each article with the hits of the references it cites, and each
 /// other reference on its own (indices into `hits`).
+/// What a question's shorthand is read against: the scoped article's passages, or the whole
+/// index without a scope (see [`crate::shorthand::Article`]).
+struct ScopeReader<'a> {
+    retriever: &'a Retriever,
+    article: Option<&'a str>,
+    texts: std::cell::OnceCell<Vec<(String, Vec<String>)>>,
+}
+
+impl ScopeReader<'_> {
+    /// The scope's passages, each with its analysed words, read once.
+    fn texts(&self) -> &[(String, Vec<String>)] {
+        self.texts.get_or_init(|| {
+            let Some(article) = self.article else {
+                return Vec::new();
+            };
+            self.retriever
+                .scope_texts(article)
+                .into_iter()
+                .map(|text| {
+                    let words = self.retriever.words(&text);
+                    (text, words)
+                })
+                .collect()
+        })
+    }
+}
+
+impl crate::shorthand::Article for ScopeReader<'_> {
+    fn names(&self, phrase: &str) -> bool {
+        let words = self.retriever.words(phrase);
+        if words.is_empty() {
+            return false;
+        }
+        if self.article.is_some() {
+            return self
+                .texts()
+                .iter()
+                .any(|(_, text)| contains_sequence(text, &words));
+        }
+        let searcher = self.retriever.index.reader.searcher();
+        let field = self.retriever.index.fields.text;
+        let terms: Vec<Term> = words
+            .iter()
+            .map(|w| Term::from_field_text(field, w))
+            .collect();
+        if terms
+            .iter()
+            .any(|t| searcher.doc_freq(t).is_ok_and(|n| n == 0))
+        {
+            return false;
+        }
+        if let [_] = terms.as_slice() {
+            return true;
+        }
+        let phrase = tantivy::query::PhraseQuery::new(terms);
+        searcher
+            .search(&phrase, &tantivy::collector::Count)
+            .is_ok_and(|n| n > 0)
+    }
+
+    fn spelled_out(&self, acronym: &str) -> Option<String> {
+        self.texts()
+            .iter()
+            .find_map(|(text, _)| spelled_out(acronym, text).map(|range| text[range].to_string()))
+    }
+
+    fn drugs_beginning(&self, clipped: &str) -> Vec<String> {
+        let synonyms = &self.retriever.synonyms;
+        let mut drugs: Vec<String> = Vec::new();
+        for (text, _) in self.texts() {
+            for word in text.split(|c: char| !c.is_alphanumeric()) {
+                let lower = word.to_lowercase();
+                if lower.len() <= clipped.len() || !lower.starts_with(clipped) {
+                    continue;
+                }
+                let stems = self.retriever.words(&lower);
+                let is_drug = stems.len() == 1
+                    && synonyms
+                        .groups_of(&stems)
+                        .into_iter()
+                        .any(|n| synonyms.is_drug(n));
+                if is_drug && !drugs.contains(&lower) {
+                    drugs.push(lower);
+                }
+            }
+        }
+        drugs
+    }
+}
+
+/// A chunk id's document and number ("article#12" → ("article", 12)).
+fn chunk_number(chunk_id: &str) -> Option<(&str, usize)> {
+    let (doc, number) = chunk_id.rsplit_once('#')?;
+    Some((doc, number.parse().ok()?))
+}
+
 /// Whether `question` joins `missing` by "or" to a topic in `named` ("lupus or other CTD",
 /// "CTD or lupus"): either alternative then answers it.
 fn or_alternative_named(question: &str, missing: &str, named: &[&str]) -> bool {
@@ -1760,6 +1962,8 @@ mod tests {
             cites: Vec::new(),
             via: Via::Search,
             cited_by: None,
+            role: Role::Paragraph,
+            lead: String::new(),
         };
         let source = Source::new(std::iter::once((&words, &hit)));
         let holds = |question: &str| {

@@ -162,6 +162,19 @@ impl Synonyms {
     /// with their synonyms, each as a token sequence, for callers that weigh overlap with a
     /// question.
     pub fn key_terms(&self, text: &str) -> Vec<Vec<String>> {
+        // A reading in brackets ("BQT (= bismuth quadruple therapy)") is one more form of its
+        // word: its words together, not each a term of its own.
+        let (plain, readings) = crate::shorthand::appositives(text);
+        if !readings.is_empty() {
+            let mut out = self.key_terms(&plain);
+            for reading in readings.iter().flat_map(|(_, r)| r) {
+                let sequence = words(reading);
+                if !sequence.is_empty() && !out.contains(&sequence) {
+                    out.push(sequence);
+                }
+            }
+            return out;
+        }
         let words = words(text);
         let mut out: Vec<Vec<String>> = words
             .iter()

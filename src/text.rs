@@ -159,6 +159,20 @@ pub fn sentences(text: &str) -> Vec<&str> {
     out
 }
 
+/// Ordinary English words (see `data/common-words.txt`'s header for its source), lower-cased.
+static COMMON_WORDS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("../data/common-words.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .collect()
+    });
+
+/// Whether `word` (lower-cased) is ordinary English: "come", "cap", "grown"; not "methotrexate".
+pub fn is_common_word(word: &str) -> bool {
+    COMMON_WORDS.contains(word)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

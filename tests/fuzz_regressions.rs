@@ -62,6 +62,7 @@ fn saved_inputs_of_the_other_targets_do_not_panic() {
         title: "Doc".into(),
         section: "Section".into(),
         text: "Rituximab:\n- Effective in approximately 62% of patients".into(),
+        ..Default::default()
     }];
     for (_, text) in inputs("verify") {
         let _ = verify(&text, &passages);

@@ -208,10 +208,9 @@ pub fn expand_sentence_ids(answer: &str, passages: &[Passage]) -> String {
     out
 }
 
-/// `answer` with the list under each lead-in it quotes: a quoted sentence that ends in ':' to
-/// introduce a list ("For severe, rapidly progressive cases …:") says nothing without the list,
-/// which the passages after it hold (same document and section; a bullet with items of its own,
-/// as a chunk of the list under a lead-in is written). The lead-in's line ends in ':' again and
+/// `answer` with the list under each lead-in it quotes: the last sentence of a lead-in passage
+/// ("For severe, rapidly progressive cases …:") says nothing without the list, which the items
+/// after it hold (same document and section, naming it as their lead). The lead-in's line ends in ':' again and
 /// the list goes under it: the lines right below that open with a quote of the list, or, when
 /// the answer cites none of it, each list passage's first item (or its short items together),
 /// quoted as the offline answer quotes them (`  - Intensive combined therapy: "High-dose
@@ -235,7 +234,7 @@ pub fn with_list_items(answer: &str, passages: &[Passage]) -> String {
             let p: usize = m.as_str().trim_matches(['[', ']', 'S']).parse().ok()?;
             let passage = passages.get(p.checked_sub(1)?)?;
             let last = passage_sentences(&passage.text).pop()?;
-            let introduces = !passage.text.trim().contains('\n') && last.trim_end().ends_with(':');
+            let introduces = passage.role == crate::contracts::Role::LeadIn;
             let quoted = crate::verify::comparable(last.trim_end().trim_end_matches(':'));
             (introduces && crate::verify::comparable(body).contains(&quoted))
                 .then_some((p, m.end()))
@@ -244,7 +243,6 @@ pub fn with_list_items(answer: &str, passages: &[Passage]) -> String {
             .map(|(p, _)| super::extractive::followers(passages, p - 1))
             .unwrap_or_default()
             .into_iter()
-            .take_while(|&i| passages[i].text.contains("\n- "))
             .map(|i| i + 1)
             .collect();
         let Some((_, end)) = lead.filter(|_| !items.is_empty()) else {
@@ -750,6 +748,7 @@ mod tests {
             title: "Garden".into(),
             section: "Care".into(),
             text: (*t).into(),
+            ..Default::default()
         })
         .collect()
     }
@@ -899,6 +898,7 @@ mod tests {
             ..passages()[0].clone()
         })
         .collect();
+        let sources = super::super::with_chunker_roles(sources);
         let answer = "- Heat wave: \"For plants that wilt in a heat wave\" [S1]\n- Aphids: \"Soapy water washes aphids off the leaves\" [S5]";
         let listed = with_list_items(answer, &sources);
         assert_eq!(

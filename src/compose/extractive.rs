@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use regex::Regex;
 
 use super::{ComposeError, ComposeRequest, Composer, DeltaSink};
-use crate::contracts::Passage;
+use crate::contracts::{Passage, Role};
 use crate::question::{Aspect, SectionRole, Strength, surface_words, vocabulary};
 use crate::retrieve::{Synonyms, contains_sequence, near_spelling, refers_back, words};
 use crate::text::{has_markup, normalize, sentences};
@@ -22,6 +22,8 @@ const WORD_BUDGET: usize = 80;
 const LIST_WORD_BUDGET: usize = 130;
 /// Most quoted sentences taken from one passage.
 const MAX_UNITS_PER_PASSAGE: usize = 2;
+/// Longest lead-in, in words, shown as the label of the items under it rather than quoted.
+const MAX_LEAD_LABEL_WORDS: usize = 5;
 /// Most bullets quoted after a lead-in that introduces them.
 const MAX_FOLLOWERS: usize = 4;
 /// Fewest words a quoted bullet may have; a bullet under a label ("Azathioprine (alternative)"
@@ -144,6 +146,13 @@ impl ExtractiveComposer {
     /// "High-dose") and numbers, with synonyms and long forms of abbreviations. Common words
     /// weigh little by their rarity among the quotes.
     fn terms(&self, text: &str) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+        let (plain, readings) = crate::shorthand::appositives(text);
+        let (mut terms, phrasing) = self.plain_terms(&plain);
+        add_readings(&mut terms, &readings);
+        (terms, phrasing)
+    }
+
+    fn plain_terms(&self, text: &str) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
         let vocabulary = vocabulary();
         let stems: Vec<String> = words(text)
             .into_iter()
@@ -241,6 +250,15 @@ impl ExtractiveComposer {
     /// The terms of `text` that may name its subject (no question words, numbers or aspects),
     /// with their synonyms, and the words as typed.
     fn subject_of(&self, text: &str) -> (Vec<Vec<String>>, Vec<String>) {
+        let (plain, readings) = crate::shorthand::appositives(text);
+        let (mut subject, typed) = self.plain_subject_of(&plain);
+        if !subject.is_empty() {
+            add_readings(&mut subject, &readings);
+        }
+        (subject, typed)
+    }
+
+    fn plain_subject_of(&self, text: &str) -> (Vec<Vec<String>>, Vec<String>) {
         let vocabulary = vocabulary();
         let asking = vocabulary.aspect_words(text);
         let surfaces: Vec<(String, String)> = surface_words(text)
@@ -567,6 +585,9 @@ impl ExtractiveComposer {
         for (index, passage) in request.passages.iter().enumerate() {
             for (position, (label, parts)) in quotable_parts(&passage.text).into_iter().enumerate()
             {
+                // An item of a list under a short lead-in ("Colchicine:") is about what its lead
+                // names: the lead is its label.
+                let label = label.or_else(|| lead_label(passage));
                 let quote = parts.join(", ");
                 if !asked.about_sources && restates_the_article(&quote) {
                     continue;
@@ -661,9 +682,7 @@ impl ExtractiveComposer {
                 // passage that refers back only comes right after the one it refers to.
                 let lead_in_at = |passage: usize| {
                     chosen.iter().any(|(c, _)| {
-                        units[*c].passage == passage
-                            && units[*c].label.is_none()
-                            && units[*c].quote.trim_end().ends_with(':')
+                        units[*c].passage == passage && is_lead(&units, request.passages, *c)
                     })
                 };
                 let follows = leads[n] != unit.passage && lead_in_at(leads[n]);
@@ -692,7 +711,10 @@ impl ExtractiveComposer {
                     .map(|p| format!("\"{}\"", p.trim_end_matches([':', ' ', '.'])))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let label = match (note, &unit.label) {
+                // Under its quoted lead-in, an item does not repeat the lead as its label.
+                let own_lead = &request.passages[unit.passage].lead;
+                let unit_label = unit.label.as_ref().filter(|l| !(follows && *l == own_lead));
+                let label = match (note, unit_label) {
                     (Some(note), Some(label)) => {
                         Some(format!("{note} — {}", label.trim_end_matches(':').trim()))
                     }
@@ -903,7 +925,7 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
             return false;
         }
         // A lead-in introduces its list: it is never only a repeat of a fact already quoted.
-        let lead_in = units[i].quote.trim_end().ends_with(':') && units[i].label.is_none();
+        let lead_in = is_lead(units, passages, i);
         if let Some(same) = chosen
             .iter_mut()
             .find(|(c, _)| !lead_in && same_fact(&units[*c].quote, &units[i].quote))
@@ -933,7 +955,7 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
         }
         // A lead-in ("… additional therapies should be considered:") brings the bullets it
         // introduces, when they were retrieved too.
-        if units[i].quote.trim_end().ends_with(':') && units[i].label.is_none() {
+        if is_lead(units, passages, i) {
             for follower in followers(passages, units[i].passage) {
                 let in_follower = |u: &Unit| u.passage == follower;
                 let first = units
@@ -953,11 +975,7 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
         .iter()
         .map(|(c, _)| units[*c].score)
         .fold(0.0, f64::max);
-    chosen.retain(|(c, _)| {
-        let unit = &units[*c];
-        let lead_in = unit.quote.trim_end().ends_with(':') && unit.label.is_none();
-        !lead_in || unit.score >= LEAD_IN_SHARE * top
-    });
+    chosen.retain(|(c, _)| !is_lead(units, passages, *c) || units[*c].score >= LEAD_IN_SHARE * top);
     // A comparison or list names each of its subjects: the best quote naming one that no
     // chosen quote names joins the answer.
     if asked.list {
@@ -982,14 +1000,16 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
     let mut context: Vec<usize> = Vec::new();
     for (c, _) in &chosen {
         let unit = &units[*c];
-        let Some(before) = preceding(passages, unit.passage) else {
+        // An item read without its lead-in ("… should be considered:") is read with it, unless
+        // the lead is short enough to stand as the item's label.
+        let own = &passages[unit.passage];
+        let lead = lead_of(passages, unit.passage)
+            .filter(|_| asks_who || lead_label(own).is_none() && unit.label.is_none());
+        let Some(before) = lead.or_else(|| preceding(passages, unit.passage)) else {
             continue;
         };
-        let text = &passages[before].text;
-        let lead_in = text.trim_end().ends_with(':') && !text.contains('\n');
         let opens_passage = units.iter().position(|u| u.passage == unit.passage) == Some(*c);
-        let needed =
-            (lead_in && asks_who) || (opens_passage && refers_back(&passages[unit.passage].text));
+        let needed = lead.is_some() || (opens_passage && refers_back(&own.text));
         if needed
             && !chosen.iter().any(|(c, _)| units[*c].passage == before)
             && let Some(u) = units.iter().position(|u| u.passage == before)
@@ -1129,7 +1149,7 @@ fn leader_of(
     let lead_in = chosen
         .iter()
         .map(|(c, _)| *c)
-        .filter(|&c| c != i && units[c].quote.trim_end().ends_with(':') && units[c].label.is_none())
+        .filter(|&c| c != i && is_lead(units, passages, c))
         .filter(|&c| followers(passages, units[c].passage).contains(&passage))
         .map(|c| units[c].passage)
         .max();
@@ -1141,6 +1161,51 @@ fn leader_of(
         .then_some(before)
     };
     lead_in.or_else(referred).unwrap_or(passage)
+}
+
+/// Adds to `terms` each bracketed reading of a question word ("BQT (bismuth quadruple
+/// therapy)"), its words together as one more form of the term.
+fn add_readings(terms: &mut Vec<Vec<String>>, readings: &[(String, Vec<String>)]) {
+    for reading in readings.iter().flat_map(|(_, r)| r) {
+        let sequence = words(reading);
+        if !sequence.is_empty() && !terms.contains(&sequence) {
+            terms.push(sequence);
+        }
+    }
+}
+
+/// Whether unit `i` is a lead-in: the last sentence of a passage that introduces a list.
+fn is_lead(units: &[Unit], passages: &[Passage], i: usize) -> bool {
+    let unit = &units[i];
+    unit.label.is_none()
+        && passages[unit.passage].role == Role::LeadIn
+        && units
+            .get(i + 1)
+            .is_none_or(|next| next.passage != unit.passage)
+}
+
+/// The retrieved lead-in of the list `passage` is an item of.
+fn lead_of(passages: &[Passage], passage: usize) -> Option<usize> {
+    let item = &passages[passage];
+    if !item.role.belongs() || item.lead.is_empty() {
+        return None;
+    }
+    passages.iter().position(|p| {
+        p.role == Role::LeadIn
+            && p.doc_id == item.doc_id
+            && p.section == item.section
+            && p.text == item.lead
+    })
+}
+
+/// The lead-in of a list item or step as its label, when it is short enough to name what the
+/// item is about ("Colchicine:", "Second-line options:").
+fn lead_label(passage: &Passage) -> Option<String> {
+    let lead = passage.lead.trim();
+    (matches!(passage.role, Role::ListItem | Role::Step)
+        && !lead.is_empty()
+        && lead.split_whitespace().count() <= MAX_LEAD_LABEL_WORDS)
+        .then(|| lead.to_string())
 }
 
 /// The passage right before `passage` in its document and section, if it was retrieved.
@@ -1162,7 +1227,13 @@ pub(super) fn followers(passages: &[Passage], lead: usize) -> Vec<usize> {
     for next in number + 1..=number + MAX_FOLLOWERS as u32 {
         let wanted = format!("{doc}#{next}");
         match passages.iter().position(|p| p.chunk_id == wanted) {
-            Some(i) if passages[i].section == passages[lead].section => out.push(i),
+            Some(i)
+                if passages[i].section == passages[lead].section
+                    && passages[i].role.belongs()
+                    && passages[i].lead == passages[lead].text =>
+            {
+                out.push(i)
+            }
             _ => break,
         }
     }
@@ -1297,6 +1368,7 @@ mod tests {
             title: "Article".into(),
             section: section.into(),
             text: text.into(),
+            ..Default::default()
         }
     }
 
@@ -1352,7 +1424,7 @@ mod tests {
 
     #[test]
     fn a_lead_in_brings_the_bullets_it_introduces() {
-        let passages = passages();
+        let passages = super::super::with_chunker_roles(passages());
         let answer = ExtractiveComposer::default()
             .answer(&request("What if they relapse on the taper?", &passages));
         let lines: Vec<&str> = answer.lines().collect();
@@ -1680,6 +1752,7 @@ mod tests {
                 "For severe, rapidly progressive cases with dysphagia or respiratory compromise:",
             ),
         ];
+        let passages = super::super::with_chunker_roles(passages);
         let answer = ExtractiveComposer::default()
             .answer(&request("who gets tacrolimus + IVIG?", &passages));
         assert!(answer.contains("rapidly progressive"), "{answer}");

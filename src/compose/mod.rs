@@ -113,3 +113,35 @@ pub fn render_passages(passages: &[Passage]) -> String {
         .collect::<Vec<_>>()
         .join("\n\n")
 }
+
+/// Test fixtures' passages with the roles the chunker gives such text: a one-line passage ending
+/// in ':' leads the passages with sub-items right after it (same document and section).
+#[cfg(test)]
+pub(crate) fn with_chunker_roles(mut passages: Vec<Passage>) -> Vec<Passage> {
+    use crate::contracts::Role;
+    let number = |p: &Passage| -> Option<(String, u32)> {
+        let (doc, n) = p.chunk_id.rsplit_once('#')?;
+        Some((doc.to_string(), n.parse().ok()?))
+    };
+    for lead in 0..passages.len() {
+        let text = passages[lead].text.trim_end().to_string();
+        if text.contains('\n') || !text.ends_with(':') {
+            continue;
+        }
+        let Some((doc, n)) = number(&passages[lead]) else {
+            continue;
+        };
+        let mut next = n + 1;
+        while let Some(item) = passages.iter().position(|p| {
+            number(p) == Some((doc.clone(), next))
+                && p.section == passages[lead].section
+                && p.text.contains("\n- ")
+        }) {
+            passages[item].role = Role::ListItem;
+            passages[item].lead = text.clone();
+            passages[lead].role = Role::LeadIn;
+            next += 1;
+        }
+    }
+    passages
+}

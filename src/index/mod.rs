@@ -26,7 +26,7 @@ use crate::synonyms::{ConceptMatcher, Synonyms, SynonymsError};
 pub use readonly::ReadOnlyDirectory;
 
 /// Bump when the schema or the analyzer changes: older indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
 /// Held (an OS file lock) by the one build running under an index folder.
@@ -47,6 +47,10 @@ pub struct Fields {
     /// The synonym groups the passage names (`g<n>`, see `Synonyms::concept`).
     pub concepts: Field,
     pub cites: Field,
+    /// The passage's [`Role`](crate::contracts::Role) in its document.
+    pub role: Field,
+    /// What a list item, step or table row belongs to (see `Chunk::context`), as stored text.
+    pub lead: Field,
 }
 
 /// The schema: every field `search --json` returns is stored; `text`, `heading` and `concepts`
@@ -73,8 +77,20 @@ pub fn schema() -> (Schema, Fields) {
                     .set_index_option(IndexRecordOption::WithFreqsAndPositions),
             ),
         ),
-        concepts: builder.add_text_field("concepts", STRING),
+        // A concept mark is a flag, not text: how many other groups a passage names says
+        // nothing of how much it is about this one, so the field keeps no length norms.
+        concepts: builder.add_text_field(
+            "concepts",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("raw")
+                    .set_index_option(IndexRecordOption::Basic)
+                    .set_fieldnorms(false),
+            ),
+        ),
         cites: builder.add_text_field("cites", STRING | STORED),
+        role: builder.add_text_field("role", STRING | STORED),
+        lead: builder.add_text_field("lead", STORED),
     };
     (builder.build(), fields)
 }
@@ -330,6 +346,10 @@ pub fn build(
         doc.add_text(fields.heading, &heading);
         for cite in &chunk.cites {
             doc.add_text(fields.cites, cite);
+        }
+        doc.add_text(fields.role, chunk.role.as_str());
+        if !chunk.context.is_empty() {
+            doc.add_text(fields.lead, &chunk.context);
         }
         writer
             .add_document(doc)

@@ -79,10 +79,20 @@ struct VocabularyFile {
     descriptive: Vec<String>,
     #[serde(default)]
     synonyms: Vec<Vec<String>>,
+    /// Drug classes: the class's words and its members (see [`Vocabulary::synonym_groups`]).
+    #[serde(default)]
+    class: Vec<ClassSpec>,
     sections: SectionsSpec,
     aspect: Vec<AspectSpec>,
     claims: std::collections::BTreeMap<String, Vec<String>>,
     denials: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassSpec {
+    words: Vec<String>,
+    members: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -219,7 +229,21 @@ impl Vocabulary {
             topic_words,
             topic_phrases,
             descriptive: file.descriptive.iter().map(|d| plain(d)).collect(),
-            synonyms: file.synonyms,
+            // A class is one group per member, with the class's words: the class word finds
+            // every member (the union of the groups holding it), a member finds itself and the
+            // class word, never its class-mates (a question on alendronate is not answered by
+            // zoledronic acid).
+            synonyms: file
+                .synonyms
+                .into_iter()
+                .chain(file.class.iter().flat_map(|class| {
+                    class.members.iter().map(|member| {
+                        std::iter::once(member.clone())
+                            .chain(class.words.iter().cloned())
+                            .collect()
+                    })
+                }))
+                .collect(),
             prefixes: file.topic_prefixes,
             suffixes: file.topic_suffixes,
             aspects,

@@ -17,21 +17,13 @@ use crate::synonyms::Synonyms;
 /// The general synonym groups, which hold in any article.
 static GENERAL: LazyLock<Synonyms> = LazyLock::new(Synonyms::general);
 
-/// Ordinary English words (see the file's header for its source).
-static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    include_str!("../../data/common-words.txt")
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .collect()
-});
-
 /// Whether a word of a model's sentence names something: a topic word, acronym, proper name or
 /// medical term of the question vocabulary, or any other word that is not ordinary English
 /// ("methotrexate", "refractory"), while "come" or "grown" name nothing.
 fn names_something(stem: &str, surface: &str, first: bool) -> bool {
     match vocabulary().strength(stem, surface, first) {
         Strength::Strong => true,
-        Strength::Weak => !COMMON.contains(surface.to_lowercase().as_str()),
+        Strength::Weak => !crate::text::is_common_word(&surface.to_lowercase()),
         Strength::Ignore => false,
     }
 }
@@ -55,7 +47,7 @@ pub(super) fn unsupported(own: &str, markers: &[u32], passages: &[Passage]) -> V
     }
     let support = cited
         .iter()
-        .map(|p| format!("{}\n{}\n{}", p.title, p.section, p.text))
+        .map(|p| format!("{}\n{}\n{}\n{}", p.title, p.section, p.lead, p.text))
         .collect::<Vec<_>>()
         .join("\n");
 

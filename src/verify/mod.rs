@@ -634,7 +634,12 @@ fn clean_quote(quote: &str) -> String {
 fn stated_figures(passages: &[Passage]) -> Vec<Vec<Figure>> {
     passages
         .iter()
-        .map(|p| figures(&format!("{}\n{}\n{}", p.title, p.section, p.text)))
+        .map(|p| {
+            figures(&format!(
+                "{}\n{}\n{}\n{}",
+                p.title, p.section, p.lead, p.text
+            ))
+        })
         .collect()
 }
 
@@ -783,6 +788,7 @@ mod tests {
                 title: "Doc".into(),
                 section: "Section".into(),
                 text: (*t).into(),
+                ..Default::default()
             })
             .collect()
     }

