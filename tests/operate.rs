@@ -365,3 +365,16 @@ fn the_file_sets_serve_options_and_the_environment_overrides_it() {
     assert!(parsed.get("level").is_some(), "{first}");
     assert!(!errors.contains("tok-do-not-print"));
 }
+
+#[test]
+fn the_deployment_example_is_a_valid_settings_file() {
+    let dir = TempDir::new().expect("temp dir");
+    let example = common::repo().join("deploy/medcite.toml");
+    let out = medcite(
+        dir.path(),
+        &["--config", example.to_str().expect("utf-8 path"), "config"],
+        &[],
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout(&out).contains("addr = \"0.0.0.0:8080\"  # file"));
+}
