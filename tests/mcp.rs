@@ -12,6 +12,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::bundled_corpus;
+use common::fake_llm::{FakeLlm, Script};
 use medcite::contracts::{AskReply, DosingReport, Mode, SearchReply, Verdict};
 use medcite::server::{AppState, Settings, router, serve_on};
 use rmcp::ServiceExt;
@@ -140,15 +141,27 @@ async fn stdio_client_lists_tools_and_gets_a_verified_answer_and_a_dose_verdict(
 }
 
 fn state(index: &Path, settings: Settings) -> Arc<AppState> {
+    state_with(index, settings, None)
+}
+
+fn state_with(
+    index: &Path,
+    settings: Settings,
+    llm: Option<medcite::compose::LlmComposer>,
+) -> Arc<AppState> {
     let (state, _) =
-        AppState::open(&bundled_corpus(), index, None, settings, false).expect("open state");
+        AppState::open(&bundled_corpus(), index, llm, settings, false).expect("open state");
     Arc::new(state)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn http_client_on_loopback_gets_the_same_tools() {
-    let dir = TempDir::new().expect("temp dir");
-    let state = state(&dir.path().join("index"), Settings::default());
+/// Serves `state` on a free loopback port; the sender stops it.
+async fn serve_loopback(
+    state: Arc<AppState>,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -157,11 +170,41 @@ async fn http_client_on_loopback_gets_the_same_tools() {
     let server = tokio::spawn(serve_on(listener, state, async {
         let _ = stopped.await;
     }));
-    let transport = StreamableHttpClientTransport::from_uri(format!("http://{addr}/mcp"));
+    (format!("http://{addr}/mcp"), stop, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_client_on_loopback_gets_the_same_tools() {
+    let dir = TempDir::new().expect("temp dir");
+    let state = state(&dir.path().join("index"), Settings::default());
+    let (url, stop, server) = serve_loopback(state).await;
+    let transport = StreamableHttpClientTransport::from_uri(url);
     let client = bounded("connect", ().serve(transport))
         .await
         .expect("MCP over HTTP");
     exercise(&client).await;
+    client.cancel().await.expect("close");
+    let _ = stop.send(());
+    bounded("shutdown", server).await.expect("server task");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_over_mcp_gives_the_models_answer_once_it_verifies() {
+    let model = FakeLlm::start(vec![Script::Honest]).await;
+    let dir = TempDir::new().expect("temp dir");
+    let llm = model.composer(Duration::from_secs(10));
+    let state = state_with(&dir.path().join("index"), Settings::default(), Some(llm));
+    let (url, stop, server) = serve_loopback(state).await;
+    let client = bounded(
+        "connect",
+        ().serve(StreamableHttpClientTransport::from_uri(url)),
+    )
+    .await
+    .expect("MCP over HTTP");
+    let ask: AskReply = reply(call(&client, "ask", json!({"question": IVIG})).await);
+    assert_eq!(ask.mode, Mode::Llm, "{ask:#?}");
+    assert!(ask.verified && ask.fallback_reason.is_none(), "{ask:#?}");
+    assert!(ask.quotes.iter().all(|q| q.verified), "{ask:#?}");
     client.cancel().await.expect("close");
     let _ = stop.send(());
     bounded("shutdown", server).await.expect("server task");

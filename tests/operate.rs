@@ -15,14 +15,23 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::bundled_corpus;
+use common::fake_llm::{FakeLlm, Script};
 use medcite::server::{AppState, Settings, router};
 use serde_json::json;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
 fn app(index: &Path, settings: Settings) -> Router {
+    app_with(index, settings, None)
+}
+
+fn app_with(
+    index: &Path,
+    settings: Settings,
+    llm: Option<medcite::compose::LlmComposer>,
+) -> Router {
     let (state, _) =
-        AppState::open(&bundled_corpus(), index, None, settings, false).expect("open state");
+        AppState::open(&bundled_corpus(), index, llm, settings, false).expect("open state");
     router(Arc::new(state))
 }
 
@@ -133,7 +142,8 @@ fn total(samples: &BTreeMap<String, f64>, name: &str, labels: &[&str]) -> f64 {
     samples
         .iter()
         .filter(|(series, _)| {
-            series.starts_with(&format!("{name}{{")) && labels.iter().all(|l| series.contains(l))
+            (series.as_str() == name || series.starts_with(&format!("{name}{{")))
+                && labels.iter().all(|l| series.contains(l))
         })
         .map(|(_, v)| v)
         .sum()
@@ -223,6 +233,47 @@ async fn metrics_parse_as_prometheus_text_and_move_with_traffic() {
         after.keys().all(|k| !k.contains("rituximab")),
         "no query text in a label"
     );
+}
+
+#[tokio::test]
+async fn model_calls_answers_and_fallbacks_are_counted_by_kind() {
+    let model = FakeLlm::start(vec![
+        Script::Fabricated,
+        Script::Fabricated,
+        Script::Honest,
+        Script::NotJson,
+    ])
+    .await;
+    let dir = TempDir::new().expect("temp dir");
+    let llm = model.composer(Duration::from_secs(10));
+    let app = app_with(&dir.path().join("index"), Settings::default(), Some(llm));
+    let before = scrape(&app).await;
+    let ask = json!({"question": "What about IVIG dosing?"});
+    for _ in 0..3 {
+        let (status, body) = send(&app, post("/api/v1/ask", ask.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let after = scrape(&app).await;
+    let moved =
+        |name: &str, labels: &[&str]| total(&after, name, labels) - total(&before, name, labels);
+    // Two fabricated answers: the offline answer, for failing the source check twice.
+    assert!(
+        moved(
+            "medcite_answer_fallbacks_total",
+            &[r#"reason="failed_check""#]
+        ) >= 1.0
+    );
+    assert!(
+        moved(
+            "medcite_answers_total",
+            &[r#"mode="llm""#, r#"verified="true""#]
+        ) >= 1.0
+    );
+    assert!(moved("medcite_model_calls_total", &[r#"outcome="ok""#]) >= 3.0);
+    // A reply that is not JSON: a failed call, and the reason of the fallback.
+    assert!(moved("medcite_model_calls_total", &[r#"outcome="malformed""#]) >= 1.0);
+    assert!(moved("medcite_answer_fallbacks_total", &[r#"reason="malformed""#]) >= 1.0);
+    assert!(moved("medcite_model_call_duration_seconds_count", &[]) >= 4.0);
 }
 
 #[tokio::test]
