@@ -213,8 +213,12 @@ async fn ask_over_mcp_gives_the_models_answer_once_it_verifies() {
 /// A JSON-RPC call to `/mcp` through the router, as a client on the protocol's newest version
 /// sends it.
 fn mcp_request(body: &Value) -> Request<Body> {
+    mcp_request_to("127.0.0.1", body)
+}
+
+fn mcp_request_to(host: &str, body: &Value) -> Request<Body> {
     Request::post("/mcp")
-        .header(header::HOST, "127.0.0.1")
+        .header(header::HOST, host)
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::ACCEPT, "application/json, text/event-stream")
         .header("mcp-protocol-version", "2025-06-18")
@@ -255,4 +259,35 @@ async fn mcp_route_needs_the_api_token_when_one_is_set() {
     let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}});
     let response = app.oneshot(mcp_request(&list)).await.expect("call");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn mcp_route_answers_only_the_host_names_it_is_told() {
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}});
+    let dir = TempDir::new().expect("temp dir");
+    let app = router(state(&dir.path().join("index"), Settings::default()));
+    let rebound = app
+        .clone()
+        .oneshot(mcp_request_to("medcite.example.org", &list))
+        .await
+        .expect("call");
+    assert_eq!(
+        rebound.status(),
+        StatusCode::FORBIDDEN,
+        "loopback names only by default"
+    );
+    let local = app.oneshot(mcp_request(&list)).await.expect("call");
+    assert_eq!(local.status(), StatusCode::OK);
+
+    let dir = TempDir::new().expect("temp dir");
+    let settings = Settings {
+        mcp_allowed_hosts: Some(vec!["medcite.example.org".into()]),
+        ..Settings::default()
+    };
+    let app = router(state(&dir.path().join("index"), settings));
+    let named = app
+        .oneshot(mcp_request_to("medcite.example.org", &list))
+        .await
+        .expect("call");
+    assert_eq!(named.status(), StatusCode::OK);
 }

@@ -507,4 +507,17 @@ mod tests {
         assert!(!same_secret(b"abc", b"abd"));
         assert!(!same_secret(b"abc", b"abcd"));
     }
+
+    #[test]
+    fn mcp_allowed_hosts_are_a_comma_separated_list() {
+        let settings = Settings::from_lookup(|name| {
+            (name == "MEDCITE_MCP_ALLOWED_HOSTS").then(|| " a.example, b.example:8080 ,".into())
+        })
+        .expect("valid");
+        assert_eq!(
+            settings.mcp_allowed_hosts,
+            Some(vec!["a.example".to_string(), "b.example:8080".to_string()])
+        );
+        assert_eq!(Settings::default().mcp_allowed_hosts, None);
+    }
 }
