@@ -130,9 +130,11 @@ async fn stdio_client_lists_tools_and_gets_a_verified_answer_and_a_dose_verdict(
         .arg(dir.path().join("index"))
         .args(["mcp", "--no-audit"])
         .env_remove("MEDCITE_LLM_BASE_URL")
-        .env_remove("MEDCITE_CONFIG")
-        .stderr(std::process::Stdio::null());
-    let transport = TokioChildProcess::new(command).expect("spawn medcite mcp");
+        .env_remove("MEDCITE_CONFIG");
+    let (transport, _) = TokioChildProcess::builder(command)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn medcite mcp");
     let client = bounded("connect", ().serve(transport))
         .await
         .expect("MCP handshake");

@@ -507,11 +507,21 @@ pub async fn serve_mcp_stdio(config: ServeConfig) -> Result<(), ServeError> {
         ..
     } = config;
     let audit = audit.map(AuditLog::open).transpose()?;
-    let (state, _) = tokio::task::spawn_blocking(move || {
+    let (state, freshness) = tokio::task::spawn_blocking(move || {
         AppState::open(&corpus, &index, llm, settings, progress)
     })
     .await
     .map_err(|e| ServeError::Task(e.to_string()))??;
+    if let Freshness::Stale { reason } = freshness {
+        tracing::warn!(
+            "the corpus changed but rebuilding the index failed, so the previous index serves: {reason}"
+        );
+    }
+    tracing::info!(
+        "index {}: {} passages",
+        state.loaded().generation.display(),
+        state.loaded().engine.retriever.index.manifest.chunks
+    );
     let state = Arc::new(match audit {
         Some(audit) => state.with_audit(audit),
         None => state,
