@@ -1,5 +1,6 @@
-//! `medcite serve`: the HTTP API of DESIGN.md, its OpenAI-compatible facade and the follow-up
-//! chat page, over one shared [`AppState`]. Handlers are thin: they call the same library
+//! `medcite serve`: the HTTP API of DESIGN.md (docs/api.md), its OpenAI-compatible facade, MCP
+//! (`/mcp`, and `medcite mcp` on stdio), `/metrics` and the follow-up chat page, over one shared
+//! [`AppState`]. Handlers are thin: they call the same library
 //! functions as the CLI (`Engine::ask`, `Retriever::search`, `dosing::check_text`) and decide
 //! nothing about answers themselves. A background task swaps in a new index generation when
 //! `medcite index` writes one, without a restart.
