@@ -272,7 +272,10 @@ impl Engine {
             .await
             .map(|answer| self.unlinked(&answer, &passages));
         let reason = match first {
-            Err(e) => fallback_reason(&e, None),
+            Err(e) => {
+                crate::telemetry::fallback(e.kind());
+                fallback_reason(&e, None)
+            }
             Ok(answer) => {
                 let check = verify(&answer, &passages);
                 if let Some(reply) = self.accept(question, &answer, &check, &passages, &coverage) {
@@ -294,6 +297,7 @@ impl Engine {
                         if let Some(reply) = self.accept_part(question, &[&answer], &passages) {
                             return Ok(finish(shape(reply), self.dosing.as_deref(), events));
                         }
+                        crate::telemetry::fallback(e.kind());
                         fallback_reason(&e, Some(&problems))
                     }
                     Ok(second) => {
@@ -309,6 +313,7 @@ impl Engine {
                             return Ok(finish(shape(reply), self.dosing.as_deref(), events));
                         }
                         let problems = problems_of(&second, &check, &coverage);
+                        crate::telemetry::fallback("failed_check");
                         format!(
                             "the model's answer failed the source check twice ({}); showing the offline answer instead",
                             summarize(&problems)

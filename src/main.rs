@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use medcite::answer::{DEFAULT_K, Engine};
 use medcite::bench::{self, BenchOptions, Vocabulary};
@@ -48,6 +49,13 @@ struct Cli {
         default_value = "prompts"
     )]
     prompts: PathBuf,
+    /// Settings file (default: medcite.toml in the working directory, when there): every flag
+    /// and variable as `key = value`; flags and variables win over it.
+    #[arg(long, global = true, env = "MEDCITE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Logs of serve and mcp on standard error: text, or json (one object per line).
+    #[arg(long, global = true, env = "MEDCITE_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -140,22 +148,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// HTTP API, OpenAI-compatible facade and the follow-up chat page.
+    /// HTTP API, OpenAI-compatible facade, MCP at /mcp, /metrics and the follow-up chat page.
     Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        /// Address to listen on (0.0.0.0:8080 for a network).
+        #[arg(long, env = "MEDCITE_ADDR", default_value = "127.0.0.1:8080")]
         addr: String,
-        /// Folder of the audit log (one JSON line per answered question, a file a day); default
-        /// `audit` beside the index folder.
-        #[arg(long, env = "MEDCITE_AUDIT_DIR", conflicts_with = "no_audit")]
-        audit_dir: Option<PathBuf>,
-        /// Serve without an audit log.
-        #[arg(long)]
-        no_audit: bool,
-        /// Keep question text out of the audit log (only its SHA-256).
-        #[arg(long, env = "MEDCITE_AUDIT_REDACT")]
-        audit_redact: bool,
+        #[command(flatten)]
+        audit: AuditArgs,
     },
+    /// Model Context Protocol server on standard input and output, for AI assistants and IDEs:
+    /// tools search, ask, check_dosing, list_articles; the articles as resources.
+    Mcp {
+        #[command(flatten)]
+        audit: AuditArgs,
+    },
+    /// Print the effective settings (flags, environment, settings file, defaults) with where
+    /// each comes from; secrets are hidden.
+    Config,
     /// Write evidence pages into the corpus as they come: a page's text as copied or stored
     /// (.txt) or Markdown (.md). The article id is the file's stem; adding a file again updates
     /// its article. Each citation number gets an untraced reference stub.
@@ -214,6 +223,58 @@ enum Command {
     },
 }
 
+/// Where answered questions are recorded (serve and mcp).
+#[derive(clap::Args)]
+struct AuditArgs {
+    /// Folder of the audit log (one JSON line per answered question, a file a day); default
+    /// `audit` beside the index folder.
+    #[arg(long, env = "MEDCITE_AUDIT_DIR", conflicts_with = "no_audit")]
+    audit_dir: Option<PathBuf>,
+    /// Serve without an audit log.
+    #[arg(long, env = "MEDCITE_NO_AUDIT")]
+    no_audit: bool,
+    /// Keep question text out of the audit log (only its SHA-256).
+    #[arg(long, env = "MEDCITE_AUDIT_REDACT")]
+    audit_redact: bool,
+}
+
+impl AuditArgs {
+    fn settings(self, index: &Path) -> Option<medcite::server::AuditSettings> {
+        (!self.no_audit).then(|| medcite::server::AuditSettings {
+            dir: self.audit_dir.unwrap_or_else(|| beside(index, "audit")),
+            redact_questions: self.audit_redact,
+        })
+    }
+}
+
+/// The settings file's values for the variables the environment leaves unset, as read before
+/// the flags; and the environment as it was before them (for `medcite config`).
+struct SettingsFile {
+    file: medcite::config::FileSettings,
+    from_file: Vec<&'static str>,
+}
+
+/// Reads the settings file (if any) and puts its values into the environment where it has none,
+/// so that clap and the library read them as variables: flag > environment > file > default.
+fn load_settings_file() -> Result<SettingsFile> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let Some(path) = medcite::config::locate(&args, std::env::var_os(medcite::config::CONFIG_ENV))
+    else {
+        return Ok(SettingsFile {
+            file: Default::default(),
+            from_file: Vec::new(),
+        });
+    };
+    let file = medcite::config::FileSettings::load(&path)?;
+    let mut from_file = Vec::new();
+    for (name, value) in file.unset_in(|name| std::env::var_os(name).is_some()) {
+        // SAFETY: called from `main` before any other thread is started.
+        unsafe { std::env::set_var(name, value) };
+        from_file.push(name);
+    }
+    Ok(SettingsFile { file, from_file })
+}
+
 fn main() -> ExitCode {
     // Printing into a closed pipe (`medcite search … | head`) ends the program quietly, as
     // other command-line tools do, instead of panicking.
@@ -222,7 +283,22 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    let settings = match load_settings_file() {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    if let Command::Config = cli.command {
+        print!("{}", effective_settings(&settings, &matches));
+        return ExitCode::SUCCESS;
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -416,17 +492,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 print!("{}", bench::table(&reports));
             }
         }
-        Command::Serve {
-            addr,
-            audit_dir,
-            no_audit,
-            audit_redact,
-        } => {
+        Command::Serve { addr, audit } => {
             let llm = load_llm(&cli.prompts)?;
-            let audit = (!no_audit).then(|| medcite::server::AuditSettings {
-                dir: audit_dir.unwrap_or_else(|| beside(&cli.index, "audit")),
-                redact_questions: audit_redact,
-            });
+            let audit = audit.settings(&cli.index);
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -438,8 +506,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 llm,
                 progress,
                 audit,
+                log_format: log_format(&cli.log_format),
             }))?;
         }
+        Command::Mcp { audit } => {
+            let llm = load_llm(&cli.prompts)?;
+            let audit = audit.settings(&cli.index);
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("could not start the async runtime")?;
+            runtime.block_on(medcite::server::serve_mcp_stdio(
+                medcite::server::ServeConfig {
+                    addr: String::new(),
+                    corpus: cli.corpus,
+                    index: cli.index,
+                    llm,
+                    progress: false,
+                    audit,
+                    log_format: log_format(&cli.log_format),
+                },
+            ))?;
+        }
+        Command::Config => {}
         Command::Add { files } => {
             for file in &files {
                 let report = medcite::add::add_file(file, &cli.corpus)?;
@@ -990,9 +1079,75 @@ fn print_dev(report: &medcite::eval::dev::DevReport, all: bool) {
 }
 
 /// `name` in the folder that holds `path` (`index` → `audit`, `/srv/x/index` → `/srv/x/audit`).
+fn log_format(name: &str) -> medcite::server::LogFormat {
+    match name {
+        "json" => medcite::server::LogFormat::Json,
+        _ => medcite::server::LogFormat::Text,
+    }
+}
+
+/// `medcite config`: every setting's effective value and where it comes from; a variable the
+/// settings file filled in counts as the file's, a flag given on the command line as a flag.
+fn effective_settings(settings: &SettingsFile, matches: &ArgMatches) -> String {
+    let command = Cli::command();
+    let mut flags = std::collections::BTreeMap::new();
+    for arg in command.get_arguments() {
+        let (Some(env), id) = (arg.get_env(), arg.get_id().as_str()) else {
+            continue;
+        };
+        if matches.value_source(id) == Some(ValueSource::CommandLine)
+            && let (Some(env), Some(value)) = (env.to_str(), matches.get_raw(id))
+        {
+            let value: Vec<String> = value.map(|v| v.to_string_lossy().into_owned()).collect();
+            flags.insert(env, value.join(","));
+        }
+    }
+    let env = |name: &str| {
+        if settings.from_file.contains(&name) {
+            None
+        } else {
+            std::env::var(name).ok()
+        }
+    };
+    let lines = medcite::config::effective(&settings.file, env, &flags);
+    medcite::config::render(&settings.file, &lines)
+}
+
 fn beside(path: &Path, name: &str) -> PathBuf {
     match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.join(name),
         _ => PathBuf::from(name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every variable a flag reads is in the one table of settings (so the settings file and
+    /// `medcite config` know it), and the table names no variable nothing reads.
+    #[test]
+    fn every_flag_variable_is_a_setting_of_the_file() {
+        fn walk(command: &clap::Command, found: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                if let Some(env) = arg.get_env().and_then(|e| e.to_str()) {
+                    found.push(env.to_string());
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, found);
+            }
+        }
+        let mut found = Vec::new();
+        walk(&Cli::command(), &mut found);
+        for env in &found {
+            assert!(
+                env == medcite::config::CONFIG_ENV || medcite::config::by_env(env).is_some(),
+                "{env} is read by a flag but is not in config::SETTINGS"
+            );
+        }
+        for key in ["MEDCITE_ADDR", "MEDCITE_LOG_FORMAT", "MEDCITE_NO_AUDIT"] {
+            assert!(found.iter().any(|e| e == key), "{key} has no flag");
+        }
     }
 }

@@ -262,10 +262,14 @@ impl Composer for LlmComposer {
     ) -> BoxFuture<'a, Result<String, ComposeError>> {
         Box::pin(async move {
             let limit = self.config.timeout;
-            match tokio::time::timeout(limit, self.call(request, sink)).await {
+            let started = std::time::Instant::now();
+            let result = match tokio::time::timeout(limit, self.call(request, sink)).await {
                 Ok(result) => result,
                 Err(_) => Err(ComposeError::Timeout(limit.as_secs_f64().ceil() as u64)),
-            }
+            };
+            let outcome = result.as_ref().map_or_else(ComposeError::kind, |_| "ok");
+            crate::telemetry::model_call(outcome, started.elapsed());
+            result
         })
     }
 }

@@ -70,6 +70,22 @@ pub enum ComposeError {
     Prompt { path: String, problem: String },
 }
 
+impl ComposeError {
+    /// The kind of error, as a closed set for counting (`timeout`, `unreachable`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ComposeError::Unreachable { .. } => "unreachable",
+            ComposeError::Timeout(_) => "timeout",
+            ComposeError::Api(_) => "api_error",
+            ComposeError::Malformed(_) => "malformed",
+            ComposeError::Empty => "empty",
+            ComposeError::TooLong => "too_long",
+            ComposeError::Config(_) => "config",
+            ComposeError::Prompt { .. } => "prompt",
+        }
+    }
+}
+
 /// Writes an answer from numbered passages.
 pub trait Composer: Send + Sync {
     /// Composes the answer; with `request.stream`, pieces also go to `sink` as they arrive.

@@ -180,10 +180,12 @@ impl Gate {
             && !registry.evict_idlest(Some(ip))
         {
             registry.refused += 1;
+            crate::telemetry::shed("connections");
             return Err(Refusal::TooManyFromClient);
         }
         if registry.open.len() >= self.max && !registry.evict_idlest(None) {
             registry.refused += 1;
+            crate::telemetry::shed("connections");
             return Err(Refusal::Full);
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);

@@ -93,6 +93,9 @@ pub struct Settings {
     pub api_token: Option<String>,
     /// When set, browsers on this origin (or any, for `*`) may call the API.
     pub cors_origin: Option<String>,
+    /// `Host` names `/mcp` answers (DNS-rebinding protection); `None`: loopback names only;
+    /// `*` among them: any.
+    pub mcp_allowed_hosts: Option<Vec<String>>,
 }
 
 impl Default for Settings {
@@ -112,6 +115,7 @@ impl Default for Settings {
             queue_depth: None,
             api_token: None,
             cors_origin: None,
+            mcp_allowed_hosts: None,
         }
     }
 }
@@ -187,6 +191,13 @@ impl Settings {
             }
             settings.cors_origin = Some(origin);
         }
+        settings.mcp_allowed_hosts = set("MEDCITE_MCP_ALLOWED_HOSTS").map(|hosts| {
+            hosts
+                .split(',')
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+                .collect()
+        });
         Ok(settings)
     }
 
@@ -378,6 +389,7 @@ pub async fn require_token(
     }
     let address = Client::address_of(&request);
     if let Some(locked) = state.rate_limits.locked_out(&address) {
+        crate::telemetry::rate_limited("locked_out");
         return locked.into_response();
     }
     let given = request
@@ -494,5 +506,18 @@ mod tests {
         assert!(same_secret(b"abc", b"abc"));
         assert!(!same_secret(b"abc", b"abd"));
         assert!(!same_secret(b"abc", b"abcd"));
+    }
+
+    #[test]
+    fn mcp_allowed_hosts_are_a_comma_separated_list() {
+        let settings = Settings::from_lookup(|name| {
+            (name == "MEDCITE_MCP_ALLOWED_HOSTS").then(|| " a.example, b.example:8080 ,".into())
+        })
+        .expect("valid");
+        assert_eq!(
+            settings.mcp_allowed_hosts,
+            Some(vec!["a.example".to_string(), "b.example:8080".to_string()])
+        );
+        assert_eq!(Settings::default().mcp_allowed_hosts, None);
     }
 }

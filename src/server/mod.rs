@@ -1,5 +1,6 @@
-//! `medcite serve`: the HTTP API of DESIGN.md, its OpenAI-compatible facade and the follow-up
-//! chat page, over one shared [`AppState`]. Handlers are thin: they call the same library
+//! `medcite serve`: the HTTP API of DESIGN.md (docs/api.md), its OpenAI-compatible facade, MCP
+//! (`/mcp`, and `medcite mcp` on stdio), `/metrics` and the follow-up chat page, over one shared
+//! [`AppState`]. Handlers are thin: they call the same library
 //! functions as the CLI (`Engine::ask`, `Retriever::search`, `dosing::check_text`) and decide
 //! nothing about answers themselves. A background task swaps in a new index generation when
 //! `medcite index` writes one, without a restart.
@@ -9,6 +10,8 @@ mod budget;
 mod connections;
 mod error;
 mod limits;
+mod mcp;
+mod metrics;
 mod openai;
 mod openapi;
 mod page;
@@ -47,6 +50,7 @@ pub use limits::{
     DEFAULT_TIMEOUT_SECS, MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_HEADERS, MAX_URI_BYTES, Settings,
     SettingsError,
 };
+pub use mcp::McpServer;
 pub use openapi::openapi_document;
 pub use ratelimit::{Client, REQUEST_ID};
 
@@ -83,6 +87,8 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
     #[error("loading the index failed unexpectedly: {0}")]
     Task(String),
+    #[error("the MCP session failed: {0}")]
+    Mcp(String),
 }
 
 /// What `medcite serve` needs from the command line.
@@ -97,6 +103,18 @@ pub struct ServeConfig {
     pub progress: bool,
     /// Where the audit log goes, or `None` to serve without one.
     pub audit: Option<AuditSettings>,
+    /// How the log lines on standard error are written.
+    pub log_format: LogFormat,
+}
+
+/// How the log lines on standard error are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// For people: one line per event.
+    #[default]
+    Text,
+    /// For log collectors: one JSON object per line.
+    Json,
 }
 
 /// Everything one index generation serves; replaced whole when a new generation is swapped in,
@@ -280,6 +298,7 @@ fn load_dosing(corpus_dir: &Path) -> Result<DosingRules, DosingError> {
 /// errors, security headers, request ids, access logs and (when configured) CORS.
 pub fn router(state: Arc<AppState>) -> Router {
     let settings = state.settings.clone();
+    metrics::handle();
     let auth = from_fn_with_state(state.clone(), limits::require_token);
     let rate = from_fn_with_state(state.clone(), ratelimit::rate_limit);
     let page = Router::new()
@@ -288,13 +307,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/assets/app.css", get(page::style))
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz));
+    let operate = Router::new()
+        .route("/metrics", get(metrics::metrics_page))
+        .route_layer(auth.clone());
     let api = Router::new()
         .route("/api/v1/search", get(routes::search))
         .route("/api/v1/ask", post(routes::ask))
         .route("/api/v1/ask/stream", post(sse::ask_stream))
         .route("/api/v1/check-dosing", post(routes::check_dosing))
         .route("/api/v1/documents/{id}", get(routes::document))
+        .route("/api/v1/articles", get(routes::articles))
         .route("/api/openapi.json", get(openapi::openapi_json))
+        .route_layer(rate.clone())
+        .route_layer(auth.clone());
+    let mcp = Router::new()
+        .route_service("/mcp", mcp::http_service(state.clone()))
         .route_layer(rate.clone())
         .route_layer(auth.clone());
     let openai = Router::new()
@@ -304,7 +331,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route_layer(auth);
     let app = Router::new()
         .merge(page)
+        .merge(operate)
         .merge(api)
+        .merge(mcp)
         .merge(openai)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
@@ -322,6 +351,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(from_fn(error::json_errors))
+        .layer(from_fn(metrics::track))
         .layer(from_fn(limits::limit_head))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -365,7 +395,7 @@ fn access_span<B>(request: &Request<B>) -> tracing::Span {
 /// Runs the server until Ctrl-C or SIGTERM: opens (or builds) the index, loads the corpus and the
 /// dosing rules, prints the URL, and swaps in new index generations as they appear.
 pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
-    init_tracing();
+    init_tracing(config.log_format);
     let settings = Settings::from_env()?;
     match &config.llm {
         Some(llm) => tracing::info!(
@@ -390,6 +420,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         llm,
         progress,
         audit,
+        log_format: _,
     } = config;
     let audit = match audit {
         Some(audit) => {
@@ -459,6 +490,52 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     serve_on(listener, state, shutdown_signal()).await;
     reloader.abort();
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Serves MCP on standard input and output (`medcite mcp`) until the client closes them: the
+/// same state as `serve` (index, rules, model budget, audit log), logs on standard error only.
+pub async fn serve_mcp_stdio(config: ServeConfig) -> Result<(), ServeError> {
+    use rmcp::ServiceExt;
+    init_tracing(config.log_format);
+    let settings = Settings::from_env()?;
+    let ServeConfig {
+        corpus,
+        index,
+        llm,
+        progress,
+        audit,
+        ..
+    } = config;
+    let audit = audit.map(AuditLog::open).transpose()?;
+    let (state, freshness) = tokio::task::spawn_blocking(move || {
+        AppState::open(&corpus, &index, llm, settings, progress)
+    })
+    .await
+    .map_err(|e| ServeError::Task(e.to_string()))??;
+    if let Freshness::Stale { reason } = freshness {
+        tracing::warn!(
+            "the corpus changed but rebuilding the index failed, so the previous index serves: {reason}"
+        );
+    }
+    tracing::info!(
+        "index {}: {} passages",
+        state.loaded().generation.display(),
+        state.loaded().engine.retriever.index.manifest.chunks
+    );
+    let state = Arc::new(match audit {
+        Some(audit) => state.with_audit(audit),
+        None => state,
+    });
+    let reloader = tokio::spawn(watch_index(state.clone()));
+    let session = McpServer::new(state)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| ServeError::Mcp(e.to_string()))?;
+    tracing::info!("MCP on standard input and output");
+    let ended = session.waiting().await;
+    reloader.abort();
+    ended.map_err(|e| ServeError::Mcp(e.to_string()))?;
     Ok(())
 }
 
@@ -532,13 +609,22 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing the requests in flight");
 }
 
-/// Logs to stderr, `RUST_LOG` style filters (default: info, tantivy quiet).
-fn init_tracing() {
+/// Logs to stderr, `RUST_LOG` style filters (default: info, tantivy quiet), as text or as
+/// one JSON object per line (with the request span's method, path and request id).
+fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn"));
-    let _ = tracing_subscriber::fmt()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn,rmcp=warn"));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
 }

@@ -105,6 +105,7 @@ impl CpuPool {
     /// A place in the pool (running or waiting), or the 503.
     fn place(&self) -> Result<OwnedSemaphorePermit, ApiError> {
         self.places.clone().try_acquire_owned().map_err(|_| {
+            crate::telemetry::shed("cpu_pool");
             ApiError::busy(format!(
                 "the server is answering as many requests as it can ({} running, {} waiting); try again shortly",
                 self.size, self.depth

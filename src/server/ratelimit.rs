@@ -59,6 +59,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Caller, Infallible> {
+        Ok(Caller::of(parts))
+    }
+}
+
+impl Caller {
+    /// The caller of the request with these parts: the client the rate limiter named, else its
+    /// peer address, and the request id.
+    pub fn of(parts: &Parts) -> Caller {
         let client = parts
             .extensions
             .get::<Client>()
@@ -77,7 +85,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        Ok(Caller { client, request_id })
+        Caller { client, request_id }
     }
 }
 
@@ -138,6 +146,7 @@ impl RateLimits {
             return Ok(());
         };
         limiter.check_key(client).map_err(|not_until| {
+            crate::telemetry::rate_limited("requests");
             too_many(
                 "rate_limited",
                 "this client sent more requests than this server allows per minute; wait and try again",
@@ -163,6 +172,7 @@ impl RateLimits {
     /// the 429 to answer with instead of the 401.
     pub fn bad_token(&self, client: &Client) -> Option<ApiError> {
         let not_until = self.bad_tokens.check_key(client).err()?;
+        crate::telemetry::rate_limited("bad_token");
         let wait = not_until.wait_time_from(self.clock.now());
         let mut locked = self.locked.lock().unwrap_or_else(|p| p.into_inner());
         if locked.len() >= MAX_LOCKED {

@@ -94,6 +94,14 @@ pub async fn search(
     State(state): State<Arc<AppState>>,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchReply>, ApiError> {
+    search_reply(&state, params).await.map(Json)
+}
+
+/// The search of `params` on the CPU pool (the route's and the MCP tool's).
+pub(super) async fn search_reply(
+    state: &AppState,
+    params: SearchParams,
+) -> Result<SearchReply, ApiError> {
     let k = params.k.unwrap_or(DEFAULT_SEARCH_K);
     if k == 0 || k > MAX_K {
         return Err(ApiError::bad_request(
@@ -115,10 +123,10 @@ pub async fn search(
             })
         })
         .await??;
-    Ok(Json(SearchReply {
+    Ok(SearchReply {
         query: params.q,
         hits,
-    }))
+    })
 }
 
 #[utoipa::path(post, path = "/api/v1/ask", tag = "api", request_body = AskRequest,
@@ -134,12 +142,21 @@ pub async fn ask(
     caller: Caller,
     ApiJson(request): ApiJson<AskRequest>,
 ) -> Result<Json<AskReply>, ApiError> {
+    ask_reply(state, caller, request).await.map(Json)
+}
+
+/// The whole answer to `request`, within the model budget and the CPU pool, audited (the
+/// route's and the MCP tool's).
+pub(super) async fn ask_reply(
+    state: Arc<AppState>,
+    caller: Caller,
+    request: AskRequest,
+) -> Result<AskReply, ApiError> {
     let (first, run) = AskRun::start(state, caller, request, false).await?;
-    let reply = match first {
+    Ok(match first {
         AskEvent::Done(reply) => *reply,
         _ => run.reply().await?,
-    };
-    Ok(Json(reply))
+    })
 }
 
 #[utoipa::path(post, path = "/api/v1/check-dosing", tag = "api", request_body = CheckDosingRequest,
@@ -151,6 +168,14 @@ pub async fn check_dosing(
     State(state): State<Arc<AppState>>,
     ApiJson(request): ApiJson<CheckDosingRequest>,
 ) -> Result<Json<DosingReport>, ApiError> {
+    dosing_report(&state, request).await.map(Json)
+}
+
+/// The dosing check of `request.text` on the CPU pool (the route's and the MCP tool's).
+pub(super) async fn dosing_report(
+    state: &AppState,
+    request: CheckDosingRequest,
+) -> Result<DosingReport, ApiError> {
     let loaded = state.loaded();
     if loaded.engine.dosing().is_none() {
         return Err(ApiError::new(
@@ -169,7 +194,57 @@ pub async fn check_dosing(
                 .unwrap_or_default()
         })
         .await?;
-    Ok(Json(report))
+    crate::telemetry::dosing("check_dosing", &report);
+    Ok(report)
+}
+
+/// Reply of `GET /api/v1/articles`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ArticleList {
+    /// The corpus's articles, in catalogue order.
+    pub articles: Vec<ArticleEntry>,
+}
+
+/// One article of the corpus, with what a client needs to ask about it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ArticleEntry {
+    /// The id to pass as `article` to search and ask.
+    pub id: String,
+    pub title: String,
+    /// The clinical question the article answers.
+    pub question: String,
+    /// Date of last update, `YYYY-MM-DD`; empty when unknown.
+    pub updated: String,
+    /// Numbered references the article cites.
+    pub references: usize,
+}
+
+#[utoipa::path(get, path = "/api/v1/articles", tag = "api",
+    responses((status = 200, description = "The corpus's articles", body = ArticleList)))]
+/// The articles of the corpus, to choose one to ask about.
+pub async fn articles(State(state): State<Arc<AppState>>) -> Json<ArticleList> {
+    Json(article_list(&state))
+}
+
+/// The articles of the served generation (the route's and the MCP tool's).
+pub(super) fn article_list(state: &AppState) -> ArticleList {
+    let loaded = state.loaded();
+    let articles = loaded
+        .corpus
+        .documents
+        .iter()
+        .filter_map(|doc| match &doc.meta {
+            DocMeta::Article(article) => Some(ArticleEntry {
+                id: doc.id.clone(),
+                title: doc.title.clone(),
+                question: article.question.clone(),
+                updated: article.updated.clone(),
+                references: article.references.len(),
+            }),
+            DocMeta::Reference(_) => None,
+        })
+        .collect();
+    ArticleList { articles }
 }
 
 #[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "api",

@@ -53,6 +53,7 @@ impl AskRun {
             match state.budget.admit(&caller.client) {
                 Ok(admitted) => ticket = Some(admitted),
                 Err(reason) => {
+                    crate::telemetry::fallback("model_budget");
                     request.mode = ModeChoice::Offline;
                     refused = Some(reason);
                 }
@@ -82,6 +83,7 @@ impl AskRun {
                             reply.fallback_reason = Some(reason.clone());
                         }
                         state.audit(&caller, &loaded, &request.question, &reply, started);
+                        crate::telemetry::answer(&reply);
                         held.take();
                         AskEvent::Done(reply)
                     }
