@@ -157,12 +157,19 @@ enum Command {
         audit_redact: bool,
     },
     /// Write evidence pages into the corpus as they come: a page's text as copied or stored
-    /// (.txt) or Markdown (.md). The article id is the file's stem; adding a file again updates
-    /// its article. Each citation number gets an untraced reference stub.
+    /// (.txt), a saved HTML page (.html), Markdown (.md, with or without front matter) or JATS
+    /// XML (.xml). The article id is the file's stem; adding a file again updates its article.
+    /// Each citation number gets a reference note: the facts of the article's reference list or
+    /// of a PubMed record, or an untraced stub where there is none.
     Add {
         /// The files to add.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// The references of the (one) article added: a numbered reference list (text) or
+        /// PubMed XML records (efetch output), matched to its citation numbers by PMID, DOI or
+        /// title, or by order. May be given more than once.
+        #[arg(long, value_name = "FILE")]
+        references: Vec<PathBuf>,
     },
     /// Write PubMedQA items (e.g. pqal_dev.json) as a corpus: one article per abstract.
     ImportPubmedqa {
@@ -440,9 +447,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 audit,
             }))?;
         }
-        Command::Add { files } => {
+        Command::Add { files, references } => {
+            if !references.is_empty() && files.len() > 1 {
+                bail!(
+                    "--references belongs to one article: add the files one at a time, each with its own references"
+                );
+            }
+            let options = medcite::add::AddOptions { references };
             for file in &files {
-                let report = medcite::add::add_file(file, &cli.corpus)?;
+                let report = medcite::add::add_file_with(file, &cli.corpus, &options)?;
                 print_added(&report);
             }
         }
@@ -910,19 +923,33 @@ impl Style {
 fn print_added(report: &medcite::add::AddReport) {
     let markers: Vec<String> = report.markers.iter().map(u32::to_string).collect();
     println!(
-        "{} {} ({}): {} section(s), {} paragraph(s), {} bullet(s), {} table(s), markers [{}], {} untraced reference stub(s), {} furniture line(s) left out, {} passage(s)",
+        "{} {} ({}, read as {}): {} section(s), {} paragraph(s), {} bullet(s), {} table(s), markers [{}], {} reference note(s): {} traced ({} with abstract), {} untraced, {} furniture line(s) left out, {} passage(s)",
         if report.updated { "updated" } else { "added" },
         report.id,
         report.path.display(),
+        report.format,
         report.sections,
         report.paragraphs,
         report.bullets,
         report.tables,
         markers.join(", "),
         report.references,
+        report.traced,
+        report.abstracts,
+        report.references - report.traced,
         report.furniture,
         report.passages,
     );
+    if !report.listed_not_cited.is_empty() {
+        let listed: Vec<String> = report.listed_not_cited.iter().map(u32::to_string).collect();
+        println!(
+            "  listed but never cited (no note written): {}",
+            listed.join(", ")
+        );
+    }
+    for title in &report.unmatched_records {
+        println!("  PubMed record matched to no citation: {title}");
+    }
     for problem in &report.unread {
         println!("  not read: {problem}");
     }
