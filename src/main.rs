@@ -139,6 +139,11 @@ enum Command {
         /// Print the figures as JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Measure a library instead (issue 22): this many articles (default 10,000; 50 with
+        /// --quick) with six PubMed records each, added with `medcite add`, then offline ask
+        /// and search in one article's scope and unscoped.
+        #[arg(long, value_name = "ARTICLES", num_args = 0..=1, default_missing_value = "10000")]
+        library: Option<usize>,
     },
     /// HTTP API, OpenAI-compatible facade and the follow-up chat page.
     Serve {
@@ -389,7 +394,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             real,
             queries,
             json,
+            library,
         } => {
+            if let Some(articles) = library {
+                return bench_library(articles, rounds, quick, dir, &cli.corpus, queries, json);
+            }
             let (sizes, rounds) = if quick {
                 (vec![2_000], rounds.min(50))
             } else {
@@ -917,6 +926,38 @@ impl Style {
         out.push_str(text.get(at..).unwrap_or_default());
         out
     }
+}
+
+/// `bench --library`: the library benchmark of issue 22.
+fn bench_library(
+    articles: usize,
+    rounds: usize,
+    quick: bool,
+    dir: PathBuf,
+    corpus: &Path,
+    queries: Option<PathBuf>,
+    json: bool,
+) -> Result<ExitCode> {
+    let (articles, rounds) = if quick {
+        (articles.min(50), rounds.min(50))
+    } else {
+        (articles, rounds)
+    };
+    let options = medcite::bench::library::LibraryOptions {
+        articles,
+        rounds,
+        dir,
+        words: PathBuf::from("benches/data/pubmedqa-dev-words.tsv"),
+        queries: queries.unwrap_or_else(|| PathBuf::from("tests/gold/pubmedqa/own.toml")),
+        bundled: corpus.to_path_buf(),
+    };
+    let report = medcite::bench::library::run(&options, &mut |line| eprintln!("bench: {line}"))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", medcite::bench::library::table(&report));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One line per file `add` wrote, then what it could not read.

@@ -1086,9 +1086,12 @@ fn write_article(
             source,
         })?;
     }
-    // Notes of an earlier version that are no longer cited.
+    // Notes of an earlier version that are no longer cited (a new article has none: the folder
+    // is not listed, so adding to a large library stays linear).
     let prefix = format!("{id}-ref-");
-    if let Ok(entries) = fs::read_dir(corpus.join("references")) {
+    if report.updated
+        && let Ok(entries) = fs::read_dir(corpus.join("references"))
+    {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let current = notes
