@@ -86,7 +86,7 @@ pub fn read_html(text: &str, report: &mut AddReport) -> Result<HtmlPage, String>
         listed: BTreeMap::new(),
     };
     walker.block(start, 1);
-    let title = match walker.title.take() {
+    let title = match walker.title.take().or(walker.furnished.question.clone()) {
         Some(t) => t,
         None => root
             .descendants()
@@ -176,6 +176,16 @@ impl Walker<'_> {
                 }
                 self.in_references = false;
                 let n: usize = name[1..].parse().unwrap_or(2);
+                // A question heading before the article (as the page text has it above the
+                // furniture) is the page's question; the heading after it the title.
+                if self.title.is_none()
+                    && self.lines.is_empty()
+                    && self.furnished.question.is_none()
+                    && text.ends_with('?')
+                {
+                    self.furnished.question = Some(text);
+                    return;
+                }
                 if self.title.is_none() && (n == 1 || self.lines.is_empty()) {
                     self.title = Some(text);
                 } else {
@@ -201,9 +211,6 @@ impl Walker<'_> {
             self.reference_text.push_str(&text);
             self.reference_text.push('\n');
             return;
-        }
-        if self.title.is_none() && self.lines.is_empty() {
-            // Text before any heading: the page's question or lead, kept as a paragraph.
         }
         self.lines.push(Line::Paragraph(text));
     }
@@ -424,6 +431,20 @@ fn exponent_before(out: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_question_heading_above_the_title_is_the_pages_question() {
+        let page = "<h1>What is the treatment for X?</h1><p>Last updated: May 2, 2026</p><h2>Treatment of X</h2><p>Give Y.<sup>1</sup></p>";
+        let mut report = AddReport::default();
+        let read = read_html(page, &mut report).unwrap();
+        assert_eq!(read.title, "Treatment of X");
+        assert_eq!(
+            read.furnished.question.as_deref(),
+            Some("What is the treatment for X?")
+        );
+        assert_eq!(read.furnished.updated.as_deref(), Some("2026-05-02"));
+        assert_eq!(read.lines, [Line::Paragraph("Give Y [1].".into())]);
+    }
 
     #[test]
     fn a_unit_exponent_is_not_a_citation() {
