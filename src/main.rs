@@ -147,6 +147,11 @@ enum Command {
         /// Print the figures as JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Measure a library instead (issue 22): this many articles (default 10,000; 50 with
+        /// --quick) with six PubMed records each, added with `medcite add`, then offline ask
+        /// and search in one article's scope and unscoped.
+        #[arg(long, value_name = "ARTICLES", num_args = 0..=1, default_missing_value = "10000")]
+        library: Option<usize>,
     },
     /// HTTP API, OpenAI-compatible facade, MCP at /mcp, /metrics and the follow-up chat page.
     Serve {
@@ -166,12 +171,19 @@ enum Command {
     /// each comes from; secrets are hidden.
     Config,
     /// Write evidence pages into the corpus as they come: a page's text as copied or stored
-    /// (.txt) or Markdown (.md). The article id is the file's stem; adding a file again updates
-    /// its article. Each citation number gets an untraced reference stub.
+    /// (.txt), a saved HTML page (.html), Markdown (.md, with or without front matter) or JATS
+    /// XML (.xml). The article id is the file's stem; adding a file again updates its article.
+    /// Each citation number gets a reference note: the facts of the article's reference list or
+    /// of a PubMed record, or an untraced stub where there is none.
     Add {
         /// The files to add.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// The references of the (one) article added: a numbered reference list (text) or
+        /// PubMed XML records (efetch output), matched to its citation numbers by PMID, DOI or
+        /// title, or by order. May be given more than once.
+        #[arg(long, value_name = "FILE")]
+        references: Vec<PathBuf>,
     },
     /// Write PubMedQA items (e.g. pqal_dev.json) as a corpus: one article per abstract.
     ImportPubmedqa {
@@ -458,7 +470,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             real,
             queries,
             json,
+            library,
         } => {
+            if let Some(articles) = library {
+                return bench_library(articles, rounds, quick, dir, &cli.corpus, queries, json);
+            }
             let (sizes, rounds) = if quick {
                 (vec![2_000], rounds.min(50))
             } else {
@@ -529,9 +545,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             ))?;
         }
         Command::Config => {}
-        Command::Add { files } => {
+        Command::Add { files, references } => {
+            if !references.is_empty() && files.len() > 1 {
+                bail!(
+                    "--references belongs to one article: add the files one at a time, each with its own references"
+                );
+            }
+            let options = medcite::add::AddOptions { references };
             for file in &files {
-                let report = medcite::add::add_file(file, &cli.corpus)?;
+                let report = medcite::add::add_file_with(file, &cli.corpus, &options)?;
                 print_added(&report);
             }
         }
@@ -995,23 +1017,69 @@ impl Style {
     }
 }
 
+/// `bench --library`: the library benchmark of issue 22.
+fn bench_library(
+    articles: usize,
+    rounds: usize,
+    quick: bool,
+    dir: PathBuf,
+    corpus: &Path,
+    queries: Option<PathBuf>,
+    json: bool,
+) -> Result<ExitCode> {
+    let (articles, rounds) = if quick {
+        (articles.min(50), rounds.min(50))
+    } else {
+        (articles, rounds)
+    };
+    let options = medcite::bench::library::LibraryOptions {
+        articles,
+        rounds,
+        dir,
+        words: PathBuf::from("benches/data/pubmedqa-dev-words.tsv"),
+        queries: queries.unwrap_or_else(|| PathBuf::from("tests/gold/pubmedqa/own.toml")),
+        bundled: corpus.to_path_buf(),
+    };
+    let report = medcite::bench::library::run(&options, &mut |line| eprintln!("bench: {line}"))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", medcite::bench::library::table(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// One line per file `add` wrote, then what it could not read.
 fn print_added(report: &medcite::add::AddReport) {
     let markers: Vec<String> = report.markers.iter().map(u32::to_string).collect();
     println!(
-        "{} {} ({}): {} section(s), {} paragraph(s), {} bullet(s), {} table(s), markers [{}], {} untraced reference stub(s), {} furniture line(s) left out, {} passage(s)",
+        "{} {} ({}, read as {}): {} section(s), {} paragraph(s), {} bullet(s), {} table(s), markers [{}], {} reference note(s): {} traced ({} with abstract), {} untraced, {} furniture line(s) left out, {} passage(s)",
         if report.updated { "updated" } else { "added" },
         report.id,
         report.path.display(),
+        report.format,
         report.sections,
         report.paragraphs,
         report.bullets,
         report.tables,
         markers.join(", "),
         report.references,
+        report.traced,
+        report.abstracts,
+        report.references - report.traced,
         report.furniture,
         report.passages,
     );
+    if !report.listed_not_cited.is_empty() {
+        let listed: Vec<String> = report.listed_not_cited.iter().map(u32::to_string).collect();
+        println!(
+            "  listed but never cited (no note written): {}",
+            listed.join(", ")
+        );
+    }
+    for title in &report.unmatched_records {
+        println!("  PubMed record matched to no citation: {title}");
+    }
     for problem in &report.unread {
         println!("  not read: {problem}");
     }

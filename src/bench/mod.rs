@@ -3,6 +3,7 @@
 //! (`bm25s`) on the same passages and queries. It measures and reports; it changes no index but
 //! its own under the bench folder.
 
+pub mod library;
 pub mod synth;
 
 use std::fmt::Write as _;

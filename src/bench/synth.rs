@@ -183,7 +183,7 @@ impl Material {
         }
     }
 
-    fn heading(&self, rng: &mut Rng) -> &str {
+    pub(crate) fn heading(&self, rng: &mut Rng) -> &str {
         match &self.weights {
             Some(w) => &self.headings[Weights::draw(&w.headings, rng)],
             None => rng.pick(&self.headings).as_str(),
@@ -192,7 +192,7 @@ impl Material {
 
     /// A sentence: words drawn by their real frequency, or a bundled sentence with some words
     /// swapped for other corpus words.
-    fn sentence(&self, rng: &mut Rng) -> String {
+    pub(crate) fn sentence(&self, rng: &mut Rng) -> String {
         if self.weights.is_some() {
             let len = SENTENCE_WORDS.start()
                 + rng.below(SENTENCE_WORDS.end() - SENTENCE_WORDS.start() + 1);
@@ -227,7 +227,7 @@ impl Material {
             .replace(['[', ']', '+'], "")
     }
 
-    fn title(&self, rng: &mut Rng, words: usize) -> String {
+    pub(crate) fn title(&self, rng: &mut Rng, words: usize) -> String {
         (0..words)
             .map(|_| self.word(rng))
             .collect::<Vec<_>>()

@@ -1,9 +1,19 @@
 //! `medcite add`: writes an evidence page into the corpus as it comes, with no hand editing. A
 //! page's text as copied or stored (headings as plain lines, `•` or `-` bullets, bare citation
-//! markers "1, 2" at the end of statements, site furniture around it) or Markdown (with or
-//! without front matter) becomes `articles/<id>.md` with its front matter, and every citation
-//! number an untraced reference stub. The furniture patterns are data (`data/pages.toml`). It only
-//! writes files, each checked by the corpus parser first; it knows nothing of the index.
+//! markers "1, 2" at the end of statements, site furniture around it), a saved HTML page
+//! (`html.rs`), JATS XML (`jats.rs`) or Markdown (with or without front matter) becomes
+//! `articles/<id>.md` with its front matter; each citation number becomes a reference note with
+//! the facts of the article's reference list or a PubMed record (`refs.rs`), or an untraced stub
+//! where there is none. The furniture patterns are data (`data/pages.toml`). It only writes
+//! files, each checked by the corpus parser first; it knows nothing of the index.
+//!
+//! Order of its files: `markup` and `refs` know nothing of the others; `html` and `jats` read
+//! into this file's `Line`s with them; this file writes.
+
+mod html;
+mod jats;
+mod markup;
+pub mod refs;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -15,6 +25,7 @@ use serde::Deserialize;
 
 use crate::contracts::DocKind;
 use crate::corpus::{ArticleMeta, ReferenceMeta, parse_document};
+use refs::{Matched, Record, match_records, read_numbered_list, read_pubmed_xml};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AddError {
@@ -31,9 +42,15 @@ pub enum AddError {
         source: std::io::Error,
     },
     #[error(
-        "{path}: {format} is not read by `medcite add` yet; give the page's text (.txt) or Markdown (.md)"
+        "{path}: {format} is not read by `medcite add`; give the page's text (.txt), a saved HTML page (.html), Markdown (.md) or JATS XML (.xml)"
     )]
     Format { path: String, format: String },
+    #[error(
+        "{path}: these are PubMed records, not an article; pass them with the article as `medcite add ARTICLE --references {path}`"
+    )]
+    RecordsNotArticle { path: String },
+    #[error("--references {path}: {problem}")]
+    References { path: String, problem: String },
     #[error("{path}: {problem}")]
     Page { path: String, problem: String },
     #[error("{path}: the article it gives does not parse ({problem}); nothing was written")]
@@ -54,8 +71,18 @@ pub struct AddReport {
     pub tables: usize,
     /// Citation numbers found in the text.
     pub markers: BTreeSet<u32>,
-    /// Reference stubs written (untraced: no reference list was given).
+    /// What the file was read as: `page text`, `HTML`, `JATS XML`, `Markdown`.
+    pub format: String,
+    /// Reference notes written, one per citation number.
     pub references: usize,
+    /// Of those, notes with the publication's facts (from a reference list or a PubMed record).
+    pub traced: usize,
+    /// Of those, notes that carry a PubMed record's abstract.
+    pub abstracts: usize,
+    /// Numbers the reference list gives that the text never cites (no note written).
+    pub listed_not_cited: Vec<u32>,
+    /// PubMed records that matched no citation number, by title.
+    pub unmatched_records: Vec<String>,
     /// Lines of site furniture dropped or moved to front matter.
     pub furniture: usize,
     /// What could not be read: a dangling last heading, a lead-in with nothing under it.
@@ -76,6 +103,7 @@ struct Furniture {
     updated: String,
     review_status: String,
     end: Vec<String>,
+    references: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -89,23 +117,38 @@ struct Rules {
     updated: Regex,
     review_status: Regex,
     end: Vec<Regex>,
+    references: Vec<Regex>,
     value_words: BTreeSet<String>,
     max_marker: u32,
 }
 
 static RULES: LazyLock<Rules> = LazyLock::new(|| {
     let file: PageRules =
-        toml::from_str(include_str!("../data/pages.toml")).expect("data/pages.toml is valid");
+        toml::from_str(include_str!("../../data/pages.toml")).expect("data/pages.toml is valid");
     let re = |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("data/pages.toml: {p}: {e}"));
     Rules {
         drop: file.furniture.drop.iter().map(|p| re(p)).collect(),
         updated: re(&file.furniture.updated),
         review_status: re(&file.furniture.review_status),
         end: file.furniture.end.iter().map(|p| re(p)).collect(),
+        references: file.furniture.references.iter().map(|p| re(p)).collect(),
         value_words: file.markers.value_words.into_iter().collect(),
         max_marker: file.markers.max_marker,
     }
 });
+
+/// A line that names the page's reference list ("References").
+fn is_references_heading(line: &str) -> bool {
+    RULES.references.iter().any(|r| r.is_match(line.trim()))
+}
+
+/// Site furniture that becomes front matter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Furnished {
+    pub question: Option<String>,
+    pub updated: Option<String>,
+    pub review_status: Option<String>,
+}
 
 /// An article read from a page: front matter fields, the Markdown body, and what was found.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,7 +161,79 @@ pub struct PageArticle {
     pub body: String,
     /// For each citation number, the first statement citing it (markers removed).
     pub cited_for: BTreeMap<u32, String>,
+    /// The article's own reference list, by number, when it has one.
+    pub listed: BTreeMap<u32, Record>,
     pub report: AddReport,
+}
+
+/// Options of `add` beyond the files.
+#[derive(Debug, Clone, Default)]
+pub struct AddOptions {
+    /// Files of references for the (one) article: a numbered reference list (text) or PubMed
+    /// XML records.
+    pub references: Vec<PathBuf>,
+}
+
+/// How a file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Page,
+    Markdown,
+    Html,
+    Jats,
+    PubmedRecords,
+}
+
+/// The format of a file, by its extension and, where that is unclear, by how it starts.
+fn detect(ext: &str, text: &str) -> Option<Format> {
+    let head: String = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .chars()
+        .take(4096)
+        .collect();
+    let lower = head.to_ascii_lowercase();
+    let xml = |lower: &str| {
+        if lower.contains("<pubmedarticleset") || lower.contains("<pubmedarticle>") {
+            Some(Format::PubmedRecords)
+        } else if lower.contains("<article")
+            && (lower.contains("jats")
+                || lower.contains("<front")
+                || lower.contains("article-type")
+                || lower.contains("dtd-version"))
+        {
+            Some(Format::Jats)
+        } else {
+            None
+        }
+    };
+    let looks_html = lower.starts_with("<!doctype html")
+        || lower.starts_with("<html")
+        || (lower.starts_with('<')
+            && (lower.contains("<body") || lower.contains("<p>") || lower.contains("<h1")));
+    match ext {
+        "md" | "markdown" => Some(Format::Markdown),
+        "html" | "htm" | "xhtml" => Some(Format::Html),
+        "xml" | "nxml" => xml(&lower).or(Some(Format::Jats)),
+        "txt" | "text" | "" => {
+            if lower.starts_with("<?xml")
+                || lower.starts_with("<!doctype article")
+                || lower.starts_with("<!doctype pubmedarticleset")
+            {
+                xml(&lower)
+            } else if looks_html {
+                Some(Format::Html)
+            } else if lower.starts_with("+++")
+                || lower.starts_with("---\n")
+                || lower.starts_with("# ")
+            {
+                Some(Format::Markdown)
+            } else {
+                Some(Format::Page)
+            }
+        }
+        _ => None,
+    }
 }
 
 /// Adds each file of `paths` to the corpus at `corpus`, returning what each yielded; stops at
@@ -127,14 +242,21 @@ pub fn add_files(paths: &[PathBuf], corpus: &Path) -> Result<Vec<AddReport>, Add
     paths.iter().map(|p| add_file(p, corpus)).collect()
 }
 
-/// Adds one file: its article under the id of its file stem, and untraced stubs for its
-/// citation numbers. Adding the same file again replaces the article and its stubs.
+/// Adds one file: its article under the id of its file stem, and a note for each of its
+/// citation numbers (untraced stubs: no references are given). Adding the same file again
+/// replaces the article and its notes.
 pub fn add_file(path: &Path, corpus: &Path) -> Result<AddReport, AddError> {
+    add_file_with(path, corpus, &AddOptions::default())
+}
+
+/// Adds one file with the references of `options` (a numbered list or PubMed records).
+pub fn add_file_with(
+    path: &Path,
+    corpus: &Path,
+    options: &AddOptions,
+) -> Result<AddReport, AddError> {
     let shown = path.display().to_string();
-    let text = fs::read_to_string(path).map_err(|source| AddError::Read {
-        path: shown.clone(),
-        source,
-    })?;
+    let text = read_text(path)?;
     let id = article_id(path).ok_or_else(|| AddError::Page {
         path: shown.clone(),
         problem: "its file name gives no article id (letters, digits and '-' only)".into(),
@@ -144,21 +266,107 @@ pub fn add_file(path: &Path, corpus: &Path) -> Result<AddReport, AddError> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let article = match ext.as_str() {
-        "md" | "markdown" => read_markdown(&text),
-        "txt" | "text" | "" => read_page(&text),
-        other => {
-            return Err(AddError::Format {
-                path: shown,
-                format: format!("a .{other} file"),
-            });
-        }
-    }
-    .map_err(|problem| AddError::Page {
+    let format = detect(&ext, &text).ok_or_else(|| AddError::Format {
+        path: shown.clone(),
+        format: format!("a .{ext} file"),
+    })?;
+    let page = |problem| AddError::Page {
         path: shown.clone(),
         problem,
+    };
+    let article = match format {
+        Format::Markdown => read_markdown(&text),
+        Format::Page => read_page(&text),
+        Format::Html => read_html_page(&text),
+        Format::Jats => read_jats_article(&text),
+        Format::PubmedRecords => {
+            return Err(AddError::RecordsNotArticle { path: shown });
+        }
+    }
+    .map_err(page)?;
+    let mut listed = BTreeMap::new();
+    let mut pubmed = Vec::new();
+    for file in &options.references {
+        let text = read_text(file)?;
+        let bad = |problem: String| AddError::References {
+            path: file.display().to_string(),
+            problem,
+        };
+        let ext = file
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if detect(&ext, &text) == Some(Format::PubmedRecords) {
+            pubmed.extend(read_pubmed_xml(&text).map_err(bad)?);
+        } else if ext == "xml" || text.trim_start().starts_with('<') {
+            return Err(bad(
+                "not PubMed XML (a PubmedArticleSet from efetch) nor a numbered list".into(),
+            ));
+        } else {
+            let list = read_numbered_list(&text);
+            if list.is_empty() {
+                return Err(bad(
+                    "no numbered entries (\"1. Author A. Title. Journal. 2020;…\") in it".into(),
+                ));
+            }
+            listed.extend(list);
+        }
+    }
+    write_article(&id, article, corpus, &shown, &listed, &pubmed)
+}
+
+fn read_text(path: &Path) -> Result<String, AddError> {
+    let bytes = fs::read(path).map_err(|source| AddError::Read {
+        path: path.display().to_string(),
+        source,
     })?;
-    write_article(&id, article, corpus, &shown)
+    String::from_utf8(bytes).map_err(|_| AddError::Page {
+        path: path.display().to_string(),
+        problem: "it is not UTF-8 text (a PDF or a word-processor file?); save the page as text, HTML or XML".into(),
+    })
+}
+
+/// A saved HTML page as an article.
+fn read_html_page(text: &str) -> Result<PageArticle, String> {
+    let mut report = AddReport {
+        format: "HTML".into(),
+        ..AddReport::default()
+    };
+    let page = html::read_html(text, &mut report)?;
+    let (body, cited_for) = markdown(&page.title, &page.lines, &mut report, false);
+    report.title = page.title.clone();
+    Ok(PageArticle {
+        title: page.title,
+        question: page.furnished.question,
+        updated: page.furnished.updated,
+        review_status: page.furnished.review_status,
+        body,
+        cited_for,
+        listed: page.listed,
+        report,
+    })
+}
+
+/// A JATS XML article.
+fn read_jats_article(text: &str) -> Result<PageArticle, String> {
+    let mut report = AddReport {
+        format: "JATS XML".into(),
+        ..AddReport::default()
+    };
+    let article = jats::read_jats(text, &mut report)?;
+    let (body, cited_for) = markdown(&article.title, &article.lines, &mut report, false);
+    report.title = article.title.clone();
+    Ok(PageArticle {
+        title: article.title,
+        question: None,
+        updated: article.updated,
+        review_status: None,
+        body,
+        cited_for,
+        listed: article.listed,
+        report,
+    })
 }
 
 /// The article id a file gives: its stem, lower-cased, anything but letters and digits as '-'.
@@ -179,7 +387,10 @@ pub fn article_id(path: &Path) -> Option<String> {
 /// A line of a page, as read.
 #[derive(Debug, Clone, PartialEq)]
 enum Line {
-    Heading(String),
+    /// A heading at a level (1 is a section, `##`).
+    Heading(usize, String),
+    /// The start of a table: the next row is its header.
+    TableStart,
     Paragraph(String),
     /// A bullet at a nesting level (1 is top).
     Bullet(usize, String),
@@ -190,7 +401,10 @@ enum Line {
 /// Reads a page's text as copied or stored (see the module doc).
 pub fn read_page(text: &str) -> Result<PageArticle, String> {
     let rules = &*RULES;
-    let mut report = AddReport::default();
+    let mut report = AddReport {
+        format: "page text".into(),
+        ..AddReport::default()
+    };
     let mut lines: Vec<&str> = text.lines().collect();
     // A stored copy may start with the page's address.
     if lines
@@ -245,6 +459,7 @@ pub fn read_page(text: &str) -> Result<PageArticle, String> {
             content.push(line);
         }
     }
+    let (content, listed) = split_reference_list(&content);
     let mut rest = content.iter().skip_while(|l| l.trim().is_empty());
     let title = rest
         .next()
@@ -252,7 +467,7 @@ pub fn read_page(text: &str) -> Result<PageArticle, String> {
         .ok_or("no article text after the site furniture")?;
     let rest: Vec<&str> = rest.copied().collect();
     let read = read_lines(&rest, &mut report);
-    let (body, cited_for) = markdown(&title, &read, &mut report);
+    let (body, cited_for) = markdown(&title, &read, &mut report, true);
     report.title = title.clone();
     Ok(PageArticle {
         title,
@@ -261,8 +476,24 @@ pub fn read_page(text: &str) -> Result<PageArticle, String> {
         review_status,
         body,
         cited_for,
+        listed,
         report,
     })
+}
+
+/// The lines before a "References" line, and the numbered list after it.
+fn split_reference_list<'a>(lines: &[&'a str]) -> (Vec<&'a str>, BTreeMap<u32, Record>) {
+    match lines.iter().rposition(|l| is_references_heading(l)) {
+        Some(at) => {
+            let list = read_numbered_list(&lines[at + 1..].join("\n"));
+            if list.is_empty() {
+                (lines.to_vec(), list)
+            } else {
+                (lines[..at].to_vec(), list)
+            }
+        }
+        None => (lines.to_vec(), BTreeMap::new()),
+    }
 }
 
 /// The lines of a page body as headings, paragraphs, bullets and table rows.
@@ -312,7 +543,7 @@ fn read_lines(lines: &[&str], report: &mut AddReport) -> Vec<Line> {
                     .push(format!("a last heading with nothing under it: \"{t}\""));
                 continue;
             }
-            out.push(Line::Heading(t.to_string()));
+            out.push(Line::Heading(1, t.to_string()));
         } else {
             out.push(Line::Paragraph(t.to_string()));
         }
@@ -351,13 +582,19 @@ fn markdown(
     title: &str,
     lines: &[Line],
     report: &mut AddReport,
+    bare_markers: bool,
 ) -> (String, BTreeMap<u32, String>) {
-    let mut out = format!("# {title}\n");
+    let mut out = format!("# {}\n", escape(title));
     let mut cited_for: BTreeMap<u32, String> = BTreeMap::new();
     let mut in_list = false;
     let mut in_table = false;
     let mut cite = |text: &str, report: &mut AddReport| {
-        let (text, numbers) = with_markers(text);
+        let (text, mut numbers) = if bare_markers {
+            with_markers(text)
+        } else {
+            (text.to_string(), Vec::new())
+        };
+        numbers.extend(bracketed_markers(&text));
         for n in &numbers {
             report.markers.insert(*n);
             cited_for
@@ -394,11 +631,19 @@ fn markdown(
                 in_table = true;
                 in_list = false;
             }
-            Line::Heading(text) => {
+            Line::Heading(level, text) => {
                 report.sections += 1;
-                out.push_str(&format!("\n## {}\n", escape(text)));
+                out.push_str(&format!(
+                    "\n{} {}\n",
+                    "#".repeat((level + 1).min(6)),
+                    escape(text)
+                ));
                 in_list = false;
                 in_table = false;
+            }
+            Line::TableStart => {
+                in_table = false;
+                in_list = false;
             }
             Line::Paragraph(text) => {
                 report.paragraphs += 1;
@@ -542,6 +787,29 @@ fn with_markers(text: &str) -> (String, Vec<u32>) {
     (out, numbers)
 }
 
+/// The numbers of the `[N]`, `[N, M]`, `[N–M]` markers already written in `text`.
+fn bracketed_markers(text: &str) -> Vec<u32> {
+    static BRACKETS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\]").expect("bracket regex is valid")
+    });
+    let mut numbers = Vec::new();
+    for c in BRACKETS.captures_iter(text) {
+        for part in c[1].split(',') {
+            let ends: Vec<u32> = part
+                .split(['–', '-'])
+                .filter_map(|n| n.trim().parse().ok())
+                .collect();
+            match ends.as_slice() {
+                [n] => numbers.push(*n),
+                [a, b] if a <= b && b - a <= 50 => numbers.extend(*a..=*b),
+                _ => {}
+            }
+        }
+    }
+    numbers.retain(|n| *n > 0);
+    numbers
+}
+
 fn bracket(numbers: &[u32]) -> String {
     let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
     format!("[{}]", list.join(", "))
@@ -550,7 +818,7 @@ fn bracket(numbers: &[u32]) -> String {
 /// A statement without its `[N]` markers, for a stub's `cited_for`.
 fn without_markers(text: &str) -> String {
     static MARKERS: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\s*\[\d{1,2}(?:,\s*\d{1,2})*\]").expect("marker regex is valid")
+        Regex::new(r"\s*\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]").expect("marker regex is valid")
     });
     let plain = MARKERS.replace_all(text, "");
     let plain = plain.trim();
@@ -586,66 +854,173 @@ fn iso_date(text: &str) -> Option<String> {
     Some(format!("{year:04}-{m:02}-{day:02}"))
 }
 
-/// Reads Markdown: with front matter it is taken as written (markers must already be `[N]`);
-/// without, its first `#` heading is the title and bare markers are read as in a page.
+/// Reads Markdown. Front matter (TOML between `+++` lines, or flat YAML between `---` lines)
+/// gives the title, question, updated and review status, and its `[references]` map keeps the
+/// numbers that name notes already in the corpus; the first `#` heading is the title otherwise.
+/// Without front matter, bare markers are read as in a page; with it, markers are `[N]`.
 pub fn read_markdown(text: &str) -> Result<PageArticle, String> {
-    if text.trim_start().starts_with("+++") {
-        return Err(
-            "it already has front matter: copy it into the corpus's articles/ folder as it is"
-                .into(),
-        );
-    }
-    let mut report = AddReport::default();
-    let mut title = None;
+    let mut report = AddReport {
+        format: "Markdown".into(),
+        ..AddReport::default()
+    };
+    let (front, body) = split_front_matter(text)?;
+    let field = |name: &str| front.as_ref().and_then(|f| f.get(name).cloned());
+    let mut title = field("title");
+    let mut title_line_seen = false;
     let mut lines = Vec::new();
-    for line in text.lines() {
+    let body_lines: Vec<&str> = body.lines().collect();
+    let (body_lines, listed) = split_reference_list(&body_lines);
+    for line in body_lines {
         let t = line.trim();
-        if title.is_none() && t.starts_with("# ") {
-            title = Some(t[2..].trim().to_string());
+        let indent = line.chars().take_while(|c| *c == ' ').count();
+        // The first `# ` line before any content is the title (written again under front
+        // matter that names it).
+        if let Some(h) = t.strip_prefix("# ")
+            && lines.is_empty()
+            && !title_line_seen
+        {
+            title_line_seen = true;
+            if title.is_none() {
+                title = Some(h.trim().to_string());
+            }
             continue;
         }
-        if let Some(h) = t
-            .strip_prefix("#")
-            .map(|h| h.trim_start_matches('#').trim())
-            && !h.is_empty()
-        {
-            lines.push(Line::Heading(h.to_string()));
+        let hashes = t.chars().take_while(|c| *c == '#').count();
+        if hashes > 0 && t[hashes..].starts_with(' ') {
+            let h = t[hashes..].trim();
+            if !h.is_empty() {
+                lines.push(Line::Heading(
+                    hashes.saturating_sub(1).max(1),
+                    h.to_string(),
+                ));
+            }
         } else if let Some(item) = t.strip_prefix("- ").or_else(|| t.strip_prefix("* ")) {
-            let indent = line.chars().take_while(|c| *c == ' ').count();
             lines.push(Line::Bullet(indent / 2 + 1, item.to_string()));
+        } else if let Some(item) = numbered_item(t) {
+            lines.push(Line::Bullet(indent / 3 + 1, item.to_string()));
+        } else if t.starts_with('|') && t.matches('|').count() >= 2 {
+            let cells: Vec<String> = t
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect();
+            if cells.iter().all(|c| c.chars().all(|ch| "-: ".contains(ch))) {
+                continue;
+            }
+            if !matches!(lines.last(), Some(Line::Row(_))) {
+                lines.push(Line::TableStart);
+            }
+            lines.push(Line::Row(cells));
         } else if !t.is_empty() {
             lines.push(Line::Paragraph(t.to_string()));
         }
     }
-    let title = title.ok_or("no `# title` line")?;
-    let (body, cited_for) = markdown(&title, &lines, &mut report);
+    let title = title.ok_or("no title: no `# title` line and no title in the front matter")?;
+    // Bare markers ("… daily 1, 2") are read unless the text already writes them `[N]`.
+    let bare = !lines.iter().any(|l| match l {
+        Line::Paragraph(t) | Line::Bullet(_, t) => !bracketed_markers(t).is_empty(),
+        Line::Row(cells) => cells.iter().any(|c| !bracketed_markers(c).is_empty()),
+        _ => false,
+    });
+    let (body, cited_for) = markdown(&title, &lines, &mut report, bare);
     report.title = title.clone();
     Ok(PageArticle {
         title,
-        question: None,
-        updated: None,
-        review_status: None,
+        question: field("question"),
+        updated: field("updated").and_then(|d| iso_date(&d)),
+        review_status: field("review_status"),
         body,
         cited_for,
+        listed,
         report,
     })
 }
 
-/// The id of the untraced stub for citation `n` of article `id`.
+/// "1. Text" or "2) Text" as its text.
+fn numbered_item(line: &str) -> Option<&str> {
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    if digits == 0 || digits > 2 {
+        return None;
+    }
+    line[digits..]
+        .strip_prefix(". ")
+        .or_else(|| line[digits..].strip_prefix(") "))
+        .map(str::trim)
+}
+
+/// Front matter fields by name, as text.
+type FrontFields = BTreeMap<String, String>;
+
+/// The front matter's string fields (TOML `+++` or flat YAML `---`), and the body after it.
+fn split_front_matter(text: &str) -> Result<(Option<FrontFields>, &str), String> {
+    let trimmed = text.trim_start_matches('\u{feff}');
+    let fence = if trimmed.starts_with("+++") {
+        "+++"
+    } else if trimmed.starts_with("---\n") || trimmed.starts_with("---\r\n") {
+        "---"
+    } else {
+        return Ok((None, text));
+    };
+    let after = &trimmed[3..];
+    let end = after
+        .find(&format!("\n{fence}"))
+        .ok_or(format!("its front matter has no closing {fence} line"))?;
+    let front = &after[..end];
+    let body = after[end + 1 + fence.len()..].trim_start_matches(['\r', '\n']);
+    let mut fields = BTreeMap::new();
+    if fence == "+++" {
+        let table: toml::Table =
+            toml::from_str(front).map_err(|e| format!("its front matter is not TOML ({e})"))?;
+        for (key, value) in table {
+            match value {
+                toml::Value::String(s) => {
+                    fields.insert(key, s);
+                }
+                toml::Value::Datetime(d) => {
+                    fields.insert(key, d.to_string());
+                }
+                _ => {}
+            }
+        }
+    } else {
+        for line in front.lines() {
+            if let Some((key, value)) = line.split_once(':')
+                && !key.starts_with([' ', '\t', '-', '#'])
+            {
+                let value = value.trim().trim_matches(['"', '\'']).trim();
+                if !value.is_empty() {
+                    fields.insert(key.trim().to_string(), value.to_string());
+                }
+            }
+        }
+    }
+    Ok((Some(fields), body))
+}
+
+/// The id of the note for citation `n` of article `id`.
 fn stub_id(id: &str, n: u32) -> String {
     format!("{id}-ref-{n}")
 }
 
-/// Writes the article and its stubs, each checked by the corpus parser first; removes stubs of
-/// an earlier version of the article that it no longer cites.
+/// Writes the article and a note for each citation number (with the facts of its reference list
+/// entry or PubMed record, or an untraced stub), each checked by the corpus parser first;
+/// removes notes of an earlier version of the article that it no longer cites.
 fn write_article(
     id: &str,
     article: PageArticle,
     corpus: &Path,
     shown: &str,
+    listed: &BTreeMap<u32, Record>,
+    pubmed: &[Record],
 ) -> Result<AddReport, AddError> {
     let mut report = article.report;
     report.id = id.to_string();
+    // The file's own list, then the list given beside it (which wins for a number in both).
+    let mut all_listed = article.listed.clone();
+    all_listed.extend(listed.iter().map(|(n, r)| (*n, r.clone())));
+    let matching = match_records(&report.markers, &all_listed, pubmed);
+    report.listed_not_cited = matching.listed_not_cited.clone();
+    report.unmatched_records = matching.unmatched_records.clone();
     let meta = ArticleMeta {
         id: id.to_string(),
         title: article.title.clone(),
@@ -676,34 +1051,33 @@ fn write_article(
     let article_path = corpus.join("articles").join(format!("{id}.md"));
     let doc = parse_document(DocKind::Article, &article_path, &article_text).map_err(invalid)?;
     report.passages = doc.chunks.len();
-    let mut stubs = Vec::new();
-    for (n, statement) in &article.cited_for {
-        let stub = ReferenceMeta {
-            id: stub_id(id, *n),
-            title: format!(
-                "Reference {n} of \"{}\" (publication not identified)",
-                article.title
-            ),
-            authors: Vec::new(),
-            authors_incomplete: false,
-            journal: None,
-            year: None,
-            volume: None,
-            issue: None,
-            pages: None,
-            doi: None,
-            pmid: None,
-            identified: false,
-            confidence: "unknown".into(),
-            cited_for: statement.clone(),
+    let mut notes = Vec::new();
+    for n in &report.markers {
+        let statement = article
+            .cited_for
+            .get(n)
+            .cloned()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| format!("Citation {n} of \"{}\"", article.title));
+        let (meta, body) = match matching.records.get(n) {
+            Some((record, how)) => {
+                let (meta, body) = traced_note(stub_id(id, *n), *n, record, *how, &statement);
+                if meta.identified {
+                    report.traced += 1;
+                }
+                if !record.abstract_sections.is_empty() {
+                    report.abstracts += 1;
+                }
+                (meta, body)
+            }
+            None => untraced_note(stub_id(id, *n), *n, &article.title, &statement),
         };
-        let front = toml::to_string(&stub).map_err(|e| invalid(e.to_string()))?;
-        let text = format!(
-            "+++\n{front}+++\n\nThe publication behind the article's reference {n} could not be traced, so its support for what the article cites it for is unverified.\n"
-        );
-        let path = corpus.join("references").join(format!("{}.md", stub.id));
-        parse_document(DocKind::Reference, &path, &text).map_err(invalid)?;
-        stubs.push((path, text));
+        let front = toml::to_string(&meta).map_err(|e| invalid(e.to_string()))?;
+        let text = format!("+++\n{front}+++\n\n{body}");
+        let path = corpus.join("references").join(format!("{}.md", meta.id));
+        parse_document(DocKind::Reference, &path, &text)
+            .map_err(|e| invalid(format!("reference {n}: {e}")))?;
+        notes.push((path, text));
     }
     report.updated = article_path.exists();
     for dir in ["articles", "references"] {
@@ -712,12 +1086,15 @@ fn write_article(
             source,
         })?;
     }
-    // Stubs of an earlier version that are no longer cited.
+    // Notes of an earlier version that are no longer cited (a new article has none: the folder
+    // is not listed, so adding to a large library stays linear).
     let prefix = format!("{id}-ref-");
-    if let Ok(entries) = fs::read_dir(corpus.join("references")) {
+    if report.updated
+        && let Ok(entries) = fs::read_dir(corpus.join("references"))
+    {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let current = stubs
+            let current = notes
                 .iter()
                 .any(|(p, _)| p.file_name() == Some(entry.file_name().as_os_str()));
             if name.starts_with(&prefix)
@@ -731,15 +1108,107 @@ fn write_article(
             }
         }
     }
-    for (path, text) in stubs
+    for (path, text) in notes
         .iter()
         .chain(std::iter::once(&(article_path.clone(), article_text)))
     {
         write_atomically(path, text)?;
     }
-    report.references = stubs.len();
+    report.references = notes.len();
     report.path = article_path;
     Ok(report)
+}
+
+/// The stub of a citation whose publication is not known.
+fn untraced_note(
+    id: String,
+    n: u32,
+    article_title: &str,
+    statement: &str,
+) -> (ReferenceMeta, String) {
+    let meta = ReferenceMeta {
+        id,
+        title: format!("Reference {n} of \"{article_title}\" (publication not identified)"),
+        authors: Vec::new(),
+        authors_incomplete: false,
+        journal: None,
+        year: None,
+        volume: None,
+        issue: None,
+        pages: None,
+        doi: None,
+        pmid: None,
+        identified: false,
+        confidence: "unknown".into(),
+        cited_for: statement.to_string(),
+    };
+    let body = format!(
+        "The publication behind the article's reference {n} could not be traced, so its support for what the article cites it for is unverified.\n"
+    );
+    (meta, body)
+}
+
+/// The note of a citation with a record: its facts as front matter, its abstract (or, without
+/// one, the entry as the article lists it) as the body. A record without the facts the corpus
+/// asks of an identified reference (authors, journal, year, PMID or DOI) is written untraced,
+/// with what it does give.
+fn traced_note(
+    id: String,
+    n: u32,
+    record: &Record,
+    how: Matched,
+    statement: &str,
+) -> (ReferenceMeta, String) {
+    let identified = record.identifiable();
+    let confidence = match (identified, how) {
+        (false, _) => "unknown",
+        (true, Matched::Confirmed) => "confirmed",
+        (true, Matched::ByOrder) => "candidate",
+    };
+    let title = if record.title.trim().is_empty() {
+        format!("Reference {n} (publication not identified)")
+    } else {
+        record.title.trim().to_string()
+    };
+    let meta = ReferenceMeta {
+        id,
+        title,
+        authors: record.authors.clone(),
+        authors_incomplete: record.authors_incomplete,
+        journal: record.journal.clone(),
+        year: record.year,
+        volume: record.volume.clone(),
+        issue: record.issue.clone(),
+        pages: record.pages.clone(),
+        doi: record.doi.clone(),
+        pmid: record.pmid.clone(),
+        identified,
+        confidence: confidence.into(),
+        cited_for: statement.to_string(),
+    };
+    let mut body = String::new();
+    if record.abstract_sections.is_empty() {
+        if let Some(entry) = &record.as_listed {
+            body.push_str(&format!(
+                "## As the article lists it\n\n{}\n\n",
+                escape(entry)
+            ));
+        }
+        body.push_str(&format!(
+            "Only the article's reference {n} is known of this publication: its abstract was not added, so what it found is not in the corpus.\n"
+        ));
+        if !identified {
+            body.push_str(
+                "\nIt names no PMID or DOI (or lacks authors, journal or year), so the publication is not traced and its support is unverified.\n",
+            );
+        }
+    } else {
+        for (label, text) in &record.abstract_sections {
+            let heading = if label.is_empty() { "Abstract" } else { label };
+            body.push_str(&format!("## {}\n\n{}\n\n", escape(heading), escape(text)));
+        }
+    }
+    (meta, body)
 }
 
 fn write_atomically(path: &Path, text: &str) -> Result<(), AddError> {
