@@ -846,6 +846,7 @@ async fn openapi_lists_every_route() {
         "/api/v1/documents/{id}",
         "/v1/chat/completions",
         "/v1/models",
+        "/v1/models/{id}",
         "/api/openapi.json",
     ] {
         assert!(
@@ -1056,6 +1057,177 @@ async fn models_lists_medcite() {
     assert_eq!(list["object"], "list");
     assert_eq!(list["data"][0]["id"], "medcite");
     assert_eq!(list["data"][0]["object"], "model");
+}
+
+#[tokio::test]
+async fn chat_completions_refuse_what_they_cannot_honour_naming_the_field() {
+    let app = app();
+    let with = |extra: Value| {
+        let mut body = extra;
+        body["messages"] = json!([{"role": "user", "content": IVIG}]);
+        body
+    };
+    for (extra, param) in [
+        (json!({"n": 3}), "n"),
+        (json!({"n": 0}), "n"),
+        (
+            json!({"tools": [{"type": "function", "function": {"name": "lookup"}}]}),
+            "tools",
+        ),
+        (json!({"functions": [{"name": "lookup"}]}), "functions"),
+        (json!({"tool_choice": "required"}), "tool_choice"),
+        (
+            json!({"response_format": {"type": "json_object"}}),
+            "response_format",
+        ),
+        (json!({"max_tokens": 0}), "max_tokens"),
+    ] {
+        let reply = post_json(&app.router, "/v1/chat/completions", &with(extra.clone())).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{extra}");
+        let error: Value = reply.json();
+        let error = &error["error"];
+        assert_eq!(error["type"], "invalid_request_error", "{error}");
+        assert_eq!(error["code"], "unsupported_parameter", "{error}");
+        assert_eq!(error["param"], param, "{error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(param),
+            "{error}"
+        );
+    }
+    for extra in [
+        json!({"n": 1}),
+        json!({"tools": []}),
+        json!({"tool_choice": "none"}),
+        json!({"response_format": {"type": "text"}}),
+        json!({"temperature": 0.7, "seed": 4}),
+    ] {
+        let reply = post_json(&app.router, "/v1/chat/completions", &with(extra.clone())).await;
+        assert_eq!(reply.status, StatusCode::OK, "{extra}: {}", reply.text());
+    }
+}
+
+#[tokio::test]
+async fn chat_completions_cut_to_max_tokens_end_with_length() {
+    let app = app();
+    let ask = |extra: Value| {
+        let mut body = extra;
+        body["messages"] = json!([{"role": "user", "content": IVIG}]);
+        body
+    };
+    let whole: Value = post_json(&app.router, "/v1/chat/completions", &ask(json!({})))
+        .await
+        .json();
+    let whole_content = whole["choices"][0]["message"]["content"].as_str().unwrap();
+    for (field, cap) in [("max_tokens", 20), ("max_completion_tokens", 3)] {
+        let reply: Value = post_json(
+            &app.router,
+            "/v1/chat/completions",
+            &ask(json!({ field: cap })),
+        )
+        .await
+        .json();
+        let content = reply["choices"][0]["message"]["content"].as_str().unwrap();
+        assert_eq!(reply["choices"][0]["finish_reason"], "length", "{field}");
+        assert!(!content.is_empty());
+        assert!(content.chars().count() <= cap * 4, "{field}: {content}");
+        assert!(reply["usage"]["completion_tokens"].as_u64().unwrap() <= cap as u64);
+        let kept = content.trim_end_matches('…');
+        assert!(whole_content.starts_with(kept), "{content}");
+        // The whole result stays in medcite's own field.
+        assert_eq!(reply["medcite"]["answer"], whole["medcite"]["answer"]);
+    }
+    // Room enough: nothing cut.
+    let roomy: Value = post_json(
+        &app.router,
+        "/v1/chat/completions",
+        &ask(json!({"max_tokens": 4000})),
+    )
+    .await
+    .json();
+    assert_eq!(roomy["choices"][0]["finish_reason"], "stop");
+    assert_eq!(roomy["choices"][0]["message"]["content"], whole_content);
+
+    // Streamed: cut the same way, usage in a chunk of its own when asked.
+    let body = ask(json!({"stream": true, "max_tokens": 20,
+        "stream_options": {"include_usage": true}}));
+    let reply = post_json(&app.router, "/v1/chat/completions", &body).await;
+    let events = sse_events(&reply.text());
+    assert_eq!(events.last().unwrap().1, "[DONE]");
+    let chunks: Vec<Value> = events[..events.len() - 1]
+        .iter()
+        .map(|(_, data)| serde_json::from_str(data).unwrap())
+        .collect();
+    let (usage_chunk, rest) = chunks.split_last().unwrap();
+    assert_eq!(usage_chunk["choices"], json!([]), "{usage_chunk}");
+    let completion = usage_chunk["usage"]["completion_tokens"].as_u64().unwrap();
+    assert!(completion > 0 && completion <= 20, "{usage_chunk}");
+    let finish = rest.last().unwrap();
+    assert_eq!(finish["choices"][0]["finish_reason"], "length");
+    assert!(finish.get("usage").is_none(), "usage only in its own chunk");
+    assert!(finish["medcite"]["verified"].as_bool().unwrap());
+    let streamed: String = rest
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert!(streamed.chars().count() <= 80, "{streamed}");
+    assert!(whole_content.starts_with(streamed.trim_end_matches('…')));
+}
+
+#[tokio::test]
+async fn a_declined_question_is_marked_in_the_medcite_field() {
+    let app = app();
+    let ask = |question: &str| json!({"messages": [{"role": "user", "content": question}]});
+    let declined: Value = post_json(
+        &app.router,
+        "/v1/chat/completions",
+        &ask("What is the first-line treatment for hypertension?"),
+    )
+    .await
+    .json();
+    assert_eq!(declined["medcite"]["declined"], true, "{declined}");
+    assert_eq!(declined["choices"][0]["finish_reason"], "stop");
+    assert!(
+        declined["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("do not cover")
+    );
+    let answered: Value = post_json(&app.router, "/v1/chat/completions", &ask(IVIG))
+        .await
+        .json();
+    assert_eq!(answered["medcite"]["declined"], false);
+}
+
+#[tokio::test]
+async fn a_model_is_found_by_its_id_and_an_unknown_one_is_an_openai_error() {
+    let app = app();
+    let list: Value = get(&app.router, "/v1/models").await.json();
+    for card in list["data"].as_array().unwrap() {
+        let id = card["id"].as_str().unwrap();
+        let reply = get(&app.router, &format!("/v1/models/{id}")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{id}");
+        assert_eq!(reply.json::<Value>(), *card);
+    }
+    assert!(list["data"].as_array().unwrap().len() > 1, "{list}");
+    let reply = get(&app.router, "/v1/models/gpt-4o").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let error: Value = reply.json();
+    assert_eq!(
+        error,
+        json!({"error": {
+            "code": "model_not_found",
+            "type": "not_found_error",
+            "param": "model",
+            "message": error["error"]["message"],
+        }})
+    );
+    // Every /v1 error has OpenAI's four fields, a route's own and the router's alike.
+    let reply = get(&app.router, "/v1/nothing-here").await;
+    let error: Value = reply.json();
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    for field in ["message", "type", "param", "code"] {
+        assert!(error["error"].get(field).is_some(), "{field}: {error}");
+    }
 }
 
 /// Serves `router` on a free loopback port for the length of the test.

@@ -300,6 +300,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let openai = Router::new()
         .route("/v1/chat/completions", post(openai::chat_completions))
         .route("/v1/models", get(openai::models))
+        .route("/v1/models/{*id}", get(openai::model))
         .route_layer(rate)
         .route_layer(auth);
     let app = Router::new()

@@ -33,6 +33,7 @@ use crate::contracts::{
         routes::document,
         openai::chat_completions,
         openai::models,
+        openai::model,
         openapi_json,
     ),
     components(schemas(
@@ -41,6 +42,7 @@ use crate::contracts::{
         ErrorDetail, routes::CheckDosingRequest, routes::Health, routes::Readiness, routes::DocumentReply,
         routes::ReferenceEntry, openai::ChatRequest, openai::ChatMessage, openai::ChatCompletion,
         openai::ChatChunk, openai::ModelList, openai::Usage, openai::MedciteResult, openai::Source,
+        openai::StreamOptions, openai::ModelCard, crate::answer::VerifiedPoint,
     )),
     modifiers(&BearerToken),
     tags(
