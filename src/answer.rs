@@ -1,6 +1,7 @@
 //! Answering a follow-up question end to end: retrieve passages, decide coverage, compose (LLM
 //! or extractive), verify, retry once, keep what of the model's answer verifies or else fall
-//! back to the extractive answer, and check doses. The
+//! back to the extractive answer, and check doses; while a model streams, each point of its
+//! answer that verifies on its own is reported at once (`points`). The
 //! CLI and the server both call [`Engine::ask`]; nothing here knows about HTTP.
 
 mod points;

@@ -168,8 +168,8 @@ mod tests {
         let mut sent = Vec::new();
         for piece in [
             "- Seedlings: \"Seedlings need water ",
-            "every morning\" [S2]\n- Pests: \"Aphids are cured by ",
-            "magic\" [S1]\n- Pests: \"Aphids are removed with soapy water\" [S1]\n",
+            "every morning\" [S2]\n- Aphids: \"Aphids are cured by ",
+            "magic\" [S1]\n- Aphids: \"Aphids are removed with soapy water\" [S1]\n",
             "- last",
         ] {
             sent.extend(cutter.push(piece, same));
@@ -179,7 +179,7 @@ mod tests {
             texts,
             [
                 "- Seedlings: \"Seedlings need water every morning\" [S1]",
-                "- Pests: \"Aphids are removed with soapy water\" [S2]"
+                "- Aphids: \"Aphids are removed with soapy water\" [S2]"
             ],
             "the fabricated quote is never sent"
         );

@@ -3,8 +3,11 @@
 //! messages the history; system and developer messages are ignored (they cannot change the
 //! grounding rules), which the `x-medcite-system-messages` header says. The reply is the grounded
 //! answer with its sources listed under it, an estimated `usage`, and medcite's whole result in
-//! the extension field `medcite`. A stream carries only the final, verified text: an OpenAI
-//! stream cannot take back words already sent, so a draft that fails verification never leaves.
+//! the extension field `medcite`. A stream carries only verified text: each point of a model's
+//! answer as soon as it has verified, then the rest of the final answer. An OpenAI stream cannot
+//! take back words already sent, so a draft that fails verification never leaves, and a final
+//! answer that does not continue the points sent follows them whole, after a note saying so.
+//! What medcite cannot honour (`n` > 1, tools, a non-text `response_format`) is refused.
 
 use std::collections::BTreeSet;
 use std::convert::Infallible;
