@@ -847,6 +847,7 @@ async fn openapi_lists_every_route() {
         "/v1/chat/completions",
         "/v1/models",
         "/v1/models/{id}",
+        "/api/v1/feedback",
         "/api/openapi.json",
     ] {
         assert!(
@@ -1228,6 +1229,80 @@ async fn a_model_is_found_by_its_id_and_an_unknown_one_is_an_openai_error() {
     for field in ["message", "type", "param", "code"] {
         assert!(error["error"].get(field).is_some(), "{field}: {error}");
     }
+}
+
+#[tokio::test]
+async fn feedback_is_recorded_beside_the_audit_log_and_checked() {
+    // Without an audit log there is nowhere to keep it, and the server says so.
+    let app = app();
+    let body = json!({"request_id": "abc-123", "reason": "wrong"});
+    post_json(&app.router, "/api/v1/feedback", &body)
+        .await
+        .assert_error(StatusCode::SERVICE_UNAVAILABLE, "feedback_unavailable");
+
+    let dir = TempDir::new().expect("temp dir");
+    let (state, _) = AppState::open(
+        &bundled_corpus(),
+        &dir.path().join("index"),
+        None,
+        Settings::default(),
+        false,
+    )
+    .expect("open state");
+    let audit = dir.path().join("audit");
+    let log = medcite::server::AuditLog::open(medcite::server::AuditSettings {
+        dir: audit.clone(),
+        redact_questions: false,
+    })
+    .expect("audit log");
+    let router = router(Arc::new(state.with_audit(log)));
+    let answer = post_json(&router, "/api/v1/ask", &json!({"question": IVIG})).await;
+    let request_id = answer.headers["x-request-id"].to_str().unwrap().to_string();
+    let body = json!({"request_id": request_id, "reason": "unsafe", "comment": "dose?\nsee [2]"});
+    let reply = post_json(&router, "/api/v1/feedback", &body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json::<Value>()["status"], "recorded");
+    let written = std::fs::read_to_string(audit.join("feedback.jsonl")).unwrap();
+    let record: Value = serde_json::from_str(written.lines().next().unwrap()).unwrap();
+    assert_eq!(record["request_id"], request_id.as_str());
+    assert_eq!(record["reason"], "unsafe");
+    assert_eq!(record["comment"], "dose? see [2]");
+    assert!(record["time"].as_str().unwrap().ends_with('Z'));
+
+    for (body, status, code) in [
+        (
+            json!({"request_id": "../../etc", "reason": "wrong"}),
+            StatusCode::BAD_REQUEST,
+            "bad_request_id",
+        ),
+        (
+            json!({"request_id": "abc", "reason": "wrong", "comment": "x".repeat(1001)}),
+            StatusCode::BAD_REQUEST,
+            "comment_too_long",
+        ),
+        (
+            json!({"request_id": "abc", "reason": "spam"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            json!({"request_id": "abc", "reason": "wrong", "extra": 1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+    ] {
+        post_json(&router, "/api/v1/feedback", &body)
+            .await
+            .assert_error(status, code);
+    }
+    assert_eq!(
+        std::fs::read_to_string(audit.join("feedback.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        1,
+        "refused feedback is not written"
+    );
 }
 
 /// Serves `router` on a free loopback port for the length of the test.

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{openai, page, routes, sse};
+use super::{feedback, openai, page, routes, sse};
 use crate::contracts::{
     AskReply, AskRequest, DocKind, DoseBasis, DoseClaim, DosingReport, ErrorBody, ErrorDetail, Hit,
     Mode, ModeChoice, Passage, QuoteCheck, QuoteProblem, SearchReply, Turn, Verdict, Via,
@@ -31,6 +31,7 @@ use crate::contracts::{
         sse::ask_stream,
         routes::check_dosing,
         routes::document,
+        feedback::feedback,
         openai::chat_completions,
         openai::models,
         openai::model,
@@ -42,7 +43,8 @@ use crate::contracts::{
         ErrorDetail, routes::CheckDosingRequest, routes::Health, routes::Readiness, routes::DocumentReply,
         routes::ReferenceEntry, openai::ChatRequest, openai::ChatMessage, openai::ChatCompletion,
         openai::ChatChunk, openai::ModelList, openai::Usage, openai::MedciteResult, openai::Source,
-        openai::StreamOptions, openai::ModelCard, crate::answer::VerifiedPoint,
+        openai::StreamOptions, openai::ModelCard, feedback::FeedbackRequest, feedback::FeedbackReply,
+        feedback::Reason, crate::answer::VerifiedPoint,
     )),
     modifiers(&BearerToken),
     tags(
