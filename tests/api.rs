@@ -981,6 +981,80 @@ async fn chat_completions_stream_never_sends_a_draft_that_failed_verification() 
 }
 
 #[tokio::test]
+async fn chat_completions_stream_a_verified_point_before_the_model_has_finished() {
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let server = FakeLlm::start(vec![Script::TwoPointsPaused(gate.clone())]).await;
+    let app = app_with(Settings::default(), Some(llm(&server)));
+    let body = json!({"stream": true, "messages": [{"role": "user", "content": "What if the patient relapses on the taper?"}]});
+    let request = Request::post("/v1/chat/completions")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body().into_data_stream();
+    let mut text = String::new();
+    let content_of = |text: &str| -> String {
+        sse_events(text)
+            .iter()
+            .filter_map(|(_, data)| serde_json::from_str::<Value>(data).ok())
+            .filter_map(|c| {
+                c["choices"][0]["delta"]["content"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    // The model stays paused inside its second point until content has reached the client.
+    let first = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let bytes = body
+                .next()
+                .await
+                .expect("more of the stream")
+                .expect("bytes");
+            text.push_str(&String::from_utf8_lossy(&bytes));
+            // The whole first point, quote and marker, before the model goes on.
+            let content = content_of(&text);
+            if content.contains("[S1]") {
+                break content;
+            }
+        }
+    })
+    .await
+    .expect("verified content while the model was still writing");
+    gate.add_permits(1);
+    while let Some(bytes) = body.next().await {
+        text.push_str(&String::from_utf8_lossy(&bytes.expect("bytes")));
+    }
+    assert!(
+        first.starts_with("- \"") && first.contains("[S1]"),
+        "{first}"
+    );
+    let events = sse_events(&text);
+    assert_eq!(events.last().unwrap().1, "[DONE]");
+    let content = content_of(&text);
+    assert!(content.starts_with(&first), "{content}");
+    let finish: Value = events
+        .iter()
+        .filter_map(|(_, data)| serde_json::from_str::<Value>(data).ok())
+        .find(|c| c["choices"][0]["finish_reason"].is_string())
+        .expect("a finish chunk");
+    assert_eq!(finish["choices"][0]["finish_reason"], "stop");
+    let medcite = &finish["medcite"];
+    assert_eq!(medcite["mode"], "llm", "{medcite}");
+    let answer = medcite["answer"].as_str().unwrap();
+    if medcite["streamed_text_replaced"] == true {
+        let (_, after) = content
+            .split_once("(it replaces the text above):\n\n")
+            .expect("the note before the final answer");
+        assert!(after.starts_with(answer), "{content}");
+    } else {
+        assert!(content.starts_with(answer), "{content}");
+    }
+}
+
+#[tokio::test]
 async fn chat_completions_stream_sends_chunks_ending_with_done() {
     let app = app();
     let body = json!({"model": "medcite", "stream": true, "messages": [{"role": "user", "content": IVIG}]});
