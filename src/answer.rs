@@ -1,12 +1,17 @@
 //! Answering a follow-up question end to end: retrieve passages, decide coverage, compose (LLM
 //! or extractive), verify, retry once, keep what of the model's answer verifies or else fall
-//! back to the extractive answer, and check doses. The
+//! back to the extractive answer, and check doses; while a model streams, each point of its
+//! answer that verifies on its own is reported at once (`points`). The
 //! CLI and the server both call [`Engine::ask`]; nothing here knows about HTTP.
+
+mod points;
 
 use std::sync::Arc;
 
+use points::PointCutter;
+
 use crate::compose::{
-    ComposeError, ComposeRequest, Composer, ExtractiveComposer, LlmComposer, MAX_LLM_PASSAGES,
+    ComposeError, ComposeRequest, ExtractiveComposer, LlmComposer, MAX_LLM_PASSAGES,
     asks_about_sources, bounded_history, only_restates, restates_the_article, same_fact,
     sentence_id_of,
 };
@@ -56,11 +61,37 @@ pub enum AskEvent {
     /// A piece of the model's answer as it writes it: provisional, not yet checked against the
     /// sources, and possibly replaced by another answer (never to be shown as the answer).
     Draft(String),
+    /// One point of the model's answer (a list item or paragraph, with its nested lines), as
+    /// soon as the model has written it whole and it has verified on its own: its markers
+    /// resolved, every quote verbatim in its passage, its claims and figures borne out. Sent
+    /// when streaming, before the whole answer is known.
+    Point(VerifiedPoint),
     /// The answer's verified text (the reply's `answer`), sent once just before `Done`, for
-    /// every reply: model, offline, fallback and "not covered" alike.
+    /// every reply: model, offline, fallback and "not covered" alike. It replaces any points
+    /// sent before it (the whole may have failed its check, or been reordered).
     Delta(String),
     /// The verified, dose-checked reply.
     Done(Box<AskReply>),
+}
+
+/// A point of the model's answer that verified while the rest was still being written.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct VerifiedPoint {
+    /// The point's Markdown, its markers numbered in order of first use over the points sent
+    /// ([S1] first), as the final answer numbers them when it is these points in this order.
+    pub text: String,
+    /// What goes between the previous point and this one: a line break in a list, a blank line
+    /// between paragraphs (empty for the first point).
+    pub separator: String,
+    /// The passages the point cites, under the markers it uses.
+    pub passages: Vec<Passage>,
+}
+
+/// How a caller bounds an answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AskOptions {
+    /// Most tokens the model may write (never more than the composer's own cap).
+    pub max_answer_tokens: Option<u32>,
 }
 
 /// Everything needed to answer: the retriever, the composers and the dosing rules.
@@ -117,6 +148,19 @@ impl Engine {
     pub async fn ask(
         &self,
         request: &AskRequest,
+        stream: bool,
+        events: &mut (dyn FnMut(AskEvent) + Send),
+    ) -> Result<AskReply, AskError> {
+        self.ask_with(request, AskOptions::default(), stream, events)
+            .await
+    }
+
+    /// [`Engine::ask`] bounded by `options`; when `stream`, each point of the model's answer is
+    /// reported as soon as it verifies.
+    pub async fn ask_with(
+        &self,
+        request: &AskRequest,
+        options: AskOptions,
         stream: bool,
         events: &mut (dyn FnMut(AskEvent) + Send),
     ) -> Result<AskReply, AskError> {
@@ -266,9 +310,18 @@ impl Engine {
             };
             with_not_stated(reply, not_stated.as_deref())
         };
-        let mut sink = |piece: &str| events(AskEvent::Draft(piece.to_string()));
+        let mut points = PointCutter::new(&passages);
+        let mut sink = |piece: &str| {
+            events(AskEvent::Draft(piece.to_string()));
+            for point in points.push(piece, |raw| {
+                llm.answer_from(raw, &compose)
+                    .map(|answer| self.unlinked(&answer, &passages))
+            }) {
+                events(AskEvent::Point(point));
+            }
+        };
         let first = llm
-            .compose(&compose, &mut sink)
+            .compose_capped(&compose, options.max_answer_tokens, &mut sink)
             .await
             .map(|answer| self.unlinked(&answer, &passages));
         let reason = match first {
@@ -289,7 +342,7 @@ impl Engine {
                 };
                 let mut quiet = |_: &str| {};
                 let second = llm
-                    .compose(&retry, &mut quiet)
+                    .compose_capped(&retry, options.max_answer_tokens, &mut quiet)
                     .await
                     .map(|answer| self.unlinked(&answer, &passages));
                 match second {

@@ -330,7 +330,8 @@ pub struct Turn {
     pub content: String,
 }
 
-/// The error body of every failed API call: `{"error": {"code", "message"}}`.
+/// The error body of every failed API call: `{"error": {"code", "message", "type", "param"}}`,
+/// the shape OpenAI clients read, on `/api` and `/v1` alike.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
@@ -338,8 +339,17 @@ pub struct ErrorBody {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
+    /// Stable and machine-readable (`bad_k`, `unsupported_parameter`).
     pub code: String,
+    /// For people: what was wrong and what to do.
     pub message: String,
+    /// The class of error as OpenAI names them: `invalid_request_error`,
+    /// `authentication_error`, `not_found_error`, `rate_limit_error`, `server_error`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// The request field at fault, when one is (`n`, `messages`), else null.
+    #[serde(default)]
+    pub param: Option<String>,
 }
 
 #[cfg(test)]

@@ -864,10 +864,16 @@ fn print_dosing(report: &DosingReport) {
 fn print_answer(reply: &AskReply, model: Option<&str>, offline: bool) {
     let style = Style::for_stdout();
     println!("{}\n", reply.answer);
-    if !reply.passages.is_empty() {
+    // The passages the answer cites; those retrieved but not cited are in `--json`.
+    let cited: Vec<_> = reply
+        .passages
+        .iter()
+        .filter(|p| medcite::answer::cites_marker(&reply.answer, &p.marker))
+        .collect();
+    if !cited.is_empty() {
         println!("{}", style.heading("Sources"));
     }
-    for passage in &reply.passages {
+    for passage in cited {
         let place = if passage.section == passage.title {
             passage.title.clone()
         } else {

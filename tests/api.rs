@@ -846,6 +846,8 @@ async fn openapi_lists_every_route() {
         "/api/v1/documents/{id}",
         "/v1/chat/completions",
         "/v1/models",
+        "/v1/models/{id}",
+        "/api/v1/feedback",
         "/api/openapi.json",
     ] {
         assert!(
@@ -979,6 +981,80 @@ async fn chat_completions_stream_never_sends_a_draft_that_failed_verification() 
 }
 
 #[tokio::test]
+async fn chat_completions_stream_a_verified_point_before_the_model_has_finished() {
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let server = FakeLlm::start(vec![Script::TwoPointsPaused(gate.clone())]).await;
+    let app = app_with(Settings::default(), Some(llm(&server)));
+    let body = json!({"stream": true, "messages": [{"role": "user", "content": "What if the patient relapses on the taper?"}]});
+    let request = Request::post("/v1/chat/completions")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body().into_data_stream();
+    let mut text = String::new();
+    let content_of = |text: &str| -> String {
+        sse_events(text)
+            .iter()
+            .filter_map(|(_, data)| serde_json::from_str::<Value>(data).ok())
+            .filter_map(|c| {
+                c["choices"][0]["delta"]["content"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    // The model stays paused inside its second point until content has reached the client.
+    let first = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let bytes = body
+                .next()
+                .await
+                .expect("more of the stream")
+                .expect("bytes");
+            text.push_str(&String::from_utf8_lossy(&bytes));
+            // The whole first point, quote and marker, before the model goes on.
+            let content = content_of(&text);
+            if content.contains("[S1]") {
+                break content;
+            }
+        }
+    })
+    .await
+    .expect("verified content while the model was still writing");
+    gate.add_permits(1);
+    while let Some(bytes) = body.next().await {
+        text.push_str(&String::from_utf8_lossy(&bytes.expect("bytes")));
+    }
+    assert!(
+        first.starts_with("- \"") && first.contains("[S1]"),
+        "{first}"
+    );
+    let events = sse_events(&text);
+    assert_eq!(events.last().unwrap().1, "[DONE]");
+    let content = content_of(&text);
+    assert!(content.starts_with(&first), "{content}");
+    let finish: Value = events
+        .iter()
+        .filter_map(|(_, data)| serde_json::from_str::<Value>(data).ok())
+        .find(|c| c["choices"][0]["finish_reason"].is_string())
+        .expect("a finish chunk");
+    assert_eq!(finish["choices"][0]["finish_reason"], "stop");
+    let medcite = &finish["medcite"];
+    assert_eq!(medcite["mode"], "llm", "{medcite}");
+    let answer = medcite["answer"].as_str().unwrap();
+    if medcite["streamed_text_replaced"] == true {
+        let (_, after) = content
+            .split_once("(it replaces the text above):\n\n")
+            .expect("the note before the final answer");
+        assert!(after.starts_with(answer), "{content}");
+    } else {
+        assert!(content.starts_with(answer), "{content}");
+    }
+}
+
+#[tokio::test]
 async fn chat_completions_stream_sends_chunks_ending_with_done() {
     let app = app();
     let body = json!({"model": "medcite", "stream": true, "messages": [{"role": "user", "content": IVIG}]});
@@ -1056,6 +1132,251 @@ async fn models_lists_medcite() {
     assert_eq!(list["object"], "list");
     assert_eq!(list["data"][0]["id"], "medcite");
     assert_eq!(list["data"][0]["object"], "model");
+}
+
+#[tokio::test]
+async fn chat_completions_refuse_what_they_cannot_honour_naming_the_field() {
+    let app = app();
+    let with = |extra: Value| {
+        let mut body = extra;
+        body["messages"] = json!([{"role": "user", "content": IVIG}]);
+        body
+    };
+    for (extra, param) in [
+        (json!({"n": 3}), "n"),
+        (json!({"n": 0}), "n"),
+        (
+            json!({"tools": [{"type": "function", "function": {"name": "lookup"}}]}),
+            "tools",
+        ),
+        (json!({"functions": [{"name": "lookup"}]}), "functions"),
+        (json!({"tool_choice": "required"}), "tool_choice"),
+        (
+            json!({"response_format": {"type": "json_object"}}),
+            "response_format",
+        ),
+        (json!({"max_tokens": 0}), "max_tokens"),
+    ] {
+        let reply = post_json(&app.router, "/v1/chat/completions", &with(extra.clone())).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{extra}");
+        let error: Value = reply.json();
+        let error = &error["error"];
+        assert_eq!(error["type"], "invalid_request_error", "{error}");
+        assert_eq!(error["code"], "unsupported_parameter", "{error}");
+        assert_eq!(error["param"], param, "{error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(param),
+            "{error}"
+        );
+    }
+    for extra in [
+        json!({"n": 1}),
+        json!({"tools": []}),
+        json!({"tool_choice": "none"}),
+        json!({"response_format": {"type": "text"}}),
+        json!({"temperature": 0.7, "seed": 4}),
+    ] {
+        let reply = post_json(&app.router, "/v1/chat/completions", &with(extra.clone())).await;
+        assert_eq!(reply.status, StatusCode::OK, "{extra}: {}", reply.text());
+    }
+}
+
+#[tokio::test]
+async fn chat_completions_cut_to_max_tokens_end_with_length() {
+    let app = app();
+    let ask = |extra: Value| {
+        let mut body = extra;
+        body["messages"] = json!([{"role": "user", "content": IVIG}]);
+        body
+    };
+    let whole: Value = post_json(&app.router, "/v1/chat/completions", &ask(json!({})))
+        .await
+        .json();
+    let whole_content = whole["choices"][0]["message"]["content"].as_str().unwrap();
+    for (field, cap) in [("max_tokens", 20), ("max_completion_tokens", 3)] {
+        let reply: Value = post_json(
+            &app.router,
+            "/v1/chat/completions",
+            &ask(json!({ field: cap })),
+        )
+        .await
+        .json();
+        let content = reply["choices"][0]["message"]["content"].as_str().unwrap();
+        assert_eq!(reply["choices"][0]["finish_reason"], "length", "{field}");
+        assert!(!content.is_empty());
+        assert!(content.chars().count() <= cap * 4, "{field}: {content}");
+        assert!(reply["usage"]["completion_tokens"].as_u64().unwrap() <= cap as u64);
+        let kept = content.trim_end_matches('…');
+        assert!(whole_content.starts_with(kept), "{content}");
+        // The whole result stays in medcite's own field.
+        assert_eq!(reply["medcite"]["answer"], whole["medcite"]["answer"]);
+    }
+    // Room enough: nothing cut.
+    let roomy: Value = post_json(
+        &app.router,
+        "/v1/chat/completions",
+        &ask(json!({"max_tokens": 4000})),
+    )
+    .await
+    .json();
+    assert_eq!(roomy["choices"][0]["finish_reason"], "stop");
+    assert_eq!(roomy["choices"][0]["message"]["content"], whole_content);
+
+    // Streamed: cut the same way, usage in a chunk of its own when asked.
+    let body = ask(json!({"stream": true, "max_tokens": 20,
+        "stream_options": {"include_usage": true}}));
+    let reply = post_json(&app.router, "/v1/chat/completions", &body).await;
+    let events = sse_events(&reply.text());
+    assert_eq!(events.last().unwrap().1, "[DONE]");
+    let chunks: Vec<Value> = events[..events.len() - 1]
+        .iter()
+        .map(|(_, data)| serde_json::from_str(data).unwrap())
+        .collect();
+    let (usage_chunk, rest) = chunks.split_last().unwrap();
+    assert_eq!(usage_chunk["choices"], json!([]), "{usage_chunk}");
+    let completion = usage_chunk["usage"]["completion_tokens"].as_u64().unwrap();
+    assert!(completion > 0 && completion <= 20, "{usage_chunk}");
+    let finish = rest.last().unwrap();
+    assert_eq!(finish["choices"][0]["finish_reason"], "length");
+    assert!(finish.get("usage").is_none(), "usage only in its own chunk");
+    assert!(finish["medcite"]["verified"].as_bool().unwrap());
+    let streamed: String = rest
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert!(streamed.chars().count() <= 80, "{streamed}");
+    assert!(whole_content.starts_with(streamed.trim_end_matches('…')));
+}
+
+#[tokio::test]
+async fn a_declined_question_is_marked_in_the_medcite_field() {
+    let app = app();
+    let ask = |question: &str| json!({"messages": [{"role": "user", "content": question}]});
+    let declined: Value = post_json(
+        &app.router,
+        "/v1/chat/completions",
+        &ask("What is the first-line treatment for hypertension?"),
+    )
+    .await
+    .json();
+    assert_eq!(declined["medcite"]["declined"], true, "{declined}");
+    assert_eq!(declined["choices"][0]["finish_reason"], "stop");
+    assert!(
+        declined["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("do not cover")
+    );
+    let answered: Value = post_json(&app.router, "/v1/chat/completions", &ask(IVIG))
+        .await
+        .json();
+    assert_eq!(answered["medcite"]["declined"], false);
+}
+
+#[tokio::test]
+async fn a_model_is_found_by_its_id_and_an_unknown_one_is_an_openai_error() {
+    let app = app();
+    let list: Value = get(&app.router, "/v1/models").await.json();
+    for card in list["data"].as_array().unwrap() {
+        let id = card["id"].as_str().unwrap();
+        let reply = get(&app.router, &format!("/v1/models/{id}")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{id}");
+        assert_eq!(reply.json::<Value>(), *card);
+    }
+    assert!(list["data"].as_array().unwrap().len() > 1, "{list}");
+    let reply = get(&app.router, "/v1/models/gpt-4o").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let error: Value = reply.json();
+    assert_eq!(
+        error,
+        json!({"error": {
+            "code": "model_not_found",
+            "type": "not_found_error",
+            "param": "model",
+            "message": error["error"]["message"],
+        }})
+    );
+    // Every /v1 error has OpenAI's four fields, a route's own and the router's alike.
+    let reply = get(&app.router, "/v1/nothing-here").await;
+    let error: Value = reply.json();
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    for field in ["message", "type", "param", "code"] {
+        assert!(error["error"].get(field).is_some(), "{field}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn feedback_is_recorded_beside_the_audit_log_and_checked() {
+    // Without an audit log there is nowhere to keep it, and the server says so.
+    let app = app();
+    let body = json!({"request_id": "abc-123", "reason": "wrong"});
+    post_json(&app.router, "/api/v1/feedback", &body)
+        .await
+        .assert_error(StatusCode::SERVICE_UNAVAILABLE, "feedback_unavailable");
+
+    let dir = TempDir::new().expect("temp dir");
+    let (state, _) = AppState::open(
+        &bundled_corpus(),
+        &dir.path().join("index"),
+        None,
+        Settings::default(),
+        false,
+    )
+    .expect("open state");
+    let audit = dir.path().join("audit");
+    let log = medcite::server::AuditLog::open(medcite::server::AuditSettings {
+        dir: audit.clone(),
+        redact_questions: false,
+    })
+    .expect("audit log");
+    let router = router(Arc::new(state.with_audit(log)));
+    let answer = post_json(&router, "/api/v1/ask", &json!({"question": IVIG})).await;
+    let request_id = answer.headers["x-request-id"].to_str().unwrap().to_string();
+    let body = json!({"request_id": request_id, "reason": "unsafe", "comment": "dose?\nsee [2]"});
+    let reply = post_json(&router, "/api/v1/feedback", &body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json::<Value>()["status"], "recorded");
+    let written = std::fs::read_to_string(audit.join("feedback.jsonl")).unwrap();
+    let record: Value = serde_json::from_str(written.lines().next().unwrap()).unwrap();
+    assert_eq!(record["request_id"], request_id.as_str());
+    assert_eq!(record["reason"], "unsafe");
+    assert_eq!(record["comment"], "dose? see [2]");
+    assert!(record["time"].as_str().unwrap().ends_with('Z'));
+
+    for (body, status, code) in [
+        (
+            json!({"request_id": "../../etc", "reason": "wrong"}),
+            StatusCode::BAD_REQUEST,
+            "bad_request_id",
+        ),
+        (
+            json!({"request_id": "abc", "reason": "wrong", "comment": "x".repeat(1001)}),
+            StatusCode::BAD_REQUEST,
+            "comment_too_long",
+        ),
+        (
+            json!({"request_id": "abc", "reason": "spam"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            json!({"request_id": "abc", "reason": "wrong", "extra": 1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+    ] {
+        post_json(&router, "/api/v1/feedback", &body)
+            .await
+            .assert_error(status, code);
+    }
+    assert_eq!(
+        std::fs::read_to_string(audit.join("feedback.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        1,
+        "refused feedback is not written"
+    );
 }
 
 /// Serves `router` on a free loopback port for the length of the test.

@@ -1,9 +1,11 @@
 //! The chat page in a real browser: headless Chromium driven over WebDriver (chromedriver) loads
 //! the page from a server started here on 127.0.0.1 and checks, at 1280 and 360 px wide, that the
-//! question box is reachable from anywhere, that a citation opens its passage with the quoted
-//! words highlighted, that a declined question and a suggested one read right, that a model's
-//! draft is shown as provisional and replaced by the verified answer, and that the console holds
-//! no JavaScript error. Screenshots go under `target/`.
+//! question box is reachable from anywhere, that the page says how answers are made in plain
+//! words and labels sources with the article's own reference numbers, that a citation opens its
+//! passage with the quoted words highlighted, that "Wrong or unhelpful?" records feedback under
+//! the answer's request id beside its audit line, that a declined question and a suggested one
+//! read right, that a model's draft is shown as provisional and replaced by the verified answer,
+//! and that the console holds no JavaScript error. Screenshots go under `target/`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (or MEDCITE_CHROMIUM / MEDCITE_CHROMEDRIVER).
 //! Without them the test prints why and passes, unless MEDCITE_REQUIRE_BROWSER=1 (CI), where a
@@ -23,7 +25,7 @@ use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use medcite::server::{AppState, Settings, router};
+use medcite::server::{AppState, AuditLog, AuditSettings, Settings, router};
 use serde_json::json;
 use tempfile::TempDir;
 
@@ -58,7 +60,8 @@ type Outcome = Result<(), String>;
 
 async fn run(chromium: &Path, driver: &Path) -> Outcome {
     let index = TempDir::new().map_err(|e| e.to_string())?;
-    let offline = start_server(&index.path().join("offline"), None).await?;
+    let audit = index.path().join("audit");
+    let offline = start_server(&index.path().join("offline"), None, Some(&audit)).await?;
     let hostile_llm = FakeLlm::start(vec![
         Script::Text(HOSTILE.into()),
         Script::Text(HOSTILE.into()),
@@ -67,17 +70,23 @@ async fn run(chromium: &Path, driver: &Path) -> Outcome {
         Script::Slow(Duration::from_secs(3)),
     ])
     .await;
-    let hostile = start_server(&index.path().join("llm"), Some(&hostile_llm)).await?;
+    let hostile = start_server(&index.path().join("llm"), Some(&hostile_llm), None).await?;
 
     let driver = Driver::start(driver).await?;
     let profile = TempDir::new().map_err(|e| e.to_string())?;
     let client = driver.session(chromium, profile.path()).await?;
-    let outcome = drive(&client, &offline, &hostile, &hostile_llm).await;
+    let outcome = drive(&client, &offline, &audit, &hostile, &hostile_llm).await;
     let _ = client.close().await;
     outcome
 }
 
-async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> Outcome {
+async fn drive(
+    client: &Client,
+    offline: &str,
+    audit: &Path,
+    hostile: &str,
+    llm: &FakeLlm,
+) -> Outcome {
     client
         .set_window_size(1280, 900)
         .await
@@ -129,12 +138,105 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
     )?;
     let meta = answer.text().await.map_err(|e| e.to_string())?;
     check(
-        meta.contains("Quotes verified"),
+        meta.contains("Quotes checked word for word against the sources"),
         format!("the answer says it is verified: {meta}"),
     )?;
     check(
-        meta.contains("Offline answer"),
-        format!("the mode is shown: {meta}"),
+        meta.contains("Answer quoted from the article"),
+        format!("how the answer was made, in plain words: {meta}"),
+    )?;
+    // One numbering: a cited reference reads as its number in the article's list, a passage of
+    // the article as [article]; no source id (S1) of the engine's.
+    let mode_line = text_of(client, "#server-mode").await?;
+    check(
+        mode_line.contains("quoted word for word from this article")
+            && !mode_line.contains("Mode")
+            && !mode_line.to_lowercase().contains("offline"),
+        format!("the page says how answers are made in plain words: {mode_line}"),
+    )?;
+    let labels = client
+        .execute(
+            "return Array.from(document.querySelectorAll('#turn-1 .answer-text a.marker, #turn-1 .sources summary strong')).map(function (e) { return e.textContent.trim(); });",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let labels: Vec<String> = serde_json::from_value(labels).map_err(|e| e.to_string())?;
+    check(!labels.is_empty(), "the answer cites its sources")?;
+    for label in &labels {
+        let inside = label.trim_start_matches('[').trim_end_matches(']');
+        let known = inside == "article"
+            || (inside.parse::<u32>().is_ok()
+                && client
+                    .find(Locator::Css(&format!(".refs li#ref-{inside}")))
+                    .await
+                    .is_ok());
+        check(
+            known && !text.contains("[S"),
+            format!("{label} is not a number of the article's references: {labels:?} in {text}"),
+        )?;
+    }
+    check(
+        labels.iter().any(|l| l != "[article]"),
+        format!("the IVIG answer cites a reference by its number: {labels:?}"),
+    )?;
+
+    // Copy and a link that asks the question again.
+    wait_for(client, "#turn-1 button.copy").await?;
+    let permalink = wait_for(client, "#turn-1 a.permalink").await?;
+    let href = permalink.attr("href").await.map_err(|e| e.to_string())?;
+    check(
+        href.as_deref() == Some("#q=IVIG%20mechanism%20and%20its%20reference%3F"),
+        format!("the permalink names the question: {href:?}"),
+    )?;
+
+    // "Wrong or unhelpful?" records the reason and comment under the answer's request id,
+    // beside the audit line of the same answer.
+    let open_feedback = wait_for(client, "#turn-1 button.feedback-open").await?;
+    open_feedback.click().await.map_err(|e| e.to_string())?;
+    client
+        .execute(
+            "document.querySelector('#turn-1 form.feedback select').value = 'unsafe';",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let comment = wait_for(client, "#turn-1 form.feedback textarea").await?;
+    comment
+        .send_keys("the dose looks off")
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(client, "#turn-1 form.feedback button.feedback-send")
+        .await?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + WAIT;
+    let said = loop {
+        let said = text_of(client, "#turn-1 .feedback-status").await?;
+        if said.contains("recorded") || Instant::now() > deadline {
+            break said;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    check(
+        said.contains("Thank you: recorded"),
+        format!("the feedback is acknowledged: {said:?}"),
+    )?;
+    let feedback = std::fs::read_to_string(audit.join("feedback.jsonl"))
+        .map_err(|e| format!("no feedback file beside the audit log: {e}"))?;
+    let record: serde_json::Value =
+        serde_json::from_str(feedback.lines().next().unwrap_or_default())
+            .map_err(|e| format!("feedback line {feedback:?}: {e}"))?;
+    check(
+        record["reason"] == "unsafe" && record["comment"] == "the dose looks off",
+        format!("the feedback line: {record}"),
+    )?;
+    let audit_lines = audit_text(audit)?;
+    let request_id = record["request_id"].as_str().unwrap_or_default();
+    check(
+        request_id.len() >= 8 && audit_lines.contains(&format!("\"request_id\":\"{request_id}\"")),
+        format!("the feedback's request id {request_id:?} is the answer's audit line's"),
     )?;
     // An untraced reference carries its badge where it is cited, not only in the list.
     let badges = client
@@ -177,10 +279,10 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
         .await
         .map_err(|e| e.to_string())?;
     check(
-        summary.contains('›') || summary.contains("Reference ["),
+        summary.contains("This article") || summary.contains("of the article ·"),
         format!("the passage names its place: {summary}"),
     )?;
-    if summary.contains("Reference [") {
+    if summary.contains("of the article ·") {
         let link = open
             .find(Locator::Css("a.to-reference"))
             .await
@@ -275,7 +377,7 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
     )?;
     let meta = text_of(client, "#turn-3 .answer .meta").await?;
     check(
-        meta.contains("Quotes verified") && !meta.contains("Not covered"),
+        meta.contains("Quotes checked") && !meta.contains("Not covered"),
         format!("the suggestion {suggested:?} is answered: {meta}"),
     )?;
     let turns = client
@@ -351,8 +453,12 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
     )?;
     let meta = text_of(client, "#turn-1 .answer .meta").await?;
     check(
-        meta.to_lowercase().contains("offline"),
+        meta.contains("Answer quoted from the article"),
         format!("the fallback mode is shown: {meta}"),
+    )?;
+    check(
+        shown.contains("did not pass the check against the sources"),
+        format!("the fallback is said in plain words: {shown}"),
     )?;
 
     // A dose the rules do not confirm is one warning line; the earlier turn goes along as
@@ -412,7 +518,7 @@ async fn drive(client: &Client, offline: &str, hostile: &str, llm: &FakeLlm) -> 
     )?;
     let meta = text_of(client, "#turn-3 .answer .meta").await?;
     check(
-        meta.contains("Answer by the LLM") && meta.contains("Quotes verified"),
+        meta.contains("Answer written by the language model") && meta.contains("Quotes checked"),
         format!("the verified model answer replaced the draft: {meta}"),
     )?;
     screenshot_window(client, "browser-verified-1280.png").await?;
@@ -551,10 +657,37 @@ fn save(name: &str, png: Vec<u8>) -> Outcome {
 }
 
 /// Serves the bundled corpus (indexed under `index`) on a free loopback port; returns its URL.
-async fn start_server(index: &Path, llm: Option<&FakeLlm>) -> Result<String, String> {
+/// The audit lines written in `dir`.
+fn audit_text(dir: &Path) -> Result<String, String> {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if name.starts_with("audit") {
+            text.push_str(&std::fs::read_to_string(&path).map_err(|e| e.to_string())?);
+        }
+    }
+    Ok(text)
+}
+
+async fn start_server(
+    index: &Path,
+    llm: Option<&FakeLlm>,
+    audit: Option<&Path>,
+) -> Result<String, String> {
     let llm = llm.map(|server| server.composer(Duration::from_secs(10)));
     let (state, _) = AppState::open(&bundled_corpus(), index, llm, Settings::default(), false)
         .map_err(|e| e.to_string())?;
+    let state = match audit {
+        Some(dir) => state.with_audit(
+            AuditLog::open(AuditSettings {
+                dir: dir.to_path_buf(),
+                redact_questions: false,
+            })
+            .map_err(|e| e.to_string())?,
+        ),
+        None => state,
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| e.to_string())?;

@@ -381,6 +381,19 @@ fn ask_prints_the_answer_sources_and_mode() {
     );
     assert!(text.contains("verified: yes"), "{text}");
     assert!(text.contains("**"), "quoted words are highlighted: {text}");
+    // Under "Sources", only the passages the answer cites.
+    let (answer, sources) = text.split_once("Sources").expect("a Sources heading");
+    let listed: Vec<&str> = sources
+        .lines()
+        .filter_map(|l| l.strip_prefix('[')?.split_once(']').map(|(m, _)| m))
+        .collect();
+    assert!(!listed.is_empty(), "{text}");
+    for marker in &listed {
+        assert!(
+            answer.contains(&format!("{marker}]")) || answer.contains(&format!("{marker},")),
+            "{marker} is listed but not cited: {text}"
+        );
+    }
 }
 
 #[test]

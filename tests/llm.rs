@@ -691,3 +691,75 @@ async fn a_quoted_lead_in_is_served_with_the_list_it_introduces() {
         reply.answer
     );
 }
+
+#[tokio::test]
+async fn the_first_verified_point_arrives_before_the_model_has_finished() {
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let server = FakeLlm::start(vec![Script::TwoPointsPaused(gate.clone())]).await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(30));
+    let request = request(QUESTION, ModeChoice::Auto);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut send = |e| {
+        let _ = tx.send(e);
+    };
+    let asking = engine.ask(&request, true, &mut send);
+    // The model stays paused inside its second point until a point has reached the client:
+    // were points held back until the whole answer, this would time out.
+    let watching = async {
+        let first = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                match rx.recv().await {
+                    Some(AskEvent::Point(point)) => break point,
+                    Some(AskEvent::Done(_)) | None => panic!("the answer ended before any point"),
+                    Some(AskEvent::Delta(_)) => panic!("the verified text came before any point"),
+                    Some(_) => {}
+                }
+            }
+        })
+        .await
+        .expect("a verified point while the model was still writing");
+        gate.add_permits(1);
+        first
+    };
+    let (reply, first) = tokio::join!(asking, watching);
+    let reply = reply.expect("ask");
+    assert!(first.text.starts_with("- \""), "{first:?}");
+    assert!(first.text.ends_with("[S1]"), "numbered from S1: {first:?}");
+    assert_eq!(first.separator, "");
+    assert_eq!(first.passages.len(), 1);
+    let passage = &first.passages[0];
+    let quote = first.text.split('"').nth(1).expect("a quote");
+    assert!(passage.text.contains(quote), "{quote:?} in {passage:?}");
+    assert_eq!(reply.mode, Mode::Llm, "{reply:#?}");
+    assert!(reply.verified);
+    assert!(
+        reply.answer.contains(quote),
+        "the point is in the final answer: {}",
+        reply.answer
+    );
+    let rest: Vec<AskEvent> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+    assert!(matches!(rest.last(), Some(AskEvent::Done(_))));
+    assert!(
+        rest.iter()
+            .any(|e| matches!(e, AskEvent::Delta(text) if *text == reply.answer)),
+        "the whole verified answer follows and replaces the points"
+    );
+}
+
+#[tokio::test]
+async fn a_fabricated_point_is_never_sent() {
+    let server = FakeLlm::start(vec![
+        Script::Text(
+            "- \"Rituximab cures every patient within one week\" [S1]\n- More [S1]\n".into(),
+        ),
+        Script::Fabricated,
+    ])
+    .await;
+    let (_dir, engine) = engine(&server, Duration::from_secs(10));
+    let (reply, events) = ask(&engine, true).await;
+    assert!(
+        !events.iter().any(|e| matches!(e, AskEvent::Point(_))),
+        "{events:?}"
+    );
+    assert_eq!(reply.mode, Mode::Extractive);
+}

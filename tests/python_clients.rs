@@ -1,6 +1,8 @@
 //! medcite as Python clients meet it: `tests/clients/openai_client.py` runs against the router
 //! served on 127.0.0.1 — the official OpenAI client (streaming and not) reads `usage` and the
-//! `medcite` extension field, and a 5 MB body sent with `urllib` receives the JSON 413.
+//! `medcite` extension field, gets a 400 for `n=3`, a reply cut to `max_tokens` with
+//! `finish_reason: "length"` and `usage` in a chunk of its own with `include_usage`; a 5 MB body
+//! sent with `urllib` receives the JSON 413.
 //!
 //! The Python is MEDCITE_PYTHON, else `target/py/venv/bin/python` (make it with
 //! `python3 -m venv target/py/venv && target/py/venv/bin/pip install openai`), else `python3`.
@@ -81,8 +83,15 @@ async fn python_clients_read_usage_the_extension_field_and_the_413() {
         "MEDCITE_REQUIRE_OPENAI=1 but the openai package is missing: python3 -m venv \
          target/py/venv && target/py/venv/bin/pip install openai"
     );
-    assert!(
-        stdout.contains("ok   openai streamed") || stdout.contains("SKIP openai"),
-        "{stdout}"
-    );
+    for check in [
+        "ok   openai streamed",
+        "ok   openai n=3: HTTP 400",
+        "ok   openai max_tokens=12: finish_reason=length",
+        "ok   openai include_usage: usage in its own chunk",
+    ] {
+        assert!(
+            stdout.contains(check) || stdout.contains("SKIP openai"),
+            "{check}: {stdout}"
+        );
+    }
 }

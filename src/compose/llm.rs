@@ -112,9 +112,43 @@ impl LlmComposer {
         &self.config
     }
 
+    /// Composes as [`Composer::compose`] does, the model writing at most `max_tokens` tokens
+    /// (and never more than [`MAX_ANSWER_TOKENS`]).
+    pub async fn compose_capped(
+        &self,
+        request: &ComposeRequest<'_>,
+        max_tokens: Option<u32>,
+        sink: DeltaSink<'_>,
+    ) -> Result<String, ComposeError> {
+        let limit = self.config.timeout;
+        let started = std::time::Instant::now();
+        let result = match tokio::time::timeout(limit, self.call(request, max_tokens, sink)).await {
+            Ok(result) => result,
+            Err(_) => Err(ComposeError::Timeout(limit.as_secs_f64().ceil() as u64)),
+        };
+        let outcome = result.as_ref().map_or_else(ComposeError::kind, |_| "ok");
+        crate::telemetry::model_call(outcome, started.elapsed());
+        result
+    }
+
+    /// The answer the model's `raw` text stands for: its echoes of the question dropped, its
+    /// sentence ids written out as quotes, copied sentences attributed, tidied, and lead-ins
+    /// given their list items, as a whole reply is; `None` when nothing is left. Applied to the
+    /// whole points of a reply still being written, it gives them as the whole reply will.
+    pub fn answer_from(&self, raw: &str, request: &ComposeRequest<'_>) -> Option<String> {
+        let answer = without_echoes(raw, request.question);
+        if answer.is_empty() {
+            return None;
+        }
+        let expanded = expand_sentence_ids(&answer, request.passages);
+        let tidied = tidy(&attribute_copied_sentences(&expanded, request.passages));
+        Some(with_list_items(&tidied, request.passages))
+    }
+
     fn chat_request(
         &self,
         request: &ComposeRequest<'_>,
+        max_tokens: Option<u32>,
     ) -> Result<CreateChatCompletionRequest, ComposeError> {
         let build = |e: OpenAIError| ComposeError::Config(e.to_string());
         let mut messages: Vec<ChatCompletionRequestMessage> = vec![
@@ -172,7 +206,7 @@ impl LlmComposer {
             .model(self.config.model.clone())
             .messages(messages)
             .temperature(0.0)
-            .max_tokens(MAX_ANSWER_TOKENS)
+            .max_tokens(max_tokens.map_or(MAX_ANSWER_TOKENS, |t| t.min(MAX_ANSWER_TOKENS)))
             .build()
             .map_err(build)
     }
@@ -180,9 +214,10 @@ impl LlmComposer {
     async fn call(
         &self,
         request: &ComposeRequest<'_>,
+        max_tokens: Option<u32>,
         sink: DeltaSink<'_>,
     ) -> Result<String, ComposeError> {
-        let chat = self.chat_request(request)?;
+        let chat = self.chat_request(request, max_tokens)?;
         let answer = if request.stream {
             let mut stream = self
                 .client
@@ -225,13 +260,8 @@ impl LlmComposer {
         if answer.trim().is_empty() {
             return Err(ComposeError::Empty);
         }
-        let answer = without_echoes(&answer, request.question);
-        if answer.is_empty() {
-            return Err(ComposeError::Empty);
-        }
-        let expanded = expand_sentence_ids(&answer, request.passages);
-        let tidied = tidy(&attribute_copied_sentences(&expanded, request.passages));
-        Ok(with_list_items(&tidied, request.passages))
+        self.answer_from(&answer, request)
+            .ok_or(ComposeError::Empty)
     }
 
     fn error(&self, error: OpenAIError) -> ComposeError {
@@ -260,17 +290,7 @@ impl Composer for LlmComposer {
         request: &'a ComposeRequest<'a>,
         sink: DeltaSink<'a>,
     ) -> BoxFuture<'a, Result<String, ComposeError>> {
-        Box::pin(async move {
-            let limit = self.config.timeout;
-            let started = std::time::Instant::now();
-            let result = match tokio::time::timeout(limit, self.call(request, sink)).await {
-                Ok(result) => result,
-                Err(_) => Err(ComposeError::Timeout(limit.as_secs_f64().ceil() as u64)),
-            };
-            let outcome = result.as_ref().map_or_else(ComposeError::kind, |_| "ok");
-            crate::telemetry::model_call(outcome, started.elapsed());
-            result
-        })
+        Box::pin(self.compose_capped(request, None, sink))
     }
 }
 

@@ -1,5 +1,5 @@
-//! The one API error type: every failure leaves the server as `{"error": {"code", "message"}}`
-//! with a fitting status, including axum's own rejections (bad JSON, wrong content type, bad
+//! The one API error type: every failure leaves the server as
+//! `{"error": {"code", "message", "type", "param"}}` (OpenAI's shape) with a fitting status, including axum's own rejections (bad JSON, wrong content type, bad
 //! query) and the bare responses of tower layers (body limit, timeout, unknown method).
 
 use axum::Json;
@@ -24,6 +24,8 @@ pub struct ApiError {
     pub message: String,
     /// Seconds for the `Retry-After` header of a 429 or 503, when the client should come back.
     pub retry_after: Option<u64>,
+    /// The request field at fault, if one is.
+    pub param: Option<&'static str>,
 }
 
 impl ApiError {
@@ -33,7 +35,14 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            param: None,
         }
+    }
+
+    /// The error naming `param` as the request field at fault.
+    pub fn with_param(mut self, param: &'static str) -> ApiError {
+        self.param = Some(param);
+        self
     }
 
     /// The error telling the client to come back after `secs` seconds.
@@ -64,8 +73,23 @@ impl ApiError {
             error: ErrorDetail {
                 code: self.code.to_string(),
                 message: self.message.clone(),
+                kind: error_type(self.status).to_string(),
+                param: self.param.map(str::to_string),
             },
         }
+    }
+}
+
+/// The OpenAI error type of a status.
+fn error_type(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNAUTHORIZED => "authentication_error",
+        StatusCode::FORBIDDEN => "permission_error",
+        StatusCode::NOT_FOUND => "not_found_error",
+        StatusCode::CONFLICT => "conflict_error",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limit_error",
+        s if s.is_server_error() => "server_error",
+        _ => "invalid_request_error",
     }
 }
 
@@ -88,12 +112,19 @@ impl From<AskError> for ApiError {
     fn from(error: AskError) -> ApiError {
         let message = error.to_string();
         match error {
-            AskError::EmptyQuestion => ApiError::bad_request("empty_question", message),
-            AskError::QuestionTooLong(_) => ApiError::bad_request("question_too_long", message),
-            AskError::BadK(_) => ApiError::bad_request("bad_k", message),
-            AskError::BadRole(_) => ApiError::bad_request("bad_role", message),
+            AskError::EmptyQuestion => {
+                ApiError::bad_request("empty_question", message).with_param("question")
+            }
+            AskError::QuestionTooLong(_) => {
+                ApiError::bad_request("question_too_long", message).with_param("question")
+            }
+            AskError::BadK(_) => ApiError::bad_request("bad_k", message).with_param("k"),
+            AskError::BadRole(_) => {
+                ApiError::bad_request("bad_role", message).with_param("history")
+            }
             AskError::LlmNotConfigured => {
                 ApiError::new(StatusCode::CONFLICT, "llm_not_configured", message)
+                    .with_param("mode")
             }
             AskError::Retrieve(e) => e.into(),
         }

@@ -9,6 +9,7 @@ mod audit;
 mod budget;
 mod connections;
 mod error;
+mod feedback;
 mod limits;
 mod mcp;
 mod metrics;
@@ -132,17 +133,16 @@ pub struct Loaded {
 impl Loaded {
     pub fn new(engine: Engine, corpus: Corpus, generation: PathBuf) -> Loaded {
         let mode = match engine.llm() {
-            Some(llm) => format!(
-                "LLM ({}); every answer is checked word for word against the sources",
-                llm.config().model
-            ),
-            None => "offline, no LLM configured; answers quote the article and its references word for word".to_string(),
+            Some(_) => {
+                "Answers are written by a language model from this article and its cited references; every quote is checked word for word against them before you see it."
+            }
+            None => "Answers are quoted word for word from this article and its cited references.",
         };
         let suggestions = page::first_article(&corpus)
             .and_then(|(doc, _)| doc.read_body().ok())
             .map(|markdown| suggest::suggestions(&engine, &markdown))
             .unwrap_or_default();
-        let page = page::render(&corpus, &mode, &suggestions);
+        let page = page::render(&corpus, mode, &suggestions);
         Loaded {
             engine,
             corpus,
@@ -169,6 +169,8 @@ pub struct AppState {
     budget: ModelBudget,
     pool: CpuPool,
     audit: Option<AuditLog>,
+    /// Readers' feedback, beside the audit log (none without one).
+    feedback: Option<Arc<feedback::FeedbackLog>>,
     corpus_dir: PathBuf,
     index_dir: PathBuf,
 }
@@ -181,14 +183,20 @@ impl AppState {
             budget: ModelBudget::new(settings.llm_concurrency, settings.llm_asks_per_minute),
             pool: CpuPool::sized(settings.cpu_slots, settings.queue_depth),
             audit: None,
+            feedback: None,
             settings,
             corpus_dir: corpus_dir.to_path_buf(),
             index_dir: index_dir.to_path_buf(),
         }
     }
 
-    /// The state writing one line per answered question to `audit`.
+    /// The state writing one line per answered question to `audit`, and readers' feedback
+    /// beside it.
     pub fn with_audit(mut self, audit: AuditLog) -> Self {
+        self.feedback = Some(Arc::new(feedback::FeedbackLog::new(
+            audit.dir(),
+            feedback::MAX_FILE_BYTES,
+        )));
         self.audit = Some(audit);
         self
     }
@@ -317,6 +325,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/check-dosing", post(routes::check_dosing))
         .route("/api/v1/documents/{id}", get(routes::document))
         .route("/api/v1/articles", get(routes::articles))
+        .route("/api/v1/feedback", post(feedback::feedback))
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route_layer(rate.clone())
         .route_layer(auth.clone());
@@ -327,6 +336,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let openai = Router::new()
         .route("/v1/chat/completions", post(openai::chat_completions))
         .route("/v1/models", get(openai::models))
+        .route("/v1/models/{*id}", get(openai::model))
         .route_layer(rate)
         .route_layer(auth);
     let app = Router::new()

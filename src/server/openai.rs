@@ -3,8 +3,11 @@
 //! messages the history; system and developer messages are ignored (they cannot change the
 //! grounding rules), which the `x-medcite-system-messages` header says. The reply is the grounded
 //! answer with its sources listed under it, an estimated `usage`, and medcite's whole result in
-//! the extension field `medcite`. A stream carries only the final, verified text: an OpenAI
-//! stream cannot take back words already sent, so a draft that fails verification never leaves.
+//! the extension field `medcite`. A stream carries only verified text: each point of a model's
+//! answer as soon as it has verified, then the rest of the final answer. An OpenAI stream cannot
+//! take back words already sent, so a draft that fails verification never leaves, and a final
+//! answer that does not continue the points sent follows them whole, after a note saying so.
+//! What medcite cannot honour (`n` > 1, tools, a non-text `response_format`) is refused.
 
 use std::collections::BTreeSet;
 use std::convert::Infallible;
@@ -23,9 +26,10 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::error::{ApiError, ApiJson};
+use super::error::{ApiError, ApiJson, ApiPath};
 use super::ratelimit::Caller;
 use super::sse::AskRun;
+use crate::answer::{AskEvent, AskOptions};
 use crate::contracts::{
     AskReply, AskRequest, DocKind, DosingReport, ErrorBody, Mode, ModeChoice, Passage, QuoteCheck,
     Turn,
@@ -41,12 +45,21 @@ pub const SYSTEM_HEADER: &str = "x-medcite-system-messages";
 pub const MODEL: &str = "medcite";
 /// Words per streamed chunk.
 const WORDS_PER_CHUNK: usize = 8;
+/// Estimated characters per token, as `usage` counts them.
+const CHARS_PER_TOKEN: usize = 4;
+/// Opens the final answer in a stream whose points, each verified as it came, turned out not
+/// to be the start of the final answer: an OpenAI stream cannot take back text, so it says
+/// which text stands.
+pub const REPLACED_NOTE: &str =
+    "\n\n---\nThe answer as finally checked against the sources (it replaces the text above):\n\n";
 
 static MARKERS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\[(S\d+(?:\s*,\s*S\d+)*)\]").expect("marker regex is valid"));
 
-/// An OpenAI chat completion request; fields medcite does not use (temperature, tools, …) are
-/// accepted and ignored.
+/// An OpenAI chat completion request. Options medcite cannot honour (`n` > 1, `tools`,
+/// `functions`, `tool_choice`, a `response_format` other than text) are refused with a 400
+/// naming the field; sampling options (temperature, top_p, seed, …) are accepted and ignored:
+/// medcite's answers are quotes, not samples.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChatRequest {
     /// Any name; the reply always names `medcite`.
@@ -55,6 +68,43 @@ pub struct ChatRequest {
     pub messages: Vec<ChatMessage>,
     #[serde(default)]
     pub stream: Option<bool>,
+    /// Only 1: medcite has one grounded answer to a question.
+    #[serde(default)]
+    pub n: Option<i64>,
+    /// The most tokens (estimated, as `usage` is) the reply's content may hold; a reply cut to
+    /// fit ends with `finish_reason: "length"`. Also caps what the model may write.
+    #[serde(default)]
+    pub max_tokens: Option<i64>,
+    /// As `max_tokens` (the newer name); wins when both are given.
+    #[serde(default)]
+    pub max_completion_tokens: Option<i64>,
+    #[serde(default)]
+    pub stream_options: Option<StreamOptions>,
+    /// Refused when it names any tool: medcite calls no tools.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub tools: Option<Value>,
+    /// Refused when it names any function.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub functions: Option<Value>,
+    /// Only `"none"` (or absent).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub tool_choice: Option<Value>,
+    /// Only `{"type": "text"}` (or absent): the answer is Markdown text with quoted sources.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub response_format: Option<Value>,
+}
+
+/// `stream_options` of a streamed request.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct StreamOptions {
+    /// When true, `usage` comes in a chunk of its own after the last choice, with empty
+    /// `choices`, as OpenAI sends it.
+    #[serde(default)]
+    pub include_usage: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -109,6 +159,15 @@ pub struct MedciteResult {
     pub usage_estimated: bool,
     /// System and developer messages received; they are never applied.
     pub system_messages_ignored: usize,
+    /// True when medcite declined: the article and its references do not cover the question,
+    /// and the content says so instead of answering (`finish_reason` stays `stop`, as OpenAI
+    /// clients expect; this field is how a client tells a decline from an answer).
+    pub declined: bool,
+    /// In a stream: true when the text streamed point by point was not the start of the final
+    /// answer (the whole failed its check, or was reordered), so the content goes on with
+    /// [`REPLACED_NOTE`] and the final answer whole, which replaces the text before it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub streamed_text_replaced: Option<bool>,
 }
 
 /// One passage of the answer with where it comes from.
@@ -156,10 +215,11 @@ pub struct ChatChunk {
     pub created: u64,
     pub model: &'static str,
     pub choices: Vec<ChunkChoice>,
-    /// On the last chunk only (the one with `finish_reason`).
+    /// On the chunk with `finish_reason`, or with `stream_options.include_usage` on a chunk of
+    /// its own after it (with empty `choices`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
-    /// On the last chunk only: medcite's result for the streamed answer.
+    /// On the chunk with `finish_reason` only: medcite's result for the streamed answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub medcite: Option<MedciteResult>,
 }
@@ -195,8 +255,8 @@ pub struct ModelCard {
 }
 
 #[utoipa::path(post, path = "/v1/chat/completions", tag = "openai", request_body = ChatRequest,
-    responses((status = 200, description = "The grounded answer with its sources, an estimated `usage` and medcite's result in `medcite` (with `stream: true`: text/event-stream of chat.completion.chunk objects carrying only verified text, the last with `usage` and `medcite`, then `data: [DONE]`). Header x-medcite-usage: estimated; x-medcite-system-messages says system messages are ignored.", body = ChatCompletion),
-        (status = 400, description = "No user message, or the engine rejected the question", body = ErrorBody),
+    responses((status = 200, description = "The grounded answer with its sources, an estimated `usage` and medcite's result in `medcite` (`medcite.declined` is true when the sources do not cover the question). With `stream: true`: text/event-stream of chat.completion.chunk objects carrying only verified text — with a model, each point as soon as it has verified, then the rest of the final answer (or, when the final answer is not their continuation, a note and the final answer whole, `medcite.streamed_text_replaced`) — the chunk with `finish_reason` carrying `medcite` (and `usage`, unless `stream_options.include_usage` asks for it in a chunk of its own with empty `choices`), then `data: [DONE]`. `finish_reason` is `length` when `max_tokens` cut the content. Header x-medcite-usage: estimated; x-medcite-system-messages says system messages are ignored.", body = ChatCompletion),
+        (status = 400, description = "No user message; `n` other than 1; `tools`, `functions`, `tool_choice` or a non-text `response_format`; `max_tokens` under 1; or the engine rejected the question. `error.param` names the field.", body = ErrorBody),
         (status = 401, description = "MEDCITE_API_TOKEN is set and the bearer token is missing or wrong", body = ErrorBody)))]
 /// OpenAI-compatible chat: the last user message is the question.
 pub async fn chat_completions(
@@ -204,6 +264,7 @@ pub async fn chat_completions(
     caller: Caller,
     ApiJson(chat): ApiJson<ChatRequest>,
 ) -> Result<Response, ApiError> {
+    let max_tokens = honoured_options(&chat)?;
     let request = ask_request(&chat)?;
     tracing::debug!(
         requested = chat.model.as_deref().unwrap_or(MODEL),
@@ -220,21 +281,21 @@ pub async fn chat_completions(
         .map(|m| text_of(&m.content).chars().count())
         .sum();
     let loaded = state.loaded();
-    let (first, run) = AskRun::start(state.clone(), caller, request, false).await?;
+    let options = AskOptions {
+        max_answer_tokens: max_tokens,
+    };
+    let streamed = chat.stream == Some(true);
+    let (first, run) =
+        AskRun::start_with(state.clone(), caller, request, options, streamed).await?;
     let id = completion_id();
     let created = now();
-    let result = move |reply: &AskReply| {
-        let content = content(reply);
-        let usage = estimate_usage(prompt_chars, &content);
-        let result = medcite_result(&loaded.corpus, reply, ignored);
-        (content, usage, result)
-    };
-    if chat.stream != Some(true) {
+    let limit = max_tokens.map(|t| t as usize * CHARS_PER_TOKEN);
+    if !streamed {
         let reply = match first {
-            crate::answer::AskEvent::Done(reply) => *reply,
+            AskEvent::Done(reply) => *reply,
             _ => run.reply().await?,
         };
-        let (content, usage, medcite) = result(&reply);
+        let (content, cut) = capped(&content(&reply), limit);
         let completion = ChatCompletion {
             id,
             object: "chat.completion",
@@ -244,70 +305,278 @@ pub async fn chat_completions(
                 index: 0,
                 message: ReplyMessage {
                     role: "assistant",
-                    content,
+                    content: content.clone(),
                 },
-                finish_reason: "stop",
+                finish_reason: if cut { "length" } else { "stop" },
             }],
-            usage,
-            medcite,
+            usage: estimate_usage(prompt_chars, &content),
+            medcite: medcite_result(&loaded.corpus, &reply, ignored),
         };
         return Ok(with_headers(Json(completion).into_response(), ignored));
     }
-    let chunk = move |delta: Delta, finish: Option<&'static str>| ChatChunk {
-        id: id.clone(),
-        object: "chat.completion.chunk",
+    let include_usage = chat
+        .stream_options
+        .as_ref()
+        .and_then(|o| o.include_usage)
+        .unwrap_or(false);
+    let stream = ChatStream {
+        id,
         created,
-        model: MODEL,
-        choices: vec![ChunkChoice {
-            index: 0,
-            delta,
-            finish_reason: finish,
-        }],
-        usage: None,
-        medcite: None,
+        run: Some(run),
+        pending: Some(Ok(first)),
+        sent: String::new(),
+        cut: false,
+        limit,
+        include_usage,
+        prompt_chars,
+        ignored,
+        loaded,
+        opened: false,
     };
-    let opening = chunk(
-        Delta {
-            role: Some("assistant"),
-            content: Some(String::new()),
-        },
-        None,
-    );
-    let rest = async move {
-        let reply = match first {
-            crate::answer::AskEvent::Done(reply) => Ok(*reply),
-            _ => run.reply().await,
-        };
-        let mut events: Vec<Event> = Vec::new();
-        match reply {
-            Ok(reply) => {
-                let (content, usage, medcite) = result(&reply);
-                for piece in pieces(&content) {
-                    let delta = Delta {
-                        role: None,
-                        content: Some(piece),
-                    };
-                    events.push(data(&chunk(delta, None)));
-                }
-                let mut last = chunk(Delta::default(), Some("stop"));
-                last.usage = Some(usage);
-                last.medcite = Some(medcite);
-                events.push(data(&last));
-            }
-            Err(e) => events.push(data(&e.body())),
-        }
-        events.push(Event::default().data("[DONE]"));
-        futures::stream::iter(events.into_iter().map(Ok::<_, Infallible>))
-    };
+    let events = futures::stream::unfold(stream, |mut stream| async move {
+        let events = stream.next_events().await?;
+        Some((futures::stream::iter(events), stream))
+    });
     use futures::StreamExt;
-    let stream = futures::stream::once(async move { Ok::<_, Infallible>(data(&opening)) })
-        .chain(futures::stream::once(rest).flatten());
+    let events = events.flatten().map(Ok::<_, Infallible>);
     Ok(with_headers(
-        Sse::new(stream)
+        Sse::new(events)
             .keep_alive(KeepAlive::default())
             .into_response(),
         ignored,
     ))
+}
+
+/// A streamed chat completion in progress: what was sent, and what may still be.
+struct ChatStream {
+    id: String,
+    created: u64,
+    /// `None` once the stream has ended.
+    run: Option<AskRun>,
+    /// The run's first event, taken at the start.
+    pending: Option<Result<AskEvent, ApiError>>,
+    /// The content sent so far.
+    sent: String,
+    /// Whether `max_tokens` cut the content.
+    cut: bool,
+    /// Most characters of content, from `max_tokens`.
+    limit: Option<usize>,
+    include_usage: bool,
+    prompt_chars: usize,
+    ignored: usize,
+    loaded: Arc<super::Loaded>,
+    opened: bool,
+}
+
+impl ChatStream {
+    /// The SSE events for the next step of the run; `None` once `[DONE]` was sent.
+    async fn next_events(&mut self) -> Option<Vec<Event>> {
+        if !self.opened {
+            self.opened = true;
+            let delta = Delta {
+                role: Some("assistant"),
+                content: Some(String::new()),
+            };
+            return Some(vec![data(&self.chunk(delta, None))]);
+        }
+        let run = self.run.as_mut()?;
+        let step = match self.pending.take() {
+            Some(step) => step,
+            None => run.next().await,
+        };
+        let mut events = Vec::new();
+        match step {
+            Ok(AskEvent::Point(point)) => {
+                let text = if self.sent.is_empty() {
+                    point.text
+                } else {
+                    format!("{}{}", point.separator, point.text)
+                };
+                events.extend(self.content_events(&text));
+            }
+            Ok(AskEvent::Done(reply)) => {
+                let whole = content(&reply);
+                let mut medcite = medcite_result(&self.loaded.corpus, &reply, self.ignored);
+                let rest = match whole.strip_prefix(self.sent.as_str()) {
+                    Some(rest) => rest.to_string(),
+                    None => {
+                        medcite.streamed_text_replaced = Some(true);
+                        format!("{REPLACED_NOTE}{whole}")
+                    }
+                };
+                events.extend(self.content_events(&rest));
+                let usage = estimate_usage(self.prompt_chars, &self.sent);
+                let finish = if self.cut { "length" } else { "stop" };
+                let mut last = self.chunk(Delta::default(), Some(finish));
+                last.medcite = Some(medcite);
+                if self.include_usage {
+                    events.push(data(&last));
+                    let mut usage_chunk = self.chunk(Delta::default(), None);
+                    usage_chunk.choices.clear();
+                    usage_chunk.usage = Some(usage);
+                    events.push(data(&usage_chunk));
+                } else {
+                    last.usage = Some(usage);
+                    events.push(data(&last));
+                }
+                events.push(Event::default().data("[DONE]"));
+                self.run = None;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                events.push(data(&e.body()));
+                events.push(Event::default().data("[DONE]"));
+                self.run = None;
+            }
+        }
+        Some(events)
+    }
+
+    /// Chunks sending `text` after what was sent, as much of it as `max_tokens` leaves room for.
+    fn content_events(&mut self, text: &str) -> Vec<Event> {
+        if self.cut || text.is_empty() {
+            return Vec::new();
+        }
+        let wanted = format!("{}{text}", self.sent);
+        let (fits, cut) = capped(&wanted, self.limit);
+        self.cut = cut;
+        let Some(new) = fits.strip_prefix(self.sent.as_str()) else {
+            return Vec::new();
+        };
+        let new = new.to_string();
+        self.sent.push_str(&new);
+        pieces(&new)
+            .into_iter()
+            .map(|piece| {
+                let delta = Delta {
+                    role: None,
+                    content: Some(piece),
+                };
+                data(&self.chunk(delta, None))
+            })
+            .collect()
+    }
+
+    fn chunk(&self, delta: Delta, finish: Option<&'static str>) -> ChatChunk {
+        ChatChunk {
+            id: self.id.clone(),
+            object: "chat.completion.chunk",
+            created: self.created,
+            model: MODEL,
+            choices: vec![ChunkChoice {
+                index: 0,
+                delta,
+                finish_reason: finish,
+            }],
+            usage: None,
+            medcite: None,
+        }
+    }
+}
+
+/// Refuses what medcite cannot honour, each with the field named; returns the token cap.
+fn honoured_options(chat: &ChatRequest) -> Result<Option<u32>, ApiError> {
+    let refuse = |param: &'static str, message: String| {
+        Err(ApiError::bad_request("unsupported_parameter", message).with_param(param))
+    };
+    if let Some(n) = chat.n
+        && n != 1
+    {
+        return refuse(
+            "n",
+            format!(
+                "n is {n}, but medcite returns one grounded answer per question (the same for every sample): leave n out or set it to 1"
+            ),
+        );
+    }
+    let names_any = |value: &Option<Value>| match value {
+        None | Some(Value::Null) => false,
+        Some(Value::Array(items)) => !items.is_empty(),
+        Some(_) => true,
+    };
+    if names_any(&chat.tools) || names_any(&chat.functions) {
+        let param = if names_any(&chat.tools) {
+            "tools"
+        } else {
+            "functions"
+        };
+        return refuse(
+            param,
+            format!(
+                "medcite calls no tools or functions: it answers only from the article and its references; leave out `{param}`"
+            ),
+        );
+    }
+    match &chat.tool_choice {
+        None | Some(Value::Null) => {}
+        Some(Value::String(choice)) if choice == "none" => {}
+        Some(_) => {
+            return refuse(
+                "tool_choice",
+                "medcite calls no tools: leave out `tool_choice` or set it to \"none\"".into(),
+            );
+        }
+    }
+    let format = chat
+        .response_format
+        .as_ref()
+        .filter(|f| !f.is_null())
+        .map(|f| f.get("type").and_then(Value::as_str).unwrap_or_default());
+    if let Some(kind) = format
+        && kind != "text"
+    {
+        return refuse(
+            "response_format",
+            format!(
+                "medcite replies in Markdown text with quoted sources, not '{kind}': leave out `response_format` or set it to {{\"type\": \"text\"}}; medcite's structured result is in the reply's `medcite` field"
+            ),
+        );
+    }
+    let (param, cap) = match (chat.max_completion_tokens, chat.max_tokens) {
+        (Some(cap), _) => ("max_completion_tokens", Some(cap)),
+        (None, cap) => ("max_tokens", cap),
+    };
+    match cap {
+        None => Ok(None),
+        Some(cap) if cap >= 1 => Ok(Some(u32::try_from(cap).unwrap_or(u32::MAX))),
+        Some(cap) => refuse(param, format!("{param} is {cap}; it must be at least 1")),
+    }
+}
+
+/// `content` cut to at most `limit` characters, and whether it was cut: at the end of a line
+/// when one fits whole (a quoted point is not broken), else after the last whole word with
+/// "…" (the reply's `finish_reason: "length"` says it was cut).
+fn capped(content: &str, limit: Option<usize>) -> (String, bool) {
+    let Some(limit) = limit else {
+        return (content.to_string(), false);
+    };
+    if content.chars().count() <= limit {
+        return (content.to_string(), false);
+    }
+    let mut kept = String::new();
+    for line in content.split_inclusive('\n') {
+        if kept.chars().count() + line.trim_end().chars().count() > limit {
+            break;
+        }
+        kept.push_str(line);
+    }
+    let kept = kept.trim_end();
+    if !kept.is_empty() {
+        return (kept.to_string(), true);
+    }
+    let mut words = String::new();
+    for word in content.split_inclusive(' ') {
+        if words.chars().count() + word.trim_end().chars().count() + 1 > limit {
+            break;
+        }
+        words.push_str(word);
+    }
+    let words = words.trim_end();
+    if words.is_empty() {
+        let head: String = content.chars().take(limit.saturating_sub(1)).collect();
+        return (format!("{head}…"), true);
+    }
+    (format!("{words}…"), true)
 }
 
 /// Says in headers that `usage` is estimated and what was done with system messages.
@@ -356,6 +625,8 @@ fn medcite_result(corpus: &Corpus, reply: &AskReply, ignored: usize) -> MedciteR
         quotes: reply.quotes.clone(),
         usage_estimated: true,
         system_messages_ignored: ignored,
+        declined: !reply.covered,
+        streamed_text_replaced: None,
     }
 }
 
@@ -399,26 +670,57 @@ pub fn corpus_reference_number(corpus: &Corpus, reference_id: &str) -> Option<u3
     responses((status = 200, description = "`medcite` (the whole library) and `medcite/<article-id>` for each article: that article's box, answering from it and its references only", body = ModelList)))]
 /// OpenAI-compatible model list: the library, then one model per article.
 pub async fn models(State(state): State<Arc<AppState>>) -> Json<ModelList> {
-    let card = |id: String| ModelCard {
+    Json(ModelList {
+        object: "list",
+        data: model_ids(&state.loaded()).into_iter().map(card).collect(),
+    })
+}
+
+#[utoipa::path(get, path = "/v1/models/{id}", tag = "openai",
+    params(("id" = String, Path, description = "`medcite` or `medcite/<article-id>`")),
+    responses((status = 200, description = "The model", body = ModelCard),
+        (status = 404, description = "No such model (`error.code` is `model_not_found`)", body = ErrorBody)))]
+/// One model of the list.
+pub async fn model(
+    State(state): State<Arc<AppState>>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<ModelCard>, ApiError> {
+    let id = id.trim_start_matches('/');
+    if model_ids(&state.loaded()).iter().any(|m| m == id) {
+        return Ok(Json(card(id.to_string())));
+    }
+    let shown: String = id.chars().take(80).collect();
+    Err(ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "model_not_found",
+        format!(
+            "there is no model '{shown}': medcite serves `{MODEL}` and `{MODEL}/<article-id>`; see GET /v1/models"
+        ),
+    )
+    .with_param("model"))
+}
+
+/// The models served: the library, then one per article.
+fn model_ids(loaded: &super::Loaded) -> Vec<String> {
+    std::iter::once(MODEL.to_string())
+        .chain(
+            loaded
+                .engine
+                .retriever
+                .articles()
+                .iter()
+                .map(|(id, _)| format!("{MODEL}/{id}")),
+        )
+        .collect()
+}
+
+fn card(id: String) -> ModelCard {
+    ModelCard {
         id,
         object: "model",
         created: 0,
         owned_by: "medcite",
-    };
-    let loaded = state.loaded();
-    let mut data = vec![card(MODEL.to_string())];
-    data.extend(
-        loaded
-            .engine
-            .retriever
-            .articles()
-            .iter()
-            .map(|(id, _)| card(format!("{MODEL}/{id}"))),
-    );
-    Json(ModelList {
-        object: "list",
-        data,
-    })
+    }
 }
 
 /// The ask request a chat stands for: its last user message, with the user and assistant

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{openai, page, routes, sse};
+use super::{feedback, openai, page, routes, sse};
 use crate::contracts::{
     AskReply, AskRequest, DocKind, DoseBasis, DoseClaim, DosingReport, ErrorBody, ErrorDetail, Hit,
     Mode, ModeChoice, Passage, QuoteCheck, QuoteProblem, SearchReply, Turn, Verdict, Via,
@@ -32,8 +32,10 @@ use crate::contracts::{
         routes::check_dosing,
         routes::document,
         routes::articles,
+        feedback::feedback,
         openai::chat_completions,
         openai::models,
+        openai::model,
         openapi_json,
     ),
     components(schemas(
@@ -42,6 +44,8 @@ use crate::contracts::{
         ErrorDetail, routes::CheckDosingRequest, routes::Health, routes::Readiness, routes::DocumentReply,
         routes::ReferenceEntry, routes::ArticleList, routes::ArticleEntry, openai::ChatRequest, openai::ChatMessage, openai::ChatCompletion,
         openai::ChatChunk, openai::ModelList, openai::Usage, openai::MedciteResult, openai::Source,
+        openai::StreamOptions, openai::ModelCard, feedback::FeedbackRequest, feedback::FeedbackReply,
+        feedback::Reason, crate::answer::VerifiedPoint,
     )),
     modifiers(&BearerToken),
     tags(

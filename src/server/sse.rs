@@ -1,8 +1,10 @@
 //! `POST /api/v1/ask/stream`: the engine's progress as server-sent events: `passages` (JSON array
 //! of passages), `draft`… (JSON strings: the model's words as it writes them, not yet checked,
-//! shown only as provisional and never as the answer), `delta` (JSON string: the verified answer
-//! text, for every reply, a declined question included) and `done` (the ask JSON, verified and
-//! dose-checked, whose `answer` is the delta's text and replaces any draft). Unverified text is
+//! shown only as provisional and never as the answer), `point`… (a point of the model's answer
+//! that verified on its own as soon as it was written whole: `{text, separator, passages}`),
+//! `delta` (JSON string: the verified answer text, for every reply, a declined question
+//! included, which replaces any points shown) and `done` (the ask JSON, verified and
+//! dose-checked, whose `answer` is the delta's text and replaces any draft or point). Unverified text is
 //! only ever sent as `draft`. A request the engine rejects fails as a plain JSON error before the
 //! stream starts; a failure later is an `error` event.
 
@@ -18,7 +20,7 @@ use tokio::sync::mpsc;
 use super::AppState;
 use super::error::{ApiError, ApiJson};
 use super::ratelimit::Caller;
-use crate::answer::AskEvent;
+use crate::answer::{AskEvent, AskOptions};
 use crate::contracts::{AskReply, AskRequest, ErrorBody, ModeChoice};
 
 /// One step of a running `ask`.
@@ -42,7 +44,18 @@ impl AskRun {
     pub async fn start(
         state: Arc<AppState>,
         caller: Caller,
+        request: AskRequest,
+        stream: bool,
+    ) -> Result<(AskEvent, AskRun), ApiError> {
+        AskRun::start_with(state, caller, request, AskOptions::default(), stream).await
+    }
+
+    /// [`AskRun::start`], the answer bounded by `options`.
+    pub async fn start_with(
+        state: Arc<AppState>,
+        caller: Caller,
         mut request: AskRequest,
+        options: AskOptions,
         stream: bool,
     ) -> Result<(AskEvent, AskRun), ApiError> {
         let loaded = state.loaded();
@@ -93,7 +106,7 @@ impl AskRun {
             };
             runtime.block_on(async {
                 tokio::select! {
-                    asked = loaded.engine.ask(&request, stream, &mut send) => {
+                    asked = loaded.engine.ask_with(&request, options, stream, &mut send) => {
                         if let Err(e) = asked {
                             let _ = tx.send(Step::Failed(e.into()));
                         }
@@ -131,7 +144,7 @@ impl AskRun {
 }
 
 #[utoipa::path(post, path = "/api/v1/ask/stream", tag = "api", request_body = AskRequest,
-    responses((status = 200, description = "text/event-stream: `passages` (JSON array of Passage); with an LLM, `draft`… (JSON strings: the model's unchecked words, provisional, never the answer); `delta` (JSON string: the verified answer text, declines included); then `done` (the ask JSON, whose `answer` replaces any draft); `error` (the error JSON) if it fails midway",
+    responses((status = 200, description = "text/event-stream: `passages` (JSON array of Passage); with an LLM, `draft`… (JSON strings: the model's unchecked words, provisional, never the answer) and `point`… (VerifiedPoint: a point of the model's answer that verified on its own, sent as soon as it was written whole); `delta` (JSON string: the verified answer text, declines included, replacing any points); then `done` (the ask JSON, whose `answer` replaces any draft or point); `error` (the error JSON) if it fails midway",
             content_type = "text/event-stream", body = AskReply),
         (status = 400, description = "Empty or too long question, bad k or history role", body = ErrorBody),
         (status = 409, description = "Mode llm asked for but no LLM is configured", body = ErrorBody),
@@ -154,6 +167,7 @@ pub async fn ask_stream(
                 Ok(AskEvent::Done(reply)) => (encode("done", &*reply), false),
                 Ok(AskEvent::Passages(passages)) => (encode("passages", &passages), true),
                 Ok(AskEvent::Draft(piece)) => (encode("draft", &piece), true),
+                Ok(AskEvent::Point(point)) => (encode("point", &point), true),
                 Ok(AskEvent::Delta(text)) => (encode("delta", &text), true),
                 Err(e) => (encode("error", &e.body()), false),
             };

@@ -81,6 +81,38 @@ def openai_checks(base):
           "completion=%d, medcite verified=%s"
           % (len(content), last.usage.completion_tokens, streamed_result["verified"]))
 
+    try:
+        client.chat.completions.create(model="medcite", messages=messages, n=3)
+        fail("n=3 was accepted")
+    except openai.BadRequestError as error:
+        check(error.status_code == 400, "n=3 status %r" % error.status_code)
+        body = error.body or {}
+        check(body.get("param") == "n" and body.get("type") == "invalid_request_error",
+              "n=3 error body %r" % (body,))
+        print("ok   openai n=3: HTTP 400 %s (param %s): %s"
+              % (body.get("type"), body.get("param"), body.get("message")))
+
+    capped = client.chat.completions.create(model="medcite", messages=messages, max_tokens=12)
+    choice = capped.choices[0]
+    check(choice.finish_reason == "length", "max_tokens=12 finish_reason %r" % choice.finish_reason)
+    check(capped.usage.completion_tokens <= 12, "max_tokens=12 usage %r" % (capped.usage,))
+    check(completion.choices[0].message.content.startswith(choice.message.content.rstrip("…")),
+          "the cut content is not the start of the answer")
+    print("ok   openai max_tokens=12: finish_reason=length, completion_tokens=%d, content %r"
+          % (capped.usage.completion_tokens, choice.message.content))
+
+    stream = client.chat.completions.create(model="medcite", messages=messages, stream=True,
+                                            stream_options={"include_usage": True})
+    chunks = list(stream)
+    usage_chunk = chunks[-1]
+    check(usage_chunk.choices == [] and usage_chunk.usage is not None,
+          "include_usage: last chunk %r" % (usage_chunk,))
+    check(all(c.usage is None for c in chunks[:-1]), "usage before its own chunk")
+    finish = chunks[-2]
+    check(finish.choices[0].finish_reason == "stop", "finish chunk %r" % (finish,))
+    print("ok   openai include_usage: usage in its own chunk (choices=[]), completion=%d"
+          % usage_chunk.usage.completion_tokens)
+
 
 def urllib_413(base):
     body = b"x" * (5 * 1024 * 1024)

@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use futures::StreamExt;
 use serde_json::{Value, json};
 
 /// What the server does with one request.
@@ -41,6 +42,9 @@ pub enum Script {
     BySentenceId,
     /// Waits for a permit of this semaphore (which the test adds), then answers honestly.
     Gated(Arc<tokio::sync::Semaphore>),
+    /// Streams a list of two quoted points (of S1, then S2), pausing after the first point and
+    /// the start of the second until the test adds a permit to this semaphore.
+    TwoPointsPaused(Arc<tokio::sync::Semaphore>),
 }
 
 #[derive(Clone)]
@@ -190,6 +194,13 @@ fn content_for(script: &Script, request: &Value) -> String {
         }
         Script::UnknownMarker => format!("The sources state \"{first}\" [S9]."),
         Script::BySentenceId => "The sources state: [S1.1]".into(),
+        Script::TwoPointsPaused(_) => {
+            let second = passages
+                .get(1)
+                .map(|(_, t)| quotable(t))
+                .unwrap_or_default();
+            format!("- \"{first}\" [S1]\n- \"{second}\" [S2]")
+        }
         Script::NumberFromLaterPassage => {
             let in_s1 = passages
                 .first()
@@ -259,6 +270,27 @@ async fn chat(State(shared): State<Shared>, body: String) -> Response {
             "model": "fake", "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": null}]});
         format!("data: {chunk}\n\n")
     };
+    if let Script::TwoPointsPaused(gate) = &script {
+        // The first point and the start of the second, then nothing until the gate opens.
+        let at = content.find("\n- ").map_or(content.len(), |i| i + 3);
+        let (before, after) = (content[..at].to_string(), content[at..].to_string());
+        let gate = gate.clone();
+        let opening = chunk(json!({"role": "assistant", "content": ""}), Value::Null);
+        let first = chunk(json!({"content": before}), Value::Null);
+        let rest = chunk(json!({"content": after}), Value::Null);
+        let end = chunk(json!({}), json!("stop"));
+        let stream = futures::stream::iter([Ok::<_, std::io::Error>(opening), Ok(first)]).chain(
+            futures::stream::once(async move {
+                gate.acquire().await.expect("gate open").forget();
+                Ok(format!("{rest}{end}data: [DONE]\n\n"))
+            }),
+        );
+        return Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "text/event-stream")
+            .body(Body::from_stream(stream))
+            .expect("response");
+    }
     let mut events: Vec<Result<String, std::io::Error>> = vec![Ok(chunk(
         json!({"role": "assistant", "content": ""}),
         Value::Null,

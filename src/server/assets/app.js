@@ -1,7 +1,9 @@
 // medcite follow-up chat. Streams an answer from POST api/v1/ask/stream (server-sent events read
 // from fetch, since EventSource cannot POST): the model's `draft` words are shown as visibly
-// provisional ("checking the sources…"), the verified `delta` replaces them, and `done` shows
-// the reply with its sources. Every piece of text from the server or a model goes in with
+// provisional ("checking the sources…"), each `point` that has verified is shown as checked as
+// soon as it arrives, the verified `delta` replaces them all, and `done` shows the reply with its
+// sources. Sources are labelled as the reader finds them in the article: a reference by its
+// number in the article's list ([2]), a passage of the article itself as [article]. Every piece of text from the server or a model goes in with
 // textContent: nothing is parsed as HTML. No dependencies.
 "use strict";
 
@@ -38,6 +40,13 @@
       identified: item.dataset.identified === "true",
     });
   }
+  const REASONS = [
+    ["wrong", "Wrong: it says something the sources do not"],
+    ["unsafe", "Unsafe or wrong dose"],
+    ["unhelpful", "Not what I asked, or missing what matters"],
+    ["bad_source", "A quote or source does not lead where it should"],
+    ["other", "Something else"],
+  ];
   const dockQuery = window.matchMedia("(max-width: 999px)");
   const history = [];
   let turns = 0;
@@ -64,6 +73,16 @@
       form.requestSubmit();
     });
   }
+
+  // A link made by "Link to this question" (#q=…) asks its question again on load.
+  window.addEventListener("load", function () {
+    if (!location.hash.startsWith("#q=")) return;
+    let question = "";
+    try { question = decodeURIComponent(location.hash.slice(3)); } catch (_) { return; }
+    if (!question.trim()) return;
+    input.value = question.slice(0, Number(input.maxLength) > 0 ? Number(input.maxLength) : 2000);
+    form.requestSubmit();
+  });
 
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
@@ -117,6 +136,7 @@
       }
       throw new Error(message);
     }
+    turn.requestId = response.headers.get("x-request-id");
     let done = null;
     await readEvents(response.body, function (name, data) {
       const value = JSON.parse(data);
@@ -126,6 +146,8 @@
           : "Writing the answer…";
       } else if (name === "draft") {
         showDraft(turn, value);
+      } else if (name === "point") {
+        showPoint(turn, value);
       } else if (name === "delta") {
         showVerified(turn, value);
       } else if (name === "done") {
@@ -182,11 +204,20 @@
     const label = el("span", "draft-label", "Draft — checking the sources…");
     const words = el("p", "draft");
     draft.append(label, words);
+    const points = el("div", "points-box");
+    points.hidden = true;
+    const pointsLabel = el("span", "points-label", "Checked against the sources so far — the answer is still being written:");
+    const pointsText = el("div", "answer-text points");
+    points.append(pointsLabel, pointsText);
     const verified = el("p", "verified-text");
-    answer.append(draft, verified);
+    answer.append(points, draft, verified);
     item.append(asked, answer);
     thread.append(item);
-    return { id: item.id, item: item, answer: answer, draft: draft, words: words, verified: verified };
+    return {
+      id: item.id, item: item, question: question, answer: answer, draft: draft, words: words,
+      points: points, pointsText: pointsText, pointsSent: "", pointPassages: new Map(),
+      verified: verified, requestId: null,
+    };
   }
 
   // Brings a turn's start into view: below the article when the box is docked (narrow
@@ -207,15 +238,30 @@
     status.textContent = "Checking the draft against the sources…";
   }
 
-  // The verified text replaces any draft.
+  // A point that verified while the model still writes: shown as checked, before the rest.
+  function showPoint(turn, point) {
+    turn.points.hidden = false;
+    turn.pointsSent += point.separator + point.text;
+    for (const passage of point.passages) turn.pointPassages.set(passage.marker, passage);
+    turn.pointsText.replaceChildren();
+    renderAnswer(turn.pointsText, turn.pointsSent, function (marker) {
+      const passage = turn.pointPassages.get(marker);
+      return passage ? { key: label(passage), node: el("span", "marker", label(passage)) } : null;
+    });
+    status.textContent = "Showing the points checked so far; the rest is being written…";
+  }
+
+  // The verified text replaces any draft and any points shown before it.
   function showVerified(turn, text) {
     turn.draft.remove();
+    turn.points.remove();
     turn.verified.textContent = text;
   }
 
   function showError(turn, message) {
     turn.answer.removeAttribute("aria-busy");
     turn.draft.remove();
+    turn.points.remove();
     turn.verified.remove();
     const note = el("p", "notice error", message);
     note.setAttribute("role", "alert");
@@ -233,11 +279,11 @@
     renderAnswer(text, reply.answer, function (marker) {
       if (!passages.has(marker)) return null;
       if (cited.indexOf(marker) < 0) cited.push(marker);
-      const link = el("a", "marker", marker);
+      const link = el("a", "marker", label(passages.get(marker)));
       link.href = "#" + turn.id + "-" + marker;
       const facts = provenance(passages.get(marker));
-      link.setAttribute("aria-label", "source " + marker + (facts.reference ? ", reference " + facts.reference.number : ""));
-      if (facts.reference) link.title = "Reference [" + facts.reference.number + "]";
+      link.setAttribute("aria-label", facts.reference ? "reference " + facts.reference.number : "passage of the article: " + passages.get(marker).section);
+      link.title = facts.reference ? "Reference [" + facts.reference.number + "] of the article" : "From the article: " + passages.get(marker).section;
       link.addEventListener("click", function (event) {
         event.preventDefault();
         // Beside the article (wide screens), an article passage is also shown in place.
@@ -245,22 +291,25 @@
         if (place) showInArticle(place, quotedIn(passages.get(marker), reply.quotes || []));
         openSource(turn.id + "-" + marker);
       });
-      if (!facts.badge) return link;
+      const key = label(passages.get(marker));
+      if (!facts.badge) return { key: key, node: link };
       const group = document.createDocumentFragment();
       group.append(link, el("span", "badge warn mini", facts.badge));
-      return group;
+      return { key: key, node: group };
     });
     answer.append(text);
 
     const meta = el("p", "meta");
-    meta.append(el("span", "badge", reply.mode === "llm" ? "Answer by the LLM" : "Offline answer: quotes from the sources"));
-    if (!reply.covered) meta.append(el("span", "badge warn", "Not covered by the sources"));
-    else if (reply.verified && reply.quotes && reply.quotes.length) meta.append(el("span", "badge ok", "Quotes verified against the sources"));
-    else if (reply.verified) meta.append(el("span", "badge ok", "Every sentence cites a source (no direct quotes)"));
-    else meta.append(el("span", "badge warn", "Not verified"));
+    meta.append(el("span", "badge", provenanceLine(reply, cited.map(function (m) { return passages.get(m); }))));
+    if (!reply.covered) meta.append(el("span", "badge warn", "Not covered by the article or its references"));
+    else if (reply.verified && reply.quotes && reply.quotes.length) meta.append(el("span", "badge ok", "Quotes checked word for word against the sources"));
+    else if (reply.verified) meta.append(el("span", "badge ok", "Every sentence names its source (no direct quotes)"));
+    else meta.append(el("span", "badge warn", "Not checked against the sources"));
     answer.append(meta);
     if (reply.fallback_reason) {
-      answer.append(el("p", "notice warn", "The model's answer was not used: " + reply.fallback_reason));
+      const note = el("p", "notice warn", "The language model's answer did not pass the check against the sources, so the answer above is quoted from the article instead.");
+      note.append(el("span", "why", " Why: " + reply.fallback_reason));
+      answer.append(note);
     }
     if (reply.dosing && reply.dosing.claims && reply.dosing.claims.length) {
       answer.append(renderDosing(reply.dosing));
@@ -274,6 +323,141 @@
       }
       answer.append(sources);
     }
+    answer.append(actions(turn, reply, passages));
+  }
+
+  // How the answer was made, in plain words.
+  function provenanceLine(reply, cited) {
+    if (reply.mode === "llm") return "Answer written by the language model from the sources";
+    const fromReferences = cited.some(function (p) { return p && REFERENCES.has(p.doc_id); });
+    return fromReferences ? "Answer quoted from the article and its references" : "Answer quoted from the article";
+  }
+
+  // What the reader calls a source: its number in the article's references, or [article].
+  function label(passage) {
+    const reference = passage ? REFERENCES.get(passage.doc_id) : null;
+    return reference ? "[" + reference.number + "]" : "[article]";
+  }
+
+  // Copy, link and "wrong or unhelpful?" under an answer.
+  function actions(turn, reply, passages) {
+    const bar = el("div", "answer-actions");
+    const copy = el("button", "copy", "Copy answer");
+    copy.type = "button";
+    const copied = el("span", "copied");
+    copied.setAttribute("role", "status");
+    copy.addEventListener("click", async function () {
+      const text = plainText(turn.question, reply, passages);
+      try {
+        await navigator.clipboard.writeText(text);
+        copied.textContent = "Copied.";
+      } catch (_) {
+        copied.textContent = "Copying is blocked here; select the answer to copy it.";
+      }
+    });
+    const link = el("a", "permalink", "Link to this question");
+    link.href = "#q=" + encodeURIComponent(turn.question);
+    link.title = "Opens this page and asks the question again";
+    const open = el("button", "feedback-open", "Wrong or unhelpful?");
+    open.type = "button";
+    open.setAttribute("aria-expanded", "false");
+    const box = feedbackForm(turn);
+    box.hidden = true;
+    open.addEventListener("click", function () {
+      box.hidden = !box.hidden;
+      open.setAttribute("aria-expanded", String(!box.hidden));
+      if (!box.hidden) box.querySelector("select").focus();
+    });
+    bar.append(copy, " ", link, " ", open, copied);
+    const wrap = el("div", "answer-footer");
+    wrap.append(bar, box);
+    return wrap;
+  }
+
+  // The answer as plain text with its sources, labelled as on the page.
+  function plainText(question, reply, passages) {
+    const named = String(reply.answer).replace(/\[(S\d+(?:\s*,\s*S\d+)*)\]/g, function (group, inside) {
+      const labels = [];
+      for (const marker of inside.split(",").map(function (m) { return m.trim(); })) {
+        const name = passages.has(marker) ? label(passages.get(marker)) : "[" + marker + "]";
+        if (labels.indexOf(name) < 0) labels.push(name);
+      }
+      return labels.join(" ");
+    });
+    const lines = ["Q: " + question, "", named];
+    const cited = reply.passages.filter(function (p) { return reply.answer.indexOf(p.marker + "]") >= 0 || reply.answer.indexOf(p.marker + ",") >= 0; });
+    if (cited.length) {
+      lines.push("", "Sources:");
+      for (const p of cited) {
+        const reference = REFERENCES.get(p.doc_id);
+        const item = reference ? document.getElementById("ref-" + reference.number) : null;
+        const citation = item ? item.querySelector(".citation").textContent : p.title + " › " + p.section;
+        const line = label(p) + " " + citation;
+        if (lines.indexOf(line) < 0) lines.push(line);
+      }
+    }
+    lines.push("", "From " + document.title + " (" + location.origin + location.pathname + ")");
+    return lines.join("\n");
+  }
+
+  function feedbackForm(turn) {
+    const box = el("form", "feedback");
+    const choose = el("label", null, "What is wrong with this answer?");
+    const select = el("select");
+    select.name = "reason";
+    choose.append(" ", select);
+    for (const [value, text] of REASONS) {
+      const option = el("option", null, text);
+      option.value = value;
+      select.append(option);
+    }
+    const say = el("label", null, "Anything to add (optional)");
+    const comment = el("textarea");
+    comment.name = "comment";
+    comment.rows = 2;
+    comment.maxLength = 1000;
+    say.append(comment);
+    const send = el("button", "feedback-send", "Send");
+    send.type = "submit";
+    const said = el("p", "feedback-status");
+    said.setAttribute("role", "status");
+    box.append(choose, say, send, said);
+    box.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      if (!turn.requestId) {
+        said.textContent = "This answer has no request id to report against.";
+        return;
+      }
+      send.disabled = true;
+      said.textContent = "Sending…";
+      const headers = { "Content-Type": "application/json" };
+      const token = tokenInput.value.trim();
+      if (token) headers.Authorization = "Bearer " + token;
+      try {
+        const response = await fetch("api/v1/feedback", {
+          method: "POST",
+          headers: headers,
+          body: JSON.stringify({ request_id: turn.requestId, reason: select.value, comment: comment.value }),
+        });
+        if (response.ok) {
+          said.textContent = "Thank you: recorded with this answer for review.";
+          select.disabled = true;
+          comment.disabled = true;
+          return;
+        }
+        let message = "The server answered with status " + response.status + ".";
+        try {
+          const body = await response.json();
+          if (body && body.error && body.error.message) message = body.error.message;
+        } catch (_) { /* not JSON */ }
+        said.textContent = "Not recorded: " + message;
+        send.disabled = false;
+      } catch (error) {
+        said.textContent = "Not recorded: " + (error && error.message ? error.message : String(error));
+        send.disabled = false;
+      }
+    });
+    return box;
   }
 
   // Paragraphs and "- " bullets of the answer, with [S1] markers as links made by makeLink.
@@ -319,9 +503,13 @@
       if (links.some(function (l) { return l === null; })) {
         node.append(found[0]);
       } else {
-        links.forEach(function (link, i) {
-          if (i) node.append(" ");
-          node.append(link);
+        // One label once per group: two passages of reference 2 read as one [2].
+        const seen = [];
+        links.forEach(function (link) {
+          if (seen.indexOf(link.key) >= 0) return;
+          if (seen.length) node.append(" ");
+          seen.push(link.key);
+          node.append(link.node);
         });
       }
       at = pattern.lastIndex;
@@ -450,13 +638,13 @@
     const facts = provenance(passage);
     let place;
     if (facts.reference) {
-      place = "Reference [" + facts.reference.number + "] · " + passage.title;
+      place = "Reference " + facts.reference.number + " of the article · " + passage.title;
     } else {
       place = passage.section && passage.section !== passage.title
-        ? passage.title + " › " + passage.section
-        : passage.title;
+        ? "This article › " + passage.section
+        : "This article";
     }
-    summary.append(el("strong", null, "[" + passage.marker + "] "), place);
+    summary.append(el("strong", null, label(passage) + " "), place);
     if (facts.reference) {
       const confidence = !facts.reference.identified ? "source not traced"
         : facts.reference.confidence === "confirmed" ? "identification confirmed"
