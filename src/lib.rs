@@ -19,6 +19,7 @@ pub mod question;
 pub mod retrieve;
 pub mod semantic;
 pub mod server;
+pub mod stages;
 pub mod synonyms;
 pub mod text;
 pub mod verify;
