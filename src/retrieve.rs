@@ -1024,7 +1024,7 @@ impl Retriever {
                     let concept = Synonyms::concept(*group);
                     let term = Term::from_field_text(fields.concepts, &concept);
                     add(
-                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
                         *weight,
                     );
                 }

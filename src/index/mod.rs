@@ -26,7 +26,7 @@ use crate::synonyms::{ConceptMatcher, Synonyms, SynonymsError};
 pub use readonly::ReadOnlyDirectory;
 
 /// Bump when the schema or the analyzer changes: older indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 5;
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
 /// Held (an OS file lock) by the one build running under an index folder.
@@ -82,16 +82,10 @@ pub fn schema() -> (Schema, Fields) {
                     .set_index_option(IndexRecordOption::WithFreqsAndPositions),
             ),
         ),
-        // With frequencies (always 1), so that a query naming a synonym group keeps tantivy's
-        // block-max pruning, which needs every term of a query to read them.
-        concepts: builder.add_text_field(
-            "concepts",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer("raw")
-                    .set_index_option(IndexRecordOption::WithFreqs),
-            ),
-        ),
+        // Without frequencies. With them (always 1, the same BM25), a query naming a synonym
+        // group runs block-max pruning instead of tantivy's buffered union, and at 1M passages
+        // that was 50% slower (BENCHMARKS.md, issue 27): most queries have many common words.
+        concepts: builder.add_text_field("concepts", STRING),
         cites: builder.add_text_field("cites", STRING | STORED),
     };
     (builder.build(), fields)
