@@ -18,6 +18,7 @@ use crate::compose::{
 use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage, Via};
 use crate::dosing::{DosingRules, check_against_sources};
 use crate::retrieve::{Coverage, MAX_K, RetrieveError, Retriever, SearchRequest};
+use crate::stages::{Laps, Stages};
 use crate::verify::{Issue, Verification, verified_part, verify};
 
 /// Passages retrieved for an answer when the request does not say.
@@ -164,6 +165,20 @@ impl Engine {
         stream: bool,
         events: &mut (dyn FnMut(AskEvent) + Send),
     ) -> Result<AskReply, AskError> {
+        self.ask_timed(request, options, stream, events, None).await
+    }
+
+    /// [`Engine::ask_with`], its stages timed into `stages` when given (the bench; the offline
+    /// answer's stages only).
+    pub async fn ask_timed(
+        &self,
+        request: &AskRequest,
+        options: AskOptions,
+        stream: bool,
+        events: &mut (dyn FnMut(AskEvent) + Send),
+        stages: Option<&mut Stages>,
+    ) -> Result<AskReply, AskError> {
+        let mut laps = Laps::new(stages);
         let question = request.question.trim();
         if question.is_empty() {
             return Err(AskError::EmptyQuestion);
@@ -209,11 +224,12 @@ impl Engine {
                 k + RESTATEMENT_SLACK
             },
         };
-        let mut hits = match self.retriever.search(&search) {
+        let mut hits = match self.retriever.search_timed(&search, laps.stages()) {
             Ok(hits) => hits,
             Err(RetrieveError::NoTerms(_)) => Vec::new(),
             Err(e) => return Err(e.into()),
         };
+        laps.restart();
         if !about_sources {
             hits.retain(|h| !(h.via == Via::Citation && only_restates(&h.text)));
             hits.truncate(k);
@@ -222,6 +238,7 @@ impl Engine {
         self.add_list_items(&mut hits)?;
         let coverage = self.retriever.coverage(&search, &hits);
         self.add_context(&mut hits)?;
+        laps.lap(|s| &mut s.coverage);
         // A borderline question (only ordinary words of it are missing) goes to the model when
         // there is one, which may still say the sources do not say.
         let to_model = llm.is_some() && coverage.borderline;
@@ -232,7 +249,9 @@ impl Engine {
                 llm.map_or(Mode::Extractive, |_| Mode::Llm),
                 None,
             );
-            return Ok(finish(reply, self.dosing.as_deref(), events));
+            let reply = finish(reply, self.dosing.as_deref(), events);
+            laps.lap(|s| &mut s.compose);
+            return Ok(reply);
         }
         let passages: Vec<Passage> = hits
             .iter()
@@ -260,7 +279,9 @@ impl Engine {
         let offline = self.extractive_reply(question, &offline_request, &coverage, None);
         let Some(llm) = llm else {
             events(AskEvent::Passages(passages.clone()));
-            return Ok(finish(offline, self.dosing.as_deref(), events));
+            let reply = finish(offline, self.dosing.as_deref(), events);
+            laps.lap(|s| &mut s.compose);
+            return Ok(reply);
         };
 
         // The model reads first the passages the offline answer quotes, in the order it quotes

@@ -21,6 +21,7 @@ pub mod retrieve;
 pub mod semantic;
 pub mod server;
 pub mod shorthand;
+pub mod stages;
 pub mod synonyms;
 pub mod telemetry;
 pub mod text;

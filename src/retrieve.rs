@@ -21,6 +21,7 @@ use crate::contracts::{DocKind, Hit, Role, Turn, Via};
 use crate::index::{Freshness, IndexError, SearchIndex, open_fresh};
 use crate::question::{Strength, surface_words, vocabulary};
 use crate::semantic::{Semantic, WordTable};
+use crate::stages::{Laps, Stages};
 pub use crate::synonyms::{Synonyms, SynonymsError};
 
 /// Relative weight of a field's match.
@@ -107,6 +108,71 @@ struct Plan {
     topic: Vec<Clause>,
     /// The question names no topic of its own: the previous turn's topics are its topics.
     inherits_topic: bool,
+}
+
+/// The candidates of a search ranked by their weighted score (a reference's BM25 score counts at
+/// [`REFERENCE_WEIGHT`]), read from the store in BM25 order and only as far as needed: a
+/// candidate not yet read weighs at most its BM25 score, so the read ones weighing more than the
+/// next unread candidate's BM25 score hold their place whatever is read after them.
+struct Ranking {
+    unread: std::iter::Peekable<std::vec::IntoIter<(Score, DocAddress)>>,
+    /// Best weighted score first; equal scores in chunk order, so that the ranking does not
+    /// depend on the order the index writer happened to store passages in.
+    read: Vec<(f32, Hit)>,
+    /// How many of `read`, from the first, hold their place.
+    settled: usize,
+}
+
+impl Ranking {
+    fn new(candidates: Vec<(Score, DocAddress)>) -> Ranking {
+        let mut ranking = Ranking {
+            unread: candidates.into_iter().peekable(),
+            read: Vec::new(),
+            settled: 0,
+        };
+        ranking.settle();
+        ranking
+    }
+
+    fn insert(&mut self, weighted: f32, hit: Hit) {
+        let at = self.read.partition_point(|(w, h)| {
+            w.total_cmp(&weighted)
+                .reverse()
+                .then_with(|| h.chunk_id.cmp(&hit.chunk_id))
+                .is_lt()
+        });
+        self.read.insert(at, (weighted, hit));
+        self.settle();
+    }
+
+    fn settle(&mut self) {
+        self.settled = match self.unread.peek() {
+            Some((next, _)) => self.read.partition_point(|(w, _)| w > next),
+            None => self.read.len(),
+        };
+    }
+
+    /// Article passages among the settled ones.
+    fn settled_articles(&self) -> usize {
+        self.read[..self.settled]
+            .iter()
+            .filter(|(_, h)| h.kind == DocKind::Article)
+            .count()
+    }
+}
+
+impl Plan {
+    /// How many term queries the plan makes (a word searches text and heading).
+    fn term_queries(&self) -> usize {
+        self.clauses
+            .iter()
+            .chain(&self.topic)
+            .map(|c| match c {
+                Clause::Word(..) => 2,
+                Clause::Fuzzy(..) | Clause::Concept(..) => 1,
+            })
+            .sum()
+    }
 }
 
 /// Searches one index generation with one synonym table.
@@ -286,11 +352,23 @@ impl Retriever {
 
     /// The best `k` passages for the request, citation expansions included, ranked from 1.
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<Vec<Hit>, RetrieveError> {
+        self.search_timed(request, None)
+    }
+
+    /// [`Retriever::search`], its stages timed into `stages` when given (the bench).
+    pub fn search_timed(
+        &self,
+        request: &SearchRequest<'_>,
+        stages: Option<&mut Stages>,
+    ) -> Result<Vec<Hit>, RetrieveError> {
+        let mut laps = Laps::new(stages);
         let k = request.k.clamp(1, MAX_K);
         let mut plan = self.plan(request)?;
         let searcher = self.index.reader.searcher();
         let collector = TopDocs::with_limit(k * 3 + 10).order_by_score();
         let mut query = self.scoped(self.query(&plan), request)?;
+        laps.count(|s| &mut s.clauses, plan.term_queries());
+        laps.lap(|s| &mut s.plan);
         let mut candidates = searcher.search(&query, &collector)?;
         if candidates.is_empty() && !plan.topic.is_empty() {
             // Nothing on the previous topic: search the question on its own.
@@ -298,25 +376,15 @@ impl Retriever {
             query = self.scoped(self.query(&plan), request)?;
             candidates = searcher.search(&query, &collector)?;
         }
-        let mut ranked = Vec::with_capacity(candidates.len());
-        for (score, address) in candidates {
-            let hit = self.hit(&searcher, address, score)?;
-            let weight = match hit.kind {
-                DocKind::Article => 1.0,
-                DocKind::Reference => REFERENCE_WEIGHT,
-            };
-            ranked.push((hit.score * weight, hit));
-        }
-        // Equal scores in chunk order, so that the ranking does not depend on the order the
-        // index writer happened to store passages in.
-        ranked.sort_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| a.1.chunk_id.cmp(&b.1.chunk_id))
-        });
+        laps.lap(|s| &mut s.search);
+        // Candidates are read from the store only as far as the ranking below needs them.
+        let mut ranked = Ranking::new(candidates);
+        while ranked.settled_articles() < k && self.read_next(&searcher, &mut ranked)? {}
+        laps.lap(|s| &mut s.fetch);
         // The references cited by the article passages that can make the top k, and the best
         // passage of each for this query, found in one search.
         let mut cited: Vec<String> = Vec::new();
-        for (_, hit) in ranked
+        for (_, hit) in ranked.read[..ranked.settled]
             .iter()
             .filter(|(_, h)| h.kind == DocKind::Article)
             .take(k)
@@ -330,10 +398,18 @@ impl Retriever {
         let best = self.best_in_documents(&searcher, &query, &cited)?;
         let mut hits: Vec<Hit> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
-        for (_, hit) in ranked {
-            if hits.len() >= k {
-                break;
+        let mut at = 0;
+        while hits.len() < k {
+            if at == ranked.settled {
+                if self.read_next(&searcher, &mut ranked)? {
+                    continue;
+                }
+                if at == ranked.read.len() {
+                    break;
+                }
             }
+            let hit = ranked.read[at].1.clone();
+            at += 1;
             if !seen.insert(hit.chunk_id.clone()) {
                 continue;
             }
@@ -361,6 +437,7 @@ impl Retriever {
         for (n, hit) in hits.iter_mut().enumerate() {
             hit.rank = n + 1;
         }
+        laps.lap(|s| &mut s.citations);
         Ok(hits)
     }
 
@@ -1230,6 +1307,21 @@ impl Retriever {
             }
         }
         Ok(best)
+    }
+
+    /// Reads the next candidate of `ranked` from the store and ranks it; `false` when every
+    /// candidate is read.
+    fn read_next(&self, searcher: &Searcher, ranked: &mut Ranking) -> Result<bool, RetrieveError> {
+        let Some((score, address)) = ranked.unread.next() else {
+            return Ok(false);
+        };
+        let hit = self.hit(searcher, address, score)?;
+        let weight = match hit.kind {
+            DocKind::Article => 1.0,
+            DocKind::Reference => REFERENCE_WEIGHT,
+        };
+        ranked.insert(hit.score * weight, hit);
+        Ok(true)
     }
 
     fn hit(

@@ -107,11 +107,12 @@ fn a_saved_html_page_gives_sections_lists_tables_markers_and_its_reference_list(
     assert_eq!(adults.2, ["1", "2"]);
     // The unit's exponent is not a citation.
     assert!(all.contains("30 mL/min/1.73 m²"), "{all}");
-    // The table's rows keep their cells (how rows are chunked is the chunker's).
+    // The table's rows keep their cells, each row a passage with its cells under their headers.
     assert!(
         chunks
             .iter()
-            .any(|(s, t, _)| s == "Severity" && t.contains("Temperature | below 39 °C")),
+            .any(|(s, t, _)| s == "Severity"
+                && t.contains("Parameter: Temperature; Mild: below 39 °C")),
         "{chunks:?}"
     );
     let monitoring = find(&chunks, "Check the temperature daily");

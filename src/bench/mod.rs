@@ -16,12 +16,19 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{TantivyDocument, Term};
+
+use crate::analysis::words;
 use crate::answer::Engine;
 use crate::contracts::{AskRequest, ModeChoice};
 use crate::corpus::Corpus;
 use crate::dosing::DosingRules;
 use crate::index::{SearchIndex, build_from_dir};
 use crate::retrieve::{Retriever, SearchRequest, Synonyms};
+use crate::stages::Stages;
 use synth::{CHUNKS_PER_ARTICLE, Material, generate};
 
 /// Seed of the synthetic corpora, so every run measures the same text.
@@ -81,13 +88,103 @@ pub struct SizeReport {
     pub corpus: String,
     pub chunks: usize,
     pub build_secs: f64,
+    /// Of `build_secs`, merging the segments into one.
+    pub merge_secs: f64,
     pub chunks_per_sec: f64,
     pub index_bytes: u64,
     pub search_p50_ms: f64,
     pub search_p99_ms: f64,
     pub ask_p50_ms: f64,
     pub ask_p99_ms: f64,
+    /// "tantivy alone": the same index and the question's analysed words as one plain BM25
+    /// query over the text field, top 10 with their stored fields, no expansion.
+    pub floor_p50_ms: f64,
+    pub floor_p99_ms: f64,
+    /// medcite's search, stage by stage.
+    pub search_stages: Vec<StageFigure>,
+    /// The offline ask, stage by stage (its search stages included).
+    pub ask_stages: Vec<StageFigure>,
     pub peer: Option<PeerReport>,
+}
+
+/// One stage's p50 and p99 over the timed requests (milliseconds; for `clauses`, a count).
+#[derive(Debug, Clone, Serialize)]
+pub struct StageFigure {
+    pub stage: &'static str,
+    pub p50: f64,
+    pub p99: f64,
+}
+
+/// Each stage's p50 and p99 over `runs`.
+fn stage_figures(runs: &[Stages]) -> Vec<StageFigure> {
+    type Pick = fn(&Stages) -> Duration;
+    let timed: [(&str, Pick); 6] = [
+        ("plan", |s| s.plan),
+        ("search", |s| s.search),
+        ("fetch and rank", |s| s.fetch),
+        ("citation expansion", |s| s.citations),
+        ("coverage", |s| s.coverage),
+        ("compose", |s| s.compose),
+    ];
+    let mut out: Vec<StageFigure> = timed
+        .iter()
+        .map(|(stage, pick)| {
+            let times: Vec<Duration> = runs.iter().map(pick).collect();
+            StageFigure {
+                stage,
+                p50: percentile(&times, 50.0),
+                p99: percentile(&times, 99.0),
+            }
+        })
+        .collect();
+    // Counts go through the same percentile as milliseconds do.
+    let clauses: Vec<Duration> = runs
+        .iter()
+        .map(|s| Duration::from_millis(s.clauses as u64))
+        .collect();
+    out.insert(
+        1,
+        StageFigure {
+            stage: "expansion: term queries (count)",
+            p50: percentile(&clauses, 50.0),
+            p99: percentile(&clauses, 99.0),
+        },
+    );
+    out
+}
+
+/// "tantivy alone" for `query`: its analysed words, each once, as a plain BM25 query over the
+/// passages' text, the top 10 read from the store as any search returns them.
+fn floor_search(index: &SearchIndex, query: &str) -> Result<Vec<String>, BenchError> {
+    let mut terms: Vec<String> = words(query);
+    terms.sort();
+    terms.dedup();
+    let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+        .iter()
+        .map(|w| {
+            let term = Term::from_field_text(index.fields.text, w);
+            let query: Box<dyn Query> =
+                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+            (Occur::Should, query)
+        })
+        .collect();
+    let searcher = index.reader.searcher();
+    let top = searcher
+        .search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(10).order_by_score(),
+        )
+        .map_err(step("tantivy alone"))?;
+    let mut ids = Vec::with_capacity(top.len());
+    for (_, address) in top {
+        let doc: TantivyDocument = searcher.doc(address).map_err(step("tantivy alone"))?;
+        let id = doc
+            .get_first(index.fields.chunk_id)
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 /// What the peer (bm25s) reported, and how it compares.
@@ -214,22 +311,35 @@ fn measure(
         SearchIndex::open(index).map_err(step("opening the index"))?,
         synonyms,
     );
-    log(&format!("timing {} searches", options.rounds));
+    log(&format!(
+        "timing {} searches, each beside tantivy alone on the same words",
+        options.rounds
+    ));
     let mut search_times = Vec::with_capacity(options.rounds);
+    let mut floor_times = Vec::with_capacity(options.rounds);
+    let mut search_stages = Vec::with_capacity(options.rounds);
     for round in 0..options.rounds {
         let query = &queries[round % queries.len()];
+        let mut stages = Stages::default();
         let started = Instant::now();
         let _ = retriever
-            .search(&SearchRequest {
-                article: None,
-                query,
-                history: &[],
-                k: 10,
-            })
+            .search_timed(
+                &SearchRequest {
+                    article: None,
+                    query,
+                    history: &[],
+                    k: 10,
+                },
+                Some(&mut stages),
+            )
             .map_err(step("search"))?;
         search_times.push(started.elapsed());
+        search_stages.push(stages);
+        let started = Instant::now();
+        floor_search(&retriever.index, query)?;
+        floor_times.push(started.elapsed());
     }
-    let top10: Vec<Vec<String>> = queries
+    let ranked: Vec<Vec<(String, f32)>> = queries
         .iter()
         .map(|query| {
             retriever
@@ -239,9 +349,26 @@ fn measure(
                     history: &[],
                     k: 10,
                 })
-                .map(|hits| hits.into_iter().map(|h| h.chunk_id).collect())
+                .map(|hits| hits.into_iter().map(|h| (h.chunk_id, h.score)).collect())
                 .unwrap_or_default()
         })
+        .collect();
+    // Each query's top 10 with scores, so that two builds of medcite can be diffed: a change
+    // meant for speed alone must leave this file as it was.
+    let name = index
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let dump = options.dir.join(format!("top10-{name}.tsv"));
+    let mut lines = String::new();
+    for (n, hits) in ranked.iter().enumerate() {
+        for (rank, (id, score)) in hits.iter().enumerate() {
+            let _ = writeln!(lines, "{n}\t{}\t{id}\t{score}", rank + 1);
+        }
+    }
+    fs::write(&dump, lines).map_err(io(&dump))?;
+    let top10: Vec<Vec<String>> = ranked
+        .into_iter()
+        .map(|hits| hits.into_iter().map(|(id, _)| id).collect())
         .collect();
 
     log(&format!("timing {} offline asks", options.rounds));
@@ -258,6 +385,7 @@ fn measure(
         .build()
         .map_err(io(index))?;
     let mut ask_times = Vec::with_capacity(options.rounds);
+    let mut ask_stages = Vec::with_capacity(options.rounds);
     for round in 0..options.rounds {
         let request = AskRequest {
             article: None,
@@ -266,11 +394,19 @@ fn measure(
             k: None,
             mode: ModeChoice::Offline,
         };
+        let mut stages = Stages::default();
         let started = Instant::now();
         runtime
-            .block_on(engine.ask(&request, false, &mut |_| {}))
+            .block_on(engine.ask_timed(
+                &request,
+                Default::default(),
+                false,
+                &mut |_| {},
+                Some(&mut stages),
+            ))
             .map_err(step("ask"))?;
         ask_times.push(started.elapsed());
+        ask_stages.push(stages);
     }
 
     let peer = match &options.python {
@@ -304,12 +440,17 @@ fn measure(
         corpus: label.to_string(),
         chunks,
         build_secs,
+        merge_secs: summary.merge.as_secs_f64(),
         chunks_per_sec: chunks as f64 / build_secs.max(1e-9),
         index_bytes: summary.bytes,
         search_p50_ms: percentile(&search_times, 50.0),
         search_p99_ms: percentile(&search_times, 99.0),
         ask_p50_ms: percentile(&ask_times, 50.0),
         ask_p99_ms: percentile(&ask_times, 99.0),
+        floor_p50_ms: percentile(&floor_times, 50.0),
+        floor_p99_ms: percentile(&floor_times, 99.0),
+        search_stages: stage_figures(&search_stages),
+        ask_stages: stage_figures(&ask_stages),
         peer,
     })
 }
@@ -387,26 +528,30 @@ pub fn percentile(times: &[Duration], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
 }
 
-/// The figures as a Markdown table.
+/// The figures as Markdown tables: the sizes side by side, then each size's stages.
 pub fn table(reports: &[SizeReport]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| corpus | passages | build s | passages/s | index MiB | search p50 ms | search p99 ms | ask p50 ms | ask p99 ms | peer build s | peer p50 ms | peer p99 ms | build ratio (peer/medcite) | search p50 ratio | top-10 overlap |"
+        "| corpus | passages | build s | merge s | passages/s | index MiB | search p50 ms | search p99 ms | tantivy alone p50 ms | tantivy alone p99 ms | p99 ratio (medcite/tantivy alone) | ask p50 ms | ask p99 ms | peer build s | peer p50 ms | peer p99 ms | build ratio (peer/medcite) | search p50 ratio | top-10 overlap |"
     );
-    let _ = writeln!(out, "|{}", "---|".repeat(15));
+    let _ = writeln!(out, "|{}", "---|".repeat(19));
     for r in reports {
         let peer = |f: &dyn Fn(&PeerReport) -> String| r.peer.as_ref().map_or("–".to_string(), f);
         let _ = writeln!(
             out,
-            "| {} | {} | {:.2} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {:.2} | {:.2} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
             r.corpus,
             r.chunks,
             r.build_secs,
+            r.merge_secs,
             r.chunks_per_sec,
             r.index_bytes as f64 / (1024.0 * 1024.0),
             r.search_p50_ms,
             r.search_p99_ms,
+            r.floor_p50_ms,
+            r.floor_p99_ms,
+            r.search_p99_ms / r.floor_p99_ms.max(1e-9),
             r.ask_p50_ms,
             r.ask_p99_ms,
             peer(&|p| format!("{:.2}", p.build_secs)),
@@ -416,6 +561,20 @@ pub fn table(reports: &[SizeReport]) -> String {
             peer(&|p| format!("{:.1}×", p.search_p50_ms / r.search_p50_ms.max(1e-9))),
             peer(&|p| format!("{:.0}%", p.top10_overlap * 100.0)),
         );
+    }
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "\nStages, {} passages ({}): ms, p50 / p99\n\n| stage | search | offline ask |\n|---|---|---|",
+            r.chunks, r.corpus
+        );
+        for (search, ask) in r.search_stages.iter().zip(&r.ask_stages) {
+            let _ = writeln!(
+                out,
+                "| {} | {:.2} / {:.2} | {:.2} / {:.2} |",
+                search.stage, search.p50, search.p99, ask.p50, ask.p99
+            );
+        }
     }
     out
 }

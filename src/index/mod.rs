@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
+use tantivy::{Index, IndexReader, IndexSettings, ReloadPolicy, TantivyDocument};
 
 use crate::analysis::tokens;
 pub use crate::analysis::{ANALYZER, analyzer};
@@ -31,7 +31,16 @@ const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
 /// Held (an OS file lock) by the one build running under an index folder.
 const BUILD_LOCK: &str = ".build.lock";
-const WRITER_MEMORY: usize = 200_000_000;
+/// The writer's memory budget, shared by its threads: large enough that a million passages
+/// make a few segments, so the final merge into one has little to do.
+const WRITER_MEMORY: usize = 600_000_000;
+/// Most indexing threads: the build's own thread reads passages and finds their synonym groups
+/// beside them, so on a small machine more writer threads only wait for a core.
+const MAX_WRITER_THREADS: usize = 2;
+/// Bytes of stored passages compressed together. A search reads a dozen passages scattered over
+/// the store, and each read decompresses its whole block: small blocks make that cheap, for a
+/// slightly larger index (tantivy's default is 16 KiB).
+const DOCSTORE_BLOCK: usize = 4096;
 
 /// Fields of the schema, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -78,7 +87,9 @@ pub fn schema() -> (Schema, Fields) {
             ),
         ),
         // A concept mark is a flag, not text: how many other groups a passage names says
-        // nothing of how much it is about this one, so the field keeps no length norms.
+        // nothing of how much it is about this one, so the field keeps no length norms; and no
+        // frequencies (with them, a query naming a synonym group ran block-max pruning instead
+        // of tantivy's buffered union, 50% slower at 1M passages: BENCHMARKS.md, issue 27).
         concepts: builder.add_text_field(
             "concepts",
             TextOptions::default().set_indexing_options(
@@ -272,6 +283,8 @@ pub struct BuildSummary {
     pub manifest: Manifest,
     pub generation: PathBuf,
     pub elapsed: Duration,
+    /// Of `elapsed`, merging the written segments into one.
+    pub merge: Duration,
     /// On-disk size of the new generation, in bytes.
     pub bytes: u64,
 }
@@ -308,9 +321,19 @@ pub fn build(
         .tempdir_in(root)
         .map_err(io_err(root))?;
     let (schema, fields) = schema();
-    let index = Index::create_in_dir(staging.path(), schema)?;
+    let settings = IndexSettings {
+        docstore_blocksize: DOCSTORE_BLOCK,
+        ..IndexSettings::default()
+    };
+    let index = Index::builder()
+        .schema(schema)
+        .settings(settings)
+        .create_in_dir(staging.path())?;
     index.tokenizers().register(ANALYZER, analyzer());
-    let mut writer = index.writer::<TantivyDocument>(WRITER_MEMORY)?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, MAX_WRITER_THREADS);
+    let mut writer = index.writer_with_num_threads::<TantivyDocument>(threads, WRITER_MEMORY)?;
 
     let concepts = ConceptMatcher::new(synonyms);
     let mut analysis = analyzer();
@@ -361,6 +384,7 @@ pub fn build(
     }
     bar.set_position(total as u64);
     writer.commit().map_err(|e| write_failed(root, e))?;
+    let merge_started = Instant::now();
     // One segment: every query then walks one set of posting lists.
     let segments = index.searchable_segment_ids()?;
     if segments.len() > 1 {
@@ -373,6 +397,7 @@ pub fn build(
         .wait_merging_threads()
         .map_err(|e| write_failed(root, e))?;
     bar.finish_and_clear();
+    let merge = merge_started.elapsed();
 
     let manifest = Manifest {
         schema_version: SCHEMA_VERSION,
@@ -399,6 +424,7 @@ pub fn build(
         manifest,
         generation,
         elapsed: started.elapsed(),
+        merge,
         bytes,
     })
 }
