@@ -205,11 +205,13 @@ impl Engine {
         };
         // Shorthand is read once, as the article reads it, for every stage that follows.
         let article = request.article.as_deref();
-        let understood = self.retriever.read_shorthand(question, article);
+        let shorthand = self.retriever.shorthand_reader(article);
+        let understood = shorthand.read(question);
         let mut history = bounded_history(&request.history);
         for turn in history.iter_mut().filter(|t| t.role == "user") {
-            turn.content = self.retriever.read_shorthand(&turn.content, article);
+            turn.content = shorthand.read(&turn.content);
         }
+        drop(shorthand);
 
         // A cited reference's note that only restates the article answers nothing but a
         // question about the sources: it does not take the place of a passage that may.

@@ -268,18 +268,8 @@ impl Retriever {
             return Ok(query);
         };
         let ids = self.scope(article)?;
-        let field = self.index.fields.doc_id;
-        let any: Vec<(Occur, Box<dyn Query>)> = ids
-            .iter()
-            .map(|id| {
-                let term = Term::from_field_text(field, id);
-                (
-                    Occur::Should,
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        let filter = ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 0.0);
+        let any = any_of(self.index.fields.doc_id, ids.iter().map(String::as_str));
+        let filter = ConstScoreQuery::new(Box::new(any), 0.0);
         Ok(BooleanQuery::new(vec![
             (Occur::Must, Box::new(query) as Box<dyn Query>),
             (Occur::Must, Box::new(filter)),
@@ -289,12 +279,17 @@ impl Retriever {
     /// `question` with its clinical shorthand read as the article (or, unscoped, the corpus)
     /// reads it: "flagyl dose in BQT (= bismuth quadruple therapy)?" (see [`crate::shorthand`]).
     pub fn read_shorthand(&self, question: &str, article: Option<&str>) -> String {
-        let reader = ScopeReader {
+        self.shorthand_reader(article).read(question)
+    }
+
+    /// A reader of shorthand under `article` for several texts (a question and its history):
+    /// the article's passages are read once for all of them.
+    pub fn shorthand_reader<'a>(&'a self, article: Option<&'a str>) -> ScopeReader<'a> {
+        ScopeReader {
             retriever: self,
             article,
             texts: std::cell::OnceCell::new(),
-        };
-        crate::shorthand::read(question, &reader)
+        }
     }
 
     /// The passages' texts of `article`'s scope (the article and the references it cites).
@@ -302,20 +297,10 @@ impl Retriever {
         let Ok(ids) = self.scope(article) else {
             return Vec::new();
         };
-        let field = self.index.fields.doc_id;
-        let any: Vec<(Occur, Box<dyn Query>)> = ids
-            .iter()
-            .map(|id| {
-                let term = Term::from_field_text(field, id);
-                (
-                    Occur::Should,
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-                )
-            })
-            .collect();
+        let any = any_of(self.index.fields.doc_id, ids.iter().map(String::as_str));
         let searcher = self.index.reader.searcher();
         let Ok(found) = searcher.search(
-            &BooleanQuery::new(any),
+            &any,
             &TopDocs::with_limit(MAX_SCOPE_PASSAGES).order_by_score(),
         ) else {
             return Vec::new();
@@ -1192,22 +1177,13 @@ impl Retriever {
         doc: &str,
         numbers: std::ops::RangeInclusive<usize>,
     ) -> Result<Vec<Hit>, RetrieveError> {
-        let wanted: Vec<(Occur, Box<dyn Query>)> = numbers
-            .clone()
-            .map(|n| {
-                let term = Term::from_field_text(self.index.fields.chunk_id, &format!("{doc}#{n}"));
-                let query: Box<dyn Query> =
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic));
-                (Occur::Should, query)
-            })
-            .collect();
-        if wanted.is_empty() {
+        let ids: Vec<String> = numbers.map(|n| format!("{doc}#{n}")).collect();
+        if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let limit = wanted.len();
         let found = searcher.search(
-            &BooleanQuery::new(wanted),
-            &TopDocs::with_limit(limit).order_by_score(),
+            &any_of(self.index.fields.chunk_id, ids.iter().map(String::as_str)),
+            &TopDocs::with_limit(ids.len()).order_by_score(),
         )?;
         let mut hits = Vec::new();
         for (_, address) in found {
@@ -1362,13 +1338,18 @@ impl Retriever {
 /// other reference on its own (indices into `hits`).
 /// What a question's shorthand is read against: the scoped article's passages, or the whole
 /// index without a scope (see [`crate::shorthand::Article`]).
-struct ScopeReader<'a> {
+pub struct ScopeReader<'a> {
     retriever: &'a Retriever,
     article: Option<&'a str>,
     texts: std::cell::OnceCell<Vec<(String, Vec<String>)>>,
 }
 
 impl ScopeReader<'_> {
+    /// `text` with its shorthand read (see [`Retriever::read_shorthand`]).
+    pub fn read(&self, text: &str) -> String {
+        crate::shorthand::read(text, self)
+    }
+
     /// The scope's passages, each with its analysed words, read once.
     fn texts(&self) -> &[(String, Vec<String>)] {
         self.texts.get_or_init(|| {
@@ -1448,6 +1429,20 @@ impl crate::shorthand::Article for ScopeReader<'_> {
         }
         drugs
     }
+}
+
+/// A query matching a passage whose `field` holds any of `values` (exact terms).
+fn any_of<'a>(field: Field, values: impl Iterator<Item = &'a str>) -> BooleanQuery {
+    BooleanQuery::new(
+        values
+            .map(|value| {
+                let term = Term::from_field_text(field, value);
+                let query: Box<dyn Query> =
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                (Occur::Should, query)
+            })
+            .collect(),
+    )
 }
 
 /// A chunk id's document and number ("article#12" → ("article", 12)).

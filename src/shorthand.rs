@@ -85,8 +85,8 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
         let (Some(whole), Some(years)) = (m.get(0), m.get(1)) else {
             continue;
         };
-        let months = whole.as_str().to_lowercase().contains('m')
-            && !whole.as_str().to_lowercase().ends_with('m');
+        let written = whole.as_str().to_lowercase();
+        let months = written.contains("mo") || written.contains("m/o");
         let Ok(n) = years.as_str().parse::<u32>() else {
             continue;
         };

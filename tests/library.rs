@@ -459,23 +459,8 @@ fn brand_names_find_the_generic_the_article_writes_and_name_a_topic_when_absent(
     let dir = TempDir::new().unwrap();
     let corpus = two_articles(dir.path());
     let index = dir.path().join("index");
-    let ask = |question: &str, article: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_medcite"))
-            .arg("--corpus")
-            .arg(&corpus)
-            .arg("--index")
-            .arg(&index)
-            .args(["ask", question, "--json", "--article", article])
-            .env_remove("MEDCITE_LLM_BASE_URL")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<AskReply>(&out.stdout).unwrap()
-    };
+    let ask =
+        |question: &str, article: &str| common::ask_in_article(&corpus, &index, article, question);
     // "Flagyl" is metronidazole's brand: the article's metronidazole line answers it.
     let reply = ask("flagyl dose?", "cdi-treatment");
     assert!(reply.covered, "{}", reply.answer);

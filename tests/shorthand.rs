@@ -8,7 +8,6 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use medcite::add::add_file;
 use medcite::contracts::AskReply;
@@ -50,21 +49,7 @@ fn library(root: &Path) -> PathBuf {
 }
 
 fn ask(corpus: &Path, index: &Path, article: &str, question: &str) -> AskReply {
-    let out = Command::new(env!("CARGO_BIN_EXE_medcite"))
-        .arg("--corpus")
-        .arg(corpus)
-        .arg("--index")
-        .arg(index)
-        .args(["ask", question, "--json", "--article", article])
-        .env_remove("MEDCITE_LLM_BASE_URL")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::ask_in_article(corpus, index, article, question)
 }
 
 #[test]

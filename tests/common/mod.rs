@@ -55,3 +55,27 @@ pub fn write_mini_corpus(root: &Path) {
     )
     .expect("write reference");
 }
+
+/// `medcite ask QUESTION --json --article ARTICLE` on `corpus` and `index`, offline: its reply.
+pub fn ask_in_article(
+    corpus: &Path,
+    index: &Path,
+    article: &str,
+    question: &str,
+) -> medcite::contracts::AskReply {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_medcite"))
+        .arg("--corpus")
+        .arg(corpus)
+        .arg("--index")
+        .arg(index)
+        .args(["ask", question, "--json", "--article", article])
+        .env_remove("MEDCITE_LLM_BASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
