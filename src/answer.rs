@@ -11,7 +11,7 @@ use std::sync::Arc;
 use points::PointCutter;
 
 use crate::compose::{
-    ComposeError, ComposeRequest, ExtractiveComposer, LlmComposer, MAX_LLM_PASSAGES,
+    ComposeError, ComposeRequest, Explanation, ExtractiveComposer, LlmComposer, MAX_LLM_PASSAGES,
     asks_about_sources, bounded_history, only_restates, restates_the_article, same_fact,
     sentence_id_of,
 };
@@ -179,68 +179,19 @@ impl Engine {
         stages: Option<&mut Stages>,
     ) -> Result<AskReply, AskError> {
         let mut laps = Laps::new(stages);
-        let question = request.question.trim();
-        if question.is_empty() {
-            return Err(AskError::EmptyQuestion);
-        }
-        let length = question.chars().count();
-        if length > MAX_QUESTION_CHARS {
-            return Err(AskError::QuestionTooLong(length));
-        }
-        let k = request.k.unwrap_or(DEFAULT_K);
-        if k == 0 || k > MAX_K {
-            return Err(AskError::BadK(k));
-        }
-        if let Some(turn) = request
-            .history
-            .iter()
-            .find(|t| t.role != "user" && t.role != "assistant")
-        {
-            return Err(AskError::BadRole(turn.role.clone()));
-        }
+        let question = validated(request)?;
         let llm = match (request.mode, self.llm.as_deref()) {
             (ModeChoice::Offline, _) | (ModeChoice::Auto, None) => None,
             (ModeChoice::Llm, None) => return Err(AskError::LlmNotConfigured),
             (_, Some(llm)) => Some(llm),
         };
-        // Shorthand is read once, as the article reads it, for every stage that follows.
-        let article = request.article.as_deref();
-        let shorthand = self.retriever.shorthand_reader(article);
-        let understood = shorthand.read(question);
-        let mut history = bounded_history(&request.history);
-        for turn in history.iter_mut().filter(|t| t.role == "user") {
-            turn.content = shorthand.read(&turn.content);
-        }
-        drop(shorthand);
-
-        // A cited reference's note that only restates the article answers nothing but a
-        // question about the sources: it does not take the place of a passage that may.
+        let Gathered {
+            understood,
+            history,
+            coverage,
+            passages,
+        } = self.gather(request, &mut laps)?;
         let about_sources = asks_about_sources(question);
-        let search = SearchRequest {
-            article,
-            query: &understood,
-            history: &history,
-            k: if about_sources {
-                k
-            } else {
-                k + RESTATEMENT_SLACK
-            },
-        };
-        let mut hits = match self.retriever.search_timed(&search, laps.stages()) {
-            Ok(hits) => hits,
-            Err(RetrieveError::NoTerms(_)) => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
-        laps.restart();
-        if !about_sources {
-            hits.retain(|h| !(h.via == Via::Citation && only_restates(&h.text)));
-            hits.truncate(k);
-        }
-        let search = SearchRequest { k, ..search };
-        self.add_list_items(&mut hits)?;
-        let coverage = self.retriever.coverage(&search, &hits);
-        self.add_context(&mut hits)?;
-        laps.lap(|s| &mut s.coverage);
         // A borderline question (only ordinary words of it are missing) goes to the model when
         // there is one, which may still say the sources do not say.
         let to_model = llm.is_some() && coverage.borderline;
@@ -255,20 +206,6 @@ impl Engine {
             laps.lap(|s| &mut s.compose);
             return Ok(reply);
         }
-        let passages: Vec<Passage> = hits
-            .iter()
-            .enumerate()
-            .map(|(i, h)| Passage {
-                marker: format!("S{}", i + 1),
-                chunk_id: h.chunk_id.clone(),
-                doc_id: h.doc_id.clone(),
-                title: h.title.clone(),
-                section: h.section.clone(),
-                text: h.text.clone(),
-                role: h.role,
-                lead: h.lead.clone(),
-            })
-            .collect();
         let offline_request = ComposeRequest {
             question: &understood,
             history: &history,
@@ -403,6 +340,92 @@ impl Engine {
             ..offline
         };
         Ok(finish(reply, self.dosing.as_deref(), events))
+    }
+
+    /// The offline answer's reasoning for `request`: the question as understood, whether the
+    /// sources cover it, and every candidate quote with its features, score and fate.
+    pub fn explain(&self, request: &AskRequest) -> Result<Explanation, AskError> {
+        validated(request)?;
+        let gathered = self.gather(request, &mut Laps::new(None))?;
+        let compose = ComposeRequest {
+            question: &gathered.understood,
+            history: &gathered.history,
+            passages: &gathered.passages,
+            glossary: &[],
+            best: &[],
+            retry: None,
+            stream: false,
+        };
+        let mut explanation = self.extractive.explain(&compose);
+        explanation.covered = gathered.coverage.covered;
+        explanation.missing = gathered.coverage.missing.clone();
+        Ok(explanation)
+    }
+
+    /// What every answer starts from: the question and its history with shorthand read, the
+    /// passages retrieved for it (list items after their lead-ins, context before what needs
+    /// it) and whether they cover it.
+    fn gather(&self, request: &AskRequest, laps: &mut Laps<'_>) -> Result<Gathered, AskError> {
+        let question = request.question.trim();
+        let k = request.k.unwrap_or(DEFAULT_K);
+        // Shorthand is read once, as the article reads it, for every stage that follows.
+        let article = request.article.as_deref();
+        let shorthand = self.retriever.shorthand_reader(article);
+        let understood = shorthand.read(question);
+        let mut history = bounded_history(&request.history);
+        for turn in history.iter_mut().filter(|t| t.role == "user") {
+            turn.content = shorthand.read(&turn.content);
+        }
+        drop(shorthand);
+
+        // A cited reference's note that only restates the article answers nothing but a
+        // question about the sources: it does not take the place of a passage that may.
+        let about_sources = asks_about_sources(question);
+        let search = SearchRequest {
+            article,
+            query: &understood,
+            history: &history,
+            k: if about_sources {
+                k
+            } else {
+                k + RESTATEMENT_SLACK
+            },
+        };
+        let mut hits = match self.retriever.search_timed(&search, laps.stages()) {
+            Ok(hits) => hits,
+            Err(RetrieveError::NoTerms(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        laps.restart();
+        if !about_sources {
+            hits.retain(|h| !(h.via == Via::Citation && only_restates(&h.text)));
+            hits.truncate(k);
+        }
+        let search = SearchRequest { k, ..search };
+        self.add_list_items(&mut hits)?;
+        let coverage = self.retriever.coverage(&search, &hits);
+        self.add_context(&mut hits)?;
+        laps.lap(|s| &mut s.coverage);
+        let passages: Vec<Passage> = hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| Passage {
+                marker: format!("S{}", i + 1),
+                chunk_id: h.chunk_id.clone(),
+                doc_id: h.doc_id.clone(),
+                title: h.title.clone(),
+                section: h.section.clone(),
+                text: h.text.clone(),
+                role: h.role,
+                lead: h.lead.clone(),
+            })
+            .collect();
+        Ok(Gathered {
+            understood,
+            history,
+            coverage,
+            passages,
+        })
     }
 
     /// A model's answer without links, images or addresses (see [`crate::text::without_links`]):
@@ -567,6 +590,38 @@ impl Engine {
             dosing: DosingReport::default(),
         }
     }
+}
+
+/// The request's question, trimmed, once the request is known to be one medcite answers.
+fn validated(request: &AskRequest) -> Result<&str, AskError> {
+    let question = request.question.trim();
+    if question.is_empty() {
+        return Err(AskError::EmptyQuestion);
+    }
+    let length = question.chars().count();
+    if length > MAX_QUESTION_CHARS {
+        return Err(AskError::QuestionTooLong(length));
+    }
+    let k = request.k.unwrap_or(DEFAULT_K);
+    if k == 0 || k > MAX_K {
+        return Err(AskError::BadK(k));
+    }
+    if let Some(turn) = request
+        .history
+        .iter()
+        .find(|t| t.role != "user" && t.role != "assistant")
+    {
+        return Err(AskError::BadRole(turn.role.clone()));
+    }
+    Ok(question)
+}
+
+/// The question as read, the history, the passages and their coverage (see [`Engine::gather`]).
+struct Gathered {
+    understood: String,
+    history: Vec<crate::contracts::Turn>,
+    coverage: Coverage,
+    passages: Vec<Passage>,
 }
 
 /// Checks the reply's doses and reports its verified text, then the reply, as done.

@@ -104,6 +104,11 @@ enum Command {
         /// Only this article (its id) and the references it cites.
         #[arg(long, value_name = "ID")]
         article: Option<String>,
+        /// After the answer, why it is what it is: the question as understood, and each
+        /// candidate quote with its features, score, and why it was chosen or left out (the
+        /// offline answer's; with `--json`, only this, as JSON).
+        #[arg(long)]
+        explain: bool,
     },
     /// Deterministic dosing check of any text (exit status 1 when a dose is wrong; a dose no
     /// rule covers is reported as not checked and does not fail).
@@ -397,6 +402,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             k,
             json,
             article,
+            explain,
         } => {
             let history = read_history(history.as_deref())?;
             let retriever = open_retriever(&cli.corpus, &cli.index, progress)?;
@@ -423,11 +429,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .enable_all()
                 .build()
                 .context("could not start the async runtime")?;
+            if explain && json {
+                let explanation = engine.explain(&request)?;
+                println!("{}", serde_json::to_string_pretty(&explanation)?);
+                return Ok(ExitCode::SUCCESS);
+            }
             let reply = runtime.block_on(engine.ask(&request, false, &mut |_| {}))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&reply)?);
             } else {
                 print_answer(&reply, model.as_deref(), offline);
+            }
+            if explain {
+                print_explanation(&engine.explain(&request)?);
             }
         }
         Command::CheckDosing { text, json } => {
@@ -858,6 +872,76 @@ fn print_dosing(report: &DosingReport) {
         };
         println!("- {}: {}", style.heading(&label), claim.text);
         println!("  {}", claim.message);
+    }
+}
+
+/// Most candidates `ask --explain` lists as text (`--json` lists them all).
+const EXPLAINED_CANDIDATES: usize = 12;
+
+fn print_explanation(explanation: &medcite::compose::Explanation) {
+    let style = Style::for_stdout();
+    let listed = |items: &[String]| {
+        if items.is_empty() {
+            "-".to_string()
+        } else {
+            items.join(", ")
+        }
+    };
+    println!();
+    println!(
+        "{}",
+        style.heading("Why this answer (the offline answer's reasoning)")
+    );
+    println!("question as read: {}", explanation.question);
+    println!(
+        "subject: {}   aspects: {}   options: {}",
+        listed(&explanation.subject),
+        listed(&explanation.aspects),
+        listed(&explanation.options)
+    );
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    println!(
+        "list: {}   about the sources: {}   from a study's methods: {}",
+        yes(explanation.list),
+        yes(explanation.about_sources),
+        yes(explanation.from_methods)
+    );
+    if !explanation.covered {
+        println!(
+            "not covered: no source names {}",
+            listed(&explanation.missing)
+        );
+    }
+    if let Some(line) = &explanation.not_stated {
+        println!("not stated: {line}");
+    }
+    let shown = explanation.candidates.len().min(EXPLAINED_CANDIDATES);
+    println!(
+        "\n{} (best first; {shown} of {}, weights in data/answer-model.toml)",
+        style.heading("Candidates"),
+        explanation.candidates.len()
+    );
+    for candidate in &explanation.candidates[..shown] {
+        let fate = match (candidate.chosen, &candidate.left_out) {
+            (Some(n), _) => format!("chosen #{n}"),
+            (None, Some(why)) => format!("left out: {why}"),
+            (None, None) => "left out".to_string(),
+        };
+        let label = candidate
+            .label
+            .as_deref()
+            .map(|l| format!("{} ", l.trim_end_matches(':')))
+            .unwrap_or_default();
+        println!(
+            "{:>6.2}  {}  {} — {label}\"{}\"",
+            candidate.score, candidate.chunk_id, fate, candidate.quote
+        );
+        let features: Vec<String> = candidate
+            .features
+            .iter()
+            .map(|(name, value)| format!("{name} {value:.2}"))
+            .collect();
+        println!("        {}", listed(&features));
     }
 }
 

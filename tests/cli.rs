@@ -397,6 +397,77 @@ fn ask_prints_the_answer_sources_and_mode() {
 }
 
 #[test]
+fn ask_explain_shows_each_candidate_its_features_score_and_fate() {
+    let dir = TempDir::new().unwrap();
+    let index = dir.path().join("index");
+    let question = "starting pred dose?";
+    let out = medcite(
+        &bundled_corpus(),
+        &index,
+        &["ask", "--offline", "--explain", "--json", question],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let explanation: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(explanation["covered"], true);
+    assert!(
+        explanation["aspects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "dose"),
+        "{explanation}"
+    );
+    let candidates = explanation["candidates"].as_array().unwrap();
+    assert!(candidates.len() > 1, "{explanation}");
+    let scores: Vec<f64> = candidates
+        .iter()
+        .map(|c| c["score"].as_f64().unwrap())
+        .collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "best first: {scores:?}"
+    );
+    // The chosen first quote states the asked dose, and says so in its features.
+    let first = candidates
+        .iter()
+        .find(|c| c["chosen"] == 1)
+        .expect("a first quote");
+    assert!(
+        first["quote"].as_str().unwrap().contains("1 mg/kg/day"),
+        "{first}"
+    );
+    let features: Vec<&str> = first["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f[0].as_str().unwrap())
+        .collect();
+    assert!(
+        features.contains(&"states_aspect_of_subject"),
+        "{features:?}"
+    );
+    // Every candidate not chosen says why.
+    for candidate in candidates.iter().filter(|c| c["chosen"].is_null()) {
+        assert!(candidate["left_out"].is_string(), "{candidate}");
+    }
+
+    // As text, after the answer itself.
+    let out = medcite(
+        &bundled_corpus(),
+        &index,
+        &["ask", "--offline", "--explain", question],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let (answer, why) = text.split_once("Why this answer").expect("the explanation");
+    assert!(answer.contains("1 mg/kg/day"), "{text}");
+    assert!(
+        why.contains("chosen #1") && why.contains("left out:"),
+        "{text}"
+    );
+}
+
+#[test]
 fn ask_off_topic_says_it_is_not_covered() {
     let dir = TempDir::new().unwrap();
     let out = medcite(

@@ -7,59 +7,14 @@ use std::sync::LazyLock;
 
 use futures::future::BoxFuture;
 use regex::Regex;
+use serde::Serialize;
 
+use super::model::{Features, Source, model};
 use super::{ComposeError, ComposeRequest, Composer, DeltaSink};
 use crate::contracts::{Passage, Role};
 use crate::question::{Aspect, SectionRole, Strength, surface_words, vocabulary};
 use crate::retrieve::{Synonyms, contains_sequence, near_spelling, refers_back, words};
 use crate::text::{has_markup, normalize, sentences};
-
-/// Most quoted sentences in one answer, and in an answer to a list or comparison question.
-const MAX_UNITS: usize = 4;
-const MAX_LIST_UNITS: usize = 6;
-/// Words after which no further quote is added (the first quote always is).
-const WORD_BUDGET: usize = 80;
-const LIST_WORD_BUDGET: usize = 130;
-/// Most quoted sentences taken from one passage.
-const MAX_UNITS_PER_PASSAGE: usize = 2;
-/// Longest lead-in, in words, shown as the label of the items under it rather than quoted.
-const MAX_LEAD_LABEL_WORDS: usize = 5;
-/// Most bullets quoted after a lead-in that introduces them.
-const MAX_FOLLOWERS: usize = 4;
-/// Fewest words a quoted bullet may have; a bullet under a label ("Azathioprine (alternative)"
-/// under "Combined with a steroid-sparing agent:") says more with fewer.
-const MIN_UNIT_WORDS: usize = 3;
-const MIN_LABELLED_WORDS: usize = 2;
-/// Weight of the previous user turn's key words.
-const HISTORY_WEIGHT: f64 = 0.5;
-/// Weight of a bullet's parent line (its label) in the bullet's score.
-const LABEL_WEIGHT: f64 = 0.5;
-/// Added to a quote that states the asked aspect (a dose for "what dose?") of the subject: the
-/// sentence that answers goes first.
-const ASPECT_BONUS: f64 = 2.0;
-/// Added to a quote from a conclusion or summary section, and the weight of one from
-/// background, aims or methods.
-const CONCLUSION_BONUS: f64 = 1.5;
-const SCENE_WEIGHT: f64 = 0.5;
-/// Added to a bullet whose label names everything the question names.
-const LABEL_BONUS: f64 = 1.0;
-/// A quote scoring below this share of the best one is left out.
-const RELEVANCE_SHARE: f64 = 0.3;
-/// A lead-in scoring below this share of the best chosen quote is left out, so the answer
-/// opens with the quote that answers rather than with the list it belongs to.
-const LEAD_IN_SHARE: f64 = 0.5;
-/// Weight of a passage's section heading's words in the score of its quotes.
-const SECTION_WEIGHT: f64 = 0.5;
-/// Added, in a comparison, to a quote that is about one of the options compared.
-const OPTION_BONUS: f64 = 2.0;
-/// How many first words of a quote or its label (before any parenthesis) say what it is about.
-const HEAD_WORDS: usize = 3;
-/// Weight of the question's phrasing words ("long", "threshold") next to its topic words.
-const PHRASING_WEIGHT: f64 = 0.3;
-/// Weight of the words an asked aspect brings.
-const ASPECT_WEIGHT: f64 = 0.75;
-/// Share of a quote's words already said by a chosen quote above which it is the same fact.
-const SAME_FACT: f64 = 0.6;
 
 /// What the extractive composer answers when no sentence shares a key word with the question.
 pub const NOTHING_RELEVANT: &str = "The sources do not say.";
@@ -91,6 +46,7 @@ struct Unit {
     /// The verbatim pieces quoted, each in its own quotation marks.
     parts: Vec<String>,
     score: f64,
+    features: Features,
     /// Whether it names the question's subject (itself or in its label).
     on_subject: bool,
 }
@@ -475,13 +431,20 @@ impl ExtractiveComposer {
     /// the question asks an aspect (a dose, a duration, side effects …) that no passage states
     /// for its subject, the answer opens by saying so.
     pub fn answer(&self, request: &ComposeRequest<'_>) -> String {
+        self.draft(request).render(self, request.passages)
+    }
+
+    /// The candidates of an answer, scored, and those chosen: what [`Self::answer`] renders and
+    /// `--explain` shows.
+    pub(crate) fn draft<'r>(&self, request: &ComposeRequest<'r>) -> Draft<'static> {
+        let model = model();
         let asked = self.understand(request);
         let (terms, phrasing) = self.terms(request.question);
-        let mut wanted: Vec<(Vec<Vec<String>>, f64)> =
-            vec![(terms, 1.0), (phrasing, PHRASING_WEIGHT)];
+        let mut wanted: Vec<(Vec<Vec<String>>, Source)> =
+            vec![(terms, Source::Question), (phrasing, Source::Phrasing)];
         let previous = request.history.iter().rev().find(|t| t.role == "user");
         if let Some(previous) = previous {
-            wanted.push((self.terms(&previous.content).0, HISTORY_WEIGHT));
+            wanted.push((self.terms(&previous.content).0, Source::History));
         }
         // The words an asked aspect brings ("refractory" for "if that fails?").
         let mut aspect_words: Vec<String> = asked
@@ -498,7 +461,7 @@ impl ExtractiveComposer {
         if !aspect_words.is_empty() {
             wanted.push((
                 self.synonyms.key_terms(&aspect_words.join(", ")),
-                ASPECT_WEIGHT,
+                Source::Aspect,
             ));
         }
         let texts: Vec<Vec<String>> = request
@@ -549,16 +512,20 @@ impl ExtractiveComposer {
             .iter()
             .map(|keys| keys.iter().map(|k| rarities[k.as_str()]).collect())
             .collect();
-        // The asked concepts `text` names, each at its best weight, scaled by `scale` (a
-        // label or section heading says less than the quote itself).
-        let named = |text: &str, scale: f64, best: &mut HashMap<String, f64>| {
+        // The asked concepts `text` names at `place` (a label or section heading says less than
+        // the quote itself), each kept where, and as asked where, it counts most.
+        let named = |text: &str, place: f64, best: &mut HashMap<String, (f64, f64, Source)>| {
             let sequence = words(text);
             let present: HashSet<&String> = sequence.iter().collect();
-            for (((terms, weight), rarities), keys) in wanted.iter().zip(&weights).zip(&concepts) {
+            for (((terms, source), rarities), keys) in wanted.iter().zip(&weights).zip(&concepts) {
+                let weight = source.weight(&model.weights);
                 for ((term, rarity), key) in terms.iter().zip(rarities).zip(keys) {
                     if names(&sequence, &present, term) {
-                        let value = best.entry(key.clone()).or_insert(0.0);
-                        *value = value.max(weight * rarity * scale);
+                        let value = rarity * place;
+                        let entry = best.entry(key.clone()).or_insert((0.0, 0.0, *source));
+                        if weight * value > entry.0 {
+                            *entry = (weight * value, value, *source);
+                        }
                     }
                 }
             }
@@ -583,8 +550,9 @@ impl ExtractiveComposer {
             .collect();
         let mut units: Vec<Unit> = Vec::new();
         for (index, passage) in request.passages.iter().enumerate() {
-            for (position, (label, parts)) in quotable_parts(&passage.text).into_iter().enumerate()
-            {
+            let parts_of = quotable_parts(&passage.text);
+            let count = parts_of.len();
+            for (position, (label, parts)) in parts_of.into_iter().enumerate() {
                 // An item of a list under a short lead-in ("Colchicine:") is about what its lead
                 // names: the lead is its label.
                 let label = label.or_else(|| lead_label(passage));
@@ -592,17 +560,18 @@ impl ExtractiveComposer {
                 if !asked.about_sources && restates_the_article(&quote) {
                     continue;
                 }
-
                 // A short label ("Rituximab:"), or one that names the question's subject
                 // ("Anti-SRP antibody positive cases:" for "and anti-SRP?"), is the topic of its
                 // bullets and counts fully.
-                let label_weight = match &label {
-                    Some(l) if l.split_whitespace().count() <= 3 => 1.0,
-                    Some(l) if !asked.subject.is_empty() && on_subject(l) => 1.0,
-                    _ => LABEL_WEIGHT,
+                let label_place = match &label {
+                    Some(l)
+                        if l.split_whitespace().count() <= model.structure.short_label_words =>
+                    {
+                        model.places.label
+                    }
+                    Some(l) if !asked.subject.is_empty() && on_subject(l) => model.places.label,
+                    _ => model.places.long_label,
                 };
-
-                let rank_bonus = 0.25 / (index as f64 + 1.0);
                 let whole = match &label {
                     Some(label) => format!("{label} {quote}"),
                     None => quote.clone(),
@@ -610,68 +579,185 @@ impl ExtractiveComposer {
                 let subject = asked.subject.is_empty()
                     || on_subject(&whole)
                     || source_on_subject.contains(passage.doc_id.as_str());
-                let states = asked.aspects.iter().any(|a| a.stated_in(&quote));
                 // Each asked concept counts once, where it says most: in the quote, its label or
                 // its section's heading ("screening" in both a quote and its heading "Cancer
                 // screening" is one match, not two).
                 let mut best = HashMap::new();
-                named(&quote, 1.0, &mut best);
+                named(&quote, model.places.quote, &mut best);
                 if let Some(label) = &label {
-                    named(label, label_weight, &mut best);
+                    named(label, label_place, &mut best);
                 }
-                named(&passage.section, SECTION_WEIGHT, &mut best);
-                let mut score: f64 = best.values().sum();
+                named(&passage.section, model.places.section, &mut best);
+                let mut features = Features::default();
+                for (_, value, source) in best.values() {
+                    features.add_words(*source, *value);
+                }
                 // A conclusion answers; background and methods only restate the question.
                 match vocabulary().section_role(&passage.section) {
-                    SectionRole::Answer if score > 0.0 => score += CONCLUSION_BONUS,
-                    SectionRole::Scene if !asked.from_methods => score *= SCENE_WEIGHT,
+                    SectionRole::Answer => features.answer_section = true,
+                    SectionRole::Scene => features.background = !asked.from_methods,
                     _ => {}
                 }
                 // A bullet whose label names everything the question names is about it
                 // ("First-line therapy:" for "what about first-line therapy?").
-                if let Some(label) = &label
-                    && label_names_all(label, &wanted[0].0)
-                {
-                    score += LABEL_BONUS;
-                }
-                if score > 0.0 {
-                    score += rank_bonus;
-                    // In a comparison, a quote about one of the options ("Methotrexate
-                    // (preferred …)") says more than one that lists them together.
-                    if headed_by_option(label.as_deref(), &quote, &asked.options) {
-                        score += OPTION_BONUS;
-                    }
-                    if states && subject {
-                        score += ASPECT_BONUS;
-                    }
-                    // Asked for the source (and nothing else of it), the note saying what the
-                    // article cites it for answers.
-                    if asked.about_sources && asked.aspects.is_empty() && says_what_is_cited(&quote)
-                    {
-                        score += ASPECT_BONUS;
-                    }
-                }
+                features.label_names_question = label
+                    .as_deref()
+                    .is_some_and(|label| label_names_all(label, &wanted[0].0));
+                features.rank = 1.0 / (index as f64 + 1.0);
+                // In a comparison, a quote about one of the options ("Methotrexate (preferred
+                // …)") says more than one that lists them together.
+                features.heads_option = headed_by_option(label.as_deref(), &quote, &asked.options);
+                features.states_aspect_of_subject =
+                    subject && asked.aspects.iter().any(|a| a.stated_in(&quote));
+                // Asked for the source (and nothing else of it), the note saying what the
+                // article cites it for answers.
+                features.says_what_is_cited =
+                    asked.about_sources && asked.aspects.is_empty() && says_what_is_cited(&quote);
+                features.on_subject = subject && !asked.subject.is_empty();
+                features.lead_in =
+                    label.is_none() && passage.role == Role::LeadIn && position + 1 == count;
                 units.push(Unit {
                     passage: index,
                     position,
                     label,
                     quote,
                     parts,
-                    score,
+                    score: model.score(&features),
+                    features,
                     on_subject: subject,
                 });
             }
         }
 
         gather_asked_lists(&mut units, &asked);
-        let chosen = choose(&units, request.passages, &asked);
+        let (chosen, left_out) = choose(&units, request.passages, &asked);
+        let opener = not_stated(&units, &asked);
+        Draft {
+            asked,
+            units,
+            chosen,
+            left_out,
+            opener,
+        }
+    }
+}
+
+/// Why the offline answer is what it is (`medcite ask --explain`): the question as understood
+/// and every candidate quote, chosen or not, with its features and score.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    /// The question with its shorthand read.
+    pub question: String,
+    /// Whether the sources cover it, and the subjects no passage names (set by the engine).
+    pub covered: bool,
+    pub missing: Vec<String>,
+    /// Its subject as typed (the previous turn's when it names none), and the asked aspects.
+    pub subject: Vec<String>,
+    pub aspects: Vec<String>,
+    /// The options a comparison sets side by side, each as its first form.
+    pub options: Vec<String>,
+    /// Whether it asks for a list or comparison, about the sources, of a study's methods.
+    pub list: bool,
+    pub about_sources: bool,
+    pub from_methods: bool,
+    /// The line saying what the sources do not state, if any.
+    pub not_stated: Option<String>,
+    /// Every candidate, best score first.
+    pub candidates: Vec<Candidate>,
+}
+
+/// One candidate quote in an [`Explanation`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    /// The passage it is quoted from.
+    pub marker: String,
+    pub chunk_id: String,
+    pub label: Option<String>,
+    pub quote: String,
+    /// The features that are set, by name (see `data/answer-model.toml`).
+    pub features: Vec<(String, f64)>,
+    pub score: f64,
+    /// Its place in the answer (1 first), when chosen.
+    pub chosen: Option<usize>,
+    /// Why it was left out, when it was.
+    pub left_out: Option<String>,
+}
+
+impl ExtractiveComposer {
+    /// The draft of [`Self::answer`], explained.
+    pub fn explain(&self, request: &ComposeRequest<'_>) -> Explanation {
+        let draft = self.draft(request);
+        let asked = &draft.asked;
+        let mut candidates: Vec<Candidate> = draft
+            .units
+            .iter()
+            .enumerate()
+            .map(|(i, unit)| {
+                let passage = &request.passages[unit.passage];
+                Candidate {
+                    marker: passage.marker.clone(),
+                    chunk_id: passage.chunk_id.clone(),
+                    label: unit.label.clone(),
+                    quote: unit.quote.clone(),
+                    features: unit
+                        .features
+                        .named()
+                        .into_iter()
+                        .map(|(name, value)| (name.to_string(), value))
+                        .collect(),
+                    score: unit.score,
+                    chosen: draft
+                        .chosen
+                        .iter()
+                        .position(|(c, _)| *c == i)
+                        .map(|n| n + 1),
+                    left_out: draft.left_out[i].map(str::to_string),
+                }
+            })
+            .collect();
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+        Explanation {
+            question: request.question.to_string(),
+            covered: true,
+            missing: Vec::new(),
+            subject: asked.subject_words.clone(),
+            aspects: asked.aspects.iter().map(|a| a.name.clone()).collect(),
+            options: asked
+                .options
+                .iter()
+                .filter_map(|terms| terms.first().map(|t| t.join(" ")))
+                .collect(),
+            list: asked.list,
+            about_sources: asked.about_sources,
+            from_methods: asked.from_methods,
+            not_stated: draft.opener.clone(),
+            candidates,
+        }
+    }
+}
+
+/// An offline answer before it is written: the question as understood, every candidate with
+/// its features and score, those chosen in the answer's order (each with the passages stating
+/// it), why each other one was left out, and the opening line when the asked aspect is not
+/// stated.
+pub(crate) struct Draft<'v> {
+    asked: Asked<'v>,
+    units: Vec<Unit>,
+    chosen: Vec<(usize, Vec<usize>)>,
+    left_out: Vec<Option<&'static str>>,
+    opener: Option<String>,
+}
+
+impl Draft<'_> {
+    /// The answer in Markdown: each chosen quote a bullet with its markers, under the opener.
+    fn render(&self, composer: &ExtractiveComposer, passages: &[Passage]) -> String {
+        let (units, chosen) = (&self.units, &self.chosen);
         if chosen.is_empty() {
             return NOTHING_RELEVANT.to_string();
         }
-        let opener = not_stated(&units, &asked);
         let leads: Vec<usize> = chosen
             .iter()
-            .map(|(i, _)| leader_of(&units, &chosen, request.passages, *i))
+            .map(|(i, _)| leader_of(units, chosen, passages, *i))
             .collect();
         let lines = chosen
             .iter()
@@ -681,9 +767,9 @@ impl ExtractiveComposer {
                 // A lead-in keeps its colon and the bullets it introduces sit under it; a
                 // passage that refers back only comes right after the one it refers to.
                 let lead_in_at = |passage: usize| {
-                    chosen.iter().any(|(c, _)| {
-                        units[*c].passage == passage && is_lead(&units, request.passages, *c)
-                    })
+                    chosen
+                        .iter()
+                        .any(|(c, _)| units[*c].passage == passage && is_lead(units, passages, *c))
                 };
                 let follows = leads[n] != unit.passage && lead_in_at(leads[n]);
                 let introduces = lead_in_at(unit.passage)
@@ -699,12 +785,11 @@ impl ExtractiveComposer {
                 };
                 let markers: Vec<&str> = markers
                     .iter()
-                    .map(|&p| request.passages[p].marker.as_str())
+                    .map(|&p| passages[p].marker.as_str())
                     .collect();
                 let marker = markers.join(", ");
-                let cited: Vec<&Passage> =
-                    chosen[n].1.iter().map(|&p| &request.passages[p]).collect();
-                let note = self.provenance_note(&cited);
+                let cited: Vec<&Passage> = chosen[n].1.iter().map(|&p| &passages[p]).collect();
+                let note = composer.provenance_note(&cited);
                 let quote = unit
                     .parts
                     .iter()
@@ -712,7 +797,7 @@ impl ExtractiveComposer {
                     .collect::<Vec<_>>()
                     .join(", ");
                 // Under its quoted lead-in, an item does not repeat the lead as its label.
-                let own_lead = &request.passages[unit.passage].lead;
+                let own_lead = &passages[unit.passage].lead;
                 let unit_label = unit.label.as_ref().filter(|l| !(follows && *l == own_lead));
                 let label = match (note, unit_label) {
                     (Some(note), Some(label)) => {
@@ -729,7 +814,7 @@ impl ExtractiveComposer {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        match opener {
+        match &self.opener {
             Some(opener) => format!("{opener}\n{lines}"),
             None => lines,
         }
@@ -807,7 +892,7 @@ fn headed_by_option(label: Option<&str>, quote: &str, options: &[Vec<Vec<String>
     let heads = label.into_iter().chain([quote]).map(|text| {
         let before = text.split('(').next().unwrap_or_default();
         let mut head = words(before);
-        head.truncate(HEAD_WORDS);
+        head.truncate(model().structure.head_words);
         head
     });
     heads.into_iter().any(|head| {
@@ -890,20 +975,33 @@ pub fn restates_the_article(quote: &str) -> bool {
 
 /// The quotes of the answer, best first, each with the passages that state it (a fact the
 /// article and a reference note both state is quoted once and cites both).
-fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize, Vec<usize>)> {
+/// Also, for each unit, why it was left out (`None` for a chosen one).
+type Chosen = (Vec<(usize, Vec<usize>)>, Vec<Option<&'static str>>);
+
+fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
+    let limits = &model().answer;
     let (max_units, budget) = if asked.list {
-        (MAX_LIST_UNITS, LIST_WORD_BUDGET)
+        (limits.max_list_quotes, limits.list_word_budget)
     } else {
-        (MAX_UNITS, WORD_BUDGET)
+        (limits.max_quotes, limits.word_budget)
     };
+    let mut left_out: Vec<Option<&'static str>> = units
+        .iter()
+        .map(|u| (u.score <= 0.0).then_some("names nothing asked"))
+        .collect();
     // A quote far less relevant than the best one only dilutes the answer (a list or
     // comparison names every option all the same).
     let best = units.iter().map(|u| u.score).fold(0.0, f64::max);
     let floor = if asked.list {
         0.0
     } else {
-        RELEVANCE_SHARE * best
+        limits.relevance_share * best
     };
+    for (i, unit) in units.iter().enumerate() {
+        if unit.score > 0.0 && unit.score < floor {
+            left_out[i] = Some("far below the best quote");
+        }
+    }
     let mut order: Vec<usize> = (0..units.len())
         .filter(|&i| units[i].score > 0.0 && units[i].score >= floor)
         .collect();
@@ -921,7 +1019,11 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
         chosen.len() >= max_units || (!chosen.is_empty() && said >= budget)
     };
     let mut take = |i: usize, chosen: &mut Vec<(usize, Vec<usize>)>, said: &mut usize| -> bool {
+        let mut why = |reason: &'static str| {
+            left_out[i].get_or_insert(reason);
+        };
         if !seen.insert(normalize(&units[i].quote)) {
+            why("the same words as a chosen quote");
             return false;
         }
         // A lead-in introduces its list: it is never only a repeat of a fact already quoted.
@@ -933,15 +1035,18 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
             if !same.1.contains(&units[i].passage) {
                 same.1.push(units[i].passage);
             }
+            why("the same fact as a chosen quote, whose sources it joins");
             return false;
         }
         let per_passage = chosen
             .iter()
             .filter(|(c, _)| units[*c].passage == units[i].passage)
             .count();
-        if per_passage >= MAX_UNITS_PER_PASSAGE {
+        if per_passage >= limits.max_per_passage {
+            why("its passage is quoted enough");
             return false;
         }
+        left_out[i] = None;
         chosen.push((i, vec![units[i].passage]));
         *said += units[i].quote.split_whitespace().count();
         true
@@ -975,7 +1080,12 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
         .iter()
         .map(|(c, _)| units[*c].score)
         .fold(0.0, f64::max);
-    chosen.retain(|(c, _)| !is_lead(units, passages, *c) || units[*c].score >= LEAD_IN_SHARE * top);
+    let weak_leads: Vec<usize> = chosen
+        .iter()
+        .map(|(c, _)| *c)
+        .filter(|&c| is_lead(units, passages, c) && units[c].score < limits.lead_in_share * top)
+        .collect();
+    chosen.retain(|(c, _)| !weak_leads.contains(c));
     // A comparison or list names each of its subjects: the best quote naming one that no
     // chosen quote names joins the answer.
     if asked.list {
@@ -986,7 +1096,7 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
                 let present: HashSet<&String> = sequence.iter().collect();
                 names(&sequence, &present, term)
             };
-            if chosen.iter().any(|(c, _)| named(&units[*c])) || chosen.len() >= MAX_LIST_UNITS {
+            if chosen.iter().any(|(c, _)| named(&units[*c])) || chosen.len() >= max_units {
                 continue;
             }
             if let Some(&best) = order.iter().find(|&&i| named(&units[i])) {
@@ -1065,7 +1175,16 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Vec<(usize
             })
             .then(a.place.cmp(&b.place))
     });
-    keyed.into_iter().map(|(_, entry)| entry).collect()
+    let chosen: Vec<(usize, Vec<usize>)> = keyed.into_iter().map(|(_, entry)| entry).collect();
+    for i in weak_leads {
+        left_out[i] = Some("a lead-in far weaker than the best quote");
+    }
+    for (i, reason) in left_out.iter_mut().enumerate() {
+        if reason.is_none() && !chosen.iter().any(|(c, _)| *c == i) {
+            *reason = Some("the answer was full");
+        }
+    }
+    (chosen, left_out)
 }
 
 /// Whether two quotes state the same fact: most of the shorter one's words (numbers included)
@@ -1082,7 +1201,7 @@ pub fn same_fact(a: &str, b: &str) -> bool {
         .chain(&b)
         .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
         .all(|w| a.contains(w) && b.contains(w));
-    numbers_agree && a.intersection(&b).count() as f64 >= SAME_FACT * smaller as f64
+    numbers_agree && a.intersection(&b).count() as f64 >= model().answer.same_fact * smaller as f64
 }
 
 /// The opening sentence when the question asks an aspect that no passage states for its
@@ -1204,7 +1323,7 @@ fn lead_label(passage: &Passage) -> Option<String> {
     let lead = passage.lead.trim();
     (matches!(passage.role, Role::ListItem | Role::Step)
         && !lead.is_empty()
-        && lead.split_whitespace().count() <= MAX_LEAD_LABEL_WORDS)
+        && lead.split_whitespace().count() <= model().structure.max_lead_label_words)
         .then(|| lead.to_string())
 }
 
@@ -1224,7 +1343,7 @@ pub(super) fn followers(passages: &[Passage], lead: usize) -> Vec<usize> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for next in number + 1..=number + MAX_FOLLOWERS as u32 {
+    for next in number + 1..=number + model().structure.max_followers as u32 {
         let wanted = format!("{doc}#{next}");
         match passages.iter().position(|p| p.chunk_id == wanted) {
             Some(i)
@@ -1275,9 +1394,9 @@ pub(super) fn quotable_parts(text: &str) -> Vec<(Option<String>, Vec<String>)> {
     out.retain(|(label, parts)| {
         let words: usize = parts.iter().map(|p| p.split_whitespace().count()).sum();
         let least = if label.is_some() {
-            MIN_LABELLED_WORDS
+            model().structure.min_labelled_words
         } else {
-            MIN_UNIT_WORDS
+            model().structure.min_quote_words
         };
         words >= least
     });
@@ -1287,7 +1406,7 @@ pub(super) fn quotable_parts(text: &str) -> Vec<(Option<String>, Vec<String>)> {
 /// Whether a list item is too short to say anything alone ("Tacrolimus"): such items are
 /// quoted together.
 pub(super) fn is_short_item(text: &str) -> bool {
-    text.split_whitespace().count() < MIN_UNIT_WORDS
+    text.split_whitespace().count() < model().structure.min_quote_words
 }
 
 /// Whether a sentence can be quoted: markup never is (an answer holding HTML fails

@@ -5,6 +5,7 @@
 mod cite;
 mod extractive;
 mod llm;
+pub mod model;
 mod prompts;
 
 pub use cite::{
@@ -12,7 +13,8 @@ pub use cite::{
     sentence_id_of, tidy, with_list_items,
 };
 pub use extractive::{
-    ExtractiveComposer, asks_about_sources, only_restates, restates_the_article, same_fact,
+    Candidate, Explanation, ExtractiveComposer, asks_about_sources, only_restates,
+    restates_the_article, same_fact,
 };
 pub use llm::{LlmComposer, LlmConfig, MAX_LLM_PASSAGES};
 pub use prompts::Prompts;

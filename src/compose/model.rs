@@ -1,0 +1,249 @@
+//! The offline composer's answer model: the named features of a candidate quote, the one
+//! function that scores them, and the limits of an answer, all weights and limits read from
+//! `data/answer-model.toml` (fitted by `benches/fit_answer_model.py`, explained by
+//! `medcite ask --explain`).
+
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+/// The model compiled into the binary.
+pub fn model() -> &'static Model {
+    static MODEL: LazyLock<Model> = LazyLock::new(|| {
+        Model::parse(include_str!("../../data/answer-model.toml"))
+            .expect("data/answer-model.toml is valid (a unit test parses it)")
+    });
+    &MODEL
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    pub weights: Weights,
+    pub places: Places,
+    pub answer: Limits,
+    pub structure: Structure,
+}
+
+impl Model {
+    pub fn parse(text: &str) -> Result<Model, String> {
+        toml::from_str(text).map_err(|e| format!("the answer model is not valid: {e}"))
+    }
+
+    /// A candidate's score: the asked concepts it names (a share of them when it comes from
+    /// background), and, when it names any, its flags.
+    pub fn score(&self, f: &Features) -> f64 {
+        let w = &self.weights;
+        let mut words = w.question_words * f.question_words
+            + w.phrasing_words * f.phrasing_words
+            + w.history_words * f.history_words
+            + w.aspect_words * f.aspect_words;
+        if f.background {
+            words *= self.places.background_share;
+        }
+        if words <= 0.0 {
+            return 0.0;
+        }
+        let flag = |on: bool, weight: f64| if on { weight } else { 0.0 };
+        words
+            + flag(f.answer_section, w.answer_section)
+            + w.rank * f.rank
+            + flag(f.label_names_question, w.label_names_question)
+            + flag(f.heads_option, w.heads_option)
+            + flag(f.states_aspect_of_subject, w.states_aspect_of_subject)
+            + flag(f.says_what_is_cited, w.says_what_is_cited)
+            + flag(f.on_subject, w.on_subject)
+            + flag(f.lead_in, w.lead_in)
+    }
+}
+
+/// The weight of each feature (see the data file for what each means).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    pub question_words: f64,
+    pub phrasing_words: f64,
+    pub history_words: f64,
+    pub aspect_words: f64,
+    pub answer_section: f64,
+    pub rank: f64,
+    pub label_names_question: f64,
+    pub heads_option: f64,
+    pub states_aspect_of_subject: f64,
+    pub says_what_is_cited: f64,
+    pub on_subject: f64,
+    pub lead_in: f64,
+}
+
+/// Where a concept is named, as a share of its count.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Places {
+    pub quote: f64,
+    pub label: f64,
+    pub long_label: f64,
+    pub section: f64,
+    pub background_share: f64,
+}
+
+/// The size of an answer and when two quotes say one fact.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    pub max_quotes: usize,
+    pub max_list_quotes: usize,
+    pub word_budget: usize,
+    pub list_word_budget: usize,
+    pub max_per_passage: usize,
+    pub relevance_share: f64,
+    pub lead_in_share: f64,
+    pub same_fact: f64,
+}
+
+/// How quotes are cut from passages and read with their labels.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Structure {
+    pub max_lead_label_words: usize,
+    pub max_followers: usize,
+    pub min_quote_words: usize,
+    pub min_labelled_words: usize,
+    pub head_words: usize,
+    pub short_label_words: usize,
+}
+
+/// The named features of one candidate quote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Features {
+    /// The question's topic concepts it names, each by its rarity and place.
+    pub question_words: f64,
+    pub phrasing_words: f64,
+    pub history_words: f64,
+    pub aspect_words: f64,
+    /// From background, aims or methods, when the question does not ask what methods state.
+    pub background: bool,
+    pub answer_section: bool,
+    /// 1 / the rank of its passage.
+    pub rank: f64,
+    pub label_names_question: bool,
+    pub heads_option: bool,
+    pub states_aspect_of_subject: bool,
+    pub says_what_is_cited: bool,
+    pub on_subject: bool,
+    pub lead_in: bool,
+}
+
+/// Where an asked concept came from, for [`Features`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Question,
+    Phrasing,
+    History,
+    Aspect,
+}
+
+impl Source {
+    pub fn weight(self, weights: &Weights) -> f64 {
+        match self {
+            Source::Question => weights.question_words,
+            Source::Phrasing => weights.phrasing_words,
+            Source::History => weights.history_words,
+            Source::Aspect => weights.aspect_words,
+        }
+    }
+}
+
+impl Features {
+    /// Counts `value` (a concept's rarity at its place) as asked by `source`.
+    pub fn add_words(&mut self, source: Source, value: f64) {
+        match source {
+            Source::Question => self.question_words += value,
+            Source::Phrasing => self.phrasing_words += value,
+            Source::History => self.history_words += value,
+            Source::Aspect => self.aspect_words += value,
+        }
+    }
+
+    /// The features by name, as `--explain` prints them: only those that are set.
+    pub fn named(&self) -> Vec<(&'static str, f64)> {
+        let flag = |on: bool| if on { 1.0 } else { 0.0 };
+        [
+            ("question_words", self.question_words),
+            ("phrasing_words", self.phrasing_words),
+            ("history_words", self.history_words),
+            ("aspect_words", self.aspect_words),
+            ("background", flag(self.background)),
+            ("answer_section", flag(self.answer_section)),
+            ("rank", self.rank),
+            ("label_names_question", flag(self.label_names_question)),
+            ("heads_option", flag(self.heads_option)),
+            (
+                "states_aspect_of_subject",
+                flag(self.states_aspect_of_subject),
+            ),
+            ("says_what_is_cited", flag(self.says_what_is_cited)),
+            ("on_subject", flag(self.on_subject)),
+            ("lead_in", flag(self.lead_in)),
+        ]
+        .into_iter()
+        .filter(|(_, v)| *v != 0.0)
+        .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_compiled_model_parses() {
+        let model = model();
+        assert!(model.answer.max_quotes >= 1);
+        assert!(model.answer.max_list_quotes >= model.answer.max_quotes);
+    }
+
+    #[test]
+    fn an_unknown_weight_is_an_error_naming_it() {
+        let text = include_str!("../../data/answer-model.toml")
+            .replace("[weights]", "[weights]\nquestion_wrods = 1.0");
+        let error = Model::parse(&text).unwrap_err();
+        assert!(error.contains("question_wrods"), "{error}");
+    }
+
+    #[test]
+    fn a_candidate_naming_no_asked_concept_scores_nothing_whatever_its_flags() {
+        let model = model();
+        let flags = Features {
+            answer_section: true,
+            states_aspect_of_subject: true,
+            rank: 1.0,
+            ..Features::default()
+        };
+        assert_eq!(model.score(&flags), 0.0);
+        let named = Features {
+            question_words: 1.0,
+            ..flags
+        };
+        assert!(
+            model.score(&named)
+                > model.score(&Features {
+                    question_words: 1.0,
+                    ..Features::default()
+                })
+        );
+    }
+
+    #[test]
+    fn background_counts_a_share_of_its_words() {
+        let model = model();
+        let plain = Features {
+            question_words: 2.0,
+            ..Features::default()
+        };
+        let background = Features {
+            background: true,
+            ..plain
+        };
+        assert!(model.score(&background) < model.score(&plain));
+    }
+}
