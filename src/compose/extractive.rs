@@ -264,9 +264,13 @@ impl ExtractiveComposer {
             }
         }
         let mut stems = Vec::new();
+        // The subject as the clinician named it: what the question names surely (a drug, a
+        // disease, a population, an acronym), or, when it names nothing surely, all its words.
+        let mut named: Vec<(String, Strength)> = Vec::new();
         for ((stem, surface), used) in surfaces.iter().zip(&consumed) {
+            let strength = vocabulary.strength(stem, surface, false);
             if *used
-                || vocabulary.strength(stem, surface, false) == Strength::Ignore
+                || strength == Strength::Ignore
                 || self.synonyms.aspects.contains(stem)
                 || self.synonyms.generic.contains(stem)
                 || asking.contains(stem)
@@ -275,9 +279,16 @@ impl ExtractiveComposer {
             }
             if !stems.contains(stem) {
                 stems.push(stem.clone());
-                typed.push(surface.clone());
+                named.push((surface.clone(), strength));
             }
         }
+        let sure = !typed.is_empty() || named.iter().any(|(_, s)| *s == Strength::Strong);
+        typed.extend(
+            named
+                .into_iter()
+                .filter(|(_, strength)| !sure || *strength == Strength::Strong)
+                .map(|(surface, _)| surface),
+        );
         for stem in &stems {
             if !terms.contains(&vec![stem.clone()]) {
                 terms.push(vec![stem.clone()]);
@@ -1168,7 +1179,7 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
             .total_cmp(&a.group)
             .then(a.leader.cmp(&b.leader))
             .then(a.follows.cmp(&b.follows))
-            .then(if a.follows {
+            .then(if a.follows && asked.list {
                 a.place.cmp(&b.place)
             } else {
                 b.score.total_cmp(&a.score)
