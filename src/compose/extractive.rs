@@ -1597,6 +1597,19 @@ mod tests {
     }
 
     #[test]
+    fn the_not_stated_line_names_the_subject_as_typed_not_the_ordinary_words_around_it() {
+        let passages = passages();
+        let answer = ExtractiveComposer::default()
+            .answer(&request("IVIG maintenance dosing in weak pts?", &passages));
+        assert!(
+            answer.starts_with(
+                "The article and its references give no dose for IVIG; what they say:"
+            ),
+            "{answer}"
+        );
+    }
+
+    #[test]
     fn a_sentence_holding_double_quotes_is_not_quoted() {
         let passages = vec![passage(
             1,
