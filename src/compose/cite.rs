@@ -469,6 +469,7 @@ fn list_prefix(line: &str) -> &str {
 /// quote.
 fn lead_in_fits(lead_in: &str, context: &str) -> bool {
     let stem = |w: &str| -> String { w.to_lowercase().chars().take(5).collect() };
+    let generic = &crate::question::vocabulary().phrasing.generic_lead_words;
     let context_stems: Vec<String> = context
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 4)
@@ -479,7 +480,7 @@ fn lead_in_fits(lead_in: &str, context: &str) -> bool {
     for word in lead_in.split(|c: char| !c.is_alphanumeric()) {
         let fits = if is_abbreviation(word) {
             abbreviation_in(word, context)
-        } else if word.chars().count() >= 4 && !GENERIC_LEAD_WORDS.contains(&stem(word).as_str()) {
+        } else if word.chars().count() >= 4 && !generic.contains(&stem(word)) {
             context_stems.contains(&stem(word))
         } else {
             continue;
@@ -554,13 +555,6 @@ fn own_label(sentences: &[String], s: usize) -> Option<&str> {
     let first = sentences.first()?;
     (s > 1 && first.trim_end().ends_with(':')).then(|| first.trim_end())
 }
-
-/// First five letters of words a lead-in may use about any sentence.
-const GENERIC_LEAD_WORDS: &[&str] = &[
-    "also", "other", "anoth", "addit", "first", "secon", "third", "choic", "optio", "answe",
-    "sourc", "artic", "they", "their", "what", "when", "which", "with", "more", "furth", "next",
-    "then", "note", "howev",
-];
 
 /// Whether the text of the line so far leaves the place of a quote: empty (or a bullet sign
 /// or list number), or ending with a colon or a dash.

@@ -3,10 +3,8 @@
 //! answers always verify. Deterministic: same passages and question, same answer.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 
 use futures::future::BoxFuture;
-use regex::Regex;
 use serde::Serialize;
 
 use super::model::{Features, Source, model};
@@ -18,13 +16,6 @@ use crate::text::{has_markup, normalize, sentences};
 
 /// What the extractive composer answers when no sentence shares a key word with the question.
 pub const NOTHING_RELEVANT: &str = "The sources do not say.";
-
-/// Analysed words of a question that ask about the sources themselves, which only then are
-/// quoted restating what the article cites them for.
-const ABOUT_SOURCES: &[&str] = &[
-    "refer", "ref", "sourc", "cite", "studi", "paper", "author", "evid", "confirm", "guidelin",
-    "trial", "cohort", "public", "journal", "report", "identif",
-];
 
 /// Quotes the passages' most relevant sentences.
 #[derive(Debug, Clone, Default)]
@@ -183,10 +174,10 @@ impl ExtractiveComposer {
         // "reference 3" names one reference: its number is part of the term.
         let all = words(text);
         for pair in all.windows(2) {
-            if ["refer", "ref"].contains(&pair[0].as_str())
+            if vocabulary.phrasing.reference_words.contains(&pair[0])
                 && pair[1].chars().all(|c| c.is_ascii_digit())
             {
-                let term = vec!["refer".to_string(), pair[1].clone()];
+                let term = vec![vocabulary.phrasing.reference_word.clone(), pair[1].clone()];
                 if !terms.contains(&term) {
                     terms.push(term);
                 }
@@ -348,13 +339,11 @@ impl ExtractiveComposer {
     /// The options either side of a comparison's connector ("vs", "or", "instead of" …): the
     /// last subject word before it and the first after it.
     fn compared_options(&self, question: &str) -> Vec<Vec<Vec<String>>> {
-        static CONNECTOR: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(
-                r"(?i)\b(?:vs\.?|versus|or|instead of|rather than|compared (?:to|with)|better than|over)\b",
-            )
-            .expect("the connector pattern is valid")
-        });
-        let pieces: Vec<&str> = CONNECTOR.split(question).collect();
+        let pieces: Vec<&str> = vocabulary()
+            .phrasing
+            .comparison_connectors
+            .split(question)
+            .collect();
         if pieces.len() < 2 {
             return Vec::new();
         }
@@ -418,7 +407,7 @@ impl ExtractiveComposer {
             .any(|a| a.name == "comparison" || a.name == "next")
             || question_words
                 .iter()
-                .any(|w| ["option", "list", "altern"].contains(&w.as_str()));
+                .any(|w| vocabulary.phrasing.list_words.contains(w));
         let options = if aspects.iter().any(|a| a.name == "comparison") {
             self.compared_options(request.question)
         } else {
@@ -938,34 +927,34 @@ fn label_names_all(label: &str, terms: &[Vec<String>]) -> bool {
 /// about children?"), asking the same thing of it.
 fn continues(question: &str) -> bool {
     let lower = question.trim().to_lowercase();
-    [
-        "and ",
-        "what about ",
-        "how about ",
-        "same for ",
-        "and for ",
-        "& ",
-    ]
-    .iter()
-    .any(|start| lower.starts_with(start))
+    vocabulary()
+        .phrasing
+        .continuation_openers
+        .iter()
+        .any(|start| {
+            lower
+                .strip_prefix(start.as_str())
+                .is_some_and(|rest| rest.starts_with(' '))
+        })
 }
 
 /// A sentence of a reference note saying what the article cites it for ("The article cites
 /// Kassardjian 2015 for the relapse figure …").
 fn says_what_is_cited(quote: &str) -> bool {
     let text = normalize(quote);
-    text.contains("the article")
-        && ["cites", "is cited", "are cited"]
+    let phrasing = &vocabulary().phrasing;
+    text.contains(&phrasing.the_article)
+        && phrasing
+            .cites_phrases
             .iter()
-            .any(|w| text.contains(w))
+            .any(|w| text.contains(w.as_str()))
 }
 
 /// Whether a question asks about the sources themselves ("source?", "which study?"), the only
 /// questions a reference note's restatement of the article answers.
 pub fn asks_about_sources(question: &str) -> bool {
-    words(question)
-        .iter()
-        .any(|w| ABOUT_SOURCES.contains(&w.as_str()))
+    let about = &vocabulary().phrasing.about_sources;
+    words(question).iter().any(|w| about.contains(w))
 }
 
 /// Whether every sentence of a passage only restates what the article cites its reference for:
@@ -978,10 +967,12 @@ pub fn only_restates(text: &str) -> bool {
 /// A sentence of a reference note that only restates what the article cites it for.
 pub fn restates_the_article(quote: &str) -> bool {
     let text = normalize(quote);
-    text.contains("the article")
-        && ["cites", "cited", "says", "reference", "according"]
+    let phrasing = &vocabulary().phrasing;
+    text.contains(&phrasing.the_article)
+        && phrasing
+            .restating_words
             .iter()
-            .any(|w| text.contains(w))
+            .any(|w| text.contains(w.as_str()))
 }
 
 /// The quotes of the answer, best first, each with the passages that state it (a fact the

@@ -86,6 +86,98 @@ struct VocabularyFile {
     aspect: Vec<AspectSpec>,
     claims: std::collections::BTreeMap<String, Vec<String>>,
     denials: Vec<String>,
+    phrasing: PhrasingSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhrasingSpec {
+    about_sources: Vec<String>,
+    reference_words: Vec<String>,
+    list_words: Vec<String>,
+    comparison_connectors: Vec<String>,
+    continuation_openers: Vec<String>,
+    the_article: String,
+    cites_phrases: Vec<String>,
+    restating_words: Vec<String>,
+    generic_lead_words: Vec<String>,
+}
+
+/// How questions and sources phrase what the composer reads (see `[phrasing]` in the
+/// vocabulary file).
+#[derive(Debug)]
+pub struct Phrasing {
+    /// Analysed forms of the words asking about the sources.
+    pub about_sources: HashSet<String>,
+    /// Analysed forms of the words naming one reference by number, and the form of the first
+    /// listed, which the sources use ("reference 3").
+    pub reference_words: HashSet<String>,
+    pub reference_word: String,
+    /// Analysed forms of the words asking for a list.
+    pub list_words: HashSet<String>,
+    /// What splits a comparison into its options.
+    pub comparison_connectors: Regex,
+    /// Lower-cased openers of a follow-up that continues the previous question.
+    pub continuation_openers: Vec<String>,
+    pub the_article: String,
+    pub cites_phrases: Vec<String>,
+    pub restating_words: Vec<String>,
+    /// First five letters of the generic lead-in words.
+    pub generic_lead_words: HashSet<String>,
+}
+
+impl Phrasing {
+    fn from_spec(spec: PhrasingSpec) -> Result<Phrasing, String> {
+        let analysed = |list: &[String]| -> HashSet<String> {
+            list.iter()
+                .flat_map(|w| {
+                    let lower = w.to_lowercase();
+                    let mut forms = words(&lower);
+                    forms.push(lower);
+                    forms
+                })
+                .collect()
+        };
+        let connectors: Vec<String> = spec
+            .comparison_connectors
+            .iter()
+            .map(|c| {
+                let escaped = regex::escape(c.trim_end_matches('.'));
+                let escaped = escaped.replace(' ', r"\s+");
+                if c.ends_with('.') {
+                    format!(r"{escaped}\.?")
+                } else {
+                    escaped
+                }
+            })
+            .collect();
+        let comparison_connectors = Regex::new(&format!(r"(?i)\b(?:{})\b", connectors.join("|")))
+            .map_err(|e| format!("phrasing.comparison_connectors: {e}"))?;
+        Ok(Phrasing {
+            about_sources: analysed(&spec.about_sources),
+            reference_words: analysed(&spec.reference_words),
+            reference_word: spec
+                .reference_words
+                .first()
+                .and_then(|w| words(&w.to_lowercase()).into_iter().next())
+                .ok_or("phrasing.reference_words is empty")?,
+            list_words: analysed(&spec.list_words),
+            comparison_connectors,
+            continuation_openers: spec
+                .continuation_openers
+                .iter()
+                .map(|o| o.to_lowercase())
+                .collect(),
+            the_article: spec.the_article.to_lowercase(),
+            cites_phrases: spec.cites_phrases,
+            restating_words: spec.restating_words,
+            generic_lead_words: spec
+                .generic_lead_words
+                .iter()
+                .map(|w| w.to_lowercase().chars().take(5).collect())
+                .collect(),
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,6 +252,7 @@ pub struct Vocabulary {
     denials: Vec<String>,
     /// Lower-cased words of the claim terms.
     claim_words: HashSet<String>,
+    pub phrasing: Phrasing,
 }
 
 static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
@@ -221,7 +314,9 @@ impl Vocabulary {
             })
             .collect();
         let lower = |list: &[String]| list.iter().map(|s| s.to_lowercase()).collect();
+        let phrasing = Phrasing::from_spec(file.phrasing)?;
         Ok(Vocabulary {
+            phrasing,
             answer_sections: lower(&file.sections.answer),
             scene_sections: lower(&file.sections.scene),
             abbreviations,
@@ -664,5 +759,32 @@ mod tests {
                 ("differ".to_string(), "different".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn phrasing_words_are_read_in_their_inflected_forms() {
+        let phrasing = &vocabulary().phrasing;
+        for asked in [
+            "studies",
+            "references",
+            "identified",
+            "guidelines",
+            "sources",
+        ] {
+            let stem = words(asked).remove(0);
+            assert!(phrasing.about_sources.contains(&stem), "{asked} → {stem}");
+        }
+        assert!(!phrasing.about_sources.contains(&words("dose").remove(0)));
+        assert_eq!(phrasing.reference_word, words("reference").remove(0));
+        for comparison in [
+            "MTX vs. AZA",
+            "MTX vs AZA",
+            "MTX instead of AZA",
+            "MTX or AZA",
+        ] {
+            let pieces = phrasing.comparison_connectors.split(comparison).count();
+            assert_eq!(pieces, 2, "{comparison}");
+        }
+        assert_eq!(phrasing.comparison_connectors.split("overdose").count(), 1);
     }
 }
