@@ -21,8 +21,8 @@ use medcite::dosing::{DosingRules, check_text};
 use medcite::eval::quality::{QualityFigures, QualityReport, evaluate_quality, load_quality};
 use medcite::eval::split::{ByPart, Part};
 use medcite::eval::{
-    CoverageFigures, CoverageReport, RetrievalFigures, RetrievalReport, evaluate_coverage,
-    evaluate_retrieval, load_gold, load_offtopic,
+    CoverageFigures, CoverageReport, GoldReport, RetrievalFigures, RetrievalReport,
+    evaluate_coverage, evaluate_retrieval, load_gold, load_offtopic,
 };
 use medcite::import;
 use medcite::index::{Freshness, build_from_dir};
@@ -687,7 +687,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = evaluate_retrieval(&retriever, &questions, k)?;
             let coverage = evaluate_coverage(&retriever, &questions, &off_topic, ASK_K)?;
             if json {
-                let both = serde_json::json!({ "retrieval": report, "coverage": coverage });
+                let both = GoldReport {
+                    retrieval: report,
+                    coverage,
+                };
                 println!("{}", serde_json::to_string_pretty(&both)?);
             } else {
                 print_retrieval(&report, &path, all);

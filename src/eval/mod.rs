@@ -190,6 +190,13 @@ pub fn evaluate_retrieval(
     })
 }
 
+/// What `medcite eval --json` prints: retrieval and coverage over a gold folder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoldReport {
+    pub retrieval: RetrievalReport,
+    pub coverage: CoverageReport,
+}
+
 /// A question the corpus does not cover.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
