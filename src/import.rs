@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contracts::DocKind;
 use crate::corpus::parse_document;
+use crate::eval::split::{hold_out, test_table};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -265,8 +266,13 @@ pub fn left_out_question(pmid: &str, item: &Item) -> GoldQuestion {
     }
 }
 
-/// A gold file: `[[question]]` tables under a comment header.
-pub fn gold_toml(header: &str, questions: &[GoldQuestion]) -> Result<String, ImportError> {
+/// A gold file named `file_name`: a comment header, its hold-out split (the test ids chosen by
+/// id alone, so a regenerated file keeps it), and `[[question]]` tables.
+pub fn gold_toml(
+    header: &str,
+    file_name: &str,
+    questions: &[GoldQuestion],
+) -> Result<String, ImportError> {
     #[derive(Serialize)]
     struct File<'a> {
         question: &'a [GoldQuestion],
@@ -279,7 +285,9 @@ pub fn gold_toml(header: &str, questions: &[GoldQuestion]) -> Result<String, Imp
         problem: e.to_string(),
     })?;
     let comment: String = header.lines().map(|l| format!("# {l}\n")).collect();
-    Ok(format!("{comment}\n{body}"))
+    let test = hold_out(questions.iter().map(|q| q.id.as_str()));
+    let split = test_table(file_name, &test);
+    Ok(format!("{comment}\n{split}\n{body}"))
 }
 
 /// The dosing rules file of an imported corpus: no rules, so every dose an answer states is
@@ -347,7 +355,10 @@ pub fn write_gold(
     header: &str,
     questions: &[GoldQuestion],
 ) -> Result<(), ImportError> {
-    let text = gold_toml(header, questions)?;
+    let file_name = path
+        .file_name()
+        .map_or_else(|| "FILE".into(), |n| n.to_string_lossy());
+    let text = gold_toml(header, &file_name, questions)?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(|source| ImportError::Write {
             path: parent.display().to_string(),
@@ -467,10 +478,15 @@ mod tests {
         let item = item(&[("RESULTS", "Found.")], "Done.");
         let text = gold_toml(
             "own questions",
+            "own.toml",
             &[own_question("7", &item), left_out_question("8", &item)],
         )
         .unwrap();
         let parsed: toml::Table = toml::from_str(&text).unwrap();
+        // A quarter of two, rounded, is one: the id with the lower sha256.
+        let test = parsed["test"].as_array().unwrap();
+        assert_eq!(test.len(), 1);
+        assert!(text.contains("head -1 "), "{text}");
         let questions = parsed["question"].as_array().unwrap();
         assert_eq!(questions[0]["doc"].as_str(), Some("pubmedqa-7"));
         assert_eq!(questions[0]["first_section"].as_str(), Some("Conclusion"));

@@ -18,8 +18,12 @@ use medcite::contracts::{
     AskReply, AskRequest, DosingReport, Mode, ModeChoice, SearchReply, Turn, Verdict,
 };
 use medcite::dosing::{DosingRules, check_text};
-use medcite::eval::quality::{QualityReport, evaluate_quality, load_quality};
-use medcite::eval::{evaluate_coverage, evaluate_retrieval, load_gold, load_offtopic};
+use medcite::eval::quality::{QualityFigures, QualityReport, evaluate_quality, load_quality};
+use medcite::eval::split::{ByPart, Part};
+use medcite::eval::{
+    CoverageFigures, CoverageReport, GoldReport, RetrievalFigures, RetrievalReport,
+    evaluate_coverage, evaluate_retrieval, load_gold, load_offtopic,
+};
 use medcite::import;
 use medcite::index::{Freshness, build_from_dir};
 use medcite::retrieve::{MAX_K, Retriever, SearchRequest};
@@ -223,7 +227,8 @@ enum Command {
         /// Composer for --quality: auto (the LLM when configured), offline or llm.
         #[arg(long, default_value = "offline", value_parser = ["auto", "offline", "llm"])]
         mode: String,
-        /// With --quality or --dev: print every question's row, not only the misses.
+        /// Print every question's row (with --quality or --dev), and the misses of the gold
+        /// files' test parts, which are otherwise only counted.
         #[arg(long)]
         all: bool,
         /// A dev set folder (`pages/<slug>.txt` and `followups.tsv`, as ../shared/droracle-dev):
@@ -686,7 +691,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 print_quality(&report, &path, all);
             }
         }
-        Command::Eval { gold, k, json, .. } => {
+        Command::Eval {
+            gold, k, json, all, ..
+        } => {
             let retriever = open_retriever(&cli.corpus, &cli.index, progress)?;
             let path = gold.join("retrieval.toml");
             let questions = load_gold(&path)?;
@@ -694,48 +701,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = evaluate_retrieval(&retriever, &questions, k)?;
             let coverage = evaluate_coverage(&retriever, &questions, &off_topic, ASK_K)?;
             if json {
-                let both = serde_json::json!({ "retrieval": report, "coverage": coverage });
+                let both = GoldReport {
+                    retrieval: report,
+                    coverage,
+                };
                 println!("{}", serde_json::to_string_pretty(&both)?);
             } else {
-                println!(
-                    "retrieval on {} gold questions ({})",
-                    report.questions,
-                    path.display()
-                );
-                println!("  recall@1  {:.3}", report.recall_at_1);
-                println!("  recall@5  {:.3}", report.recall_at_5);
-                println!("  MRR@{:<3}   {:.3}", report.k, report.mrr);
-                for miss in &report.misses {
-                    let rank = miss
-                        .rank
-                        .map_or("not found".to_string(), |r| format!("rank {r}"));
-                    println!(
-                        "  {} ({rank}): {} → expected \"{}\"",
-                        miss.id, miss.question, miss.expect
-                    );
-                }
-                println!("coverage (top {ASK_K} passages, as ask decides it)");
-                println!(
-                    "  gold questions covered       {}/{}",
-                    coverage.gold_covered, coverage.gold
-                );
-                println!(
-                    "  off-topic questions declined {}/{}",
-                    coverage.off_topic_declined, coverage.off_topic
-                );
-                for miss in &coverage.misses {
-                    let expected = if miss.expected_covered {
-                        "covered"
-                    } else {
-                        "declined"
-                    };
-                    println!(
-                        "  {} should be {expected}: {} (missing: {})",
-                        miss.id,
-                        miss.question,
-                        miss.missing.join(", ")
-                    );
-                }
+                print_retrieval(&report, &path, all);
+                print_coverage(&coverage, all);
             }
         }
     }
@@ -751,8 +724,161 @@ fn load_llm(prompts: &Path) -> Result<Option<LlmComposer>> {
     Ok(Some(LlmComposer::new(config, prompts)))
 }
 
-/// The dosing rules of the corpus (`dosing/rules.toml`).
+/// One figure per part of a gold file's split, in columns headed all, train and test when the
+/// file has a split, in one column as before when it has none.
+struct Columns {
+    labels: Vec<&'static str>,
+}
+
+impl Columns {
+    const NAME: usize = 34;
+    const VALUE: usize = 18;
+
+    fn of<F>(parts: &ByPart<F>) -> Columns {
+        Columns {
+            labels: parts.labelled().iter().map(|(label, _)| *label).collect(),
+        }
+    }
+
+    fn split(&self) -> bool {
+        self.labels.len() > 1
+    }
+
+    fn header(&self) {
+        if self.split() {
+            let labels: String = self
+                .labels
+                .iter()
+                .map(|l| format!("{l:<w$}", w = Self::VALUE))
+                .collect();
+            println!("  {:<n$} {}", "", labels.trim_end(), n = Self::NAME);
+        }
+    }
+
+    fn line(&self, name: &str, values: &[String]) {
+        let values: String = values
+            .iter()
+            .map(|v| format!("{v:<w$}", w = Self::VALUE))
+            .collect();
+        println!("  {name:<n$} {}", values.trim_end(), n = Self::NAME);
+    }
+
+    /// The row's tag: its part when the file has a split.
+    fn tag(&self, part: Part) -> &'static str {
+        match (self.split(), part) {
+            (false, _) => "",
+            (true, Part::Train) => "[train] ",
+            (true, Part::Test) => "[test] ",
+        }
+    }
+}
+
+/// The sizes of a split's parts for a heading ("; hold-out split: 34 train, 11 test").
+fn split_sizes<F>(parts: &ByPart<F>, size: impl Fn(&F) -> usize) -> String {
+    match (&parts.train, &parts.test) {
+        (Some(train), Some(test)) => format!(
+            "; hold-out split: {} train, {} test",
+            size(train),
+            size(test)
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Says how many rows of the test part were not shown: its figures are for reporting only.
+fn print_hidden_test_rows(hidden: usize, what: &str) {
+    if hidden > 0 {
+        println!(
+            "  ({hidden} {what} of the test part not shown: it is run only to report; --all shows them)"
+        );
+    }
+}
+
+fn print_retrieval(report: &RetrievalReport, path: &Path, all: bool) {
+    let parts = &report.parts;
+    println!(
+        "retrieval on {} gold questions ({}){}",
+        parts.all.questions,
+        path.display(),
+        split_sizes(parts, |f| f.questions)
+    );
+    let columns = Columns::of(parts);
+    columns.header();
+    let figure = |f: &dyn Fn(&RetrievalFigures) -> f64| -> Vec<String> {
+        parts
+            .labelled()
+            .iter()
+            .map(|(_, p)| format!("{:.3}", f(p)))
+            .collect()
+    };
+    columns.line("recall@1", &figure(&|f| f.recall_at_1));
+    columns.line("recall@5", &figure(&|f| f.recall_at_5));
+    columns.line(&format!("MRR@{}", report.k), &figure(&|f| f.mrr));
+    let shown = |part: Part| all || part == Part::Train;
+    for miss in report.misses.iter().filter(|m| shown(m.part)) {
+        let rank = miss
+            .rank
+            .map_or("not found".to_string(), |r| format!("rank {r}"));
+        println!(
+            "  {}{} ({rank}): {} → expected \"{}\"",
+            columns.tag(miss.part),
+            miss.id,
+            miss.question,
+            miss.expect
+        );
+    }
+    print_hidden_test_rows(
+        report.misses.iter().filter(|m| !shown(m.part)).count(),
+        "misses",
+    );
+}
+
+fn print_coverage(coverage: &CoverageReport, all: bool) {
+    let parts = &coverage.parts;
+    println!("coverage (top {ASK_K} passages, as ask decides it)");
+    let columns = Columns::of(parts);
+    columns.header();
+    let figure = |f: &dyn Fn(&CoverageFigures) -> (usize, usize)| -> Vec<String> {
+        parts
+            .labelled()
+            .iter()
+            .map(|(_, p)| {
+                let (part, whole) = f(p);
+                format!("{part}/{whole}")
+            })
+            .collect()
+    };
+    columns.line(
+        "gold questions covered",
+        &figure(&|f| (f.gold_covered, f.gold)),
+    );
+    columns.line(
+        "off-topic questions declined",
+        &figure(&|f| (f.off_topic_declined, f.off_topic)),
+    );
+    let shown = |part: Part| all || part == Part::Train;
+    for miss in coverage.misses.iter().filter(|m| shown(m.part)) {
+        let expected = if miss.expected_covered {
+            "covered"
+        } else {
+            "declined"
+        };
+        println!(
+            "  {}{} should be {expected}: {} (missing: {})",
+            columns.tag(miss.part),
+            miss.id,
+            miss.question,
+            miss.missing.join(", ")
+        );
+    }
+    print_hidden_test_rows(
+        coverage.misses.iter().filter(|m| !shown(m.part)).count(),
+        "misses",
+    );
+}
+
 fn print_quality(report: &QualityReport, path: &Path, all: bool) {
+    let parts = &report.parts;
     let pct = |part: usize, whole: usize| {
         format!(
             "{part}/{whole} ({:.1}%)",
@@ -760,66 +886,54 @@ fn print_quality(report: &QualityReport, path: &Path, all: bool) {
         )
     };
     println!(
-        "answer quality on {} questions ({})",
-        report.questions,
-        path.display()
+        "answer quality on {} questions ({}){}",
+        parts.all.questions,
+        path.display(),
+        split_sizes(parts, |f| f.questions)
     );
-    let lines = [
-        (
-            "wrongly declined",
-            pct(report.wrongly_declined, report.expected_covered),
-        ),
-        (
-            "outside the sources declined",
-            pct(report.rightly_declined, report.expected_declined),
-        ),
-        (
-            "required facts present",
-            pct(report.facts_present, report.facts_required),
-        ),
-        (
-            "first sentence or bullet right",
-            pct(report.first_right, report.first_required),
-        ),
-        (
-            "\"not stated\" said first",
-            pct(report.not_stated_right, report.not_stated_required),
-        ),
-        (
-            "\"not stated\" said unexpectedly",
-            pct(report.not_stated_unexpected, report.expected_covered),
-        ),
-        ("verified", pct(report.verified, report.questions)),
-        (
-            "answered by the model itself",
-            pct(report.from_model, report.expected_covered),
-        ),
-        (
-            "fell back to offline",
-            pct(report.fallbacks, report.questions),
-        ),
-        (
-            "document in top 1",
-            pct(report.doc_in_top1, report.doc_required),
-        ),
-        (
-            "document in top 5",
-            pct(report.doc_in_top5, report.doc_required),
-        ),
-        ("document cited", pct(report.doc_cited, report.doc_required)),
-        (
-            "first cites the expected section",
-            pct(report.first_section_right, report.first_section_required),
-        ),
+    let columns = Columns::of(parts);
+    columns.header();
+    type Figure<'a> = &'a dyn Fn(&QualityFigures) -> String;
+    let lines: [(&str, Figure); 15] = [
+        ("wrongly declined", &|f| {
+            pct(f.wrongly_declined, f.expected_covered)
+        }),
+        ("outside the sources declined", &|f| {
+            pct(f.rightly_declined, f.expected_declined)
+        }),
+        ("required facts present", &|f| {
+            pct(f.facts_present, f.facts_required)
+        }),
+        ("first sentence or bullet right", &|f| {
+            pct(f.first_right, f.first_required)
+        }),
+        ("\"not stated\" said first", &|f| {
+            pct(f.not_stated_right, f.not_stated_required)
+        }),
+        ("\"not stated\" said unexpectedly", &|f| {
+            pct(f.not_stated_unexpected, f.expected_covered)
+        }),
+        ("verified", &|f| pct(f.verified, f.questions)),
+        ("answered by the model itself", &|f| {
+            pct(f.from_model, f.expected_covered)
+        }),
+        ("fell back to offline", &|f| pct(f.fallbacks, f.questions)),
+        ("document in top 1", &|f| pct(f.doc_in_top1, f.doc_required)),
+        ("document in top 5", &|f| pct(f.doc_in_top5, f.doc_required)),
+        ("document cited", &|f| pct(f.doc_cited, f.doc_required)),
+        ("first cites the expected section", &|f| {
+            pct(f.first_section_right, f.first_section_required)
+        }),
+        ("mean words per answer", &|f| format!("{:.1}", f.mean_words)),
+        ("mean time per question", &|f| {
+            format!("{:.1} ms", f.mean_ms)
+        }),
     ];
     for (name, value) in lines {
-        println!("  {name:<34} {value}");
+        let values: Vec<String> = parts.labelled().iter().map(|(_, f)| value(f)).collect();
+        columns.line(name, &values);
     }
-    println!("  {:<34} {:.1}", "mean words per answer", report.mean_words);
-    println!(
-        "  {:<34} {:.1} ms",
-        "mean time per question", report.mean_ms
-    );
+    let mut hidden = 0;
     for row in &report.rows {
         let mut problems = Vec::new();
         if row.expected_covered != row.covered {
@@ -847,13 +961,23 @@ fn print_quality(report: &QualityReport, path: &Path, all: bool) {
         if let Some(reason) = &row.fallback_reason {
             problems.push(format!("fallback: {reason}"));
         }
-        if all || !problems.is_empty() {
-            println!("  {} {}: {}", row.id, row.question, problems.join("; "));
+        if !all && row.part == Part::Test {
+            hidden += usize::from(!problems.is_empty());
+        } else if all || !problems.is_empty() {
+            println!(
+                "  {}{} {}: {}",
+                columns.tag(row.part),
+                row.id,
+                row.question,
+                problems.join("; ")
+            );
             println!("      → {}", row.first_line);
         }
     }
+    print_hidden_test_rows(hidden, "questions with problems");
 }
 
+/// The dosing rules of the corpus (`dosing/rules.toml`).
 fn load_rules(corpus: &Path) -> Result<DosingRules> {
     Ok(DosingRules::for_corpus(corpus)?)
 }

@@ -744,3 +744,109 @@ fn import_leaves_out_the_listed_items_and_refuses_a_used_folder() {
         stderr(&again)
     );
 }
+
+/// `eval` on the bundled gold: every figure for all questions, the train part and the test part,
+/// the parts adding up to the whole; the test part's misses only counted unless --all.
+#[test]
+fn eval_reports_train_and_test_apart_and_shows_test_misses_only_with_all() {
+    let dir = TempDir::new().unwrap();
+    let index = dir.path().join("index");
+    let gold = common::repo().join("tests/gold");
+    let gold = gold.to_str().unwrap();
+    let out = medcite(
+        &bundled_corpus(),
+        &index,
+        &["eval", "--gold", gold, "--json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let retrieval = &json["retrieval"];
+    let count = |v: &Value, key: &str| v[key].as_u64().unwrap();
+    let (train, test) = (&retrieval["train"], &retrieval["test"]);
+    assert_eq!(count(retrieval, "questions"), 45);
+    assert_eq!(
+        (count(train, "questions"), count(test, "questions")),
+        (34, 11)
+    );
+    // recall@1 of the whole is the parts' weighted together.
+    let r1 = |v: &Value| v["recall_at_1"].as_f64().unwrap() * v["questions"].as_f64().unwrap();
+    assert!(
+        (r1(retrieval) - r1(train) - r1(test)).abs() < 1e-9,
+        "{retrieval:#}"
+    );
+    let coverage = &json["coverage"];
+    for key in ["gold", "gold_covered", "off_topic", "off_topic_declined"] {
+        let parts = count(&coverage["train"], key) + count(&coverage["test"], key);
+        assert_eq!(parts, count(coverage, key), "{key}");
+    }
+    assert_eq!(count(&coverage["test"], "off_topic"), 6);
+    let test_misses = ["retrieval", "coverage"]
+        .iter()
+        .flat_map(|r| json[r]["misses"].as_array().unwrap())
+        .filter(|m| m["part"] == "test")
+        .count();
+
+    let out = medcite(&bundled_corpus(), &index, &["eval", "--gold", gold]);
+    let text = stdout(&out);
+    assert!(text.contains("hold-out split: 34 train, 11 test"), "{text}");
+    let header = text.lines().nth(1).unwrap_or_default();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["all", "train", "test"]
+    );
+    assert!(!text.contains("[test]"), "{text}");
+    let out = medcite(
+        &bundled_corpus(),
+        &index,
+        &["eval", "--gold", gold, "--all"],
+    );
+    assert_eq!(stdout(&out).matches("  [test] ").count(), test_misses);
+}
+
+/// A gold folder without `test` ids reports as before: one part, no train or test figures.
+#[test]
+fn eval_without_a_split_reports_one_part() {
+    let dir = TempDir::new().unwrap();
+    let gold = dir.path().join("gold");
+    fs::create_dir_all(&gold).unwrap();
+    fs::write(
+        gold.join("retrieval.toml"),
+        "[[question]]\nid = \"q1\"\nquestion = \"IVIG dose?\"\nexpect = \"IVIG\"\n",
+    )
+    .unwrap();
+    fs::write(
+        gold.join("offtopic.toml"),
+        "[[question]]\nid = \"o1\"\nquestion = \"hypertension first line?\"\n",
+    )
+    .unwrap();
+    let index = dir.path().join("index");
+    let args = ["eval", "--gold", gold.to_str().unwrap(), "--json"];
+    let out = medcite(&bundled_corpus(), &index, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["retrieval"]["questions"], 1);
+    assert!(json["retrieval"].get("train").is_none() && json["coverage"].get("test").is_none());
+    let out = medcite(&bundled_corpus(), &index, &args[..3]);
+    assert!(!stdout(&out).contains("train"), "{}", stdout(&out));
+}
+
+#[test]
+fn eval_names_a_test_id_that_is_no_question() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("quality.toml");
+    fs::write(
+        &path,
+        "test = [\"f1\", \"f9\"]\n\n[[question]]\nid = \"f1\"\nquestion = \"IVIG dose?\"\ncovered = true\n",
+    )
+    .unwrap();
+    let index = dir.path().join("index");
+    let out = medcite(
+        &bundled_corpus(),
+        &index,
+        &["eval", "--quality", path.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("f9") && err.contains("quality.toml"), "{err}");
+    assert!(!err.contains("f1,"), "{err}");
+}

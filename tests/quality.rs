@@ -11,6 +11,7 @@ use medcite::contracts::{AskReply, AskRequest, ModeChoice, Turn};
 use medcite::eval::quality::{
     QualityReport, evaluate_quality, first_unit, load_quality, word_count,
 };
+use medcite::eval::split::ByPart;
 use medcite::verify::verify;
 
 fn turns(history: &[&str]) -> Vec<Turn> {
@@ -288,6 +289,19 @@ async fn gold_set_figures_hold() {
     let report = evaluate_quality(&engine, &gold, ModeChoice::Offline, &mut |_, _| {})
         .await
         .expect("eval");
+    // The hold-out split: the test part is a quarter, and the parts add up to the whole.
+    let (all, train, test) = match &report.parts {
+        ByPart {
+            all,
+            train: Some(train),
+            test: Some(test),
+        } => (all, train, test),
+        parts => panic!("quality.toml has a split: {parts:#?}"),
+    };
+    assert_eq!((train.questions, test.questions), (148, 49));
+    assert_eq!(train.facts_present + test.facts_present, all.facts_present);
+    assert_eq!(train.first_right + test.first_right, all.first_right);
+    let report = all;
     let rate = QualityReport::rate;
     let wrongly_declined = rate(report.wrongly_declined, report.expected_covered);
     let declined = rate(report.rightly_declined, report.expected_declined);

@@ -324,7 +324,7 @@ fn gold_questions_reach_recall_at_5_of_at_least_0_9() {
     let (_dir, retriever) = bundled_retriever();
     let gold = load_gold(&repo().join("tests/gold/retrieval.toml")).unwrap();
     assert!(gold.len() >= 30, "only {} gold questions", gold.len());
-    let report = evaluate_retrieval(&retriever, &gold, 10).unwrap();
+    let report = evaluate_retrieval(&retriever, &gold, 10).unwrap().parts.all;
     println!(
         "recall@1 {:.3} recall@5 {:.3} MRR {:.3} on {} questions",
         report.recall_at_1, report.recall_at_5, report.mrr, report.questions

@@ -2,15 +2,16 @@
 //! through the same [`Engine::ask`] the CLI and the server use, and scores what a clinician reads:
 //! wrongly and rightly declined questions, required facts present, the right fact first, plain
 //! "not stated" statements, answer length, and (where the gold names a document) whether that
-//! document is retrieved and cited. It reads gold files and answers; it changes nothing.
+//! document is retrieved and cited; over the whole file and its train and test parts apart. It
+//! reads gold files and answers; it changes nothing.
 
-use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::{EvalError, user_turns};
+use super::split::{ByPart, Part};
+use super::{EvalError, read_gold, user_turns};
 use crate::answer::{AskEvent, Engine};
 use crate::contracts::{AskReply, AskRequest, Mode, ModeChoice};
 use crate::retrieve::{RetrieveError, SearchRequest};
@@ -44,27 +45,17 @@ pub struct QualityQuestion {
     pub first_section: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct QualityFile {
-    question: Vec<QualityQuestion>,
+    /// Its part of the file's hold-out split (from the file's `test` ids, not a field).
+    #[serde(skip)]
+    pub part: Part,
 }
 
 /// Reads an answer-quality gold file, rejecting duplicate ids and empty questions.
 pub fn load_quality(path: &Path) -> Result<Vec<QualityQuestion>, EvalError> {
     let shown = path.display().to_string();
-    let text = fs::read_to_string(path).map_err(|source| EvalError::Io {
-        path: shown.clone(),
-        source,
-    })?;
-    let file: QualityFile = toml::from_str(&text).map_err(|e| EvalError::Bad {
-        path: shown.clone(),
-        problem: e.to_string(),
-    })?;
+    let questions = read_gold(path, |q: &QualityQuestion| &q.id, |q, part| q.part = part)?;
     let mut seen = std::collections::HashSet::new();
-    for q in &file.question {
+    for q in &questions {
         let problem = if !seen.insert(q.id.as_str()) {
             Some(format!("question id {} is used twice", q.id))
         } else if q.question.trim().is_empty() {
@@ -84,7 +75,7 @@ pub fn load_quality(path: &Path) -> Result<Vec<QualityQuestion>, EvalError> {
             });
         }
     }
-    Ok(file.question)
+    Ok(questions)
 }
 
 /// How one question came out.
@@ -92,11 +83,13 @@ pub fn load_quality(path: &Path) -> Result<Vec<QualityQuestion>, EvalError> {
 pub struct QualityRow {
     pub id: String,
     pub question: String,
+    pub part: Part,
     pub expected_covered: bool,
     pub covered: bool,
     pub mode: Mode,
     pub fallback_reason: Option<String>,
     pub verified: bool,
+    pub facts_required: usize,
     /// Required facts the answer lacks.
     pub missing_facts: Vec<String>,
     /// Whether the first sentence or bullet holds `first` (None when the gold names none).
@@ -119,9 +112,9 @@ pub struct QualityRow {
     pub total_ms: f64,
 }
 
-/// Figures over one gold file.
+/// Figures over a set of questions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct QualityReport {
+pub struct QualityFigures {
     pub questions: usize,
     /// Questions the sources answer, and those of them declined.
     pub expected_covered: usize,
@@ -150,6 +143,13 @@ pub struct QualityReport {
     /// Mean words of the covered answers.
     pub mean_words: f64,
     pub mean_ms: f64,
+}
+
+/// Figures over one gold file, whole and by part of its split, and every question's row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QualityReport {
+    #[serde(flatten)]
+    pub parts: ByPart<QualityFigures>,
     pub rows: Vec<QualityRow>,
 }
 
@@ -176,7 +176,10 @@ pub async fn evaluate_quality(
         rows.push(evaluate_one(engine, q, mode).await?);
     }
     progress(questions.len(), questions.len());
-    Ok(summarise(questions, rows))
+    Ok(QualityReport {
+        parts: ByPart::of(&rows, |r| r.part, summarise),
+        rows,
+    })
 }
 
 async fn evaluate_one(
@@ -257,11 +260,13 @@ async fn evaluate_one(
     Ok(QualityRow {
         id: q.id.clone(),
         question: q.question.clone(),
+        part: q.part,
         expected_covered: q.covered,
         covered: reply.covered,
         mode: reply.mode,
         fallback_reason: reply.fallback_reason.clone(),
         verified: reply.verified,
+        facts_required: q.facts.len(),
         missing_facts,
         first_right,
         not_stated_right,
@@ -277,7 +282,7 @@ async fn evaluate_one(
     })
 }
 
-fn summarise(questions: &[QualityQuestion], rows: Vec<QualityRow>) -> QualityReport {
+fn summarise(rows: &[&QualityRow]) -> QualityFigures {
     let count = |f: &dyn Fn(&QualityRow) -> bool| rows.iter().filter(|r| f(r)).count();
     let some = |f: &dyn Fn(&QualityRow) -> Option<bool>| {
         (
@@ -291,9 +296,9 @@ fn summarise(questions: &[QualityQuestion], rows: Vec<QualityRow>) -> QualityRep
     let (_, doc_in_top1) = some(&|r| r.doc_in_top1);
     let (_, doc_cited) = some(&|r| r.doc_cited);
     let (first_section_required, first_section_right) = some(&|r| r.first_section_right);
-    let facts_required: usize = questions.iter().map(|q| q.facts.len()).sum();
+    let facts_required: usize = rows.iter().map(|r| r.facts_required).sum();
     let facts_missing: usize = rows.iter().map(|r| r.missing_facts.len()).sum();
-    let answered: Vec<&QualityRow> = rows.iter().filter(|r| r.covered).collect();
+    let answered: Vec<&&QualityRow> = rows.iter().filter(|r| r.covered).collect();
     let mean_words = if answered.is_empty() {
         0.0
     } else {
@@ -304,7 +309,7 @@ fn summarise(questions: &[QualityQuestion], rows: Vec<QualityRow>) -> QualityRep
     } else {
         rows.iter().map(|r| r.total_ms).sum::<f64>() / rows.len() as f64
     };
-    QualityReport {
+    QualityFigures {
         questions: rows.len(),
         expected_covered: count(&|r| r.expected_covered),
         wrongly_declined: count(&|r| r.expected_covered && !r.covered),
@@ -330,7 +335,6 @@ fn summarise(questions: &[QualityQuestion], rows: Vec<QualityRow>) -> QualityRep
         first_section_right,
         mean_words,
         mean_ms,
-        rows,
     }
 }
 
@@ -444,6 +448,8 @@ pub fn word_count(answer: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]
@@ -451,6 +457,7 @@ mod tests {
         let row = |id: &str, expected_covered: bool, covered: bool, fallback: bool| QualityRow {
             id: id.into(),
             question: "q?".into(),
+            part: Part::Train,
             expected_covered,
             covered,
             mode: if fallback {
@@ -460,6 +467,7 @@ mod tests {
             },
             fallback_reason: fallback.then(|| "failed twice".to_string()),
             verified: true,
+            facts_required: 0,
             missing_facts: Vec::new(),
             first_right: None,
             not_stated_right: None,
@@ -473,13 +481,13 @@ mod tests {
             first_text_ms: None,
             total_ms: 1.0,
         };
-        let rows = vec![
+        let rows = [
             row("f1", true, true, false),
             row("f2", true, true, true),
             // Outside the sources, yet answered by the model: not a covered question answered.
             row("f3", false, true, false),
         ];
-        let report = summarise(&[], rows);
+        let report = summarise(&rows.iter().collect::<Vec<_>>());
         assert_eq!((report.from_model, report.expected_covered), (1, 2));
         assert_eq!(report.fallbacks, 1);
     }
