@@ -43,6 +43,8 @@ FLAG_FEATURES = [
     "says_what_is_cited",
     "on_subject",
     "lead_in",
+    "age_fits",
+    "age_conflicts",
 ]
 ALL = WORD_FEATURES + FLAG_FEATURES
 
@@ -142,14 +144,14 @@ def candidates(args, q):
         if not any(features.get(f, 0) > 0 for f in WORD_FEATURES):
             continue
         text = (c.get("label") or "") + " " + c["quote"]
-        out.append((features, holds(text, q["first"])))
+        out.append((features, holds(text, q["first"]), text))
     return out
 
 
 def vectors(candidates_of, background_share):
     """Each candidate's features as the score reads them (a background quote's words shrunk)."""
     out = []
-    for features, positive in candidates_of:
+    for features, positive, _ in candidates_of:
         share = background_share if features.get("background") else 1.0
         x = [features.get(f, 0.0) * share for f in WORD_FEATURES]
         x += [features.get(f, 0.0) for f in FLAG_FEATURES]
@@ -202,6 +204,9 @@ def main():
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--rate", type=float, default=0.5)
     parser.add_argument("--write", action="store_true", help="write the fitted weights")
+    parser.add_argument(
+        "--misses", action="store_true", help="list the train questions the file's weights miss"
+    )
     args = parser.parse_args()
 
     model = tomllib.loads(Path(args.model).read_text())
@@ -222,6 +227,13 @@ def main():
         # A question none of whose candidates holds the fact teaches the ranking nothing.
         if any(pos for _, pos in group):
             groups[q["split"]].append(group)
+            best = max(range(len(group)), key=lambda i: (score(prior, group[i][0]), -i))
+            if args.misses and q["split"] == "train" and not group[best][1]:
+                right = next(i for i, (_, pos) in enumerate(group) if pos)
+                print(f"MISS {q['id']} {q['question']!r} (first: {q['first']})")
+                for tag, i in (("top", best), ("answer", right)):
+                    print(f"  {tag} {score(prior, group[i][0]):.2f} {cands[i][0]}")
+                    print(f"      {cands[i][2][:150]}")
     fitted = fit(groups["train"], prior, args.l2, args.steps, args.rate)
     print(f"{'feature':26} {'file':>8} {'fitted':>8}")
     for name, a, b in zip(ALL, prior, fitted):

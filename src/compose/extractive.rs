@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::model::{Features, Source, model};
 use super::{ComposeError, ComposeRequest, Composer, DeltaSink};
 use crate::contracts::{Passage, Role};
+use crate::question::ages::meets;
 use crate::question::{Aspect, SectionRole, Strength, surface_words, vocabulary};
 use crate::retrieve::{Synonyms, contains_sequence, near_spelling, refers_back, words};
 use crate::text::{has_markup, normalize, sentences};
@@ -548,6 +549,11 @@ impl ExtractiveComposer {
             .filter(|p| per_source && !asked.subject.is_empty() && on_subject(&p.text))
             .map(|p| p.doc_id.as_str())
             .collect();
+        // The patient's age, when the question (or the previous one) gives it.
+        let ages = &vocabulary().ages;
+        let patient = ages
+            .of_patient(request.question)
+            .or_else(|| previous.and_then(|t| ages.of_patient(&t.content)));
         let mut units: Vec<Unit> = Vec::new();
         for (index, passage) in request.passages.iter().enumerate() {
             let parts_of = quotable_parts(&passage.text);
@@ -616,6 +622,11 @@ impl ExtractiveComposer {
                 features.on_subject = subject && !asked.subject.is_empty();
                 features.lead_in =
                     label.is_none() && passage.role == Role::LeadIn && position + 1 == count;
+                if let Some(patient) = patient {
+                    let stated = ages.stated(&whole);
+                    features.age_fits = stated.iter().any(|r| meets(patient, *r));
+                    features.age_conflicts = !stated.is_empty() && !features.age_fits;
+                }
                 units.push(Unit {
                     passage: index,
                     position,
@@ -1598,6 +1609,30 @@ mod tests {
             ),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn the_patients_age_opens_with_what_the_sources_say_for_that_age() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Dosing",
+                "For adults under 70 years, start thyroxine at 1.6 mcg/kg/day.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Dosing",
+                "For patients over 70 years, start thyroxine at a lower dose of 25-50 mcg/day.",
+            ),
+        ];
+        let first = |question: &str| {
+            let answer = ExtractiveComposer::default().answer(&request(question, &passages));
+            answer.lines().next().unwrap_or_default().to_string()
+        };
+        assert!(first("thyroxine start dose 78 yo").contains("25-50 mcg"));
+        assert!(first("thyroxine start dose 45F").contains("1.6 mcg/kg/day"));
     }
 
     #[test]

@@ -54,6 +54,8 @@ impl Model {
             + flag(f.says_what_is_cited, w.says_what_is_cited)
             + flag(f.on_subject, w.on_subject)
             + flag(f.lead_in, w.lead_in)
+            + flag(f.age_fits, w.age_fits)
+            + flag(f.age_conflicts, w.age_conflicts)
     }
 }
 
@@ -73,6 +75,8 @@ pub struct Weights {
     pub says_what_is_cited: f64,
     pub on_subject: f64,
     pub lead_in: f64,
+    pub age_fits: f64,
+    pub age_conflicts: f64,
 }
 
 /// Where a concept is named, as a share of its count.
@@ -131,6 +135,10 @@ pub struct Features {
     pub says_what_is_cited: bool,
     pub on_subject: bool,
     pub lead_in: bool,
+    /// It says it is for ages that include the patient's ("over 70 years" for "78 yo").
+    pub age_fits: bool,
+    /// It says it is for ages none of which include the patient's.
+    pub age_conflicts: bool,
 }
 
 /// Where an asked concept came from, for [`Features`].
@@ -184,6 +192,8 @@ impl Features {
             ("says_what_is_cited", flag(self.says_what_is_cited)),
             ("on_subject", flag(self.on_subject)),
             ("lead_in", flag(self.lead_in)),
+            ("age_fits", flag(self.age_fits)),
+            ("age_conflicts", flag(self.age_conflicts)),
         ]
         .into_iter()
         .filter(|(_, v)| *v != 0.0)

@@ -11,6 +11,8 @@ use serde::Deserialize;
 
 use crate::analysis::words;
 
+pub mod ages;
+
 /// How surely a question word names a topic, which decides what its absence from the sources
 /// means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -87,6 +89,7 @@ struct VocabularyFile {
     claims: std::collections::BTreeMap<String, Vec<String>>,
     denials: Vec<String>,
     phrasing: PhrasingSpec,
+    ages: ages::AgesSpec,
 }
 
 #[derive(Debug, Deserialize)]
@@ -253,6 +256,7 @@ pub struct Vocabulary {
     /// Lower-cased words of the claim terms.
     claim_words: HashSet<String>,
     pub phrasing: Phrasing,
+    pub ages: ages::Ages,
 }
 
 static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
@@ -315,8 +319,10 @@ impl Vocabulary {
             .collect();
         let lower = |list: &[String]| list.iter().map(|s| s.to_lowercase()).collect();
         let phrasing = Phrasing::from_spec(file.phrasing)?;
+        let ages = ages::Ages::from_spec(file.ages)?;
         Ok(Vocabulary {
             phrasing,
+            ages,
             answer_sections: lower(&file.sections.answer),
             scene_sections: lower(&file.sections.scene),
             abbreviations,

@@ -1,0 +1,184 @@
+//! The ages of a question's patient and of the population a sentence is for, so that an answer
+//! for a 78-year-old opens with what the article says for patients over 70, and one for a
+//! 6-year-old not with a dose for children 8 and older. Words are data (`[ages]` of the
+//! vocabulary file).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Deserialize;
+
+/// An age range in years, `[from, to)`.
+pub type Range = (f64, f64);
+
+/// Oldest age a range reaches when a sentence names no upper bound.
+const OLDEST: f64 = 150.0;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AgesSpec {
+    below: Vec<String>,
+    above: Vec<String>,
+    years: Vec<String>,
+    group: Vec<GroupSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupSpec {
+    words: Vec<String>,
+    from: f64,
+    to: f64,
+}
+
+/// Reads ages and age bounds (see [`Ages::of_patient`] and [`Ages::stated`]).
+#[derive(Debug)]
+pub struct Ages {
+    /// "under 70 years", "<8 years old": the bound in group 1.
+    below: Regex,
+    /// "over 70 years", "≥8 years old".
+    above: Regex,
+    /// Each population's words (one pattern) and ages.
+    groups: Vec<(Regex, Range)>,
+}
+
+/// A patient's age as clinicians write it: "6yo", "6 yo", "3 y/o", "78 year old", "45F",
+/// "9 month old".
+static PATIENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(\d{1,3})\s*(?:-\s*)?(?:(yo|y/o|yr?s?\s*old|years?[\s-]*old|[mf]\b)|(month[\s-]*old|mo\b|m/o))",
+    )
+    .expect("the patient age pattern is valid")
+});
+
+impl Ages {
+    pub(super) fn from_spec(spec: AgesSpec) -> Result<Ages, String> {
+        let alternatives = |list: &[String]| {
+            list.iter()
+                .map(|w| regex::escape(w).replace(' ', r"\s+"))
+                .collect::<Vec<_>>()
+                .join("|")
+        };
+        let years = alternatives(&spec.years);
+        let bound = |words: &[String]| {
+            Regex::new(&format!(
+                r"(?i)(?:^|[^\w])(?:{})\s*(\d{{1,3}})\s*(?:{years})\b",
+                alternatives(words)
+            ))
+            .map_err(|e| format!("ages: {e}"))
+        };
+        let groups = spec
+            .group
+            .iter()
+            .map(|g| {
+                let pattern = Regex::new(&format!(r"(?i)\b(?:{})\b", alternatives(&g.words)))
+                    .map_err(|e| format!("ages.group: {e}"))?;
+                Ok((pattern, (g.from, g.to)))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Ages {
+            below: bound(&spec.below)?,
+            above: bound(&spec.above)?,
+            groups,
+        })
+    }
+
+    /// The age of the patient a question is about: the age it gives ("78 yo", "45F"), else the
+    /// ages of the population it names ("peds"), else none.
+    pub fn of_patient(&self, question: &str) -> Option<Range> {
+        if let Some(m) = PATIENT.captures(question) {
+            let n: f64 = m.get(1)?.as_str().parse().ok()?;
+            let age = if m.get(3).is_some() { n / 12.0 } else { n };
+            return Some((age, age));
+        }
+        self.groups
+            .iter()
+            .filter(|(pattern, _)| pattern.is_match(question))
+            .map(|(_, range)| *range)
+            .reduce(|a, b| (a.0.max(b.0), a.1.min(b.1)))
+    }
+
+    /// The age ranges a text says it is for: its bounds ("under 70 years", "≥8 years"), or,
+    /// when it states none, the populations it names.
+    pub fn stated(&self, text: &str) -> Vec<Range> {
+        let bound = |pattern: &Regex| -> Vec<f64> {
+            pattern
+                .captures_iter(text)
+                .filter_map(|m| m.get(1)?.as_str().parse().ok())
+                .collect()
+        };
+        let (below, above) = (bound(&self.below), bound(&self.above));
+        if !below.is_empty() || !above.is_empty() {
+            return below
+                .into_iter()
+                .map(|b| (0.0, b))
+                .chain(above.into_iter().map(|a| (a, OLDEST)))
+                .collect();
+        }
+        self.groups
+            .iter()
+            .filter(|(pattern, _)| pattern.is_match(text))
+            .map(|(_, range)| *range)
+            .collect()
+    }
+}
+
+/// Whether a patient's ages meet a stated range (a point age meets `[from, to)`; a population
+/// meets a range it overlaps).
+pub fn meets(patient: Range, stated: Range) -> bool {
+    if patient.0 == patient.1 {
+        stated.0 <= patient.0 && patient.0 < stated.1
+    } else {
+        patient.0 < stated.1 && stated.0 < patient.1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::question::vocabulary;
+
+    #[test]
+    fn a_patients_age_is_read_as_clinicians_write_it() {
+        let ages = &vocabulary().ages;
+        assert_eq!(ages.of_patient("levo start dose 78 yo"), Some((78.0, 78.0)));
+        assert_eq!(
+            ages.of_patient("synthroid dose healthy 45F"),
+            Some((45.0, 45.0))
+        );
+        assert_eq!(
+            ages.of_patient("amox dose for 6yo w lyme rash"),
+            Some((6.0, 6.0))
+        );
+        assert_eq!(ages.of_patient("9 month old dose?"), Some((0.75, 0.75)));
+        assert_eq!(ages.of_patient("peds dose?"), Some((0.0, 18.0)));
+        assert_eq!(ages.of_patient("starting dose?"), None);
+    }
+
+    #[test]
+    fn a_sentence_states_its_bounds_or_else_its_population() {
+        let ages = &vocabulary().ages;
+        assert_eq!(
+            ages.stated("For most adults under 70 years without cardiac disease"),
+            vec![(0.0, 70.0)]
+        );
+        assert_eq!(
+            ages.stated("For patients over 70 years, start lower"),
+            vec![(70.0, OLDEST)]
+        );
+        assert_eq!(
+            ages.stated("For children ≥8 years old, 4 mg/kg/day"),
+            vec![(8.0, OLDEST)]
+        );
+        assert_eq!(ages.stated("For children: amoxicillin"), vec![(0.0, 18.0)]);
+        assert!(ages.stated("Doxycycline 100 mg twice daily").is_empty());
+    }
+
+    #[test]
+    fn ages_meet_the_ranges_that_hold_them() {
+        assert!(meets((78.0, 78.0), (70.0, OLDEST)));
+        assert!(!meets((78.0, 78.0), (0.0, 70.0)));
+        assert!(!meets((6.0, 6.0), (8.0, OLDEST)));
+        assert!(meets((0.0, 18.0), (8.0, OLDEST)));
+    }
+}
