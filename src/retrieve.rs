@@ -941,10 +941,13 @@ impl Retriever {
         let text = plain.as_str();
         let vocabulary = vocabulary();
         let first = surface_words(text).first().map(|(stem, _)| stem.clone());
+        // The words that ask an aspect ("tolerated", "side effects") are not what it is asked of.
+        let asking = vocabulary.aspect_words(text);
         let mut out: Vec<String> = Vec::new();
         for (stem, surface) in surface_words(text) {
             let opening = first.as_deref() == Some(stem.as_str());
             if self.synonyms.aspects.contains(&stem)
+                || asking.contains(&stem)
                 || self.synonyms.generic.contains(&stem)
                 || vocabulary.strength(&stem, &surface, opening) == Strength::Ignore
             {

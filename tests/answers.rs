@@ -132,6 +132,23 @@ async fn off_topic_questions_are_declined_in_plain_words() {
     }
 }
 
+#[tokio::test]
+async fn a_word_asking_an_aspect_never_declines_the_question() {
+    let (_dir, retriever) = bundled_retriever();
+    let engine = Engine::new(retriever, None);
+    // "tolerated" asks for side effects, as "toxicity" does: no source need name it. The
+    // sources give none for IVIG, and say so.
+    let reply = ask(&engine, &offline("how is IVIG tolerated?", Vec::new())).await;
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(
+        reply
+            .answer
+            .starts_with("The article and its references give no side effects for IVIG"),
+        "{}",
+        reply.answer
+    );
+}
+
 #[test]
 fn coverage_figures_on_the_gold_sets() {
     let (_dir, retriever) = bundled_retriever();
