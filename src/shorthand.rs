@@ -151,9 +151,16 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     if capitals && let Some(spelled) = article.spelled_out(word) {
         add(spelled);
     }
+    // A sense the article names, else the longest ending of it of two words or more that it
+    // names ("blood pressure" for SBP, systolic blood pressure, where the article writes "blood
+    // pressure <100 mmHg"): the reading is written as the article writes it.
     for sense in senses(word) {
-        if article.names(sense) {
-            add(sense.to_string());
+        let words: Vec<&str> = sense.split_whitespace().collect();
+        let named = (0..words.len().saturating_sub(1))
+            .map(|start| words[start..].join(" "))
+            .find(|ending| article.names(ending));
+        if let Some(ending) = named {
+            add(ending);
         }
     }
     if !capitals && !ordinary && lower.chars().count() >= MIN_CLIPPED {
@@ -242,6 +249,20 @@ mod tests {
             read("PE on CT - start heparin?", &embolism),
             "PE (= pulmonary embolism) on CT - start heparin?"
         );
+    }
+
+    #[test]
+    fn a_sense_is_read_as_the_article_writes_its_head() {
+        // SBP is systolic blood pressure or spontaneous bacterial peritonitis; an article that
+        // writes "blood pressure" reads it as that, in its own words.
+        let heart_failure = Names(&["blood pressure", "sacubitril"], &[]);
+        assert_eq!(
+            read("and if SBP in the 90s?", &heart_failure),
+            "and if SBP (= blood pressure) in the 90s?"
+        );
+        // One word of a sense is not enough ("peritonitis" alone names no sense of SBP).
+        let abdomen = Names(&["peritonitis", "pressure"], &[]);
+        assert_eq!(read("SBP abx?", &abdomen), "SBP abx?");
     }
 
     #[test]

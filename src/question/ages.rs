@@ -83,19 +83,14 @@ impl Ages {
         })
     }
 
-    /// The age of the patient a question is about: the age it gives ("78 yo", "45F"), else the
-    /// ages of the population it names ("peds"), else none.
+    /// The age of the patient a question is about, when it gives one ("78 yo", "45F", "9 month
+    /// old"). A population it names instead ("peds") is matched by its words, not here: a
+    /// question on children is answered by what is said of children, whatever ages that is.
     pub fn of_patient(&self, question: &str) -> Option<Range> {
-        if let Some(m) = PATIENT.captures(question) {
-            let n: f64 = m.get(1)?.as_str().parse().ok()?;
-            let age = if m.get(3).is_some() { n / 12.0 } else { n };
-            return Some((age, age));
-        }
-        self.groups
-            .iter()
-            .filter(|(pattern, _)| pattern.is_match(question))
-            .map(|(_, range)| *range)
-            .reduce(|a, b| (a.0.max(b.0), a.1.min(b.1)))
+        let m = PATIENT.captures(question)?;
+        let n: f64 = m.get(1)?.as_str().parse().ok()?;
+        let age = if m.get(3).is_some() { n / 12.0 } else { n };
+        Some((age, age))
     }
 
     /// The age ranges a text says it is for: its bounds ("under 70 years", "≥8 years"), or,
@@ -123,14 +118,9 @@ impl Ages {
     }
 }
 
-/// Whether a patient's ages meet a stated range (a point age meets `[from, to)`; a population
-/// meets a range it overlaps).
+/// Whether a patient's age meets a stated range `[from, to)`.
 pub fn meets(patient: Range, stated: Range) -> bool {
-    if patient.0 == patient.1 {
-        stated.0 <= patient.0 && patient.0 < stated.1
-    } else {
-        patient.0 < stated.1 && stated.0 < patient.1
-    }
+    stated.0 <= patient.0 && patient.0 < stated.1
 }
 
 #[cfg(test)]
@@ -151,7 +141,7 @@ mod tests {
             Some((6.0, 6.0))
         );
         assert_eq!(ages.of_patient("9 month old dose?"), Some((0.75, 0.75)));
-        assert_eq!(ages.of_patient("peds dose?"), Some((0.0, 18.0)));
+        assert_eq!(ages.of_patient("peds dose?"), None);
         assert_eq!(ages.of_patient("starting dose?"), None);
     }
 
@@ -179,6 +169,5 @@ mod tests {
         assert!(meets((78.0, 78.0), (70.0, OLDEST)));
         assert!(!meets((78.0, 78.0), (0.0, 70.0)));
         assert!(!meets((6.0, 6.0), (8.0, OLDEST)));
-        assert!(meets((0.0, 18.0), (8.0, OLDEST)));
     }
 }
