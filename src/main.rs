@@ -229,6 +229,10 @@ enum Command {
         /// With --dev: the file naming the test articles (the rest are train).
         #[arg(long, default_value = "tests/gold/droracle-dev-split.toml")]
         split: PathBuf,
+        /// With --dev: ask every follow-up of the whole library, as the box on `/` does, not in
+        /// its article's scope.
+        #[arg(long, requires = "dev")]
+        unscoped: bool,
         /// Print the figures as JSON.
         #[arg(long)]
         json: bool,
@@ -616,11 +620,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval {
             dev: Some(dir),
             split,
+            unscoped,
             all,
             json,
             ..
         } => {
-            let report = eval_dev(&dir, &split)?;
+            let report = eval_dev(&dir, &split, !unscoped)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -1091,8 +1096,9 @@ fn print_added(report: &medcite::add::AddReport) {
     }
 }
 
-/// `eval --dev`: the dev pages added to a temporary corpus, each follow-up asked in its scope.
-fn eval_dev(dir: &Path, split: &Path) -> Result<medcite::eval::dev::DevReport> {
+/// `eval --dev`: the dev pages added to a temporary corpus, each follow-up asked in its scope
+/// (or, not `scoped`, of the whole library).
+fn eval_dev(dir: &Path, split: &Path, scoped: bool) -> Result<medcite::eval::dev::DevReport> {
     use medcite::eval::dev::{evaluate_dev, load_followups, load_test_split};
     let questions = load_followups(&dir.join("followups.tsv"))?;
     let test = load_test_split(split)?;
@@ -1112,7 +1118,7 @@ fn eval_dev(dir: &Path, split: &Path) -> Result<medcite::eval::dev::DevReport> {
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    Ok(runtime.block_on(evaluate_dev(&engine, &questions, &test))?)
+    Ok(runtime.block_on(evaluate_dev(&engine, &questions, &test, scoped))?)
 }
 
 fn print_dev(report: &medcite::eval::dev::DevReport, all: bool) {

@@ -1,7 +1,7 @@
 //! The dev articles' follow-ups (`medcite eval --dev DIR`, DIR like `../shared/droracle-dev`):
 //! every page of `DIR/pages/` is added to a fresh corpus by `medcite add`, and every follow-up of
-//! `DIR/followups.tsv` is asked in its article's scope, offline, and judged by the file's
-//! expectation. Train and test articles (a split file) are reported apart. It reads the pages at
+//! `DIR/followups.tsv` is asked in its article's scope (or, with `--unscoped`, of the whole
+//! library, as a box on `/` asks), offline, and judged by the file's expectation. Train and test articles (a split file) are reported apart. It reads the pages at
 //! run time and copies nothing of them anywhere but the temporary corpus.
 
 use std::collections::BTreeSet;
@@ -147,11 +147,14 @@ pub struct DevReport {
     pub rows: Vec<DevRow>,
 }
 
-/// Asks every follow-up in its article's scope with `engine` (offline) and judges it.
+/// Asks every follow-up with `engine` (offline), in its article's scope when `scoped`, else of
+/// the whole library, and judges it; an answer quoting outside the article's scope counts as
+/// quoting another article either way.
 pub async fn evaluate_dev(
     engine: &Engine,
     questions: &[DevQuestion],
     test: &BTreeSet<String>,
+    scoped: bool,
 ) -> Result<DevReport, EvalError> {
     let mut rows = Vec::new();
     for q in questions {
@@ -167,7 +170,7 @@ pub async fn evaluate_dev(
                 .collect(),
             k: None,
             mode: ModeChoice::Offline,
-            article: Some(q.slug.clone()),
+            article: scoped.then(|| q.slug.clone()),
         };
         let reply = match engine.ask(&request, false, &mut |_| {}).await {
             Ok(reply) => reply,
