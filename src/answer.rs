@@ -4,6 +4,7 @@
 //! answer that verifies on its own is reported at once (`points`). The
 //! CLI and the server both call [`Engine::ask`]; nothing here knows about HTTP.
 
+mod choice;
 mod points;
 
 use std::sync::Arc;
@@ -15,7 +16,9 @@ use crate::compose::{
     asks_about_sources, bounded_history, only_restates, restates_the_article, same_fact,
     sentence_id_of,
 };
-use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage, Via};
+use crate::contracts::{
+    AskReply, AskRequest, DosingReport, Hit, Mode, ModeChoice, Passage, Turn, Via,
+};
 use crate::dosing::{DosingRules, check_against_sources};
 use crate::retrieve::{Coverage, MAX_K, RetrieveError, Retriever, SearchRequest};
 use crate::stages::{Laps, Stages};
@@ -178,67 +181,56 @@ impl Engine {
         events: &mut (dyn FnMut(AskEvent) + Send),
         stages: Option<&mut Stages>,
     ) -> Result<AskReply, AskError> {
+        validate(request)?;
+        // Asked of the whole library, one article answers, as if asked in its box (see
+        // `choice`); each reply names the articles it draws on.
+        let scope = self.scope_of(request)?;
+        let request = AskRequest {
+            article: scope.article().map(str::to_string),
+            ..request.clone()
+        };
+        let mut named = |event: AskEvent| match event {
+            AskEvent::Done(mut reply) => {
+                reply.articles = self.named(&scope, &reply);
+                events(AskEvent::Done(reply));
+            }
+            other => events(other),
+        };
+        let mut reply = self
+            .answer_in_scope(&request, options, stream, &mut named, stages)
+            .await?;
+        reply.articles = self.named(&scope, &reply);
+        Ok(reply)
+    }
+
+    /// [`Engine::ask_timed`] for a valid request, drawing on the request's article (and the
+    /// references it cites) when it has one, else on the whole library.
+    async fn answer_in_scope(
+        &self,
+        request: &AskRequest,
+        options: AskOptions,
+        stream: bool,
+        events: &mut (dyn FnMut(AskEvent) + Send),
+        stages: Option<&mut Stages>,
+    ) -> Result<AskReply, AskError> {
         let mut laps = Laps::new(stages);
         let question = request.question.trim();
-        if question.is_empty() {
-            return Err(AskError::EmptyQuestion);
-        }
-        let length = question.chars().count();
-        if length > MAX_QUESTION_CHARS {
-            return Err(AskError::QuestionTooLong(length));
-        }
         let k = request.k.unwrap_or(DEFAULT_K);
-        if k == 0 || k > MAX_K {
-            return Err(AskError::BadK(k));
-        }
-        if let Some(turn) = request
-            .history
-            .iter()
-            .find(|t| t.role != "user" && t.role != "assistant")
-        {
-            return Err(AskError::BadRole(turn.role.clone()));
-        }
         let llm = match (request.mode, self.llm.as_deref()) {
             (ModeChoice::Offline, _) | (ModeChoice::Auto, None) => None,
             (ModeChoice::Llm, None) => return Err(AskError::LlmNotConfigured),
             (_, Some(llm)) => Some(llm),
         };
-        // Shorthand is read once, as the article reads it, for every stage that follows.
         let article = request.article.as_deref();
-        let shorthand = self.retriever.shorthand_reader(article);
-        let understood = shorthand.read(question);
-        let mut history = bounded_history(&request.history);
-        for turn in history.iter_mut().filter(|t| t.role == "user") {
-            turn.content = shorthand.read(&turn.content);
-        }
-        drop(shorthand);
-
-        // A cited reference's note that only restates the article answers nothing but a
-        // question about the sources: it does not take the place of a passage that may.
+        let (understood, history) = self.understood(article, question, &request.history);
         let about_sources = asks_about_sources(question);
         let search = SearchRequest {
             article,
             query: &understood,
             history: &history,
-            k: if about_sources {
-                k
-            } else {
-                k + RESTATEMENT_SLACK
-            },
+            k,
         };
-        let mut hits = match self.retriever.search_timed(&search, laps.stages()) {
-            Ok(hits) => hits,
-            Err(RetrieveError::NoTerms(_)) => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
-        laps.restart();
-        if !about_sources {
-            hits.retain(|h| !(h.via == Via::Citation && only_restates(&h.text)));
-            hits.truncate(k);
-        }
-        let search = SearchRequest { k, ..search };
-        self.add_list_items(&mut hits)?;
-        let coverage = self.retriever.coverage(&search, &hits);
+        let (mut hits, coverage) = self.passages(&search, about_sources, &mut laps)?;
         self.add_context(&mut hits)?;
         laps.lap(|s| &mut s.coverage);
         // A borderline question (only ordinary words of it are missing) goes to the model when
@@ -405,6 +397,57 @@ impl Engine {
         Ok(finish(reply, self.dosing.as_deref(), events))
     }
 
+    /// The question and the user's turns of `history` with their shorthand read as `article`
+    /// (or, unscoped, the library) reads it, once for every stage that follows.
+    fn understood(
+        &self,
+        article: Option<&str>,
+        question: &str,
+        history: &[Turn],
+    ) -> (String, Vec<Turn>) {
+        let shorthand = self.retriever.shorthand_reader(article);
+        let understood = shorthand.read(question);
+        let mut history = bounded_history(history);
+        for turn in history.iter_mut().filter(|t| t.role == "user") {
+            turn.content = shorthand.read(&turn.content);
+        }
+        (understood, history)
+    }
+
+    /// The `search.k` passages an answer draws on, with the list items under its lead-ins,
+    /// and whether they cover the question.
+    fn passages(
+        &self,
+        search: &SearchRequest<'_>,
+        about_sources: bool,
+        laps: &mut Laps<'_>,
+    ) -> Result<(Vec<Hit>, Coverage), AskError> {
+        // A cited reference's note that only restates the article answers nothing but a
+        // question about the sources: it does not take the place of a passage that may.
+        let k = search.k;
+        let wider = SearchRequest {
+            k: if about_sources {
+                k
+            } else {
+                k + RESTATEMENT_SLACK
+            },
+            ..*search
+        };
+        let mut hits = match self.retriever.search_timed(&wider, laps.stages()) {
+            Ok(hits) => hits,
+            Err(RetrieveError::NoTerms(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        laps.restart();
+        if !about_sources {
+            hits.retain(|h| !(h.via == Via::Citation && only_restates(&h.text)));
+            hits.truncate(k);
+        }
+        self.add_list_items(&mut hits)?;
+        let coverage = self.retriever.coverage(search, &hits);
+        Ok((hits, coverage))
+    }
+
     /// A model's answer without links, images or addresses (see [`crate::text::without_links`]):
     /// only the DOI or PubMed address of a reference note among the passages stays, as text.
     fn unlinked(&self, answer: &str, passages: &[Passage]) -> String {
@@ -536,6 +579,7 @@ impl Engine {
             passages: compose.passages.to_vec(),
             quotes: check.quotes,
             dosing: DosingReport::default(),
+            articles: Vec::new(),
         }
     }
 
@@ -565,8 +609,34 @@ impl Engine {
             passages: Vec::new(),
             quotes: Vec::new(),
             dosing: DosingReport::default(),
+            articles: Vec::new(),
         }
     }
+}
+
+/// Refuses a request no answer can be given to: an empty or overlong question, `k` out of
+/// range, a history turn of another role than user or assistant.
+fn validate(request: &AskRequest) -> Result<(), AskError> {
+    let question = request.question.trim();
+    if question.is_empty() {
+        return Err(AskError::EmptyQuestion);
+    }
+    let length = question.chars().count();
+    if length > MAX_QUESTION_CHARS {
+        return Err(AskError::QuestionTooLong(length));
+    }
+    let k = request.k.unwrap_or(DEFAULT_K);
+    if k == 0 || k > MAX_K {
+        return Err(AskError::BadK(k));
+    }
+    if let Some(turn) = request
+        .history
+        .iter()
+        .find(|t| t.role != "user" && t.role != "assistant")
+    {
+        return Err(AskError::BadRole(turn.role.clone()));
+    }
+    Ok(())
 }
 
 /// Checks the reply's doses and reports its verified text, then the reply, as done.
@@ -951,6 +1021,7 @@ fn model_reply(
         passages: passages.to_vec(),
         quotes: check.quotes.clone(),
         dosing: DosingReport::default(),
+        articles: Vec::new(),
     }
 }
 
@@ -1051,6 +1122,7 @@ mod tests {
                 end: Some(3),
             }],
             dosing: DosingReport::default(),
+            articles: Vec::new(),
         };
         renumber(&mut reply);
         assert_eq!(

@@ -869,6 +869,16 @@ fn print_dosing(report: &DosingReport) {
 fn print_answer(reply: &AskReply, model: Option<&str>, offline: bool) {
     let style = Style::for_stdout();
     println!("{}\n", reply.answer);
+    let named: Vec<String> = reply
+        .articles
+        .iter()
+        .map(|a| format!("{} ({})", a.title, a.id))
+        .collect();
+    match named.as_slice() {
+        [] => {}
+        [one] => println!("From: {one}\n"),
+        several => println!("Drawn from: {}\n", several.join("; ")),
+    }
     // The passages the answer cites; those retrieved but not cited are in `--json`.
     let cited: Vec<_> = reply
         .passages

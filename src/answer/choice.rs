@@ -1,0 +1,165 @@
+//! Which article answers a question asked of the whole library, and which articles a reply
+//! names. An article answers alone when its passages (or its cited references' notes) rank
+//! first among those that cover the question; several are drawn on only when no one article
+//! covers it and the library does. It decides the scope; it never composes.
+
+use super::{AskError, DEFAULT_K, Engine};
+use crate::compose::asks_about_sources;
+use crate::contracts::{ArticleRef, AskReply, AskRequest, Hit, Via};
+use crate::retrieve::SearchRequest;
+use crate::stages::Laps;
+
+/// What an answer may draw on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Scope {
+    /// One article and the references it cites: the request's, or the one chosen to answer.
+    Article(String),
+    /// The whole library: a library of one article, a question no article covers alone that
+    /// the library does, or one nothing in the library is found for.
+    Library,
+}
+
+impl Scope {
+    /// The article an answer in this scope draws on alone, if one.
+    pub(super) fn article(&self) -> Option<&str> {
+        match self {
+            Scope::Article(id) => Some(id),
+            Scope::Library => None,
+        }
+    }
+}
+
+impl Engine {
+    /// The scope `request` is answered in. A scoped request keeps its article. Asked of a
+    /// library of several articles, the articles are ranked by their best passage for the
+    /// question (a reference note counts for the articles citing it), and the first whose own
+    /// scope covers the question answers, exactly as if asked in its box; a follow-up first
+    /// tries the article its conversation's previous question was answered from. When none covers it
+    /// alone and the whole library does, the question spans articles and the library answers,
+    /// naming each article it draws on; when nothing covers it, the best-ranked article says so.
+    pub(super) fn scope_of(&self, request: &AskRequest) -> Result<Scope, AskError> {
+        if let Some(article) = &request.article {
+            return Ok(Scope::Article(article.clone()));
+        }
+        let question = request.question.trim();
+        if self.retriever.articles().len() < 2 || question.is_empty() {
+            return Ok(Scope::Library);
+        }
+        let about_sources = asks_about_sources(question);
+        let k = request.k.unwrap_or(DEFAULT_K);
+        let covers = |article: Option<&str>| -> Result<(Vec<Hit>, bool), AskError> {
+            let (understood, history) = self.understood(article, question, &request.history);
+            let search = SearchRequest {
+                article,
+                query: &understood,
+                history: &history,
+                k,
+            };
+            let (hits, coverage) = self.passages(&search, about_sources, &mut Laps::new(None))?;
+            Ok((hits, coverage.covered))
+        };
+        let (hits, library_covers) = covers(None)?;
+        // A follow-up stays in the article its conversation was answered from while that
+        // article covers it; then the articles in the order of their best passage.
+        let mut ranked: Vec<String> = self
+            .scope_of(&previous_turn(request))?
+            .article()
+            .map(str::to_string)
+            .into_iter()
+            .collect();
+        for article in self.ranked_articles(&hits) {
+            if !ranked.contains(&article) {
+                ranked.push(article);
+            }
+        }
+        for article in &ranked {
+            if covers(Some(article))?.1 {
+                return Ok(Scope::Article(article.clone()));
+            }
+        }
+        Ok(match ranked.into_iter().next() {
+            Some(best) if !library_covers => Scope::Article(best),
+            _ => Scope::Library,
+        })
+    }
+
+    /// The articles of `hits` in the order of their best passage: an article passage counts
+    /// for its article, a reference note brought in by a citation for the article citing it,
+    /// any other note for each article citing it.
+    fn ranked_articles(&self, hits: &[Hit]) -> Vec<String> {
+        let mut ranked: Vec<String> = Vec::new();
+        for hit in hits {
+            let citing = match (&hit.via, &hit.cited_by) {
+                (Via::Citation, Some(chunk)) => vec![document_of(chunk)],
+                _ => self.retriever.articles_of(&hit.doc_id),
+            };
+            for article in citing {
+                if !ranked.iter().any(|a| a == article) {
+                    ranked.push(article.to_string());
+                }
+            }
+        }
+        ranked
+    }
+
+    /// The articles `reply` draws on: its scope's article, or, answered from the library, the
+    /// articles of the passages its answer cites: an article passage names its article, a
+    /// reference note an article already named that cites it, else each article citing it.
+    pub(super) fn named(&self, scope: &Scope, reply: &AskReply) -> Vec<ArticleRef> {
+        let ids: Vec<&str> = match scope {
+            Scope::Article(id) => vec![id.as_str()],
+            Scope::Library => {
+                let cited: Vec<&str> = reply
+                    .passages
+                    .iter()
+                    .filter(|p| super::cites_marker(&reply.answer, &p.marker))
+                    .map(|p| p.doc_id.as_str())
+                    .collect();
+                let mut ids: Vec<&str> = cited
+                    .iter()
+                    .filter(|doc| self.retriever.article_title(doc).is_some())
+                    .copied()
+                    .collect();
+                for doc in &cited {
+                    let citing = self.retriever.articles_of(doc);
+                    if !citing.iter().any(|a| ids.contains(a)) {
+                        ids.extend(citing);
+                    }
+                }
+                let mut seen = Vec::new();
+                ids.retain(|id| {
+                    let first = !seen.contains(id);
+                    seen.push(id);
+                    first
+                });
+                ids
+            }
+        };
+        ids.into_iter()
+            .map(|id| ArticleRef {
+                id: id.to_string(),
+                title: self
+                    .retriever
+                    .article_title(id)
+                    .unwrap_or_default()
+                    .to_string(),
+            })
+            .collect()
+    }
+}
+
+/// The conversation's previous user question, asked with the turns before it; an empty question
+/// (no scope to keep) when there is none.
+fn previous_turn(request: &AskRequest) -> AskRequest {
+    let last = request.history.iter().rposition(|t| t.role == "user");
+    AskRequest {
+        question: last.map_or_else(String::new, |at| request.history[at].content.clone()),
+        history: last.map_or_else(Vec::new, |at| request.history[..at].to_vec()),
+        ..request.clone()
+    }
+}
+
+/// The document a chunk id (`doc#n`) belongs to.
+fn document_of(chunk_id: &str) -> &str {
+    chunk_id.split_once('#').map_or(chunk_id, |(doc, _)| doc)
+}
