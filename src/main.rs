@@ -1141,7 +1141,7 @@ fn print_dev(report: &medcite::eval::dev::DevReport, all: bool) {
     };
     for (name, f) in [("train", &report.train), ("test", &report.test)] {
         println!(
-            "{name}: {}/{} right ({:.1}%); wrongly declined {}/{} ({:.1}%); outside declined or \"not stated\" {}/{} ({:.1}%); answers quoting another article {}",
+            "{name}: {}/{} right ({:.1}%); wrongly declined {}/{} ({:.1}%); outside declined or \"not stated\" {}/{} ({:.1}%); answers quoting another article {}, naming another {}",
             f.right,
             f.questions,
             pct(f.right, f.questions),
@@ -1152,6 +1152,7 @@ fn print_dev(report: &medcite::eval::dev::DevReport, all: bool) {
             f.outside,
             pct(f.outside_handled, f.outside),
             f.other_article,
+            f.named_other,
         );
     }
     // The test split's rows are not shown unless asked for: its figures are for reporting.

@@ -6,7 +6,7 @@
 use super::{AskError, DEFAULT_K, Engine};
 use crate::compose::asks_about_sources;
 use crate::contracts::{ArticleRef, AskReply, AskRequest, Hit, Via};
-use crate::retrieve::SearchRequest;
+use crate::retrieve::{Coverage, SearchRequest};
 use crate::stages::Laps;
 
 /// What an answer may draw on.
@@ -33,7 +33,8 @@ impl Engine {
     /// The scope `request` is answered in. A scoped request keeps its article. Asked of a
     /// library of several articles, the articles are ranked by their best passage for the
     /// question (a reference note counts for the articles citing it), and the first whose own
-    /// scope covers the question answers, exactly as if asked in its box; a follow-up first
+    /// scope covers the question answers (one finding every word of it before one finding its
+    /// topics only), exactly as if asked in its box; a follow-up first
     /// tries the article its conversation's previous question was answered from. When none covers it
     /// alone and the whole library does, the question spans articles and the library answers,
     /// naming each article it draws on; when nothing covers it, the best-ranked article says so.
@@ -47,7 +48,7 @@ impl Engine {
         }
         let about_sources = asks_about_sources(question);
         let k = request.k.unwrap_or(DEFAULT_K);
-        let covers = |article: Option<&str>| -> Result<(Vec<Hit>, bool), AskError> {
+        let covers = |article: Option<&str>| -> Result<(Vec<Hit>, Coverage), AskError> {
             let (understood, history) = self.understood(article, question, &request.history);
             let search = SearchRequest {
                 article,
@@ -56,9 +57,9 @@ impl Engine {
                 k,
             };
             let (hits, coverage) = self.passages(&search, about_sources, &mut Laps::new(None))?;
-            Ok((hits, coverage.covered))
+            Ok((hits, coverage))
         };
-        let (hits, library_covers) = covers(None)?;
+        let (hits, library) = covers(None)?;
         // A follow-up stays in the article its conversation was answered from while that
         // article covers it; then the articles in the order of their best passage.
         let mut ranked: Vec<String> = self
@@ -72,13 +73,21 @@ impl Engine {
                 ranked.push(article);
             }
         }
+        // An article finding every word of the question answers before one finding only its
+        // topics (an ordinary word, or shorthand only another article spells out, missing).
+        let mut partly: Option<&String> = None;
         for article in &ranked {
-            if covers(Some(article))?.1 {
+            let (_, coverage) = covers(Some(article))?;
+            if coverage.covered && coverage.weak_missing.is_empty() {
                 return Ok(Scope::Article(article.clone()));
             }
+            if coverage.covered && partly.is_none() {
+                partly = Some(article);
+            }
         }
-        Ok(match ranked.into_iter().next() {
-            Some(best) if !library_covers => Scope::Article(best),
+        Ok(match (partly, ranked.first()) {
+            (Some(article), _) => Scope::Article(article.clone()),
+            (None, Some(best)) if !library.covered => Scope::Article(best.clone()),
             _ => Scope::Library,
         })
     }

@@ -123,6 +123,9 @@ pub struct DevRow {
     pub outside_handled: Option<bool>,
     /// Whether the answer quotes a passage of another article than its scope's.
     pub other_article: bool,
+    /// The ids of the articles the reply names as those it draws on.
+    pub articles: Vec<String>,
+    pub covered: bool,
     pub answer: String,
 }
 
@@ -138,6 +141,8 @@ pub struct DevFigures {
     pub outside: usize,
     pub outside_handled: usize,
     pub other_article: usize,
+    /// Answers (not declines) that name another article than the follow-up's, or several.
+    pub named_other: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -189,6 +194,7 @@ pub async fn evaluate_dev(
             f.questions += 1;
             f.right += usize::from(row.right);
             f.other_article += usize::from(row.other_article);
+            f.named_other += usize::from(row.covered && row.articles != [row.slug.as_str()]);
             match row.outside_handled {
                 Some(handled) => {
                     f.outside += 1;
@@ -248,6 +254,8 @@ fn judge(q: &DevQuestion, reply: &AskReply, test: bool, engine: &Engine) -> DevR
         right,
         outside_handled,
         other_article,
+        articles: reply.articles.iter().map(|a| a.id.clone()).collect(),
+        covered: reply.covered,
         answer: answer.clone(),
     }
 }
