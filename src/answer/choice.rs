@@ -4,7 +4,7 @@
 //! covers it and the library does. It decides the scope; it never composes.
 
 use super::{AskError, DEFAULT_K, Engine};
-use crate::compose::asks_about_sources;
+use crate::compose::{asks_about_sources, bounded_history};
 use crate::contracts::{ArticleRef, AskReply, AskRequest, Hit, Via};
 use crate::retrieve::{Coverage, SearchRequest};
 use crate::stages::Laps;
@@ -39,9 +39,16 @@ impl Engine {
     /// alone and the whole library does, the question spans articles and the library answers,
     /// naming each article it draws on; when nothing covers it, the best-ranked article says so.
     pub(super) fn scope_of(&self, request: &AskRequest) -> Result<Scope, AskError> {
-        if let Some(article) = &request.article {
-            return Ok(Scope::Article(article.clone()));
+        match &request.article {
+            Some(article) => Ok(Scope::Article(article.clone())),
+            None => self.choose(request, true),
         }
+    }
+
+    /// The scope of an unscoped `request`; `in_conversation`: trying first the article its
+    /// previous question was answered from (itself chosen without looking further back, so a
+    /// long history costs one more choice, not one per turn).
+    fn choose(&self, request: &AskRequest, in_conversation: bool) -> Result<Scope, AskError> {
         let question = request.question.trim();
         if self.retriever.articles().len() < 2 || question.is_empty() {
             return Ok(Scope::Library);
@@ -62,34 +69,39 @@ impl Engine {
         let (hits, library) = covers(None)?;
         // A follow-up stays in the article its conversation was answered from while that
         // article covers it; then the articles in the order of their best passage.
-        let mut ranked: Vec<String> = self
-            .scope_of(&previous_turn(request))?
-            .article()
-            .map(str::to_string)
-            .into_iter()
-            .collect();
+        let mut ranked: Vec<String> = Vec::new();
+        if in_conversation
+            && let Scope::Article(article) = self.choose(&previous_turn(request), false)?
+        {
+            ranked.push(article);
+        }
         for article in self.ranked_articles(&hits) {
             if !ranked.contains(&article) {
                 ranked.push(article);
             }
         }
+        // What the whole library does not cover, no article of it does: the best-ranked
+        // article declines it.
+        if !library.covered {
+            return Ok(ranked
+                .first()
+                .map_or(Scope::Library, |best| Scope::Article(best.clone())));
+        }
         // An article finding every word of the question answers before one finding only its
-        // topics (an ordinary word, or shorthand only another article spells out, missing).
+        // topics (an ordinary word, or shorthand only another article spells out, missing);
+        // when the library itself misses a word, the first article covering the topics does.
         let mut partly: Option<&String> = None;
         for article in &ranked {
             let (_, coverage) = covers(Some(article))?;
-            if coverage.covered && coverage.weak_missing.is_empty() {
+            let whole = coverage.weak_missing.is_empty() || !library.weak_missing.is_empty();
+            if coverage.covered && whole {
                 return Ok(Scope::Article(article.clone()));
             }
             if coverage.covered && partly.is_none() {
                 partly = Some(article);
             }
         }
-        Ok(match (partly, ranked.first()) {
-            (Some(article), _) => Scope::Article(article.clone()),
-            (None, Some(best)) if !library.covered => Scope::Article(best.clone()),
-            _ => Scope::Library,
-        })
+        Ok(partly.map_or(Scope::Library, |article| Scope::Article(article.clone())))
     }
 
     /// The articles of `hits` in the order of their best passage: an article passage counts
@@ -160,10 +172,11 @@ impl Engine {
 /// The conversation's previous user question, asked with the turns before it; an empty question
 /// (no scope to keep) when there is none.
 fn previous_turn(request: &AskRequest) -> AskRequest {
-    let last = request.history.iter().rposition(|t| t.role == "user");
+    let history = bounded_history(&request.history);
+    let last = history.iter().rposition(|t| t.role == "user");
     AskRequest {
-        question: last.map_or_else(String::new, |at| request.history[at].content.clone()),
-        history: last.map_or_else(Vec::new, |at| request.history[..at].to_vec()),
+        question: last.map_or_else(String::new, |at| history[at].content.clone()),
+        history: last.map_or_else(Vec::new, |at| history[..at].to_vec()),
         ..request.clone()
     }
 }
@@ -171,4 +184,51 @@ fn previous_turn(request: &AskRequest) -> AskRequest {
 /// The document a chunk id (`doc#n`) belongs to.
 fn document_of(chunk_id: &str) -> &str {
     chunk_id.split_once('#').map_or(chunk_id, |(doc, _)| doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contracts::Turn;
+
+    fn turn(role: &str, content: &str) -> Turn {
+        Turn {
+            role: role.into(),
+            content: content.into(),
+        }
+    }
+
+    #[test]
+    fn a_chunk_belongs_to_the_document_before_its_number() {
+        assert_eq!(document_of("gout-flare#3"), "gout-flare");
+        assert_eq!(document_of("gout-flare-ref-1#1"), "gout-flare-ref-1");
+        assert_eq!(document_of("no-number"), "no-number");
+    }
+
+    #[test]
+    fn the_previous_turn_is_the_last_user_question_with_the_turns_before_it() {
+        let request = AskRequest {
+            question: "for how long?".into(),
+            history: vec![
+                turn("user", "oral vancomycin dose?"),
+                turn("assistant", "125 mg four times daily [S1]"),
+                turn("user", "and fidaxomicin?"),
+                turn("assistant", "200 mg twice daily [S1]"),
+            ],
+            k: None,
+            mode: Default::default(),
+            article: None,
+        };
+        let previous = previous_turn(&request);
+        assert_eq!(previous.question, "and fidaxomicin?");
+        assert_eq!(previous.history, request.history[..2]);
+        let first = previous_turn(&AskRequest {
+            history: Vec::new(),
+            ..request
+        });
+        assert!(
+            first.question.is_empty(),
+            "no previous question: no scope to keep"
+        );
+    }
 }
