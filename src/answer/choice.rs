@@ -32,12 +32,13 @@ impl Scope {
 impl Engine {
     /// The scope `request` is answered in. A scoped request keeps its article. Asked of a
     /// library of several articles, the articles are ranked by their best passage for the
-    /// question (a reference note counts for the articles citing it), and the first whose own
-    /// scope covers the question answers (one finding every word of it before one finding its
-    /// topics only), exactly as if asked in its box; a follow-up first
-    /// tries the article its conversation's previous question was answered from. When none covers it
-    /// alone and the whole library does, the question spans articles and the library answers,
-    /// naming each article it draws on; when nothing covers it, the best-ranked article says so.
+    /// question (a reference note counts for the articles citing it; a follow-up tries first
+    /// the article its conversation's previous question was answered from), and the first
+    /// whose own scope covers the question answers (one finding every word of it before one
+    /// finding its topics only), exactly as if asked in its box. When none covers it alone and
+    /// the whole library does, the question spans articles and the library answers, naming
+    /// each article it draws on; a question the library does not cover goes to the first
+    /// article ranked.
     pub(super) fn scope_of(&self, request: &AskRequest) -> Result<Scope, AskError> {
         match &request.article {
             Some(article) => Ok(Scope::Article(article.clone())),
@@ -80,8 +81,8 @@ impl Engine {
                 ranked.push(article);
             }
         }
-        // What the whole library does not cover, no article of it does: the best-ranked
-        // article declines it.
+        // A question the whole library does not cover goes to the first article ranked
+        // without trying each (its own search, deeper in it, may still find the answer).
         if !library.covered {
             return Ok(ranked
                 .first()
