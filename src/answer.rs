@@ -4,6 +4,7 @@
 //! answer that verifies on its own is reported at once (`points`). The
 //! CLI and the server both call [`Engine::ask`]; nothing here knows about HTTP.
 
+mod choice;
 mod points;
 
 use std::sync::Arc;
@@ -15,7 +16,9 @@ use crate::compose::{
     asks_about_sources, bounded_history, only_restates, restates_the_article, same_fact,
     sentence_id_of,
 };
-use crate::contracts::{AskReply, AskRequest, DosingReport, Mode, ModeChoice, Passage, Via};
+use crate::contracts::{
+    AskReply, AskRequest, DosingReport, Hit, Mode, ModeChoice, Passage, Turn, Via,
+};
 use crate::dosing::{DosingRules, check_against_sources};
 use crate::retrieve::{Coverage, MAX_K, RetrieveError, Retriever, SearchRequest};
 use crate::stages::{Laps, Stages};
@@ -178,8 +181,49 @@ impl Engine {
         events: &mut (dyn FnMut(AskEvent) + Send),
         stages: Option<&mut Stages>,
     ) -> Result<AskReply, AskError> {
+        validate(request)?;
+        // Asked of the whole library, one article answers, as if asked in its box (see
+        // `choice`); each reply names the articles it draws on.
+        let scope = self.scope_of(request)?;
+        // A decline of a question asked of the whole library is no article's: it names none.
+        let chosen = request.article.is_none();
+        let articles = |reply: &AskReply| {
+            if chosen && !reply.covered {
+                Vec::new()
+            } else {
+                self.named(&scope, reply)
+            }
+        };
+        let request = AskRequest {
+            article: scope.article().map(str::to_string),
+            ..request.clone()
+        };
+        let mut named = |event: AskEvent| match event {
+            AskEvent::Done(mut reply) => {
+                reply.articles = articles(&reply);
+                events(AskEvent::Done(reply));
+            }
+            other => events(other),
+        };
+        let mut reply = self
+            .answer_in_scope(&request, options, stream, &mut named, stages)
+            .await?;
+        reply.articles = articles(&reply);
+        Ok(reply)
+    }
+
+    /// [`Engine::ask_timed`] for a valid request, drawing on the request's article (and the
+    /// references it cites) when it has one, else on the whole library.
+    async fn answer_in_scope(
+        &self,
+        request: &AskRequest,
+        options: AskOptions,
+        stream: bool,
+        events: &mut (dyn FnMut(AskEvent) + Send),
+        stages: Option<&mut Stages>,
+    ) -> Result<AskReply, AskError> {
         let mut laps = Laps::new(stages);
-        let question = validated(request)?;
+        let question = request.question.trim();
         let llm = match (request.mode, self.llm.as_deref()) {
             (ModeChoice::Offline, _) | (ModeChoice::Auto, None) => None,
             (ModeChoice::Llm, None) => return Err(AskError::LlmNotConfigured),
@@ -345,8 +389,13 @@ impl Engine {
     /// The offline answer's reasoning for `request`: the question as understood, whether the
     /// sources cover it, and every candidate quote with its features, score and fate.
     pub fn explain(&self, request: &AskRequest) -> Result<Explanation, AskError> {
-        validated(request)?;
-        let gathered = self.gather(request, &mut Laps::new(None))?;
+        validate(request)?;
+        let scope = self.scope_of(request)?;
+        let request = AskRequest {
+            article: scope.article().map(str::to_string),
+            ..request.clone()
+        };
+        let gathered = self.gather(&request, &mut Laps::new(None))?;
         let compose = ComposeRequest {
             question: &gathered.understood,
             history: &gathered.history,
@@ -367,43 +416,15 @@ impl Engine {
     /// it) and whether they cover it.
     fn gather(&self, request: &AskRequest, laps: &mut Laps<'_>) -> Result<Gathered, AskError> {
         let question = request.question.trim();
-        let k = request.k.unwrap_or(DEFAULT_K);
-        // Shorthand is read once, as the article reads it, for every stage that follows.
         let article = request.article.as_deref();
-        let shorthand = self.retriever.shorthand_reader(article);
-        let understood = shorthand.read(question);
-        let mut history = bounded_history(&request.history);
-        for turn in history.iter_mut().filter(|t| t.role == "user") {
-            turn.content = shorthand.read(&turn.content);
-        }
-        drop(shorthand);
-
-        // A cited reference's note that only restates the article answers nothing but a
-        // question about the sources: it does not take the place of a passage that may.
-        let about_sources = asks_about_sources(question);
+        let (understood, history) = self.understood(article, question, &request.history);
         let search = SearchRequest {
             article,
             query: &understood,
             history: &history,
-            k: if about_sources {
-                k
-            } else {
-                k + RESTATEMENT_SLACK
-            },
+            k: request.k.unwrap_or(DEFAULT_K),
         };
-        let mut hits = match self.retriever.search_timed(&search, laps.stages()) {
-            Ok(hits) => hits,
-            Err(RetrieveError::NoTerms(_)) => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
-        laps.restart();
-        if !about_sources {
-            hits.retain(|h| !(h.via == Via::Citation && only_restates(&h.text)));
-            hits.truncate(k);
-        }
-        let search = SearchRequest { k, ..search };
-        self.add_list_items(&mut hits)?;
-        let coverage = self.retriever.coverage(&search, &hits);
+        let (mut hits, coverage) = self.passages(&search, asks_about_sources(question), laps)?;
         self.add_context(&mut hits)?;
         laps.lap(|s| &mut s.coverage);
         let passages: Vec<Passage> = hits
@@ -426,6 +447,57 @@ impl Engine {
             coverage,
             passages,
         })
+    }
+
+    /// The question and the user's turns of `history` with their shorthand read as `article`
+    /// (or, unscoped, the library) reads it, once for every stage that follows.
+    fn understood(
+        &self,
+        article: Option<&str>,
+        question: &str,
+        history: &[Turn],
+    ) -> (String, Vec<Turn>) {
+        let shorthand = self.retriever.shorthand_reader(article);
+        let understood = shorthand.read(question);
+        let mut history = bounded_history(history);
+        for turn in history.iter_mut().filter(|t| t.role == "user") {
+            turn.content = shorthand.read(&turn.content);
+        }
+        (understood, history)
+    }
+
+    /// The `search.k` passages an answer draws on, with the list items under its lead-ins,
+    /// and whether they cover the question.
+    fn passages(
+        &self,
+        search: &SearchRequest<'_>,
+        about_sources: bool,
+        laps: &mut Laps<'_>,
+    ) -> Result<(Vec<Hit>, Coverage), AskError> {
+        // A cited reference's note that only restates the article answers nothing but a
+        // question about the sources: it does not take the place of a passage that may.
+        let k = search.k;
+        let wider = SearchRequest {
+            k: if about_sources {
+                k
+            } else {
+                k + RESTATEMENT_SLACK
+            },
+            ..*search
+        };
+        let mut hits = match self.retriever.search_timed(&wider, laps.stages()) {
+            Ok(hits) => hits,
+            Err(RetrieveError::NoTerms(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        laps.restart();
+        if !about_sources {
+            hits.retain(|h| !(h.via == Via::Citation && only_restates(&h.text)));
+            hits.truncate(k);
+        }
+        self.add_list_items(&mut hits)?;
+        let coverage = self.retriever.coverage(search, &hits);
+        Ok((hits, coverage))
     }
 
     /// A model's answer without links, images or addresses (see [`crate::text::without_links`]):
@@ -559,6 +631,7 @@ impl Engine {
             passages: compose.passages.to_vec(),
             quotes: check.quotes,
             dosing: DosingReport::default(),
+            articles: Vec::new(),
         }
     }
 
@@ -588,12 +661,14 @@ impl Engine {
             passages: Vec::new(),
             quotes: Vec::new(),
             dosing: DosingReport::default(),
+            articles: Vec::new(),
         }
     }
 }
 
-/// The request's question, trimmed, once the request is known to be one medcite answers.
-fn validated(request: &AskRequest) -> Result<&str, AskError> {
+/// Refuses a request no answer can be given to: an empty or overlong question, `k` out of
+/// range, a history turn of another role than user or assistant.
+fn validate(request: &AskRequest) -> Result<(), AskError> {
     let question = request.question.trim();
     if question.is_empty() {
         return Err(AskError::EmptyQuestion);
@@ -613,13 +688,13 @@ fn validated(request: &AskRequest) -> Result<&str, AskError> {
     {
         return Err(AskError::BadRole(turn.role.clone()));
     }
-    Ok(question)
+    Ok(())
 }
 
 /// The question as read, the history, the passages and their coverage (see [`Engine::gather`]).
 struct Gathered {
     understood: String,
-    history: Vec<crate::contracts::Turn>,
+    history: Vec<Turn>,
     coverage: Coverage,
     passages: Vec<Passage>,
 }
@@ -1006,6 +1081,7 @@ fn model_reply(
         passages: passages.to_vec(),
         quotes: check.quotes.clone(),
         dosing: DosingReport::default(),
+        articles: Vec::new(),
     }
 }
 
@@ -1106,6 +1182,7 @@ mod tests {
                 end: Some(3),
             }],
             dosing: DosingReport::default(),
+            articles: Vec::new(),
         };
         renumber(&mut reply);
         assert_eq!(

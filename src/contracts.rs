@@ -245,6 +245,18 @@ pub struct AskReply {
     pub passages: Vec<Passage>,
     pub quotes: Vec<QuoteCheck>,
     pub dosing: DosingReport,
+    /// The articles the answer draws on: the article of its scope, or, asked of the whole
+    /// library, the one chosen to answer, or each of several when no one article covers the
+    /// question; empty when it draws on none (a library-wide "not covered").
+    #[serde(default)]
+    pub articles: Vec<ArticleRef>,
+}
+
+/// An article an answer draws on, named for the reader.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ArticleRef {
+    pub id: String,
+    pub title: String,
 }
 
 /// A passage shown to the composer as `[Sn]`.

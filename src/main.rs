@@ -239,6 +239,10 @@ enum Command {
         /// With --dev: the file naming the test articles (the rest are train).
         #[arg(long, default_value = "tests/gold/droracle-dev-split.toml")]
         split: PathBuf,
+        /// With --dev: ask every follow-up of the whole library, as the box on `/` does, not in
+        /// its article's scope.
+        #[arg(long, requires = "dev")]
+        unscoped: bool,
         /// Print the figures as JSON.
         #[arg(long)]
         json: bool,
@@ -635,11 +639,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval {
             dev: Some(dir),
             split,
+            unscoped,
             all,
             json,
             ..
         } => {
-            let report = eval_dev(&dir, &split)?;
+            let report = eval_dev(&dir, &split, !unscoped)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -1072,6 +1077,16 @@ fn print_explanation(explanation: &medcite::compose::Explanation) {
 fn print_answer(reply: &AskReply, model: Option<&str>, offline: bool) {
     let style = Style::for_stdout();
     println!("{}\n", reply.answer);
+    let named: Vec<String> = reply
+        .articles
+        .iter()
+        .map(|a| format!("{} ({})", a.title, a.id))
+        .collect();
+    match named.as_slice() {
+        [] => {}
+        [one] => println!("From: {one}\n"),
+        several => println!("Drawn from: {}\n", several.join("; ")),
+    }
     // The passages the answer cites; those retrieved but not cited are in `--json`.
     let cited: Vec<_> = reply
         .passages
@@ -1299,8 +1314,9 @@ fn print_added(report: &medcite::add::AddReport) {
     }
 }
 
-/// `eval --dev`: the dev pages added to a temporary corpus, each follow-up asked in its scope.
-fn eval_dev(dir: &Path, split: &Path) -> Result<medcite::eval::dev::DevReport> {
+/// `eval --dev`: the dev pages added to a temporary corpus, each follow-up asked in its scope
+/// (or, not `scoped`, of the whole library).
+fn eval_dev(dir: &Path, split: &Path, scoped: bool) -> Result<medcite::eval::dev::DevReport> {
     use medcite::eval::dev::{evaluate_dev, load_followups, load_test_split};
     let questions = load_followups(&dir.join("followups.tsv"))?;
     let test = load_test_split(split)?;
@@ -1320,7 +1336,7 @@ fn eval_dev(dir: &Path, split: &Path) -> Result<medcite::eval::dev::DevReport> {
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    Ok(runtime.block_on(evaluate_dev(&engine, &questions, &test))?)
+    Ok(runtime.block_on(evaluate_dev(&engine, &questions, &test, scoped))?)
 }
 
 fn print_dev(report: &medcite::eval::dev::DevReport, all: bool) {
@@ -1333,7 +1349,7 @@ fn print_dev(report: &medcite::eval::dev::DevReport, all: bool) {
     };
     for (name, f) in [("train", &report.train), ("test", &report.test)] {
         println!(
-            "{name}: {}/{} right ({:.1}%); wrongly declined {}/{} ({:.1}%); outside declined or \"not stated\" {}/{} ({:.1}%); answers quoting another article {}",
+            "{name}: {}/{} right ({:.1}%); wrongly declined {}/{} ({:.1}%); outside declined or \"not stated\" {}/{} ({:.1}%); answers quoting another article {}, naming another {}",
             f.right,
             f.questions,
             pct(f.right, f.questions),
@@ -1344,6 +1360,7 @@ fn print_dev(report: &medcite::eval::dev::DevReport, all: bool) {
             f.outside,
             pct(f.outside_handled, f.outside),
             f.other_article,
+            f.named_other,
         );
     }
     // The test split's rows are not shown unless asked for: its figures are for reporting.

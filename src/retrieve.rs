@@ -188,6 +188,8 @@ pub struct Retriever {
     identifiers: HashMap<String, Vec<String>>,
     /// Each article's scope: its own id and the ids of the references it cites.
     scopes: HashMap<String, Vec<String>>,
+    /// The articles citing each reference note, by the note's id, in id order.
+    citing: HashMap<String, Vec<String>>,
     /// The articles, by id, with their titles, in id order.
     articles: Vec<(String, String)>,
     /// Related words and near spellings of the corpus; `None` when the word table is off or
@@ -218,6 +220,7 @@ impl Retriever {
         self.provenance = unconfirmed_references(corpus);
         self.identifiers = reference_identifiers(corpus);
         (self.scopes, self.articles) = article_scopes(corpus);
+        self.citing = citing_articles(&self.articles, &self.scopes);
         self
     }
 
@@ -238,6 +241,7 @@ impl Retriever {
             provenance: HashMap::new(),
             identifiers: HashMap::new(),
             scopes: HashMap::new(),
+            citing: HashMap::new(),
             articles: Vec::new(),
             semantic,
         }
@@ -246,6 +250,25 @@ impl Retriever {
     /// The articles of the corpus as (id, title), in id order.
     pub fn articles(&self) -> &[(String, String)] {
         &self.articles
+    }
+
+    /// The title of the article `id`, if the corpus has it.
+    pub fn article_title(&self, id: &str) -> Option<&str> {
+        self.articles
+            .binary_search_by(|(a, _)| a.as_str().cmp(id))
+            .ok()
+            .map(|at| self.articles[at].1.as_str())
+    }
+
+    /// The articles whose scope holds the document `doc_id`: itself for an article, the
+    /// articles citing it (in id order) for a reference note.
+    pub fn articles_of<'a>(&'a self, doc_id: &'a str) -> Vec<&'a str> {
+        if self.scopes.contains_key(doc_id) {
+            return vec![doc_id];
+        }
+        self.citing
+            .get(doc_id)
+            .map_or_else(Vec::new, |ids| ids.iter().map(String::as_str).collect())
     }
 
     /// The documents an answer scoped to `article` may draw on: the article and the references
@@ -1549,6 +1572,24 @@ fn article_scopes(
     }
     articles.sort();
     (scopes, articles)
+}
+
+/// The articles citing each reference note, by the note's id, in id order.
+fn citing_articles(
+    articles: &[(String, String)],
+    scopes: &HashMap<String, Vec<String>>,
+) -> HashMap<String, Vec<String>> {
+    let mut citing: HashMap<String, Vec<String>> = HashMap::new();
+    for (article, _) in articles {
+        let scope = scopes.get(article).map_or(&[][..], Vec::as_slice);
+        for reference in scope.iter().filter(|id| *id != article) {
+            let ids = citing.entry(reference.clone()).or_default();
+            if !ids.contains(article) {
+                ids.push(article.clone());
+            }
+        }
+    }
+    citing
 }
 
 /// The DOI and PMID of every reference note that has them, by document id.

@@ -275,6 +275,7 @@ fn ask_json_has_exactly_the_design_shape() {
         keys,
         [
             "answer",
+            "articles",
             "covered",
             "dosing",
             "fallback_reason",
@@ -284,6 +285,11 @@ fn ask_json_has_exactly_the_design_shape() {
             "quotes",
             "verified"
         ]
+    );
+    // A library of one article: the answer comes from it, and says so.
+    assert_eq!(
+        reply["articles"],
+        serde_json::json!([{"id": "necrotizing-myopathy-treatment", "title": "Treatment of Necrotizing Myopathy"}])
     );
     assert_eq!(reply["mode"], "extractive");
     assert_eq!(reply["verified"], true);

@@ -473,3 +473,158 @@ fn brand_names_find_the_generic_the_article_writes_and_name_a_topic_when_absent(
     let reply = ask("zofran dose?", "cdi-treatment");
     assert!(!reply.covered, "{}", reply.answer);
 }
+
+/// The ids and titles a reply names as the articles it draws on.
+fn named(reply: &AskReply) -> Vec<(String, String)> {
+    reply
+        .articles
+        .iter()
+        .map(|a| (a.id.clone(), a.title.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_unscoped_question_is_answered_from_one_article_which_the_reply_names() {
+    let dir = TempDir::new().unwrap();
+    let corpus = two_articles(dir.path());
+    let (state, _) = AppState::open(
+        &corpus,
+        &dir.path().join("index"),
+        None,
+        Settings::default(),
+        false,
+    )
+    .expect("open state");
+    let app = router(Arc::new(state));
+    let in_scope =
+        |doc: &str, article: &str| doc == article || doc.starts_with(&format!("{article}-ref-"));
+    let cdi = ("cdi-treatment", "Treatment of C. difficile Infection");
+    let gout = ("gout-flare", "Treatment of Gout Flares");
+
+    for (question, (article, title), fact) in [
+        ("oral vancomycin dose?", cdi, "125 mg"),
+        ("max colchicine in the first hour?", gout, "1.8 mg"),
+    ] {
+        let (status, body) = post(&app, "/api/v1/ask", json!({"question": question})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let reply: AskReply = serde_json::from_str(&body).unwrap();
+        assert!(reply.covered, "{question}: {body}");
+        assert!(reply.answer.contains(fact), "{question}: {}", reply.answer);
+        assert!(
+            reply.passages.iter().all(|p| in_scope(&p.doc_id, article)),
+            "{question}: every passage from {article}: {body}"
+        );
+        assert_eq!(
+            named(&reply),
+            [(article.to_string(), title.to_string())],
+            "{question}"
+        );
+        let raw: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(raw["articles"][0]["id"], article, "the JSON field: {body}");
+    }
+
+    // Both articles have a first-line treatment and doses: one of them answers, not a mix.
+    let (_, body) = post(
+        &app,
+        "/api/v1/ask",
+        json!({"question": "first-line treatment and dose?"}),
+    )
+    .await;
+    let reply: AskReply = serde_json::from_str(&body).unwrap();
+    let [(article, _)] = named(&reply).try_into().expect("one article named");
+    assert!(
+        reply.passages.iter().all(|p| in_scope(&p.doc_id, &article)),
+        "{body}"
+    );
+
+    // The streamed reply and the OpenAI facade's `medcite` object name it too.
+    let (_, body) = post(
+        &app,
+        "/api/v1/ask/stream",
+        json!({"question": "oral vancomycin dose?"}),
+    )
+    .await;
+    let done = body
+        .split("\n\n")
+        .find(|b| b.contains("event: done"))
+        .and_then(|b| b.lines().find_map(|l| l.strip_prefix("data: ")))
+        .expect("done event");
+    let reply: AskReply = serde_json::from_str(done).unwrap();
+    assert_eq!(named(&reply)[0].0, "cdi-treatment", "{done}");
+    let (status, body) = post(
+        &app,
+        "/v1/chat/completions",
+        json!({"model": "medcite", "messages": [{"role": "user", "content": "max colchicine in the first hour?"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let chat: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(chat["medcite"]["articles"][0]["id"], "gout-flare", "{body}");
+    assert_eq!(
+        chat["medcite"]["articles"].as_array().map(Vec::len),
+        Some(1)
+    );
+
+    // A follow-up stays with its conversation's article while that article covers it.
+    let (_, body) = post(
+        &app,
+        "/api/v1/ask",
+        json!({"question": "for how long?", "history": [{"role": "user", "content": "oral vancomycin dose?"}]}),
+    )
+    .await;
+    let reply: AskReply = serde_json::from_str(&body).unwrap();
+    assert!(reply.covered, "{body}");
+    assert!(reply.answer.contains("10 days"), "{}", reply.answer);
+    assert_eq!(named(&reply)[0].0, "cdi-treatment", "{body}");
+
+    // A question the library does not cover is declined in no article's name.
+    let (_, body) = post(
+        &app,
+        "/api/v1/ask",
+        json!({"question": "colchicine in pregnancy?"}),
+    )
+    .await;
+    let reply: AskReply = serde_json::from_str(&body).unwrap();
+    assert!(!reply.covered, "{body}");
+    assert!(reply.articles.is_empty(), "{body}");
+
+    // A scoped reply names its article.
+    let (_, body) = post(
+        &app,
+        "/api/v1/ask",
+        json!({"question": "dose?", "article": "gout-flare"}),
+    )
+    .await;
+    let reply: AskReply = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        named(&reply),
+        [(gout.0.to_string(), gout.1.to_string())],
+        "{body}"
+    );
+}
+
+#[test]
+fn the_command_line_says_which_article_an_unscoped_answer_is_from() {
+    let dir = TempDir::new().unwrap();
+    let corpus = two_articles(dir.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_medcite"))
+        .arg("--corpus")
+        .arg(&corpus)
+        .arg("--index")
+        .arg(dir.path().join("index"))
+        .args(["ask", "oral vancomycin dose?", "--offline"])
+        .env_remove("MEDCITE_LLM_BASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("From: Treatment of C. difficile Infection (cdi-treatment)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("gout"), "{stdout}");
+}

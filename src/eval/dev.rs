@@ -1,7 +1,7 @@
 //! The dev articles' follow-ups (`medcite eval --dev DIR`, DIR like `../shared/droracle-dev`):
 //! every page of `DIR/pages/` is added to a fresh corpus by `medcite add`, and every follow-up of
-//! `DIR/followups.tsv` is asked in its article's scope, offline, and judged by the file's
-//! expectation. Train and test articles (a split file) are reported apart. It reads the pages at
+//! `DIR/followups.tsv` is asked in its article's scope (or, with `--unscoped`, of the whole
+//! library, as a box on `/` asks), offline, and judged by the file's expectation. Train and test articles (a split file) are reported apart. It reads the pages at
 //! run time and copies nothing of them anywhere but the temporary corpus.
 
 use std::collections::BTreeSet;
@@ -123,6 +123,9 @@ pub struct DevRow {
     pub outside_handled: Option<bool>,
     /// Whether the answer quotes a passage of another article than its scope's.
     pub other_article: bool,
+    /// The ids of the articles the reply names as those it draws on.
+    pub articles: Vec<String>,
+    pub covered: bool,
     pub answer: String,
 }
 
@@ -138,6 +141,8 @@ pub struct DevFigures {
     pub outside: usize,
     pub outside_handled: usize,
     pub other_article: usize,
+    /// Answers (not declines) that name another article than the follow-up's, or several.
+    pub named_other: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -147,11 +152,14 @@ pub struct DevReport {
     pub rows: Vec<DevRow>,
 }
 
-/// Asks every follow-up in its article's scope with `engine` (offline) and judges it.
+/// Asks every follow-up with `engine` (offline), in its article's scope when `scoped`, else of
+/// the whole library, and judges it; an answer quoting outside the article's scope counts as
+/// quoting another article either way.
 pub async fn evaluate_dev(
     engine: &Engine,
     questions: &[DevQuestion],
     test: &BTreeSet<String>,
+    scoped: bool,
 ) -> Result<DevReport, EvalError> {
     let mut rows = Vec::new();
     for q in questions {
@@ -167,7 +175,7 @@ pub async fn evaluate_dev(
                 .collect(),
             k: None,
             mode: ModeChoice::Offline,
-            article: Some(q.slug.clone()),
+            article: scoped.then(|| q.slug.clone()),
         };
         let reply = match engine.ask(&request, false, &mut |_| {}).await {
             Ok(reply) => reply,
@@ -186,6 +194,7 @@ pub async fn evaluate_dev(
             f.questions += 1;
             f.right += usize::from(row.right);
             f.other_article += usize::from(row.other_article);
+            f.named_other += usize::from(row.covered && row.articles != [row.slug.as_str()]);
             match row.outside_handled {
                 Some(handled) => {
                     f.outside += 1;
@@ -245,6 +254,8 @@ fn judge(q: &DevQuestion, reply: &AskReply, test: bool, engine: &Engine) -> DevR
         right,
         outside_handled,
         other_article,
+        articles: reply.articles.iter().map(|a| a.id.clone()).collect(),
+        covered: reply.covered,
         answer: answer.clone(),
     }
 }

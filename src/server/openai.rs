@@ -31,8 +31,8 @@ use super::ratelimit::Caller;
 use super::sse::AskRun;
 use crate::answer::{AskEvent, AskOptions};
 use crate::contracts::{
-    AskReply, AskRequest, DocKind, DosingReport, ErrorBody, Mode, ModeChoice, Passage, QuoteCheck,
-    Turn,
+    ArticleRef, AskReply, AskRequest, DocKind, DosingReport, ErrorBody, Mode, ModeChoice, Passage,
+    QuoteCheck, Turn,
 };
 use crate::corpus::{Corpus, DocMeta};
 
@@ -153,6 +153,9 @@ pub struct MedciteResult {
     pub dosing: DosingReport,
     /// The passages the answer drew on, with the bibliographic facts of their documents.
     pub sources: Vec<Source>,
+    /// The articles the answer draws on (the ask JSON's `articles`): with the model `medcite`,
+    /// the one chosen to answer, or each of several when the question spans them.
+    pub articles: Vec<ArticleRef>,
     /// Every quote, with its passage and character span when verified.
     pub quotes: Vec<QuoteCheck>,
     /// Always true: `usage` is estimated.
@@ -622,6 +625,7 @@ fn medcite_result(corpus: &Corpus, reply: &AskReply, ignored: usize) -> MedciteR
         covered: reply.covered,
         dosing: reply.dosing.clone(),
         sources,
+        articles: reply.articles.clone(),
         quotes: reply.quotes.clone(),
         usage_estimated: true,
         system_messages_ignored: ignored,

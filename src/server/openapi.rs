@@ -10,8 +10,9 @@ use utoipa::{Modify, OpenApi};
 
 use super::{feedback, openai, page, routes, sse};
 use crate::contracts::{
-    AskReply, AskRequest, DocKind, DoseBasis, DoseClaim, DosingReport, ErrorBody, ErrorDetail, Hit,
-    Mode, ModeChoice, Passage, QuoteCheck, QuoteProblem, SearchReply, Turn, Verdict, Via,
+    ArticleRef, AskReply, AskRequest, DocKind, DoseBasis, DoseClaim, DosingReport, ErrorBody,
+    ErrorDetail, Hit, Mode, ModeChoice, Passage, QuoteCheck, QuoteProblem, SearchReply, Turn,
+    Verdict, Via,
 };
 
 #[derive(OpenApi)]
@@ -39,7 +40,7 @@ use crate::contracts::{
         openapi_json,
     ),
     components(schemas(
-        SearchReply, Hit, Via, DocKind, AskRequest, Turn, ModeChoice, AskReply, Mode, Passage,
+        SearchReply, Hit, Via, DocKind, AskRequest, Turn, ModeChoice, AskReply, ArticleRef, Mode, Passage,
         QuoteCheck, QuoteProblem, DosingReport, DoseClaim, DoseBasis, Verdict, ErrorBody,
         ErrorDetail, routes::CheckDosingRequest, routes::Health, routes::Readiness, routes::DocumentReply,
         routes::ReferenceEntry, routes::ArticleList, routes::ArticleEntry, openai::ChatRequest, openai::ChatMessage, openai::ChatCompletion,

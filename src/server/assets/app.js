@@ -300,6 +300,9 @@
     answer.append(text);
 
     const meta = el("p", "meta");
+    // Asked from the library, the article (or articles) the answer comes from.
+    const named = (reply.articles || []).map(function (a) { return a.title + " (" + a.id + ")"; });
+    if (named.length) meta.append(el("span", "badge from", (named.length === 1 ? "From: " : "Drawn from: ") + named.join("; ")));
     meta.append(el("span", "badge", provenanceLine(reply, cited.map(function (m) { return passages.get(m); }))));
     if (!reply.covered) meta.append(el("span", "badge warn", "Not covered by the article or its references"));
     else if (reply.verified && reply.quotes && reply.quotes.length) meta.append(el("span", "badge ok", "Quotes checked word for word against the sources"));
