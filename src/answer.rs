@@ -266,7 +266,38 @@ impl Engine {
             laps.lap(|s| &mut s.compose);
             return Ok(reply);
         };
+        let drafted = Drafted {
+            question,
+            history: &history,
+            passages,
+            coverage: &coverage,
+            offline,
+            about_sources,
+        };
+        let reply = self
+            .model_answer(drafted, llm, options, stream, events)
+            .await;
+        Ok(finish(reply, self.dosing.as_deref(), events))
+    }
 
+    /// The model's answer to a question the offline answer `drafted`: served when it verifies
+    /// (or its verified points, after a retry), else the offline answer saying why.
+    async fn model_answer(
+        &self,
+        drafted: Drafted<'_>,
+        llm: &LlmComposer,
+        options: AskOptions,
+        stream: bool,
+        events: &mut (dyn FnMut(AskEvent) + Send),
+    ) -> AskReply {
+        let Drafted {
+            question,
+            history,
+            passages: original,
+            coverage,
+            offline,
+            about_sources,
+        } = drafted;
         // The model reads first the passages the offline answer quotes, in the order it quotes
         // them: a small model leans on the first passages it reads.
         // What the offline answer says the sources do not state opens the model's answer too.
@@ -276,7 +307,6 @@ impl Engine {
             .next()
             .filter(|line| line.starts_with(NOT_STATED_OPENING) && line.ends_with(':'))
             .map(str::to_string);
-        let original = passages;
         let passages = answering_first(&original, &offline.answer);
         events(AskEvent::Passages(passages.clone()));
         let shown: Vec<&str> = passages
@@ -288,7 +318,7 @@ impl Engine {
         let best = best_sentences(&offline.answer, &original, &passages[..shown.len()]);
         let compose = ComposeRequest {
             question,
-            history: &history,
+            history,
             passages: &passages,
             glossary: &glossary,
             best: &best,
@@ -335,10 +365,10 @@ impl Engine {
             }
             Ok(answer) => {
                 let check = verify(&answer, &passages);
-                if let Some(reply) = self.accept(question, &answer, &check, &passages, &coverage) {
-                    return Ok(finish(shape(reply), self.dosing.as_deref(), events));
+                if let Some(reply) = self.accept(question, &answer, &check, &passages, coverage) {
+                    return shape(reply);
                 }
-                let problems = problems_of(&answer, &check, &coverage);
+                let problems = problems_of(&answer, &check, coverage);
                 let retry = ComposeRequest {
                     retry: Some((&answer, &problems)),
                     stream: false,
@@ -352,7 +382,7 @@ impl Engine {
                 match second {
                     Err(e) => {
                         if let Some(reply) = self.accept_part(question, &[&answer], &passages) {
-                            return Ok(finish(shape(reply), self.dosing.as_deref(), events));
+                            return shape(reply);
                         }
                         crate::telemetry::fallback(e.kind());
                         fallback_reason(&e, Some(&problems))
@@ -360,16 +390,16 @@ impl Engine {
                     Ok(second) => {
                         let check = verify(&second, &passages);
                         if let Some(reply) =
-                            self.accept(question, &second, &check, &passages, &coverage)
+                            self.accept(question, &second, &check, &passages, coverage)
                         {
-                            return Ok(finish(shape(reply), self.dosing.as_deref(), events));
+                            return shape(reply);
                         }
                         if let Some(reply) =
                             self.accept_part(question, &[&second, &answer], &passages)
                         {
-                            return Ok(finish(shape(reply), self.dosing.as_deref(), events));
+                            return shape(reply);
                         }
-                        let problems = problems_of(&second, &check, &coverage);
+                        let problems = problems_of(&second, &check, coverage);
                         crate::telemetry::fallback("failed_check");
                         format!(
                             "the model's answer failed the source check twice ({}); showing the offline answer instead",
@@ -379,11 +409,10 @@ impl Engine {
                 }
             }
         };
-        let reply = AskReply {
+        AskReply {
             fallback_reason: Some(reason),
             ..offline
-        };
-        Ok(finish(reply, self.dosing.as_deref(), events))
+        }
     }
 
     /// The offline answer's reasoning for `request`: the question as understood, whether the
@@ -697,6 +726,17 @@ struct Gathered {
     history: Vec<Turn>,
     coverage: Coverage,
     passages: Vec<Passage>,
+}
+
+/// A covered question, its passages and the offline answer drafted from them: what the model
+/// answers from (see [`Engine::model_answer`]).
+struct Drafted<'a> {
+    question: &'a str,
+    history: &'a [Turn],
+    passages: Vec<Passage>,
+    coverage: &'a Coverage,
+    offline: AskReply,
+    about_sources: bool,
 }
 
 /// Checks the reply's doses and reports its verified text, then the reply, as done.
