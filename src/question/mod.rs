@@ -739,6 +739,12 @@ mod tests {
         let duration = v.aspect("duration").unwrap();
         assert!(duration.stated_in("for ≥4 weeks"));
         assert!(!duration.stated_in("IVIG is particularly effective"));
+        // What to do on stopping a drug is guidance on stopping it.
+        let stopping = v.aspect("stopping").unwrap();
+        assert!(stopping.stated_in("requires sequential therapy upon discontinuation"));
+        let maximum = v.aspect("maximum").unwrap();
+        assert!(maximum.stated_in("Keep total volume under 4000 ml in the first 24 hours"));
+        assert!(!maximum.stated_in("Give 10 ml/kg over 2 hours"));
     }
 
     #[test]
