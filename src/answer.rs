@@ -391,9 +391,9 @@ impl Engine {
                 k + RESTATEMENT_SLACK
             },
         };
-        let mut hits = match self.retriever.search_timed(&search, laps.stages()) {
-            Ok(hits) => hits,
-            Err(RetrieveError::NoTerms(_)) => Vec::new(),
+        let (mut hits, planned) = match self.retriever.search_planned(&search, laps.stages()) {
+            Ok((hits, planned)) => (hits, Some(planned)),
+            Err(RetrieveError::NoTerms(_)) => (Vec::new(), None),
             Err(e) => return Err(e.into()),
         };
         laps.restart();
@@ -403,7 +403,9 @@ impl Engine {
         }
         let search = SearchRequest { k, ..search };
         self.add_list_items(&mut hits)?;
-        let coverage = self.retriever.coverage(&search, &hits);
+        let coverage = planned.map_or_else(Coverage::default, |planned| {
+            self.retriever.coverage_planned(&search, planned, &hits)
+        });
         self.add_context(&mut hits)?;
         laps.lap(|s| &mut s.coverage);
         let passages: Vec<Passage> = hits
