@@ -26,7 +26,7 @@ use crate::synonyms::{ConceptMatcher, Synonyms, SynonymsError};
 pub use readonly::ReadOnlyDirectory;
 
 /// Bump when the schema or the analyzer changes: older indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
 /// Held (an OS file lock) by the one build running under an index folder.
@@ -78,12 +78,14 @@ pub fn schema() -> (Schema, Fields) {
         title: builder.add_text_field("title", STORED),
         section: builder.add_text_field("section", STORED),
         text: builder.add_text_field("text", text_options),
+        // Frequencies for BM25, no positions: no phrase is looked for in a heading, and
+        // recording them was work for every passage of a build.
         heading: builder.add_text_field(
             "heading",
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer(ANALYZER)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                    .set_index_option(IndexRecordOption::WithFreqs),
             ),
         ),
         // A concept mark is a flag, not text: how many other groups a passage names says
