@@ -18,7 +18,6 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexSettings, ReloadPolicy, TantivyDocument};
 
-use crate::analysis::tokens;
 pub use crate::analysis::{ANALYZER, analyzer};
 use crate::contracts::DocKind;
 use crate::corpus::{Corpus, CorpusError, corpus_hash};
@@ -339,6 +338,7 @@ pub fn build(
 
     let concepts = ConceptMatcher::new(synonyms);
     let mut analysis = analyzer();
+    let mut words: Vec<String> = Vec::new();
     let total = corpus.chunk_count();
     let bar = if progress && total > 0 {
         let bar = ProgressBar::new(total as u64);
@@ -361,14 +361,25 @@ pub fn build(
         doc.add_text(fields.section, &chunk.section);
         doc.add_text(fields.text, &chunk.text);
         let heading = format!("{}\n{}\n{}", chunk.title, chunk.section, chunk.context);
-        let analysed: Vec<String> = tokens(&mut analysis, &format!("{heading}\n{}", chunk.text))
-            .into_iter()
-            .map(|(_, word)| word)
-            .collect();
-        for concept in concepts.concepts(&analysed) {
+        // The heading's words then the text's, as one sequence (a synonym may run from one into
+        // the other), into word buffers reused from passage to passage.
+        let mut count = 0;
+        for part in [heading.as_str(), chunk.text.as_str()] {
+            analysis.token_stream(part).process(&mut |token| {
+                match words.get_mut(count) {
+                    Some(word) => {
+                        word.clear();
+                        word.push_str(&token.text);
+                    }
+                    None => words.push(token.text.clone()),
+                }
+                count += 1;
+            });
+        }
+        for concept in concepts.concepts(&words[..count]) {
             doc.add_text(fields.concepts, &concept);
         }
-        doc.add_text(fields.heading, &heading);
+        doc.add_text(fields.heading, heading);
         for cite in &chunk.cites {
             doc.add_text(fields.cites, cite);
         }
