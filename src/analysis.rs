@@ -2,7 +2,8 @@
 //! words out, Porter2 stems) and helpers over analysed tokens. Pure functions; no I/O.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 
 use tantivy::tokenizer::{
     Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter,
@@ -45,9 +46,11 @@ pub fn analyzer() -> TextAnalyzer {
 const MAX_REMEMBERED_STEMS: usize = 500_000;
 
 thread_local! {
-    /// Word → its English (Porter2) stem, and the stemmer that makes them, per thread.
-    static STEMS: RefCell<(HashMap<String, String>, TextAnalyzer)> = RefCell::new((
-        HashMap::new(),
+    /// Word → its English (Porter2) stem, and the stemmer that makes them, per thread. Looked up
+    /// for every word of a build, so with a fast hash rather than a flooding-resistant one: a
+    /// question, the only text a user chooses, adds a few words of bounded length.
+    static STEMS: RefCell<(FxHashMap<String, String>, TextAnalyzer)> = RefCell::new((
+        FxHashMap::default(),
         TextAnalyzer::builder(RawTokenizer::default())
             .filter(Stemmer::new(Language::English))
             .build(),

@@ -514,9 +514,10 @@ impl Engine {
             },
             ..*search
         };
-        let mut hits = match self.retriever.search_timed(&wider, laps.stages()) {
-            Ok(hits) => hits,
-            Err(RetrieveError::NoTerms(_)) => Vec::new(),
+        // The query is planned once: coverage reads the search's plan.
+        let (mut hits, planned) = match self.retriever.search_planned(&wider, laps.stages()) {
+            Ok((hits, planned)) => (hits, Some(planned)),
+            Err(RetrieveError::NoTerms(_)) => (Vec::new(), None),
             Err(e) => return Err(e.into()),
         };
         laps.restart();
@@ -525,7 +526,9 @@ impl Engine {
             hits.truncate(k);
         }
         self.add_list_items(&mut hits)?;
-        let coverage = self.retriever.coverage(search, &hits);
+        let coverage = planned.map_or_else(Coverage::default, |planned| {
+            self.retriever.coverage_planned(search, planned, &hits)
+        });
         Ok((hits, coverage))
     }
 

@@ -161,6 +161,23 @@ impl Ranking {
     }
 }
 
+/// What coverage needs of a request's [`Plan`], kept from its search (see
+/// [`Retriever::search_planned`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Planned {
+    /// The question is about the previous turn's topic (it names none of its own, or its words
+    /// are only aspects of that topic): the previous turn's topics are its topics too.
+    follows_previous: bool,
+}
+
+impl Planned {
+    fn of(plan: &Plan) -> Planned {
+        Planned {
+            follows_previous: plan.inherits_topic || !plan.topic.is_empty(),
+        }
+    }
+}
+
 impl Plan {
     /// How many term queries the plan makes (a word searches text and heading).
     fn term_queries(&self) -> usize {
@@ -369,9 +386,20 @@ impl Retriever {
         request: &SearchRequest<'_>,
         stages: Option<&mut Stages>,
     ) -> Result<Vec<Hit>, RetrieveError> {
+        self.search_planned(request, stages).map(|(hits, _)| hits)
+    }
+
+    /// [`Retriever::search_timed`], with what [`Retriever::coverage_planned`] needs of the
+    /// query's plan: an ask plans its query once, for both.
+    pub fn search_planned(
+        &self,
+        request: &SearchRequest<'_>,
+        stages: Option<&mut Stages>,
+    ) -> Result<(Vec<Hit>, Planned), RetrieveError> {
         let mut laps = Laps::new(stages);
         let k = request.k.clamp(1, MAX_K);
         let mut plan = self.plan(request)?;
+        let planned = Planned::of(&plan);
         let searcher = self.index.reader.searcher();
         let collector = TopDocs::with_limit(k * 3 + 10).order_by_score();
         let mut query = self.scoped(self.query(&plan), request)?;
@@ -446,7 +474,7 @@ impl Retriever {
             hit.rank = n + 1;
         }
         laps.lap(|s| &mut s.citations);
-        Ok(hits)
+        Ok((hits, planned))
     }
 
     /// Whether `hits` cover the question, decided on its topics, not on every word: each key term
@@ -458,12 +486,22 @@ impl Retriever {
     /// another of its topics is found. The terms found must also meet in one source, weighed
     /// by their rarity in the corpus, or the sources do not cover the question.
     pub fn coverage(&self, request: &SearchRequest<'_>, hits: &[Hit]) -> Coverage {
-        let Ok(plan) = self.plan(request) else {
-            return Coverage::default();
-        };
+        match self.plan(request) {
+            Ok(plan) => self.coverage_planned(request, Planned::of(&plan), hits),
+            Err(_) => Coverage::default(),
+        }
+    }
+
+    /// [`Retriever::coverage`] of a request already planned by [`Retriever::search_planned`].
+    pub fn coverage_planned(
+        &self,
+        request: &SearchRequest<'_>,
+        plan: Planned,
+        hits: &[Hit],
+    ) -> Coverage {
         let question = truncate_chars(request.query.trim(), MAX_QUERY_CHARS);
         let mut concepts = self.concepts(question);
-        if (plan.inherits_topic || !plan.topic.is_empty())
+        if plan.follows_previous
             && let Some(previous) = request.history.iter().rev().find(|t| t.role == "user")
         {
             concepts.extend(self.concepts(truncate_chars(&previous.content, MAX_QUERY_CHARS)));

@@ -18,7 +18,6 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexSettings, ReloadPolicy, TantivyDocument};
 
-use crate::analysis::tokens;
 pub use crate::analysis::{ANALYZER, analyzer};
 use crate::contracts::DocKind;
 use crate::corpus::{Corpus, CorpusError, corpus_hash};
@@ -26,7 +25,7 @@ use crate::synonyms::{ConceptMatcher, Synonyms, SynonymsError};
 pub use readonly::ReadOnlyDirectory;
 
 /// Bump when the schema or the analyzer changes: older indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
 /// Held (an OS file lock) by the one build running under an index folder.
@@ -78,12 +77,14 @@ pub fn schema() -> (Schema, Fields) {
         title: builder.add_text_field("title", STORED),
         section: builder.add_text_field("section", STORED),
         text: builder.add_text_field("text", text_options),
+        // Frequencies for BM25, no positions: no phrase is looked for in a heading, and
+        // recording them was work for every passage of a build.
         heading: builder.add_text_field(
             "heading",
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer(ANALYZER)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                    .set_index_option(IndexRecordOption::WithFreqs),
             ),
         ),
         // A concept mark is a flag, not text: how many other groups a passage names says
@@ -337,6 +338,7 @@ pub fn build(
 
     let concepts = ConceptMatcher::new(synonyms);
     let mut analysis = analyzer();
+    let mut words: Vec<String> = Vec::new();
     let total = corpus.chunk_count();
     let bar = if progress && total > 0 {
         let bar = ProgressBar::new(total as u64);
@@ -359,14 +361,25 @@ pub fn build(
         doc.add_text(fields.section, &chunk.section);
         doc.add_text(fields.text, &chunk.text);
         let heading = format!("{}\n{}\n{}", chunk.title, chunk.section, chunk.context);
-        let analysed: Vec<String> = tokens(&mut analysis, &format!("{heading}\n{}", chunk.text))
-            .into_iter()
-            .map(|(_, word)| word)
-            .collect();
-        for concept in concepts.concepts(&analysed) {
+        // The heading's words then the text's, as one sequence (a synonym may run from one into
+        // the other), into word buffers reused from passage to passage.
+        let mut count = 0;
+        for part in [heading.as_str(), chunk.text.as_str()] {
+            analysis.token_stream(part).process(&mut |token| {
+                match words.get_mut(count) {
+                    Some(word) => {
+                        word.clear();
+                        word.push_str(&token.text);
+                    }
+                    None => words.push(token.text.clone()),
+                }
+                count += 1;
+            });
+        }
+        for concept in concepts.concepts(&words[..count]) {
             doc.add_text(fields.concepts, &concept);
         }
-        doc.add_text(fields.heading, &heading);
+        doc.add_text(fields.heading, heading);
         for cite in &chunk.cites {
             doc.add_text(fields.cites, cite);
         }
