@@ -387,6 +387,143 @@ async fn an_articles_box_answers_from_that_article_alone_on_every_route() {
     assert!(body.contains("unknown_article"), "{body}");
 }
 
+/// `GET uri` as (status, content type, CSP, body).
+async fn page(router: &Router, uri: &str) -> (StatusCode, String, String, String) {
+    let response = router
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let header_text = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (status, content_type, csp) = (
+        response.status(),
+        header_text(header::CONTENT_TYPE),
+        header_text(header::CONTENT_SECURITY_POLICY),
+    );
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    (status, content_type, csp, body)
+}
+
+/// The suggested follow-ups on a page.
+fn suggestions_on(html: &str) -> Vec<String> {
+    html.split("<button type=\"button\" class=\"suggestion\">")
+        .skip(1)
+        .filter_map(|rest| rest.split("</button>").next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn each_article_has_its_page_whose_box_asks_about_it_and_home_lists_them() {
+    let dir = TempDir::new().unwrap();
+    let corpus = two_articles(dir.path());
+    let (state, _) = AppState::open(
+        &corpus,
+        &dir.path().join("index"),
+        None,
+        Settings::default(),
+        false,
+    )
+    .expect("open state");
+    let app = router(Arc::new(state));
+
+    for (article, title, sentence, other) in [
+        (
+            "gout-flare",
+            "Treatment of Gout Flares",
+            "Colchicine is first-line for an acute gout flare.",
+            "Oral vancomycin",
+        ),
+        (
+            "cdi-treatment",
+            "Treatment of C. difficile Infection",
+            "Oral vancomycin is first-line for C. difficile infection.",
+            "acute gout flare",
+        ),
+    ] {
+        let (status, content_type, csp, html) = page(&app, &format!("/articles/{article}")).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert!(html.contains(&format!("<h1>{title}</h1>")), "{html}");
+        assert!(html.contains(sentence), "{article}: {html}");
+        assert!(
+            !html.contains(other),
+            "{article} shows the other article: {html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "<form id=\"ask-form\" class=\"ask-form\" data-article=\"{article}\">"
+            )),
+            "the box carries its article: {html}"
+        );
+        assert!(
+            html.contains("href=\"../assets/app.css\"")
+                && html.contains("src=\"../assets/app.js\""),
+            "assets resolve from /articles/: {html}"
+        );
+        assert!(html.contains("<a href=\"#ref-1\""), "markers link: {html}");
+        assert!(!html.contains("{{"), "every slot is filled");
+        // Its suggestions are answered in its own scope.
+        for question in suggestions_on(&html) {
+            let (_, body) = post(
+                &app,
+                "/api/v1/ask",
+                json!({"question": question, "article": article}),
+            )
+            .await;
+            let reply: AskReply = serde_json::from_str(&body).unwrap();
+            assert!(reply.covered, "{article}: {question}: {body}");
+        }
+    }
+
+    for unknown in ["no-such-article", "gout-flare-ref-1"] {
+        let (status, content_type, csp, html) = page(&app, &format!("/articles/{unknown}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{unknown}: {html}");
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        assert!(csp.contains("default-src 'none'"), "{csp}");
+        assert!(html.contains("Article not found"), "{html}");
+        assert!(html.contains("<a href=\"../\">"), "links home: {html}");
+    }
+
+    let (status, content_type, csp, html) = page(&app, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    for (article, title) in [
+        ("gout-flare", "Treatment of Gout Flares"),
+        ("cdi-treatment", "Treatment of C. difficile Infection"),
+    ] {
+        assert!(
+            html.contains(&format!("<a href=\"articles/{article}\">{title}</a>")),
+            "{article} listed: {html}"
+        );
+    }
+    assert!(html.contains("<form id=\"ask-form\""), "one box: {html}");
+    assert!(
+        !html.contains("data-article"),
+        "the box asks the library: {html}"
+    );
+    assert!(
+        !html.contains("Colchicine is first-line"),
+        "no article body: {html}"
+    );
+    assert!(
+        html.contains("Your question about these articles"),
+        "{html}"
+    );
+}
+
 #[test]
 fn the_command_line_scopes_search_and_ask_without_dosing_rules() {
     let dir = TempDir::new().unwrap();
