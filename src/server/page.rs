@@ -221,8 +221,10 @@ pub fn render_library(corpus: &Corpus, mode: &str) -> String {
     for (doc, meta) in articles(corpus) {
         count += 1;
         let mut about = Vec::new();
-        if !meta.question.trim().is_empty() {
-            about.push(format!("Question: {}", escape(meta.question.trim())));
+        // A page read without a question of its own has its title for one: not said twice.
+        let question = meta.question.trim();
+        if !question.is_empty() && !question.eq_ignore_ascii_case(meta.title.trim()) {
+            about.push(format!("Question: {}", escape(question)));
         }
         if !meta.updated.is_empty() {
             about.push(format!(
@@ -660,6 +662,38 @@ mod tests {
         assert!(html.contains("href=\"https://example.org\""), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("alt words"), "{html}");
+    }
+
+    #[test]
+    fn the_library_lists_each_article_with_its_question_date_and_review_status() {
+        let article = |id: &str, title: &str, extra: &str| {
+            (
+                crate::contracts::DocKind::Article,
+                std::path::PathBuf::from(format!("articles/{id}.md")),
+                format!(
+                    "+++\nid = \"{id}\"\ntitle = \"{title}\"\nquestion = \"How is {title} treated?\"\n{extra}\n[references]\n+++\n\n{title} is treated.\n"
+                ),
+            )
+        };
+        let corpus = Corpus::from_sources(&[
+            article(
+                "first",
+                "First <Topic>",
+                "updated = \"2025-01-02\"\nreview_status = \"reviewed\"\n",
+            ),
+            article("second", "Second", "updated = \"\"\n"),
+        ])
+        .expect("corpus");
+        let html = render_library(&corpus, "mode");
+        assert!(
+            html.contains("<a href=\"articles/first\">First &lt;Topic&gt;</a>"),
+            "{html}"
+        );
+        assert!(html.contains("Question: How is First &lt;Topic&gt; treated?"));
+        assert!(html.contains("Last updated <time datetime=\"2025-01-02\">"));
+        assert!(html.contains("Review status: reviewed"));
+        assert!(html.contains("<a href=\"articles/second\">Second</a>"));
+        assert!(!html.contains("data-article") && !html.contains("{{"));
     }
 
     #[test]
