@@ -1,8 +1,9 @@
-//! The chat page at `/`: the article rendered on the server from the corpus (pulldown-cmark, raw
-//! HTML escaped, citation markers linked to the numbered references), its references with their
-//! bibliographic lines, and the follow-up box driven by `assets/app.js`. Everything the page
-//! needs is embedded in the binary: no CDN, no web font, and a Content-Security-Policy that
-//! allows nothing from elsewhere.
+//! The pages: `/articles/{id}` (and `/` when the corpus holds one article), the article rendered
+//! on the server from the corpus (pulldown-cmark, raw HTML escaped, citation markers linked to the
+//! numbered references), its references with their bibliographic lines, and the follow-up box
+//! driven by `assets/app.js`; `/` of a library lists its articles above one box. Everything a
+//! page needs is embedded in the binary: no CDN, no web font, and a Content-Security-Policy that
+//! allows nothing from elsewhere. It decides nothing about answers.
 
 use std::sync::{Arc, LazyLock};
 
