@@ -220,6 +220,19 @@ fn suggestions_on(html: &str) -> Vec<String> {
 }
 
 #[tokio::test]
+async fn the_bundled_article_has_its_own_page_too_whose_box_names_it() {
+    let app = app();
+    let home = get(&app.router, "/").await.text();
+    assert!(!home.contains("data-article"), "/ asks unscoped as before");
+    let reply = get(&app.router, "/articles/necrotizing-myopathy-treatment").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let html = reply.text();
+    assert!(html.contains("<h1>Treatment of Necrotizing Myopathy</h1>"));
+    assert!(html.contains("data-article=\"necrotizing-myopathy-treatment\""));
+    assert!(html.contains("<li id=\"ref-2\" value=\"2\" data-doc="));
+}
+
+#[tokio::test]
 async fn suggested_follow_ups_are_questions_the_sources_answer() {
     let app = app();
     let html = get(&app.router, "/").await.text();
@@ -838,6 +851,7 @@ async fn openapi_lists_every_route() {
     let paths = doc["paths"].as_object().unwrap();
     for path in [
         "/",
+        "/articles/{id}",
         "/healthz",
         "/api/v1/search",
         "/api/v1/ask",

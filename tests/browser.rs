@@ -71,11 +71,16 @@ async fn run(chromium: &Path, driver: &Path) -> Outcome {
     ])
     .await;
     let hostile = start_server(&index.path().join("llm"), Some(&hostile_llm), None).await?;
+    let corpus = common::write_two_articles(index.path());
+    let library = start_server_on(&corpus, &index.path().join("library"), None, None).await?;
 
     let driver = Driver::start(driver).await?;
     let profile = TempDir::new().map_err(|e| e.to_string())?;
     let client = driver.session(chromium, profile.path()).await?;
-    let outcome = drive(&client, &offline, &audit, &hostile, &hostile_llm).await;
+    let mut outcome = drive(&client, &offline, &audit, &hostile, &hostile_llm).await;
+    if outcome.is_ok() {
+        outcome = drive_library(&client, &library).await;
+    }
     let _ = client.close().await;
     outcome
 }
@@ -542,6 +547,90 @@ async fn drive(
     Ok(())
 }
 
+/// A library of two articles: `/` lists them and its box asks the whole library (the answer
+/// names its article); an article's page, reached from the list, asks about that article alone;
+/// an unknown article is a page that leads back to the list.
+async fn drive_library(client: &Client, library: &str) -> Outcome {
+    client.goto(library).await.map_err(|e| e.to_string())?;
+    let title = text_of(client, "h1").await?;
+    check(title == "Articles", format!("the list's h1 is {title:?}"))?;
+    ask(client, "maximum colchicine dose in the first hour?").await?;
+    wait_for(client, "#turn-1 .answer .meta").await?;
+    let text = text_of(client, "#turn-1 .answer-text").await?;
+    check(
+        text.contains("1.8 mg"),
+        format!("the library box answers from the gout article: {text}"),
+    )?;
+    let meta = text_of(client, "#turn-1 .answer .meta").await?;
+    check(
+        meta.contains("From: Treatment of Gout Flares (gout-flare)"),
+        format!("the answer names its article: {meta}"),
+    )?;
+    screenshot_window(client, "browser-library-1280.png").await?;
+
+    client
+        .find(Locator::Css("a[href='articles/cdi-treatment']"))
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_url(
+            &url::Url::parse(&format!("{library}articles/cdi-treatment"))
+                .map_err(|e| e.to_string())?,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let title = text_of(client, "h1").await?;
+    check(
+        title == "Treatment of C. difficile Infection",
+        format!("the article's page: h1 is {title:?}"),
+    )?;
+    // Both articles have a first-line treatment and its dose: this box answers from its own.
+    ask(client, "first-line treatment and dose?").await?;
+    wait_for(client, "#turn-1 .answer .meta").await?;
+    let text = text_of(client, "#turn-1 .answer-text").await?;
+    check(
+        text.to_lowercase().contains("vancomycin") && !text.to_lowercase().contains("colchicine"),
+        format!("the article's box answers from that article alone: {text}"),
+    )?;
+    screenshot_window(client, "browser-article-page-1280.png").await?;
+    let errors = console_errors(client).await?;
+    check(
+        errors.is_empty(),
+        format!("JavaScript errors on the library's pages: {errors:?}"),
+    )?;
+
+    // (Its 404 status is in the browser's log, so the log was read before.)
+
+    client
+        .goto(&format!("{library}articles/no-such-article"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let title = text_of(client, "h1").await?;
+    check(
+        title == "Article not found",
+        format!("unknown article: h1 is {title:?}"),
+    )?;
+    client
+        .find(Locator::Css("a[href='../']"))
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_url(&url::Url::parse(library).map_err(|e| e.to_string())?)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 /// The question box is in the window and nothing covers it.
 async fn box_is_reachable(client: &Client, when: &str) -> Outcome {
     let seen = client
@@ -675,8 +764,18 @@ async fn start_server(
     llm: Option<&FakeLlm>,
     audit: Option<&Path>,
 ) -> Result<String, String> {
+    start_server_on(&bundled_corpus(), index, llm, audit).await
+}
+
+/// The server on `corpus`, on 127.0.0.1; its root URL.
+async fn start_server_on(
+    corpus: &Path,
+    index: &Path,
+    llm: Option<&FakeLlm>,
+    audit: Option<&Path>,
+) -> Result<String, String> {
     let llm = llm.map(|server| server.composer(Duration::from_secs(10)));
-    let (state, _) = AppState::open(&bundled_corpus(), index, llm, Settings::default(), false)
+    let (state, _) = AppState::open(corpus, index, llm, Settings::default(), false)
         .map_err(|e| e.to_string())?;
     let state = match audit {
         Some(dir) => state.with_audit(

@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 
@@ -212,28 +212,6 @@ fn a_format_add_does_not_read_is_a_clear_error_and_writes_nothing() {
     assert!(!corpus.exists());
 }
 
-/// Two articles of other subjects, added from page text the test writes.
-fn two_articles(root: &Path) -> PathBuf {
-    let pages = root.join("pages");
-    fs::create_dir_all(&pages).unwrap();
-    fs::write(
-        pages.join("gout-flare.txt"),
-        "Treatment of Gout Flares\nColchicine is first-line for an acute gout flare. 1\nColchicine\n- Loading dose: 1.2 mg, then 0.6 mg one hour later 1\n- Maximum dose for acute treatment is 1.8 mg over one hour 1, 2\nDuration\n- Continue until the flare resolves 2\n",
-    )
-    .unwrap();
-    fs::write(
-        pages.join("cdi-treatment.txt"),
-        "Treatment of C. difficile Infection\nOral vancomycin is first-line for C. difficile infection. 1\nVancomycin\n- Dose: 125 mg orally four times daily for 10 days 1\nFidaxomicin\n- Dose: 200 mg twice daily for 10 days 2\nMetronidazole\n- Dose: 500 mg orally three times daily for 10 days 2\n",
-    )
-    .unwrap();
-    let corpus = root.join("corpus");
-    for page in ["gout-flare", "cdi-treatment"] {
-        add_file(&pages.join(format!("{page}.txt")), &corpus).unwrap();
-    }
-    // No dosing/ folder: the compiled formulary checks the doses.
-    corpus
-}
-
 async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String) {
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status();
@@ -266,7 +244,7 @@ fn docs_cited(reply: &AskReply) -> Vec<String> {
 #[tokio::test]
 async fn an_articles_box_answers_from_that_article_alone_on_every_route() {
     let dir = TempDir::new().unwrap();
-    let corpus = two_articles(dir.path());
+    let corpus = common::write_two_articles(dir.path());
     let (state, _) = AppState::open(
         &corpus,
         &dir.path().join("index"),
@@ -387,10 +365,147 @@ async fn an_articles_box_answers_from_that_article_alone_on_every_route() {
     assert!(body.contains("unknown_article"), "{body}");
 }
 
+/// `GET uri` as (status, content type, CSP, body).
+async fn page(router: &Router, uri: &str) -> (StatusCode, String, String, String) {
+    let response = router
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let header_text = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (status, content_type, csp) = (
+        response.status(),
+        header_text(header::CONTENT_TYPE),
+        header_text(header::CONTENT_SECURITY_POLICY),
+    );
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    (status, content_type, csp, body)
+}
+
+/// The suggested follow-ups on a page.
+fn suggestions_on(html: &str) -> Vec<String> {
+    html.split("<button type=\"button\" class=\"suggestion\">")
+        .skip(1)
+        .filter_map(|rest| rest.split("</button>").next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn each_article_has_its_page_whose_box_asks_about_it_and_home_lists_them() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::write_two_articles(dir.path());
+    let (state, _) = AppState::open(
+        &corpus,
+        &dir.path().join("index"),
+        None,
+        Settings::default(),
+        false,
+    )
+    .expect("open state");
+    let app = router(Arc::new(state));
+
+    for (article, title, sentence, other) in [
+        (
+            "gout-flare",
+            "Treatment of Gout Flares",
+            "Colchicine is first-line for an acute gout flare.",
+            "Oral vancomycin",
+        ),
+        (
+            "cdi-treatment",
+            "Treatment of C. difficile Infection",
+            "Oral vancomycin is first-line for C. difficile infection.",
+            "acute gout flare",
+        ),
+    ] {
+        let (status, content_type, csp, html) = page(&app, &format!("/articles/{article}")).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert!(html.contains(&format!("<h1>{title}</h1>")), "{html}");
+        assert!(html.contains(sentence), "{article}: {html}");
+        assert!(
+            !html.contains(other),
+            "{article} shows the other article: {html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "<form id=\"ask-form\" class=\"ask-form\" data-article=\"{article}\">"
+            )),
+            "the box carries its article: {html}"
+        );
+        assert!(
+            html.contains("href=\"../assets/app.css\"")
+                && html.contains("src=\"../assets/app.js\""),
+            "assets resolve from /articles/: {html}"
+        );
+        assert!(html.contains("<a href=\"#ref-1\""), "markers link: {html}");
+        assert!(!html.contains("{{"), "every slot is filled");
+        // Its suggestions are answered in its own scope.
+        for question in suggestions_on(&html) {
+            let (_, body) = post(
+                &app,
+                "/api/v1/ask",
+                json!({"question": question, "article": article}),
+            )
+            .await;
+            let reply: AskReply = serde_json::from_str(&body).unwrap();
+            assert!(reply.covered, "{article}: {question}: {body}");
+        }
+    }
+
+    for unknown in ["no-such-article", "gout-flare-ref-1"] {
+        let (status, content_type, csp, html) = page(&app, &format!("/articles/{unknown}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{unknown}: {html}");
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        assert!(csp.contains("default-src 'none'"), "{csp}");
+        assert!(html.contains("Article not found"), "{html}");
+        assert!(html.contains("<a href=\"../\">"), "links home: {html}");
+    }
+
+    let (status, content_type, csp, html) = page(&app, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    for (article, title) in [
+        ("gout-flare", "Treatment of Gout Flares"),
+        ("cdi-treatment", "Treatment of C. difficile Infection"),
+    ] {
+        assert!(
+            html.contains(&format!("<a href=\"articles/{article}\">{title}</a>")),
+            "{article} listed: {html}"
+        );
+    }
+    assert!(html.contains("<form id=\"ask-form\""), "one box: {html}");
+    assert!(
+        !html.contains("data-article"),
+        "the box asks the library: {html}"
+    );
+    assert!(
+        !html.contains("Colchicine is first-line"),
+        "no article body: {html}"
+    );
+    assert!(
+        html.contains("Your question about these articles"),
+        "{html}"
+    );
+}
+
 #[test]
 fn the_command_line_scopes_search_and_ask_without_dosing_rules() {
     let dir = TempDir::new().unwrap();
-    let corpus = two_articles(dir.path());
+    let corpus = common::write_two_articles(dir.path());
     let index = dir.path().join("index");
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_medcite"))
@@ -457,7 +572,7 @@ fn the_command_line_scopes_search_and_ask_without_dosing_rules() {
 #[test]
 fn brand_names_find_the_generic_the_article_writes_and_name_a_topic_when_absent() {
     let dir = TempDir::new().unwrap();
-    let corpus = two_articles(dir.path());
+    let corpus = common::write_two_articles(dir.path());
     let index = dir.path().join("index");
     let ask =
         |question: &str, article: &str| common::ask_in_article(&corpus, &index, article, question);
@@ -486,7 +601,7 @@ fn named(reply: &AskReply) -> Vec<(String, String)> {
 #[tokio::test]
 async fn an_unscoped_question_is_answered_from_one_article_which_the_reply_names() {
     let dir = TempDir::new().unwrap();
-    let corpus = two_articles(dir.path());
+    let corpus = common::write_two_articles(dir.path());
     let (state, _) = AppState::open(
         &corpus,
         &dir.path().join("index"),
@@ -606,7 +721,7 @@ async fn an_unscoped_question_is_answered_from_one_article_which_the_reply_names
 #[test]
 fn the_command_line_says_which_article_an_unscoped_answer_is_from() {
     let dir = TempDir::new().unwrap();
-    let corpus = two_articles(dir.path());
+    let corpus = common::write_two_articles(dir.path());
     let out = Command::new(env!("CARGO_BIN_EXE_medcite"))
         .arg("--corpus")
         .arg(&corpus)

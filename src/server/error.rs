@@ -232,19 +232,20 @@ pub async fn method_not_allowed() -> ApiError {
 }
 
 /// Turns any error response that is not already JSON (from a tower layer: body limit, timeout,
-/// panic) into the JSON error body, keeping its status.
+/// panic) into the JSON error body, keeping its status. An HTML page (the page routes' own "not
+/// found") is left as it is: no layer writes HTML.
 pub async fn json_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_json = response
+    let is_ours = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if is_json {
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if is_ours {
         return response;
     }
     let (code, message) = match status {

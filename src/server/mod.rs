@@ -22,8 +22,9 @@ mod routes;
 mod sse;
 mod suggest;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -126,29 +127,70 @@ pub struct Loaded {
     pub corpus: Corpus,
     /// The generation directory being served.
     pub generation: PathBuf,
-    /// The chat page, rendered once from the corpus.
+    /// The page at `/`, rendered once from the corpus: its only article, or the list of its
+    /// articles.
     page: String,
+    /// Suggested follow-ups of each article page rendered so far (each costs a few offline
+    /// asks, so they are found once per generation, when the page is first asked for).
+    suggestions: Mutex<HashMap<String, Arc<[String]>>>,
 }
 
 impl Loaded {
     pub fn new(engine: Engine, corpus: Corpus, generation: PathBuf) -> Loaded {
-        let mode = match engine.llm() {
-            Some(_) => {
-                "Answers are written by a language model from this article and its cited references; every quote is checked word for word against them before you see it."
-            }
-            None => "Answers are quoted word for word from this article and its cited references.",
+        let page = if page::articles(&corpus).nth(1).is_some() {
+            page::render_library(&corpus, mode_line(&engine, true))
+        } else {
+            let suggestions = page::first_article(&corpus)
+                .and_then(|(doc, _)| doc.read_body().ok())
+                .map(|markdown| suggest::suggestions(&engine, &markdown, None))
+                .unwrap_or_default();
+            page::render(&corpus, mode_line(&engine, false), &suggestions)
         };
-        let suggestions = page::first_article(&corpus)
-            .and_then(|(doc, _)| doc.read_body().ok())
-            .map(|markdown| suggest::suggestions(&engine, &markdown))
-            .unwrap_or_default();
-        let page = page::render(&corpus, mode, &suggestions);
         Loaded {
             engine,
             corpus,
             generation,
             page,
+            suggestions: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The page of article `id` with a box that asks about it alone (blocking: the first time,
+    /// its suggestions are asked offline).
+    pub fn article_page(&self, id: &str) -> Result<String, page::NoArticle> {
+        let Some((doc, meta)) = page::articles(&self.corpus).find(|(doc, _)| doc.id == id) else {
+            return Err(page::NoArticle(id.to_string()));
+        };
+        let suggestions = self.article_suggestions(doc);
+        Ok(page::render_article(
+            &self.corpus,
+            doc,
+            meta,
+            mode_line(&self.engine, false),
+            &suggestions,
+            page::Place::article(&doc.id),
+        ))
+    }
+
+    fn article_suggestions(&self, doc: &crate::corpus::Document) -> Arc<[String]> {
+        let known = |cache: &HashMap<String, Arc<[String]>>| cache.get(&doc.id).cloned();
+        if let Some(found) = known(&self.lock_suggestions()) {
+            return found;
+        }
+        let found: Arc<[String]> = doc
+            .read_body()
+            .map(|markdown| suggest::suggestions(&self.engine, &markdown, Some(&doc.id)))
+            .unwrap_or_default()
+            .into();
+        self.lock_suggestions()
+            .insert(doc.id.clone(), found.clone());
+        found
+    }
+
+    fn lock_suggestions(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<[String]>>> {
+        self.suggestions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The generation's directory name (`gen-000003`).
@@ -296,6 +338,24 @@ impl AppState {
     }
 }
 
+/// The page's line on how answers are composed, for a box about one article or the library.
+fn mode_line(engine: &Engine, library: bool) -> &'static str {
+    match (engine.llm().is_some(), library) {
+        (true, false) => {
+            "Answers are written by a language model from this article and its cited references; every quote is checked word for word against them before you see it."
+        }
+        (false, false) => {
+            "Answers are quoted word for word from this article and its cited references."
+        }
+        (true, true) => {
+            "Answers are written by a language model from one of these articles and its cited references, named with each answer; every quote is checked word for word against them before you see it."
+        }
+        (false, true) => {
+            "Answers are quoted word for word from one of these articles and its cited references, named with each answer."
+        }
+    }
+}
+
 /// The compiled formulary with the corpus's `dosing/rules.toml` when it has a `dosing/` folder
 /// (one that is there but broken is an error: no answer is served with its doses unchecked).
 fn load_dosing(corpus_dir: &Path) -> Result<DosingRules, DosingError> {
@@ -311,6 +371,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let rate = from_fn_with_state(state.clone(), ratelimit::rate_limit);
     let page = Router::new()
         .route("/", get(page::index))
+        .route("/articles/{id}", get(page::article))
         .route("/assets/app.js", get(page::script))
         .route("/assets/app.css", get(page::style))
         .route("/healthz", get(routes::healthz))

@@ -25,6 +25,7 @@ use crate::contracts::{
     ),
     paths(
         page::index,
+        page::article,
         routes::healthz,
         routes::readyz,
         routes::search,

@@ -1,22 +1,30 @@
-//! The chat page at `/`: the article rendered on the server from the corpus (pulldown-cmark, raw
-//! HTML escaped, citation markers linked to the numbered references), its references with their
-//! bibliographic lines, and the follow-up box driven by `assets/app.js`. Everything the page
-//! needs is embedded in the binary: no CDN, no web font, and a Content-Security-Policy that
-//! allows nothing from elsewhere.
+//! The pages: `/articles/{id}` (and `/` when the corpus holds one article), the article rendered
+//! on the server from the corpus (pulldown-cmark, raw HTML escaped, citation markers linked to the
+//! numbered references), its references with their bibliographic lines, and the follow-up box
+//! driven by `assets/app.js`; `/` of a library lists its articles above one box. Everything a
+//! page needs is embedded in the binary: no CDN, no web font, and a Content-Security-Policy that
+//! allows nothing from elsewhere. It decides nothing about answers.
 
 use std::sync::{Arc, LazyLock};
 
-use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 
 use super::AppState;
+use super::error::ApiError;
 use crate::answer::MAX_QUESTION_CHARS;
 use crate::corpus::{ArticleMeta, Corpus, DocMeta, Document, ReferenceMeta};
 
+/// The page: head, reading pane, chat box, footer.
 const TEMPLATE: &str = include_str!("assets/index.html");
+/// The reading pane of an article's page.
+const ARTICLE: &str = include_str!("assets/article.html");
+/// The reading pane of `/` when the library holds several articles.
+const LIBRARY: &str = include_str!("assets/library.html");
+const NOT_FOUND: &str = include_str!("assets/not_found.html");
 const SCRIPT: &str = include_str!("assets/app.js");
 const STYLE: &str = include_str!("assets/app.css");
 
@@ -31,13 +39,35 @@ static NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d{1,3}|[,–-]").expect("number regex is valid"));
 
 #[utoipa::path(get, path = "/", tag = "service",
-    responses((status = 200, description = "The article with the follow-up chat", content_type = "text/html")))]
-/// The chat page.
+    responses((status = 200, description = "The article with the follow-up chat, or with several articles their list and a box asking the whole library", content_type = "text/html")))]
+/// The chat page: the only article with its box, or the library's articles and one box.
 pub async fn index(State(state): State<Arc<AppState>>) -> Response {
+    html(StatusCode::OK, state.loaded().page.clone())
+}
+
+#[utoipa::path(get, path = "/articles/{id}", tag = "service",
+    params(("id" = String, Path, description = "Article id, as `GET /api/v1/articles` lists them")),
+    responses((status = 200, description = "The article with a follow-up box that asks in its scope", content_type = "text/html"),
+        (status = 404, description = "No such article: a page linking to the list", content_type = "text/html")))]
+/// One article with its follow-up box, which asks about that article alone.
+pub async fn article(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let loaded = state.loaded();
+    let page = state.pool.run(move || loaded.article_page(&id)).await?;
+    Ok(match page {
+        Ok(page) => html(StatusCode::OK, page),
+        Err(NoArticle(id)) => html(StatusCode::NOT_FOUND, not_found(&id)),
+    })
+}
+
+/// A page of ours with the headers that keep it to this server's own script and style.
+fn html(status: StatusCode, page: String) -> Response {
     let mut response = (
+        status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        loaded.page.clone(),
+        page,
     )
         .into_response();
     let headers = response.headers_mut();
@@ -81,7 +111,42 @@ fn secure(mut response: Response) -> Response {
 
 /// The first article of the corpus with its Markdown body, if it has one.
 pub fn first_article(corpus: &Corpus) -> Option<(&Document, &ArticleMeta)> {
-    corpus.documents.iter().find_map(|d| match &d.meta {
+    articles(corpus).next()
+}
+
+/// Where a page is served: the way back to the server's root (relative, so the server may sit
+/// under a proxy's path prefix) and the article its box asks about, if it asks about one.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub root: &'static str,
+    pub article: Option<&'a str>,
+}
+
+impl Place<'_> {
+    /// `/`: the box asks without a scope.
+    pub const HOME: Place<'static> = Place {
+        root: "",
+        article: None,
+    };
+}
+
+impl<'a> Place<'a> {
+    /// `/articles/{id}`: the box asks about that article alone.
+    pub fn article(id: &'a str) -> Place<'a> {
+        Place {
+            root: "../",
+            article: Some(id),
+        }
+    }
+}
+
+/// No article has this id.
+#[derive(Debug)]
+pub struct NoArticle(pub String);
+
+/// The corpus's articles in catalogue order.
+pub fn articles(corpus: &Corpus) -> impl Iterator<Item = (&Document, &ArticleMeta)> {
+    corpus.documents.iter().filter_map(|d| match &d.meta {
         DocMeta::Article(meta) => Some((d, meta)),
         DocMeta::Reference(_) => None,
     })
@@ -90,18 +155,31 @@ pub fn first_article(corpus: &Corpus) -> Option<(&Document, &ArticleMeta)> {
 /// The page for the corpus's first article; `mode` says how answers are composed, and
 /// `suggestions` are follow-ups the sources answer (see `suggest`).
 pub fn render(corpus: &Corpus, mode: &str, suggestions: &[String]) -> String {
-    let suggestions = suggestions_html(suggestions);
-    let Some((doc, meta)) = first_article(corpus) else {
-        return fill(&Slots {
+    match first_article(corpus) {
+        Some((doc, meta)) => render_article(corpus, doc, meta, mode, suggestions, Place::HOME),
+        None => shell(&Shell {
             title: "medcite",
-            article: "<p>This corpus has no article.</p>",
-            references: "",
-            about: "",
-            status: "",
-            suggestions: &suggestions,
+            reading: &fill(
+                ARTICLE,
+                &[("article", "<p>This corpus has no article.</p>")],
+            ),
             mode,
-        });
-    };
+            suggestions,
+            place: Place::HOME,
+            library: false,
+        }),
+    }
+}
+
+/// The page of one article with its box, served at `place`.
+pub fn render_article(
+    corpus: &Corpus,
+    doc: &Document,
+    meta: &ArticleMeta,
+    mode: &str,
+    suggestions: &[String],
+    place: Place<'_>,
+) -> String {
     let body = match doc.read_body() {
         Ok(markdown) => article_html(&markdown, meta),
         Err(e) => format!(
@@ -109,7 +187,6 @@ pub fn render(corpus: &Corpus, mode: &str, suggestions: &[String]) -> String {
             escape(&format!("The article could not be read: {e}"))
         ),
     };
-    let references = references_html(corpus, meta);
     let mut about = format!("Question: {}", escape(&meta.question));
     if let Some(year) = meta.year {
         about.push_str(&format!(" · Published {year}"));
@@ -117,15 +194,97 @@ pub fn render(corpus: &Corpus, mode: &str, suggestions: &[String]) -> String {
     if let Some(pmid) = &meta.pmid {
         about.push_str(&format!(" · PMID {}", escape(pmid)));
     }
-    fill(&Slots {
+    let reading = fill(
+        ARTICLE,
+        &[
+            ("title", &escape(&meta.title)),
+            ("status", &status_html(meta)),
+            ("about", &about),
+            ("article", &body),
+            ("references", &references_html(corpus, meta)),
+        ],
+    );
+    shell(&Shell {
         title: &meta.title,
-        article: &body,
-        references: &references,
-        about: &about,
-        status: &status_html(meta),
-        suggestions: &suggestions,
+        reading: &reading,
         mode,
+        suggestions,
+        place,
+        library: false,
     })
+}
+
+/// The list of the corpus's articles, each linking to its page, with one box that asks the
+/// whole library (each answer names the article it comes from).
+pub fn render_library(corpus: &Corpus, mode: &str) -> String {
+    let mut items = String::new();
+    let mut count = 0;
+    for (doc, meta) in articles(corpus) {
+        count += 1;
+        let mut about = Vec::new();
+        // A page read without a question of its own has its title for one: not said twice.
+        let question = meta.question.trim();
+        if !question.is_empty() && !question.eq_ignore_ascii_case(meta.title.trim()) {
+            about.push(format!("Question: {}", escape(question)));
+        }
+        if !meta.updated.is_empty() {
+            about.push(format!(
+                "Last updated <time datetime=\"{0}\">{0}</time>",
+                escape(&meta.updated)
+            ));
+        }
+        if let Some(status) = meta
+            .review_status
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
+            about.push(format!(
+                "<span class=\"review\">Review status: {}</span>",
+                escape(status.trim())
+            ));
+        }
+        items.push_str(&format!(
+            "<li><a href=\"articles/{}\">{}</a>",
+            escape(&doc.id),
+            escape(&meta.title)
+        ));
+        if !about.is_empty() {
+            items.push_str(&format!("<p class=\"about\">{}</p>", about.join(" · ")));
+        }
+        items.push_str("</li>\n");
+    }
+    let about = format!(
+        "{count} articles. Open one to ask about it alone, or ask the whole library in the box: each answer names the article it comes from."
+    );
+    let reading = fill(
+        LIBRARY,
+        &[
+            ("title", "Articles"),
+            ("about", &about),
+            ("articles", &items),
+        ],
+    );
+    shell(&Shell {
+        title: "Articles",
+        reading: &reading,
+        mode,
+        suggestions: &[],
+        place: Place::HOME,
+        library: true,
+    })
+}
+
+/// The page for an article id the library does not have, linking to the list.
+pub fn not_found(id: &str) -> String {
+    let place = Place::article(id);
+    fill(
+        NOT_FOUND,
+        &[
+            ("root", place.root),
+            ("home", place.root),
+            ("id", &escape(id)),
+        ],
+    )
 }
 
 /// "Educational purpose only · Review status: … · Last updated …", from the front matter.
@@ -162,25 +321,66 @@ fn suggestions_html(suggestions: &[String]) -> String {
         .collect()
 }
 
-/// The text that fills the template's `{{slots}}` (HTML, already escaped where it must be).
-struct Slots<'a> {
+/// The page around the reading pane: head, chat box and footer.
+struct Shell<'a> {
     title: &'a str,
-    article: &'a str,
-    references: &'a str,
-    about: &'a str,
-    status: &'a str,
-    suggestions: &'a str,
+    /// The reading pane's HTML, already escaped where it must be.
+    reading: &'a str,
     mode: &'a str,
+    suggestions: &'a [String],
+    place: Place<'a>,
+    /// Whether the box asks the whole library rather than the article on the page.
+    library: bool,
 }
 
-fn fill(slots: &Slots<'_>) -> String {
-    let max_question = MAX_QUESTION_CHARS.to_string();
-    let title = escape(slots.title);
-    let mode = escape(slots.mode);
-    // One pass over the template, so text inserted for one slot is never read as another slot.
-    let mut out =
-        String::with_capacity(TEMPLATE.len() + slots.article.len() + slots.references.len());
-    let mut rest = TEMPLATE;
+fn shell(page: &Shell<'_>) -> String {
+    let suggestions = suggestions_html(page.suggestions);
+    let scope = match page.place.article {
+        Some(id) => format!(" data-article=\"{}\"", escape(id)),
+        None => String::new(),
+    };
+    let (label, placeholder) = if page.library {
+        (
+            "Your question about these articles",
+            "Ask the library: the answer names its article",
+        )
+    } else {
+        (
+            "Your question about this article",
+            "Ask about this article and its references",
+        )
+    };
+    fill(
+        TEMPLATE,
+        &[
+            ("title", &escape(page.title)),
+            ("root", page.place.root),
+            ("reading", page.reading),
+            ("mode", &escape(page.mode)),
+            ("scope", &scope),
+            ("suggestions", &suggestions),
+            (
+                "suggestions_hidden",
+                if suggestions.is_empty() {
+                    " hidden"
+                } else {
+                    ""
+                },
+            ),
+            ("ask_label", label),
+            ("ask_placeholder", placeholder),
+            ("max_question", &MAX_QUESTION_CHARS.to_string()),
+        ],
+    )
+}
+
+/// `template` with each `{{slot}}` replaced by its value in `slots` (HTML, already escaped where
+/// it must be; a slot not given is left empty). One pass, so text inserted for one slot is never
+/// read as another slot.
+fn fill(template: &str, slots: &[(&str, &str)]) -> String {
+    let extra: usize = slots.iter().map(|(_, value)| value.len()).sum();
+    let mut out = String::with_capacity(template.len() + extra);
+    let mut rest = template;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
@@ -188,19 +388,10 @@ fn fill(slots: &Slots<'_>) -> String {
             rest = &rest[start..];
             break;
         };
-        let value = match &after[..end] {
-            "title" => title.as_str(),
-            "article" => slots.article,
-            "references" => slots.references,
-            "about" => slots.about,
-            "status" => slots.status,
-            "suggestions" => slots.suggestions,
-            "suggestions_hidden" if slots.suggestions.is_empty() => " hidden",
-            "mode" => mode.as_str(),
-            "max_question" => max_question.as_str(),
-            _ => "",
-        };
-        out.push_str(value);
+        let name = &after[..end];
+        if let Some((_, value)) = slots.iter().find(|(slot, _)| *slot == name) {
+            out.push_str(value);
+        }
         rest = &after[end + 2..];
     }
     out.push_str(rest);
@@ -472,6 +663,38 @@ mod tests {
         assert!(html.contains("href=\"https://example.org\""), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("alt words"), "{html}");
+    }
+
+    #[test]
+    fn the_library_lists_each_article_with_its_question_date_and_review_status() {
+        let article = |id: &str, title: &str, extra: &str| {
+            (
+                crate::contracts::DocKind::Article,
+                std::path::PathBuf::from(format!("articles/{id}.md")),
+                format!(
+                    "+++\nid = \"{id}\"\ntitle = \"{title}\"\nquestion = \"How is {title} treated?\"\n{extra}\n[references]\n+++\n\n{title} is treated.\n"
+                ),
+            )
+        };
+        let corpus = Corpus::from_sources(&[
+            article(
+                "first",
+                "First <Topic>",
+                "updated = \"2025-01-02\"\nreview_status = \"reviewed\"\n",
+            ),
+            article("second", "Second", "updated = \"\"\n"),
+        ])
+        .expect("corpus");
+        let html = render_library(&corpus, "mode");
+        assert!(
+            html.contains("<a href=\"articles/first\">First &lt;Topic&gt;</a>"),
+            "{html}"
+        );
+        assert!(html.contains("Question: How is First &lt;Topic&gt; treated?"));
+        assert!(html.contains("Last updated <time datetime=\"2025-01-02\">"));
+        assert!(html.contains("Review status: reviewed"));
+        assert!(html.contains("<a href=\"articles/second\">Second</a>"));
+        assert!(!html.contains("data-article") && !html.contains("{{"));
     }
 
     #[test]

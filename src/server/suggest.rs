@@ -14,8 +14,9 @@ const MAX_CANDIDATES: usize = 12;
 const MAX_WORDS: usize = 5;
 
 /// Up to [`MAX_SUGGESTIONS`] questions about the article in `markdown` that the engine answers
-/// from the sources, each drawing on a different best passage.
-pub fn suggestions(engine: &Engine, markdown: &str) -> Vec<String> {
+/// from the sources (asked in `article`'s scope when given), each drawing on a different best
+/// passage.
+pub fn suggestions(engine: &Engine, markdown: &str, article: Option<&str>) -> Vec<String> {
     let mut kept: Vec<String> = Vec::new();
     let mut first_passages: Vec<String> = Vec::new();
     for question in candidates(markdown).into_iter().take(MAX_CANDIDATES) {
@@ -23,7 +24,7 @@ pub fn suggestions(engine: &Engine, markdown: &str) -> Vec<String> {
             break;
         }
         let request = AskRequest {
-            article: None,
+            article: article.map(str::to_string),
             question: question.clone(),
             history: Vec::new(),
             k: None,

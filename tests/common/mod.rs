@@ -56,6 +56,28 @@ pub fn write_mini_corpus(root: &Path) {
     .expect("write reference");
 }
 
+/// Two articles of other subjects, added from page text the test writes.
+pub fn write_two_articles(root: &Path) -> PathBuf {
+    let pages = root.join("pages");
+    fs::create_dir_all(&pages).unwrap();
+    fs::write(
+        pages.join("gout-flare.txt"),
+        "Treatment of Gout Flares\nColchicine is first-line for an acute gout flare. 1\nColchicine\n- Loading dose: 1.2 mg, then 0.6 mg one hour later 1\n- Maximum dose for acute treatment is 1.8 mg over one hour 1, 2\nDuration\n- Continue until the flare resolves 2\n",
+    )
+    .unwrap();
+    fs::write(
+        pages.join("cdi-treatment.txt"),
+        "Treatment of C. difficile Infection\nOral vancomycin is first-line for C. difficile infection. 1\nVancomycin\n- Dose: 125 mg orally four times daily for 10 days 1\nFidaxomicin\n- Dose: 200 mg twice daily for 10 days 2\nMetronidazole\n- Dose: 500 mg orally three times daily for 10 days 2\n",
+    )
+    .unwrap();
+    let corpus = root.join("corpus");
+    for page in ["gout-flare", "cdi-treatment"] {
+        medcite::add::add_file(&pages.join(format!("{page}.txt")), &corpus).unwrap();
+    }
+    // No dosing/ folder: the compiled formulary checks the doses.
+    corpus
+}
+
 /// `medcite ask QUESTION --json --article ARTICLE` on `corpus` and `index`, offline: its reply.
 pub fn ask_in_article(
     corpus: &Path,

@@ -4,10 +4,14 @@
 // soon as it arrives, the verified `delta` replaces them all, and `done` shows the reply with its
 // sources. Sources are labelled as the reader finds them in the article: a reference by its
 // number in the article's list ([2]), a passage of the article itself as [article]. Every piece of text from the server or a model goes in with
-// textContent: nothing is parsed as HTML. No dependencies.
+// textContent: nothing is parsed as HTML. On an article's own page (/articles/{id}, the form's
+// data-article) every question is asked in that article's scope. No dependencies.
 "use strict";
 
 (function () {
+  // The server's root, from where this script is served (<root>/assets/app.js): the page may be
+  // /, /articles/{id}, or either under a proxy's path prefix.
+  const ROOT = new URL("../", document.currentScript.src);
   const form = document.getElementById("ask-form");
   const input = document.getElementById("question");
   const button = document.getElementById("ask-button");
@@ -15,6 +19,8 @@
   const thread = document.getElementById("thread");
   const tokenRow = document.getElementById("token-row");
   const tokenInput = document.getElementById("token");
+  // The article this box asks about, or none (the whole library).
+  const ARTICLE = form.dataset.article || null;
   const MAX_TURNS = 8;
   const MAX_TURN_CHARS = 2000;
   // Plain words for the verdicts known today; any other verdict is shown as a warning.
@@ -119,10 +125,12 @@
     const earlier = history.slice(-MAX_TURNS).map(function (t) {
       return { role: t.role, content: t.content.slice(0, MAX_TURN_CHARS) };
     });
-    const response = await fetch("api/v1/ask/stream", {
+    const request = { question: question, history: earlier, mode: "auto" };
+    if (ARTICLE) request.article = ARTICLE;
+    const response = await fetch(new URL("api/v1/ask/stream", ROOT), {
       method: "POST",
       headers: headers,
-      body: JSON.stringify({ question: question, history: earlier, mode: "auto" }),
+      body: JSON.stringify(request),
     });
     if (!response.ok) {
       let message = "The server answered with status " + response.status + ".";
@@ -437,7 +445,7 @@
       const token = tokenInput.value.trim();
       if (token) headers.Authorization = "Bearer " + token;
       try {
-        const response = await fetch("api/v1/feedback", {
+        const response = await fetch(new URL("api/v1/feedback", ROOT), {
           method: "POST",
           headers: headers,
           body: JSON.stringify({ request_id: turn.requestId, reason: select.value, comment: comment.value }),
