@@ -582,8 +582,11 @@ impl ExtractiveComposer {
                     Some(label) => format!("{label} {quote}"),
                     None => quote.clone(),
                 };
+                // A passage is about what its section's heading names ("Maximum dose … 1.8 mg"
+                // under "Colchicine").
                 let subject = asked.subject.is_empty()
                     || on_subject(&whole)
+                    || on_subject(&passage.section)
                     || source_on_subject.contains(passage.doc_id.as_str());
                 // Each asked concept counts once, where it says most: in the quote, its label or
                 // its section's heading ("screening" in both a quote and its heading "Cancer
