@@ -1639,6 +1639,31 @@ mod tests {
     }
 
     #[test]
+    fn a_bullet_is_about_what_its_section_heading_names() {
+        let passages = vec![
+            passage(
+                1,
+                "g#1",
+                "Gout",
+                "Colchicine is first-line for an acute gout flare.",
+            ),
+            passage(
+                2,
+                "g#3",
+                "Colchicine",
+                "Maximum dose for acute treatment is 1.8 mg over one hour",
+            ),
+        ];
+        let answer = ExtractiveComposer::default()
+            .answer(&request("max colchicine in the first hour?", &passages));
+        assert!(!answer.contains("give no"), "{answer}");
+        assert!(
+            answer.lines().next().unwrap_or_default().contains("1.8 mg"),
+            "{answer}"
+        );
+    }
+
+    #[test]
     fn a_sentence_holding_double_quotes_is_not_quoted() {
         let passages = vec![passage(
             1,
