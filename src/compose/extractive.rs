@@ -582,11 +582,11 @@ impl ExtractiveComposer {
                     Some(label) => format!("{label} {quote}"),
                     None => quote.clone(),
                 };
-                // A passage is about what its section's heading names ("Maximum dose … 1.8 mg"
-                // under "Colchicine").
+                // A list item is about what its section's heading names ("Maximum dose … 1.8 mg"
+                // under "Colchicine"); a sentence of prose names its own subject.
                 let subject = asked.subject.is_empty()
                     || on_subject(&whole)
-                    || on_subject(&passage.section)
+                    || (passage.role.belongs() && on_subject(&passage.section))
                     || source_on_subject.contains(passage.doc_id.as_str());
                 // Each asked concept counts once, where it says most: in the quote, its label or
                 // its section's heading ("screening" in both a quote and its heading "Cancer
@@ -1639,7 +1639,7 @@ mod tests {
     }
 
     #[test]
-    fn a_bullet_is_about_what_its_section_heading_names() {
+    fn a_list_item_is_about_what_its_section_heading_names() {
         let passages = vec![
             passage(
                 1,
@@ -1647,12 +1647,15 @@ mod tests {
                 "Gout",
                 "Colchicine is first-line for an acute gout flare.",
             ),
-            passage(
-                2,
-                "g#3",
-                "Colchicine",
-                "Maximum dose for acute treatment is 1.8 mg over one hour",
-            ),
+            Passage {
+                role: Role::ListItem,
+                ..passage(
+                    2,
+                    "g#3",
+                    "Colchicine",
+                    "Maximum dose for acute treatment is 1.8 mg over one hour",
+                )
+            },
         ];
         let answer = ExtractiveComposer::default()
             .answer(&request("max colchicine in the first hour?", &passages));
