@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
@@ -241,21 +241,29 @@ fn docs_cited(reply: &AskReply) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn an_articles_box_answers_from_that_article_alone_on_every_route() {
-    let dir = TempDir::new().unwrap();
-    let corpus = common::write_two_articles(dir.path());
+/// The router over the two articles `common::write_two_articles` writes under `root`.
+fn two_article_app(root: &Path) -> Router {
+    let corpus = common::write_two_articles(root);
     let (state, _) = AppState::open(
         &corpus,
-        &dir.path().join("index"),
+        &root.join("index"),
         None,
         Settings::default(),
         false,
     )
     .expect("open state");
-    let app = router(Arc::new(state));
-    let in_scope =
-        |doc: &str, article: &str| doc == article || doc.starts_with(&format!("{article}-ref-"));
+    router(Arc::new(state))
+}
+
+/// Whether document `doc` is `article` or one of its reference notes.
+fn in_scope(doc: &str, article: &str) -> bool {
+    doc == article || doc.starts_with(&format!("{article}-ref-"))
+}
+
+#[tokio::test]
+async fn an_articles_box_answers_from_that_article_alone_on_every_route() {
+    let dir = TempDir::new().unwrap();
+    let app = two_article_app(dir.path());
 
     // The same question in each box is answered from that box's article.
     for (article, other) in [
@@ -404,16 +412,7 @@ fn suggestions_on(html: &str) -> Vec<String> {
 #[tokio::test]
 async fn each_article_has_its_page_whose_box_asks_about_it_and_home_lists_them() {
     let dir = TempDir::new().unwrap();
-    let corpus = common::write_two_articles(dir.path());
-    let (state, _) = AppState::open(
-        &corpus,
-        &dir.path().join("index"),
-        None,
-        Settings::default(),
-        false,
-    )
-    .expect("open state");
-    let app = router(Arc::new(state));
+    let app = two_article_app(dir.path());
 
     for (article, title, sentence, other) in [
         (
@@ -601,18 +600,7 @@ fn named(reply: &AskReply) -> Vec<(String, String)> {
 #[tokio::test]
 async fn an_unscoped_question_is_answered_from_one_article_which_the_reply_names() {
     let dir = TempDir::new().unwrap();
-    let corpus = common::write_two_articles(dir.path());
-    let (state, _) = AppState::open(
-        &corpus,
-        &dir.path().join("index"),
-        None,
-        Settings::default(),
-        false,
-    )
-    .expect("open state");
-    let app = router(Arc::new(state));
-    let in_scope =
-        |doc: &str, article: &str| doc == article || doc.starts_with(&format!("{article}-ref-"));
+    let app = two_article_app(dir.path());
     let cdi = ("cdi-treatment", "Treatment of C. difficile Infection");
     let gout = ("gout-flare", "Treatment of Gout Flares");
 
@@ -722,19 +710,10 @@ async fn an_unscoped_question_is_answered_from_one_article_which_the_reply_names
 fn the_command_line_says_which_article_an_unscoped_answer_is_from() {
     let dir = TempDir::new().unwrap();
     let corpus = common::write_two_articles(dir.path());
-    let out = Command::new(env!("CARGO_BIN_EXE_medcite"))
-        .arg("--corpus")
-        .arg(&corpus)
-        .arg("--index")
-        .arg(dir.path().join("index"))
-        .args(["ask", "oral vancomycin dose?", "--offline"])
-        .env_remove("MEDCITE_LLM_BASE_URL")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = common::run_offline(
+        &corpus,
+        &dir.path().join("index"),
+        &["ask", "oral vancomycin dose?", "--offline"],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -85,19 +85,30 @@ pub fn ask_in_article(
     article: &str,
     question: &str,
 ) -> medcite::contracts::AskReply {
+    let out = run_offline(
+        corpus,
+        index,
+        &["ask", question, "--json", "--article", article],
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `medcite --corpus CORPUS --index INDEX ARGS...` with no LLM configured; fails the test when
+/// it does not succeed.
+pub fn run_offline(corpus: &Path, index: &Path, args: &[&str]) -> std::process::Output {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_medcite"))
         .arg("--corpus")
         .arg(corpus)
         .arg("--index")
         .arg(index)
-        .args(["ask", question, "--json", "--article", article])
+        .args(args)
         .env_remove("MEDCITE_LLM_BASE_URL")
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "medcite {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    out
 }
