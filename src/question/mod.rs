@@ -630,6 +630,17 @@ mod tests {
     }
 
     #[test]
+    fn a_total_states_a_maximum_and_continuing_until_states_when_to_stop() {
+        let v = vocabulary();
+        let maximum = v.aspect("maximum").unwrap();
+        assert!(maximum.stated_in("If no response after 10 mg total, question the diagnosis"));
+        assert!(!maximum.stated_in("Give 2 mg intranasally, repeated every 2-3 minutes"));
+        let stopping = v.aspect("stopping").unwrap();
+        assert!(stopping.stated_in("Continue until CIWA-Ar scores remain <8 for 24 hours"));
+        assert!(!stopping.stated_in("Continue symptom-triggered dosing"));
+    }
+
+    #[test]
     fn the_compiled_vocabulary_parses() {
         let v = vocabulary();
         assert!(v.aspects.len() >= 8);
