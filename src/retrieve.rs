@@ -41,6 +41,8 @@ const SYNONYM_WEIGHT: f32 = 0.8;
 /// stricter than for ranking, since "vaccine" relates to "immune" (0.68) without being the same
 /// topic, while "kidney" and "renal" (0.90) are.
 const COVERAGE_SIMILARITY: f32 = 0.75;
+/// The fewest letters a clipping leaves off a term it stands for ("benzo" for benzodiazepine).
+const CLIPPED_LETTERS: usize = 3;
 /// Least share of the weight of a question's topics, each weighing its rarity in the corpus,
 /// that one source's passages must hold for the sources to cover the question: more than half,
 /// so that a source sharing only the question's common words does not answer it.
@@ -774,6 +776,17 @@ impl Retriever {
             if let Some(long) = vocabulary().expansion(word) {
                 alternatives.push(long.to_vec());
             }
+            // A name written only of drugs' names ("trimethoprim sulfamethoxazole" for
+            // "Bactrim") is a drug's too.
+            let is_drug = |w: &String| {
+                self.synonyms
+                    .groups_of(std::slice::from_ref(w))
+                    .into_iter()
+                    .any(|n| self.synonyms.is_drug(n))
+            };
+            if alternatives.iter().any(|alt| alt.iter().all(is_drug)) {
+                strength = Strength::Strong;
+            }
             concepts.push(Concept {
                 name: word.clone(),
                 surface,
@@ -1471,27 +1484,38 @@ impl crate::shorthand::Article for ScopeReader<'_> {
             .find_map(|(text, _)| spelled_out(acronym, text).map(|range| text[range].to_string()))
     }
 
-    fn drugs_beginning(&self, clipped: &str) -> Vec<String> {
+    fn terms_beginning(&self, clipped: &str) -> Vec<String> {
         let synonyms = &self.retriever.synonyms;
-        let mut drugs: Vec<String> = Vec::new();
+        let mut terms: Vec<String> = Vec::new();
+        let mut stems: Vec<String> = Vec::new();
         for (text, _) in self.texts() {
             for word in text.split(|c: char| !c.is_alphanumeric()) {
                 let lower = word.to_lowercase();
                 if lower.len() <= clipped.len() || !lower.starts_with(clipped) {
                     continue;
                 }
-                let stems = self.retriever.words(&lower);
-                let is_drug = stems.len() == 1
-                    && synonyms
-                        .groups_of(&stems)
-                        .into_iter()
-                        .any(|n| synonyms.is_drug(n));
-                if is_drug && !drugs.contains(&lower) {
-                    drugs.push(lower);
+                let Ok([stem]) = <[String; 1]>::try_from(self.retriever.words(&lower)) else {
+                    continue;
+                };
+                if stems.contains(&stem) {
+                    continue;
+                }
+                let is_drug = synonyms
+                    .groups_of(std::slice::from_ref(&stem))
+                    .into_iter()
+                    .any(|n| synonyms.is_drug(n));
+                // A clinical word clipped as clinicians clip it ("benzo" for benzodiazepines):
+                // at least three letters longer than its clipping and no word of everyday
+                // English ("benefit" is not what "bene" clips).
+                let term = lower.chars().count() >= clipped.chars().count() + CLIPPED_LETTERS
+                    && !crate::text::is_common_word(&lower);
+                if is_drug || term {
+                    stems.push(stem);
+                    terms.push(lower);
                 }
             }
         }
-        drugs
+        terms
     }
 }
 
@@ -2085,6 +2109,36 @@ mod tests {
             ));
         }
         articles
+    }
+
+    #[test]
+    fn a_brand_of_a_drug_combination_names_a_topic_the_sources_must_cover() {
+        let (_dir, retriever) = retriever_over(&[(
+            "pyelo",
+            "Treat acute pyelonephritis with ciprofloxacin 500 mg twice daily for 7 days.",
+        )]);
+        // "Bactrim" is trimethoprim-sulfamethoxazole, a name made of two drugs' names: the
+        // article names neither, so it does not cover the question.
+        let coverage = coverage_of(&retriever, "bactrim for pyelonephritis duration?");
+        assert!(!coverage.covered, "{coverage:?}");
+        assert_eq!(coverage.missing, ["bactrim"]);
+    }
+
+    #[test]
+    fn a_clipped_term_is_read_as_the_one_uncommon_word_of_the_article_it_begins() {
+        let (_dir, retriever) = retriever_over(&[(
+            "withdrawal",
+            "Administer benzodiazepines based on CIWA-Ar scores. The benefit is fewer doses.",
+        )]);
+        assert_eq!(
+            retriever.read_shorthand("when to stop the benzo protocol?", Some("withdrawal")),
+            "when to stop the benzo (= benzodiazepines) protocol?"
+        );
+        // "bene" begins "benefit" too, but clips no uncommon word of the article.
+        assert_eq!(
+            retriever.read_shorthand("any bene?", Some("withdrawal")),
+            "any bene?"
+        );
     }
 
     #[test]

@@ -61,8 +61,9 @@ pub trait Article {
     fn names(&self, phrase: &str) -> bool;
     /// Where the article spells `acronym` out, the words that do.
     fn spelled_out(&self, acronym: &str) -> Option<String>;
-    /// The drug names of the article that begin with `clipped`.
-    fn drugs_beginning(&self, clipped: &str) -> Vec<String>;
+    /// The article's terms that begin with `clipped`, one form of each: its drug names, and
+    /// its uncommon words at least a few letters longer ("benzodiazepines" for "benzo").
+    fn terms_beginning(&self, clipped: &str) -> Vec<String>;
 }
 
 /// `question` with the reading of each piece of shorthand written after it, in brackets; the
@@ -163,11 +164,12 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
             add(ending);
         }
     }
-    if !capitals && !ordinary && lower.chars().count() >= MIN_CLIPPED {
-        let drugs = article.drugs_beginning(&lower);
-        if let [drug] = drugs.as_slice() {
-            add(drug.clone());
-        }
+    if !capitals
+        && !ordinary
+        && lower.chars().count() >= MIN_CLIPPED
+        && let [term] = article.terms_beginning(&lower).as_slice()
+    {
+        add(term.clone());
     }
     readings
 }
@@ -227,7 +229,7 @@ mod tests {
                 .find(|p| crate::retrieve::spells_out(acronym, p))
                 .map(|p| p.to_string())
         }
-        fn drugs_beginning(&self, clipped: &str) -> Vec<String> {
+        fn terms_beginning(&self, clipped: &str) -> Vec<String> {
             self.1
                 .iter()
                 .filter(|d| d.starts_with(clipped))
