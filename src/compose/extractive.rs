@@ -549,6 +549,25 @@ impl ExtractiveComposer {
             .filter(|p| per_source && !asked.subject.is_empty() && on_subject(&p.text))
             .map(|p| p.doc_id.as_str())
             .collect();
+        // A document is about what its title names: asked of "AP" alone under "… Acute
+        // Pancreatitis", each of its passages is on that subject without repeating it. (Of two
+        // subjects, "MTX for IMNM", the title names only the one each passage shares.)
+        let titled: HashSet<&str> = request
+            .passages
+            .iter()
+            .map(|p| p.title.as_str())
+            .filter(|title| {
+                if asked.subject_words.len() != 1 {
+                    return false;
+                }
+                let sequence = words(title);
+                let present: HashSet<&String> = sequence.iter().collect();
+                asked
+                    .subject
+                    .iter()
+                    .any(|term| names(&sequence, &present, term))
+            })
+            .collect();
         // The patient's age, when the question (or the previous one) gives it.
         let ages = &vocabulary().ages;
         let patient = ages
@@ -587,7 +606,8 @@ impl ExtractiveComposer {
                 let subject = asked.subject.is_empty()
                     || on_subject(&whole)
                     || (passage.role.belongs() && on_subject(&passage.section))
-                    || source_on_subject.contains(passage.doc_id.as_str());
+                    || source_on_subject.contains(passage.doc_id.as_str())
+                    || titled.contains(passage.title.as_str());
                 // Each asked concept counts once, where it says most: in the quote, its label or
                 // its section's heading ("screening" in both a quote and its heading "Cancer
                 // screening" is one match, not two).
@@ -1868,6 +1888,36 @@ mod tests {
             ..request("how many pts had dysphagia?", &passages)
         });
         assert!(first_quote(&answer).contains("22 patients"), "{answer}");
+    }
+
+    #[test]
+    fn a_lone_subject_the_title_names_is_what_each_passage_of_the_document_is_about() {
+        let titled = |mut p: Passage| {
+            p.title = "Naloxone for Opioid Overdose".into();
+            p
+        };
+        let passages = vec![
+            titled(passage(
+                1,
+                "n#1",
+                "Adult dosing",
+                "Give naloxone 0.4 to 2 mg intravenously, repeated every 2-3 minutes as needed.",
+            )),
+            titled(passage(
+                2,
+                "n#4",
+                "Adult dosing",
+                "If no response after 10 mg total, question the diagnosis of opioid toxicity.",
+            )),
+        ];
+        let answer =
+            ExtractiveComposer::default().answer(&request("max naloxone dose?", &passages));
+        assert!(answer.contains("10 mg total"), "{answer}");
+        assert!(!answer.contains("no maximum dose"), "{answer}");
+        // Of two subjects, the title names one: a quote naming neither is about neither.
+        let answer = ExtractiveComposer::default()
+            .answer(&request("max naloxone dose for methadone?", &passages[1..]));
+        assert!(answer.starts_with("The article"), "{answer}");
     }
 
     #[test]
