@@ -503,6 +503,9 @@ impl Retriever {
     ) -> Coverage {
         let question = truncate_chars(request.query.trim(), MAX_QUERY_CHARS);
         let mut concepts = self.concepts(question);
+        // What an earlier turn named is context: found, it counts as found; missing, it
+        // declines nothing by itself (that turn was answered or declined on its own).
+        let own = concepts.len();
         if plan.follows_previous
             && let Some(previous) = request.history.iter().rev().find(|t| t.role == "user")
         {
@@ -559,7 +562,7 @@ impl Retriever {
         let mut missing = Vec::new();
         let mut weak_missing = Vec::new();
         let mut known: Vec<&Concept> = Vec::new();
-        for concept in &concepts {
+        for (n, concept) in concepts.iter().enumerate() {
             if key_terms.contains(&concept.name) {
                 continue;
             }
@@ -571,6 +574,8 @@ impl Retriever {
                 && concept.alternatives.len() == 1;
             if present(concept) {
                 known.push(concept);
+            } else if n >= own {
+                continue;
             } else if concept.strength == Strength::Strong || unknown_term {
                 missing.push(concept.surface.clone());
             } else {
@@ -2139,6 +2144,30 @@ mod tests {
             retriever.read_shorthand("any bene?", Some("withdrawal")),
             "any bene?"
         );
+    }
+
+    #[test]
+    fn a_word_of_an_earlier_turn_that_the_sources_lack_declines_no_follow_up() {
+        let (_dir, retriever) = retriever_over(&[(
+            "lyme",
+            "Doxycycline 100 mg twice per day for 10-14 days treats erythema migrans.",
+        )]);
+        let history = [crate::contracts::Turn {
+            role: "user".into(),
+            content: "doxycycline for an erythema migrans rash?".into(),
+        }];
+        let request = SearchRequest {
+            article: None,
+            query: "how many days?",
+            history: &history,
+            k: 6,
+        };
+        let hits = retriever.search(&request).unwrap();
+        let coverage = retriever.coverage(&request, &hits);
+        assert!(coverage.covered, "{coverage:?}");
+        // Asked in the question itself, the word the sources lack declines it.
+        let coverage = coverage_of(&retriever, "doxycycline for a rash in pregnancy?");
+        assert!(!coverage.covered, "{coverage:?}");
     }
 
     #[test]
