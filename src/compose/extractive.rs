@@ -636,8 +636,12 @@ impl ExtractiveComposer {
                 // In a comparison, a quote about one of the options ("Methotrexate (preferred
                 // …)") says more than one that lists them together.
                 features.heads_option = headed_by_option(label.as_deref(), &quote, &asked.options);
-                features.states_aspect_of_subject =
-                    subject && asked.aspects.iter().any(|a| a.stated_in(&quote));
+                let near = model.structure.aspect_near_subject_words;
+                features.states_aspect_of_subject = subject
+                    && asked
+                        .aspects
+                        .iter()
+                        .any(|a| states_near_subject(&quote, a, &asked.subject, near));
                 // Asked for the source (and nothing else of it), the note saying what the
                 // article cites it for answers.
                 features.says_what_is_cited =
@@ -865,6 +869,32 @@ fn names(sequence: &[String], present: &HashSet<&String>, term: &[String]) -> bo
         }
         _ => contains_sequence(sequence, term),
     }
+}
+
+/// Whether `text` states `aspect` of the asked subject: where it names the subject, within
+/// `near` words of a mention ("spironolactone" in a list of drug classes whose doses are other
+/// drugs' states no spironolactone dose); where it does not (its label, heading or title does),
+/// anywhere in it.
+fn states_near_subject(text: &str, aspect: &Aspect, subject: &[Vec<String>], near: usize) -> bool {
+    let at = aspect.stated_at(text);
+    let sequence = words(text);
+    let mentions: Vec<usize> = subject
+        .iter()
+        .flat_map(|term| {
+            let sequence = &sequence;
+            (0..sequence.len()).filter(move |&i| match term.as_slice() {
+                [word] => sequence[i] == *word || near_spelling(word, &sequence[i]),
+                _ => sequence[i..].starts_with(term),
+            })
+        })
+        .collect();
+    if mentions.is_empty() {
+        return !at.is_empty();
+    }
+    at.into_iter().any(|offset| {
+        let position = words(&text[..offset]).len();
+        mentions.iter().any(|&m| m.abs_diff(position) <= near)
+    })
 }
 
 /// Whether every mention of `word` is in an "X-sparing" compound, which names what spares X
@@ -1251,7 +1281,13 @@ fn not_stated(units: &[Unit], asked: &Asked<'_>) -> Option<String> {
         .filter(|a| {
             !units.iter().any(|u| {
                 let whole = format!("{} {}", u.label.as_deref().unwrap_or(""), u.quote);
-                u.on_subject && a.stated_in(&whole)
+                u.on_subject
+                    && states_near_subject(
+                        &whole,
+                        a,
+                        &asked.subject,
+                        model().structure.aspect_near_subject_words,
+                    )
             })
         })
         .filter_map(|a| a.noun.as_deref())
@@ -1918,6 +1954,25 @@ mod tests {
         let answer = ExtractiveComposer::default()
             .answer(&request("max naloxone dose for methadone?", &passages[1..]));
         assert!(answer.starts_with("The article"), "{answer}");
+    }
+
+    #[test]
+    fn a_dose_of_other_drugs_in_a_sentence_naming_the_subject_is_not_its_dose() {
+        let passages = vec![passage(
+            1,
+            "h#1",
+            "Summary",
+            "Therapy combines an SGLT2 inhibitor (dapagliflozin 10mg daily), an ARNI (sacubitril/valsartan 97/103mg twice daily as target dose), a beta-blocker (carvedilol, metoprolol succinate, or bisoprolol), and a mineralocorticoid receptor antagonist (spironolactone or eplerenone).",
+        )];
+        let answer =
+            ExtractiveComposer::default().answer(&request("spironolactone dose?", &passages));
+        assert!(
+            answer.starts_with("The article and its references give no dose for spironolactone"),
+            "{answer}"
+        );
+        let answer =
+            ExtractiveComposer::default().answer(&request("dapagliflozin dose?", &passages));
+        assert!(!answer.starts_with("The article"), "{answer}");
     }
 
     #[test]

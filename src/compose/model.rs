@@ -114,6 +114,7 @@ pub struct Structure {
     pub min_labelled_words: usize,
     pub head_words: usize,
     pub short_label_words: usize,
+    pub aspect_near_subject_words: usize,
 }
 
 /// The named features of one candidate quote.

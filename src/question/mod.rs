@@ -63,6 +63,14 @@ impl Aspect {
         self.stated.iter().any(|re| re.is_match(text))
     }
 
+    /// Where in `text` this aspect is stated: the byte offset of each statement.
+    pub fn stated_at(&self, text: &str) -> Vec<usize> {
+        self.stated
+            .iter()
+            .flat_map(|re| re.find_iter(text).map(|m| m.start()))
+            .collect()
+    }
+
     /// Whether an answer can say this aspect is not stated.
     pub fn can_be_missing(&self) -> bool {
         self.noun.is_some() && !self.stated.is_empty()
