@@ -723,6 +723,7 @@ mod tests {
             ["dose"]
         );
         assert_eq!(asked("duration of IVIG therapy"), ["duration"]);
+        assert_eq!(asked("chronic opioid user - start lower?"), ["dose"]);
         assert_eq!(asked("how long to continue prednisone?"), ["duration"]);
         assert_eq!(asked("side effects?"), ["harms"]);
         assert_eq!(asked("and if that fails?"), ["next"]);
