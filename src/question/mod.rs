@@ -307,7 +307,7 @@ impl Vocabulary {
             aspects.push(Aspect {
                 name: spec.name,
                 noun: spec.noun,
-                ask: spec.ask.iter().map(|a| plain(a)).collect(),
+                ask: spec.ask.iter().map(|a| asking_phrase(a)).collect(),
                 unless: spec.unless.iter().map(|a| plain(a)).collect(),
                 with: spec.with.iter().map(|a| plain(a)).collect(),
                 stated,
@@ -415,7 +415,7 @@ impl Vocabulary {
 
     /// `question` as plain text less the phrases that only describe ("on high dose steroids").
     fn asking_text(&self, question: &str) -> String {
-        let mut text = plain(question);
+        let mut text = plain_clauses(question);
         for phrase in &self.descriptive {
             let phrase = format!(" {} ", phrase.trim());
             while let Some(at) = text.find(&phrase) {
@@ -588,6 +588,34 @@ fn plain(text: &str) -> String {
     out
 }
 
+/// `text` as [`plain`] writes it, with each end of a clause ('?', '!', ';' and the end of the
+/// text) written as a word of its own, `|`.
+fn plain_clauses(text: &str) -> String {
+    let mut out = String::new();
+    for clause in text.split(['?', '!', ';']) {
+        let clause = plain(clause);
+        if clause.trim().is_empty() {
+            continue;
+        }
+        out.push_str(clause.trim_end());
+        out.push_str(" |");
+    }
+    out.push(' ');
+    if out.trim().is_empty() {
+        return " ".to_string();
+    }
+    out
+}
+
+/// An asking phrase as matched: one written ending in '?' ("then what?") asks only where it
+/// ends a clause ("… then what?", not "then what target?").
+fn asking_phrase(phrase: &str) -> String {
+    match phrase.trim_end().strip_suffix('?') {
+        Some(ending) => format!("{}| ", plain(ending)),
+        None => plain(phrase),
+    }
+}
+
 /// A claim term as matched: a term starting with '/' ("/day") inside a word, any other as a
 /// whole-word phrase.
 fn claim_term(term: &str) -> String {
@@ -724,6 +752,8 @@ mod tests {
         );
         assert_eq!(asked("duration of IVIG therapy"), ["duration"]);
         assert_eq!(asked("chronic opioid user - start lower?"), ["dose"]);
+        assert_eq!(asked("stopping prolia - what then?"), ["next", "stopping"]);
+        assert!(!asked("then what target?").iter().any(|a| *a == "next"));
         assert_eq!(asked("how long to continue prednisone?"), ["duration"]);
         assert_eq!(asked("side effects?"), ["harms"]);
         assert_eq!(asked("and if that fails?"), ["next"]);
