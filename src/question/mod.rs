@@ -671,6 +671,12 @@ mod tests {
         let maximum = v.aspect("maximum").unwrap();
         assert!(maximum.stated_in("If no response after 10 mg total, question the diagnosis"));
         assert!(!maximum.stated_in("Give 2 mg intranasally, repeated every 2-3 minutes"));
+        let duration = v.aspect("duration").unwrap();
+        assert!(
+            duration
+                .stated_in("Onset of action is 1–3 minutes, but duration is only 30–60 minutes")
+        );
+        assert!(!duration.stated_in("Give 2 mg, repeated every 2-3 minutes as needed"));
         let stopping = v.aspect("stopping").unwrap();
         assert!(stopping.stated_in("Continue until CIWA-Ar scores remain <8 for 24 hours"));
         assert!(!stopping.stated_in("Continue symptom-triggered dosing"));
