@@ -708,9 +708,13 @@ mod tests {
             "DS",
             "enough",
             "w/",
+            "sublingual",
+            "intranasal",
         ] {
             assert_eq!(strength(word), Strength::Ignore, "{word}");
         }
+        // "oral" also names the mouth ("oral mucocele"): not a route word.
+        assert_ne!(strength("oral"), Strength::Ignore);
     }
 
     #[test]
