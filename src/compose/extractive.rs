@@ -403,9 +403,7 @@ impl ExtractiveComposer {
         }
         let question_words = words(request.question);
         let about_sources = asks_about_sources(request.question);
-        let list = aspects
-            .iter()
-            .any(|a| a.name == "comparison" || a.name == "next")
+        let list = aspects.iter().any(|a| a.list)
             || question_words
                 .iter()
                 .any(|w| vocabulary.phrasing.list_words.contains(w));

@@ -51,6 +51,9 @@ pub struct Aspect {
     /// each retrieved reference's passage that best states it, and a quote of it is about
     /// what its source's other passages are about.
     pub per_source: bool,
+    /// Whether it asks for a list (the options of a comparison, what next, the alternatives):
+    /// the answer then gives several quotes side by side.
+    pub list: bool,
     /// Words of a methods section that state it ("records" for how many patients), searched
     /// when a question asks only this aspect (see [`Vocabulary::methods_words`]).
     methods: Vec<String>,
@@ -236,6 +239,8 @@ struct AspectSpec {
     methods: Vec<String>,
     #[serde(default)]
     per_source: bool,
+    #[serde(default)]
+    list: bool,
 }
 
 /// The question vocabulary.
@@ -315,6 +320,7 @@ impl Vocabulary {
                 in_methods: spec.in_methods,
                 methods: spec.methods,
                 per_source: spec.per_source,
+                list: spec.list,
             });
         }
         let abbreviations = file
@@ -762,6 +768,10 @@ mod tests {
         );
         assert_eq!(asked("duration of IVIG therapy"), ["duration"]);
         assert_eq!(asked("chronic opioid user - start lower?"), ["dose"]);
+        assert_eq!(
+            asked("pregnant w EM - doxy ok or what instead?"),
+            ["comparison", "alternatives"]
+        );
         assert_eq!(asked("stopping prolia - what then?"), ["next", "stopping"]);
         assert!(!asked("then what target?").iter().any(|a| *a == "next"));
         assert_eq!(asked("how long to continue prednisone?"), ["duration"]);
