@@ -499,6 +499,16 @@ async fn each_article_has_its_page_whose_box_asks_about_it_and_home_lists_them()
         html.contains("Your question about these articles"),
         "{html}"
     );
+    // Both articles fit on the first page of the list; asked for another, the page says so.
+    let (status, _, _, same) = page(&app, "/?page=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(same, html);
+    let (status, content_type, _, missing) = page(&app, "/?page=2").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(missing.contains("no page 2"), "{missing}");
+    let (status, _, _, _) = page(&app, "/?page=two").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 #[test]

@@ -138,7 +138,7 @@ pub struct Loaded {
 impl Loaded {
     pub fn new(engine: Engine, corpus: Corpus, generation: PathBuf) -> Loaded {
         let page = if page::articles(&corpus).nth(1).is_some() {
-            page::render_library(&corpus, mode_line(&engine, true))
+            page::render_library(&corpus, mode_line(&engine, true), 1).unwrap_or_default()
         } else {
             let suggestions = page::first_article(&corpus)
                 .and_then(|(doc, _)| doc.read_body().ok())
@@ -153,6 +153,13 @@ impl Loaded {
             page,
             suggestions: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Page `page` of the library's list of articles, when it has several articles and such a
+    /// page.
+    pub fn library_page(&self, page: usize) -> Option<String> {
+        page::articles(&self.corpus).nth(1)?;
+        page::render_library(&self.corpus, mode_line(&self.engine, true), page)
     }
 
     /// The page of article `id` with a box that asks about it alone (blocking: the first time,

@@ -7,11 +7,12 @@
 
 use std::sync::{Arc, LazyLock};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use regex::Regex;
+use serde::Deserialize;
 
 use super::AppState;
 use super::error::ApiError;
@@ -38,11 +39,31 @@ static MARKER: LazyLock<Regex> = LazyLock::new(|| {
 static NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d{1,3}|[,–-]").expect("number regex is valid"));
 
+/// `?page=N` of `/`: which page of a library's list of articles.
+#[derive(Debug, Deserialize)]
+pub struct ListPage {
+    page: Option<usize>,
+}
+
 #[utoipa::path(get, path = "/", tag = "service",
-    responses((status = 200, description = "The article with the follow-up chat, or with several articles their list and a box asking the whole library", content_type = "text/html")))]
-/// The chat page: the only article with its box, or the library's articles and one box.
-pub async fn index(State(state): State<Arc<AppState>>) -> Response {
-    html(StatusCode::OK, state.loaded().page.clone())
+    params(("page" = Option<usize>, Query, description = "Which page of a library's list of articles (100 to a page), from 1")),
+    responses((status = 200, description = "The article with the follow-up chat, or with several articles a page of their list and a box asking the whole library", content_type = "text/html"),
+        (status = 404, description = "No such page of the list: a page linking to the first", content_type = "text/html")))]
+/// The chat page: the only article with its box, or the library's articles (a page of them,
+/// `?page=N`) and one box.
+pub async fn index(
+    State(state): State<Arc<AppState>>,
+    Query(list): Query<ListPage>,
+) -> Result<Response, ApiError> {
+    let loaded = state.loaded();
+    let page = match list.page {
+        None | Some(1) => Some(loaded.page.clone()),
+        Some(n) => state.pool.run(move || loaded.library_page(n)).await?,
+    };
+    Ok(match page {
+        Some(page) => html(StatusCode::OK, page),
+        None => html(StatusCode::NOT_FOUND, no_list_page(list.page.unwrap_or(0))),
+    })
 }
 
 #[utoipa::path(get, path = "/articles/{id}", tag = "service",
@@ -214,13 +235,21 @@ pub fn render_article(
     })
 }
 
-/// The list of the corpus's articles, each linking to its page, with one box that asks the
-/// whole library (each answer names the article it comes from).
-pub fn render_library(corpus: &Corpus, mode: &str) -> String {
+/// Articles listed on one page of `/` (`/?page=2` lists the next ones).
+pub const LIBRARY_PAGE: usize = 100;
+
+/// Page `page` (from 1) of the list of the corpus's articles, [`LIBRARY_PAGE`] to a page, each
+/// linking to its page, with one box that asks the whole library (each answer names the
+/// article it comes from); `None` when the library has no such page.
+pub fn render_library(corpus: &Corpus, mode: &str, page: usize) -> Option<String> {
+    let count = articles(corpus).count();
+    let pages = count.div_ceil(LIBRARY_PAGE).max(1);
+    if page == 0 || page > pages {
+        return None;
+    }
+    let first = (page - 1) * LIBRARY_PAGE;
     let mut items = String::new();
-    let mut count = 0;
-    for (doc, meta) in articles(corpus) {
-        count += 1;
+    for (doc, meta) in articles(corpus).skip(first).take(LIBRARY_PAGE) {
         let mut about = Vec::new();
         // A page read without a question of its own has its title for one: not said twice.
         let question = meta.question.trim();
@@ -253,36 +282,71 @@ pub fn render_library(corpus: &Corpus, mode: &str) -> String {
         }
         items.push_str("</li>\n");
     }
-    let about = format!(
+    let mut about = format!(
         "{count} articles. Open one to ask about it alone, or ask the whole library in the box: each answer names the article it comes from."
     );
+    let mut nav = String::new();
+    if pages > 1 {
+        let last = (first + LIBRARY_PAGE).min(count);
+        about.push_str(&format!(" Page {page} of {pages}: {}–{last}.", first + 1));
+        let mut links = Vec::new();
+        if page > 1 {
+            links.push(format!(
+                "<a href=\"?page={}\" rel=\"prev\">Previous page</a>",
+                page - 1
+            ));
+        }
+        if page < pages {
+            links.push(format!(
+                "<a href=\"?page={}\" rel=\"next\">Next page</a>",
+                page + 1
+            ));
+        }
+        nav = format!(
+            "\n<nav class=\"pages\" aria-label=\"Pages of articles\">{}</nav>",
+            links.join(" ")
+        );
+    }
     let reading = fill(
         LIBRARY,
         &[
             ("title", "Articles"),
             ("about", &about),
             ("articles", &items),
+            ("pages", &nav),
         ],
     );
-    shell(&Shell {
+    Some(shell(&Shell {
         title: "Articles",
         reading: &reading,
         mode,
         suggestions: &[],
         place: Place::HOME,
         library: true,
-    })
+    }))
 }
 
 /// The page for an article id the library does not have, linking to the list.
 pub fn not_found(id: &str) -> String {
-    let place = Place::article(id);
+    let message = format!("This library has no article with the id “{}”.", escape(id));
+    missing(Place::article(id), "Article not found", &message)
+}
+
+/// The page for a page of the list of articles that the library does not have (`/?page=9`).
+pub fn no_list_page(page: usize) -> String {
+    let message = format!("This library's list of articles has no page {page}.");
+    missing(Place::HOME, "Page not found", &message)
+}
+
+/// A page saying what is not here (`heading`, `message`: HTML), linking to the list.
+fn missing(place: Place, heading: &str, message: &str) -> String {
     fill(
         NOT_FOUND,
         &[
             ("root", place.root),
             ("home", place.root),
-            ("id", &escape(id)),
+            ("heading", heading),
+            ("message", message),
         ],
     )
 }
@@ -685,7 +749,7 @@ mod tests {
             article("second", "Second", "updated = \"\"\n"),
         ])
         .expect("corpus");
-        let html = render_library(&corpus, "mode");
+        let html = render_library(&corpus, "mode", 1).expect("page 1");
         assert!(
             html.contains("<a href=\"articles/first\">First &lt;Topic&gt;</a>"),
             "{html}"
@@ -695,6 +759,43 @@ mod tests {
         assert!(html.contains("Review status: reviewed"));
         assert!(html.contains("<a href=\"articles/second\">Second</a>"));
         assert!(!html.contains("data-article") && !html.contains("{{"));
+        // One page holds them all: no page links, and no second page.
+        assert!(!html.contains("rel=\"next\""), "{html}");
+        assert!(render_library(&corpus, "mode", 2).is_none());
+    }
+
+    #[test]
+    fn a_long_library_is_listed_a_page_at_a_time() {
+        let sources: Vec<_> = (0..LIBRARY_PAGE * 2 + 5)
+            .map(|n| {
+                (
+                    crate::contracts::DocKind::Article,
+                    std::path::PathBuf::from(format!("articles/a{n:04}.md")),
+                    format!(
+                        "+++\nid = \"a{n:04}\"\ntitle = \"Article {n:04}\"\nquestion = \"What is {n:04}?\"\n[references]\n+++\n\nText.\n"
+                    ),
+                )
+            })
+            .collect();
+        let corpus = Corpus::from_sources(&sources).expect("corpus");
+        let listed = |html: &str| html.matches("<li><a href=\"articles/").count();
+        let first = render_library(&corpus, "mode", 1).expect("page 1");
+        assert_eq!(listed(&first), LIBRARY_PAGE);
+        assert!(first.contains("205 articles."), "{first}");
+        assert!(first.contains("Page 1 of 3: 1–100."), "{first}");
+        assert!(
+            first.contains("<a href=\"?page=2\" rel=\"next\">"),
+            "{first}"
+        );
+        assert!(!first.contains("rel=\"prev\""), "{first}");
+        let last = render_library(&corpus, "mode", 3).expect("page 3");
+        assert_eq!(listed(&last), 5);
+        assert!(last.contains("articles/a0204") && !last.contains("articles/a0199"));
+        assert!(last.contains("<a href=\"?page=2\" rel=\"prev\">"), "{last}");
+        assert!(!last.contains("rel=\"next\""), "{last}");
+        assert!(render_library(&corpus, "mode", 4).is_none());
+        assert!(render_library(&corpus, "mode", 0).is_none());
+        assert!(no_list_page(4).contains("no page 4"));
     }
 
     #[test]
