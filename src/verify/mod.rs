@@ -12,7 +12,7 @@ use regex::Regex;
 
 use crate::contracts::{Passage, QuoteCheck, QuoteProblem};
 use crate::numbers::{Figure, figures};
-use crate::text::{ABBREVIATIONS, markup, normalize};
+use crate::text::{is_abbreviation, markup, normalize};
 
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\[\s*(S\d{1,4}(?:\s*[,;]\s*S?\d{1,4})*)\s*\]").expect("marker regex is valid")
@@ -484,7 +484,7 @@ fn sentence_end(text: &str) -> Option<usize> {
                 .rev()
                 .collect::<String>()
                 .to_lowercase();
-            if ABBREVIATIONS.contains(&word.as_str()) {
+            if is_abbreviation(&word) {
                 continue;
             }
         }
