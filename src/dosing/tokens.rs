@@ -1,9 +1,11 @@
 //! Tokens and sentences of clinical text, and phrase matching over them: words, numbers
 //! ("1,000", ".5") and symbols with their byte offsets, sentence ranges, small counts written as
-//! words, and longest-first phrase vocabularies. The bottom of `dosing`: it imports nothing from
-//! its siblings and knows no drug, unit or dose.
+//! words, and longest-first phrase vocabularies. Near the bottom of `dosing`: it imports only
+//! `words` and knows no drug, unit or dose.
 
 use std::collections::BTreeMap;
+
+use super::words::words;
 
 /// Kind of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,9 +280,6 @@ fn starts_block(toks: &[Token], i: usize) -> bool {
 }
 
 fn ends_sentence(toks: &[Token], i: usize) -> bool {
-    const ABBREVIATIONS: &[&str] = &[
-        "vs", "approx", "dr", "mr", "ms", "fig", "ca", "cf", "no", "eg", "ie", "max", "min", "inc",
-    ];
     if !matches!(toks[i].lower.as_str(), "." | "!" | "?" | "。") {
         return false;
     }
@@ -294,7 +293,7 @@ fn ends_sentence(toks: &[Token], i: usize) -> bool {
             return false; // inside "b.i.d." or "e.g."
         }
         if prev.kind == TokKind::Word
-            && (prev.raw.chars().count() == 1 || ABBREVIATIONS.contains(&prev.lower.as_str()))
+            && (prev.raw.chars().count() == 1 || words().abbreviations.contains(&prev.lower))
         {
             return false;
         }

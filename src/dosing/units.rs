@@ -1,7 +1,7 @@
 //! Dose vocabulary that is not about time: units, unit bases, routes, comparators and number
 //! notation as clinical text writes them, and the conversions between units (g → mg, mcg/µg →
 //! mg, IU ↔ mcg where a rule gives the factor). It must never know a drug or a dose range: those
-//! are data in `corpus/dosing/rules.toml`. Imports only `tokens`.
+//! are data in `corpus/dosing/rules.toml`. Imports only `words` and `tokens`.
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use crate::contracts::DoseBasis;
 
 use super::tokens::{Gap, Token, Vocab, tokenize};
+use super::words::words;
 
 /// A dose unit. Mass units convert into each other; international units convert to mass only
 /// with a drug's own factor (vitamin D: 40 IU per mcg).
@@ -312,28 +313,6 @@ pub(crate) fn parse_basis(toks: &[Token], i: usize, limit: usize) -> Option<(Dos
 /// True when the tokens at `i` make the amount a concentration or a rate, not a dose
 /// ("mg/dL", "U/L", "mg/h", "mg per litre").
 pub(crate) fn is_concentration_or_rate(toks: &[Token], i: usize, limit: usize) -> bool {
-    const DENOMINATORS: &[&str] = &[
-        "l",
-        "dl",
-        "ml",
-        "litre",
-        "liter",
-        "litres",
-        "liters",
-        "deciliter",
-        "decilitre",
-        "h",
-        "hr",
-        "hrs",
-        "hour",
-        "min",
-        "minute",
-        "mmol",
-        "ng",
-        "g",
-        "mg",
-        "cl",
-    ];
     let limit = limit.min(toks.len());
     if i >= limit {
         return false;
@@ -341,7 +320,9 @@ pub(crate) fn is_concentration_or_rate(toks: &[Token], i: usize, limit: usize) -
     let t = &toks[i];
     if t.lower == "/" || t.lower == "per" {
         return i + 1 < limit
-            && (DENOMINATORS.contains(&toks[i + 1].lower.as_str())
+            && (words()
+                .concentration_denominators
+                .contains(&toks[i + 1].lower)
                 || (t.lower == "/" && toks[i + 1].gap == Gap::None));
     }
     false
