@@ -88,6 +88,8 @@ struct VocabularyFile {
     aspect: Vec<AspectSpec>,
     claims: std::collections::BTreeMap<String, Vec<String>>,
     denials: Vec<String>,
+    denial_words: Vec<String>,
+    refusals: Vec<String>,
     phrasing: PhrasingSpec,
     ages: ages::AgesSpec,
 }
@@ -100,6 +102,10 @@ struct PhrasingSpec {
     list_words: Vec<String>,
     comparison_connectors: Vec<String>,
     continuation_openers: Vec<String>,
+    or_fillers: Vec<String>,
+    referring_back: Vec<String>,
+    source_nouns: Vec<String>,
+    acronym_fillers: Vec<String>,
     the_article: String,
     cites_phrases: Vec<String>,
     restating_words: Vec<String>,
@@ -122,6 +128,14 @@ pub struct Phrasing {
     pub comparison_connectors: Regex,
     /// Lower-cased openers of a follow-up that continues the previous question.
     pub continuation_openers: Vec<String>,
+    /// Words passed over between "or" and the alternative it names ("or other CTD").
+    pub or_fillers: Vec<String>,
+    /// Words opening a passage that refer back to the one before it, unless followed by a word
+    /// naming a source ("This study").
+    pub referring_back: Vec<String>,
+    pub source_nouns: Vec<String>,
+    /// Small words the spelled-out form of an acronym may pass over ("of", "and").
+    pub acronym_fillers: Vec<String>,
     pub the_article: String,
     pub cites_phrases: Vec<String>,
     pub restating_words: Vec<String>,
@@ -171,6 +185,10 @@ impl Phrasing {
                 .iter()
                 .map(|o| o.to_lowercase())
                 .collect(),
+            or_fillers: spec.or_fillers,
+            referring_back: spec.referring_back,
+            source_nouns: spec.source_nouns,
+            acronym_fillers: spec.acronym_fillers,
             the_article: spec.the_article.to_lowercase(),
             cites_phrases: spec.cites_phrases,
             restating_words: spec.restating_words,
@@ -253,6 +271,10 @@ pub struct Vocabulary {
     claims: Vec<(String, Vec<String>)>,
     /// Phrases that deny what the sources give ("give no", "not state").
     denials: Vec<String>,
+    /// Words that make a lead-in a denial ("no", "not").
+    denial_words: Vec<String>,
+    /// Phrases of a model's reply that says it cannot answer ("sources do not say").
+    refusals: Vec<String>,
     /// Lower-cased words of the claim terms.
     claim_words: HashSet<String>,
     pub phrasing: Phrasing,
@@ -365,6 +387,8 @@ impl Vocabulary {
                 .map(|(group, terms)| (group, terms.iter().map(|t| claim_term(t)).collect()))
                 .collect(),
             denials: file.denials,
+            denial_words: file.denial_words,
+            refusals: file.refusals,
         })
     }
 
@@ -488,6 +512,20 @@ impl Vocabulary {
             .any(|phrase| text.contains(phrase.as_str()))
     }
 
+    /// Whether `word` (a lower-cased word) makes a lead-in a denial of what the sources give
+    /// ("no", "not").
+    pub fn is_denial_word(&self, word: &str) -> bool {
+        self.denial_words.iter().any(|w| w == word)
+    }
+
+    /// Whether a model's reply, normalised and without apostrophes, says it cannot answer ("The
+    /// sources do not say.").
+    pub fn refuses(&self, text: &str) -> bool {
+        self.refusals
+            .iter()
+            .any(|phrase| text.contains(phrase.as_str()))
+    }
+
     /// The aspect named `name`.
     pub fn aspect(&self, name: &str) -> Option<&Aspect> {
         self.aspects.iter().find(|a| a.name == name)
@@ -502,7 +540,7 @@ impl Vocabulary {
     /// topic. `first` says whether it opens the question (capitalised for that reason only).
     pub fn strength(&self, stem: &str, surface: &str, first: bool) -> Strength {
         let lower = surface.to_lowercase();
-        if is_child_age(&lower) {
+        if self.ages.is_child_age(&lower) {
             return Strength::Strong;
         }
         if self.is_question_word(stem, surface)
@@ -546,20 +584,6 @@ impl Vocabulary {
             .cloned()
             .collect()
     }
-}
-
-/// An age under 18 written as clinicians do ("12yo", "8y", "14-year-old" split to "14"…"old"
-/// is not caught): a question about a child.
-fn is_child_age(word: &str) -> bool {
-    let digits: String = word.chars().take_while(char::is_ascii_digit).collect();
-    let rest = &word[digits.len()..];
-    let unit = matches!(
-        rest,
-        "yo" | "y/o" | "y" | "yr" | "yrs" | "mo" | "mos" | "m/o"
-    );
-    unit && digits
-        .parse::<u32>()
-        .is_ok_and(|age| age < 18 || rest.starts_with('m'))
 }
 
 /// Lower case, every run of characters other than letters, digits and '/' made one space, with a
