@@ -139,11 +139,22 @@ pub struct Phrasing {
     pub the_article: String,
     pub cites_phrases: Vec<String>,
     pub restating_words: Vec<String>,
-    /// First five letters of the generic lead-in words.
-    pub generic_lead_words: HashSet<String>,
+    /// The generic lead-in words, as [`Phrasing::lead_stem`] writes them.
+    generic_lead_words: HashSet<String>,
 }
 
 impl Phrasing {
+    /// A word of a lead-in as lead-ins are compared with what they introduce: lower-cased, its
+    /// first five letters ("Choices:" and "choice" are one word).
+    pub fn lead_stem(word: &str) -> String {
+        word.to_lowercase().chars().take(5).collect()
+    }
+
+    /// Whether a lead-in word says nothing of what it introduces ("Another option:").
+    pub fn is_generic_lead_word(&self, word: &str) -> bool {
+        self.generic_lead_words.contains(&Self::lead_stem(word))
+    }
+
     fn from_spec(spec: PhrasingSpec) -> Result<Phrasing, String> {
         let analysed = |list: &[String]| -> HashSet<String> {
             list.iter()
@@ -195,7 +206,7 @@ impl Phrasing {
             generic_lead_words: spec
                 .generic_lead_words
                 .iter()
-                .map(|w| w.to_lowercase().chars().take(5).collect())
+                .map(|w| Phrasing::lead_stem(w))
                 .collect(),
         })
     }
