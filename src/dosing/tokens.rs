@@ -150,6 +150,23 @@ impl<T: Clone> Vocab<T> {
         Vocab { by_first }
     }
 
+    /// The phrases of a `words.toml` table, each key read by `value`: a key it does not read is
+    /// a defect of the compiled file (`what` names its table), caught by the unit tests.
+    pub(crate) fn from_table(
+        table: &BTreeMap<String, Vec<String>>,
+        what: &str,
+        value: impl Fn(&str) -> Option<T>,
+    ) -> Vocab<T> {
+        let mut list: Vec<(&str, T)> = Vec::new();
+        for (key, phrases) in table {
+            let v = value(key).unwrap_or_else(|| {
+                panic!("src/dosing/words.toml: [{what}] names {key:?}, which is none")
+            });
+            list.extend(phrases.iter().map(|p| (p.as_str(), v.clone())));
+        }
+        Vocab::new(&list)
+    }
+
     /// The longest phrase that starts at `i` and ends at or before `limit`.
     pub(crate) fn longest(&self, toks: &[Token], i: usize, limit: usize) -> Option<(T, usize)> {
         let entries = self.by_first.get(&toks.get(i)?.lower)?;

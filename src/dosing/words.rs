@@ -1,9 +1,9 @@
-//! The English words the dosing check reads as signals (`words.toml`, beside this file): what
-//! ends a sentence, what makes an amount a concentration, a strength, a step, a total or a start.
-//! Word lists only, parsed once; it knows no drug, unit value or dose and imports nothing from
-//! its siblings.
+//! The English words the dosing check reads (`words.toml`, beside this file): how units, bases,
+//! bounds, routes and units of time are written, and what ends a sentence or makes an amount a
+//! concentration, a strength, a step, a total or a start. Word lists only, parsed once; it knows
+//! no drug or dose and imports nothing from its siblings.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::LazyLock;
 
 use serde::Deserialize;
@@ -31,6 +31,13 @@ pub(crate) struct Words {
     pub start: HashSet<String>,
     /// Words before "then" that make it a time reference ("since then").
     pub not_a_step: HashSet<String>,
+    /// The phrases of each dose unit, basis, comparator and route, by its name in `rules.toml`
+    /// ("mg", "kg", ">=", "oral"), and of each unit of time, by its name ("weeks").
+    pub units: BTreeMap<String, Vec<String>>,
+    pub bases: BTreeMap<String, Vec<String>>,
+    pub comparators: BTreeMap<String, Vec<String>>,
+    pub routes: BTreeMap<String, Vec<String>>,
+    pub time_units: BTreeMap<String, Vec<String>>,
 }
 
 static WORDS: LazyLock<Words> = LazyLock::new(|| {
