@@ -319,7 +319,14 @@ mod tests {
         LazyLock::force(&COMPARATORS);
         LazyLock::force(&ROUTES);
         let w = words();
-        for table in [&w.units, &w.bases, &w.comparators, &w.routes, &w.time_units] {
+        for table in [
+            &w.units,
+            &w.bases,
+            &w.comparators,
+            &w.routes,
+            &w.time_units,
+            &w.frequencies,
+        ] {
             // A phrase under two keys would be read by the file's order.
             let mut named: std::collections::HashMap<Vec<String>, &String> = Default::default();
             for (key, phrases) in table {

@@ -38,6 +38,8 @@ pub(crate) struct Words {
     pub comparators: BTreeMap<String, Vec<String>>,
     pub routes: BTreeMap<String, Vec<String>>,
     pub time_units: BTreeMap<String, Vec<String>>,
+    /// The phrases of each frequency, by its name ("twice daily").
+    pub frequencies: BTreeMap<String, Vec<String>>,
 }
 
 static WORDS: LazyLock<Words> = LazyLock::new(|| {
