@@ -222,21 +222,7 @@ pub(crate) fn small_count(toks: &[Token], i: usize, limit: usize) -> Option<u32>
             }
             v as u32
         }
-        TokKind::Word => match t.lower.as_str() {
-            "one" | "a" | "an" | "single" => 1,
-            "two" => 2,
-            "three" => 3,
-            "four" => 4,
-            "five" => 5,
-            "six" => 6,
-            "seven" => 7,
-            "eight" => 8,
-            "nine" => 9,
-            "ten" => 10,
-            "eleven" => 11,
-            "twelve" => 12,
-            _ => return None,
-        },
+        TokKind::Word => *words().counts.get(&t.lower)?,
         TokKind::Symbol => return None,
     };
     Some(n)

@@ -3,7 +3,7 @@
 //! concentration, a strength, a step, a total or a start. Word lists only, parsed once; it knows
 //! no drug or dose and imports nothing from its siblings.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
 
 use serde::Deserialize;
@@ -31,6 +31,8 @@ pub(crate) struct Words {
     pub start: HashSet<String>,
     /// Words before "then" that make it a time reference ("since then").
     pub not_a_step: HashSet<String>,
+    /// Small counts written as words ("two doses", "a single dose") and their numbers.
+    pub counts: HashMap<String, u32>,
     /// The phrases of each dose unit, basis, comparator and route, by its name in `rules.toml`
     /// ("mg", "kg", ">=", "oral"), and of each unit of time, by its name ("weeks").
     pub units: BTreeMap<String, Vec<String>>,
@@ -74,5 +76,6 @@ mod tests {
             assert!(!list.is_empty());
             assert!(list.iter().all(|word| *word == word.to_lowercase()));
         }
+        assert_eq!(w.counts.get("twelve"), Some(&12));
     }
 }
