@@ -90,6 +90,7 @@ struct VocabularyFile {
     denials: Vec<String>,
     denial_words: Vec<String>,
     refusals: Vec<String>,
+    not_stated: Vec<String>,
     phrasing: PhrasingSpec,
     ages: ages::AgesSpec,
 }
@@ -286,6 +287,8 @@ pub struct Vocabulary {
     denial_words: Vec<String>,
     /// Phrases of a model's reply that says it cannot answer ("sources do not say").
     refusals: Vec<String>,
+    /// Phrases of an answer saying the sources do not state something, as the evals read it.
+    not_stated: Vec<String>,
     /// Lower-cased words of the claim terms.
     claim_words: HashSet<String>,
     pub phrasing: Phrasing,
@@ -400,6 +403,7 @@ impl Vocabulary {
             denials: file.denials,
             denial_words: file.denial_words,
             refusals: file.refusals,
+            not_stated: file.not_stated,
         })
     }
 
@@ -533,6 +537,14 @@ impl Vocabulary {
     /// sources do not say.").
     pub fn refuses(&self, text: &str) -> bool {
         self.refusals
+            .iter()
+            .any(|phrase| text.contains(phrase.as_str()))
+    }
+
+    /// Whether an answer's sentence, normalised and without apostrophes, says plainly that the
+    /// sources do not state something ("The sources give no duration").
+    pub fn says_not_stated(&self, text: &str) -> bool {
+        self.not_stated
             .iter()
             .any(|phrase| text.contains(phrase.as_str()))
     }
