@@ -107,6 +107,8 @@ struct PhrasingSpec {
     referring_back: Vec<String>,
     source_nouns: Vec<String>,
     acronym_fillers: Vec<String>,
+    word_families: Vec<(String, String)>,
+    sparing: String,
     the_article: String,
     cites_phrases: Vec<String>,
     restating_words: Vec<String>,
@@ -137,6 +139,10 @@ pub struct Phrasing {
     pub source_nouns: Vec<String>,
     /// Small words the spelled-out form of an acronym may pass over ("of", "and").
     pub acronym_fillers: Vec<String>,
+    /// First letters of an analysed word, and the word the family is read as ("spar", "spare").
+    word_families: Vec<(String, String)>,
+    /// The analysed word that, after a term, names what spares it ("spare").
+    pub sparing: String,
     pub the_article: String,
     pub cites_phrases: Vec<String>,
     pub restating_words: Vec<String>,
@@ -149,6 +155,18 @@ impl Phrasing {
     /// first five letters ("Choices:" and "choice" are one word).
     pub fn lead_stem(word: &str) -> String {
         word.to_lowercase().chars().take(5).collect()
+    }
+
+    /// An analysed word of a question as its family reads it ("sparer" as "spare"), or itself.
+    pub fn family_of(&self, stem: String) -> String {
+        match self
+            .word_families
+            .iter()
+            .find(|(start, _)| stem.starts_with(start.as_str()))
+        {
+            Some((_, family)) => family.clone(),
+            None => stem,
+        }
     }
 
     /// Whether a lead-in word says nothing of what it introduces ("Another option:").
@@ -201,6 +219,8 @@ impl Phrasing {
             referring_back: spec.referring_back,
             source_nouns: spec.source_nouns,
             acronym_fillers: spec.acronym_fillers,
+            word_families: spec.word_families,
+            sparing: spec.sparing,
             the_article: spec.the_article.to_lowercase(),
             cites_phrases: spec.cites_phrases,
             restating_words: spec.restating_words,
@@ -818,6 +838,16 @@ mod tests {
                 ("differ".to_string(), "different".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn a_word_family_is_read_as_one_word() {
+        let phrasing = &vocabulary().phrasing;
+        for word in ["sparer", "sparing", "spare"] {
+            let stem = words(word).remove(0);
+            assert_eq!(phrasing.family_of(stem), "spare", "{word}");
+        }
+        assert_eq!(phrasing.family_of("steroid".into()), "steroid");
     }
 
     #[test]
