@@ -10,33 +10,18 @@ use tantivy::tokenizer::{
     TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
+use crate::text::english;
+
 /// Name of our analyzer in tantivy's tokenizer manager.
 pub const ANALYZER: &str = "en_med";
 
-/// Words that carry no meaning in a clinician's question. Lucene's English list plus the
-/// question words and pronouns of conversational follow-ups ("what about", "should we").
-#[rustfmt::skip]
-const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
-    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they",
-    "this", "to", "was", "will", "with", "what", "which", "who", "whom", "whose", "how", "when",
-    "where", "why", "do", "does", "did", "can", "could", "should", "would", "shall", "might",
-    "must", "i", "me", "my", "we", "our", "us", "you", "your", "he", "she", "him", "her", "his",
-    "its", "them", "those", "about", "tell", "any", "some", "have", "has", "had", "been", "being",
-    "were", "am", "so", "than", "too", "very", "just", "also", "from", "please", "know", "say",
-    "said", "give", "here", "get", "got", "anything", "something", "ok", "okay", "thanks", "thank",
-    "whats", "hows", "im", "ive", "hers", "pls",
-];
-
-/// The analyzer used for indexing and for queries: words, lower-cased, stop words out, English
-/// (Porter2) stems (remembered per thread, see [`RememberedStems`]).
+/// The analyzer used for indexing and for queries: words, lower-cased, stop words out (those of
+/// `data/english.toml`), English (Porter2) stems (remembered per thread, see [`RememberedStems`]).
 pub fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(48))
         .filter(LowerCaser)
-        .filter(StopWordFilter::remove(
-            STOP_WORDS.iter().map(|w| (*w).to_string()),
-        ))
+        .filter(StopWordFilter::remove(english().stop_words.iter().cloned()))
         .filter(RememberedStems)
         .build()
 }
@@ -163,9 +148,7 @@ mod tests {
         let mut plain = TextAnalyzer::builder(SimpleTokenizer::default())
             .filter(RemoveLongFilter::limit(48))
             .filter(LowerCaser)
-            .filter(StopWordFilter::remove(
-                STOP_WORDS.iter().map(|w| (*w).to_string()),
-            ))
+            .filter(StopWordFilter::remove(english().stop_words.iter().cloned()))
             .filter(Stemmer::new(Language::English))
             .build();
         let expected = tokens(&mut plain, text);

@@ -1179,14 +1179,7 @@ fn refused_despite_evidence(
 /// Whether a model's reply is the prompt's "The sources do not say." (or close to it).
 fn says_sources_do_not_say(answer: &str) -> bool {
     let text = crate::text::normalize(answer).replace('\'', "");
-    [
-        "sources do not say",
-        "sources dont say",
-        "sources do not cover",
-        "sources do not address",
-    ]
-    .iter()
-    .any(|phrase| text.contains(phrase))
+    crate::question::vocabulary().refuses(&text)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::contracts::DocKind;
 use crate::corpus::parse_document;
 use crate::eval::split::{hold_out, test_table};
+use crate::text::english;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -166,23 +167,19 @@ pub fn article_markdown(pmid: &str, item: &Item) -> Result<String, ImportError> 
     Ok(text)
 }
 
-/// Words a title keeps in lower case unless they come first.
-const MINOR_WORDS: &[&str] = &[
-    "a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with",
-];
-
 /// "MATERIALS AND METHODS" → "Materials and Methods"; an unlabelled abstract is "Abstract".
 pub fn section_name(label: &str) -> String {
     let label = label.trim();
     if label.is_empty() || label.eq_ignore_ascii_case("unlabelled") {
         return "Abstract".to_string();
     }
+    let minor = &english().title_minor_words;
     label
         .split_whitespace()
         .enumerate()
         .map(|(i, word)| {
             let lower = word.to_lowercase();
-            if i > 0 && MINOR_WORDS.contains(&lower.as_str()) {
+            if i > 0 && minor.contains(&lower) {
                 return lower;
             }
             let mut chars = lower.chars();

@@ -1554,7 +1554,8 @@ fn or_alternative_named(question: &str, missing: &str, named: &[&str]) -> bool {
         .collect();
     let missing = missing.to_lowercase();
     let named: Vec<String> = named.iter().map(|n| n.to_lowercase()).collect();
-    let filler = |w: &str| matches!(w, "other" | "another" | "any" | "some" | "an" | "a");
+    let fillers = &vocabulary().phrasing.or_fillers;
+    let filler = |w: &str| fillers.iter().any(|f| f == w);
     let is_named = |w: Option<&String>| w.is_some_and(|w| named.contains(w));
     words.iter().enumerate().any(|(i, w)| {
         if *w != missing {
@@ -1580,11 +1581,11 @@ pub fn refers_back(text: &str) -> bool {
                 .to_lowercase()
         })
         .collect();
+    let phrasing = &vocabulary().phrasing;
     match first.as_slice() {
-        [this, next] if this == "this" || this == "these" || this == "such" => !matches!(
-            next.as_str(),
-            "study" | "studies" | "article" | "review" | "report" | "paper"
-        ),
+        [this, next] if phrasing.referring_back.contains(this) => {
+            !phrasing.source_nouns.contains(next)
+        }
         _ => false,
     }
 }
@@ -1845,7 +1846,9 @@ fn spell(letters: &[char], words: &[Vec<char>], used: usize) -> Option<usize> {
         return (used >= 2).then_some(0);
     }
     let (word, rest) = words.split_first()?;
-    let skippable = ["of", "and", "the", "in", "for", "with", "to", "a"]
+    let skippable = vocabulary()
+        .phrasing
+        .acronym_fillers
         .iter()
         .any(|s| s.chars().eq(word.iter().copied()));
     if word.first() == letters.first() {

@@ -92,15 +92,13 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
             continue;
         };
         let age = if months { 0 } else { n };
-        let population: &[&str] = match age {
-            0..=17 => &["child", "children", "pediatric"],
+        let ages = &crate::question::vocabulary().ages;
+        let population = match age {
+            0..=17 => &ages.child_reading,
             18..=64 => continue,
-            _ => &["older adults", "elderly"],
+            _ => &ages.older_reading,
         };
-        out.push((
-            whole.range(),
-            population.iter().map(|p| p.to_string()).collect(),
-        ));
+        out.push((whole.range(), population.clone()));
     }
     for (range, word) in words(question) {
         if out

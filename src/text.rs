@@ -2,9 +2,11 @@
 //! phrases, quotes): case, white space, curly vs straight quotes, dashes; sentence splitting and
 //! markup detection. Pure functions only.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
+use serde::Deserialize;
 
 /// Lower-cases, maps curly quotes to straight ones and every dash to '-', and collapses white
 /// space, so that two spellings of the same words compare equal.
@@ -111,10 +113,34 @@ pub fn names_identifier(url: &str, identifiers: &[&str]) -> bool {
     })
 }
 
-/// Abbreviations after which a full stop does not end a sentence.
-pub const ABBREVIATIONS: &[&str] = &[
-    "e.g", "i.e", "vs", "dr", "approx", "etc", "fig", "no", "al", "mr", "ms", "mrs", "cf", "resp",
-];
+/// Ordinary English that text handling reads (`data/english.toml`): general words only, none of
+/// one article.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct English {
+    /// Words that carry no meaning in a clinician's question; the analyzer drops them.
+    pub stop_words: Vec<String>,
+    /// Abbreviations (lower case, without their last full stop) after which a full stop does not
+    /// end a sentence.
+    sentence_abbreviations: HashSet<String>,
+    /// Words a title keeps in lower case unless they come first.
+    pub title_minor_words: HashSet<String>,
+}
+
+static ENGLISH: LazyLock<English> = LazyLock::new(|| {
+    toml::from_str(include_str!("../data/english.toml"))
+        .unwrap_or_else(|e| panic!("data/english.toml is invalid: {e}"))
+});
+
+/// The compiled-in English word lists.
+pub fn english() -> &'static English {
+    &ENGLISH
+}
+
+/// Whether a full stop after `word` (lower case, "e.g" for "e.g.") may not end a sentence.
+pub fn is_abbreviation(word: &str) -> bool {
+    ENGLISH.sentence_abbreviations.contains(word)
+}
 
 /// Splits plain text into sentences at '.', '!' or '?' followed by white space and a capital
 /// letter, digit or opening bracket; the pieces keep their words exactly (trimmed).
@@ -142,7 +168,7 @@ pub fn sentences(text: &str) -> Vec<&str> {
             .collect();
         word_before.reverse();
         let word_before: String = word_before.into_iter().collect::<String>().to_lowercase();
-        let abbreviation = c == '.' && ABBREVIATIONS.contains(&word_before.as_str());
+        let abbreviation = c == '.' && is_abbreviation(&word_before);
         if ends && !abbreviation {
             let end = i + c.len_utf8();
             let piece = text[start..end].trim();
@@ -160,13 +186,12 @@ pub fn sentences(text: &str) -> Vec<&str> {
 }
 
 /// Ordinary English words (see `data/common-words.txt`'s header for its source), lower-cased.
-static COMMON_WORDS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
-    std::sync::LazyLock::new(|| {
-        include_str!("../data/common-words.txt")
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-            .collect()
-    });
+static COMMON_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../data/common-words.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect()
+});
 
 /// Whether `word` (lower-cased) is ordinary English: "come", "cap", "grown"; not "methotrexate".
 pub fn is_common_word(word: &str) -> bool {
@@ -176,6 +201,14 @@ pub fn is_common_word(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_compiled_english_word_lists_parse() {
+        let english = english();
+        assert!(english.stop_words.iter().any(|w| w == "the"));
+        assert!(is_abbreviation("e.g"));
+        assert!(english.title_minor_words.contains("and"));
+    }
 
     #[test]
     fn sentences_split_at_full_stops_before_capitals_only() {

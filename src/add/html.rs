@@ -48,10 +48,6 @@ const BLOCKS: &[&str] = &[
     "address",
     "hgroup",
 ];
-/// The words before a superscript that make it an exponent, not a citation ("mg/m²", "10⁹/L").
-const EXPONENT_BASES: &[&str] = &[
-    "m", "cm", "mm", "km", "µm", "μm", "10", "x10", "×10", "s", "min", "h", "l", "dl", "ml",
-];
 /// The largest number a `<sup>` marker may carry.
 const MAX_MARKER: u32 = 999;
 
@@ -415,7 +411,8 @@ fn is_ref_link(a: &ElementRef<'_>) -> bool {
     })
 }
 
-/// The text before a superscript ends in a unit or a power of ten, so it is an exponent.
+/// The text before a superscript ends in a unit or a power of ten (`exponent_bases` of
+/// `data/pages.toml`), so it is an exponent.
 fn exponent_before(out: &str) -> bool {
     if out.ends_with(char::is_whitespace) {
         return false;
@@ -425,7 +422,7 @@ fn exponent_before(out: &str) -> bool {
         .next()
         .unwrap_or_default()
         .to_lowercase();
-    EXPONENT_BASES.contains(&token.as_str())
+    RULES.exponent_bases.contains(&token)
 }
 
 #[cfg(test)]

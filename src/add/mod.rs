@@ -101,6 +101,7 @@ struct PageRules {
 struct Furniture {
     drop: Vec<String>,
     updated: String,
+    months: Vec<String>,
     review_status: String,
     end: Vec<String>,
     references: Vec<String>,
@@ -110,16 +111,21 @@ struct Furniture {
 struct MarkerRules {
     value_words: Vec<String>,
     max_marker: u32,
+    exponent_bases: Vec<String>,
 }
 
 struct Rules {
     drop: Vec<Regex>,
     updated: Regex,
+    /// Month names by their first three letters, in calendar order.
+    months: Vec<String>,
     review_status: Regex,
     end: Vec<Regex>,
     references: Vec<Regex>,
     value_words: BTreeSet<String>,
     max_marker: u32,
+    /// Words before a superscript that make it an exponent ("m" of "mg/m²").
+    exponent_bases: BTreeSet<String>,
 }
 
 static RULES: LazyLock<Rules> = LazyLock::new(|| {
@@ -129,11 +135,13 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| {
     Rules {
         drop: file.furniture.drop.iter().map(|p| re(p)).collect(),
         updated: re(&file.furniture.updated),
+        months: file.furniture.months,
         review_status: re(&file.furniture.review_status),
         end: file.furniture.end.iter().map(|p| re(p)).collect(),
         references: file.furniture.references.iter().map(|p| re(p)).collect(),
         value_words: file.markers.value_words.into_iter().collect(),
         max_marker: file.markers.max_marker,
+        exponent_bases: file.markers.exponent_bases.into_iter().collect(),
     }
 });
 
@@ -835,9 +843,6 @@ fn iso_date(text: &str) -> Option<String> {
     if text.len() == 10 && text.as_bytes()[4] == b'-' {
         return Some(text.to_string());
     }
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
     let parts: Vec<&str> = text
         .split([' ', ',', '.'])
         .filter(|p| !p.is_empty())
@@ -845,9 +850,10 @@ fn iso_date(text: &str) -> Option<String> {
     let [month, day, year] = parts.as_slice() else {
         return None;
     };
-    let m = MONTHS
+    let m = RULES
+        .months
         .iter()
-        .position(|p| month.to_lowercase().starts_with(p))?
+        .position(|p| month.to_lowercase().starts_with(p.as_str()))?
         + 1;
     let day: u32 = day.parse().ok()?;
     let year: u32 = year.parse().ok()?;
@@ -1226,6 +1232,14 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), AddError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_update_date_is_read_in_words_or_as_iso() {
+        assert_eq!(iso_date("August 21, 2025").as_deref(), Some("2025-08-21"));
+        assert_eq!(iso_date("Dec. 3, 2026").as_deref(), Some("2026-12-03"));
+        assert_eq!(iso_date("2025-08-21").as_deref(), Some("2025-08-21"));
+        assert_eq!(iso_date("Someday 3, 2026"), None);
+    }
 
     #[test]
     fn bare_markers_become_brackets_where_statements_end() {

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::contracts::Passage;
+use crate::question::Phrasing;
 use crate::text::{normalize, sentences};
 
 /// A marker group holding at least one sentence id: `[S1.2]`, `[S1.2, S3.1]`, `[S1.2; S2]`.
@@ -468,20 +469,19 @@ fn list_prefix(line: &str) -> &str {
 /// that names something else ("AZA:" before the sentence on methotrexate) would mislabel the
 /// quote.
 fn lead_in_fits(lead_in: &str, context: &str) -> bool {
-    let stem = |w: &str| -> String { w.to_lowercase().chars().take(5).collect() };
-    let generic = &crate::question::vocabulary().phrasing.generic_lead_words;
+    let phrasing = &crate::question::vocabulary().phrasing;
     let context_stems: Vec<String> = context
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 4)
-        .map(stem)
+        .map(Phrasing::lead_stem)
         .collect();
     let mut words = 0;
     let mut found = 0;
     for word in lead_in.split(|c: char| !c.is_alphanumeric()) {
         let fits = if is_abbreviation(word) {
             abbreviation_in(word, context)
-        } else if word.chars().count() >= 4 && !generic.contains(&stem(word)) {
-            context_stems.contains(&stem(word))
+        } else if word.chars().count() >= 4 && !phrasing.is_generic_lead_word(word) {
+            context_stems.contains(&Phrasing::lead_stem(word))
         } else {
             continue;
         };

@@ -108,13 +108,7 @@ impl ExtractiveComposer {
                 !self.synonyms.aspects.contains(w) && !w.starts_with(|c: char| c.is_ascii_digit())
             })
             // "steroid sparer" asks for what "steroid-sparing" names.
-            .map(|w| {
-                if w.starts_with("spar") {
-                    "spare".to_string()
-                } else {
-                    w
-                }
-            })
+            .map(|w| vocabulary.phrasing.family_of(w))
             .collect();
         let mut terms: Vec<Vec<String>> = Vec::new();
         let mut phrasing: Vec<Vec<String>> = Vec::new();
@@ -211,14 +205,7 @@ impl ExtractiveComposer {
         let asking = vocabulary.aspect_words(text);
         let surfaces: Vec<(String, String)> = surface_words(text)
             .into_iter()
-            .map(|(stem, surface)| {
-                let stem = if stem.starts_with("spar") {
-                    "spare".to_string()
-                } else {
-                    stem
-                };
-                (stem, surface)
-            })
+            .map(|(stem, surface)| (vocabulary.phrasing.family_of(stem), surface))
             .collect();
         let all: Vec<String> = surfaces.iter().map(|(stem, _)| stem.clone()).collect();
         let mut consumed = vec![false; all.len()];
@@ -898,10 +885,11 @@ fn states_near_subject(text: &str, aspect: &Aspect, subject: &[Vec<String>], nea
 /// Whether every mention of `word` is in an "X-sparing" compound, which names what spares X
 /// (a steroid-sparing agent is no steroid).
 fn only_spared(sequence: &[String], word: &str) -> bool {
+    let sparing = &vocabulary().phrasing.sparing;
     let spared = |i: usize| {
         sequence
             .get(i + 1)
-            .is_some_and(|next| next.starts_with("spare"))
+            .is_some_and(|next| next.starts_with(sparing.as_str()))
     };
     let mentions: Vec<usize> = sequence
         .iter()

@@ -1,13 +1,17 @@
 //! How long and how many: durations ("for 3-5 days", "for ≥4 weeks", "x 5 days"), dose counts
 //! ("x2", "two doses", "on days 1 and 15", "two weeks apart") and time phrases that are neither
-//! ("within 3 months", "on day 1"). Knows no drug or dose range. Imports `tokens` and `units`.
+//! ("within 3 months", "on day 1"). Knows no drug or dose range. Imports `words`, `tokens` and
+//! `units`.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::LazyLock;
 
 use super::tokens::{
     TokKind, Token, is_range_dash, number_or_word, small_count, tokenize, word_is,
 };
 use super::units::{Comparator, fmt_number, parse_comparator};
+use super::words::words;
 
 /// Weeks in an average month (365.25 / 12 / 7).
 pub(crate) const WEEKS_PER_MONTH: f64 = 4.348_214;
@@ -105,17 +109,26 @@ impl fmt::Display for Duration {
     }
 }
 
+/// Each word for a unit of time (`[time_units]` of `words.toml`) and its unit.
+static TIME_UNITS: LazyLock<HashMap<String, TimeUnit>> = LazyLock::new(|| {
+    use TimeUnit::*;
+    let mut by_word = HashMap::new();
+    for (name, spellings) in &words().time_units {
+        let unit = [Minutes, Hours, Days, Weeks, Months, Years]
+            .into_iter()
+            .find(|u| u.word(true) == name)
+            .unwrap_or_else(|| {
+                panic!("src/dosing/words.toml: [time_units] names {name:?}, which is none")
+            });
+        by_word.extend(spellings.iter().map(|s| (s.clone(), unit)));
+    }
+    by_word
+});
+
+/// A unit of time written in one word at token `i` ("wks", "mo").
 pub(crate) fn time_unit(toks: &[Token], i: usize, limit: usize) -> Option<(TimeUnit, usize)> {
     let t = toks.get(i).filter(|_| i < limit.min(toks.len()))?;
-    let unit = match t.lower.as_str() {
-        "min" | "mins" | "minute" | "minutes" => TimeUnit::Minutes,
-        "h" | "hr" | "hrs" | "hour" | "hours" => TimeUnit::Hours,
-        "d" | "day" | "days" => TimeUnit::Days,
-        "w" | "wk" | "wks" | "week" | "weeks" => TimeUnit::Weeks,
-        "mo" | "mos" | "month" | "months" => TimeUnit::Months,
-        "y" | "yr" | "yrs" | "year" | "years" => TimeUnit::Years,
-        _ => return None,
-    };
+    let unit = *TIME_UNITS.get(&t.lower)?;
     Some((unit, i + 1))
 }
 
@@ -323,6 +336,17 @@ pub(crate) fn parse_other_time_phrase(toks: &[Token], i: usize, limit: usize) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_unit_of_time_is_read_in_any_of_its_spellings() {
+        let toks = tokenize("for 2 wks, then 3 mo or 1 yr");
+        let unit = |i: usize| time_unit(&toks, i, toks.len()).map(|(u, _)| u);
+        assert_eq!(unit(2), Some(TimeUnit::Weeks));
+        assert_eq!(unit(6), Some(TimeUnit::Months));
+        assert_eq!(unit(9), Some(TimeUnit::Years));
+        assert_eq!(unit(0), None);
+        assert!(LazyLock::force(&TIME_UNITS).len() >= 6);
+    }
 
     #[test]
     fn durations_keep_their_threshold() {

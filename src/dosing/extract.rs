@@ -16,6 +16,7 @@ use super::units::{
     self, Comparator, Notation, Route, Unit, notation_of, parse_basis, parse_comparator,
     parse_route, parse_unit,
 };
+use super::words::words;
 
 /// How far after an amount its frequency, route and duration are looked for, in tokens.
 const TRAILING_WINDOW: usize = 14;
@@ -137,19 +138,6 @@ fn lines(toks: &[Token]) -> Vec<(usize, usize)> {
 const HEADING_MAX_TOKENS: usize = 14;
 /// How far into a heading its drug is named ("Recommended Dose of Naloxone (Narcan) for …").
 const HEADING_DRUG_WITHIN: usize = 4;
-/// Words that make an amount a cumulative total rather than a dose ("after 10 mg total").
-const TOTAL_WORDS: &[&str] = &["total", "cumulative", "altogether"];
-/// Words before an amount on its line that make it a starting dose ("Start carvedilol 3.125 mg").
-const START_WORDS: &[&str] = &[
-    "start",
-    "starting",
-    "started",
-    "initial",
-    "initially",
-    "initiate",
-    "initiating",
-    "begin",
-];
 
 /// What a dose's line says about it. A dose on a line that calls it a start ("start at",
 /// "initial dose") is a starting dose; one written as a total ("10 mg total") is a total.
@@ -170,14 +158,14 @@ fn with_line_context(
             d.starting = toks[s..e]
                 .iter()
                 .take_while(|t| t.start < d.start)
-                .any(|t| START_WORDS.contains(&t.lower.as_str()));
+                .any(|t| words().start.contains(&t.lower));
             // In its words or right after them ("up to 10 mg total").
             d.total = toks[s..e]
                 .iter()
                 .filter(|t| t.start >= d.start)
                 .take_while(|t| t.start < d.end)
                 .chain(toks[s..e].iter().filter(|t| t.start >= d.end).take(2))
-                .any(|t| TOTAL_WORDS.contains(&t.lower.as_str()));
+                .any(|t| words().total.contains(&t.lower));
         }
         let mentions = find_mentions(rules, toks, s, e);
         let has_dose = out.iter().any(inside);
@@ -365,12 +353,15 @@ fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
     }
     // "20 mg or more", "80 mg or less": a comparison written after the amount.
     if comparator.is_none() && tok(j).is_some_and(|t| t.lower == "or") {
-        let after = tok(j + 1).map(|t| t.lower.as_str());
-        let trailing = match after {
-            Some("more" | "greater" | "higher" | "above") => Some(Comparator::AtLeast),
-            Some("less" | "lower" | "fewer" | "below") => Some(Comparator::AtMost),
-            _ => None,
-        };
+        let trailing = tok(j + 1).and_then(|t| {
+            if words().or_more.contains(&t.lower) {
+                Some(Comparator::AtLeast)
+            } else if words().or_less.contains(&t.lower) {
+                Some(Comparator::AtMost)
+            } else {
+                None
+            }
+        });
         if let Some(c) = trailing {
             comparator = Some(c);
             j += 2;
@@ -380,20 +371,7 @@ fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
         return None;
     }
     // A tablet strength ("2.5 mg tablets") is not a dose.
-    if tok(j).is_some_and(|t| {
-        matches!(
-            t.lower.as_str(),
-            "tablet"
-                | "tablets"
-                | "tab"
-                | "tabs"
-                | "capsule"
-                | "capsules"
-                | "vial"
-                | "vials"
-                | "strength"
-        )
-    }) {
+    if tok(j).is_some_and(|t| words().strength.contains(&t.lower)) {
         return None;
     }
     Some(Core {
@@ -423,26 +401,9 @@ fn is_step_or_total(toks: &[Token], i: usize, s: usize) -> bool {
             .map(|j| toks[j].lower.as_str())
     };
     matches!(word(1), Some("by"))
-        || (matches!(word(1), Some("of"))
-            && matches!(
-                word(2),
-                Some(
-                    "increments"
-                        | "decrements"
-                        | "steps"
-                        | "reductions"
-                        | "increases"
-                        | "decreases"
-                        | "reduction"
-                        | "increase"
-                        | "decrease"
-                )
-            ))
+        || (matches!(word(1), Some("of")) && word(2).is_some_and(|w| words().steps.contains(w)))
         || (1..=3).any(|k| matches!(word(k), Some("cumulative")))
 }
-
-/// Words for a tablet or capsule after a count ("one tablet", "1 DS tab").
-const TABLET_WORDS: &[&str] = &["tablet", "tablets", "tab", "tabs", "pill", "pills"];
 
 /// Doses written without an amount and unit, right after a drug's name: a count of named tablets
 /// ("Bactrim DS one tablet", "TMP-SMX 1 DS tab") and a bare number followed by a frequency
@@ -500,7 +461,7 @@ fn unwritten_unit_cores(
 /// "TMP-SMX DS daily": one tablet).
 fn tablet_core(rules: &DosingRules, toks: &[Token], e: usize, m: &Mention) -> Option<Core> {
     let j = m.end;
-    let word = |k: usize| k < e && TABLET_WORDS.contains(&toks[k].lower.as_str());
+    let word = |k: usize| k < e && words().tablet.contains(&toks[k].lower);
     let in_name = (m.start..m.end).find_map(|k| {
         rules
             .tablet_at(&m.drug, toks, k, m.end)

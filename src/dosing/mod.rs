@@ -4,12 +4,13 @@
 //! it. Same text, same verdicts. It knows nothing of HTTP, LLMs or the index, and never panics on
 //! any input.
 //!
-//! The files import one way only: `tokens` → `units` → `duration` → `schedule` → `sequence` →
-//! `rules` → `extract` → `judge`. `tokens` splits text, `units`, `duration` and `schedule` read
-//! what a statement says (amount, unit, route; duration, dose count; frequency), `sequence`
-//! splits a statement at "then" / "followed by" / "thereafter" and says what a later part
-//! carries over, `rules` loads the rules and matches drug names, `extract` finds the statements,
-//! `judge` gives each its verdict. Each part of a sequence is a statement judged on its own.
+//! The files import one way only: `words` → `tokens` → `units` → `duration` → `schedule` →
+//! `sequence` → `rules` → `extract` → `judge`. `words` holds the English word lists the others
+//! read (`words.toml`), `tokens` splits text, `units`, `duration` and `schedule` read what a
+//! statement says (amount, unit, route; duration, dose count; frequency), `sequence` splits a
+//! statement at "then" / "followed by" / "thereafter" and says what a later part carries over,
+//! `rules` loads the rules and matches drug names, `extract` finds the statements, `judge` gives
+//! each its verdict. Each part of a sequence is a statement judged on its own.
 //!
 //! Verdicts, decided against the rule (regimen) of the drug that fits the statement best:
 //! - `ok`: amount, unit, basis, frequency and route fit. An unstated frequency or route is not
@@ -48,6 +49,7 @@ mod schedule;
 mod sequence;
 mod tokens;
 mod units;
+mod words;
 
 use crate::contracts::{DoseClaim, DosingReport, Verdict};
 

@@ -1,12 +1,13 @@
 //! How often: frequencies ("BID", "q4w", "every other day", "monthly", "two weeks apart") as
 //! rates in doses per week, and divided-dose phrases. Knows no drug or dose range. Imports
-//! `tokens`, `units` and `duration`.
+//! `words`, `tokens`, `units` and `duration`.
 
 use std::sync::LazyLock;
 
 use super::duration::{TimeUnit, WEEKS_PER_MONTH, time_unit};
 use super::tokens::{Token, Vocab, is_range_dash, number_or_word, small_count, tokenize, word_is};
 use super::units::fmt_number;
+use super::words::words;
 
 /// Relative slack when comparing frequencies ("monthly" is every 4 weeks; "every 6 months" is
 /// every 24–26 weeks).
@@ -136,282 +137,30 @@ enum F {
     PerWeek(&'static str, f64),
 }
 
-static FREQUENCIES: LazyLock<Vocab<F>> = LazyLock::new(|| {
-    use F::*;
-    let mut list: Vec<(&str, F)> = Vec::new();
-    for p in [
-        "daily",
-        "per day",
-        "a day",
-        "each day",
-        "every day",
-        "/day",
-        "/ d",
-        "/24h",
-        "/24 h",
-        "/24 hr",
-        "/24 hrs",
-        "/24 hours",
-        "per 24 hours",
-        "per 24 h",
-    ] {
-        list.push((p, Daily));
+static FREQUENCIES: LazyLock<Vocab<F>> =
+    LazyLock::new(|| Vocab::from_table(&words().frequencies, "frequencies", F::named));
+
+impl F {
+    /// What a frequency named in `words.toml` means.
+    fn named(name: &str) -> Option<F> {
+        use F::*;
+        Some(match name {
+            "daily" => Daily,
+            "once daily" => OnceDaily,
+            "twice daily" => TimesDaily(2),
+            "three times daily" => TimesDaily(3),
+            "four times daily" => TimesDaily(4),
+            "weekly" => PerWeek("weekly", 1.0),
+            "twice weekly" => PerWeek("twice weekly", 2.0),
+            "three times weekly" => PerWeek("three times weekly", 3.0),
+            "every other day" => PerWeek("every other day", 3.5),
+            "every 2 weeks" => PerWeek("every 2 weeks", 0.5),
+            "monthly" => PerWeek("monthly", 1.0 / WEEKS_PER_MONTH),
+            "yearly" => PerWeek("yearly", 7.0 / 365.25),
+            _ => return None,
+        })
     }
-    for p in [
-        "once daily",
-        "once a day",
-        "once per day",
-        "once each day",
-        "once every day",
-        "qd",
-        "q.d",
-        "q.d.",
-        "od",
-        "o.d",
-        "o.d.",
-        "q24h",
-        "q 24 hours",
-        "q24 hours",
-        "every 24 hours",
-        "nightly",
-        "every morning",
-        "each morning",
-        "every night",
-        "each night",
-        "at bedtime",
-        "qam",
-        "qhs",
-        "q.h.s.",
-        "per diem",
-        "a single daily dose",
-        "single daily dose",
-        "as a single daily dose",
-        "as a single morning dose",
-        "once-a-day",
-    ] {
-        list.push((p, OnceDaily));
-    }
-    for p in [
-        "twice daily",
-        "twice a day",
-        "twice per day",
-        "twice each day",
-        "two times daily",
-        "two times a day",
-        "two times per day",
-        "2 times daily",
-        "2 times a day",
-        "2 times per day",
-        "2x daily",
-        "2 x daily",
-        "2x/day",
-        "2 x / day",
-        "2x a day",
-        "2x per day",
-        "bid",
-        "b.i.d",
-        "b.i.d.",
-        "bd",
-        "b.d",
-        "b.d.",
-        "q12h",
-        "q12 h",
-        "q 12 h",
-        "q12 hours",
-        "q 12 hours",
-        "q12hr",
-        "q12 hrs",
-        "12 hourly",
-        "12-hourly",
-        "every 12 hours",
-    ] {
-        list.push((p, TimesDaily(2)));
-    }
-    for p in [
-        "three times daily",
-        "three times a day",
-        "three times per day",
-        "3 times daily",
-        "3 times a day",
-        "3 times per day",
-        "3x daily",
-        "3 x daily",
-        "3x/day",
-        "3x a day",
-        "thrice daily",
-        "thrice a day",
-        "tid",
-        "t.i.d",
-        "t.i.d.",
-        "tds",
-        "t.d.s",
-        "t.d.s.",
-        "q8h",
-        "q 8 h",
-        "q8 hours",
-        "q 8 hours",
-        "8 hourly",
-        "8-hourly",
-        "every 8 hours",
-    ] {
-        list.push((p, TimesDaily(3)));
-    }
-    for p in [
-        "four times daily",
-        "four times a day",
-        "four times per day",
-        "4 times daily",
-        "4 times a day",
-        "4 times per day",
-        "4x daily",
-        "4x/day",
-        "qid",
-        "q.i.d",
-        "q.i.d.",
-        "qds",
-        "q.d.s",
-        "q.d.s.",
-        "q6h",
-        "q 6 h",
-        "q6 hours",
-        "q 6 hours",
-        "6 hourly",
-        "6-hourly",
-        "every 6 hours",
-    ] {
-        list.push((p, TimesDaily(4)));
-    }
-    for p in [
-        "weekly",
-        "once weekly",
-        "once a week",
-        "once per week",
-        "once each week",
-        "once every week",
-        "per week",
-        "a week",
-        "each week",
-        "every week",
-        "/week",
-        "/ wk",
-        "/ w",
-        "qw",
-        "q week",
-        "q1w",
-        "q 1 w",
-        "qwk",
-        "q wk",
-        "q7d",
-        "q 7 d",
-        "every 7 days",
-        "once-a-week",
-        "per wk",
-    ] {
-        list.push((p, PerWeek("weekly", 1.0)));
-    }
-    for p in [
-        "twice weekly",
-        "twice a week",
-        "twice per week",
-        "two times a week",
-        "two times weekly",
-        "two times per week",
-        "2 times weekly",
-        "2 times a week",
-        "2 times per week",
-        "2x weekly",
-        "2x/week",
-        "biw",
-    ] {
-        list.push((p, PerWeek("twice weekly", 2.0)));
-    }
-    for p in [
-        "three times weekly",
-        "three times a week",
-        "three times per week",
-        "three times each week",
-        "3 times weekly",
-        "3 times a week",
-        "3 times per week",
-        "3x weekly",
-        "3 x weekly",
-        "3x/week",
-        "3x a week",
-        "3x per week",
-        "thrice weekly",
-        "thrice a week",
-        "tiw",
-        "t.i.w",
-        "t.i.w.",
-        "on monday, wednesday and friday",
-        "on monday, wednesday, and friday",
-        "on mondays, wednesdays and fridays",
-        "on mondays, wednesdays, and fridays",
-        "monday, wednesday and friday",
-        "monday, wednesday, and friday",
-        "mon/wed/fri",
-        "m/w/f",
-    ] {
-        list.push((p, PerWeek("three times weekly", 3.0)));
-    }
-    for p in [
-        "every other day",
-        "on alternate days",
-        "alternate days",
-        "alternate-day",
-        "alternate day",
-        "qod",
-        "q.o.d",
-        "q.o.d.",
-        "every 48 hours",
-    ] {
-        list.push((p, PerWeek("every other day", 3.5)));
-    }
-    for p in [
-        "every other week",
-        "alternate weeks",
-        "fortnightly",
-        "every fortnight",
-        "every two weeks",
-        "every 2 weeks",
-        "q2w",
-        "q 2 w",
-        "q2 weeks",
-        "q 2 weeks",
-    ] {
-        list.push((p, PerWeek("every 2 weeks", 0.5)));
-    }
-    for p in [
-        "monthly",
-        "every month",
-        "once a month",
-        "once monthly",
-        "once per month",
-        "once every month",
-        "per month",
-        "a month",
-        "each month",
-        "/month",
-        "/ mo",
-        "q month",
-        "qmonth",
-    ] {
-        list.push((p, PerWeek("monthly", 1.0 / WEEKS_PER_MONTH)));
-    }
-    for p in [
-        "yearly",
-        "once yearly",
-        "once a year",
-        "once per year",
-        "annually",
-        "once annually",
-        "every year",
-        "once every year",
-    ] {
-        list.push((p, PerWeek("yearly", 7.0 / 365.25)));
-    }
-    Vocab::new(&list)
-});
+}
 
 /// A frequency from an interval: every `low`–`high` `unit`s.
 fn every(low: f64, high: f64, unit: TimeUnit) -> Option<Frequency> {
@@ -609,6 +358,14 @@ mod tests {
         assert!(freq("every 6 weeks").within(&range));
         assert!(!freq("weekly").within(&range));
         assert!(freq("every 6 months").within(&freq("every 6-9 months")));
+    }
+
+    #[test]
+    fn every_frequency_named_in_the_dosing_words_has_a_meaning() {
+        // A name words.toml gives that `F::named` does not know panics here.
+        LazyLock::force(&FREQUENCIES);
+        assert_eq!(freq("b.i.d.").label, "twice daily");
+        assert_eq!(freq("fortnightly").label, "every 2 weeks");
     }
 
     #[test]

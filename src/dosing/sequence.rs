@@ -9,6 +9,7 @@ use crate::contracts::DoseBasis;
 use super::schedule::Frequency;
 use super::tokens::Token;
 use super::units::Unit;
+use super::words::words;
 
 /// One part of a sentence: `marker..start` holds its sequence words ("then", "followed by"; empty
 /// for the first part), `start..end` its own words.
@@ -18,9 +19,6 @@ pub(crate) struct Part {
     pub start: usize,
     pub end: usize,
 }
-
-/// Words before "then" that make it a time reference, not a next step ("since then").
-const NOT_A_STEP: &[&str] = &["since", "by", "until", "till", "from", "just", "even"];
 
 /// The parts of the sentence `s..e`, in order; one part when it names no sequence.
 pub(crate) fn parts(toks: &[Token], s: usize, e: usize) -> Vec<Part> {
@@ -34,7 +32,7 @@ pub(crate) fn parts(toks: &[Token], s: usize, e: usize) -> Vec<Part> {
             continue;
         }
         let split = if is(i, "then") {
-            let time_word = i > s && NOT_A_STEP.contains(&toks[i - 1].lower.as_str());
+            let time_word = i > s && words().not_a_step.contains(&toks[i - 1].lower);
             (!time_word).then_some((i, i + 1))
         } else if is(i, "followed") && is(i + 1, "by") {
             Some((i, i + 2))

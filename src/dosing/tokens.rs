@@ -1,9 +1,11 @@
 //! Tokens and sentences of clinical text, and phrase matching over them: words, numbers
 //! ("1,000", ".5") and symbols with their byte offsets, sentence ranges, small counts written as
-//! words, and longest-first phrase vocabularies. The bottom of `dosing`: it imports nothing from
-//! its siblings and knows no drug, unit or dose.
+//! words, and longest-first phrase vocabularies. Near the bottom of `dosing`: it imports only
+//! `words` and knows no drug, unit or dose.
 
 use std::collections::BTreeMap;
+
+use super::words::words;
 
 /// Kind of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +150,23 @@ impl<T: Clone> Vocab<T> {
         Vocab { by_first }
     }
 
+    /// The phrases of a `words.toml` table, each key read by `value`: a key it does not read is
+    /// a defect of the compiled file (`what` names its table), caught by the unit tests.
+    pub(crate) fn from_table(
+        table: &BTreeMap<String, Vec<String>>,
+        what: &str,
+        value: impl Fn(&str) -> Option<T>,
+    ) -> Vocab<T> {
+        let mut list: Vec<(&str, T)> = Vec::new();
+        for (key, phrases) in table {
+            let v = value(key).unwrap_or_else(|| {
+                panic!("src/dosing/words.toml: [{what}] names {key:?}, which is none")
+            });
+            list.extend(phrases.iter().map(|p| (p.as_str(), v.clone())));
+        }
+        Vocab::new(&list)
+    }
+
     /// The longest phrase that starts at `i` and ends at or before `limit`.
     pub(crate) fn longest(&self, toks: &[Token], i: usize, limit: usize) -> Option<(T, usize)> {
         let entries = self.by_first.get(&toks.get(i)?.lower)?;
@@ -203,21 +222,7 @@ pub(crate) fn small_count(toks: &[Token], i: usize, limit: usize) -> Option<u32>
             }
             v as u32
         }
-        TokKind::Word => match t.lower.as_str() {
-            "one" | "a" | "an" | "single" => 1,
-            "two" => 2,
-            "three" => 3,
-            "four" => 4,
-            "five" => 5,
-            "six" => 6,
-            "seven" => 7,
-            "eight" => 8,
-            "nine" => 9,
-            "ten" => 10,
-            "eleven" => 11,
-            "twelve" => 12,
-            _ => return None,
-        },
+        TokKind::Word => *words().counts.get(&t.lower)?,
         TokKind::Symbol => return None,
     };
     Some(n)
@@ -278,9 +283,6 @@ fn starts_block(toks: &[Token], i: usize) -> bool {
 }
 
 fn ends_sentence(toks: &[Token], i: usize) -> bool {
-    const ABBREVIATIONS: &[&str] = &[
-        "vs", "approx", "dr", "mr", "ms", "fig", "ca", "cf", "no", "eg", "ie", "max", "min", "inc",
-    ];
     if !matches!(toks[i].lower.as_str(), "." | "!" | "?" | "。") {
         return false;
     }
@@ -294,7 +296,7 @@ fn ends_sentence(toks: &[Token], i: usize) -> bool {
             return false; // inside "b.i.d." or "e.g."
         }
         if prev.kind == TokKind::Word
-            && (prev.raw.chars().count() == 1 || ABBREVIATIONS.contains(&prev.lower.as_str()))
+            && (prev.raw.chars().count() == 1 || words().abbreviations.contains(&prev.lower))
         {
             return false;
         }

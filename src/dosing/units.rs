@@ -1,7 +1,7 @@
 //! Dose vocabulary that is not about time: units, unit bases, routes, comparators and number
 //! notation as clinical text writes them, and the conversions between units (g → mg, mcg/µg →
 //! mg, IU ↔ mcg where a rule gives the factor). It must never know a drug or a dose range: those
-//! are data in `corpus/dosing/rules.toml`. Imports only `tokens`.
+//! are data in `corpus/dosing/rules.toml`. Imports only `words` and `tokens`.
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use crate::contracts::DoseBasis;
 
 use super::tokens::{Gap, Token, Vocab, tokenize};
+use super::words::words;
 
 /// A dose unit. Mass units convert into each other; international units convert to mass only
 /// with a drug's own factor (vitamin D: 40 IU per mcg).
@@ -160,6 +161,14 @@ pub enum Comparator {
 }
 
 impl Comparator {
+    /// The comparator whose ASCII form is `ascii` (">=").
+    pub fn from_ascii(ascii: &str) -> Option<Comparator> {
+        use Comparator::*;
+        [AtLeast, MoreThan, AtMost, LessThan]
+            .into_iter()
+            .find(|c| c.ascii() == ascii)
+    }
+
     /// The ASCII form used in JSON and in `rules.toml`.
     pub fn ascii(self) -> &'static str {
         match self {
@@ -237,35 +246,8 @@ pub fn fmt_number(v: f64) -> String {
 // ---------------------------------------------------------------------------------------------
 // Units and bases
 
-static UNITS: LazyLock<Vocab<Unit>> = LazyLock::new(|| {
-    Vocab::new(&[
-        ("g", Unit::G),
-        ("gm", Unit::G),
-        ("gram", Unit::G),
-        ("grams", Unit::G),
-        ("gramme", Unit::G),
-        ("grammes", Unit::G),
-        ("mg", Unit::Mg),
-        ("mgs", Unit::Mg),
-        ("milligram", Unit::Mg),
-        ("milligrams", Unit::Mg),
-        ("milligramme", Unit::Mg),
-        ("milligrammes", Unit::Mg),
-        ("mcg", Unit::Mcg),
-        ("mcgs", Unit::Mcg),
-        ("µg", Unit::Mcg),
-        ("μg", Unit::Mcg),
-        ("ug", Unit::Mcg),
-        ("microgram", Unit::Mcg),
-        ("micrograms", Unit::Mcg),
-        ("iu", Unit::Iu),
-        ("i.u.", Unit::Iu),
-        ("units", Unit::Iu),
-        ("unit", Unit::Iu),
-        ("international units", Unit::Iu),
-        ("international unit", Unit::Iu),
-    ])
-});
+static UNITS: LazyLock<Vocab<Unit>> =
+    LazyLock::new(|| Vocab::from_table(&words().units, "units", Unit::from_rule_name));
 
 /// A dose unit at token `i`. "U" counts only in capitals (a lone "u" is too often something else).
 pub(crate) fn parse_unit(toks: &[Token], i: usize, limit: usize) -> Option<(Unit, usize)> {
@@ -275,34 +257,8 @@ pub(crate) fn parse_unit(toks: &[Token], i: usize, limit: usize) -> Option<(Unit
     UNITS.longest(toks, i, limit)
 }
 
-static BASES: LazyLock<Vocab<DoseBasis>> = LazyLock::new(|| {
-    Vocab::new(&[
-        ("/kg", DoseBasis::Kg),
-        ("/ kg body weight", DoseBasis::Kg),
-        ("/ kg of body weight", DoseBasis::Kg),
-        ("/ kg bw", DoseBasis::Kg),
-        ("/kilogram", DoseBasis::Kg),
-        ("per kg", DoseBasis::Kg),
-        ("per kg body weight", DoseBasis::Kg),
-        ("per kg of body weight", DoseBasis::Kg),
-        ("per kilogram", DoseBasis::Kg),
-        ("per kilogram of body weight", DoseBasis::Kg),
-        ("a kilogram", DoseBasis::Kg),
-        ("/m²", DoseBasis::M2),
-        ("/m2", DoseBasis::M2),
-        ("/m^2", DoseBasis::M2),
-        ("/sq m", DoseBasis::M2),
-        ("/ m ²", DoseBasis::M2),
-        ("per m²", DoseBasis::M2),
-        ("per m2", DoseBasis::M2),
-        ("per square meter", DoseBasis::M2),
-        ("per square metre", DoseBasis::M2),
-        ("/ square meter", DoseBasis::M2),
-        ("/ square metre", DoseBasis::M2),
-        ("per m^2", DoseBasis::M2),
-        ("/bsa", DoseBasis::M2),
-    ])
-});
+static BASES: LazyLock<Vocab<DoseBasis>> =
+    LazyLock::new(|| Vocab::from_table(&words().bases, "bases", basis_from_rule_name));
 
 /// "/kg", "per m²", … right after a unit.
 pub(crate) fn parse_basis(toks: &[Token], i: usize, limit: usize) -> Option<(DoseBasis, usize)> {
@@ -312,28 +268,6 @@ pub(crate) fn parse_basis(toks: &[Token], i: usize, limit: usize) -> Option<(Dos
 /// True when the tokens at `i` make the amount a concentration or a rate, not a dose
 /// ("mg/dL", "U/L", "mg/h", "mg per litre").
 pub(crate) fn is_concentration_or_rate(toks: &[Token], i: usize, limit: usize) -> bool {
-    const DENOMINATORS: &[&str] = &[
-        "l",
-        "dl",
-        "ml",
-        "litre",
-        "liter",
-        "litres",
-        "liters",
-        "deciliter",
-        "decilitre",
-        "h",
-        "hr",
-        "hrs",
-        "hour",
-        "min",
-        "minute",
-        "mmol",
-        "ng",
-        "g",
-        "mg",
-        "cl",
-    ];
     let limit = limit.min(toks.len());
     if i >= limit {
         return false;
@@ -341,7 +275,9 @@ pub(crate) fn is_concentration_or_rate(toks: &[Token], i: usize, limit: usize) -
     let t = &toks[i];
     if t.lower == "/" || t.lower == "per" {
         return i + 1 < limit
-            && (DENOMINATORS.contains(&toks[i + 1].lower.as_str())
+            && (words()
+                .concentration_denominators
+                .contains(&toks[i + 1].lower)
                 || (t.lower == "/" && toks[i + 1].gap == Gap::None));
     }
     false
@@ -351,48 +287,7 @@ pub(crate) fn is_concentration_or_rate(toks: &[Token], i: usize, limit: usize) -
 // Comparators
 
 static COMPARATORS: LazyLock<Vocab<Comparator>> = LazyLock::new(|| {
-    use Comparator::*;
-    Vocab::new(&[
-        ("≥", AtLeast),
-        ("≧", AtLeast),
-        ("⩾", AtLeast),
-        (">=", AtLeast),
-        ("=>", AtLeast),
-        ("at least", AtLeast),
-        ("a minimum of", AtLeast),
-        ("minimum of", AtLeast),
-        ("no less than", AtLeast),
-        ("not less than", AtLeast),
-        (">", MoreThan),
-        ("more than", MoreThan),
-        ("greater than", MoreThan),
-        ("above", MoreThan),
-        ("over", MoreThan),
-        ("in excess of", MoreThan),
-        ("exceeding", MoreThan),
-        ("≤", AtMost),
-        ("≦", AtMost),
-        ("⩽", AtMost),
-        ("<=", AtMost),
-        ("=<", AtMost),
-        ("up to", AtMost),
-        ("upto", AtMost),
-        ("at most", AtMost),
-        ("a maximum of", AtMost),
-        ("to a maximum of", AtMost),
-        ("maximum of", AtMost),
-        ("maximum", AtMost),
-        ("max", AtMost),
-        ("max.", AtMost),
-        ("no more than", AtMost),
-        ("not more than", AtMost),
-        ("not exceeding", AtMost),
-        ("not to exceed", AtMost),
-        ("<", LessThan),
-        ("less than", LessThan),
-        ("below", LessThan),
-        ("under", LessThan),
-    ])
+    Vocab::from_table(&words().comparators, "comparators", Comparator::from_ascii)
 });
 
 /// A comparator at token `i` ("≥", ">=", "at least", "up to", …).
@@ -403,65 +298,8 @@ pub(crate) fn parse_comparator(toks: &[Token], i: usize) -> Option<(Comparator, 
 // ---------------------------------------------------------------------------------------------
 // Routes
 
-static ROUTES: LazyLock<Vocab<Route>> = LazyLock::new(|| {
-    use Route::*;
-    Vocab::new(&[
-        ("iv", Intravenous),
-        ("i.v", Intravenous),
-        ("i.v.", Intravenous),
-        ("intravenous", Intravenous),
-        ("intravenously", Intravenous),
-        ("intravenous infusion", Intravenous),
-        ("iv infusion", Intravenous),
-        ("by iv infusion", Intravenous),
-        ("by intravenous infusion", Intravenous),
-        ("as an iv infusion", Intravenous),
-        ("as an intravenous infusion", Intravenous),
-        ("by infusion", Intravenous),
-        ("infusion", Intravenous),
-        ("infusions", Intravenous),
-        ("infused", Intravenous),
-        ("po", Oral),
-        ("p.o", Oral),
-        ("p.o.", Oral),
-        ("oral", Oral),
-        ("orally", Oral),
-        ("by mouth", Oral),
-        ("per os", Oral),
-        ("per oral", Oral),
-        ("sc", Subcutaneous),
-        ("s.c", Subcutaneous),
-        ("s.c.", Subcutaneous),
-        ("sq", Subcutaneous),
-        ("subq", Subcutaneous),
-        ("sub-q", Subcutaneous),
-        ("subcut", Subcutaneous),
-        ("sub-cut", Subcutaneous),
-        ("subcutaneous", Subcutaneous),
-        ("subcutaneously", Subcutaneous),
-        ("s/c", Subcutaneous),
-        ("sub-cutaneous", Subcutaneous),
-        ("sub-cutaneously", Subcutaneous),
-        ("by subcutaneous injection", Subcutaneous),
-        ("im", Intramuscular),
-        ("i.m", Intramuscular),
-        ("i.m.", Intramuscular),
-        ("intramuscular", Intramuscular),
-        ("intramuscularly", Intramuscular),
-        ("by intramuscular injection", Intramuscular),
-        ("inhaled", Inhaled),
-        ("nebulized", Inhaled),
-        ("nebulised", Inhaled),
-        ("via nebulizer", Inhaled),
-        ("via nebuliser", Inhaled),
-        ("by nebulizer", Inhaled),
-        ("by nebuliser", Inhaled),
-        ("via mdi", Inhaled),
-        ("intranasal", Intranasal),
-        ("intranasally", Intranasal),
-        ("nasal spray", Intranasal),
-    ])
-});
+static ROUTES: LazyLock<Vocab<Route>> =
+    LazyLock::new(|| Vocab::from_table(&words().routes, "routes", Route::from_rule_name));
 
 /// A route at token `i` ("IV", "orally", "by mouth", "subcutaneous", …).
 pub(crate) fn parse_route(toks: &[Token], i: usize, limit: usize) -> Option<(Route, usize)> {
@@ -472,6 +310,34 @@ pub(crate) fn parse_route(toks: &[Token], i: usize, limit: usize) -> Option<(Rou
 mod tests {
     use super::*;
     use crate::dosing::tokens::number_value;
+
+    #[test]
+    fn each_phrase_of_the_dosing_words_names_one_known_value() {
+        // A key words.toml names that is no unit, basis, bound or route panics here.
+        LazyLock::force(&UNITS);
+        LazyLock::force(&BASES);
+        LazyLock::force(&COMPARATORS);
+        LazyLock::force(&ROUTES);
+        let w = words();
+        for table in [
+            &w.units,
+            &w.bases,
+            &w.comparators,
+            &w.routes,
+            &w.time_units,
+            &w.frequencies,
+        ] {
+            // A phrase under two keys would be read by the file's order.
+            let mut named: std::collections::HashMap<Vec<String>, &String> = Default::default();
+            for (key, phrases) in table {
+                for phrase in phrases {
+                    let toks = tokenize(phrase).into_iter().map(|t| t.lower).collect();
+                    let first = *named.entry(toks).or_insert(key);
+                    assert_eq!(first, key, "{phrase:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn grams_and_micrograms_normalise_to_milligrams() {

@@ -397,25 +397,7 @@ fn first_claim(answer: &str) -> &str {
 /// Whether `sentence` says plainly that the sources do not state something.
 pub fn says_not_stated(sentence: &str) -> bool {
     let text = normalize(sentence).replace('\'', "");
-    [
-        "give no",
-        "gives no",
-        "state no",
-        "states no",
-        "do not state",
-        "does not state",
-        "not stated",
-        "do not say",
-        "dont say",
-        "does not say",
-        "do not give",
-        "do not mention",
-        "do not report",
-        "do not cover",
-        "no information on",
-    ]
-    .iter()
-    .any(|phrase| text.contains(phrase))
+    crate::question::vocabulary().says_not_stated(&text)
 }
 
 /// The documents of the passages the answer's markers name.

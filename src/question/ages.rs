@@ -20,6 +20,10 @@ pub(super) struct AgesSpec {
     below: Vec<String>,
     above: Vec<String>,
     years: Vec<String>,
+    written_years: Vec<String>,
+    written_months: Vec<String>,
+    child_reading: Vec<String>,
+    older_reading: Vec<String>,
     group: Vec<GroupSpec>,
 }
 
@@ -40,6 +44,12 @@ pub struct Ages {
     above: Regex,
     /// Each population's words (one pattern) and ages.
     groups: Vec<(Regex, Range)>,
+    /// Units of an age written in one word ("12yo", "9mo"), in years and in months.
+    written_years: Vec<String>,
+    written_months: Vec<String>,
+    /// The populations a child's age and an older adult's age are read as ("child", "elderly").
+    pub child_reading: Vec<String>,
+    pub older_reading: Vec<String>,
 }
 
 /// A patient's age as clinicians write it: "6yo", "6 yo", "3 y/o", "78 year old", "45F",
@@ -80,7 +90,23 @@ impl Ages {
             below: bound(&spec.below)?,
             above: bound(&spec.above)?,
             groups,
+            written_years: spec.written_years,
+            written_months: spec.written_months,
+            child_reading: spec.child_reading,
+            older_reading: spec.older_reading,
         })
+    }
+
+    /// Whether `word` (lower-cased) is an age under 18 written as clinicians do ("12yo", "8y",
+    /// "9mo"; "14-year-old" split to "14"…"old" is not caught): a question about a child.
+    pub fn is_child_age(&self, word: &str) -> bool {
+        let digits = word.chars().take_while(char::is_ascii_digit).count();
+        let (number, unit) = word.split_at(digits);
+        let Ok(age) = number.parse::<u32>() else {
+            return false;
+        };
+        self.written_years.iter().any(|u| u == unit) && age < 18
+            || self.written_months.iter().any(|u| u == unit)
     }
 
     /// The age of the patient a question is about, when it gives one ("78 yo", "45F", "9 month
@@ -127,6 +153,17 @@ pub fn meets(patient: Range, stated: Range) -> bool {
 mod tests {
     use super::*;
     use crate::question::vocabulary;
+
+    #[test]
+    fn an_age_in_one_word_is_a_child_under_18_years_or_in_months() {
+        let ages = &vocabulary().ages;
+        for child in ["12yo", "8y", "17yrs", "3y/o", "9mo", "30mos", "20m/o"] {
+            assert!(ages.is_child_age(child), "{child}");
+        }
+        for other in ["18yo", "45yr", "yo", "12", "12kg", "99999999999yo"] {
+            assert!(!ages.is_child_age(other), "{other}");
+        }
+    }
 
     #[test]
     fn a_patients_age_is_read_as_clinicians_write_it() {

@@ -99,6 +99,9 @@ struct VocabularyFile {
     aspect: Vec<AspectSpec>,
     claims: std::collections::BTreeMap<String, Vec<String>>,
     denials: Vec<String>,
+    denial_words: Vec<String>,
+    refusals: Vec<String>,
+    not_stated: Vec<String>,
     phrasing: PhrasingSpec,
     ages: ages::AgesSpec,
 }
@@ -111,6 +114,12 @@ struct PhrasingSpec {
     list_words: Vec<String>,
     comparison_connectors: Vec<String>,
     continuation_openers: Vec<String>,
+    or_fillers: Vec<String>,
+    referring_back: Vec<String>,
+    source_nouns: Vec<String>,
+    acronym_fillers: Vec<String>,
+    word_families: Vec<(String, String)>,
+    sparing: String,
     the_article: String,
     cites_phrases: Vec<String>,
     restating_words: Vec<String>,
@@ -133,14 +142,49 @@ pub struct Phrasing {
     pub comparison_connectors: Regex,
     /// Lower-cased openers of a follow-up that continues the previous question.
     pub continuation_openers: Vec<String>,
+    /// Words passed over between "or" and the alternative it names ("or other CTD").
+    pub or_fillers: Vec<String>,
+    /// Words opening a passage that refer back to the one before it, unless followed by a word
+    /// naming a source ("This study").
+    pub referring_back: Vec<String>,
+    pub source_nouns: Vec<String>,
+    /// Small words the spelled-out form of an acronym may pass over ("of", "and").
+    pub acronym_fillers: Vec<String>,
+    /// First letters of an analysed word, and the word the family is read as ("spar", "spare").
+    word_families: Vec<(String, String)>,
+    /// The analysed word that, after a term, names what spares it ("spare").
+    pub sparing: String,
     pub the_article: String,
     pub cites_phrases: Vec<String>,
     pub restating_words: Vec<String>,
-    /// First five letters of the generic lead-in words.
-    pub generic_lead_words: HashSet<String>,
+    /// The generic lead-in words, as [`Phrasing::lead_stem`] writes them.
+    generic_lead_words: HashSet<String>,
 }
 
 impl Phrasing {
+    /// A word of a lead-in as lead-ins are compared with what they introduce: lower-cased, its
+    /// first five letters ("Choices:" and "choice" are one word).
+    pub fn lead_stem(word: &str) -> String {
+        word.to_lowercase().chars().take(5).collect()
+    }
+
+    /// An analysed word of a question as its family reads it ("sparer" as "spare"), or itself.
+    pub fn family_of(&self, stem: String) -> String {
+        match self
+            .word_families
+            .iter()
+            .find(|(start, _)| stem.starts_with(start.as_str()))
+        {
+            Some((_, family)) => family.clone(),
+            None => stem,
+        }
+    }
+
+    /// Whether a lead-in word says nothing of what it introduces ("Another option:").
+    pub fn is_generic_lead_word(&self, word: &str) -> bool {
+        self.generic_lead_words.contains(&Self::lead_stem(word))
+    }
+
     fn from_spec(spec: PhrasingSpec) -> Result<Phrasing, String> {
         let analysed = |list: &[String]| -> HashSet<String> {
             list.iter()
@@ -182,13 +226,19 @@ impl Phrasing {
                 .iter()
                 .map(|o| o.to_lowercase())
                 .collect(),
+            or_fillers: spec.or_fillers,
+            referring_back: spec.referring_back,
+            source_nouns: spec.source_nouns,
+            acronym_fillers: spec.acronym_fillers,
+            word_families: spec.word_families,
+            sparing: spec.sparing,
             the_article: spec.the_article.to_lowercase(),
             cites_phrases: spec.cites_phrases,
             restating_words: spec.restating_words,
             generic_lead_words: spec
                 .generic_lead_words
                 .iter()
-                .map(|w| w.to_lowercase().chars().take(5).collect())
+                .map(|w| Phrasing::lead_stem(w))
                 .collect(),
         })
     }
@@ -266,6 +316,12 @@ pub struct Vocabulary {
     claims: Vec<(String, Vec<String>)>,
     /// Phrases that deny what the sources give ("give no", "not state").
     denials: Vec<String>,
+    /// Words that make a lead-in a denial ("no", "not").
+    denial_words: Vec<String>,
+    /// Phrases of a model's reply that says it cannot answer ("sources do not say").
+    refusals: Vec<String>,
+    /// Phrases of an answer saying the sources do not state something, as the evals read it.
+    not_stated: Vec<String>,
     /// Lower-cased words of the claim terms.
     claim_words: HashSet<String>,
     pub phrasing: Phrasing,
@@ -379,6 +435,9 @@ impl Vocabulary {
                 .map(|(group, terms)| (group, terms.iter().map(|t| claim_term(t)).collect()))
                 .collect(),
             denials: file.denials,
+            denial_words: file.denial_words,
+            refusals: file.refusals,
+            not_stated: file.not_stated,
         })
     }
 
@@ -502,6 +561,28 @@ impl Vocabulary {
             .any(|phrase| text.contains(phrase.as_str()))
     }
 
+    /// Whether `word` (a lower-cased word) makes a lead-in a denial of what the sources give
+    /// ("no", "not").
+    pub fn is_denial_word(&self, word: &str) -> bool {
+        self.denial_words.iter().any(|w| w == word)
+    }
+
+    /// Whether a model's reply, normalised and without apostrophes, says it cannot answer ("The
+    /// sources do not say.").
+    pub fn refuses(&self, text: &str) -> bool {
+        self.refusals
+            .iter()
+            .any(|phrase| text.contains(phrase.as_str()))
+    }
+
+    /// Whether an answer's sentence, normalised and without apostrophes, says plainly that the
+    /// sources do not state something ("The sources give no duration").
+    pub fn says_not_stated(&self, text: &str) -> bool {
+        self.not_stated
+            .iter()
+            .any(|phrase| text.contains(phrase.as_str()))
+    }
+
     /// The aspect named `name`.
     pub fn aspect(&self, name: &str) -> Option<&Aspect> {
         self.aspects.iter().find(|a| a.name == name)
@@ -516,7 +597,7 @@ impl Vocabulary {
     /// topic. `first` says whether it opens the question (capitalised for that reason only).
     pub fn strength(&self, stem: &str, surface: &str, first: bool) -> Strength {
         let lower = surface.to_lowercase();
-        if is_child_age(&lower) {
+        if self.ages.is_child_age(&lower) {
             return Strength::Strong;
         }
         if self.is_question_word(stem, surface)
@@ -560,20 +641,6 @@ impl Vocabulary {
             .cloned()
             .collect()
     }
-}
-
-/// An age under 18 written as clinicians do ("12yo", "8y", "14-year-old" split to "14"…"old"
-/// is not caught): a question about a child.
-fn is_child_age(word: &str) -> bool {
-    let digits: String = word.chars().take_while(char::is_ascii_digit).collect();
-    let rest = &word[digits.len()..];
-    let unit = matches!(
-        rest,
-        "yo" | "y/o" | "y" | "yr" | "yrs" | "mo" | "mos" | "m/o"
-    );
-    unit && digits
-        .parse::<u32>()
-        .is_ok_and(|age| age < 18 || rest.starts_with('m'))
 }
 
 /// Lower case, every run of characters other than letters, digits and '/' made one space, with a
@@ -841,6 +908,16 @@ mod tests {
                 ("differ".to_string(), "different".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn a_word_family_is_read_as_one_word() {
+        let phrasing = &vocabulary().phrasing;
+        for word in ["sparer", "sparing", "spare"] {
+            let stem = words(word).remove(0);
+            assert_eq!(phrasing.family_of(stem), "spare", "{word}");
+        }
+        assert_eq!(phrasing.family_of("steroid".into()), "steroid");
     }
 
     #[test]

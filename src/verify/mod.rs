@@ -12,7 +12,8 @@ use regex::Regex;
 
 use crate::contracts::{Passage, QuoteCheck, QuoteProblem};
 use crate::numbers::{Figure, figures};
-use crate::text::{ABBREVIATIONS, markup, normalize};
+use crate::question::vocabulary;
+use crate::text::{is_abbreviation, markup, normalize};
 
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\[\s*(S\d{1,4}(?:\s*[,;]\s*S?\d{1,4})*)\s*\]").expect("marker regex is valid")
@@ -484,7 +485,7 @@ fn sentence_end(text: &str) -> Option<usize> {
                 .rev()
                 .collect::<String>()
                 .to_lowercase();
-            if ABBREVIATIONS.contains(&word.as_str()) {
+            if is_abbreviation(&word) {
                 continue;
             }
         }
@@ -537,7 +538,7 @@ fn denying_lead_in(sentence: &str) -> bool {
     text.trim_end().ends_with(':')
         && text
             .split(|c: char| !c.is_alphanumeric())
-            .any(|w| matches!(w, "no" | "not" | "none" | "neither"))
+            .any(|w| vocabulary().is_denial_word(w))
 }
 
 /// What is left of an answer that failed verification once the blocks (a list item or a
