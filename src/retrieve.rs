@@ -2014,6 +2014,7 @@ mod tests {
             "patients with gastroesophageal reflux disease"
         ));
         assert!(spells_out("QoL", "their quality of life improved"));
+        assert!(spells_out("RYGB", "after Roux-en-Y gastric bypass"));
         assert!(spells_out(
             "ACEi",
             "angiotensin-converting enzyme inhibitors cause cough"
