@@ -526,28 +526,9 @@ impl Retriever {
         // A topic is in the sources when a retrieved passage names it, or any passage does (a
         // second topic of the question may rank below the first one's passages).
         let searcher = self.index.reader.searcher();
-        let in_library = |word: &str| {
+        let indexed = |word: &str| {
             let term = Term::from_field_text(self.index.fields.text, word);
             searcher.doc_freq(&term).is_ok_and(|n| n > 0)
-        };
-        // In an article's box only its scope counts: a word another article has is not in
-        // these sources.
-        let indexed = |word: &str| {
-            if !in_library(word) {
-                return false;
-            }
-            if request.article.is_none() {
-                return true;
-            }
-            let term = Term::from_field_text(self.index.fields.text, word);
-            let query = BooleanQuery::new(vec![(
-                Occur::Must,
-                Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-            )]);
-            self.scoped(query, request)
-                .ok()
-                .and_then(|q| searcher.search(&q, &tantivy::collector::Count).ok())
-                .is_some_and(|n| n > 0)
         };
         let spelt_out = |concept: &Concept| {
             is_acronym(&concept.surface)
@@ -590,8 +571,7 @@ impl Retriever {
             // ("cyclophosphamide", "telehealth"), not question phrasing.
             let unknown_term = concept.strength == Strength::Weak
                 && concept.surface.chars().count() >= 9
-                && concept.alternatives.len() == 1
-                && !in_library(&concept.name);
+                && concept.alternatives.len() == 1;
             if present(concept) {
                 known.push(concept);
             } else if n >= own {
@@ -2192,27 +2172,6 @@ mod tests {
         // Asked in the question itself, the word the sources lack declines it.
         let coverage = coverage_of(&retriever, "doxycycline for a rash in pregnancy?");
         assert!(!coverage.covered, "{coverage:?}");
-    }
-
-    #[test]
-    fn in_an_articles_box_a_word_only_another_article_has_is_not_in_the_sources() {
-        let (_dir, retriever) = retriever_over(&[
-            (
-                "lyme",
-                "Doxycycline 100 mg twice daily treats erythema migrans.",
-            ),
-            ("thyroid", "Levothyroxine needs a higher dose in pregnancy."),
-        ]);
-        let request = SearchRequest {
-            article: Some("lyme"),
-            query: "dose in pregnancy?",
-            history: &[],
-            k: 6,
-        };
-        let hits = retriever.search(&request).unwrap();
-        let coverage = retriever.coverage(&request, &hits);
-        assert!(!coverage.covered, "{coverage:?}");
-        assert_eq!(coverage.missing, ["pregnancy"]);
     }
 
     #[test]
