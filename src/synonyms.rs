@@ -58,17 +58,29 @@ static GENERAL_GROUPS: std::sync::LazyLock<Vec<Vec<Vec<String>>>> =
     std::sync::LazyLock::new(|| {
         let mut analyzer = analyzer();
         let vocabulary: Vec<Vec<String>> = crate::question::vocabulary().synonym_groups().to_vec();
-        let drugs = include_str!("../data/drug-names.tsv")
-            .lines()
-            .filter(|line| !line.starts_with('#'))
-            .filter_map(|line| {
-                let (generic, others) = line.split_once('\t')?;
-                Some(
-                    std::iter::once(generic.to_string())
-                        .chain(others.split('|').map(str::to_string))
-                        .collect::<Vec<String>>(),
-                )
-            });
+        let lines = |text: &'static str| {
+            text.lines()
+                .filter(|line| !line.starts_with('#'))
+                .filter_map(|line| line.split_once('\t'))
+        };
+        let mut drugs: Vec<Vec<String>> = lines(include_str!("../data/drug-names.tsv"))
+            .map(|(generic, others)| {
+                std::iter::once(generic.to_string())
+                    .chain(others.split('|').map(str::to_string))
+                    .collect()
+            })
+            .collect();
+        // The FDA's brand names each drug's line lacks ("Synthroid" for levothyroxine).
+        let line_of: HashMap<String, usize> = drugs
+            .iter()
+            .enumerate()
+            .map(|(n, names)| (names[0].clone(), n))
+            .collect();
+        for (generic, brands) in lines(include_str!("../data/brand-names.tsv")) {
+            if let Some(&n) = line_of.get(generic) {
+                drugs[n].extend(brands.split('|').map(str::to_string));
+            }
+        }
         let mut groups: Vec<Vec<Vec<String>>> = vocabulary
             .iter()
             .map(|terms| analyse_group(&mut analyzer, terms))
@@ -77,7 +89,8 @@ static GENERAL_GROUPS: std::sync::LazyLock<Vec<Vec<Vec<String>>>> =
         DRUGS_FROM.get_or_init(|| groups.len());
         groups.extend(
             drugs
-                .map(|terms| analyse_group(&mut analyzer, &terms))
+                .iter()
+                .map(|terms| analyse_group(&mut analyzer, terms))
                 .filter(|group| group.len() >= 2),
         );
         groups
@@ -101,7 +114,8 @@ impl Synonyms {
     }
 
     /// The general groups alone (`src/question/vocabulary.toml`, then each drug's generic and
-    /// other names from `data/drug-names.tsv`), for a corpus without a `synonyms.toml`.
+    /// other names from `data/drug-names.tsv`, with the brand names of `data/brand-names.tsv`),
+    /// for a corpus without a `synonyms.toml`.
     pub fn general() -> Synonyms {
         Synonyms::new(GENERAL_GROUPS.clone(), HashSet::new(), HashSet::new())
     }
@@ -376,6 +390,9 @@ mod tests {
             ("valium", "diazepam"),
             ("flagyl", "metronidazole"),
             ("lasix", "furosemide"),
+            // from the FDA's brand names (data/brand-names.tsv)
+            ("synthroid", "levothyroxine"),
+            ("keflex", "cephalexin"),
         ] {
             let expanded = general.expansions(&words(brand));
             assert!(expanded.contains(&words(generic)), "{brand}: {expanded:?}");
