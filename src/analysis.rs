@@ -15,6 +15,11 @@ use crate::text::english;
 /// Name of our analyzer in tantivy's tokenizer manager.
 pub const ANALYZER: &str = "en_med";
 
+/// Name of the tokenizer of the searched fields. Their values are words the build thread has
+/// already analysed ([`write_analysed`]), so tantivy's indexing threads only split them
+/// ([`AnalysedWords`]) instead of analysing every passage a second time.
+pub const ANALYSED: &str = "en_med_analysed";
+
 /// The analyzer used for indexing and for queries: words, lower-cased, stop words out (those of
 /// `data/english.toml`), English (Porter2) stems (remembered per thread, see [`RememberedStems`]).
 pub fn analyzer() -> TextAnalyzer {
@@ -110,6 +115,86 @@ impl<T: TokenStream> TokenStream for RememberedStemsStream<T> {
     }
 }
 
+/// Writes into `out` the analysed words of `text` as [`AnalysedWords`] reads them back, and hands
+/// each word to `each`. A word's position is its place among the space-separated pieces, so a
+/// word the analyzer dropped (a stop word) leaves an empty piece and every position is kept.
+pub fn write_analysed(
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+    out: &mut String,
+    mut each: impl FnMut(&str),
+) {
+    out.clear();
+    let mut pieces = 0;
+    analyzer.token_stream(text).process(&mut |token| {
+        for piece in pieces..=token.position {
+            if piece > 0 {
+                out.push(' ');
+            }
+        }
+        out.push_str(&token.text);
+        pieces = token.position + 1;
+        each(&token.text);
+    });
+}
+
+/// tantivy's tokenizer for text written by [`write_analysed`]: each non-empty space-separated
+/// piece is a word, at the position of its piece.
+#[derive(Clone, Default)]
+pub struct AnalysedWords {
+    token: Token,
+}
+
+impl Tokenizer for AnalysedWords {
+    type TokenStream<'a> = AnalysedWordsStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> AnalysedWordsStream<'a> {
+        self.token.reset();
+        AnalysedWordsStream {
+            pieces: text.split(' '),
+            position: 0,
+            offset: 0,
+            token: &mut self.token,
+        }
+    }
+}
+
+pub struct AnalysedWordsStream<'a> {
+    pieces: std::str::Split<'a, char>,
+    /// Position and byte offset of the next piece.
+    position: usize,
+    offset: usize,
+    token: &'a mut Token,
+}
+
+impl TokenStream for AnalysedWordsStream<'_> {
+    fn advance(&mut self) -> bool {
+        for piece in self.pieces.by_ref() {
+            let (position, offset) = (self.position, self.offset);
+            self.position += 1;
+            self.offset += piece.len() + 1;
+            if piece.is_empty() {
+                continue;
+            }
+            self.token.text.clear();
+            self.token.text.push_str(piece);
+            self.token.position = position;
+            self.token.offset_from = offset;
+            self.token.offset_to = offset + piece.len();
+            return true;
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
 /// Analysed tokens of `text` with their positions.
 pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
@@ -155,5 +240,28 @@ mod tests {
         // Twice: the first pass stems and remembers, the second reads what it remembered.
         assert_eq!(tokens(&mut analyzer(), text), expected);
         assert_eq!(tokens(&mut analyzer(), text), expected);
+    }
+
+    #[test]
+    fn analysed_words_read_back_the_analyzers_words_at_their_positions() {
+        let mut analysis = analyzer();
+        for text in [
+            "The dose of the drug was tapered, and then it was stopped in the end",
+            "  leading and trailing stop words are kept as positions: the",
+            "",
+            "a an the",
+            "x\nHeading Title\n\nCorticosteroids in children (aged 2-5 years)",
+        ] {
+            let mut written = String::new();
+            let mut handed = Vec::new();
+            write_analysed(&mut analysis, text, &mut written, |w| {
+                handed.push(w.to_string())
+            });
+            let expected = tokens(&mut analyzer(), text);
+            let mut reader = TextAnalyzer::from(AnalysedWords::default());
+            assert_eq!(tokens(&mut reader, &written), expected, "{text:?}");
+            let words: Vec<String> = expected.into_iter().map(|(_, w)| w).collect();
+            assert_eq!(handed, words);
+        }
     }
 }

@@ -1402,7 +1402,7 @@ impl Retriever {
             kind: DocKind::parse(&text(fields.kind)).unwrap_or(DocKind::Reference),
             title: text(fields.title),
             section: text(fields.section),
-            text: text(fields.text),
+            text: text(fields.passage),
             score,
             cites: doc
                 .get_all(fields.cites)

@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexSettings, ReloadPolicy, TantivyDocument};
 
+use crate::analysis::{ANALYSED, AnalysedWords, write_analysed};
 pub use crate::analysis::{ANALYZER, analyzer};
 use crate::contracts::DocKind;
 use crate::corpus::{Corpus, CorpusError, corpus_hash};
@@ -25,7 +27,7 @@ use crate::synonyms::{ConceptMatcher, Synonyms, SynonymsError};
 pub use readonly::ReadOnlyDirectory;
 
 /// Bump when the schema or the analyzer changes: older indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
 /// Held (an OS file lock) by the one build running under an index folder.
@@ -49,8 +51,9 @@ pub struct Fields {
     pub kind: Field,
     pub title: Field,
     pub section: Field,
+    /// The passage's analysed words: searched, not stored (the passage as written is `passage`).
     pub text: Field,
-    /// Title, section and (for a bullet) the lead-in of its list: searchable, not stored.
+    /// Title, section and (for a bullet) the lead-in of its list, analysed: searched, not stored.
     pub heading: Field,
     /// The synonym groups the passage names (`g<n>`, see `Synonyms::concept`).
     pub concepts: Field,
@@ -59,15 +62,18 @@ pub struct Fields {
     pub role: Field,
     /// What a list item, step or table row belongs to (see `Chunk::context`), as stored text.
     pub lead: Field,
+    /// The passage's text as written: stored, not searched.
+    pub passage: Field,
 }
 
 /// The schema: every field `search --json` returns is stored; `text`, `heading` and `concepts`
-/// are searched.
+/// are searched. The searched text fields are fed words the build thread analysed once
+/// ([`ANALYSED`]), so the passage as written is stored in a field of its own.
 pub fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let text_options = TextOptions::default().set_stored().set_indexing_options(
+    let text_options = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(ANALYZER)
+            .set_tokenizer(ANALYSED)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let fields = Fields {
@@ -83,7 +89,7 @@ pub fn schema() -> (Schema, Fields) {
             "heading",
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
-                    .set_tokenizer(ANALYZER)
+                    .set_tokenizer(ANALYSED)
                     .set_index_option(IndexRecordOption::WithFreqs),
             ),
         ),
@@ -103,6 +109,7 @@ pub fn schema() -> (Schema, Fields) {
         cites: builder.add_text_field("cites", STRING | STORED),
         role: builder.add_text_field("role", STRING | STORED),
         lead: builder.add_text_field("lead", STORED),
+        passage: builder.add_text_field("passage", STORED),
     };
     (builder.build(), fields)
 }
@@ -201,7 +208,7 @@ impl SearchIndex {
                 names.join(", ")
             )));
         }
-        index.tokenizers().register(ANALYZER, analyzer());
+        register_tokenizers(&index);
         let (expected, fields) = schema();
         if index.schema() != expected {
             return Err(corrupt("schema differs from the manifest's version".into()));
@@ -330,7 +337,7 @@ pub fn build(
         .schema(schema)
         .settings(settings)
         .create_in_dir(staging.path())?;
-    index.tokenizers().register(ANALYZER, analyzer());
+    register_tokenizers(&index);
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .clamp(1, MAX_WRITER_THREADS);
@@ -339,6 +346,7 @@ pub fn build(
     let concepts = ConceptMatcher::new(synonyms);
     let mut analysis = analyzer();
     let mut words: Vec<String> = Vec::new();
+    let (mut analysed_heading, mut analysed_text) = (String::new(), String::new());
     let total = corpus.chunk_count();
     let bar = if progress && total > 0 {
         let bar = ProgressBar::new(total as u64);
@@ -359,27 +367,39 @@ pub fn build(
         doc.add_text(fields.kind, chunk.kind.as_str());
         doc.add_text(fields.title, &chunk.title);
         doc.add_text(fields.section, &chunk.section);
-        doc.add_text(fields.text, &chunk.text);
+        doc.add_text(fields.passage, &chunk.text);
         let heading = format!("{}\n{}\n{}", chunk.title, chunk.section, chunk.context);
-        // The heading's words then the text's, as one sequence (a synonym may run from one into
-        // the other), into word buffers reused from passage to passage.
+        // Each passage is analysed once, here: its words, for the searched fields, and the
+        // heading's words then the text's as one sequence (a synonym may run from one into the
+        // other) in word buffers reused from passage to passage, for its synonym groups.
         let mut count = 0;
-        for part in [heading.as_str(), chunk.text.as_str()] {
-            analysis.token_stream(part).process(&mut |token| {
-                match words.get_mut(count) {
-                    Some(word) => {
-                        word.clear();
-                        word.push_str(&token.text);
-                    }
-                    None => words.push(token.text.clone()),
+        let mut remember = |word: &str| {
+            match words.get_mut(count) {
+                Some(kept) => {
+                    kept.clear();
+                    kept.push_str(word);
                 }
-                count += 1;
-            });
-        }
+                None => words.push(word.to_string()),
+            }
+            count += 1;
+        };
+        write_analysed(
+            &mut analysis,
+            &heading,
+            &mut analysed_heading,
+            &mut remember,
+        );
+        write_analysed(
+            &mut analysis,
+            &chunk.text,
+            &mut analysed_text,
+            &mut remember,
+        );
         for concept in concepts.concepts(&words[..count]) {
             doc.add_text(fields.concepts, &concept);
         }
-        doc.add_text(fields.heading, heading);
+        doc.add_text(fields.text, &analysed_text);
+        doc.add_text(fields.heading, &analysed_heading);
         for cite in &chunk.cites {
             doc.add_text(fields.cites, cite);
         }
@@ -440,6 +460,15 @@ pub fn build(
         merge,
         bytes,
     })
+}
+
+/// Our analyzer, for what reads the index, and the splitter of words it analysed, for its
+/// searched fields.
+fn register_tokenizers(index: &Index) {
+    index.tokenizers().register(ANALYZER, analyzer());
+    index
+        .tokenizers()
+        .register(ANALYSED, TextAnalyzer::from(AnalysedWords::default()));
 }
 
 /// A failed write of the index, with the likely cause when the disk is (nearly) full.
