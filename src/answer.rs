@@ -20,7 +20,7 @@ use crate::contracts::{
     AskReply, AskRequest, DosingReport, Hit, Mode, ModeChoice, Passage, Turn, Via,
 };
 use crate::dosing::{DosingRules, check_against_sources};
-use crate::retrieve::{Coverage, MAX_K, RetrieveError, Retriever, SearchRequest};
+use crate::retrieve::{Coverage, MAX_K, Presence, RetrieveError, Retriever, SearchRequest};
 use crate::stages::{Laps, Stages};
 use crate::verify::{Issue, Verification, verified_part, verify};
 
@@ -205,8 +205,9 @@ impl Engine {
             }
             other => events(other),
         };
+        let presence = scope_presence(chosen);
         let mut reply = self
-            .answer_in_scope(&request, options, stream, &mut named, stages)
+            .answer_in_scope(&request, options, presence, stream, &mut named, stages)
             .await?;
         reply.articles = articles(&reply);
         Ok(reply)
@@ -218,6 +219,7 @@ impl Engine {
         &self,
         request: &AskRequest,
         options: AskOptions,
+        presence: Presence,
         stream: bool,
         events: &mut (dyn FnMut(AskEvent) + Send),
         stages: Option<&mut Stages>,
@@ -234,7 +236,7 @@ impl Engine {
             history,
             coverage,
             passages,
-        } = self.gather(request, &mut laps)?;
+        } = self.gather(request, presence, &mut laps)?;
         let about_sources = asks_about_sources(question);
         // A borderline question (only ordinary words of it are missing) goes to the model when
         // there is one, which may still say the sources do not say.
@@ -420,11 +422,12 @@ impl Engine {
     pub fn explain(&self, request: &AskRequest) -> Result<Explanation, AskError> {
         validate(request)?;
         let scope = self.scope_of(request)?;
+        let presence = scope_presence(request.article.is_none());
         let request = AskRequest {
             article: scope.article().map(str::to_string),
             ..request.clone()
         };
-        let gathered = self.gather(&request, &mut Laps::new(None))?;
+        let gathered = self.gather(&request, presence, &mut Laps::new(None))?;
         let compose = ComposeRequest {
             question: &gathered.understood,
             history: &gathered.history,
@@ -443,7 +446,12 @@ impl Engine {
     /// What every answer starts from: the question and its history with shorthand read, the
     /// passages retrieved for it (list items after their lead-ins, context before what needs
     /// it) and whether they cover it.
-    fn gather(&self, request: &AskRequest, laps: &mut Laps<'_>) -> Result<Gathered, AskError> {
+    fn gather(
+        &self,
+        request: &AskRequest,
+        presence: Presence,
+        laps: &mut Laps<'_>,
+    ) -> Result<Gathered, AskError> {
         let question = request.question.trim();
         let article = request.article.as_deref();
         let (understood, history) = self.understood(article, question, &request.history);
@@ -453,7 +461,8 @@ impl Engine {
             history: &history,
             k: request.k.unwrap_or(DEFAULT_K),
         };
-        let (mut hits, coverage) = self.passages(&search, asks_about_sources(question), laps)?;
+        let (mut hits, coverage) =
+            self.passages(&search, asks_about_sources(question), presence, laps)?;
         self.add_context(&mut hits)?;
         laps.lap(|s| &mut s.coverage);
         let passages: Vec<Passage> = hits
@@ -501,6 +510,7 @@ impl Engine {
         &self,
         search: &SearchRequest<'_>,
         about_sources: bool,
+        presence: Presence,
         laps: &mut Laps<'_>,
     ) -> Result<(Vec<Hit>, Coverage), AskError> {
         // A cited reference's note that only restates the article answers nothing but a
@@ -527,7 +537,8 @@ impl Engine {
         }
         self.add_list_items(&mut hits)?;
         let coverage = planned.map_or_else(Coverage::default, |planned| {
-            self.retriever.coverage_planned(search, planned, &hits)
+            self.retriever
+                .coverage_planned(search, planned, &hits, presence)
         });
         Ok((hits, coverage))
     }
@@ -907,6 +918,18 @@ fn quotes_sentence(text: &str, id: &str, passages: &[Passage]) -> bool {
                     && sentence_id_of(p, &q.quote).as_deref() == Some(id)
             })
     })
+}
+
+/// Where coverage finds a question's words: in the asked article's scope when the asker chose
+/// the article (its box answers from it alone), in the library when medcite chose it for an
+/// unscoped question (asking only the chosen article's scope declined PubMedQA questions whose
+/// words another abstract has: rewritten wrongly declined 12 → 22 of 115).
+fn scope_presence(chosen: bool) -> Presence {
+    if chosen {
+        Presence::Library
+    } else {
+        Presence::Scope
+    }
 }
 
 /// `reply` with its point on sentence `lead` first (see [`leading_with`]), its quotes checked

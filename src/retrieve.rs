@@ -489,7 +489,7 @@ impl Retriever {
     /// by their rarity in the corpus, or the sources do not cover the question.
     pub fn coverage(&self, request: &SearchRequest<'_>, hits: &[Hit]) -> Coverage {
         match self.plan(request) {
-            Ok(plan) => self.coverage_planned(request, Planned::of(&plan), hits),
+            Ok(plan) => self.coverage_planned(request, Planned::of(&plan), hits, Presence::Scope),
             Err(_) => Coverage::default(),
         }
     }
@@ -500,6 +500,7 @@ impl Retriever {
         request: &SearchRequest<'_>,
         plan: Planned,
         hits: &[Hit],
+        presence: Presence,
     ) -> Coverage {
         let question = truncate_chars(request.query.trim(), MAX_QUERY_CHARS);
         let mut concepts = self.concepts(question);
@@ -526,9 +527,26 @@ impl Retriever {
         // A topic is in the sources when a retrieved passage names it, or any passage does (a
         // second topic of the question may rank below the first one's passages).
         let searcher = self.index.reader.searcher();
-        let indexed = |word: &str| {
+        let in_library = |word: &str| {
             let term = Term::from_field_text(self.index.fields.text, word);
             searcher.doc_freq(&term).is_ok_and(|n| n > 0)
+        };
+        let indexed = |word: &str| {
+            if !in_library(word) {
+                return false;
+            }
+            if request.article.is_none() || presence == Presence::Library {
+                return true;
+            }
+            let term = Term::from_field_text(self.index.fields.text, word);
+            let query = BooleanQuery::new(vec![(
+                Occur::Must,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+            )]);
+            self.scoped(query, request)
+                .ok()
+                .and_then(|q| searcher.search(&q, &tantivy::collector::Count).ok())
+                .is_some_and(|n| n > 0)
         };
         let spelt_out = |concept: &Concept| {
             is_acronym(&concept.surface)
@@ -571,7 +589,8 @@ impl Retriever {
             // ("cyclophosphamide", "telehealth"), not question phrasing.
             let unknown_term = concept.strength == Strength::Weak
                 && concept.surface.chars().count() >= 9
-                && concept.alternatives.len() == 1;
+                && concept.alternatives.len() == 1
+                && !in_library(&concept.name);
             if present(concept) {
                 known.push(concept);
             } else if n >= own {
@@ -1416,6 +1435,16 @@ impl Retriever {
     }
 }
 
+/// Where a question's word that no retrieved passage has may still be found for coverage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// In the request's scope only: an article's box answers from that article alone.
+    Scope,
+    /// Anywhere in the library (choosing which article answers an unscoped question: a word
+    /// the chosen article lacks is then judged in its own scope).
+    Library,
+}
+
 /// The hits grouped by source: each article with the hits of the references it cites, and each
 /// other reference on its own (indices into `hits`).
 /// What a question's shorthand is read against: the scoped article's passages, or the whole
@@ -2172,6 +2201,31 @@ mod tests {
         // Asked in the question itself, the word the sources lack declines it.
         let coverage = coverage_of(&retriever, "doxycycline for a rash in pregnancy?");
         assert!(!coverage.covered, "{coverage:?}");
+    }
+
+    #[test]
+    fn in_an_articles_box_a_word_only_another_article_has_is_not_in_the_sources() {
+        let (_dir, retriever) = retriever_over(&[
+            (
+                "lyme",
+                "The doxycycline dose for erythema migrans is 100 mg twice daily.",
+            ),
+            ("thyroid", "Levothyroxine needs a higher dose in pregnancy."),
+        ]);
+        let request = SearchRequest {
+            article: Some("lyme"),
+            query: "dose in pregnancy?",
+            history: &[],
+            k: 6,
+        };
+        let hits = retriever.search(&request).unwrap();
+        let coverage = retriever.coverage(&request, &hits);
+        assert!(!coverage.covered, "{coverage:?}");
+        assert_eq!(coverage.missing, ["pregnancy"]);
+        // Choosing which article answers an unscoped question, the library's words count.
+        let plan = Planned::of(&retriever.plan(&request).unwrap());
+        let library = retriever.coverage_planned(&request, plan, &hits, Presence::Library);
+        assert!(library.covered, "{library:?}");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use super::{AskError, DEFAULT_K, Engine};
 use crate::compose::{asks_about_sources, bounded_history};
 use crate::contracts::{ArticleRef, AskReply, AskRequest, Hit, Via};
-use crate::retrieve::{Coverage, SearchRequest};
+use crate::retrieve::{Coverage, Presence, SearchRequest};
 use crate::stages::Laps;
 
 /// What an answer may draw on.
@@ -64,7 +64,12 @@ impl Engine {
                 history: &history,
                 k,
             };
-            let (hits, coverage) = self.passages(&search, about_sources, &mut Laps::new(None))?;
+            let (hits, coverage) = self.passages(
+                &search,
+                about_sources,
+                Presence::Library,
+                &mut Laps::new(None),
+            )?;
             Ok((hits, coverage))
         };
         let (hits, library) = covers(None)?;
