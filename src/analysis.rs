@@ -206,15 +206,26 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
 /// Analysed words of `text` (stop words out, stemmed), in order. The analyzer is built once
 /// per thread: callers such as the extractive composer analyse every sentence of a passage.
 pub fn words(text: &str) -> Vec<String> {
+    with_analyzer(|analyzer| tokens(analyzer, text).into_iter().map(|(_, t)| t).collect())
+}
+
+/// Analysed words of `text` with the byte range each was read from, in order (see [`words`]).
+pub fn word_spans(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    with_analyzer(|analyzer| {
+        let mut out = Vec::new();
+        analyzer
+            .token_stream(text)
+            .process(&mut |t| out.push((t.offset_from..t.offset_to, t.text.clone())));
+        out
+    })
+}
+
+/// `f` given this thread's analyzer, built once per thread.
+fn with_analyzer<T>(f: impl FnOnce(&mut TextAnalyzer) -> T) -> T {
     thread_local! {
         static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
     }
-    ANALYZER.with(|cell| {
-        tokens(&mut cell.borrow_mut(), text)
-            .into_iter()
-            .map(|(_, t)| t)
-            .collect()
-    })
+    ANALYZER.with(|cell| f(&mut cell.borrow_mut()))
 }
 
 /// Whether `needle` occurs contiguously in `haystack`.

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::model::{Features, Source, model};
 use super::{ComposeError, ComposeRequest, Composer, DeltaSink};
+use crate::analysis::word_spans;
 use crate::contracts::{Passage, Role};
 use crate::question::ages::meets;
 use crate::question::{Aspect, SectionRole, Strength, surface_words, vocabulary};
@@ -537,22 +538,22 @@ impl ExtractiveComposer {
         // A document is about what its title names: asked of "AP" alone under "… Acute
         // Pancreatitis", each of its passages is on that subject without repeating it. (Of two
         // subjects, "MTX for IMNM", the title names only the one each passage shares.)
-        let titled: HashSet<&str> = request
-            .passages
-            .iter()
-            .map(|p| p.title.as_str())
-            .filter(|title| {
-                if asked.subject_words.len() != 1 {
-                    return false;
-                }
-                let sequence = words(title);
-                let present: HashSet<&String> = sequence.iter().collect();
-                asked
-                    .subject
-                    .iter()
-                    .any(|term| names(&sequence, &present, term))
-            })
-            .collect();
+        let titled: HashSet<&str> = if asked.subject_words.len() == 1 {
+            let titles: HashSet<&str> = request.passages.iter().map(|p| p.title.as_str()).collect();
+            titles
+                .into_iter()
+                .filter(|title| {
+                    let sequence = words(title);
+                    let present: HashSet<&String> = sequence.iter().collect();
+                    asked
+                        .subject
+                        .iter()
+                        .any(|term| names(&sequence, &present, term))
+                })
+                .collect()
+        } else {
+            HashSet::new()
+        };
         // The patient's age, when the question (or the previous one) gives it.
         let ages = &vocabulary().ages;
         let patient = ages
@@ -862,7 +863,11 @@ fn names(sequence: &[String], present: &HashSet<&String>, term: &[String]) -> bo
 /// anywhere in it.
 fn states_near_subject(text: &str, aspect: &Aspect, subject: &[Vec<String>], near: usize) -> bool {
     let at = aspect.stated_at(text);
-    let sequence = words(text);
+    if at.is_empty() {
+        return false;
+    }
+    let spans = word_spans(text);
+    let sequence: Vec<String> = spans.iter().map(|(_, word)| word.clone()).collect();
     let mentions: Vec<usize> = subject
         .iter()
         .flat_map(|term| {
@@ -874,10 +879,11 @@ fn states_near_subject(text: &str, aspect: &Aspect, subject: &[Vec<String>], nea
         })
         .collect();
     if mentions.is_empty() {
-        return !at.is_empty();
+        return true;
     }
     at.into_iter().any(|offset| {
-        let position = words(&text[..offset]).len();
+        // The statement's place: how many words come before it.
+        let position = spans.partition_point(|(span, _)| span.start < offset);
         mentions.iter().any(|&m| m.abs_diff(position) <= near)
     })
 }

@@ -674,9 +674,6 @@ fn plain_clauses(text: &str) -> String {
         out.push_str(" |");
     }
     out.push(' ');
-    if out.trim().is_empty() {
-        return " ".to_string();
-    }
     out
 }
 
