@@ -623,11 +623,19 @@ impl ExtractiveComposer {
                 // …)") says more than one that lists them together.
                 features.heads_option = headed_by_option(label.as_deref(), &quote, &asked.options);
                 let near = model.structure.aspect_near_subject_words;
-                features.states_aspect_of_subject = subject
-                    && asked
-                        .aspects
-                        .iter()
-                        .any(|a| states_near_subject(&quote, a, &asked.subject, near));
+                // Of two aspects asked ("how often to check?"), a quote stating both says more
+                // than one stating either: the share of the statable aspects it states.
+                let statable: Vec<&&Aspect> =
+                    asked.aspects.iter().filter(|a| a.can_be_stated()).collect();
+                let stated = statable
+                    .iter()
+                    .filter(|a| states_near_subject(&quote, a, &asked.subject, near))
+                    .count();
+                features.states_aspect_of_subject = if subject && stated > 0 {
+                    stated as f64 / statable.len() as f64
+                } else {
+                    0.0
+                };
                 // Asked for the source (and nothing else of it), the note saying what the
                 // article cites it for answers.
                 features.says_what_is_cited =

@@ -50,7 +50,7 @@ impl Model {
             + w.rank * f.rank
             + flag(f.label_names_question, w.label_names_question)
             + flag(f.heads_option, w.heads_option)
-            + flag(f.states_aspect_of_subject, w.states_aspect_of_subject)
+            + w.states_aspect_of_subject * f.states_aspect_of_subject
             + flag(f.says_what_is_cited, w.says_what_is_cited)
             + flag(f.on_subject, w.on_subject)
             + flag(f.lead_in, w.lead_in)
@@ -132,7 +132,8 @@ pub struct Features {
     pub rank: f64,
     pub label_names_question: bool,
     pub heads_option: bool,
-    pub states_aspect_of_subject: bool,
+    /// The share of the asked aspects it states of the asked subject.
+    pub states_aspect_of_subject: f64,
     pub says_what_is_cited: bool,
     pub on_subject: bool,
     pub lead_in: bool,
@@ -186,10 +187,7 @@ impl Features {
             ("rank", self.rank),
             ("label_names_question", flag(self.label_names_question)),
             ("heads_option", flag(self.heads_option)),
-            (
-                "states_aspect_of_subject",
-                flag(self.states_aspect_of_subject),
-            ),
+            ("states_aspect_of_subject", self.states_aspect_of_subject),
             ("says_what_is_cited", flag(self.says_what_is_cited)),
             ("on_subject", flag(self.on_subject)),
             ("lead_in", flag(self.lead_in)),
@@ -226,7 +224,7 @@ mod tests {
         let model = model();
         let flags = Features {
             answer_section: true,
-            states_aspect_of_subject: true,
+            states_aspect_of_subject: 1.0,
             rank: 1.0,
             ..Features::default()
         };

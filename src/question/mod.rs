@@ -74,6 +74,11 @@ impl Aspect {
             .collect()
     }
 
+    /// Whether a text can state this aspect (it has patterns saying how).
+    pub fn can_be_stated(&self) -> bool {
+        !self.stated.is_empty()
+    }
+
     /// Whether an answer can say this aspect is not stated.
     pub fn can_be_missing(&self) -> bool {
         self.noun.is_some() && !self.stated.is_empty()
