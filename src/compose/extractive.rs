@@ -1081,6 +1081,8 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
     let mut chosen: Vec<(usize, Vec<usize>)> = Vec::new();
     let mut said = 0;
     let mut seen: HashSet<String> = HashSet::new();
+    // The bullets each lead-in brought (lead, bullet): they go with it.
+    let mut brought: Vec<(usize, usize)> = Vec::new();
     let full = |chosen: &Vec<(usize, Vec<usize>)>, said: usize| {
         chosen.len() >= max_units || (!chosen.is_empty() && said >= budget)
     };
@@ -1135,8 +1137,9 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
                     .or_else(|| units.iter().position(in_follower));
                 if let Some(first) = first
                     && chosen.len() < max_units
+                    && take(first, &mut chosen, &mut said)
                 {
-                    take(first, &mut chosen, &mut said);
+                    brought.push((i, first));
                 }
             }
         }
@@ -1151,7 +1154,15 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
         .map(|(c, _)| *c)
         .filter(|&c| is_lead(units, passages, c) && units[c].score < limits.lead_in_share * top)
         .collect();
-    chosen.retain(|(c, _)| !weak_leads.contains(c));
+    // The bullets it brought that would not have been chosen on their own go with it: read
+    // without it, they lose what they are about ("Diazepam: 5-10 mg …" under "Long-acting
+    // benzodiazepines (preferred for most patients):" for "elderly pt which benzo?").
+    let unled: Vec<usize> = brought
+        .iter()
+        .filter(|&&(lead, bullet)| weak_leads.contains(&lead) && units[bullet].score < floor)
+        .map(|&(_, bullet)| bullet)
+        .collect();
+    chosen.retain(|(c, _)| !weak_leads.contains(c) && !unled.contains(c));
     // A comparison or list names each of its subjects: the best quote naming one that no
     // chosen quote names joins the answer.
     if asked.list {
@@ -1244,6 +1255,9 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
     let chosen: Vec<(usize, Vec<usize>)> = keyed.into_iter().map(|(_, entry)| entry).collect();
     for i in weak_leads {
         left_out[i] = Some("a lead-in far weaker than the best quote");
+    }
+    for i in unled {
+        left_out[i] = Some("an item of a lead-in left out");
     }
     for (i, reason) in left_out.iter_mut().enumerate() {
         if reason.is_none() && !chosen.iter().any(|(c, _)| *c == i) {
