@@ -422,13 +422,19 @@ pub fn corpus_hash(root: &Path) -> Result<String, CorpusError> {
             });
         }
     }
-    // The index marks passages with the general synonym groups too (before the corpus's own),
-    // so a change to them must rebuild it.
+    // The index marks passages with the general synonym groups and the drug names too (before
+    // the corpus's own), and analyses them without the stop words: a change to any of them
+    // must rebuild it.
     hasher.update(b"general synonyms\0");
     for group in crate::question::vocabulary().synonym_groups() {
         hasher.update(group.join("\0"));
         hasher.update(b"\n");
     }
+    hasher.update(b"drug names\0");
+    hasher.update(crate::synonyms::DRUG_NAMES);
+    hasher.update(crate::synonyms::BRAND_NAMES);
+    hasher.update(b"stop words\0");
+    hasher.update(crate::text::english().stop_words.join("\0"));
     Ok(hex::encode(hasher.finalize()))
 }
 

@@ -12,6 +12,11 @@ use serde::Deserialize;
 
 use crate::analysis::{analyzer, contains_sequence, tokens, words};
 
+/// Generic drug names with their other names (`benches/drugnames`), one drug a line.
+pub(crate) const DRUG_NAMES: &str = include_str!("../data/drug-names.tsv");
+/// The FDA's brand names of each generic (`benches/brandnames`).
+pub(crate) const BRAND_NAMES: &str = include_str!("../data/brand-names.tsv");
+
 #[derive(Debug, thiserror::Error)]
 pub enum SynonymsError {
     #[error("bad synonyms file {path}: {problem}")]
@@ -63,7 +68,7 @@ static GENERAL_GROUPS: std::sync::LazyLock<Vec<Vec<Vec<String>>>> =
                 .filter(|line| !line.starts_with('#'))
                 .filter_map(|line| line.split_once('\t'))
         };
-        let mut drugs: Vec<Vec<String>> = lines(include_str!("../data/drug-names.tsv"))
+        let mut drugs: Vec<Vec<String>> = lines(DRUG_NAMES)
             .map(|(generic, others)| {
                 std::iter::once(generic.to_string())
                     .chain(others.split('|').map(str::to_string))
@@ -76,7 +81,7 @@ static GENERAL_GROUPS: std::sync::LazyLock<Vec<Vec<Vec<String>>>> =
             .enumerate()
             .map(|(n, names)| (names[0].clone(), n))
             .collect();
-        for (generic, brands) in lines(include_str!("../data/brand-names.tsv")) {
+        for (generic, brands) in lines(BRAND_NAMES) {
             if let Some(&n) = line_of.get(generic) {
                 drugs[n].extend(brands.split('|').map(str::to_string));
             }
