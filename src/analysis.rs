@@ -238,6 +238,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_route_written_as_an_abbreviation_is_searched() {
+        // "IM" and "I'm" analyse alike; the route must not be dropped as a stop word.
+        assert_eq!(words("IM dose"), vec!["im", "dose"]);
+    }
+
+    #[test]
     fn remembered_stems_are_the_stemmers_stems() {
         let text = "Patients treated with prednisone relapsed; relapsing patients' doses were tapered \
                     and the tapering of corticosteroids was slower in children than in adults";

@@ -1650,6 +1650,70 @@ mod tests {
     }
 
     #[test]
+    fn the_bullets_of_a_lead_in_left_out_go_with_it() {
+        let mut passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Selection",
+                "Short-acting benzodiazepines (for elderly patients, hepatic dysfunction):",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Selection",
+                "Long-acting benzodiazepines (preferred for most patients):",
+            ),
+            passage(
+                3,
+                "a#3",
+                "Selection",
+                "Diazepam: 5-10 mg PO every 6-8 hours",
+            ),
+        ];
+        passages[0].role = Role::LeadIn;
+        passages[1].role = Role::LeadIn;
+        passages[2].role = Role::ListItem;
+        passages[2].lead = passages[1].text.clone();
+        let composer = ExtractiveComposer::default();
+        let question = request("which benzodiazepines for elderly patients?", &passages);
+        let answer = composer.answer(&question);
+        assert!(answer.contains("[S1]"), "{answer}");
+        // The long-acting list is far weaker than the answer: its bullet, read without it,
+        // would say diazepam is for the elderly.
+        assert!(!answer.contains("Diazepam"), "{answer}");
+        let explained = composer.explain(&question);
+        let diazepam = explained
+            .candidates
+            .iter()
+            .find(|c| c.quote.contains("Diazepam"))
+            .expect("the bullet is a candidate");
+        assert_eq!(
+            diazepam.left_out.as_deref(),
+            Some("an item of a lead-in left out")
+        );
+    }
+
+    #[test]
+    fn of_two_aspects_asked_a_quote_stating_both_comes_first() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Monitoring",
+                "CK levels need close monitoring in every patient",
+            ),
+            passage(2, "a#2", "Monitoring", "Recheck CK levels every 4 weeks"),
+        ];
+        let answer = ExtractiveComposer::default()
+            .answer(&request("how often to check CK levels?", &passages));
+        assert!(
+            answer.starts_with("- \"Recheck CK levels every 4 weeks\" [S2]"),
+            "{answer}"
+        );
+    }
+
+    #[test]
     fn a_dose_question_without_a_stated_dose_says_so_first() {
         let passages = passages();
         let answer =
