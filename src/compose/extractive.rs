@@ -1422,8 +1422,8 @@ fn preceding(passages: &[Passage], passage: usize) -> Option<usize> {
         .position(|p| p.chunk_id == wanted && p.section == passages[passage].section)
 }
 
-/// Passages that continue the list a lead-in introduces: the next chunks of the same document
-/// and section, in order, as far as they were retrieved.
+/// Passages that continue the list a lead-in introduces: the retrieved ones of its next chunks
+/// of the same document and section, in order, until a chunk of another kind ends the list.
 pub(super) fn followers(passages: &[Passage], lead: usize) -> Vec<usize> {
     let Some((doc, number)) = chunk_number(&passages[lead].chunk_id) else {
         return Vec::new();
@@ -1439,6 +1439,8 @@ pub(super) fn followers(passages: &[Passage], lead: usize) -> Vec<usize> {
             {
                 out.push(i)
             }
+            // An item not retrieved leaves a gap; a passage of another kind ends the list.
+            None => continue,
             _ => break,
         }
     }
@@ -1709,6 +1711,35 @@ mod tests {
             .answer(&request("how often to check CK levels?", &passages));
         assert!(
             answer.starts_with("- \"Recheck CK levels every 4 weeks\" [S2]"),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn an_item_is_read_under_its_lead_in_when_the_item_before_it_was_not_retrieved() {
+        let mut passages = vec![
+            passage(
+                1,
+                "a#4",
+                "Inpatient",
+                "Parenteral treatment (if the patient is vomiting or cannot tolerate oral):",
+            ),
+            passage(
+                2,
+                "a#6",
+                "Inpatient",
+                "Alternative: Cefotaxime 2g IV three times daily",
+            ),
+        ];
+        passages[0].role = Role::LeadIn;
+        passages[1].role = Role::ListItem;
+        passages[1].lead = passages[0].text.clone();
+        let answer = ExtractiveComposer::default().answer(&request("cefotaxime dose?", &passages));
+        let lines: Vec<&str> = answer.lines().collect();
+        assert_eq!(lines.len(), 2, "{answer}");
+        assert!(lines[0].ends_with("[S1]:"), "{answer}");
+        assert!(
+            lines[1].starts_with("  - ") && lines[1].contains("Cefotaxime"),
             "{answer}"
         );
     }
