@@ -554,6 +554,37 @@ impl ExtractiveComposer {
         } else {
             HashSet::new()
         };
+        // A flat list right under a heading that does not name its subject ("Combined
+        // Alpha/Beta Blockers") is about the one drug its items name ("Labetalol (oral) …"): each of its items is on
+        // that subject ("Contraindicated in … asthma"), unless an item names another drug.
+        let subject_groups: Vec<usize> = asked
+            .subject
+            .iter()
+            .flat_map(|term| self.synonyms.groups_of(term))
+            .collect();
+        let names_other_drug = |text: &str| {
+            self.synonyms
+                .groups_in(&words(text))
+                .into_iter()
+                .any(|n| self.synonyms.is_drug(n) && !subject_groups.contains(&n))
+        };
+        let mut lists: HashMap<(&str, &str), (bool, bool)> = HashMap::new();
+        if !asked.subject.is_empty() {
+            let unled = |p: &&Passage| flat_item(p);
+            for passage in request.passages.iter().filter(unled) {
+                let list = lists
+                    .entry((passage.doc_id.as_str(), passage.section.as_str()))
+                    .or_default();
+                list.0 |= on_subject(&passage.text);
+                list.1 |= names_other_drug(&passage.text);
+            }
+        }
+        let list_on_subject = |passage: &Passage| {
+            flat_item(passage)
+                && lists
+                    .get(&(passage.doc_id.as_str(), passage.section.as_str()))
+                    .is_some_and(|&(named, other)| named && !other)
+        };
         // The patient's age, when the question (or the previous one) gives it.
         let ages = &vocabulary().ages;
         let patient = ages
@@ -592,6 +623,7 @@ impl ExtractiveComposer {
                 let subject = asked.subject.is_empty()
                     || on_subject(&whole)
                     || (passage.role.belongs() && on_subject(&passage.section))
+                    || list_on_subject(passage)
                     || source_on_subject.contains(passage.doc_id.as_str())
                     || titled.contains(passage.title.as_str());
                 // Each asked concept counts once, where it says most: in the quote, its label or
@@ -1389,6 +1421,12 @@ fn is_lead(units: &[Unit], passages: &[Passage], i: usize) -> bool {
             .is_none_or(|next| next.passage != unit.passage)
 }
 
+/// Whether `passage` is an item of a list right under its heading: no lead-in above it, no
+/// bullets under it.
+fn flat_item(passage: &Passage) -> bool {
+    passage.role.belongs() && passage.lead.is_empty() && !passage.text.trim().contains('\n')
+}
+
 /// The retrieved lead-in of the list `passage` is an item of.
 fn lead_of(passages: &[Passage], passage: usize) -> Option<usize> {
     let item = &passages[passage];
@@ -1740,6 +1778,43 @@ mod tests {
         assert!(lines[0].ends_with("[S1]:"), "{answer}");
         assert!(
             lines[1].starts_with("  - ") && lines[1].contains("Cefotaxime"),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn a_flat_list_naming_one_drug_is_about_it() {
+        let list = |items: &[&str]| -> Vec<Passage> {
+            items
+                .iter()
+                .enumerate()
+                .map(|(n, text)| {
+                    let mut p =
+                        passage(n + 1, &format!("a#{}", n + 3), "Alpha/Beta Blockers", text);
+                    p.role = Role::ListItem;
+                    p
+                })
+                .collect()
+        };
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let question = "labetalol contraindications?";
+        let passages = list(&[
+            "Labetalol (oral) is highly effective",
+            "Contraindicated in AV block, asthma and bradycardia",
+        ]);
+        let answer = composer.answer(&request(question, &passages));
+        assert!(answer.starts_with("- \"Contraindicated in"), "{answer}");
+        // A list naming another drug too is not about labetalol alone.
+        let passages = list(&[
+            "Labetalol (oral) is highly effective",
+            "Carvedilol is an alternative",
+            "Contraindicated in AV block, asthma and bradycardia",
+        ]);
+        let answer = composer.answer(&request(question, &passages));
+        assert!(
+            answer.starts_with(
+                "The article and its references give no contraindications for labetalol"
+            ),
             "{answer}"
         );
     }
