@@ -1493,20 +1493,22 @@ impl crate::shorthand::Article for ScopeReader<'_> {
         }
         let searcher = self.retriever.index.reader.searcher();
         let field = self.retriever.index.fields.text;
-        let terms: Vec<Term> = words
-            .iter()
-            .map(|w| Term::from_field_text(field, w))
+        // Each word at its place: a stop word between two ("quality of life") keeps its gap.
+        let mut analyzer = self.retriever.analyzer.clone();
+        let terms: Vec<(usize, Term)> = tokens(&mut analyzer, phrase)
+            .into_iter()
+            .map(|(at, w)| (at, Term::from_field_text(field, &w)))
             .collect();
         if terms
             .iter()
-            .any(|t| searcher.doc_freq(t).is_ok_and(|n| n == 0))
+            .any(|(_, t)| searcher.doc_freq(t).is_ok_and(|n| n == 0))
         {
             return false;
         }
         if let [_] = terms.as_slice() {
             return true;
         }
-        let phrase = tantivy::query::PhraseQuery::new(terms);
+        let phrase = tantivy::query::PhraseQuery::new_with_offset(terms);
         searcher
             .search(&phrase, &tantivy::collector::Count)
             .is_ok_and(|n| n > 0)
@@ -2285,6 +2287,18 @@ mod tests {
         assert!(holds("GERD"), "an acronym spelt out");
         assert!(!holds("postmenopausal"));
         assert!(!holds("asthma"));
+    }
+
+    #[test]
+    fn the_library_names_a_phrase_with_a_stop_word_inside() {
+        use crate::shorthand::Article;
+        let (_dir, retriever) = retriever_over(&[
+            ("a", "Surgery improved quality of life."),
+            ("b", "Life expectancy and quality were unchanged."),
+        ]);
+        let library = retriever.shorthand_reader(None);
+        assert!(library.names("quality of life"));
+        assert!(!library.names("life quality"));
     }
 
     #[test]
