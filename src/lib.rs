@@ -17,6 +17,7 @@ pub mod import;
 pub mod index;
 pub mod numbers;
 pub mod question;
+pub mod retrieval_model;
 pub mod retrieve;
 pub mod semantic;
 pub mod server;

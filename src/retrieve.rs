@@ -20,39 +20,15 @@ pub use crate::analysis::{contains_sequence, words};
 use crate::contracts::{DocKind, Hit, Role, Turn, Via};
 use crate::index::{Freshness, IndexError, SearchIndex, open_fresh};
 use crate::question::{Strength, surface_words, vocabulary};
+use crate::retrieval_model::retrieval_model;
 use crate::semantic::{Semantic, WordTable};
 use crate::stages::{Laps, Stages};
 pub use crate::synonyms::{Synonyms, SynonymsError};
 
-/// Relative weight of a field's match.
-const TEXT_BOOST: f32 = 1.0;
 /// An analysed token and the byte range of its word.
 type TokenSpan = (Range<usize>, String);
 /// Most words of a question explained to the model in the words of the passages.
 const MAX_GLOSSARY: usize = 6;
-/// Title, section and list lead-in.
-const HEADING_BOOST: f32 = 0.5;
-/// Reference passages rank below article passages of equal BM25 score: the article is what the
-/// reader asks about, and a reference's best passage follows the article passage citing it.
-const REFERENCE_WEIGHT: f32 = 0.5;
-/// Weight of a synonym relative to the word the user typed.
-const SYNONYM_WEIGHT: f32 = 0.8;
-/// Least similarity for a related word to stand for a question's term in the coverage decision:
-/// stricter than for ranking, since "vaccine" relates to "immune" (0.68) without being the same
-/// topic, while "kidney" and "renal" (0.90) are.
-const COVERAGE_SIMILARITY: f32 = 0.75;
-/// The fewest letters a clipping leaves off a term it stands for ("benzo" for benzodiazepine).
-const CLIPPED_LETTERS: usize = 3;
-/// Least share of the weight of a question's topics, each weighing its rarity in the corpus,
-/// that one source's passages must hold for the sources to cover the question: more than half,
-/// so that a source sharing only the question's common words does not answer it.
-const SOURCE_SHARE: f32 = 0.55;
-/// Weight of the previous user turn relative to the current question.
-const HISTORY_WEIGHT: f32 = 0.4;
-/// Weight of a fuzzy (misspelt word) match, whose score is a constant 1.
-const FUZZY_BOOST: f32 = 3.0;
-/// Weight of the words an asked aspect adds ("refractory" for "and if that fails?").
-const ASPECT_WEIGHT: f32 = 0.6;
 /// Longest query (in characters) we analyse; the rest is ignored.
 pub const MAX_QUERY_CHARS: usize = 2000;
 /// Largest number of hits one search may return.
@@ -113,7 +89,7 @@ struct Plan {
 }
 
 /// The candidates of a search ranked by their weighted score (a reference's BM25 score counts at
-/// [`REFERENCE_WEIGHT`]), read from the store in BM25 order and only as far as needed: a
+/// the reference weight of `data/retrieval-model.toml`), read from the store in BM25 order and only as far as needed: a
 /// candidate not yet read weighs at most its BM25 score, so the read ones weighing more than the
 /// next unread candidate's BM25 score hold their place whatever is read after them.
 struct Ranking {
@@ -558,7 +534,8 @@ impl Retriever {
         let related_present = |word: &str| {
             self.semantic.as_ref().is_some_and(|s| {
                 s.neighbours(word).iter().any(|(w, similarity)| {
-                    *similarity >= COVERAGE_SIMILARITY && vocabulary.contains(w.as_str())
+                    *similarity >= retrieval_model().coverage.related_similarity
+                        && vocabulary.contains(w.as_str())
                 })
             })
         };
@@ -588,7 +565,8 @@ impl Retriever {
             // A long word that no passage has, nor anything spelt like it, is a term of its own
             // ("cyclophosphamide", "telehealth"), not question phrasing.
             let unknown_term = concept.strength == Strength::Weak
-                && concept.surface.chars().count() >= 9
+                && concept.surface.chars().count()
+                    >= retrieval_model().coverage.unknown_term_letters
                 && concept.alternatives.len() == 1
                 && !in_library(&concept.name);
             if present(concept) {
@@ -630,7 +608,7 @@ impl Retriever {
 
     /// The question's topics that the best source lacks, when the topics the corpus knows do not
     /// meet in one source: the source whose passages hold most of them must hold at least
-    /// [`SOURCE_SHARE`] of their weight, each weighing its rarity (see [`Retriever::rarity`]), so
+    /// the source share (`data/retrieval-model.toml`) of their weight, each weighing its rarity (see [`Retriever::rarity`]), so
     /// that an abstract sharing only a question's common words ("diagnosis", "children") does
     /// not answer it. Topics no passage names are left to the presence check: they tell no
     /// source apart.
@@ -658,7 +636,7 @@ impl Retriever {
             .iter()
             .map(|source| (held(source), source))
             .max_by(|a, b| a.0.total_cmp(&b.0))?;
-        if weight >= SOURCE_SHARE * total {
+        if weight >= retrieval_model().coverage.source_share * total {
             return None;
         }
         let mut apart: Vec<String> = Vec::new();
@@ -704,7 +682,8 @@ impl Retriever {
         let related = |word: &str| {
             self.semantic.as_ref().is_some_and(|s| {
                 s.neighbours(word).iter().any(|(w, similarity)| {
-                    *similarity >= COVERAGE_SIMILARITY && source.vocabulary.contains(w)
+                    *similarity >= retrieval_model().coverage.related_similarity
+                        && source.vocabulary.contains(w)
                 })
             })
         };
@@ -971,7 +950,7 @@ impl Retriever {
                 .map(String::as_str)
                 .chain(methods.iter().copied())
             {
-                for clause in self.weighted(word, ASPECT_WEIGHT) {
+                for clause in self.weighted(word, retrieval_model().search.aspect) {
                     if !clauses.iter().any(|known| same_words(known, &clause)) {
                         clauses.push(clause);
                     }
@@ -1006,7 +985,7 @@ impl Retriever {
                 let weight = if names_no_topic && !asks_next {
                     1.0
                 } else {
-                    HISTORY_WEIGHT
+                    retrieval_model().search.history
                 };
                 for clause in self.weighted(previous, weight) {
                     if !clauses.iter().any(|known| same_words(known, &clause)) {
@@ -1081,7 +1060,10 @@ impl Retriever {
             }
             let term = Term::from_field_text(self.index.fields.text, word);
             if searcher.doc_freq(&term).is_ok_and(|n| n == 0) {
-                added.push(Clause::Fuzzy(word.clone(), weight * SYNONYM_WEIGHT));
+                added.push(Clause::Fuzzy(
+                    word.clone(),
+                    weight * retrieval_model().search.synonym,
+                ));
             }
         }
         clauses.extend(added);
@@ -1095,7 +1077,7 @@ impl Retriever {
         if !readings.is_empty() {
             let mut clauses = self.weighted(&plain, weight);
             for reading in readings.iter().flat_map(|(_, r)| r) {
-                for clause in self.weighted(reading, weight * SYNONYM_WEIGHT) {
+                for clause in self.weighted(reading, weight * retrieval_model().search.synonym) {
                     if !clauses.iter().any(|known| same_words(known, &clause)) {
                         clauses.push(clause);
                     }
@@ -1135,11 +1117,14 @@ impl Retriever {
         }
         shares.sort_by_key(|(group, _)| *group);
         for (group, share) in shares {
-            clauses.push(Clause::Concept(group, weight * SYNONYM_WEIGHT * share));
+            clauses.push(Clause::Concept(
+                group,
+                weight * retrieval_model().search.synonym * share,
+            ));
         }
         for word in &words {
             for long in vocabulary().expansion(word).unwrap_or_default() {
-                let clause = Clause::Word(long.clone(), weight * SYNONYM_WEIGHT);
+                let clause = Clause::Word(long.clone(), weight * retrieval_model().search.synonym);
                 if !clauses.iter().any(|known| same_words(known, &clause)) {
                     clauses.push(clause);
                 }
@@ -1189,20 +1174,24 @@ impl Retriever {
         for clause in clauses {
             match clause {
                 Clause::Word(word, weight) => {
-                    add(Box::new(term_query(fields.text, word)), TEXT_BOOST * weight);
+                    add(
+                        Box::new(term_query(fields.text, word)),
+                        retrieval_model().search.text * weight,
+                    );
                     add(
                         Box::new(term_query(fields.heading, word)),
-                        HEADING_BOOST * weight,
+                        retrieval_model().search.heading * weight,
                     );
                 }
                 Clause::Fuzzy(word, weight) => {
-                    let distance = if word.chars().count() >= 9 { 2 } else { 1 };
+                    let two = retrieval_model().search.fuzzy_two_edits_letters;
+                    let distance = if word.chars().count() >= two { 2 } else { 1 };
                     let term = Term::from_field_text(fields.text, word);
                     // A fuzzy match scores a constant 1, below BM25's scores for rare words: a
                     // misspelt word is usually the topic, so it weighs as much as one.
                     add(
                         Box::new(FuzzyTermQuery::new(term, distance, true)),
-                        FUZZY_BOOST * weight,
+                        retrieval_model().search.fuzzy * weight,
                     );
                 }
                 Clause::Concept(group, weight) => {
@@ -1395,7 +1384,7 @@ impl Retriever {
         let hit = self.hit(searcher, address, score)?;
         let weight = match hit.kind {
             DocKind::Article => 1.0,
-            DocKind::Reference => REFERENCE_WEIGHT,
+            DocKind::Reference => retrieval_model().search.reference,
         };
         ranked.insert(hit.score * weight, hit);
         Ok(true)
@@ -1543,7 +1532,8 @@ impl crate::shorthand::Article for ScopeReader<'_> {
                 // A clinical word clipped as clinicians clip it ("benzo" for benzodiazepines):
                 // at least three letters longer than its clipping and no word of everyday
                 // English ("benefit" is not what "bene" clips).
-                let term = lower.chars().count() >= clipped.chars().count() + CLIPPED_LETTERS
+                let term = lower.chars().count()
+                    >= clipped.chars().count() + retrieval_model().shorthand.clipped_letters
                     && !crate::text::is_common_word(&lower);
                 if is_drug || term {
                     stems.push(stem);

@@ -25,10 +25,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// Most readings written after one word.
-const MAX_SENSES: usize = 2;
-/// Shortest clipped drug name read as the drug it begins ("amox"; "am" is too short).
-const MIN_CLIPPED: usize = 4;
+use crate::retrieval_model::retrieval_model;
 
 /// Each abbreviation (lower-cased) with its senses, from `data/abbreviations.tsv`.
 static SENSES: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
@@ -143,7 +140,9 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
             .join(" ")
     };
     let mut add = |reading: String| {
-        if readings.len() < MAX_SENSES && !readings.iter().any(|r| key(r) == key(&reading)) {
+        if readings.len() < retrieval_model().shorthand.max_senses
+            && !readings.iter().any(|r| key(r) == key(&reading))
+        {
             readings.push(reading);
         }
     };
@@ -164,7 +163,7 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     }
     if !capitals
         && !ordinary
-        && lower.chars().count() >= MIN_CLIPPED
+        && lower.chars().count() >= retrieval_model().shorthand.min_clipped
         && let [term] = article.terms_beginning(&lower).as_slice()
     {
         add(term.clone());
