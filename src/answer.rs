@@ -463,6 +463,8 @@ impl Engine {
         };
         let (mut hits, coverage) =
             self.passages(&search, asks_about_sources(question), presence, laps)?;
+        // A word found only as a related word of the passages reads as that word from here on.
+        let understood = crate::shorthand::with_readings(&understood, &coverage.related);
         self.add_context(&mut hits)?;
         laps.lap(|s| &mut s.coverage);
         let passages: Vec<Passage> = hits

@@ -530,15 +530,20 @@ impl Retriever {
                     .iter()
                     .any(|h| spells_out(&concept.surface, &format!("{}\n{}", h.title, h.text)))
         };
-        // A closely related word of the corpus stands for the term ("renal" for "kidney").
-        let related_present = |word: &str| {
-            self.semantic.as_ref().is_some_and(|s| {
-                s.neighbours(word).iter().any(|(w, similarity)| {
+        // A closely related word of the retrieved passages stands for the term ("renal" for
+        // "kidney").
+        let related_in_passages = |word: &str| -> Option<String> {
+            let semantic = self.semantic.as_ref()?;
+            semantic
+                .neighbours(word)
+                .into_iter()
+                .find(|(w, similarity)| {
                     *similarity >= retrieval_model().coverage.related_similarity
                         && vocabulary.contains(w.as_str())
                 })
-            })
+                .map(|(w, _)| w)
         };
+        let related_present = |word: &str| related_in_passages(word).is_some();
         let present = |concept: &Concept| {
             spelt_out(concept)
                 || concept.alternatives.iter().any(|alt| match alt.as_slice() {
@@ -553,6 +558,29 @@ impl Retriever {
                     _ => passages.iter().any(|p| contains_sequence(p, alt)),
                 })
         };
+        // Found only as a related word ("dialysis" as "hemodialysis"), the passages' word, as
+        // they write it, for the stages that follow.
+        let directly = |concept: &Concept| {
+            spelt_out(concept)
+                || concept.alternatives.iter().any(|alt| match alt.as_slice() {
+                    [word] => {
+                        vocabulary.contains(word.as_str())
+                            || vocabulary
+                                .iter()
+                                .any(|v| near_spelling(word, v) || same_root(word, v))
+                    }
+                    _ => passages.iter().any(|p| contains_sequence(p, alt)),
+                })
+        };
+        let written = |stem: &str| -> Option<String> {
+            hits.iter().find_map(|h| {
+                h.text
+                    .split(|c: char| !c.is_alphanumeric() && c != '-')
+                    .find(|w| self.words(w) == [stem])
+                    .map(str::to_string)
+            })
+        };
+        let mut related = Vec::new();
         let mut key_terms = Vec::new();
         let mut missing = Vec::new();
         let mut weak_missing = Vec::new();
@@ -570,6 +598,12 @@ impl Retriever {
                 && concept.alternatives.len() == 1
                 && !in_library(&concept.name);
             if present(concept) {
+                if n < own
+                    && !directly(concept)
+                    && let Some(word) = related_in_passages(&concept.name).and_then(|w| written(&w))
+                {
+                    related.push((concept.surface.clone(), word));
+                }
                 known.push(concept);
             } else if n >= own {
                 continue;
@@ -603,6 +637,7 @@ impl Retriever {
             key_terms,
             missing,
             weak_missing,
+            related,
         }
     }
 
@@ -1757,6 +1792,9 @@ pub struct Coverage {
     pub missing: Vec<String>,
     /// Ordinary words found in no passage, as the user wrote them.
     pub weak_missing: Vec<String>,
+    /// Words of the question found only as a closely related word of the passages, each with
+    /// that word as the passages write it ("dialysis", "hemodialysis").
+    pub related: Vec<(String, String)>,
 }
 
 /// The part of a slash-joined word ("grommet/myringotomy", "preeclampsia/IUGR") that reads as
@@ -2277,6 +2315,22 @@ mod tests {
         assert!(holds("GERD"), "an acronym spelt out");
         assert!(!holds("postmenopausal"));
         assert!(!holds("asthma"));
+    }
+
+    #[test]
+    fn a_word_found_only_as_a_related_word_is_reported_as_the_passages_write_it() {
+        let (_dir, retriever) = retriever_over(&[(
+            "k",
+            "Start hemodialysis if potassium stays high despite treatment.",
+        )]);
+        let coverage = coverage_of(&retriever, "when to start dialysis?");
+        assert!(coverage.covered, "{coverage:?}");
+        assert_eq!(
+            coverage.related,
+            [("dialysis".to_string(), "hemodialysis".to_string())]
+        );
+        let coverage = coverage_of(&retriever, "when to start hemodialysis?");
+        assert!(coverage.related.is_empty(), "{coverage:?}");
     }
 
     #[test]

@@ -77,6 +77,35 @@ pub fn read(question: &str, article: &dyn Article) -> String {
     out
 }
 
+/// `text` with `reading` written after the first place of each `word` that has no reading yet
+/// ("dialysis (= hemodialysis)"), as [`read`] writes shorthand's: what the coverage decision
+/// found standing for a word, for the stages that follow.
+pub fn with_readings(text: &str, found: &[(String, String)]) -> String {
+    let mut at: Vec<(usize, &str)> = Vec::new();
+    for (word, reading) in found {
+        let place = words(text)
+            .into_iter()
+            .find(|(_, w)| w.eq_ignore_ascii_case(word))
+            .map(|(range, _)| range.end)
+            .filter(|&end| !text[end..].trim_start().starts_with("(="));
+        if let Some(end) = place
+            && !at.iter().any(|(e, _)| *e == end)
+        {
+            at.push((end, reading));
+        }
+    }
+    at.sort_unstable();
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut last = 0;
+    for (end, reading) in at {
+        out.push_str(&text[last..end]);
+        out.push_str(&format!(" (= {reading})"));
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize>, Vec<String>)> {
     let mut out: Vec<(std::ops::Range<usize>, Vec<String>)> = Vec::new();
     for m in AGE.captures_iter(question) {
@@ -212,6 +241,20 @@ fn words(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_found_reading_is_written_after_the_word_once() {
+        let found = [("dialysis".to_string(), "hemodialysis".to_string())];
+        assert_eq!(
+            with_readings("Dialysis when? dialysis now", &found),
+            "Dialysis (= hemodialysis) when? dialysis now"
+        );
+        assert_eq!(
+            with_readings("dialysis (= renal replacement) when?", &found),
+            "dialysis (= renal replacement) when?"
+        );
+        assert_eq!(with_readings("when?", &found), "when?");
+    }
 
     /// An article that names these phrases (lower-cased) and these drugs.
     struct Names(&'static [&'static str], &'static [&'static str]);
