@@ -555,18 +555,30 @@ impl ExtractiveComposer {
             HashSet::new()
         };
         // A flat list right under a heading that does not name its subject ("Combined
-        // Alpha/Beta Blockers") is about the one drug its items name ("Labetalol (oral) …"): each of its items is on
-        // that subject ("Contraindicated in … asthma"), unless an item names another drug.
+        // Alpha/Beta Blockers") is about the one drug its items are about ("Labetalol (oral)
+        // …"): each of its items is on that subject ("Contraindicated in … asthma"), unless an
+        // item is about another drug.
         let subject_groups: Vec<usize> = asked
             .subject
             .iter()
             .flat_map(|term| self.synonyms.groups_of(term))
             .collect();
+        // A drug whose name holds the subject's ("calcium gluconate" for "calcium") is of it.
+        let of_subject = |n: usize| {
+            subject_groups.contains(&n)
+                || self.synonyms.groups[n]
+                    .iter()
+                    .any(|term| asked.subject.iter().any(|s| contains_sequence(term, s)))
+        };
+        // An item is about the drug its first words name ("Carvedilol is an alternative"), not
+        // one it mentions further on ("… does not remove potassium").
         let names_other_drug = |text: &str| {
+            let sequence = words(text);
+            let head = model.structure.head_words;
             self.synonyms
-                .groups_in(&words(text))
+                .occurrences(&sequence)
                 .into_iter()
-                .any(|n| self.synonyms.is_drug(n) && !subject_groups.contains(&n))
+                .any(|(n, _, at)| at < head && self.synonyms.is_drug(n) && !of_subject(n))
         };
         let mut lists: HashMap<(&str, &str), (bool, bool)> = HashMap::new();
         if !asked.subject.is_empty() {

@@ -844,6 +844,13 @@ mod tests {
         assert_eq!(asked("stopping prolia - what then?"), ["next", "stopping"]);
         assert!(!asked("then what target?").iter().any(|a| *a == "next"));
         assert_eq!(asked("how long to continue prednisone?"), ["duration"]);
+        // How soon it acts, not whether it works nor how fast to taper.
+        assert_eq!(asked("how fast does calcium work?"), ["onset"]);
+        assert_eq!(asked("how quickly does labetalol work?"), ["onset"]);
+        assert_eq!(
+            asked("how often check ciwa in moderate?"),
+            ["monitoring", "how often"]
+        );
         assert_eq!(asked("side effects?"), ["harms"]);
         assert_eq!(asked("and if that fails?"), ["next"]);
         assert_eq!(asked("MTX vs AZA?"), ["comparison"]);
