@@ -847,6 +847,12 @@ mod tests {
         // How soon it acts, not whether it works nor how fast to taper.
         assert_eq!(asked("how fast does calcium work?"), ["onset"]);
         assert_eq!(asked("how quickly does labetalol work?"), ["onset"]);
+        assert!(
+            asked("what % on a statin at onset?")
+                .iter()
+                .all(|a| *a != "onset")
+        );
+        assert_eq!(asked("why is BQT better?"), ["reason"]);
         assert_eq!(
             asked("how often check ciwa in moderate?"),
             ["monitoring", "how often"]
