@@ -853,6 +853,7 @@ mod tests {
                 .all(|a| *a != "onset")
         );
         assert_eq!(asked("why is BQT better?"), ["reason"]);
+        assert_eq!(asked("which PPI is best?"), ["preferred"]);
         assert_eq!(
             asked("how often check ciwa in moderate?"),
             ["monitoring", "how often"]
