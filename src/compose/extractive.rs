@@ -634,7 +634,8 @@ impl ExtractiveComposer {
                 // under "Colchicine"); a sentence of prose names its own subject.
                 let subject = asked.subject.is_empty()
                     || on_subject(&whole)
-                    || (passage.role.belongs() && on_subject(&passage.section))
+                    || (passage.role.belongs()
+                        && (on_subject(&passage.section) || on_subject(&passage.lead)))
                     || list_on_subject(passage)
                     || source_on_subject.contains(passage.doc_id.as_str())
                     || titled.contains(passage.title.as_str());
@@ -1792,6 +1793,31 @@ mod tests {
             lines[1].starts_with("  - ") && lines[1].contains("Cefotaxime"),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn a_list_item_is_about_what_its_lead_in_names() {
+        let mut passages = vec![
+            passage(
+                1,
+                "a#4",
+                "Dosing",
+                "Do not exceed 5-7 days of corticosteroid treatment overall:",
+            ),
+            passage(
+                2,
+                "a#5",
+                "Dosing",
+                "Do not prescribe more than 200 mg total prednisone equivalents",
+            ),
+        ];
+        passages[0].role = Role::LeadIn;
+        passages[1].role = Role::ListItem;
+        passages[1].lead = passages[0].text.clone();
+        let answer = ExtractiveComposer::new(Synonyms::general())
+            .answer(&request("max total steroid dose?", &passages));
+        assert!(!answer.starts_with("The article"), "{answer}");
+        assert!(answer.contains("200 mg total"), "{answer}");
     }
 
     #[test]
