@@ -736,12 +736,21 @@ fn with_markers(text: &str) -> (String, Vec<u32>) {
     });
     let mut numbers = Vec::new();
     let mut text = text.trim().to_string();
-    // At the very end, possibly after the full stop: "... days. 1, 2" or "... days 1, 2."
-    let (body, stop) = match text.strip_suffix('.') {
-        Some(b) => (b.to_string(), "."),
-        None => (text.clone(), ""),
+    // At the very end, possibly after the full stop: "... days. 1, 2" or "... days 1, 2.", or
+    // before the colon of a lead-in: "… ongoing resuscitation 6, 4:".
+    let (body, stop) = match (text.strip_suffix('.'), text.strip_suffix(':')) {
+        (Some(b), _) => (b.to_string(), "."),
+        (_, Some(b)) => (b.to_string(), ":"),
+        _ => (text.clone(), ""),
     };
-    if let Some((range, found)) = trailing_markers(&body) {
+    // Before a colon, a number after a short label is its value ("Option 1:", "Step 2:"): a
+    // lead-in's markers follow a statement of some words, or are several.
+    let lead_in_markers = |head: &str, found: &[u32]| {
+        stop != ":" || found.len() >= 2 || head.split_whitespace().count() >= 4
+    };
+    if let Some((range, found)) = trailing_markers(&body)
+        && lead_in_markers(&body[..range.start], &found)
+    {
         let head = body[..range.start].trim_end();
         let (head, stop) = match head.strip_suffix('.') {
             Some(h) if stop.is_empty() => (h, "."),
@@ -1255,6 +1264,13 @@ mod tests {
             with_markers("No tapering required. 1, 2").0,
             "No tapering required [1, 2]."
         );
+        assert_eq!(
+            with_markers("Monitor these parameters to guide ongoing resuscitation 6, 4:").0,
+            "Monitor these parameters to guide ongoing resuscitation [6, 4]:"
+        );
+        for lead in ["Step 2:", "Option 1:", "Patients with type 1:", "Day 3:"] {
+            assert_eq!(with_markers(lead).0, lead);
+        }
         assert_eq!(
             with_markers("interstitial lung disease 3.").0,
             "interstitial lung disease [3]."
