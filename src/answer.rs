@@ -12,9 +12,9 @@ use std::sync::Arc;
 use points::PointCutter;
 
 use crate::compose::{
-    ComposeError, ComposeRequest, Explanation, ExtractiveComposer, LlmComposer, MAX_LLM_PASSAGES,
-    asks_about_sources, bounded_history, only_restates, restates_the_article, same_fact,
-    sentence_id_of,
+    ComposeError, ComposeRequest, DraftLine, Explanation, ExtractiveComposer, LlmComposer,
+    MAX_LLM_PASSAGES, OfflineDraft, asks_about_sources, bounded_history, only_restates,
+    restates_the_article, same_fact, sentence_id_of,
 };
 use crate::contracts::{
     AskReply, AskRequest, DosingReport, Hit, Mode, ModeChoice, Passage, Turn, Via,
@@ -22,7 +22,7 @@ use crate::contracts::{
 use crate::dosing::{DosingRules, check_against_sources};
 use crate::retrieve::{Coverage, MAX_K, Presence, RetrieveError, Retriever, SearchRequest};
 use crate::stages::{Laps, Stages};
-use crate::verify::{Issue, Verification, verified_part, verify};
+use crate::verify::{Issue, Verification, clean_quote, verified_part, verify};
 
 /// Passages retrieved for an answer when the request does not say.
 pub const DEFAULT_K: usize = 6;
@@ -261,7 +261,7 @@ impl Engine {
             retry: None,
             stream,
         };
-        let offline = self.extractive_reply(question, &offline_request, &coverage, None);
+        let (offline, draft) = self.extractive_reply(question, &offline_request, &coverage);
         let Some(llm) = llm else {
             events(AskEvent::Passages(passages.clone()));
             let reply = finish(offline, self.dosing.as_deref(), events);
@@ -274,6 +274,7 @@ impl Engine {
             passages,
             coverage: &coverage,
             offline,
+            draft,
             about_sources,
         };
         let reply = self
@@ -298,18 +299,12 @@ impl Engine {
             passages: original,
             coverage,
             offline,
+            draft,
             about_sources,
         } = drafted;
         // The model reads first the passages the offline answer quotes, in the order it quotes
         // them: a small model leans on the first passages it reads.
-        // What the offline answer says the sources do not state opens the model's answer too.
-        let not_stated = offline
-            .answer
-            .lines()
-            .next()
-            .filter(|line| line.starts_with(NOT_STATED_OPENING) && line.ends_with(':'))
-            .map(str::to_string);
-        let passages = answering_first(&original, &offline.answer);
+        let passages = answering_first(&original, &draft.cited());
         events(AskEvent::Passages(passages.clone()));
         let shown: Vec<&str> = passages
             .iter()
@@ -317,7 +312,7 @@ impl Engine {
             .map(|p| p.text.as_str())
             .collect();
         let glossary = self.retriever.glossary(question, &shown);
-        let best = best_sentences(&offline.answer, &original, &passages[..shown.len()]);
+        let best = best_sentences(&draft, &original, &passages[..shown.len()]);
         let compose = ComposeRequest {
             question,
             history,
@@ -333,7 +328,7 @@ impl Engine {
         // what the sources do not state, if any.
         let lead_point = best
             .first()
-            .and_then(|lead| offline_point(&offline.answer, lead, &original, &passages));
+            .and_then(|lead| offline_point(&draft, lead, &original, &passages));
         let shape = |reply: AskReply| {
             let reply = if about_sources {
                 reply
@@ -341,10 +336,11 @@ impl Engine {
                 without_restatements(reply)
             };
             let reply = match best.first() {
-                Some(lead) => led_by(reply, lead, lead_point.as_deref()),
+                Some(lead) => led_by(reply, lead, lead_point.as_ref()),
                 None => reply,
             };
-            with_not_stated(reply, not_stated.as_deref())
+            // What the offline answer says the sources do not state opens the model's answer too.
+            with_not_stated(reply, draft.not_stated.as_deref())
         };
         let mut points = PointCutter::new(&passages);
         let mut sink = |piece: &str| {
@@ -652,30 +648,34 @@ impl Engine {
         })
     }
 
+    /// The offline answer as the reply, with the draft it was written from (empty when the
+    /// answer cites nothing and the reply says the sources do not cover the question).
     fn extractive_reply(
         &self,
         question: &str,
         compose: &ComposeRequest<'_>,
         coverage: &Coverage,
-        fallback_reason: Option<String>,
-    ) -> AskReply {
-        let answer = self.extractive.answer(compose);
+    ) -> (AskReply, OfflineDraft) {
+        let draft = self.extractive.offline_draft(compose);
+        let answer = draft.render(compose.passages);
         let check = verify(&answer, compose.passages);
         if check.markers.is_empty() {
-            return self.not_covered(question, coverage, Mode::Extractive, fallback_reason);
+            let reply = self.not_covered(question, coverage, Mode::Extractive, None);
+            return (reply, OfflineDraft::default());
         }
-        AskReply {
+        let reply = AskReply {
             question: question.to_string(),
             answer,
             mode: Mode::Extractive,
-            fallback_reason,
+            fallback_reason: None,
             verified: check.verified(),
             covered: true,
             passages: compose.passages.to_vec(),
             quotes: check.quotes,
             dosing: DosingReport::default(),
             articles: Vec::new(),
-        }
+        };
+        (reply, draft)
     }
 
     fn not_covered(
@@ -750,6 +750,8 @@ struct Drafted<'a> {
     passages: Vec<Passage>,
     coverage: &'a Coverage,
     offline: AskReply,
+    /// What the offline answer was written from: the engine reads it, never the answer's text.
+    draft: OfflineDraft,
     about_sources: bool,
 }
 
@@ -863,41 +865,32 @@ pub fn cites_marker(answer: &str, marker: &str) -> bool {
     })
 }
 
-/// `passages` with those `answer` cites first, in the order it first cites them, then the
-/// others in their order, each marker renamed to its new place.
-fn answering_first(passages: &[Passage], answer: &str) -> Vec<Passage> {
-    let cited = verify(answer, passages).markers;
-    let rank = |p: &Passage| {
-        cited
-            .iter()
-            .position(|m| *m == p.marker)
-            .unwrap_or(cited.len())
-    };
-    let mut ordered: Vec<Passage> = passages.to_vec();
-    ordered.sort_by_key(rank);
-    for (i, passage) in ordered.iter_mut().enumerate() {
-        passage.marker = format!("S{}", i + 1);
-    }
+/// `passages` with those the offline answer cites (`cited`, indices in the order it first cites
+/// them) first, then the others in their order, each marker renamed to its new place.
+fn answering_first(passages: &[Passage], cited: &[usize]) -> Vec<Passage> {
+    let rank = |i: usize| cited.iter().position(|c| *c == i).unwrap_or(cited.len());
+    let mut ordered: Vec<(usize, Passage)> = passages.iter().cloned().enumerate().collect();
+    ordered.sort_by_key(|(i, _)| rank(*i));
     ordered
+        .into_iter()
+        .enumerate()
+        .map(|(n, (_, mut passage))| {
+            passage.marker = format!("S{}", n + 1);
+            passage
+        })
+        .collect()
 }
 
-/// The ids, among `shown`, of the sentences the offline `answer` (composed on `passages`)
+/// The ids, among `shown`, of the sentences the offline `draft` (composed on `passages`)
 /// quotes first on each of its lines, each once, at most `MAX_BEST_SENTENCES`: one per point
 /// it makes, so that a list quoted on one line does not hide the next point.
-fn best_sentences(answer: &str, passages: &[Passage], shown: &[Passage]) -> Vec<String> {
+fn best_sentences(draft: &OfflineDraft, passages: &[Passage], shown: &[Passage]) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
-    for line in answer.lines() {
-        let check = verify(line, passages);
-        let Some(quote) = check.quotes.iter().find(|q| q.verified) else {
+    for line in &draft.lines {
+        let Some(quote) = line.quotes.first() else {
             continue;
         };
-        let Some(passage) = shown
-            .iter()
-            .find(|p| Some(&p.chunk_id) == quote.chunk_id.as_ref())
-        else {
-            continue;
-        };
-        if let Some(id) = sentence_id_of(passage, &quote.quote)
+        if let Some(id) = quoted_sentence(line, quote, passages, shown)
             && !ids.contains(&id)
         {
             ids.push(id);
@@ -907,6 +900,59 @@ fn best_sentences(answer: &str, passages: &[Passage], shown: &[Passage]) -> Vec<
         }
     }
     ids
+}
+
+/// The id (`S1.2`), in `passages`, of the sentence that `quote` of the offline draft's `line`
+/// (composed on `original`) stands in, when `passages` hold its passage.
+fn quoted_sentence(
+    line: &DraftLine,
+    quote: &str,
+    original: &[Passage],
+    passages: &[Passage],
+) -> Option<String> {
+    let chunk_id = &original[line.passage].chunk_id;
+    let passage = passages.iter().find(|p| p.chunk_id == *chunk_id)?;
+    sentence_id_of(passage, &clean_quote(quote))
+}
+
+/// The offline answer's point on the best sentence, for a model answer that leaves it out.
+#[derive(Debug, Clone, PartialEq)]
+struct OfflinePoint {
+    /// Its line and nested lines, in Markdown, its markers those of the model's passages.
+    text: String,
+    /// The quotes of its own line (not of the lines nested under it), as verified.
+    quotes: Vec<String>,
+}
+
+/// The point of the offline `draft` (composed on `original`) that quotes sentence `lead` of
+/// `passages` (the same passages, renamed), its line and nested lines, with its markers named
+/// as in `passages`.
+fn offline_point(
+    draft: &OfflineDraft,
+    lead: &str,
+    original: &[Passage],
+    passages: &[Passage],
+) -> Option<OfflinePoint> {
+    let quotes_lead = |line: &DraftLine| {
+        line.quotes
+            .iter()
+            .any(|q| quoted_sentence(line, q, original, passages).as_deref() == Some(lead))
+    };
+    let point = draft.points().find(|point| point.iter().any(quotes_lead))?;
+    let new_name = |p: usize| {
+        passages
+            .iter()
+            .find(|n| n.chunk_id == original[p].chunk_id)
+            .map_or(original[p].marker.as_str(), |n| n.marker.as_str())
+    };
+    Some(OfflinePoint {
+        text: point
+            .iter()
+            .map(|line| line.render(new_name))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        quotes: point[0].quotes.iter().map(|q| clean_quote(q)).collect(),
+    })
 }
 
 /// Whether `text` quotes sentence `id` (`S1.2`) of `passages`, verbatim.
@@ -936,20 +982,15 @@ fn scope_presence(chosen: bool) -> Presence {
 /// again in their new order. When the reply does not quote `lead` at all, nor any sentence
 /// stating the same fact, `point` (the offline answer's point on it, verbatim quotes with
 /// their markers) opens it: the sentence that answers the question best is never left out.
-fn led_by(mut reply: AskReply, lead: &str, point: Option<&str>) -> AskReply {
+fn led_by(mut reply: AskReply, lead: &str, point: Option<&OfflinePoint>) -> AskReply {
     let mut answer = leading_with(&reply.answer, lead, &reply.passages);
     if let Some(point) = point
         && !quotes_sentence(&reply.answer, lead, &reply.passages)
-        && !states_the_same(&reply.answer, point, &reply.passages)
+        && !states_the_same(&reply.answer, &point.quotes, &reply.passages)
     {
         let between = separator(&reply.answer);
         // The model's own copies of that sentence, unquoted, go: it is now quoted above them.
-        let lead: Vec<String> = verify(point.lines().next().unwrap_or_default(), &reply.passages)
-            .quotes
-            .into_iter()
-            .filter(|q| q.verified)
-            .map(|q| q.quote)
-            .collect();
+        let lead = &point.quotes;
         let copies = |point: &str| {
             let unquoted = verify(point, &reply.passages)
                 .quotes
@@ -963,7 +1004,7 @@ fn led_by(mut reply: AskReply, lead: &str, point: Option<&str>) -> AskReply {
             .map(|p| p.join("\n"))
             .filter(|p| !copies(p))
             .collect();
-        answer = std::iter::once(point.to_string())
+        answer = std::iter::once(point.text.clone())
             .chain(kept)
             .collect::<Vec<_>>()
             .join(between);
@@ -1012,39 +1053,16 @@ fn without_restatements(mut reply: AskReply) -> AskReply {
     reply
 }
 
-/// The point of the offline `answer` (composed on `original`) that quotes sentence `lead` of
-/// `passages` (the same passages, renamed), its line and nested lines, with its markers
-/// renamed as in `passages`.
-fn offline_point(
-    answer: &str,
-    lead: &str,
-    original: &[Passage],
-    passages: &[Passage],
-) -> Option<String> {
-    let new_name = |old: &str| -> String {
-        original
-            .iter()
-            .find(|o| o.marker == old)
-            .and_then(|o| passages.iter().find(|p| p.chunk_id == o.chunk_id))
-            .map_or_else(|| old.to_string(), |p| p.marker.clone())
-    };
-    let answer = renamed_markers(answer, new_name);
-    points(&answer)
-        .into_iter()
-        .map(|point| point.join("\n"))
-        .find(|point| quotes_sentence(point, lead, passages))
-}
-
-/// Whether `answer` quotes a sentence stating the fact a quote of `point`'s own line states
-/// (most of its words, the same numbers); the lines nested under it do not count.
-fn states_the_same(answer: &str, point: &str, passages: &[Passage]) -> bool {
+/// Whether `answer` quotes a sentence stating the fact one of `lead` (the quotes of the
+/// offline point's own line, not of the lines nested under it) states (most of its words, the
+/// same numbers).
+fn states_the_same(answer: &str, lead: &[String], passages: &[Passage]) -> bool {
     let said = verify(answer, passages);
-    let lead = verify(point.lines().next().unwrap_or_default(), passages);
-    lead.quotes.iter().filter(|q| q.verified).any(|l| {
+    lead.iter().any(|l| {
         said.quotes
             .iter()
             .filter(|q| q.verified)
-            .any(|q| same_fact(&q.quote, &l.quote))
+            .any(|q| same_fact(&q.quote, l))
     })
 }
 
@@ -1090,10 +1108,6 @@ fn leading_with(answer: &str, lead: &str, passages: &[Passage]) -> String {
         _ => answer.to_string(),
     }
 }
-
-/// How the offline answer opens when the sources do not state what is asked ("The article
-/// and its references give no duration for IVIG; what they say:").
-const NOT_STATED_OPENING: &str = "The article and its references give no ";
 
 /// A covered model reply with what the sources do not state said as the offline answer says
 /// it: the model's own lines that deny something and quote nothing ("The sources give no
@@ -1325,17 +1339,35 @@ mod tests {
             passage("S1", "doc#2", &original[1].text),
             passage("S2", "doc#1", &original[0].text),
         ];
-        let offline = "- Watering: \"Mature plants need water twice a week\" [S2]\n- \"Aphids are removed with soapy water\" [S1]";
-        let point = offline_point(offline, "S1.2", &original, &passages);
+        let line = |passage: usize, label: Option<&str>, quote: &str| DraftLine {
+            passage,
+            cites: vec![passage],
+            label: label.map(str::to_string),
+            quotes: vec![quote.to_string()],
+            nested: false,
+            introduces: false,
+        };
+        let offline = OfflineDraft {
+            not_stated: None,
+            lines: vec![
+                line(1, Some("Watering"), "Mature plants need water twice a week"),
+                line(0, None, "Aphids are removed with soapy water"),
+            ],
+        };
         assert_eq!(
-            point.as_deref(),
+            offline.render(&original),
+            "- Watering: \"Mature plants need water twice a week\" [S2]\n- \"Aphids are removed with soapy water\" [S1]"
+        );
+        let point = offline_point(&offline, "S1.2", &original, &passages);
+        assert_eq!(
+            point.as_ref().map(|p| p.text.as_str()),
             Some("- Watering: \"Mature plants need water twice a week\" [S1]")
         );
         let reply_to =
             |answer: &str| model_reply("how often?", answer, &verify(answer, &passages), &passages);
         // Left out: the point opens the answer, which still verifies.
         let model = "- \"Aphids are removed with soapy water\" [S2]";
-        let reply = led_by(reply_to(model), "S1.2", point.as_deref());
+        let reply = led_by(reply_to(model), "S1.2", point.as_ref());
         assert_eq!(
             reply.answer,
             "- Watering: \"Mature plants need water twice a week\" [S1]\n- \"Aphids are removed with soapy water\" [S2]"
@@ -1343,14 +1375,14 @@ mod tests {
         assert!(verify(&reply.answer, &passages).verified());
         // The model's unquoted copy of it goes once it is quoted above.
         let model = "- Mature plants need water twice a week. [S1]\n- \"Aphids are removed with soapy water\" [S2]";
-        let reply = led_by(reply_to(model), "S1.2", point.as_deref());
+        let reply = led_by(reply_to(model), "S1.2", point.as_ref());
         assert_eq!(
             reply.answer,
             "- Watering: \"Mature plants need water twice a week\" [S1]\n- \"Aphids are removed with soapy water\" [S2]"
         );
         // Quoted further down: moved up, nothing added.
         let model = "- \"Aphids are removed with soapy water\" [S2]\n- \"Mature plants need water twice a week\" [S1]";
-        let reply = led_by(reply_to(model), "S1.2", point.as_deref());
+        let reply = led_by(reply_to(model), "S1.2", point.as_ref());
         assert_eq!(reply.answer.matches("Mature plants").count(), 1);
         assert!(
             reply.answer.starts_with("- \"Mature plants"),
@@ -1370,7 +1402,7 @@ mod tests {
         let reply = led_by(
             model_reply("how often?", model, &verify(model, &same), &same),
             "S1.2",
-            point.as_deref(),
+            point.as_ref(),
         );
         assert_eq!(reply.answer, model);
     }

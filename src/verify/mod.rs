@@ -622,8 +622,8 @@ fn strip_list_prefix(line: &str) -> &str {
 }
 
 /// Trims what may surround a quotation without changing its words: white space, trailing
-/// punctuation and ellipses.
-fn clean_quote(quote: &str) -> String {
+/// punctuation and ellipses: a quote as [`verify`] reads it.
+pub fn clean_quote(quote: &str) -> String {
     quote
         .trim()
         .trim_matches(|c: char| c.is_whitespace() || ".,;:…".contains(c))
