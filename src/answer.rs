@@ -17,7 +17,7 @@ use crate::compose::{
     restates_the_article, same_fact, sentence_id_of,
 };
 use crate::contracts::{
-    AskReply, AskRequest, DosingReport, Hit, Mode, ModeChoice, Passage, Turn, Via,
+    AskReply, AskRequest, DosingReport, Hit, Mode, ModeChoice, Passage, QuoteCheck, Turn, Via,
 };
 use crate::dosing::{DosingRules, check_against_sources};
 use crate::retrieve::{Coverage, MAX_K, Presence, RetrieveError, Retriever, SearchRequest};
@@ -330,13 +330,15 @@ impl Engine {
             .first()
             .and_then(|lead| offline_point(&draft, lead, &original, &passages));
         let shape = |reply: AskReply| {
-            let reply = if about_sources {
-                reply
+            // The reply's points are read once, for every step that looks at them.
+            let points = reply_points(&reply.answer, &reply.passages);
+            let (reply, points) = if about_sources {
+                (reply, points)
             } else {
-                without_restatements(reply)
+                without_restatements(reply, points)
             };
             let reply = match best.first() {
-                Some(lead) => led_by(reply, lead, lead_point.as_ref()),
+                Some(lead) => led_by(reply, &points, lead, lead_point.as_ref()),
                 None => reply,
             };
             // What the offline answer says the sources do not state opens the model's answer too.
@@ -955,9 +957,9 @@ fn offline_point(
     })
 }
 
-/// Whether `text` quotes sentence `id` (`S1.2`) of `passages`, verbatim.
-fn quotes_sentence(text: &str, id: &str, passages: &[Passage]) -> bool {
-    verify(text, passages).quotes.iter().any(|q| {
+/// Whether `quotes` (as verified on `passages`) quote sentence `id` (`S1.2`) of `passages`.
+fn quotes_sentence(quotes: &[QuoteCheck], id: &str, passages: &[Passage]) -> bool {
+    quotes.iter().any(|q| {
         q.verified
             && passages.iter().any(|p| {
                 Some(&p.chunk_id) == q.chunk_id.as_ref()
@@ -982,28 +984,27 @@ fn scope_presence(chosen: bool) -> Presence {
 /// again in their new order. When the reply does not quote `lead` at all, nor any sentence
 /// stating the same fact, `point` (the offline answer's point on it, verbatim quotes with
 /// their markers) opens it: the sentence that answers the question best is never left out.
-fn led_by(mut reply: AskReply, lead: &str, point: Option<&OfflinePoint>) -> AskReply {
-    let mut answer = leading_with(&reply.answer, lead, &reply.passages);
+/// `points` are the reply's, as [`reply_points`] reads them.
+fn led_by(
+    mut reply: AskReply,
+    points: &[ReplyPoint],
+    lead: &str,
+    point: Option<&OfflinePoint>,
+) -> AskReply {
+    let mut answer = leading_with(&reply.answer, points, lead, &reply.passages);
     if let Some(point) = point
-        && !quotes_sentence(&reply.answer, lead, &reply.passages)
-        && !states_the_same(&reply.answer, &point.quotes, &reply.passages)
+        && !quotes_sentence(&reply.quotes, lead, &reply.passages)
+        && !states_the_same(&reply.quotes, &point.quotes)
     {
         let between = separator(&reply.answer);
         // The model's own copies of that sentence, unquoted, go: it is now quoted above them.
         let lead = &point.quotes;
-        let copies = |point: &str| {
-            let unquoted = verify(point, &reply.passages)
-                .quotes
-                .iter()
-                .all(|q| !q.verified);
-            let text = MARKER_GROUP.replace_all(point, "");
+        let copies = |point: &ReplyPoint| {
+            let unquoted = point.quotes.iter().all(|q| !q.verified);
+            let text = MARKER_GROUP.replace_all(&point.text, "");
             unquoted && lead.iter().any(|l| same_fact(&text, l))
         };
-        let kept: Vec<String> = points(&reply.answer)
-            .into_iter()
-            .map(|p| p.join("\n"))
-            .filter(|p| !copies(p))
-            .collect();
+        let kept = points.iter().filter(|p| !copies(p)).map(|p| p.text.clone());
         answer = std::iter::once(point.text.clone())
             .chain(kept)
             .collect::<Vec<_>>()
@@ -1022,12 +1023,14 @@ fn led_by(mut reply: AskReply, lead: &str, point: Option<&OfflinePoint>) -> AskR
 /// `reply` without the points that only quote a reference note's restatement of what the
 /// article cites it for ("The article cites Kassardjian 2015 for …"), when another point
 /// quotes the sources: the offline answer quotes those only to questions about the sources,
-/// and beside the article's own sentence they say its fact twice.
-fn without_restatements(mut reply: AskReply) -> AskReply {
-    let points = points(&reply.answer);
-    let restating = |point: &[&str]| {
-        let check = verify(&point.join("\n"), &reply.passages);
-        let quotes: Vec<&str> = check
+/// and beside the article's own sentence they say its fact twice. With the reply, its points
+/// (`points`, as [`reply_points`] read them) as they are now.
+fn without_restatements(
+    mut reply: AskReply,
+    points: Vec<ReplyPoint>,
+) -> (AskReply, Vec<ReplyPoint>) {
+    let restating = |point: &ReplyPoint| {
+        let quotes: Vec<&str> = point
             .quotes
             .iter()
             .filter(|q| q.verified)
@@ -1035,32 +1038,31 @@ fn without_restatements(mut reply: AskReply) -> AskReply {
             .collect();
         !quotes.is_empty() && quotes.iter().all(|q| restates_the_article(q))
     };
-    let kept: Vec<String> = points
-        .iter()
-        .filter(|point| !restating(point))
-        .map(|point| point.join("\n"))
-        .collect();
-    if kept.len() == points.len() || !kept.iter().any(|point| point.contains('"')) {
-        return reply;
+    let kept: Vec<ReplyPoint> = points.iter().filter(|p| !restating(p)).cloned().collect();
+    if kept.len() == points.len() || !kept.iter().any(|point| point.text.contains('"')) {
+        return (reply, points);
     }
     let between = separator(&reply.answer);
-    let answer = kept.join(between);
+    let answer = kept
+        .iter()
+        .map(|point| point.text.as_str())
+        .collect::<Vec<_>>()
+        .join(between);
     let check = verify(&answer, &reply.passages);
-    if check.verified() {
-        reply.answer = answer;
-        reply.quotes = check.quotes;
+    if !check.verified() {
+        return (reply, points);
     }
-    reply
+    reply.answer = answer;
+    reply.quotes = check.quotes;
+    (reply, kept)
 }
 
-/// Whether `answer` quotes a sentence stating the fact one of `lead` (the quotes of the
-/// offline point's own line, not of the lines nested under it) states (most of its words, the
-/// same numbers).
-fn states_the_same(answer: &str, lead: &[String], passages: &[Passage]) -> bool {
-    let said = verify(answer, passages);
+/// Whether `said` (a reply's quotes, as verified) quote a sentence stating the fact one of
+/// `lead` (the quotes of the offline point's own line, not of the lines nested under it)
+/// states (most of its words, the same numbers).
+fn states_the_same(said: &[QuoteCheck], lead: &[String]) -> bool {
     lead.iter().any(|l| {
-        said.quotes
-            .iter()
+        said.iter()
             .filter(|q| q.verified)
             .any(|q| same_fact(&q.quote, l))
     })
@@ -1089,21 +1091,41 @@ fn points(answer: &str) -> Vec<Vec<&str>> {
     points
 }
 
-/// `answer` (verified on `passages`) with the point that quotes sentence `lead` (`S1.2`) moved
-/// to the front, its nested lines with it, when another point comes first. The sentence the
-/// question is best answered by opens the answer; nothing is added or dropped.
-fn leading_with(answer: &str, lead: &str, passages: &[Passage]) -> String {
-    let mut points = points(answer);
+/// A point of a model's reply (a line with the lines nested under it, see [`points`]), read
+/// once: its Markdown and its quotes, verified on their own.
+#[derive(Debug, Clone, PartialEq)]
+struct ReplyPoint {
+    text: String,
+    quotes: Vec<QuoteCheck>,
+}
+
+/// The points of `answer`, each verified on `passages` on its own.
+fn reply_points(answer: &str, passages: &[Passage]) -> Vec<ReplyPoint> {
+    points(answer)
+        .into_iter()
+        .map(|lines| {
+            let text = lines.join("\n");
+            let quotes = verify(&text, passages).quotes;
+            ReplyPoint { text, quotes }
+        })
+        .collect()
+}
+
+/// `answer` (verified on `passages`, its points `points`) with the point that quotes sentence
+/// `lead` (`S1.2`) moved to the front, its nested lines with it, when another point comes
+/// first. The sentence the question is best answered by opens the answer; nothing is added or
+/// dropped.
+fn leading_with(answer: &str, points: &[ReplyPoint], lead: &str, passages: &[Passage]) -> String {
     match points
         .iter()
-        .position(|point| quotes_sentence(&point.join("\n"), lead, passages))
+        .position(|point| quotes_sentence(&point.quotes, lead, passages))
     {
         Some(at) if at > 0 => {
-            let point = points.remove(at);
-            points.insert(0, point);
-            let between = separator(answer);
-            let points: Vec<String> = points.iter().map(|point| point.join("\n")).collect();
-            points.join(between)
+            let moved = std::iter::once(&points[at])
+                .chain(&points[..at])
+                .chain(&points[at + 1..]);
+            let texts: Vec<&str> = moved.map(|point| point.text.as_str()).collect();
+            texts.join(separator(answer))
         }
         _ => answer.to_string(),
     }
@@ -1223,6 +1245,23 @@ fn says_sources_do_not_say(answer: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// [`leading_with`] on `answer` as the engine calls it, its points read first.
+    fn leading(answer: &str, lead: &str, passages: &[Passage]) -> String {
+        leading_with(answer, &reply_points(answer, passages), lead, passages)
+    }
+
+    /// [`led_by`] as the engine calls it, the reply's points read first.
+    fn led(reply: AskReply, lead: &str, point: Option<&OfflinePoint>) -> AskReply {
+        let points = reply_points(&reply.answer, &reply.passages);
+        led_by(reply, &points, lead, point)
+    }
+
+    /// [`without_restatements`] as the engine calls it, the reply's points read first.
+    fn restated(reply: AskReply) -> AskReply {
+        let points = reply_points(&reply.answer, &reply.passages);
+        without_restatements(reply, points).0
+    }
+
     fn passage(marker: &str) -> Passage {
         Passage {
             marker: marker.into(),
@@ -1294,24 +1333,16 @@ mod tests {
         }];
         let answer = "- Pests: \"Aphids are removed with soapy water\" [S1]\n- Grown plants:\n  - \"Mature plants need water twice a week\" [S1]\n- Seedlings: \"Seedlings need water every morning\" [S1]";
         assert_eq!(
-            leading_with(answer, "S1.3", &passages),
+            leading(answer, "S1.3", &passages),
             "- Grown plants:\n  - \"Mature plants need water twice a week\" [S1]\n- Pests: \"Aphids are removed with soapy water\" [S1]\n- Seedlings: \"Seedlings need water every morning\" [S1]"
         );
-        assert_eq!(
-            leading_with(answer, "S1.2", &passages),
-            answer,
-            "already first"
-        );
+        assert_eq!(leading(answer, "S1.2", &passages), answer, "already first");
         let paragraphs = "Pests: \"Aphids are removed with soapy water\" [S1].\n\nSeedlings: \"Seedlings need water every morning\" [S1].";
         assert_eq!(
-            leading_with(paragraphs, "S1.1", &passages),
+            leading(paragraphs, "S1.1", &passages),
             "Seedlings: \"Seedlings need water every morning\" [S1].\n\nPests: \"Aphids are removed with soapy water\" [S1]."
         );
-        assert_eq!(
-            leading_with(answer, "S1.9", &passages),
-            answer,
-            "not quoted"
-        );
+        assert_eq!(leading(answer, "S1.9", &passages), answer, "not quoted");
     }
 
     #[test]
@@ -1367,7 +1398,7 @@ mod tests {
             |answer: &str| model_reply("how often?", answer, &verify(answer, &passages), &passages);
         // Left out: the point opens the answer, which still verifies.
         let model = "- \"Aphids are removed with soapy water\" [S2]";
-        let reply = led_by(reply_to(model), "S1.2", point.as_ref());
+        let reply = led(reply_to(model), "S1.2", point.as_ref());
         assert_eq!(
             reply.answer,
             "- Watering: \"Mature plants need water twice a week\" [S1]\n- \"Aphids are removed with soapy water\" [S2]"
@@ -1375,14 +1406,14 @@ mod tests {
         assert!(verify(&reply.answer, &passages).verified());
         // The model's unquoted copy of it goes once it is quoted above.
         let model = "- Mature plants need water twice a week. [S1]\n- \"Aphids are removed with soapy water\" [S2]";
-        let reply = led_by(reply_to(model), "S1.2", point.as_ref());
+        let reply = led(reply_to(model), "S1.2", point.as_ref());
         assert_eq!(
             reply.answer,
             "- Watering: \"Mature plants need water twice a week\" [S1]\n- \"Aphids are removed with soapy water\" [S2]"
         );
         // Quoted further down: moved up, nothing added.
         let model = "- \"Aphids are removed with soapy water\" [S2]\n- \"Mature plants need water twice a week\" [S1]";
-        let reply = led_by(reply_to(model), "S1.2", point.as_ref());
+        let reply = led(reply_to(model), "S1.2", point.as_ref());
         assert_eq!(reply.answer.matches("Mature plants").count(), 1);
         assert!(
             reply.answer.starts_with("- \"Mature plants"),
@@ -1399,7 +1430,7 @@ mod tests {
             ),
         ];
         let model = "- \"Mature plants need water twice a week in summer\" [S2]";
-        let reply = led_by(
+        let reply = led(
             model_reply("how often?", model, &verify(model, &same), &same),
             "S1.2",
             point.as_ref(),
@@ -1434,7 +1465,7 @@ mod tests {
         let reply_to =
             |answer: &str| model_reply("enough?", answer, &verify(answer, &passages), &passages);
         let both = "- \"Monotherapy rarely controls the disease\" [S1]\n- Smith: \"The article cites Smith 2015 for monotherapy rarely controlling the disease\" [S2]";
-        let reply = without_restatements(reply_to(both));
+        let reply = restated(reply_to(both));
         assert_eq!(
             reply.answer,
             "- \"Monotherapy rarely controls the disease\" [S1]"
@@ -1442,7 +1473,7 @@ mod tests {
         assert_eq!(reply.quotes.len(), 1);
         // Alone, the restatement stays: it is all the answer has.
         let alone = "- \"The article cites Smith 2015 for monotherapy rarely controlling the disease\" [S2]";
-        assert_eq!(without_restatements(reply_to(alone)).answer, alone);
+        assert_eq!(restated(reply_to(alone)).answer, alone);
     }
 
     #[test]
