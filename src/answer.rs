@@ -381,25 +381,26 @@ impl Engine {
                     .map(|answer| self.unlinked(&answer, &passages));
                 match second {
                     Err(e) => {
-                        if let Some(reply) = self.accept_part(question, &[&answer], &passages) {
+                        if let Some(reply) =
+                            self.accept_part(question, &[(&answer, &check)], &passages)
+                        {
                             return shape(reply);
                         }
                         crate::telemetry::fallback(e.kind());
                         fallback_reason(&e, Some(&problems))
                     }
                     Ok(second) => {
-                        let check = verify(&second, &passages);
+                        let second_check = verify(&second, &passages);
                         if let Some(reply) =
-                            self.accept(question, &second, &check, &passages, coverage)
+                            self.accept(question, &second, &second_check, &passages, coverage)
                         {
                             return shape(reply);
                         }
-                        if let Some(reply) =
-                            self.accept_part(question, &[&second, &answer], &passages)
-                        {
+                        let answers = [(second.as_str(), &second_check), (&answer, &check)];
+                        if let Some(reply) = self.accept_part(question, &answers, &passages) {
                             return shape(reply);
                         }
-                        let problems = problems_of(&second, &check, coverage);
+                        let problems = problems_of(&second, &second_check, coverage);
                         crate::telemetry::fallback("failed_check");
                         format!(
                             "the model's answer failed the source check twice ({}); showing the offline answer instead",
@@ -632,15 +633,15 @@ impl Engine {
     /// After two failed checks, the verified part of the model's latest answer that has one
     /// (its points that verify on their own, see [`verified_part`]): the model's own grounded
     /// answer without the sentences the sources do not bear out, rather than no model answer.
+    /// Each answer comes with its verification.
     fn accept_part(
         &self,
         question: &str,
-        answers: &[&str],
+        answers: &[(&str, &Verification)],
         passages: &[Passage],
     ) -> Option<AskReply> {
-        answers.iter().find_map(|answer| {
-            let part = verified_part(answer, passages)?;
-            let check = verify(&part, passages);
+        answers.iter().find_map(|(answer, check)| {
+            let (part, check) = verified_part(answer, check, passages)?;
             tracing::info!(
                 kept = part.lines().count(),
                 of = answer.lines().count(),
@@ -650,8 +651,8 @@ impl Engine {
         })
     }
 
-    /// The offline answer as the reply, with the draft it was written from (empty when the
-    /// answer cites nothing and the reply says the sources do not cover the question).
+    /// The offline answer as the reply, with the draft it was written from; when the draft
+    /// quotes nothing, the reply says the sources do not cover the question.
     fn extractive_reply(
         &self,
         question: &str,
@@ -659,12 +660,13 @@ impl Engine {
         coverage: &Coverage,
     ) -> (AskReply, OfflineDraft) {
         let draft = self.extractive.offline_draft(compose);
-        let answer = draft.render(compose.passages);
-        let check = verify(&answer, compose.passages);
-        if check.markers.is_empty() {
+        if draft.lines.is_empty() {
             let reply = self.not_covered(question, coverage, Mode::Extractive, None);
             return (reply, OfflineDraft::default());
         }
+        let answer = draft.render(compose.passages);
+        // Checked as every answer is: the reply's quotes are the check's.
+        let check = verify(&answer, compose.passages);
         let reply = AskReply {
             question: question.to_string(),
             answer,
