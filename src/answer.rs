@@ -12,17 +12,17 @@ use std::sync::Arc;
 use points::PointCutter;
 
 use crate::compose::{
-    ComposeError, ComposeRequest, Explanation, ExtractiveComposer, LlmComposer, MAX_LLM_PASSAGES,
-    asks_about_sources, bounded_history, only_restates, restates_the_article, same_fact,
-    sentence_id_of,
+    ComposeError, ComposeRequest, DraftLine, Explanation, ExtractiveComposer, LlmComposer,
+    MAX_LLM_PASSAGES, OfflineDraft, asks_about_sources, bounded_history, only_restates,
+    restates_the_article, same_fact, sentence_id_of,
 };
 use crate::contracts::{
-    AskReply, AskRequest, DosingReport, Hit, Mode, ModeChoice, Passage, Turn, Via,
+    AskReply, AskRequest, DosingReport, Hit, Mode, ModeChoice, Passage, QuoteCheck, Turn, Via,
 };
 use crate::dosing::{DosingRules, check_against_sources};
 use crate::retrieve::{Coverage, MAX_K, Presence, RetrieveError, Retriever, SearchRequest};
 use crate::stages::{Laps, Stages};
-use crate::verify::{Issue, Verification, verified_part, verify};
+use crate::verify::{Issue, Verification, clean_quote, verified_part, verify};
 
 /// Passages retrieved for an answer when the request does not say.
 pub const DEFAULT_K: usize = 6;
@@ -261,7 +261,7 @@ impl Engine {
             retry: None,
             stream,
         };
-        let offline = self.extractive_reply(question, &offline_request, &coverage, None);
+        let (offline, draft) = self.extractive_reply(question, &offline_request, &coverage);
         let Some(llm) = llm else {
             events(AskEvent::Passages(passages.clone()));
             let reply = finish(offline, self.dosing.as_deref(), events);
@@ -274,6 +274,7 @@ impl Engine {
             passages,
             coverage: &coverage,
             offline,
+            draft,
             about_sources,
         };
         let reply = self
@@ -298,18 +299,12 @@ impl Engine {
             passages: original,
             coverage,
             offline,
+            draft,
             about_sources,
         } = drafted;
         // The model reads first the passages the offline answer quotes, in the order it quotes
         // them: a small model leans on the first passages it reads.
-        // What the offline answer says the sources do not state opens the model's answer too.
-        let not_stated = offline
-            .answer
-            .lines()
-            .next()
-            .filter(|line| line.starts_with(NOT_STATED_OPENING) && line.ends_with(':'))
-            .map(str::to_string);
-        let passages = answering_first(&original, &offline.answer);
+        let passages = answering_first(&original, &draft.cited());
         events(AskEvent::Passages(passages.clone()));
         let shown: Vec<&str> = passages
             .iter()
@@ -317,7 +312,7 @@ impl Engine {
             .map(|p| p.text.as_str())
             .collect();
         let glossary = self.retriever.glossary(question, &shown);
-        let best = best_sentences(&offline.answer, &original, &passages[..shown.len()]);
+        let best = best_sentences(&draft, &original, &passages[..shown.len()]);
         let compose = ComposeRequest {
             question,
             history,
@@ -333,18 +328,21 @@ impl Engine {
         // what the sources do not state, if any.
         let lead_point = best
             .first()
-            .and_then(|lead| offline_point(&offline.answer, lead, &original, &passages));
+            .and_then(|lead| offline_point(&draft, lead, &original, &passages));
         let shape = |reply: AskReply| {
-            let reply = if about_sources {
-                reply
+            // The reply's points are read once, for every step that looks at them.
+            let points = reply_points(&reply.answer, &reply.passages);
+            let (reply, points) = if about_sources {
+                (reply, points)
             } else {
-                without_restatements(reply)
+                without_restatements(reply, points)
             };
             let reply = match best.first() {
-                Some(lead) => led_by(reply, lead, lead_point.as_deref()),
+                Some(lead) => led_by(reply, &points, lead, lead_point.as_ref()),
                 None => reply,
             };
-            with_not_stated(reply, not_stated.as_deref())
+            // What the offline answer says the sources do not state opens the model's answer too.
+            with_not_stated(reply, draft.not_stated.as_deref())
         };
         let mut points = PointCutter::new(&passages);
         let mut sink = |piece: &str| {
@@ -383,25 +381,26 @@ impl Engine {
                     .map(|answer| self.unlinked(&answer, &passages));
                 match second {
                     Err(e) => {
-                        if let Some(reply) = self.accept_part(question, &[&answer], &passages) {
+                        if let Some(reply) =
+                            self.accept_part(question, &[(&answer, &check)], &passages)
+                        {
                             return shape(reply);
                         }
                         crate::telemetry::fallback(e.kind());
                         fallback_reason(&e, Some(&problems))
                     }
                     Ok(second) => {
-                        let check = verify(&second, &passages);
+                        let second_check = verify(&second, &passages);
                         if let Some(reply) =
-                            self.accept(question, &second, &check, &passages, coverage)
+                            self.accept(question, &second, &second_check, &passages, coverage)
                         {
                             return shape(reply);
                         }
-                        if let Some(reply) =
-                            self.accept_part(question, &[&second, &answer], &passages)
-                        {
+                        let answers = [(second.as_str(), &second_check), (&answer, &check)];
+                        if let Some(reply) = self.accept_part(question, &answers, &passages) {
                             return shape(reply);
                         }
-                        let problems = problems_of(&second, &check, coverage);
+                        let problems = problems_of(&second, &second_check, coverage);
                         crate::telemetry::fallback("failed_check");
                         format!(
                             "the model's answer failed the source check twice ({}); showing the offline answer instead",
@@ -636,15 +635,15 @@ impl Engine {
     /// After two failed checks, the verified part of the model's latest answer that has one
     /// (its points that verify on their own, see [`verified_part`]): the model's own grounded
     /// answer without the sentences the sources do not bear out, rather than no model answer.
+    /// Each answer comes with its verification.
     fn accept_part(
         &self,
         question: &str,
-        answers: &[&str],
+        answers: &[(&str, &Verification)],
         passages: &[Passage],
     ) -> Option<AskReply> {
-        answers.iter().find_map(|answer| {
-            let part = verified_part(answer, passages)?;
-            let check = verify(&part, passages);
+        answers.iter().find_map(|(answer, check)| {
+            let (part, check) = verified_part(answer, check, passages)?;
             tracing::info!(
                 kept = part.lines().count(),
                 of = answer.lines().count(),
@@ -654,30 +653,35 @@ impl Engine {
         })
     }
 
+    /// The offline answer as the reply, with the draft it was written from; when the draft
+    /// quotes nothing, the reply says the sources do not cover the question.
     fn extractive_reply(
         &self,
         question: &str,
         compose: &ComposeRequest<'_>,
         coverage: &Coverage,
-        fallback_reason: Option<String>,
-    ) -> AskReply {
-        let answer = self.extractive.answer(compose);
-        let check = verify(&answer, compose.passages);
-        if check.markers.is_empty() {
-            return self.not_covered(question, coverage, Mode::Extractive, fallback_reason);
+    ) -> (AskReply, OfflineDraft) {
+        let draft = self.extractive.offline_draft(compose);
+        if draft.lines.is_empty() {
+            let reply = self.not_covered(question, coverage, Mode::Extractive, None);
+            return (reply, OfflineDraft::default());
         }
-        AskReply {
+        let answer = draft.render(compose.passages);
+        // Checked as every answer is: the reply's quotes are the check's.
+        let check = verify(&answer, compose.passages);
+        let reply = AskReply {
             question: question.to_string(),
             answer,
             mode: Mode::Extractive,
-            fallback_reason,
+            fallback_reason: None,
             verified: check.verified(),
             covered: true,
             passages: compose.passages.to_vec(),
             quotes: check.quotes,
             dosing: DosingReport::default(),
             articles: Vec::new(),
-        }
+        };
+        (reply, draft)
     }
 
     fn not_covered(
@@ -752,6 +756,8 @@ struct Drafted<'a> {
     passages: Vec<Passage>,
     coverage: &'a Coverage,
     offline: AskReply,
+    /// What the offline answer was written from: the engine reads it, never the answer's text.
+    draft: OfflineDraft,
     about_sources: bool,
 }
 
@@ -865,41 +871,32 @@ pub fn cites_marker(answer: &str, marker: &str) -> bool {
     })
 }
 
-/// `passages` with those `answer` cites first, in the order it first cites them, then the
-/// others in their order, each marker renamed to its new place.
-fn answering_first(passages: &[Passage], answer: &str) -> Vec<Passage> {
-    let cited = verify(answer, passages).markers;
-    let rank = |p: &Passage| {
-        cited
-            .iter()
-            .position(|m| *m == p.marker)
-            .unwrap_or(cited.len())
-    };
-    let mut ordered: Vec<Passage> = passages.to_vec();
-    ordered.sort_by_key(rank);
-    for (i, passage) in ordered.iter_mut().enumerate() {
-        passage.marker = format!("S{}", i + 1);
-    }
+/// `passages` with those the offline answer cites (`cited`, indices in the order it first cites
+/// them) first, then the others in their order, each marker renamed to its new place.
+fn answering_first(passages: &[Passage], cited: &[usize]) -> Vec<Passage> {
+    let rank = |i: usize| cited.iter().position(|c| *c == i).unwrap_or(cited.len());
+    let mut ordered: Vec<(usize, Passage)> = passages.iter().cloned().enumerate().collect();
+    ordered.sort_by_key(|(i, _)| rank(*i));
     ordered
+        .into_iter()
+        .enumerate()
+        .map(|(n, (_, mut passage))| {
+            passage.marker = format!("S{}", n + 1);
+            passage
+        })
+        .collect()
 }
 
-/// The ids, among `shown`, of the sentences the offline `answer` (composed on `passages`)
+/// The ids, among `shown`, of the sentences the offline `draft` (composed on `passages`)
 /// quotes first on each of its lines, each once, at most `MAX_BEST_SENTENCES`: one per point
 /// it makes, so that a list quoted on one line does not hide the next point.
-fn best_sentences(answer: &str, passages: &[Passage], shown: &[Passage]) -> Vec<String> {
+fn best_sentences(draft: &OfflineDraft, passages: &[Passage], shown: &[Passage]) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
-    for line in answer.lines() {
-        let check = verify(line, passages);
-        let Some(quote) = check.quotes.iter().find(|q| q.verified) else {
+    for line in &draft.lines {
+        let Some(quote) = line.quotes.first() else {
             continue;
         };
-        let Some(passage) = shown
-            .iter()
-            .find(|p| Some(&p.chunk_id) == quote.chunk_id.as_ref())
-        else {
-            continue;
-        };
-        if let Some(id) = sentence_id_of(passage, &quote.quote)
+        if let Some(id) = quoted_sentence(line, quote, passages, shown)
             && !ids.contains(&id)
         {
             ids.push(id);
@@ -911,9 +908,62 @@ fn best_sentences(answer: &str, passages: &[Passage], shown: &[Passage]) -> Vec<
     ids
 }
 
-/// Whether `text` quotes sentence `id` (`S1.2`) of `passages`, verbatim.
-fn quotes_sentence(text: &str, id: &str, passages: &[Passage]) -> bool {
-    verify(text, passages).quotes.iter().any(|q| {
+/// The id (`S1.2`), in `passages`, of the sentence that `quote` of the offline draft's `line`
+/// (composed on `original`) stands in, when `passages` hold its passage.
+fn quoted_sentence(
+    line: &DraftLine,
+    quote: &str,
+    original: &[Passage],
+    passages: &[Passage],
+) -> Option<String> {
+    let chunk_id = &original[line.passage].chunk_id;
+    let passage = passages.iter().find(|p| p.chunk_id == *chunk_id)?;
+    sentence_id_of(passage, &clean_quote(quote))
+}
+
+/// The offline answer's point on the best sentence, for a model answer that leaves it out.
+#[derive(Debug, Clone, PartialEq)]
+struct OfflinePoint {
+    /// Its line and nested lines, in Markdown, its markers those of the model's passages.
+    text: String,
+    /// The quotes of its own line (not of the lines nested under it), as verified.
+    quotes: Vec<String>,
+}
+
+/// The point of the offline `draft` (composed on `original`) that quotes sentence `lead` of
+/// `passages` (the same passages, renamed), its line and nested lines, with its markers named
+/// as in `passages`.
+fn offline_point(
+    draft: &OfflineDraft,
+    lead: &str,
+    original: &[Passage],
+    passages: &[Passage],
+) -> Option<OfflinePoint> {
+    let quotes_lead = |line: &DraftLine| {
+        line.quotes
+            .iter()
+            .any(|q| quoted_sentence(line, q, original, passages).as_deref() == Some(lead))
+    };
+    let point = draft.points().find(|point| point.iter().any(quotes_lead))?;
+    let new_name = |p: usize| {
+        passages
+            .iter()
+            .find(|n| n.chunk_id == original[p].chunk_id)
+            .map_or(original[p].marker.as_str(), |n| n.marker.as_str())
+    };
+    Some(OfflinePoint {
+        text: point
+            .iter()
+            .map(|line| line.render(new_name))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        quotes: point[0].quotes.iter().map(|q| clean_quote(q)).collect(),
+    })
+}
+
+/// Whether `quotes` (as verified on `passages`) quote sentence `id` (`S1.2`) of `passages`.
+fn quotes_sentence(quotes: &[QuoteCheck], id: &str, passages: &[Passage]) -> bool {
+    quotes.iter().any(|q| {
         q.verified
             && passages.iter().any(|p| {
                 Some(&p.chunk_id) == q.chunk_id.as_ref()
@@ -938,34 +988,28 @@ fn scope_presence(chosen: bool) -> Presence {
 /// again in their new order. When the reply does not quote `lead` at all, nor any sentence
 /// stating the same fact, `point` (the offline answer's point on it, verbatim quotes with
 /// their markers) opens it: the sentence that answers the question best is never left out.
-fn led_by(mut reply: AskReply, lead: &str, point: Option<&str>) -> AskReply {
-    let mut answer = leading_with(&reply.answer, lead, &reply.passages);
+/// `points` are the reply's, as [`reply_points`] reads them.
+fn led_by(
+    mut reply: AskReply,
+    points: &[ReplyPoint],
+    lead: &str,
+    point: Option<&OfflinePoint>,
+) -> AskReply {
+    let mut answer = leading_with(&reply.answer, points, lead, &reply.passages);
     if let Some(point) = point
-        && !quotes_sentence(&reply.answer, lead, &reply.passages)
-        && !states_the_same(&reply.answer, point, &reply.passages)
+        && !quotes_sentence(&reply.quotes, lead, &reply.passages)
+        && !states_the_same(&reply.quotes, &point.quotes)
     {
         let between = separator(&reply.answer);
         // The model's own copies of that sentence, unquoted, go: it is now quoted above them.
-        let lead: Vec<String> = verify(point.lines().next().unwrap_or_default(), &reply.passages)
-            .quotes
-            .into_iter()
-            .filter(|q| q.verified)
-            .map(|q| q.quote)
-            .collect();
-        let copies = |point: &str| {
-            let unquoted = verify(point, &reply.passages)
-                .quotes
-                .iter()
-                .all(|q| !q.verified);
-            let text = MARKER_GROUP.replace_all(point, "");
+        let lead = &point.quotes;
+        let copies = |point: &ReplyPoint| {
+            let unquoted = point.quotes.iter().all(|q| !q.verified);
+            let text = MARKER_GROUP.replace_all(&point.text, "");
             unquoted && lead.iter().any(|l| same_fact(&text, l))
         };
-        let kept: Vec<String> = points(&reply.answer)
-            .into_iter()
-            .map(|p| p.join("\n"))
-            .filter(|p| !copies(p))
-            .collect();
-        answer = std::iter::once(point.to_string())
+        let kept = points.iter().filter(|p| !copies(p)).map(|p| p.text.clone());
+        answer = std::iter::once(point.text.clone())
             .chain(kept)
             .collect::<Vec<_>>()
             .join(between);
@@ -983,12 +1027,14 @@ fn led_by(mut reply: AskReply, lead: &str, point: Option<&str>) -> AskReply {
 /// `reply` without the points that only quote a reference note's restatement of what the
 /// article cites it for ("The article cites Kassardjian 2015 for …"), when another point
 /// quotes the sources: the offline answer quotes those only to questions about the sources,
-/// and beside the article's own sentence they say its fact twice.
-fn without_restatements(mut reply: AskReply) -> AskReply {
-    let points = points(&reply.answer);
-    let restating = |point: &[&str]| {
-        let check = verify(&point.join("\n"), &reply.passages);
-        let quotes: Vec<&str> = check
+/// and beside the article's own sentence they say its fact twice. With the reply, its points
+/// (`points`, as [`reply_points`] read them) as they are now.
+fn without_restatements(
+    mut reply: AskReply,
+    points: Vec<ReplyPoint>,
+) -> (AskReply, Vec<ReplyPoint>) {
+    let restating = |point: &ReplyPoint| {
+        let quotes: Vec<&str> = point
             .quotes
             .iter()
             .filter(|q| q.verified)
@@ -996,57 +1042,33 @@ fn without_restatements(mut reply: AskReply) -> AskReply {
             .collect();
         !quotes.is_empty() && quotes.iter().all(|q| restates_the_article(q))
     };
-    let kept: Vec<String> = points
-        .iter()
-        .filter(|point| !restating(point))
-        .map(|point| point.join("\n"))
-        .collect();
-    if kept.len() == points.len() || !kept.iter().any(|point| point.contains('"')) {
-        return reply;
+    let kept: Vec<ReplyPoint> = points.iter().filter(|p| !restating(p)).cloned().collect();
+    if kept.len() == points.len() || !kept.iter().any(|point| point.text.contains('"')) {
+        return (reply, points);
     }
     let between = separator(&reply.answer);
-    let answer = kept.join(between);
+    let answer = kept
+        .iter()
+        .map(|point| point.text.as_str())
+        .collect::<Vec<_>>()
+        .join(between);
     let check = verify(&answer, &reply.passages);
-    if check.verified() {
-        reply.answer = answer;
-        reply.quotes = check.quotes;
+    if !check.verified() {
+        return (reply, points);
     }
-    reply
+    reply.answer = answer;
+    reply.quotes = check.quotes;
+    (reply, kept)
 }
 
-/// The point of the offline `answer` (composed on `original`) that quotes sentence `lead` of
-/// `passages` (the same passages, renamed), its line and nested lines, with its markers
-/// renamed as in `passages`.
-fn offline_point(
-    answer: &str,
-    lead: &str,
-    original: &[Passage],
-    passages: &[Passage],
-) -> Option<String> {
-    let new_name = |old: &str| -> String {
-        original
-            .iter()
-            .find(|o| o.marker == old)
-            .and_then(|o| passages.iter().find(|p| p.chunk_id == o.chunk_id))
-            .map_or_else(|| old.to_string(), |p| p.marker.clone())
-    };
-    let answer = renamed_markers(answer, new_name);
-    points(&answer)
-        .into_iter()
-        .map(|point| point.join("\n"))
-        .find(|point| quotes_sentence(point, lead, passages))
-}
-
-/// Whether `answer` quotes a sentence stating the fact a quote of `point`'s own line states
-/// (most of its words, the same numbers); the lines nested under it do not count.
-fn states_the_same(answer: &str, point: &str, passages: &[Passage]) -> bool {
-    let said = verify(answer, passages);
-    let lead = verify(point.lines().next().unwrap_or_default(), passages);
-    lead.quotes.iter().filter(|q| q.verified).any(|l| {
-        said.quotes
-            .iter()
+/// Whether `said` (a reply's quotes, as verified) quote a sentence stating the fact one of
+/// `lead` (the quotes of the offline point's own line, not of the lines nested under it)
+/// states (most of its words, the same numbers).
+fn states_the_same(said: &[QuoteCheck], lead: &[String]) -> bool {
+    lead.iter().any(|l| {
+        said.iter()
             .filter(|q| q.verified)
-            .any(|q| same_fact(&q.quote, &l.quote))
+            .any(|q| same_fact(&q.quote, l))
     })
 }
 
@@ -1073,29 +1095,45 @@ fn points(answer: &str) -> Vec<Vec<&str>> {
     points
 }
 
-/// `answer` (verified on `passages`) with the point that quotes sentence `lead` (`S1.2`) moved
-/// to the front, its nested lines with it, when another point comes first. The sentence the
-/// question is best answered by opens the answer; nothing is added or dropped.
-fn leading_with(answer: &str, lead: &str, passages: &[Passage]) -> String {
-    let mut points = points(answer);
+/// A point of a model's reply (a line with the lines nested under it, see [`points`]), read
+/// once: its Markdown and its quotes, verified on their own.
+#[derive(Debug, Clone, PartialEq)]
+struct ReplyPoint {
+    text: String,
+    quotes: Vec<QuoteCheck>,
+}
+
+/// The points of `answer`, each verified on `passages` on its own.
+fn reply_points(answer: &str, passages: &[Passage]) -> Vec<ReplyPoint> {
+    points(answer)
+        .into_iter()
+        .map(|lines| {
+            let text = lines.join("\n");
+            let quotes = verify(&text, passages).quotes;
+            ReplyPoint { text, quotes }
+        })
+        .collect()
+}
+
+/// `answer` (verified on `passages`, its points `points`) with the point that quotes sentence
+/// `lead` (`S1.2`) moved to the front, its nested lines with it, when another point comes
+/// first. The sentence the question is best answered by opens the answer; nothing is added or
+/// dropped.
+fn leading_with(answer: &str, points: &[ReplyPoint], lead: &str, passages: &[Passage]) -> String {
     match points
         .iter()
-        .position(|point| quotes_sentence(&point.join("\n"), lead, passages))
+        .position(|point| quotes_sentence(&point.quotes, lead, passages))
     {
         Some(at) if at > 0 => {
-            let point = points.remove(at);
-            points.insert(0, point);
-            let between = separator(answer);
-            let points: Vec<String> = points.iter().map(|point| point.join("\n")).collect();
-            points.join(between)
+            let moved = std::iter::once(&points[at])
+                .chain(&points[..at])
+                .chain(&points[at + 1..]);
+            let texts: Vec<&str> = moved.map(|point| point.text.as_str()).collect();
+            texts.join(separator(answer))
         }
         _ => answer.to_string(),
     }
 }
-
-/// How the offline answer opens when the sources do not state what is asked ("The article
-/// and its references give no duration for IVIG; what they say:").
-const NOT_STATED_OPENING: &str = "The article and its references give no ";
 
 /// A covered model reply with what the sources do not state said as the offline answer says
 /// it: the model's own lines that deny something and quote nothing ("The sources give no
@@ -1211,6 +1249,23 @@ fn says_sources_do_not_say(answer: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// [`leading_with`] on `answer` as the engine calls it, its points read first.
+    fn leading(answer: &str, lead: &str, passages: &[Passage]) -> String {
+        leading_with(answer, &reply_points(answer, passages), lead, passages)
+    }
+
+    /// [`led_by`] as the engine calls it, the reply's points read first.
+    fn led(reply: AskReply, lead: &str, point: Option<&OfflinePoint>) -> AskReply {
+        let points = reply_points(&reply.answer, &reply.passages);
+        led_by(reply, &points, lead, point)
+    }
+
+    /// [`without_restatements`] as the engine calls it, the reply's points read first.
+    fn restated(reply: AskReply) -> AskReply {
+        let points = reply_points(&reply.answer, &reply.passages);
+        without_restatements(reply, points).0
+    }
+
     fn passage(marker: &str) -> Passage {
         Passage {
             marker: marker.into(),
@@ -1282,24 +1337,16 @@ mod tests {
         }];
         let answer = "- Pests: \"Aphids are removed with soapy water\" [S1]\n- Grown plants:\n  - \"Mature plants need water twice a week\" [S1]\n- Seedlings: \"Seedlings need water every morning\" [S1]";
         assert_eq!(
-            leading_with(answer, "S1.3", &passages),
+            leading(answer, "S1.3", &passages),
             "- Grown plants:\n  - \"Mature plants need water twice a week\" [S1]\n- Pests: \"Aphids are removed with soapy water\" [S1]\n- Seedlings: \"Seedlings need water every morning\" [S1]"
         );
-        assert_eq!(
-            leading_with(answer, "S1.2", &passages),
-            answer,
-            "already first"
-        );
+        assert_eq!(leading(answer, "S1.2", &passages), answer, "already first");
         let paragraphs = "Pests: \"Aphids are removed with soapy water\" [S1].\n\nSeedlings: \"Seedlings need water every morning\" [S1].";
         assert_eq!(
-            leading_with(paragraphs, "S1.1", &passages),
+            leading(paragraphs, "S1.1", &passages),
             "Seedlings: \"Seedlings need water every morning\" [S1].\n\nPests: \"Aphids are removed with soapy water\" [S1]."
         );
-        assert_eq!(
-            leading_with(answer, "S1.9", &passages),
-            answer,
-            "not quoted"
-        );
+        assert_eq!(leading(answer, "S1.9", &passages), answer, "not quoted");
     }
 
     #[test]
@@ -1327,17 +1374,35 @@ mod tests {
             passage("S1", "doc#2", &original[1].text),
             passage("S2", "doc#1", &original[0].text),
         ];
-        let offline = "- Watering: \"Mature plants need water twice a week\" [S2]\n- \"Aphids are removed with soapy water\" [S1]";
-        let point = offline_point(offline, "S1.2", &original, &passages);
+        let line = |passage: usize, label: Option<&str>, quote: &str| DraftLine {
+            passage,
+            cites: vec![passage],
+            label: label.map(str::to_string),
+            quotes: vec![quote.to_string()],
+            nested: false,
+            introduces: false,
+        };
+        let offline = OfflineDraft {
+            not_stated: None,
+            lines: vec![
+                line(1, Some("Watering"), "Mature plants need water twice a week"),
+                line(0, None, "Aphids are removed with soapy water"),
+            ],
+        };
         assert_eq!(
-            point.as_deref(),
+            offline.render(&original),
+            "- Watering: \"Mature plants need water twice a week\" [S2]\n- \"Aphids are removed with soapy water\" [S1]"
+        );
+        let point = offline_point(&offline, "S1.2", &original, &passages);
+        assert_eq!(
+            point.as_ref().map(|p| p.text.as_str()),
             Some("- Watering: \"Mature plants need water twice a week\" [S1]")
         );
         let reply_to =
             |answer: &str| model_reply("how often?", answer, &verify(answer, &passages), &passages);
         // Left out: the point opens the answer, which still verifies.
         let model = "- \"Aphids are removed with soapy water\" [S2]";
-        let reply = led_by(reply_to(model), "S1.2", point.as_deref());
+        let reply = led(reply_to(model), "S1.2", point.as_ref());
         assert_eq!(
             reply.answer,
             "- Watering: \"Mature plants need water twice a week\" [S1]\n- \"Aphids are removed with soapy water\" [S2]"
@@ -1345,14 +1410,14 @@ mod tests {
         assert!(verify(&reply.answer, &passages).verified());
         // The model's unquoted copy of it goes once it is quoted above.
         let model = "- Mature plants need water twice a week. [S1]\n- \"Aphids are removed with soapy water\" [S2]";
-        let reply = led_by(reply_to(model), "S1.2", point.as_deref());
+        let reply = led(reply_to(model), "S1.2", point.as_ref());
         assert_eq!(
             reply.answer,
             "- Watering: \"Mature plants need water twice a week\" [S1]\n- \"Aphids are removed with soapy water\" [S2]"
         );
         // Quoted further down: moved up, nothing added.
         let model = "- \"Aphids are removed with soapy water\" [S2]\n- \"Mature plants need water twice a week\" [S1]";
-        let reply = led_by(reply_to(model), "S1.2", point.as_deref());
+        let reply = led(reply_to(model), "S1.2", point.as_ref());
         assert_eq!(reply.answer.matches("Mature plants").count(), 1);
         assert!(
             reply.answer.starts_with("- \"Mature plants"),
@@ -1369,10 +1434,10 @@ mod tests {
             ),
         ];
         let model = "- \"Mature plants need water twice a week in summer\" [S2]";
-        let reply = led_by(
+        let reply = led(
             model_reply("how often?", model, &verify(model, &same), &same),
             "S1.2",
-            point.as_deref(),
+            point.as_ref(),
         );
         assert_eq!(reply.answer, model);
     }
@@ -1404,7 +1469,7 @@ mod tests {
         let reply_to =
             |answer: &str| model_reply("enough?", answer, &verify(answer, &passages), &passages);
         let both = "- \"Monotherapy rarely controls the disease\" [S1]\n- Smith: \"The article cites Smith 2015 for monotherapy rarely controlling the disease\" [S2]";
-        let reply = without_restatements(reply_to(both));
+        let reply = restated(reply_to(both));
         assert_eq!(
             reply.answer,
             "- \"Monotherapy rarely controls the disease\" [S1]"
@@ -1412,7 +1477,7 @@ mod tests {
         assert_eq!(reply.quotes.len(), 1);
         // Alone, the restatement stays: it is all the answer has.
         let alone = "- \"The article cites Smith 2015 for monotherapy rarely controlling the disease\" [S2]";
-        assert_eq!(without_restatements(reply_to(alone)).answer, alone);
+        assert_eq!(restated(reply_to(alone)).answer, alone);
     }
 
     #[test]

@@ -418,7 +418,13 @@ impl ExtractiveComposer {
     /// the question asks an aspect (a dose, a duration, side effects …) that no passage states
     /// for its subject, the answer opens by saying so.
     pub fn answer(&self, request: &ComposeRequest<'_>) -> String {
-        self.draft(request).render(self, request.passages)
+        self.offline_draft(request).render(request.passages)
+    }
+
+    /// The extractive answer before it is Markdown: its lines, typed, for the engine to read
+    /// (which passages it quotes, in what order, which sentences) without parsing its text.
+    pub fn offline_draft(&self, request: &ComposeRequest<'_>) -> OfflineDraft {
+        self.draft(request).written(self, request.passages)
     }
 
     /// The candidates of an answer, scored, and those chosen: what [`Self::answer`] renders and
@@ -835,11 +841,11 @@ pub(crate) struct Draft<'v> {
 }
 
 impl Draft<'_> {
-    /// The answer in Markdown: each chosen quote a bullet with its markers, under the opener.
-    fn render(&self, composer: &ExtractiveComposer, passages: &[Passage]) -> String {
+    /// The answer's lines: each chosen quote with its markers, under the opener.
+    fn written(&self, composer: &ExtractiveComposer, passages: &[Passage]) -> OfflineDraft {
         let (units, chosen) = (&self.units, &self.chosen);
         if chosen.is_empty() {
-            return NOTHING_RELEVANT.to_string();
+            return OfflineDraft::default();
         }
         let leads: Vec<usize> = chosen
             .iter()
@@ -848,7 +854,7 @@ impl Draft<'_> {
         let lines = chosen
             .iter()
             .enumerate()
-            .map(|(n, (i, markers))| {
+            .map(|(n, (i, cites))| {
                 let unit = &units[*i];
                 // A lead-in keeps its colon and the bullets it introduces sit under it; a
                 // passage that refers back only comes right after the one it refers to.
@@ -857,34 +863,24 @@ impl Draft<'_> {
                         .iter()
                         .any(|(c, _)| units[*c].passage == passage && is_lead(units, passages, *c))
                 };
-                let follows = leads[n] != unit.passage && lead_in_at(leads[n]);
-                let introduces = lead_in_at(unit.passage)
+                let nested = leads[n] != unit.passage && lead_in_at(leads[n]);
+                let introduces = !nested
+                    && lead_in_at(unit.passage)
                     && (0..chosen.len()).any(|m| {
                         m != n
                             && leads[m] == unit.passage
                             && units[chosen[m].0].passage != unit.passage
                     });
-                let (indent, colon) = match (follows, introduces) {
-                    (true, _) => ("  ", ""),
-                    (false, true) => ("", ":"),
-                    _ => ("", ""),
-                };
-                let markers: Vec<&str> = markers
-                    .iter()
-                    .map(|&p| passages[p].marker.as_str())
-                    .collect();
-                let marker = markers.join(", ");
-                let cited: Vec<&Passage> = chosen[n].1.iter().map(|&p| &passages[p]).collect();
+                let cited: Vec<&Passage> = cites.iter().map(|&p| &passages[p]).collect();
                 let note = composer.provenance_note(&cited);
-                let quote = unit
+                let quotes = unit
                     .parts
                     .iter()
-                    .map(|p| format!("\"{}\"", p.trim_end_matches([':', ' ', '.'])))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                    .map(|p| p.trim_end_matches([':', ' ', '.']).to_string())
+                    .collect();
                 // Under its quoted lead-in, an item does not repeat the lead as its label.
                 let own_lead = &passages[unit.passage].lead;
-                let unit_label = unit.label.as_ref().filter(|l| !(follows && *l == own_lead));
+                let unit_label = unit.label.as_ref().filter(|l| !(nested && *l == own_lead));
                 let label = match (note, unit_label) {
                     (Some(note), Some(label)) => {
                         Some(format!("{note} — {}", label.trim_end_matches(':').trim()))
@@ -893,16 +889,105 @@ impl Draft<'_> {
                     (None, Some(label)) => Some(label.trim_end_matches(':').trim().to_string()),
                     (None, None) => None,
                 };
-                match label {
-                    Some(label) => format!("{indent}- {label}: {quote} [{marker}]{colon}"),
-                    None => format!("{indent}- {quote} [{marker}]{colon}"),
+                DraftLine {
+                    passage: unit.passage,
+                    cites: cites.clone(),
+                    label,
+                    quotes,
+                    nested,
+                    introduces,
                 }
             })
+            .collect();
+        OfflineDraft {
+            not_stated: self.opener.clone(),
+            lines,
+        }
+    }
+}
+
+/// An offline answer before it is Markdown: the line saying what the sources do not state, if
+/// any, then one line per chosen quote. What the engine reads of the offline answer it reads
+/// here; the Markdown is written from it once, at the end ([`OfflineDraft::render`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OfflineDraft {
+    /// "The article and its references give no dose for IVIG; what they say:", opening the
+    /// answer when the asked aspect is not stated.
+    pub not_stated: Option<String>,
+    /// The quoted lines in the answer's order (none when nothing relevant was found).
+    pub lines: Vec<DraftLine>,
+}
+
+/// One line of an offline answer: verbatim quotes of one passage, with the passages stating
+/// them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftLine {
+    /// The passage quoted (an index into the passages).
+    pub passage: usize,
+    /// The passages cited for the quotes, the quoted one first (indices into the passages).
+    pub cites: Vec<usize>,
+    /// What the quotes are about, written before them ("Rituximab", "Unconfirmed reference").
+    pub label: Option<String>,
+    /// The quoted words, each as written between its quotation marks.
+    pub quotes: Vec<String>,
+    /// Whether the line is a bullet of the lead-in line above it, indented under it.
+    pub nested: bool,
+    /// Whether the line is a lead-in introducing the nested lines after it (it ends with a colon).
+    pub introduces: bool,
+}
+
+impl OfflineDraft {
+    /// The answer in Markdown: each line a bullet with its markers, under the `not_stated` line;
+    /// [`NOTHING_RELEVANT`] when there is no line.
+    pub fn render(&self, passages: &[Passage]) -> String {
+        if self.lines.is_empty() {
+            return NOTHING_RELEVANT.to_string();
+        }
+        let lines = self
+            .lines
+            .iter()
+            .map(|line| line.render(|p| passages[p].marker.as_str()))
             .collect::<Vec<_>>()
             .join("\n");
-        match &self.opener {
+        match &self.not_stated {
             Some(opener) => format!("{opener}\n{lines}"),
             None => lines,
+        }
+    }
+
+    /// The passages the answer cites, in the order it first cites them.
+    pub fn cited(&self) -> Vec<usize> {
+        let mut cited: Vec<usize> = Vec::new();
+        for &p in self.lines.iter().flat_map(|line| &line.cites) {
+            if !cited.contains(&p) {
+                cited.push(p);
+            }
+        }
+        cited
+    }
+
+    /// The answer's points: each line that is not nested, with the nested lines under it.
+    pub fn points(&self) -> impl Iterator<Item = &[DraftLine]> {
+        self.lines.chunk_by(|_, next| next.nested)
+    }
+}
+
+impl DraftLine {
+    /// The line in Markdown, passage `p` named `marker(p)` ("S2").
+    pub fn render<'m>(&self, marker: impl Fn(usize) -> &'m str) -> String {
+        let indent = if self.nested { "  " } else { "" };
+        let colon = if self.introduces { ":" } else { "" };
+        let markers: Vec<&str> = self.cites.iter().map(|&p| marker(p)).collect();
+        let marker = markers.join(", ");
+        let quote = self
+            .quotes
+            .iter()
+            .map(|q| format!("\"{q}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match &self.label {
+            Some(label) => format!("{indent}- {label}: {quote} [{marker}]{colon}"),
+            None => format!("{indent}- {quote} [{marker}]{colon}"),
         }
     }
 }

@@ -13,8 +13,8 @@ pub use cite::{
     sentence_id_of, tidy, with_list_items,
 };
 pub use extractive::{
-    Candidate, Explanation, ExtractiveComposer, asks_about_sources, only_restates,
-    restates_the_article, same_fact,
+    Candidate, DraftLine, Explanation, ExtractiveComposer, OfflineDraft, asks_about_sources,
+    only_restates, restates_the_article, same_fact,
 };
 pub use llm::{LlmComposer, LlmConfig, MAX_LLM_PASSAGES};
 pub use prompts::Prompts;

@@ -545,9 +545,14 @@ fn denying_lead_in(sentence: &str) -> bool {
 /// paragraph, with its soft-wrapped lines) that fail on their own are dropped: the model's
 /// points that the sources bear out, without the sentences they do not. `None` when nothing
 /// failed, when no block fails alone (the answer fails only as a whole), or when what is left
-/// quotes nothing, so that a lead-in or a label never stands as the answer.
-pub fn verified_part(answer: &str, passages: &[Passage]) -> Option<String> {
-    if verify(answer, passages).verified() {
+/// quotes nothing, so that a lead-in or a label never stands as the answer. `check` is the
+/// answer's [`verify`]; the part comes with its own.
+pub fn verified_part(
+    answer: &str,
+    check: &Verification,
+    passages: &[Passage],
+) -> Option<(String, Verification)> {
+    if check.verified() {
         return None;
     }
     let mut kept: Vec<String> = Vec::new();
@@ -572,7 +577,7 @@ pub fn verified_part(answer: &str, passages: &[Passage]) -> Option<String> {
     let part = kept.join("\n");
     let check = verify(&part, passages);
     let quotes = check.quotes.iter().filter(|q| q.verified).count();
-    (check.verified() && quotes > 0).then_some(part)
+    (check.verified() && quotes > 0).then_some((part, check))
 }
 
 fn is_separator(block: &str) -> bool {
@@ -622,8 +627,8 @@ fn strip_list_prefix(line: &str) -> &str {
 }
 
 /// Trims what may surround a quotation without changing its words: white space, trailing
-/// punctuation and ellipses.
-fn clean_quote(quote: &str) -> String {
+/// punctuation and ellipses: a quote as [`verify`] reads it.
+pub fn clean_quote(quote: &str) -> String {
     quote
         .trim()
         .trim_matches(|c: char| c.is_whitespace() || ".,;:…".contains(c))
@@ -808,7 +813,10 @@ mod tests {
             - Refractory IMNM: \"Effective in approximately 62% of patients with IMNM resistant to other therapies\" [S1]\n  \
             - Anti-SRP: \"Particularly beneficial in anti-SRP antibody-positive cases\" [S1]\n\
             - It works by depleting B cells and is given\n  every 6 months.";
-        let part = verified_part(answer, &sources).expect("two quoted points verify");
+        let part_of = |answer: &str| {
+            verified_part(answer, &verify(answer, &sources), &sources).map(|(part, _)| part)
+        };
+        let part = part_of(answer).expect("two quoted points verify");
         assert_eq!(
             part,
             "- Refractory IMNM: \"Effective in approximately 62% of patients with IMNM resistant to other therapies\" [S1]\n  \
@@ -817,11 +825,11 @@ mod tests {
         assert!(verify(&part, &sources).verified());
         // Nothing to drop, or nothing quoted once the failures are gone: no part.
         let whole = "- \"Particularly beneficial in anti-SRP antibody-positive cases\" [S1]";
-        assert_eq!(verified_part(whole, &sources), None);
+        assert_eq!(part_of(whole), None);
         let unquoted = "Options:\n- Rituximab works in 80% [S1]";
-        assert_eq!(verified_part(unquoted, &sources), None);
+        assert_eq!(part_of(unquoted), None);
         let label_only = "Rituximab [S1]\nIt cures 90%.";
-        assert_eq!(verified_part(label_only, &sources), None);
+        assert_eq!(part_of(label_only), None);
     }
 
     #[test]
