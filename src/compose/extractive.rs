@@ -603,14 +603,6 @@ impl ExtractiveComposer {
                     .get(&(passage.doc_id.as_str(), passage.section.as_str()))
                     .is_some_and(|&(named, other)| named && !other)
         };
-        // A passage opening "This regimen …" is about what the passage before it is about (an
-        // item is about what its lead-in names).
-        let refers_to_subject = |index: usize| {
-            preceding(request.passages, index).is_some_and(|before| {
-                let before = &request.passages[before];
-                on_subject(&before.text) || (before.role.belongs() && on_subject(&before.lead))
-            })
-        };
         // The patient's age, when the question (or the previous one) gives it.
         let ages = &vocabulary().ages;
         let patient = ages
@@ -652,8 +644,7 @@ impl ExtractiveComposer {
                         && (on_subject(&passage.section) || on_subject(&passage.lead)))
                     || list_on_subject(passage)
                     || source_on_subject.contains(passage.doc_id.as_str())
-                    || titled.contains(passage.title.as_str())
-                    || (position == 0 && refers_back(&quote) && refers_to_subject(index));
+                    || titled.contains(passage.title.as_str());
                 // Each asked concept counts once, where it says most: in the quote, its label or
                 // its section's heading ("screening" in both a quote and its heading "Cancer
                 // screening" is one match, not two).
@@ -1912,44 +1903,6 @@ mod tests {
             .answer(&request("max total steroid dose?", &passages));
         assert!(!answer.starts_with("The article"), "{answer}");
         assert!(answer.contains("200 mg total"), "{answer}");
-    }
-
-    #[test]
-    fn a_passage_referring_back_is_about_what_the_passage_before_it_is_about() {
-        let mut passages = vec![
-            passage(
-                1,
-                "a#2",
-                "Regimen",
-                "The standard quadruple therapy consists of:",
-            ),
-            passage(2, "a#3", "Regimen", "Tetracycline 500 mg four times daily"),
-            passage(
-                3,
-                "a#4",
-                "Regimen",
-                "This regimen is superior because resistance to bismuth is unknown.",
-            ),
-        ];
-        passages[0].role = Role::LeadIn;
-        passages[1].role = Role::ListItem;
-        passages[1].lead = passages[0].text.clone();
-        let explained = ExtractiveComposer::new(Synonyms::general())
-            .explain(&request("why is quadruple therapy better?", &passages));
-        let reason = explained
-            .candidates
-            .iter()
-            .find(|c| c.quote.starts_with("This regimen"))
-            .expect("a candidate");
-        let feature = |name: &str| {
-            reason
-                .features
-                .iter()
-                .find(|(n, _)| n == name)
-                .map_or(0.0, |(_, v)| *v)
-        };
-        assert_eq!(feature("on_subject"), 1.0, "{reason:?}");
-        assert_eq!(feature("states_aspect_of_subject"), 1.0, "{reason:?}");
     }
 
     #[test]
