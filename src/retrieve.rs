@@ -89,9 +89,10 @@ struct Plan {
 }
 
 /// The candidates of a search ranked by their weighted score (a reference's BM25 score counts at
-/// the reference weight of `data/retrieval-model.toml`), read from the store in BM25 order and only as far as needed: a
-/// candidate not yet read weighs at most its BM25 score, so the read ones weighing more than the
-/// next unread candidate's BM25 score hold their place whatever is read after them.
+/// the reference weight of `data/retrieval-model.toml`), read from the store in BM25 order and
+/// only as far as needed: a candidate not yet read weighs at most its BM25 score, so the read
+/// ones weighing more than the next unread candidate's BM25 score hold their place whatever is
+/// read after them.
 struct Ranking {
     unread: std::iter::Peekable<std::vec::IntoIter<(Score, DocAddress)>>,
     /// Best weighted score first; equal scores in chunk order, so that the ranking does not
@@ -544,22 +545,8 @@ impl Retriever {
                 .map(|(w, _)| w)
         };
         let related_present = |word: &str| related_in_passages(word).is_some();
-        let present = |concept: &Concept| {
-            spelt_out(concept)
-                || concept.alternatives.iter().any(|alt| match alt.as_slice() {
-                    [word] => {
-                        vocabulary.contains(word.as_str())
-                            || indexed(word)
-                            || vocabulary
-                                .iter()
-                                .any(|v| near_spelling(word, v) || same_root(word, v))
-                            || related_present(word)
-                    }
-                    _ => passages.iter().any(|p| contains_sequence(p, alt)),
-                })
-        };
-        // Found only as a related word ("dialysis" as "hemodialysis"), the passages' word, as
-        // they write it, for the stages that follow.
+        // Found as written (or as a synonym, a near spelling, a word of the same root, an
+        // acronym spelt out) in the retrieved passages.
         let directly = |concept: &Concept| {
             spelt_out(concept)
                 || concept.alternatives.iter().any(|alt| match alt.as_slice() {
@@ -570,6 +557,16 @@ impl Retriever {
                                 .any(|v| near_spelling(word, v) || same_root(word, v))
                     }
                     _ => passages.iter().any(|p| contains_sequence(p, alt)),
+                })
+        };
+        // Or anywhere in the scope, or as a closely related word of the passages: found only so
+        // ("dialysis" as "hemodialysis"), the passages' word, as they write it, is handed to the
+        // stages that follow.
+        let present = |concept: &Concept| {
+            directly(concept)
+                || concept.alternatives.iter().any(|alt| match alt.as_slice() {
+                    [word] => indexed(word) || related_present(word),
+                    _ => false,
                 })
         };
         let written = |stem: &str| -> Option<String> {
@@ -642,11 +639,11 @@ impl Retriever {
     }
 
     /// The question's topics that the best source lacks, when the topics the corpus knows do not
-    /// meet in one source: the source whose passages hold most of them must hold at least
-    /// the source share (`data/retrieval-model.toml`) of their weight, each weighing its rarity (see [`Retriever::rarity`]), so
-    /// that an abstract sharing only a question's common words ("diagnosis", "children") does
-    /// not answer it. Topics no passage names are left to the presence check: they tell no
-    /// source apart.
+    /// meet in one source: the source whose passages hold most of them must hold at least the
+    /// source share (`data/retrieval-model.toml`) of their weight, each weighing its rarity (see
+    /// [`Retriever::rarity`]), so that an abstract sharing only a question's common words
+    /// ("diagnosis", "children") does not answer it. Topics no passage names are left to the
+    /// presence check: they tell no source apart.
     fn apart(
         &self,
         searcher: &Searcher,
