@@ -66,14 +66,23 @@ pub trait Article {
 /// `question` with the reading of each piece of shorthand written after it, in brackets; the
 /// question as it is when it holds none.
 pub fn read(question: &str, article: &dyn Article) -> String {
-    let mut out = String::with_capacity(question.len() + 32);
+    let places = readings(question, article)
+        .into_iter()
+        .map(|(range, readings)| (range.end, readings.join("; ")));
+    written_after(question, places)
+}
+
+/// `text` with each reading written in brackets after its byte offset ("BQT (= bismuth
+/// quadruple therapy)"); `places` in order of their offsets.
+fn written_after(text: &str, places: impl IntoIterator<Item = (usize, String)>) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
     let mut last = 0;
-    for (range, readings) in readings(question, article) {
-        out.push_str(&question[last..range.end]);
-        out.push_str(&format!(" (= {})", readings.join("; ")));
-        last = range.end;
+    for (end, reading) in places {
+        out.push_str(&text[last..end]);
+        out.push_str(&format!(" (= {reading})"));
+        last = end;
     }
-    out.push_str(&question[last..]);
+    out.push_str(&text[last..]);
     out
 }
 
@@ -81,29 +90,25 @@ pub fn read(question: &str, article: &dyn Article) -> String {
 /// ("dialysis (= hemodialysis)"), as [`read`] writes shorthand's: what the coverage decision
 /// found standing for a word, for the stages that follow.
 pub fn with_readings(text: &str, found: &[(String, String)]) -> String {
-    let mut at: Vec<(usize, &str)> = Vec::new();
+    if found.is_empty() {
+        return text.to_string();
+    }
+    let written = words(text);
+    let mut at: Vec<(usize, String)> = Vec::new();
     for (word, reading) in found {
-        let place = words(text)
-            .into_iter()
+        let place = written
+            .iter()
             .find(|(_, w)| w.eq_ignore_ascii_case(word))
             .map(|(range, _)| range.end)
             .filter(|&end| !text[end..].trim_start().starts_with("(="));
         if let Some(end) = place
             && !at.iter().any(|(e, _)| *e == end)
         {
-            at.push((end, reading));
+            at.push((end, reading.clone()));
         }
     }
     at.sort_unstable();
-    let mut out = String::with_capacity(text.len() + 32);
-    let mut last = 0;
-    for (end, reading) in at {
-        out.push_str(&text[last..end]);
-        out.push_str(&format!(" (= {reading})"));
-        last = end;
-    }
-    out.push_str(&text[last..]);
-    out
+    written_after(text, at)
 }
 
 fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize>, Vec<String>)> {

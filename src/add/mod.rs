@@ -111,6 +111,7 @@ struct Furniture {
 struct MarkerRules {
     value_words: Vec<String>,
     max_marker: u32,
+    lead_in_statement_words: usize,
     exponent_bases: Vec<String>,
 }
 
@@ -124,6 +125,8 @@ struct Rules {
     references: Vec<Regex>,
     value_words: BTreeSet<String>,
     max_marker: u32,
+    /// Fewest words before a lone marker at a lead-in's colon (see `data/pages.toml`).
+    lead_in_statement_words: usize,
     /// Words before a superscript that make it an exponent ("m" of "mg/m²").
     exponent_bases: BTreeSet<String>,
 }
@@ -141,6 +144,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| {
         references: file.furniture.references.iter().map(|p| re(p)).collect(),
         value_words: file.markers.value_words.into_iter().collect(),
         max_marker: file.markers.max_marker,
+        lead_in_statement_words: file.markers.lead_in_statement_words,
         exponent_bases: file.markers.exponent_bases.into_iter().collect(),
     }
 });
@@ -746,7 +750,9 @@ fn with_markers(text: &str) -> (String, Vec<u32>) {
     // Before a colon, a number after a short label is its value ("Option 1:", "Step 2:"): a
     // lead-in's markers follow a statement of some words, or are several.
     let lead_in_markers = |head: &str, found: &[u32]| {
-        stop != ":" || found.len() >= 2 || head.split_whitespace().count() >= 4
+        stop != ":"
+            || found.len() >= 2
+            || head.split_whitespace().count() >= RULES.lead_in_statement_words
     };
     if let Some((range, found)) = trailing_markers(&body)
         && lead_in_markers(&body[..range.start], &found)

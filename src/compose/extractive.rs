@@ -588,8 +588,7 @@ impl ExtractiveComposer {
         };
         let mut lists: HashMap<(&str, &str), (bool, bool)> = HashMap::new();
         if !asked.subject.is_empty() {
-            let unled = |p: &&Passage| flat_item(p);
-            for passage in request.passages.iter().filter(unled) {
+            for passage in request.passages.iter().filter(|p| flat_item(p)) {
                 let list = lists
                     .entry((passage.doc_id.as_str(), passage.section.as_str()))
                     .or_default();
@@ -678,15 +677,13 @@ impl ExtractiveComposer {
                 // than one stating either: the share of the statable aspects it states.
                 let statable: Vec<&&Aspect> =
                     asked.aspects.iter().filter(|a| a.can_be_stated()).collect();
-                let stated = statable
-                    .iter()
-                    .filter(|a| states_near_subject(&quote, a, &asked.subject, near))
-                    .count();
-                features.states_aspect_of_subject = if subject && stated > 0 {
-                    stated as f64 / statable.len() as f64
-                } else {
-                    0.0
-                };
+                if subject && !statable.is_empty() {
+                    let stated = statable
+                        .iter()
+                        .filter(|a| states_near_subject(&quote, a, &asked.subject, near))
+                        .count();
+                    features.states_aspect_of_subject = stated as f64 / statable.len() as f64;
+                }
                 // Asked for the source (and nothing else of it), the note saying what the
                 // article cites it for answers.
                 features.says_what_is_cited =
@@ -1715,6 +1712,19 @@ mod tests {
         }
     }
 
+    /// `passage` as a lead-in.
+    fn lead_in(mut passage: Passage) -> Passage {
+        passage.role = Role::LeadIn;
+        passage
+    }
+
+    /// `item` as an item of the list `lead` introduces.
+    fn item_of(lead: &Passage, mut item: Passage) -> Passage {
+        item.role = Role::ListItem;
+        item.lead = lead.text.clone();
+        item
+    }
+
     fn request<'a>(question: &'a str, passages: &'a [Passage]) -> ComposeRequest<'a> {
         ComposeRequest {
             question,
@@ -1789,30 +1799,28 @@ mod tests {
 
     #[test]
     fn the_bullets_of_a_lead_in_left_out_go_with_it() {
-        let mut passages = vec![
-            passage(
-                1,
-                "a#1",
-                "Selection",
-                "Short-acting benzodiazepines (for elderly patients, hepatic dysfunction):",
-            ),
-            passage(
-                2,
-                "a#2",
-                "Selection",
-                "Long-acting benzodiazepines (preferred for most patients):",
-            ),
+        let short = lead_in(passage(
+            1,
+            "a#1",
+            "Selection",
+            "Short-acting benzodiazepines (for elderly patients, hepatic dysfunction):",
+        ));
+        let long = lead_in(passage(
+            2,
+            "a#2",
+            "Selection",
+            "Long-acting benzodiazepines (preferred for most patients):",
+        ));
+        let diazepam = item_of(
+            &long,
             passage(
                 3,
                 "a#3",
                 "Selection",
                 "Diazepam: 5-10 mg PO every 6-8 hours",
             ),
-        ];
-        passages[0].role = Role::LeadIn;
-        passages[1].role = Role::LeadIn;
-        passages[2].role = Role::ListItem;
-        passages[2].lead = passages[1].text.clone();
+        );
+        let passages = vec![short, long, diazepam];
         let composer = ExtractiveComposer::default();
         let question = request("which benzodiazepines for elderly patients?", &passages);
         let answer = composer.answer(&question);
@@ -1853,23 +1861,22 @@ mod tests {
 
     #[test]
     fn an_item_is_read_under_its_lead_in_when_the_item_before_it_was_not_retrieved() {
-        let mut passages = vec![
-            passage(
-                1,
-                "a#4",
-                "Inpatient",
-                "Parenteral treatment (if the patient is vomiting or cannot tolerate oral):",
-            ),
+        let lead = lead_in(passage(
+            1,
+            "a#4",
+            "Inpatient",
+            "Parenteral treatment (if the patient is vomiting or cannot tolerate oral):",
+        ));
+        let item = item_of(
+            &lead,
             passage(
                 2,
                 "a#6",
                 "Inpatient",
                 "Alternative: Cefotaxime 2g IV three times daily",
             ),
-        ];
-        passages[0].role = Role::LeadIn;
-        passages[1].role = Role::ListItem;
-        passages[1].lead = passages[0].text.clone();
+        );
+        let passages = vec![lead, item];
         let answer = ExtractiveComposer::default().answer(&request("cefotaxime dose?", &passages));
         let lines: Vec<&str> = answer.lines().collect();
         assert_eq!(lines.len(), 2, "{answer}");
@@ -1882,23 +1889,22 @@ mod tests {
 
     #[test]
     fn a_list_item_is_about_what_its_lead_in_names() {
-        let mut passages = vec![
-            passage(
-                1,
-                "a#4",
-                "Dosing",
-                "Do not exceed 5-7 days of corticosteroid treatment overall:",
-            ),
+        let lead = lead_in(passage(
+            1,
+            "a#4",
+            "Dosing",
+            "Do not exceed 5-7 days of corticosteroid treatment overall:",
+        ));
+        let item = item_of(
+            &lead,
             passage(
                 2,
                 "a#5",
                 "Dosing",
                 "Do not prescribe more than 200 mg total prednisone equivalents",
             ),
-        ];
-        passages[0].role = Role::LeadIn;
-        passages[1].role = Role::ListItem;
-        passages[1].lead = passages[0].text.clone();
+        );
+        let passages = vec![lead, item];
         let answer = ExtractiveComposer::new(Synonyms::general())
             .answer(&request("max total steroid dose?", &passages));
         assert!(!answer.starts_with("The article"), "{answer}");
