@@ -37,6 +37,34 @@ static SENSES: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Each sense (its words lower-cased, joined by one space) with the abbreviations it is a sense
+/// of: "chronic obstructive pulmonary disease" → COPD.
+static ABBREVIATIONS: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
+    let mut by_sense: HashMap<String, Vec<&'static str>> = HashMap::new();
+    for line in include_str!("../data/abbreviations.tsv").lines() {
+        let Some((abbreviation, senses)) = line.split_once('\t') else {
+            continue;
+        };
+        if line.starts_with('#') {
+            continue;
+        }
+        for sense in senses.split('|') {
+            by_sense.entry(key(sense)).or_default().push(abbreviation);
+        }
+    }
+    by_sense
+});
+
+/// A phrase's words lower-cased and joined by one space: "Community-Acquired Pneumonia" and
+/// "community acquired pneumonia" are one phrase.
+fn key(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// An age as clinicians write it: "6yo", "6 yo", "3 y/o", "78 year old", "45F", "45 yo M".
 static AGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -165,14 +193,6 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
         return Vec::new();
     }
     let mut readings: Vec<String> = Vec::new();
-    // "Community-Acquired Pneumonia" and "community acquired pneumonia" are one reading.
-    let key = |text: &str| -> String {
-        text.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     let mut add = |reading: String| {
         if readings.len() < retrieval_model().shorthand.max_senses
             && !readings.iter().any(|r| key(r) == key(&reading))
@@ -191,8 +211,18 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
         let named = (0..words.len().saturating_sub(1))
             .map(|start| words[start..].join(" "))
             .find(|ending| article.names(ending));
-        if let Some(ending) = named {
-            add(ending);
+        match named {
+            Some(ending) => add(ending),
+            // A compound abbreviation ("AECOPD", acute exacerbations of chronic obstructive
+            // pulmonary disease) is read as the abbreviation the article writes for a part of
+            // its sense (COPD).
+            None => {
+                for part in inner_abbreviations(&words, &lower) {
+                    if article.names(part) {
+                        add(part.to_string());
+                    }
+                }
+            }
         }
     }
     if !capitals
@@ -203,6 +233,23 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
         add(term.clone());
     }
     readings
+}
+
+/// The abbreviations, other than `own`, whose sense is a run of two or more of `sense_words`,
+/// longest run first.
+fn inner_abbreviations(sense_words: &[&str], own: &str) -> Vec<&'static str> {
+    let mut found = Vec::new();
+    for length in (2..sense_words.len()).rev() {
+        for start in 0..=sense_words.len() - length {
+            let run = key(&sense_words[start..start + length].join(" "));
+            for abbreviation in ABBREVIATIONS.get(&run).into_iter().flatten() {
+                if !abbreviation.eq_ignore_ascii_case(own) && !found.contains(abbreviation) {
+                    found.push(*abbreviation);
+                }
+            }
+        }
+    }
+    found
 }
 
 /// The readings [`read`] wrote in a text ("BQT (= bismuth quadruple therapy)"): `text` without
@@ -310,6 +357,20 @@ mod tests {
         // One word of a sense is not enough ("peritonitis" alone names no sense of SBP).
         let abdomen = Names(&["peritonitis", "pressure"], &[]);
         assert_eq!(read("SBP abx?", &abdomen), "SBP abx?");
+    }
+
+    #[test]
+    fn a_compound_abbreviation_is_read_as_the_abbreviation_the_article_writes_for_its_part() {
+        // AECOPD: acute exacerbations of chronic obstructive pulmonary disease, an article that
+        // writes COPD (and never the whole sense) reads it as COPD.
+        let copd = Names(&["copd", "exacerbation"], &[]);
+        assert_eq!(
+            read("when does an AECOPD need abx?", &copd),
+            "when does an AECOPD (= COPD) need abx?"
+        );
+        // Nothing is read when the article writes neither the sense nor its part.
+        let asthma = Names(&["asthma"], &[]);
+        assert_eq!(read("AECOPD abx?", &asthma), "AECOPD abx?");
     }
 
     #[test]
