@@ -102,6 +102,23 @@ fn shorthand_questions_are_answered_from_their_article() {
     // The reply is the user's question, not the reading.
     assert_eq!(reply.question, "flagyl dose in BQT?");
 
+    // Asked of the whole library, where no other article spells BQT out, the article that
+    // reads it answers, and the reply names it.
+    let out = common::run_offline(&corpus, &index, &["ask", "flagyl dose in BQT?", "--json"]);
+    let reply: AskReply = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(
+        reply.answer.contains("500 mg orally three times daily"),
+        "{}",
+        reply.answer
+    );
+    let named: Vec<&str> = reply.articles.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(named, ["h-pylori"]);
+    // A question no article's words cover is still declined.
+    let out = common::run_offline(&corpus, &index, &["ask", "flagyl dose in XQZT?", "--json"]);
+    let reply: AskReply = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!reply.covered, "{}", reply.answer);
+
     let reply = ask(
         &corpus,
         &index,

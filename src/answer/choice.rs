@@ -9,6 +9,10 @@ use crate::contracts::{ArticleRef, AskReply, AskRequest, Hit, Via};
 use crate::retrieve::{Coverage, Presence, SearchRequest};
 use crate::stages::Laps;
 
+/// How many of the first-ranked articles a question the whole library does not cover is tried
+/// in (each a search and a coverage decision).
+const UNCOVERED_TRIED: usize = 3;
+
 /// What an answer may draw on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Scope {
@@ -56,23 +60,20 @@ impl Engine {
         }
         let about_sources = asks_about_sources(question);
         let k = request.k.unwrap_or(DEFAULT_K);
-        let covers = |article: Option<&str>| -> Result<(Vec<Hit>, Coverage), AskError> {
-            let (understood, history) = self.understood(article, question, &request.history);
-            let search = SearchRequest {
-                article,
-                query: &understood,
-                history: &history,
-                k,
+        let covers =
+            |article: Option<&str>, presence: Presence| -> Result<(Vec<Hit>, Coverage), AskError> {
+                let (understood, history) = self.understood(article, question, &request.history);
+                let search = SearchRequest {
+                    article,
+                    query: &understood,
+                    history: &history,
+                    k,
+                };
+                let (hits, coverage) =
+                    self.passages(&search, about_sources, presence, &mut Laps::new(None))?;
+                Ok((hits, coverage))
             };
-            let (hits, coverage) = self.passages(
-                &search,
-                about_sources,
-                Presence::Library,
-                &mut Laps::new(None),
-            )?;
-            Ok((hits, coverage))
-        };
-        let (hits, library) = covers(None)?;
+        let (hits, library) = covers(None, Presence::Library)?;
         // A follow-up stays in the article its conversation was answered from while that
         // article covers it; then the articles in the order of their best passage.
         let mut ranked: Vec<String> = Vec::new();
@@ -86,10 +87,19 @@ impl Engine {
                 ranked.push(article);
             }
         }
-        // A question the whole library does not cover is declined by the library: asking its
-        // first article alone answered questions whose subject no article names (PubMedQA's
-        // left-out abstracts: 57 → 56 of 63 declined).
+        // A question the whole library does not cover is declined by the library, unless one
+        // of its first articles finds every word of it in its own scope: shorthand or a
+        // misspelling that only an article reads ("BQT", "dexamethsone"). Asking the first
+        // article alone, finding only its topics, answered questions whose subject no article
+        // names (PubMedQA's left-out abstracts: 57 → 56 of 63 declined).
         if !library.covered {
+            for article in ranked.iter().take(UNCOVERED_TRIED) {
+                // Each word found in the article's own scope, not elsewhere in the library.
+                let (_, coverage) = covers(Some(article), Presence::Scope)?;
+                if coverage.covered && coverage.weak_missing.is_empty() {
+                    return Ok(Scope::Article(article.clone()));
+                }
+            }
             return Ok(Scope::Library);
         }
         // An article finding every word of the question answers before one finding only its
@@ -97,7 +107,7 @@ impl Engine {
         // when the library itself misses a word, the first article covering the topics does.
         let mut partly: Option<&String> = None;
         for article in &ranked {
-            let (_, coverage) = covers(Some(article))?;
+            let (_, coverage) = covers(Some(article), Presence::Library)?;
             let whole = coverage.weak_missing.is_empty() || !library.weak_missing.is_empty();
             if coverage.covered && whole {
                 return Ok(Scope::Article(article.clone()));
