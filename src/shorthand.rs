@@ -37,6 +37,16 @@ static SENSES: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Each chemical element's name by its symbol as written ("K", "Na"), from `data/elements.tsv`
+/// (distilled from periodictable, see its header).
+static ELEMENTS: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+    include_str!("../data/elements.tsv")
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('\t'))
+        .collect()
+});
+
 /// Each sense (its words lower-cased, joined by one space) with the abbreviations it is a sense
 /// of: "chronic obstructive pulmonary disease" → COPD.
 static ABBREVIATIONS: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
@@ -159,11 +169,28 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
         };
         out.push((whole.range(), population.clone()));
     }
-    for (range, word) in words(question) {
+    let all = words(question);
+    for (n, (range, word)) in all.iter().enumerate() {
+        let range = range.clone();
         if out
             .iter()
             .any(|(r, _)| r.start <= range.start && range.end <= r.end)
         {
+            continue;
+        }
+        // An electrolyte written as its element's symbol ("K 6.8", "K+ low", "Na 118"), its
+        // reading written after its charge.
+        let charge = question[range.end..]
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '+' | '⁺'))
+            .map_or(0, char::len_utf8);
+        let measured = charge > 0
+            || all
+                .get(n + 1)
+                .is_some_and(|(_, next)| next.starts_with(|c: char| c.is_ascii_digit()));
+        if let Some(element) = element_named(word, measured, article) {
+            out.push((range.start..range.end + charge, vec![element]));
             continue;
         }
         let readings = read_word(word, article);
@@ -173,6 +200,18 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
     }
     out.sort_by_key(|(range, _)| range.start);
     out
+}
+
+/// The element `word` is the symbol of, written exactly so, when the article names it. A
+/// one-letter symbol, or one that is also an English word ("In", "As"), counts only
+/// `measured`: followed by a value or a charge.
+fn element_named(word: &str, measured: bool, article: &dyn Article) -> Option<String> {
+    let name = ELEMENTS.get(word)?;
+    let ambiguous = word.chars().count() == 1 || crate::text::is_common_word(&word.to_lowercase());
+    if (ambiguous && !measured) || article.names(word) || !article.names(name) {
+        return None;
+    }
+    Some((*name).to_string())
 }
 
 /// The readings of one word of a question: none when it is not shorthand or the article uses it.
@@ -371,6 +410,28 @@ mod tests {
         // Nothing is read when the article writes neither the sense nor its part.
         let asthma = Names(&["asthma"], &[]);
         assert_eq!(read("AECOPD abx?", &asthma), "AECOPD abx?");
+    }
+
+    #[test]
+    fn an_electrolytes_symbol_is_read_as_its_element_where_the_article_names_it() {
+        let kalemia = Names(
+            &["potassium", "calcium gluconate", "calcium", "sodium"],
+            &[],
+        );
+        assert_eq!(
+            read("K 6.8 w peaked Ts - first drug?", &kalemia),
+            "K (= potassium) 6.8 w peaked Ts - first drug?"
+        );
+        assert_eq!(read("K+ low?", &kalemia), "K+ (= potassium) low?");
+        assert_eq!(
+            read("Na 118 - how fast?", &kalemia),
+            "Na (= sodium) 118 - how fast?"
+        );
+        // A lone letter with no value is not a symbol ("vitamin K"), nor is a symbol the
+        // article does not name as an element, nor the case written otherwise.
+        assert_eq!(read("vitamin K dose?", &kalemia), "vitamin K dose?");
+        assert_eq!(read("Mg 1.2?", &kalemia), "Mg 1.2?");
+        assert_eq!(read("k 6.8?", &kalemia), "k 6.8?");
     }
 
     #[test]
