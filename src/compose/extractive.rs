@@ -507,13 +507,27 @@ impl ExtractiveComposer {
             .collect();
         // The asked concepts `text` names at `place` (a label or section heading says less than
         // the quote itself), each kept where, and as asked where, it counts most.
-        let named = |text: &str, place: f64, best: &mut HashMap<String, (f64, f64, Source)>| {
+        // `conditions`: the text sets the conditions of what follows it (a lead-in or a list's
+        // label, "Outpatient treatment (if stable, no vomiting):"), where a word named only as
+        // absent is the opposite of a question naming it. In a statement ("did not reduce
+        // mortality") the negation is the answer.
+        let named = |text: &str,
+                     place: f64,
+                     conditions: bool,
+                     best: &mut HashMap<String, (f64, f64, Source)>| {
             let sequence = words(text);
             let present: HashSet<&String> = sequence.iter().collect();
             for (((terms, source), rarities), keys) in wanted.iter().zip(&weights).zip(&concepts) {
                 let weight = source.weight(&model.weights);
                 for ((term, rarity), key) in terms.iter().zip(rarities).zip(keys) {
-                    if names(&sequence, &present, term) {
+                    // A word a condition names only as absent ("no vomiting") is not what a
+                    // question naming it asks about, unless the question negates it too.
+                    let negated = |word: &String| {
+                        conditions
+                            && only_negated(text, word)
+                            && !only_negated(request.question, word)
+                    };
+                    if names(&sequence, &present, term) && !term.first().is_some_and(negated) {
                         let value = rarity * place;
                         let entry = best.entry(key.clone()).or_insert((0.0, 0.0, *source));
                         if weight * value > entry.0 {
@@ -648,11 +662,12 @@ impl ExtractiveComposer {
                 // its section's heading ("screening" in both a quote and its heading "Cancer
                 // screening" is one match, not two).
                 let mut best = HashMap::new();
-                named(&quote, model.places.quote, &mut best);
+                let leads = passage.role == Role::LeadIn;
+                named(&quote, model.places.quote, leads, &mut best);
                 if let Some(label) = &label {
-                    named(label, label_place, &mut best);
+                    named(label, label_place, true, &mut best);
                 }
-                named(&passage.section, model.places.section, &mut best);
+                named(&passage.section, model.places.section, false, &mut best);
                 let mut features = Features::default();
                 for (_, value, source) in best.values() {
                     features.add_words(*source, *value);
@@ -1020,6 +1035,26 @@ fn states_near_subject(text: &str, aspect: &Aspect, subject: &[Vec<String>], nea
         // The statement's place: how many words come before it.
         let position = spans.partition_point(|(span, _)| span.start < offset);
         mentions.iter().any(|&m| m.abs_diff(position) <= near)
+    })
+}
+
+/// Whether `text` names `word` (an analysed word) only right after a negation ("no vomiting",
+/// "without fever"): it then says the opposite of a question naming it.
+fn only_negated(text: &str, word: &str) -> bool {
+    let spans = word_spans(text);
+    let mut mentions = spans
+        .iter()
+        .filter(|(_, w)| w == word)
+        .map(|(span, _)| span.start)
+        .peekable();
+    if mentions.peek().is_none() {
+        return false;
+    }
+    mentions.all(|start| {
+        text[..start]
+            .split(|c: char| !c.is_alphanumeric() && c != '\'')
+            .rfind(|w| !w.is_empty())
+            .is_some_and(|before| vocabulary().negates(before))
     })
 }
 
@@ -1795,6 +1830,44 @@ mod tests {
         );
         let check = verify(&answer, &passages);
         assert!(check.verified(), "{:?}", check.issues);
+    }
+
+    #[test]
+    fn a_condition_naming_a_word_only_as_absent_is_not_about_it() {
+        let oral = lead_in(passage(
+            1,
+            "a#1",
+            "Treatment",
+            "Outpatient oral treatment (if stable, no vomiting):",
+        ));
+        let oral_drug = item_of(
+            &oral,
+            passage(
+                2,
+                "a#2",
+                "Treatment",
+                "Ciprofloxacin 500 mg orally twice daily",
+            ),
+        );
+        let iv = lead_in(passage(
+            3,
+            "a#3",
+            "Treatment",
+            "Inpatient treatment (if vomiting or toxic):",
+        ));
+        let iv_drug = item_of(
+            &iv,
+            passage(4, "a#4", "Treatment", "Ceftriaxone 1-2 g IV once daily"),
+        );
+        let passages = vec![oral, oral_drug, iv, iv_drug];
+        let composer = ExtractiveComposer::default();
+        let answer = composer.answer(&request("pt vomiting - what options?", &passages));
+        let first = answer.lines().next().unwrap_or_default();
+        assert!(first.contains("if vomiting or toxic"), "{answer}");
+        // Asked of the patient without vomiting, the condition that says so answers.
+        let answer = composer.answer(&request("no vomiting - what options?", &passages));
+        let first = answer.lines().next().unwrap_or_default();
+        assert!(first.contains("no vomiting"), "{answer}");
     }
 
     #[test]

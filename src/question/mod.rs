@@ -551,6 +551,16 @@ impl Vocabulary {
             .collect()
     }
 
+    /// Whether `word` (as written, any case) is a one-word negation term ("no", "without").
+    pub fn negates(&self, word: &str) -> bool {
+        let word = word.to_lowercase();
+        self.claims
+            .iter()
+            .filter(|(group, _)| group == "negation")
+            .flat_map(|(_, terms)| terms)
+            .any(|term| term.trim() == word)
+    }
+
     /// Whether `word` (as written) is a word of a claim term ("not", "avoid", "daily").
     pub fn is_claim_word(&self, word: &str) -> bool {
         self.claim_words.contains(&word.to_lowercase())
