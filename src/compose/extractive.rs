@@ -11,7 +11,7 @@ use super::model::{Features, Source, model};
 use super::{ComposeError, ComposeRequest, Composer, DeltaSink};
 use crate::analysis::word_spans;
 use crate::contracts::{Passage, Role};
-use crate::question::ages::meets;
+use crate::question::ages::{meets, overlaps};
 use crate::question::{Aspect, SectionRole, Strength, surface_words, vocabulary};
 use crate::retrieve::{Synonyms, contains_sequence, near_spelling, refers_back, words};
 use crate::text::{has_markup, normalize, sentences};
@@ -621,6 +621,11 @@ impl ExtractiveComposer {
         let patient = ages
             .of_patient(request.question)
             .or_else(|| previous.and_then(|t| ages.of_patient(&t.content)));
+        // Or the population it names ("kids"): a quote for ages it does not include ("For
+        // adults …") conflicts; one for some of its ages ("≥8 years") does not.
+        let population = ages
+            .of_population(request.question)
+            .or_else(|| previous.and_then(|t| ages.of_population(&t.content)));
         let mut units: Vec<Unit> = Vec::new();
         for (index, passage) in request.passages.iter().enumerate() {
             let parts_of = quotable_parts(&passage.text);
@@ -710,6 +715,12 @@ impl ExtractiveComposer {
                     let stated = ages.stated(&whole);
                     features.age_fits = stated.iter().any(|r| meets(patient, *r));
                     features.age_conflicts = !stated.is_empty() && !features.age_fits;
+                } else if let Some(population) = population {
+                    // Only the conflict: a quote naming the population the question names is
+                    // already counted by its words.
+                    let stated = ages.stated(&whole);
+                    features.age_conflicts =
+                        !stated.is_empty() && !stated.iter().any(|r| overlaps(population, *r));
                 }
                 units.push(Unit {
                     passage: index,
@@ -1830,6 +1841,27 @@ mod tests {
         );
         let check = verify(&answer, &passages);
         assert!(check.verified(), "{:?}", check.issues);
+    }
+
+    #[test]
+    fn a_quote_for_another_population_than_the_one_asked_is_not_first() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Dose",
+                "For adults, the initial dose is 0.4 to 2 mg IV.",
+            ),
+            passage(2, "a#2", "Pediatric Dosing", "Initial dose: 0.01 mg/kg IV"),
+        ];
+        let composer = ExtractiveComposer::default();
+        let answer = composer.answer(&request("initial dose IV in a kid?", &passages));
+        let first = answer.lines().next().unwrap_or_default();
+        assert!(first.contains("0.01 mg/kg"), "{answer}");
+        // Asked of adults, the adult dose leads.
+        let answer = composer.answer(&request("initial dose IV in adults?", &passages));
+        let first = answer.lines().next().unwrap_or_default();
+        assert!(first.contains("0.4 to 2 mg"), "{answer}");
     }
 
     #[test]

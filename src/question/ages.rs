@@ -110,13 +110,24 @@ impl Ages {
     }
 
     /// The age of the patient a question is about, when it gives one ("78 yo", "45F", "9 month
-    /// old"). A population it names instead ("peds") is matched by its words, not here: a
-    /// question on children is answered by what is said of children, whatever ages that is.
+    /// old"); a population it names instead ("peds") is [`Ages::of_population`].
     pub fn of_patient(&self, question: &str) -> Option<Range> {
         let m = PATIENT.captures(question)?;
         let n: f64 = m.get(1)?.as_str().parse().ok()?;
         let age = if m.get(3).is_some() { n / 12.0 } else { n };
         Some((age, age))
+    }
+
+    /// The ages of the population a question names instead of an age ("kids", "elderly pt"): the
+    /// one age group it names, or none when it names none or several.
+    pub fn of_population(&self, question: &str) -> Option<Range> {
+        let mut named = self
+            .groups
+            .iter()
+            .filter(|(pattern, _)| pattern.is_match(question))
+            .map(|(_, range)| *range);
+        let first = named.next()?;
+        named.next().is_none().then_some(first)
     }
 
     /// The age ranges a text says it is for: its bounds ("under 70 years", "≥8 years"), or,
@@ -149,10 +160,32 @@ pub fn meets(patient: Range, stated: Range) -> bool {
     stated.0 <= patient.0 && patient.0 < stated.1
 }
 
+/// Whether a population of ages `population` and the ages `stated` share any age ("children"
+/// and "≥8 years" do; "children" and "adults" do not).
+pub fn overlaps(population: Range, stated: Range) -> bool {
+    stated.0 < population.1 && population.0 < stated.1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::question::vocabulary;
+
+    #[test]
+    fn a_population_named_instead_of_an_age_gives_its_ages() {
+        let ages = &vocabulary().ages;
+        assert_eq!(
+            ages.of_population("narcan dose for a 15 kg kid?"),
+            Some((0.0, 18.0))
+        );
+        assert_eq!(ages.of_population("dose for kids and adults?"), None);
+        assert_eq!(ages.of_population("dose?"), None);
+        assert!(
+            overlaps((0.0, 18.0), (8.0, OLDEST)),
+            "children and ≥8 years"
+        );
+        assert!(!overlaps((0.0, 18.0), (18.0, 150.0)), "children and adults");
+    }
 
     #[test]
     fn an_age_in_one_word_is_a_child_under_18_years_or_in_months() {
