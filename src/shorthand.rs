@@ -239,7 +239,15 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
             readings.push(reading);
         }
     };
-    if capitals && let Some(spelled) = article.spelled_out(word) {
+    // Spelt out by words of which one at least is a term, not by ordinary words that happen to
+    // begin with its letters ("IN" is not "if needed").
+    if capitals
+        && let Some(spelled) = article.spelled_out(word)
+        && !spelled
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .all(|w| crate::text::is_common_word(&w.to_lowercase()))
+    {
         add(spelled);
     }
     // A sense the article names, else the longest ending of it of two words or more that it
@@ -410,6 +418,17 @@ mod tests {
         // Nothing is read when the article writes neither the sense nor its part.
         let asthma = Names(&["asthma"], &[]);
         assert_eq!(read("AECOPD abx?", &asthma), "AECOPD abx?");
+    }
+
+    #[test]
+    fn an_acronym_spelt_out_by_ordinary_words_by_chance_is_not_read_so() {
+        let naloxone = Names(&["if needed", "repeat"], &[]);
+        assert_eq!(
+            read("IN narcan repeat interval?", &naloxone),
+            "IN narcan repeat interval?"
+        );
+        let hpylori = Names(&["bismuth quadruple therapy"], &[]);
+        assert_eq!(read("BQT?", &hpylori), "BQT (= bismuth quadruple therapy)?");
     }
 
     #[test]
