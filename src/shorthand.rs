@@ -231,6 +231,12 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     if (!capitals && ordinary) || phrasing || article.names(word) {
         return Vec::new();
     }
+    // An abbreviation with an ending ("SGLT2i"), where the article names what it reads as.
+    if let Some(long) = crate::question::vocabulary().with_abbreviation_ending(word)
+        && article.names(&long)
+    {
+        return vec![long];
+    }
     let mut readings: Vec<String> = Vec::new();
     let mut add = |reading: String| {
         if readings.len() < retrieval_model().shorthand.max_senses
@@ -429,6 +435,18 @@ mod tests {
         );
         let hpylori = Names(&["bismuth quadruple therapy"], &[]);
         assert_eq!(read("BQT?", &hpylori), "BQT (= bismuth quadruple therapy)?");
+    }
+
+    #[test]
+    fn an_abbreviation_with_an_ending_is_read_as_the_article_names_it() {
+        let heart = Names(&["sglt2 inhibitor", "ace inhibitors"], &[]);
+        assert_eq!(
+            read("min eGFR for SGLT2i?", &heart),
+            "min eGFR for SGLT2i (= SGLT2 inhibitor)?"
+        );
+        // Not an abbreviation, or one the article does not name so: nothing read.
+        assert_eq!(read("taxi?", &heart), "taxi?");
+        assert_eq!(read("DPP4i?", &heart), "DPP4i?");
     }
 
     #[test]

@@ -94,6 +94,8 @@ struct VocabularyFile {
     topic_suffixes: Vec<String>,
     abbreviations: std::collections::BTreeMap<String, String>,
     #[serde(default)]
+    abbreviation_endings: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
     descriptive: Vec<String>,
     #[serde(default)]
     synonyms: Vec<Vec<String>>,
@@ -309,6 +311,9 @@ pub struct Vocabulary {
     suffixes: Vec<String>,
     /// Analysed abbreviation → analysed long form.
     abbreviations: std::collections::HashMap<String, Vec<String>>,
+    /// Endings clinicians add to an abbreviation, with the word each stands for ("i":
+    /// inhibitor, in "SGLT2i").
+    abbreviation_endings: Vec<(String, String)>,
     answer_sections: Vec<String>,
     scene_sections: Vec<String>,
     /// Phrases that describe rather than ask ("high dose"), left out when aspects are read.
@@ -401,6 +406,7 @@ impl Vocabulary {
             answer_sections: lower(&file.sections.answer),
             scene_sections: lower(&file.sections.scene),
             abbreviations,
+            abbreviation_endings: file.abbreviation_endings.into_iter().collect(),
             question_words,
             topic_words,
             topic_phrases,
@@ -524,6 +530,19 @@ impl Vocabulary {
         } else {
             SectionRole::Other
         }
+    }
+
+    /// `word` read as an abbreviation with an ending clinicians add to it ("SGLT2i"): the
+    /// abbreviation (in capitals and digits, two letters at least) followed by the word its
+    /// ending stands for ("SGLT2 inhibitor").
+    pub fn with_abbreviation_ending(&self, word: &str) -> Option<String> {
+        self.abbreviation_endings.iter().find_map(|(ending, long)| {
+            let stem = word.strip_suffix(ending.as_str())?;
+            let letters = stem.chars().filter(|c| c.is_alphabetic()).count();
+            let abbreviation =
+                letters >= 2 && stem.chars().all(|c| c.is_ascii_digit() || c.is_uppercase());
+            abbreviation.then(|| format!("{stem} {long}"))
+        })
     }
 
     /// The long form of an analysed abbreviation ("rtx" → "rituximab"), analysed.
