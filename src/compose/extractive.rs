@@ -590,6 +590,7 @@ impl ExtractiveComposer {
                     .iter()
                     .any(|term| asked.subject.iter().any(|s| contains_sequence(term, s)))
         };
+        let asks_drug = subject_groups.iter().any(|&n| self.synonyms.is_drug(n));
         // An item is about the drug its first words name ("Carvedilol is an alternative"), not
         // one it mentions further on ("… does not remove potassium").
         let names_other_drug = |text: &str| {
@@ -697,7 +698,10 @@ impl ExtractiveComposer {
                 // than one stating either: the share of the statable aspects it states.
                 let statable: Vec<&&Aspect> =
                     asked.aspects.iter().filter(|a| a.can_be_stated()).collect();
-                if subject && !statable.is_empty() {
+                // Asked of a drug, a quote about another drug ("Amoxicillin: 50 mg/kg/day …" for
+                // "azithro dose?") states nothing of it, whatever it states.
+                let other_drug = asks_drug && names_other_drug(&quote) && !on_subject(&whole);
+                if subject && !other_drug && !statable.is_empty() {
                     let stated = statable
                         .iter()
                         .filter(|a| states_near_subject(&quote, a, &asked.subject, near))
@@ -2051,6 +2055,33 @@ mod tests {
             ),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn asked_of_a_drug_a_quote_about_another_drug_states_nothing_of_it() {
+        let item = |n: usize, text: &str| {
+            let mut p = passage(n, &format!("a#{n}"), "Options", text);
+            p.title = "Treatment of Erythema Migrans".into();
+            p.role = Role::ListItem;
+            p
+        };
+        let passages = vec![
+            item(1, "Azithromycin: 500 mg daily for 7-10 days"),
+            item(
+                2,
+                "Amoxicillin: 50 mg/kg/day in 3 divided doses for 14 days",
+            ),
+            item(
+                3,
+                "Cefuroxime axetil: 30 mg/kg/day in 2 divided doses for 14 days",
+            ),
+        ];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let question = request("azithromycin dose for erythema migrans?", &passages);
+        let answer = composer.answer(&question);
+        assert!(answer.starts_with("- \"Azithromycin: 500 mg"), "{answer}");
+        assert!(!answer.contains("Amoxicillin"), "{answer}");
+        assert!(!answer.contains("Cefuroxime"), "{answer}");
     }
 
     #[test]
