@@ -1447,6 +1447,13 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
 /// Whether two quotes state the same fact: most of the shorter one's words (numbers included)
 /// are in the longer one.
 pub fn same_fact(a: &str, b: &str) -> bool {
+    // Two items each about what its label names ("Clarithromycin: 500 mg twice daily …",
+    // "Erythromycin: 500 mg four times daily …") are two facts however alike their words.
+    if let (Some(x), Some(y)) = (item_label(a), item_label(b))
+        && x.iter().all(|w| !y.contains(w))
+    {
+        return false;
+    }
     let a: HashSet<String> = words(a).into_iter().collect();
     let b: HashSet<String> = words(b).into_iter().collect();
     let smaller = a.len().min(b.len());
@@ -1459,6 +1466,17 @@ pub fn same_fact(a: &str, b: &str) -> bool {
         .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
         .all(|w| a.contains(w) && b.contains(w));
     numbers_agree && a.intersection(&b).count() as f64 >= model().answer.same_fact * smaller as f64
+}
+
+/// The analysed words of the short label a list item opens with ("Azithromycin:" in
+/// "Azithromycin: 500 mg daily"), when it has one.
+fn item_label(text: &str) -> Option<Vec<String>> {
+    let (label, rest) = text.split_once(':')?;
+    let label = words(label);
+    let short = !label.is_empty()
+        && label.len() <= model().structure.short_label_words
+        && !rest.trim().is_empty();
+    short.then_some(label)
 }
 
 /// The opening sentence when the question asks an aspect that no passage states for its
@@ -2055,6 +2073,19 @@ mod tests {
             ),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn items_about_two_drugs_are_two_facts_however_alike_their_words() {
+        assert!(!same_fact(
+            "Clarithromycin: 500 mg twice daily for 14-21 days",
+            "Erythromycin: 500 mg four times daily for 14-21 days"
+        ));
+        // A note restating an item is the item's fact.
+        assert!(same_fact(
+            "Rituximab: effective in approximately 62% of patients",
+            "Rituximab was effective in approximately 62% of patients"
+        ));
     }
 
     #[test]
