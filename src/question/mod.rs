@@ -893,6 +893,7 @@ mod tests {
         assert_eq!(asked("how common is relapse?"), ["frequency"]);
         // "Frequency" of a drug is its dosing interval as much as a prevalence: either answers.
         assert_eq!(asked("cefotaxime frequency?"), ["how often"]);
+        assert_eq!(asked("maintenance rate?"), ["how often"]);
         assert_eq!(asked("what if MTX fails?"), ["next"]);
         assert!(asked("rituximab in anti-SRP").is_empty());
         assert_eq!(asked("pred alone ok if mild?"), ["alone"]);
