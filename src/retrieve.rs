@@ -547,18 +547,25 @@ impl Retriever {
         let related_present = |word: &str| related_in_passages(word).is_some();
         // Found as written (or as a synonym, a near spelling, a word of the same root, an
         // acronym spelt out) in the retrieved passages.
-        let directly = |concept: &Concept| {
-            spelt_out(concept)
-                || concept.alternatives.iter().any(|alt| match alt.as_slice() {
-                    [word] => {
-                        vocabulary.contains(word.as_str())
-                            || vocabulary
-                                .iter()
-                                .any(|v| near_spelling(word, v) || same_root(word, v))
-                    }
-                    _ => passages.iter().any(|p| contains_sequence(p, alt)),
-                })
-        };
+        // A near spelling or a word of the same root stands for the word typed (a typo, a
+        // plural), not for its synonyms: a brand name one letter from an unrelated word
+        // ("acic", "acid") is no mention of the drug.
+        let directly =
+            |concept: &Concept| {
+                spelt_out(concept)
+                    || concept.alternatives.iter().enumerate().any(|(n, alt)| {
+                        match alt.as_slice() {
+                            [word] => {
+                                vocabulary.contains(word.as_str())
+                                    || (n == 0
+                                        && vocabulary
+                                            .iter()
+                                            .any(|v| near_spelling(word, v) || same_root(word, v)))
+                            }
+                            _ => passages.iter().any(|p| contains_sequence(p, alt)),
+                        }
+                    })
+            };
         // Or anywhere in the scope, or as a closely related word of the passages: found only so
         // ("dialysis" as "hemodialysis"), the passages' word, as they write it, is handed to the
         // stages that follow.

@@ -158,3 +158,34 @@ fn list_items_table_rows_and_class_members_are_read_with_what_they_belong_to() {
     assert!(!first.contains("Zoledronic"), "{}", reply.answer);
     assert!(reply.verified, "{}", reply.answer);
 }
+
+#[test]
+fn a_drug_the_article_does_not_name_is_not_found_through_a_brand_spelt_like_another_word() {
+    // "Activir", a brand of acyclovir, begins like "activity": no mention of acyclovir.
+    let dir = TempDir::new().unwrap();
+    let page = dir.path().join("meningitis.txt");
+    fs::write(
+        &page,
+        "Empiric Therapy for Bacterial Meningitis\nVancomycin has bactericidal activity against resistant pneumococci. 1\nCeftriaxone covers meningococci. 2\n",
+    )
+    .unwrap();
+    let corpus = dir.path().join("corpus");
+    add_file(&page, &corpus).unwrap();
+    let index = dir.path().join("index");
+    let reply = ask(
+        &corpus,
+        &index,
+        "meningitis",
+        "acyclovir against pneumococci?",
+    );
+    assert!(!reply.covered, "{}", reply.answer);
+    assert!(reply.answer.contains("acyclovir"), "{}", reply.answer);
+    // The drug the article names is found as before.
+    let reply = ask(
+        &corpus,
+        &index,
+        "meningitis",
+        "vancomycin against pneumococci?",
+    );
+    assert!(reply.covered, "{}", reply.answer);
+}
