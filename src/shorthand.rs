@@ -217,7 +217,9 @@ fn element_named(word: &str, measured: bool, article: &dyn Article) -> Option<St
 /// The readings of one word of a question: none when it is not shorthand or the article uses it.
 fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-    if letters < 2 || word.chars().count() > 10 {
+    // One letter is no shorthand, unless with digits ("O2").
+    let digits = word.chars().any(|c| c.is_ascii_digit());
+    if letters == 0 || (letters < 2 && !digits) || word.chars().count() > 10 {
         return Vec::new();
     }
     let capitals = word
@@ -261,8 +263,12 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     // pressure <100 mmHg"): the reading is written as the article writes it.
     for sense in senses(word) {
         let words: Vec<&str> = sense.split_whitespace().collect();
-        let named = (0..words.len().saturating_sub(1))
-            .map(|start| words[start..].join(" "))
+        // A sense of one word is read only for an abbreviation written in capitals ("IN"
+        // intranasal, "O2" oxygen): lower-case shorthand is read by its longer senses.
+        let whole = (capitals && words.len() == 1).then(|| sense.to_string());
+        let named = whole
+            .into_iter()
+            .chain((0..words.len().saturating_sub(1)).map(|start| words[start..].join(" ")))
             .find(|ending| article.names(ending));
         match named {
             Some(ending) => add(ending),
@@ -428,11 +434,15 @@ mod tests {
 
     #[test]
     fn an_acronym_spelt_out_by_ordinary_words_by_chance_is_not_read_so() {
-        let naloxone = Names(&["if needed", "repeat"], &[]);
+        let naloxone = Names(&["if needed", "repeat", "intranasal"], &[]);
         assert_eq!(
             read("IN narcan repeat interval?", &naloxone),
-            "IN narcan repeat interval?"
+            "IN (= intranasal) narcan repeat interval?"
         );
+        // A sense of one word, for an abbreviation in capitals only.
+        let fluids = Names(&["oxygen", "alcohol"], &[]);
+        assert_eq!(read("O2 sat target?", &fluids), "O2 (= oxygen) sat target?");
+        assert_eq!(read("etoh w/d?", &fluids), "etoh w/d?");
         let hpylori = Names(&["bismuth quadruple therapy"], &[]);
         assert_eq!(read("BQT?", &hpylori), "BQT (= bismuth quadruple therapy)?");
     }
