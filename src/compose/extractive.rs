@@ -1273,9 +1273,19 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
         }
         // A lead-in introduces its list: it is never only a repeat of a fact already quoted.
         let lead_in = is_lead(units, passages, i);
+        // Two items of an article's lists under different headings ("Onset of action: 0.5-1
+        // hour" under ACE inhibitors, "Onset: 0.5-1 hour …" under calcium channel blockers)
+        // are about different things, however alike.
+        let apart = |c: usize| {
+            let (a, b) = (&passages[units[c].passage], &passages[units[i].passage]);
+            a.doc_id == b.doc_id
+                && a.role.belongs()
+                && b.role.belongs()
+                && (a.section != b.section || a.lead != b.lead)
+        };
         if let Some(same) = chosen
             .iter_mut()
-            .find(|(c, _)| !lead_in && same_fact(&units[*c].quote, &units[i].quote))
+            .find(|(c, _)| !lead_in && !apart(*c) && same_fact(&units[*c].quote, &units[i].quote))
         {
             if !same.1.contains(&units[i].passage) {
                 same.1.push(units[i].passage);
@@ -2086,6 +2096,27 @@ mod tests {
             "Rituximab: effective in approximately 62% of patients",
             "Rituximab was effective in approximately 62% of patients"
         ));
+    }
+
+    #[test]
+    fn alike_items_of_lists_under_different_headings_each_cite_their_own_passage() {
+        let item = |n: usize, section: &str, text: &str| {
+            let mut p = passage(n, &format!("a#{n}"), section, text);
+            p.role = Role::ListItem;
+            p
+        };
+        let passages = vec![
+            item(1, "ACE Inhibitors", "Onset of action: 0.5-1 hour"),
+            item(
+                2,
+                "Calcium Channel Blockers",
+                "Onset of action: 0.5-1 hour after the dose",
+            ),
+        ];
+        let composer = ExtractiveComposer::default();
+        let answer = composer.answer(&request("onset of action?", &passages));
+        assert!(!answer.contains("[S1, S2]"), "{answer}");
+        assert!(answer.contains("[S2]"), "{answer}");
     }
 
     #[test]
