@@ -45,6 +45,8 @@ FLAG_FEATURES = [
     "lead_in",
     "age_fits",
     "age_conflicts",
+    "value_fits",
+    "value_conflicts",
 ]
 ALL = WORD_FEATURES + FLAG_FEATURES
 

@@ -627,6 +627,9 @@ impl ExtractiveComposer {
         let population = ages
             .of_population(request.question)
             .or_else(|| previous.and_then(|t| ages.of_population(&t.content)));
+        // The one measured value the question gives ("CIWA 6", "K 6.8"): a quote for values
+        // that include it fits, one for values that exclude it conflicts, as for an age.
+        let value = ages.value_of(request.question);
         let mut units: Vec<Unit> = Vec::new();
         for (index, passage) in request.passages.iter().enumerate() {
             let parts_of = quotable_parts(&passage.text);
@@ -725,6 +728,11 @@ impl ExtractiveComposer {
                     let stated = ages.stated(&whole);
                     features.age_conflicts =
                         !stated.is_empty() && !stated.iter().any(|r| overlaps(population, *r));
+                }
+                if let Some(value) = value {
+                    let bounds = ages.bounds(&whole);
+                    features.value_fits = bounds.iter().any(|&(a, b)| a <= value && value < b);
+                    features.value_conflicts = !bounds.is_empty() && !features.value_fits;
                 }
                 units.push(Unit {
                     passage: index,
@@ -1894,6 +1902,31 @@ mod tests {
         let answer = composer.answer(&request("initial dose IV in adults?", &passages));
         let first = answer.lines().next().unwrap_or_default();
         assert!(first.contains("0.4 to 2 mg"), "{answer}");
+    }
+
+    #[test]
+    fn a_quote_for_the_value_the_question_gives_comes_before_one_for_other_values() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Treatment",
+                "Severe withdrawal (CIWA-Ar ≥15): immediate benzodiazepine administration",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Treatment",
+                "Mild withdrawal (CIWA-Ar <8): no benzodiazepine needed",
+            ),
+        ];
+        let composer = ExtractiveComposer::default();
+        let answer = composer.answer(&request("CIWA 6 - benzodiazepine?", &passages));
+        let first = answer.lines().next().unwrap_or_default();
+        assert!(first.contains("<8"), "{answer}");
+        let answer = composer.answer(&request("CIWA 18 - benzodiazepine?", &passages));
+        let first = answer.lines().next().unwrap_or_default();
+        assert!(first.contains("≥15"), "{answer}");
     }
 
     #[test]

@@ -56,6 +56,8 @@ impl Model {
             + flag(f.lead_in, w.lead_in)
             + flag(f.age_fits, w.age_fits)
             + flag(f.age_conflicts, w.age_conflicts)
+            + flag(f.value_fits, w.value_fits)
+            + flag(f.value_conflicts, w.value_conflicts)
     }
 }
 
@@ -77,6 +79,8 @@ pub struct Weights {
     pub lead_in: f64,
     pub age_fits: f64,
     pub age_conflicts: f64,
+    pub value_fits: f64,
+    pub value_conflicts: f64,
 }
 
 /// Where a concept is named, as a share of its count.
@@ -141,6 +145,11 @@ pub struct Features {
     pub age_fits: bool,
     /// It says it is for ages none of which include the patient's.
     pub age_conflicts: bool,
+    /// It says it is for values that include the one the question gives ("CIWA-Ar <8" for
+    /// "CIWA 6").
+    pub value_fits: bool,
+    /// It says it is for values none of which include the question's ("≥15" for "CIWA 6").
+    pub value_conflicts: bool,
 }
 
 /// Where an asked concept came from, for [`Features`].
@@ -193,6 +202,8 @@ impl Features {
             ("lead_in", flag(self.lead_in)),
             ("age_fits", flag(self.age_fits)),
             ("age_conflicts", flag(self.age_conflicts)),
+            ("value_fits", flag(self.value_fits)),
+            ("value_conflicts", flag(self.value_conflicts)),
         ]
         .into_iter()
         .filter(|(_, v)| *v != 0.0)

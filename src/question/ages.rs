@@ -13,6 +13,18 @@ pub type Range = (f64, f64);
 
 /// Oldest age a range reaches when a sentence names no upper bound.
 const OLDEST: f64 = 150.0;
+/// What makes an inclusive bound include its own value.
+const EPSILON: f64 = 1e-9;
+
+/// A number as written: "6", "6.8", "118".
+static NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d+(?:\.\d+)?").expect("the number pattern is valid"));
+
+/// A range of two numbers: "8-14", "8–14".
+static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d.])(\d+(?:\.\d+)?)\s*[-–]\s*(\d+(?:\.\d+)?)")
+        .expect("the range pattern is valid")
+});
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,13 +47,20 @@ struct GroupSpec {
     to: f64,
 }
 
-/// Reads ages and age bounds (see [`Ages::of_patient`] and [`Ages::stated`]).
+/// Reads ages and age bounds (see [`Ages::of_patient`] and [`Ages::stated`]), and a
+/// measurement's value and the bounds a sentence is for (see [`Ages::value_of`] and
+/// [`Ages::bounds`]).
 #[derive(Debug)]
 pub struct Ages {
     /// "under 70 years", "<8 years old": the bound in group 1.
     below: Regex,
     /// "over 70 years", "≥8 years old".
     above: Regex,
+    /// "<8", "under 4000": a value's upper bound in group 1 ("≤" in the whole match makes it
+    /// inclusive).
+    value_below: Regex,
+    /// ">180", "≥15", "over 65".
+    value_above: Regex,
     /// Each population's words (one pattern) and ages.
     groups: Vec<(Regex, Range)>,
     /// Units of an age written in one word ("12yo", "9mo"), in years and in months.
@@ -86,9 +105,18 @@ impl Ages {
                 Ok((pattern, (g.from, g.to)))
             })
             .collect::<Result<Vec<_>, String>>()?;
+        let value_bound = |words: &[String]| {
+            Regex::new(&format!(
+                r"(?i)(?:^|[^\w])(?:{})\s*(\d+(?:\.\d+)?)",
+                alternatives(words)
+            ))
+            .map_err(|e| format!("ages: {e}"))
+        };
         Ok(Ages {
             below: bound(&spec.below)?,
             above: bound(&spec.above)?,
+            value_below: value_bound(&spec.below)?,
+            value_above: value_bound(&spec.above)?,
             groups,
             written_years: spec.written_years,
             written_months: spec.written_months,
@@ -128,6 +156,76 @@ impl Ages {
             .map(|(_, range)| *range);
         let first = named.next()?;
         named.next().is_none().then_some(first)
+    }
+
+    /// The one measured value a question gives, written bare next to what it measures ("CIWA
+    /// 6 - meds?", "K 6.8 w peaked Ts"): a number with no unit, percent, range or age after it.
+    /// None when it gives none, or several.
+    pub fn value_of(&self, question: &str) -> Option<f64> {
+        let mut values = NUMBER.find_iter(question).filter_map(|m| {
+            let before = question[..m.start()].chars().next_back();
+            let after = question[m.end()..].trim_start().chars().next();
+            let joined = |c: Option<char>| {
+                c.is_some_and(|c| {
+                    c.is_alphanumeric() || matches!(c, '-' | '–' | '/' | '%' | '.' | ':')
+                })
+            };
+            // A word after it that is no everyday word is its unit ("mg", "kg", "yo"); "w" or
+            // "with" is not.
+            let next: String = question[m.end()..]
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphabetic())
+                .collect::<String>()
+                .to_lowercase();
+            let unit = after.is_some_and(char::is_alphabetic)
+                && next.chars().count() > 1
+                && !crate::text::is_common_word(&next);
+            // Nor a dose or a duration ("10 mg", "6 hours"), as the vocabulary's aspects read them.
+            let measured_in = |aspect: &str| {
+                super::vocabulary().aspect(aspect).is_some_and(|a| {
+                    a.stated_at(&question[m.start()..])
+                        .iter()
+                        .any(|&at| at < m.len())
+                })
+            };
+            let bare = !joined(before)
+                && !joined(question[m.end()..].chars().next())
+                && !unit
+                && !measured_in("dose")
+                && !measured_in("duration");
+            bare.then(|| m.as_str().parse::<f64>().ok()).flatten()
+        });
+        let value = values.next()?;
+        (values.next().is_none() && self.of_patient(question).is_none()).then_some(value)
+    }
+
+    /// The ranges of values a text says it is for: its bounds ("CIWA-Ar <8", "≥15", "under
+    /// 4000") and its ranges with no unit after them ("CIWA-Ar 8-14").
+    pub fn bounds(&self, text: &str) -> Vec<Range> {
+        let mut out = Vec::new();
+        let number = |m: Option<regex::Match>| m.and_then(|m| m.as_str().parse::<f64>().ok());
+        for c in self.value_below.captures_iter(text) {
+            if let Some(x) = number(c.get(1)) {
+                let inclusive = c[0].contains('≤') || c[0].contains("<=");
+                out.push((f64::NEG_INFINITY, if inclusive { x + EPSILON } else { x }));
+            }
+        }
+        for c in self.value_above.captures_iter(text) {
+            if let Some(x) = number(c.get(1)) {
+                let strict = c[0].contains('>') && !c[0].contains(">=");
+                out.push((if strict { x + EPSILON } else { x }, f64::INFINITY));
+            }
+        }
+        for c in RANGE.captures_iter(text) {
+            let unit_after = text[c.get(0).map_or(0, |m| m.end())..]
+                .trim_start()
+                .starts_with(|ch: char| ch.is_alphabetic() || ch == '%');
+            if let (false, Some(a), Some(b)) = (unit_after, number(c.get(1)), number(c.get(2))) {
+                out.push((a, b + EPSILON));
+            }
+        }
+        out
     }
 
     /// The age ranges a text says it is for: its bounds ("under 70 years", "≥8 years"), or,
@@ -170,6 +268,28 @@ pub fn overlaps(population: Range, stated: Range) -> bool {
 mod tests {
     use super::*;
     use crate::question::vocabulary;
+
+    #[test]
+    fn a_measured_value_and_the_bounds_a_sentence_is_for() {
+        let ages = &vocabulary().ages;
+        assert_eq!(ages.value_of("CIWA 6 - meds?"), Some(6.0));
+        assert_eq!(ages.value_of("K 6.8 w peaked Ts - first drug?"), Some(6.8));
+        // A dose, a percent, a range, an age or two values are no measured value.
+        assert_eq!(ages.value_of("is 10 mg enough?"), None);
+        assert_eq!(ages.value_of("how low in first 24-48h?"), None);
+        assert_eq!(ages.value_of("dose for a 78 yo?"), None);
+        assert_eq!(ages.value_of("CIWA 6 or 9?"), None);
+        let within = |text: &str, v: f64| ages.bounds(text).iter().any(|&(a, b)| a <= v && v < b);
+        assert!(within("Mild Withdrawal (CIWA-Ar <8):", 6.0));
+        assert!(!within("Severe Withdrawal (CIWA-Ar ≥15):", 6.0));
+        assert!(within("Severe Withdrawal (CIWA-Ar ≥15):", 15.0));
+        assert!(within("Moderate Withdrawal (CIWA-Ar 8-14):", 14.0));
+        assert!(!within("Moderate Withdrawal (CIWA-Ar 8-14):", 6.0));
+        assert!(
+            ages.bounds("Diazepam: 5-10 mg PO every 6-8 hours")
+                .is_empty()
+        );
+    }
 
     #[test]
     fn a_population_named_instead_of_an_age_gives_its_ages() {
