@@ -296,7 +296,7 @@ impl AppState {
         progress: bool,
     ) -> Result<(AppState, Freshness), ServeError> {
         let (mut retriever, freshness) = Retriever::open(corpus_dir, index_dir, progress)?;
-        retriever.index.executor = pool::search_executor();
+        retriever.index.executor = pool::search_executor(settings.search_threads);
         let corpus = Corpus::load_catalogue(corpus_dir)?;
         let generation = retriever.index.generation.clone();
         let rules = load_dosing(corpus_dir)?;
@@ -326,7 +326,7 @@ impl AppState {
             return Ok(None);
         }
         let mut index = SearchIndex::open(&self.index_dir)?;
-        index.executor = pool::search_executor();
+        index.executor = pool::search_executor(self.settings.search_threads);
         let synonyms = Synonyms::load(&self.corpus_dir.join("synonyms.toml"))?;
         let corpus = Corpus::load_catalogue(&self.corpus_dir)?;
         let generation = index.generation.clone();

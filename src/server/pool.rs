@@ -36,15 +36,16 @@ pub fn yield_to_the_async_workers() {
     }
 }
 
-/// The executor of the server's searches (a query's segments in parallel): the pool's work
-/// handed to other threads, so they too run at [`POOL_NICE`]. One for the process, shared by the
-/// generations it serves; the calling thread alone on one core or if the threads cannot start.
-pub fn search_executor() -> Executor {
+/// The executor of the server's searches (a query's segments in parallel, `threads` at once, or
+/// [`crate::index::search_threads`]): the pool's work handed to other threads, so they too run
+/// at [`POOL_NICE`]. One for the process, shared by the generations it serves; the calling
+/// thread alone for one thread or if the threads cannot start.
+pub fn search_executor(threads: Option<usize>) -> Executor {
     static EXECUTOR: OnceLock<Executor> = OnceLock::new();
     EXECUTOR
         .get_or_init(|| {
-            let threads = crate::index::search_threads();
-            if threads == 1 {
+            let threads = threads.unwrap_or_else(crate::index::search_threads);
+            if threads <= 1 {
                 return Executor::single_thread();
             }
             rayon::ThreadPoolBuilder::new()
