@@ -9,8 +9,7 @@ use std::path::Path;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, FuzzyTermQuery, Occur, Query,
-    TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
@@ -385,21 +384,12 @@ impl Retriever {
         let mut query = self.scoped(self.query(&plan), request)?;
         laps.count(|s| &mut s.clauses, plan.term_queries());
         laps.lap(|s| &mut s.plan);
-        // The segments in parallel: the one search of a request long enough to gain by it.
-        let in_parallel = |query: &BooleanQuery| {
-            searcher.search_with_executor(
-                query,
-                &collector,
-                &self.index.executor,
-                EnableScoring::enabled_from_searcher(&searcher),
-            )
-        };
-        let mut candidates = in_parallel(&query)?;
+        let mut candidates = searcher.search(&query, &collector)?;
         if candidates.is_empty() && !plan.topic.is_empty() {
             // Nothing on the previous topic: search the question on its own.
             plan.topic.clear();
             query = self.scoped(self.query(&plan), request)?;
-            candidates = in_parallel(&query)?;
+            candidates = searcher.search(&query, &collector)?;
         }
         laps.lap(|s| &mut s.search);
         // Candidates are read from the store only as far as the ranking below needs them.

@@ -295,8 +295,7 @@ impl AppState {
         settings: Settings,
         progress: bool,
     ) -> Result<(AppState, Freshness), ServeError> {
-        let (mut retriever, freshness) = Retriever::open(corpus_dir, index_dir, progress)?;
-        retriever.index.executor = pool::search_executor(settings.search_threads);
+        let (retriever, freshness) = Retriever::open(corpus_dir, index_dir, progress)?;
         let corpus = Corpus::load_catalogue(corpus_dir)?;
         let generation = retriever.index.generation.clone();
         let rules = load_dosing(corpus_dir)?;
@@ -325,8 +324,7 @@ impl AppState {
         if current == old.generation {
             return Ok(None);
         }
-        let mut index = SearchIndex::open(&self.index_dir)?;
-        index.executor = pool::search_executor(self.settings.search_threads);
+        let index = SearchIndex::open(&self.index_dir)?;
         let synonyms = Synonyms::load(&self.corpus_dir.join("synonyms.toml"))?;
         let corpus = Corpus::load_catalogue(&self.corpus_dir)?;
         let generation = index.generation.clone();
