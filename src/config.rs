@@ -187,6 +187,12 @@ pub const SETTINGS: &[Setting] = &[
         "threads for search and offline answers (default: one per core)",
     ),
     setting(
+        "search_threads",
+        "MEDCITE_SEARCH_THREADS",
+        "",
+        "threads searching one query's index segments side by side (default: one per core, at most 4)",
+    ),
+    setting(
         "queue_depth",
         "MEDCITE_QUEUE_DEPTH",
         "",

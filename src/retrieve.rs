@@ -9,7 +9,8 @@ use std::path::Path;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, FuzzyTermQuery, Occur, Query,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
@@ -384,12 +385,21 @@ impl Retriever {
         let mut query = self.scoped(self.query(&plan), request)?;
         laps.count(|s| &mut s.clauses, plan.term_queries());
         laps.lap(|s| &mut s.plan);
-        let mut candidates = searcher.search(&query, &collector)?;
+        // The segments in parallel: the one search of a request long enough to gain by it.
+        let in_parallel = |query: &BooleanQuery| {
+            searcher.search_with_executor(
+                query,
+                &collector,
+                &self.index.executor,
+                EnableScoring::enabled_from_searcher(&searcher),
+            )
+        };
+        let mut candidates = in_parallel(&query)?;
         if candidates.is_empty() && !plan.topic.is_empty() {
             // Nothing on the previous topic: search the question on its own.
             plan.topic.clear();
             query = self.scoped(self.query(&plan), request)?;
-            candidates = searcher.search(&query, &collector)?;
+            candidates = in_parallel(&query)?;
         }
         laps.lap(|s| &mut s.search);
         // Candidates are read from the store only as far as the ranking below needs them.

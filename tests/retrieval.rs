@@ -388,3 +388,45 @@ fn related_words_and_misspellings_find_passages_without_synonyms() {
         "{general:#?}"
     );
 }
+
+/// BM25's statistics are the searcher's, over all segments, so a search over the build's
+/// segments (searched in parallel) scores and ranks as over the same passages in one segment.
+#[test]
+fn the_same_passages_in_one_segment_rank_and_score_the_same() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path().join("index");
+    let built = build_from_dir(&bundled_corpus(), &root, false).unwrap();
+    let gold = load_gold(&repo().join("tests/gold/retrieval.toml")).unwrap();
+    let ranked = |index: SearchIndex| -> Vec<Vec<(String, u32)>> {
+        let retriever = Retriever::new(
+            index,
+            Synonyms::load(&bundled_corpus().join("synonyms.toml")).unwrap(),
+        );
+        gold.iter()
+            .map(|q| {
+                let mut hits: Vec<(String, u32)> = search(&retriever, &q.question, 10)
+                    .into_iter()
+                    .map(|h| (h.chunk_id, h.score.to_bits()))
+                    .collect();
+                // Passages of exactly the same score may come in either order.
+                hits.sort_by(|a, b| {
+                    f32::from_bits(b.1)
+                        .total_cmp(&f32::from_bits(a.1))
+                        .then_with(|| a.0.cmp(&b.0))
+                });
+                hits
+            })
+            .collect()
+    };
+    let as_built = ranked(SearchIndex::open(&root).unwrap());
+
+    let index = tantivy::Index::open_in_dir(&built.generation).unwrap();
+    let segments = index.searchable_segment_ids().unwrap();
+    let mut writer: tantivy::IndexWriter = index.writer(50_000_000).unwrap();
+    writer.merge(&segments).wait().unwrap();
+    writer.wait_merging_threads().unwrap();
+    let merged = SearchIndex::open(&root).unwrap();
+    assert_eq!(merged.reader.searcher().segment_readers().len(), 1);
+
+    assert_eq!(ranked(merged), as_built);
+}

@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{TantivyDocument, Term};
+use tantivy::{Executor, TantivyDocument, Term};
 
 use crate::analysis::words;
 use crate::answer::Engine;
@@ -88,18 +88,28 @@ pub struct SizeReport {
     pub corpus: String,
     pub chunks: usize,
     pub build_secs: f64,
-    /// Of `build_secs`, merging the segments into one.
+    /// Of `build_secs`, merging the segments into one per search thread.
     pub merge_secs: f64,
+    /// Passages in each segment of the index.
+    pub segments: Vec<u32>,
     pub chunks_per_sec: f64,
     pub index_bytes: u64,
     pub search_p50_ms: f64,
     pub search_p99_ms: f64,
+    /// medcite's search on the same index with its segments searched one after the other on
+    /// the calling thread, interleaved query by query with the parallel one.
+    pub search_serial_p50_ms: f64,
+    pub search_serial_p99_ms: f64,
     pub ask_p50_ms: f64,
     pub ask_p99_ms: f64,
     /// "tantivy alone": the same index and the question's analysed words as one plain BM25
-    /// query over the text field, top 10 with their stored fields, no expansion.
+    /// query over the text field, top 10 with their stored fields, no expansion; its segments
+    /// searched one after the other on the calling thread.
     pub floor_p50_ms: f64,
     pub floor_p99_ms: f64,
+    /// "tantivy alone" with the segments searched in parallel, as medcite searches them.
+    pub floor_parallel_p50_ms: f64,
+    pub floor_parallel_p99_ms: f64,
     /// medcite's search, stage by stage.
     pub search_stages: Vec<StageFigure>,
     /// The offline ask, stage by stage (its search stages included).
@@ -154,8 +164,13 @@ fn stage_figures(runs: &[Stages]) -> Vec<StageFigure> {
 }
 
 /// "tantivy alone" for `query`: its analysed words, each once, as a plain BM25 query over the
-/// passages' text, the top 10 read from the store as any search returns them.
-fn floor_search(index: &SearchIndex, query: &str) -> Result<Vec<String>, BenchError> {
+/// passages' text, the segments searched by `executor`, the top 10 read from the store as any
+/// search returns them.
+fn floor_search(
+    index: &SearchIndex,
+    query: &str,
+    executor: &Executor,
+) -> Result<Vec<String>, BenchError> {
     let mut terms: Vec<String> = words(query);
     terms.sort();
     terms.dedup();
@@ -170,9 +185,11 @@ fn floor_search(index: &SearchIndex, query: &str) -> Result<Vec<String>, BenchEr
         .collect();
     let searcher = index.reader.searcher();
     let top = searcher
-        .search(
+        .search_with_executor(
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(10).order_by_score(),
+            executor,
+            EnableScoring::enabled_from_searcher(&searcher),
         )
         .map_err(step("tantivy alone"))?;
     let mut ids = Vec::with_capacity(top.len());
@@ -303,20 +320,32 @@ fn measure(
 ) -> Result<SizeReport, BenchError> {
     log(&format!("indexing {}", corpus.display()));
     let summary = build_from_dir(corpus, index, false).map_err(step("building the index"))?;
+    log(&format!(
+        "{} segments of {:?} passages",
+        summary.segments.len(),
+        summary.segments
+    ));
     let chunks = summary.manifest.chunks;
     let build_secs = summary.elapsed.as_secs_f64();
 
     let synonyms = Synonyms::load(&corpus.join("synonyms.toml")).map_err(step("synonyms"))?;
     let retriever = Retriever::new(
         SearchIndex::open(index).map_err(step("opening the index"))?,
-        synonyms,
+        synonyms.clone(),
     );
+    let mut one_thread_index = SearchIndex::open(index).map_err(step("opening the index"))?;
+    one_thread_index.executor = Executor::single_thread();
+    let serial = Retriever::new(one_thread_index, synonyms);
     log(&format!(
         "timing {} searches, each beside tantivy alone on the same words",
         options.rounds
     ));
     let mut search_times = Vec::with_capacity(options.rounds);
+    let mut serial_times = Vec::with_capacity(options.rounds);
     let mut floor_times = Vec::with_capacity(options.rounds);
+    let mut floor_parallel_times = Vec::with_capacity(options.rounds);
+    let one_thread = Executor::single_thread();
+    let parallel = retriever.index.executor.clone();
     let mut search_stages = Vec::with_capacity(options.rounds);
     for round in 0..options.rounds {
         let query = &queries[round % queries.len()];
@@ -336,8 +365,21 @@ fn measure(
         search_times.push(started.elapsed());
         search_stages.push(stages);
         let started = Instant::now();
-        floor_search(&retriever.index, query)?;
+        let _ = serial
+            .search(&SearchRequest {
+                article: None,
+                query,
+                history: &[],
+                k: 10,
+            })
+            .map_err(step("search"))?;
+        serial_times.push(started.elapsed());
+        let started = Instant::now();
+        floor_search(&retriever.index, query, &one_thread)?;
         floor_times.push(started.elapsed());
+        let started = Instant::now();
+        floor_search(&retriever.index, query, &parallel)?;
+        floor_parallel_times.push(started.elapsed());
     }
     let ranked: Vec<Vec<(String, f32)>> = queries
         .iter()
@@ -441,14 +483,19 @@ fn measure(
         chunks,
         build_secs,
         merge_secs: summary.merge.as_secs_f64(),
+        segments: summary.segments,
         chunks_per_sec: chunks as f64 / build_secs.max(1e-9),
         index_bytes: summary.bytes,
         search_p50_ms: percentile(&search_times, 50.0),
         search_p99_ms: percentile(&search_times, 99.0),
+        search_serial_p50_ms: percentile(&serial_times, 50.0),
+        search_serial_p99_ms: percentile(&serial_times, 99.0),
         ask_p50_ms: percentile(&ask_times, 50.0),
         ask_p99_ms: percentile(&ask_times, 99.0),
         floor_p50_ms: percentile(&floor_times, 50.0),
         floor_p99_ms: percentile(&floor_times, 99.0),
+        floor_parallel_p50_ms: percentile(&floor_parallel_times, 50.0),
+        floor_parallel_p99_ms: percentile(&floor_parallel_times, 99.0),
         search_stages: stage_figures(&search_stages),
         ask_stages: stage_figures(&ask_stages),
         peer,
@@ -533,16 +580,17 @@ pub fn table(reports: &[SizeReport]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| corpus | passages | build s | merge s | passages/s | index MiB | search p50 ms | search p99 ms | tantivy alone p50 ms | tantivy alone p99 ms | p99 ratio (medcite/tantivy alone) | ask p50 ms | ask p99 ms | peer build s | peer p50 ms | peer p99 ms | build ratio (peer/medcite) | search p50 ratio | top-10 overlap |"
+        "| corpus | passages | segments | build s | merge s | passages/s | index MiB | search p50 ms | search p99 ms | tantivy alone p50 ms | tantivy alone p99 ms | p99 ratio (medcite/tantivy alone) | search, segments one after the other, p50 ms | the same, p99 ms | tantivy alone, segments in parallel, p50 ms | the same, p99 ms | ask p50 ms | ask p99 ms | peer build s | peer p50 ms | peer p99 ms | build ratio (peer/medcite) | search p50 ratio | top-10 overlap |"
     );
-    let _ = writeln!(out, "|{}", "---|".repeat(19));
+    let _ = writeln!(out, "|{}", "---|".repeat(24));
     for r in reports {
         let peer = |f: &dyn Fn(&PeerReport) -> String| r.peer.as_ref().map_or("–".to_string(), f);
         let _ = writeln!(
             out,
-            "| {} | {} | {:.2} | {:.2} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {:.2} | {:.2} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
             r.corpus,
             r.chunks,
+            r.segments.len(),
             r.build_secs,
             r.merge_secs,
             r.chunks_per_sec,
@@ -552,6 +600,10 @@ pub fn table(reports: &[SizeReport]) -> String {
             r.floor_p50_ms,
             r.floor_p99_ms,
             r.search_p99_ms / r.floor_p99_ms.max(1e-9),
+            r.search_serial_p50_ms,
+            r.search_serial_p99_ms,
+            r.floor_parallel_p50_ms,
+            r.floor_parallel_p99_ms,
             r.ask_p50_ms,
             r.ask_p99_ms,
             peer(&|p| format!("{:.2}", p.build_secs)),

@@ -2,22 +2,28 @@
 //! writes a new generation directory (`gen-NNNNNN/`, with `manifest.json`), and only a complete one
 //! is made current by atomically replacing the `CURRENT` file, so a failed or killed build leaves
 //! the old index serving. A generation is opened read-only, into memory, its checksums checked
-//! (`readonly`). It knows nothing of queries beyond opening a reader, nor of LLMs.
+//! (`readonly`), with the executor that searches its segments (one per search thread) in
+//! parallel. It knows nothing of queries beyond opening a reader, nor of LLMs.
 
 mod readonly;
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
+use tantivy::index::SegmentId;
+use tantivy::indexer::NoMergePolicy;
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, IndexSettings, ReloadPolicy, TantivyDocument};
+use tantivy::{
+    Executor, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument,
+};
 
 use crate::analysis::{ANALYSED, AnalysedWords, write_analysed};
 pub use crate::analysis::{ANALYZER, analyzer};
@@ -33,11 +39,17 @@ const MANIFEST: &str = "manifest.json";
 /// Held (an OS file lock) by the one build running under an index folder.
 const BUILD_LOCK: &str = ".build.lock";
 /// The writer's memory budget, shared by its threads: large enough that a million passages
-/// make a few segments, so the final merge into one has little to do.
+/// make a few segments, so the final merge has little to do.
 const WRITER_MEMORY: usize = 600_000_000;
 /// Most indexing threads: the build's own thread reads passages and finds their synonym groups
 /// beside them, so on a small machine more writer threads only wait for a core.
 const MAX_WRITER_THREADS: usize = 2;
+/// Most threads searching one query: tantivy searches each segment of an index as a task of its
+/// own, so a build leaves one segment per search thread, of about the same size, and a query's
+/// time is about that of the largest. A small cap: every thread's segment repeats the per-term
+/// work of a search (term lookup, block-max bookkeeping), and one query's threads are cores
+/// other requests would have used.
+const MAX_SEARCH_THREADS: usize = 4;
 /// Bytes of stored passages compressed together. A search reads a dozen passages scattered over
 /// the store, and each read decompresses its whole block: small blocks make that cheap, for a
 /// slightly larger index (tantivy's default is 16 KiB).
@@ -167,6 +179,12 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
 pub struct SearchIndex {
     pub index: Index,
     pub reader: IndexReader,
+    /// Searches a query's segments in parallel (`Searcher::search_with_executor`), for a
+    /// query's main top-k search. `Searcher::search` keeps to the calling thread, which is
+    /// faster for small searches (a count, a document's passages, the citation expansion):
+    /// handing them to threads costs more than it saves (BENCHMARKS.md, issue 27). The server
+    /// puts its own here, whose threads run at its pool's priority.
+    pub executor: Executor,
     pub fields: Fields,
     pub manifest: Manifest,
     /// The generation directory being served.
@@ -228,6 +246,7 @@ impl SearchIndex {
         Ok(SearchIndex {
             index,
             reader,
+            executor: search_executor(),
             fields,
             manifest,
             generation,
@@ -255,6 +274,28 @@ impl SearchIndex {
         }
         Ok(words.into_iter().collect())
     }
+}
+
+/// Threads searching one query's segments, and so segments a build leaves: one per core, at
+/// most [`MAX_SEARCH_THREADS`].
+pub fn search_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, MAX_SEARCH_THREADS)
+}
+
+/// The process's one pool of search threads, shared by every index it opens (a reloaded index
+/// starts no threads of its own); the calling thread alone when there is one core or the pool
+/// cannot be started.
+fn search_executor() -> Executor {
+    static EXECUTOR: OnceLock<Executor> = OnceLock::new();
+    EXECUTOR
+        .get_or_init(|| match search_threads() {
+            1 => Executor::single_thread(),
+            threads => Executor::multi_thread(threads, "medcite-search-")
+                .unwrap_or_else(|_| Executor::single_thread()),
+        })
+        .clone()
 }
 
 /// The generation directory `CURRENT` names.
@@ -291,8 +332,10 @@ pub struct BuildSummary {
     pub manifest: Manifest,
     pub generation: PathBuf,
     pub elapsed: Duration,
-    /// Of `elapsed`, merging the written segments into one.
+    /// Of `elapsed`, merging the written segments into one per search thread.
     pub merge: Duration,
+    /// Passages in each segment of the new generation.
+    pub segments: Vec<u32>,
     /// On-disk size of the new generation, in bytes.
     pub bytes: u64,
 }
@@ -342,6 +385,8 @@ pub fn build(
         .map_or(1, std::num::NonZeroUsize::get)
         .clamp(1, MAX_WRITER_THREADS);
     let mut writer = index.writer_with_num_threads::<TantivyDocument>(threads, WRITER_MEMORY)?;
+    // The segments are merged once, at the end, into as many as search threads.
+    writer.set_merge_policy(Box::new(NoMergePolicy));
 
     let concepts = ConceptMatcher::new(synonyms);
     let mut analysis = analyzer();
@@ -418,19 +463,17 @@ pub fn build(
     bar.set_position(total as u64);
     writer.commit().map_err(|e| write_failed(root, e))?;
     let merge_started = Instant::now();
-    // One segment: every query then walks one set of posting lists.
-    let segments = index.searchable_segment_ids()?;
-    if segments.len() > 1 {
-        writer
-            .merge(&segments)
-            .wait()
-            .map_err(|e| write_failed(root, e))?;
-    }
+    merge_into(&index, &mut writer, search_threads()).map_err(|e| write_failed(root, e))?;
     writer
         .wait_merging_threads()
         .map_err(|e| write_failed(root, e))?;
     bar.finish_and_clear();
     let merge = merge_started.elapsed();
+    let segments = index
+        .searchable_segment_metas()?
+        .iter()
+        .map(|meta| meta.num_docs())
+        .collect();
 
     let manifest = Manifest {
         schema_version: SCHEMA_VERSION,
@@ -458,8 +501,49 @@ pub fn build(
         generation,
         elapsed: started.elapsed(),
         merge,
+        segments,
         bytes,
     })
+}
+
+/// Merges the committed segments into at most `wanted`, of about the same number of passages,
+/// the merges running side by side.
+fn merge_into(
+    index: &Index,
+    writer: &mut IndexWriter,
+    wanted: usize,
+) -> Result<(), tantivy::TantivyError> {
+    let sizes: Vec<(SegmentId, u32)> = index
+        .searchable_segment_metas()?
+        .iter()
+        .map(|meta| (meta.id(), meta.num_docs()))
+        .collect();
+    let merges: Vec<_> = balanced_groups(&sizes, wanted)
+        .into_iter()
+        .filter(|group| group.len() > 1)
+        .map(|group| writer.merge(&group))
+        .collect();
+    for merge in merges {
+        merge.wait()?;
+    }
+    Ok(())
+}
+
+/// `sizes` (an item and its passages) in at most `wanted` groups of about the same total: the
+/// largest first, each into the group that has the fewest so far.
+fn balanced_groups<T: Copy>(sizes: &[(T, u32)], wanted: usize) -> Vec<Vec<T>> {
+    let mut largest_first = sizes.to_vec();
+    largest_first.sort_by_key(|&(_, size)| std::cmp::Reverse(size));
+    let mut groups: Vec<(u64, Vec<T>)> = Vec::new();
+    for (item, size) in largest_first {
+        if groups.len() < wanted.max(1) {
+            groups.push((u64::from(size), vec![item]));
+        } else if let Some(smallest) = groups.iter_mut().min_by_key(|(total, _)| *total) {
+            smallest.0 += u64::from(size);
+            smallest.1.push(item);
+        }
+    }
+    groups.into_iter().map(|(_, items)| items).collect()
 }
 
 /// Our analyzer, for what reads the index, and the splitter of words it analysed, for its
@@ -639,5 +723,44 @@ pub fn open_fresh(
             Ok((SearchIndex::open(root)?, Freshness::Rebuilt(summary)))
         }
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_grouped_largest_first_onto_the_smallest_group() {
+        let sizes = [('a', 500), ('b', 300), ('c', 200), ('d', 100)];
+        assert_eq!(
+            balanced_groups(&sizes, 2),
+            vec![vec!['a', 'd'], vec!['b', 'c']]
+        );
+        assert_eq!(balanced_groups(&sizes, 1), vec![vec!['a', 'b', 'c', 'd']]);
+    }
+
+    #[test]
+    fn fewer_segments_than_wanted_are_left_as_they_are() {
+        assert_eq!(balanced_groups(&[('a', 7)], 2), vec![vec!['a']]);
+        assert!(balanced_groups::<char>(&[], 2).is_empty());
+        assert_eq!(
+            balanced_groups(&[('a', 7), ('b', 1)], 0),
+            vec![vec!['a', 'b']]
+        );
+    }
+
+    #[test]
+    fn a_build_leaves_at_most_one_segment_per_search_thread() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let built = build_from_dir(&corpus, &dir.path().join("index"), false).unwrap();
+        assert!(
+            (1..=search_threads()).contains(&built.segments.len()),
+            "{:?}",
+            built.segments
+        );
+        let passages: u32 = built.segments.iter().sum();
+        assert_eq!(passages as usize, built.manifest.chunks);
     }
 }

@@ -89,6 +89,10 @@ pub struct Settings {
     pub cpu_slots: Option<usize>,
     /// Requests that may wait for a thread; past them, 503 with `Retry-After`.
     pub queue_depth: Option<usize>,
+    /// Threads searching one query's index segments side by side (`None`: one per core, at most
+    /// four; 1 keeps each search on its pool thread, for the most requests per second when
+    /// every core is busy).
+    pub search_threads: Option<usize>,
     /// When set, `/api` and `/v1` require `Authorization: Bearer <token>`.
     pub api_token: Option<String>,
     /// When set, browsers on this origin (or any, for `*`) may call the API.
@@ -113,6 +117,7 @@ impl Default for Settings {
             llm_asks_per_minute: DEFAULT_LLM_ASKS_PER_MINUTE,
             cpu_slots: None,
             queue_depth: None,
+            search_threads: None,
             api_token: None,
             cors_origin: None,
             mcp_allowed_hosts: None,
@@ -180,6 +185,7 @@ impl Settings {
         }
         settings.cpu_slots = number("MEDCITE_CPU_SLOTS", 1, 1024)?.map(|n| n as usize);
         settings.queue_depth = number("MEDCITE_QUEUE_DEPTH", 0, 100_000)?.map(|n| n as usize);
+        settings.search_threads = number("MEDCITE_SEARCH_THREADS", 1, 64)?.map(|n| n as usize);
         settings.api_token = set("MEDCITE_API_TOKEN");
         if let Some(origin) = set("MEDCITE_CORS_ORIGIN") {
             if origin != "*" && HeaderValue::from_str(&origin).is_err() {

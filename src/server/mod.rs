@@ -295,7 +295,8 @@ impl AppState {
         settings: Settings,
         progress: bool,
     ) -> Result<(AppState, Freshness), ServeError> {
-        let (retriever, freshness) = Retriever::open(corpus_dir, index_dir, progress)?;
+        let (mut retriever, freshness) = Retriever::open(corpus_dir, index_dir, progress)?;
+        retriever.index.executor = pool::search_executor(settings.search_threads);
         let corpus = Corpus::load_catalogue(corpus_dir)?;
         let generation = retriever.index.generation.clone();
         let rules = load_dosing(corpus_dir)?;
@@ -324,7 +325,8 @@ impl AppState {
         if current == old.generation {
             return Ok(None);
         }
-        let index = SearchIndex::open(&self.index_dir)?;
+        let mut index = SearchIndex::open(&self.index_dir)?;
+        index.executor = pool::search_executor(self.settings.search_threads);
         let synonyms = Synonyms::load(&self.corpus_dir.join("synonyms.toml"))?;
         let corpus = Corpus::load_catalogue(&self.corpus_dir)?;
         let generation = index.generation.clone();

@@ -3,8 +3,9 @@
 //! answered 503 with `Retry-After` at once, so heavy requests never occupy the async workers
 //! that answer `/healthz` and never queue without bound.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use tantivy::Executor;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::error::ApiError;
@@ -33,6 +34,31 @@ pub fn yield_to_the_async_workers() {
             libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, POOL_NICE);
         }
     }
+}
+
+/// The executor of the server's searches (a query's segments in parallel, `threads` at once, or
+/// [`crate::index::search_threads`]): the pool's work handed to other threads, so they too run
+/// at [`POOL_NICE`]. One for the process, shared by the generations it serves; the calling
+/// thread alone for one thread or if the threads cannot start.
+pub fn search_executor(threads: Option<usize>) -> Executor {
+    static EXECUTOR: OnceLock<Executor> = OnceLock::new();
+    EXECUTOR
+        .get_or_init(|| {
+            let threads = threads.unwrap_or_else(crate::index::search_threads);
+            if threads <= 1 {
+                return Executor::single_thread();
+            }
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|n| format!("medcite-search-{n}"))
+                .start_handler(|_| yield_to_the_async_workers())
+                .build()
+                .map_or_else(
+                    |_| Executor::single_thread(),
+                    |pool| Executor::ThreadPool(Arc::new(pool)),
+                )
+        })
+        .clone()
 }
 
 /// The right to run on the pool; the thread is free again when this is dropped.
