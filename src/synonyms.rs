@@ -11,6 +11,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::analysis::{analyzer, contains_sequence, tokens, words};
+use crate::text::table_rows;
 
 /// Generic drug names with their other names (`benches/drugnames`), one drug a line.
 pub(crate) const DRUG_NAMES: &str = include_str!("../data/drug-names.tsv");
@@ -63,12 +64,7 @@ static GENERAL_GROUPS: std::sync::LazyLock<Vec<Vec<Vec<String>>>> =
     std::sync::LazyLock::new(|| {
         let mut analyzer = analyzer();
         let vocabulary: Vec<Vec<String>> = crate::question::vocabulary().synonym_groups().to_vec();
-        let lines = |text: &'static str| {
-            text.lines()
-                .filter(|line| !line.starts_with('#'))
-                .filter_map(|line| line.split_once('\t'))
-        };
-        let mut drugs: Vec<Vec<String>> = lines(DRUG_NAMES)
+        let mut drugs: Vec<Vec<String>> = table_rows(DRUG_NAMES)
             .map(|(generic, others)| {
                 std::iter::once(generic.to_string())
                     .chain(others.split('|').map(str::to_string))
@@ -81,7 +77,7 @@ static GENERAL_GROUPS: std::sync::LazyLock<Vec<Vec<Vec<String>>>> =
             .enumerate()
             .map(|(n, names)| (names[0].clone(), n))
             .collect();
-        for (generic, brands) in lines(BRAND_NAMES) {
+        for (generic, brands) in table_rows(BRAND_NAMES) {
             if let Some(&n) = line_of.get(generic) {
                 drugs[n].extend(brands.split('|').map(str::to_string));
             }

@@ -35,6 +35,25 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
+/// The letters and digits of `text`, lower-cased, one space between words: "Community-Acquired
+/// Pneumonia" and "community acquired pneumonia" are one phrase.
+pub fn plain_words(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The rows of one of medcite's compiled tables (`data/*.tsv`): each line but `#` comments,
+/// split at its first tab into its key and the rest.
+pub fn table_rows(table: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    table
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('\t'))
+}
+
 /// An HTML tag or comment: `<script`, `</b>`, `<img …`, `<!--`.
 static HTML_TAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|!--)").expect("tag regex is valid")

@@ -8,6 +8,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::text::plain_words;
+
 /// The bibliographic facts of one publication, as a list entry or a PubMed record gives them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Record {
@@ -119,18 +121,9 @@ fn same_publication(entry: &Record, record: &Record) -> bool {
     {
         return true;
     }
-    let listed = words(entry.as_listed.as_deref().unwrap_or(&entry.title));
-    let title = words(&record.title);
+    let listed = plain_words(entry.as_listed.as_deref().unwrap_or(&entry.title));
+    let title = plain_words(&record.title);
     title.len() >= 3 && listed.contains(&title)
-}
-
-/// Lower-case letters and digits, one space between words.
-fn words(text: &str) -> String {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 static PMID: LazyLock<Regex> =
