@@ -1811,6 +1811,25 @@ mod tests {
         item
     }
 
+    /// A passage that is an item of a flat list under `section`.
+    fn list_item(n: usize, section: &str, text: &str) -> Passage {
+        let mut item = passage(n, &format!("a#{n}"), section, text);
+        item.role = Role::ListItem;
+        item
+    }
+
+    /// Asserts that `composer`'s answer to `question` opens with a line holding `expected`.
+    fn assert_opens_with(
+        composer: &ExtractiveComposer,
+        question: &str,
+        passages: &[Passage],
+        expected: &str,
+    ) {
+        let answer = composer.answer(&request(question, passages));
+        let first = answer.lines().next().unwrap_or_default();
+        assert!(first.contains(expected), "{answer}");
+    }
+
     fn request<'a>(question: &'a str, passages: &'a [Passage]) -> ComposeRequest<'a> {
         ComposeRequest {
             question,
@@ -1895,13 +1914,19 @@ mod tests {
             passage(2, "a#2", "Pediatric Dosing", "Initial dose: 0.01 mg/kg IV"),
         ];
         let composer = ExtractiveComposer::default();
-        let answer = composer.answer(&request("initial dose IV in a kid?", &passages));
-        let first = answer.lines().next().unwrap_or_default();
-        assert!(first.contains("0.01 mg/kg"), "{answer}");
+        assert_opens_with(
+            &composer,
+            "initial dose IV in a kid?",
+            &passages,
+            "0.01 mg/kg",
+        );
         // Asked of adults, the adult dose leads.
-        let answer = composer.answer(&request("initial dose IV in adults?", &passages));
-        let first = answer.lines().next().unwrap_or_default();
-        assert!(first.contains("0.4 to 2 mg"), "{answer}");
+        assert_opens_with(
+            &composer,
+            "initial dose IV in adults?",
+            &passages,
+            "0.4 to 2 mg",
+        );
     }
 
     #[test]
@@ -1921,12 +1946,8 @@ mod tests {
             ),
         ];
         let composer = ExtractiveComposer::default();
-        let answer = composer.answer(&request("CIWA 6 - benzodiazepine?", &passages));
-        let first = answer.lines().next().unwrap_or_default();
-        assert!(first.contains("<8"), "{answer}");
-        let answer = composer.answer(&request("CIWA 18 - benzodiazepine?", &passages));
-        let first = answer.lines().next().unwrap_or_default();
-        assert!(first.contains("≥15"), "{answer}");
+        assert_opens_with(&composer, "CIWA 6 - benzodiazepine?", &passages, "<8");
+        assert_opens_with(&composer, "CIWA 18 - benzodiazepine?", &passages, "≥15");
     }
 
     #[test]
@@ -1958,13 +1979,19 @@ mod tests {
         );
         let passages = vec![oral, oral_drug, iv, iv_drug];
         let composer = ExtractiveComposer::default();
-        let answer = composer.answer(&request("pt vomiting - what options?", &passages));
-        let first = answer.lines().next().unwrap_or_default();
-        assert!(first.contains("if vomiting or toxic"), "{answer}");
+        assert_opens_with(
+            &composer,
+            "pt vomiting - what options?",
+            &passages,
+            "if vomiting or toxic",
+        );
         // Asked of the patient without vomiting, the condition that says so answers.
-        let answer = composer.answer(&request("no vomiting - what options?", &passages));
-        let first = answer.lines().next().unwrap_or_default();
-        assert!(first.contains("no vomiting"), "{answer}");
+        assert_opens_with(
+            &composer,
+            "no vomiting - what options?",
+            &passages,
+            "no vomiting",
+        );
     }
 
     #[test]
@@ -2133,14 +2160,9 @@ mod tests {
 
     #[test]
     fn alike_items_of_lists_under_different_headings_each_cite_their_own_passage() {
-        let item = |n: usize, section: &str, text: &str| {
-            let mut p = passage(n, &format!("a#{n}"), section, text);
-            p.role = Role::ListItem;
-            p
-        };
         let passages = vec![
-            item(1, "ACE Inhibitors", "Onset of action: 0.5-1 hour"),
-            item(
+            list_item(1, "ACE Inhibitors", "Onset of action: 0.5-1 hour"),
+            list_item(
                 2,
                 "Calcium Channel Blockers",
                 "Onset of action: 0.5-1 hour after the dose",
@@ -2155,9 +2177,8 @@ mod tests {
     #[test]
     fn asked_of_a_drug_a_quote_about_another_drug_states_nothing_of_it() {
         let item = |n: usize, text: &str| {
-            let mut p = passage(n, &format!("a#{n}"), "Options", text);
+            let mut p = list_item(n, "Options", text);
             p.title = "Treatment of Erythema Migrans".into();
-            p.role = Role::ListItem;
             p
         };
         let passages = vec![
