@@ -6,12 +6,9 @@
 use super::{AskError, DEFAULT_K, Engine};
 use crate::compose::{asks_about_sources, bounded_history};
 use crate::contracts::{ArticleRef, AskReply, AskRequest, Hit, Via};
+use crate::retrieval_model::retrieval_model;
 use crate::retrieve::{Coverage, Presence, SearchRequest};
 use crate::stages::Laps;
-
-/// How many of the first-ranked articles a question the whole library does not cover is tried
-/// in (each a search and a coverage decision).
-const UNCOVERED_TRIED: usize = 3;
 
 /// What an answer may draw on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +90,10 @@ impl Engine {
         // article alone, finding only its topics, answered questions whose subject no article
         // names (PubMedQA's left-out abstracts: 57 → 56 of 63 declined).
         if !library.covered {
-            for article in ranked.iter().take(UNCOVERED_TRIED) {
+            for article in ranked
+                .iter()
+                .take(retrieval_model().coverage.uncovered_articles_tried)
+            {
                 // Each word found in the article's own scope, not elsewhere in the library.
                 let (_, coverage) = covers(Some(article), Presence::Scope)?;
                 if coverage.covered && coverage.weak_missing.is_empty() {
