@@ -60,6 +60,7 @@ pub struct Shorthand {
     pub clipped_letters: usize,
     pub min_clipped: usize,
     pub max_senses: usize,
+    pub max_class_members: usize,
 }
 
 #[cfg(test)]

@@ -17,6 +17,9 @@
 //!   in the article ("bismuth quadruple therapy", "erythema migrans");
 //! - a **clipped drug name** ("vanc", "doxy", "amox") takes the one drug of the article whose name
 //!   it begins;
+//! - a **drug the article does not name** ("lisinopril", "lasix") is the nearest of its classes
+//!   the article names ("ACE inhibitor", "diuretic"), from `data/drug-classes.tsv` (distilled
+//!   from WordNet, see its header); a statement about a class holds for its members;
 //! - an **age** ("6yo", "3 y/o", "78 yo") names the population it belongs to (children, older
 //!   adults).
 //!
@@ -62,6 +65,59 @@ static ABBREVIATIONS: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::n
 /// (distilled from periodictable, see its header).
 static ELEMENTS: LazyLock<HashMap<&'static str, &'static str>> =
     LazyLock::new(|| table_rows(include_str!("../data/elements.tsv")).collect());
+
+/// The drug class table (`data/drug-classes.tsv`): each drug name (lower-cased: generic, other
+/// and brand names) with its drug, and each class's members.
+struct DrugClasses {
+    drugs: HashMap<String, std::sync::Arc<Drug>>,
+    /// Each class (its first name) with the generic names of the drugs in it.
+    members: HashMap<&'static str, Vec<&'static str>>,
+}
+
+/// A drug of the class table: all its names, and its classes nearest first, each with its
+/// other names.
+struct Drug {
+    names: Vec<&'static str>,
+    classes: Vec<Vec<&'static str>>,
+}
+
+static DRUG_CLASSES: LazyLock<DrugClasses> = LazyLock::new(|| {
+    let classes: HashMap<&str, &str> =
+        table_rows(include_str!("../data/drug-classes.tsv")).collect();
+    let brands: HashMap<&str, &str> = table_rows(crate::synonyms::BRAND_NAMES).collect();
+    let mut drugs = HashMap::new();
+    let mut members: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+    for (generic, others) in table_rows(crate::synonyms::DRUG_NAMES) {
+        let Some(written) = classes.get(generic) else {
+            continue;
+        };
+        let names: Vec<&str> = std::iter::once(generic)
+            .chain(others.split('|'))
+            .chain(brands.get(generic).into_iter().flat_map(|b| b.split('|')))
+            .collect();
+        let classes: Vec<Vec<&str>> = written
+            .split('|')
+            .map(|class| {
+                class
+                    .split(';')
+                    .filter(|n| !n.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|class| !class.is_empty())
+            .collect();
+        for class in &classes {
+            members.entry(class[0]).or_default().push(generic);
+        }
+        let drug = std::sync::Arc::new(Drug {
+            names: names.clone(),
+            classes,
+        });
+        for name in names {
+            drugs.insert(name.to_lowercase(), drug.clone());
+        }
+    }
+    DrugClasses { drugs, members }
+});
 
 /// An age as clinicians write it: "6yo", "6 yo", "3 y/o", "78 year old", "45F", "45 yo M".
 static AGE: LazyLock<Regex> = LazyLock::new(|| {
@@ -181,6 +237,10 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
             out.push((range.start..range.end + charge, vec![element]));
             continue;
         }
+        if let Some(class) = class_named(word, article) {
+            out.push((range, vec![class]));
+            continue;
+        }
         let readings = read_word(word, article);
         if !readings.is_empty() {
             out.push((range, readings));
@@ -200,6 +260,33 @@ fn element_named(word: &str, measured: bool, article: &dyn Article) -> Option<St
         return None;
     }
     Some((*name).to_string())
+}
+
+/// The nearest class of the drug `word` names that the article names, as written in the class
+/// table, when the article names none of the drug's own names and none of the class's other
+/// members ("lisinopril" in an article that writes "ACE inhibitors" and no ACE inhibitor's name:
+/// "ACE inhibitor"). An article that names some members of a class chose them: what it says of
+/// them is not said of the drug asked. Only a drug's nearest class, and only one of at most
+/// `shorthand.max_class_members` drugs (data/retrieval-model.toml), stands for it.
+fn class_named(word: &str, article: &dyn Article) -> Option<String> {
+    let table = &*DRUG_CLASSES;
+    let drug = table.drugs.get(&word.to_lowercase())?;
+    if drug.names.iter().any(|name| article.names(name)) {
+        return None;
+    }
+    // The nearest class only, and a specific one: a broader class or a category of many
+    // drugs ("antibiotic" for amoxicillin) does not stand for the drug.
+    let class = drug.classes.first()?;
+    let members = table.members.get(class[0]).map_or(&[][..], Vec::as_slice);
+    if members.len() > retrieval_model().shorthand.max_class_members
+        || members.iter().any(|member| article.names(member))
+    {
+        return None;
+    }
+    class
+        .iter()
+        .find(|name| article.names(name))
+        .map(|name| (*name).to_string())
 }
 
 /// The readings of one word of a question: none when it is not shorthand or the article uses it.
@@ -506,6 +593,34 @@ mod tests {
             read("levo dose", &two),
             "levo dose",
             "two drugs begin so: not read"
+        );
+    }
+
+    #[test]
+    fn a_drug_the_article_does_not_name_is_read_as_its_class_the_article_names() {
+        let article = Names(&["ace inhibitor"], &[]);
+        assert_eq!(
+            read("washout from lisinopril?", &article),
+            "washout from lisinopril (= ace inhibitor)?"
+        );
+        assert_eq!(
+            read("washout from Zestril?", &article),
+            "washout from Zestril (= ace inhibitor)?",
+            "a brand name is its drug"
+        );
+        let names_it = Names(&["ace inhibitor", "lisinopril"], &[]);
+        assert_eq!(read("lisinopril dose?", &names_it), "lisinopril dose?");
+        let names_a_member = Names(&["ace inhibitor", "enalapril"], &[]);
+        assert_eq!(
+            read("lisinopril dose?", &names_a_member),
+            "lisinopril dose?",
+            "an article naming enalapril chose it; lisinopril is not what it says of ACE inhibitors"
+        );
+        let category = Names(&["penicillin", "antibiotic"], &[]);
+        assert_eq!(
+            read("amoxicillin for it?", &category),
+            "amoxicillin for it?",
+            "penicillins and antibiotics are categories of many drugs"
         );
     }
 

