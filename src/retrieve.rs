@@ -759,11 +759,25 @@ impl Retriever {
             let mut concepts = self.concepts(&plain);
             for (word, readings) in &readings {
                 let stems = self.words(word);
-                let Some(concept) = concepts.iter_mut().find(|c| {
+                let at = concepts.iter().position(|c| {
                     c.surface.eq_ignore_ascii_case(word) || stems.last() == Some(&c.name)
-                }) else {
-                    continue;
+                });
+                // Shorthand too short to name a topic by itself ("dex") names what it is read
+                // as.
+                let at = match at {
+                    Some(at) => at,
+                    None if !stems.is_empty() => {
+                        concepts.push(Concept {
+                            name: stems.join(" "),
+                            surface: word.clone(),
+                            strength: Strength::Strong,
+                            alternatives: vec![stems],
+                        });
+                        concepts.len() - 1
+                    }
+                    None => continue,
                 };
+                let concept = &mut concepts[at];
                 for reading in readings {
                     let sequence = self.words(reading);
                     if !sequence.is_empty() && !concept.alternatives.contains(&sequence) {

@@ -119,6 +119,16 @@ fn shorthand_questions_are_answered_from_their_article() {
     let reply: AskReply = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!reply.covered, "{}", reply.answer);
 
+    // Shorthand of three letters ("tet") names what it is read as: the question is not left
+    // with only an ordinary word the article lacks ("relative") and declined.
+    let reply = ask(&corpus, &index, "h-pylori", "tet dose relative to abx?");
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(
+        reply.answer.contains("500 mg four times daily"),
+        "{}",
+        reply.answer
+    );
+
     let reply = ask(
         &corpus,
         &index,
