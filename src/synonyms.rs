@@ -88,10 +88,22 @@ static GENERAL_GROUPS: std::sync::LazyLock<Vec<Vec<Vec<String>>>> =
             .filter(|group| group.len() >= 2)
             .collect();
         DRUGS_FROM.get_or_init(|| groups.len());
+        // Another name of one word that the analyser reads as an ordinary word ("Imaginab"
+        // read as "imag", as "imaging" is; "Incidal" as "incid", as "incidence") would make
+        // that word name the drug. The generic name stays ("iron", "oxygen").
+        let ordinary = crate::text::common_stems();
         groups.extend(
             drugs
                 .iter()
-                .map(|terms| analyse_group(&mut analyzer, terms))
+                .map(|terms| {
+                    let mut group = analyse_group(&mut analyzer, terms);
+                    let generic = group.first().cloned();
+                    group.retain(|term| {
+                        Some(term) == generic.as_ref()
+                            || !matches!(term.as_slice(), [one] if ordinary.contains(one))
+                    });
+                    group
+                })
                 .filter(|group| group.len() >= 2),
         );
         groups
@@ -382,6 +394,34 @@ mod tests {
         // The vocabulary's groups come first, each kept; the drug names' follow.
         assert_eq!(DRUGS_FROM.get(), Some(&written.len()));
         assert!(general.groups.len() > written.len() + 1000);
+    }
+
+    #[test]
+    fn an_ordinary_word_names_no_drug_even_where_a_brand_is_analysed_as_it() {
+        let general = Synonyms::general();
+        // "Imaginab" and "Incidal" are analysed as "imaging" and "incidence" are.
+        for word in ["imaging", "incidence", "rapid", "before"] {
+            let drugs: Vec<usize> = general
+                .groups_in(&words(word))
+                .into_iter()
+                .filter(|&n| general.is_drug(n))
+                .collect();
+            assert!(
+                drugs.is_empty(),
+                "{word} names {:?}",
+                drugs
+                    .iter()
+                    .map(|&n| &general.groups[n])
+                    .collect::<Vec<_>>()
+            );
+        }
+        // A generic name that is an ordinary word still names its drug.
+        assert!(
+            general
+                .groups_in(&words("oxygen"))
+                .into_iter()
+                .any(|n| general.is_drug(n))
+        );
     }
 
     #[test]

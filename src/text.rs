@@ -217,6 +217,18 @@ pub fn is_common_word(word: &str) -> bool {
     COMMON_WORDS.contains(word)
 }
 
+/// The ordinary English words (see [`is_common_word`]) as the index analyses them: "imag" for
+/// "imaging".
+pub fn common_stems() -> &'static HashSet<String> {
+    static STEMS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+        COMMON_WORDS
+            .iter()
+            .flat_map(|w| crate::analysis::words(w))
+            .collect()
+    });
+    &STEMS
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
