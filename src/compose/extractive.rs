@@ -601,6 +601,16 @@ impl ExtractiveComposer {
                 .into_iter()
                 .any(|(n, _, at)| at < head && self.synonyms.is_drug(n) && !of_subject(n))
         };
+        // Where a text names a drug that is not the subject (word positions): a statement
+        // after such a name is that drug's, not the subject's.
+        let other_drugs_at = |text: &str| -> Vec<usize> {
+            self.synonyms
+                .occurrences(&words(text))
+                .into_iter()
+                .filter(|&(n, _, _)| self.synonyms.is_drug(n) && !of_subject(n))
+                .map(|(_, _, at)| at)
+                .collect()
+        };
         let mut lists: HashMap<(&str, &str), (bool, bool)> = HashMap::new();
         if !asked.subject.is_empty() {
             for passage in request.passages.iter().filter(|p| flat_item(p)) {
@@ -707,7 +717,11 @@ impl ExtractiveComposer {
                 if subject && !other_drug && !statable.is_empty() {
                     let stated = statable
                         .iter()
-                        .filter(|a| states_near_subject(&quote, a, &asked.subject, near))
+                        .filter(|a| {
+                            states_near_subject(&quote, a, &asked.subject, near, &|| {
+                                other_drugs_at(&quote)
+                            })
+                        })
                         .count();
                     features.states_aspect_of_subject = stated as f64 / statable.len() as f64;
                 }
@@ -749,7 +763,7 @@ impl ExtractiveComposer {
 
         gather_asked_lists(&mut units, &asked);
         let (chosen, left_out) = choose(&units, request.passages, &asked);
-        let opener = not_stated(&units, &asked);
+        let opener = not_stated(&units, &asked, &other_drugs_at);
         Draft {
             asked,
             units,
@@ -1031,10 +1045,17 @@ fn names(sequence: &[String], present: &HashSet<&String>, term: &[String]) -> bo
 }
 
 /// Whether `text` states `aspect` of the asked subject: where it names the subject, within
-/// `near` words of a mention ("spironolactone" in a list of drug classes whose doses are other
-/// drugs' states no spironolactone dose); where it does not (its label, heading or title does),
+/// `near` words of a mention, or after one with no other drug (`other_drugs`: their word
+/// positions, read only when needed) named in between ("spironolactone" in a list of drug classes whose doses are other drugs'
+/// states no spironolactone dose); where it does not (its label, heading or title does),
 /// anywhere in it.
-fn states_near_subject(text: &str, aspect: &Aspect, subject: &[Vec<String>], near: usize) -> bool {
+fn states_near_subject(
+    text: &str,
+    aspect: &Aspect,
+    subject: &[Vec<String>],
+    near: usize,
+    other_drugs: &dyn Fn() -> Vec<usize>,
+) -> bool {
     let at = aspect.stated_at(text);
     if at.is_empty() {
         return false;
@@ -1054,10 +1075,20 @@ fn states_near_subject(text: &str, aspect: &Aspect, subject: &[Vec<String>], nea
     if mentions.is_empty() {
         return true;
     }
+    let others = std::cell::OnceCell::new();
     at.into_iter().any(|offset| {
         // The statement's place: how many words come before it.
         let position = spans.partition_point(|(span, _)| span.start < offset);
+        // Near a mention, or after one with no other drug named in between ("… with
+        // Lactated Ringer's solution …: 10 ml/kg bolus …, followed by 1.5 ml/kg/hour").
         mentions.iter().any(|&m| m.abs_diff(position) <= near)
+            || mentions.iter().any(|&m| {
+                m < position
+                    && !others
+                        .get_or_init(other_drugs)
+                        .iter()
+                        .any(|&o| m < o && o <= position)
+            })
     })
 }
 
@@ -1500,7 +1531,11 @@ fn item_label(text: &str) -> Option<Vec<String>> {
 /// The opening sentence when the question asks an aspect that no passage states for its
 /// subject: "The article and its references give no duration for IVIG; what they say:". It
 /// ends in ':' as a lead-in, so it needs no marker.
-fn not_stated(units: &[Unit], asked: &Asked<'_>) -> Option<String> {
+fn not_stated(
+    units: &[Unit],
+    asked: &Asked<'_>,
+    other_drugs_at: &dyn Fn(&str) -> Vec<usize>,
+) -> Option<String> {
     let missing: Vec<&str> = asked
         .aspects
         .iter()
@@ -1514,6 +1549,7 @@ fn not_stated(units: &[Unit], asked: &Asked<'_>) -> Option<String> {
                         a,
                         &asked.subject,
                         model().structure.aspect_near_subject_words,
+                        &|| other_drugs_at(&whole),
                     )
             })
         })
@@ -2220,6 +2256,32 @@ mod tests {
         )];
         let answer = ExtractiveComposer::default().answer(&request("prednisone dose?", &with_dose));
         assert!(!answer.contains("give no dose"), "{answer}");
+    }
+
+    #[test]
+    fn a_dose_stated_after_the_drug_with_no_other_drug_between_is_its_dose() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        // Far from the drug's name, but no other drug is named before the dose: it is the
+        // drug's.
+        let far = vec![passage(
+            1,
+            "a#1",
+            "Lead",
+            "Give prednisone by mouth once the diagnosis is confirmed by biopsy, imaging and \
+             antibody testing in the referral clinic, then 1 mg/kg/day for four weeks.",
+        )];
+        let answer = composer.answer(&request("prednisone dose?", &far));
+        assert!(!answer.contains("give no dose"), "{answer}");
+        // A dose after another drug's name is that drug's.
+        let other = vec![passage(
+            1,
+            "a#1",
+            "Lead",
+            "Give prednisone by mouth once the diagnosis is confirmed by biopsy, imaging and \
+             antibody testing in the referral clinic, then methotrexate 15 mg weekly.",
+        )];
+        let answer = composer.answer(&request("prednisone dose?", &other));
+        assert!(answer.contains("give no dose for prednisone"), "{answer}");
     }
 
     #[test]
