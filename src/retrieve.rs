@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Collector, TopDocs};
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, FuzzyTermQuery, Occur, Query,
     TermQuery,
@@ -381,25 +381,16 @@ impl Retriever {
         let mut plan = self.plan(request)?;
         let planned = Planned::of(&plan);
         let searcher = self.index.reader.searcher();
-        let collector = TopDocs::with_limit(k * 3 + 10).order_by_score();
+        let pool = k * 3 + 10;
         let mut query = self.scoped(self.query(&plan), request)?;
         laps.count(|s| &mut s.clauses, plan.term_queries());
         laps.lap(|s| &mut s.plan);
-        // The segments in parallel: the one search of a request long enough to gain by it.
-        let in_parallel = |query: &BooleanQuery| {
-            searcher.search_with_executor(
-                query,
-                &collector,
-                &self.index.executor,
-                EnableScoring::enabled_from_searcher(&searcher),
-            )
-        };
-        let mut candidates = in_parallel(&query)?;
+        let mut candidates = self.top_docs(&searcher, &query, pool, &mut laps)?;
         if candidates.is_empty() && !plan.topic.is_empty() {
             // Nothing on the previous topic: search the question on its own.
             plan.topic.clear();
             query = self.scoped(self.query(&plan), request)?;
-            candidates = in_parallel(&query)?;
+            candidates = self.top_docs(&searcher, &query, pool, &mut laps)?;
         }
         laps.lap(|s| &mut s.search);
         // Candidates are read from the store only as far as the ranking below needs them.
@@ -464,6 +455,27 @@ impl Retriever {
         }
         laps.lap(|s| &mut s.citations);
         Ok((hits, planned))
+    }
+
+    /// The top `limit` of `query`, its segments searched in parallel (the one search of a
+    /// request long enough to gain by it), as `Searcher::search_with_executor` does, but with
+    /// the query's weight (each term's statistics looked up in every segment, on the calling
+    /// thread, before the segments are handed over) timed as a stage of its own.
+    fn top_docs(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        limit: usize,
+        laps: &mut Laps<'_>,
+    ) -> Result<Vec<(Score, DocAddress)>, RetrieveError> {
+        let collector = TopDocs::with_limit(limit).order_by_score();
+        let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+        laps.lap(|s| &mut s.weight);
+        let fruits = self.index.executor.map(
+            |(ord, reader)| collector.collect_segment(weight.as_ref(), ord as u32, reader),
+            searcher.segment_readers().iter().enumerate(),
+        )?;
+        Ok(collector.merge_fruits(fruits)?)
     }
 
     /// Whether `hits` cover the question, decided on its topics, not on every word: each key term

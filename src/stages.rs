@@ -12,7 +12,10 @@ pub struct Stages {
     pub plan: Duration,
     /// Term queries the plan became (each word searches text and heading).
     pub clauses: usize,
-    /// The BM25 top-k search in tantivy.
+    /// Making the main search's weight: each term's statistics looked up in every segment, on
+    /// the calling thread, before the segments are searched.
+    pub weight: Duration,
+    /// The BM25 top-k search in tantivy (the weight aside).
     pub search: Duration,
     /// Reading the candidates' stored fields and ranking them.
     pub fetch: Duration,

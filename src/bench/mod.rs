@@ -128,8 +128,9 @@ pub struct StageFigure {
 /// Each stage's p50 and p99 over `runs`.
 fn stage_figures(runs: &[Stages]) -> Vec<StageFigure> {
     type Pick = fn(&Stages) -> Duration;
-    let timed: [(&str, Pick); 6] = [
+    let timed: [(&str, Pick); 7] = [
         ("plan", |s| s.plan),
+        ("weight", |s| s.weight),
         ("search", |s| s.search),
         ("fetch and rank", |s| s.fetch),
         ("citation expansion", |s| s.citations),
