@@ -718,6 +718,9 @@ impl ExtractiveComposer {
                     let stated = statable
                         .iter()
                         .filter(|a| {
+                            if a.names_drug {
+                                return !other_drugs_at(&quote).is_empty();
+                            }
                             states_near_subject(&quote, a, &asked.subject, near, &|| {
                                 other_drugs_at(&quote)
                             })
@@ -2282,6 +2285,31 @@ mod tests {
         )];
         let answer = composer.answer(&request("prednisone dose?", &other));
         assert!(answer.contains("give no dose for prednisone"), "{answer}");
+    }
+
+    #[test]
+    fn asked_which_drug_a_quote_naming_a_drug_leads() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Assessment",
+                "Peaked T waves are the first ECG sign of hyperkalemia, with a wide QRS later.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Treatment",
+                "With peaked T waves, give calcium gluconate.",
+            ),
+        ];
+        // The first quote has more of the question's words; the second names the drug asked for.
+        let answer = composer.answer(&request("peaked T waves - first drug?", &passages));
+        assert!(answer.starts_with("- \"With peaked T waves"), "{answer}");
+        // Not asked for a drug, the quote with the question's words leads.
+        let answer = composer.answer(&request("peaked T waves - what now?", &passages));
+        assert!(answer.starts_with("- \"Peaked T waves are"), "{answer}");
     }
 
     #[test]

@@ -57,6 +57,9 @@ pub struct Aspect {
     /// Words of a methods section that state it ("records" for how many patients), searched
     /// when a question asks only this aspect (see [`Vocabulary::methods_words`]).
     methods: Vec<String>,
+    /// Whether a text states it by naming a drug other than the asked subject ("first drug?"):
+    /// read with the corpus's drug names by the composer, not by patterns.
+    pub names_drug: bool,
 }
 
 impl Aspect {
@@ -74,9 +77,9 @@ impl Aspect {
             .collect()
     }
 
-    /// Whether a text can state this aspect (it has patterns saying how).
+    /// Whether a text can state this aspect (it has patterns saying how, or names a drug).
     pub fn can_be_stated(&self) -> bool {
-        !self.stated.is_empty()
+        !self.stated.is_empty() || self.names_drug
     }
 
     /// Whether an answer can say this aspect is not stated.
@@ -298,6 +301,8 @@ struct AspectSpec {
     per_source: bool,
     #[serde(default)]
     list: bool,
+    #[serde(default)]
+    names_drug: bool,
 }
 
 /// The question vocabulary.
@@ -387,6 +392,7 @@ impl Vocabulary {
                 methods: spec.methods,
                 per_source: spec.per_source,
                 list: spec.list,
+                names_drug: spec.names_drug,
             });
         }
         let abbreviations = file
