@@ -790,6 +790,11 @@ mod tests {
         let stopping = v.aspect("stopping").unwrap();
         assert!(stopping.stated_in("Continue until CIWA-Ar scores remain <8 for 24 hours"));
         assert!(!stopping.stated_in("Continue symptom-triggered dosing"));
+        // A target is a value aimed for, not the word inside a term ("target organ damage").
+        let target = v.aspect("target").unwrap();
+        assert!(target.stated_in("with a goal of lowering systolic pressure by no more than 25%"));
+        assert!(target.stated_in("then lower it to 160/100 mmHg, the target for the first day"));
+        assert!(!target.stated_in("Before treating, assess for acute target organ damage:"));
     }
 
     #[test]
