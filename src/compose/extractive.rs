@@ -49,6 +49,8 @@ struct Unit {
 struct Asked<'v> {
     subject: Vec<Vec<String>>,
     subject_words: Vec<String>,
+    /// How the answer names the subject (see [`ExtractiveComposer::understand`]).
+    named: Vec<String>,
     aspects: Vec<&'v Aspect>,
     about_sources: bool,
     /// Whether a study's methods answer: it asks what methods state (how many patients) of a
@@ -389,6 +391,40 @@ impl ExtractiveComposer {
         {
             aspects = vocabulary.aspects_asked(&previous.content);
         }
+        // An aspect read otherwise of a drug ("how fast" of prednisone asks its taper).
+        let of_drug = subject
+            .iter()
+            .flat_map(|term| self.synonyms.groups_of(term))
+            .any(|n| self.synonyms.is_drug(n));
+        if of_drug {
+            for aspect in &mut aspects {
+                if let Some(other) = aspect.of_drug.as_deref().and_then(|n| vocabulary.aspect(n)) {
+                    *aspect = other;
+                }
+            }
+            let mut seen = HashSet::new();
+            aspects.retain(|a| seen.insert(a.name.as_str()));
+        }
+        // The subject as the answer names it: of a question naming a drug among ordinary
+        // words ("drop the prednisone"), the drug.
+        let drug_words: Vec<String> = subject_words
+            .iter()
+            .filter(|typed| {
+                let stems = words(typed);
+                !stems.is_empty()
+                    && self
+                        .synonyms
+                        .groups_of(&stems)
+                        .into_iter()
+                        .any(|n| self.synonyms.is_drug(n))
+            })
+            .cloned()
+            .collect();
+        let named = if drug_words.is_empty() {
+            subject_words.clone()
+        } else {
+            drug_words
+        };
         let question_words = words(request.question);
         let about_sources = asks_about_sources(request.question);
         let list = aspects.iter().any(|a| a.list)
@@ -405,6 +441,7 @@ impl ExtractiveComposer {
         Asked {
             subject,
             subject_words,
+            named,
             aspects,
             about_sources,
             from_methods,
@@ -1583,10 +1620,10 @@ fn not_stated(
             .find(|w| near_spelling(&lower, &w.to_lowercase()))
             .map_or_else(|| typed.clone(), |w| w.to_lowercase())
     };
-    let subject = if asked.subject_words.is_empty() {
+    let subject = if asked.named.is_empty() {
         "this".to_string()
     } else {
-        let named: Vec<String> = asked.subject_words.iter().map(spelt).collect();
+        let named: Vec<String> = asked.named.iter().map(spelt).collect();
         named.join(" and ")
     };
     Some(format!(
@@ -2285,6 +2322,35 @@ mod tests {
         )];
         let answer = composer.answer(&request("prednisone dose?", &other));
         assert!(answer.contains("give no dose for prednisone"), "{answer}");
+    }
+
+    #[test]
+    fn how_fast_asks_a_drugs_taper_and_a_measurements_time_course() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Lead",
+                "Lower blood pressure by no more than 25% within the first hour, then to \
+                 160/100 mmHg over 2-6 hours.",
+            ),
+            passage(2, "a#2", "Treatment", "Start prednisone at 1 mg/kg/day."),
+        ];
+        // Of a measurement: its time course answers, and no taper is said to be missing.
+        let answer = composer.answer(&request("how fast to lower blood pressure?", &passages));
+        assert!(answer.starts_with("- \"Lower blood pressure"), "{answer}");
+        // Of a drug: its taper, which the sources do not give, named by the drug alone.
+        let answer = composer.answer(&request(
+            "how quickly can we drop the prednisone?",
+            &passages,
+        ));
+        assert!(
+            answer.starts_with(
+                "The article and its references give no tapering schedule for prednisone;"
+            ),
+            "{answer}"
+        );
     }
 
     #[test]

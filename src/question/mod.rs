@@ -60,6 +60,9 @@ pub struct Aspect {
     /// Whether a text states it by naming a drug other than the asked subject ("first drug?"):
     /// read with the corpus's drug names by the composer, not by patterns.
     pub names_drug: bool,
+    /// The aspect it is read as when its subject is a drug ("how fast" of prednisone asks its
+    /// taper; of blood pressure, how fast to lower it).
+    pub of_drug: Option<String>,
 }
 
 impl Aspect {
@@ -303,6 +306,8 @@ struct AspectSpec {
     list: bool,
     #[serde(default)]
     names_drug: bool,
+    #[serde(default)]
+    of_drug: Option<String>,
 }
 
 /// The question vocabulary.
@@ -393,6 +398,7 @@ impl Vocabulary {
                 per_source: spec.per_source,
                 list: spec.list,
                 names_drug: spec.names_drug,
+                of_drug: spec.of_drug,
             });
         }
         let abbreviations = file
