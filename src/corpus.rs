@@ -433,6 +433,8 @@ pub fn corpus_hash(root: &Path) -> Result<String, CorpusError> {
     hasher.update(b"drug names, less those read as ordinary words\0");
     hasher.update(crate::synonyms::DRUG_NAMES);
     hasher.update(crate::synonyms::BRAND_NAMES);
+    hasher.update(b"body adjectives\0");
+    hasher.update(crate::synonyms::BODY_ADJECTIVES);
     hasher.update(b"stop words\0");
     hasher.update(crate::text::english().stop_words.join("\0"));
     Ok(hex::encode(hasher.finalize()))

@@ -17,6 +17,9 @@ use crate::text::table_rows;
 pub(crate) const DRUG_NAMES: &str = include_str!("../data/drug-names.tsv");
 /// The FDA's brand names of each generic (`benches/brandnames`).
 pub(crate) const BRAND_NAMES: &str = include_str!("../data/brand-names.tsv");
+/// Adjectives of a part of the body with its noun ("hepatic", "liver"), from WordNet
+/// (benches/bodyadjectives/distill.py).
+pub(crate) const BODY_ADJECTIVES: &str = include_str!("../data/body-adjectives.tsv");
 
 #[derive(Debug, thiserror::Error)]
 pub enum SynonymsError {
@@ -82,9 +85,14 @@ static GENERAL_GROUPS: std::sync::LazyLock<Vec<Vec<Vec<String>>>> =
                 drugs[n].extend(brands.split('|').map(str::to_string));
             }
         }
+        // A part of the body and its adjective are one term in any article ("liver failure",
+        // "hepatic dysfunction").
+        let body = table_rows(BODY_ADJECTIVES)
+            .map(|(adjective, noun)| vec![adjective.to_string(), noun.to_string()]);
         let mut groups: Vec<Vec<Vec<String>>> = vocabulary
-            .iter()
-            .map(|terms| analyse_group(&mut analyzer, terms))
+            .into_iter()
+            .chain(body)
+            .map(|terms| analyse_group(&mut analyzer, &terms))
             .filter(|group| group.len() >= 2)
             .collect();
         DRUGS_FROM.get_or_init(|| groups.len());
@@ -421,6 +429,27 @@ mod tests {
                 .groups_in(&words("oxygen"))
                 .into_iter()
                 .any(|n| general.is_drug(n))
+        );
+    }
+
+    #[test]
+    fn a_part_of_the_body_and_its_adjective_are_general_synonyms() {
+        let general = Synonyms::general();
+        for (adjective, noun) in [
+            ("hepatic", "liver"),
+            ("renal", "kidney"),
+            ("pulmonary", "lung"),
+        ] {
+            let expanded = general.expansions(&words(noun));
+            assert!(expanded.contains(&words(adjective)), "{noun}: {expanded:?}");
+            let n = general.groups_of(&words(noun))[0];
+            assert!(!general.is_drug(n));
+        }
+        // A sense WordNet holds but clinicians do not mean is left out.
+        assert!(
+            !general
+                .expansions(&words("coronary"))
+                .contains(&words("corona"))
         );
     }
 

@@ -199,3 +199,30 @@ fn a_drug_the_article_does_not_name_is_not_found_through_a_brand_spelt_like_anot
     );
     assert!(reply.covered, "{}", reply.answer);
 }
+
+#[test]
+fn a_part_of_the_body_is_found_as_its_adjective() {
+    let dir = TempDir::new().unwrap();
+    let pages = dir.path().join("pages");
+    fs::create_dir_all(&pages).unwrap();
+    let corpus = dir.path().join("corpus");
+    for (name, text) in [
+        (
+            "withdrawal.txt",
+            "Alcohol Withdrawal\nLong-acting benzodiazepines such as diazepam are preferred for most patients. 1\nShort-acting lorazepam is preferred in hepatic dysfunction. 1\n",
+        ),
+        (
+            "hepatitis.txt",
+            "Hepatitis A\nHepatitis A is an infection of the liver spread by the faecal-oral route. 1\n",
+        ),
+    ] {
+        let path = pages.join(name);
+        fs::write(&path, text).unwrap();
+        add_file(&path, &corpus).unwrap();
+    }
+    let index = dir.path().join("index");
+    // "liver" is in the library, not in this article, which writes "hepatic".
+    let reply = ask(&corpus, &index, "withdrawal", "diazepam ok in liver failure?");
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(reply.answer.contains("hepatic dysfunction"), "{}", reply.answer);
+}
