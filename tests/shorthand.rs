@@ -222,7 +222,16 @@ fn a_part_of_the_body_is_found_as_its_adjective() {
     }
     let index = dir.path().join("index");
     // "liver" is in the library, not in this article, which writes "hepatic".
-    let reply = ask(&corpus, &index, "withdrawal", "diazepam ok in liver failure?");
+    let reply = ask(
+        &corpus,
+        &index,
+        "withdrawal",
+        "diazepam ok in liver failure?",
+    );
     assert!(reply.covered, "{}", reply.answer);
-    assert!(reply.answer.contains("hepatic dysfunction"), "{}", reply.answer);
+    assert!(
+        reply.answer.contains("hepatic dysfunction"),
+        "{}",
+        reply.answer
+    );
 }

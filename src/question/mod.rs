@@ -104,6 +104,8 @@ struct VocabularyFile {
     #[serde(default)]
     descriptive: Vec<String>,
     #[serde(default)]
+    context_connectives: Vec<String>,
+    #[serde(default)]
     synonyms: Vec<Vec<String>>,
     /// Drug classes: the class's words and its members (see [`Vocabulary::synonym_groups`]).
     #[serde(default)]
@@ -328,6 +330,9 @@ pub struct Vocabulary {
     scene_sections: Vec<String>,
     /// Phrases that describe rather than ask ("high dose"), left out when aspects are read.
     descriptive: Vec<String>,
+    /// Words opening a clause that sets the scene ("after a dose change"), as `plain` writes
+    /// them.
+    context_connectives: Vec<String>,
     /// Synonym groups that hold in any article, as written (see [`Vocabulary::synonym_groups`]).
     synonyms: Vec<Vec<String>>,
     pub aspects: Vec<Aspect>,
@@ -423,6 +428,7 @@ impl Vocabulary {
             topic_words,
             topic_phrases,
             descriptive: file.descriptive.iter().map(|d| plain(d)).collect(),
+            context_connectives: file.context_connectives.iter().map(|c| plain(c)).collect(),
             // A class is one group per member, with the class's words: the class word finds
             // every member (the union of the groups holding it), a member finds itself and the
             // class word, never its class-mates (a question on alendronate is not answered by
@@ -467,12 +473,33 @@ impl Vocabulary {
     /// The aspects `question` asks about, in vocabulary order.
     pub fn aspects_asked(&self, question: &str) -> Vec<&Aspect> {
         let text = self.asking_text(question);
+        // "when to recheck TSH after a dose change?": what the main clause asks.
+        if let Some(main) = self.main_clause(&text) {
+            let asked = self.aspects_in(main);
+            if !asked.is_empty() {
+                return asked;
+            }
+        }
+        self.aspects_in(&text)
+    }
+
+    /// The words of `text` (as `asking_text` gives it) before a clause setting the scene, if
+    /// it has one.
+    fn main_clause<'t>(&self, text: &'t str) -> Option<&'t str> {
+        self.context_connectives
+            .iter()
+            .filter_map(|c| text.find(&format!(" {} ", c.trim())))
+            .min()
+            .map(|at| &text[..=at])
+    }
+
+    fn aspects_in(&self, text: &str) -> Vec<&Aspect> {
         self.aspects
             .iter()
-            .filter(|a| a.ask.iter().any(|phrase| contains_phrase(&text, phrase)))
-            .filter(|a| !a.unless.iter().any(|phrase| contains_phrase(&text, phrase)))
+            .filter(|a| a.ask.iter().any(|phrase| contains_phrase(text, phrase)))
+            .filter(|a| !a.unless.iter().any(|phrase| contains_phrase(text, phrase)))
             .filter(|a| {
-                a.with.is_empty() || a.with.iter().any(|phrase| contains_phrase(&text, phrase))
+                a.with.is_empty() || a.with.iter().any(|phrase| contains_phrase(text, phrase))
             })
             .collect()
     }
@@ -890,6 +917,12 @@ mod tests {
         assert_eq!(asked("stopping prolia - what then?"), ["next", "stopping"]);
         assert!(!asked("then what target?").iter().any(|a| *a == "next"));
         assert_eq!(asked("how long to continue prednisone?"), ["duration"]);
+        // A clause setting the scene asks nothing when the main clause asks something.
+        assert_eq!(
+            asked("when to recheck TSH after a dose change?"),
+            ["monitoring"]
+        );
+        assert_eq!(asked("what after MTX fails?"), ["next"]);
         // How soon it acts, not whether it works nor how fast to taper.
         assert_eq!(asked("how fast does calcium work?"), ["onset"]);
         assert_eq!(asked("how quickly does labetalol work?"), ["onset"]);
