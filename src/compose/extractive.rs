@@ -801,6 +801,15 @@ impl ExtractiveComposer {
             }
         }
 
+        // A quote for values that exclude the question's counts against one for values that
+        // include it; where none includes it, the bound it sets is what the sources say of that
+        // value ("Ensure eGFR >25" for "ok if eGFR 20?").
+        if !units.iter().any(|u| u.features.value_fits) {
+            for unit in units.iter_mut().filter(|u| u.features.value_conflicts) {
+                unit.features.value_conflicts = false;
+                unit.score = model.score(&unit.features);
+            }
+        }
         gather_asked_lists(&mut units, &asked);
         let (chosen, left_out) = choose(&units, request.passages, &asked);
         let opener = not_stated(&units, &asked, &other_drugs_at);
@@ -2351,6 +2360,27 @@ mod tests {
             ),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn where_no_quote_fits_the_asked_value_the_bound_that_excludes_it_answers() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let passages = vec![
+            passage(
+                1,
+                "a#2",
+                "SGLT2 inhibitors",
+                "Ensure eGFR >25 before initiation.",
+            ),
+            passage(
+                2,
+                "a#1",
+                "Lead",
+                "Heart failure therapy includes empagliflozin 10 mg daily with a beta-blocker.",
+            ),
+        ];
+        let answer = composer.answer(&request("empagliflozin ok if eGFR 20?", &passages));
+        assert!(answer.starts_with("- \"Ensure eGFR >25"), "{answer}");
     }
 
     #[test]
