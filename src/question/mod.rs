@@ -823,6 +823,10 @@ mod tests {
         let stopping = v.aspect("stopping").unwrap();
         assert!(stopping.stated_in("Continue until CIWA-Ar scores remain <8 for 24 hours"));
         assert!(!stopping.stated_in("Continue symptom-triggered dosing"));
+        // A daily total leaves the schedule open; "twice daily" states it.
+        let schedule = v.aspect("schedule").unwrap();
+        assert!(!schedule.stated_in("High-dose corticosteroids (prednisone 1 mg/kg/day)"));
+        assert!(schedule.stated_in("Metronidazole 500 mg twice daily"));
         // A target is a value aimed for, not the word inside a term ("target organ damage").
         let target = v.aspect("target").unwrap();
         assert!(target.stated_in("with a goal of lowering systolic pressure by no more than 25%"));
