@@ -823,6 +823,10 @@ mod tests {
         let stopping = v.aspect("stopping").unwrap();
         assert!(stopping.stated_in("Continue until CIWA-Ar scores remain <8 for 24 hours"));
         assert!(!stopping.stated_in("Continue symptom-triggered dosing"));
+        // A route named states how a drug is given.
+        let route = v.aspect("route").unwrap();
+        assert!(route.stated_in("or IV methylprednisolone 1-2 mg/kg for severe cases"));
+        assert!(!route.stated_in("Methotrexate (preferred first-line steroid-sparing agent)"));
         // A daily total leaves the schedule open; "twice daily" states it.
         let schedule = v.aspect("schedule").unwrap();
         assert!(!schedule.stated_in("High-dose corticosteroids (prednisone 1 mg/kg/day)"));
@@ -927,6 +931,7 @@ mod tests {
             ["monitoring"]
         );
         assert_eq!(asked("what after MTX fails?"), ["next"]);
+        assert!(asked("oral MTX or subq?").contains(&"route".to_string()));
         // How soon it acts, not whether it works nor how fast to taper.
         assert_eq!(asked("how fast does calcium work?"), ["onset"]);
         assert_eq!(asked("how quickly does labetalol work?"), ["onset"]);
