@@ -932,6 +932,9 @@ mod tests {
         );
         assert_eq!(asked("what after MTX fails?"), ["next"]);
         assert!(asked("oral MTX or subq?").contains(&"route".to_string()));
+        // Which of two is better asks a preference only beside a comparison's connector.
+        assert!(asked("MMF vs AZA - which is better?").contains(&"better".to_string()));
+        assert!(!asked("which is better for kids?").contains(&"better".to_string()));
         // How soon it acts, not whether it works nor how fast to taper.
         assert_eq!(asked("how fast does calcium work?"), ["onset"]);
         assert_eq!(asked("how quickly does labetalol work?"), ["onset"]);
