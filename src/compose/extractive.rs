@@ -339,12 +339,15 @@ impl ExtractiveComposer {
             return Vec::new();
         }
         let vocabulary = vocabulary();
+        // Words asking an aspect are not options: "IV or oral pred?" asks pred's route.
+        let asking = vocabulary.aspect_words(question);
         let mut options: Vec<Vec<Vec<String>>> = Vec::new();
         for (n, piece) in pieces.iter().enumerate() {
             let stems: Vec<String> = surface_words(piece)
                 .into_iter()
                 .filter(|(stem, surface)| {
                     vocabulary.strength(stem, surface, false) != Strength::Ignore
+                        && !asking.contains(stem)
                         && !self.synonyms.aspects.contains(stem)
                         && !self.synonyms.generic.contains(stem)
                 })
@@ -2528,6 +2531,8 @@ mod tests {
                 .compared_options("rituximab for anti-SRP?")
                 .is_empty()
         );
+        // Routes asked of one drug are its aspect, not two options.
+        assert!(composer.compared_options("IV or oral pred?").is_empty());
     }
 
     #[test]
