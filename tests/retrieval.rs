@@ -377,8 +377,9 @@ fn related_words_and_misspellings_find_passages_without_synonyms() {
         "vaccine schedule before starting methotrexate?"
     ));
     let bm25_only = retriever.with_semantic(None);
-    assert!(!covered(&bm25_only, "how often to check kidney function?"));
-    assert!(search(&bm25_only, "kidney tests", 3).is_empty());
+    // A part of the body and its adjective ("kidney", "renal") are general synonyms, compiled
+    // in (data/body-adjectives.tsv): BM25 finds them alone.
+    assert!(covered(&bm25_only, "how often to check kidney function?"));
     // "cancer" ↔ "malignancy" is a general synonym group, compiled in: BM25 finds it alone.
     let general = search(&bm25_only, "cancer workup", 3);
     assert!(
