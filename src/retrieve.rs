@@ -856,12 +856,7 @@ impl Retriever {
             }
             // A name written only of drugs' names ("trimethoprim sulfamethoxazole" for
             // "Bactrim") is a drug's too.
-            let is_drug = |w: &String| {
-                self.synonyms
-                    .groups_of(std::slice::from_ref(w))
-                    .into_iter()
-                    .any(|n| self.synonyms.is_drug(n))
-            };
+            let is_drug = |w: &String| self.synonyms.names_a_drug(std::slice::from_ref(w));
             if alternatives.iter().any(|alt| alt.iter().all(is_drug)) {
                 strength = Strength::Strong;
             }
@@ -1600,10 +1595,7 @@ impl crate::shorthand::Article for ScopeReader<'_> {
                 if stems.contains(&stem) {
                     continue;
                 }
-                let is_drug = synonyms
-                    .groups_of(std::slice::from_ref(&stem))
-                    .into_iter()
-                    .any(|n| synonyms.is_drug(n));
+                let is_drug = synonyms.names_a_drug(std::slice::from_ref(&stem));
                 // A clinical word clipped as clinicians clip it ("benzo" for benzodiazepines):
                 // at least three letters longer than its clipping and no word of everyday
                 // English ("benefit" is not what "bene" clips).

