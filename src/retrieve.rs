@@ -1129,14 +1129,55 @@ impl Retriever {
                 continue;
             }
             let term = Term::from_field_text(self.index.fields.text, word);
-            if searcher.doc_freq(&term).is_ok_and(|n| n == 0) {
-                added.push(Clause::Fuzzy(
-                    word.clone(),
-                    weight * retrieval_model().search.synonym,
-                ));
+            // A name the synonym table knows ("ampicillin") is no misspelling of a corpus word
+            // ("amoxicillin"), even when no passage has it.
+            if !searcher.doc_freq(&term).is_ok_and(|n| n == 0)
+                || !self
+                    .synonyms
+                    .groups_of(std::slice::from_ref(word))
+                    .is_empty()
+            {
+                continue;
+            }
+            let weight = weight * retrieval_model().search.synonym;
+            // The corpus words it is nearest to, each searched as the word it stands for (its
+            // BM25 weighs a rare corrected word as rare); an automaton's constant score without
+            // the corpus vocabulary.
+            match &self.semantic {
+                Some(semantic) => {
+                    for (spelling, _) in semantic.spellings(word) {
+                        let clause = Clause::Word(spelling, weight);
+                        if !clauses.iter().chain(&added).any(|c| same_words(c, &clause)) {
+                            added.push(clause);
+                        }
+                    }
+                }
+                None => added.push(Clause::Fuzzy(word.clone(), weight)),
             }
         }
         clauses.extend(added);
+    }
+
+    /// `words` with each that neither the corpus nor the synonym table has, and that is near
+    /// the spelling of exactly one corpus word, replaced by that word.
+    fn respelt(&self, words: &[String]) -> Vec<String> {
+        let Some(semantic) = &self.semantic else {
+            return words.to_vec();
+        };
+        let known = self.synonyms.occurrences(words);
+        words
+            .iter()
+            .enumerate()
+            .map(|(at, word)| {
+                let in_table = known.iter().any(|&(n, t, start)| {
+                    (start..start + self.synonyms.groups[n][t].len()).contains(&at)
+                });
+                match semantic.spellings(word).as_slice() {
+                    [(spelling, _)] if !in_table => spelling.clone(),
+                    _ => word.clone(),
+                }
+            })
+            .collect()
     }
 
     /// The words of `text` at `weight`, their synonyms and their related corpus words (see
@@ -1168,8 +1209,9 @@ impl Retriever {
             }
         }
         // A word in several groups (a class word is in each of its members' groups) shares one
-        // clause's weight among them, so that it counts no more than a word of one group.
-        let found = self.synonyms.occurrences(&words);
+        // clause's weight among them, so that it counts no more than a word of one group. A
+        // misspelt word names the groups of the word it is nearest to ("dexamethsone").
+        let found = self.synonyms.occurrences(&self.respelt(&words));
         let sharing = |at: usize, len: usize| {
             found
                 .iter()

@@ -234,6 +234,30 @@ impl Semantic {
         out
     }
 
+    /// The corpus words nearest in spelling to the analysed word `word` when the corpus lacks
+    /// it (a misspelling): those fewest edits away, with their spelling similarity, at most
+    /// [`Settings::max_related`]; none when the corpus has `word`.
+    pub fn spellings(&self, word: &str) -> Vec<(String, f32)> {
+        if self.vocabulary.contains(word) {
+            return Vec::new();
+        }
+        let near = self.near_spellings(word);
+        let Some(fewest) = near.iter().map(|(_, edits)| *edits).min() else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, f32)> = near
+            .into_iter()
+            .filter(|(_, edits)| *edits == fewest)
+            .map(|(w, edits)| {
+                let similarity = spelling_similarity(word, &w, edits);
+                (w, similarity)
+            })
+            .collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out.truncate(self.settings.max_related);
+        out
+    }
+
     /// The corpus words the table relates to the analysed word `word`, without near spellings
     /// (for callers that correct spelling their own way), best first.
     pub fn neighbours(&self, word: &str) -> Vec<(String, f32)> {
@@ -403,6 +427,19 @@ mod tests {
             "a word the corpus has gets no spelling variants"
         );
         assert!(s.related("lupus").is_empty());
+    }
+
+    #[test]
+    fn spellings_are_the_nearest_corpus_words_only() {
+        let s = semantic(&["dexamethason", "dexamethasonx", "methotrex"]);
+        let near = s.spellings("dexamethson");
+        assert_eq!(near.len(), 1, "{near:?}");
+        assert_eq!(near[0].0, "dexamethason");
+        assert!(
+            s.spellings("methotrex").is_empty(),
+            "a corpus word is no misspelling"
+        );
+        assert!(s.spellings("lupus").is_empty());
     }
 
     #[test]

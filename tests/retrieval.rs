@@ -390,6 +390,47 @@ fn related_words_and_misspellings_find_passages_without_synonyms() {
     );
 }
 
+/// A misspelt drug is searched as the drug it is nearest to (its BM25 weight and its synonym
+/// group), so a passage naming it once in a long sentence outranks short passages that only
+/// share an ordinary word of the question; a drug the synonym table knows ("ampicillin") is no
+/// misspelling of another ("amoxicillin"), even when no passage names it.
+#[test]
+fn a_misspelt_drug_counts_as_the_drug_and_a_known_drug_is_not_respelt() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    fs::create_dir_all(corpus.join("articles")).unwrap();
+    fs::create_dir_all(corpus.join("references")).unwrap();
+    let mut body = String::from(
+        "+++\nid = \"mixed\"\ntitle = \"Mixed Article\"\nquestion = \"What is given?\"\nupdated = \"2025-01-01\"\n+++\n\n# Mixed Article\n\n## Summary\n\nThe best empiric therapy for this patient is dexamethasone plus ceftriaxone and vancomycin, given before the first antibiotic dose in a patient with fever, neck stiffness and confusion whose spinal fluid shows many neutrophils.\n\n## Doses\n\n",
+    );
+    for n in 1..=6 {
+        body.push_str(&format!(
+            "- Dose {n}: one tablet; repeat the dose when needed.\n"
+        ));
+    }
+    body.push_str("\n## Rash\n\nAmoxicillin 500 mg three times daily for 14 days.\n");
+    fs::write(corpus.join("articles/mixed.md"), body).unwrap();
+    let (retriever, _) = Retriever::open(&corpus, &dir.path().join("index"), false).unwrap();
+    let hits = search(&retriever, "dexamethsone dose", 3);
+    assert!(
+        hits.first()
+            .is_some_and(|h| h.text.contains("dexamethasone plus ceftriaxone")),
+        "{hits:#?}"
+    );
+    let request = SearchRequest {
+        article: None,
+        query: "need ampicillin for listeria?",
+        history: &[],
+        k: 5,
+    };
+    let hits = retriever.search(&request).unwrap_or_default();
+    assert!(
+        !hits.iter().any(|h| h.text.contains("Amoxicillin")),
+        "{hits:#?}"
+    );
+    assert!(!retriever.coverage(&request, &hits).covered);
+}
+
 /// BM25's statistics are the searcher's, over all segments, so a search over the build's
 /// segments (searched in parallel) scores and ranks as over the same passages in one segment.
 #[test]
