@@ -1562,17 +1562,26 @@ impl ScopeReader<'_> {
         crate::shorthand::read(text, self)
     }
 
-    /// The scope's passages, each with its analysed words, read once.
+    /// The scope's passages, each with its analysed words, read once; without a scope, the
+    /// library's article titles.
     fn texts(&self) -> &[(String, Vec<String>)] {
         self.texts.get_or_init(|| {
-            let Some(article) = self.article else {
-                return Vec::new();
+            // Without a scope, the library's article titles: where an article's own shorthand
+            // ("EM" for "Erythema Migrans") is most often spelt out.
+            let texts = match self.article {
+                Some(article) => self.retriever.scope_texts(article),
+                None => (self.retriever.articles.iter())
+                    .map(|(_, title)| title.clone())
+                    .collect(),
             };
-            self.retriever
-                .scope_texts(article)
+            // The words are for `names` in a scope; the library's are looked up in the index.
+            texts
                 .into_iter()
                 .map(|text| {
-                    let words = self.retriever.words(&text);
+                    let words = match self.article {
+                        Some(_) => self.retriever.words(&text),
+                        None => Vec::new(),
+                    };
                     (text, words)
                 })
                 .collect()
@@ -1616,12 +1625,26 @@ impl crate::shorthand::Article for ScopeReader<'_> {
     }
 
     fn spelled_out(&self, acronym: &str) -> Option<String> {
-        self.texts()
+        let mut readings = self
+            .texts()
             .iter()
-            .find_map(|(text, _)| spelled_out(acronym, text).map(|range| text[range].to_string()))
+            .filter_map(|(text, _)| spelled_out(acronym, text).map(|range| &text[range]));
+        let first = readings.next()?;
+        // Titles of several articles spelling it out otherwise ("AP": "Acute Pancreatitis",
+        // "Acute Pyelonephritis") give no one reading of the library's.
+        if self.article.is_none() && readings.any(|other| !other.eq_ignore_ascii_case(first)) {
+            return None;
+        }
+        Some(first.to_string())
     }
 
     fn terms_beginning(&self, clipped: &str) -> Vec<String> {
+        // Not from the library's titles: a clipping one title's word completes ("bact",
+        // "Bacterial") while articles read it otherwise in their own scope ("bacteriuria") let
+        // an article that only shares the reading answer (dev unscoped train 65 → 64).
+        if self.article.is_none() {
+            return Vec::new();
+        }
         let synonyms = &self.retriever.synonyms;
         let mut terms: Vec<String> = Vec::new();
         let mut stems: Vec<String> = Vec::new();
@@ -2264,6 +2287,37 @@ mod tests {
         let coverage = coverage_of(&retriever, "bactrim for pyelonephritis duration?");
         assert!(!coverage.covered, "{coverage:?}");
         assert_eq!(coverage.missing, ["bactrim"]);
+    }
+
+    #[test]
+    fn without_a_scope_an_acronym_is_read_as_the_one_title_spelling_it_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir_all(corpus.join("articles")).unwrap();
+        std::fs::create_dir_all(corpus.join("references")).unwrap();
+        for (id, title) in [
+            ("lyme", "Preferred Treatment for Erythema Migrans"),
+            (
+                "pancreas",
+                "Initial Treatment for Suspected Acute Pancreatitis",
+            ),
+            ("kidney", "Treatment Prescription for Acute Pyelonephritis"),
+        ] {
+            std::fs::write(
+                corpus.join(format!("articles/{id}.md")),
+                format!(
+                    "+++\nid = \"{id}\"\ntitle = \"{title}\"\nquestion = \"{title}?\"\n+++\n\n# {title}\n\n## Treatment\n\nGive fluids and antibiotics.\n"
+                ),
+            )
+            .unwrap();
+        }
+        let (retriever, _) = Retriever::open(&corpus, &dir.path().join("index"), false).unwrap();
+        assert_eq!(
+            retriever.read_shorthand("EM rash tx?", None),
+            "EM (= Erythema Migrans) rash tx?"
+        );
+        // Two titles spell "AP" out, each otherwise: the library has no one reading of it.
+        assert_eq!(retriever.read_shorthand("AP fluids?", None), "AP fluids?");
     }
 
     #[test]
