@@ -663,7 +663,24 @@ impl Vocabulary {
 
     /// Whether an analysed word or its surface form is question phrasing.
     pub fn is_question_word(&self, stem: &str, surface: &str) -> bool {
-        self.question_words.contains(stem) || self.question_words.contains(&surface.to_lowercase())
+        let lower = surface.to_lowercase();
+        self.question_words.contains(stem)
+            || self.question_words.contains(&lower)
+            || self.negated_question_word(&lower)
+    }
+
+    /// Whether `lower` is a question word made negative, as typed with or without its
+    /// apostrophe ("shouldnt", "wasn't", "cant": "can" less its last letter).
+    fn negated_question_word(&self, lower: &str) -> bool {
+        let Some(base) = ["n't", "n’t", "nt"]
+            .iter()
+            .find_map(|ending| lower.strip_suffix(ending))
+        else {
+            return false;
+        };
+        base.chars().count() >= 2
+            && (self.question_words.contains(base)
+                || self.question_words.contains(&format!("{base}n")))
     }
 
     /// How surely `surface` (a word as the user typed it, `stem` its analysed form) names a
@@ -844,6 +861,17 @@ mod tests {
         assert!(v.aspects.len() >= 8);
         assert!(v.aspect("dose").is_some_and(Aspect::can_be_missing));
         assert!(v.aspect("comparison").is_some_and(|a| !a.can_be_missing()));
+    }
+
+    #[test]
+    fn a_question_word_made_negative_names_no_topic_with_or_without_its_apostrophe() {
+        for word in ["cant", "can't", "shouldnt", "wasn't", "didnt", "couldn’t"] {
+            assert_eq!(strength(word), Strength::Ignore, "{word}");
+        }
+        // Words that merely end in "nt" stay words.
+        for word in ["implant", "stent", "infant"] {
+            assert_ne!(strength(word), Strength::Ignore, "{word}");
+        }
     }
 
     #[test]
