@@ -217,6 +217,14 @@ pub fn is_common_word(word: &str) -> bool {
     COMMON_WORDS.contains(word)
 }
 
+/// Whether an ordinary English word (see [`is_common_word`]) begins with `clipped` (lower-cased)
+/// and is longer: "bact" begins "bacteria", "chemo" no ordinary word.
+pub fn begins_a_common_word(clipped: &str) -> bool {
+    COMMON_WORDS
+        .iter()
+        .any(|w| w.len() > clipped.len() && w.starts_with(clipped))
+}
+
 /// The ordinary English words (see [`is_common_word`]) as the index analyses them: "imag" for
 /// "imaging".
 pub fn common_stems() -> &'static HashSet<String> {
