@@ -474,13 +474,15 @@ impl Vocabulary {
     pub fn aspects_asked(&self, question: &str) -> Vec<&Aspect> {
         let text = self.asking_text(question);
         // "when to recheck TSH after a dose change?": what the main clause asks.
-        if let Some(main) = self.main_clause(&text) {
-            let asked = self.aspects_in(main);
-            if !asked.is_empty() {
-                return asked;
+        // A main clause naming something but asking nothing leaves the scene's words unasked
+        // too ("dexamethasone before or with the first abx dose?" asks no dose); one of
+        // question words only asks what follows ("what after MTX fails?").
+        match self.main_clause(&text) {
+            Some(main) if words(main).iter().any(|w| !self.question_words.contains(w)) => {
+                self.aspects_in(main)
             }
+            _ => self.aspects_in(&text),
         }
-        self.aspects_in(&text)
     }
 
     /// The words of `text` (as `asking_text` gives it) before a clause setting the scene, if
@@ -959,6 +961,8 @@ mod tests {
             ["monitoring"]
         );
         assert_eq!(asked("what after MTX fails?"), ["next"]);
+        // Naming its subject and asking nothing, the main clause leaves the scene unasked.
+        assert!(asked("dexamethasone before or with the first abx dose?").is_empty());
         assert!(asked("oral MTX or subq?").contains(&"route".to_string()));
         // Which of two is better asks a preference only beside a comparison's connector.
         assert!(asked("MMF vs AZA - which is better?").contains(&"better".to_string()));
