@@ -233,7 +233,12 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
             || all
                 .get(n + 1)
                 .is_some_and(|(_, next)| next.starts_with(|c: char| c.is_ascii_digit()));
-        if let Some(element) = element_named(word, measured, article) {
+        // Unless it ends a term the article writes ("vitamin K 10 mg").
+        let in_term = n
+            .checked_sub(1)
+            .and_then(|p| all.get(p))
+            .is_some_and(|(_, previous)| article.names(&format!("{previous} {word}")));
+        if let Some(element) = element_named(word, measured && !in_term, article) {
             out.push((range.start..range.end + charge, vec![element]));
             continue;
         }
@@ -256,7 +261,9 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
 fn element_named(word: &str, measured: bool, article: &dyn Article) -> Option<String> {
     let name = ELEMENTS.get(word)?;
     let ambiguous = word.chars().count() == 1 || crate::text::is_common_word(&word.to_lowercase());
-    if (ambiguous && !measured) || article.names(word) || !article.names(name) {
+    // Measured, it is the element even where the symbol is written elsewhere too ("K⁺ ≥6.0"
+    // in a heading, "vitamin K" in another article).
+    if (!measured && (ambiguous || article.names(word))) || !article.names(name) {
         return None;
     }
     Some((*name).to_string())
@@ -555,6 +562,12 @@ mod tests {
         assert_eq!(read("vitamin K dose?", &kalemia), "vitamin K dose?");
         assert_eq!(read("Mg 1.2?", &kalemia), "Mg 1.2?");
         assert_eq!(read("k 6.8?", &kalemia), "k 6.8?");
+        // Measured, the symbol is the element even where "K" is written too; a term the
+        // article writes ending in it ("vitamin K") stays the term.
+        let library = Names(&["potassium", "k", "vitamin k", "sodium"], &[]);
+        assert_eq!(read("K 6.8 now?", &library), "K (= potassium) 6.8 now?");
+        assert_eq!(read("vitamin K 10 mg?", &library), "vitamin K 10 mg?");
+        assert_eq!(read("K dose?", &library), "K dose?");
     }
 
     #[test]
