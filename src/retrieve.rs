@@ -73,7 +73,8 @@ pub struct SearchRequest<'a> {
 #[derive(Debug, Clone, PartialEq)]
 enum Clause {
     Word(String, f32),
-    /// A word no passage has, matched to words one or two edits away (a misspelling).
+    /// A word no passage has, matched to words one or two edits away (a misspelling), when
+    /// semantic matching is off (with it, the nearest corpus words are `Word` clauses).
     Fuzzy(String, f32),
     /// A synonym group the text names: matches a passage naming any of its terms.
     Concept(usize, f32),
@@ -1116,8 +1117,9 @@ impl Retriever {
         out
     }
 
-    /// Adds, for each word no passage has (a likely misspelling: "metotrexate"), a clause
-    /// matching the indexed words one or two edits away.
+    /// Adds, for each word no passage has and the synonym table does not know (a likely
+    /// misspelling: "metotrexate"), the corpus words nearest in spelling as word clauses (see
+    /// [`Semantic::spellings`]); without the word table, a fuzzy clause one or two edits wide.
     fn correct_spelling(&self, clauses: &mut Vec<Clause>) {
         let searcher = self.index.reader.searcher();
         let mut added = Vec::new();
@@ -1161,7 +1163,11 @@ impl Retriever {
     /// `words` with each that neither the corpus nor the synonym table has, and that is near
     /// the spelling of exactly one corpus word, replaced by that word.
     fn respelt(&self, words: &[String]) -> Vec<String> {
-        let Some(semantic) = &self.semantic else {
+        let Some(semantic) = self
+            .semantic
+            .as_ref()
+            .filter(|s| words.iter().any(|w| !s.in_corpus(w)))
+        else {
             return words.to_vec();
         };
         let known = self.synonyms.occurrences(words);
@@ -2202,15 +2208,24 @@ mod tests {
 
     /// A corpus of one-section articles, `(id, text)`, and a retriever over it.
     fn retriever_over(articles: &[(&str, &str)]) -> (tempfile::TempDir, Retriever) {
+        let titled: Vec<(&str, String, &str)> = articles
+            .iter()
+            .map(|&(id, text)| (id, format!("Study {id}"), text))
+            .collect();
+        retriever_titled(&titled)
+    }
+
+    /// A retriever over articles given as (id, title, text).
+    fn retriever_titled(articles: &[(&str, String, &str)]) -> (tempfile::TempDir, Retriever) {
         let dir = tempfile::tempdir().unwrap();
         let corpus = dir.path().join("corpus");
         std::fs::create_dir_all(corpus.join("articles")).unwrap();
         std::fs::create_dir_all(corpus.join("references")).unwrap();
-        for (id, text) in articles {
+        for (id, title, text) in articles {
             std::fs::write(
                 corpus.join(format!("articles/{id}.md")),
                 format!(
-                    "+++\nid = \"{id}\"\ntitle = \"Study {id}\"\nquestion = \"What did study {id} find?\"\n+++\n\n# Study {id}\n\n## Results\n\n{text}\n"
+                    "+++\nid = \"{id}\"\ntitle = \"{title}\"\nquestion = \"What did {title} find?\"\n+++\n\n# {title}\n\n## Results\n\n{text}\n"
                 ),
             )
             .unwrap();
@@ -2316,27 +2331,24 @@ mod tests {
 
     #[test]
     fn without_a_scope_an_acronym_is_read_as_the_one_title_spelling_it_out() {
-        let dir = tempfile::tempdir().unwrap();
-        let corpus = dir.path().join("corpus");
-        std::fs::create_dir_all(corpus.join("articles")).unwrap();
-        std::fs::create_dir_all(corpus.join("references")).unwrap();
-        for (id, title) in [
-            ("lyme", "Preferred Treatment for Erythema Migrans"),
+        let text = "Give fluids and antibiotics.";
+        let (_dir, retriever) = retriever_titled(&[
+            (
+                "lyme",
+                "Preferred Treatment for Erythema Migrans".into(),
+                text,
+            ),
             (
                 "pancreas",
-                "Initial Treatment for Suspected Acute Pancreatitis",
+                "Initial Treatment for Suspected Acute Pancreatitis".into(),
+                text,
             ),
-            ("kidney", "Treatment Prescription for Acute Pyelonephritis"),
-        ] {
-            std::fs::write(
-                corpus.join(format!("articles/{id}.md")),
-                format!(
-                    "+++\nid = \"{id}\"\ntitle = \"{title}\"\nquestion = \"{title}?\"\n+++\n\n# {title}\n\n## Treatment\n\nGive fluids and antibiotics.\n"
-                ),
-            )
-            .unwrap();
-        }
-        let (retriever, _) = Retriever::open(&corpus, &dir.path().join("index"), false).unwrap();
+            (
+                "kidney",
+                "Treatment Prescription for Acute Pyelonephritis".into(),
+                text,
+            ),
+        ]);
         assert_eq!(
             retriever.read_shorthand("EM rash tx?", None),
             "EM (= Erythema Migrans) rash tx?"

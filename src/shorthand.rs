@@ -233,12 +233,13 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
             || all
                 .get(n + 1)
                 .is_some_and(|(_, next)| next.starts_with(|c: char| c.is_ascii_digit()));
-        // Unless it ends a term the article writes ("vitamin K 10 mg").
-        let in_term = n
-            .checked_sub(1)
-            .and_then(|p| all.get(p))
-            .is_some_and(|(_, previous)| article.names(&format!("{previous} {word}")));
-        if let Some(element) = element_named(word, measured && !in_term, article) {
+        // Unless it ends a term the article writes ("vitamin K 10 mg"), asked of symbols only.
+        let in_term = || {
+            n.checked_sub(1)
+                .and_then(|p| all.get(p))
+                .is_some_and(|(_, previous)| article.names(&format!("{previous} {word}")))
+        };
+        if let Some(element) = element_named(word, measured, in_term, article) {
             out.push((range.start..range.end + charge, vec![element]));
             continue;
         }
@@ -258,8 +259,14 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
 /// The element `word` is the symbol of, written exactly so, when the article names it. A
 /// one-letter symbol, or one that is also an English word ("In", "As"), counts only
 /// `measured`: followed by a value or a charge.
-fn element_named(word: &str, measured: bool, article: &dyn Article) -> Option<String> {
+fn element_named(
+    word: &str,
+    measured: bool,
+    in_term: impl FnOnce() -> bool,
+    article: &dyn Article,
+) -> Option<String> {
     let name = ELEMENTS.get(word)?;
+    let measured = measured && !in_term();
     let ambiguous = word.chars().count() == 1 || crate::text::is_common_word(&word.to_lowercase());
     // Measured, it is the element even where the symbol is written elsewhere too ("K⁺ ≥6.0"
     // in a heading, "vitamin K" in another article).

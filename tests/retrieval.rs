@@ -5,7 +5,7 @@ mod common;
 
 use std::fs;
 
-use common::{bundled_corpus, bundled_retriever, repo, write_mini_corpus};
+use common::{bundled_corpus, bundled_retriever, repo, write_mini_corpus, write_one_article};
 use medcite::contracts::{DocKind, Hit, Turn};
 use medcite::corpus::{Corpus, corpus_hash};
 use medcite::eval::{evaluate_retrieval, load_gold};
@@ -339,13 +339,11 @@ fn gold_questions_reach_recall_at_5_of_at_least_0_9() {
 fn related_words_and_misspellings_find_passages_without_synonyms() {
     let dir = TempDir::new().unwrap();
     let corpus = dir.path().join("corpus");
-    fs::create_dir_all(corpus.join("articles")).unwrap();
-    fs::create_dir_all(corpus.join("references")).unwrap();
-    fs::write(
-        corpus.join("articles/plain.md"),
+    write_one_article(
+        &corpus,
+        "plain",
         "+++\nid = \"plain\"\ntitle = \"Plain Article\"\nquestion = \"How is it managed?\"\nupdated = \"2025-01-01\"\n+++\n\n# Plain Article\n\n## Monitoring\n\nRenal function is checked every month.\n\n## Screening\n\nMalignancy screening is advised at diagnosis.\n\n## Drugs\n\nMethotrexate is given weekly; it is an immune suppressant.\n",
-    )
-    .unwrap();
+    );
     let (retriever, _) = Retriever::open(&corpus, &dir.path().join("index"), false).unwrap();
     assert!(retriever.semantic().is_some(), "the built-in table loads");
     for (query, expected) in [
@@ -398,8 +396,6 @@ fn related_words_and_misspellings_find_passages_without_synonyms() {
 fn a_misspelt_drug_counts_as_the_drug_and_a_known_drug_is_not_respelt() {
     let dir = TempDir::new().unwrap();
     let corpus = dir.path().join("corpus");
-    fs::create_dir_all(corpus.join("articles")).unwrap();
-    fs::create_dir_all(corpus.join("references")).unwrap();
     let mut body = String::from(
         "+++\nid = \"mixed\"\ntitle = \"Mixed Article\"\nquestion = \"What is given?\"\nupdated = \"2025-01-01\"\n+++\n\n# Mixed Article\n\n## Summary\n\nThe best empiric therapy for this patient is dexamethasone plus ceftriaxone and vancomycin, given before the first antibiotic dose in a patient with fever, neck stiffness and confusion whose spinal fluid shows many neutrophils.\n\n## Doses\n\n",
     );
@@ -409,7 +405,7 @@ fn a_misspelt_drug_counts_as_the_drug_and_a_known_drug_is_not_respelt() {
         ));
     }
     body.push_str("\n## Rash\n\nAmoxicillin 500 mg three times daily for 14 days.\n");
-    fs::write(corpus.join("articles/mixed.md"), body).unwrap();
+    write_one_article(&corpus, "mixed", &body);
     let (retriever, _) = Retriever::open(&corpus, &dir.path().join("index"), false).unwrap();
     let hits = search(&retriever, "dexamethsone dose", 3);
     assert!(

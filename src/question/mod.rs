@@ -106,6 +106,8 @@ struct VocabularyFile {
     #[serde(default)]
     context_connectives: Vec<String>,
     #[serde(default)]
+    negative_endings: Vec<String>,
+    #[serde(default)]
     synonyms: Vec<Vec<String>>,
     /// Drug classes: the class's words and its members (see [`Vocabulary::synonym_groups`]).
     #[serde(default)]
@@ -333,6 +335,8 @@ pub struct Vocabulary {
     /// Words opening a clause that sets the scene ("after a dose change"), as `plain` writes
     /// them.
     context_connectives: Vec<String>,
+    /// Endings that make a question word negative ("n't", and "nt" as typed without it).
+    negative_endings: Vec<String>,
     /// Synonym groups that hold in any article, as written (see [`Vocabulary::synonym_groups`]).
     synonyms: Vec<Vec<String>>,
     pub aspects: Vec<Aspect>,
@@ -429,6 +433,7 @@ impl Vocabulary {
             topic_phrases,
             descriptive: file.descriptive.iter().map(|d| plain(d)).collect(),
             context_connectives: file.context_connectives.iter().map(|c| plain(c)).collect(),
+            negative_endings: file.negative_endings,
             // A class is one group per member, with the class's words: the class word finds
             // every member (the union of the groups holding it), a member finds itself and the
             // class word, never its class-mates (a question on alendronate is not answered by
@@ -674,9 +679,8 @@ impl Vocabulary {
     /// Whether `lower` is a question word made negative, as typed with or without its
     /// apostrophe ("shouldnt", "wasn't", "cant": "can" less its last letter).
     fn negated_question_word(&self, lower: &str) -> bool {
-        let Some(base) = ["n't", "n’t", "nt"]
-            .iter()
-            .find_map(|ending| lower.strip_suffix(ending))
+        let Some(base) =
+            (self.negative_endings.iter()).find_map(|ending| lower.strip_suffix(ending.as_str()))
         else {
             return false;
         };

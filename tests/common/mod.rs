@@ -56,6 +56,13 @@ pub fn write_mini_corpus(root: &Path) {
     .expect("write reference");
 }
 
+/// A corpus at `root` (no references) of one article `id`, its Markdown `text`.
+pub fn write_one_article(root: &Path, id: &str, text: &str) {
+    fs::create_dir_all(root.join("articles")).expect("mkdir");
+    fs::create_dir_all(root.join("references")).expect("mkdir");
+    fs::write(root.join(format!("articles/{id}.md")), text).expect("write article");
+}
+
 /// Two articles of other subjects, added from page text the test writes.
 pub fn write_two_articles(root: &Path) -> PathBuf {
     let pages = root.join("pages");
