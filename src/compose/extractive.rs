@@ -418,7 +418,7 @@ impl ExtractiveComposer {
             .cloned()
             .collect();
         let named = if drug_words.is_empty() {
-            subject_words.clone()
+            beside_conditions(request.question, &subject_words)
         } else {
             drug_words
         };
@@ -1639,6 +1639,54 @@ fn not_stated(
     ))
 }
 
+/// Of the words naming a question's subject, those that name what the aspect is asked of, not
+/// the condition or population it is asked in: "IVIG dose in IMNM?" and "IVIG dose with
+/// necrotizing myopathy?" name IVIG. A word is in a condition when, read back within its
+/// clause, a condition word of the vocabulary ("in", "with") comes before another subject word
+/// does. All of them when each is in one.
+fn beside_conditions(question: &str, typed: &[String]) -> Vec<String> {
+    let conditions = &vocabulary().phrasing.condition_words;
+    let lower = question.to_lowercase();
+    let firsts: Vec<String> = typed
+        .iter()
+        .map(|t| {
+            let lower = t.to_lowercase();
+            lower
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let in_condition = |first: &str| {
+        lower.split([',', ';', ':', '?', '.', '!']).any(|clause| {
+            let words: Vec<&str> = clause
+                .split(|c: char| !c.is_alphanumeric() && c != '-')
+                .filter(|w| !w.is_empty())
+                .collect();
+            let Some(at) = words.iter().position(|w| !first.is_empty() && *w == first) else {
+                return false;
+            };
+            words[..at]
+                .iter()
+                .rev()
+                .take_while(|w| !firsts.iter().any(|f| f == *w))
+                .any(|w| conditions.iter().any(|c| c == w))
+        })
+    };
+    let kept: Vec<String> = typed
+        .iter()
+        .zip(&firsts)
+        .filter(|(_, first)| !in_condition(first))
+        .map(|(t, _)| t.clone())
+        .collect();
+    if kept.is_empty() {
+        typed.to_vec()
+    } else {
+        kept
+    }
+}
+
 /// For ordering: a bullet that follows a lead-in is listed right after it.
 fn leader_of(
     units: &[Unit],
@@ -2303,6 +2351,20 @@ mod tests {
         )];
         let answer = ExtractiveComposer::default().answer(&request("prednisone dose?", &with_dose));
         assert!(!answer.contains("give no dose"), "{answer}");
+    }
+
+    #[test]
+    fn the_condition_a_dose_is_asked_in_is_not_what_the_sources_give_no_dose_for() {
+        let passages = passages();
+        let composer = ExtractiveComposer::default();
+        let opener = "The article and its references give no dose for IVIG; what they say:";
+        for question in ["IVIG dose in IMNM?", "IVIG dose with necrotizing myopathy?"] {
+            let answer = composer.answer(&request(question, &passages));
+            assert!(answer.starts_with(opener), "{question}: {answer}");
+        }
+        // Named only after a condition word, the subject is still named.
+        let answer = composer.answer(&request("dose in IMNM?", &passages));
+        assert!(!answer.contains("give no dose for this"), "{answer}");
     }
 
     #[test]

@@ -131,6 +131,7 @@ struct PhrasingSpec {
     list_words: Vec<String>,
     comparison_connectors: Vec<String>,
     continuation_openers: Vec<String>,
+    condition_words: Vec<String>,
     or_fillers: Vec<String>,
     referring_back: Vec<String>,
     source_nouns: Vec<String>,
@@ -159,6 +160,9 @@ pub struct Phrasing {
     pub comparison_connectors: Regex,
     /// Lower-cased openers of a follow-up that continues the previous question.
     pub continuation_openers: Vec<String>,
+    /// Lower-cased words introducing the condition or population an aspect is asked in ("in",
+    /// "with"): the word after one is not the subject a "not stated" line names.
+    pub condition_words: Vec<String>,
     /// Words passed over between "or" and the alternative it names ("or other CTD").
     pub or_fillers: Vec<String>,
     /// Words opening a passage that refer back to the one before it, unless followed by a word
@@ -242,6 +246,11 @@ impl Phrasing {
                 .continuation_openers
                 .iter()
                 .map(|o| o.to_lowercase())
+                .collect(),
+            condition_words: spec
+                .condition_words
+                .iter()
+                .map(|w| w.to_lowercase())
                 .collect(),
             or_fillers: spec.or_fillers,
             referring_back: spec.referring_back,
