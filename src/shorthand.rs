@@ -19,7 +19,8 @@
 //!   it begins;
 //! - a **drug the article does not name** ("lisinopril", "lasix") is the nearest of its classes
 //!   the article names ("ACE inhibitor", "diuretic"), from `data/drug-classes.tsv` (distilled
-//!   from WordNet, see its header); a statement about a class holds for its members;
+//!   from WordNet, see its header); a statement about a class holds for its members; a drug name
+//!   misspelt ("atorvastatn") is the one drug of `data/drug-names.tsv` it is a near spelling of;
 //! - an **age** ("6yo", "3 y/o", "78 yo") names the population it belongs to (children, older
 //!   adults).
 //!
@@ -117,6 +118,29 @@ static DRUG_CLASSES: LazyLock<DrugClasses> = LazyLock::new(|| {
         }
     }
     DrugClasses { drugs, members }
+});
+
+/// Each drug name of one word of five letters or more (generic, other name or brand, lower-cased)
+/// with its generic name, from `data/drug-names.tsv` and `data/brand-names.tsv`, by its first
+/// letter: what a misspelt drug name is read against (a misspelling keeps its first letter).
+static DRUG_WORDS: LazyLock<HashMap<char, Vec<(String, &'static str)>>> = LazyLock::new(|| {
+    let brands: HashMap<&str, &str> = table_rows(crate::synonyms::BRAND_NAMES).collect();
+    let mut words: HashMap<char, Vec<(String, &'static str)>> = HashMap::new();
+    for (generic, others) in table_rows(crate::synonyms::DRUG_NAMES) {
+        let names = std::iter::once(generic)
+            .chain(others.split('|'))
+            .chain(brands.get(generic).into_iter().flat_map(|b| b.split('|')));
+        for name in names {
+            let name = name.to_lowercase();
+            if let Some(first) = name.chars().next()
+                && name.chars().count() >= 5
+                && name.chars().all(char::is_alphabetic)
+            {
+                words.entry(first).or_default().push((name, generic));
+            }
+        }
+    }
+    words
 });
 
 /// An age as clinicians write it: "6yo", "6 yo", "3 y/o", "78 year old", "45F", "45 yo M".
@@ -284,7 +308,11 @@ fn element_named(
 /// `shorthand.max_class_members` drugs (data/retrieval-model.toml), stands for it.
 fn class_named(word: &str, article: &dyn Article) -> Option<String> {
     let table = &*DRUG_CLASSES;
-    let drug = table.drugs.get(&word.to_lowercase())?;
+    let lower = word.to_lowercase();
+    let drug = match table.drugs.get(&lower) {
+        Some(drug) => drug,
+        None => table.drugs.get(misspelt_drug(&lower, article)?)?,
+    };
     if drug.names.iter().any(|name| article.names(name)) {
         return None;
     }
@@ -301,6 +329,25 @@ fn class_named(word: &str, article: &dyn Article) -> Option<String> {
         .iter()
         .find(|name| article.names(name))
         .map(|name| (*name).to_string())
+}
+
+/// The generic name of the one drug `lower` is a near spelling of ("atorvastatn":
+/// atorvastatin), when it is no drug name itself, no ordinary word and no word of the article.
+/// A word near two drugs' names is neither.
+fn misspelt_drug(lower: &str, article: &dyn Article) -> Option<&'static str> {
+    if lower.chars().count() < retrieval_model().shorthand.min_misspelt_drug
+        || crate::text::is_common_word(lower)
+        || article.names(lower)
+    {
+        return None;
+    }
+    let mut generics = DRUG_WORDS
+        .get(&lower.chars().next()?)?
+        .iter()
+        .filter(|(name, _)| crate::retrieve::near_spelling(lower, name))
+        .map(|(_, generic)| *generic);
+    let first = generics.next()?;
+    generics.all(|g| g == first).then_some(first)
 }
 
 /// The readings of one word of a question: none when it is not shorthand or the article uses it.
@@ -635,6 +682,11 @@ mod tests {
             read("lisinopril dose?", &names_a_member),
             "lisinopril dose?",
             "an article naming enalapril chose it; lisinopril is not what it says of ACE inhibitors"
+        );
+        assert_eq!(
+            read("washout from lisinoprl?", &article),
+            "washout from lisinoprl (= ace inhibitor)?",
+            "a misspelt drug name is its drug"
         );
         let category = Names(&["penicillin", "antibiotic"], &[]);
         assert_eq!(
