@@ -1101,4 +1101,25 @@ mod tests {
         }
         assert_eq!(phrasing.comparison_connectors.split("overdose").count(), 1);
     }
+
+    #[test]
+    fn a_concentration_is_no_dose() {
+        let dose = vocabulary().aspect("dose").expect("the dose aspect");
+        for stated in [
+            "Vancomycin 15-20 mg/kg IV every 8-12 hours",
+            "0.4 mg IV, repeated every 2-3 minutes",
+            "2 g/day in two doses",
+            "injected at 1 mL/second",
+            "Ceftriaxone 2g IV",
+        ] {
+            assert!(dose.stated_in(stated), "{stated}");
+        }
+        for measured in [
+            "elevated protein (300 mg/dL)",
+            "glucose 25 mg/dL",
+            "CRP 80 mg/L",
+        ] {
+            assert!(!dose.stated_in(measured), "{measured}");
+        }
+    }
 }
