@@ -198,8 +198,16 @@ impl ExtractiveComposer {
     /// with their synonyms, and the words as typed.
     fn subject_of(&self, text: &str) -> (Vec<Vec<String>>, Vec<String>) {
         let (plain, readings) = crate::shorthand::appositives(text);
-        let (mut subject, typed) = self.plain_subject_of(&plain);
+        let (mut subject, mut typed) = self.plain_subject_of(&plain);
         if !subject.is_empty() {
+            add_readings(&mut subject, &readings);
+        } else if !readings.is_empty() {
+            // Shorthand too short to name a subject by itself ("dex dose?") names what it is
+            // read as ("dexamethasone"), as it does for retrieval's coverage.
+            typed = readings
+                .iter()
+                .filter_map(|(_, read)| read.first().cloned())
+                .collect();
             add_readings(&mut subject, &readings);
         }
         (subject, typed)
@@ -2365,6 +2373,24 @@ mod tests {
         // Named only after a condition word, the subject is still named.
         let answer = composer.answer(&request("dose in IMNM?", &passages));
         assert!(!answer.contains("give no dose for this"), "{answer}");
+    }
+
+    #[test]
+    fn shorthand_naming_the_only_subject_is_named_as_it_is_read() {
+        let passages = vec![passage(
+            1,
+            "a#1",
+            "Lead",
+            "The best empiric therapy is dexamethasone plus ceftriaxone.",
+        )];
+        let answer = ExtractiveComposer::default()
+            .answer(&request("dex (= dexamethasone) dose?", &passages));
+        assert!(
+            answer.starts_with(
+                "The article and its references give no dose for dexamethasone; what they say:"
+            ),
+            "{answer}"
+        );
     }
 
     #[test]
