@@ -82,20 +82,28 @@ struct Drug {
     classes: Vec<Vec<&'static str>>,
 }
 
-static DRUG_CLASSES: LazyLock<DrugClasses> = LazyLock::new(|| {
-    let classes: HashMap<&str, &str> =
-        table_rows(include_str!("../data/drug-classes.tsv")).collect();
+/// Each drug of `data/drug-names.tsv` as its generic name and all its names: the generic, its
+/// other names, and its brands from `data/brand-names.tsv`.
+fn drug_names() -> impl Iterator<Item = (&'static str, Vec<&'static str>)> {
     let brands: HashMap<&str, &str> = table_rows(crate::synonyms::BRAND_NAMES).collect();
-    let mut drugs = HashMap::new();
-    let mut members: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
-    for (generic, others) in table_rows(crate::synonyms::DRUG_NAMES) {
-        let Some(written) = classes.get(generic) else {
-            continue;
-        };
-        let names: Vec<&str> = std::iter::once(generic)
+    table_rows(crate::synonyms::DRUG_NAMES).map(move |(generic, others)| {
+        let names = std::iter::once(generic)
             .chain(others.split('|'))
             .chain(brands.get(generic).into_iter().flat_map(|b| b.split('|')))
             .collect();
+        (generic, names)
+    })
+}
+
+static DRUG_CLASSES: LazyLock<DrugClasses> = LazyLock::new(|| {
+    let classes: HashMap<&str, &str> =
+        table_rows(include_str!("../data/drug-classes.tsv")).collect();
+    let mut drugs = HashMap::new();
+    let mut members: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+    for (generic, names) in drug_names() {
+        let Some(written) = classes.get(generic) else {
+            continue;
+        };
         let classes: Vec<Vec<&str>> = written
             .split('|')
             .map(|class| {
@@ -124,12 +132,8 @@ static DRUG_CLASSES: LazyLock<DrugClasses> = LazyLock::new(|| {
 /// with its generic name, from `data/drug-names.tsv` and `data/brand-names.tsv`, by its first
 /// letter: what a misspelt drug name is read against (a misspelling keeps its first letter).
 static DRUG_WORDS: LazyLock<HashMap<char, Vec<(String, &'static str)>>> = LazyLock::new(|| {
-    let brands: HashMap<&str, &str> = table_rows(crate::synonyms::BRAND_NAMES).collect();
     let mut words: HashMap<char, Vec<(String, &'static str)>> = HashMap::new();
-    for (generic, others) in table_rows(crate::synonyms::DRUG_NAMES) {
-        let names = std::iter::once(generic)
-            .chain(others.split('|'))
-            .chain(brands.get(generic).into_iter().flat_map(|b| b.split('|')));
+    for (generic, names) in drug_names() {
         for name in names {
             let name = name.to_lowercase();
             if let Some(first) = name.chars().next()

@@ -1937,6 +1937,11 @@ mod tests {
         }
     }
 
+    /// One passage, `a#1` of section `section`, as the only passage of a question.
+    fn one_passage(section: &str, text: &str) -> Vec<Passage> {
+        vec![passage(1, "a#1", section, text)]
+    }
+
     /// `passage` as a lead-in.
     fn lead_in(mut passage: Passage) -> Passage {
         passage.role = Role::LeadIn;
@@ -2351,12 +2356,7 @@ mod tests {
             "{answer}"
         );
         assert!(verify(&answer, &passages).verified());
-        let with_dose = vec![passage(
-            1,
-            "a#1",
-            "Lead",
-            "Prednisone 1 mg/kg/day is first-line.",
-        )];
+        let with_dose = one_passage("Lead", "Prednisone 1 mg/kg/day is first-line.");
         let answer = ExtractiveComposer::default().answer(&request("prednisone dose?", &with_dose));
         assert!(!answer.contains("give no dose"), "{answer}");
     }
@@ -2377,12 +2377,10 @@ mod tests {
 
     #[test]
     fn shorthand_naming_the_only_subject_is_named_as_it_is_read() {
-        let passages = vec![passage(
-            1,
-            "a#1",
+        let passages = one_passage(
             "Lead",
             "The best empiric therapy is dexamethasone plus ceftriaxone.",
-        )];
+        );
         let answer = ExtractiveComposer::default()
             .answer(&request("dex (= dexamethasone) dose?", &passages));
         assert!(
@@ -2398,23 +2396,19 @@ mod tests {
         let composer = ExtractiveComposer::new(Synonyms::general());
         // Far from the drug's name, but no other drug is named before the dose: it is the
         // drug's.
-        let far = vec![passage(
-            1,
-            "a#1",
+        let far = one_passage(
             "Lead",
             "Give prednisone by mouth once the diagnosis is confirmed by biopsy, imaging and \
              antibody testing in the referral clinic, then 1 mg/kg/day for four weeks.",
-        )];
+        );
         let answer = composer.answer(&request("prednisone dose?", &far));
         assert!(!answer.contains("give no dose"), "{answer}");
         // A dose after another drug's name is that drug's.
-        let other = vec![passage(
-            1,
-            "a#1",
+        let other = one_passage(
             "Lead",
             "Give prednisone by mouth once the diagnosis is confirmed by biopsy, imaging and \
              antibody testing in the referral clinic, then methotrexate 15 mg weekly.",
-        )];
+        );
         let answer = composer.answer(&request("prednisone dose?", &other));
         assert!(answer.contains("give no dose for prednisone"), "{answer}");
     }
@@ -2561,12 +2555,10 @@ mod tests {
 
     #[test]
     fn a_sentence_holding_double_quotes_is_not_quoted() {
-        let passages = vec![passage(
-            1,
-            "a#1",
+        let passages = one_passage(
             "Results",
             "Knowledge was high in both \"daily\" and \"less than daily\" users. Chaalia was harmful for 96% of users.",
-        )];
+        );
         let answer =
             ExtractiveComposer::default().answer(&request("chaalia daily users?", &passages));
         assert!(!answer.contains("both"), "{answer}");
@@ -2637,12 +2629,10 @@ mod tests {
 
     #[test]
     fn the_words_that_ask_the_aspect_are_not_its_subject() {
-        let passages = vec![passage(
-            1,
-            "a#1",
+        let passages = one_passage(
             "Monitoring",
             "Monitoring parameters:\n- Serial creatine kinase measurements\n- Regular assessment of muscle strength",
-        )];
+        );
         let answer =
             ExtractiveComposer::default().answer(&request("MTX monitoring labs?", &passages));
         assert!(
