@@ -252,12 +252,14 @@ impl Engine {
             laps.lap(|s| &mut s.compose);
             return Ok(reply);
         }
+        let unnamed = self.unnamed(&coverage);
         let offline_request = ComposeRequest {
             question: &understood,
             history: &history,
             passages: &passages,
             glossary: &[],
             best: &[],
+            unnamed: &unnamed,
             retry: None,
             stream,
         };
@@ -319,6 +321,7 @@ impl Engine {
             passages: &passages,
             glossary: &glossary,
             best: &best,
+            unnamed: &[],
             retry: None,
             stream,
         };
@@ -427,12 +430,14 @@ impl Engine {
             ..request.clone()
         };
         let gathered = self.gather(&request, presence, &mut Laps::new(None))?;
+        let unnamed = self.unnamed(&gathered.coverage);
         let compose = ComposeRequest {
             question: &gathered.understood,
             history: &gathered.history,
             passages: &gathered.passages,
             glossary: &[],
             best: &[],
+            unnamed: &unnamed,
             retry: None,
             stream: false,
         };
@@ -440,6 +445,17 @@ impl Engine {
         explanation.covered = gathered.coverage.covered;
         explanation.missing = gathered.coverage.missing.clone();
         Ok(explanation)
+    }
+
+    /// The words of a covered question that no source in scope names and whose meaning is
+    /// plainly absent (see [`Retriever::plainly_absent`]), for the answer to say so.
+    fn unnamed(&self, coverage: &Coverage) -> Vec<String> {
+        coverage
+            .weak_missing
+            .iter()
+            .filter(|w| self.retriever.plainly_absent(w))
+            .cloned()
+            .collect()
     }
 
     /// What every answer starts from: the question and its history with shorthand read, the

@@ -1041,6 +1041,9 @@ fn print_explanation(explanation: &medcite::compose::Explanation) {
             listed(&explanation.missing)
         );
     }
+    if !explanation.unnamed.is_empty() {
+        println!("named by no source: {}", listed(&explanation.unnamed));
+    }
     if let Some(line) = &explanation.not_stated {
         println!("not stated: {line}");
     }

@@ -95,6 +95,8 @@ impl WordTable {
                 .split_once('\t')
                 .ok_or_else(|| bad("expected a word, a tab, then neighbours".into()))?;
             let Some(key) = stem(word) else { continue };
+            // A word whose only neighbours share its stem ("tick", "ticking") is still known.
+            neighbours.entry(key.clone()).or_default();
             for item in list.split_whitespace() {
                 let (other, similarity) = item
                     .rsplit_once(':')
@@ -198,6 +200,24 @@ impl Semantic {
             by_length,
             settings: Settings::default(),
         }
+    }
+
+    /// Whether the word table holds the analysed word `word`: an English word or term it
+    /// embedded, not unread shorthand ("etoh", "ppx").
+    pub fn knows(&self, word: &str) -> bool {
+        self.table.neighbours.contains_key(word)
+    }
+
+    /// Whether a word of the corpus is near the analysed word `word` (itself excluded): any
+    /// neighbour the table holds for it, however weak ("doc", doctor: 0.51), or a near
+    /// spelling when the corpus lacks it.
+    pub fn has_near(&self, word: &str) -> bool {
+        let neighbour = self.table.neighbours.get(word).is_some_and(|neighbours| {
+            neighbours
+                .iter()
+                .any(|(w, _)| w != word && self.vocabulary.contains(w))
+        });
+        neighbour || (!self.vocabulary.contains(word) && !self.near_spellings(word).is_empty())
     }
 
     /// Whether the corpus has this analysed word.
@@ -393,7 +413,8 @@ mod tests {
     const TABLE: &str = "# test table\n\
         kidney\trenal:0.81 kidneys:0.90 liver:0.55\n\
         malignancy\tcancer:0.77 malignant:0.95\n\
-        lupus\tmyositis:0.41\n";
+        lupus\tmyositis:0.41\n\
+        tick\tticking:0.64\n";
 
     fn semantic(vocabulary: &[&str]) -> Semantic {
         let table = WordTable::parse(TABLE, "test").unwrap();
@@ -413,6 +434,22 @@ mod tests {
         // "malignancy" and "malignant" both stem to "malign", which is not its own neighbour.
         assert_eq!(s.related("malign"), vec![("cancer".to_string(), 0.77)]);
         assert_eq!(s.similar("cancer", "malign"), 0.77);
+    }
+
+    #[test]
+    fn a_word_of_the_table_is_known_even_with_no_neighbour_of_its_own() {
+        let s = semantic(&[]);
+        // "ticking" shares the stem of "tick": no neighbour is left, the word is still known.
+        assert!(s.knows("tick"));
+        assert!(s.related("tick").is_empty());
+        assert!(s.knows("lupus"));
+        assert!(
+            !s.knows("etoh"),
+            "shorthand the table never embedded is unknown"
+        );
+        // A neighbour below the threshold of related words is still near.
+        assert!(semantic(&["myositi"]).has_near("lupus"));
+        assert!(!s.has_near("lupus"));
     }
 
     #[test]

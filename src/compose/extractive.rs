@@ -818,7 +818,8 @@ impl ExtractiveComposer {
         }
         gather_asked_lists(&mut units, &asked);
         let (chosen, left_out) = choose(&units, request.passages, &asked);
-        let opener = not_stated(&units, &asked, &other_drugs_at);
+        let opener = not_stated(&units, &asked, &other_drugs_at)
+            .or_else(|| unnamed(request.question, request.unnamed));
         Draft {
             asked,
             units,
@@ -838,6 +839,8 @@ pub struct Explanation {
     /// Whether the sources cover it, and the subjects no passage names (set by the engine).
     pub covered: bool,
     pub missing: Vec<String>,
+    /// Ordinary words of the question that no source in scope names.
+    pub unnamed: Vec<String>,
     /// Its subject as typed (the previous turn's when it names none), and the asked aspects.
     pub subject: Vec<String>,
     pub aspects: Vec<String>,
@@ -907,6 +910,7 @@ impl ExtractiveComposer {
             question: request.question.to_string(),
             covered: true,
             missing: Vec::new(),
+            unnamed: request.unnamed.to_vec(),
             subject: asked.subject_words.clone(),
             aspects: asked.aspects.iter().map(|a| a.name.clone()).collect(),
             options: asked
@@ -1647,6 +1651,62 @@ fn not_stated(
     ))
 }
 
+/// The opening sentence when words of the question's subject are named by no source in scope,
+/// though other words of it are: "doxy ppx after tick bite?" of an article that never mentions a
+/// tick. What the sources say of the rest is not said of that: "The article and its references
+/// do not mention tick bite; what they say:". Words typed side by side are named together.
+fn unnamed(question: &str, unnamed: &[String]) -> Option<String> {
+    let missing: HashSet<String> = unnamed
+        .iter()
+        .flat_map(|w| {
+            w.to_lowercase()
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let mut runs: Vec<Vec<&str>> = Vec::new();
+    let mut open = false;
+    for word in question
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+    {
+        if missing.contains(&word.to_lowercase()) {
+            if open {
+                runs.last_mut()?.push(word);
+            } else {
+                runs.push(vec![word]);
+            }
+            open = true;
+        } else {
+            open = false;
+        }
+    }
+    // A run of everyday words only ("everyone") names no subject the sources could lack.
+    let mut named: Vec<String> = Vec::new();
+    for run in runs {
+        if run
+            .iter()
+            .all(|w| crate::text::is_common_word(&w.to_lowercase()))
+        {
+            continue;
+        }
+        let run = run.join(" ");
+        if !named.contains(&run) {
+            named.push(run);
+        }
+    }
+    (!named.is_empty()).then(|| {
+        format!(
+            "The article and its references do not mention {}; what they say:",
+            named.join(" or ")
+        )
+    })
+}
+
 /// Of the words naming a question's subject, those that name what the aspect is asked of, not
 /// the condition or population it is asked in: "IVIG dose in IMNM?" and "IVIG dose with
 /// necrotizing myopathy?" name IVIG. A word is in a condition when, read back within its
@@ -1981,6 +2041,7 @@ mod tests {
             passages,
             glossary: &[],
             best: &[],
+            unnamed: &[],
             retry: None,
             stream: false,
         }
@@ -2918,6 +2979,33 @@ mod tests {
             terms.contains(&vec!["corticosteroid".to_string()]),
             "{terms:?}"
         );
+    }
+
+    #[test]
+    fn a_subject_no_source_names_is_said_unmentioned_before_what_the_sources_say() {
+        let passages = one_passage(
+            "First-Line Treatment",
+            "Doxycycline: 100 mg twice daily for 10-14 days",
+        );
+        let unnamed = ["tick".to_string(), "bite".to_string()];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            unnamed: &unnamed,
+            ..request("single dose doxycycline after tick bite?", &passages)
+        });
+        assert!(
+            answer.starts_with(
+                "The article and its references do not mention tick bite; what they say:"
+            ),
+            "{answer}"
+        );
+        assert!(answer.contains("100 mg twice daily"), "{answer}");
+        // Everyday words alone name nothing the sources could lack.
+        let unnamed = ["everyone".to_string()];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            unnamed: &unnamed,
+            ..request("doxycycline for everyone?", &passages)
+        });
+        assert!(!answer.contains("do not mention"), "{answer}");
     }
 
     #[test]
