@@ -998,6 +998,9 @@ mod tests {
         assert_eq!(asked("and if that fails?"), ["next"]);
         assert_eq!(asked("MTX vs AZA?"), ["comparison"]);
         assert_eq!(asked("how common is relapse?"), ["frequency"]);
+        // "How many" before a unit of time asks a duration, not how common something is.
+        assert_eq!(asked("levofloxacin for pyelo how many days"), ["duration"]);
+        assert_eq!(asked("how many hours to observe?"), ["duration"]);
         // "Frequency" of a drug is its dosing interval as much as a prevalence: either answers.
         assert_eq!(asked("cefotaxime frequency?"), ["how often"]);
         assert_eq!(asked("maintenance rate?"), ["how often"]);
