@@ -2068,7 +2068,7 @@ fn spell(letters: &[char], words: &[Vec<char>], used: usize) -> Option<usize> {
 
 /// Whether two analysed words share a root of five letters or more, one being the other's
 /// beginning ("predict" and "predictor", which the stemmer leaves apart).
-fn same_root(a: &str, b: &str) -> bool {
+pub(crate) fn same_root(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     short.len() >= 5 && long.starts_with(short) && !short.chars().any(|c| c.is_ascii_digit())
 }

@@ -13,7 +13,7 @@ use crate::analysis::word_spans;
 use crate::contracts::{Passage, Role};
 use crate::question::ages::{meets, overlaps};
 use crate::question::{Aspect, SectionRole, Strength, surface_words, vocabulary};
-use crate::retrieve::{Synonyms, contains_sequence, near_spelling, refers_back, words};
+use crate::retrieve::{Synonyms, contains_sequence, near_spelling, refers_back, same_root, words};
 use crate::text::{has_markup, normalize, sentences};
 
 /// What the extractive composer answers when no sentence shares a key word with the question.
@@ -570,8 +570,17 @@ impl ExtractiveComposer {
                             && only_negated(text, word)
                             && !only_negated(request.question, word)
                     };
-                    if names(&sequence, &present, term) && !term.first().is_some_and(negated) {
-                        let value = rarity * place;
+                    // A word derived from the asked one counts a share ("predictor" for
+                    // "predicts?"): the question is answered, though less surely.
+                    let share = if names(&sequence, &present, term) {
+                        1.0
+                    } else if names_derived(&present, term) {
+                        model.places.derived_share
+                    } else {
+                        0.0
+                    };
+                    if share > 0.0 && !term.first().is_some_and(negated) {
+                        let value = rarity * place * share;
                         let entry = best.entry(key.clone()).or_insert((0.0, 0.0, *source));
                         if weight * value > entry.0 {
                             *entry = (weight * value, value, *source);
@@ -1101,6 +1110,17 @@ fn names(sequence: &[String], present: &HashSet<&String>, term: &[String]) -> bo
         }
         _ => contains_sequence(sequence, term),
     }
+}
+
+/// Whether a text (its analysed words `present`) names the one-word `term` only by a word derived
+/// from it, which the stemmer leaves apart ("predicts", "predictor"): of the same root, adding at
+/// most `structure.derived_word_letters` letters (a longer addition is a clipping, "pyelo" of
+/// "pyelonephritis", which shorthand reads).
+fn names_derived(present: &HashSet<&String>, term: &[String]) -> bool {
+    let [word] = term else { return false };
+    present.iter().any(|p| {
+        same_root(word, p) && word.len().abs_diff(p.len()) <= model().structure.derived_word_letters
+    })
 }
 
 /// Whether `text` states `aspect` of the asked subject: where it names the subject, within
@@ -2979,6 +2999,42 @@ mod tests {
             terms.contains(&vec!["corticosteroid".to_string()]),
             "{terms:?}"
         );
+    }
+
+    #[test]
+    fn a_word_derived_from_the_asked_one_answers_at_a_share() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Pitfalls",
+                "Using 2 or more agents within 3 months of onset is a predictor of remission",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Pitfalls",
+                "Mortality predicts relapse in severe disease",
+            ),
+        ];
+        // "predicts" is named by "predictor" only: the question is answered, not declined.
+        let answer = ExtractiveComposer::default()
+            .answer(&request("what predicts a good outcome?", &passages[..1]));
+        assert!(answer.contains("3 months of onset"), "{answer}");
+        // The word itself counts more than a word derived from it.
+        let explanation =
+            ExtractiveComposer::default().explain(&request("what predicts relapse?", &passages));
+        assert!(
+            explanation.candidates[0]
+                .quote
+                .contains("Mortality predicts"),
+            "{explanation:?}"
+        );
+        // A clipping is not a derived word: "pyelo" adds too many letters to be "pyelonephritis".
+        let present_words = ["pyelonephr".to_string()];
+        let present: HashSet<&String> = present_words.iter().collect();
+        assert!(!names_derived(&present, &["pyelo".to_string()]));
+        assert!(names_derived(&present, &["pyelonephriti".to_string()]));
     }
 
     #[test]

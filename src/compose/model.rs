@@ -92,6 +92,7 @@ pub struct Places {
     pub long_label: f64,
     pub section: f64,
     pub background_share: f64,
+    pub derived_share: f64,
 }
 
 /// The size of an answer and when two quotes say one fact.
@@ -119,6 +120,7 @@ pub struct Structure {
     pub head_words: usize,
     pub short_label_words: usize,
     pub aspect_near_subject_words: usize,
+    pub derived_word_letters: usize,
 }
 
 /// The named features of one candidate quote.
