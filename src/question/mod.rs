@@ -1033,6 +1033,9 @@ mod tests {
         assert!(!dose.stated_in("Particularly effective for necrotizing myopathy"));
         let duration = v.aspect("duration").unwrap();
         assert!(duration.stated_in("for ≥4 weeks"));
+        // A length written as a compound adjective is a duration, not an interval.
+        assert!(duration.stated_in("Mandatory 36-hour washout period"));
+        assert!(!duration.stated_in("every 8 hours"));
         assert!(!duration.stated_in("IVIG is particularly effective"));
         // What to do on stopping a drug is guidance on stopping it.
         let stopping = v.aspect("stopping").unwrap();
