@@ -868,6 +868,8 @@ mod tests {
         assert!(target.stated_in("with a goal of lowering systolic pressure by no more than 25%"));
         assert!(target.stated_in("then lower it to 160/100 mmHg, the target for the first day"));
         assert!(!target.stated_in("Before treating, assess for acute target organ damage:"));
+        // A label naming the target states the values after it.
+        assert!(target.stated_in("Target doses: carvedilol 25mg twice daily"));
     }
 
     #[test]
