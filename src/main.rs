@@ -899,12 +899,15 @@ fn print_quality(report: &QualityReport, path: &Path, all: bool) {
     let columns = Columns::of(parts);
     columns.header();
     type Figure<'a> = &'a dyn Fn(&QualityFigures) -> String;
-    let lines: [(&str, Figure); 15] = [
+    let lines: [(&str, Figure); 16] = [
         ("wrongly declined", &|f| {
             pct(f.wrongly_declined, f.expected_covered)
         }),
         ("outside the sources declined", &|f| {
             pct(f.rightly_declined, f.expected_declined)
+        }),
+        ("outside declined or \"not stated\"", &|f| {
+            pct(f.outside_handled, f.expected_declined)
         }),
         ("required facts present", &|f| {
             pct(f.facts_present, f.facts_required)

@@ -122,6 +122,9 @@ pub struct QualityFigures {
     /// Questions outside the sources, and those of them declined.
     pub expected_declined: usize,
     pub rightly_declined: usize,
+    /// Questions outside the sources declined, or answered with a "not stated" line first (the
+    /// measure of issue 23, as the dev articles' eval counts them).
+    pub outside_handled: usize,
     pub facts_required: usize,
     pub facts_present: usize,
     pub first_required: usize,
@@ -315,6 +318,7 @@ fn summarise(rows: &[&QualityRow]) -> QualityFigures {
         wrongly_declined: count(&|r| r.expected_covered && !r.covered),
         expected_declined: count(&|r| !r.expected_covered),
         rightly_declined: count(&|r| !r.expected_covered && !r.covered),
+        outside_handled: count(&|r| !r.expected_covered && (!r.covered || r.says_not_stated)),
         facts_required,
         facts_present: facts_required - facts_missing,
         first_required,
@@ -472,6 +476,23 @@ mod tests {
         let report = summarise(&rows.iter().collect::<Vec<_>>());
         assert_eq!((report.from_model, report.expected_covered), (1, 2));
         assert_eq!(report.fallbacks, 1);
+        // An outside question is handled when declined, or answered saying first what is not
+        // stated; answered otherwise, it is not.
+        let honest = QualityRow {
+            says_not_stated: true,
+            ..row("f4", false, true, true)
+        };
+        let declined = row("f5", false, false, true);
+        let rows = [&rows[2], &honest, &declined];
+        let report = summarise(&rows);
+        assert_eq!(
+            (
+                report.expected_declined,
+                report.rightly_declined,
+                report.outside_handled
+            ),
+            (3, 1, 2)
+        );
     }
 
     #[test]
