@@ -1000,6 +1000,15 @@ mod tests {
         assert_eq!(asked("and if that fails?"), ["next"]);
         assert_eq!(asked("MTX vs AZA?"), ["comparison"]);
         assert_eq!(asked("how common is relapse?"), ["frequency"]);
+        // A dose that describes the treatment asks none ("higher dose RT" is dose-escalated RT).
+        assert!(
+            !asked("localized prostate ca pts prefer higher dose RT?")
+                .contains(&"dose".to_string())
+        );
+        assert!(
+            !asked("bisphosphonate for everyone on high dose steroids?")
+                .contains(&"dose".to_string())
+        );
         // "How many" before a unit of time asks a duration, not how common something is.
         assert_eq!(asked("levofloxacin for pyelo how many days"), ["duration"]);
         assert_eq!(asked("how many hours to observe?"), ["duration"]);
