@@ -1662,7 +1662,13 @@ fn not_stated(
     let subject = if asked.named.is_empty() {
         "this".to_string()
     } else {
-        let named: Vec<String> = asked.named.iter().map(spelt).collect();
+        // Two words typed as one ("SU/metformin") name it once.
+        let mut named: Vec<String> = Vec::new();
+        for name in asked.named.iter().map(spelt) {
+            if !named.contains(&name) {
+                named.push(name);
+            }
+        }
         named.join(" and ")
     };
     Some(format!(
@@ -3035,6 +3041,23 @@ mod tests {
         let present: HashSet<&String> = present_words.iter().collect();
         assert!(!names_derived(&present, &["pyelo".to_string()]));
         assert!(names_derived(&present, &["pyelonephriti".to_string()]));
+    }
+
+    #[test]
+    fn a_subject_typed_as_one_slash_joined_word_is_named_once() {
+        let passages = one_passage(
+            "Results",
+            "Basal insulin was added to oral agents in 120 patients with type 2 diabetes",
+        );
+        let answer = ExtractiveComposer::default().answer(&request(
+            "stop SU/metformin when starting insulin?",
+            &passages,
+        ));
+        assert!(
+            !answer.contains("SU/metformin and SU/metformin"),
+            "{answer}"
+        );
+        assert!(answer.contains("for SU/metformin;"), "{answer}");
     }
 
     #[test]
