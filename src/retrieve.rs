@@ -871,7 +871,6 @@ impl Retriever {
         concepts
     }
 
-    /// Analysed words of `text`, in order.
     /// Whether the sources can be said not to mention a word of a question, as typed, that none
     /// of them has: its meaning is known (an everyday word, a word of the semantic table, or a
     /// long word, a term of its own: `coverage.unknown_term_letters`), and no word of the corpus
@@ -889,6 +888,7 @@ impl Retriever {
         known && !stems.iter().any(|stem| semantic.has_near(stem))
     }
 
+    /// Analysed words of `text`, in order.
     pub fn words(&self, text: &str) -> Vec<String> {
         let mut analyzer = self.analyzer.clone();
         tokens(&mut analyzer, text)

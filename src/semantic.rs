@@ -158,7 +158,7 @@ impl WordTable {
             .clone()
     }
 
-    /// Number of words with neighbours.
+    /// Number of words the table holds (some with no neighbour of another stem).
     pub fn len(&self) -> usize {
         self.neighbours.len()
     }

@@ -848,7 +848,7 @@ pub struct Explanation {
     /// Whether the sources cover it, and the subjects no passage names (set by the engine).
     pub covered: bool,
     pub missing: Vec<String>,
-    /// Ordinary words of the question that no source in scope names.
+    /// Words of the question that no source in scope names, plainly so.
     pub unnamed: Vec<String>,
     /// Its subject as typed (the previous turn's when it names none), and the asked aspects.
     pub subject: Vec<String>,
@@ -1677,10 +1677,10 @@ fn not_stated(
     ))
 }
 
-/// The opening sentence when words of the question's subject are named by no source in scope,
-/// though other words of it are: "doxy ppx after tick bite?" of an article that never mentions a
-/// tick. What the sources say of the rest is not said of that: "The article and its references
-/// do not mention tick bite; what they say:". Words typed side by side are named together.
+/// The opening sentence when words of a covered question are named by no source in scope,
+/// plainly so (`unnamed`, see `Retriever::plainly_absent`): "doxy ppx after tick bite?" of an
+/// article that never mentions a tick. What the sources say of the rest is not said of that:
+/// "The article and its references do not mention tick bite; what they say:".
 fn unnamed(question: &str, unnamed: &[String]) -> Option<String> {
     let missing: HashSet<String> = unnamed
         .iter()
@@ -1691,32 +1691,19 @@ fn unnamed(question: &str, unnamed: &[String]) -> Option<String> {
                 .collect::<Vec<_>>()
         })
         .collect();
-    if missing.is_empty() {
-        return None;
-    }
-    let mut runs: Vec<Vec<&str>> = Vec::new();
-    let mut open = false;
-    for word in question
+    let is_missing = |word: &str| missing.contains(&word.to_lowercase());
+    let words: Vec<&str> = question
         .split(|c: char| !c.is_alphanumeric() && c != '-')
         .filter(|w| !w.is_empty())
-    {
-        if missing.contains(&word.to_lowercase()) {
-            if open {
-                runs.last_mut()?.push(word);
-            } else {
-                runs.push(vec![word]);
-            }
-            open = true;
-        } else {
-            open = false;
-        }
-    }
-    // A run of everyday words only ("everyone") names no subject the sources could lack.
+        .collect();
+    // Words typed side by side are named together; a run of everyday words only ("everyone")
+    // names no subject the sources could lack.
     let mut named: Vec<String> = Vec::new();
-    for run in runs {
-        if run
-            .iter()
-            .all(|w| crate::text::is_common_word(&w.to_lowercase()))
+    for run in words.chunk_by(|a, b| is_missing(a) == is_missing(b)) {
+        if !is_missing(run[0])
+            || run
+                .iter()
+                .all(|w| crate::text::is_common_word(&w.to_lowercase()))
         {
             continue;
         }

@@ -43,8 +43,9 @@ pub struct ComposeRequest<'a> {
     pub glossary: &'a [(String, String)],
     /// Ids of the sentences that answer best (`S1.2`), as the offline answer chose them.
     pub best: &'a [String],
-    /// Words of the question, as typed, that no source in scope names ("tick", "bite" of
-    /// "doxy ppx after tick bite?" asked of an article on erythema migrans).
+    /// Words of the question, as typed, that no source in scope names, plainly so ("tick",
+    /// "bite" of "doxy ppx after tick bite?" asked of an article on erythema migrans; see
+    /// `Retriever::plainly_absent`): the offline answer says so first.
     pub unnamed: &'a [String],
     /// A previous answer that failed verification, and the problems found in it.
     pub retry: Option<(&'a str, &'a [String])>,
