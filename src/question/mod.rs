@@ -104,6 +104,8 @@ struct VocabularyFile {
     #[serde(default)]
     descriptive: Vec<String>,
     #[serde(default)]
+    attributive: Vec<String>,
+    #[serde(default)]
     context_connectives: Vec<String>,
     #[serde(default)]
     negative_endings: Vec<String>,
@@ -341,6 +343,9 @@ pub struct Vocabulary {
     scene_sections: Vec<String>,
     /// Phrases that describe rather than ask ("high dose"), left out when aspects are read.
     descriptive: Vec<String>,
+    /// Asking words that describe the word after them ("lifelong training"), as `plain`
+    /// writes them: they ask only where they end a clause ("MTX lifelong?").
+    attributive: Vec<String>,
     /// Words opening a clause that sets the scene ("after a dose change"), as `plain` writes
     /// them.
     context_connectives: Vec<String>,
@@ -441,6 +446,7 @@ impl Vocabulary {
             topic_words,
             topic_phrases,
             descriptive: file.descriptive.iter().map(|d| plain(d)).collect(),
+            attributive: file.attributive.iter().map(|a| plain(a)).collect(),
             context_connectives: file.context_connectives.iter().map(|c| plain(c)).collect(),
             negative_endings: file.negative_endings,
             // A class is one group per member, with the class's words: the class word finds
@@ -551,6 +557,20 @@ impl Vocabulary {
             let phrase = format!(" {} ", phrase.trim());
             while let Some(at) = text.find(&phrase) {
                 text.replace_range(at..at + phrase.len(), " ");
+            }
+        }
+        // An attributive word before another word of its clause describes it.
+        for word in &self.attributive {
+            let word = format!(" {} ", word.trim());
+            let mut from = 0;
+            while let Some(at) = text[from..].find(&word).map(|at| at + from) {
+                let after = &text[at + word.len()..];
+                if after.starts_with(|c: char| c.is_alphanumeric()) {
+                    text.replace_range(at..at + word.len(), " ");
+                    from = at;
+                } else {
+                    from = at + word.len() - 1;
+                }
             }
         }
         text
@@ -1000,6 +1020,9 @@ mod tests {
         assert_eq!(asked("and if that fails?"), ["next"]);
         assert_eq!(asked("MTX vs AZA?"), ["comparison"]);
         assert_eq!(asked("how common is relapse?"), ["frequency"]);
+        // An attributive word describes what follows it; ending its clause, it asks.
+        assert!(asked("does lifelong training prevent muscle fatigue w/ age (EMG)?").is_empty());
+        assert_eq!(asked("is MTX lifelong?"), ["duration"]);
         // A dose that describes the treatment asks none ("higher dose RT" is dose-escalated RT).
         assert!(
             !asked("localized prostate ca pts prefer higher dose RT?")
