@@ -42,6 +42,8 @@ struct Unit {
     features: Features,
     /// Whether it names the question's subject (itself or in its label).
     on_subject: bool,
+    /// The drugs its quote names, as synonym groups.
+    drugs: Vec<usize>,
 }
 
 /// What the question is about: its subject's terms (or the previous turn's, for a follow-up
@@ -803,6 +805,13 @@ impl ExtractiveComposer {
                     features.value_fits = bounds.iter().any(|&(a, b)| a <= value && value < b);
                     features.value_conflicts = !bounds.is_empty() && !features.value_fits;
                 }
+                let drugs = self
+                    .synonyms
+                    .occurrences(&words(&quote))
+                    .into_iter()
+                    .map(|(n, _, _)| n)
+                    .filter(|&n| self.synonyms.is_drug(n))
+                    .collect();
                 units.push(Unit {
                     passage: index,
                     position,
@@ -812,6 +821,7 @@ impl ExtractiveComposer {
                     score: model.score(&features),
                     features,
                     on_subject: subject,
+                    drugs,
                 });
             }
         }
@@ -1445,6 +1455,23 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
                     && take(first, &mut chosen, &mut said)
                 {
                     brought.push((i, first));
+                    // Asked for a list, a further statement of the item naming a drug no
+                    // chosen quote names is another option ("Calcineurin inhibitors:
+                    // Tacrolimus …", "Cyclosporine is an alternative option").
+                    if asked.list {
+                        for more in (first + 1..units.len()).filter(|&u| in_follower(&units[u])) {
+                            let new_drug = units[more]
+                                .drugs
+                                .iter()
+                                .any(|d| !chosen.iter().any(|(c, _)| units[*c].drugs.contains(d)));
+                            if new_drug
+                                && chosen.len() < max_units
+                                && take(more, &mut chosen, &mut said)
+                            {
+                                brought.push((i, more));
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -2118,6 +2145,53 @@ mod tests {
         );
         let check = verify(&answer, &passages);
         assert!(check.verified(), "{:?}", check.issues);
+    }
+
+    #[test]
+    fn asked_for_a_list_an_item_naming_a_second_drug_gives_both() {
+        let mut passages = passages();
+        passages.insert(
+            3,
+            passage(
+                4,
+                "a#7",
+                "Refractory",
+                "Calcineurin inhibitors:\n- Tacrolimus has shown efficacy\n- Cyclosporine is an alternative option",
+            ),
+        );
+        passages[4].marker = "S5".into();
+        // Two quotes that outscore the item's second statement and, without it brought with
+        // its item, would take the answer's last places.
+        passages.push(passage(
+            6,
+            "b#1",
+            "Relapse",
+            "Relapse is common; methotrexate is continued.",
+        ));
+        passages.push(passage(
+            7,
+            "b#2",
+            "Relapse",
+            "A relapse may follow azathioprine withdrawal.",
+        ));
+        let passages = super::super::with_chunker_roles(passages);
+        // The general synonym groups, which know drug names.
+        let composer = ExtractiveComposer::new(Synonyms::from_toml_str("", "test").unwrap());
+        let answer = composer.answer(&request(
+            "what are the options if they relapse on the taper?",
+            &passages,
+        ));
+        assert!(
+            answer.contains("\"Tacrolimus has shown efficacy\""),
+            "{answer}"
+        );
+        assert!(
+            answer.contains("\"Cyclosporine is an alternative option\""),
+            "{answer}"
+        );
+        // An item's further statement naming no other drug is not another option.
+        assert!(!answer.contains("Can inhibit complement"), "{answer}");
+        assert!(verify(&answer, &passages).verified());
     }
 
     #[test]
