@@ -42,7 +42,7 @@ struct Unit {
     features: Features,
     /// Whether it names the question's subject (itself or in its label).
     on_subject: bool,
-    /// The drugs its quote names, as synonym groups.
+    /// The drugs its quote names, as synonym groups (read for a list question only).
     drugs: Vec<usize>,
 }
 
@@ -805,13 +805,17 @@ impl ExtractiveComposer {
                     features.value_fits = bounds.iter().any(|&(a, b)| a <= value && value < b);
                     features.value_conflicts = !bounds.is_empty() && !features.value_fits;
                 }
-                let drugs = self
-                    .synonyms
-                    .occurrences(&words(&quote))
-                    .into_iter()
-                    .map(|(n, _, _)| n)
-                    .filter(|&n| self.synonyms.is_drug(n))
-                    .collect();
+                // Read only where it is used: choosing the options of a list.
+                let drugs = if asked.list {
+                    self.synonyms
+                        .occurrences(&words(&quote))
+                        .into_iter()
+                        .map(|(n, _, _)| n)
+                        .filter(|&n| self.synonyms.is_drug(n))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 units.push(Unit {
                     passage: index,
                     position,
