@@ -1463,16 +1463,19 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
                     // chosen quote names is another option ("Calcineurin inhibitors:
                     // Tacrolimus …", "Cyclosporine is an alternative option").
                     if asked.list {
+                        let mut further = 0;
                         for more in (first + 1..units.len()).filter(|&u| in_follower(&units[u])) {
                             let new_drug = units[more]
                                 .drugs
                                 .iter()
                                 .any(|d| !chosen.iter().any(|(c, _)| units[*c].drugs.contains(d)));
                             if new_drug
+                                && further < model().structure.further_item_options
                                 && chosen.len() < max_units
                                 && take(more, &mut chosen, &mut said)
                             {
                                 brought.push((i, more));
+                                further += 1;
                             }
                         }
                     }

@@ -121,6 +121,7 @@ pub struct Structure {
     pub short_label_words: usize,
     pub aspect_near_subject_words: usize,
     pub derived_word_letters: usize,
+    pub further_item_options: usize,
 }
 
 /// The named features of one candidate quote.
