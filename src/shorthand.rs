@@ -10,7 +10,8 @@
 //!   community-acquired pneumonia, "PE" in an embolism article is pulmonary embolism; a compound
 //!   one ("AECOPD") the abbreviation the article writes for a part of its sense (COPD); one with
 //!   an ending clinicians add ("SGLT2i") what the vocabulary's ending stands for ("SGLT2
-//!   inhibitor");
+//!   inhibitor"); one whose sense the article abbreviates otherwise ("EKG" where it writes
+//!   "ECG") that abbreviation;
 //! - an **electrolyte's symbol** with a value or a charge ("K 6.8", "K+") is its element
 //!   (`data/elements.tsv`, from periodictable) where the article names it;
 //! - an **acronym the article spells out** ("BQT", "EM") takes the words whose initials spell it
@@ -413,6 +414,15 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
             .find(|ending| article.names(ending));
         match named {
             Some(ending) => add(ending),
+            // Another abbreviation of the same sense, the one the article writes ("EKG" in an
+            // article that writes "ECG": both electrocardiogram).
+            None if same_sense(sense, &lower).any(|other| article.names(other)) => {
+                for other in same_sense(sense, &lower) {
+                    if article.names(other) {
+                        add(other.to_string());
+                    }
+                }
+            }
             // A compound abbreviation ("AECOPD", acute exacerbations of chronic obstructive
             // pulmonary disease) is read as the abbreviation the article writes for a part of
             // its sense (COPD).
@@ -433,6 +443,16 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
         add(term.clone());
     }
     readings
+}
+
+/// The abbreviations, other than `own`, with `sense` among their senses.
+fn same_sense<'a>(sense: &str, own: &'a str) -> impl Iterator<Item = &'static str> + 'a {
+    ABBREVIATIONS
+        .get(&plain_words(sense))
+        .into_iter()
+        .flatten()
+        .copied()
+        .filter(move |abbreviation| !abbreviation.eq_ignore_ascii_case(own))
 }
 
 /// The abbreviations, other than `own`, whose sense is a run of two or more of `sense_words`,
@@ -557,6 +577,20 @@ mod tests {
         // One word of a sense is not enough ("peritonitis" alone names no sense of SBP).
         let abdomen = Names(&["peritonitis", "pressure"], &[]);
         assert_eq!(read("SBP abx?", &abdomen), "SBP abx?");
+    }
+
+    #[test]
+    fn an_abbreviation_is_read_as_the_other_abbreviation_of_its_sense_the_article_writes() {
+        // EKG and ECG are both electrocardiogram; an article that writes only "ECG" reads EKG so.
+        let hyperkalemia = Names(&["ecg", "potassium"], &[]);
+        assert_eq!(
+            read("what EKG changes?", &hyperkalemia),
+            "what EKG (= ECG) changes?"
+        );
+        assert_eq!(read("ekg first?", &hyperkalemia), "ekg (= ECG) first?");
+        // An article that writes neither reads nothing.
+        let asthma = Names(&["asthma"], &[]);
+        assert_eq!(read("EKG first?", &asthma), "EKG first?");
     }
 
     #[test]
