@@ -314,7 +314,9 @@ impl Retriever {
     }
 
     /// The passages' texts of `article`'s scope (the article and the references it cites).
-    fn scope_texts(&self, article: &str) -> Vec<String> {
+    /// The scope's passages (title, section and text), each with whether its note is an
+    /// untraced reference's (its words may be only the notice the importer writes).
+    fn scope_texts(&self, article: &str) -> Vec<(String, bool)> {
         let Ok(ids) = self.scope(article) else {
             return Vec::new();
         };
@@ -329,7 +331,16 @@ impl Retriever {
         found
             .into_iter()
             .filter_map(|(_, address)| self.hit(&searcher, address, 0.0).ok())
-            .map(|hit| format!("{}\n{}\n{}", hit.title, hit.section, hit.text))
+            .map(|hit| {
+                let untraced = self
+                    .provenance
+                    .get(&hit.doc_id)
+                    .is_some_and(|p| p == "unknown");
+                (
+                    format!("{}\n{}\n{}", hit.title, hit.section, hit.text),
+                    untraced,
+                )
+            })
             .collect()
     }
 
@@ -1576,7 +1587,15 @@ pub enum Presence {
 pub struct ScopeReader<'a> {
     retriever: &'a Retriever,
     article: Option<&'a str>,
-    texts: std::cell::OnceCell<Vec<(String, Vec<String>)>>,
+    texts: std::cell::OnceCell<Vec<ScopeText>>,
+}
+
+/// A passage of a scope as shorthand reads it: its text, its analysed words (in a scope), and
+/// whether it is an untraced reference's note.
+struct ScopeText {
+    text: String,
+    words: Vec<String>,
+    untraced: bool,
 }
 
 impl ScopeReader<'_> {
@@ -1587,25 +1606,29 @@ impl ScopeReader<'_> {
 
     /// The scope's passages, each with its analysed words, read once; without a scope, the
     /// library's article titles.
-    fn texts(&self) -> &[(String, Vec<String>)] {
+    fn texts(&self) -> &[ScopeText] {
         self.texts.get_or_init(|| {
             // Without a scope, the library's article titles: where an article's own shorthand
             // ("EM" for "Erythema Migrans") is most often spelt out.
             let texts = match self.article {
                 Some(article) => self.retriever.scope_texts(article),
                 None => (self.retriever.articles.iter())
-                    .map(|(_, title)| title.clone())
+                    .map(|(_, title)| (title.clone(), false))
                     .collect(),
             };
             // The words are for `names` in a scope; the library's are looked up in the index.
             texts
                 .into_iter()
-                .map(|text| {
+                .map(|(text, untraced)| {
                     let words = match self.article {
                         Some(_) => self.retriever.words(&text),
                         None => Vec::new(),
                     };
-                    (text, words)
+                    ScopeText {
+                        text,
+                        words,
+                        untraced,
+                    }
                 })
                 .collect()
         })
@@ -1622,7 +1645,7 @@ impl crate::shorthand::Article for ScopeReader<'_> {
             return self
                 .texts()
                 .iter()
-                .any(|(_, text)| contains_sequence(text, &words));
+                .any(|scope| contains_sequence(&scope.words, &words));
         }
         let searcher = self.retriever.index.reader.searcher();
         let field = self.retriever.index.fields.text;
@@ -1651,7 +1674,10 @@ impl crate::shorthand::Article for ScopeReader<'_> {
         let mut readings = self
             .texts()
             .iter()
-            .filter_map(|(text, _)| spelled_out(acronym, text).map(|range| &text[range]));
+            // Not from an untraced reference's note: the importer's notice ("what the article
+            // cites it for") would spell "CI" out as "cites it".
+            .filter(|scope| !scope.untraced)
+            .filter_map(|scope| spelled_out(acronym, &scope.text).map(|range| &scope.text[range]));
         let first = readings.next()?;
         // Titles of several articles spelling it out otherwise ("AP": "Acute Pancreatitis",
         // "Acute Pyelonephritis") give no one reading of the library's.
@@ -1670,7 +1696,7 @@ impl crate::shorthand::Article for ScopeReader<'_> {
         let synonyms = &self.retriever.synonyms;
         let mut terms: Vec<String> = Vec::new();
         let mut stems: Vec<String> = Vec::new();
-        for (text, _) in self.texts() {
+        for ScopeText { text, .. } in self.texts() {
             for word in text.split(|c: char| !c.is_alphanumeric()) {
                 let lower = word.to_lowercase();
                 if lower.len() <= clipped.len() || !lower.starts_with(clipped) {

@@ -72,6 +72,9 @@ fn shorthand_is_read_in_the_sense_its_article_names() {
         "as the article writes it"
     );
     assert_eq!(read("abx for CAP?", "h-pylori"), "abx for cap?");
+    // An untraced reference's notice, written by `add`, spells nothing out: "what the article
+    // cites it for" is no reading of "CI".
+    assert_eq!(read("amoxicillin CI?", "pneumonia"), "amoxicillin ci?");
     // Written small after "dose", "cap" is an ordinary word: a limit, read as it is.
     assert_eq!(read("max dose cap?", "pneumonia"), "max dose cap?");
     // An acronym the article spells out, a clipped drug name of the article.
