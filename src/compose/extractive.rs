@@ -681,6 +681,28 @@ impl ExtractiveComposer {
                     .get(&(passage.doc_id.as_str(), passage.section.as_str()))
                     .is_some_and(|&(named, other)| named && !other)
         };
+        // An item that names no drug continues the item before it ("Labetalol (oral) …", then
+        // "Maximal effect at 2-4 hours"): it is about the subject when the nearest item before
+        // it in its list that names a drug, each item between retrieved too, names the subject.
+        let continues_subject = |start: usize| -> bool {
+            let mut passage = &request.passages[start];
+            for _ in 0..model.structure.continued_items {
+                if !flat_item(passage) || on_subject(&passage.text) {
+                    return false;
+                }
+                if !other_drugs_at(&passage.text).is_empty() {
+                    return false;
+                }
+                let Some(before) = item_before(request.passages, passage) else {
+                    return false;
+                };
+                if on_subject(&before.text) {
+                    return true;
+                }
+                passage = before;
+            }
+            false
+        };
         // The patient's age, when the question (or the previous one) gives it.
         let ages = &vocabulary().ages;
         let patient = ages
@@ -729,6 +751,7 @@ impl ExtractiveComposer {
                     || (passage.role.belongs()
                         && (on_subject(&passage.section) || on_subject(&passage.lead)))
                     || list_on_subject(passage)
+                    || (!asked.subject.is_empty() && continues_subject(index))
                     || source_on_subject.contains(passage.doc_id.as_str())
                     || titled.contains(passage.title.as_str());
                 // Each asked concept counts once, where it says most: in the quote, its label or
@@ -1854,6 +1877,16 @@ fn flat_item(passage: &Passage) -> bool {
     passage.role.belongs() && passage.lead.is_empty() && !passage.text.trim().contains('\n')
 }
 
+/// The retrieved passage that comes right before `passage` in its document's section: its
+/// chunk is the one numbered one less ("doc#7" for "doc#8").
+fn item_before<'p>(passages: &'p [Passage], passage: &Passage) -> Option<&'p Passage> {
+    let (doc, number) = passage.chunk_id.rsplit_once('#')?;
+    let before = format!("{doc}#{}", number.parse::<usize>().ok()?.checked_sub(1)?);
+    passages
+        .iter()
+        .find(|p| p.chunk_id == before && p.section == passage.section)
+}
+
 /// The retrieved lead-in of the list `passage` is an item of.
 fn lead_of(passages: &[Passage], passage: usize) -> Option<usize> {
     let item = &passages[passage];
@@ -2497,6 +2530,52 @@ mod tests {
         assert!(answer.starts_with("- \"Azithromycin: 500 mg"), "{answer}");
         assert!(!answer.contains("Amoxicillin"), "{answer}");
         assert!(!answer.contains("Cefuroxime"), "{answer}");
+    }
+
+    #[test]
+    fn an_item_naming_no_drug_continues_the_item_before_it() {
+        let item = |n: usize, text: &str| {
+            let mut p = passage(n, &format!("a#{}", n + 5), "Step 1: Stabilization", text);
+            p.role = Role::ListItem;
+            p
+        };
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let question = "how long does calcium gluconate last?";
+        // A list naming two drugs: the item right after calcium gluconate's is about it.
+        let passages = vec![
+            item(1, "Administer IV calcium gluconate 10% over 2-5 minutes"),
+            item(2, "Duration of effect is only 30-60 minutes"),
+            item(3, "Alternatively, use calcium chloride 10% (5-10 mL) IV"),
+        ];
+        let answer = composer.answer(&request(question, &passages));
+        assert!(
+            answer.starts_with("- \"Duration of effect is only 30-60 minutes\""),
+            "{answer}"
+        );
+        // After the other drug's item, it is that drug's: the sources give no duration for
+        // calcium gluconate.
+        let passages = vec![
+            item(1, "Administer IV calcium gluconate 10% over 2-5 minutes"),
+            item(2, "Alternatively, use calcium chloride 10% (5-10 mL) IV"),
+            item(3, "Duration of effect is only 30-60 minutes"),
+        ];
+        let answer = composer.answer(&request(question, &passages));
+        assert!(
+            answer.starts_with("The article and its references give no duration for calcium"),
+            "{answer}"
+        );
+        // An item not retrieved between them breaks the chain.
+        let mut gap = vec![
+            item(1, "Administer IV calcium gluconate 10% over 2-5 minutes"),
+            item(3, "Alternatively, use calcium chloride 10% (5-10 mL) IV"),
+            item(2, "Duration of effect is only 30-60 minutes"),
+        ];
+        gap[2].chunk_id = "a#9".into();
+        let answer = composer.answer(&request(question, &gap));
+        assert!(
+            answer.starts_with("The article and its references give no duration"),
+            "{answer}"
+        );
     }
 
     #[test]

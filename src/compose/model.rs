@@ -122,6 +122,7 @@ pub struct Structure {
     pub aspect_near_subject_words: usize,
     pub derived_word_letters: usize,
     pub further_item_options: usize,
+    pub continued_items: usize,
 }
 
 /// The named features of one candidate quote.
