@@ -749,7 +749,7 @@ impl Vocabulary {
                 || self.suffixes.iter().any(|s| lower.ends_with(s.as_str())));
         if acronym || proper || affix {
             Strength::Strong
-        } else if short_word {
+        } else if short_word && !self.abbreviations.contains_key(stem) {
             // "end", "way", "mid": too short to name a subject unless written as an acronym.
             Strength::Ignore
         } else {
@@ -963,7 +963,9 @@ mod tests {
 
     #[test]
     fn ordinary_words_are_weak() {
-        for word in ["naive", "bananas", "honest"] {
+        // Shorthand the vocabulary spells out names a topic however short and small: "abx"
+        // (antibiotics) is what "when to give abx?" asks about.
+        for word in ["naive", "bananas", "honest", "abx"] {
             assert_eq!(strength(word), Strength::Weak, "{word}");
         }
     }
