@@ -1636,6 +1636,10 @@ impl ScopeReader<'_> {
 }
 
 impl crate::shorthand::Article for ScopeReader<'_> {
+    fn is_one_article(&self) -> bool {
+        self.article.is_some()
+    }
+
     fn names(&self, phrase: &str) -> bool {
         let words = self.retriever.words(phrase);
         if words.is_empty() {

@@ -129,6 +129,21 @@ static DRUG_CLASSES: LazyLock<DrugClasses> = LazyLock::new(|| {
     DrugClasses { drugs, members }
 });
 
+/// Every name of every drug class of `data/drug-classes.tsv`, nearer and broader ("penicillin",
+/// "antibiotic", "antibacterial drug"), with the generic names of the drugs in it.
+static CLASS_MEMBERS: LazyLock<HashMap<&'static str, Vec<&'static str>>> = LazyLock::new(|| {
+    let mut members: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+    for (generic, written) in table_rows(include_str!("../data/drug-classes.tsv")) {
+        for name in written.split(['|', ';']).filter(|n| !n.is_empty()) {
+            let drugs = members.entry(name).or_default();
+            if !drugs.contains(&generic) {
+                drugs.push(generic);
+            }
+        }
+    }
+    members
+});
+
 /// Each drug name of one word of five letters or more (generic, other name or brand, lower-cased)
 /// with its generic name, from `data/drug-names.tsv` and `data/brand-names.tsv`, by its first
 /// letter: what a misspelt drug name is read against (a misspelling keeps its first letter).
@@ -172,6 +187,10 @@ pub trait Article {
     /// The article's terms that begin with `clipped`, one form of each: its drug names, and
     /// its uncommon words at least a few letters longer ("benzodiazepines" for "benzo").
     fn terms_beginning(&self, clipped: &str) -> Vec<String>;
+    /// Whether it is one article with its references, not the whole library.
+    fn is_one_article(&self) -> bool {
+        true
+    }
 }
 
 /// `question` with the reading of each piece of shorthand written after it, in brackets; the
@@ -276,6 +295,10 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
             out.push((range, vec![class]));
             continue;
         }
+        if let Some(members) = members_named(word, article) {
+            out.push((range, members));
+            continue;
+        }
         let readings = read_word(word, article);
         if !readings.is_empty() {
             out.push((range, readings));
@@ -334,6 +357,32 @@ fn class_named(word: &str, article: &dyn Article) -> Option<String> {
         .iter()
         .find(|name| article.names(name))
         .map(|name| (*name).to_string())
+}
+
+/// The drugs of the class `word` names that the article names, when it names the class by
+/// no name of it ("bronchodilator dose?" under an article naming albuterol and no
+/// bronchodilator): asked for a class, the article's drugs of it answer. None when it names
+/// more than `shorthand.max_senses` of them, and none for a class named by an everyday word.
+/// Only in one article's box: across a library, a class's drug named in another article
+/// ("lamivudine" in an HIV abstract for "antivirals" asked of facial palsy) is no reading.
+fn members_named(word: &str, article: &dyn Article) -> Option<Vec<String>> {
+    if !article.is_one_article() {
+        return None;
+    }
+    let lower = word.to_lowercase().replace('-', " ");
+    let singular = lower.strip_suffix('s').unwrap_or(&lower);
+    let (name, members) = [lower.as_str(), singular]
+        .into_iter()
+        .find_map(|name| CLASS_MEMBERS.get(name).map(|members| (name, members)))?;
+    if crate::text::is_common_word(name) || article.names(&lower) || article.names(name) {
+        return None;
+    }
+    let named: Vec<String> = members
+        .iter()
+        .filter(|member| article.names(member))
+        .map(|member| member.to_string())
+        .collect();
+    (!named.is_empty() && named.len() <= retrieval_model().shorthand.max_senses).then_some(named)
 }
 
 /// The generic name of the one drug `lower` is a near spelling of ("atorvastatn":
@@ -591,6 +640,29 @@ mod tests {
         // An article that writes neither reads nothing.
         let asthma = Names(&["asthma"], &[]);
         assert_eq!(read("EKG first?", &asthma), "EKG first?");
+    }
+
+    #[test]
+    fn a_drug_class_the_article_does_not_name_is_read_as_its_drugs_the_article_names() {
+        let hyperkalemia = Names(&["albuterol", "insulin", "potassium"], &[]);
+        assert_eq!(
+            read("bronchodilator dose?", &hyperkalemia),
+            "bronchodilator (= albuterol) dose?"
+        );
+        let withdrawal = Names(&["diazepam", "chlordiazepoxide"], &[]);
+        assert_eq!(
+            read("which anxiolytics?", &withdrawal),
+            "which anxiolytics (= chlordiazepoxide; diazepam)?"
+        );
+        // Where the article names the class, it is read as written.
+        let named = Names(&["albuterol", "bronchodilator"], &[]);
+        assert_eq!(read("bronchodilator dose?", &named), "bronchodilator dose?");
+        // Nor where it names none of its drugs.
+        let asthma = Names(&["asthma"], &[]);
+        assert_eq!(
+            read("bronchodilator dose?", &asthma),
+            "bronchodilator dose?"
+        );
     }
 
     #[test]
