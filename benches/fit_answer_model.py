@@ -45,6 +45,7 @@ FLAG_FEATURES = [
     "lead_in",
     "age_fits",
     "age_conflicts",
+    "child_unasked",
     "value_fits",
     "value_conflicts",
 ]

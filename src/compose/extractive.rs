@@ -822,6 +822,8 @@ impl ExtractiveComposer {
                     let stated = ages.stated(&whole);
                     features.age_conflicts =
                         !stated.is_empty() && !stated.iter().any(|r| overlaps(population, *r));
+                } else {
+                    features.child_unasked = ages.children_only(&ages.stated(&whole));
                 }
                 if let Some(value) = value {
                     let bounds = ages.bounds(&whole);
@@ -2733,6 +2735,30 @@ mod tests {
             ),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn asked_of_no_age_an_adults_quote_comes_before_a_childrens() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Dosing",
+                "For children, cefuroxime 30 mg/kg/day in 2 divided doses.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Dosing",
+                "For adults, cefuroxime 500 mg twice daily for 14 days.",
+            ),
+        ];
+        let first = |question: &str| {
+            let answer = ExtractiveComposer::default().answer(&request(question, &passages));
+            answer.lines().next().unwrap_or_default().to_string()
+        };
+        assert!(first("cefuroxime dose?").contains("500 mg twice daily"));
+        assert!(first("cefuroxime dose for kids?").contains("30 mg/kg/day"));
     }
 
     #[test]

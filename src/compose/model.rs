@@ -56,6 +56,7 @@ impl Model {
             + flag(f.lead_in, w.lead_in)
             + flag(f.age_fits, w.age_fits)
             + flag(f.age_conflicts, w.age_conflicts)
+            + flag(f.child_unasked, w.child_unasked)
             + flag(f.value_fits, w.value_fits)
             + flag(f.value_conflicts, w.value_conflicts)
     }
@@ -79,6 +80,7 @@ pub struct Weights {
     pub lead_in: f64,
     pub age_fits: f64,
     pub age_conflicts: f64,
+    pub child_unasked: f64,
     pub value_fits: f64,
     pub value_conflicts: f64,
 }
@@ -149,6 +151,9 @@ pub struct Features {
     pub age_fits: bool,
     /// It says it is for ages none of which include the patient's.
     pub age_conflicts: bool,
+    /// It is for children only, and the question (and the turn before it) names no age or
+    /// population: a clinician's question is about an adult unless it says otherwise.
+    pub child_unasked: bool,
     /// It says it is for values that include the one the question gives ("CIWA-Ar <8" for
     /// "CIWA 6").
     pub value_fits: bool,
@@ -206,6 +211,7 @@ impl Features {
             ("lead_in", flag(self.lead_in)),
             ("age_fits", flag(self.age_fits)),
             ("age_conflicts", flag(self.age_conflicts)),
+            ("child_unasked", flag(self.child_unasked)),
             ("value_fits", flag(self.value_fits)),
             ("value_conflicts", flag(self.value_conflicts)),
         ]

@@ -36,6 +36,7 @@ pub(super) struct AgesSpec {
     written_months: Vec<String>,
     child_reading: Vec<String>,
     older_reading: Vec<String>,
+    adult_from: f64,
     group: Vec<GroupSpec>,
 }
 
@@ -69,6 +70,8 @@ pub struct Ages {
     /// The populations a child's age and an older adult's age are read as ("child", "elderly").
     pub child_reading: Vec<String>,
     pub older_reading: Vec<String>,
+    /// The age from which a patient is an adult.
+    adult_from: f64,
 }
 
 /// A patient's age as clinicians write it: "6yo", "6 yo", "3 y/o", "78 year old", "45F",
@@ -122,6 +125,7 @@ impl Ages {
             written_months: spec.written_months,
             child_reading: spec.child_reading,
             older_reading: spec.older_reading,
+            adult_from: spec.adult_from,
         })
     }
 
@@ -250,6 +254,14 @@ impl Ages {
             .filter(|(pattern, _)| pattern.is_match(text))
             .map(|(_, range)| *range)
             .collect()
+    }
+}
+
+impl Ages {
+    /// Whether the ranges a text says it is for (see [`Ages::stated`]) are children's only:
+    /// some, and none reaching an adult's age.
+    pub fn children_only(&self, stated: &[Range]) -> bool {
+        !stated.is_empty() && stated.iter().all(|r| r.1 <= self.adult_from)
     }
 }
 
