@@ -50,6 +50,7 @@ pub struct Coverage {
     pub related_similarity: f32,
     pub source_share: f32,
     pub unknown_term_letters: usize,
+    pub form_share: f32,
     pub uncovered_articles_tried: usize,
 }
 

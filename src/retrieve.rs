@@ -618,6 +618,33 @@ impl Retriever {
                     .map(str::to_string)
             })
         };
+        // A long word sharing most of its letters, at its beginning or its end, with a word of
+        // the passages is a form of it ("hemolyzed", "hemolysis").
+        let passage_words: HashSet<String> = hits
+            .iter()
+            .flat_map(|h| h.text.split(|c: char| !c.is_alphanumeric()))
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let form_of_a_passage_word = |typed: &str| -> Option<String> {
+            let model = &retrieval_model().coverage;
+            let typed: Vec<char> = typed.to_lowercase().chars().collect();
+            if typed.len() < model.unknown_term_letters {
+                return None;
+            }
+            let least = ((typed.len() as f32 * model.form_share).ceil() as usize)
+                .max(model.unknown_term_letters.saturating_sub(3));
+            let mut forms = passage_words.iter().filter(|word| {
+                let word: Vec<char> = word.chars().collect();
+                let begins = typed.iter().zip(&word).take_while(|(a, b)| a == b).count();
+                let ends = (typed.iter().rev())
+                    .zip(word.iter().rev())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                word != typed && (begins >= least || ends >= least)
+            });
+            forms.next().cloned()
+        };
         let mut related = Vec::new();
         let mut key_terms = Vec::new();
         let mut missing = Vec::new();
@@ -635,7 +662,15 @@ impl Retriever {
                     >= retrieval_model().coverage.unknown_term_letters
                 && concept.alternatives.len() == 1
                 && !in_library(&concept.name);
-            if present(concept) {
+            // An ordinary word of the question that is a form of a passage's word is read as
+            // that word from here on ("hemolyzed (= hemolysis)"); it declines nothing, and
+            // the question's other topics decide.
+            let form = (concept.strength == Strength::Weak && n < own && !present(concept))
+                .then(|| form_of_a_passage_word(&concept.surface))
+                .flatten();
+            if let Some(word) = form {
+                related.push((concept.surface.clone(), word));
+            } else if present(concept) {
                 if n < own
                     && !directly(concept)
                     && let Some(word) = related_in_passages(&concept.name).and_then(|w| written(&w))
@@ -2442,6 +2477,27 @@ mod tests {
         assert!(coverage.covered, "{coverage:?}");
         // Asked in the question itself, the word the sources lack declines it.
         let coverage = coverage_of(&retriever, "doxycycline for a rash in pregnancy?");
+        assert!(!coverage.covered, "{coverage:?}");
+    }
+
+    #[test]
+    fn a_long_word_that_is_a_form_of_a_passage_word_is_read_as_it_and_declines_nothing() {
+        let (_dir, retriever) = retriever_over(&[(
+            "potassium",
+            "Verify that elevated potassium is not from hemolysis of the sample. Give no bolus if normovolemic.",
+        )]);
+        // "hemolyzed" shares its beginning with "hemolysis", "euvolemic" its end with
+        // "normovolemic": forms of the passages' words, not topics they lack.
+        let coverage = coverage_of(&retriever, "hemolyzed potassium sample?");
+        assert!(coverage.covered, "{coverage:?}");
+        assert_eq!(
+            coverage.related,
+            [("hemolyzed".to_string(), "hemolysis".to_string())]
+        );
+        let coverage = coverage_of(&retriever, "bolus if euvolemic?");
+        assert!(coverage.covered, "{coverage:?}");
+        // A long word sharing only a few letters with one is still a term the sources lack.
+        let coverage = coverage_of(&retriever, "potassium in cyclophosphamide therapy?");
         assert!(!coverage.covered, "{coverage:?}");
     }
 
