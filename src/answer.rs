@@ -619,6 +619,19 @@ impl Engine {
             }
             at += 1;
         }
+        // An item naming a drug brings the item after it that goes on about that drug.
+        let mut at = 0;
+        let mut added = 0;
+        while at < hits.len() && added < MAX_CONTEXT {
+            if let Some(next) = self.retriever.continuation_of(&hits[at])?
+                && !hits.iter().any(|h| h.chunk_id == next.chunk_id)
+            {
+                hits.insert(at + 1, next);
+                added += 1;
+                at += 1;
+            }
+            at += 1;
+        }
         for (n, hit) in hits.iter_mut().enumerate() {
             hit.rank = n + 1;
         }

@@ -1441,6 +1441,35 @@ impl Retriever {
             .map(|p| Hit { score: 0.0, ..p }))
     }
 
+    /// The item right after a list item `hit` that names a drug, when that next item names none
+    /// and so goes on about the same drug ("Labetalol (oral) …", then "Maximal effect at 2-4
+    /// hours"): same document, section and flat list; scored 0.
+    pub fn continuation_of(&self, hit: &Hit) -> Result<Option<Hit>, RetrieveError> {
+        let flat = |h: &Hit| h.role.belongs() && h.lead.is_empty() && !h.text.contains('\n');
+        if hit.kind != DocKind::Article || !flat(hit) || !self.names_drug(&hit.text) {
+            return Ok(None);
+        }
+        let Some((doc, number)) = chunk_number(&hit.chunk_id) else {
+            return Ok(None);
+        };
+        let searcher = self.index.reader.searcher();
+        let next = self
+            .chunks_of(&searcher, doc, number + 1..=number + 1)?
+            .pop();
+        Ok(next
+            .filter(|n| n.section == hit.section && flat(n) && !self.names_drug(&n.text))
+            .map(|n| Hit { score: 0.0, ..n }))
+    }
+
+    /// Whether `text` names a drug of the synonym groups.
+    fn names_drug(&self, text: &str) -> bool {
+        let words = self.words(text);
+        self.synonyms
+            .occurrences(&words)
+            .into_iter()
+            .any(|(n, _, _)| self.synonyms.is_drug(n))
+    }
+
     /// The passages `doc#n` for `n` in `numbers` that exist, in order, scored 0.
     fn chunks_of(
         &self,
