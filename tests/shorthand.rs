@@ -238,3 +238,45 @@ fn a_part_of_the_body_is_found_as_its_adjective() {
         reply.answer
     );
 }
+
+#[test]
+fn an_item_going_on_about_the_drug_before_it_is_brought_and_answers_for_it() {
+    let dir = TempDir::new().unwrap();
+    let page = dir.path().join("urgency.txt");
+    fs::write(
+        &page,
+        "Treatment of Hypertensive Urgency\nStart an oral antihypertensive. 1\nACE Inhibitors\n- Captopril is a first-line choice at very low doses 2\n- Onset of action: 0.5-1 hour 3\nCombined Alpha/Beta Blockers\n- Labetalol (oral) provides dual mechanism of action and is highly effective 1\n- Maximal effect at 2-4 hours 3\n- Contraindicated in AV block, asthma and bradycardia 2\n",
+    )
+    .unwrap();
+    let corpus = dir.path().join("corpus");
+    add_file(&page, &corpus).unwrap();
+    let index = dir.path().join("index");
+    // The bullet after labetalol's names no drug and no word of the question: retrieval brings
+    // it after labetalol's, and it states labetalol's onset, not captopril's.
+    let (retriever, _) = Retriever::open(&corpus, &index, false).unwrap();
+    let request = medcite::retrieve::SearchRequest {
+        article: Some("urgency"),
+        query: "labetalol",
+        history: &[],
+        k: 1,
+    };
+    let labetalol = retriever.search(&request).unwrap().remove(0);
+    assert!(
+        labetalol.text.starts_with("Labetalol"),
+        "{}",
+        labetalol.text
+    );
+    let next = retriever.continuation_of(&labetalol).unwrap().unwrap();
+    assert_eq!(next.text, "Maximal effect at 2-4 hours");
+    // An item naming no drug brings nothing after it.
+    assert!(retriever.continuation_of(&next).unwrap().is_none());
+    drop(retriever);
+    let reply = ask(&corpus, &index, "urgency", "labetalol onset?");
+    assert!(reply.covered, "{}", reply.answer);
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("Maximal effect at 2-4 hours"),
+        "{}",
+        reply.answer
+    );
+}
