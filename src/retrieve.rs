@@ -661,7 +661,8 @@ impl Retriever {
                 && concept.surface.chars().count()
                     >= retrieval_model().coverage.unknown_term_letters
                 && concept.alternatives.len() == 1
-                && !in_library(&concept.name);
+                && !in_library(&concept.name)
+                && !crate::text::is_everyday_long_word(&concept.surface.to_lowercase());
             // An ordinary word of the question that is a form of a passage's word is read as
             // that word from here on ("hemolyzed (= hemolysis)"); it declines nothing, and
             // the question's other topics decide.
@@ -2507,6 +2508,23 @@ mod tests {
         // Asked in the question itself, the word the sources lack declines it.
         let coverage = coverage_of(&retriever, "doxycycline for a rash in pregnancy?");
         assert!(!coverage.covered, "{coverage:?}");
+    }
+
+    #[test]
+    fn a_long_everyday_word_the_sources_lack_declines_nothing_by_itself() {
+        let (_dir, retriever) = retriever_over(&[(
+            "naloxone",
+            "If no response after 10 mg total of naloxone, question the diagnosis.",
+        )]);
+        // "rethinking" is everyday written English (data/long-words.txt): the question's other
+        // topics decide.
+        let coverage = coverage_of(&retriever, "naloxone total before rethinking?");
+        assert!(coverage.covered, "{coverage:?}");
+        assert!(coverage.missing.is_empty(), "{coverage:?}");
+        // "telehealth" is a term of its own, which the sources lack.
+        let coverage = coverage_of(&retriever, "naloxone total before telehealth?");
+        assert!(!coverage.covered, "{coverage:?}");
+        assert_eq!(coverage.missing, ["telehealth"]);
     }
 
     #[test]

@@ -212,6 +212,21 @@ static COMMON_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Long words of written English, less common than [`is_common_word`]'s (see
+/// `data/long-words.txt`'s header), lower-cased.
+static LONG_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../data/long-words.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect()
+});
+
+/// Whether `word` (lower-cased, nine letters or more) is a word of everyday written English:
+/// "rethinking", "tolerated"; not "telehealth", "necrotizing".
+pub fn is_everyday_long_word(word: &str) -> bool {
+    LONG_WORDS.contains(word)
+}
+
 /// Whether `word` (lower-cased) is ordinary English: "come", "cap", "grown"; not "methotrexate".
 pub fn is_common_word(word: &str) -> bool {
     COMMON_WORDS.contains(word)
