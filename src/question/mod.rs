@@ -964,8 +964,9 @@ mod tests {
     #[test]
     fn ordinary_words_are_weak() {
         // Shorthand the vocabulary spells out names a topic however short and small: "abx"
-        // (antibiotics) is what "when to give abx?" asks about.
-        for word in ["naive", "bananas", "honest", "abx"] {
+        // (antibiotics) is what "when to give abx?" asks about, "po" (oral) what "po options?"
+        // does.
+        for word in ["naive", "bananas", "honest", "abx", "po"] {
             assert_eq!(strength(word), Strength::Weak, "{word}");
         }
     }
