@@ -1101,7 +1101,14 @@ impl Retriever {
             }
             Clause::Fuzzy(..) | Clause::Concept(..) => true,
         });
-        let names_no_topic = self.topic_terms(query).is_empty();
+        // A follow-up standing for the previous turn's topic by a pronoun ("can they go
+        // home?") names none of its own unless it names one surely.
+        let names_no_topic = self.topic_terms(query).is_empty()
+            || (refers_to_earlier(query)
+                && self
+                    .concepts(query)
+                    .iter()
+                    .all(|c| c.strength != Strength::Strong));
         let mut topic = Vec::new();
         if let Some(previous) = request
             .history
@@ -1850,6 +1857,14 @@ fn or_alternative_named(question: &str, missing: &str, named: &[&str]) -> bool {
 
 /// Whether a passage opens by referring back to the one before it ("This combination …",
 /// "These agents …").
+/// Whether a question has a word standing for what an earlier turn named ("they", "it").
+fn refers_to_earlier(question: &str) -> bool {
+    let pronouns = &vocabulary().phrasing.pronouns;
+    question
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .any(|w| pronouns.iter().any(|p| p.eq_ignore_ascii_case(w)))
+}
+
 pub fn refers_back(text: &str) -> bool {
     let first: Vec<String> = text
         .split_whitespace()
@@ -2508,6 +2523,32 @@ mod tests {
         // Asked in the question itself, the word the sources lack declines it.
         let coverage = coverage_of(&retriever, "doxycycline for a rash in pregnancy?");
         assert!(!coverage.covered, "{coverage:?}");
+    }
+
+    #[test]
+    fn a_follow_up_standing_for_the_earlier_topic_by_a_pronoun_is_about_it() {
+        let (_dir, retriever) = retriever_over(&[(
+            "withdrawal",
+            "Moderate withdrawal can be managed in an outpatient setting with close monitoring.",
+        )]);
+        let history = [crate::contracts::Turn {
+            role: "user".into(),
+            content: "moderate withdrawal?".into(),
+        }];
+        let asked = |query: &'static str| {
+            let request = SearchRequest {
+                article: None,
+                query,
+                history: &history,
+                k: 6,
+            };
+            let hits = retriever.search(&request).unwrap();
+            retriever.coverage(&request, &hits)
+        };
+        // "they": the moderate withdrawal patients; "home" alone is no topic the sources lack.
+        assert!(asked("can they go home?").covered);
+        // Without a word standing for them, "home" is the question's own topic.
+        assert!(!asked("home visits?").covered);
     }
 
     #[test]

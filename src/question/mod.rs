@@ -136,6 +136,7 @@ struct PhrasingSpec {
     condition_words: Vec<String>,
     or_fillers: Vec<String>,
     referring_back: Vec<String>,
+    pronouns: Vec<String>,
     source_nouns: Vec<String>,
     acronym_fillers: Vec<String>,
     word_families: Vec<(String, String)>,
@@ -170,6 +171,8 @@ pub struct Phrasing {
     /// Words opening a passage that refer back to the one before it, unless followed by a word
     /// naming a source ("This study").
     pub referring_back: Vec<String>,
+    /// Words of a follow-up that stand for what an earlier turn named ("can they go home?").
+    pub pronouns: Vec<String>,
     pub source_nouns: Vec<String>,
     /// Small words the spelled-out form of an acronym may pass over ("of", "and").
     pub acronym_fillers: Vec<String>,
@@ -256,6 +259,7 @@ impl Phrasing {
                 .collect(),
             or_fillers: spec.or_fillers,
             referring_back: spec.referring_back,
+            pronouns: spec.pronouns,
             source_nouns: spec.source_nouns,
             acronym_fillers: spec.acronym_fillers,
             word_families: spec.word_families,
