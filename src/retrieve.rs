@@ -1712,6 +1712,20 @@ impl crate::shorthand::Article for ScopeReader<'_> {
         self.article.is_some()
     }
 
+    fn writes_in_capitals(&self, word: &str) -> bool {
+        if self.article.is_none() {
+            return false;
+        }
+        let upper = word.to_uppercase();
+        self.texts().iter().any(|scope| {
+            !scope.untraced
+                && scope
+                    .text
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w == upper)
+        })
+    }
+
     fn names(&self, phrase: &str) -> bool {
         let words = self.retriever.words(phrase);
         if words.is_empty() {

@@ -191,6 +191,10 @@ pub trait Article {
     fn is_one_article(&self) -> bool {
         true
     }
+    /// Whether it writes `word` in capitals, as an acronym ("BP" for "bp").
+    fn writes_in_capitals(&self, _word: &str) -> bool {
+        false
+    }
 }
 
 /// `question` with the reading of each piece of shorthand written after it, in brackets; the
@@ -420,6 +424,11 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     let ordinary = crate::text::is_common_word(&lower);
     // Shorthand the question vocabulary already reads as phrasing ("dx", "tx") stays phrasing.
     let phrasing = crate::question::vocabulary().is_question_word(&lower, word);
+    // Short shorthand typed small that the article writes in capitals is that acronym ("bp"
+    // under an article writing "BP"): it names a topic, however short.
+    if !capitals && !ordinary && !phrasing && letters <= 3 && article.writes_in_capitals(word) {
+        return vec![word.to_uppercase()];
+    }
     if (!capitals && ordinary) || phrasing || article.names(word) {
         return Vec::new();
     }
@@ -640,6 +649,34 @@ mod tests {
         // An article that writes neither reads nothing.
         let asthma = Names(&["asthma"], &[]);
         assert_eq!(read("EKG first?", &asthma), "EKG first?");
+    }
+
+    /// An article that writes these words in capitals ("BP").
+    struct Capitals(&'static [&'static str]);
+
+    impl Article for Capitals {
+        fn names(&self, phrase: &str) -> bool {
+            self.0.iter().any(|w| w.eq_ignore_ascii_case(phrase))
+        }
+        fn spelled_out(&self, _acronym: &str) -> Option<String> {
+            None
+        }
+        fn terms_beginning(&self, _clipped: &str) -> Vec<String> {
+            Vec::new()
+        }
+        fn writes_in_capitals(&self, word: &str) -> bool {
+            self.0.contains(&word.to_uppercase().as_str())
+        }
+    }
+
+    #[test]
+    fn short_shorthand_typed_small_is_the_acronym_the_article_writes() {
+        let urgency = Capitals(&["BP", "ICU"]);
+        assert_eq!(read("bp 190/125 tx?", &urgency), "bp (= BP) 190/125 tx?");
+        assert_eq!(read("icu?", &urgency), "icu (= ICU)?");
+        // An everyday word is read as itself, whatever the article capitalises.
+        let shouting = Capitals(&["AND", "BP"]);
+        assert_eq!(read("and bp?", &shouting), "and bp (= BP)?");
     }
 
     #[test]
