@@ -791,6 +791,9 @@ impl ExtractiveComposer {
                 // Asked of a drug, a quote about another drug ("Amoxicillin: 50 mg/kg/day …" for
                 // "azithro dose?") states nothing of it, whatever it states.
                 let other_drug = asks_drug && names_other_drug(&quote) && !on_subject(&whole);
+                features.crowded = !asked.list
+                    && !asked.subject.is_empty()
+                    && other_drugs_at(&quote).len() >= model.structure.crowded_drugs;
                 if subject && !other_drug && !statable.is_empty() {
                     let stated = statable
                         .iter()
@@ -2733,6 +2736,30 @@ mod tests {
             answer.starts_with(
                 "The article and its references give no dose for IVIG; what they say:"
             ),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn asked_of_one_drug_an_overview_naming_many_comes_after_a_statement_about_it() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Therapy",
+                "Optimal therapy is dapagliflozin 10mg daily, sacubitril, a beta-blocker (carvedilol, metoprolol or bisoprolol) and spironolactone, all titrated to target doses.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Beta-Blockers",
+                "Titrate every 2-4 weeks as tolerated.",
+            ),
+        ];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let answer = composer.answer(&request("how often to titrate a beta-blocker?", &passages));
+        assert!(
+            answer.starts_with("- \"Titrate every 2-4 weeks"),
             "{answer}"
         );
     }

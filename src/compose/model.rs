@@ -41,6 +41,9 @@ impl Model {
         if f.background {
             words *= self.places.background_share;
         }
+        if f.crowded {
+            words *= self.places.crowded_share;
+        }
         if words <= 0.0 {
             return 0.0;
         }
@@ -94,6 +97,7 @@ pub struct Places {
     pub long_label: f64,
     pub section: f64,
     pub background_share: f64,
+    pub crowded_share: f64,
     pub derived_share: f64,
 }
 
@@ -125,6 +129,7 @@ pub struct Structure {
     pub derived_word_letters: usize,
     pub further_item_options: usize,
     pub continued_items: usize,
+    pub crowded_drugs: usize,
 }
 
 /// The named features of one candidate quote.
@@ -154,6 +159,9 @@ pub struct Features {
     /// It is for children only, and the question (and the turn before it) names no age or
     /// population: a clinician's question is about an adult unless it says otherwise.
     pub child_unasked: bool,
+    /// Asked of one subject, not for a list, it names `structure.crowded_drugs` drugs or more
+    /// besides it: an overview rather than a statement about the subject.
+    pub crowded: bool,
     /// It says it is for values that include the one the question gives ("CIWA-Ar <8" for
     /// "CIWA 6").
     pub value_fits: bool,
@@ -212,6 +220,7 @@ impl Features {
             ("age_fits", flag(self.age_fits)),
             ("age_conflicts", flag(self.age_conflicts)),
             ("child_unasked", flag(self.child_unasked)),
+            ("crowded", flag(self.crowded)),
             ("value_fits", flag(self.value_fits)),
             ("value_conflicts", flag(self.value_conflicts)),
         ]
