@@ -313,9 +313,9 @@ impl Retriever {
         }
     }
 
-    /// The passages' texts of `article`'s scope (the article and the references it cites).
-    /// The scope's passages (title, section and text), each with whether its note is an
-    /// untraced reference's (its words may be only the notice the importer writes).
+    /// The passages of `article`'s scope (the article and the references it cites), each as its
+    /// title, section and text, with whether its note is an untraced reference's (its words may
+    /// be only the notice the importer writes).
     fn scope_texts(&self, article: &str) -> Vec<(String, bool)> {
         let Ok(ids) = self.scope(article) else {
             return Vec::new();
@@ -634,16 +634,26 @@ impl Retriever {
             }
             let least = ((typed.len() as f32 * model.form_share).ceil() as usize)
                 .max(model.unknown_term_letters.saturating_sub(3));
-            let mut forms = passage_words.iter().filter(|word| {
-                let word: Vec<char> = word.chars().collect();
-                let begins = typed.iter().zip(&word).take_while(|(a, b)| a == b).count();
-                let ends = (typed.iter().rev())
-                    .zip(word.iter().rev())
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                word != typed && (begins >= least || ends >= least)
-            });
-            forms.next().cloned()
+            // The word sharing most letters with it, the first in order of those sharing as
+            // many: the same reading on every run.
+            passage_words
+                .iter()
+                .filter_map(|word| {
+                    let letters: Vec<char> = word.chars().collect();
+                    let begins = typed
+                        .iter()
+                        .zip(&letters)
+                        .take_while(|(a, b)| a == b)
+                        .count();
+                    let ends = (typed.iter().rev())
+                        .zip(letters.iter().rev())
+                        .take_while(|(a, b)| a == b)
+                        .count();
+                    let shared = begins.max(ends);
+                    (letters != typed && shared >= least).then_some((shared, word))
+                })
+                .max_by(|(a, x), (b, y)| a.cmp(b).then_with(|| y.cmp(x)))
+                .map(|(_, word)| word.clone())
         };
         let mut related = Vec::new();
         let mut key_terms = Vec::new();
@@ -1869,8 +1879,6 @@ fn or_alternative_named(question: &str, missing: &str, named: &[&str]) -> bool {
     })
 }
 
-/// Whether a passage opens by referring back to the one before it ("This combination …",
-/// "These agents …").
 /// Whether a question has a word standing for what an earlier turn named ("they", "it").
 fn refers_to_earlier(question: &str) -> bool {
     let pronouns = &vocabulary().phrasing.pronouns;
@@ -1879,6 +1887,8 @@ fn refers_to_earlier(question: &str) -> bool {
         .any(|w| pronouns.iter().any(|p| p.eq_ignore_ascii_case(w)))
 }
 
+/// Whether a passage opens by referring back to the one before it ("This combination …",
+/// "These agents …").
 pub fn refers_back(text: &str) -> bool {
     let first: Vec<String> = text
         .split_whitespace()

@@ -22,13 +22,16 @@
 //!   the article names ("ACE inhibitor", "diuretic"), from `data/drug-classes.tsv` (distilled
 //!   from WordNet, see its header); a statement about a class holds for its members; a drug name
 //!   misspelt ("atorvastatn") is the one drug of `data/drug-names.tsv` it is a near spelling of;
+//! - a **drug class the article does not name** ("bronchodilator") is, in one article's box, the
+//!   drugs of it the article names ("albuterol");
+//! - **short shorthand typed small** ("bp") that the article writes in capitals is that acronym;
 //! - an **age** ("6yo", "3 y/o", "78 yo") names the population it belongs to (children, older
 //!   adults).
 //!
 //! Which words are shorthand is decided by how they are written: capitals ("CAP", "SE"), or a
 //! word that is neither ordinary English nor in the corpus ("abx", "vanc"). "cap" after "dose" is
 //! ordinary English, a limit, and stays as it is. A word the article itself uses is never read
-//! as something else.
+//! as something else, unless it writes it as an acronym and the question types it small.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
