@@ -620,18 +620,21 @@ impl Retriever {
         };
         // A long word sharing most of its letters, at its beginning or its end, with a word of
         // the passages is a form of it ("hemolyzed", "hemolysis").
-        let passage_words: HashSet<String> = hits
-            .iter()
-            .flat_map(|h| h.text.split(|c: char| !c.is_alphanumeric()))
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect();
+        // Read only when a long word is missing, which few questions have.
+        let passage_words = std::cell::OnceCell::<HashSet<String>>::new();
         let form_of_a_passage_word = |typed: &str| -> Option<String> {
             let model = &retrieval_model().coverage;
             let typed: Vec<char> = typed.to_lowercase().chars().collect();
             if typed.len() < model.unknown_term_letters {
                 return None;
             }
+            let passage_words = passage_words.get_or_init(|| {
+                hits.iter()
+                    .flat_map(|h| h.text.split(|c: char| !c.is_alphanumeric()))
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_lowercase)
+                    .collect()
+            });
             let least = ((typed.len() as f32 * model.form_share).ceil() as usize)
                 .max(model.unknown_term_letters.saturating_sub(3));
             // The word sharing most letters with it, the first in order of those sharing as

@@ -77,6 +77,9 @@ struct DrugClasses {
     drugs: HashMap<String, std::sync::Arc<Drug>>,
     /// Each class (its first name) with the generic names of the drugs in it.
     members: HashMap<&'static str, Vec<&'static str>>,
+    /// Every name of every class, nearer and broader ("penicillin", "antibiotic", "antibacterial
+    /// drug"), with the generic names of the drugs in it.
+    by_name: HashMap<&'static str, Vec<&'static str>>,
 }
 
 /// A drug of the class table: all its names, and its classes nearest first, each with its
@@ -104,6 +107,7 @@ static DRUG_CLASSES: LazyLock<DrugClasses> = LazyLock::new(|| {
         table_rows(include_str!("../data/drug-classes.tsv")).collect();
     let mut drugs = HashMap::new();
     let mut members: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+    let mut by_name: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
     for (generic, names) in drug_names() {
         let Some(written) = classes.get(generic) else {
             continue;
@@ -120,6 +124,12 @@ static DRUG_CLASSES: LazyLock<DrugClasses> = LazyLock::new(|| {
             .collect();
         for class in &classes {
             members.entry(class[0]).or_default().push(generic);
+            for name in class {
+                let drugs = by_name.entry(*name).or_default();
+                if !drugs.contains(&generic) {
+                    drugs.push(generic);
+                }
+            }
         }
         let drug = std::sync::Arc::new(Drug {
             names: names.clone(),
@@ -129,22 +139,11 @@ static DRUG_CLASSES: LazyLock<DrugClasses> = LazyLock::new(|| {
             drugs.insert(name.to_lowercase(), drug.clone());
         }
     }
-    DrugClasses { drugs, members }
-});
-
-/// Every name of every drug class of `data/drug-classes.tsv`, nearer and broader ("penicillin",
-/// "antibiotic", "antibacterial drug"), with the generic names of the drugs in it.
-static CLASS_MEMBERS: LazyLock<HashMap<&'static str, Vec<&'static str>>> = LazyLock::new(|| {
-    let mut members: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
-    for (generic, written) in table_rows(include_str!("../data/drug-classes.tsv")) {
-        for name in written.split(['|', ';']).filter(|n| !n.is_empty()) {
-            let drugs = members.entry(name).or_default();
-            if !drugs.contains(&generic) {
-                drugs.push(generic);
-            }
-        }
+    DrugClasses {
+        drugs,
+        members,
+        by_name,
     }
-    members
 });
 
 /// Each drug name of one word of five letters or more (generic, other name or brand, lower-cased)
@@ -378,9 +377,12 @@ fn members_named(word: &str, article: &dyn Article) -> Option<Vec<String>> {
     }
     let lower = word.to_lowercase().replace('-', " ");
     let singular = lower.strip_suffix('s').unwrap_or(&lower);
-    let (name, members) = [lower.as_str(), singular]
-        .into_iter()
-        .find_map(|name| CLASS_MEMBERS.get(name).map(|members| (name, members)))?;
+    let (name, members) = [lower.as_str(), singular].into_iter().find_map(|name| {
+        DRUG_CLASSES
+            .by_name
+            .get(name)
+            .map(|members| (name, members))
+    })?;
     if crate::text::is_common_word(name) || article.names(&lower) || article.names(name) {
         return None;
     }

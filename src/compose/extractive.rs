@@ -703,6 +703,10 @@ impl ExtractiveComposer {
             }
             false
         };
+        // Once per passage: a passage has several candidates.
+        let continuing: Vec<bool> = (0..request.passages.len())
+            .map(|n| !asked.subject.is_empty() && continues_subject(n))
+            .collect();
         // The patient's age, when the question (or the previous one) gives it.
         let ages = &vocabulary().ages;
         let patient = ages
@@ -751,7 +755,7 @@ impl ExtractiveComposer {
                     || (passage.role.belongs()
                         && (on_subject(&passage.section) || on_subject(&passage.lead)))
                     || list_on_subject(passage)
-                    || (!asked.subject.is_empty() && continues_subject(index))
+                    || continuing[index]
                     || source_on_subject.contains(passage.doc_id.as_str())
                     || titled.contains(passage.title.as_str());
                 // Each asked concept counts once, where it says most: in the quote, its label or
