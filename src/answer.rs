@@ -26,8 +26,10 @@ use crate::verify::{Issue, Verification, clean_quote, verified_part, verify};
 
 /// Passages retrieved for an answer when the request does not say.
 pub const DEFAULT_K: usize = 6;
-/// Most bullets added after lead-in passages.
+/// Most bullets added after one lead-in passage.
 const MAX_LIST_ITEMS: usize = 4;
+/// Most bullets added after lead-in passages in all: the lists of two lead-ins.
+const MAX_LISTED: usize = 2 * MAX_LIST_ITEMS;
 /// Most sentence ids pointed out to the model as answering best.
 const MAX_BEST_SENTENCES: usize = 4;
 /// Most passages added to give retrieved passages their context.
@@ -583,7 +585,7 @@ impl Engine {
             let items = self.retriever.list_items(&hits[at], MAX_LIST_ITEMS)?;
             at += 1;
             for item in items {
-                if added >= MAX_LIST_ITEMS {
+                if added >= MAX_LISTED {
                     break;
                 }
                 if let Some(old) = hits.iter().position(|h| h.chunk_id == item.chunk_id) {

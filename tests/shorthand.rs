@@ -280,3 +280,46 @@ fn an_item_going_on_about_the_drug_before_it_is_brought_and_answers_for_it() {
         reply.answer
     );
 }
+
+#[test]
+fn a_score_in_a_question_is_answered_by_its_tier_with_every_item_of_it() {
+    // Three tiers of one score, each a lead-in and its items; most items do not repeat the
+    // score's name. Asked of one value, its tier's items answer, all of them, even when
+    // another tier's list came first in the search.
+    let dir = TempDir::new().unwrap();
+    let page = dir.path().join("withdrawal.txt");
+    fs::write(
+        &page,
+        "Withdrawal Management by Score\n\
+         Treatment by Score\n\
+         Severe Withdrawal (Score ≥15):\n\
+         - Give diazepam at once\n\
+         - Reassess the score hourly\n\
+         - Admit to a monitored bed\n\
+         - Add thiamine before glucose\n\
+         Moderate Withdrawal (Score 8-14):\n\
+         - Start the symptom-triggered protocol\n\
+         - Reassess the score every 2-4 hours\n\
+         Mild Withdrawal (Score <8):\n\
+         - Monitor every 4-8 hours\n\
+         - No pharmacological intervention needed\n\
+         - Ensure adequate hydration\n",
+    )
+    .unwrap();
+    let corpus = dir.path().join("corpus");
+    add_file(&page, &corpus).unwrap();
+    let index = dir.path().join("index");
+    let reply = ask(&corpus, &index, "withdrawal", "score 5 meds?");
+    assert!(reply.covered, "{}", reply.answer);
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(first.contains("Mild Withdrawal"), "{}", reply.answer);
+    assert!(
+        reply
+            .answer
+            .contains("No pharmacological intervention needed"),
+        "{}",
+        reply.answer
+    );
+    assert!(!reply.answer.contains("diazepam"), "{}", reply.answer);
+    assert!(reply.verified, "{}", reply.answer);
+}

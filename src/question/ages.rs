@@ -182,9 +182,13 @@ impl Ages {
                 .take_while(|c| c.is_alphabetic())
                 .collect::<String>()
                 .to_lowercase();
+            // Question phrasing after it ("CIWA 5 meds?") is no unit either, but units are
+            // question words too ("mg", "kg").
             let unit = after.is_some_and(char::is_alphabetic)
                 && next.chars().count() > 1
-                && !crate::text::is_common_word(&next);
+                && !crate::text::is_common_word(&next)
+                && !(next.chars().count() > 3
+                    && super::vocabulary().is_question_word(&next, &next));
             // Nor a dose or a duration ("10 mg", "6 hours"), as the vocabulary's aspects read them.
             let measured_in = |aspect: &str| {
                 super::vocabulary().aspect(aspect).is_some_and(|a| {
@@ -285,9 +289,11 @@ mod tests {
     fn a_measured_value_and_the_bounds_a_sentence_is_for() {
         let ages = &vocabulary().ages;
         assert_eq!(ages.value_of("CIWA 6 - meds?"), Some(6.0));
+        assert_eq!(ages.value_of("ciwa 5 meds?"), Some(5.0));
         assert_eq!(ages.value_of("K 6.8 w peaked Ts - first drug?"), Some(6.8));
         // A dose, a percent, a range, an age or two values are no measured value.
         assert_eq!(ages.value_of("is 10 mg enough?"), None);
+        assert_eq!(ages.value_of("insulin 10 units ok?"), None);
         assert_eq!(ages.value_of("how low in first 24-48h?"), None);
         assert_eq!(ages.value_of("dose for a 78 yo?"), None);
         assert_eq!(ages.value_of("CIWA 6 or 9?"), None);
