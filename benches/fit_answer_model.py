@@ -48,6 +48,7 @@ FLAG_FEATURES = [
     "child_unasked",
     "value_fits",
     "value_conflicts",
+    "excludes_asked",
 ]
 ALL = WORD_FEATURES + FLAG_FEATURES
 

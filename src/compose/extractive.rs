@@ -556,21 +556,26 @@ impl ExtractiveComposer {
         // label, "Outpatient treatment (if stable, no vomiting):"), where a word named only as
         // absent is the opposite of a question naming it. In a statement ("did not reduce
         // mortality") the negation is the answer.
+        // Returns whether it names one of the question's topic words only as absent.
         let named = |text: &str,
                      place: f64,
                      conditions: bool,
-                     best: &mut HashMap<String, (f64, f64, Source)>| {
+                     best: &mut HashMap<String, (f64, f64, Source)>|
+         -> bool {
+            let mut excludes = false;
             let sequence = words(text);
             let present: HashSet<&String> = sequence.iter().collect();
             for (((terms, source), rarities), keys) in wanted.iter().zip(&weights).zip(&concepts) {
                 let weight = source.weight(&model.weights);
                 for ((term, rarity), key) in terms.iter().zip(rarities).zip(keys) {
                     // A word a condition names only as absent ("no vomiting") is not what a
-                    // question naming it asks about, unless the question negates it too.
+                    // question naming it asks about, unless the question negates it too (in
+                    // its own words: "no heart disease" for "without cardiac disease").
                     let negated = |word: &String| {
                         conditions
                             && only_negated(text, word)
                             && !only_negated(request.question, word)
+                            && !words(key).iter().any(|k| only_negated(request.question, k))
                     };
                     // A word derived from the asked one counts a share ("predictor" for
                     // "predicts?"): the question is answered, though less surely.
@@ -581,7 +586,9 @@ impl ExtractiveComposer {
                     } else {
                         0.0
                     };
-                    if share > 0.0 && !term.first().is_some_and(negated) {
+                    if share > 0.0 && term.first().is_some_and(negated) {
+                        excludes |= *source == Source::Question;
+                    } else if share > 0.0 {
                         let value = rarity * place * share;
                         let entry = best.entry(key.clone()).or_insert((0.0, 0.0, *source));
                         if weight * value > entry.0 {
@@ -590,6 +597,7 @@ impl ExtractiveComposer {
                     }
                 }
             }
+            excludes
         };
         let on_subject = |text: &str| -> bool {
             let sequence = words(text);
@@ -763,12 +771,17 @@ impl ExtractiveComposer {
                 // screening" is one match, not two).
                 let mut best = HashMap::new();
                 let leads = passage.role == Role::LeadIn;
-                named(&quote, model.places.quote, leads, &mut best);
+                let mut excludes = named(&quote, model.places.quote, leads, &mut best);
                 if let Some(label) = &label {
-                    named(label, label_place, true, &mut best);
+                    excludes |= named(label, label_place, true, &mut best);
                 }
                 named(&passage.section, model.places.section, false, &mut best);
-                let mut features = Features::default();
+                // A condition for patients without what the question names ("without cardiac
+                // disease" for "in CAD pt") is for other patients.
+                let mut features = Features {
+                    excludes_asked: excludes,
+                    ..Features::default()
+                };
                 for (_, value, source) in best.values() {
                     features.add_words(*source, *value);
                 }
@@ -1217,8 +1230,10 @@ fn states_near_subject(
     })
 }
 
-/// Whether `text` names `word` (an analysed word) only right after a negation ("no vomiting",
-/// "without fever"): it then says the opposite of a question naming it.
+/// Whether `text` names `word` (an analysed word) only where a negation governs it: the
+/// negation is among the few words before it in the same clause ("no vomiting", "without
+/// cardiac disease", "without fever or rash"); it then says the opposite of a question naming
+/// it.
 fn only_negated(text: &str, word: &str) -> bool {
     let spans = word_spans(text);
     let mut mentions = spans
@@ -1229,11 +1244,18 @@ fn only_negated(text: &str, word: &str) -> bool {
     if mentions.peek().is_none() {
         return false;
     }
+    let reach = model().structure.negation_reach;
     mentions.all(|start| {
-        text[..start]
+        let clause = text[..start]
+            .rsplit([',', ';', ':', '.', '(', ')'])
+            .next()
+            .unwrap_or_default();
+        clause
             .split(|c: char| !c.is_alphanumeric() && c != '\'')
-            .rfind(|w| !w.is_empty())
-            .is_some_and(|before| vocabulary().negates(before))
+            .filter(|w| !w.is_empty())
+            .rev()
+            .take(reach)
+            .any(|before| vocabulary().negates(before))
     })
 }
 
@@ -2333,6 +2355,44 @@ mod tests {
             &passages,
             "no vomiting",
         );
+    }
+
+    #[test]
+    fn a_condition_excluding_what_the_question_names_is_for_other_patients() {
+        // The negation governs words further on in its clause ("without heart disease or renal
+        // failure"), and the condition then counts against the quote.
+        let most = lead_in(passage(
+            1,
+            "a#1",
+            "Dosing",
+            "For most adults without heart disease or renal failure, start levothyroxine at 100 mcg daily:",
+        ));
+        let renal = passage(
+            2,
+            "a#5",
+            "Dosing",
+            "In renal failure, start at 25 mcg daily.",
+        );
+        let passages = vec![most, renal];
+        let composer = ExtractiveComposer::default();
+        assert_opens_with(
+            &composer,
+            "levothyroxine dose in renal failure?",
+            &passages,
+            "In renal failure",
+        );
+        // Asked of the patient without it, the condition that excludes it answers.
+        assert_opens_with(
+            &composer,
+            "levothyroxine dose, no renal failure?",
+            &passages,
+            "For most adults",
+        );
+        assert!(only_negated(
+            "without heart disease or renal failure",
+            "renal"
+        ));
+        assert!(!only_negated("no vomiting, renal failure", "renal"));
     }
 
     #[test]

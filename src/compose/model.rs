@@ -62,6 +62,7 @@ impl Model {
             + flag(f.child_unasked, w.child_unasked)
             + flag(f.value_fits, w.value_fits)
             + flag(f.value_conflicts, w.value_conflicts)
+            + flag(f.excludes_asked, w.excludes_asked)
     }
 }
 
@@ -86,6 +87,7 @@ pub struct Weights {
     pub child_unasked: f64,
     pub value_fits: f64,
     pub value_conflicts: f64,
+    pub excludes_asked: f64,
 }
 
 /// Where a concept is named, as a share of its count.
@@ -121,6 +123,7 @@ pub struct Limits {
 pub struct Structure {
     pub max_lead_label_words: usize,
     pub max_followers: usize,
+    pub negation_reach: usize,
     pub min_quote_words: usize,
     pub min_labelled_words: usize,
     pub head_words: usize,
@@ -167,6 +170,9 @@ pub struct Features {
     pub value_fits: bool,
     /// It says it is for values none of which include the question's ("≥15" for "CIWA 6").
     pub value_conflicts: bool,
+    /// A condition it sets names a topic word of the question only as absent ("without
+    /// cardiac disease" for "dose in CAD pt"): it is for other patients.
+    pub excludes_asked: bool,
 }
 
 /// Where an asked concept came from, for [`Features`].
@@ -223,6 +229,7 @@ impl Features {
             ("crowded", flag(self.crowded)),
             ("value_fits", flag(self.value_fits)),
             ("value_conflicts", flag(self.value_conflicts)),
+            ("excludes_asked", flag(self.excludes_asked)),
         ]
         .into_iter()
         .filter(|(_, v)| *v != 0.0)
