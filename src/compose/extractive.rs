@@ -732,11 +732,17 @@ impl ExtractiveComposer {
         for (index, passage) in request.passages.iter().enumerate() {
             let parts_of = quotable_parts(&passage.text);
             let count = parts_of.len();
+            let mut before: Option<String> = None;
             for (position, (label, parts)) in parts_of.into_iter().enumerate() {
                 // An item of a list under a short lead-in ("Colchicine:") is about what its lead
                 // names: the lead is its label.
                 let label = label.or_else(|| lead_label(passage));
                 let quote = parts.join(", ");
+                // A sentence that refers back ("They should be reserved for …") is about what
+                // the sentence before it in its passage names.
+                let antecedent = before
+                    .replace(quote.clone())
+                    .filter(|_| crate::retrieve::refers_back(&quote));
                 if !asked.about_sources && restates_the_article(&quote) {
                     continue;
                 }
@@ -764,6 +770,7 @@ impl ExtractiveComposer {
                         && (on_subject(&passage.section) || on_subject(&passage.lead)))
                     || list_on_subject(passage)
                     || continuing[index]
+                    || antecedent.as_deref().is_some_and(on_subject)
                     || source_on_subject.contains(passage.doc_id.as_str())
                     || titled.contains(passage.title.as_str());
                 // Each asked concept counts once, where it says most: in the quote, its label or
@@ -774,6 +781,10 @@ impl ExtractiveComposer {
                 let mut excludes = named(&quote, model.places.quote, leads, &mut best);
                 if let Some(label) = &label {
                     excludes |= named(label, label_place, true, &mut best);
+                }
+                // Its pronoun names what the sentence before names, as a repetition would.
+                if let Some(antecedent) = &antecedent {
+                    named(antecedent, model.places.quote, false, &mut best);
                 }
                 named(&passage.section, model.places.section, false, &mut best);
                 // A condition for patients without what the question names ("without cardiac
@@ -2355,6 +2366,33 @@ mod tests {
             &passages,
             "no vomiting",
         );
+    }
+
+    #[test]
+    fn a_sentence_that_refers_back_is_about_what_the_sentence_before_names() {
+        let passages = vec![
+            lead_in(passage(
+                1,
+                "a#3",
+                "Second line",
+                "Macrolides are less effective than the first-line options. They should be reserved for patients who:",
+            )),
+            passage(
+                2,
+                "a#1",
+                "Second line",
+                "When macrolides are used, azithromycin is given for 7-10 days.",
+            ),
+        ];
+        let composer = ExtractiveComposer::default();
+        // "They" names macrolides, and the sentence states whom they are for.
+        assert_opens_with(
+            &composer,
+            "when to use macrolides?",
+            &passages,
+            "They should be reserved",
+        );
+        assert!(crate::retrieve::refers_back("They should be reserved"));
     }
 
     #[test]

@@ -145,6 +145,8 @@ struct PhrasingSpec {
     cites_phrases: Vec<String>,
     restating_words: Vec<String>,
     generic_lead_words: Vec<String>,
+    infinitive_askers: Vec<String>,
+    infinitive_marker: String,
 }
 
 /// How questions and sources phrase what the composer reads (see `[phrasing]` in the
@@ -415,7 +417,12 @@ impl Vocabulary {
             aspects.push(Aspect {
                 name: spec.name,
                 noun: spec.noun,
-                ask: spec.ask.iter().map(|a| asking_phrase(a)).collect(),
+                ask: spec
+                    .ask
+                    .iter()
+                    .flat_map(|a| telegraphic(a, &file.phrasing))
+                    .map(|a| asking_phrase(&a))
+                    .collect(),
                 unless: spec.unless.iter().map(|a| plain(a)).collect(),
                 with: spec.with.iter().map(|a| plain(a)).collect(),
                 stated,
@@ -808,6 +815,21 @@ fn plain_clauses(text: &str) -> String {
 
 /// An asking phrase as matched: one written ending in '?' ("then what?") asks only where it
 /// ends a clause ("… then what?", not "then what target?").
+/// An asking phrase, and, for a question word with its infinitive ("when to use", "how to
+/// taper"), the phrase as typed in haste without its marker ("when use macrolides?").
+fn telegraphic(phrase: &str, phrasing: &PhrasingSpec) -> Vec<String> {
+    let mut out = vec![phrase.to_string()];
+    let words: Vec<&str> = phrase.split_whitespace().collect();
+    if let [asker, marker, rest @ ..] = words.as_slice()
+        && !rest.is_empty()
+        && marker.eq_ignore_ascii_case(&phrasing.infinitive_marker)
+        && (phrasing.infinitive_askers.iter()).any(|a| a.eq_ignore_ascii_case(asker))
+    {
+        out.push(format!("{asker} {}", rest.join(" ")));
+    }
+    out
+}
+
 fn asking_phrase(phrase: &str) -> String {
     match phrase.trim_end().strip_suffix('?') {
         Some(ending) => format!("{}| ", plain(ending)),
@@ -989,6 +1011,9 @@ mod tests {
             ["dose"]
         );
         assert_eq!(asked("duration of IVIG therapy"), ["duration"]);
+        // A question word's infinitive typed without its "to".
+        assert_eq!(asked("when use macrolides"), ["who"]);
+        assert_eq!(asked("how taper pred"), ["taper"]);
         assert_eq!(asked("chronic opioid user - start lower?"), ["dose"]);
         assert_eq!(
             asked("pregnant w EM - doxy ok or what instead?"),
