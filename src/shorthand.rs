@@ -33,7 +33,7 @@
 //! ordinary English, a limit, and stays as it is. A word the article itself uses is never read
 //! as something else, unless it writes it as an acronym and the question types it small.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -48,6 +48,15 @@ const ABBREVIATION_TABLE: &str = include_str!("../data/abbreviations.tsv");
 static SENSES: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
     table_rows(ABBREVIATION_TABLE)
         .map(|(abbreviation, senses)| (abbreviation.to_lowercase(), senses.split('|').collect()))
+        .collect()
+});
+
+/// The abbreviations the table writes in small letters ("sat", saturation; "nl", normal): typed
+/// small, they are that shorthand even when an everyday word is spelt the same.
+static WRITTEN_SMALL: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    table_rows(ABBREVIATION_TABLE)
+        .map(|(abbreviation, _)| abbreviation)
+        .filter(|a| !a.chars().any(char::is_uppercase))
         .collect()
 });
 
@@ -434,7 +443,9 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     if !capitals && !ordinary && !phrasing && letters <= 3 && article.writes_in_capitals(word) {
         return vec![word.to_uppercase()];
     }
-    if (!capitals && ordinary) || phrasing || article.names(word) {
+    // Written small in the table, it is read as written, by a sense the article names.
+    let written_small = !capitals && WRITTEN_SMALL.contains(lower.as_str());
+    if (!capitals && ordinary && !written_small) || phrasing || article.names(word) {
         return Vec::new();
     }
     // An abbreviation with an ending ("SGLT2i"), where the article names what it reads as.
@@ -468,9 +479,10 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     // pressure <100 mmHg"): the reading is written as the article writes it.
     for sense in senses(word) {
         let words: Vec<&str> = sense.split_whitespace().collect();
-        // A sense of one word is read only for an abbreviation written in capitals ("IN"
-        // intranasal, "O2" oxygen): lower-case shorthand is read by its longer senses.
-        let whole = (capitals && words.len() == 1).then(|| sense.to_string());
+        // A sense of one word is read only for an abbreviation written as the table writes it
+        // ("IN" intranasal, "O2" oxygen, "sat" saturation): other lower-case shorthand is read
+        // by its longer senses.
+        let whole = ((capitals || written_small) && words.len() == 1).then(|| sense.to_string());
         let named = whole
             .into_iter()
             .chain((0..words.len().saturating_sub(1)).map(|start| words[start..].join(" ")))
@@ -654,6 +666,19 @@ mod tests {
         // An article that writes neither reads nothing.
         let asthma = Names(&["asthma"], &[]);
         assert_eq!(read("EKG first?", &asthma), "EKG first?");
+    }
+
+    #[test]
+    fn an_everyday_word_the_table_writes_small_is_its_shorthand_where_the_article_names_it() {
+        // "sat" is an everyday word, and the table's small "sat": saturation.
+        let pancreatitis = Names(&["oxygen saturation", "saturation"], &[]);
+        assert_eq!(
+            read("sat target?", &pancreatitis),
+            "sat (= saturation) target?"
+        );
+        // Where the article names no sense of it, it is the everyday word.
+        let asthma = Names(&["asthma"], &[]);
+        assert_eq!(read("sat target?", &asthma), "sat target?");
     }
 
     /// An article that writes these words in capitals ("BP").
