@@ -858,7 +858,8 @@ impl ExtractiveComposer {
                 }
                 if let Some(value) = value {
                     let bounds = ages.bounds(&whole);
-                    features.value_fits = bounds.iter().any(|&(a, b)| a <= value && value < b);
+                    let (low, high) = value;
+                    features.value_fits = bounds.iter().any(|&(a, b)| a < high && low < b);
                     features.value_conflicts = !bounds.is_empty() && !features.value_fits;
                 }
                 // Read only where it is used: choosing the options of a list.
@@ -2322,6 +2323,20 @@ mod tests {
         let composer = ExtractiveComposer::default();
         assert_opens_with(&composer, "CIWA 6 - benzodiazepine?", &passages, "<8");
         assert_opens_with(&composer, "CIWA 18 - benzodiazepine?", &passages, "≥15");
+        // A bound, not the value 8 itself: under 8 is the mild tier, not 8-14.
+        let moderate = passage(
+            3,
+            "a#3",
+            "Treatment",
+            "Moderate withdrawal (CIWA-Ar 8-14): symptom-triggered benzodiazepine",
+        );
+        let passages = [passages, vec![moderate]].concat();
+        assert_opens_with(
+            &composer,
+            "benzodiazepine if CIWA under 8?",
+            &passages,
+            "<8",
+        );
     }
 
     #[test]

@@ -163,9 +163,10 @@ impl Ages {
     }
 
     /// The one measured value a question gives, written bare next to what it measures ("CIWA
-    /// 6 - meds?", "K 6.8 w peaked Ts"): a number with no unit, percent, range or age after it.
-    /// None when it gives none, or several.
-    pub fn value_of(&self, question: &str) -> Option<f64> {
+    /// 6 - meds?", "K 6.8 w peaked Ts"): a number with no unit, percent, range or age after it,
+    /// as the range of that value alone; or, after a comparison word, the bound it sets ("doxy
+    /// under 8?": below 8). None when it gives none, or several.
+    pub fn value_of(&self, question: &str) -> Option<Range> {
         let mut values = NUMBER.find_iter(question).filter_map(|m| {
             let before = question[..m.start()].chars().next_back();
             let after = question[m.end()..].trim_start().chars().next();
@@ -202,7 +203,26 @@ impl Ages {
                 && !unit
                 && !measured_in("dose")
                 && !measured_in("duration");
-            bare.then(|| m.as_str().parse::<f64>().ok()).flatten()
+            let value: f64 = m.as_str().parse().ok().filter(|_| bare)?;
+            // A comparison word right before it makes it a bound ("under 8", "≥15").
+            let ends_at = |pattern: &Regex| {
+                pattern
+                    .captures_iter(question)
+                    .any(|c| c.get(1).is_some_and(|g| g.start() == m.start()))
+            };
+            let inclusive = question[..m.start()].trim_end().ends_with(['≤', '≥', '='])
+                || question[..m.start()].contains("at least");
+            Some(if ends_at(&self.value_below) {
+                (
+                    f64::NEG_INFINITY,
+                    if inclusive { value + EPSILON } else { value },
+                )
+            } else if ends_at(&self.value_above) {
+                let strict = question[..m.start()].trim_end().ends_with('>');
+                (if strict { value + EPSILON } else { value }, f64::INFINITY)
+            } else {
+                (value, value + EPSILON)
+            })
         });
         let value = values.next()?;
         (values.next().is_none() && self.of_patient(question).is_none()).then_some(value)
@@ -288,9 +308,19 @@ mod tests {
     #[test]
     fn a_measured_value_and_the_bounds_a_sentence_is_for() {
         let ages = &vocabulary().ages;
-        assert_eq!(ages.value_of("CIWA 6 - meds?"), Some(6.0));
-        assert_eq!(ages.value_of("ciwa 5 meds?"), Some(5.0));
-        assert_eq!(ages.value_of("K 6.8 w peaked Ts - first drug?"), Some(6.8));
+        let point = |v: f64| Some((v, v + EPSILON));
+        assert_eq!(ages.value_of("CIWA 6 - meds?"), point(6.0));
+        assert_eq!(ages.value_of("ciwa 5 meds?"), point(5.0));
+        assert_eq!(ages.value_of("K 6.8 w peaked Ts - first drug?"), point(6.8));
+        // After a comparison word, the bound it sets.
+        assert_eq!(
+            ages.value_of("doxy under 8?"),
+            Some((f64::NEG_INFINITY, 8.0))
+        );
+        assert_eq!(
+            ages.value_of("K >6.5 - calcium?"),
+            Some((6.5 + EPSILON, f64::INFINITY))
+        );
         // A dose, a percent, a range, an age or two values are no measured value.
         assert_eq!(ages.value_of("is 10 mg enough?"), None);
         assert_eq!(ages.value_of("insulin 10 units ok?"), None);
