@@ -2174,7 +2174,12 @@ fn spell(letters: &[char], words: &[Vec<char>], used: usize) -> Option<usize> {
         .acronym_fillers
         .iter()
         .any(|s| s.chars().eq(word.iter().copied()));
-    if word.first() == letters.first() {
+    // A spelling ends with a word that names something, never a short everyday word
+    // ("Captopril is" does not spell CI out).
+    let last = letters.len() == 1;
+    let short_everyday =
+        word.len() <= 3 && crate::text::is_common_word(&word.iter().collect::<String>());
+    if word.first() == letters.first() && !(last && short_everyday) {
         // The word's first letter, then as many of the next letters as appear inside it.
         let mut inside = 1;
         let mut at = 1;
@@ -2344,6 +2349,9 @@ mod tests {
         ));
         assert!(!spells_out("TKA", "the knee was assessed"));
         assert!(!spells_out("SU", "surgery"), "one word is no spelling out");
+        // A spelling ends with a word that names something, not "is" or "to".
+        assert!(!spells_out("CI", "Captopril is a first-line choice"));
+        assert!(!spells_out("PET", "pain evaluated to date"));
         assert!(is_acronym("ACEi") && is_acronym("QoL") && !is_acronym("Kawasaki"));
     }
 
