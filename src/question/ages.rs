@@ -13,6 +13,9 @@ pub type Range = (f64, f64);
 
 /// Oldest age a range reaches when a sentence names no upper bound.
 const OLDEST: f64 = 150.0;
+/// Most letters of a unit written after a value ("mmol", "mmHg"): a longer word after it is
+/// what the question asks of it ("K 6.2 severity").
+const MAX_UNIT_LETTERS: usize = 5;
 /// What makes an inclusive bound include its own value.
 const EPSILON: f64 = 1e-9;
 
@@ -186,7 +189,7 @@ impl Ages {
             // Question phrasing after it ("CIWA 5 meds?") is no unit either, but units are
             // question words too ("mg", "kg").
             let unit = after.is_some_and(char::is_alphabetic)
-                && next.chars().count() > 1
+                && (2..=MAX_UNIT_LETTERS).contains(&next.chars().count())
                 && !crate::text::is_common_word(&next)
                 && !(next.chars().count() > 3
                     && super::vocabulary().is_question_word(&next, &next));
@@ -246,9 +249,27 @@ impl Ages {
             }
         }
         for c in RANGE.captures_iter(text) {
-            let unit_after = text[c.get(0).map_or(0, |m| m.end())..]
-                .trim_start()
-                .starts_with(|ch: char| ch.is_alphabetic() || ch == '%');
+            let after = text[c.get(0).map_or(0, |m| m.end())..].trim_start();
+            // A range with a unit is a measurement's ("6.0–6.4 mEq/L"), not a dose's or a
+            // time's ("15–30 mL", "2–5 minutes", "5 mg/kg", as the vocabulary's aspects read
+            // them).
+            // Read from the word before it ("in 5–10 minutes").
+            let start = c.get(1).map_or(0, |m| m.start());
+            let to = c.get(0).map_or(0, |m| m.end());
+            let from = text[..start]
+                .trim_end()
+                .rfind(char::is_whitespace)
+                .map_or(0, |i| i + 1);
+            let dose_or_time = ["dose", "duration"].iter().any(|aspect| {
+                super::vocabulary()
+                    .aspect(aspect)
+                    .is_some_and(|a| a.stated_at(&text[from..]).iter().any(|&at| from + at <= to))
+            });
+            // A measurement's unit is a concentration or a rate ("mEq/L", "mg/dL").
+            let unit: &str = after.split_whitespace().next().unwrap_or_default();
+            let measured = unit.contains('/') && !dose_or_time;
+            let unit_after =
+                after.starts_with('%') || (after.starts_with(char::is_alphabetic) && !measured);
             if let (false, Some(a), Some(b)) = (unit_after, number(c.get(1)), number(c.get(2))) {
                 out.push((a, b + EPSILON));
             }
@@ -311,6 +332,7 @@ mod tests {
         let point = |v: f64| Some((v, v + EPSILON));
         assert_eq!(ages.value_of("CIWA 6 - meds?"), point(6.0));
         assert_eq!(ages.value_of("ciwa 5 meds?"), point(5.0));
+        assert_eq!(ages.value_of("K 6.2 severity"), point(6.2));
         assert_eq!(ages.value_of("K 6.8 w peaked Ts - first drug?"), point(6.8));
         // After a comparison word, the bound it sets.
         assert_eq!(
@@ -329,6 +351,13 @@ mod tests {
         assert_eq!(ages.value_of("CIWA 6 or 9?"), None);
         let within = |text: &str, v: f64| ages.bounds(text).iter().any(|&(a, b)| a <= v && v < b);
         assert!(within("Mild Withdrawal (CIWA-Ar <8):", 6.0));
+        // A measurement's range with its unit; a dose's or a time's is none.
+        assert!(within(
+            "moderate (6.0–6.4 mEq/L), or severe (≥6.5 mEq/L)",
+            6.2
+        ));
+        assert!(!within("calcium gluconate 10% (15–30 mL)", 20.0));
+        assert!(!within("repeat in 5–10 minutes", 7.0));
         assert!(!within("Severe Withdrawal (CIWA-Ar ≥15):", 6.0));
         assert!(within("Severe Withdrawal (CIWA-Ar ≥15):", 15.0));
         assert!(within("Moderate Withdrawal (CIWA-Ar 8-14):", 14.0));
