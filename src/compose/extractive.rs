@@ -109,17 +109,18 @@ impl ExtractiveComposer {
 
     fn plain_terms(&self, text: &str) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
         let vocabulary = vocabulary();
-        let stems: Vec<String> = words(text)
+        let surfaces: Vec<(String, String)> = surface_words(text)
             .into_iter()
-            .filter(|w| {
+            .filter(|(w, _)| {
                 !self.synonyms.aspects.contains(w) && !w.starts_with(|c: char| c.is_ascii_digit())
             })
             // "steroid sparer" asks for what "steroid-sparing" names.
-            .map(|w| vocabulary.phrasing.family_of(w))
+            .map(|(w, surface)| (vocabulary.phrasing.family_of(w), surface))
             .collect();
+        let stems: Vec<String> = surfaces.iter().map(|(stem, _)| stem.clone()).collect();
         let mut terms: Vec<Vec<String>> = Vec::new();
         let mut phrasing: Vec<Vec<String>> = Vec::new();
-        for stem in &stems {
+        for (stem, surface) in &surfaces {
             if terms
                 .iter()
                 .chain(&phrasing)
@@ -128,8 +129,8 @@ impl ExtractiveComposer {
                 continue;
             }
             // Question phrasing ("long", "term", "mg") matches quotes by accident more often
-            // than by meaning.
-            if vocabulary.strength(stem, stem, false) == Strength::Ignore {
+            // than by meaning; a short word written in capitals is an acronym ("TSH").
+            if vocabulary.strength(stem, surface, false) == Strength::Ignore {
                 phrasing.push(vec![stem.clone()]);
             } else {
                 terms.push(vec![stem.clone()]);
@@ -2380,6 +2381,21 @@ mod tests {
             "no vomiting - what options?",
             &passages,
             "no vomiting",
+        );
+    }
+
+    #[test]
+    fn a_short_acronym_written_in_capitals_is_a_topic_not_phrasing() {
+        let composer = ExtractiveComposer::default();
+        let (terms, phrasing) = composer.terms("when to recheck TSH?");
+        let tsh = vec!["tsh".to_string()];
+        assert!(terms.contains(&tsh), "{terms:?}");
+        assert!(!phrasing.contains(&tsh), "{phrasing:?}");
+        // A short everyday word stays phrasing.
+        let (terms, _) = composer.terms("how long to wait?");
+        assert!(
+            !terms.iter().any(|t| t == &vec!["long".to_string()]),
+            "{terms:?}"
         );
     }
 
