@@ -512,16 +512,17 @@ impl ExtractiveComposer {
         // Synonyms and spelt-out abbreviations name one thing: a quote naming "intravenous
         // immunoglobulin (IVIG)" counts that subject once, at its best weight.
         let stems_of = |text: Option<&str>| text.map(words).unwrap_or_default();
-        let asked_stems = [
-            stems_of(Some(request.question)),
-            stems_of(Some(request.question)),
-            stems_of(previous.map(|t| t.content.as_str())),
-        ];
+        // An aspect's word of the same concept as a question's word ("discontinuation" for
+        // "stop") is that concept, counted once.
+        let question_stems = stems_of(Some(request.question));
+        let previous_stems = stems_of(previous.map(|t| t.content.as_str()));
         let concepts: Vec<Vec<String>> = wanted
             .iter()
-            .enumerate()
-            .map(|(n, (terms, _))| {
-                let stems = asked_stems.get(n).map(Vec::as_slice).unwrap_or_default();
+            .map(|(terms, source)| {
+                let stems = match source {
+                    Source::History => previous_stems.as_slice(),
+                    _ => question_stems.as_slice(),
+                };
                 terms.iter().map(|t| self.concept_in(t, stems)).collect()
             })
             .collect();
@@ -2382,6 +2383,22 @@ mod tests {
             &passages,
             "no vomiting",
         );
+    }
+
+    #[test]
+    fn an_aspects_word_of_the_same_concept_as_a_question_word_counts_once() {
+        // "stop" is asked, and the stopping aspect brings "discontinuation": one concept.
+        let passages = vec![passage(
+            1,
+            "a#1",
+            "Relapse",
+            "Relapse occurs during taper or discontinuation of immunosuppressants.",
+        )];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let draft = composer.draft(&request("statin - stop it?", &passages));
+        let features = &draft.units[0].features;
+        assert!(features.question_words > 0.0, "{features:?}");
+        assert_eq!(features.aspect_words, 0.0, "{features:?}");
     }
 
     #[test]
