@@ -213,15 +213,15 @@ impl Ages {
                     .captures_iter(question)
                     .any(|c| c.get(1).is_some_and(|g| g.start() == m.start()))
             };
-            let inclusive = question[..m.start()].trim_end().ends_with(['≤', '≥', '='])
-                || question[..m.start()].contains("at least");
+            let before = question[..m.start()].trim_end();
             Some(if ends_at(&self.value_below) {
+                let inclusive = before.ends_with(['≤', '=']);
                 (
                     f64::NEG_INFINITY,
                     if inclusive { value + EPSILON } else { value },
                 )
             } else if ends_at(&self.value_above) {
-                let strict = question[..m.start()].trim_end().ends_with('>');
+                let strict = before.ends_with('>');
                 (if strict { value + EPSILON } else { value }, f64::INFINITY)
             } else {
                 (value, value + EPSILON)
@@ -251,9 +251,8 @@ impl Ages {
         for c in RANGE.captures_iter(text) {
             let after = text[c.get(0).map_or(0, |m| m.end())..].trim_start();
             // A range with a unit is a measurement's ("6.0–6.4 mEq/L"), not a dose's or a
-            // time's ("15–30 mL", "2–5 minutes", "5 mg/kg", as the vocabulary's aspects read
-            // them).
-            // Read from the word before it ("in 5–10 minutes").
+            // time's ("15–30 mL", "in 5–10 minutes", "5 mg/kg", as the vocabulary's aspects
+            // read them from the word before the range).
             let start = c.get(1).map_or(0, |m| m.start());
             let to = c.get(0).map_or(0, |m| m.end());
             let from = text[..start]
