@@ -2176,10 +2176,10 @@ fn spell(letters: &[char], words: &[Vec<char>], used: usize) -> Option<usize> {
         .any(|s| s.chars().eq(word.iter().copied()));
     // A spelling ends with a word that names something, never a short everyday word
     // ("Captopril is" does not spell CI out).
-    let last = letters.len() == 1;
+    // Checked only for the last letter: a spelling's earlier words are read often.
     let short_everyday =
-        word.len() <= 3 && crate::text::is_common_word(&word.iter().collect::<String>());
-    if word.first() == letters.first() && !(last && short_everyday) {
+        || word.len() <= 3 && crate::text::is_common_word(&word.iter().collect::<String>());
+    if word.first() == letters.first() && !(letters.len() == 1 && short_everyday()) {
         // The word's first letter, then as many of the next letters as appear inside it.
         let mut inside = 1;
         let mut at = 1;

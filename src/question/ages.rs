@@ -13,9 +13,6 @@ pub type Range = (f64, f64);
 
 /// Oldest age a range reaches when a sentence names no upper bound.
 const OLDEST: f64 = 150.0;
-/// Most letters of a unit written after a value ("mmol", "mmHg"): a longer word after it is
-/// what the question asks of it ("K 6.2 severity").
-const MAX_UNIT_LETTERS: usize = 5;
 /// What makes an inclusive bound include its own value.
 const EPSILON: f64 = 1e-9;
 
@@ -40,6 +37,7 @@ pub(super) struct AgesSpec {
     child_reading: Vec<String>,
     older_reading: Vec<String>,
     adult_from: f64,
+    max_unit_letters: usize,
     group: Vec<GroupSpec>,
 }
 
@@ -75,6 +73,8 @@ pub struct Ages {
     pub older_reading: Vec<String>,
     /// The age from which a patient is an adult.
     adult_from: f64,
+    /// Most letters of a unit written after a value ("mmol", "mmHg").
+    max_unit_letters: usize,
 }
 
 /// A patient's age as clinicians write it: "6yo", "6 yo", "3 y/o", "78 year old", "45F",
@@ -129,6 +129,7 @@ impl Ages {
             child_reading: spec.child_reading,
             older_reading: spec.older_reading,
             adult_from: spec.adult_from,
+            max_unit_letters: spec.max_unit_letters,
         })
     }
 
@@ -189,7 +190,7 @@ impl Ages {
             // Question phrasing after it ("CIWA 5 meds?") is no unit either, but units are
             // question words too ("mg", "kg").
             let unit = after.is_some_and(char::is_alphabetic)
-                && (2..=MAX_UNIT_LETTERS).contains(&next.chars().count())
+                && (2..=self.max_unit_letters).contains(&next.chars().count())
                 && !crate::text::is_common_word(&next)
                 && !(next.chars().count() > 3
                     && super::vocabulary().is_question_word(&next, &next));
@@ -259,14 +260,18 @@ impl Ages {
                 .trim_end()
                 .rfind(char::is_whitespace)
                 .map_or(0, |i| i + 1);
-            let dose_or_time = ["dose", "duration"].iter().any(|aspect| {
-                super::vocabulary()
-                    .aspect(aspect)
-                    .is_some_and(|a| a.stated_at(&text[from..]).iter().any(|&at| from + at <= to))
-            });
+            // Read only for a unit that may be a measurement's: the aspects' patterns run over
+            // the rest of the text.
+            let dose_or_time = || {
+                ["dose", "duration"].iter().any(|aspect| {
+                    super::vocabulary().aspect(aspect).is_some_and(|a| {
+                        a.stated_at(&text[from..]).iter().any(|&at| from + at <= to)
+                    })
+                })
+            };
             // A measurement's unit is a concentration or a rate ("mEq/L", "mg/dL").
             let unit: &str = after.split_whitespace().next().unwrap_or_default();
-            let measured = unit.contains('/') && !dose_or_time;
+            let measured = unit.contains('/') && !dose_or_time();
             let unit_after =
                 after.starts_with('%') || (after.starts_with(char::is_alphabetic) && !measured);
             if let (false, Some(a), Some(b)) = (unit_after, number(c.get(1)), number(c.get(2))) {
