@@ -852,9 +852,15 @@ impl Retriever {
                 };
                 let concept = &mut concepts[at];
                 for reading in readings {
-                    let sequence = self.words(reading);
-                    if !sequence.is_empty() && !concept.alternatives.contains(&sequence) {
-                        concept.alternatives.push(sequence);
+                    let terms = self.synonyms.reading_terms(reading);
+                    // Read as a drug's name, the word names a topic ("ivabraidne").
+                    if terms.first().is_some_and(|t| self.synonyms.names_a_drug(t)) {
+                        concept.strength = Strength::Strong;
+                    }
+                    for term in terms {
+                        if !concept.alternatives.contains(&term) {
+                            concept.alternatives.push(term);
+                        }
                     }
                 }
             }
@@ -1725,6 +1731,15 @@ impl crate::shorthand::Article for ScopeReader<'_> {
         self.article.is_some()
     }
 
+    fn is_a_word(&self, word: &str) -> bool {
+        self.retriever.semantic.as_ref().is_some_and(|semantic| {
+            self.retriever
+                .words(word)
+                .iter()
+                .any(|stem| semantic.knows(stem) || semantic.in_corpus(stem))
+        })
+    }
+
     fn writes_in_capitals(&self, word: &str) -> bool {
         if self.article.is_none() {
             return false;
@@ -2075,19 +2090,10 @@ fn own_part(surface: &str, stem: &str) -> String {
     surface.to_string()
 }
 
-/// A likely misspelling of the same word: edit distance 1 for words of 5+ letters, 2 for 9+.
+/// A likely misspelling of the same word: one slip for words of 5+ letters, two for 9+ (a
+/// letter added, dropped or changed, or two letters swapped).
 pub fn near_spelling(word: &str, candidate: &str) -> bool {
-    let len = word.chars().count();
-    let allowed = match len {
-        0..=4 => return false,
-        5..=8 => 1,
-        _ => 2,
-    };
-    if word.chars().any(|c| c.is_ascii_digit()) || candidate.chars().count().abs_diff(len) > allowed
-    {
-        return false;
-    }
-    edit_distance(word, candidate) <= allowed
+    crate::semantic::spelling_edits(word, candidate).is_some()
 }
 
 /// Whether a word as typed is an acronym: two or more capitals, mostly capitals ("TKA", "ACEi",
@@ -2213,21 +2219,6 @@ fn spell(letters: &[char], words: &[Vec<char>], used: usize) -> Option<usize> {
 pub(crate) fn same_root(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     short.len() >= 5 && long.starts_with(short) && !short.chars().any(|c| c.is_ascii_digit())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
-        }
-    }
-    row[b.len()]
 }
 
 fn term_query(field: Field, word: &str) -> TermQuery {
@@ -2365,7 +2356,8 @@ mod tests {
             "short words must match exactly"
         );
         assert!(!near_spelling("2018", "2016"), "numbers must match exactly");
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert!(near_spelling("vancomycn", "vancomycin"));
+        assert!(near_spelling("valuim", "valium"), "two letters swapped");
     }
 
     /// A corpus of one-section articles, `(id, text)`, and a retriever over it.

@@ -364,7 +364,9 @@ fn allowed_edits(word: &str) -> Option<usize> {
     }
 }
 
-fn spelling_edits(a: &str, b: &str) -> Option<usize> {
+/// The edits between a word as typed and `b` when they are few enough for a misspelling of it
+/// (see [`allowed_edits`]).
+pub(crate) fn spelling_edits(a: &str, b: &str) -> Option<usize> {
     bounded_edit_distance(a, b, allowed_edits(a)?)
 }
 
@@ -373,8 +375,9 @@ fn spelling_similarity(a: &str, b: &str, edits: usize) -> f32 {
     1.0 - edits as f32 / len as f32
 }
 
-/// Levenshtein distance of `a` and `b` when it is at most `max`; stops as soon as every cell of
-/// a row exceeds it.
+/// The edits between `a` and `b` (a letter added, dropped or changed, or two neighbouring
+/// letters swapped, as typing slips make them: optimal string alignment distance) when they
+/// are at most `max`; stops as soon as every cell of a row exceeds it.
 fn bounded_edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
     if a.is_ascii() && b.is_ascii() {
         return bounded_distance(a.as_bytes(), b.as_bytes(), max);
@@ -388,22 +391,25 @@ fn bounded_distance<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize>
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        let mut least = row[0];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
-            least = least.min(row[j + 1]);
+    // Three rows: the one before last holds what a swap of two letters starts from.
+    let mut before: Vec<usize> = Vec::new();
+    let mut last: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let change = last[j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            let mut cell = change.min(row[j - 1] + 1).min(last[j] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cell = cell.min(before[j - 2] + 1);
+            }
+            row[j] = cell;
         }
-        if least > max {
+        if row.iter().all(|&cell| cell > max) {
             return None;
         }
+        before = std::mem::replace(&mut last, row);
     }
-    (row[b.len()] <= max).then_some(row[b.len()])
+    (last[b.len()] <= max).then_some(last[b.len()])
 }
 
 #[cfg(test)]
@@ -483,6 +489,12 @@ mod tests {
     fn short_words_and_numbers_need_exact_spelling() {
         assert_eq!(bounded_edit_distance("kitten", "sitting", 3), Some(3));
         assert_eq!(bounded_edit_distance("kitten", "sitting", 2), None);
+        assert_eq!(
+            bounded_edit_distance("nracan", "narcan", 1),
+            Some(1),
+            "two letters swapped are one slip"
+        );
+        assert_eq!(bounded_edit_distance("ab", "ba", 1), Some(1));
         assert_eq!(allowed_edits("cat"), None);
         assert_eq!(allowed_edits("2018"), None);
         let s = semantic(&["car", "2016"]);

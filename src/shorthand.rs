@@ -206,6 +206,11 @@ pub trait Article {
     fn writes_in_capitals(&self, _word: &str) -> bool {
         false
     }
+    /// Whether `word` (lower case) is a word of its own, of the library or of the table of
+    /// related words ("flared"), and so no slip in typing another.
+    fn is_a_word(&self, _word: &str) -> bool {
+        false
+    }
 }
 
 /// `question` with the reading of each piece of shorthand written after it, in brackets; the
@@ -317,6 +322,12 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
         let readings = read_word(word, article);
         if !readings.is_empty() {
             out.push((range, readings));
+        } else if let Some((_, name)) = misspelt_drug_name(&word.to_lowercase(), article)
+            && !article.names(name)
+        {
+            // A drug's name with a slip of the keys ("enttresto") is that name; one the article
+            // writes is found as a near spelling of its words already ("nracan").
+            out.push((range, vec![name.to_string()]));
         }
     }
     out.sort_by_key(|(range, _)| range.start);
@@ -407,19 +418,35 @@ fn members_named(word: &str, article: &dyn Article) -> Option<Vec<String>> {
 /// atorvastatin), when it is no drug name itself, no ordinary word and no word of the article.
 /// A word near two drugs' names is neither.
 fn misspelt_drug(lower: &str, article: &dyn Article) -> Option<&'static str> {
+    misspelt_drug_name(lower, article).map(|(generic, _)| generic)
+}
+
+/// The drug `lower` misspells (see [`misspelt_drug`]): its generic name and the name of it the
+/// word is nearest to, as the table writes it ("enttresto": valsartan/sacubitril, "entresto").
+fn misspelt_drug_name(lower: &str, article: &dyn Article) -> Option<(&'static str, &'static str)> {
     if lower.chars().count() < retrieval_model().shorthand.min_misspelt_drug
         || crate::text::is_common_word(lower)
         || article.names(lower)
+        || article.is_a_word(lower)
     {
         return None;
     }
-    let mut generics = DRUG_WORDS
+    let mut near: Vec<(usize, &'static str, &'static str)> = DRUG_WORDS
         .get(&lower.chars().next()?)?
         .iter()
-        .filter(|(name, _)| crate::retrieve::near_spelling(lower, name))
-        .map(|(_, generic)| *generic);
-    let first = generics.next()?;
-    generics.all(|g| g == first).then_some(first)
+        .filter_map(|(name, generic)| {
+            crate::semantic::spelling_edits(lower, name)
+                .map(|edits| (edits, name.as_str(), *generic))
+        })
+        .collect();
+    if near.iter().any(|&(edits, _, _)| edits == 0) {
+        return None;
+    }
+    near.sort_unstable();
+    let &(_, name, generic) = near.first()?;
+    near.iter()
+        .all(|&(_, _, g)| g == generic)
+        .then_some((generic, name))
 }
 
 /// The readings of one word of a question: none when it is not shorthand or the article uses it.
@@ -623,6 +650,58 @@ mod tests {
                 .map(|d| d.to_string())
                 .collect()
         }
+    }
+
+    /// An article naming these phrases, to which these words are words of their own.
+    struct Words(Names, &'static [&'static str]);
+
+    impl Article for Words {
+        fn names(&self, phrase: &str) -> bool {
+            self.0.names(phrase)
+        }
+        fn spelled_out(&self, acronym: &str) -> Option<String> {
+            self.0.spelled_out(acronym)
+        }
+        fn terms_beginning(&self, clipped: &str) -> Vec<String> {
+            self.0.terms_beginning(clipped)
+        }
+        fn is_a_word(&self, word: &str) -> bool {
+            self.1.contains(&word)
+        }
+    }
+
+    #[test]
+    fn a_drug_name_with_a_slip_of_the_keys_is_read_as_that_name() {
+        let heart_failure = Words(
+            Names(&["sacubitril/valsartan", "carvedilol"], &[]),
+            &["flared"],
+        );
+        assert_eq!(
+            read("enttresto starting dose", &heart_failure),
+            "enttresto (= entresto) starting dose",
+            "a letter typed twice"
+        );
+        assert_eq!(
+            read("valuim dose?", &heart_failure),
+            "valuim (= valium) dose?",
+            "two letters swapped"
+        );
+        assert_eq!(
+            read("coreg dose", &heart_failure),
+            "coreg dose",
+            "a drug's name as written is no slip"
+        );
+        assert_eq!(
+            read("flared on taper", &heart_failure),
+            "flared on taper",
+            "a word of its own is no slip, though a drug's name (Flarex) is near it"
+        );
+        let overdose = Names(&["narcan"], &[]);
+        assert_eq!(
+            read("max nracan?", &overdose),
+            "max nracan?",
+            "a name the article writes is found by its spelling already"
+        );
     }
 
     #[test]

@@ -203,9 +203,10 @@ impl Synonyms {
         if !readings.is_empty() {
             let mut out = self.key_terms(&plain);
             for reading in readings.iter().flat_map(|(_, r)| r) {
-                let sequence = words(reading);
-                if !sequence.is_empty() && !out.contains(&sequence) {
-                    out.push(sequence);
+                for term in self.reading_terms(reading) {
+                    if !out.contains(&term) {
+                        out.push(term);
+                    }
                 }
             }
             return out;
@@ -238,6 +239,25 @@ impl Synonyms {
         for n in self.groups_in(query) {
             for term in &self.groups[n] {
                 if !contains_sequence(query, term) && !out.contains(term) {
+                    out.push(term.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The terms a reading of shorthand or a misspelling brings ("entresto"): its words, and,
+    /// when they are a term of the table, the other terms of its groups ("sacubitril
+    /// valsartan").
+    pub fn reading_terms(&self, reading: &str) -> Vec<Vec<String>> {
+        let sequence = words(reading);
+        if sequence.is_empty() {
+            return Vec::new();
+        }
+        let mut out = vec![sequence.clone()];
+        for n in self.groups_of(&sequence) {
+            for term in &self.groups[n] {
+                if !out.contains(term) {
                     out.push(term.clone());
                 }
             }
@@ -476,6 +496,12 @@ mod tests {
             let n = general.groups_of(&words(generic))[0];
             assert!(general.is_drug(n));
         }
+        // A reading brings its own words, then its synonyms: the brand read for a slip of the
+        // keys names the generic the article writes.
+        let read = general.reading_terms("entresto");
+        assert_eq!(read[0], words("entresto"));
+        assert!(read.contains(&words("sacubitril/valsartan")), "{read:?}");
+        assert_eq!(general.reading_terms("bid"), vec![words("bid")]);
         // Ordinary English is never a drug's other name.
         assert!(
             general

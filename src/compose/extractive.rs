@@ -103,7 +103,7 @@ impl ExtractiveComposer {
     fn terms(&self, text: &str) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
         let (plain, readings) = crate::shorthand::appositives(text);
         let (mut terms, phrasing) = self.plain_terms(&plain);
-        add_readings(&mut terms, &readings);
+        add_readings(&self.synonyms, &mut terms, &readings);
         (terms, phrasing)
     }
 
@@ -203,7 +203,7 @@ impl ExtractiveComposer {
         let (plain, readings) = crate::shorthand::appositives(text);
         let (mut subject, mut typed) = self.plain_subject_of(&plain);
         if !subject.is_empty() {
-            add_readings(&mut subject, &readings);
+            add_readings(&self.synonyms, &mut subject, &readings);
         } else if !readings.is_empty() {
             // Shorthand too short to name a subject by itself ("dex dose?") names what it is
             // read as ("dexamethasone"), as it does for retrieval's coverage.
@@ -211,7 +211,7 @@ impl ExtractiveComposer {
                 .iter()
                 .filter_map(|(_, read)| read.first().cloned())
                 .collect();
-            add_readings(&mut subject, &readings);
+            add_readings(&self.synonyms, &mut subject, &readings);
         }
         (subject, typed)
     }
@@ -305,20 +305,26 @@ impl ExtractiveComposer {
     /// The question word a term stands for ("steroid" for "corticosteroids" and "prednisone"
     /// alike, when the question says "steroids"), else its [`concept`](Self::concept).
     fn concept_in(&self, term: &[String], stems: &[String]) -> String {
-        for stem in stems {
+        let same = |term: &[String], stem: &String| {
             let single = std::slice::from_ref(stem);
-            let same = term == single || vocabulary().expansion(stem) == Some(term) || {
+            term == single || vocabulary().expansion(stem) == Some(term) || {
                 let of_term = self.synonyms.groups_of(term);
                 self.synonyms
                     .groups_of(single)
                     .iter()
                     .any(|n| of_term.contains(n))
-            };
-            if same {
-                return stem.clone();
             }
+        };
+        match stems.iter().find(|stem| same(term, stem)) {
+            // Of the question's words for one thing ("MTX (= methotrexate)"), the first names
+            // it, whichever of its groups the term shares.
+            Some(stem) => stems
+                .iter()
+                .find(|first| same(std::slice::from_ref(*first), stem))
+                .unwrap_or(stem)
+                .clone(),
+            None => self.concept(term),
         }
-        self.concept(term)
     }
 
     /// One name for all the ways a term is written: its synonym group, or the long form of an
@@ -1897,11 +1903,16 @@ fn leader_of(
 
 /// Adds to `terms` each bracketed reading of a question word ("BQT (bismuth quadruple
 /// therapy)"), its words together as one more form of the term.
-fn add_readings(terms: &mut Vec<Vec<String>>, readings: &[(String, Vec<String>)]) {
+fn add_readings(
+    synonyms: &Synonyms,
+    terms: &mut Vec<Vec<String>>,
+    readings: &[(String, Vec<String>)],
+) {
     for reading in readings.iter().flat_map(|(_, r)| r) {
-        let sequence = words(reading);
-        if !sequence.is_empty() && !terms.contains(&sequence) {
-            terms.push(sequence);
+        for term in synonyms.reading_terms(reading) {
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
         }
     }
 }
