@@ -853,9 +853,14 @@ impl Retriever {
                 let concept = &mut concepts[at];
                 for reading in readings {
                     let terms = self.synonyms.reading_terms(reading);
-                    // Read as a drug's name, the word names a topic ("ivabraidne").
+                    // What it is read as says how surely it names a topic: a drug's name
+                    // ("ivabraidne"), a population ("preegnancy").
                     if terms.first().is_some_and(|t| self.synonyms.names_a_drug(t)) {
                         concept.strength = Strength::Strong;
+                    } else if let Some(read) =
+                        self.concepts(reading).iter().map(|c| c.strength).max()
+                    {
+                        concept.strength = concept.strength.max(read);
                     }
                     for term in terms {
                         if !concept.alternatives.contains(&term) {

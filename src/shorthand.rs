@@ -328,6 +328,9 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
             // A drug's name with a slip of the keys ("enttresto") is that name; one the article
             // writes is found as a near spelling of its words already ("nracan").
             out.push((range, vec![name.to_string()]));
+        } else if let Some(word) = misspelt_word(&word.to_lowercase(), article) {
+            // So is a word of written English ("hydraation").
+            out.push((range, vec![word.to_string()]));
         }
     }
     out.sort_by_key(|(range, _)| range.start);
@@ -447,6 +450,60 @@ fn misspelt_drug_name(lower: &str, article: &dyn Article) -> Option<(&'static st
     near.iter()
         .all(|&(_, _, g)| g == generic)
         .then_some((generic, name))
+}
+
+/// Each word of written English medcite knows (its everyday words, its long words, the
+/// question vocabulary's words as written), of five letters or more, by its first letter:
+/// what a misspelt ordinary word is read against (a misspelling keeps its first letter).
+static ENGLISH_WORDS: LazyLock<HashMap<char, Vec<&'static str>>> = LazyLock::new(|| {
+    let vocabulary = crate::question::vocabulary();
+    let mut words: HashMap<char, Vec<&'static str>> = HashMap::new();
+    for word in crate::text::english_words().chain(vocabulary.question_words()) {
+        if let Some(first) = word.chars().next()
+            && word.chars().count() >= 5
+            && word.chars().all(char::is_alphabetic)
+        {
+            words.entry(first).or_default().push(word);
+        }
+    }
+    for list in words.values_mut() {
+        list.sort_unstable();
+        list.dedup();
+    }
+    words
+});
+
+/// The word of written English `lower` misspells ("hydraation": hydration, "subligual":
+/// sublingual), when it is no word medcite or the article knows, and all the words nearest
+/// to it are one word (as analysed: "sublingual" and its stem "sublingu" are one).
+fn misspelt_word(lower: &str, article: &dyn Article) -> Option<&'static str> {
+    if crate::text::is_common_word(lower)
+        || crate::question::vocabulary().is_question_word(lower, lower)
+        || !lower.chars().all(char::is_alphabetic)
+        || article.names(lower)
+        || article.is_a_word(lower)
+    {
+        return None;
+    }
+    let near: Vec<(usize, &'static str)> = ENGLISH_WORDS
+        .get(&lower.chars().next()?)?
+        .iter()
+        .filter_map(|word| crate::semantic::spelling_edits(lower, word).map(|e| (e, *word)))
+        .collect();
+    let fewest = near.iter().map(|(edits, _)| *edits).min()?;
+    let nearest: Vec<&'static str> = near
+        .into_iter()
+        .filter(|(edits, _)| *edits == fewest)
+        .map(|(_, word)| word)
+        .collect();
+    let stem = |word: &str| crate::analysis::words(word);
+    let first = stem(nearest[0]);
+    // A form of a known word ("escalate" of "escalated") is no misspelling of it.
+    if first == stem(lower) || !nearest.iter().all(|word| stem(word) == first) {
+        return None;
+    }
+    // The word as written, not its stem: the longest of them.
+    nearest.into_iter().max_by_key(|word| word.len())
 }
 
 /// The readings of one word of a question: none when it is not shorthand or the article uses it.
@@ -701,6 +758,31 @@ mod tests {
             read("max nracan?", &overdose),
             "max nracan?",
             "a name the article writes is found by its spelling already"
+        );
+    }
+
+    #[test]
+    fn an_english_word_with_a_slip_of_the_keys_is_read_as_that_word() {
+        let urgency = Names(&["nifedipine"], &[]);
+        assert_eq!(
+            read("aggressive hydraation ok?", &urgency),
+            "aggressive hydraation (= hydration) ok?"
+        );
+        assert_eq!(
+            read("can i give subligual procardia?", &urgency),
+            "can i give subligual (= sublingual) procardia?",
+            "a word of the question vocabulary"
+        );
+        assert_eq!(
+            read("when to escalate?", &urgency),
+            "when to escalate?",
+            "a form of a known word (\"escalated\") is no slip"
+        );
+        let words = Words(Names(&[], &[]), &["hydraation"]);
+        assert_eq!(
+            read("hydraation ok?", &words),
+            "hydraation ok?",
+            "a word the library or the table of related words knows is no slip"
         );
     }
 

@@ -232,6 +232,12 @@ pub fn is_common_word(word: &str) -> bool {
     COMMON_WORDS.contains(word)
 }
 
+/// The words of written English medcite knows ([`is_common_word`]'s and
+/// [`is_everyday_long_word`]'s), lower-cased.
+pub fn english_words() -> impl Iterator<Item = &'static str> {
+    COMMON_WORDS.iter().chain(LONG_WORDS.iter()).copied()
+}
+
 /// Whether an ordinary English word (see [`is_common_word`]) begins with `clipped` (lower-cased)
 /// and is longer: "bact" begins "bacteria", "chemo" no ordinary word.
 pub fn begins_a_common_word(clipped: &str) -> bool {

@@ -708,6 +708,11 @@ impl Vocabulary {
         self.aspects.iter().find(|a| a.name == name)
     }
 
+    /// The question words, as written and as analysed ("sublingual", "sublingu").
+    pub fn question_words(&self) -> impl Iterator<Item = &str> {
+        self.question_words.iter().map(String::as_str)
+    }
+
     /// Whether an analysed word or its surface form is question phrasing.
     pub fn is_question_word(&self, stem: &str, surface: &str) -> bool {
         let lower = surface.to_lowercase();
