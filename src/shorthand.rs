@@ -216,10 +216,36 @@ pub trait Article {
 /// `question` with the reading of each piece of shorthand written after it, in brackets; the
 /// question as it is when it holds none.
 pub fn read(question: &str, article: &dyn Article) -> String {
+    let question = &recased(question, article);
     let places = readings(question, article)
         .into_iter()
         .map(|(range, readings)| (range.end, readings.join("; ")));
     written_after(question, places)
+}
+
+/// A question typed all in capitals ("CEFTRIAXONE DOSE FOR BACT MENINGITIS?") with each word
+/// in small letters but letters standing alone ("K") and those the article writes in capitals
+/// ("CIWA"): its capitals say nothing of which words are acronyms. Any other question as typed.
+fn recased<'q>(question: &'q str, article: &dyn Article) -> std::borrow::Cow<'q, str> {
+    let all = words(question);
+    let shouted = all.len() >= 2
+        && !question.chars().any(char::is_lowercase)
+        && all
+            .iter()
+            .filter(|(_, w)| w.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+            .count()
+            >= 2;
+    if !shouted {
+        return std::borrow::Cow::Borrowed(question);
+    }
+    let mut out = question.to_string();
+    for (range, word) in all {
+        let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+        if letters >= 2 && !article.writes_in_capitals(word) {
+            out.replace_range(range, &word.to_lowercase());
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// `text` with each reading written in brackets after its byte offset ("BQT (= bismuth
@@ -783,6 +809,24 @@ mod tests {
             read("hydraation ok?", &words),
             "hydraation ok?",
             "a word the library or the table of related words knows is no slip"
+        );
+    }
+
+    #[test]
+    fn a_question_in_capitals_keeps_only_the_articles_acronyms() {
+        let withdrawal = Capitals(&["CIWA"]);
+        assert_eq!(
+            read("CIWA CUTOFF FOR SEVERE ETOH W/D?", &withdrawal),
+            "CIWA cutoff for severe etoh w/d?"
+        );
+        assert_eq!(
+            read("K 6.8 - FIRST DRUG?", &withdrawal),
+            "K 6.8 - first drug?"
+        );
+        assert_eq!(
+            read("CIWA cutoff for ETOH?", &withdrawal),
+            "CIWA cutoff for ETOH?",
+            "capitals among small letters are the writer's choice"
         );
     }
 
