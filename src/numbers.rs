@@ -73,9 +73,10 @@ pub fn figures(text: &str) -> Vec<Figure> {
             _ => false,
         };
         let after = &text[whole.end()..];
-        let ordinal = ["st", "nd", "rd", "th"]
-            .iter()
-            .any(|s| after.starts_with(s) && !after[2..].starts_with(|c: char| c.is_alphabetic()));
+        let ordinal = WORDS.ordinal_suffixes.iter().any(|s| {
+            after.starts_with(s.as_str())
+                && !after[s.len()..].starts_with(|c: char| c.is_alphabetic())
+        });
         if in_name || ordinal {
             continue;
         }
@@ -97,6 +98,12 @@ pub fn figures(text: &str) -> Vec<Figure> {
 /// The number words of `data/numbers.toml`.
 #[derive(Debug, Deserialize)]
 struct NumberWords {
+    /// "a", "an": one before a scale or a fraction ("a hundred"), part of "half a gram".
+    articles: Vec<String>,
+    /// "and" between a whole number and its fraction ("one and a half").
+    fraction_and: Vec<String>,
+    /// Letters after a figure that make it an ordinal ("2nd").
+    ordinal_suffixes: Vec<String>,
     units: HashMap<String, f64>,
     tens: HashMap<String, f64>,
     scales: HashMap<String, f64>,
@@ -296,13 +303,14 @@ fn worded_number(words: &[Word], text: &str) -> Option<(f64, usize)> {
         !between.is_empty() && between.chars().all(|c| c == ' ' || c == '-')
     };
     let lower = |k: usize| words.get(k).map(|w| w.lower.as_str());
+    let article = |k: usize| lower(k).is_some_and(|a| w.articles.iter().any(|x| x == a));
     let mut k = 0;
     let mut total = 0.0;
     let mut current = 0.0;
     let mut any = false;
     // "a hundred", "a half", "an hour" (no number): an article counts only before a scale or a
     // fraction.
-    if matches!(lower(0), Some("a" | "an"))
+    if article(0)
         && words.len() > 1
         && joined(&words[0], &words[1])
         && lower(1).is_some_and(|n| w.scales.contains_key(n) || w.fractions.contains_key(n))
@@ -332,13 +340,13 @@ fn worded_number(words: &[Word], text: &str) -> Option<(f64, usize)> {
             let value = if whole <= 1.0 { *f } else { whole * f };
             let mut used = k + 1;
             // "half a gram": the article belongs to the fraction.
-            if matches!(lower(used), Some("a" | "an")) && joined(&words[used - 1], &words[used]) {
+            if article(used) && joined(&words[used - 1], &words[used]) {
                 used += 1;
             }
             return Some((value, used));
-        } else if word == "and" && any {
+        } else if w.fraction_and.iter().any(|x| x == word) && any {
             // "one and a half", "two and a quarter"
-            if matches!(lower(k + 1), Some("a" | "an"))
+            if article(k + 1)
                 && let Some(f) = lower(k + 2).and_then(|n| w.fractions.get(n))
                 && joined(&words[k], &words[k + 1])
                 && joined(&words[k + 1], &words[k + 2])

@@ -137,52 +137,37 @@ pub(crate) fn time_unit(toks: &[Token], i: usize, limit: usize) -> Option<(TimeU
 /// "2 weeks later" (1: one dose, given that long after the one before).
 pub(crate) fn parse_dose_count(toks: &[Token], i: usize, limit: usize) -> Option<(u32, usize)> {
     let limit = limit.min(toks.len());
+    let w = words();
     // "x2", "× 2", "x 2 doses"
-    if word_is(toks, i, limit, &["x", "×"])
+    if word_is(toks, i, limit, &w.times)
         && let Some(n) = small_count(toks, i + 1, limit)
-        && !word_is(
-            toks,
-            i + 2,
-            limit,
-            &["day", "days", "week", "weeks", "month", "months"],
-        )
+        && !word_is(toks, i + 2, limit, &w.times_duration_units)
     {
         let mut k = i + 2;
-        if word_is(toks, k, limit, &["doses", "dose", "infusions"]) {
+        if word_is(toks, k, limit, &w.times_doses) {
             k += 1;
         }
         return Some((n, k));
     }
     // "[for|on] two doses", "on two occasions", "2 infusions"
     let mut j = i;
-    if word_is(toks, j, limit, &["for", "on", "in", "as"]) {
+    if word_is(toks, j, limit, &w.count_lead) {
         j += 1;
     }
     if let Some(n) = small_count(toks, j, limit)
-        && word_is(
-            toks,
-            j + 1,
-            limit,
-            &[
-                "doses",
-                "occasions",
-                "infusions",
-                "injections",
-                "administrations",
-            ],
-        )
-        && !(n == 1 && toks[j].kind == TokKind::Word && toks[j].lower != "one")
+        && word_is(toks, j + 1, limit, &w.counted_doses)
+        && !(n == 1 && toks[j].kind == TokKind::Word && !w.count_one.contains(&toks[j].lower))
     {
         return Some((n, j + 2));
     }
     // "[on] days 1 and 15"
     let mut j = i;
-    if word_is(toks, j, limit, &["on"]) {
+    if word_is(toks, j, limit, &w.given_on) {
         j += 1;
     }
-    if word_is(toks, j, limit, &["days", "day"])
+    if word_is(toks, j, limit, &w.days)
         && number_or_word(toks, j + 1, limit).is_some()
-        && word_is(toks, j + 2, limit, &["and", "&", ","])
+        && word_is(toks, j + 2, limit, &w.days_and)
         && number_or_word(toks, j + 3, limit).is_some()
     {
         return Some((2, j + 4));
@@ -190,14 +175,14 @@ pub(crate) fn parse_dose_count(toks: &[Token], i: usize, limit: usize) -> Option
     // "two weeks apart": a pair of doses
     if number_or_word(toks, i, limit).is_some()
         && time_unit(toks, i + 1, limit).is_some()
-        && word_is(toks, i + 2, limit, &["apart"])
+        && word_is(toks, i + 2, limit, &w.apart)
     {
         return Some((2, i + 3));
     }
     // "2 weeks later": one dose, that long after the one before
     if number_or_word(toks, i, limit).is_some()
         && time_unit(toks, i + 1, limit).is_some()
-        && word_is(toks, i + 2, limit, &["later"])
+        && word_is(toks, i + 2, limit, &w.later)
     {
         return Some((1, i + 3));
     }
@@ -210,19 +195,15 @@ pub(crate) fn parse_dose_count(toks: &[Token], i: usize, limit: usize) -> Option
 /// "for 3 days", "for ≥4 weeks", "for at least 4 weeks", "over 2–5 days", "x 5 days".
 pub(crate) fn parse_duration(toks: &[Token], i: usize, limit: usize) -> Option<(Duration, usize)> {
     let limit = limit.min(toks.len());
-    if !word_is(
-        toks,
-        i,
-        limit,
-        &["for", "over", "x", "×", "during", "lasting", "through"],
-    ) {
+    let w = words();
+    if !word_is(toks, i, limit, &w.duration_lead) {
         return None;
     }
     let mut j = i + 1;
     // "for a total of 5 days", "for a further 2 weeks"
-    if word_is(toks, j, limit, &["a", "another"])
-        && word_is(toks, j + 1, limit, &["total", "further", "period"])
-        && word_is(toks, j + 2, limit, &["of"])
+    if word_is(toks, j, limit, &w.duration_article)
+        && word_is(toks, j + 1, limit, &w.duration_noun)
+        && word_is(toks, j + 2, limit, &w.duration_of)
     {
         j += 3;
     }
@@ -233,6 +214,7 @@ pub(crate) fn parse_duration(toks: &[Token], i: usize, limit: usize) -> Option<(
 /// The part of a duration after "for": "≥4 weeks", "3-5 days", "a week", "3 consecutive days".
 pub(crate) fn parse_duration_body(toks: &[Token], i: usize) -> Option<(Duration, usize)> {
     let limit = toks.len();
+    let w = words();
     let mut j = i;
     let mut comparator = None;
     if let Some((c, e)) = parse_comparator(toks, j) {
@@ -249,12 +231,7 @@ pub(crate) fn parse_duration_body(toks: &[Token], i: usize) -> Option<(Duration,
         high = h;
         j += 2;
     }
-    if word_is(
-        toks,
-        j,
-        limit,
-        &["consecutive", "more", "further", "additional"],
-    ) {
+    if word_is(toks, j, limit, &w.duration_adjectives) {
         j += 1;
     }
     let (unit, end) = time_unit(toks, j, limit)?;
@@ -277,14 +254,8 @@ pub(crate) fn parse_duration_body(toks: &[Token], i: usize) -> Option<(Duration,
 /// consumed so that "a week" in "within a week" is not read as "weekly".
 pub(crate) fn parse_other_time_phrase(toks: &[Token], i: usize, limit: usize) -> Option<usize> {
     let limit = limit.min(toks.len());
-    if word_is(
-        toks,
-        i,
-        limit,
-        &[
-            "within", "after", "in", "by", "until", "from", "before", "since", "per",
-        ],
-    ) {
+    let w = words();
+    if word_is(toks, i, limit, &w.time_lead) {
         let mut j = i + 1;
         if parse_comparator(toks, j).is_some_and(|(_, e)| e <= limit) {
             j = parse_comparator(toks, j).map_or(j, |(_, e)| e);
@@ -304,29 +275,27 @@ pub(crate) fn parse_other_time_phrase(toks: &[Token], i: usize, limit: usize) ->
     }
     // "on day 1", "day 15"
     let mut j = i;
-    if word_is(toks, j, limit, &["on", "at"]) {
+    if word_is(toks, j, limit, &w.numbered_time_lead) {
         j += 1;
     }
-    if word_is(toks, j, limit, &["day", "week", "month"])
-        && number_or_word(toks, j + 1, limit).is_some()
-    {
+    if word_is(toks, j, limit, &w.numbered_time) && number_or_word(toks, j + 1, limit).is_some() {
         return Some(j + 2);
     }
     // "x2", "× 2", "x 2 doses"
-    if word_is(toks, i, limit, &["x", "×"]) && small_count(toks, i + 1, limit).is_some() {
+    if word_is(toks, i, limit, &w.times) && small_count(toks, i + 1, limit).is_some() {
         let mut k = i + 2;
-        if word_is(toks, k, limit, &["doses", "infusions"]) {
+        if word_is(toks, k, limit, &w.skipped_times_doses) {
             k += 1;
         }
         return Some(k);
     }
     // "two doses", "on two occasions"
     let mut j = i;
-    if word_is(toks, j, limit, &["on"]) {
+    if word_is(toks, j, limit, &w.given_on) {
         j += 1;
     }
     if small_count(toks, j, limit).is_some()
-        && word_is(toks, j + 1, limit, &["doses", "occasions", "infusions"])
+        && word_is(toks, j + 1, limit, &w.skipped_counted_doses)
     {
         return Some(j + 2);
     }

@@ -233,8 +233,9 @@ pub(crate) fn parse_frequency(
 
 fn parse_generic_frequency(toks: &[Token], i: usize, limit: usize) -> Option<(Frequency, usize)> {
     let t = &toks[i];
+    let w = words();
     // "every 4 weeks", "every 4-6 weeks", "every 4 to 6 weeks", "every two weeks"
-    if t.lower == "every" || t.lower == "q" || t.lower == "each" {
+    if w.every.contains(&t.lower) {
         let j = i + 1;
         let low = number_or_word(toks, j, limit)?;
         let mut k = j + 1;
@@ -252,18 +253,18 @@ fn parse_generic_frequency(toks: &[Token], i: usize, limit: usize) -> Option<(Fr
     // "two weeks apart", "2 weeks apart"
     if let Some(n) = number_or_word(toks, i, limit)
         && let Some((unit, j)) = time_unit(toks, i + 1, limit)
-        && word_is(toks, j, limit, &["apart", "later"])
+        && (word_is(toks, j, limit, &w.apart) || word_is(toks, j, limit, &w.later))
     {
         return every(n, n, unit).map(|f| (f, j + 1));
     }
     // "on days 1 and 15", "days 1 and 15"
     let mut j = i;
-    if t.lower == "on" {
+    if w.given_on.contains(&t.lower) {
         j += 1;
     }
-    if word_is(toks, j, limit, &["days", "day"])
+    if word_is(toks, j, limit, &w.days)
         && let Some(a) = number_or_word(toks, j + 1, limit)
-        && word_is(toks, j + 2, limit, &["and", "&", ","])
+        && word_is(toks, j + 2, limit, &w.days_and)
         && let Some(b) = number_or_word(toks, j + 3, limit)
         && b > a
     {
@@ -279,38 +280,36 @@ pub(crate) fn parse_divided(
     limit: usize,
 ) -> Option<(Option<u32>, usize)> {
     let limit = limit.min(toks.len());
+    let w = words();
     let mut j = i;
-    if word_is(toks, j, limit, &["in", "into", "as", "given"]) {
+    if word_is(toks, j, limit, &w.divided_lead) {
         j += 1;
     }
     // "[in] two [equally] divided doses" / "[in] 2 doses"
     if let Some(n) = small_count(toks, j, limit) {
         let mut k = j + 1;
-        if word_is(toks, k, limit, &["equally", "equal", "separate"]) {
+        if word_is(toks, k, limit, &w.equally) {
             k += 1;
         }
-        let divided = word_is(toks, k, limit, &["divided", "split"]);
+        let divided = word_is(toks, k, limit, &w.divided);
         if divided {
             k += 1;
         }
-        if word_is(toks, k, limit, &["doses", "dose", "administrations"])
-            && (divided || j > i)
-            && n >= 2
-        {
+        if word_is(toks, k, limit, &w.divided_doses) && (divided || j > i) && n >= 2 {
             return Some((Some(n), k + 1));
         }
     }
     // "[in] divided doses" / "divided into two doses" / "split into 2 doses"
-    if word_is(toks, j, limit, &["divided", "split"]) {
+    if word_is(toks, j, limit, &w.divided) {
         let mut k = j + 1;
-        if word_is(toks, k, limit, &["doses"]) {
+        if word_is(toks, k, limit, &w.divided_doses_uncounted) {
             return Some((None, k + 1));
         }
-        if word_is(toks, k, limit, &["into", "in"]) {
+        if word_is(toks, k, limit, &w.divided_into) {
             k += 1;
         }
         if let Some(n) = small_count(toks, k, limit)
-            && word_is(toks, k + 1, limit, &["doses", "administrations"])
+            && word_is(toks, k + 1, limit, &w.divided_into_doses)
             && n >= 2
         {
             return Some((Some(n), k + 2));

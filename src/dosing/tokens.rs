@@ -3,7 +3,7 @@
 //! words, and longest-first phrase vocabularies. Near the bottom of `dosing`: it imports only
 //! `words` and knows no drug, unit or dose.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::words::words;
 
@@ -207,8 +207,9 @@ pub(crate) fn phrase_at(
     Some(j)
 }
 
-pub(crate) fn word_is(toks: &[Token], i: usize, limit: usize, words: &[&str]) -> bool {
-    i < limit.min(toks.len()) && words.contains(&toks[i].lower.as_str())
+/// Whether token `i`, before `limit`, is one of `words` (a list of `words.toml`).
+pub(crate) fn word_is(toks: &[Token], i: usize, limit: usize, words: &HashSet<String>) -> bool {
+    i < limit.min(toks.len()) && words.contains(&toks[i].lower)
 }
 
 /// A small count written as a numeral or a word ("2", "two"). Only whole numbers 1–31.

@@ -1,7 +1,8 @@
 //! The English words the dosing check reads (`words.toml`, beside this file): how units, bases,
 //! bounds, routes and units of time are written, and what ends a sentence or makes an amount a
-//! concentration, a strength, a step, a total or a start. Word lists only, parsed once; it knows
-//! no drug or dose and imports nothing from its siblings.
+//! concentration, a strength, a step, a total or a start, and the words of the duration and
+//! schedule grammar ("for", "x", "apart", "divided"). Word lists only, parsed once; it knows no
+//! drug or dose and imports nothing from its siblings.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
@@ -31,6 +32,59 @@ pub(crate) struct Words {
     pub start: HashSet<String>,
     /// Words before "then" that make it a time reference ("since then").
     pub not_a_step: HashSet<String>,
+    /// Words that open a duration ("for 5 days", "x 5 days").
+    pub duration_lead: HashSet<String>,
+    /// "a total of", "another period of" between a duration's opening word and its length.
+    pub duration_article: HashSet<String>,
+    pub duration_noun: HashSet<String>,
+    pub duration_of: HashSet<String>,
+    /// Words between a duration's length and its unit ("3 consecutive days").
+    pub duration_adjectives: HashSet<String>,
+    /// The times sign before a number of doses ("x2").
+    pub times: HashSet<String>,
+    /// Units of time after "x" and a count that make it a duration ("x 5 days").
+    pub times_duration_units: HashSet<String>,
+    /// What may follow "x" and a count in a number of doses ("x 2 doses").
+    pub times_doses: HashSet<String>,
+    /// Words before a number of doses ("for 4 doses").
+    pub count_lead: HashSet<String>,
+    /// What is counted in a number of doses ("two doses", "on two occasions").
+    pub counted_doses: HashSet<String>,
+    /// The word for one that makes a number of doses ("one dose", not "a dose").
+    pub count_one: HashSet<String>,
+    /// Before the days or occasions a dose is given on ("on days 1 and 15").
+    pub given_on: HashSet<String>,
+    /// The word before a schedule's day numbers, and what joins them ("days 1 and 15").
+    pub days: HashSet<String>,
+    pub days_and: HashSet<String>,
+    /// After an interval: the time between two doses ("two weeks apart") or before the next
+    /// ("2 weeks later").
+    pub apart: HashSet<String>,
+    pub later: HashSet<String>,
+    /// Words that open a time phrase that is neither a frequency nor a duration ("within").
+    pub time_lead: HashSet<String>,
+    /// A numbered day, week or month of a course and the words before it ("on day 1").
+    pub numbered_time_lead: HashSet<String>,
+    pub numbered_time: HashSet<String>,
+    /// What a time phrase passes over after "x" and a count, and after a count ("x 2 infusions",
+    /// "on two occasions").
+    pub skipped_times_doses: HashSet<String>,
+    pub skipped_counted_doses: HashSet<String>,
+    /// Words before an interval that make it a frequency ("every 4 weeks", "q 2 weeks").
+    pub every: HashSet<String>,
+    /// Words before a divided dose's count, and between the count and "divided" ("in two
+    /// equally divided doses").
+    pub divided_lead: HashSet<String>,
+    pub equally: HashSet<String>,
+    /// Words that split a day's amount into doses ("in divided doses").
+    pub divided: HashSet<String>,
+    /// The doses after a count ("in two divided doses"), after "divided" alone ("in divided
+    /// doses") and after "divided into" and a count ("divided into 2 doses").
+    pub divided_doses: HashSet<String>,
+    pub divided_doses_uncounted: HashSet<String>,
+    pub divided_into_doses: HashSet<String>,
+    /// Between "divided" and the count ("divided into 2 doses").
+    pub divided_into: HashSet<String>,
     /// Small counts written as words ("two doses", "a single dose") and their numbers.
     pub counts: HashMap<String, u32>,
     /// The phrases of each dose unit, basis, comparator and route, by its name in `rules.toml`
@@ -72,6 +126,35 @@ mod tests {
             &w.total,
             &w.start,
             &w.not_a_step,
+            &w.duration_lead,
+            &w.duration_article,
+            &w.duration_noun,
+            &w.duration_of,
+            &w.duration_adjectives,
+            &w.times,
+            &w.times_duration_units,
+            &w.times_doses,
+            &w.count_lead,
+            &w.counted_doses,
+            &w.count_one,
+            &w.given_on,
+            &w.days,
+            &w.days_and,
+            &w.apart,
+            &w.later,
+            &w.time_lead,
+            &w.numbered_time_lead,
+            &w.numbered_time,
+            &w.skipped_times_doses,
+            &w.skipped_counted_doses,
+            &w.every,
+            &w.divided_lead,
+            &w.equally,
+            &w.divided,
+            &w.divided_doses,
+            &w.divided_doses_uncounted,
+            &w.divided_into_doses,
+            &w.divided_into,
         ] {
             assert!(!list.is_empty());
             assert!(list.iter().all(|word| *word == word.to_lowercase()));
