@@ -243,6 +243,13 @@ enum Command {
         /// its article's scope.
         #[arg(long, requires = "dev")]
         unscoped: bool,
+        /// With --dev: ask each follow-up as written, with one slip of the keys in one of its
+        /// longer words (`slips`, drawn from `--seed`), or typed all in capitals.
+        #[arg(long, requires = "dev", default_value = "as-written", value_parser = ["as-written", "slips", "capitals"])]
+        typed: String,
+        /// With --typed slips: the draw of slips (each seed another sample).
+        #[arg(long, requires = "dev", default_value_t = 1)]
+        seed: u64,
         /// Print the figures as JSON.
         #[arg(long)]
         json: bool,
@@ -640,11 +647,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
             dev: Some(dir),
             split,
             unscoped,
+            typed,
+            seed,
             all,
             json,
             ..
         } => {
-            let report = eval_dev(&dir, &split, !unscoped)?;
+            use medcite::eval::retype::Typing;
+            let typing = match typed.as_str() {
+                "slips" => Typing::Slips { seed },
+                "capitals" => Typing::Capitals,
+                _ => Typing::AsWritten,
+            };
+            let report = eval_dev(&dir, &split, !unscoped, typing)?;
+            match typing {
+                Typing::AsWritten => {}
+                Typing::Slips { seed } if !json => {
+                    println!("follow-ups retyped with one slip of the keys each (seed {seed})")
+                }
+                Typing::Capitals if !json => println!("follow-ups retyped all in capitals"),
+                _ => {}
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -1320,11 +1343,19 @@ fn print_added(report: &medcite::add::AddReport) {
     }
 }
 
-/// `eval --dev`: the dev pages added to a temporary corpus, each follow-up asked in its scope
-/// (or, not `scoped`, of the whole library).
-fn eval_dev(dir: &Path, split: &Path, scoped: bool) -> Result<medcite::eval::dev::DevReport> {
+/// `eval --dev`: the dev pages added to a temporary corpus, each follow-up (retyped as `typing`
+/// says) asked in its scope (or, not `scoped`, of the whole library).
+fn eval_dev(
+    dir: &Path,
+    split: &Path,
+    scoped: bool,
+    typing: medcite::eval::retype::Typing,
+) -> Result<medcite::eval::dev::DevReport> {
     use medcite::eval::dev::{evaluate_dev, load_followups, load_test_split};
-    let questions = load_followups(&dir.join("followups.tsv"))?;
+    let mut questions = load_followups(&dir.join("followups.tsv"))?;
+    for q in &mut questions {
+        q.question = medcite::eval::retype::retyped(&q.question, typing);
+    }
     let test = load_test_split(split)?;
     let work = tempfile::TempDir::new().context("could not make a temporary folder")?;
     let corpus = work.path().join("corpus");

@@ -15,6 +15,7 @@ use crate::text::normalize;
 
 pub mod dev;
 pub mod quality;
+pub mod retype;
 pub mod split;
 
 use split::{ByPart, Part};
