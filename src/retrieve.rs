@@ -1736,6 +1736,26 @@ impl crate::shorthand::Article for ScopeReader<'_> {
         self.article.is_some()
     }
 
+    fn words_beginning(&self, first: char) -> Vec<String> {
+        if self.article.is_none() {
+            return Vec::new();
+        }
+        let mut out: Vec<String> = self
+            .texts()
+            .iter()
+            .flat_map(|scope| scope.text.split(|c: char| !c.is_alphabetic()))
+            .filter(|w| {
+                w.chars()
+                    .next()
+                    .is_some_and(|c| c.to_lowercase().eq([first]))
+            })
+            .map(str::to_lowercase)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     fn is_a_word(&self, word: &str) -> bool {
         self.retriever.semantic.as_ref().is_some_and(|semantic| {
             self.retriever

@@ -353,7 +353,7 @@ fn letter_mask(word: &str) -> u64 {
 
 /// Edits a misspelling of `word` may have: 1 for 5 to 8 letters, 2 for 9 or more; none for
 /// shorter words or numbers, which must match exactly.
-fn allowed_edits(word: &str) -> Option<usize> {
+pub(crate) fn allowed_edits(word: &str) -> Option<usize> {
     if word.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }

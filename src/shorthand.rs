@@ -211,12 +211,18 @@ pub trait Article {
     fn is_a_word(&self, _word: &str) -> bool {
         false
     }
+    /// The article's own words beginning with `first`, lower case, each once (none without
+    /// one article in scope).
+    fn words_beginning(&self, _first: char) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// `question` with the reading of each piece of shorthand written after it, in brackets; the
 /// question as it is when it holds none.
 pub fn read(question: &str, article: &dyn Article) -> String {
-    let question = &recased(question, article);
+    let question = recased(question, article);
+    let question = &respelt(&question, article);
     let places = readings(question, article)
         .into_iter()
         .map(|(range, readings)| (range.end, readings.join("; ")));
@@ -348,15 +354,6 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
         let readings = read_word(word, article);
         if !readings.is_empty() {
             out.push((range, readings));
-        } else if let Some((_, name)) = misspelt_drug_name(&word.to_lowercase(), article)
-            && !article.names(name)
-        {
-            // A drug's name with a slip of the keys ("enttresto") is that name; one the article
-            // writes is found as a near spelling of its words already ("nracan").
-            out.push((range, vec![name.to_string()]));
-        } else if let Some(word) = misspelt_word(&word.to_lowercase(), article) {
-            // So is a word of written English ("hydraation").
-            out.push((range, vec![word.to_string()]));
         }
     }
     out.sort_by_key(|(range, _)| range.start);
@@ -447,35 +444,19 @@ fn members_named(word: &str, article: &dyn Article) -> Option<Vec<String>> {
 /// atorvastatin), when it is no drug name itself, no ordinary word and no word of the article.
 /// A word near two drugs' names is neither.
 fn misspelt_drug(lower: &str, article: &dyn Article) -> Option<&'static str> {
-    misspelt_drug_name(lower, article).map(|(generic, _)| generic)
-}
-
-/// The drug `lower` misspells (see [`misspelt_drug`]): its generic name and the name of it the
-/// word is nearest to, as the table writes it ("enttresto": valsartan/sacubitril, "entresto").
-fn misspelt_drug_name(lower: &str, article: &dyn Article) -> Option<(&'static str, &'static str)> {
     if lower.chars().count() < retrieval_model().shorthand.min_misspelt_drug
         || crate::text::is_common_word(lower)
         || article.names(lower)
-        || article.is_a_word(lower)
     {
         return None;
     }
-    let mut near: Vec<(usize, &'static str, &'static str)> = DRUG_WORDS
+    let mut generics = DRUG_WORDS
         .get(&lower.chars().next()?)?
         .iter()
-        .filter_map(|(name, generic)| {
-            crate::semantic::spelling_edits(lower, name)
-                .map(|edits| (edits, name.as_str(), *generic))
-        })
-        .collect();
-    if near.iter().any(|&(edits, _, _)| edits == 0) {
-        return None;
-    }
-    near.sort_unstable();
-    let &(_, name, generic) = near.first()?;
-    near.iter()
-        .all(|&(_, _, g)| g == generic)
-        .then_some((generic, name))
+        .filter(|(name, _)| crate::retrieve::near_spelling(lower, name))
+        .map(|(_, generic)| *generic);
+    let first = generics.next()?;
+    generics.all(|g| g == first).then_some(first)
 }
 
 /// Each word of written English medcite knows (its everyday words, its long words, the
@@ -499,37 +480,75 @@ static ENGLISH_WORDS: LazyLock<HashMap<char, Vec<&'static str>>> = LazyLock::new
     words
 });
 
-/// The word of written English `lower` misspells ("hydraation": hydration, "subligual":
-/// sublingual), when it is no word medcite or the article knows, and all the words nearest
-/// to it are one word (as analysed: "sublingual" and its stem "sublingu" are one).
-fn misspelt_word(lower: &str, article: &dyn Article) -> Option<&'static str> {
-    if crate::text::is_common_word(lower)
-        || crate::question::vocabulary().is_question_word(lower, lower)
+/// `question` with each word typed with a slip of the keys written as the word it slipped
+/// from ("enttresto" Entresto, "hydraation" hydration, "panncreatits" pancreatitis): every
+/// later stage reads the word meant. Shorthand, acronyms and words anyone knows stay as typed.
+fn respelt<'q>(question: &'q str, article: &dyn Article) -> std::borrow::Cow<'q, str> {
+    let mut out = String::new();
+    let mut last = 0;
+    for (range, word) in words(question) {
+        if let Some(meant) = slipped_from(word, article) {
+            out.push_str(&question[last..range.start]);
+            out.push_str(&meant);
+            last = range.end;
+        }
+    }
+    if last == 0 {
+        return std::borrow::Cow::Borrowed(question);
+    }
+    out.push_str(&question[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The word `word` is a slip of the keys for: of the drug names (for six letters or more,
+/// `shorthand.min_misspelt_drug`), the words of written English medcite knows and the article's
+/// own words, those fewest edits from it (see [`crate::semantic::spelling_edits`]), when they
+/// are all one word (one drug, or one word as analysed: "sublingual" and "sublingu"). None for
+/// a word medcite, the library or the article knows, a form of a known word ("escalate" of
+/// "escalated"), an acronym or shorthand the article reads.
+fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
+    let lower = word.to_lowercase();
+    let capitals = word.chars().filter(|c| c.is_uppercase()).count();
+    if capitals > 1
         || !lower.chars().all(char::is_alphabetic)
-        || article.names(lower)
-        || article.is_a_word(lower)
+        || crate::semantic::allowed_edits(&lower).is_none()
+        || crate::text::is_common_word(&lower)
+        || crate::question::vocabulary().is_question_word(&lower, &lower)
+        || article.names(&lower)
+        || article.is_a_word(&lower)
+        || !read_word(word, article).is_empty()
     {
         return None;
     }
-    let near: Vec<(usize, &'static str)> = ENGLISH_WORDS
-        .get(&lower.chars().next()?)?
-        .iter()
-        .filter_map(|word| crate::semantic::spelling_edits(lower, word).map(|e| (e, *word)))
-        .collect();
-    let fewest = near.iter().map(|(edits, _)| *edits).min()?;
-    let nearest: Vec<&'static str> = near
-        .into_iter()
-        .filter(|(edits, _)| *edits == fewest)
-        .map(|(_, word)| word)
-        .collect();
-    let stem = |word: &str| crate::analysis::words(word);
-    let first = stem(nearest[0]);
-    // A form of a known word ("escalate" of "escalated") is no misspelling of it.
-    if first == stem(lower) || !nearest.iter().all(|word| stem(word) == first) {
+    let first = lower.chars().next()?;
+    let stem = |w: &str| crate::analysis::words(w);
+    // (edits, the word as written, what it is: a drug's generic name or a word's stem)
+    let mut near: Vec<(usize, String, Vec<String>)> = Vec::new();
+    let mut add = |candidate: &str, key: Vec<String>| {
+        if let Some(edits) = crate::semantic::spelling_edits(&lower, candidate) {
+            near.push((edits, candidate.to_string(), key));
+        }
+    };
+    if lower.chars().count() >= retrieval_model().shorthand.min_misspelt_drug {
+        for (name, generic) in DRUG_WORDS.get(&first).into_iter().flatten() {
+            add(name, stem(generic));
+        }
+    }
+    for english in ENGLISH_WORDS.get(&first).into_iter().flatten() {
+        add(english, stem(english));
+    }
+    for own in article.words_beginning(first) {
+        let key = stem(&own);
+        add(&own, key);
+    }
+    let fewest = near.iter().map(|(edits, _, _)| *edits).min()?;
+    near.retain(|(edits, _, _)| *edits == fewest);
+    let (_, meant, key) = near.iter().max_by_key(|(_, w, _)| w.len())?;
+    // A word typed as written, or a form of one, is no slip.
+    if fewest == 0 || *key == stem(&lower) || near.iter().any(|(_, _, k)| k != key) {
         return None;
     }
-    // The word as written, not its stem: the longest of them.
-    nearest.into_iter().max_by_key(|word| word.len())
+    Some(meant.clone())
 }
 
 /// The readings of one word of a question: none when it is not shorthand or the article uses it.
@@ -753,20 +772,41 @@ mod tests {
         }
     }
 
+    /// An article naming these phrases, with these words of its own.
+    struct Own(Names, &'static [&'static str]);
+
+    impl Article for Own {
+        fn names(&self, phrase: &str) -> bool {
+            self.0.names(phrase) || self.1.contains(&phrase)
+        }
+        fn spelled_out(&self, acronym: &str) -> Option<String> {
+            self.0.spelled_out(acronym)
+        }
+        fn terms_beginning(&self, clipped: &str) -> Vec<String> {
+            self.0.terms_beginning(clipped)
+        }
+        fn words_beginning(&self, first: char) -> Vec<String> {
+            (self.1.iter())
+                .filter(|w| w.starts_with(first))
+                .map(|w| w.to_string())
+                .collect()
+        }
+    }
+
     #[test]
-    fn a_drug_name_with_a_slip_of_the_keys_is_read_as_that_name() {
+    fn a_drug_name_with_a_slip_of_the_keys_is_respelt_as_that_name() {
         let heart_failure = Words(
             Names(&["sacubitril/valsartan", "carvedilol"], &[]),
             &["flared"],
         );
         assert_eq!(
             read("enttresto starting dose", &heart_failure),
-            "enttresto (= entresto) starting dose",
+            "entresto starting dose",
             "a letter typed twice"
         );
         assert_eq!(
             read("valuim dose?", &heart_failure),
-            "valuim (= valium) dose?",
+            "valium dose?",
             "two letters swapped"
         );
         assert_eq!(
@@ -780,23 +820,30 @@ mod tests {
             "a word of its own is no slip, though a drug's name (Flarex) is near it"
         );
         let overdose = Names(&["narcan"], &[]);
+        assert_eq!(read("max nracan?", &overdose), "max narcan?");
+        let pancreatitis = Own(Names(&["pancreatitis"], &[]), &["pancreatitis", "pain"]);
         assert_eq!(
-            read("max nracan?", &overdose),
-            "max nracan?",
-            "a name the article writes is found by its spelling already"
+            read("fluids for panncreatits?", &pancreatitis),
+            "fluids for pancreatitis?",
+            "two slips in a word of the article's own"
+        );
+        assert_eq!(
+            read("can i give sublingal procardia?", &pancreatitis),
+            "can i give sublingual procardia?",
+            "the nearest of the words and drug names (Sulindal is two slips away)"
         );
     }
 
     #[test]
-    fn an_english_word_with_a_slip_of_the_keys_is_read_as_that_word() {
+    fn a_word_with_a_slip_of_the_keys_is_respelt_as_that_word() {
         let urgency = Names(&["nifedipine"], &[]);
         assert_eq!(
             read("aggressive hydraation ok?", &urgency),
-            "aggressive hydraation (= hydration) ok?"
+            "aggressive hydration ok?"
         );
         assert_eq!(
             read("can i give subligual procardia?", &urgency),
-            "can i give subligual (= sublingual) procardia?",
+            "can i give sublingual procardia?",
             "a word of the question vocabulary"
         );
         assert_eq!(
@@ -1067,8 +1114,8 @@ mod tests {
         );
         assert_eq!(
             read("washout from lisinoprl?", &article),
-            "washout from lisinoprl (= ace inhibitor)?",
-            "a misspelt drug name is its drug"
+            "washout from lisinopril (= ace inhibitor)?",
+            "a misspelt drug name is its drug, respelt"
         );
         let category = Names(&["penicillin", "antibiotic"], &[]);
         assert_eq!(
