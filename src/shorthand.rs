@@ -522,25 +522,29 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
     }
     let first = lower.chars().next()?;
     let stem = |w: &str| crate::analysis::words(w);
-    // (edits, the word as written, what it is: a drug's generic name or a word's stem)
-    let mut near: Vec<(usize, String, Vec<String>)> = Vec::new();
-    let mut add = |candidate: &str, key: Vec<String>| {
+    // (edits, the word as written, what it is: a drug's generic name, or the word itself)
+    let mut near: Vec<(usize, String, String)> = Vec::new();
+    let mut add = |candidate: &str, is: &str| {
         if let Some(edits) = crate::semantic::spelling_edits(&lower, candidate) {
-            near.push((edits, candidate.to_string(), key));
+            near.push((edits, candidate.to_string(), is.to_string()));
         }
     };
     if lower.chars().count() >= retrieval_model().shorthand.min_misspelt_drug {
         for (name, generic) in DRUG_WORDS.get(&first).into_iter().flatten() {
-            add(name, stem(generic));
+            add(name, generic);
         }
     }
     for english in ENGLISH_WORDS.get(&first).into_iter().flatten() {
-        add(english, stem(english));
+        add(english, english);
     }
     for own in article.words_beginning(first) {
-        let key = stem(&own);
-        add(&own, key);
+        add(&own, &own);
     }
+    // One word as analysed ("sublingual", "sublingu") is one word.
+    let mut near: Vec<(usize, String, Vec<String>)> = near
+        .into_iter()
+        .map(|(edits, written, is)| (edits, written, stem(&is)))
+        .collect();
     let fewest = near.iter().map(|(edits, _, _)| *edits).min()?;
     near.retain(|(edits, _, _)| *edits == fewest);
     let (_, meant, key) = near.iter().max_by_key(|(_, w, _)| w.len())?;
