@@ -243,12 +243,12 @@ enum Command {
         /// its article's scope.
         #[arg(long, requires = "dev")]
         unscoped: bool,
-        /// With --dev: ask each follow-up as written, with one slip of the keys in one of its
-        /// longer words (`slips`, drawn from `--seed`), or typed all in capitals.
-        #[arg(long, requires = "dev", default_value = "as-written", value_parser = ["as-written", "slips", "capitals"])]
+        /// With --dev or --quality: ask each question as written, with one slip of the keys
+        /// in one of its longer words (`slips`, drawn from `--seed`), or typed all in capitals.
+        #[arg(long, default_value = "as-written", value_parser = ["as-written", "slips", "capitals"])]
         typed: String,
         /// With --typed slips: the draw of slips (each seed another sample).
-        #[arg(long, requires = "dev", default_value_t = 1)]
+        #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Print the figures as JSON.
         #[arg(long)]
@@ -653,21 +653,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             ..
         } => {
-            use medcite::eval::retype::Typing;
-            let typing = match typed.as_str() {
-                "slips" => Typing::Slips { seed },
-                "capitals" => Typing::Capitals,
-                _ => Typing::AsWritten,
-            };
+            let typing = typing(&typed, seed, json);
             let report = eval_dev(&dir, &split, !unscoped, typing)?;
-            match typing {
-                Typing::AsWritten => {}
-                Typing::Slips { seed } if !json => {
-                    println!("follow-ups retyped with one slip of the keys each (seed {seed})")
-                }
-                Typing::Capitals if !json => println!("follow-ups retyped all in capitals"),
-                _ => {}
-            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -677,16 +664,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval {
             quality: Some(path),
             mode,
+            typed,
+            seed,
             all,
             json,
             ..
         } => {
+            let typing = typing(&typed, seed, json);
             let mode = match mode.as_str() {
                 "llm" => ModeChoice::Llm,
                 "auto" => ModeChoice::Auto,
                 _ => ModeChoice::Offline,
             };
-            let questions = load_quality(&path)?;
+            let mut questions = load_quality(&path)?;
+            for q in &mut questions {
+                q.question = medcite::eval::retype::retyped(&q.question, typing);
+            }
             let retriever = open_retriever(&cli.corpus, &cli.index, progress)?;
             let llm = if mode == ModeChoice::Offline {
                 None
@@ -1341,6 +1334,24 @@ fn print_added(report: &medcite::add::AddReport) {
     for problem in &report.unread {
         println!("  not read: {problem}");
     }
+}
+
+/// The retyping `eval --typed` names, said in a line before the figures (unless `json`).
+fn typing(typed: &str, seed: u64, json: bool) -> medcite::eval::retype::Typing {
+    use medcite::eval::retype::Typing;
+    let typing = match typed {
+        "slips" => Typing::Slips { seed },
+        "capitals" => Typing::Capitals,
+        _ => Typing::AsWritten,
+    };
+    match typing {
+        Typing::Slips { seed } if !json => {
+            println!("questions retyped with one slip of the keys each (seed {seed})")
+        }
+        Typing::Capitals if !json => println!("questions retyped all in capitals"),
+        _ => {}
+    }
+    typing
 }
 
 /// `eval --dev`: the dev pages added to a temporary corpus, each follow-up (retyped as `typing`

@@ -230,8 +230,9 @@ pub fn read(question: &str, article: &dyn Article) -> String {
 }
 
 /// A question typed all in capitals ("CEFTRIAXONE DOSE FOR BACT MENINGITIS?") with each word
-/// in small letters but letters standing alone ("K") and those the article writes in capitals
-/// ("CIWA"): its capitals say nothing of which words are acronyms. Any other question as typed.
+/// in small letters but letters standing alone ("K"), those the article writes in capitals
+/// ("CIWA") and the abbreviation table's that are no everyday word ("ETOH", not "CAP"): its
+/// capitals say nothing else of which words are acronyms. Any other question as typed.
 fn recased<'q>(question: &'q str, article: &dyn Article) -> std::borrow::Cow<'q, str> {
     let all = words(question);
     let shouted = all.len() >= 2
@@ -247,7 +248,10 @@ fn recased<'q>(question: &'q str, article: &dyn Article) -> std::borrow::Cow<'q,
     let mut out = question.to_string();
     for (range, word) in all {
         let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-        if letters >= 2 && !article.writes_in_capitals(word) {
+        let lower = word.to_lowercase();
+        let acronym = article.writes_in_capitals(word)
+            || (!crate::text::is_common_word(&lower) && !senses(word).is_empty());
+        if letters >= 2 && !acronym {
             out.replace_range(range, &word.to_lowercase());
         }
     }
@@ -864,11 +868,17 @@ mod tests {
     }
 
     #[test]
-    fn a_question_in_capitals_keeps_only_the_articles_acronyms() {
+    fn a_question_in_capitals_keeps_only_acronyms_in_capitals() {
         let withdrawal = Capitals(&["CIWA"]);
         assert_eq!(
             read("CIWA CUTOFF FOR SEVERE ETOH W/D?", &withdrawal),
-            "CIWA cutoff for severe etoh w/d?"
+            "CIWA cutoff for severe ETOH w/d?",
+            "the article's acronyms and the abbreviation table's stay"
+        );
+        assert_eq!(
+            read("CAP CUTOFF FOR CIWA?", &withdrawal),
+            "cap cutoff for CIWA?",
+            "an everyday word is read as one, though the table has it"
         );
         assert_eq!(
             read("K 6.8 - FIRST DRUG?", &withdrawal),
