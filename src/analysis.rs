@@ -122,7 +122,7 @@ pub fn write_analysed(
     analyzer: &mut TextAnalyzer,
     text: &str,
     out: &mut String,
-    mut each: impl FnMut(&str),
+    mut each: impl FnMut(&str, &str),
 ) {
     out.clear();
     let mut pieces = 0;
@@ -134,7 +134,11 @@ pub fn write_analysed(
         }
         out.push_str(&token.text);
         pieces = token.position + 1;
-        each(&token.text);
+        each(
+            &token.text,
+            text.get(token.offset_from..token.offset_to)
+                .unwrap_or_default(),
+        );
     });
 }
 
@@ -271,14 +275,24 @@ mod tests {
         ] {
             let mut written = String::new();
             let mut handed = Vec::new();
-            write_analysed(&mut analysis, text, &mut written, |w| {
-                handed.push(w.to_string())
+            let mut surfaces = Vec::new();
+            write_analysed(&mut analysis, text, &mut written, |w, surface| {
+                handed.push(w.to_string());
+                surfaces.push(surface.to_lowercase());
             });
             let expected = tokens(&mut analyzer(), text);
             let mut reader = TextAnalyzer::from(AnalysedWords::default());
             assert_eq!(tokens(&mut reader, &written), expected, "{text:?}");
             let words: Vec<String> = expected.into_iter().map(|(_, w)| w).collect();
             assert_eq!(handed, words);
+            // Each analysed word comes with the word as the text writes it.
+            for (word, surface) in handed.iter().zip(&surfaces) {
+                assert_eq!(
+                    &super::words(surface),
+                    std::slice::from_ref(word),
+                    "{surface}"
+                );
+            }
         }
     }
 }

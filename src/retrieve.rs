@@ -193,6 +193,9 @@ pub struct Retriever {
     /// Related words and near spellings of the corpus; `None` when the word table is off or
     /// unreadable (BM25 and synonyms alone, logged by [`WordTable::configured`]).
     semantic: Option<Semantic>,
+    /// The library's words as written, by their first letter: what a slip in typing one is
+    /// read against in the whole library's scope (see [`crate::shorthand`]).
+    surface: HashMap<char, Vec<String>>,
 }
 
 impl Retriever {
@@ -232,9 +235,21 @@ impl Retriever {
                 None
             }
         });
+        let mut surface: HashMap<char, Vec<String>> = HashMap::new();
+        match index.surface_words() {
+            Ok(words) => {
+                for word in words {
+                    if let Some(first) = word.chars().next() {
+                        surface.entry(first).or_default().push(word);
+                    }
+                }
+            }
+            Err(e) => tracing::warn!("slips of the keys read without the library's words: {e}"),
+        }
         Retriever {
             index,
             synonyms,
+            surface,
             analyzer: analyzer(),
             provenance: HashMap::new(),
             identifiers: HashMap::new(),
@@ -1736,11 +1751,14 @@ impl crate::shorthand::Article for ScopeReader<'_> {
         self.article.is_some()
     }
 
-    fn words_beginning(&self, first: char) -> Vec<String> {
+    fn words_beginning(&self, first: char, each: &mut dyn FnMut(&str)) {
         if self.article.is_none() {
-            return Vec::new();
+            for word in self.retriever.surface.get(&first).into_iter().flatten() {
+                each(word);
+            }
+            return;
         }
-        let mut out: Vec<String> = self
+        let mut own: Vec<String> = self
             .texts()
             .iter()
             .flat_map(|scope| scope.text.split(|c: char| !c.is_alphabetic()))
@@ -1751,9 +1769,9 @@ impl crate::shorthand::Article for ScopeReader<'_> {
             })
             .map(str::to_lowercase)
             .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
+        own.sort_unstable();
+        own.dedup();
+        own.iter().for_each(|word| each(word));
     }
 
     fn is_a_word(&self, word: &str) -> bool {

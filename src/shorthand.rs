@@ -211,11 +211,9 @@ pub trait Article {
     fn is_a_word(&self, _word: &str) -> bool {
         false
     }
-    /// The article's own words beginning with `first`, lower case, each once (none without
-    /// one article in scope).
-    fn words_beginning(&self, _first: char) -> Vec<String> {
-        Vec::new()
-    }
+    /// Hands `each` the words of the article (or, without one, of the library) beginning
+    /// with `first`, as written, lower case.
+    fn words_beginning(&self, _first: char, _each: &mut dyn FnMut(&str)) {}
 }
 
 /// `question` with the reading of each piece of shorthand written after it, in brackets; the
@@ -528,9 +526,9 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
     let stem = |w: &str| crate::analysis::words(w);
     // (edits, the word as written, what it is: a drug's generic name, or the word itself)
     let mut near: Vec<(usize, String, String)> = Vec::new();
-    let mut add = |candidate: &str, is: &str| {
+    let mut add = |candidate: &str, what: &str| {
         if let Some(edits) = crate::semantic::spelling_edits(&lower, candidate) {
-            near.push((edits, candidate.to_string(), is.to_string()));
+            near.push((edits, candidate.to_string(), what.to_string()));
         }
     };
     if lower.chars().count() >= retrieval_model().shorthand.min_misspelt_drug {
@@ -538,12 +536,18 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
             add(name, generic);
         }
     }
+    // A word that is a drug's name is that drug ("bactrim" written by the article).
+    let drugs = DRUG_WORDS.get(&first).map_or(&[][..], Vec::as_slice);
+    let is = |word: &str| -> String {
+        drugs
+            .iter()
+            .find(|(name, _)| name == word)
+            .map_or_else(|| word.to_string(), |(_, generic)| generic.to_string())
+    };
     for english in ENGLISH_WORDS.get(&first).into_iter().flatten() {
-        add(english, english);
+        add(english, &is(english));
     }
-    for own in article.words_beginning(first) {
-        add(&own, &own);
-    }
+    article.words_beginning(first, &mut |own| add(own, &is(own)));
     // One word as analysed ("sublingual", "sublingu") is one word.
     let mut near: Vec<(usize, String, Vec<String>)> = near
         .into_iter()
@@ -793,11 +797,11 @@ mod tests {
         fn terms_beginning(&self, clipped: &str) -> Vec<String> {
             self.0.terms_beginning(clipped)
         }
-        fn words_beginning(&self, first: char) -> Vec<String> {
-            (self.1.iter())
+        fn words_beginning(&self, first: char, each: &mut dyn FnMut(&str)) {
+            self.1
+                .iter()
                 .filter(|w| w.starts_with(first))
-                .map(|w| w.to_string())
-                .collect()
+                .for_each(|w| each(w));
         }
     }
 

@@ -1,5 +1,6 @@
 //! The tantivy index under `index/`: schema, the English analyzer, and atomic builds. Each build
-//! writes a new generation directory (`gen-NNNNNN/`, with `manifest.json`), and only a complete one
+//! writes a new generation directory (`gen-NNNNNN/`, with `manifest.json` and the passages' words
+//! as written, `surface-words.txt`), and only a complete one
 //! is made current by atomically replacing the `CURRENT` file, so a failed or killed build leaves
 //! the old index serving. A generation is opened read-only, into memory, its checksums checked
 //! (`readonly`), with the executor that searches its segments (one per search thread) in
@@ -33,9 +34,15 @@ use crate::synonyms::{ConceptMatcher, Synonyms, SynonymsError};
 pub use readonly::ReadOnlyDirectory;
 
 /// Bump when the schema or the analyzer changes: older indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
+/// The passages' words as written (lower case, letters only, [`SURFACE_LETTERS`] or more), one
+/// a line, in a generation directory: what a slip in typing a word is read against.
+const SURFACE_WORDS: &str = "surface-words.txt";
+/// Fewest letters of a word kept as written: a slip is read only in words of five letters or
+/// more ([`crate::semantic::allowed_edits`]).
+const SURFACE_LETTERS: usize = 5;
 /// Held (an OS file lock) by the one build running under an index folder.
 const BUILD_LOCK: &str = ".build.lock";
 /// The writer's memory budget, shared by its threads: large enough that a million passages
@@ -255,6 +262,20 @@ impl SearchIndex {
 }
 
 impl SearchIndex {
+    /// The passages' words as written (lower case, letters only, five or more), in order.
+    pub fn surface_words(&self) -> Result<Vec<String>, IndexError> {
+        let path = self.generation.join(SURFACE_WORDS);
+        let text = fs::read_to_string(&path).map_err(|e| IndexError::Corrupt {
+            dir: self.generation.clone(),
+            detail: format!("{SURFACE_WORDS}: {e}"),
+        })?;
+        Ok(text
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+
     /// The distinct analysed words of the passages' text, for matching a question's words
     /// against what the corpus says (related words, near spellings).
     pub fn vocabulary(&self) -> Result<Vec<String>, IndexError> {
@@ -391,6 +412,7 @@ pub fn build(
     let concepts = ConceptMatcher::new(synonyms);
     let mut analysis = analyzer();
     let mut words: Vec<String> = Vec::new();
+    let mut surface: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
     let (mut analysed_heading, mut analysed_text) = (String::new(), String::new());
     let total = corpus.chunk_count();
     let bar = if progress && total > 0 {
@@ -418,7 +440,17 @@ pub fn build(
         // heading's words then the text's as one sequence (a synonym may run from one into the
         // other) in word buffers reused from passage to passage, for its synonym groups.
         let mut count = 0;
-        let mut remember = |word: &str| {
+        let mut remember = |word: &str, written: &str| {
+            // The words as written, for near spellings a stem hides ("contraindciations").
+            if written.len() >= SURFACE_LETTERS
+                && written.bytes().all(|b| b.is_ascii_alphabetic())
+                && !surface.contains(written)
+            {
+                let lower = written.to_ascii_lowercase();
+                if !surface.contains(&lower) {
+                    surface.insert(lower);
+                }
+            }
             match words.get_mut(count) {
                 Some(kept) => {
                     kept.clear();
@@ -492,6 +524,10 @@ pub fn build(
         source: e.into(),
     })?;
     write_synced(&manifest_path, manifest_json.as_bytes())?;
+    let mut surface: Vec<String> = surface.into_iter().collect();
+    surface.sort_unstable();
+    let surface_path = staging.path().join(SURFACE_WORDS);
+    write_synced(&surface_path, (surface.join("\n") + "\n").as_bytes())?;
     let bytes = dir_size(staging.path());
 
     let generation = install(staging, root)?;
@@ -762,5 +798,27 @@ mod tests {
         );
         let passages: u32 = built.segments.iter().sum();
         assert_eq!(passages as usize, built.manifest.chunks);
+    }
+
+    #[test]
+    fn a_build_keeps_the_passages_words_as_written() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        build_from_dir(&corpus, &dir.path().join("index"), false).unwrap();
+        let words = SearchIndex::open(&dir.path().join("index"))
+            .unwrap()
+            .surface_words()
+            .unwrap();
+        // Stems hide a slip's word ("methotrex"); the word as written is one edit from it.
+        assert!(words.iter().any(|w| w == "methotrexate"), "{words:?}");
+        assert!(
+            words
+                .iter()
+                .all(|w| w.len() >= SURFACE_LETTERS && w.chars().all(|c| c.is_ascii_lowercase()))
+        );
+        assert!(
+            words.windows(2).all(|pair| pair[0] < pair[1]),
+            "sorted, each once"
+        );
     }
 }
