@@ -462,12 +462,12 @@ fn misspelt_drug(lower: &str, article: &dyn Article) -> Option<&'static str> {
 }
 
 /// Each word of written English medcite knows (its everyday words, its long words, the
-/// question vocabulary's words as written), of five letters or more, by its first letter:
+/// question vocabulary's words), of five letters or more, by its first letter:
 /// what a misspelt ordinary word is read against (a misspelling keeps its first letter).
 static ENGLISH_WORDS: LazyLock<HashMap<char, Vec<&'static str>>> = LazyLock::new(|| {
     let vocabulary = crate::question::vocabulary();
     let mut words: HashMap<char, Vec<&'static str>> = HashMap::new();
-    for word in crate::text::english_words().chain(vocabulary.question_words()) {
+    for word in crate::text::english_words().chain(vocabulary.written_words()) {
         if let Some(first) = word.chars().next()
             && word.chars().count() >= 5
             && word.chars().all(char::is_alphabetic)

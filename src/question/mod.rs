@@ -708,9 +708,13 @@ impl Vocabulary {
         self.aspects.iter().find(|a| a.name == name)
     }
 
-    /// The question words, as written and as analysed ("sublingual", "sublingu").
-    pub fn question_words(&self) -> impl Iterator<Item = &str> {
-        self.question_words.iter().map(String::as_str)
+    /// The words the vocabulary writes: its question words (as written and as analysed:
+    /// "sublingual", "sublingu") and the words that ask for an aspect ("contraindications").
+    pub fn written_words(&self) -> impl Iterator<Item = &str> {
+        let asking = self.aspects.iter().flat_map(|aspect| &aspect.ask);
+        (self.question_words.iter().chain(asking))
+            .map(|word| word.trim())
+            .filter(|word| !word.contains(' '))
     }
 
     /// Whether an analysed word or its surface form is question phrasing.
