@@ -464,15 +464,18 @@ fn misspelt_drug(lower: &str, article: &dyn Article) -> Option<&'static str> {
 /// Each word of written English medcite knows (its everyday words, its long words, the
 /// question vocabulary's words), of five letters or more, by its first letter:
 /// what a misspelt ordinary word is read against (a misspelling keeps its first letter).
-static ENGLISH_WORDS: LazyLock<HashMap<char, Vec<&'static str>>> = LazyLock::new(|| {
+static ENGLISH_WORDS: LazyLock<HashMap<char, Vec<String>>> = LazyLock::new(|| {
     let vocabulary = crate::question::vocabulary();
-    let mut words: HashMap<char, Vec<&'static str>> = HashMap::new();
+    let mut words: HashMap<char, Vec<String>> = HashMap::new();
     for word in crate::text::english_words().chain(vocabulary.written_words()) {
         if let Some(first) = word.chars().next()
             && word.chars().count() >= 5
             && word.chars().all(char::is_alphabetic)
         {
-            words.entry(first).or_default().push(word);
+            words
+                .entry(first.to_ascii_lowercase())
+                .or_default()
+                .push(word.to_lowercase());
         }
     }
     for list in words.values_mut() {
@@ -548,13 +551,21 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
         add(english, &is(english));
     }
     article.words_beginning(first, &mut |own| add(own, &is(own)));
+    let fewest = near.iter().map(|(edits, _, _)| *edits).min()?;
+    near.retain(|(edits, _, _)| *edits == fewest);
+    // Of words as near, those the article names, itself or as the drug they name ("levaqin":
+    // Levaquin, levofloxacin, which the article writes, not Levaxin).
+    if near
+        .iter()
+        .any(|(_, written, is)| article.names(written) || article.names(is))
+    {
+        near.retain(|(_, written, is)| article.names(written) || article.names(is));
+    }
     // One word as analysed ("sublingual", "sublingu") is one word.
-    let mut near: Vec<(usize, String, Vec<String>)> = near
+    let near: Vec<(usize, String, Vec<String>)> = near
         .into_iter()
         .map(|(edits, written, is)| (edits, written, stem(&is)))
         .collect();
-    let fewest = near.iter().map(|(edits, _, _)| *edits).min()?;
-    near.retain(|(edits, _, _)| *edits == fewest);
     let (_, meant, key) = near.iter().max_by_key(|(_, w, _)| w.len())?;
     // A word typed as written, or a form of one, is no slip.
     if fewest == 0 || *key == stem(&lower) || near.iter().any(|(_, _, k)| k != key) {
@@ -833,6 +844,17 @@ mod tests {
         );
         let overdose = Names(&["narcan"], &[]);
         assert_eq!(read("max nracan?", &overdose), "max narcan?");
+        let pyelonephritis = Names(&["levofloxacin"], &[]);
+        assert_eq!(
+            read("levaqin how many days", &pyelonephritis),
+            "levaquin how many days",
+            "Levaxin (levothyroxine) is as near, but the article names levofloxacin"
+        );
+        assert_eq!(
+            read("baactrim duration?", &pyelonephritis),
+            "bactrim duration?",
+            "a drug's name of the vocabulary's synonyms"
+        );
         let pancreatitis = Own(Names(&["pancreatitis"], &[]), &["pancreatitis", "pain"]);
         assert_eq!(
             read("fluids for panncreatits?", &pancreatitis),

@@ -709,10 +709,12 @@ impl Vocabulary {
     }
 
     /// The words the vocabulary writes: its question words (as written and as analysed:
-    /// "sublingual", "sublingu") and the words that ask for an aspect ("contraindications").
+    /// "sublingual", "sublingu"), the words that ask for an aspect ("contraindications") and
+    /// the terms of its synonym groups ("Bactrim").
     pub fn written_words(&self) -> impl Iterator<Item = &str> {
         let asking = self.aspects.iter().flat_map(|aspect| &aspect.ask);
-        (self.question_words.iter().chain(asking))
+        let synonyms = self.synonyms.iter().flatten();
+        (self.question_words.iter().chain(asking).chain(synonyms))
             .map(|word| word.trim())
             .filter(|word| !word.contains(' '))
     }
