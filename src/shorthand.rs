@@ -391,10 +391,8 @@ fn element_named(
 fn class_named(word: &str, article: &dyn Article) -> Option<String> {
     let table = &*DRUG_CLASSES;
     let lower = word.to_lowercase();
-    let drug = match table.drugs.get(&lower) {
-        Some(drug) => drug,
-        None => table.drugs.get(misspelt_drug(&lower, article)?)?,
-    };
+    // A slip in its name was respelt before ("lisinoprl": lisinopril).
+    let drug = table.drugs.get(&lower)?;
     if drug.names.iter().any(|name| article.names(name)) {
         return None;
     }
@@ -440,25 +438,6 @@ fn members_named(word: &str, article: &dyn Article) -> Option<Vec<String>> {
         .map(|member| member.to_string())
         .collect();
     (!named.is_empty() && named.len() <= retrieval_model().shorthand.max_senses).then_some(named)
-}
-
-/// The generic name of the one drug `lower` is a near spelling of ("atorvastatn":
-/// atorvastatin), when it is no drug name itself, no ordinary word and no word of the article.
-/// A word near two drugs' names is neither.
-fn misspelt_drug(lower: &str, article: &dyn Article) -> Option<&'static str> {
-    if lower.chars().count() < retrieval_model().shorthand.min_misspelt_drug
-        || crate::text::is_common_word(lower)
-        || article.names(lower)
-    {
-        return None;
-    }
-    let mut generics = DRUG_WORDS
-        .get(&lower.chars().next()?)?
-        .iter()
-        .filter(|(name, _)| crate::retrieve::near_spelling(lower, name))
-        .map(|(_, generic)| *generic);
-    let first = generics.next()?;
-    generics.all(|g| g == first).then_some(first)
 }
 
 /// Each word of written English medcite knows (its everyday words, its long words, the
@@ -527,18 +506,6 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
     }
     let first = lower.chars().next()?;
     let stem = |w: &str| crate::analysis::words(w);
-    // (edits, the word as written, what it is: a drug's generic name, or the word itself)
-    let mut near: Vec<(usize, String, String)> = Vec::new();
-    let mut add = |candidate: &str, what: &str| {
-        if let Some(edits) = crate::semantic::spelling_edits(&lower, candidate) {
-            near.push((edits, candidate.to_string(), what.to_string()));
-        }
-    };
-    if lower.chars().count() >= retrieval_model().shorthand.min_misspelt_drug {
-        for (name, generic) in DRUG_WORDS.get(&first).into_iter().flatten() {
-            add(name, generic);
-        }
-    }
     // A word that is a drug's name is that drug ("bactrim" written by the article).
     let drugs = DRUG_WORDS.get(&first).map_or(&[][..], Vec::as_slice);
     let is = |word: &str| -> String {
@@ -547,10 +514,23 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
             .find(|(name, _)| name == word)
             .map_or_else(|| word.to_string(), |(_, generic)| generic.to_string())
     };
-    for english in ENGLISH_WORDS.get(&first).into_iter().flatten() {
-        add(english, &is(english));
+    // (edits, the word as written, what it is: a drug's generic name, or the word itself)
+    let mut near: Vec<(usize, String, String)> = Vec::new();
+    let mut add = |candidate: &str, generic: Option<&str>| {
+        if let Some(edits) = crate::semantic::spelling_edits(&lower, candidate) {
+            let what = generic.map_or_else(|| is(candidate), str::to_string);
+            near.push((edits, candidate.to_string(), what));
+        }
+    };
+    if lower.chars().count() >= retrieval_model().shorthand.min_misspelt_drug {
+        for (name, generic) in drugs {
+            add(name, Some(generic));
+        }
     }
-    article.words_beginning(first, &mut |own| add(own, &is(own)));
+    for english in ENGLISH_WORDS.get(&first).into_iter().flatten() {
+        add(english, None);
+    }
+    article.words_beginning(first, &mut |own| add(own, None));
     let fewest = near.iter().map(|(edits, _, _)| *edits).min()?;
     near.retain(|(edits, _, _)| *edits == fewest);
     // Of words as near, those the article names, itself or as the drug they name ("levaqin":
