@@ -3,6 +3,8 @@
 //! each amount belongs to. It judges nothing (that is `judge`) and never panics on any input: all
 //! slicing is by token boundaries, which are char boundaries.
 
+use std::collections::HashSet;
+
 use crate::contracts::DoseBasis;
 
 use super::duration::{
@@ -248,9 +250,13 @@ fn hyphen_compound(toks: &[Token], start: usize, end: usize) -> bool {
     let after = toks.get(end).is_some_and(|t| t.lower == "-")
         && glued(end)
         && glued(end + 1)
-        && toks
-            .get(end + 1)
-            .is_some_and(|t| t.kind == TokKind::Word && !t.lower.starts_with("equivalent"));
+        && toks.get(end + 1).is_some_and(|t| {
+            t.kind == TokKind::Word
+                && !words()
+                    .hyphen_equivalent
+                    .iter()
+                    .any(|p| t.lower.starts_with(p.as_str()))
+        });
     let before = start >= 2
         && toks[start - 1].lower == "-"
         && glued(start - 1)
@@ -260,11 +266,12 @@ fn hyphen_compound(toks: &[Token], start: usize, end: usize) -> bool {
 }
 
 fn is_range_connector(t: &Token) -> bool {
-    matches!(t.lower.as_str(), "-" | "–" | "—" | "‒" | "−" | "to")
+    words().range_to.contains(&t.lower)
 }
 
 /// An amount with its unit starting at token `i`.
 fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
+    let w = words();
     let tok = |j: usize| toks.get(j).filter(|_| j < limit);
     let mut j = i;
     let mut comparator = None;
@@ -272,7 +279,7 @@ fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
         comparator = Some(c);
         j = e;
     }
-    let between = tok(j).is_some_and(|t| t.lower == "between");
+    let between = tok(j).is_some_and(|t| w.between.contains(&t.lower));
     if between {
         j += 1;
     }
@@ -305,7 +312,9 @@ fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
     }
     let mut high = low;
     let connector = tok(j).is_some_and(|t| {
-        is_range_connector(t) || (t.lower == "or" && !between) || (t.lower == "and" && between)
+        is_range_connector(t)
+            || (w.range_or.contains(&t.lower) && !between)
+            || (w.between_and.contains(&t.lower) && between)
     });
     if connector && let Some(second) = tok(j + 1).filter(|t| t.kind == TokKind::Number) {
         let second_value = number_value(&second.raw);
@@ -338,25 +347,23 @@ fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
     // "/day", "/week" straight after the unit or basis.
     let mut frequency = None;
     if let Some((f, e)) = parse_frequency(toks, j, limit)
-        && toks
-            .get(j)
-            .is_some_and(|t| t.lower == "/" || t.lower == "per")
+        && toks.get(j).is_some_and(|t| w.per.contains(&t.lower))
     {
         frequency = Some(f);
         j = e;
     }
     // "mg/dose", "mg per dose": per dose is the default basis.
-    if tok(j).is_some_and(|t| t.lower == "/" || t.lower == "per")
-        && tok(j + 1).is_some_and(|t| t.lower == "dose")
+    if tok(j).is_some_and(|t| w.per.contains(&t.lower))
+        && tok(j + 1).is_some_and(|t| w.dose_denominator.contains(&t.lower))
     {
         j += 2;
     }
     // "20 mg or more", "80 mg or less": a comparison written after the amount.
-    if comparator.is_none() && tok(j).is_some_and(|t| t.lower == "or") {
+    if comparator.is_none() && tok(j).is_some_and(|t| w.bound_or.contains(&t.lower)) {
         let trailing = tok(j + 1).and_then(|t| {
-            if words().or_more.contains(&t.lower) {
+            if w.or_more.contains(&t.lower) {
                 Some(Comparator::AtLeast)
-            } else if words().or_less.contains(&t.lower) {
+            } else if w.or_less.contains(&t.lower) {
                 Some(Comparator::AtMost)
             } else {
                 None
@@ -371,7 +378,7 @@ fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
         return None;
     }
     // A tablet strength ("2.5 mg tablets") is not a dose.
-    if tok(j).is_some_and(|t| words().strength.contains(&t.lower)) {
+    if tok(j).is_some_and(|t| w.strength.contains(&t.lower)) {
         return None;
     }
     Some(Core {
@@ -395,14 +402,15 @@ fn parse_core(toks: &[Token], i: usize, limit: usize) -> Option<Core> {
 
 /// A step ("reduce by 10 mg", "in increments of 5 mg") or a cumulative total is not a dose.
 fn is_step_or_total(toks: &[Token], i: usize, s: usize) -> bool {
-    let word = |k: usize| {
+    let w = words();
+    let word_in = |k: usize, list: &HashSet<String>| {
         i.checked_sub(k)
             .filter(|j| *j >= s)
-            .map(|j| toks[j].lower.as_str())
+            .is_some_and(|j| list.contains(&toks[j].lower))
     };
-    matches!(word(1), Some("by"))
-        || (matches!(word(1), Some("of")) && word(2).is_some_and(|w| words().steps.contains(w)))
-        || (1..=3).any(|k| matches!(word(k), Some("cumulative")))
+    word_in(1, &w.step_by)
+        || (word_in(1, &w.step_of) && word_in(2, &w.steps))
+        || (1..=3).any(|k| word_in(k, &w.cumulative))
 }
 
 /// Doses written without an amount and unit, right after a drug's name: a count of named tablets
@@ -623,7 +631,7 @@ fn parse_rate(toks: &[Token], i: usize, limit: usize) -> Option<((f64, Unit), us
     let amount = number_value(&t.raw)?;
     let (unit, e) = parse_unit(toks, i + 1, limit)?;
     let per = toks.get(e).filter(|_| e < limit)?;
-    if !matches!(per.lower.as_str(), "/" | "per" | "a") {
+    if !words().rate_per.contains(&per.lower) {
         return None;
     }
     let (time, end) = time_unit(toks, e + 1, limit)?;
@@ -763,7 +771,7 @@ fn extract_part(part: &Part, cores: &[Core], out: &mut Vec<ExtractedDose>) {
         let following = || {
             let mut j = core.end;
             while j < e {
-                if toks[j].lower == "of" || toks[j].lower == "the" {
+                if words().of_drug.contains(&toks[j].lower) {
                     j += 1;
                 } else if let Some((_, end)) = parse_route(toks, j, e) {
                     j = end;
@@ -1019,7 +1027,7 @@ fn repeated_dose(
     }
     d.route = m.route.or(prev.route);
     // The text starts at "then" / "followed by"; a part closed by "thereafter" at its own words.
-    let first = if matches!(toks[part.marker].lower.as_str(), "," | ";" | "and") {
+    let first = if words().thereafter_join.contains(&toks[part.marker].lower) {
         part.start
     } else {
         part.marker

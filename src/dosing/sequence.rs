@@ -7,7 +7,7 @@
 use crate::contracts::DoseBasis;
 
 use super::schedule::Frequency;
-use super::tokens::Token;
+use super::tokens::{Token, word_is};
 use super::units::Unit;
 use super::words::words;
 
@@ -22,7 +22,8 @@ pub(crate) struct Part {
 
 /// The parts of the sentence `s..e`, in order; one part when it names no sequence.
 pub(crate) fn parts(toks: &[Token], s: usize, e: usize) -> Vec<Part> {
-    let is = |k: usize, w: &str| k < e && toks[k].lower == w;
+    let w = words();
+    let is = |k: usize, list| word_is(toks, k, e, list);
     let is_break = |k: usize| k >= e || matches!(toks[k].lower.as_str(), "," | "." | ";" | ")");
     // (marker, start) of each later part.
     let mut splits: Vec<(usize, usize)> = Vec::new();
@@ -31,24 +32,24 @@ pub(crate) fn parts(toks: &[Token], s: usize, e: usize) -> Vec<Part> {
         if i < floor(&splits) {
             continue;
         }
-        let split = if is(i, "then") {
-            let time_word = i > s && words().not_a_step.contains(&toks[i - 1].lower);
+        let split = if is(i, &w.then) {
+            let time_word = i > s && w.not_a_step.contains(&toks[i - 1].lower);
             (!time_word).then_some((i, i + 1))
-        } else if is(i, "followed") && is(i + 1, "by") {
+        } else if is(i, &w.followed) && is(i + 1, &w.followed_by) {
             Some((i, i + 2))
-        } else if is(i, "thereafter") && !is_break(i + 1) {
+        } else if is(i, &w.thereafter) && !is_break(i + 1) {
             Some((i, i + 1))
-        } else if is(i, "thereafter") {
+        } else if is(i, &w.thereafter) {
             // "…, and every 6 months thereafter": the part starts after the last "," or "and".
             (floor(&splits)..i)
                 .rev()
-                .find(|&k| matches!(toks[k].lower.as_str(), "," | ";" | "and"))
+                .find(|&k| w.thereafter_join.contains(&toks[k].lower))
                 .map(|k| (k, k + 1))
         } else {
             None
         };
         if let Some((marker, mut start)) = split {
-            while start < e && matches!(toks[start].lower.as_str(), "," | "and") {
+            while start < e && w.part_joins.contains(&toks[start].lower) {
                 start += 1;
             }
             if marker > floor(&splits) && start < e {
@@ -72,13 +73,11 @@ pub(crate) fn parts(toks: &[Token], s: usize, e: usize) -> Vec<Part> {
         end: e,
     });
     // A trailing "thereafter" and the comma before the next part are not the part's words.
+    let trailing = |k: usize| {
+        w.thereafter.contains(&toks[k].lower) || matches!(toks[k].lower.as_str(), "," | ";" | ":")
+    };
     for p in &mut out {
-        while p.end > p.start
-            && matches!(
-                toks[p.end - 1].lower.as_str(),
-                "thereafter" | "," | ";" | ":"
-            )
-        {
+        while p.end > p.start && trailing(p.end - 1) {
             p.end -= 1;
         }
     }

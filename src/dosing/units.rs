@@ -273,7 +273,7 @@ pub(crate) fn is_concentration_or_rate(toks: &[Token], i: usize, limit: usize) -
         return false;
     }
     let t = &toks[i];
-    if t.lower == "/" || t.lower == "per" {
+    if words().per.contains(&t.lower) {
         return i + 1 < limit
             && (words()
                 .concentration_denominators

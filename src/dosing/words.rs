@@ -1,8 +1,8 @@
 //! The English words the dosing check reads (`words.toml`, beside this file): how units, bases,
 //! bounds, routes and units of time are written, and what ends a sentence or makes an amount a
-//! concentration, a strength, a step, a total or a start, and the words of the duration and
-//! schedule grammar ("for", "x", "apart", "divided"). Word lists only, parsed once; it knows no
-//! drug or dose and imports nothing from its siblings.
+//! concentration, a strength, a step, a total or a start, and the words of the amount, sequence,
+//! duration and schedule grammar ("per", "between", "then", "for", "x", "apart", "divided"). Word
+//! lists only, parsed once; it knows no drug or dose and imports nothing from its siblings.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
@@ -15,23 +15,60 @@ use serde::Deserialize;
 pub(crate) struct Words {
     /// Words after which a full stop does not end a sentence.
     pub abbreviations: HashSet<String>,
+    /// "per" after an amount's unit ("mg/day", "mg per dose").
+    pub per: HashSet<String>,
     /// What follows "/" or "per" in a concentration or a rate ("mg/dL", "mg/h").
     pub concentration_denominators: HashSet<String>,
+    /// What follows "/" or "per" and keeps an amount a dose ("mg/dose").
+    pub dose_denominator: HashSet<String>,
+    /// Between a unit and a unit of time in an infusion rate ("2 mg/min", "5 mg a minute").
+    pub rate_per: HashSet<String>,
+    /// What joins the two ends of a range ("1-2 mg", "1 mg to 2 mg").
+    pub range_to: HashSet<String>,
+    /// The "or" of a range ("1 or 2 mg"), and the words of a range written with "between"
+    /// ("between 10 and 20 mg").
+    pub range_or: HashSet<String>,
+    pub between: HashSet<String>,
+    pub between_and: HashSet<String>,
+    /// Words between an amount and the drug named right after it ("20 mg of prednisone").
+    pub of_drug: HashSet<String>,
+    /// Word beginnings that, glued by a hyphen after a drug's name, keep it a mention
+    /// ("prednisone-equivalent").
+    pub hyphen_equivalent: HashSet<String>,
     /// Words after an amount that make it a strength ("2.5 mg tablets").
     pub strength: HashSet<String>,
     /// Words for a tablet after a count ("one tablet").
     pub tablet: HashSet<String>,
+    /// The word after an amount that opens a bound written after it ("20 mg or more").
+    pub bound_or: HashSet<String>,
     /// After "or" behind an amount: a lower bound ("or more") or an upper bound ("or less").
     pub or_more: HashSet<String>,
     pub or_less: HashSet<String>,
+    /// The word before an amount that makes it a step ("reduce by 10 mg").
+    pub step_by: HashSet<String>,
     /// Words before "of" and an amount that make it a step ("increments of 5 mg").
     pub steps: HashSet<String>,
+    /// Between a step word and the amount ("increments of 5 mg").
+    pub step_of: HashSet<String>,
+    /// Words up to three before an amount that make it a cumulative total, not a dose ("a
+    /// cumulative dose of 200 mg").
+    pub cumulative: HashSet<String>,
     /// Words that make an amount a cumulative total ("10 mg total").
     pub total: HashSet<String>,
     /// Words before an amount on its line that make it a starting dose.
     pub start: HashSet<String>,
     /// Words before "then" that make it a time reference ("since then").
     pub not_a_step: HashSet<String>,
+    /// The words that start a later part of a statement ("then", "followed by", "thereafter").
+    pub then: HashSet<String>,
+    pub followed: HashSet<String>,
+    pub followed_by: HashSet<String>,
+    pub thereafter: HashSet<String>,
+    /// What the words of a part ended by "thereafter" start after (", and every 6 months
+    /// thereafter").
+    pub thereafter_join: HashSet<String>,
+    /// Joining words a later part's own words do not start with ("then, 40 mg daily").
+    pub part_joins: HashSet<String>,
     /// Words that open a duration ("for 5 days", "x 5 days").
     pub duration_lead: HashSet<String>,
     /// "a total of", "another period of" between a duration's opening word and its length.
@@ -117,15 +154,34 @@ mod tests {
         let w = words();
         for list in [
             &w.abbreviations,
+            &w.per,
             &w.concentration_denominators,
+            &w.dose_denominator,
+            &w.rate_per,
+            &w.range_to,
+            &w.range_or,
+            &w.between,
+            &w.between_and,
+            &w.of_drug,
+            &w.hyphen_equivalent,
             &w.strength,
             &w.tablet,
+            &w.bound_or,
             &w.or_more,
             &w.or_less,
+            &w.step_by,
             &w.steps,
+            &w.step_of,
+            &w.cumulative,
             &w.total,
             &w.start,
             &w.not_a_step,
+            &w.then,
+            &w.followed,
+            &w.followed_by,
+            &w.thereafter,
+            &w.thereafter_join,
+            &w.part_joins,
             &w.duration_lead,
             &w.duration_article,
             &w.duration_noun,
