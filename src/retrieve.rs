@@ -325,6 +325,7 @@ impl Retriever {
             retriever: self,
             article,
             texts: std::cell::OnceCell::new(),
+            own_words: std::cell::OnceCell::new(),
         }
     }
 
@@ -1699,6 +1700,8 @@ pub struct ScopeReader<'a> {
     retriever: &'a Retriever,
     article: Option<&'a str>,
     texts: std::cell::OnceCell<Vec<ScopeText>>,
+    /// The scope's words as written, lower case, each once, in order: read once per request.
+    own_words: std::cell::OnceCell<Vec<String>>,
 }
 
 /// A passage of a scope as shorthand reads it: its text, its analysed words (in a scope), and
@@ -1758,20 +1761,21 @@ impl crate::shorthand::Article for ScopeReader<'_> {
             }
             return;
         }
-        let mut own: Vec<String> = self
-            .texts()
-            .iter()
-            .flat_map(|scope| scope.text.split(|c: char| !c.is_alphabetic()))
-            .filter(|w| {
-                w.chars()
-                    .next()
-                    .is_some_and(|c| c.to_lowercase().eq([first]))
-            })
-            .map(str::to_lowercase)
-            .collect();
-        own.sort_unstable();
-        own.dedup();
-        own.iter().for_each(|word| each(word));
+        let own = self.own_words.get_or_init(|| {
+            let mut own: Vec<String> = self
+                .texts()
+                .iter()
+                .flat_map(|scope| scope.text.split(|c: char| !c.is_alphabetic()))
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect();
+            own.sort_unstable();
+            own.dedup();
+            own
+        });
+        own.iter()
+            .filter(|word| word.starts_with(first))
+            .for_each(|word| each(word));
     }
 
     fn is_a_word(&self, word: &str) -> bool {

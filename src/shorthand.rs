@@ -250,7 +250,7 @@ fn recased<'q>(question: &'q str, article: &dyn Article) -> std::borrow::Cow<'q,
         let acronym = article.writes_in_capitals(word)
             || (!crate::text::is_common_word(&lower) && !senses(word).is_empty());
         if letters >= 2 && !acronym {
-            out.replace_range(range, &word.to_lowercase());
+            out.replace_range(range, &lower);
         }
     }
     std::borrow::Cow::Owned(out)
@@ -757,39 +757,29 @@ mod tests {
         }
     }
 
-    /// An article naming these phrases, to which these words are words of their own.
-    struct Words(Names, &'static [&'static str]);
-
-    impl Article for Words {
-        fn names(&self, phrase: &str) -> bool {
-            self.0.names(phrase)
-        }
-        fn spelled_out(&self, acronym: &str) -> Option<String> {
-            self.0.spelled_out(acronym)
-        }
-        fn terms_beginning(&self, clipped: &str) -> Vec<String> {
-            self.0.terms_beginning(clipped)
-        }
-        fn is_a_word(&self, word: &str) -> bool {
-            self.1.contains(&word)
-        }
+    /// An article naming these phrases, with words of its own (`own`) and words that are
+    /// words of their own to the library or the related-words table (`known`).
+    struct Own {
+        names: Names,
+        own: &'static [&'static str],
+        known: &'static [&'static str],
     }
-
-    /// An article naming these phrases, with these words of its own.
-    struct Own(Names, &'static [&'static str]);
 
     impl Article for Own {
         fn names(&self, phrase: &str) -> bool {
-            self.0.names(phrase) || self.1.contains(&phrase)
+            self.names.names(phrase) || self.own.contains(&phrase)
         }
         fn spelled_out(&self, acronym: &str) -> Option<String> {
-            self.0.spelled_out(acronym)
+            self.names.spelled_out(acronym)
         }
         fn terms_beginning(&self, clipped: &str) -> Vec<String> {
-            self.0.terms_beginning(clipped)
+            self.names.terms_beginning(clipped)
+        }
+        fn is_a_word(&self, word: &str) -> bool {
+            self.known.contains(&word)
         }
         fn words_beginning(&self, first: char, each: &mut dyn FnMut(&str)) {
-            self.1
+            self.own
                 .iter()
                 .filter(|w| w.starts_with(first))
                 .for_each(|w| each(w));
@@ -798,10 +788,11 @@ mod tests {
 
     #[test]
     fn a_drug_name_with_a_slip_of_the_keys_is_respelt_as_that_name() {
-        let heart_failure = Words(
-            Names(&["sacubitril/valsartan", "carvedilol"], &[]),
-            &["flared"],
-        );
+        let heart_failure = Own {
+            names: Names(&["sacubitril/valsartan", "carvedilol"], &[]),
+            own: &[],
+            known: &["flared"],
+        };
         assert_eq!(
             read("enttresto starting dose", &heart_failure),
             "entresto starting dose",
@@ -835,7 +826,11 @@ mod tests {
             "bactrim duration?",
             "a drug's name of the vocabulary's synonyms"
         );
-        let pancreatitis = Own(Names(&["pancreatitis"], &[]), &["pancreatitis", "pain"]);
+        let pancreatitis = Own {
+            names: Names(&["pancreatitis"], &[]),
+            own: &["pancreatitis", "pain"],
+            known: &[],
+        };
         assert_eq!(
             read("fluids for panncreatits?", &pancreatitis),
             "fluids for pancreatitis?",
@@ -865,7 +860,11 @@ mod tests {
             "when to escalate?",
             "a form of a known word (\"escalated\") is no slip"
         );
-        let words = Words(Names(&[], &[]), &["hydraation"]);
+        let words = Own {
+            names: Names(&[], &[]),
+            own: &[],
+            known: &["hydraation"],
+        };
         assert_eq!(
             read("hydraation ok?", &words),
             "hydraation ok?",

@@ -37,12 +37,10 @@ pub use readonly::ReadOnlyDirectory;
 pub const SCHEMA_VERSION: u32 = 9;
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
-/// The passages' words as written (lower case, letters only, [`SURFACE_LETTERS`] or more), one
-/// a line, in a generation directory: what a slip in typing a word is read against.
+/// The passages' words as written (lower case, letters only, long enough for a slip:
+/// [`crate::semantic::allowed_edits`]), one a line, in a generation directory: what a slip in
+/// typing a word is read against.
 const SURFACE_WORDS: &str = "surface-words.txt";
-/// Fewest letters of a word kept as written: a slip is read only in words of five letters or
-/// more ([`crate::semantic::allowed_edits`]).
-const SURFACE_LETTERS: usize = 5;
 /// Held (an OS file lock) by the one build running under an index folder.
 const BUILD_LOCK: &str = ".build.lock";
 /// The writer's memory budget, shared by its threads: large enough that a million passages
@@ -442,8 +440,8 @@ pub fn build(
         let mut count = 0;
         let mut remember = |word: &str, written: &str| {
             // The words as written, for near spellings a stem hides ("contraindciations").
-            if written.len() >= SURFACE_LETTERS
-                && written.bytes().all(|b| b.is_ascii_alphabetic())
+            if written.bytes().all(|b| b.is_ascii_alphabetic())
+                && crate::semantic::allowed_edits(written).is_some()
                 && !surface.contains(written)
             {
                 let lower = written.to_ascii_lowercase();
@@ -814,7 +812,8 @@ mod tests {
         assert!(
             words
                 .iter()
-                .all(|w| w.len() >= SURFACE_LETTERS && w.chars().all(|c| c.is_ascii_lowercase()))
+                .all(|w| crate::semantic::allowed_edits(w).is_some()
+                    && w.chars().all(|c| c.is_ascii_lowercase()))
         );
         assert!(
             words.windows(2).all(|pair| pair[0] < pair[1]),
