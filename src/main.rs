@@ -976,6 +976,9 @@ fn print_quality(report: &QualityReport, path: &Path, all: bool) {
         if row.not_stated_right == Some(false) {
             problems.push("does not say \"not stated\" first".into());
         }
+        if row.says_not_stated && row.not_stated_right.is_none() {
+            problems.push("says \"not stated\" unexpectedly".into());
+        }
         if row.doc_in_top5 == Some(false) {
             problems.push("document not in top 5".into());
         }

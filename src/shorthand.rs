@@ -498,6 +498,7 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
         || crate::semantic::allowed_edits(&lower).is_none()
         || crate::text::is_common_word(&lower)
         || crate::question::vocabulary().is_question_word(&lower, &lower)
+        || of_a_family(&lower)
         || article.names(&lower)
         || article.is_a_word(&lower)
         || !read_word(word, article).is_empty()
@@ -552,6 +553,15 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
         return None;
     }
     Some(meant.clone())
+}
+
+/// Whether the vocabulary reads `lower` as a form of one of its word families ("sparer" of
+/// "spare"): a word it knows, so no slip.
+fn of_a_family(lower: &str) -> bool {
+    let phrasing = &crate::question::vocabulary().phrasing;
+    crate::analysis::words(lower)
+        .into_iter()
+        .any(|stem| phrasing.family_of(stem.clone()) != stem)
 }
 
 /// The readings of one word of a question: none when it is not shorthand or the article uses it.
@@ -859,6 +869,11 @@ mod tests {
             read("when to escalate?", &urgency),
             "when to escalate?",
             "a form of a known word (\"escalated\") is no slip"
+        );
+        assert_eq!(
+            read("and the steroid sparer?", &urgency),
+            "and the steroid sparer?",
+            "a form of a word family of the vocabulary (\"spare\") is no slip"
         );
         let words = Own {
             names: Names(&[], &[]),

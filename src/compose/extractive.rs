@@ -906,7 +906,7 @@ impl ExtractiveComposer {
         }
         gather_asked_lists(&mut units, &asked);
         let (chosen, left_out) = choose(&units, request.passages, &asked);
-        let opener = not_stated(&units, &asked, &other_drugs_at)
+        let opener = not_stated(request.question, &units, &asked, &other_drugs_at)
             .or_else(|| unnamed(request.question, request.unnamed));
         Draft {
             asked,
@@ -1719,6 +1719,7 @@ fn item_label(text: &str) -> Option<Vec<String>> {
 /// subject: "The article and its references give no duration for IVIG; what they say:". It
 /// ends in ':' as a lead-in, so it needs no marker.
 fn not_stated(
+    question: &str,
     units: &[Unit],
     asked: &Asked<'_>,
     other_drugs_at: &dyn Fn(&str) -> Vec<usize>,
@@ -1759,7 +1760,11 @@ fn not_stated(
         .collect();
     let spelt = |typed: &String| -> String {
         let lower = typed.to_lowercase();
-        if written.iter().any(|w| w.to_lowercase() == lower) {
+        // A word of English is as meant: "depression" is no slip of the sources' "depressive".
+        if written.iter().any(|w| w.to_lowercase() == lower)
+            || crate::text::is_common_word(&lower)
+            || crate::text::is_everyday_long_word(&lower)
+        {
             return typed.clone();
         }
         written
@@ -1770,9 +1775,11 @@ fn not_stated(
     let subject = if asked.named.is_empty() {
         "this".to_string()
     } else {
-        // Two words typed as one ("SU/metformin") name it once.
+        // Two words typed as one ("SU/metformin") name it once; words typed side by side name
+        // one thing ("hepatocellular carcinoma", not "hepatocellular and carcinoma").
         let mut named: Vec<String> = Vec::new();
-        for name in asked.named.iter().map(spelt) {
+        for run in side_by_side(question, &asked.named) {
+            let name = spelt(&run.join(" "));
             if !named.contains(&name) {
                 named.push(name);
             }
@@ -1783,6 +1790,35 @@ fn not_stated(
         "The article and its references give no {} for {subject}; what they say:",
         missing.join(" or ")
     ))
+}
+
+/// `names` (in the question's order) in runs of those typed next to one another in `question`.
+fn side_by_side<'a>(question: &str, names: &'a [String]) -> Vec<&'a [String]> {
+    let words: Vec<String> = question
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    // Where each name's words run in the question (its first occurrence).
+    let span = |name: &String| -> Option<(usize, usize)> {
+        let name: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
+        let at = words
+            .windows(name.len().max(1))
+            .position(|window| window == name.as_slice())?;
+        Some((at, at + name.len()))
+    };
+    let spans: Vec<Option<(usize, usize)>> = names.iter().map(span).collect();
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for i in 1..=names.len() {
+        let joined = i < names.len()
+            && matches!((spans[i - 1], spans[i]), (Some((_, end)), Some((next, _))) if end == next);
+        if !joined {
+            runs.push(&names[start..i]);
+            start = i;
+        }
+    }
+    runs
 }
 
 /// The opening sentence when words of a covered question are named by no source in scope,
@@ -2898,6 +2934,34 @@ mod tests {
                 "The article and its references give no dose for IVIG; what they say:"
             ),
             "{answer}"
+        );
+    }
+
+    #[test]
+    fn the_not_stated_line_names_words_typed_side_by_side_as_one_thing_as_typed() {
+        let passages = vec![passage(
+            1,
+            "a#1",
+            "Results",
+            "Survival with hepatocellular carcinoma was longer in the screened group, and depressive symptoms were rare.",
+        )];
+        let answer = ExtractiveComposer::default().answer(&request(
+            "depression and hepatocellular carcinoma dose?",
+            &passages,
+        ));
+        let opener = answer.lines().next().unwrap_or_default();
+        assert!(opener.contains("hepatocellular carcinoma"), "{answer}");
+        assert!(!opener.contains("hepatocellular and"), "{answer}");
+        assert!(
+            !opener.contains("depressive"),
+            "an English word is as meant: {answer}"
+        );
+        assert_eq!(
+            side_by_side("is A b c for d?", &["a".into(), "b".into(), "d".into()]),
+            vec![
+                &["a".to_string(), "b".to_string()][..],
+                &["d".to_string()][..]
+            ]
         );
     }
 
