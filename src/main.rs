@@ -1415,15 +1415,22 @@ fn print_dev(report: &medcite::eval::dev::DevReport, all: bool) {
         );
     }
     // The test split's rows are not shown unless asked for: its figures are for reporting.
-    for row in report.rows.iter().filter(|r| all || (!r.right && !r.test)) {
+    // A right answer quoting another article is shown too.
+    let shown = |r: &&medcite::eval::dev::DevRow| all || (!r.test && (!r.right || r.other_article));
+    for row in report.rows.iter().filter(shown) {
         let first = row.answer.lines().next().unwrap_or_default();
         println!(
-            "  {} [{}] {} {}: {:?}\n      → {first}",
+            "  {} [{}] {} {}: {:?}{}\n      → {first}",
             if row.right { "ok  " } else { "MISS" },
             if row.test { "test" } else { "train" },
             row.slug,
             row.question,
             row.expect,
+            if row.other_article {
+                " (quotes another article)"
+            } else {
+                ""
+            },
         );
     }
 }
