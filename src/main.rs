@@ -244,8 +244,9 @@ enum Command {
         #[arg(long, requires = "dev")]
         unscoped: bool,
         /// With --dev or --quality: ask each question as written, with one slip of the keys
-        /// in one of its longer words (`slips`, drawn from `--seed`), or typed all in capitals.
-        #[arg(long, default_value = "as-written", value_parser = ["as-written", "slips", "capitals"])]
+        /// in one of its longer words (`slips`, drawn from `--seed`), with a capital first
+        /// letter as a phone writes it (`sentence`), or typed all in capitals.
+        #[arg(long, default_value = "as-written", value_parser = ["as-written", "slips", "sentence", "capitals"])]
         typed: String,
         /// With --typed slips: the draw of slips (each seed another sample).
         #[arg(long, default_value_t = 1)]
@@ -1345,6 +1346,7 @@ fn typing(typed: &str, seed: u64, json: bool) -> medcite::eval::retype::Typing {
     let typing = match typed {
         "slips" => Typing::Slips { seed },
         "capitals" => Typing::Capitals,
+        "sentence" => Typing::Sentence,
         _ => Typing::AsWritten,
     };
     match typing {
@@ -1352,6 +1354,7 @@ fn typing(typed: &str, seed: u64, json: bool) -> medcite::eval::retype::Typing {
             println!("questions retyped with one slip of the keys each (seed {seed})")
         }
         Typing::Capitals if !json => println!("questions retyped all in capitals"),
+        Typing::Sentence if !json => println!("questions retyped with a capital first letter"),
         _ => {}
     }
     typing

@@ -262,8 +262,16 @@ impl ExtractiveComposer {
         // The subject as the clinician named it: what the question names surely (a drug, a
         // disease, a population, an acronym), or, when it names nothing surely, all its words.
         let mut named: Vec<(String, Strength)> = Vec::new();
-        for ((stem, surface), used) in surfaces.iter().zip(&consumed) {
-            let strength = vocabulary.strength(stem, surface, false);
+        // The question's first word is capitalised for that reason alone ("Spironolactone dose
+        // in hfref?" is asked as "spironolactone dose in hfref?").
+        let opens = |i: usize, surface: &str| {
+            i == 0
+                && text
+                    .trim_start_matches(|c: char| !c.is_alphanumeric())
+                    .starts_with(surface)
+        };
+        for (i, ((stem, surface), used)) in surfaces.iter().zip(&consumed).enumerate() {
+            let strength = vocabulary.strength(stem, surface, opens(i, surface));
             if *used
                 || strength == Strength::Ignore
                 || self.synonyms.aspects.contains(stem)
@@ -628,17 +636,32 @@ impl ExtractiveComposer {
         // A document is about what its title names: asked of "AP" alone under "… Acute
         // Pancreatitis", each of its passages is on that subject without repeating it. (Of two
         // subjects, "MTX for IMNM", the title names only the one each passage shares.)
-        let titled: HashSet<&str> = if asked.subject_words.len() == 1 {
+        // The title must name that subject as typed, or a synonym of it: not another word of
+        // the question kept among the subject's terms ("HFrEF" of "spironolactone dose in
+        // HFrEF?", where spironolactone alone is the subject named).
+        let titled: HashSet<&str> = if let [one] = asked.subject_words.as_slice() {
+            let own = words(one);
+            let groups = self.synonyms.groups_of(&own);
+            let its: Vec<&Vec<String>> = asked
+                .subject
+                .iter()
+                .filter(|term| {
+                    **term == own
+                        || self
+                            .synonyms
+                            .groups_of(term)
+                            .iter()
+                            .any(|n| groups.contains(n))
+                })
+                .collect();
             let titles: HashSet<&str> = request.passages.iter().map(|p| p.title.as_str()).collect();
             titles
                 .into_iter()
                 .filter(|title| {
                     let sequence = words(title);
                     let present: HashSet<&String> = sequence.iter().collect();
-                    asked
-                        .subject
-                        .iter()
-                        .any(|term| names(&sequence, &present, term))
+                    names(&sequence, &present, &own)
+                        || its.iter().any(|term| names(&sequence, &present, term))
                 })
                 .collect()
         } else {
@@ -2962,6 +2985,40 @@ mod tests {
                 &["a".to_string(), "b".to_string()][..],
                 &["d".to_string()][..]
             ]
+        );
+    }
+
+    #[test]
+    fn a_question_is_read_the_same_with_its_first_letter_in_capitals() {
+        let titled = |mut p: Passage| {
+            p.title = "Optimal Therapy for HFrEF".into();
+            p
+        };
+        let passages = vec![
+            titled(passage(
+                1,
+                "a#1",
+                "Therapy",
+                "Therapy for HFrEF combines an ARNI, a beta-blocker and spironolactone or eplerenone.",
+            )),
+            titled(passage(
+                2,
+                "a#2",
+                "ARNI",
+                "Start sacubitril/valsartan at 49/51mg twice daily.",
+            )),
+        ];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let small = composer.answer(&request("spironolactone dose in hfref?", &passages));
+        assert!(
+            small.starts_with("The article and its references give no dose for spironolactone"),
+            "{small}"
+        );
+        let sentence = composer.answer(&request("Spironolactone dose in hfref?", &passages));
+        assert_eq!(
+            sentence.lines().next(),
+            Some("The article and its references give no dose for Spironolactone; what they say:"),
+            "{sentence}"
         );
     }
 

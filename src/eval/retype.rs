@@ -1,5 +1,6 @@
 //! Follow-ups retyped as a hurried clinician types them (`medcite eval --dev DIR --typed …`):
-//! with one slip of the keys, or all in capitals. The dev file's questions are written with
+//! with one slip of the keys, its first letter in capitals (as a phone writes it), or all in
+//! capitals. The dev file's questions are written with
 //! care; the box meets questions typed on a phone between patients. A slip is drawn from the
 //! question's own text and a seed, so a run is the same on every machine and each seed is
 //! another sample of slips.
@@ -14,6 +15,8 @@ pub enum Typing {
     /// One slip in one word of six letters or more: two neighbouring letters swapped, one
     /// dropped or one typed twice (none at a word's first letter or its last two).
     Slips { seed: u64 },
+    /// The first letter in capitals, as a phone's keyboard writes a sentence's.
+    Sentence,
     /// Every letter in capitals.
     Capitals,
 }
@@ -26,6 +29,12 @@ const SLIP_LETTERS: usize = 6;
 pub fn retyped(question: &str, typing: Typing) -> String {
     match typing {
         Typing::AsWritten => question.to_string(),
+        Typing::Sentence => {
+            let mut chars = question.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        }
         Typing::Capitals => question.to_uppercase(),
         Typing::Slips { seed } => with_a_slip(question, seed),
     }
@@ -101,5 +110,7 @@ mod tests {
         assert_eq!(retyped("and vanc?", Typing::Slips { seed: 7 }), "and vanc?");
         assert_eq!(retyped("K 6.8 tx?", Typing::Capitals), "K 6.8 TX?");
         assert_eq!(retyped("as is", Typing::AsWritten), "as is");
+        assert_eq!(retyped("max dose?", Typing::Sentence), "Max dose?");
+        assert_eq!(retyped("", Typing::Sentence), "");
     }
 }
