@@ -254,7 +254,7 @@ impl Engine {
             laps.lap(|s| &mut s.compose);
             return Ok(reply);
         }
-        let unnamed = self.unnamed(&coverage);
+        let unnamed = self.unnamed(&coverage, &passages);
         let offline_request = ComposeRequest {
             question: &understood,
             history: &history,
@@ -432,7 +432,7 @@ impl Engine {
             ..request.clone()
         };
         let gathered = self.gather(&request, presence, &mut Laps::new(None))?;
-        let unnamed = self.unnamed(&gathered.coverage);
+        let unnamed = self.unnamed(&gathered.coverage, &gathered.passages);
         let compose = ComposeRequest {
             question: &gathered.understood,
             history: &gathered.history,
@@ -450,12 +450,14 @@ impl Engine {
     }
 
     /// The words of a covered question that no source in scope names and whose meaning is
-    /// plainly absent (see [`Retriever::plainly_absent`]), for the answer to say so.
-    fn unnamed(&self, coverage: &Coverage) -> Vec<String> {
+    /// plainly absent (see [`Retriever::plainly_absent`]), for the answer to say so. A word a
+    /// passage writes inside a longer one ("nasal" in "intranasal") is not plainly absent.
+    fn unnamed(&self, coverage: &Coverage, passages: &[Passage]) -> Vec<String> {
         coverage
             .weak_missing
             .iter()
             .filter(|w| self.retriever.plainly_absent(w))
+            .filter(|w| !passages.iter().any(|p| writes_inside(&p.text, w)))
             .cloned()
             .collect()
     }
@@ -1003,6 +1005,20 @@ fn quotes_sentence(quotes: &[QuoteCheck], id: &str, passages: &[Passage]) -> boo
     })
 }
 
+/// Whether `text` writes `word` (`coverage.inside_letters` or more) as the beginning or the end
+/// of a longer word: "nasal" in "intranasal", "venous" in "intravenous".
+fn writes_inside(text: &str, word: &str) -> bool {
+    let word = word.to_lowercase();
+    word.chars().count()
+        >= crate::retrieval_model::retrieval_model()
+            .coverage
+            .inside_letters
+        && text
+            .split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .any(|w| w.len() > word.len() && (w.starts_with(&word) || w.ends_with(&word)))
+}
+
 /// Where coverage finds a question's words: in the asked article's scope when the asker chose
 /// the article (its box answers from it alone), in the library when medcite chose it for an
 /// unscoped question (asking only the chosen article's scope declined PubMedQA questions whose
@@ -1307,6 +1323,22 @@ mod tests {
             text: "a b c".into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_word_written_inside_a_longer_one_is_not_said_to_be_unmentioned() {
+        let text = "2 mg intranasal, repeated in 3-5 minutes; a ticket.";
+        assert!(writes_inside(text, "nasal"));
+        assert!(
+            writes_inside(text, "Intra"),
+            "the beginning of a word, in any case"
+        );
+        assert!(!writes_inside(text, "tick"), "too short to tell");
+        assert!(
+            !writes_inside(text, "minutes"),
+            "the word itself is no longer word"
+        );
+        assert!(!writes_inside(text, "ranas"), "inside, not at either end");
     }
 
     #[test]
