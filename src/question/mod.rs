@@ -563,7 +563,7 @@ impl Vocabulary {
 
     /// `question` as plain text less the phrases that only describe ("on high dose steroids").
     fn asking_text(&self, question: &str) -> String {
-        let mut text = plain_clauses(question);
+        let mut text = plain_clauses(&self.without_compound_asking(question));
         for phrase in &self.descriptive {
             let phrase = format!(" {} ", phrase.trim());
             while let Some(at) = text.find(&phrase) {
@@ -585,6 +585,29 @@ impl Vocabulary {
             }
         }
         text
+    }
+
+    /// `question` less the asking word that ends a hyphenated compound before another word:
+    /// the compound describes that word ("metered-dose inhalers", "half-dose contrast") and
+    /// asks no aspect of it. A compound that is an asking phrase whole ("second-line agents",
+    /// "follow-up labs") stays.
+    fn without_compound_asking<'q>(&self, question: &'q str) -> std::borrow::Cow<'q, str> {
+        static COMPOUND: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"\b([[:alpha:]]+)-([[:alpha:]]+)\b(\s+[[:alpha:]])")
+                .expect("compound pattern")
+        });
+        COMPOUND.replace_all(question, |found: &regex::Captures<'_>| {
+            let tail = found[2].to_lowercase();
+            let asks = self
+                .aspects
+                .iter()
+                .any(|aspect| aspect.ask.iter().any(|phrase| phrase.trim() == tail));
+            if asks {
+                format!("{}{}", &found[1], &found[3])
+            } else {
+                found[0].to_string()
+            }
+        })
     }
 
     /// The analysed words of the phrases by which `question` asks its aspects ("monitoring" and
@@ -1075,6 +1098,12 @@ mod tests {
             !asked("bisphosphonate for everyone on high dose steroids?")
                 .contains(&"dose".to_string())
         );
+        // An asking word ending a hyphenated compound before another word describes it; a
+        // compound that asks whole ("second-line") still asks.
+        assert!(asked("metered-dose inhalers: do providers know what to teach?").is_empty());
+        assert!(!asked("is half-dose contrast MRA enough?").contains(&"dose".to_string()));
+        assert_eq!(asked("metered-dose inhaler dose?"), ["dose"]);
+        assert_eq!(asked("second-line agents?"), ["next"]);
         // "How many" before a unit of time asks a duration, not how common something is.
         assert_eq!(asked("levofloxacin for pyelo how many days"), ["duration"]);
         assert_eq!(asked("how many hours to observe?"), ["duration"]);
