@@ -364,11 +364,17 @@ pub fn first_unit(answer: &str) -> String {
     sentences(line).first().copied().unwrap_or(line).to_string()
 }
 
-/// Whether the answer's first claim holds `fact`, or its first sentence does when that is a
-/// quoted lead-in ("For severe, rapidly progressive cases …" [S1]:) rather than a "not stated"
-/// opener: the reader's first sentence then states it.
+/// Whether the answer's first claim holds `fact`, or its first sentence (after a "not stated"
+/// opener, if any) does when that is a quoted lead-in ("For severe, rapidly progressive cases
+/// …" [S1]:): the reader's first sentence then states it.
 pub(crate) fn first_holds(answer: &str, fact: &str) -> bool {
-    let first = first_unit(answer);
+    let mut first = first_unit(answer);
+    // The opener's line whole ("… do not mention flare; what they say:"), then what follows.
+    if says_not_stated(&first)
+        && let Some((_, rest)) = answer.trim_start().split_once('\n')
+    {
+        first = first_unit(rest);
+    }
     let quoted_lead_in = first.trim_end().ends_with(':')
         && first.contains('"')
         && first.contains("[S")
@@ -533,6 +539,10 @@ mod tests {
         assert!(!first_holds(opener, "IVIG"));
         let own_words = "Severe, rapidly progressive cases:\n- \"Tacrolimus\" [S2]";
         assert!(!first_holds(own_words, "rapidly progressive"));
+        // After a "not stated" opener, the quoted lead-in is the first sentence.
+        let after = "The article and its references do not mention flare; what they say:\n- \"The regimen is prednisone 30-40 mg daily\" [S1]:\n  - \"Use IV hydrocortisone 100 mg instead\" [S2]";
+        assert!(first_holds(after, "40 mg"));
+        assert!(!first_holds(after, "flare"), "the opener states nothing");
     }
 
     #[test]
