@@ -818,6 +818,10 @@ impl ExtractiveComposer {
                     named(antecedent, model.places.quote, false, &mut best);
                 }
                 named(&passage.section, model.places.section, false, &mut best);
+                // Its document's title names what every passage of it is about: a sentence
+                // restating the title's words ("We asked whether …") is no more on the question
+                // than the finding under it.
+                named(&passage.title, model.places.section, false, &mut best);
                 // A condition for patients without what the question names ("without cardiac
                 // disease" for "in CAD pt") is for other patients.
                 let mut features = Features {
@@ -3020,6 +3024,33 @@ mod tests {
             Some("The article and its references give no dose for Spironolactone; what they say:"),
             "{sentence}"
         );
+    }
+
+    #[test]
+    fn words_the_title_names_tell_no_passage_of_its_document_apart() {
+        let titled = |mut p: Passage| {
+            p.title = "Does ultrasonographic surveillance of cirrhotic patients improve survival from hepatocellular carcinoma?".into();
+            p
+        };
+        let passages = vec![
+            titled(passage(
+                1,
+                "a#1",
+                "Setting",
+                "We asked whether ultrasonographic surveillance of cirrhotic patients improves survival from hepatocellular carcinoma.",
+            )),
+            titled(passage(
+                2,
+                "a#2",
+                "Results",
+                "Surveillance detected tumours earlier and prolonged survival.",
+            )),
+        ];
+        let answer = ExtractiveComposer::default().answer(&request(
+            "Does ultrasonographic surveillance of cirrhotic patients improve survival from hepatocellular carcinoma?",
+            &passages,
+        ));
+        assert!(answer.starts_with("- \"Surveillance detected"), "{answer}");
     }
 
     #[test]
