@@ -808,7 +808,10 @@ impl ExtractiveComposer {
                 // its section's heading ("screening" in both a quote and its heading "Cancer
                 // screening" is one match, not two).
                 let mut best = HashMap::new();
-                let leads = passage.role == Role::LeadIn;
+                // Only the lead-in's own sentence, the one its items follow, sets conditions:
+                // a statement before it in its passage ("Macrolides are not recommended as
+                // first-line therapy. They should be reserved for …:") says what it says.
+                let leads = passage.role == Role::LeadIn && position + 1 == count;
                 let mut excludes = named(&quote, model.places.quote, leads, &mut best);
                 if let Some(label) = &label {
                     excludes |= named(label, label_place, true, &mut best);
@@ -3051,6 +3054,30 @@ mod tests {
             &passages,
         ));
         assert!(answer.starts_with("- \"Surveillance detected"), "{answer}");
+    }
+
+    #[test]
+    fn a_statement_before_a_lead_in_in_its_passage_is_no_condition() {
+        let passages = vec![
+            lead_in(passage(
+                1,
+                "a#1",
+                "Second-Line Options",
+                "Macrolide antibiotics (azithromycin, clarithromycin, erythromycin) are not recommended as first-line therapy due to lower efficacy. They should be reserved for patients who:",
+            )),
+            passage(
+                2,
+                "a#2",
+                "Second-Line Options",
+                "Have allergies or intolerances to all first-line agents",
+            ),
+        ];
+        let answer = ExtractiveComposer::new(Synonyms::general())
+            .answer(&request("azithromycin ok first line?", &passages));
+        assert!(
+            answer.contains("are not recommended as first-line therapy"),
+            "the negated statement answers: {answer}"
+        );
     }
 
     #[test]
