@@ -42,6 +42,9 @@ pub struct Aspect {
     /// the asking phrases alone could mean something else.
     with: Vec<String>,
     stated: Vec<Regex>,
+    /// Patterns of what looks like a statement of it but states something else (an age, "<5
+    /// years", is no duration): a statement inside one of their matches does not count.
+    not_stating: Vec<Regex>,
     /// Words search adds when this aspect is asked.
     pub expand: Vec<String>,
     /// Whether a study's methods state it (how many patients, the design), so a quote from a
@@ -69,14 +72,20 @@ impl Aspect {
     /// Whether `text` states this aspect (a dose, a duration …). Aspects without patterns are
     /// never "stated".
     pub fn stated_in(&self, text: &str) -> bool {
-        self.stated.iter().any(|re| re.is_match(text))
+        !self.stated_at(text).is_empty()
     }
 
     /// Where in `text` this aspect is stated: the byte offset of each statement.
     pub fn stated_at(&self, text: &str) -> Vec<usize> {
+        let other: Vec<std::ops::Range<usize>> = self
+            .not_stating
+            .iter()
+            .flat_map(|re| re.find_iter(text).map(|m| m.range()))
+            .collect();
         self.stated
             .iter()
             .flat_map(|re| re.find_iter(text).map(|m| m.start()))
+            .filter(|at| !other.iter().any(|r| r.contains(at)))
             .collect()
     }
 
@@ -316,6 +325,8 @@ struct AspectSpec {
     #[serde(default)]
     stated: Vec<String>,
     #[serde(default)]
+    not_stating: Vec<String>,
+    #[serde(default)]
     expand: Vec<String>,
     #[serde(default)]
     in_methods: bool,
@@ -409,11 +420,15 @@ impl Vocabulary {
         }
         let mut aspects = Vec::new();
         for spec in file.aspect {
-            let stated = spec
-                .stated
-                .iter()
-                .map(|p| Regex::new(&format!("(?i){p}")).map_err(|e| format!("{}: {e}", spec.name)))
-                .collect::<Result<Vec<_>, _>>()?;
+            let patterns = |list: &[String]| {
+                list.iter()
+                    .map(|p| {
+                        Regex::new(&format!("(?i){p}")).map_err(|e| format!("{}: {e}", spec.name))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            let stated = patterns(&spec.stated)?;
+            let not_stating = patterns(&spec.not_stating)?;
             aspects.push(Aspect {
                 name: spec.name,
                 noun: spec.noun,
@@ -426,6 +441,7 @@ impl Vocabulary {
                 unless: spec.unless.iter().map(|a| plain(a)).collect(),
                 with: spec.with.iter().map(|a| plain(a)).collect(),
                 stated,
+                not_stating,
                 expand: spec.expand,
                 in_methods: spec.in_methods,
                 methods: spec.methods,
@@ -1104,6 +1120,13 @@ mod tests {
         assert!(!asked("is half-dose contrast MRA enough?").contains(&"dose".to_string()));
         assert_eq!(asked("metered-dose inhaler dose?"), ["dose"]);
         assert_eq!(asked("second-line agents?"), ["next"]);
+        // An age is no duration: "<5 years" sets who a dose is for, not how long to give it.
+        let duration = vocabulary().aspect("duration").expect("duration aspect");
+        assert!(!duration.stated_in("<20 kg or <5 years: 0.1 mg/kg"));
+        assert!(!duration.stated_in("For children ≥8 years old, 4 mg/kg/day"));
+        assert!(!duration.stated_in("patients aged 70 years or more"));
+        assert!(duration.stated_in("amoxicillin for 14 days"));
+        assert!(duration.stated_in("taper over 6 months"));
         // "How many" before a unit of time asks a duration, not how common something is.
         assert_eq!(asked("levofloxacin for pyelo how many days"), ["duration"]);
         assert_eq!(asked("how many hours to observe?"), ["duration"]);
