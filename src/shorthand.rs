@@ -10,7 +10,7 @@
 //!   community-acquired pneumonia, "PE" in an embolism article is pulmonary embolism; a compound
 //!   one ("AECOPD") the abbreviation the article writes for a part of its sense (COPD); one with
 //!   an ending clinicians add ("SGLT2i") what the vocabulary's ending stands for ("SGLT2
-//!   inhibitor"); one whose sense the article abbreviates otherwise ("EKG" where it writes
+//!   inhibitor"); one typed plural ("ACEIs", "DOACs") what its singular reads as; one whose sense the article abbreviates otherwise ("EKG" where it writes
 //!   "ECG") that abbreviation;
 //! - an **electrolyte's symbol** with a value or a charge ("K 6.8", "K+") is its element
 //!   (`data/elements.tsv`, from periodictable) where the article names it;
@@ -555,6 +555,19 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
     Some(meant.clone())
 }
 
+/// The singular of an acronym typed with a plural "s": two or more capitals (and digits), an
+/// abbreviation's ending in small letters allowed ("ACEIs" ACEI, "SGLT2is" SGLT2i).
+fn acronym_singular(word: &str) -> Option<&str> {
+    let singular = word.strip_suffix('s')?;
+    let body = singular.strip_suffix('i').unwrap_or(singular);
+    let capitals = body.chars().filter(char::is_ascii_uppercase).count();
+    let acronym = capitals >= 2
+        && body
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    acronym.then_some(singular)
+}
+
 /// Whether the vocabulary reads `lower` as a form of one of its word families ("sparer" of
 /// "spare"): a word it knows, so no slip.
 fn of_a_family(lower: &str) -> bool {
@@ -566,6 +579,13 @@ fn of_a_family(lower: &str) -> bool {
 
 /// The readings of one word of a question: none when it is not shorthand or the article uses it.
 fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
+    // An acronym with a plural "s" ("ACEIs", "SGLT2is", "DOACs") reads as its singular.
+    if let Some(singular) = acronym_singular(word) {
+        let readings = read_word(singular, article);
+        if !readings.is_empty() {
+            return readings;
+        }
+    }
     let letters = word.chars().filter(|c| c.is_alphabetic()).count();
     // One letter is no shorthand, unless with digits ("O2").
     let digits = word.chars().any(|c| c.is_ascii_digit());
@@ -1057,6 +1077,15 @@ mod tests {
         // Not an abbreviation, or one the article does not name so: nothing read.
         assert_eq!(read("taxi?", &heart), "taxi?");
         assert_eq!(read("DPP4i?", &heart), "DPP4i?");
+        // Typed plural, it reads as its singular.
+        assert_eq!(
+            read("SGLT2is dose?", &heart),
+            "SGLT2is (= SGLT2 inhibitor) dose?"
+        );
+        assert_eq!(acronym_singular("ACEIs"), Some("ACEI"));
+        assert_eq!(acronym_singular("DOACs"), Some("DOAC"));
+        assert_eq!(acronym_singular("Ts"), None, "one capital is no acronym");
+        assert_eq!(acronym_singular("pts"), None);
     }
 
     #[test]
