@@ -821,10 +821,15 @@ impl ExtractiveComposer {
                     named(antecedent, model.places.quote, false, &mut best);
                 }
                 named(&passage.section, model.places.section, false, &mut best);
-                // Its document's title names what every passage of it is about: a sentence
-                // restating the title's words ("We asked whether …") is no more on the question
-                // than the finding under it.
-                named(&passage.title, model.places.section, false, &mut best);
+                // Asked of a drug, a quote about another drug ("Amoxicillin: 50 mg/kg/day …" for
+                // "azithro dose?") states nothing of it, whatever it states.
+                let other_drug = asks_drug && names_other_drug(&quote) && !on_subject(&whole);
+                // Its document's title names what every passage of it is about (but one about
+                // another drug): a sentence restating the title's words ("We asked whether …")
+                // is no more on the question than the finding under it.
+                if !other_drug {
+                    named(&passage.title, model.places.section, false, &mut best);
+                }
                 // A condition for patients without what the question names ("without cardiac
                 // disease" for "in CAD pt") is for other patients.
                 let mut features = Features {
@@ -854,9 +859,6 @@ impl ExtractiveComposer {
                 // than one stating either: the share of the statable aspects it states.
                 let statable: Vec<&&Aspect> =
                     asked.aspects.iter().filter(|a| a.can_be_stated()).collect();
-                // Asked of a drug, a quote about another drug ("Amoxicillin: 50 mg/kg/day …" for
-                // "azithro dose?") states nothing of it, whatever it states.
-                let other_drug = asks_drug && names_other_drug(&quote) && !on_subject(&whole);
                 features.crowded = !asked.list
                     && !asked.subject.is_empty()
                     && other_drugs_at(&quote).len() >= model.structure.crowded_drugs;
