@@ -847,9 +847,15 @@ impl ExtractiveComposer {
                 }
                 // A bullet whose label names everything the question names is about it
                 // ("First-line therapy:" for "what about first-line therapy?").
+                // So does an item's own short label ("Black patients: Initiate with …").
+                let own_label = quote.split_once(':').map(|(own, _)| own).filter(|own| {
+                    own.split_whitespace().count() <= model.structure.short_label_words
+                });
                 features.label_names_question = label
                     .as_deref()
-                    .is_some_and(|label| label_names_all(label, &wanted[0].0));
+                    .into_iter()
+                    .chain(own_label)
+                    .any(|label| label_names_all(label, &wanted[0].0));
                 features.rank = 1.0 / (index as f64 + 1.0);
                 // In a comparison, a quote about one of the options ("Methotrexate (preferred
                 // …)") says more than one that lists them together.
@@ -3080,6 +3086,27 @@ mod tests {
             answer.contains("are not recommended as first-line therapy"),
             "the negated statement answers: {answer}"
         );
+    }
+
+    #[test]
+    fn an_items_own_short_label_naming_the_question_counts_as_its_label() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "ACE Inhibitors",
+                "Captopril is a first-line choice but must be started at very low doses due to potential for sudden BP drops.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Special Population Considerations",
+                "Black patients: Initiate with a diuretic or calcium channel blocker, either alone or combined with a RAS blocker.",
+            ),
+        ];
+        let answer = ExtractiveComposer::new(Synonyms::general())
+            .answer(&request("black pt - first choice?", &passages));
+        assert!(answer.starts_with("- \"Black patients:"), "{answer}");
     }
 
     #[test]
