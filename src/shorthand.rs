@@ -10,8 +10,8 @@
 //!   community-acquired pneumonia, "PE" in an embolism article is pulmonary embolism; a compound
 //!   one ("AECOPD") the abbreviation the article writes for a part of its sense (COPD); one with
 //!   an ending clinicians add ("SGLT2i") what the vocabulary's ending stands for ("SGLT2
-//!   inhibitor"); one typed plural ("ACEIs", "DOACs") what its singular reads as; one whose sense the article abbreviates otherwise ("EKG" where it writes
-//!   "ECG") that abbreviation;
+//!   inhibitor"); one typed plural ("ACEIs", "DOACs") what its singular reads as; one whose
+//!   sense the article abbreviates otherwise ("EKG" where it writes "ECG") that abbreviation;
 //! - an **electrolyte's symbol** with a value or a charge ("K 6.8", "K+") is its element
 //!   (`data/elements.tsv`, from periodictable) where the article names it;
 //! - an **acronym the article spells out** ("BQT", "EM") takes the words whose initials spell it

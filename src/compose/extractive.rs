@@ -851,9 +851,7 @@ impl ExtractiveComposer {
                 // A bullet whose label names everything the question names is about it
                 // ("First-line therapy:" for "what about first-line therapy?").
                 // So does an item's own short label ("Black patients: Initiate with …").
-                let own_label = quote.split_once(':').map(|(own, _)| own).filter(|own| {
-                    own.split_whitespace().count() <= model.structure.short_label_words
-                });
+                let own_label = short_label(&quote);
                 features.label_names_question = label
                     .as_deref()
                     .into_iter()
@@ -1765,11 +1763,16 @@ pub fn same_fact(a: &str, b: &str) -> bool {
 /// The analysed words of the short label a list item opens with ("Azithromycin:" in
 /// "Azithromycin: 500 mg daily"), when it has one.
 fn item_label(text: &str) -> Option<Vec<String>> {
+    short_label(text).map(words)
+}
+
+/// The short label a list item opens with, as written ("Black patients" in "Black patients:
+/// Initiate with …"), when it has one.
+fn short_label(text: &str) -> Option<&str> {
     let (label, rest) = text.split_once(':')?;
-    let label = words(label);
-    let short = !label.is_empty()
-        && label.len() <= model().structure.short_label_words
-        && !rest.trim().is_empty();
+    let words = words(label).len();
+    let short =
+        words > 0 && words <= model().structure.short_label_words && !rest.trim().is_empty();
     short.then_some(label)
 }
 
@@ -1808,11 +1811,7 @@ fn not_stated(
     let written: Vec<&str> = units
         .iter()
         .flat_map(|u| {
-            u.label
-                .as_deref()
-                .unwrap_or_default()
-                .split(|c: char| !c.is_alphanumeric() && c != '-')
-                .chain(u.quote.split(|c: char| !c.is_alphanumeric() && c != '-'))
+            typed_words(u.label.as_deref().unwrap_or_default()).chain(typed_words(&u.quote))
         })
         .filter(|w| w.chars().count() >= 4)
         .collect();
@@ -1850,13 +1849,15 @@ fn not_stated(
     ))
 }
 
+/// The words of `text` as typed: runs of letters, digits and hyphens ("anti-SRP").
+fn typed_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+}
+
 /// `names` (in the question's order) in runs of those typed next to one another in `question`.
 fn side_by_side<'a>(question: &str, names: &'a [String]) -> Vec<&'a [String]> {
-    let words: Vec<String> = question
-        .split(|c: char| !c.is_alphanumeric() && c != '-')
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
+    let words: Vec<String> = typed_words(question).map(str::to_lowercase).collect();
     // Where each name's words run in the question (its first occurrence).
     let span = |name: &String| -> Option<(usize, usize)> {
         let name: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
@@ -1894,10 +1895,7 @@ fn unnamed(question: &str, unnamed: &[String]) -> Option<String> {
         })
         .collect();
     let is_missing = |word: &str| missing.contains(&word.to_lowercase());
-    let words: Vec<&str> = question
-        .split(|c: char| !c.is_alphanumeric() && c != '-')
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = typed_words(question).collect();
     // Words typed side by side are named together; a run of everyday words only ("everyone")
     // names no subject the sources could lack.
     let mut named: Vec<String> = Vec::new();
@@ -1943,10 +1941,7 @@ fn beside_conditions(question: &str, typed: &[String]) -> Vec<String> {
         .collect();
     let in_condition = |first: &str| {
         lower.split([',', ';', ':', '?', '.', '!']).any(|clause| {
-            let words: Vec<&str> = clause
-                .split(|c: char| !c.is_alphanumeric() && c != '-')
-                .filter(|w| !w.is_empty())
-                .collect();
+            let words: Vec<&str> = typed_words(clause).collect();
             let Some(at) = words.iter().position(|w| !first.is_empty() && *w == first) else {
                 return false;
             };

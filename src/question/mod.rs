@@ -72,6 +72,9 @@ impl Aspect {
     /// Whether `text` states this aspect (a dose, a duration …). Aspects without patterns are
     /// never "stated".
     pub fn stated_in(&self, text: &str) -> bool {
+        if self.not_stating.is_empty() {
+            return self.stated.iter().any(|re| re.is_match(text));
+        }
         !self.stated_at(text).is_empty()
     }
 
