@@ -926,7 +926,7 @@ impl Retriever {
             }
             let at = surfaces.iter().position(|(stem, _)| stem == word);
             let surface = at.map_or_else(|| word.clone(), |i| own_part(&surfaces[i].1, word));
-            let strength = vocabulary().strength(word, &surface, at == Some(0));
+            let strength = self.strength(word, &surface, at == Some(0));
             if strength == Strength::Ignore {
                 continue;
             }
@@ -956,6 +956,65 @@ impl Retriever {
             });
         }
         concepts
+    }
+
+    /// How surely a word of a question names a topic ([`Vocabulary::strength`]); besides,
+    /// shorthand nobody reads ("amp") and no passage of the library has names something the
+    /// sources lack: it is neither an everyday word nor question phrasing.
+    fn strength(&self, stem: &str, surface: &str, opening: bool) -> Strength {
+        match vocabulary().strength(stem, surface, opening) {
+            Strength::Ignore if self.unread_shorthand(stem, surface) => Strength::Strong,
+            strength => strength,
+        }
+    }
+
+    /// Whether `surface` (analysed as `stem`) is short lower-case shorthand of a drug's name
+    /// that no reading explains: three letters that begin a drug's name, no everyday English
+    /// word, no question word, and neither it nor any of its standard readings
+    /// (`data/abbreviations.tsv`) a term of the library ("amp" where no passage names
+    /// ampicillin, amphotericin or an ampule).
+    fn unread_shorthand(&self, stem: &str, surface: &str) -> bool {
+        surface.chars().count() == 3
+            && surface.chars().all(|c| c.is_ascii_lowercase())
+            && crate::shorthand::begins_a_drug_name(surface)
+            && !crate::text::is_common_word(surface)
+            && !vocabulary().is_question_word(stem, surface)
+            && {
+                let searcher = self.index.reader.searcher();
+                let in_library = |word: &str| {
+                    let term = Term::from_field_text(self.index.fields.text, word);
+                    searcher.doc_freq(&term).is_ok_and(|n| n > 0)
+                };
+                // Nor does the library name any of its standard readings ("cx", culture), or
+                // a word it may clip ("fem", femoral).
+                !in_library(stem)
+                    && !self.begins_an_indexed_term(&searcher, surface)
+                    && crate::shorthand::senses(surface)
+                        .iter()
+                        .all(|sense| !self.words(sense).iter().all(|w| in_library(w)))
+            }
+    }
+
+    /// Whether some word of the library's text begins with `prefix` (lower-cased) and is longer.
+    fn begins_an_indexed_term(&self, searcher: &Searcher, prefix: &str) -> bool {
+        searcher.segment_readers().iter().any(|reader| {
+            let Ok(index) = reader.inverted_index(self.index.fields.text) else {
+                return false;
+            };
+            let Ok(mut stream) = index.terms().range().ge(prefix.as_bytes()).into_stream() else {
+                return false;
+            };
+            while stream.advance() {
+                let key = stream.key();
+                if !key.starts_with(prefix.as_bytes()) {
+                    return false;
+                }
+                if key.len() > prefix.len() {
+                    return true;
+                }
+            }
+            false
+        })
     }
 
     /// Whether the sources can be said not to mention a word of a question, as typed, that none
@@ -1208,7 +1267,7 @@ impl Retriever {
             if self.synonyms.aspects.contains(&stem)
                 || asking.contains(&stem)
                 || self.synonyms.generic.contains(&stem)
-                || vocabulary.strength(&stem, &surface, opening) == Strength::Ignore
+                || self.strength(&stem, &surface, opening) == Strength::Ignore
             {
                 continue;
             }
@@ -2471,6 +2530,29 @@ mod tests {
         };
         let hits = retriever.search(&request).unwrap();
         retriever.coverage(&request, &hits)
+    }
+
+    #[test]
+    fn unread_drug_shorthand_names_what_the_sources_lack() {
+        let (_dir, retriever) = retriever_over(&[(
+            "meningitis",
+            "Vancomycin must be added to ceftriaxone. Femoral access was used.",
+        )]);
+        // "amp" begins drugs' names (ampicillin) and no word of the library: the sources do
+        // not mention it, however well "add" is found.
+        let amp = coverage_of(&retriever, "when to add amp?");
+        assert!(!amp.covered, "{amp:?}");
+        assert_eq!(amp.missing, vec!["amp".to_string()]);
+        // A clipping of a word the library has ("cef", ceftriaxone; "fem", femoral) may stand
+        // for it, and shorthand of no drug ("wks") is phrasing: neither declines.
+        for question in [
+            "when to add cef?",
+            "fem access used?",
+            "vancomycin added after wks?",
+        ] {
+            let coverage = coverage_of(&retriever, question);
+            assert!(coverage.covered, "{question}: {coverage:?}");
+        }
     }
 
     /// Abstracts that each share a question's common words ("children", "diagnose") but only
