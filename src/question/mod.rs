@@ -118,6 +118,8 @@ struct VocabularyFile {
     #[serde(default)]
     attributive: Vec<String>,
     #[serde(default)]
+    determiners: Vec<String>,
+    #[serde(default)]
     context_connectives: Vec<String>,
     #[serde(default)]
     negative_endings: Vec<String>,
@@ -366,6 +368,8 @@ pub struct Vocabulary {
     /// Asking words that describe the word after them ("lifelong training"), as `plain`
     /// writes them: they ask only where they end a clause ("MTX lifelong?").
     attributive: Vec<String>,
+    /// Question words that ask for the thing named after them ("which med"), lower-cased.
+    determiners: HashSet<String>,
     /// Words opening a clause that sets the scene ("after a dose change"), as `plain` writes
     /// them.
     context_connectives: Vec<String>,
@@ -477,6 +481,7 @@ impl Vocabulary {
             topic_phrases,
             descriptive: file.descriptive.iter().map(|d| plain(d)).collect(),
             attributive: file.attributive.iter().map(|a| plain(a)).collect(),
+            determiners: file.determiners.iter().map(|d| d.to_lowercase()).collect(),
             context_connectives: file.context_connectives.iter().map(|c| plain(c)).collect(),
             negative_endings: file.negative_endings,
             // A class is one group per member, with the class's words: the class word finds
@@ -548,12 +553,33 @@ impl Vocabulary {
     fn aspects_in(&self, text: &str) -> Vec<&Aspect> {
         self.aspects
             .iter()
-            .filter(|a| a.ask.iter().any(|phrase| contains_phrase(text, phrase)))
+            .filter(|a| a.ask.iter().any(|phrase| self.asks_by(text, phrase)))
             .filter(|a| !a.unless.iter().any(|phrase| contains_phrase(text, phrase)))
             .filter(|a| {
                 a.with.is_empty() || a.with.iter().any(|phrase| contains_phrase(text, phrase))
             })
             .collect()
+    }
+
+    /// Whether `text` (as `asking_text` gives it) asks by the ask phrase `phrase`: it holds the
+    /// phrase, or, for a phrase of a determiner and the thing it asks for ("which med"), both
+    /// with one word describing the thing between them ("which oral med"; not "which is
+    /// better", whose middle word is phrasing).
+    fn asks_by(&self, text: &str, phrase: &str) -> bool {
+        if contains_phrase(text, phrase) {
+            return true;
+        }
+        let [first, second] = phrase.split_whitespace().collect::<Vec<_>>()[..] else {
+            return false;
+        };
+        let phrasing = |word: &str| self.is_question_word(word, word);
+        if !self.determiners.contains(first) || !second.chars().all(char::is_alphabetic) {
+            return false;
+        }
+        let typed: Vec<&str> = text.split_whitespace().collect();
+        typed
+            .windows(3)
+            .any(|w| w[0] == first && w[2] == second && !phrasing(w[1]))
     }
 
     /// Whether `question` says nothing but how it asks its aspects ("how many pts?"): every
@@ -636,7 +662,7 @@ impl Vocabulary {
         self.aspects_asked(question)
             .iter()
             .flat_map(|a| a.ask.iter())
-            .filter(|phrase| contains_phrase(&text, phrase))
+            .filter(|phrase| self.asks_by(&text, phrase))
             .flat_map(|phrase| words(phrase))
             .collect()
     }
@@ -1075,6 +1101,10 @@ mod tests {
         assert_eq!(asked("stopping prolia - what then?"), ["next", "stopping"]);
         assert!(!asked("then what target?").iter().any(|a| *a == "next"));
         assert_eq!(asked("how long to continue prednisone?"), ["duration"]);
+        // A word describing what a determiner asks for leaves it asked ("which oral med").
+        assert_eq!(asked("which oral med first?"), ["drug"]);
+        assert_eq!(asked("what IV abx?"), ["drug"]);
+        assert!(!asked("which oral first?").iter().any(|a| *a == "drug"));
         // A clause setting the scene asks nothing when the main clause asks something.
         assert_eq!(
             asked("when to recheck TSH after a dose change?"),
