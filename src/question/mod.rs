@@ -542,10 +542,34 @@ impl Vocabulary {
 
     /// The words of `text` (as `asking_text` gives it) before a clause setting the scene, if
     /// it has one.
+    /// A connective inside an ask phrase of several words ("before or with") opens the scene
+    /// after that phrase: the phrase asks.
     fn main_clause<'t>(&self, text: &'t str) -> Option<&'t str> {
+        let asking: Vec<std::ops::Range<usize>> = (self.aspects.iter())
+            .flat_map(|a| a.ask.iter())
+            .filter(|phrase| phrase.trim().contains(' '))
+            .flat_map(|phrase| {
+                let phrase = format!(" {} ", phrase.trim());
+                text.match_indices(&phrase)
+                    .map(|(at, _)| at..at + phrase.len())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         self.context_connectives
             .iter()
-            .filter_map(|c| text.find(&format!(" {} ", c.trim())))
+            .flat_map(|c| {
+                let connective = format!(" {} ", c.trim());
+                text.match_indices(&connective)
+                    .map(|(at, found)| (at, at + found.len()))
+                    .collect::<Vec<_>>()
+            })
+            .map(|(start, end)| {
+                (asking.iter())
+                    .filter(|phrase| phrase.start <= start && end <= phrase.end)
+                    .map(|phrase| phrase.end - 1)
+                    .max()
+                    .unwrap_or(start)
+            })
             .min()
             .map(|at| &text[..=at])
     }
@@ -1101,6 +1125,13 @@ mod tests {
         assert_eq!(asked("stopping prolia - what then?"), ["next", "stopping"]);
         assert!(!asked("then what target?").iter().any(|a| *a == "next"));
         assert_eq!(asked("how long to continue prednisone?"), ["duration"]);
+        // When to give it is its timing, not a duration; how soon it acts is its onset.
+        assert_eq!(asked("how soon should abx be given?"), ["timing"]);
+        assert_eq!(asked("how soon does labetalol work?"), ["onset"]);
+        // A connective inside an ask phrase ("before or with") opens no scene-setting clause;
+        // one that is the whole phrase ("following") still does.
+        assert!(asked("dex before or with abx?").contains(&"timing".to_string()));
+        assert!(asked("is delayed emptying following surgery related to age?").is_empty());
         // A word describing what a determiner asks for leaves it asked ("which oral med").
         assert_eq!(asked("which oral med first?"), ["drug"]);
         assert_eq!(asked("what IV abx?"), ["drug"]);
@@ -1112,7 +1143,15 @@ mod tests {
         );
         assert_eq!(asked("what after MTX fails?"), ["next"]);
         // Naming its subject and asking nothing, the main clause leaves the scene unasked.
-        assert!(asked("dexamethasone before or with the first abx dose?").is_empty());
+        let with_first_dose = asked("dexamethasone before or with the first abx dose?");
+        assert!(
+            !with_first_dose.contains(&"dose".to_string()),
+            "{with_first_dose:?}"
+        );
+        assert!(
+            with_first_dose.contains(&"timing".to_string()),
+            "{with_first_dose:?}"
+        );
         assert!(asked("oral MTX or subq?").contains(&"route".to_string()));
         // Which of two is better asks a preference only beside a comparison's connector.
         assert!(asked("MMF vs AZA - which is better?").contains(&"better".to_string()));
