@@ -22,8 +22,8 @@
 //!   the article names ("ACE inhibitor", "diuretic"), from `data/drug-classes.tsv` (distilled
 //!   from WordNet, see its header); a statement about a class holds for its members; a drug name
 //!   misspelt ("atorvastatn") is the one drug of `data/drug-names.tsv` it is a near spelling of;
-//! - a **drug class the article does not name** ("bronchodilator") is, in one article's box, the
-//!   drugs of it the article names ("albuterol");
+//! - a **drug class the article does not name** ("bronchodilator", or as shorthand: "abx") is,
+//!   in one article's box, the drugs of it the article names ("albuterol");
 //! - **short shorthand typed small** ("bp") that the article writes in capitals is that acronym;
 //! - an **age** ("6yo", "3 y/o", "78 yo") names the population it belongs to (children, older
 //!   adults).
@@ -369,6 +369,15 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
         let readings = read_word(word, article);
         if !readings.is_empty() {
             out.push((range, readings));
+            continue;
+        }
+        // Shorthand of a drug class the article does not name ("abx", antibiotics) is, as
+        // the class would be, the drugs of it the article names.
+        if let Some(members) = class_shorthand(word)
+            .iter()
+            .find_map(|class| members_named(class, article))
+        {
+            out.push((range, members));
         }
     }
     out.sort_by_key(|(range, _)| range.start);
@@ -451,6 +460,18 @@ fn members_named(word: &str, article: &dyn Article) -> Option<Vec<String>> {
         .map(|member| member.to_string())
         .collect();
     (!named.is_empty() && named.len() <= retrieval_model().shorthand.max_senses).then_some(named)
+}
+
+/// The senses of `word` as shorthand (`data/abbreviations.tsv`), when it is neither everyday
+/// English nor question phrasing.
+fn class_shorthand(word: &str) -> &'static [&'static str] {
+    let lower = word.to_lowercase();
+    if crate::text::is_common_word(&lower)
+        || crate::question::vocabulary().is_question_word(&lower, word)
+    {
+        return &[];
+    }
+    senses(word)
 }
 
 /// Each word of written English medcite knows (its everyday words, its long words, the
@@ -1039,6 +1060,12 @@ mod tests {
         assert_eq!(
             read("which anxiolytics?", &withdrawal),
             "which anxiolytics (= chlordiazepoxide; diazepam)?"
+        );
+        // So is shorthand of the class ("abx", antibiotics).
+        let meningitis = Names(&["ceftriaxone", "vancomycin", "dexamethasone"], &[]);
+        assert_eq!(
+            read("how soon abx?", &meningitis),
+            "how soon abx (= ceftriaxone; vancomycin)?"
         );
         // Where the article names the class, it is read as written.
         let named = Names(&["albuterol", "bronchodilator"], &[]);
