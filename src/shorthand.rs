@@ -504,7 +504,18 @@ static ENGLISH_WORDS: LazyLock<HashMap<char, Vec<String>>> = LazyLock::new(|| {
 fn respelt<'q>(question: &'q str, article: &dyn Article) -> std::borrow::Cow<'q, str> {
     let mut out = String::new();
     let mut last = 0;
-    for (range, word) in words(question) {
+    // Each part of a hyphenated word too ("cllarithro-based").
+    let parts = words(question).into_iter().flat_map(|(range, word)| {
+        let mut at = range.start;
+        word.split('-')
+            .map(|part| {
+                let part_range = at..at + part.len();
+                at += part.len() + 1;
+                (part_range, part)
+            })
+            .collect::<Vec<_>>()
+    });
+    for (range, word) in parts {
         if let Some(meant) = slipped_from(word, article) {
             out.push_str(&question[last..range.start]);
             out.push_str(&meant);
@@ -538,6 +549,21 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
         || !read_word(word, article).is_empty()
     {
         return None;
+    }
+    // A letter typed twice ("cllarithro") is the word with it once, where that reads: the
+    // article's word, or shorthand it reads ("clarithro", clarithromycin).
+    let letters: Vec<char> = lower.chars().collect();
+    for at in 1..letters.len() {
+        if letters[at] != letters[at - 1] {
+            continue;
+        }
+        let once: String = (letters.iter().enumerate())
+            .filter(|(n, _)| *n != at)
+            .map(|(_, c)| c)
+            .collect();
+        if article.names(&once) || !read_word(&once, article).is_empty() {
+            return Some(once);
+        }
     }
     let first = lower.chars().next()?;
     let stem = |w: &str| crate::analysis::words(w);
@@ -848,6 +874,20 @@ mod tests {
                 .filter(|w| w.starts_with(first))
                 .for_each(|w| each(w));
         }
+    }
+
+    #[test]
+    fn a_letter_typed_twice_in_shorthand_is_read_once() {
+        let pylori = Names(&["clarithromycin"], &["clarithromycin"]);
+        assert_eq!(
+            read("cllarithro dose?", &pylori),
+            "clarithro (= clarithromycin) dose?"
+        );
+        // In a part of a hyphenated word too.
+        assert_eq!(
+            read("cllarithro-based therapy?", &pylori),
+            "clarithro-based therapy?"
+        );
     }
 
     #[test]
