@@ -945,7 +945,8 @@ impl ExtractiveComposer {
         }
         gather_asked_lists(&mut units, &asked);
         let (chosen, left_out) = choose(&units, request.passages, &asked);
-        let opener = not_stated(request.question, &units, &asked, &other_drugs_at)
+        let first = chosen.first().map(|(unit, _)| *unit);
+        let opener = not_stated(request.question, &units, first, &asked, &other_drugs_at)
             .or_else(|| unnamed(request.question, request.unnamed));
         Draft {
             asked,
@@ -1779,9 +1780,16 @@ fn short_label(text: &str) -> Option<&str> {
 /// The opening sentence when the question asks an aspect that no passage states for its
 /// subject: "The article and its references give no duration for IVIG; what they say:". It
 /// ends in ':' as a lead-in, so it needs no marker.
+///
+/// The quote chosen first, when it states the aspect and names neither the subject nor any
+/// drug, states it of the one subject asked, an everyday word (not a drug's or a disease's
+/// name), that it was chosen for: "Total volume limit: Keep total
+/// crystalloid administration under 4000 ml …" for "max fluids first 24h?" is no answer
+/// to open with "no maximum for fluids".
 fn not_stated(
     question: &str,
     units: &[Unit],
+    first: Option<usize>,
     asked: &Asked<'_>,
     other_drugs_at: &dyn Fn(&str) -> Vec<usize>,
 ) -> Option<String> {
@@ -1790,16 +1798,24 @@ fn not_stated(
         .iter()
         .filter(|a| a.can_be_missing())
         .filter(|a| {
-            !units.iter().any(|u| {
+            !units.iter().enumerate().any(|(n, u)| {
                 let whole = format!("{} {}", u.label.as_deref().unwrap_or(""), u.quote);
-                u.on_subject
-                    && states_near_subject(
-                        &whole,
-                        a,
-                        &asked.subject,
-                        model().structure.aspect_near_subject_words,
-                        &|| other_drugs_at(&whole),
-                    )
+                let first_of_no_drug = first == Some(n)
+                    && !u.on_subject
+                    && !asked.asks_drug
+                    && matches!(asked.subject_words.as_slice(),
+                        [one] if words(one).iter().all(|w| crate::text::common_stems().contains(w)))
+                    && a.stated_in(&whole)
+                    && other_drugs_at(&whole).is_empty();
+                first_of_no_drug
+                    || (u.on_subject
+                        && states_near_subject(
+                            &whole,
+                            a,
+                            &asked.subject,
+                            model().structure.aspect_near_subject_words,
+                            &|| other_drugs_at(&whole),
+                        ))
             })
         })
         .filter_map(|a| a.noun.as_deref())
@@ -3061,6 +3077,41 @@ mod tests {
             sentence.lines().next(),
             Some("The article and its references give no dose for Spironolactone; what they say:"),
             "{sentence}"
+        );
+    }
+
+    #[test]
+    fn a_first_quote_stating_the_aspect_of_no_drug_is_no_not_stated_line() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Protocol",
+                "Total volume limit: Keep total crystalloid administration under 4000 ml in the first 24 hours.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Fluids to Avoid",
+                "Never use hydroxyethyl starch fluids, as they increase organ failure risk.",
+            ),
+        ];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let answer = composer.answer(&request("max fluids first 24h?", &passages));
+        assert!(answer.starts_with("- \"Total volume limit"), "{answer}");
+        assert!(!answer.contains("give no"), "{answer}");
+        // A maximum of another drug first is none of the one asked.
+        let drugs = vec![passage(
+            1,
+            "a#1",
+            "Steroids",
+            "Prednisone: do not exceed 60 mg daily.",
+        )];
+        let ivig = composer.answer(&request("max IVIG dose?", &drugs));
+        assert!(
+            ivig.starts_with("The article and its references give no")
+                && ivig.contains("maximum dose for IVIG"),
+            "{ivig}"
         );
     }
 
