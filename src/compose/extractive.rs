@@ -1793,6 +1793,10 @@ fn not_stated(
     asked: &Asked<'_>,
     other_drugs_at: &dyn Fn(&str) -> Vec<usize>,
 ) -> Option<String> {
+    // Asked whether it changes something, an aspect is what was studied, not a value asked.
+    if vocabulary().asks_a_finding(question) {
+        return None;
+    }
     let missing: Vec<&str> = asked
         .aspects
         .iter()

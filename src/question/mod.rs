@@ -120,6 +120,10 @@ struct VocabularyFile {
     #[serde(default)]
     determiners: Vec<String>,
     #[serde(default)]
+    finding_openers: Vec<String>,
+    #[serde(default)]
+    finding_predicates: Vec<String>,
+    #[serde(default)]
     context_connectives: Vec<String>,
     #[serde(default)]
     negative_endings: Vec<String>,
@@ -370,6 +374,10 @@ pub struct Vocabulary {
     attributive: Vec<String>,
     /// Question words that ask for the thing named after them ("which med"), lower-cased.
     determiners: HashSet<String>,
+    /// The first words and the predicates of a question asking a finding (see
+    /// [`Vocabulary::asks_a_finding`]), lower-cased.
+    finding_openers: HashSet<String>,
+    finding_predicates: Vec<String>,
     /// Words opening a clause that sets the scene ("after a dose change"), as `plain` writes
     /// them.
     context_connectives: Vec<String>,
@@ -482,6 +490,12 @@ impl Vocabulary {
             descriptive: file.descriptive.iter().map(|d| plain(d)).collect(),
             attributive: file.attributive.iter().map(|a| plain(a)).collect(),
             determiners: file.determiners.iter().map(|d| d.to_lowercase()).collect(),
+            finding_openers: file
+                .finding_openers
+                .iter()
+                .map(|w| w.to_lowercase())
+                .collect(),
+            finding_predicates: file.finding_predicates.iter().map(|p| plain(p)).collect(),
             context_connectives: file.context_connectives.iter().map(|c| plain(c)).collect(),
             negative_endings: file.negative_endings,
             // A class is one group per member, with the class's words: the class word finds
@@ -604,6 +618,21 @@ impl Vocabulary {
         typed
             .windows(3)
             .any(|w| w[0] == first && w[2] == second && !phrasing(w[1]))
+    }
+
+    /// Whether `question` asks whether one thing changes another ("Does screening improve the
+    /// prognosis?"): it opens with a finding opener and holds a finding predicate.
+    pub fn asks_a_finding(&self, question: &str) -> bool {
+        let text = plain(question);
+        let opens = text
+            .split_whitespace()
+            .next()
+            .is_some_and(|first| self.finding_openers.contains(first));
+        opens
+            && self
+                .finding_predicates
+                .iter()
+                .any(|p| contains_phrase(&text, p))
     }
 
     /// Whether `question` says nothing but how it asks its aspects ("how many pts?"): every
@@ -1132,6 +1161,14 @@ mod tests {
         // one that is the whole phrase ("following") still does.
         assert!(asked("dex before or with abx?").contains(&"timing".to_string()));
         assert!(asked("is delayed emptying following surgery related to age?").is_empty());
+        // Whether one thing changes another is a finding; how much or how long is a value.
+        let finding = |q: &str| vocabulary().asks_a_finding(q);
+        assert!(finding(
+            "Does screening with ultrasonography improve the prognosis?"
+        ));
+        assert!(finding("Is duration of treatment related to relapse?"));
+        assert!(!finding("can we stop immunosuppressants once CK normal?"));
+        assert!(!finding("max pred dose to reduce relapse?"));
         // A word describing what a determiner asks for leaves it asked ("which oral med").
         assert_eq!(asked("which oral med first?"), ["drug"]);
         assert_eq!(asked("what IV abx?"), ["drug"]);
