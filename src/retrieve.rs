@@ -847,7 +847,14 @@ impl Retriever {
         if !readings.is_empty() {
             let mut concepts = self.concepts(&plain);
             for (word, readings) in &readings {
-                let stems = self.words(word);
+                // A word the analyser drops ("IN", intranasal) is named by its reading.
+                let stems = match self.words(word) {
+                    stems if stems.is_empty() => readings
+                        .first()
+                        .map(|reading| self.words(reading))
+                        .unwrap_or_default(),
+                    stems => stems,
+                };
                 let at = concepts.iter().position(|c| {
                     c.surface.eq_ignore_ascii_case(word) || stems.last() == Some(&c.name)
                 });
@@ -2530,6 +2537,21 @@ mod tests {
         };
         let hits = retriever.search(&request).unwrap();
         retriever.coverage(&request, &hits)
+    }
+
+    #[test]
+    fn a_dropped_word_is_named_by_its_reading() {
+        let (_dir, retriever) = retriever_over(&[(
+            "naloxone",
+            "Give 2 mg intranasal naloxone, repeated in 3-5 minutes.",
+        )]);
+        // "IN" is a word the analyser drops: its reading is what the question names.
+        let coverage = coverage_of(&retriever, "IN (= intranasal) - how fast?");
+        assert!(coverage.covered, "{coverage:?}");
+        assert!(
+            coverage.key_terms.iter().any(|t| t.starts_with("intranas")),
+            "{coverage:?}"
+        );
     }
 
     #[test]
