@@ -65,6 +65,10 @@ pub struct Hit {
     /// header row of its table ("Parameter | Mild | Moderate | Severe"); empty otherwise.
     #[serde(skip)]
     pub lead: String,
+    /// Its document's subject headings (an abstract's MeSH terms), "; " between them: what
+    /// the document is about in words its text may not use. Never quoted.
+    #[serde(skip)]
+    pub keywords: String,
 }
 
 /// What a passage is in its document's structure, decided once by the chunker and stored in

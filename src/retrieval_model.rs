@@ -41,6 +41,7 @@ pub struct Search {
     pub fuzzy: f32,
     pub aspect: f32,
     pub fuzzy_two_edits_letters: usize,
+    pub keyword_share: f64,
 }
 
 /// The thresholds of the coverage decision.

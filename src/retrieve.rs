@@ -1744,6 +1744,7 @@ impl Retriever {
             cited_by: None,
             role: Role::parse(&text(fields.role)).unwrap_or_default(),
             lead: text(fields.lead),
+            keywords: text(fields.keywords),
         })
     }
 }
@@ -2540,6 +2541,52 @@ mod tests {
     }
 
     #[test]
+    fn an_abstracts_subject_headings_find_it_and_common_ones_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir_all(corpus.join("articles")).unwrap();
+        let article = |id: &str, mesh: &[&str], text: &str| {
+            let mesh: Vec<String> = mesh.iter().map(|m| format!("\"{m}\"")).collect();
+            std::fs::write(
+                corpus.join(format!("articles/{id}.md")),
+                format!(
+                    "+++\nid = \"{id}\"\ntitle = \"Study {id}\"\nquestion = \"Q?\"\nmesh = [{}]\n+++\n\n## Results\n\n{text}\n",
+                    mesh.join(", ")
+                ),
+            )
+            .unwrap();
+        };
+        article(
+            "palsy",
+            &["Otosclerosis", "Humans"],
+            "Stapes surgery was done in 40 ears.",
+        );
+        // Many more articles, each with the check tag every abstract has.
+        for n in 0..60 {
+            article(
+                &format!("other{n}"),
+                &["Humans"],
+                "Stapes surgery outcomes were recorded in a cohort.",
+            );
+        }
+        let (retriever, _) = Retriever::open(&corpus, &dir.path().join("index"), false).unwrap();
+        let search = |query: &str| {
+            let request = SearchRequest {
+                article: None,
+                query,
+                history: &[],
+                k: 3,
+            };
+            retriever.search(&request).unwrap()
+        };
+        let hits = search("stapes surgery for otosclerosis?");
+        assert_eq!(hits[0].doc_id, "palsy", "{hits:?}");
+        assert!(hits[0].keywords.contains("Otosclerosis"), "{hits:?}");
+        // A heading given to every article is not searched: it finds none of them.
+        assert!(!hits[0].keywords.contains("Humans"), "{hits:?}");
+    }
+
+    #[test]
     fn a_dropped_word_is_named_by_its_reading() {
         let (_dir, retriever) = retriever_over(&[(
             "naloxone",
@@ -2838,6 +2885,7 @@ mod tests {
             cited_by: None,
             role: Role::Paragraph,
             lead: String::new(),
+            keywords: String::new(),
         };
         let source = Source::new(std::iter::once((&words, &hit)));
         let holds = |question: &str| {

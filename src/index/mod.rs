@@ -34,7 +34,7 @@ use crate::synonyms::{ConceptMatcher, Synonyms, SynonymsError};
 pub use readonly::ReadOnlyDirectory;
 
 /// Bump when the schema or the analyzer changes: older indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
 /// The passages' words as written (lower case, letters only, long enough for a slip:
@@ -70,7 +70,8 @@ pub struct Fields {
     pub section: Field,
     /// The passage's analysed words: searched, not stored (the passage as written is `passage`).
     pub text: Field,
-    /// Title, section and (for a bullet) the lead-in of its list, analysed: searched, not stored.
+    /// Title, section, (for a bullet) the lead-in of its list and its document's keywords,
+    /// analysed: searched, not stored.
     pub heading: Field,
     /// The synonym groups the passage names (`g<n>`, see `Synonyms::concept`).
     pub concepts: Field,
@@ -81,6 +82,9 @@ pub struct Fields {
     pub lead: Field,
     /// The passage's text as written: stored, not searched.
     pub passage: Field,
+    /// Its document's subject headings (an abstract's MeSH terms, "; " between them): stored,
+    /// and searched among the heading's words.
+    pub keywords: Field,
 }
 
 /// The schema: every field `search --json` returns is stored; `text`, `heading` and `concepts`
@@ -127,6 +131,7 @@ pub fn schema() -> (Schema, Fields) {
         role: builder.add_text_field("role", STRING | STORED),
         lead: builder.add_text_field("lead", STORED),
         passage: builder.add_text_field("passage", STORED),
+        keywords: builder.add_text_field("keywords", STORED),
     };
     (builder.build(), fields)
 }
@@ -425,7 +430,42 @@ pub fn build(
     } else {
         ProgressBar::hidden()
     };
-    for (n, chunk) in corpus.chunks().enumerate() {
+    // A keyword of many articles ("Humans", "Female", "Retrospective Studies") tells none
+    // apart: only those of at most `search.keyword_share` of the articles are kept.
+    fn mesh(document: &crate::corpus::Document) -> &[String] {
+        match &document.meta {
+            crate::corpus::DocMeta::Article(meta) => meta.mesh.as_slice(),
+            crate::corpus::DocMeta::Reference(_) => &[],
+        }
+    }
+    let mut keyword_articles: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::new();
+    for document in &corpus.documents {
+        for keyword in mesh(document) {
+            *keyword_articles.entry(keyword.as_str()).or_default() += 1;
+        }
+    }
+    let articles = corpus.count(crate::contracts::DocKind::Article).max(1);
+    let telling = |keyword: &&String| {
+        keyword_articles.get(keyword.as_str()).copied().unwrap_or(0) as f64
+            <= crate::retrieval_model::retrieval_model()
+                .search
+                .keyword_share
+                * articles as f64
+    };
+    let with_keywords = corpus.documents.iter().flat_map(|document| {
+        let keywords = mesh(document)
+            .iter()
+            .filter(telling)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("; ");
+        document
+            .chunks
+            .iter()
+            .map(move |chunk| (chunk, keywords.clone()))
+    });
+    for (n, (chunk, keywords)) in with_keywords.enumerate() {
         let mut doc = TantivyDocument::default();
         doc.add_text(fields.chunk_id, &chunk.id);
         doc.add_text(fields.doc_id, &chunk.doc_id);
@@ -433,7 +473,10 @@ pub fn build(
         doc.add_text(fields.title, &chunk.title);
         doc.add_text(fields.section, &chunk.section);
         doc.add_text(fields.passage, &chunk.text);
-        let heading = format!("{}\n{}\n{}", chunk.title, chunk.section, chunk.context);
+        let heading = format!(
+            "{}\n{}\n{}\n{keywords}",
+            chunk.title, chunk.section, chunk.context
+        );
         // Each passage is analysed once, here: its words, for the searched fields, and the
         // heading's words then the text's as one sequence (a synonym may run from one into the
         // other) in word buffers reused from passage to passage, for its synonym groups.
@@ -481,6 +524,9 @@ pub fn build(
         doc.add_text(fields.role, chunk.role.as_str());
         if !chunk.context.is_empty() {
             doc.add_text(fields.lead, &chunk.context);
+        }
+        if !keywords.is_empty() {
+            doc.add_text(fields.keywords, &keywords);
         }
         writer
             .add_document(doc)
