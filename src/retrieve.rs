@@ -983,9 +983,9 @@ impl Retriever {
     fn unread_shorthand(&self, stem: &str, surface: &str) -> bool {
         surface.chars().count() == 3
             && surface.chars().all(|c| c.is_ascii_lowercase())
-            && crate::shorthand::begins_a_drug_name(surface)
             && !crate::text::is_common_word(surface)
             && !vocabulary().is_question_word(stem, surface)
+            && crate::shorthand::begins_a_drug_name(surface)
             && {
                 let searcher = self.index.reader.searcher();
                 let in_library = |word: &str| {

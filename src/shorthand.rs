@@ -177,14 +177,21 @@ static DRUG_WORDS: LazyLock<HashMap<char, Vec<(String, &'static str)>>> = LazyLo
 /// Whether `clipped` (lower-cased) begins the name of a drug of `data/drug-names.tsv` or
 /// `data/brand-names.tsv` and is shorter: "amp" begins "ampicillin", "wks" no drug's name.
 pub fn begins_a_drug_name(clipped: &str) -> bool {
-    let Some(first) = clipped.chars().next() else {
-        return false;
-    };
-    DRUG_WORDS.get(&first).is_some_and(|names| {
+    // The names of `DRUG_WORDS` in order, searched by prefix.
+    static SORTED: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        let mut names: Vec<&str> = DRUG_WORDS
+            .values()
+            .flatten()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
         names
-            .iter()
-            .any(|(name, _)| name.len() > clipped.len() && name.starts_with(clipped))
-    })
+    });
+    let from = SORTED.partition_point(|name| *name <= clipped);
+    SORTED
+        .get(from)
+        .is_some_and(|name| name.starts_with(clipped))
 }
 
 /// An age as clinicians write it: "6yo", "6 yo", "3 y/o", "78 year old", "45F", "45 yo M".

@@ -559,6 +559,17 @@ impl Vocabulary {
     /// A connective inside an ask phrase of several words ("before or with") opens the scene
     /// after that phrase: the phrase asks.
     fn main_clause<'t>(&self, text: &'t str) -> Option<&'t str> {
+        let connectives: Vec<(usize, usize)> = (self.context_connectives.iter())
+            .flat_map(|c| {
+                let connective = format!(" {} ", c.trim());
+                text.match_indices(&connective)
+                    .map(|(at, found)| (at, at + found.len()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        if connectives.is_empty() {
+            return None;
+        }
         let asking: Vec<std::ops::Range<usize>> = (self.aspects.iter())
             .flat_map(|a| a.ask.iter())
             .filter(|phrase| phrase.trim().contains(' '))
@@ -569,14 +580,8 @@ impl Vocabulary {
                     .collect::<Vec<_>>()
             })
             .collect();
-        self.context_connectives
-            .iter()
-            .flat_map(|c| {
-                let connective = format!(" {} ", c.trim());
-                text.match_indices(&connective)
-                    .map(|(at, found)| (at, at + found.len()))
-                    .collect::<Vec<_>>()
-            })
+        connectives
+            .into_iter()
             .map(|(start, end)| {
                 (asking.iter())
                     .filter(|phrase| phrase.start <= start && end <= phrase.end)
@@ -607,13 +612,14 @@ impl Vocabulary {
         if contains_phrase(text, phrase) {
             return true;
         }
-        let [first, second] = phrase.split_whitespace().collect::<Vec<_>>()[..] else {
+        let mut parts = phrase.split_whitespace();
+        let (Some(first), Some(second), None) = (parts.next(), parts.next(), parts.next()) else {
             return false;
         };
-        let phrasing = |word: &str| self.is_question_word(word, word);
         if !self.determiners.contains(first) || !second.chars().all(char::is_alphabetic) {
             return false;
         }
+        let phrasing = |word: &str| self.is_question_word(word, word);
         let typed: Vec<&str> = text.split_whitespace().collect();
         typed
             .windows(3)
