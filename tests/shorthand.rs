@@ -66,9 +66,11 @@ fn shorthand_is_read_in_the_sense_its_article_names() {
     };
 
     // "CAP" under the pneumonia article is the pneumonia; under another article, nothing.
+    // "abx", antibiotics, a class the article does not name, is the drugs of the class
+    // (data/drug-classes.tsv) it names.
     assert_eq!(
         read("abx for CAP?", "pneumonia"),
-        "abx for cap (= community-acquired pneumonia)?",
+        "abx (= amoxicillin; vancomycin) for cap (= community-acquired pneumonia)?",
         "as the article writes it"
     );
     assert_eq!(read("abx for CAP?", "h-pylori"), "abx for cap?");
