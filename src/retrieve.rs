@@ -554,10 +554,7 @@ impl Retriever {
         // A topic is in the sources when a retrieved passage names it, or any passage does (a
         // second topic of the question may rank below the first one's passages).
         let searcher = self.index.reader.searcher();
-        let in_library = |word: &str| {
-            let term = Term::from_field_text(self.index.fields.text, word);
-            searcher.doc_freq(&term).is_ok_and(|n| n > 0)
-        };
+        let in_library = |word: &str| self.in_library(&searcher, word);
         let indexed = |word: &str| {
             if !in_library(word) {
                 return false;
@@ -988,10 +985,7 @@ impl Retriever {
             && crate::shorthand::begins_a_drug_name(surface)
             && {
                 let searcher = self.index.reader.searcher();
-                let in_library = |word: &str| {
-                    let term = Term::from_field_text(self.index.fields.text, word);
-                    searcher.doc_freq(&term).is_ok_and(|n| n > 0)
-                };
+                let in_library = |word: &str| self.in_library(&searcher, word);
                 // Nor does the library name any of its standard readings ("cx", culture), or
                 // a word it may clip ("fem", femoral).
                 !in_library(stem)
@@ -1000,6 +994,12 @@ impl Retriever {
                         .iter()
                         .all(|sense| !self.words(sense).iter().all(|w| in_library(w)))
             }
+    }
+
+    /// Whether some passage of the library has `word` (analysed) in its text.
+    fn in_library(&self, searcher: &Searcher, word: &str) -> bool {
+        let term = Term::from_field_text(self.index.fields.text, word);
+        searcher.doc_freq(&term).is_ok_and(|n| n > 0)
     }
 
     /// Whether some word of the library's text begins with `prefix` (lower-cased) and is longer.
