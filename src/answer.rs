@@ -450,14 +450,17 @@ impl Engine {
     }
 
     /// The words of a covered question that no source in scope names and whose meaning is
-    /// plainly absent (see [`Retriever::plainly_absent`]), for the answer to say so. A word a
-    /// passage writes inside a longer one ("nasal" in "intranasal") is not plainly absent.
+    /// plainly absent (see [`Retriever::plainly_absent`]), for the answer to say so, and the
+    /// options it sets against a named one that no source names (`Coverage::unnamed_options`).
+    /// A word a passage writes inside a longer one ("nasal" in "intranasal") is not plainly
+    /// absent.
     fn unnamed(&self, coverage: &Coverage, passages: &[Passage]) -> Vec<String> {
         coverage
             .weak_missing
             .iter()
             .filter(|w| self.retriever.plainly_absent(w))
             .filter(|w| !passages.iter().any(|p| writes_inside(&p.text, w)))
+            .chain(&coverage.unnamed_options)
             .cloned()
             .collect()
     }

@@ -716,7 +716,10 @@ impl Retriever {
         let found = known.len();
         // "lupus or other CTD?": one alternative the sources name is enough to answer.
         let named: Vec<&str> = known.iter().map(|c| c.surface.as_str()).collect();
-        missing.retain(|m| !or_alternative_named(question, m, &named));
+        let (unnamed_options, still_missing): (Vec<String>, Vec<String>) = missing
+            .into_iter()
+            .partition(|m| or_alternative_named(question, m, &named));
+        missing = still_missing;
         // The question's topics must meet in one source (an article with the references it
         // cites): topics scattered over unrelated abstracts are not an answer.
         if missing.is_empty() {
@@ -738,6 +741,7 @@ impl Retriever {
             missing,
             weak_missing,
             related,
+            unnamed_options,
         }
     }
 
@@ -1986,7 +1990,7 @@ fn chunk_number(chunk_id: &str) -> Option<(&str, usize)> {
 }
 
 /// Whether `question` joins `missing` by "or" to a topic in `named` ("lupus or other CTD",
-/// "CTD or lupus"): either alternative then answers it.
+/// "CTD or lupus"): either alternative then answers it. Not "vs": a comparison needs both.
 fn or_alternative_named(question: &str, missing: &str, named: &[&str]) -> bool {
     let words: Vec<String> = question
         .split(|c: char| !c.is_alphanumeric() && c != '-')
@@ -2188,6 +2192,10 @@ pub struct Coverage {
     /// Words of the question found only as a closely related word of the passages, each with
     /// that word as the passages write it ("dialysis", "hemodialysis").
     pub related: Vec<(String, String)>,
+    /// Options of the question that no source in scope names, set against one that a source
+    /// names ("clonidine" in "captopril or clonidine?"): the answer says the sources do not
+    /// mention them, and answers of the other.
+    pub unnamed_options: Vec<String>,
 }
 
 /// The part of a slash-joined word ("grommet/myringotomy", "preeclampsia/IUGR") that reads as

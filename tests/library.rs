@@ -732,3 +732,28 @@ fn the_command_line_says_which_article_an_unscoped_answer_is_from() {
     );
     assert!(!stdout.contains("gout"), "{stdout}");
 }
+
+#[test]
+fn an_option_the_article_does_not_name_is_said_to_be_missing() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::write_two_articles(dir.path());
+    let index = dir.path().join("index");
+    let ask =
+        |question: &str, article: &str| common::ask_in_article(&corpus, &index, article, question);
+    // One alternative is enough to answer, but the other is not passed over in silence.
+    let reply = ask("fidaxomicin or rifaximin?", "cdi-treatment");
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(
+        reply.answer.contains("do not mention rifaximin"),
+        "{}",
+        reply.answer
+    );
+    assert!(
+        reply.answer.contains("200 mg twice daily"),
+        "{}",
+        reply.answer
+    );
+    // Both named: nothing is said to be missing.
+    let reply = ask("fidaxomicin or vancomycin?", "cdi-treatment");
+    assert!(!reply.answer.contains("do not mention"), "{}", reply.answer);
+}
