@@ -476,15 +476,40 @@ impl Engine {
     ) -> Result<Gathered, AskError> {
         let question = request.question.trim();
         let article = request.article.as_deref();
-        let (understood, history) = self.understood(article, question, &request.history);
+        let (understood, mut history) = self.understood(article, question, &request.history);
+        let k = request.k.unwrap_or(DEFAULT_K);
+        let about_sources = asks_about_sources(question);
         let search = SearchRequest {
             article,
             query: &understood,
             history: &history,
-            k: request.k.unwrap_or(DEFAULT_K),
+            k,
         };
-        let (mut hits, coverage) =
-            self.passages(&search, asks_about_sources(question), presence, laps)?;
+        let (mut hits, mut coverage) = self.passages(&search, about_sources, presence, laps)?;
+        // Asked first in an article's box, a question naming no topic of its own, only an
+        // aspect that nothing answers alone ("how fast to lower?"), follows on from the
+        // article: its title is the turn before, when a passage it finds states that aspect.
+        let asked = crate::question::vocabulary().aspects_asked(&understood);
+        if let Some(title) = article.and_then(|id| self.retriever.article_title(id))
+            && !coverage.covered
+            && !asked.is_empty()
+            && !history.iter().any(|t| t.role == "user")
+            && self.retriever.topic_terms(&understood).is_empty()
+        {
+            let opening = vec![Turn {
+                role: "user".to_string(),
+                content: self.retriever.read_shorthand(title, article),
+            }];
+            let search = SearchRequest {
+                history: &opening,
+                ..search
+            };
+            let (after, covers) = self.passages(&search, about_sources, presence, laps)?;
+            let states_asked = |h: &Hit| asked.iter().any(|a| a.stated_in(&h.text));
+            if covers.covered && after.iter().any(states_asked) {
+                (hits, coverage, history) = (after, covers, opening);
+            }
+        }
         // A word found only as a related word of the passages reads as that word from here on.
         let understood = crate::shorthand::with_readings(&understood, &coverage.related);
         self.add_context(&mut hits)?;

@@ -734,6 +734,23 @@ fn the_command_line_says_which_article_an_unscoped_answer_is_from() {
 }
 
 #[test]
+fn an_article_box_reads_a_question_without_a_topic_as_about_the_article() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::write_two_articles(dir.path());
+    let index = dir.path().join("index");
+    let ask =
+        |question: &str, article: &str| common::ask_in_article(&corpus, &index, article, question);
+    // Nothing in "how fast?" names a topic: in the gout article's box it asks about gout flares,
+    // and the article's time course answers it.
+    let reply = ask("how fast?", "gout-flare");
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(reply.answer.contains("over one hour"), "{}", reply.answer);
+    // A question with nothing to search that no passage of the article answers stays declined.
+    let reply = ask("why?", "gout-flare");
+    assert!(!reply.covered, "{}", reply.answer);
+}
+
+#[test]
 fn an_option_the_article_does_not_name_is_said_to_be_missing() {
     let dir = TempDir::new().unwrap();
     let corpus = common::write_two_articles(dir.path());
