@@ -697,6 +697,15 @@ impl ExtractiveComposer {
                 .into_iter()
                 .any(|(n, _, at)| at < head && self.synonyms.is_drug(n) && !of_subject(n))
         };
+        // The drugs a text names that are not the subject (synonym groups).
+        let other_drugs_in = |text: &str| -> HashSet<usize> {
+            self.synonyms
+                .occurrences(&words(text))
+                .into_iter()
+                .filter(|&(n, _, _)| self.synonyms.is_drug(n) && !of_subject(n))
+                .map(|(n, _, _)| n)
+                .collect()
+        };
         // Where a text names a drug that is not the subject (word positions): a statement
         // after such a name is that drug's, not the subject's.
         let other_drugs_at = |text: &str| -> Vec<usize> {
@@ -830,7 +839,17 @@ impl ExtractiveComposer {
                 // Its document's title names what every passage of it is about (but one about
                 // another drug): a sentence restating the title's words ("We asked whether …")
                 // is no more on the question than the finding under it.
-                if !other_drug {
+                // Nor is a passage under a heading of another drug that the title names too
+                // ("Prednisone Dosing Protocol" in "… Prednisone and Antibiotics …", asked of
+                // antibiotics) about the subject its title names beside that drug.
+                let heading = (passage.section != passage.title)
+                    .then(|| passage.section.rsplit(" › ").next())
+                    .flatten();
+                let under_other_drug = heading.is_some_and(|h| {
+                    let title_drugs = other_drugs_in(&passage.title);
+                    !on_subject(h) && other_drugs_in(h).iter().any(|d| title_drugs.contains(d))
+                }) && !on_subject(&whole);
+                if !other_drug && !under_other_drug {
                     named(&passage.title, model.places.section, false, &mut best);
                 }
                 // A condition for patients without what the question names ("without cardiac
@@ -3082,6 +3101,37 @@ mod tests {
             Some("The article and its references give no dose for Spironolactone; what they say:"),
             "{sentence}"
         );
+    }
+
+    #[test]
+    fn a_passage_under_another_drugs_heading_is_not_about_the_title_s_other_subject() {
+        let titled = |mut p: Passage| {
+            p.title = "Prednisone and Antibiotics for Bronchitis".into();
+            p
+        };
+        let passages = vec![
+            titled(passage(
+                1,
+                "a#1",
+                "Prednisone and Antibiotics for Bronchitis",
+                "Give prednisone for 5 days, and add antibiotics only if sputum is purulent.",
+            )),
+            titled(passage(
+                2,
+                "a#2",
+                "Prednisone Dosing",
+                "Tapering is unnecessary for short courses.",
+            )),
+        ];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let answer = composer.answer(&request("when are antibiotics indicated?", &passages));
+        assert!(answer.contains("add antibiotics only if"), "{answer}");
+        // Under the prednisone heading it says nothing of antibiotics, though the title names
+        // them: it is no part of the answer.
+        assert!(!answer.contains("Tapering"), "{answer}");
+        // Asked of prednisone, the same passage is on the subject.
+        let answer = composer.answer(&request("prednisone taper?", &passages));
+        assert!(answer.contains("Tapering"), "{answer}");
     }
 
     #[test]
