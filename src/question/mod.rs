@@ -1057,6 +1057,21 @@ mod tests {
     }
 
     #[test]
+    fn how_many_of_a_dose_unit_asks_the_dose_and_an_age_is_no_duration() {
+        let v = vocabulary();
+        let names = |q: &str| -> Vec<String> {
+            v.aspects_asked(q).iter().map(|a| a.name.clone()).collect()
+        };
+        assert!(names("insulin how many units?").contains(&"dose".to_string()));
+        assert!(!names("insulin how many units?").contains(&"frequency".to_string()));
+        assert!(names("how many relapse?").contains(&"frequency".to_string()));
+        let duration = v.aspect("duration").unwrap();
+        assert!(!duration.stated_in("This 19-year-old presents with classic meningitis"));
+        assert!(!duration.stated_in("Children under 8 years old: avoid"));
+        assert!(duration.stated_in("Treat for 10-14 days"));
+    }
+
+    #[test]
     fn the_compiled_vocabulary_parses() {
         let v = vocabulary();
         assert!(v.aspects.len() >= 8);
