@@ -1126,7 +1126,12 @@ impl Draft<'_> {
                     .collect();
                 // Under its quoted lead-in, an item does not repeat the lead as its label.
                 let own_lead = &passages[unit.passage].lead;
-                let unit_label = unit.label.as_ref().filter(|l| !(nested && *l == own_lead));
+                let heading = heading_label(&passages[unit.passage], &unit.quote);
+                let unit_label = unit
+                    .label
+                    .as_ref()
+                    .filter(|l| !(nested && *l == own_lead))
+                    .or(heading.as_ref());
                 let label = match (note, unit_label) {
                     (Some(note), Some(label)) => {
                         Some(format!("{note} — {}", label.trim_end_matches(':').trim()))
@@ -2095,6 +2100,25 @@ fn lead_label(passage: &Passage) -> Option<String> {
         .then(|| lead.to_string())
 }
 
+/// The heading a list item without a lead-in sits under, shown as its label when it is short
+/// and the item does not say it ("ACE Inhibitors" for "Onset of action: 0.5-1 hour"): read
+/// alone, the item would not say what it is about. Not the document's own title.
+fn heading_label(passage: &Passage, quote: &str) -> Option<String> {
+    if !matches!(passage.role, Role::ListItem | Role::Step)
+        || !passage.lead.trim().is_empty()
+        || passage.section == passage.title
+    {
+        return None;
+    }
+    let heading = passage.section.rsplit(" › ").next()?.trim();
+    let said = words(quote);
+    let heading_words = words(heading);
+    (!heading.is_empty()
+        && heading.split_whitespace().count() <= model().structure.max_lead_label_words
+        && !heading_words.iter().any(|w| said.contains(w)))
+    .then(|| heading.to_string())
+}
+
 /// The passage right before `passage` in its document and section, if it was retrieved.
 fn preceding(passages: &[Passage], passage: usize) -> Option<usize> {
     let (doc, number) = chunk_number(&passages[passage].chunk_id)?;
@@ -2755,7 +2779,11 @@ mod tests {
             "Contraindicated in AV block, asthma and bradycardia",
         ]);
         let answer = composer.answer(&request(question, &passages));
-        assert!(answer.starts_with("- \"Contraindicated in"), "{answer}");
+        // Under its heading, shown as its label.
+        assert!(
+            answer.starts_with("- Alpha/Beta Blockers: \"Contraindicated in"),
+            "{answer}"
+        );
         // A list naming another drug too is not about labetalol alone.
         let passages = list(&[
             "Labetalol (oral) is highly effective",
@@ -2833,7 +2861,10 @@ mod tests {
         let composer = ExtractiveComposer::new(Synonyms::general());
         let question = request("azithromycin dose for erythema migrans?", &passages);
         let answer = composer.answer(&question);
-        assert!(answer.starts_with("- \"Azithromycin: 500 mg"), "{answer}");
+        assert!(
+            answer.starts_with("- Options: \"Azithromycin: 500 mg"),
+            "{answer}"
+        );
         assert!(!answer.contains("Amoxicillin"), "{answer}");
         assert!(!answer.contains("Cefuroxime"), "{answer}");
     }
@@ -2855,7 +2886,9 @@ mod tests {
         ];
         let answer = composer.answer(&request(question, &passages));
         assert!(
-            answer.starts_with("- \"Duration of effect is only 30-60 minutes\""),
+            answer.starts_with(
+                "- Step 1: Stabilization: \"Duration of effect is only 30-60 minutes\""
+            ),
             "{answer}"
         );
         // After the other drug's item, it is that drug's: the sources give no duration for
@@ -3101,6 +3134,33 @@ mod tests {
             Some("The article and its references give no dose for Spironolactone; what they say:"),
             "{sentence}"
         );
+    }
+
+    #[test]
+    fn a_list_item_without_a_lead_in_is_shown_under_its_short_heading() {
+        let item = list_item;
+        let passages = vec![
+            item(1, "ACE Inhibitors", "Onset of action: 0.5-1 hour"),
+            item(
+                2,
+                "Calcium Channel Blockers",
+                "Onset: 0.5-1 hour with this formulation",
+            ),
+        ];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let answer = composer.answer(&request("onset?", &passages));
+        assert!(
+            answer.contains("- ACE Inhibitors: \"Onset of action: 0.5-1 hour\""),
+            "{answer}"
+        );
+        assert!(
+            answer.contains("- Calcium Channel Blockers: \"Onset"),
+            "{answer}"
+        );
+        // A heading the item itself names, or one too long for a label, is not repeated.
+        let passages = vec![item(1, "Onset", "Onset of action: 0.5-1 hour")];
+        let answer = composer.answer(&request("onset?", &passages));
+        assert!(answer.starts_with("- \"Onset of action"), "{answer}");
     }
 
     #[test]
