@@ -85,6 +85,21 @@ static GENERAL_GROUPS: std::sync::LazyLock<Vec<Vec<Vec<String>>>> =
                 drugs[n].extend(brands.split('|').map(str::to_string));
             }
         }
+        // A hyphenated name is also typed as one word ("solumedrol" for "Solu-Medrol").
+        for names in &mut drugs {
+            let joined: Vec<String> = names[1..]
+                .iter()
+                .filter(|name| {
+                    name.contains('-')
+                        && name
+                            .split('-')
+                            .all(|part| part.len() >= 2 && part.chars().all(char::is_alphabetic))
+                })
+                .map(|name| name.replace('-', ""))
+                .filter(|joined| !names.contains(joined))
+                .collect();
+            names.extend(joined);
+        }
         // A part of the body and its adjective are one term in any article ("liver failure",
         // "hepatic dysfunction").
         let body = table_rows(BODY_ADJECTIVES)
@@ -417,6 +432,18 @@ mod tests {
                 .contains(&words("alendronate"))
         );
         assert!(Synonyms::default().groups.is_empty());
+    }
+
+    #[test]
+    fn a_hyphenated_brand_name_typed_as_one_word_names_its_drug() {
+        let general = Synonyms::general();
+        for typed in ["solumedrol", "Solu-Medrol"] {
+            let found = general.expansions(&words(typed));
+            assert!(
+                found.contains(&words("methylprednisolone")),
+                "{typed}: {found:?}"
+            );
+        }
     }
 
     #[test]
