@@ -12,8 +12,9 @@
 //!   an ending clinicians add ("SGLT2i") what the vocabulary's ending stands for ("SGLT2
 //!   inhibitor"); one typed plural ("ACEIs", "DOACs") what its singular reads as; one whose
 //!   sense the article abbreviates otherwise ("EKG" where it writes "ECG") that abbreviation;
-//! - an **electrolyte's symbol** with a value or a charge ("K 6.8", "K+") is its element
-//!   (`data/elements.tsv`, from periodictable) where the article names it;
+//! - an **electrolyte's symbol** with a value, a charge or a word asking its value ("K 6.8",
+//!   "K+", "K cutoff") is its element (`data/elements.tsv`, from periodictable), named in the
+//!   article or not (an article that never names it does not cover it);
 //! - an **acronym the article spells out** ("BQT", "EM") takes the words whose initials spell it
 //!   in the article ("bismuth quadruple therapy", "erythema migrans");
 //! - a **clipped drug name** ("vanc", "doxy", "amox") takes the one drug of the article whose name
@@ -351,10 +352,12 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
             .next()
             .filter(|c| matches!(c, '+' | '⁺'))
             .map_or(0, char::len_utf8);
+        let levels = &crate::question::vocabulary().phrasing.level_words;
         let measured = charge > 0
-            || all
-                .get(n + 1)
-                .is_some_and(|(_, next)| next.starts_with(|c: char| c.is_ascii_digit()));
+            || all.get(n + 1).is_some_and(|(_, next)| {
+                next.starts_with(|c: char| c.is_ascii_digit())
+                    || levels.iter().any(|l| l.eq_ignore_ascii_case(next))
+            });
         // Unless it ends a term the article writes ("vitamin K 10 mg"), asked of symbols only.
         let in_term = || {
             n.checked_sub(1)
@@ -393,7 +396,8 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
 
 /// The element `word` is the symbol of, written exactly so, when the article names it. A
 /// one-letter symbol, or one that is also an English word ("In", "As"), counts only
-/// `measured`: followed by a value or a charge.
+/// `measured`: followed by a value, a charge or a word asking a value ("K cutoff"). Measured,
+/// it is the element even in an article that never names it, which then does not cover it.
 fn element_named(
     word: &str,
     measured: bool,
@@ -405,7 +409,10 @@ fn element_named(
     let ambiguous = word.chars().count() == 1 || crate::text::is_common_word(&word.to_lowercase());
     // Measured, it is the element even where the symbol is written elsewhere too ("K⁺ ≥6.0"
     // in a heading, "vitamin K" in another article).
-    if (!measured && (ambiguous || article.names(word))) || !article.names(name) {
+    if measured {
+        return Some((*name).to_string());
+    }
+    if ambiguous || article.names(word) || !article.names(name) {
         return None;
     }
     Some((*name).to_string())
@@ -1001,9 +1008,10 @@ mod tests {
             "cap cutoff for CIWA?",
             "an everyday word is read as one, though the table has it"
         );
+        // A symbol with a value is its element, read even where the article never names it.
         assert_eq!(
             read("K 6.8 - FIRST DRUG?", &withdrawal),
-            "K 6.8 - first drug?"
+            "K (= potassium) 6.8 - first drug?"
         );
         assert_eq!(
             read("CIWA cutoff for ETOH?", &withdrawal),
@@ -1183,7 +1191,7 @@ mod tests {
     }
 
     #[test]
-    fn an_electrolytes_symbol_is_read_as_its_element_where_the_article_names_it() {
+    fn an_electrolytes_symbol_is_read_as_its_element_where_named_or_measured() {
         let kalemia = Names(
             &["potassium", "calcium gluconate", "calcium", "sodium"],
             &[],
@@ -1197,11 +1205,20 @@ mod tests {
             read("Na 118 - how fast?", &kalemia),
             "Na (= sodium) 118 - how fast?"
         );
-        // A lone letter with no value is not a symbol ("vitamin K"), nor is a symbol the
-        // article does not name as an element, nor the case written otherwise.
+        // A lone letter with no value is not a symbol ("vitamin K"), nor is the case written
+        // otherwise.
         assert_eq!(read("vitamin K dose?", &kalemia), "vitamin K dose?");
-        assert_eq!(read("Mg 1.2?", &kalemia), "Mg 1.2?");
         assert_eq!(read("k 6.8?", &kalemia), "k 6.8?");
+        // Measured, a symbol the article does not name is still its element, which the
+        // article then does not cover ("Mg" is no milligram of its doses); so is one followed
+        // by a word asking its value.
+        assert_eq!(read("Mg 1.2?", &kalemia), "Mg (= magnesium) 1.2?");
+        let heart = Names(&["spironolactone"], &[]);
+        assert_eq!(
+            read("spironolactone K cutoff?", &heart),
+            "spironolactone K (= potassium) cutoff?"
+        );
+        assert_eq!(read("vitamin K dose?", &heart), "vitamin K dose?");
         // Measured, the symbol is the element even where "K" is written too; a term the
         // article writes ending in it ("vitamin K") stays the term.
         let library = Names(&["potassium", "k", "vitamin k", "sodium"], &[]);

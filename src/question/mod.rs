@@ -153,6 +153,7 @@ struct PhrasingSpec {
     continuation_openers: Vec<String>,
     condition_words: Vec<String>,
     or_fillers: Vec<String>,
+    level_words: Vec<String>,
     referring_back: Vec<String>,
     pronouns: Vec<String>,
     source_nouns: Vec<String>,
@@ -188,6 +189,9 @@ pub struct Phrasing {
     pub condition_words: Vec<String>,
     /// Words passed over between "or" and the alternative it names ("or other CTD").
     pub or_fillers: Vec<String>,
+    /// Words that, after an electrolyte's symbol, ask its measured value ("K cutoff", "Na
+    /// target"), as a number after it does ("K 6.8").
+    pub level_words: Vec<String>,
     /// Words opening a passage that refer back to the one before it, unless followed by a word
     /// naming a source ("This study").
     pub referring_back: Vec<String>,
@@ -278,6 +282,7 @@ impl Phrasing {
                 .map(|w| w.to_lowercase())
                 .collect(),
             or_fillers: spec.or_fillers,
+            level_words: spec.level_words,
             referring_back: spec.referring_back,
             pronouns: spec.pronouns,
             source_nouns: spec.source_nouns,
