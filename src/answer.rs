@@ -108,6 +108,9 @@ pub struct Engine {
     dosing: Option<Arc<DosingRules>>,
 }
 
+/// Passages found again for a question, their coverage, and the turn they were found after.
+type Refound = (Vec<Hit>, Coverage, Vec<Turn>);
+
 impl Engine {
     pub fn new(retriever: Retriever, llm: Option<LlmComposer>) -> Engine {
         Engine::with_shared_llm(retriever, llm.map(Arc::new))
@@ -486,29 +489,11 @@ impl Engine {
             k,
         };
         let (mut hits, mut coverage) = self.passages(&search, about_sources, presence, laps)?;
-        // Asked first in an article's box, a question naming no topic of its own, only an
-        // aspect that nothing answers alone ("how fast to lower?"), follows on from the
-        // article: its title is the turn before, when a passage it finds states that aspect.
-        let asked = crate::question::vocabulary().aspects_asked(&understood);
-        if let Some(title) = article.and_then(|id| self.retriever.article_title(id))
-            && !coverage.covered
-            && !asked.is_empty()
-            && !history.iter().any(|t| t.role == "user")
-            && self.retriever.topic_terms(&understood).is_empty()
+        if !coverage.covered
+            && let Some((after, covers, opening)) =
+                self.after_the_title(&search, about_sources, presence, laps)?
         {
-            let opening = vec![Turn {
-                role: "user".to_string(),
-                content: self.retriever.read_shorthand(title, article),
-            }];
-            let search = SearchRequest {
-                history: &opening,
-                ..search
-            };
-            let (after, covers) = self.passages(&search, about_sources, presence, laps)?;
-            let states_asked = |h: &Hit| asked.iter().any(|a| a.stated_in(&h.text));
-            if covers.covered && after.iter().any(states_asked) {
-                (hits, coverage, history) = (after, covers, opening);
-            }
+            (hits, coverage, history) = (after, covers, opening);
         }
         // A word found only as a related word of the passages reads as that word from here on.
         let understood = crate::shorthand::with_readings(&understood, &coverage.related);
@@ -534,6 +519,46 @@ impl Engine {
             coverage,
             passages,
         })
+    }
+
+    /// Asked first in an article's box, a question naming no topic of its own, only an aspect
+    /// that nothing answers alone ("how fast to lower?"), follows on from the article: searched
+    /// again with its title as the turn before, the passages, their coverage and that turn,
+    /// when they cover it and one states the asked aspect.
+    fn after_the_title(
+        &self,
+        search: &SearchRequest<'_>,
+        about_sources: bool,
+        presence: Presence,
+        laps: &mut Laps<'_>,
+    ) -> Result<Option<Refound>, AskError> {
+        let asked = crate::question::vocabulary().aspects_asked(search.query);
+        let Some(title) = search
+            .article
+            .and_then(|id| self.retriever.article_title(id))
+        else {
+            return Ok(None);
+        };
+        if asked.is_empty()
+            || search.history.iter().any(|t| t.role == "user")
+            || !self.retriever.topic_terms(search.query).is_empty()
+        {
+            return Ok(None);
+        }
+        let opening = vec![Turn {
+            role: "user".to_string(),
+            content: self.retriever.read_shorthand(title, search.article),
+        }];
+        let again = SearchRequest {
+            history: &opening,
+            ..*search
+        };
+        let (hits, coverage) = self.passages(&again, about_sources, presence, laps)?;
+        let states_asked = |h: &Hit| asked.iter().any(|a| a.stated_in(&h.text));
+        Ok(
+            (coverage.covered && hits.iter().any(states_asked))
+                .then_some((hits, coverage, opening)),
+        )
     }
 
     /// The question and the user's turns of `history` with their shorthand read as `article`
