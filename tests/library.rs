@@ -578,13 +578,18 @@ fn the_command_line_scopes_search_and_ask_without_dosing_rules() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no article 'nope'"));
 }
 
+/// `ask(question, article)`, offline, in the box of one of the two articles
+/// `common::write_two_articles` writes under `root`.
+fn two_article_box(root: &Path) -> impl Fn(&str, &str) -> AskReply {
+    let corpus = common::write_two_articles(root);
+    let index = root.join("index");
+    move |question, article| common::ask_in_article(&corpus, &index, article, question)
+}
+
 #[test]
 fn brand_names_find_the_generic_the_article_writes_and_name_a_topic_when_absent() {
     let dir = TempDir::new().unwrap();
-    let corpus = common::write_two_articles(dir.path());
-    let index = dir.path().join("index");
-    let ask =
-        |question: &str, article: &str| common::ask_in_article(&corpus, &index, article, question);
+    let ask = two_article_box(dir.path());
     // "Flagyl" is metronidazole's brand: the article's metronidazole line answers it.
     let reply = ask("flagyl dose?", "cdi-treatment");
     assert!(reply.covered, "{}", reply.answer);
@@ -736,10 +741,7 @@ fn the_command_line_says_which_article_an_unscoped_answer_is_from() {
 #[test]
 fn an_article_box_reads_a_question_without_a_topic_as_about_the_article() {
     let dir = TempDir::new().unwrap();
-    let corpus = common::write_two_articles(dir.path());
-    let index = dir.path().join("index");
-    let ask =
-        |question: &str, article: &str| common::ask_in_article(&corpus, &index, article, question);
+    let ask = two_article_box(dir.path());
     // Nothing in "how fast?" names a topic: in the gout article's box it asks about gout flares,
     // and the article's time course answers it.
     let reply = ask("how fast?", "gout-flare");
@@ -753,10 +755,7 @@ fn an_article_box_reads_a_question_without_a_topic_as_about_the_article() {
 #[test]
 fn an_option_the_article_does_not_name_is_said_to_be_missing() {
     let dir = TempDir::new().unwrap();
-    let corpus = common::write_two_articles(dir.path());
-    let index = dir.path().join("index");
-    let ask =
-        |question: &str, article: &str| common::ask_in_article(&corpus, &index, article, question);
+    let ask = two_article_box(dir.path());
     // One alternative is enough to answer, but the other is not passed over in silence.
     let reply = ask("fidaxomicin or rifaximin?", "cdi-treatment");
     assert!(reply.covered, "{}", reply.answer);

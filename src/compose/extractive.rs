@@ -776,6 +776,19 @@ impl ExtractiveComposer {
             let parts_of = quotable_parts(&passage.text);
             let count = parts_of.len();
             let mut before: Option<String> = None;
+            // Whether the passage's own heading names, not as the subject, a drug its title
+            // names too ("Prednisone Dosing Protocol" in "… Prednisone and Antibiotics …",
+            // asked of antibiotics): read once per passage, the title only when it may matter.
+            let heading_of_title_drug = (passage.section != passage.title)
+                .then(|| passage.section.rsplit(" › ").next())
+                .flatten()
+                .is_some_and(|h| {
+                    let drugs = other_drugs_in(h);
+                    !drugs.is_empty() && !on_subject(h) && {
+                        let title_drugs = other_drugs_in(&passage.title);
+                        drugs.iter().any(|d| title_drugs.contains(d))
+                    }
+                });
             for (position, (label, parts)) in parts_of.into_iter().enumerate() {
                 // An item of a list under a short lead-in ("Colchicine:") is about what its lead
                 // names: the lead is its label.
@@ -840,15 +853,8 @@ impl ExtractiveComposer {
                 // another drug): a sentence restating the title's words ("We asked whether …")
                 // is no more on the question than the finding under it.
                 // Nor is a passage under a heading of another drug that the title names too
-                // ("Prednisone Dosing Protocol" in "… Prednisone and Antibiotics …", asked of
-                // antibiotics) about the subject its title names beside that drug.
-                let heading = (passage.section != passage.title)
-                    .then(|| passage.section.rsplit(" › ").next())
-                    .flatten();
-                let under_other_drug = heading.is_some_and(|h| {
-                    let title_drugs = other_drugs_in(&passage.title);
-                    !on_subject(h) && other_drugs_in(h).iter().any(|d| title_drugs.contains(d))
-                }) && !on_subject(&whole);
+                // about the subject its title names beside that drug (`heading_of_title_drug`).
+                let under_other_drug = heading_of_title_drug && !on_subject(&whole);
                 if !other_drug && !under_other_drug {
                     named(&passage.title, model.places.section, false, &mut best);
                 }
