@@ -1029,19 +1029,25 @@ impl Retriever {
     }
 
     /// Whether the sources can be said not to mention a word of a question, as typed, that none
-    /// of them has: its meaning is known (an everyday word, a word of the semantic table, or a
-    /// long word, a term of its own: `coverage.unknown_term_letters`), and no word of the corpus
-    /// is near it in meaning or spelling. Unread shorthand ("etoh") and a clipping of a word the
-    /// corpus has ("docs", doctors) may be named otherwise.
+    /// of them has: its meaning is known (an everyday word, a word of the semantic table, a word
+    /// another article of the library writes, or a long word, a term of its own:
+    /// `coverage.unknown_term_letters`), and no word of the corpus is near it in meaning or
+    /// spelling. Unread shorthand ("etoh") and a clipping of a word the corpus has ("docs",
+    /// doctors) may be named otherwise.
     pub fn plainly_absent(&self, typed: &str) -> bool {
         let lower = typed.to_lowercase();
         let stems = self.words(&lower);
         let Some(semantic) = self.semantic.as_ref() else {
             return false;
         };
+        // A word another article of the library writes is spelt as authors write it, no slip
+        // or unread shorthand: "opioids" asked in the box of an article that never names one.
         let known = crate::text::is_common_word(&lower)
             || lower.chars().count() >= retrieval_model().coverage.unknown_term_letters
-            || (!stems.is_empty() && stems.iter().all(|stem| semantic.knows(stem)));
+            || (!stems.is_empty()
+                && stems
+                    .iter()
+                    .all(|stem| semantic.knows(stem) || semantic.in_corpus(stem)));
         known && !stems.iter().any(|stem| semantic.has_near(stem))
     }
 

@@ -712,16 +712,25 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     }
     // A sense the article names, else the longest ending of it of two words or more that it
     // names ("blood pressure" for SBP, systolic blood pressure, where the article writes "blood
-    // pressure <100 mmHg"): the reading is written as the article writes it.
+    // pressure <100 mmHg"): the reading is written as the article writes it. An ending's words
+    // are words of content, two at least: "of normal" of ULN, upper limits of normal, is one
+    // everyday word ("normal saline").
+    let stop_words = &crate::text::english().stop_words;
+    let content = |w: &str| !stop_words.iter().any(|s| s.eq_ignore_ascii_case(w));
     for sense in senses(word) {
         let words: Vec<&str> = sense.split_whitespace().collect();
         // A sense of one word is read only for an abbreviation written as the table writes it
         // ("IN" intranasal, "O2" oxygen, "sat" saturation): other lower-case shorthand is read
         // by its longer senses.
         let whole = ((capitals || written_small) && words.len() == 1).then(|| sense.to_string());
+        let endings = (0..words.len().saturating_sub(1))
+            .filter(|&start| {
+                content(words[start]) && words[start..].iter().filter(|w| content(w)).count() >= 2
+            })
+            .map(|start| words[start..].join(" "));
         let named = whole
             .into_iter()
-            .chain((0..words.len().saturating_sub(1)).map(|start| words[start..].join(" ")))
+            .chain(endings)
             .find(|ending| article.names(ending));
         match named {
             Some(ending) => add(ending),
@@ -1047,6 +1056,10 @@ mod tests {
         // One word of a sense is not enough ("peritonitis" alone names no sense of SBP).
         let abdomen = Names(&["peritonitis", "pressure"], &[]);
         assert_eq!(read("SBP abx?", &abdomen), "SBP abx?");
+        // Nor is one word of content after a little word: ULN (upper limits of normal) is not
+        // "of normal" in an article that writes "normal saline".
+        let fluids = Names(&["of normal", "normal"], &[]);
+        assert_eq!(read("lipase 3x ULN?", &fluids), "lipase 3x ULN?");
     }
 
     #[test]

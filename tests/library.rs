@@ -773,3 +773,41 @@ fn an_option_the_article_does_not_name_is_said_to_be_missing() {
     let reply = ask("fidaxomicin or vancomycin?", "cdi-treatment");
     assert!(!reply.answer.contains("do not mention"), "{}", reply.answer);
 }
+
+#[test]
+fn a_word_only_another_article_writes_is_said_missing_in_a_box_whose_sources_lack_it() {
+    let dir = TempDir::new().unwrap();
+    let pages = dir.path().join("pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    std::fs::write(
+        pages.join("pancreatitis.txt"),
+        "Initial Treatment of Acute Pancreatitis\nBegin fluid resuscitation with Lactated Ringer's solution and provide adequate pain control. 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pages.join("overdose.txt"),
+        "Treatment of Opioid Overdose\nGive naloxone 0.4 mg IV for a suspected opioid overdose. 1\n",
+    )
+    .unwrap();
+    let corpus = dir.path().join("corpus");
+    for page in ["pancreatitis", "overdose"] {
+        medcite::add::add_file(&pages.join(format!("{page}.txt")), &corpus).unwrap();
+    }
+    let index = dir.path().join("index");
+    // The library spells "opioid" as its authors do, so it is no slip: the pancreatitis box,
+    // whose sources never name one, says so before what they say of pain.
+    let reply = common::ask_in_article(&corpus, &index, "pancreatitis", "opioids ok for pain?");
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(
+        reply
+            .answer
+            .starts_with("The article and its references do not mention opioids"),
+        "{}",
+        reply.answer
+    );
+    assert!(
+        reply.answer.contains("adequate pain control"),
+        "{}",
+        reply.answer
+    );
+}

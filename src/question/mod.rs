@@ -1062,7 +1062,7 @@ mod tests {
     }
 
     #[test]
-    fn how_many_of_a_dose_unit_asks_the_dose_and_an_age_is_no_duration() {
+    fn how_many_of_a_dose_unit_asks_the_dose_how_many_times_no_share_and_an_age_is_no_duration() {
         let v = vocabulary();
         let names = |q: &str| -> Vec<String> {
             v.aspects_asked(q).iter().map(|a| a.name.clone()).collect()
@@ -1070,6 +1070,10 @@ mod tests {
         assert!(names("insulin how many units?").contains(&"dose".to_string()));
         assert!(!names("insulin how many units?").contains(&"frequency".to_string()));
         assert!(names("how many relapse?").contains(&"frequency".to_string()));
+        // "How many times" asks an interval or a multiple, not how common something is.
+        assert!(!names("lipase how many times ULN?").contains(&"frequency".to_string()));
+        assert!(names("how many times a day?").contains(&"how often".to_string()));
+        assert!(!names("how many times a day?").contains(&"frequency".to_string()));
         let duration = v.aspect("duration").unwrap();
         assert!(!duration.stated_in("This 19-year-old presents with classic meningitis"));
         assert!(!duration.stated_in("Children under 8 years old: avoid"));
