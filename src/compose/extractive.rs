@@ -67,6 +67,9 @@ struct Asked<'v> {
     /// The options a comparison sets side by side ("MTX" and "AZA" in "MTX vs AZA?"), each
     /// with its synonyms and long forms.
     options: Vec<Vec<Vec<String>>>,
+    /// What the patient cannot take ("penicillin allergy"): each as typed, with its analysed
+    /// forms (its own and its readings: "penicillin (= amoxicillin)").
+    allergens: Vec<(String, Vec<Vec<String>>)>,
 }
 
 impl ExtractiveComposer {
@@ -463,6 +466,7 @@ impl ExtractiveComposer {
         };
         let from_methods = (vocabulary.asks_only_aspects(request.question) || about_sources)
             && aspects.iter().any(|aspect| aspect.in_methods);
+        let allergens = self.allergens(request.question);
         Asked {
             subject,
             subject_words,
@@ -473,7 +477,59 @@ impl ExtractiveComposer {
             from_methods,
             list,
             options,
+            allergens,
         }
+    }
+
+    /// What a question says its patient cannot take: a word typed next to an allergy word
+    /// ("penicillin allergy", "pcn allergic pt", "allergic to sulfa", "penicillin-allergic")
+    /// that is a drug's name or no everyday word, with its readings.
+    fn allergens(&self, question: &str) -> Vec<(String, Vec<Vec<String>>)> {
+        let phrasing = &vocabulary().phrasing;
+        let (plain, readings) = crate::shorthand::appositives(question);
+        let typed: Vec<&str> = plain
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let is_allergy = |w: &str| phrasing.allergy_words.iter().any(|a| a == w);
+        let mut allergens: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+        for (i, word) in typed.iter().enumerate() {
+            if !is_allergy(&word.to_lowercase()) {
+                continue;
+            }
+            let before = i.checked_sub(1).map(|j| typed[j]);
+            let after = typed
+                .get(i + 1)
+                .filter(|w| w.eq_ignore_ascii_case("to"))
+                .and(typed.get(i + 2).copied());
+            for candidate in before.into_iter().chain(after) {
+                let lower = candidate.to_lowercase();
+                let stems = words(&lower);
+                let drug = !stems.is_empty() && self.synonyms.names_a_drug(&stems);
+                let everyday = crate::text::is_common_word(&lower)
+                    || is_allergy(&lower)
+                    || stems
+                        .iter()
+                        .all(|s| vocabulary().is_question_word(s, candidate));
+                if stems.is_empty() || (everyday && !drug) {
+                    continue;
+                }
+                let mut forms = vec![stems];
+                for (read, senses) in &readings {
+                    if read.eq_ignore_ascii_case(candidate) {
+                        forms.extend(senses.iter().map(|sense| words(sense)));
+                    }
+                }
+                forms.retain(|f| !f.is_empty());
+                if !allergens
+                    .iter()
+                    .any(|(a, _)| a.eq_ignore_ascii_case(candidate))
+                {
+                    allergens.push((candidate.to_string(), forms));
+                }
+            }
+        }
+        allergens
     }
 
     /// The extractive answer (Markdown bullets, each a verbatim quote with its marker), or
@@ -971,7 +1027,8 @@ impl ExtractiveComposer {
         gather_asked_lists(&mut units, &asked);
         let (chosen, left_out) = choose(&units, request.passages, &asked);
         let first = chosen.first().map(|(unit, _)| *unit);
-        let opener = not_stated(request.question, &units, first, &asked, &other_drugs_at)
+        let opener = not_for_the_allergic(&units, &chosen, &asked)
+            .or_else(|| not_stated(request.question, &units, first, &asked, &other_drugs_at))
             .or_else(|| unnamed(request.question, request.unnamed));
         Draft {
             asked,
@@ -1492,6 +1549,60 @@ pub fn restates_the_article(quote: &str) -> bool {
             .any(|w| text.contains(w.as_str()))
 }
 
+/// Whether a quote (with its label) names a drug the question's patient is allergic to.
+fn names_allergen(unit: &Unit, asked: &Asked<'_>) -> bool {
+    if asked.allergens.is_empty() {
+        return false;
+    }
+    let sequence = words(&unit_text(unit));
+    let present: HashSet<&String> = sequence.iter().collect();
+    asked
+        .allergens
+        .iter()
+        .flat_map(|(_, forms)| forms)
+        .any(|form| names(&sequence, &present, form))
+}
+
+/// Whether a quote (with its label) speaks of an allergy or intolerance.
+fn says_allergy(unit: &Unit) -> bool {
+    let allergy = &vocabulary().phrasing.allergy_words;
+    unit_text(unit)
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| allergy.iter().any(|a| a == w))
+}
+
+fn unit_text(unit: &Unit) -> String {
+    match &unit.label {
+        Some(label) => format!("{label} {}", unit.quote),
+        None => unit.quote.clone(),
+    }
+}
+
+/// The opening line when the question's patient is allergic to a drug and no chosen quote
+/// speaks of an allergy to it: "The article and its references do not say what to give a
+/// patient allergic to penicillin; what they say:".
+fn not_for_the_allergic(
+    units: &[Unit],
+    chosen: &[(usize, Vec<usize>)],
+    asked: &Asked<'_>,
+) -> Option<String> {
+    if asked.allergens.is_empty()
+        || chosen
+            .iter()
+            .any(|(i, _)| names_allergen(&units[*i], asked) && says_allergy(&units[*i]))
+    {
+        return None;
+    }
+    let typed: Vec<&str> = asked.allergens.iter().map(|(a, _)| a.as_str()).collect();
+    Some(
+        vocabulary()
+            .phrasing
+            .allergy_opener
+            .replace("{}", &typed.join(" or ")),
+    )
+}
+
 /// The quotes of the answer, best first, each with the passages that state it (a fact the
 /// article and a reference note both state is quoted once and cites both).
 /// Also, for each unit, why it was left out (`None` for a chosen one).
@@ -1504,25 +1615,41 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
     } else {
         (limits.max_quotes, limits.word_budget)
     };
+    // A quote naming what the question's patient is allergic to, and no allergy, is for other
+    // patients: never chosen, not even as an item its lead-in brings.
+    let for_others: Vec<bool> = units
+        .iter()
+        .map(|u| names_allergen(u, asked) && !says_allergy(u))
+        .collect();
     let mut left_out: Vec<Option<&'static str>> = units
         .iter()
-        .map(|u| (u.score <= 0.0).then_some("names nothing asked"))
+        .zip(&for_others)
+        .map(|(u, &for_others)| {
+            if for_others {
+                Some("names what the patient is allergic to")
+            } else {
+                (u.score <= 0.0).then_some("names nothing asked")
+            }
+        })
         .collect();
     // A quote far less relevant than the best one only dilutes the answer (a list or
     // comparison names every option all the same).
-    let best = units.iter().map(|u| u.score).fold(0.0, f64::max);
+    let best = (units.iter().zip(&left_out))
+        .filter(|(_, why)| why.is_none())
+        .map(|(u, _)| u.score)
+        .fold(0.0, f64::max);
     let floor = if asked.list {
         0.0
     } else {
         limits.relevance_share * best
     };
     for (i, unit) in units.iter().enumerate() {
-        if unit.score > 0.0 && unit.score < floor {
+        if left_out[i].is_none() && unit.score < floor {
             left_out[i] = Some("far below the best quote");
         }
     }
     let mut order: Vec<usize> = (0..units.len())
-        .filter(|&i| units[i].score > 0.0 && units[i].score >= floor)
+        .filter(|&i| left_out[i].is_none())
         .collect();
     order.sort_by(|&a, &b| {
         units[b]
@@ -1543,6 +1670,9 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
         let mut why = |reason: &'static str| {
             left_out[i].get_or_insert(reason);
         };
+        if for_others[i] {
+            return false;
+        }
         if !seen.insert(normalize(&units[i].quote)) {
             why("the same words as a chosen quote");
             return false;
@@ -3852,6 +3982,64 @@ mod tests {
             ..request("doxycycline for everyone?", &passages)
         });
         assert!(!answer.contains("do not mention"), "{answer}");
+    }
+
+    #[test]
+    fn a_drug_the_patient_is_allergic_to_is_never_offered_and_the_answer_says_so() {
+        let lead = lead_in(passage(
+            1,
+            "a#4",
+            "Alternative Option",
+            "Concomitant therapy may be considered where clarithromycin resistance is low:",
+        ));
+        let regimen = item_of(
+            &lead,
+            passage(
+                2,
+                "a#5",
+                "Alternative Option",
+                "PPI twice daily + amoxicillin 1000 mg twice daily + clarithromycin 500 mg twice daily",
+            ),
+        );
+        let first_line = passage(
+            3,
+            "a#1",
+            "Treatment",
+            "Bismuth quadruple therapy is first-line in adults without drug allergies.",
+        );
+        let passages = vec![lead, regimen, first_line];
+        // Penicillin read as the penicillin the article names (shorthand's class reading).
+        for question in [
+            "penicillin (= amoxicillin) allergy options?",
+            "allergic to penicillin (= amoxicillin) - amoxicillin regimen ok?",
+        ] {
+            let answer = ExtractiveComposer::default().answer(&request(question, &passages));
+            assert!(
+                answer.starts_with(
+                    "The article and its references do not say what to give a patient allergic to penicillin; what they say:"
+                ),
+                "{answer}"
+            );
+            assert!(!answer.contains("amoxicillin 1000 mg"), "{answer}");
+            assert!(answer.contains("without drug allergies"), "{answer}");
+        }
+        // A quote speaking of the allergy answers, and the answer says nothing is missing.
+        let allergic = passage(
+            4,
+            "a#6",
+            "Penicillin Allergy",
+            "For penicillin-allergic patients, use bismuth quadruple therapy for 14 days.",
+        );
+        let answer = ExtractiveComposer::default()
+            .answer(&request("penicillin allergy options?", &[allergic]));
+        assert!(
+            answer.starts_with("- \"For penicillin-allergic"),
+            "{answer}"
+        );
+        // An everyday word beside an allergy word is no drug ("drug allergies").
+        let answer = ExtractiveComposer::default()
+            .answer(&request("options with drug allergies?", &passages[2..]));
+        assert!(!answer.contains("allergic to"), "{answer}");
     }
 
     #[test]

@@ -152,6 +152,8 @@ struct PhrasingSpec {
     comparison_connectors: Vec<String>,
     continuation_openers: Vec<String>,
     condition_words: Vec<String>,
+    allergy_words: Vec<String>,
+    allergy_opener: String,
     or_fillers: Vec<String>,
     level_words: Vec<String>,
     referring_back: Vec<String>,
@@ -187,6 +189,11 @@ pub struct Phrasing {
     /// Lower-cased words introducing the condition or population an aspect is asked in ("in",
     /// "with"): the word after one is not the subject a "not stated" line names.
     pub condition_words: Vec<String>,
+    /// Lower-cased words saying a patient cannot take what is typed next to them ("penicillin
+    /// allergy", "allergic to sulfa").
+    pub allergy_words: Vec<String>,
+    /// The opening line when no source says what to give such a patient, `{}` the drug as typed.
+    pub allergy_opener: String,
     /// Words passed over between "or" and the alternative it names ("or other CTD").
     pub or_fillers: Vec<String>,
     /// Words that, after an electrolyte's symbol, ask its measured value ("K cutoff", "Na
@@ -281,6 +288,12 @@ impl Phrasing {
                 .iter()
                 .map(|w| w.to_lowercase())
                 .collect(),
+            allergy_words: spec
+                .allergy_words
+                .iter()
+                .map(|w| w.to_lowercase())
+                .collect(),
+            allergy_opener: spec.allergy_opener,
             or_fillers: spec.or_fillers,
             level_words: spec.level_words,
             referring_back: spec.referring_back,
