@@ -1026,9 +1026,9 @@ impl ExtractiveComposer {
         }
         gather_asked_lists(&mut units, &asked);
         let (chosen, left_out) = choose(&units, request.passages, &asked);
-        let first = chosen.first().map(|(unit, _)| *unit);
+        let quoted: Vec<usize> = chosen.iter().map(|(unit, _)| *unit).collect();
         let opener = not_for_the_allergic(&units, &chosen, &asked)
-            .or_else(|| not_stated(request.question, &units, first, &asked, &other_drugs_at))
+            .or_else(|| not_stated(request.question, &units, &quoted, &asked, &other_drugs_at))
             .or_else(|| unnamed(request.question, request.unnamed));
         Draft {
             asked,
@@ -1941,15 +1941,15 @@ fn short_label(text: &str) -> Option<&str> {
 /// subject: "The article and its references give no duration for IVIG; what they say:". It
 /// ends in ':' as a lead-in, so it needs no marker.
 ///
-/// The quote chosen first, when it states the aspect and names neither the subject nor any
-/// drug, states it of the one subject asked, an everyday word (not a drug's or a disease's
-/// name), that it was chosen for: "Total volume limit: Keep total
-/// crystalloid administration under 4000 ml …" for "max fluids first 24h?" is no answer
-/// to open with "no maximum for fluids".
+/// A chosen quote, when it states the aspect and names neither the subject nor any drug,
+/// states it of the one subject asked, an everyday word (not a drug's or a disease's name),
+/// that it was chosen for: "Total volume limit: Keep total crystalloid administration under
+/// 4000 ml …" for "max fluids first 24h?" is no answer to open with "no maximum for fluids",
+/// whether it is quoted first or after another quote on fluids.
 fn not_stated(
     question: &str,
     units: &[Unit],
-    first: Option<usize>,
+    chosen: &[usize],
     asked: &Asked<'_>,
     other_drugs_at: &dyn Fn(&str) -> Vec<usize>,
 ) -> Option<String> {
@@ -1964,14 +1964,14 @@ fn not_stated(
         .filter(|a| {
             !units.iter().enumerate().any(|(n, u)| {
                 let whole = format!("{} {}", u.label.as_deref().unwrap_or(""), u.quote);
-                let first_of_no_drug = first == Some(n)
+                let chosen_of_no_drug = chosen.contains(&n)
                     && !u.on_subject
                     && !asked.asks_drug
                     && matches!(asked.subject_words.as_slice(),
                         [one] if words(one).iter().all(|w| crate::text::common_stems().contains(w)))
                     && a.stated_in(&whole)
                     && other_drugs_at(&whole).is_empty();
-                first_of_no_drug
+                chosen_of_no_drug
                     || (u.on_subject
                         && states_near_subject(
                             &whole,
@@ -3955,6 +3955,28 @@ mod tests {
             "{answer}"
         );
         assert!(answer.contains("for SU/metformin;"), "{answer}");
+    }
+
+    #[test]
+    fn a_chosen_quote_stating_the_aspect_of_an_everyday_subject_is_no_not_stated() {
+        let passages = vec![
+            passage(
+                1,
+                "a#8",
+                "Fluid Choice",
+                "Never use hydroxyethyl starch fluids, as they increase organ failure in pancreatitis fluids trials.",
+            ),
+            passage(
+                2,
+                "a#5",
+                "Moderate Resuscitation Protocol",
+                "Total volume limit: Keep total crystalloid administration under 4000 ml in the first 24 hours",
+            ),
+        ];
+        let answer =
+            ExtractiveComposer::default().answer(&request("max fluids in 24h?", &passages));
+        assert!(answer.contains("under 4000 ml"), "{answer}");
+        assert!(!answer.contains("give no"), "{answer}");
     }
 
     #[test]
