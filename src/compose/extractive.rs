@@ -70,6 +70,9 @@ struct Asked<'v> {
     /// What the patient cannot take ("penicillin allergy"): each as typed, with its analysed
     /// forms (its own and its readings: "penicillin (= amoxicillin)").
     allergens: Vec<(String, Vec<Vec<String>>)>,
+    /// Aspects read otherwise of a drug, by name, each with the aspect as asked ("taper" for
+    /// "how fast?"): a quote stating the aspect as asked ("over 2–5 minutes") states it too.
+    read_of_drug: Vec<(String, &'v Aspect)>,
 }
 
 impl ExtractiveComposer {
@@ -429,9 +432,11 @@ impl ExtractiveComposer {
         }
         // An aspect read otherwise of a drug ("how fast" of prednisone asks its taper).
         let asks_drug = subject.iter().any(|term| self.synonyms.names_a_drug(term));
+        let mut read_of_drug = Vec::new();
         if asks_drug {
             for aspect in &mut aspects {
                 if let Some(other) = aspect.of_drug.as_deref().and_then(|n| vocabulary.aspect(n)) {
+                    read_of_drug.push((other.name.clone(), *aspect));
                     *aspect = other;
                 }
             }
@@ -478,6 +483,7 @@ impl ExtractiveComposer {
             list,
             options,
             allergens,
+            read_of_drug,
         }
     }
 
@@ -1971,15 +1977,23 @@ fn not_stated(
                         [one] if words(one).iter().all(|w| crate::text::common_stems().contains(w)))
                     && a.stated_in(&whole)
                     && other_drugs_at(&whole).is_empty();
+                let this: &Aspect = a;
+                let as_asked = asked
+                    .read_of_drug
+                    .iter()
+                    .filter(|(name, _)| *name == this.name)
+                    .map(|(_, asked)| *asked);
                 chosen_of_no_drug
                     || (u.on_subject
-                        && states_near_subject(
-                            &whole,
-                            a,
-                            &asked.subject,
-                            model().structure.aspect_near_subject_words,
-                            &|| other_drugs_at(&whole),
-                        ))
+                        && std::iter::once(this).chain(as_asked).any(|a| {
+                            states_near_subject(
+                                &whole,
+                                a,
+                                &asked.subject,
+                                model().structure.aspect_near_subject_words,
+                                &|| other_drugs_at(&whole),
+                            )
+                        }))
             })
         })
         .filter_map(|a| a.noun.as_deref())
@@ -3149,6 +3163,13 @@ mod tests {
             ),
             "{answer}"
         );
+        // Of a drug given over minutes, how fast it is given answers: no taper is missing.
+        let infused = one_passage(
+            "Cardiac Membrane Stabilization",
+            "Administer IV calcium gluconate 10% (15-30 mL) over 2-5 minutes.",
+        );
+        let answer = composer.answer(&request("calcium gluconate how fast?", &infused));
+        assert!(answer.starts_with("- \"Administer IV calcium"), "{answer}");
     }
 
     #[test]
