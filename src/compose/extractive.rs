@@ -890,7 +890,7 @@ impl ExtractiveComposer {
                     || continuing[index]
                     || antecedent.as_deref().is_some_and(on_subject)
                     || source_on_subject.contains(passage.doc_id.as_str())
-                    || titled.contains(passage.title.as_str());
+                    || (titled.contains(passage.title.as_str()) && !heading_of_title_drug);
                 // Each asked concept counts once, where it says most: in the quote, its label or
                 // its section's heading ("screening" in both a quote and its heading "Cancer
                 // screening" is one match, not two).
@@ -1367,12 +1367,32 @@ fn states_near_subject(
         return true;
     }
     let others = std::cell::OnceCell::new();
+    // Each word's clause: a comma, semicolon, colon or full stop between two words parts them.
+    let mut clause = Vec::with_capacity(spans.len());
+    let mut current = 0;
+    for (i, (span, _)) in spans.iter().enumerate() {
+        if i > 0 && text[spans[i - 1].0.end..span.start].contains([',', ';', ':', '.']) {
+            current += 1;
+        }
+        clause.push(current);
+    }
     at.into_iter().any(|offset| {
         // The statement's place: how many words come before it.
         let position = spans.partition_point(|(span, _)| span.start < offset);
+        let own = clause.get(position).or(clause.last()).copied().unwrap_or(0);
+        // A statement in a clause naming another drug and not the subject is that drug's,
+        // however near the next clause names the subject ("prednisone … for 5 days, and add
+        // antibiotics only if …" gives no antibiotic course).
+        let of_another = || {
+            !mentions.iter().any(|&m| clause[m] == own)
+                && others
+                    .get_or_init(other_drugs)
+                    .iter()
+                    .any(|&o| clause.get(o) == Some(&own))
+        };
         // Near a mention, or after one with no other drug named in between ("… with
         // Lactated Ringer's solution …: 10 ml/kg bolus …, followed by 1.5 ml/kg/hour").
-        mentions.iter().any(|&m| m.abs_diff(position) <= near)
+        (mentions.iter().any(|&m| m.abs_diff(position) <= near) && !of_another())
             || mentions.iter().any(|&m| {
                 m < position
                     && !others
@@ -3997,6 +4017,40 @@ mod tests {
         let answer =
             ExtractiveComposer::default().answer(&request("max fluids in 24h?", &passages));
         assert!(answer.contains("under 4000 ml"), "{answer}");
+        assert!(!answer.contains("give no"), "{answer}");
+    }
+
+    #[test]
+    fn a_value_of_another_drugs_clause_or_heading_is_not_the_subjects() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let opener = "The article and its references give no duration for antibiotics;";
+        // The course is prednisone's clause's; the next clause names antibiotics.
+        let prose = one_passage(
+            "Summary",
+            "Prescribe prednisone 40 mg orally once daily for 5 days, and add antibiotics only if sputum is purulent.",
+        );
+        let answer = composer.answer(&request("antibiotics how long?", &prose));
+        assert!(answer.starts_with(opener), "{answer}");
+        // A passage under the heading of the title's other drug is not about antibiotics,
+        // though the title names them.
+        let mut under = passage(
+            2,
+            "a#2",
+            "Prednisone Dosing Protocol",
+            "The standard regimen is prednisone 30-40 mg orally once daily for exactly 5 days.",
+        );
+        under.title = "Prescribing Prednisone and Antibiotics for COPD Exacerbation".into();
+        let answer = composer.answer(&request(
+            "antibiotics how long?",
+            &[prose[0].clone(), under],
+        ));
+        assert!(answer.starts_with(opener), "{answer}");
+        // A course in the subject's own clause is stated.
+        let own = one_passage(
+            "Antibiotics",
+            "Give prednisone 40 mg daily, and give antibiotics for 5 days.",
+        );
+        let answer = composer.answer(&request("antibiotics how long?", &own));
         assert!(!answer.contains("give no"), "{answer}");
     }
 
