@@ -62,6 +62,7 @@ pub struct Coverage {
 pub struct Shorthand {
     pub clipped_letters: usize,
     pub min_clipped: usize,
+    pub min_clipped_ending: usize,
     pub min_misspelt_drug: usize,
     pub max_senses: usize,
     pub max_class_members: usize,

@@ -1929,6 +1929,36 @@ impl crate::shorthand::Article for ScopeReader<'_> {
         Some(first.to_string())
     }
 
+    fn terms_ending(&self, clipped: &str) -> Vec<String> {
+        if self.article.is_none() {
+            return Vec::new();
+        }
+        let Ok([own]) = <[String; 1]>::try_from(self.retriever.words(clipped)) else {
+            return Vec::new();
+        };
+        let longer = retrieval_model().shorthand.clipped_letters;
+        let mut terms: Vec<String> = Vec::new();
+        let mut stems: Vec<String> = Vec::new();
+        for ScopeText { text, .. } in self.texts() {
+            for word in text.split(|c: char| !c.is_alphanumeric()) {
+                let lower = word.to_lowercase();
+                if lower.chars().count() < clipped.chars().count() + longer
+                    || crate::text::is_common_word(&lower)
+                {
+                    continue;
+                }
+                let Ok([stem]) = <[String; 1]>::try_from(self.retriever.words(&lower)) else {
+                    continue;
+                };
+                if stem.ends_with(own.as_str()) && stem != own && !stems.contains(&stem) {
+                    stems.push(stem);
+                    terms.push(lower);
+                }
+            }
+        }
+        terms
+    }
+
     fn terms_beginning(&self, clipped: &str) -> Vec<String> {
         // Not from the library's titles: tried, PubMedQA's rewritten questions gained one
         // ("chemo"), but dev unscoped test lost one to a wrong decline.

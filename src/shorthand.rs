@@ -219,6 +219,12 @@ pub trait Article {
     /// The article's terms that begin with `clipped`, one form of each: its drug names, and
     /// its uncommon words at least a few letters longer ("benzodiazepines" for "benzo").
     fn terms_beginning(&self, clipped: &str) -> Vec<String>;
+    /// The article's uncommon terms that end with `clipped` (analysed, as its own word's
+    /// stem) and are at least a few letters longer, one form of each: "vasopressors" for
+    /// "pressors". None without one article in scope.
+    fn terms_ending(&self, _clipped: &str) -> Vec<String> {
+        Vec::new()
+    }
     /// Whether it is one article with its references, not the whole library.
     fn is_one_article(&self) -> bool {
         true
@@ -762,6 +768,16 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     {
         add(term.clone());
     }
+    // Clipped at its start ("pressors" for vasopressors): the one term of the article it
+    // ends, when nothing else reads it.
+    if readings.is_empty()
+        && !capitals
+        && !ordinary
+        && lower.chars().count() >= retrieval_model().shorthand.min_clipped_ending
+        && let [term] = article.terms_ending(&lower).as_slice()
+    {
+        readings.push(term.clone());
+    }
     readings
 }
 
@@ -865,6 +881,13 @@ mod tests {
             self.1
                 .iter()
                 .filter(|d| d.starts_with(clipped))
+                .map(|d| d.to_string())
+                .collect()
+        }
+        fn terms_ending(&self, clipped: &str) -> Vec<String> {
+            self.1
+                .iter()
+                .filter(|d| d.ends_with(clipped) && d.len() >= clipped.len() + 3)
                 .map(|d| d.to_string())
                 .collect()
         }
@@ -1262,6 +1285,23 @@ mod tests {
             read("EM rash tx?", &article),
             "EM (= erythema migrans) rash tx?"
         );
+    }
+
+    #[test]
+    fn a_word_clipped_at_its_start_is_the_one_term_it_ends() {
+        let shock = Names(&["vasopressors"], &["vasopressors", "norepinephrine"]);
+        assert_eq!(
+            read("when to start pressors?", &shock),
+            "when to start pressors (= vasopressors)?"
+        );
+        // Two terms it ends: no reading; nor for an ending too short to tell.
+        let potassium = Names(&[], &["hyperkalemia", "pseudohyperkalemia"]);
+        assert_eq!(
+            read("kalemia with ECG changes?", &potassium),
+            "kalemia with ECG changes?"
+        );
+        let short = Names(&[], &["norepinephrine"]);
+        assert_eq!(read("rine dose?", &short), "rine dose?");
     }
 
     #[test]
