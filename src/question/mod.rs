@@ -1087,6 +1087,8 @@ mod tests {
         assert!(!names("lipase how many times ULN?").contains(&"frequency".to_string()));
         assert!(names("how many times a day?").contains(&"how often".to_string()));
         assert!(!names("how many times a day?").contains(&"frequency".to_string()));
+        // A level's target asked either way round is a drug level, which a CK target is not.
+        assert!(names("tacrolimus level target?").contains(&"levels".to_string()));
         let duration = v.aspect("duration").unwrap();
         assert!(!duration.stated_in("This 19-year-old presents with classic meningitis"));
         assert!(!duration.stated_in("Children under 8 years old: avoid"));
