@@ -257,7 +257,7 @@ impl Engine {
             laps.lap(|s| &mut s.compose);
             return Ok(reply);
         }
-        let unnamed = self.unnamed(&coverage, &passages);
+        let unnamed = self.unnamed(&coverage, &passages, request.article.as_deref());
         let offline_request = ComposeRequest {
             question: &understood,
             history: &history,
@@ -435,7 +435,11 @@ impl Engine {
             ..request.clone()
         };
         let gathered = self.gather(&request, presence, &mut Laps::new(None))?;
-        let unnamed = self.unnamed(&gathered.coverage, &gathered.passages);
+        let unnamed = self.unnamed(
+            &gathered.coverage,
+            &gathered.passages,
+            request.article.as_deref(),
+        );
         let compose = ComposeRequest {
             question: &gathered.understood,
             history: &gathered.history,
@@ -457,11 +461,16 @@ impl Engine {
     /// options it sets against a named one that no source names (`Coverage::unnamed_options`).
     /// A word a passage writes inside a longer one ("nasal" in "intranasal") is not plainly
     /// absent.
-    fn unnamed(&self, coverage: &Coverage, passages: &[Passage]) -> Vec<String> {
+    fn unnamed(
+        &self,
+        coverage: &Coverage,
+        passages: &[Passage],
+        article: Option<&str>,
+    ) -> Vec<String> {
         coverage
             .weak_missing
             .iter()
-            .filter(|w| self.retriever.plainly_absent(w))
+            .filter(|w| self.retriever.plainly_absent(w, article))
             .filter(|w| !passages.iter().any(|p| writes_inside(&p.text, w)))
             .chain(&coverage.unnamed_options)
             .cloned()

@@ -1034,7 +1034,7 @@ impl Retriever {
     /// `coverage.unknown_term_letters`), and no word of the corpus is near it in meaning or
     /// spelling. Unread shorthand ("etoh") and a clipping of a word the corpus has ("docs",
     /// doctors) may be named otherwise.
-    pub fn plainly_absent(&self, typed: &str) -> bool {
+    pub fn plainly_absent(&self, typed: &str, article: Option<&str>) -> bool {
         let lower = typed.to_lowercase();
         let stems = self.words(&lower);
         let Some(semantic) = self.semantic.as_ref() else {
@@ -1048,7 +1048,24 @@ impl Retriever {
                 && stems
                     .iter()
                     .all(|stem| semantic.knows(stem) || semantic.in_corpus(stem)));
-        known && !stems.iter().any(|stem| semantic.has_near(stem))
+        if !known {
+            return false;
+        }
+        // In one article's box, near in what that article and its references write: a word
+        // near it in another article ("double" for "triple") is no way this one names it.
+        match article {
+            Some(article) => {
+                let scope: HashSet<String> = self
+                    .scope_texts(article)
+                    .iter()
+                    .flat_map(|(text, _)| self.words(text))
+                    .collect();
+                !stems
+                    .iter()
+                    .any(|stem| semantic.has_near_in(stem, &|w| scope.contains(w)))
+            }
+            None => !stems.iter().any(|stem| semantic.has_near(stem)),
+        }
     }
 
     /// Analysed words of `text`, in order.

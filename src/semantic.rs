@@ -212,12 +212,19 @@ impl Semantic {
     /// neighbour the table holds for it, however weak ("doc", doctor: 0.51), or a near
     /// spelling when the corpus lacks it.
     pub fn has_near(&self, word: &str) -> bool {
-        let neighbour = self.table.neighbours.get(word).is_some_and(|neighbours| {
-            neighbours
-                .iter()
-                .any(|(w, _)| w != word && self.vocabulary.contains(w))
-        });
-        neighbour || (!self.vocabulary.contains(word) && !self.near_spellings(word).is_empty())
+        self.has_near_in(word, &|w| self.vocabulary.contains(w))
+    }
+
+    /// [`Semantic::has_near`] among the words `has` says a scope has (one article and its
+    /// references), not the whole corpus: near spellings are the corpus's, read only when the
+    /// scope lacks the word.
+    pub fn has_near_in(&self, word: &str, has: &dyn Fn(&str) -> bool) -> bool {
+        let neighbour = self
+            .table
+            .neighbours
+            .get(word)
+            .is_some_and(|neighbours| neighbours.iter().any(|(w, _)| w != word && has(w)));
+        neighbour || (!has(word) && self.near_spellings(word).iter().any(|(near, _)| has(near)))
     }
 
     /// Whether the corpus has this analysed word.

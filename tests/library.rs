@@ -811,3 +811,36 @@ fn a_word_only_another_article_writes_is_said_missing_in_a_box_whose_sources_lac
         reply.answer
     );
 }
+
+#[test]
+fn a_word_near_one_only_another_article_writes_is_said_missing_in_a_box_without_it() {
+    let dir = TempDir::new().unwrap();
+    let pages = dir.path().join("pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    std::fs::write(
+        pages.join("pancreatitis.txt"),
+        "Initial Treatment of Acute Pancreatitis\nBegin fluid resuscitation with Lactated Ringer's solution at 1.5 ml/kg/hour. 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pages.join("gastroenteritis.txt"),
+        "Treatment of Gastroenteritis\nGive ondansetron for vomiting that prevents oral rehydration. 1\n",
+    )
+    .unwrap();
+    let corpus = dir.path().join("corpus");
+    for page in ["pancreatitis", "gastroenteritis"] {
+        medcite::add::add_file(&pages.join(format!("{page}.txt")), &corpus).unwrap();
+    }
+    let index = dir.path().join("index");
+    // "vomiting", near "nausea" in meaning, is the other article's word: in the pancreatitis
+    // box nothing names nausea, and the answer says so before what it says of fluids.
+    let reply = common::ask_in_article(&corpus, &index, "pancreatitis", "fluid rate with nausea?");
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(
+        reply
+            .answer
+            .starts_with("The article and its references do not mention nausea"),
+        "{}",
+        reply.answer
+    );
+}
