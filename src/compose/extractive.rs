@@ -1367,11 +1367,15 @@ fn states_near_subject(
         return true;
     }
     let others = std::cell::OnceCell::new();
-    // Each word's clause: a comma, semicolon, colon or full stop between two words parts them.
+    // Each word's clause: a comma, semicolon, colon or full stop and a space between two words
+    // part them (not the point of "1.5" or the comma of "4,000").
     let mut clause = Vec::with_capacity(spans.len());
     let mut current = 0;
     for (i, (span, _)) in spans.iter().enumerate() {
-        if i > 0 && text[spans[i - 1].0.end..span.start].contains([',', ';', ':', '.']) {
+        let gap = i
+            .checked_sub(1)
+            .map_or("", |p| &text[spans[p].0.end..span.start]);
+        if gap.contains([',', ';', ':', '.']) && gap.contains(char::is_whitespace) {
             current += 1;
         }
         clause.push(current);
@@ -4051,6 +4055,13 @@ mod tests {
             "Give prednisone 40 mg daily, and give antibiotics for 5 days.",
         );
         let answer = composer.answer(&request("antibiotics how long?", &own));
+        assert!(!answer.contains("give no"), "{answer}");
+        // The point of a number parts no clauses.
+        let decimal = one_passage(
+            "Antibiotics",
+            "Give antibiotics 1.5 g twice daily with prednisone for 7 days.",
+        );
+        let answer = composer.answer(&request("antibiotics how long?", &decimal));
         assert!(!answer.contains("give no"), "{answer}");
     }
 
