@@ -1031,9 +1031,10 @@ impl Retriever {
     /// Whether the sources can be said not to mention a word of a question, as typed, that none
     /// of them has: its meaning is known (an everyday word, a word of the semantic table, a word
     /// another article of the library writes, or a long word, a term of its own:
-    /// `coverage.unknown_term_letters`), and no word of the corpus is near it in meaning or
-    /// spelling. Unread shorthand ("etoh") and a clipping of a word the corpus has ("docs",
-    /// doctors) may be named otherwise.
+    /// `coverage.unknown_term_letters`), and no word of the scope (`article` and its
+    /// references; the corpus without one) is near it in meaning or spelling. Unread shorthand
+    /// ("etoh") and a clipping of a word the corpus has ("docs", doctors) may be named
+    /// otherwise.
     pub fn plainly_absent(&self, typed: &str, article: Option<&str>) -> bool {
         let lower = typed.to_lowercase();
         let stems = self.words(&lower);
@@ -1052,7 +1053,7 @@ impl Retriever {
             return false;
         }
         // In one article's box, near in what that article and its references write: a word
-        // near it in another article ("double" for "triple") is no way this one names it.
+        // near it in another article ("vomiting" for "nausea") is no way this one names it.
         match article {
             Some(article) => {
                 let scope: HashSet<String> = self
