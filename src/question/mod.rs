@@ -1065,6 +1065,13 @@ mod tests {
         let schedule = v.aspect("schedule").unwrap();
         assert!(!schedule.stated_in("High-dose corticosteroids (prednisone 1 mg/kg/day)"));
         assert!(schedule.stated_in("Metronidazole 500 mg twice daily"));
+        // A harm given as the reason to avoid a drug is a harm of it; a risk a patient is at
+        // is not.
+        let harms = v.aspect("harms").unwrap();
+        assert!(harms.stated_in(
+            "Children under 8 years: Contraindicated due to risk of permanent tooth discoloration"
+        ));
+        assert!(!harms.stated_in("Patients at risk of relapse need closer follow-up"));
         // A target is a value aimed for, not the word inside a term ("target organ damage").
         let target = v.aspect("target").unwrap();
         assert!(target.stated_in("with a goal of lowering systolic pressure by no more than 25%"));
