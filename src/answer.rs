@@ -467,10 +467,13 @@ impl Engine {
         passages: &[Passage],
         article: Option<&str>,
     ) -> Vec<String> {
+        // The scope's words, read once, and only when a word is missing.
+        let scope = std::cell::OnceCell::new();
+        let scope = || article.map(|a| scope.get_or_init(|| self.retriever.scope_words(a)));
         coverage
             .weak_missing
             .iter()
-            .filter(|w| self.retriever.plainly_absent(w, article))
+            .filter(|w| self.retriever.plainly_absent(w, scope()))
             .filter(|w| !passages.iter().any(|p| writes_inside(&p.text, w)))
             .chain(&coverage.unnamed_options)
             .cloned()

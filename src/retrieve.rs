@@ -1031,11 +1031,12 @@ impl Retriever {
     /// Whether the sources can be said not to mention a word of a question, as typed, that none
     /// of them has: its meaning is known (an everyday word, a word of the semantic table, a word
     /// another article of the library writes, or a long word, a term of its own:
-    /// `coverage.unknown_term_letters`), and no word of the scope (`article` and its
-    /// references; the corpus without one) is near it in meaning or spelling. Unread shorthand
+    /// `coverage.unknown_term_letters`), and no word of the scope (`scope`, the analysed words
+    /// of an article and its references: [`Retriever::scope_words`]; the corpus without one)
+    /// is near it in meaning or spelling. Unread shorthand
     /// ("etoh") and a clipping of a word the corpus has ("docs", doctors) may be named
     /// otherwise.
-    pub fn plainly_absent(&self, typed: &str, article: Option<&str>) -> bool {
+    pub fn plainly_absent(&self, typed: &str, scope: Option<&HashSet<String>>) -> bool {
         let lower = typed.to_lowercase();
         let stems = self.words(&lower);
         let Some(semantic) = self.semantic.as_ref() else {
@@ -1054,19 +1055,21 @@ impl Retriever {
         }
         // In one article's box, near in what that article and its references write: a word
         // near it in another article ("vomiting" for "nausea") is no way this one names it.
-        match article {
-            Some(article) => {
-                let scope: HashSet<String> = self
-                    .scope_texts(article)
-                    .iter()
-                    .flat_map(|(text, _)| self.words(text))
-                    .collect();
-                !stems
-                    .iter()
-                    .any(|stem| semantic.has_near_in(stem, &|w| scope.contains(w)))
-            }
+        match scope {
+            Some(scope) => !stems
+                .iter()
+                .any(|stem| semantic.has_near_in(stem, &|w| scope.contains(w))),
             None => !stems.iter().any(|stem| semantic.has_near(stem)),
         }
+    }
+
+    /// The analysed words of an article and the references it cites: the scope
+    /// [`Retriever::plainly_absent`] reads nearness in.
+    pub fn scope_words(&self, article: &str) -> HashSet<String> {
+        self.scope_texts(article)
+            .iter()
+            .flat_map(|(text, _)| self.words(text))
+            .collect()
     }
 
     /// Analysed words of `text`, in order.

@@ -777,22 +777,19 @@ fn an_option_the_article_does_not_name_is_said_to_be_missing() {
 #[test]
 fn a_word_only_another_article_writes_is_said_missing_in_a_box_whose_sources_lack_it() {
     let dir = TempDir::new().unwrap();
-    let pages = dir.path().join("pages");
-    std::fs::create_dir_all(&pages).unwrap();
-    std::fs::write(
-        pages.join("pancreatitis.txt"),
-        "Initial Treatment of Acute Pancreatitis\nBegin fluid resuscitation with Lactated Ringer's solution and provide adequate pain control. 1\n",
-    )
-    .unwrap();
-    std::fs::write(
-        pages.join("overdose.txt"),
-        "Treatment of Opioid Overdose\nGive naloxone 0.4 mg IV for a suspected opioid overdose. 1\n",
-    )
-    .unwrap();
-    let corpus = dir.path().join("corpus");
-    for page in ["pancreatitis", "overdose"] {
-        medcite::add::add_file(&pages.join(format!("{page}.txt")), &corpus).unwrap();
-    }
+    let corpus = common::add_pages(
+        dir.path(),
+        &[
+            (
+                "pancreatitis",
+                "Initial Treatment of Acute Pancreatitis\nBegin fluid resuscitation with Lactated Ringer's solution and provide adequate pain control. 1\n",
+            ),
+            (
+                "overdose",
+                "Treatment of Opioid Overdose\nGive naloxone 0.4 mg IV for a suspected opioid overdose. 1\n",
+            ),
+        ],
+    );
     let index = dir.path().join("index");
     // The library spells "opioid" as its authors do, so it is no slip: the pancreatitis box,
     // whose sources never name one, says so before what they say of pain.
@@ -815,22 +812,19 @@ fn a_word_only_another_article_writes_is_said_missing_in_a_box_whose_sources_lac
 #[test]
 fn a_word_near_one_only_another_article_writes_is_said_missing_in_a_box_without_it() {
     let dir = TempDir::new().unwrap();
-    let pages = dir.path().join("pages");
-    std::fs::create_dir_all(&pages).unwrap();
-    std::fs::write(
-        pages.join("pancreatitis.txt"),
-        "Initial Treatment of Acute Pancreatitis\nBegin fluid resuscitation with Lactated Ringer's solution at 1.5 ml/kg/hour. 1\n",
-    )
-    .unwrap();
-    std::fs::write(
-        pages.join("gastroenteritis.txt"),
-        "Treatment of Gastroenteritis\nGive ondansetron for vomiting that prevents oral rehydration. 1\n",
-    )
-    .unwrap();
-    let corpus = dir.path().join("corpus");
-    for page in ["pancreatitis", "gastroenteritis"] {
-        medcite::add::add_file(&pages.join(format!("{page}.txt")), &corpus).unwrap();
-    }
+    let corpus = common::add_pages(
+        dir.path(),
+        &[
+            (
+                "pancreatitis",
+                "Initial Treatment of Acute Pancreatitis\nBegin fluid resuscitation with Lactated Ringer's solution at 1.5 ml/kg/hour. 1\n",
+            ),
+            (
+                "gastroenteritis",
+                "Treatment of Gastroenteritis\nGive ondansetron for vomiting that prevents oral rehydration. 1\n",
+            ),
+        ],
+    );
     let index = dir.path().join("index");
     // "vomiting", near "nausea" in meaning, is the other article's word: in the pancreatitis
     // box nothing names nausea, and the answer says so before what it says of fluids.

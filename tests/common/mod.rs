@@ -65,23 +65,33 @@ pub fn write_one_article(root: &Path, id: &str, text: &str) {
 
 /// Two articles of other subjects, added from page text the test writes.
 pub fn write_two_articles(root: &Path) -> PathBuf {
-    let pages = root.join("pages");
-    fs::create_dir_all(&pages).unwrap();
-    fs::write(
-        pages.join("gout-flare.txt"),
-        "Treatment of Gout Flares\nColchicine is first-line for an acute gout flare. 1\nColchicine\n- Loading dose: 1.2 mg, then 0.6 mg one hour later 1\n- Maximum dose for acute treatment is 1.8 mg over one hour 1, 2\nDuration\n- Continue until the flare resolves 2\n",
-    )
-    .unwrap();
-    fs::write(
-        pages.join("cdi-treatment.txt"),
-        "Treatment of C. difficile Infection\nOral vancomycin is first-line for C. difficile infection. 1\nVancomycin\n- Dose: 125 mg orally four times daily for 10 days 1\nFidaxomicin\n- Dose: 200 mg twice daily for 10 days 2\nMetronidazole\n- Dose: 500 mg orally three times daily for 10 days 2\n",
-    )
-    .unwrap();
-    let corpus = root.join("corpus");
-    for page in ["gout-flare", "cdi-treatment"] {
-        medcite::add::add_file(&pages.join(format!("{page}.txt")), &corpus).unwrap();
-    }
     // No dosing/ folder: the compiled formulary checks the doses.
+    add_pages(
+        root,
+        &[
+            (
+                "gout-flare",
+                "Treatment of Gout Flares\nColchicine is first-line for an acute gout flare. 1\nColchicine\n- Loading dose: 1.2 mg, then 0.6 mg one hour later 1\n- Maximum dose for acute treatment is 1.8 mg over one hour 1, 2\nDuration\n- Continue until the flare resolves 2\n",
+            ),
+            (
+                "cdi-treatment",
+                "Treatment of C. difficile Infection\nOral vancomycin is first-line for C. difficile infection. 1\nVancomycin\n- Dose: 125 mg orally four times daily for 10 days 1\nFidaxomicin\n- Dose: 200 mg twice daily for 10 days 2\nMetronidazole\n- Dose: 500 mg orally three times daily for 10 days 2\n",
+            ),
+        ],
+    )
+}
+
+/// A library at `root/corpus` of pages (id, page text) written under `root/pages` and added
+/// with `medcite add`, in order: the corpus folder.
+pub fn add_pages(root: &Path, pages: &[(&str, &str)]) -> PathBuf {
+    let dir = root.join("pages");
+    fs::create_dir_all(&dir).unwrap();
+    let corpus = root.join("corpus");
+    for (id, text) in pages {
+        let page = dir.join(format!("{id}.txt"));
+        fs::write(&page, text).unwrap();
+        medcite::add::add_file(&page, &corpus).unwrap();
+    }
     corpus
 }
 
