@@ -2115,17 +2115,32 @@ fn unnamed(question: &str, unnamed: &[String]) -> Option<String> {
     let is_missing = |word: &str| missing.contains(&word.to_lowercase());
     let words: Vec<&str> = typed_words(question).collect();
     // Words typed side by side are named together; a run of everyday words only ("everyone")
-    // names no subject the sources could lack.
+    // names no subject the sources could lack, unless it heads a phrase naming what it is of
+    // ("test of cure"): the phrase is the subject, and the sources lack it.
     let mut named: Vec<String> = Vec::new();
+    let mut at = 0;
     for run in words.chunk_by(|a, b| is_missing(a) == is_missing(b)) {
-        if !is_missing(run[0])
-            || run
-                .iter()
-                .all(|w| crate::text::is_common_word(&w.to_lowercase()))
-        {
+        let end = at + run.len();
+        let start = std::mem::replace(&mut at, end);
+        if !is_missing(run[0]) {
             continue;
         }
-        let run = run.join(" ");
+        let everyday = run
+            .iter()
+            .all(|w| crate::text::is_common_word(&w.to_lowercase()));
+        let run = match (everyday, &words[end..]) {
+            (false, _) => run.join(" "),
+            (true, [of, what, ..])
+                if of.eq_ignore_ascii_case("of")
+                    && !is_missing(what)
+                    && !crate::retrieve::words(what)
+                        .iter()
+                        .all(|stem| vocabulary().is_question_word(stem, what)) =>
+            {
+                words[start..end + 2].join(" ")
+            }
+            _ => continue,
+        };
         if !named.contains(&run) {
             named.push(run);
         }
@@ -4090,6 +4105,16 @@ mod tests {
             ..request("doxycycline for everyone?", &passages)
         });
         assert!(!answer.contains("do not mention"), "{answer}");
+        // An everyday word heading a phrase of what it is of names that phrase.
+        let unnamed = ["test".to_string()];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            unnamed: &unnamed,
+            ..request("test of cure after doxycycline when?", &passages)
+        });
+        assert!(
+            answer.starts_with("The article and its references do not mention test of cure;"),
+            "{answer}"
+        );
     }
 
     #[test]
