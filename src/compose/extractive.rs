@@ -832,7 +832,22 @@ impl ExtractiveComposer {
             .or_else(|| previous.and_then(|t| ages.of_population(&t.content)));
         // The one measured value the question gives ("CIWA 6", "K 6.8"): a quote for values
         // that include it fits, one for values that exclude it conflicts, as for an age.
-        let value = ages.value_of(request.question);
+        let value_at = ages.value_at(request.question);
+        let value = value_at.map(|(value, _)| value);
+        // What it measures: the nearest word before it, past everyday words ("K" in "if K is
+        // 5.3"), as the concept a quote must name for its bounds to be of that measure
+        // ("If blood pressure <100 mmHg" sets no bound on potassium).
+        let measured: Option<String> = value_at.and_then(|(_, at)| {
+            typed_words(&request.question[..at])
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .find(|w| !crate::text::is_common_word(&w.to_lowercase()))
+                .and_then(|w| {
+                    let (terms, _) = self.terms(w);
+                    (terms.first()).map(|term| self.concept_in(term, &question_stems))
+                })
+        });
         let mut units: Vec<Unit> = Vec::new();
         for (index, passage) in request.passages.iter().enumerate() {
             let parts_of = quotable_parts(&passage.text);
@@ -990,7 +1005,9 @@ impl ExtractiveComposer {
                 } else {
                     features.child_unasked = ages.children_only(&ages.stated(&whole));
                 }
-                if let Some(value) = value {
+                if let Some(value) = value
+                    && measured.as_ref().is_none_or(|key| best.contains_key(key))
+                {
                     let bounds = ages.bounds(&whole);
                     let (low, high) = value;
                     features.value_fits = bounds.iter().any(|&(a, b)| a < high && low < b);
@@ -3230,6 +3247,33 @@ mod tests {
         ];
         let answer = composer.answer(&request("empagliflozin ok if eGFR 20?", &passages));
         assert!(answer.starts_with("- \"Ensure eGFR >25"), "{answer}");
+    }
+
+    #[test]
+    fn a_bound_on_another_measure_does_not_fit_the_asked_value() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Sacubitril/valsartan",
+                "Start sacubitril/valsartan at 49/51mg twice daily after a 36-hour washout.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Sacubitril/valsartan",
+                "If blood pressure <100 mmHg, start sacubitril/valsartan at 24/26mg twice daily.",
+            ),
+        ];
+        // 5.3 is under 100, but the bound is on blood pressure, not on potassium.
+        let question = "can I start sacubitril/valsartan if K is 5.3?";
+        let answer = composer.answer(&request(question, &passages));
+        assert!(answer.starts_with("- \"Start sacubitril"), "{answer}");
+        // Asked of the measure it bounds, the bound fits.
+        let question = "can I start sacubitril/valsartan if blood pressure is 90?";
+        let answer = composer.answer(&request(question, &passages));
+        assert!(answer.starts_with("- \"If blood pressure <100"), "{answer}");
     }
 
     #[test]

@@ -171,6 +171,13 @@ impl Ages {
     /// as the range of that value alone; or, after a comparison word, the bound it sets ("doxy
     /// under 8?": below 8). None when it gives none, or several.
     pub fn value_of(&self, question: &str) -> Option<Range> {
+        self.value_at(question).map(|(value, _)| value)
+    }
+
+    /// [`Ages::value_of`] with the byte offset in `question` where the value's number starts,
+    /// so that a caller can read what it measures from the words before it ("K" in "if K is
+    /// 5.3").
+    pub fn value_at(&self, question: &str) -> Option<(Range, usize)> {
         let mut values = NUMBER.find_iter(question).filter_map(|m| {
             let before = question[..m.start()].chars().next_back();
             let after = question[m.end()..].trim_start().chars().next();
@@ -215,7 +222,7 @@ impl Ages {
                     .any(|c| c.get(1).is_some_and(|g| g.start() == m.start()))
             };
             let before = question[..m.start()].trim_end();
-            Some(if ends_at(&self.value_below) {
+            let range = if ends_at(&self.value_below) {
                 let inclusive = before.ends_with(['≤', '=']);
                 (
                     f64::NEG_INFINITY,
@@ -226,7 +233,8 @@ impl Ages {
                 (if strict { value + EPSILON } else { value }, f64::INFINITY)
             } else {
                 (value, value + EPSILON)
-            })
+            };
+            Some((range, m.start()))
         });
         let value = values.next()?;
         (values.next().is_none() && self.of_patient(question).is_none()).then_some(value)
