@@ -73,6 +73,10 @@ struct Asked<'v> {
     /// Aspects read otherwise of a drug, by name, each with the aspect as asked ("taper" for
     /// "how fast?"): a quote stating the aspect as asked ("over 2–5 minutes") states it too.
     read_of_drug: Vec<(String, &'v Aspect)>,
+    /// Whether the aspects are an earlier turn's, asked again in a condition that this turn's
+    /// subject words name ("and if they are overloaded?" after "fluids rate?"): what the
+    /// sources lack is then the aspect in that condition, which no opener can name.
+    in_condition: bool,
 }
 
 impl ExtractiveComposer {
@@ -424,11 +428,16 @@ impl ExtractiveComposer {
             (subject, subject_words) = self.subject_of(&previous.content);
         }
         let mut aspects = vocabulary.aspects_asked(request.question);
+        let mut in_condition = false;
         if aspects.is_empty()
             && continues(request.question)
             && let Some(previous) = previous
         {
             aspects = vocabulary.aspects_asked(&previous.content);
+            // "fluids rate?" then "and if they are overloaded?": the earlier turn's aspect is
+            // asked of its subject in the condition this one names, not of the condition.
+            in_condition =
+                !subject_words.is_empty() && all_in_conditions(request.question, &subject_words);
         }
         // An aspect read otherwise of a drug ("how fast" of prednisone asks its taper).
         let asks_drug = subject.iter().any(|term| self.synonyms.names_a_drug(term));
@@ -484,6 +493,7 @@ impl ExtractiveComposer {
             options,
             allergens,
             read_of_drug,
+            in_condition,
         }
     }
 
@@ -2001,7 +2011,7 @@ fn not_stated(
     other_drugs_at: &dyn Fn(&str) -> Vec<usize>,
 ) -> Option<String> {
     // Asked whether it changes something, an aspect is what was studied, not a value asked.
-    if vocabulary().asks_a_finding(question) {
+    if vocabulary().asks_a_finding(question) || asked.in_condition {
         return None;
     }
     let missing: Vec<&str> = asked
@@ -2176,6 +2186,21 @@ fn unnamed(question: &str, unnamed: &[String]) -> Option<String> {
 /// clause, a condition word of the vocabulary ("in", "with") comes before another subject word
 /// does. All of them when each is in one.
 fn beside_conditions(question: &str, typed: &[String]) -> Vec<String> {
+    let kept = outside_conditions(question, typed);
+    if kept.is_empty() {
+        typed.to_vec()
+    } else {
+        kept
+    }
+}
+
+/// Whether each of the subject words `typed` is in a condition (see [`beside_conditions`]).
+fn all_in_conditions(question: &str, typed: &[String]) -> bool {
+    outside_conditions(question, typed).is_empty()
+}
+
+/// The subject words `typed` not in a condition of `question` (see [`beside_conditions`]).
+fn outside_conditions(question: &str, typed: &[String]) -> Vec<String> {
     let conditions = &vocabulary().phrasing.condition_words;
     let lower = question.to_lowercase();
     let firsts: Vec<String> = typed
@@ -2202,17 +2227,12 @@ fn beside_conditions(question: &str, typed: &[String]) -> Vec<String> {
                 .any(|w| conditions.iter().any(|c| c == w))
         })
     };
-    let kept: Vec<String> = typed
+    typed
         .iter()
         .zip(&firsts)
         .filter(|(_, first)| !in_condition(first))
         .map(|(t, _)| t.clone())
-        .collect();
-    if kept.is_empty() {
-        typed.to_vec()
-    } else {
-        kept
-    }
+        .collect()
 }
 
 /// For ordering: a bullet that follows a lead-in is listed right after it.
@@ -3841,6 +3861,35 @@ mod tests {
             ..request("how many pts had dysphagia?", &passages)
         });
         assert!(first_quote(&answer).contains("22 patients"), "{answer}");
+    }
+
+    #[test]
+    fn an_earlier_aspect_asked_in_a_condition_is_not_said_missing_of_the_condition() {
+        let passages = vec![passage(
+            1,
+            "p#7",
+            "Fluids",
+            "Do not use aggressive fluid resuscitation, which raised the risk of fluid overload.",
+        )];
+        let history = [Turn {
+            role: "user".into(),
+            content: "fluids rate?".into(),
+        }];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("and if they are overloaded?", &passages)
+        });
+        assert!(!answer.contains("give no"), "{answer}");
+        assert!(answer.contains("fluid overload"), "{answer}");
+        // Asked of its own subject, the earlier aspect still is.
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("and colloids?", &passages)
+        });
+        assert!(
+            answer.starts_with("The article and its references give no"),
+            "{answer}"
+        );
     }
 
     #[test]
