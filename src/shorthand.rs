@@ -175,6 +175,20 @@ static DRUG_WORDS: LazyLock<HashMap<char, Vec<(String, &'static str)>>> = LazyLo
     words
 });
 
+/// Whether `term` (analysed words) is the name of a drug class of `data/drug-classes.tsv`
+/// ("antibiotics", "beta blocker"), as a drug's name of `data/drug-names.tsv` is a drug's.
+pub fn names_a_drug_class(term: &[String]) -> bool {
+    static CLASSES: LazyLock<HashSet<Vec<String>>> = LazyLock::new(|| {
+        DRUG_CLASSES
+            .by_name
+            .keys()
+            .map(|name| crate::analysis::words(name))
+            .filter(|term| !term.is_empty())
+            .collect()
+    });
+    CLASSES.contains(term)
+}
+
 /// Whether `clipped` (lower-cased) begins the name of a drug of `data/drug-names.tsv` or
 /// `data/brand-names.tsv` and is shorter: "amp" begins "ampicillin", "wks" no drug's name.
 pub fn begins_a_drug_name(clipped: &str) -> bool {

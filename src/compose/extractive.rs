@@ -229,6 +229,25 @@ impl ExtractiveComposer {
         (subject, typed)
     }
 
+    /// The drugs or drug classes `text` names in the phrase by which it asks for a drug
+    /// ("abx" in "which abx?"), as [`Self::subject_of`] gives a subject: none when it names
+    /// none.
+    fn drugs_asked_for(&self, text: &str) -> (Vec<Vec<String>>, Vec<String>) {
+        let mut subject = Vec::new();
+        let mut typed = Vec::new();
+        for (stem, surface) in surface_words(text) {
+            let expansion = vocabulary().expansion(&stem).map(<[String]>::to_vec);
+            let term = expansion.unwrap_or_else(|| vec![stem.clone()]);
+            let drug =
+                self.synonyms.names_a_drug(&term) || crate::shorthand::names_a_drug_class(&term);
+            if drug && !subject.contains(&term) {
+                subject.push(term);
+                typed.push(surface);
+            }
+        }
+        (subject, typed)
+    }
+
     fn plain_subject_of(&self, text: &str) -> (Vec<Vec<String>>, Vec<String>) {
         let vocabulary = vocabulary();
         let asking = vocabulary.aspect_words(text);
@@ -426,6 +445,11 @@ impl ExtractiveComposer {
             && let Some(previous) = previous
         {
             (subject, subject_words) = self.subject_of(&previous.content);
+            // "which abx?" asks which drug of the class it names, and names no subject; the
+            // class is what a follow-up asks of ("for how many days?").
+            if subject.is_empty() {
+                (subject, subject_words) = self.drugs_asked_for(&previous.content);
+            }
         }
         let mut aspects = vocabulary.aspects_asked(request.question);
         let mut in_condition = false;
@@ -3861,6 +3885,28 @@ mod tests {
             ..request("how many pts had dysphagia?", &passages)
         });
         assert!(first_quote(&answer).contains("22 patients"), "{answer}");
+    }
+
+    #[test]
+    fn a_class_an_earlier_turn_asked_for_is_the_subject_of_a_follow_up() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let passages = one_passage(
+            "Treatment",
+            "Prescribe prednisone 40 mg once daily for 5 days, and add antibiotics only if sputum is purulent.",
+        );
+        let history = [Turn {
+            role: "user".into(),
+            content: "which abx?".into(),
+        }];
+        // The 5 days are the prednisone's: asked of the antibiotics, none is given.
+        let answer = composer.answer(&ComposeRequest {
+            history: &history,
+            ..request("for how many days?", &passages)
+        });
+        assert!(
+            answer.starts_with("The article and its references give no duration for abx"),
+            "{answer}"
+        );
     }
 
     #[test]
