@@ -92,6 +92,8 @@ fn abbreviations_find_passages_that_spell_them_out() {
         ("CPK target", "creatine kinase (CK)"),
         ("trouble swallowing", "dysphagia"),
         ("cancer screening", "Screen for underlying malignancy"),
+        // Shorthand that is question phrasing too: "dx" is still the diagnosis.
+        ("when to rethink the dx", "histopathological diagnosis"),
     ] {
         let hits = search(&retriever, query, 5);
         assert!(

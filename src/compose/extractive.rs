@@ -738,7 +738,12 @@ impl ExtractiveComposer {
         // The title must name that subject as typed, or a synonym of it: not another word of
         // the question kept among the subject's terms ("HFrEF" of "spironolactone dose in
         // HFrEF?", where spironolactone alone is the subject named).
-        let titled: HashSet<&str> = if let [one] = asked.subject_words.as_slice() {
+        // A word no source names ("rethinking" in "max naloxone before rethinking dx?") is no
+        // second subject a title could fail to name.
+        let named_subject: Vec<&String> = (asked.subject_words.iter())
+            .filter(|w| !request.unnamed.iter().any(|u| u.eq_ignore_ascii_case(w)))
+            .collect();
+        let titled: HashSet<&str> = if let [one] = named_subject.as_slice() {
             let own = words(one);
             let groups = self.synonyms.groups_of(&own);
             let its: Vec<&Vec<String>> = asked
@@ -3961,6 +3966,13 @@ mod tests {
         let answer =
             ExtractiveComposer::default().answer(&request("max naloxone dose?", &passages));
         assert!(answer.contains("10 mg total"), "{answer}");
+        assert!(!answer.contains("no maximum dose"), "{answer}");
+        // A word no source names is no second subject.
+        let unnamed = ["rethinking".to_string()];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            unnamed: &unnamed,
+            ..request("max naloxone before rethinking dx?", &passages)
+        });
         assert!(!answer.contains("no maximum dose"), "{answer}");
         // Of two subjects, the title names one: a quote naming neither is about neither.
         let answer = ExtractiveComposer::default()
