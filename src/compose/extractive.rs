@@ -2103,8 +2103,10 @@ fn not_stated(
             .find(|w| near_spelling(&lower, &w.to_lowercase()))
             .map_or_else(|| typed.clone(), |w| w.to_lowercase())
     };
+    // Naming nothing, the question gives nothing the sources could be said to lack the aspect
+    // for: "how much to lower in first hour?" is no dose of "this".
     let subject = if asked.named.is_empty() {
-        "this".to_string()
+        return None;
     } else {
         // Two words typed as one ("SU/metformin") name it once; words typed side by side name
         // one thing ("hepatocellular carcinoma", not "hepatocellular and carcinoma").
@@ -3890,6 +3892,18 @@ mod tests {
             ..request("how many pts had dysphagia?", &passages)
         });
         assert!(first_quote(&answer).contains("22 patients"), "{answer}");
+    }
+
+    #[test]
+    fn a_question_naming_nothing_is_never_told_the_sources_lack_an_aspect_of_this() {
+        let passages = one_passage(
+            "Goals",
+            "Reduce systolic blood pressure by no more than 25% within the first hour.",
+        );
+        let answer = ExtractiveComposer::default()
+            .answer(&request("how much to lower in first hour?", &passages));
+        assert!(answer.starts_with("- \"Reduce systolic"), "{answer}");
+        assert!(!answer.contains("for this"), "{answer}");
     }
 
     #[test]
