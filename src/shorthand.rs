@@ -572,8 +572,25 @@ fn respelt<'q>(question: &'q str, article: &dyn Article) -> std::borrow::Cow<'q,
 fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
     let lower = word.to_lowercase();
     let capitals = word.chars().filter(|c| c.is_uppercase()).count();
-    if capitals > 1
-        || !lower.chars().all(char::is_alphabetic)
+    // An acronym with a letter typed twice ("AEECOPD") is the one the article writes or reads
+    // with it once; no other slip of an acronym is read.
+    if capitals > 1 {
+        let a_drug = |first: char| {
+            DRUG_WORDS
+                .get(&first)
+                .is_some_and(|names| names.iter().any(|(name, _)| *name == lower))
+        };
+        let known = article.names(&lower)
+            || !read_word(word, article).is_empty()
+            || !senses(word).is_empty()
+            || lower.chars().next().is_some_and(a_drug);
+        return if known {
+            None
+        } else {
+            doubled_letter_once(word, article)
+        };
+    }
+    if !lower.chars().all(char::is_alphabetic)
         || crate::semantic::allowed_edits(&lower).is_none()
         || crate::text::is_common_word(&lower)
         || crate::question::vocabulary().is_question_word(&lower, &lower)
@@ -584,20 +601,8 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
     {
         return None;
     }
-    // A letter typed twice ("cllarithro") is the word with it once, where that reads: the
-    // article's word, or shorthand it reads ("clarithro", clarithromycin).
-    let letters: Vec<char> = lower.chars().collect();
-    for at in 1..letters.len() {
-        if letters[at] != letters[at - 1] {
-            continue;
-        }
-        let once: String = (letters.iter().enumerate())
-            .filter(|(n, _)| *n != at)
-            .map(|(_, c)| c)
-            .collect();
-        if article.names(&once) || !read_word(&once, article).is_empty() {
-            return Some(once);
-        }
+    if let Some(once) = doubled_letter_once(&lower, article) {
+        return Some(once);
     }
     let first = lower.chars().next()?;
     let stem = |w: &str| crate::analysis::words(w);
@@ -647,6 +652,28 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
         return None;
     }
     Some(meant.clone())
+}
+
+/// `word` with a letter typed twice ("cllarithro", "AEECOPD") written once, where that reads:
+/// the article's word, or shorthand it reads ("clarithro", clarithromycin).
+fn doubled_letter_once(word: &str, article: &dyn Article) -> Option<String> {
+    if !word.chars().all(char::is_alphabetic) {
+        return None;
+    }
+    let letters: Vec<char> = word.chars().collect();
+    (1..letters.len())
+        .filter(|&at| {
+            letters[at]
+                .to_lowercase()
+                .eq(letters[at - 1].to_lowercase())
+        })
+        .map(|at| {
+            (letters.iter().enumerate())
+                .filter(|(n, _)| *n != at)
+                .map(|(_, c)| c)
+                .collect::<String>()
+        })
+        .find(|once| article.names(&once.to_lowercase()) || !read_word(once, article).is_empty())
 }
 
 /// The singular of an acronym typed with a plural "s": two or more capitals (and digits), an
@@ -1038,6 +1065,17 @@ mod tests {
             read("hydraation ok?", &words),
             "hydraation ok?",
             "a word the library or the table of related words knows is no slip"
+        );
+        let copd = Names(&["aecopd", "davp"], &[]);
+        assert_eq!(
+            read("when does an AEECOPD need abx?", &copd),
+            "when does an AECOPD need abx?",
+            "an acronym with a letter typed twice"
+        );
+        assert_eq!(
+            read("DDAVP dose?", &copd),
+            "DDAVP dose?",
+            "a drug's name is no slip, though the article reads it with one letter less"
         );
     }
 
