@@ -622,8 +622,16 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
             near.push((edits, candidate.to_string(), what));
         }
     };
-    if lower.chars().count() >= retrieval_model().shorthand.min_misspelt_drug {
+    // A letter shorter, only the names of a drug the article names ("fagyl": Flagyl, where
+    // it writes metronidazole).
+    let letters = lower.chars().count();
+    let least = retrieval_model().shorthand.min_misspelt_drug;
+    if letters >= least {
         for (name, generic) in drugs {
+            add(name, Some(generic));
+        }
+    } else if letters + 1 >= least {
+        for (name, generic) in drugs.iter().filter(|(_, generic)| article.names(generic)) {
             add(name, Some(generic));
         }
     }
@@ -1006,6 +1014,10 @@ mod tests {
         );
         let overdose = Names(&["narcan"], &[]);
         assert_eq!(read("max nracan?", &overdose), "max narcan?");
+        // Five letters: only a name of a drug the article names.
+        let h_pylori = Names(&["metronidazole"], &[]);
+        assert_eq!(read("fagyl dose?", &h_pylori), "flagyl dose?");
+        assert_eq!(read("fagyl dose?", &overdose), "fagyl dose?");
         let pyelonephritis = Names(&["levofloxacin"], &[]);
         assert_eq!(
             read("levaqin how many days", &pyelonephritis),
