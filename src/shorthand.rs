@@ -572,8 +572,9 @@ fn respelt<'q>(question: &'q str, article: &dyn Article) -> std::borrow::Cow<'q,
 fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
     let lower = word.to_lowercase();
     let capitals = word.chars().filter(|c| c.is_uppercase()).count();
-    // An acronym with a letter typed twice ("AEECOPD") is the one the article writes or reads
-    // with it once; no other slip of an acronym is read.
+    // An acronym with a letter typed twice ("AEECOPD") or, of five letters or more, two
+    // letters swapped ("AEOCPD") is the one the article writes or reads; no other slip of an
+    // acronym is read.
     if capitals > 1 {
         let a_drug = |first: char| {
             DRUG_WORDS
@@ -587,7 +588,7 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
         return if known {
             None
         } else {
-            doubled_letter_once(word, article)
+            doubled_letter_once(word, article).or_else(|| swapped_back(word, article))
         };
     }
     if !lower.chars().all(char::is_alphabetic)
@@ -682,6 +683,23 @@ fn doubled_letter_once(word: &str, article: &dyn Article) -> Option<String> {
                 .collect::<String>()
         })
         .find(|once| article.names(&once.to_lowercase()) || !read_word(once, article).is_empty())
+}
+
+/// The acronym `word` (five letters or more) with two neighbouring letters swapped back,
+/// where that is one the article writes or reads ("AEOCPD": AECOPD).
+fn swapped_back(word: &str, article: &dyn Article) -> Option<String> {
+    let letters: Vec<char> = word.chars().collect();
+    if letters.len() < 5 || !letters.iter().all(|c| c.is_alphanumeric()) {
+        return None;
+    }
+    (1..letters.len())
+        .filter(|&at| letters[at] != letters[at - 1])
+        .map(|at| {
+            let mut swapped = letters.clone();
+            swapped.swap(at - 1, at);
+            swapped.into_iter().collect::<String>()
+        })
+        .find(|back| article.names(&back.to_lowercase()) || !read_word(back, article).is_empty())
 }
 
 /// The singular of an acronym typed with a plural "s": two or more capitals (and digits), an
@@ -1078,11 +1096,21 @@ mod tests {
             "hydraation ok?",
             "a word the library or the table of related words knows is no slip"
         );
+        assert_eq!(
+            read("pcn allerigc pt?", &urgency),
+            "pcn allergic pt?",
+            "a word saying the patient cannot take a drug"
+        );
         let copd = Names(&["aecopd", "davp"], &[]);
         assert_eq!(
             read("when does an AEECOPD need abx?", &copd),
             "when does an AECOPD need abx?",
             "an acronym with a letter typed twice"
+        );
+        assert_eq!(
+            read("when does an AEOCPD need abx?", &copd),
+            "when does an AECOPD need abx?",
+            "an acronym with two letters swapped"
         );
         assert_eq!(
             read("DDAVP dose?", &copd),

@@ -859,9 +859,16 @@ impl Vocabulary {
     pub fn written_words(&self) -> impl Iterator<Item = &str> {
         let asking = self.aspects.iter().flat_map(|aspect| &aspect.ask);
         let synonyms = self.synonyms.iter().flatten();
-        (self.question_words.iter().chain(asking).chain(synonyms))
-            .map(|word| word.trim())
-            .filter(|word| !word.contains(' '))
+        // The words that say a patient cannot take a drug ("allergic") too.
+        let allergy = self.phrasing.allergy_words.iter();
+        (self
+            .question_words
+            .iter()
+            .chain(asking)
+            .chain(synonyms)
+            .chain(allergy))
+        .map(|word| word.trim())
+        .filter(|word| !word.contains(' '))
     }
 
     /// Whether an analysed word or its surface form is question phrasing.
