@@ -52,6 +52,7 @@ pub struct Coverage {
     pub source_share: f32,
     pub unknown_term_letters: usize,
     pub form_share: f32,
+    pub topic_form_share: f32,
     pub uncovered_articles_tried: usize,
     pub inside_letters: usize,
 }

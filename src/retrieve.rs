@@ -635,7 +635,7 @@ impl Retriever {
         // the passages is a form of it ("hemolyzed", "hemolysis").
         // Read only when a long word is missing, which few questions have.
         let passage_words = std::cell::OnceCell::<HashSet<String>>::new();
-        let form_of_a_passage_word = |typed: &str| -> Option<String> {
+        let form_of_a_passage_word = |typed: &str, share: f32| -> Option<String> {
             let model = &retrieval_model().coverage;
             let typed: Vec<char> = typed.to_lowercase().chars().collect();
             if typed.len() < model.unknown_term_letters {
@@ -648,7 +648,7 @@ impl Retriever {
                     .map(str::to_lowercase)
                     .collect()
             });
-            let least = ((typed.len() as f32 * model.form_share).ceil() as usize)
+            let least = ((typed.len() as f32 * share).ceil() as usize)
                 .max(model.unknown_term_letters.saturating_sub(3));
             // The word sharing most letters with it, the first in order of those sharing as
             // many: the same reading on every run.
@@ -692,8 +692,15 @@ impl Retriever {
             // An ordinary word of the question that is a form of a passage's word is read as
             // that word from here on ("hemolyzed (= hemolysis)"); it declines nothing, and
             // the question's other topics decide.
-            let form = (concept.strength == Strength::Weak && n < own && !present(concept))
-                .then(|| form_of_a_passage_word(&concept.surface))
+            // A topic word only so at a larger share ("immunotherapy" of "immunotherapeutic",
+            // not of "immunosuppression").
+            let share = if concept.strength == Strength::Weak {
+                retrieval_model().coverage.form_share
+            } else {
+                retrieval_model().coverage.topic_form_share
+            };
+            let form = (n < own && !present(concept))
+                .then(|| form_of_a_passage_word(&concept.surface, share))
                 .flatten();
             if let Some(word) = form {
                 related.push((concept.surface.clone(), word));
@@ -1355,7 +1362,21 @@ impl Retriever {
             // the corpus vocabulary.
             match &self.semantic {
                 Some(semantic) => {
-                    for (spelling, _) in semantic.spellings(word) {
+                    let mut near: Vec<String> = semantic
+                        .spellings(word)
+                        .into_iter()
+                        .map(|(spelling, _)| spelling)
+                        .collect();
+                    // A long word spelt like none is searched as the corpus's words that
+                    // begin as nearly all of it does: its other forms ("immunotherapeutic"
+                    // for "immunotherapy").
+                    let model = &retrieval_model().coverage;
+                    let letters = word.chars().count();
+                    if near.is_empty() && letters >= model.unknown_term_letters {
+                        let least = (letters as f32 * model.topic_form_share).ceil() as usize;
+                        near = semantic.beginning_alike(word, least);
+                    }
+                    for spelling in near {
                         let clause = Clause::Word(spelling, weight);
                         if !clauses.iter().chain(&added).any(|c| same_words(c, &clause)) {
                             added.push(clause);
@@ -2877,6 +2898,35 @@ mod tests {
         // A long word sharing only a few letters with one is still a term the sources lack.
         let coverage = coverage_of(&retriever, "potassium in cyclophosphamide therapy?");
         assert!(!coverage.covered, "{coverage:?}");
+    }
+
+    #[test]
+    fn a_topic_word_is_a_form_of_a_passage_word_only_when_it_shares_nearly_all_its_letters() {
+        let (_dir, retriever) = retriever_over(&[(
+            "myopathy",
+            "Most patients require 2 or more immunotherapeutic agents. Long-term immunosuppression is needed.",
+        )]);
+        // Search finds "immunotherapeutic" for "immunotherapy", which no passage writes, and
+        // coverage reads it as that word.
+        let request = SearchRequest {
+            article: None,
+            query: "immunotherapy duration",
+            history: &[],
+            k: 3,
+        };
+        let hits = retriever.search(&request).unwrap();
+        assert!(
+            hits.iter().any(|h| h.text.contains("immunotherapeutic")),
+            "{hits:#?}"
+        );
+        let coverage = coverage_of(&retriever, "how long to continue immunotherapy?");
+        assert!(coverage.covered, "{coverage:?}");
+        // Where the sources write only "immunosuppression", the topic is one they lack.
+        let (_dir, retriever) =
+            retriever_over(&[("myopathy", "Long-term immunosuppression is needed.")]);
+        let coverage = coverage_of(&retriever, "how long to continue immunotherapy?");
+        assert!(!coverage.covered, "{coverage:?}");
+        assert_eq!(coverage.missing, ["immunotherapy"]);
     }
 
     #[test]

@@ -176,6 +176,8 @@ pub struct Semantic {
     /// The vocabulary by length in characters, each word with its letter mask (see
     /// [`letter_mask`]), for near spellings.
     by_length: Vec<Vec<(u64, String)>>,
+    /// The vocabulary in order, for the words beginning as another does.
+    sorted: Vec<String>,
     pub settings: Settings,
 }
 
@@ -194,10 +196,13 @@ impl Semantic {
         for bucket in &mut by_length {
             bucket.sort_unstable_by(|a, b| a.1.cmp(&b.1));
         }
+        let mut sorted: Vec<String> = vocabulary.iter().cloned().collect();
+        sorted.sort_unstable();
         Semantic {
             table,
             vocabulary,
             by_length,
+            sorted,
             settings: Settings::default(),
         }
     }
@@ -225,6 +230,27 @@ impl Semantic {
             .get(word)
             .is_some_and(|neighbours| neighbours.iter().any(|(w, _)| w != word && has(w)));
         neighbour || (!has(word) && self.near_spellings(word).iter().any(|(near, _)| has(near)))
+    }
+
+    /// The corpus words that begin with the first `letters` letters of the analysed word
+    /// `word` (itself excluded), at most [`Settings::max_related`], shortest first: its other
+    /// forms, which the stemmer leaves apart ("immunotherapeut" for "immunotherapi").
+    pub fn beginning_alike(&self, word: &str, letters: usize) -> Vec<String> {
+        let Some((end, _)) = word.char_indices().nth(letters.saturating_sub(1)) else {
+            return Vec::new();
+        };
+        let end = end + word[end..].chars().next().map_or(0, char::len_utf8);
+        let prefix = &word[..end];
+        let from = self.sorted.partition_point(|w| w.as_str() < prefix);
+        let mut out: Vec<String> = self.sorted[from..]
+            .iter()
+            .take_while(|w| w.starts_with(prefix))
+            .filter(|w| *w != word)
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        out.truncate(self.settings.max_related);
+        out
     }
 
     /// Whether the corpus has this analysed word.
