@@ -1334,6 +1334,9 @@ mod tests {
         assert!(duration.stated_in("Mandatory 36-hour washout period"));
         assert!(!duration.stated_in("every 8 hours"));
         assert!(!duration.stated_in("IVIG is particularly effective"));
+        // A time counted from an event says when, not how long.
+        assert!(!duration.stated_in("two agents within 3 months of onset predict a good outcome"));
+        assert!(duration.stated_in("continue two agents for 3 months"));
         // What to do on stopping a drug is guidance on stopping it.
         let stopping = v.aspect("stopping").unwrap();
         assert!(stopping.stated_in("requires sequential therapy upon discontinuation"));
