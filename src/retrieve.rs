@@ -2558,6 +2558,11 @@ mod tests {
         assert!(!near_spelling("2018", "2016"), "numbers must match exactly");
         assert!(near_spelling("vancomycn", "vancomycin"));
         assert!(near_spelling("valuim", "valium"), "two letters swapped");
+        assert!(
+            !near_spelling("rechallenge", "challenge"),
+            "two letters before the whole word are a prefix, another word"
+        );
+        assert!(near_spelling("mettformin", "metformin"));
     }
 
     /// A corpus of one-section articles, `(id, text)`, and a retriever over it.

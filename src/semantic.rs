@@ -400,7 +400,14 @@ pub(crate) fn allowed_edits(word: &str) -> Option<usize> {
 /// The edits between a word as typed and `b` when they are few enough for a misspelling of it
 /// (see [`allowed_edits`]).
 pub(crate) fn spelling_edits(a: &str, b: &str) -> Option<usize> {
-    bounded_edit_distance(a, b, allowed_edits(a)?)
+    let edits = bounded_edit_distance(a, b, allowed_edits(a)?)?;
+    // Two letters before the whole of the other word are a prefix, not a slip: "rechallenge"
+    // is another word than "challenge", as "unstable" is than "stable".
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let prefixed = edits >= 2
+        && long.chars().count() == short.chars().count() + edits
+        && long.ends_with(short);
+    (!prefixed).then_some(edits)
 }
 
 fn spelling_similarity(a: &str, b: &str, edits: usize) -> f32 {
