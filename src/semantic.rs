@@ -176,8 +176,6 @@ pub struct Semantic {
     /// The vocabulary by length in characters, each word with its letter mask (see
     /// [`letter_mask`]), for near spellings.
     by_length: Vec<Vec<(u64, String)>>,
-    /// The vocabulary in order, for the words beginning as another does.
-    sorted: Vec<String>,
     pub settings: Settings,
 }
 
@@ -196,13 +194,10 @@ impl Semantic {
         for bucket in &mut by_length {
             bucket.sort_unstable_by(|a, b| a.1.cmp(&b.1));
         }
-        let mut sorted: Vec<String> = vocabulary.iter().cloned().collect();
-        sorted.sort_unstable();
         Semantic {
             table,
             vocabulary,
             by_length,
-            sorted,
             settings: Settings::default(),
         }
     }
@@ -241,13 +236,18 @@ impl Semantic {
         };
         let end = end + word[end..].chars().next().map_or(0, char::len_utf8);
         let prefix = &word[..end];
-        let from = self.sorted.partition_point(|w| w.as_str() < prefix);
-        let mut out: Vec<String> = self.sorted[from..]
-            .iter()
-            .take_while(|w| w.starts_with(prefix))
-            .filter(|w| *w != word)
-            .cloned()
-            .collect();
+        // Each length's words are in order: those beginning with the prefix stand together.
+        let mut out: Vec<String> = Vec::new();
+        for bucket in self.by_length.iter().skip(letters) {
+            let from = bucket.partition_point(|(_, w)| w.as_str() < prefix);
+            out.extend(
+                bucket[from..]
+                    .iter()
+                    .take_while(|(_, w)| w.starts_with(prefix))
+                    .filter(|(_, w)| w != word)
+                    .map(|(_, w)| w.clone()),
+            );
+        }
         out.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
         out.truncate(self.settings.max_related);
         out
