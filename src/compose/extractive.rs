@@ -303,7 +303,13 @@ impl ExtractiveComposer {
                     .starts_with(surface)
         };
         for (i, ((stem, surface), used)) in surfaces.iter().zip(&consumed).enumerate() {
-            let strength = vocabulary.strength(stem, surface, opens(i, surface));
+            let mut strength = vocabulary.strength(stem, surface, opens(i, surface));
+            // A drug's name names a subject as surely as an acronym beside it: "IV naloxone
+            // max?" asks of naloxone, not of the route written in capitals.
+            if strength == Strength::Weak && self.synonyms.names_a_drug(std::slice::from_ref(stem))
+            {
+                strength = Strength::Strong;
+            }
             if *used
                 || strength == Strength::Ignore
                 || self.synonyms.aspects.contains(stem)
@@ -444,9 +450,16 @@ impl ExtractiveComposer {
         if subject.is_empty()
             && let Some(previous) = previous
         {
-            (subject, subject_words) = self.subject_of(&previous.content);
-            // "which abx?" asks which drug of the class it names, and names no subject; the
-            // class is what a follow-up asks of ("for how many days?").
+            // "which abx (for aecopd)?" asks which drug of the class it names; the class is what
+            // a follow-up asks of ("how long?"), not what it was asked for.
+            let asks_drug = (vocabulary.aspects_asked(&previous.content).iter())
+                .any(|aspect| aspect.names_drug);
+            let asked_for = self.drugs_asked_for(&previous.content);
+            (subject, subject_words) = if asks_drug && !asked_for.0.is_empty() {
+                asked_for
+            } else {
+                self.subject_of(&previous.content)
+            };
             if subject.is_empty() {
                 (subject, subject_words) = self.drugs_asked_for(&previous.content);
             }
@@ -3926,6 +3939,52 @@ mod tests {
             answer.starts_with("The article and its references give no duration for abx"),
             "{answer}"
         );
+        // So it is when the earlier turn also named what the drug is for.
+        let history = [Turn {
+            role: "user".into(),
+            content: "which abx for aecopd?".into(),
+        }];
+        let answer = composer.answer(&ComposeRequest {
+            history: &history,
+            ..request("how long?", &passages)
+        });
+        assert!(
+            answer.starts_with("The article and its references give no duration for abx"),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn a_drug_is_the_subject_beside_a_route_in_capitals() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let passages = one_passage(
+            "Dosing",
+            "Give 0.4 to 2 mg naloxone intravenously, repeated every 2-3 minutes as needed.",
+        );
+        let answer = composer.answer(&request("IV naloxone max?", &passages));
+        assert!(
+            answer.starts_with("The article and its references give no maximum dose for naloxone;"),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn a_time_frame_asks_when_of_the_earlier_subject() {
+        let passages = one_passage(
+            "Goals",
+            "Reduce systolic blood pressure by no more than 25% within the first hour.",
+        );
+        let history = [Turn {
+            role: "user".into(),
+            content: "target BP".into(),
+        }];
+        let composer = ExtractiveComposer::default();
+        let asked = composer.understand(&ComposeRequest {
+            history: &history,
+            ..request("in what time frame?", &passages)
+        });
+        assert_eq!(asked.subject_words, ["BP"]);
+        assert!(asked.aspects.iter().any(|a| a.name == "timing"));
     }
 
     #[test]
