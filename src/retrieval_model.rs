@@ -53,6 +53,8 @@ pub struct Coverage {
     pub unknown_term_letters: usize,
     pub form_share: f32,
     pub topic_form_share: f32,
+    pub derived_endings: Vec<(String, String)>,
+    pub derived_letters: usize,
     pub uncovered_articles_tried: usize,
     pub inside_letters: usize,
 }

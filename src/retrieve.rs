@@ -635,19 +635,22 @@ impl Retriever {
         // the passages is a form of it ("hemolyzed", "hemolysis").
         // Read only when a long word is missing, which few questions have.
         let passage_words = std::cell::OnceCell::<HashSet<String>>::new();
+        let passage_words = || {
+            passage_words.get_or_init(|| {
+                hits.iter()
+                    .flat_map(|h| h.text.split(|c: char| !c.is_alphanumeric()))
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_lowercase)
+                    .collect()
+            })
+        };
         let form_of_a_passage_word = |typed: &str, share: f32| -> Option<String> {
             let model = &retrieval_model().coverage;
             let typed: Vec<char> = typed.to_lowercase().chars().collect();
             if typed.len() < model.unknown_term_letters {
                 return None;
             }
-            let passage_words = passage_words.get_or_init(|| {
-                hits.iter()
-                    .flat_map(|h| h.text.split(|c: char| !c.is_alphanumeric()))
-                    .filter(|w| !w.is_empty())
-                    .map(str::to_lowercase)
-                    .collect()
-            });
+            let passage_words = passage_words();
             let least = ((typed.len() as f32 * share).ceil() as usize)
                 .max(model.unknown_term_letters.saturating_sub(3));
             // The word sharing most letters with it, the first in order of those sharing as
@@ -700,7 +703,13 @@ impl Retriever {
                 retrieval_model().coverage.topic_form_share
             };
             let form = (n < own && !present(concept))
-                .then(|| form_of_a_passage_word(&concept.surface, share))
+                .then(|| {
+                    form_of_a_passage_word(&concept.surface, share).or_else(|| {
+                        derived_forms(&concept.surface)
+                            .into_iter()
+                            .find(|other| passage_words().contains(other))
+                    })
+                })
                 .flatten();
             if let Some(word) = form {
                 related.push((concept.surface.clone(), word));
@@ -2093,6 +2102,31 @@ fn or_alternative_named(question: &str, missing: &str, named: &[&str]) -> bool {
     })
 }
 
+/// The other forms of a clinical term, as adjective or noun, by the endings of
+/// `derived_endings` (`data/retrieval-model.toml`): "sepsis" for "septic", "anemic" for
+/// "anemia", in lower case. None for a word too short to tell.
+fn derived_forms(typed: &str) -> Vec<String> {
+    let model = &retrieval_model().coverage;
+    let lower = typed.to_lowercase();
+    if lower.chars().count() < model.derived_letters || !lower.chars().all(char::is_alphabetic) {
+        return Vec::new();
+    }
+    let mut forms = Vec::new();
+    for (adjective, noun) in &model.derived_endings {
+        for (from, to) in [(adjective, noun), (noun, adjective)] {
+            if let Some(base) = lower.strip_suffix(from.as_str())
+                && base.chars().count() >= 3
+            {
+                let form = format!("{base}{to}");
+                if !forms.contains(&form) {
+                    forms.push(form);
+                }
+            }
+        }
+    }
+    forms
+}
+
 /// Whether a question has a word standing for what an earlier turn named ("they", "it").
 fn refers_to_earlier(question: &str) -> bool {
     let pronouns = &vocabulary().phrasing.pronouns;
@@ -2903,6 +2937,26 @@ mod tests {
         // A long word sharing only a few letters with one is still a term the sources lack.
         let coverage = coverage_of(&retriever, "potassium in cyclophosphamide therapy?");
         assert!(!coverage.covered, "{coverage:?}");
+    }
+
+    #[test]
+    fn an_adjective_is_read_as_the_noun_a_passage_writes_and_the_other_way_round() {
+        let (_dir, retriever) = retriever_over(&[(
+            "ciwa",
+            "High CIWA scores may also occur in sepsis and severe pain.",
+        )]);
+        // "septic" is "sepsis" as an adjective: the answer must not say the sources lack it.
+        let coverage = coverage_of(&retriever, "high ciwa score in a septic pt?");
+        assert!(coverage.covered, "{coverage:?}");
+        assert!(coverage.weak_missing.is_empty(), "{coverage:?}");
+        assert_eq!(
+            coverage.related,
+            [("septic".to_string(), "sepsis".to_string())]
+        );
+        assert_eq!(derived_forms("Anemia"), ["anemic"]);
+        assert_eq!(derived_forms("dialyze"), ["dialysis"]);
+        // Too short a word has no form to tell.
+        assert!(derived_forms("tic").is_empty());
     }
 
     #[test]
