@@ -838,3 +838,36 @@ fn a_word_near_one_only_another_article_writes_is_said_missing_in_a_box_without_
         reply.answer
     );
 }
+
+#[test]
+fn an_unscoped_question_goes_to_the_article_naming_its_drug_not_one_sharing_its_phrasing() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::add_pages(
+        dir.path(),
+        &[
+            (
+                "asthma-dosing",
+                "Asthma Cocktail Dosing\nGive a single dose of prednisone after the second albuterol dose. 1\nDosing\n- A single dose of magnesium after the first hour if no response 1\n- Repeat the single dose after 20 minutes 1\n",
+            ),
+            (
+                "lyme-em",
+                "Erythema Migrans Treatment\nDoxycycline 100 mg twice daily for 10 days is first-line for erythema migrans. 1\nChildren\n- Amoxicillin 50 mg/kg/day for 14 days 1\n",
+            ),
+        ],
+    );
+    // The asthma article shares the question's phrasing ("single dose after") and ranks first,
+    // but only the Lyme article names the drug ("doxy"): no article names the tick bite, and
+    // the one missing nothing else answers.
+    let out = common::run_offline(
+        &corpus,
+        &dir.path().join("index"),
+        &["ask", "single dose doxy after tick bite?", "--json"],
+    );
+    let reply: AskReply = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(named(&reply)[0].0, "lyme-em", "{}", reply.answer);
+    assert!(
+        reply.answer.contains("Doxycycline 100 mg"),
+        "{}",
+        reply.answer
+    );
+}

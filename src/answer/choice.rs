@@ -105,18 +105,33 @@ impl Engine {
         // An article finding every word of the question answers before one finding only its
         // topics (an ordinary word, or shorthand only another article spells out, missing);
         // when the library itself misses a word, the first article covering the topics does.
+        // Of those, one whose own scope misses no word the library names answers before one
+        // finding a word ("doxy") only in another article.
         let mut partly: Option<&String> = None;
+        let mut topics: Option<&String> = None;
         for article in &ranked {
             let (_, coverage) = covers(Some(article), Presence::Library)?;
-            let whole = coverage.weak_missing.is_empty() || !library.weak_missing.is_empty();
-            if coverage.covered && whole {
+            if !coverage.covered {
+                continue;
+            }
+            if coverage.weak_missing.is_empty() {
                 return Ok(Scope::Article(article.clone()));
             }
-            if coverage.covered && partly.is_none() {
-                partly = Some(article);
+            if library.weak_missing.is_empty() {
+                partly.get_or_insert(article);
+                continue;
             }
+            let (_, own) = covers(Some(article), Presence::Scope)?;
+            let as_library = own.missing.is_empty()
+                && (own.weak_missing.iter()).all(|w| library.weak_missing.contains(w));
+            if as_library {
+                return Ok(Scope::Article(article.clone()));
+            }
+            topics.get_or_insert(article);
         }
-        Ok(partly.map_or(Scope::Library, |article| Scope::Article(article.clone())))
+        Ok(topics
+            .or(partly)
+            .map_or(Scope::Library, |article| Scope::Article(article.clone())))
     }
 
     /// The articles of `hits` in the order of their best passage: an article passage counts
