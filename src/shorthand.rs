@@ -651,16 +651,52 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
         near.retain(|(_, written, is)| article.names(written) || article.names(is));
     }
     // One word as analysed ("sublingual", "sublingu") is one word.
-    let near: Vec<(usize, String, Vec<String>)> = near
+    let mut near: Vec<(usize, String, Vec<String>)> = near
         .into_iter()
         .map(|(edits, written, is)| (edits, written, stem(&is)))
         .collect();
+    // Of words as near, those a slip of the keys gives (a letter typed twice, two swapped, one
+    // left out) before those a wrong letter gives: "trrough" is "trough", not "through".
+    if near.iter().any(|(_, _, k)| k != &near[0].2)
+        && near
+            .iter()
+            .any(|(_, written, _)| a_slip_of(&lower, written))
+    {
+        near.retain(|(_, written, _)| a_slip_of(&lower, written));
+    }
     let (_, meant, key) = near.iter().max_by_key(|(_, w, _)| w.len())?;
     // A word typed as written, or a form of one, is no slip.
     if fewest == 0 || *key == stem(&lower) || near.iter().any(|(_, _, k)| k != key) {
         return None;
     }
     Some(meant.clone())
+}
+
+/// Whether `typed` is `meant` with one slip of the keys: a letter typed twice, two neighbours
+/// swapped, or one letter left out (a wrong letter is no slip: it is a misspelling).
+fn a_slip_of(typed: &str, meant: &str) -> bool {
+    let typed: Vec<char> = typed.chars().collect();
+    let meant: Vec<char> = meant.chars().collect();
+    let without = |longer: &[char], shorter: &[char]| {
+        (0..longer.len()).any(|at| {
+            longer.len() == shorter.len() + 1
+                && longer[..at] == shorter[..at]
+                && longer[at + 1..] == shorter[at..]
+        })
+    };
+    let doubled = typed.len() == meant.len() + 1
+        && (1..typed.len()).any(|at| {
+            typed[at] == typed[at - 1]
+                && typed[..at] == meant[..at]
+                && typed[at + 1..] == meant[at..]
+        });
+    let swapped = typed.len() == meant.len()
+        && (1..typed.len()).any(|at| {
+            let mut back = typed.clone();
+            back.swap(at - 1, at);
+            back != typed && back == meant
+        });
+    doubled || swapped || without(&meant, &typed)
 }
 
 /// `word` with a letter typed twice ("cllarithro", "AEECOPD") written once, where that reads:
@@ -987,6 +1023,17 @@ mod tests {
                 .filter(|w| w.starts_with(first))
                 .for_each(|w| each(w));
         }
+    }
+
+    #[test]
+    fn a_slip_of_the_keys_is_read_before_a_wrong_letter() {
+        let none = Names(&[], &[]);
+        // "trough" (a letter typed twice) and "through" (a wrong letter) are one edit away.
+        assert_eq!(read("trrough levels?", &none), "trough levels?");
+        assert!(a_slip_of("preidcts", "predicts"));
+        assert!(a_slip_of("trrough", "trough"));
+        assert!(a_slip_of("tough", "trough"));
+        assert!(!a_slip_of("trrough", "through"));
     }
 
     #[test]

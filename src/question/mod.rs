@@ -854,19 +854,22 @@ impl Vocabulary {
     }
 
     /// The words the vocabulary writes: its question words (as written and as analysed:
-    /// "sublingual", "sublingu"), the words that ask for an aspect ("contraindications") and
-    /// the terms of its synonym groups ("Bactrim").
+    /// "sublingual", "sublingu"), the words that ask for an aspect ("contraindications") or a
+    /// finding ("predicts") and the terms of its synonym groups ("Bactrim").
     pub fn written_words(&self) -> impl Iterator<Item = &str> {
         let asking = self.aspects.iter().flat_map(|aspect| &aspect.ask);
         let synonyms = self.synonyms.iter().flatten();
-        // The words that say a patient cannot take a drug ("allergic") too.
+        // The words that say a patient cannot take a drug ("allergic") too, and those that ask
+        // a finding ("predicts").
         let allergy = self.phrasing.allergy_words.iter();
+        let findings = self.finding_predicates.iter();
         (self
             .question_words
             .iter()
             .chain(asking)
             .chain(synonyms)
-            .chain(allergy))
+            .chain(allergy)
+            .chain(findings))
         .map(|word| word.trim())
         .filter(|word| !word.contains(' '))
     }
