@@ -69,6 +69,7 @@ pub struct Shorthand {
     pub min_misspelt_drug: usize,
     pub max_senses: usize,
     pub max_class_members: usize,
+    pub sounds_alike: Vec<(String, String)>,
 }
 
 #[cfg(test)]

@@ -400,7 +400,14 @@ pub(crate) fn allowed_edits(word: &str) -> Option<usize> {
 /// The edits between a word as typed and `b` when they are few enough for a misspelling of it
 /// (see [`allowed_edits`]).
 pub(crate) fn spelling_edits(a: &str, b: &str) -> Option<usize> {
-    let edits = bounded_edit_distance(a, b, allowed_edits(a)?)?;
+    let allowed = allowed_edits(a)?;
+    let edits = match (
+        bounded_edit_distance(a, b, allowed),
+        as_sounded(a, b, allowed),
+    ) {
+        (Some(written), Some(sounded)) => written.min(sounded),
+        (written, sounded) => written.or(sounded)?,
+    };
     // Two letters before the whole of the other word are a prefix, not a slip: "rechallenge"
     // is another word than "challenge", as "unstable" is than "stable".
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
@@ -408,6 +415,29 @@ pub(crate) fn spelling_edits(a: &str, b: &str) -> Option<usize> {
         && long.chars().count() == short.chars().count() + edits
         && long.ends_with(short);
     (!prefixed).then_some(edits)
+}
+
+/// The edits between `a` and `b` with letters written as they sound
+/// (`shorthand.sounds_alike` in `data/retrieval-model.toml`: "ph" as "f") written alike, the
+/// sound itself one edit: "mycofnolate", mycophenolate as it sounds with one letter left out,
+/// is two edits from it, not three.
+fn as_sounded(a: &str, b: &str, allowed: usize) -> Option<usize> {
+    let pairs = &crate::retrieval_model::retrieval_model()
+        .shorthand
+        .sounds_alike;
+    let sounded = |word: &str| {
+        pairs
+            .iter()
+            .fold(word.to_string(), |word, (written, sound)| {
+                word.replace(written.as_str(), sound)
+            })
+    };
+    let (a_sounded, b_sounded) = (sounded(a), sounded(b));
+    if a_sounded == a && b_sounded == b {
+        return None;
+    }
+    let edits = bounded_edit_distance(&a_sounded, &b_sounded, allowed.checked_sub(1)?)?;
+    Some(edits + 1)
 }
 
 fn spelling_similarity(a: &str, b: &str, edits: usize) -> f32 {
@@ -540,6 +570,16 @@ mod tests {
         let s = semantic(&["car", "2016"]);
         assert!(s.related("cat").is_empty());
         assert!(s.related("2018").is_empty());
+    }
+
+    #[test]
+    fn a_letter_written_as_it_sounds_is_one_edit() {
+        // "ph" typed "f" is one edit, not two, and a slip on top of it one more.
+        assert_eq!(spelling_edits("fenytoin", "phenytoin"), Some(1));
+        assert_eq!(spelling_edits("mycofnolate", "mycophenolate"), Some(2));
+        assert_eq!(spelling_edits("mycofenolate", "mycophenolate"), Some(1));
+        // Three edits as written and two as sounded are still too many for eight letters.
+        assert_eq!(spelling_edits("fenytion", "phenytoin"), None);
     }
 
     #[test]
