@@ -400,7 +400,18 @@ pub(crate) fn allowed_edits(word: &str) -> Option<usize> {
 /// The edits between a word as typed and `b` when they are few enough for a misspelling of it
 /// (see [`allowed_edits`]).
 pub(crate) fn spelling_edits(a: &str, b: &str) -> Option<usize> {
-    let allowed = allowed_edits(a)?;
+    edits_within(a, b, allowed_edits(a)?)
+}
+
+/// [`spelling_edits`] of a typed word from a name as long as it was meant to be: letters left
+/// out shorten the word typed, not the name, so "vncomycn" may be as many edits from
+/// vancomycin as "vancomycn" is (read against drug names only: an ordinary word may be short).
+pub(crate) fn spelling_edits_of_name(typed: &str, name: &str) -> Option<usize> {
+    let allowed = allowed_edits(typed)?.max(allowed_edits(name).unwrap_or(0));
+    edits_within(typed, name, allowed)
+}
+
+fn edits_within(a: &str, b: &str, allowed: usize) -> Option<usize> {
     let edits = match (
         bounded_edit_distance(a, b, allowed),
         as_sounded(a, b, allowed),
@@ -580,6 +591,15 @@ mod tests {
         assert_eq!(spelling_edits("mycofenolate", "mycophenolate"), Some(1));
         // Three edits as written and two as sounded are still too many for eight letters.
         assert_eq!(spelling_edits("fenytion", "phenytoin"), None);
+    }
+
+    #[test]
+    fn letters_left_out_of_a_name_are_counted_against_the_name() {
+        assert_eq!(spelling_edits("vncomycn", "vancomycin"), None);
+        assert_eq!(spelling_edits_of_name("vncomycn", "vancomycin"), Some(2));
+        assert_eq!(spelling_edits_of_name("ritximib", "rituximab"), Some(2));
+        // A short typed word is still one edit from a short name.
+        assert_eq!(spelling_edits_of_name("fagly", "flagyl"), None);
     }
 
     #[test]

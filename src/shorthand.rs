@@ -618,7 +618,11 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
     // (edits, the word as written, what it is: a drug's generic name, or the word itself)
     let mut near: Vec<(usize, String, String)> = Vec::new();
     let mut add = |candidate: &str, generic: Option<&str>| {
-        if let Some(edits) = crate::semantic::spelling_edits(&lower, candidate) {
+        let edits = match generic {
+            Some(_) => crate::semantic::spelling_edits_of_name(&lower, candidate),
+            None => crate::semantic::spelling_edits(&lower, candidate),
+        };
+        if let Some(edits) = edits {
             let what = generic.map_or_else(|| is(candidate), str::to_string);
             near.push((edits, candidate.to_string(), what));
         }
