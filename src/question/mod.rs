@@ -855,7 +855,8 @@ impl Vocabulary {
 
     /// The words the vocabulary writes: its question words (as written and as analysed:
     /// "sublingual", "sublingu"), the words that ask for an aspect ("contraindications") or a
-    /// finding ("predicts") and the terms of its synonym groups ("Bactrim").
+    /// finding ("predicts"), the words that always name a topic ("vaccines") and the terms of
+    /// its synonym groups ("Bactrim").
     pub fn written_words(&self) -> impl Iterator<Item = &str> {
         let asking = self.aspects.iter().flat_map(|aspect| &aspect.ask);
         let synonyms = self.synonyms.iter().flatten();
@@ -863,13 +864,15 @@ impl Vocabulary {
         // a finding ("predicts").
         let allergy = self.phrasing.allergy_words.iter();
         let findings = self.finding_predicates.iter();
+        // And the words that always name a topic ("vaccines", "sarcoidosis").
         (self
             .question_words
             .iter()
             .chain(asking)
             .chain(synonyms)
             .chain(allergy)
-            .chain(findings))
+            .chain(findings)
+            .chain(&self.topic_words))
         .map(|word| word.trim())
         .filter(|word| !word.contains(' '))
     }
