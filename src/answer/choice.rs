@@ -122,7 +122,8 @@ impl Engine {
                 continue;
             }
             let (_, own) = covers(Some(article), Presence::Scope)?;
-            let as_library = own.missing.is_empty()
+            let as_library = own.covered
+                && own.missing.is_empty()
                 && (own.weak_missing.iter()).all(|w| library.weak_missing.contains(w));
             if as_library {
                 return Ok(Scope::Article(article.clone()));

@@ -452,10 +452,10 @@ impl ExtractiveComposer {
         {
             // "which abx (for aecopd)?" asks which drug of the class it names; the class is what
             // a follow-up asks of ("how long?"), not what it was asked for.
-            let asks_drug = (vocabulary.aspects_asked(&previous.content).iter())
+            let asked_which_drug = (vocabulary.aspects_asked(&previous.content).iter())
                 .any(|aspect| aspect.names_drug);
             let asked_for = self.drugs_asked_for(&previous.content);
-            (subject, subject_words) = if asks_drug && !asked_for.0.is_empty() {
+            (subject, subject_words) = if asked_which_drug && !asked_for.0.is_empty() {
                 asked_for
             } else {
                 self.subject_of(&previous.content)
