@@ -2105,7 +2105,7 @@ fn or_alternative_named(question: &str, missing: &str, named: &[&str]) -> bool {
 /// The other forms of a clinical term, as adjective or noun, by the endings of
 /// `derived_endings` (`data/retrieval-model.toml`): "sepsis" for "septic", "anemic" for
 /// "anemia", in lower case. None for a word too short to tell.
-fn derived_forms(typed: &str) -> Vec<String> {
+pub(crate) fn derived_forms(typed: &str) -> Vec<String> {
     let model = &retrieval_model().coverage;
     let lower = typed.to_lowercase();
     if lower.chars().count() < model.derived_letters || !lower.chars().all(char::is_alphabetic) {

@@ -885,6 +885,24 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     {
         readings.push(term.clone());
     }
+    // A clinical term typed in its other form, adjective or noun ("dialyze" of "dialysis",
+    // `coverage.derived_endings`): the article's term that is that form or ends with it
+    // ("hemodialysis"), when nothing else reads it.
+    if readings.is_empty() && !capitals {
+        let least = retrieval_model().shorthand.min_clipped_ending;
+        for form in crate::retrieve::derived_forms(&lower) {
+            if article.names(&form) {
+                readings.push(form);
+                break;
+            }
+            if form.chars().count() >= least
+                && let [term] = article.terms_ending(&form).as_slice()
+            {
+                readings.push(term.clone());
+                break;
+            }
+        }
+    }
     readings
 }
 
@@ -1027,6 +1045,18 @@ mod tests {
                 .filter(|w| w.starts_with(first))
                 .for_each(|w| each(w));
         }
+    }
+
+    #[test]
+    fn a_term_typed_in_its_other_form_is_the_articles_term() {
+        let article = Names(&["hemodialysis", "sepsis"], &["hemodialysis"]);
+        // "dialyze" is "dialysis" as a verb, which the article writes inside "hemodialysis".
+        assert_eq!(
+            read("when to dialyze?", &article),
+            "when to dialyze (= hemodialysis)?"
+        );
+        // A word the article does not write in any form stays as typed.
+        assert_eq!(read("when to intubate?", &article), "when to intubate?");
     }
 
     #[test]
