@@ -2036,6 +2036,19 @@ fn short_label(text: &str) -> Option<&str> {
     short.then_some(label)
 }
 
+/// A word of the sources as an opener names it mid-sentence: a capital that only opens a word
+/// dropped ("Methotrexate" → "methotrexate", "Anti-HMGCR" → "anti-HMGCR"), an acronym kept
+/// ("IVIG", "SRP-IgG").
+fn as_named(written: &str) -> String {
+    let mut letters = written.chars();
+    match (letters.next(), letters.clone().next()) {
+        (Some(first), Some(second)) if second.is_lowercase() => {
+            first.to_lowercase().chain(letters).collect()
+        }
+        _ => written.to_string(),
+    }
+}
+
 /// The opening sentence when the question asks an aspect that no passage states for its
 /// subject: "The article and its references give no duration for IVIG; what they say:". It
 /// ends in ':' as a lead-in, so it needs no marker.
@@ -2114,7 +2127,7 @@ fn not_stated(
         written
             .iter()
             .find(|w| near_spelling(&lower, &w.to_lowercase()))
-            .map_or_else(|| typed.clone(), |w| w.to_lowercase())
+            .map_or_else(|| typed.clone(), |w| as_named(w))
     };
     // Naming nothing, the question gives nothing the sources could be said to lack the aspect
     // for: "how much to lower in first hour?" is no dose of "this".
@@ -3952,6 +3965,14 @@ mod tests {
             answer.starts_with("The article and its references give no duration for abx"),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn a_subject_named_as_the_sources_write_it_keeps_its_inner_capitals() {
+        assert_eq!(as_named("Methotrexate"), "methotrexate");
+        assert_eq!(as_named("Anti-HMGCR"), "anti-HMGCR");
+        assert_eq!(as_named("IVIG"), "IVIG");
+        assert_eq!(as_named("SRP-IgG"), "SRP-IgG");
     }
 
     #[test]
