@@ -681,26 +681,11 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
 fn a_slip_of(typed: &str, meant: &str) -> bool {
     let typed: Vec<char> = typed.chars().collect();
     let meant: Vec<char> = meant.chars().collect();
-    let without = |longer: &[char], shorter: &[char]| {
-        (0..longer.len()).any(|at| {
-            longer.len() == shorter.len() + 1
-                && longer[..at] == shorter[..at]
-                && longer[at + 1..] == shorter[at..]
-        })
-    };
-    let doubled = typed.len() == meant.len() + 1
-        && (1..typed.len()).any(|at| {
-            typed[at] == typed[at - 1]
-                && typed[..at] == meant[..at]
-                && typed[at + 1..] == meant[at..]
-        });
-    let swapped = typed.len() == meant.len()
-        && (1..typed.len()).any(|at| {
-            let mut back = typed.clone();
-            back.swap(at - 1, at);
-            back != typed && back == meant
-        });
-    doubled || swapped || without(&meant, &typed)
+    let left_out = meant.len() == typed.len() + 1
+        && (0..meant.len()).any(|at| meant[..at] == typed[..at] && meant[at + 1..] == typed[at..]);
+    left_out
+        || (typed.len() == meant.len() + 1 && doubled_once(&typed).any(|once| once == meant))
+        || (typed.len() == meant.len() && swapped_pairs(&typed).any(|back| back == meant))
 }
 
 /// `word` with a letter typed twice ("cllarithro", "AEECOPD") written once, where that reads:
@@ -710,19 +695,31 @@ fn doubled_letter_once(word: &str, article: &dyn Article) -> Option<String> {
         return None;
     }
     let letters: Vec<char> = word.chars().collect();
+    doubled_once(&letters)
+        .map(String::from_iter)
+        .find(|once| article.names(&once.to_lowercase()) || !read_word(once, article).is_empty())
+}
+
+/// `letters` with each letter typed twice (in any case) written once, one at a time.
+fn doubled_once(letters: &[char]) -> impl Iterator<Item = Vec<char>> + '_ {
     (1..letters.len())
         .filter(|&at| {
             letters[at]
                 .to_lowercase()
                 .eq(letters[at - 1].to_lowercase())
         })
+        .map(|at| [&letters[..at], &letters[at + 1..]].concat())
+}
+
+/// `letters` with each two different neighbours swapped, one pair at a time.
+fn swapped_pairs(letters: &[char]) -> impl Iterator<Item = Vec<char>> + '_ {
+    (1..letters.len())
+        .filter(|&at| letters[at] != letters[at - 1])
         .map(|at| {
-            (letters.iter().enumerate())
-                .filter(|(n, _)| *n != at)
-                .map(|(_, c)| c)
-                .collect::<String>()
+            let mut swapped = letters.to_vec();
+            swapped.swap(at - 1, at);
+            swapped
         })
-        .find(|once| article.names(&once.to_lowercase()) || !read_word(once, article).is_empty())
 }
 
 /// The acronym `word` (five letters or more) with two neighbouring letters swapped back,
@@ -732,13 +729,8 @@ fn swapped_back(word: &str, article: &dyn Article) -> Option<String> {
     if letters.len() < 5 || !letters.iter().all(|c| c.is_alphanumeric()) {
         return None;
     }
-    (1..letters.len())
-        .filter(|&at| letters[at] != letters[at - 1])
-        .map(|at| {
-            let mut swapped = letters.clone();
-            swapped.swap(at - 1, at);
-            swapped.into_iter().collect::<String>()
-        })
+    swapped_pairs(&letters)
+        .map(String::from_iter)
         .find(|back| article.names(&back.to_lowercase()) || !read_word(back, article).is_empty())
 }
 

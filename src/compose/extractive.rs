@@ -458,11 +458,9 @@ impl ExtractiveComposer {
             (subject, subject_words) = if asked_which_drug && !asked_for.0.is_empty() {
                 asked_for
             } else {
-                self.subject_of(&previous.content)
+                let named = self.subject_of(&previous.content);
+                if named.0.is_empty() { asked_for } else { named }
             };
-            if subject.is_empty() {
-                (subject, subject_words) = self.drugs_asked_for(&previous.content);
-            }
         }
         let mut aspects = vocabulary.aspects_asked(request.question);
         let mut in_condition = false;
