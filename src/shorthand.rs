@@ -424,7 +424,24 @@ fn element_named(
     in_term: impl FnOnce() -> bool,
     article: &dyn Article,
 ) -> Option<String> {
-    let name = ELEMENTS.get(word)?;
+    let small = crate::question::vocabulary()
+        .phrasing
+        .symbols_typed_small
+        .iter()
+        .any(|s| s == word);
+    let name = match ELEMENTS.get(word) {
+        Some(name) => name,
+        // Typed small, a symbol clinicians type so is the element only when measured.
+        None if small && measured => {
+            let mut letters = word.chars();
+            let symbol: String = (letters.next().into_iter())
+                .flat_map(char::to_uppercase)
+                .chain(letters)
+                .collect();
+            ELEMENTS.get(symbol.as_str())?
+        }
+        None => return None,
+    };
     let measured = measured && !in_term();
     let ambiguous = word.chars().count() == 1 || crate::text::is_common_word(&word.to_lowercase());
     // Measured, it is the element even where the symbol is written elsewhere too ("K⁺ ≥6.0"
@@ -794,6 +811,16 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
         && article.names(&long)
     {
         return vec![long];
+    }
+    // Typed small ("sglt2i"), it is the abbreviation the article writes in capitals.
+    if !capitals
+        && let Some((stem, long)) = crate::question::vocabulary().abbreviation_ending(word)
+        && article.writes_in_capitals(stem)
+    {
+        let long = format!("{} {long}", stem.to_uppercase());
+        if article.names(&long) {
+            return vec![long];
+        }
     }
     let mut readings: Vec<String> = Vec::new();
     let mut add = |reading: String| {
@@ -1388,6 +1415,18 @@ mod tests {
             read("SGLT2is dose?", &heart),
             "SGLT2is (= SGLT2 inhibitor) dose?"
         );
+        // Typed small, it is the abbreviation the article writes in capitals; "taxi" is no
+        // abbreviation where the article writes no "TAX".
+        let capitals = Capitals(&["SGLT2", "SGLT2 inhibitor", "ACE", "ACE inhibitor"]);
+        assert_eq!(
+            read("sglt2i dose?", &capitals),
+            "sglt2i (= SGLT2 inhibitor) dose?"
+        );
+        assert_eq!(
+            read("acei in ckd?", &capitals),
+            "acei (= ACE inhibitor) in ckd?"
+        );
+        assert_eq!(read("taxi?", &capitals), "taxi?");
         assert_eq!(acronym_singular("ACEIs"), Some("ACEI"));
         assert_eq!(acronym_singular("DOACs"), Some("DOAC"));
         assert_eq!(acronym_singular("Ts"), None, "one capital is no acronym");
@@ -1412,7 +1451,12 @@ mod tests {
         // A lone letter with no value is not a symbol ("vitamin K"), nor is the case written
         // otherwise.
         assert_eq!(read("vitamin K dose?", &kalemia), "vitamin K dose?");
-        assert_eq!(read("k 6.8?", &kalemia), "k 6.8?");
+        assert_eq!(read("k 6.8?", &kalemia), "k (= potassium) 6.8?");
+        assert_eq!(read("na 118?", &kalemia), "na (= sodium) 118?");
+        // Other symbols typed small are something else: a milligram, a p-value.
+        assert_eq!(read("mg 500?", &kalemia), "mg 500?");
+        assert_eq!(read("p 0.05?", &kalemia), "p 0.05?");
+        assert_eq!(read("k?", &kalemia), "k?");
         // Measured, a symbol the article does not name is still its element, which the
         // article then does not cover ("Mg" is no milligram of its doses); so is one followed
         // by a word asking its value.

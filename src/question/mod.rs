@@ -156,6 +156,7 @@ struct PhrasingSpec {
     allergy_opener: String,
     or_fillers: Vec<String>,
     level_words: Vec<String>,
+    symbols_typed_small: Vec<String>,
     referring_back: Vec<String>,
     pronouns: Vec<String>,
     source_nouns: Vec<String>,
@@ -199,6 +200,9 @@ pub struct Phrasing {
     /// Words that, after an electrolyte's symbol, ask its measured value ("K cutoff", "Na
     /// target"), as a number after it does ("K 6.8").
     pub level_words: Vec<String>,
+    /// Electrolyte symbols clinicians type in small letters ("k 7.2"), read as the capitalised
+    /// symbol is when measured.
+    pub symbols_typed_small: Vec<String>,
     /// Words opening a passage that refer back to the one before it, unless followed by a word
     /// naming a source ("This study").
     pub referring_back: Vec<String>,
@@ -296,6 +300,7 @@ impl Phrasing {
             allergy_opener: spec.allergy_opener,
             or_fillers: spec.or_fillers,
             level_words: spec.level_words,
+            symbols_typed_small: spec.symbols_typed_small,
             referring_back: spec.referring_back,
             pronouns: spec.pronouns,
             source_nouns: spec.source_nouns,
@@ -767,12 +772,18 @@ impl Vocabulary {
     /// abbreviation (in capitals and digits, two letters at least) followed by the word its
     /// ending stands for ("SGLT2 inhibitor").
     pub fn with_abbreviation_ending(&self, word: &str) -> Option<String> {
+        let (stem, long) = self.abbreviation_ending(word)?;
+        let abbreviation = stem.chars().all(|c| c.is_ascii_digit() || c.is_uppercase());
+        abbreviation.then(|| format!("{stem} {long}"))
+    }
+
+    /// `word` split into an abbreviation of two letters at least, however typed, and the word
+    /// the ending clinicians add to it stands for ("sglt2i" → "sglt2", "inhibitor").
+    pub fn abbreviation_ending<'w>(&self, word: &'w str) -> Option<(&'w str, &str)> {
         self.abbreviation_endings.iter().find_map(|(ending, long)| {
             let stem = word.strip_suffix(ending.as_str())?;
             let letters = stem.chars().filter(|c| c.is_alphabetic()).count();
-            let abbreviation =
-                letters >= 2 && stem.chars().all(|c| c.is_ascii_digit() || c.is_uppercase());
-            abbreviation.then(|| format!("{stem} {long}"))
+            (letters >= 2).then_some((stem, long.as_str()))
         })
     }
 
