@@ -266,10 +266,12 @@ impl ExtractiveComposer {
         for &(n, t, start) in &occurrences {
             let group = &self.synonyms.groups[n];
             let term = &group[t];
-            // The first free place of each multi-word term.
+            // The first free place of each multi-word term; a term whose words all ask an
+            // aspect ("follow up") is what is asked, not what it is asked of.
             if term.len() < 2
                 || done == Some((n, t))
                 || consumed[start..start + term.len()].contains(&true)
+                || term.iter().all(|word| asking.contains(word))
             {
                 continue;
             }
@@ -3985,6 +3987,53 @@ mod tests {
             answer.starts_with("The article and its references give no maximum dose for naloxone;"),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn a_weight_based_dose_is_asked_not_named() {
+        let composer = ExtractiveComposer::default();
+        let passages = one_passage(
+            "Dosing",
+            "Initiate levothyroxine at the full replacement dose of approximately 1.6 mcg/kg/day.",
+        );
+        let answer = composer.answer(&request("weight based dose calc", &passages));
+        assert!(answer.starts_with("- \"Initiate levothyroxine"), "{answer}");
+        let passages = one_passage("Shift", "Give insulin 10 units IV with 25 g dextrose.");
+        let answer = composer.answer(&request("weight based insulin dose?", &passages));
+        assert!(
+            answer.starts_with(
+                "The article and its references give no weight-based dose for insulin;"
+            ),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn the_order_of_treatments_is_asked_not_named() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Beta-Blockers",
+                "Titrate every 2-4 weeks as tolerated, monitoring heart rate.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Summary",
+                "Four drug classes are initiated simultaneously or in rapid sequence.",
+            ),
+        ];
+        let composer = ExtractiveComposer::default();
+        let asked = composer.understand(&request("order to start meds", &passages));
+        assert!(asked.aspects.iter().any(|a| a.name == "order"));
+        assert!(!asked.subject_words.iter().any(|w| w == "order"));
+        let answer = composer.answer(&request("order to start meds", &passages));
+        assert!(answer.starts_with("- \"Four drug classes"), "{answer}");
+        // "In order to" gives a reason, not an order.
+        let asked =
+            composer.understand(&request("why titrate in order to reach target?", &passages));
+        assert!(!asked.aspects.iter().any(|a| a.name == "order"));
     }
 
     #[test]
