@@ -1354,6 +1354,12 @@ mod tests {
         // A time counted from an event says when, not how long.
         assert!(!duration.stated_in("two agents within 3 months of onset predict a good outcome"));
         assert!(duration.stated_in("continue two agents for 3 months"));
+        // The exposure a condition names says whom it is for, not how long.
+        assert!(
+            !duration
+                .stated_in("Consider prophylaxis if taking ≥20 mg corticosteroids for ≥4 weeks")
+        );
+        assert!(duration.stated_in("Continue prophylaxis for ≥4 weeks"));
         // What to do on stopping a drug is guidance on stopping it.
         let stopping = v.aspect("stopping").unwrap();
         assert!(stopping.stated_in("requires sequential therapy upon discontinuation"));
