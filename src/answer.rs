@@ -247,9 +247,20 @@ impl Engine {
         // there is one, which may still say the sources do not say.
         let to_model = llm.is_some() && coverage.borderline;
         if !coverage.covered && !to_model {
+            // Declined for ordinary words only, the answer names those the sources plainly
+            // lack ("take with food?": "Nothing in them mentions food").
+            let missing = if coverage.missing.is_empty() {
+                self.plainly_absent(
+                    &coverage.weak_missing,
+                    &passages,
+                    request.article.as_deref(),
+                )
+            } else {
+                coverage.missing.clone()
+            };
             let reply = self.not_covered(
                 question,
-                &coverage,
+                &missing,
                 llm.map_or(Mode::Extractive, |_| Mode::Llm),
                 None,
             );
@@ -467,15 +478,30 @@ impl Engine {
         passages: &[Passage],
         article: Option<&str>,
     ) -> Vec<String> {
+        let ordinary: Vec<String> = (coverage.weak_missing.iter())
+            .chain(&coverage.earlier_missing)
+            .cloned()
+            .collect();
+        let mut unnamed = self.plainly_absent(&ordinary, passages, article);
+        unnamed.extend(coverage.unnamed_options.iter().cloned());
+        unnamed
+    }
+
+    /// Of `words` found in no passage, those whose meaning is plainly absent from the scope
+    /// (see [`Retriever::plainly_absent`]) and that no passage writes inside a longer word.
+    fn plainly_absent(
+        &self,
+        words: &[String],
+        passages: &[Passage],
+        article: Option<&str>,
+    ) -> Vec<String> {
         // The scope's words, read once, and only when a word is missing.
         let scope = std::cell::OnceCell::new();
         let scope = || article.map(|a| scope.get_or_init(|| self.retriever.scope_words(a)));
-        coverage
-            .weak_missing
+        words
             .iter()
             .filter(|w| self.retriever.plainly_absent(w, scope()))
             .filter(|w| !passages.iter().any(|p| writes_inside(&p.text, w)))
-            .chain(&coverage.unnamed_options)
             .cloned()
             .collect()
     }
@@ -720,7 +746,7 @@ impl Engine {
             if refused_despite_evidence(answer, check, coverage).is_some() {
                 return None;
             }
-            return Some(self.not_covered(question, coverage, Mode::Llm, None));
+            return Some(self.not_covered(question, &coverage.missing, Mode::Llm, None));
         }
         // An answer that cites nothing (a point whose sentence id named no sentence, dropped as
         // empty) answers nothing, however clean it verifies.
@@ -761,7 +787,7 @@ impl Engine {
     ) -> (AskReply, OfflineDraft) {
         let draft = self.extractive.offline_draft(compose);
         if draft.lines.is_empty() {
-            let reply = self.not_covered(question, coverage, Mode::Extractive, None);
+            let reply = self.not_covered(question, &coverage.missing, Mode::Extractive, None);
             return (reply, OfflineDraft::default());
         }
         let answer = draft.render(compose.passages);
@@ -785,11 +811,10 @@ impl Engine {
     fn not_covered(
         &self,
         question: &str,
-        coverage: &Coverage,
+        missing: &[String],
         mode: Mode,
         fallback_reason: Option<String>,
     ) -> AskReply {
-        let missing = &coverage.missing;
         let answer = if missing.is_empty() {
             NOT_COVERED.to_string()
         } else {

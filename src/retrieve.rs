@@ -678,6 +678,7 @@ impl Retriever {
         let mut key_terms = Vec::new();
         let mut missing = Vec::new();
         let mut weak_missing = Vec::new();
+        let mut earlier_missing = Vec::new();
         let mut known: Vec<&Concept> = Vec::new();
         for (n, concept) in concepts.iter().enumerate() {
             if key_terms.contains(&concept.name) {
@@ -722,7 +723,7 @@ impl Retriever {
                 }
                 known.push(concept);
             } else if n >= own {
-                continue;
+                earlier_missing.push(concept.surface.clone());
             } else if concept.strength == Strength::Strong || unknown_term {
                 missing.push(concept.surface.clone());
             } else {
@@ -758,6 +759,7 @@ impl Retriever {
             weak_missing,
             related,
             unnamed_options,
+            earlier_missing,
         }
     }
 
@@ -2308,6 +2310,10 @@ pub struct Coverage {
     /// names ("clonidine" in "captopril or clonidine?"): the answer says the sources do not
     /// mention them, and answers of the other.
     pub unnamed_options: Vec<String>,
+    /// Words of the earlier turn a follow-up continues that no passage names, as typed
+    /// ("infusion" of "naloxone infusion", before "how to calculate rate?"): they decline
+    /// nothing, but an answer taking its subject from that turn says the sources lack them.
+    pub earlier_missing: Vec<String>,
 }
 
 /// The part of a slash-joined word ("grommet/myringotomy", "preeclampsia/IUGR") that reads as
@@ -3011,6 +3017,28 @@ mod tests {
         let plan = Planned::of(&retriever.plan(&request).unwrap());
         let library = retriever.coverage_planned(&request, plan, &hits, Presence::Library);
         assert!(library.covered, "{library:?}");
+    }
+
+    #[test]
+    fn what_an_earlier_turn_named_and_the_sources_lack_declines_nothing_but_is_kept() {
+        let (_dir, retriever) = retriever_over(&[(
+            "naloxone",
+            "Give 0.4 to 2 mg naloxone IV, repeated every 2-3 minutes as needed.",
+        )]);
+        let history = [crate::contracts::Turn {
+            role: "user".into(),
+            content: "naloxone infusion".into(),
+        }];
+        let request = SearchRequest {
+            article: Some("naloxone"),
+            query: "how often?",
+            history: &history,
+            k: 6,
+        };
+        let hits = retriever.search(&request).unwrap();
+        let coverage = retriever.coverage(&request, &hits);
+        assert!(coverage.covered, "{coverage:?}");
+        assert_eq!(coverage.earlier_missing, ["infusion"]);
     }
 
     #[test]

@@ -77,6 +77,9 @@ struct Asked<'v> {
     /// subject words name ("and if they are overloaded?" after "fluids rate?"): what the
     /// sources lack is then the aspect in that condition, which no opener can name.
     in_condition: bool,
+    /// The earlier turn this follow-up takes its subject from, having named none of its own
+    /// ("how to calculate rate?" after "naloxone infusion").
+    follows: Option<String>,
 }
 
 impl ExtractiveComposer {
@@ -449,9 +452,11 @@ impl ExtractiveComposer {
         let vocabulary = vocabulary();
         let previous = request.history.iter().rev().find(|t| t.role == "user");
         let (mut subject, mut subject_words) = self.subject_of(request.question);
+        let mut follows = None;
         if subject.is_empty()
             && let Some(previous) = previous
         {
+            follows = Some(previous.content.clone());
             // "which abx (for aecopd)?" asks which drug of the class it names; the class is what
             // a follow-up asks of ("how long?"), not what it was asked for.
             let asked_which_drug = (vocabulary.aspects_asked(&previous.content).iter())
@@ -531,6 +536,7 @@ impl ExtractiveComposer {
             allergens,
             read_of_drug,
             in_condition,
+            follows,
         }
     }
 
@@ -1104,7 +1110,8 @@ impl ExtractiveComposer {
         let quoted: Vec<usize> = chosen.iter().map(|(unit, _)| *unit).collect();
         let opener = not_for_the_allergic(&units, &chosen, &asked)
             .or_else(|| not_stated(request.question, &units, &quoted, &asked, &other_drugs_at))
-            .or_else(|| unnamed(request.question, request.unnamed));
+            .or_else(|| unnamed(request.question, request.unnamed))
+            .or_else(|| (asked.follows.as_deref()).and_then(|p| unnamed(p, request.unnamed)));
         Draft {
             asked,
             units,
@@ -4407,6 +4414,35 @@ mod tests {
             answer.starts_with("The article and its references do not mention test of cure;"),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn a_follow_up_on_an_earlier_subject_says_what_of_it_the_sources_lack() {
+        let passages = one_passage(
+            "Dosing",
+            "Give 0.4 to 2 mg naloxone IV, repeated every 2-3 minutes as needed.",
+        );
+        let history = [Turn {
+            role: "user".into(),
+            content: "naloxone infusion".into(),
+        }];
+        let unnamed = ["infusion".to_string()];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            unnamed: &unnamed,
+            ..request("how to calculate rate?", &passages)
+        });
+        assert!(
+            answer.starts_with("The article and its references do not mention infusion;"),
+            "{answer}"
+        );
+        // A follow-up naming its own subject is about that subject alone.
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            unnamed: &unnamed,
+            ..request("and repeat naloxone how often?", &passages)
+        });
+        assert!(!answer.contains("do not mention"), "{answer}");
     }
 
     #[test]
