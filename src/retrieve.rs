@@ -916,10 +916,12 @@ impl Retriever {
         let words = self.words(text);
         let mut consumed = vec![false; words.len()];
         let mut concepts = Vec::new();
+        // A name of several words that asks an aspect ("follow up") names no topic.
+        let asking = vocabulary().aspect_words(text);
         for (n, t, start) in self.synonyms.occurrences(&words) {
             let group = &self.synonyms.groups[n];
             let term = &group[t];
-            if term.len() < 2 {
+            if term.len() < 2 || term.iter().all(|word| asking.contains(word)) {
                 continue;
             }
             let span = start..start + term.len();
@@ -3039,6 +3041,17 @@ mod tests {
         let coverage = retriever.coverage(&request, &hits);
         assert!(coverage.covered, "{coverage:?}");
         assert_eq!(coverage.earlier_missing, ["infusion"]);
+    }
+
+    #[test]
+    fn a_name_of_several_words_that_asks_an_aspect_is_no_topic_the_sources_lack() {
+        let (_dir, retriever) = retriever_over(&[(
+            "cohort",
+            "Somatic complaints predicted symptoms of depression 5 years later in women.",
+        )]);
+        let coverage = coverage_of(&retriever, "depression: how long was follow-up?");
+        assert!(coverage.covered, "{coverage:?}");
+        assert!(coverage.missing.is_empty(), "{coverage:?}");
     }
 
     #[test]
