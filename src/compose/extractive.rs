@@ -4037,6 +4037,11 @@ mod tests {
         assert!(!asked.subject_words.iter().any(|w| w == "order"));
         let answer = composer.answer(&request("order to start meds", &passages));
         assert!(answer.starts_with("- \"Four drug classes"), "{answer}");
+        let asked = composer.understand(&request(
+            "in what order the drugs should be started",
+            &passages,
+        ));
+        assert!(asked.aspects.iter().any(|a| a.name == "order"));
         // "In order to" gives a reason, not an order.
         let asked =
             composer.understand(&request("why titrate in order to reach target?", &passages));
