@@ -938,11 +938,12 @@ impl Retriever {
         for phrase in vocabulary().topic_phrases_in(text) {
             let sequence = self.words(&phrase);
             if sequence.len() > 1 && contains_sequence(&words, &sequence) {
+                let alternatives = self.disorders_of_an_organ(&sequence);
                 concepts.push(Concept {
                     name: sequence.join(" "),
                     surface: phrase.trim().to_string(),
                     strength: Strength::Strong,
-                    alternatives: vec![sequence],
+                    alternatives,
                 });
             }
         }
@@ -984,6 +985,41 @@ impl Retriever {
             });
         }
         concepts
+    }
+
+    /// The ways of naming a topic phrase (analysed): itself, and, for an organ and a word
+    /// naming its disorder in general ("liver disease"), the organ or a name of one word the
+    /// synonyms give it ("hepatic") with any such word ("hepatic dysfunction").
+    fn disorders_of_an_organ(&self, sequence: &[String]) -> Vec<Vec<String>> {
+        let mut alternatives = vec![sequence.to_vec()];
+        let heads: Vec<String> = (vocabulary().condition_heads.iter())
+            .flat_map(|head| self.words(head))
+            .collect();
+        let [organ, head] = sequence else {
+            return alternatives;
+        };
+        if !heads.contains(head) {
+            return alternatives;
+        }
+        let mut organs = vec![organ.clone()];
+        for n in self.synonyms.groups_of(std::slice::from_ref(organ)) {
+            for term in &self.synonyms.groups[n] {
+                if let [one] = term.as_slice()
+                    && !organs.contains(one)
+                {
+                    organs.push(one.clone());
+                }
+            }
+        }
+        for organ in &organs {
+            for head in &heads {
+                let named = vec![organ.clone(), head.clone()];
+                if !alternatives.contains(&named) {
+                    alternatives.push(named);
+                }
+            }
+        }
+        alternatives
     }
 
     /// How surely a word of a question names a topic ([`Vocabulary::strength`]); besides,
@@ -3052,6 +3088,23 @@ mod tests {
         let coverage = coverage_of(&retriever, "depression: how long was follow-up?");
         assert!(coverage.covered, "{coverage:?}");
         assert!(coverage.missing.is_empty(), "{coverage:?}");
+    }
+
+    #[test]
+    fn an_organs_disorder_is_named_by_its_adjective_and_any_general_word_for_it() {
+        let (_dir, retriever) = retriever_over(&[(
+            "withdrawal",
+            "Short-acting benzodiazepines suit elderly patients and those with hepatic dysfunction.",
+        )]);
+        let coverage = coverage_of(&retriever, "benzodiazepines in liver disease?");
+        assert!(coverage.covered, "{coverage:?}");
+        // An injury is no disease: acute kidney injury does not name chronic kidney disease.
+        let (_dir, retriever) = retriever_over(&[(
+            "nephro",
+            "Hold the drug in acute kidney injury until creatinine recovers.",
+        )]);
+        let coverage = coverage_of(&retriever, "drug in kidney disease?");
+        assert!(!coverage.covered, "{coverage:?}");
     }
 
     #[test]

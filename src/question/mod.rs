@@ -110,6 +110,8 @@ struct VocabularyFile {
     topic_words: Vec<String>,
     topic_prefixes: Vec<String>,
     topic_suffixes: Vec<String>,
+    #[serde(default)]
+    condition_heads: Vec<String>,
     abbreviations: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     abbreviation_endings: std::collections::BTreeMap<String, String>,
@@ -381,6 +383,8 @@ pub struct Vocabulary {
     question_words: HashSet<String>,
     topic_words: HashSet<String>,
     topic_phrases: Vec<String>,
+    /// Words naming an organ's disorder in general ("disease", "dysfunction"), as written.
+    pub condition_heads: Vec<String>,
     prefixes: Vec<String>,
     suffixes: Vec<String>,
     /// Analysed abbreviation → analysed long form.
@@ -509,6 +513,7 @@ impl Vocabulary {
             abbreviation_endings: file.abbreviation_endings.into_iter().collect(),
             question_words,
             topic_words,
+            condition_heads: file.condition_heads,
             topic_phrases,
             descriptive: file.descriptive.iter().map(|d| plain(d)).collect(),
             attributive: file.attributive.iter().map(|a| plain(a)).collect(),
