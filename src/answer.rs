@@ -248,15 +248,18 @@ impl Engine {
         let to_model = llm.is_some() && coverage.borderline;
         if !coverage.covered && !to_model {
             // Declined for ordinary words only, the answer names those the sources plainly
-            // lack ("take with food?": "Nothing in them mentions food").
-            let missing = if coverage.missing.is_empty() {
+            // lack ("take with food?": "Nothing in them mentions food"), or, when no passage
+            // was found at all, those no passage holds ("lipase cutoff for dx?": lipase).
+            let missing = if !coverage.missing.is_empty() {
+                coverage.missing.clone()
+            } else if passages.is_empty() {
+                coverage.weak_missing.clone()
+            } else {
                 self.plainly_absent(
                     &coverage.weak_missing,
                     &passages,
                     request.article.as_deref(),
                 )
-            } else {
-                coverage.missing.clone()
             };
             let reply = self.not_covered(
                 question,

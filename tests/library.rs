@@ -603,6 +603,20 @@ fn brand_names_find_the_generic_the_article_writes_and_name_a_topic_when_absent(
     assert!(!reply.covered, "{}", reply.answer);
 }
 
+#[test]
+fn a_decline_names_the_words_no_passage_holds() {
+    let dir = TempDir::new().unwrap();
+    let ask = two_article_box(dir.path());
+    // Nothing in the article holds "lipase": no passage is found, and the decline says so.
+    let reply = ask("lipase?", "cdi-treatment");
+    assert!(!reply.covered, "{}", reply.answer);
+    assert!(
+        reply.answer.ends_with("Nothing in them mentions lipase."),
+        "{}",
+        reply.answer
+    );
+}
+
 /// The ids and titles a reply names as the articles it draws on.
 fn named(reply: &AskReply) -> Vec<(String, String)> {
     reply
