@@ -818,12 +818,25 @@ impl Engine {
         mode: Mode,
         fallback_reason: Option<String>,
     ) -> AskReply {
-        let answer = if missing.is_empty() {
+        // A word of a missing phrase is named with it ("liver disease", not also "liver").
+        let named: Vec<&str> = missing
+            .iter()
+            .map(String::as_str)
+            .filter(|word| {
+                !missing.iter().any(|phrase| {
+                    phrase.as_str() != *word
+                        && phrase
+                            .split_whitespace()
+                            .any(|w| w.eq_ignore_ascii_case(word))
+                })
+            })
+            .collect();
+        let answer = if named.is_empty() {
             NOT_COVERED.to_string()
         } else {
             format!(
                 "{NOT_COVERED} Nothing in them mentions {}.",
-                missing.join(", ")
+                named.join(", ")
             )
         };
         AskReply {

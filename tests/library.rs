@@ -615,6 +615,16 @@ fn a_decline_names_the_words_no_passage_holds() {
         "{}",
         reply.answer
     );
+    // A word of a missing phrase is named once, with it.
+    let reply = ask("colchicine in liver disease?", "gout-flare");
+    assert!(!reply.covered, "{}", reply.answer);
+    assert!(
+        reply
+            .answer
+            .ends_with("Nothing in them mentions liver disease."),
+        "{}",
+        reply.answer
+    );
 }
 
 /// The ids and titles a reply names as the articles it draws on.
