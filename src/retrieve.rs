@@ -916,12 +916,17 @@ impl Retriever {
         let words = self.words(text);
         let mut consumed = vec![false; words.len()];
         let mut concepts = Vec::new();
-        // A name of several words that asks an aspect ("follow up") names no topic.
-        let asking = vocabulary().aspect_words(text);
+        // A name of several words that asks an aspect ("follow up") names no topic; the asking
+        // words are read only for a question holding such a name.
+        let asking = std::cell::OnceCell::new();
         for (n, t, start) in self.synonyms.occurrences(&words) {
             let group = &self.synonyms.groups[n];
             let term = &group[t];
-            if term.len() < 2 || term.iter().all(|word| asking.contains(word)) {
+            if term.len() < 2 {
+                continue;
+            }
+            let asking = asking.get_or_init(|| vocabulary().aspect_words(text));
+            if term.iter().all(|word| asking.contains(word)) {
                 continue;
             }
             let span = start..start + term.len();
@@ -992,12 +997,12 @@ impl Retriever {
     /// synonyms give it ("hepatic") with any such word ("hepatic dysfunction").
     fn disorders_of_an_organ(&self, sequence: &[String]) -> Vec<Vec<String>> {
         let mut alternatives = vec![sequence.to_vec()];
-        let heads: Vec<String> = (vocabulary().condition_heads.iter())
-            .flat_map(|head| self.words(head))
-            .collect();
         let [organ, head] = sequence else {
             return alternatives;
         };
+        let heads: Vec<String> = (vocabulary().condition_heads.iter())
+            .flat_map(|head| self.words(head))
+            .collect();
         if !heads.contains(head) {
             return alternatives;
         }

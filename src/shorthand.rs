@@ -424,15 +424,17 @@ fn element_named(
     in_term: impl FnOnce() -> bool,
     article: &dyn Article,
 ) -> Option<String> {
-    let small = crate::question::vocabulary()
-        .phrasing
-        .symbols_typed_small
-        .iter()
-        .any(|s| s == word);
+    let typed_small = || {
+        (crate::question::vocabulary()
+            .phrasing
+            .symbols_typed_small
+            .iter())
+        .any(|s| s == word)
+    };
     let name = match ELEMENTS.get(word) {
         Some(name) => name,
         // Typed small, a symbol clinicians type so is the element only when measured.
-        None if small && measured => {
+        None if measured && typed_small() => {
             let mut letters = word.chars();
             let symbol: String = (letters.next().into_iter())
                 .flat_map(char::to_uppercase)
