@@ -636,13 +636,20 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
     };
     // (edits, the word as written, what it is: a drug's generic name, or the word itself)
     let mut near: Vec<(usize, String, String)> = Vec::new();
-    let mut add = |candidate: &str, generic: Option<&str>| {
+    // The candidates that are words of written English only, neither a drug's nor the article's.
+    let mut only_english: HashSet<String> = HashSet::new();
+    let mut add = |candidate: &str, generic: Option<&str>, english: bool| {
         let edits = match generic {
             Some(_) => crate::semantic::spelling_edits_of_name(&lower, candidate),
             None => crate::semantic::spelling_edits(&lower, candidate),
         };
         if let Some(edits) = edits {
             let what = generic.map_or_else(|| is(candidate), str::to_string);
+            if english && !near.iter().any(|(_, written, _)| written == candidate) {
+                only_english.insert(candidate.to_string());
+            } else {
+                only_english.remove(candidate);
+            }
             near.push((edits, candidate.to_string(), what));
         }
     };
@@ -652,17 +659,17 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
     let least = retrieval_model().shorthand.min_misspelt_drug;
     if letters >= least {
         for (name, generic) in drugs {
-            add(name, Some(generic));
+            add(name, Some(generic), false);
         }
     } else if letters + 1 >= least {
         for (name, generic) in drugs.iter().filter(|(_, generic)| article.names(generic)) {
-            add(name, Some(generic));
+            add(name, Some(generic), false);
         }
     }
     for english in ENGLISH_WORDS.get(&first).into_iter().flatten() {
-        add(english, None);
+        add(english, None, true);
     }
-    article.words_beginning(first, &mut |own| add(own, None));
+    article.words_beginning(first, &mut |own| add(own, None, false));
     let fewest = near.iter().map(|(edits, _, _)| *edits).min()?;
     near.retain(|(edits, _, _)| *edits == fewest);
     // Of words as near, those the article names, itself or as the drug they name ("levaqin":
@@ -690,6 +697,12 @@ fn slipped_from(word: &str, article: &dyn Article) -> Option<String> {
     let (_, meant, key) = near.iter().max_by_key(|(_, w, _)| w.len())?;
     // A word typed as written, or a form of one, is no slip.
     if fewest == 0 || *key == stem(&lower) || near.iter().any(|(_, _, k)| k != key) {
+        return None;
+    }
+    // A word of written English that neither names a drug nor is the article's is read
+    // through one edit or a slip of the keys, not through more: the question's word may be
+    // one rarer than those medcite knows ("intubated" is no misspelling of "insulated").
+    if fewest > 1 && only_english.contains(meant) && !a_slip_of(&lower, meant) {
         return None;
     }
     Some(meant.clone())
@@ -1092,6 +1105,18 @@ mod tests {
         // A word that always names a topic is read through a slip too, so that a question
         // about what the sources lack is declined for it.
         assert_eq!(read("live vacicnes ok?", &none), "live vaccines ok?");
+    }
+
+    #[test]
+    fn a_rarer_word_is_no_misspelling_of_a_commoner_one() {
+        let none = Names(&[], &[]);
+        // "intubated" is two wrong letters from "insulated", which medcite knows: it is read
+        // as typed, and a letter left out of a word medcite knows is still read.
+        assert_eq!(
+            read("ciwa if pt is intubated?", &none),
+            "ciwa if pt is intubated?"
+        );
+        assert_eq!(read("live vacines ok?", &none), "live vaccines ok?");
     }
 
     #[test]
