@@ -250,16 +250,21 @@ impl Engine {
             // Declined for ordinary words only, the answer names those the sources plainly
             // lack ("take with food?": "Nothing in them mentions food"), or, when no passage
             // was found at all, those no passage holds ("lipase cutoff for dx?": lipase).
+            // With none of its own, a follow-up names those of the earlier turn it was asked
+            // of ("infusion", then "how long to continue?": infusion).
+            let absent = |words: &[String]| {
+                if passages.is_empty() {
+                    words.to_vec()
+                } else {
+                    self.plainly_absent(words, &passages, request.article.as_deref())
+                }
+            };
             let missing = if !coverage.missing.is_empty() {
                 coverage.missing.clone()
-            } else if passages.is_empty() {
-                coverage.weak_missing.clone()
             } else {
-                self.plainly_absent(
-                    &coverage.weak_missing,
-                    &passages,
-                    request.article.as_deref(),
-                )
+                Some(absent(&coverage.weak_missing))
+                    .filter(|own| !own.is_empty())
+                    .unwrap_or_else(|| absent(&coverage.earlier_missing))
             };
             let reply = self.not_covered(
                 question,

@@ -627,6 +627,35 @@ fn a_decline_names_the_words_no_passage_holds() {
     );
 }
 
+#[test]
+fn a_declined_follow_up_names_what_of_the_earlier_turn_no_passage_holds() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::write_two_articles(dir.path());
+    let history = dir.path().join("history.json");
+    std::fs::write(&history, r#"[{"role":"user","content":"infusion?"}]"#).unwrap();
+    let out = common::run_offline(
+        &corpus,
+        &dir.path().join("index"),
+        &[
+            "ask",
+            "how long to continue?",
+            "--json",
+            "--article",
+            "cdi-treatment",
+            "--history",
+            history.to_str().unwrap(),
+        ],
+    );
+    let reply: AskReply = serde_json::from_slice(&out.stdout).unwrap();
+    // The follow-up asks of the infusion, which the article never mentions: it says so.
+    assert!(!reply.covered, "{}", reply.answer);
+    assert!(
+        reply.answer.ends_with("Nothing in them mentions infusion."),
+        "{}",
+        reply.answer
+    );
+}
+
 /// The ids and titles a reply names as the articles it draws on.
 fn named(reply: &AskReply) -> Vec<(String, String)> {
     reply
