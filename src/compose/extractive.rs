@@ -1112,7 +1112,8 @@ impl ExtractiveComposer {
         let opener = not_for_the_allergic(&units, &chosen, &asked)
             .or_else(|| not_stated(request.question, &units, &quoted, &asked, &other_drugs_at))
             .or_else(|| unnamed(request.question, request.unnamed))
-            .or_else(|| (asked.follows.as_deref()).and_then(|p| unnamed(p, request.unnamed)));
+            .or_else(|| (asked.follows.as_deref()).and_then(|p| unnamed(p, request.unnamed)))
+            .or_else(|| unnamed_earlier_condition(request));
         Draft {
             asked,
             units,
@@ -2217,9 +2218,11 @@ fn unnamed(question: &str, unnamed: &[String]) -> Option<String> {
         if !is_missing(run[0]) {
             continue;
         }
-        let everyday = run
-            .iter()
-            .all(|w| crate::text::is_common_word(&w.to_lowercase()));
+        // A common word that always names a topic ("pregnancy") is no everyday word here.
+        let everyday = run.iter().all(|w| {
+            let lower = w.to_lowercase();
+            crate::text::is_common_word(&lower) && !vocabulary().always_names_a_topic(&lower)
+        });
         let run = match (everyday, &words[end..]) {
             (false, _) => run.join(" "),
             (true, [of, what, ..])
@@ -2243,6 +2246,23 @@ fn unnamed(question: &str, unnamed: &[String]) -> Option<String> {
             named.join(" or ")
         )
     })
+}
+
+/// The opener naming the condition or population an earlier turn asked in that the sources
+/// lack ("dose in pregnancy?", then "when to check tsh?"): the patient is still the one asked
+/// about, unless the follow-up names a condition of its own ("and if no response?").
+fn unnamed_earlier_condition(request: &ComposeRequest) -> Option<String> {
+    let conditions = &vocabulary().phrasing.condition_words;
+    let lower = request.question.to_lowercase();
+    if typed_words(&lower).any(|w| conditions.iter().any(|c| c == w)) {
+        return None;
+    }
+    let previous = request.history.iter().rev().find(|t| t.role == "user")?;
+    let in_condition: Vec<String> = (request.unnamed.iter())
+        .filter(|w| all_in_conditions(&previous.content, std::slice::from_ref(*w)))
+        .cloned()
+        .collect();
+    unnamed(&previous.content, &in_condition)
 }
 
 /// Of the words naming a question's subject, those that name what the aspect is asked of, not
@@ -4486,6 +4506,47 @@ mod tests {
         for _ in 0..40 {
             assert_eq!(ask(), first);
         }
+    }
+
+    #[test]
+    fn a_follow_up_keeps_the_earlier_turns_condition_the_sources_lack() {
+        let passages = one_passage(
+            "Monitoring",
+            "Recheck TSH and free T4 at 6-8 weeks after initiation.",
+        );
+        let history = [Turn {
+            role: "user".into(),
+            content: "dose in pregnancy".into(),
+        }];
+        let unnamed = ["pregnancy".to_string()];
+        // The patient asked about is still pregnant: what the sources say is not said of her.
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            unnamed: &unnamed,
+            ..request("when to check TSH?", &passages)
+        });
+        assert!(
+            answer.starts_with("The article and its references do not mention pregnancy;"),
+            "{answer}"
+        );
+        // A follow-up naming a condition of its own asks of that one.
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            unnamed: &unnamed,
+            ..request("when to check TSH in the elderly?", &passages)
+        });
+        assert!(!answer.contains("do not mention"), "{answer}");
+        // An earlier word the question was not asked in ("naloxone infusion") is no condition.
+        let history = [Turn {
+            role: "user".into(),
+            content: "pregnancy tests".into(),
+        }];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            unnamed: &unnamed,
+            ..request("when to check TSH?", &passages)
+        });
+        assert!(!answer.contains("do not mention"), "{answer}");
     }
 
     #[test]

@@ -893,6 +893,12 @@ impl Vocabulary {
         .filter(|word| !word.contains(' '))
     }
 
+    /// Whether `surface` (a word as typed, lower case) always names a topic (`topic_words`:
+    /// "pregnancy", "vaccines"), however common a word it is.
+    pub fn always_names_a_topic(&self, surface: &str) -> bool {
+        self.topic_words.contains(surface)
+    }
+
     /// Whether an analysed word or its surface form is question phrasing.
     pub fn is_question_word(&self, stem: &str, surface: &str) -> bool {
         let lower = surface.to_lowercase();
