@@ -656,6 +656,38 @@ fn a_declined_follow_up_names_what_of_the_earlier_turn_no_passage_holds() {
     );
 }
 
+/// A box on one article of erythema migrans treatment, written here: its contraindications
+/// and a lead-in of whom the macrolides are for, with its items.
+fn em_box(root: &Path) -> impl Fn(&str) -> AskReply {
+    let corpus = common::add_pages(
+        root,
+        &[(
+            "em-treatment",
+            "Treatment of Erythema Migrans\nDoxycycline (100 mg twice daily for 10 days) is the preferred first-line treatment for erythema migrans in adults without contraindications. 1\nContraindications\nDoxycycline has important contraindications:\n- Children under 8 years: contraindicated because of tooth staining 1\n- Pregnancy and lactation: avoid because of effects on fetal bone 1\nFor Adults\n- Amoxicillin: 500 mg three times daily for 14 days 1\nMacrolides\nMacrolide antibiotics are not recommended as first-line therapy because of lower efficacy compared to the primary options. They should be reserved for patients who:\n- Have allergies to all first-line agents 1\n- Cannot take doxycycline or amoxicillin for other reasons 1\n",
+        )],
+    );
+    let index = root.join("index");
+    move |question| common::ask_in_article(&corpus, &index, "em-treatment", question)
+}
+
+#[test]
+fn a_quote_for_the_state_the_patient_is_in_comes_first() {
+    let dir = TempDir::new().unwrap();
+    let ask = em_box(dir.path());
+    // Asked for a pregnant patient, what the article says of pregnancy comes first, not the
+    // drug it says to avoid in pregnancy.
+    let reply = ask("pregnant pt with EM what abx");
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("Pregnancy and lactation"),
+        "{}",
+        reply.answer
+    );
+    let reply = ask("EM what abx");
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(first.contains("preferred first-line"), "{}", reply.answer);
+}
+
 /// The ids and titles a reply names as the articles it draws on.
 fn named(reply: &AskReply) -> Vec<(String, String)> {
     reply

@@ -888,6 +888,11 @@ impl ExtractiveComposer {
         let population = ages
             .of_population(request.question)
             .or_else(|| previous.and_then(|t| ages.of_population(&t.content)));
+        // Or a state it is in at any age ("pregnant pt"): a quote naming it is for the patient.
+        let states = Some(ages.states_named(request.question))
+            .filter(|s| !s.is_empty())
+            .or_else(|| previous.map(|t| ages.states_named(&t.content)))
+            .unwrap_or_default();
         // The one measured value the question gives ("CIWA 6", "K 6.8"): a quote for values
         // that include it fits, one for values that exclude it conflicts, as for an age.
         let value_at = ages.value_at(request.question);
@@ -1063,6 +1068,10 @@ impl ExtractiveComposer {
                         !stated.is_empty() && !stated.iter().any(|r| overlaps(population, *r));
                 } else {
                     features.child_unasked = ages.children_only(&ages.stated(&whole));
+                }
+                if !states.is_empty() {
+                    let named = ages.states_named(&whole);
+                    features.age_fits |= states.iter().any(|s| named.contains(s));
                 }
                 if let Some(value) = value
                     && measured.as_ref().is_none_or(|key| best.contains_key(key))

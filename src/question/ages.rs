@@ -39,6 +39,7 @@ pub(super) struct AgesSpec {
     adult_from: f64,
     max_unit_letters: usize,
     group: Vec<GroupSpec>,
+    states: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +76,9 @@ pub struct Ages {
     adult_from: f64,
     /// Most letters of a unit written after a value ("mmol", "mmHg").
     max_unit_letters: usize,
+    /// Each state a patient is in at any age ("pregnant", "breastfeeding"): one pattern of its
+    /// words.
+    states: Vec<Regex>,
 }
 
 /// A patient's age as clinicians write it: "6yo", "6 yo", "3 y/o", "78 year old", "45F",
@@ -118,6 +122,12 @@ impl Ages {
             ))
             .map_err(|e| format!("ages: {e}"))
         };
+        let states = (spec.states.iter())
+            .map(|words| {
+                Regex::new(&format!(r"(?i)\b(?:{})\b", alternatives(words)))
+                    .map_err(|e| format!("ages.states: {e}"))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
         Ok(Ages {
             below: bound(&spec.below)?,
             above: bound(&spec.above)?,
@@ -130,6 +140,7 @@ impl Ages {
             older_reading: spec.older_reading,
             adult_from: spec.adult_from,
             max_unit_letters: spec.max_unit_letters,
+            states,
         })
     }
 
@@ -152,6 +163,15 @@ impl Ages {
         let n: f64 = m.get(1)?.as_str().parse().ok()?;
         let age = if m.get(3).is_some() { n / 12.0 } else { n };
         Some((age, age))
+    }
+
+    /// The states of `ages.states` that `text` names ("pregnant pt": pregnancy's), as their
+    /// places in that list: a quote naming the state a question names is for its patient.
+    pub fn states_named(&self, text: &str) -> Vec<usize> {
+        (self.states.iter().enumerate())
+            .filter(|(_, pattern)| pattern.is_match(text))
+            .map(|(n, _)| n)
+            .collect()
     }
 
     /// The ages of the population a question names instead of an age ("kids", "elderly pt"): the
