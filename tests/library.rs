@@ -688,6 +688,30 @@ fn a_quote_for_the_state_the_patient_is_in_comes_first() {
     assert!(first.contains("preferred first-line"), "{}", reply.answer);
 }
 
+#[test]
+fn a_bullet_is_never_quoted_without_the_lead_in_it_needs() {
+    let dir = TempDir::new().unwrap();
+    let ask = em_box(dir.path());
+    // Whom the macrolides are reserved for: read without "They should be reserved for patients
+    // who:", "Have allergies to all first-line agents" says nothing.
+    for question in [
+        "pregnant pt alternative",
+        "pregnant pt alternative abx",
+        "macrolides?",
+    ] {
+        let reply = ask(question);
+        let lines: Vec<&str> = reply.answer.lines().collect();
+        for (n, line) in lines.iter().enumerate() {
+            if line.contains("Have allergies") || line.contains("Cannot take doxycycline") {
+                let led = lines[..n]
+                    .iter()
+                    .any(|l| l.contains("reserved for patients who"));
+                assert!(led, "{question}: {}", reply.answer);
+            }
+        }
+    }
+}
+
 /// The ids and titles a reply names as the articles it draws on.
 fn named(reply: &AskReply) -> Vec<(String, String)> {
     reply

@@ -1887,9 +1887,15 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
     // The bullets it brought that would not have been chosen on their own go with it: read
     // without it, they lose what they are about ("Diazepam: 5-10 mg …" under "Long-acting
     // benzodiazepines (preferred for most patients):" for "elderly pt which benzo?").
+    // Brought by the lead-in's passage, whichever of its sentences was taken first ("Macrolides
+    // are not recommended …" before "They should be reserved for patients who:").
+    let of_weak_lead =
+        |lead: usize| (weak_leads.iter()).any(|&weak| units[weak].passage == units[lead].passage);
+    // In a list too: read without its lead, a bullet is no option ("Have allergies …").
+    let alone = limits.relevance_share * best;
     let unled: Vec<usize> = brought
         .iter()
-        .filter(|&&(lead, bullet)| weak_leads.contains(&lead) && units[bullet].score < floor)
+        .filter(|&&(lead, bullet)| of_weak_lead(lead) && units[bullet].score < alone)
         .map(|&(_, bullet)| bullet)
         .collect();
     chosen.retain(|(c, _)| !weak_leads.contains(c) && !unled.contains(c));
