@@ -712,6 +712,52 @@ fn a_bullet_is_never_quoted_without_the_lead_in_it_needs() {
     }
 }
 
+#[test]
+fn asking_which_drug_of_a_class_and_how_long_is_asked_of_that_class() {
+    let dir = TempDir::new().unwrap();
+    let ask = two_article_box(dir.path());
+    // The gout article names no antibiotic: which one, and for how long, it does not say,
+    // though it says how long colchicine is continued.
+    for question in ["which abx for how long?", "which abx and for how many days"] {
+        let reply = ask(question, "gout-flare");
+        assert!(
+            !reply.covered
+                || reply
+                    .answer
+                    .starts_with("The article and its references give no duration for abx;"),
+            "{question}: {}",
+            reply.answer
+        );
+    }
+    // The C. difficile article does: its antibiotics and their courses answer.
+    let reply = ask("which abx for how long?", "cdi-treatment");
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(reply.answer.contains("10 days"), "{}", reply.answer);
+    // An article naming antibiotics but no course of them says it gives none, though it gives
+    // another drug's ("prednisone … for 5 days").
+    let corpus = common::add_pages(
+        &dir.path().join("copd"),
+        &[(
+            "copd-flare",
+            "Treatment of COPD Exacerbations\nPrescribe prednisone 40 mg orally once daily for 5 days, and add antibiotics only if sputum purulence increases. 1\n",
+        )],
+    );
+    let index = dir.path().join("copd/index");
+    let reply = common::ask_in_article(
+        &corpus,
+        &index,
+        "copd-flare",
+        "which abx and for how many days",
+    );
+    assert!(
+        reply
+            .answer
+            .starts_with("The article and its references give no duration for abx;"),
+        "{}",
+        reply.answer
+    );
+}
+
 /// The ids and titles a reply names as the articles it draws on.
 fn named(reply: &AskReply) -> Vec<(String, String)> {
     reply

@@ -452,6 +452,15 @@ impl ExtractiveComposer {
         let vocabulary = vocabulary();
         let previous = request.history.iter().rev().find(|t| t.role == "user");
         let (mut subject, mut subject_words) = self.subject_of(request.question);
+        // "which abx and for how many days?" asks which drug of the class it names, and how
+        // long that class is given: the other aspect is asked of the class.
+        let asked_here = vocabulary.aspects_asked(request.question);
+        if subject.is_empty()
+            && asked_here.iter().any(|aspect| aspect.names_drug)
+            && asked_here.iter().any(|aspect| !aspect.names_drug)
+        {
+            (subject, subject_words) = self.drugs_asked_for(request.question);
+        }
         let mut follows = None;
         if subject.is_empty()
             && let Some(previous) = previous
@@ -469,7 +478,7 @@ impl ExtractiveComposer {
                 if named.0.is_empty() { asked_for } else { named }
             };
         }
-        let mut aspects = vocabulary.aspects_asked(request.question);
+        let mut aspects = asked_here;
         let mut in_condition = false;
         if aspects.is_empty()
             && continues(request.question)
