@@ -4533,6 +4533,28 @@ mod tests {
     }
 
     #[test]
+    fn never_to_use_a_drug_states_a_contraindication() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Calcium Channel Blockers",
+                "Extended-release nifedipine is acceptable.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Calcium Channel Blockers",
+                "Never use short-acting nifedipine - it causes rapid, uncontrolled BP falls.",
+            ),
+        ];
+        let answer = ExtractiveComposer::default()
+            .answer(&request("avoid sublingual nifedipine why", &passages));
+        assert!(!answer.contains("give no contraindications"), "{answer}");
+        assert!(first_quote(&answer).contains("Never use"), "{answer}");
+    }
+
+    #[test]
     fn a_follow_up_keeps_the_earlier_turns_condition_the_sources_lack() {
         let passages = one_passage(
             "Monitoring",
