@@ -47,9 +47,18 @@ const ABBREVIATION_TABLE: &str = include_str!("../data/abbreviations.tsv");
 
 /// Each abbreviation (lower-cased) with its senses, from `data/abbreviations.tsv`.
 static SENSES: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
-    table_rows(ABBREVIATION_TABLE)
-        .map(|(abbreviation, senses)| (abbreviation.to_lowercase(), senses.split('|').collect()))
-        .collect()
+    // The senses of every spelling alike but for case ("Hct" hematocrit, "HCT" hematopoietic
+    // cell transplantation), in the table's order.
+    let mut senses: HashMap<String, Vec<&'static str>> = HashMap::new();
+    for (abbreviation, written) in table_rows(ABBREVIATION_TABLE) {
+        let all = senses.entry(abbreviation.to_lowercase()).or_default();
+        for sense in written.split('|') {
+            if !all.contains(&sense) {
+                all.push(sense);
+            }
+        }
+    }
+    senses
 });
 
 /// The abbreviations the table writes in small letters ("sat", saturation; "nl", normal): typed
@@ -58,6 +67,21 @@ static WRITTEN_SMALL: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     table_rows(ABBREVIATION_TABLE)
         .map(|(abbreviation, _)| abbreviation)
         .filter(|a| !a.chars().any(char::is_uppercase))
+        .collect()
+});
+
+/// The abbreviations the table writes with a capital and small letters ("Hct", "Alb"), lower
+/// case: typed so or all small ("hct"), they are written as the table writes them.
+static CAPITALISED: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    table_rows(ABBREVIATION_TABLE)
+        .map(|(abbreviation, _)| abbreviation)
+        .filter(|a| {
+            let mut letters = a.chars();
+            letters.next().is_some_and(char::is_uppercase)
+                && a.chars().count() >= 3
+                && letters.all(char::is_lowercase)
+        })
+        .map(str::to_lowercase)
         .collect()
 });
 
@@ -816,8 +840,12 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
     if !capitals && !ordinary && !phrasing && letters <= 3 && article.writes_in_capitals(word) {
         return vec![word.to_uppercase()];
     }
-    // Written small in the table, it is read as written, by a sense the article names.
-    let written_small = !capitals && WRITTEN_SMALL.contains(lower.as_str());
+    // Written small in the table, it is read as written, by a sense the article names; so is
+    // one the table writes capitalised ("Hct"), typed so or small ("hct").
+    let written_small = !capitals
+        && (WRITTEN_SMALL.contains(lower.as_str())
+            || (CAPITALISED.contains(lower.as_str())
+                && word.chars().skip(1).all(|c| !c.is_uppercase())));
     if (!capitals && ordinary && !written_small) || phrasing || article.names(word) {
         return Vec::new();
     }
@@ -1105,6 +1133,23 @@ mod tests {
         // A word that always names a topic is read through a slip too, so that a question
         // about what the sources lack is declined for it.
         assert_eq!(read("live vacicnes ok?", &none), "live vaccines ok?");
+    }
+
+    #[test]
+    fn an_abbreviation_the_table_writes_capitalised_is_read_typed_small() {
+        let pancreatitis = Names(&["hematocrit"], &[]);
+        // The table has "Hct" (hematocrit) and "HCT" (a transplantation): both senses are
+        // its, and typed small or capitalised it is the one the article names.
+        assert_eq!(
+            read("hct rising?", &pancreatitis),
+            "hct (= hematocrit) rising?"
+        );
+        assert_eq!(
+            read("Hct rising?", &pancreatitis),
+            "Hct (= hematocrit) rising?"
+        );
+        assert!(senses("hct").contains(&"hematocrit"));
+        assert!(senses("HCT").contains(&"hematopoietic cell transplantation"));
     }
 
     #[test]
