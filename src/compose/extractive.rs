@@ -620,11 +620,20 @@ impl ExtractiveComposer {
         let model = model();
         let asked = self.understand(request);
         let (terms, phrasing) = self.terms(request.question);
+        let none_of_its_own = terms.is_empty();
         let mut wanted: Vec<(Vec<Vec<String>>, Source)> =
             vec![(terms, Source::Question), (phrasing, Source::Phrasing)];
         let previous = request.history.iter().rev().find(|t| t.role == "user");
         if let Some(previous) = previous {
-            wanted.push((self.terms(&previous.content).0, Source::History));
+            // A follow-up of no topic word ("now what?") on an earlier turn of none either ("no
+            // response after 10 mg") asks of that turn's words, ordinary as they are.
+            let (earlier, ordinary) = self.terms(&previous.content);
+            let earlier = if earlier.is_empty() && none_of_its_own {
+                ordinary
+            } else {
+                earlier
+            };
+            wanted.push((earlier, Source::History));
         }
         // The words an asked aspect brings ("refractory" for "if that fails?").
         let mut aspect_words: Vec<String> = asked
@@ -4552,6 +4561,36 @@ mod tests {
             .answer(&request("avoid sublingual nifedipine why", &passages));
         assert!(!answer.contains("give no contraindications"), "{answer}");
         assert!(first_quote(&answer).contains("Never use"), "{answer}");
+    }
+
+    #[test]
+    fn a_follow_up_of_no_topic_asks_of_the_earlier_turns_ordinary_words() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Dosing",
+                "Standard dose: 0.4 to 2 mg IV, repeated at 2-3 minute intervals.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Dosing",
+                "If no response after 10 mg total, question the diagnosis of opioid toxicity.",
+            ),
+        ];
+        let history = [Turn {
+            role: "user".into(),
+            content: "no response after 10 mg".into(),
+        }];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("now what?", &passages)
+        });
+        assert!(
+            first_quote(&answer).contains("question the diagnosis"),
+            "{answer}"
+        );
     }
 
     #[test]
