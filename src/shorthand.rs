@@ -294,28 +294,41 @@ pub fn read(question: &str, article: &dyn Article) -> String {
 
 /// A question typed all in capitals ("CEFTRIAXONE DOSE FOR BACT MENINGITIS?") with each word
 /// in small letters but letters standing alone ("K"), those the article writes in capitals
-/// ("CIWA") and the abbreviation table's that are no everyday word ("ETOH", not "CAP"): its
-/// capitals say nothing else of which words are acronyms. Any other question as typed.
+/// ("CIWA") or spells out ("EM", erythema migrans) and the abbreviation table's that are no
+/// everyday word ("ETOH", not "CAP"): its capitals say nothing else of which words are
+/// acronyms. Any other question as typed.
 fn recased<'q>(question: &'q str, article: &dyn Article) -> std::borrow::Cow<'q, str> {
     let all = words(question);
+    let letters = |word: &str| word.chars().filter(|c| c.is_alphabetic()).count();
+    let stop_words = &crate::text::english().stop_words;
+    let acronym = |word: &str| {
+        let lower = word.to_lowercase();
+        let stop_word = stop_words.iter().any(|s| s.eq_ignore_ascii_case(&lower));
+        // Spelt out in capitalised words ("Erythema Migrans" for EM), not in any words that
+        // happen to begin with its letters ("to stabilize" for TS).
+        let capitalised = |spelled: String| {
+            (spelled.split_whitespace())
+                .filter(|w| !stop_words.iter().any(|s| s.eq_ignore_ascii_case(w)))
+                .all(|w| w.starts_with(char::is_uppercase))
+        };
+        article.writes_in_capitals(word)
+            || (!stop_word && article.spelled_out(word).is_some_and(capitalised))
+            || (!crate::text::is_common_word(&lower) && !senses(word).is_empty())
+    };
+    // Shouted: two words of three letters or more, or one that is no acronym ("EM RASH TX?").
+    let long: Vec<&str> = (all.iter().map(|(_, w)| *w))
+        .filter(|w| letters(w) >= 3)
+        .collect();
     let shouted = all.len() >= 2
         && !question.chars().any(char::is_lowercase)
-        && all
-            .iter()
-            .filter(|(_, w)| w.chars().filter(|c| c.is_alphabetic()).count() >= 3)
-            .count()
-            >= 2;
+        && (long.len() >= 2 || long.iter().any(|w| !acronym(w)));
     if !shouted {
         return std::borrow::Cow::Borrowed(question);
     }
     let mut out = question.to_string();
     for (range, word) in all {
-        let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-        let lower = word.to_lowercase();
-        let acronym = article.writes_in_capitals(word)
-            || (!crate::text::is_common_word(&lower) && !senses(word).is_empty());
-        if letters >= 2 && !acronym {
-            out.replace_range(range, &lower);
+        if letters(word) >= 2 && !acronym(word) {
+            out.replace_range(range, &word.to_lowercase());
         }
     }
     std::borrow::Cow::Owned(out)
@@ -1317,6 +1330,9 @@ mod tests {
             "CIWA cutoff for ETOH?",
             "capitals among small letters are the writer's choice"
         );
+        // One word of three letters or more that is no acronym is shouting enough.
+        assert_eq!(read("PE RASH?", &withdrawal), "PE rash?");
+        assert_eq!(read("PE MTX?", &withdrawal), "PE MTX?");
     }
 
     #[test]
@@ -1395,6 +1411,35 @@ mod tests {
         fn writes_in_capitals(&self, word: &str) -> bool {
             self.0.contains(&word.to_uppercase().as_str())
         }
+    }
+
+    /// An article of one text, spelling acronyms out as the library does.
+    struct Text(&'static str);
+
+    impl Article for Text {
+        fn names(&self, phrase: &str) -> bool {
+            (self.0.split(|c: char| !c.is_alphanumeric())).any(|w| w.eq_ignore_ascii_case(phrase))
+        }
+        fn spelled_out(&self, acronym: &str) -> Option<String> {
+            crate::retrieve::spelled_out(acronym, self.0).map(|range| self.0[range].to_string())
+        }
+        fn terms_beginning(&self, _clipped: &str) -> Vec<String> {
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn a_question_in_capitals_keeps_an_acronym_the_article_spells_out_in_capitals() {
+        let lyme = Text("Preferred Treatment for Erythema Migrans. Doxycycline to stabilize.");
+        assert_eq!(
+            read("EM RASH TX?", &lyme),
+            "EM (= Erythema Migrans) rash tx?"
+        );
+        // Words in small letters that begin as an acronym does spell out nothing.
+        assert_eq!(
+            read("PEAKED TS - FIRST DRUG?", &lyme),
+            "peaked ts - first drug?"
+        );
     }
 
     #[test]
