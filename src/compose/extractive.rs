@@ -4506,7 +4506,7 @@ mod tests {
 
     #[test]
     fn quotes_scoring_alike_come_in_one_order_on_every_run() {
-        let passages = one_passage(
+        let mut passages = one_passage(
             "Results",
             "In fatty breast, chemical shift subtraction and T1-weighted images were valuable \
              both for the demonstration and differentiation of benign lesions (P<.05). In dense \
@@ -4514,7 +4514,6 @@ mod tests {
              valuable for both the demonstration and differentiation of benign and malignant \
              lesions.",
         );
-        let mut passages = passages;
         passages.push(passage(
             2,
             "a#2",
