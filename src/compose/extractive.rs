@@ -2455,12 +2455,23 @@ fn heading_label(passage: &Passage, quote: &str) -> Option<String> {
         return None;
     }
     let heading = passage.section.rsplit(" › ").next()?.trim();
+    let short = |h: &str| h.split_whitespace().count() <= model().structure.max_lead_label_words;
+    // Too long for a label, it is shown without a remark in brackets at its end ("Step 1:
+    // Cardiac Membrane Stabilization (Does NOT Lower Potassium)"), which is no part of what it
+    // names; short enough, it is shown whole ("Intramuscular Administration (When IV
+    // Unavailable)").
+    let heading = match heading.strip_suffix(')').and_then(|h| h.rsplit_once(" (")) {
+        Some((named, _)) if !short(heading) && !named.trim().is_empty() => named.trim(),
+        _ => heading,
+    };
     let said = words(quote);
+    // Its words, not its numbers: "Step 1" is not said by "1–3 minutes".
     let heading_words = words(heading);
-    (!heading.is_empty()
-        && heading.split_whitespace().count() <= model().structure.max_lead_label_words
-        && !heading_words.iter().any(|w| said.contains(w)))
-    .then(|| heading.to_string())
+    let mut named = heading_words
+        .iter()
+        .filter(|w| !w.starts_with(|c: char| c.is_ascii_digit()));
+    (!heading.is_empty() && short(heading) && !named.any(|w| said.contains(w)))
+        .then(|| heading.to_string())
 }
 
 /// The passage right before `passage` in its document and section, if it was retrieved.
@@ -3539,6 +3550,18 @@ mod tests {
         let passages = vec![item(1, "Onset", "Onset of action: 0.5-1 hour")];
         let answer = composer.answer(&request("onset?", &passages));
         assert!(answer.starts_with("- \"Onset of action"), "{answer}");
+        // A remark in brackets is no part of the heading's length, nor a step's number a word
+        // the item says ("1–3 minutes").
+        let passages = vec![item(
+            1,
+            "Step 1: Cardiac Membrane Stabilization (Does NOT Lower Potassium)",
+            "Onset of action is 1–3 minutes, but duration is only 30–60 minutes",
+        )];
+        let answer = composer.answer(&request("onset?", &passages));
+        assert!(
+            answer.starts_with("- Step 1: Cardiac Membrane Stabilization: \"Onset of action"),
+            "{answer}"
+        );
     }
 
     #[test]
