@@ -1136,11 +1136,19 @@ impl ExtractiveComposer {
         gather_asked_lists(&mut units, &asked);
         let (chosen, left_out) = choose(&units, request.passages, &asked);
         let quoted: Vec<usize> = chosen.iter().map(|(unit, _)| *unit).collect();
+        // What of the earlier turn the follow-up carries that no source names: all that turn
+        // names, when it takes its subject from it; else the condition it asked in.
+        let earlier = match asked.follows.as_deref() {
+            Some(previous) => unnamed_names(previous, request.unnamed),
+            None => earlier_condition_unnamed(request),
+        };
         let opener = not_for_the_allergic(&units, &chosen, &asked)
-            .or_else(|| not_stated(request.question, &units, &quoted, &asked, &other_drugs_at))
+            .or_else(|| {
+                not_stated(request.question, &units, &quoted, &asked, &other_drugs_at)
+                    .map(|line| also_unmentioned(line, &earlier))
+            })
             .or_else(|| unnamed(request.question, request.unnamed))
-            .or_else(|| (asked.follows.as_deref()).and_then(|p| unnamed(p, request.unnamed)))
-            .or_else(|| unnamed_earlier_condition(request));
+            .or_else(|| mention_line(&earlier));
         Draft {
             asked,
             units,
@@ -2229,6 +2237,38 @@ fn side_by_side<'a>(question: &str, names: &'a [String]) -> Vec<&'a [String]> {
 /// article that never mentions a tick. What the sources say of the rest is not said of that:
 /// "The article and its references do not mention tick bite; what they say:".
 fn unnamed(question: &str, unnamed: &[String]) -> Option<String> {
+    mention_line(&unnamed_names(question, unnamed))
+}
+
+/// "The article and its references do not mention {names}; what they say:", when any.
+fn mention_line(names: &[String]) -> Option<String> {
+    (!names.is_empty()).then(|| {
+        format!(
+            "The article and its references do not mention {}; what they say:",
+            names.join(" or ")
+        )
+    })
+}
+
+/// A "not stated" line that also says what else the sources never mention ("… give no duration
+/// for prednisone and do not mention pregnancy; what they say:").
+fn also_unmentioned(line: String, names: &[String]) -> String {
+    let lower = line.to_lowercase();
+    let names: Vec<&str> = (names.iter())
+        .filter(|n| !lower.contains(&n.to_lowercase()))
+        .map(String::as_str)
+        .collect();
+    match line.strip_suffix("; what they say:") {
+        Some(stated) if !names.is_empty() => format!(
+            "{stated} and do not mention {}; what they say:",
+            names.join(" or ")
+        ),
+        _ => line,
+    }
+}
+
+/// The words of `question`, as [`unnamed`] names them, that no source in scope names.
+fn unnamed_names(question: &str, unnamed: &[String]) -> Vec<String> {
     let missing: HashSet<String> = unnamed
         .iter()
         .flat_map(|w| {
@@ -2273,29 +2313,26 @@ fn unnamed(question: &str, unnamed: &[String]) -> Option<String> {
             named.push(run);
         }
     }
-    (!named.is_empty()).then(|| {
-        format!(
-            "The article and its references do not mention {}; what they say:",
-            named.join(" or ")
-        )
-    })
+    named
 }
 
-/// The opener naming the condition or population an earlier turn asked in that the sources
-/// lack ("dose in pregnancy?", then "when to check tsh?"): the patient is still the one asked
-/// about, unless the follow-up names a condition of its own ("and if no response?").
-fn unnamed_earlier_condition(request: &ComposeRequest) -> Option<String> {
+/// The condition or population an earlier turn asked in that the sources lack, as the opener
+/// names it ("dose in pregnancy?", then "when to check tsh?"): the patient is still the one
+/// asked about, unless the follow-up names a condition of its own ("and if no response?").
+fn earlier_condition_unnamed(request: &ComposeRequest) -> Vec<String> {
     let conditions = &vocabulary().phrasing.condition_words;
     let lower = request.question.to_lowercase();
     if typed_words(&lower).any(|w| conditions.iter().any(|c| c == w)) {
-        return None;
+        return Vec::new();
     }
-    let previous = request.history.iter().rev().find(|t| t.role == "user")?;
+    let Some(previous) = request.history.iter().rev().find(|t| t.role == "user") else {
+        return Vec::new();
+    };
     let in_condition: Vec<String> = (request.unnamed.iter())
         .filter(|w| all_in_conditions(&previous.content, std::slice::from_ref(*w)))
         .cloned()
         .collect();
-    unnamed(&previous.content, &in_condition)
+    unnamed_names(&previous.content, &in_condition)
 }
 
 /// Of the words naming a question's subject, those that name what the aspect is asked of, not
@@ -4611,6 +4648,31 @@ mod tests {
         });
         assert!(
             first_quote(&answer).contains("question the diagnosis"),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn a_not_stated_line_also_names_the_earlier_condition_the_sources_lack() {
+        let passages = one_passage(
+            "First-line therapy",
+            "Start prednisone 1 mg/kg/day for severe cases.",
+        );
+        let history = [Turn {
+            role: "user".into(),
+            content: "prednisone dose in pregnancy".into(),
+        }];
+        let unnamed = ["pregnancy".to_string()];
+        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
+            history: &history,
+            unnamed: &unnamed,
+            ..request("how long?", &passages)
+        });
+        assert!(
+            answer.starts_with(
+                "The article and its references give no duration for prednisone and do not \
+                 mention pregnancy;"
+            ),
             "{answer}"
         );
     }
