@@ -312,22 +312,28 @@ fn recased<'q>(question: &'q str, article: &dyn Article) -> std::borrow::Cow<'q,
                 .all(|w| w.starts_with(char::is_uppercase))
         };
         article.writes_in_capitals(word)
-            || (!stop_word && article.spelled_out(word).is_some_and(capitalised))
             || (!crate::text::is_common_word(&lower) && !senses(word).is_empty())
+            || (!stop_word && article.spelled_out(word).is_some_and(capitalised))
     };
-    // Shouted: two words of three letters or more, or one that is no acronym ("EM RASH TX?").
-    let long: Vec<&str> = (all.iter().map(|(_, w)| *w))
-        .filter(|w| letters(w) >= 3)
+    if all.len() < 2 || question.chars().any(char::is_lowercase) {
+        return std::borrow::Cow::Borrowed(question);
+    }
+    // Each word kept as typed (a single letter, an acronym), decided once: spelling out reads
+    // the scope's texts.
+    let kept: Vec<bool> = (all.iter())
+        .map(|(_, w)| letters(w) < 2 || acronym(w))
         .collect();
-    let shouted = all.len() >= 2
-        && !question.chars().any(char::is_lowercase)
-        && (long.len() >= 2 || long.iter().any(|w| !acronym(w)));
-    if !shouted {
+    // Shouted: two words of three letters or more, or one that is no acronym ("EM RASH TX?").
+    let long: Vec<bool> = (all.iter().zip(&kept))
+        .filter(|((_, w), _)| letters(w) >= 3)
+        .map(|(_, &kept)| kept)
+        .collect();
+    if long.len() < 2 && long.iter().all(|&kept| kept) {
         return std::borrow::Cow::Borrowed(question);
     }
     let mut out = question.to_string();
-    for (range, word) in all {
-        if letters(word) >= 2 && !acronym(word) {
+    for ((range, word), kept) in all.into_iter().zip(kept) {
+        if !kept {
             out.replace_range(range, &word.to_lowercase());
         }
     }

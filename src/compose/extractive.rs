@@ -1138,17 +1138,18 @@ impl ExtractiveComposer {
         let quoted: Vec<usize> = chosen.iter().map(|(unit, _)| *unit).collect();
         // What of the earlier turn the follow-up carries that no source names: all that turn
         // names, when it takes its subject from it; else the condition it asked in.
-        let earlier = match asked.follows.as_deref() {
+        // Read only for an opener that may name it.
+        let earlier = || match asked.follows.as_deref() {
             Some(previous) => unnamed_names(previous, request.unnamed),
             None => earlier_condition_unnamed(request),
         };
         let opener = not_for_the_allergic(&units, &chosen, &asked)
             .or_else(|| {
                 not_stated(request.question, &units, &quoted, &asked, &other_drugs_at)
-                    .map(|line| also_unmentioned(line, &earlier))
+                    .map(|line| also_unmentioned(line, &earlier()))
             })
             .or_else(|| unnamed(request.question, request.unnamed))
-            .or_else(|| mention_line(&earlier));
+            .or_else(|| mention_line(&earlier()));
         Draft {
             asked,
             units,
