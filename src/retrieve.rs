@@ -534,9 +534,11 @@ impl Retriever {
         // What an earlier turn named is context: found, it counts as found; missing, it
         // declines nothing by itself (that turn was answered or declined on its own).
         let own = concepts.len();
-        if plan.follows_previous
-            && let Some(previous) = request.history.iter().rev().find(|t| t.role == "user")
-        {
+        // A follow-up naming a topic of its own ("pyelo in pregnancy", then "admit?") still
+        // asks of the earlier turn's patient: what that turn named that no passage names is
+        // read too, but only to be said missing; found, it counts for nothing.
+        let follows = plan.follows_previous;
+        if let Some(previous) = request.history.iter().rev().find(|t| t.role == "user") {
             concepts.extend(self.concepts(truncate_chars(&previous.content, MAX_QUERY_CHARS)));
         }
         let mut analyzer = self.analyzer.clone();
@@ -682,6 +684,12 @@ impl Retriever {
         let mut known: Vec<&Concept> = Vec::new();
         for (n, concept) in concepts.iter().enumerate() {
             if key_terms.contains(&concept.name) {
+                continue;
+            }
+            if n >= own && !follows {
+                if !present(concept) && !earlier_missing.contains(&concept.surface) {
+                    earlier_missing.push(concept.surface.clone());
+                }
                 continue;
             }
             key_terms.push(concept.name.clone());
@@ -2353,9 +2361,10 @@ pub struct Coverage {
     /// names ("clonidine" in "captopril or clonidine?"): the answer says the sources do not
     /// mention them, and answers of the other.
     pub unnamed_options: Vec<String>,
-    /// Words of the earlier turn a follow-up continues that no passage names, as typed
-    /// ("infusion" of "naloxone infusion", before "how to calculate rate?"): they decline
-    /// nothing, but an answer taking its subject from that turn says the sources lack them.
+    /// Words of the earlier turn that no passage names, as typed ("infusion" of "naloxone
+    /// infusion", before "how to calculate rate?"; "pregnancy" of "pyelo in pregnancy", before
+    /// "admit?"): they decline nothing, but an answer taking its subject from that turn, or
+    /// asked of the patient that turn named, says the sources lack them.
     pub earlier_missing: Vec<String>,
 }
 

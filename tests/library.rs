@@ -656,6 +656,41 @@ fn a_declined_follow_up_names_what_of_the_earlier_turn_no_passage_holds() {
     );
 }
 
+#[test]
+fn a_follow_up_of_its_own_topic_says_the_earlier_turns_condition_is_never_mentioned() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::write_two_articles(dir.path());
+    let history = dir.path().join("history.json");
+    std::fs::write(
+        &history,
+        r#"[{"role":"user","content":"vancomycin in pregnancy?"}]"#,
+    )
+    .unwrap();
+    let out = common::run_offline(
+        &corpus,
+        &dir.path().join("index"),
+        &[
+            "ask",
+            "fidaxomicin dose?",
+            "--json",
+            "--article",
+            "cdi-treatment",
+            "--history",
+            history.to_str().unwrap(),
+        ],
+    );
+    let reply: AskReply = serde_json::from_slice(&out.stdout).unwrap();
+    // The patient is still the pregnant one: the dose the article gives is not said of her.
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(
+        reply
+            .answer
+            .starts_with("The article and its references do not mention pregnancy;"),
+        "{}",
+        reply.answer
+    );
+}
+
 /// A box on one article of erythema migrans treatment, written here: its contraindications
 /// and a lead-in of whom the macrolides are for, with its items.
 fn em_box(root: &Path) -> impl Fn(&str) -> AskReply {
