@@ -1041,7 +1041,31 @@ impl Retriever {
     fn strength(&self, stem: &str, surface: &str, opening: bool) -> Strength {
         match vocabulary().strength(stem, surface, opening) {
             Strength::Ignore if self.unread_shorthand(stem, surface) => Strength::Strong,
+            Strength::Ignore => Strength::Ignore,
+            _ if self.reads_as_phrasing(stem, surface) => Strength::Ignore,
             strength => strength,
+        }
+    }
+
+    /// Whether `surface` is shorthand whose standard reading is question phrasing, as its
+    /// written-out word is ("SL", sublingual, a route like "IM" and "SC"), and whose readings
+    /// the library names none of, nor the shorthand itself: "nifedipine SL ok?" asks of
+    /// nifedipine.
+    fn reads_as_phrasing(&self, stem: &str, surface: &str) -> bool {
+        let senses = crate::shorthand::senses(surface);
+        let phrasing = |sense: &str| {
+            let lower = sense.to_lowercase();
+            self.words(&lower)
+                .iter()
+                .all(|stem| vocabulary().is_question_word(stem, &lower))
+        };
+        senses.iter().any(|sense| phrasing(sense)) && {
+            let searcher = self.index.reader.searcher();
+            let in_library = |word: &str| self.in_library(&searcher, word);
+            !in_library(stem)
+                && senses
+                    .iter()
+                    .all(|sense| !self.words(sense).iter().all(|w| in_library(w)))
         }
     }
 

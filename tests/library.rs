@@ -628,6 +628,17 @@ fn a_decline_names_the_words_no_passage_holds() {
 }
 
 #[test]
+fn shorthand_read_as_a_route_declines_nothing() {
+    let dir = TempDir::new().unwrap();
+    let ask = two_article_box(dir.path());
+    // "SL" is read as sublingual, how a drug is given, like "IM": the question asks of
+    // colchicine, which the article names.
+    let reply = ask("SL colchicine ok?", "gout-flare");
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(reply.answer.contains("Colchicine"), "{}", reply.answer);
+}
+
+#[test]
 fn a_declined_follow_up_names_what_of_the_earlier_turn_no_passage_holds() {
     let dir = TempDir::new().unwrap();
     let corpus = common::write_two_articles(dir.path());
