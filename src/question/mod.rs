@@ -1462,4 +1462,22 @@ mod tests {
             assert!(!dose.stated_in(measured), "{measured}");
         }
     }
+
+    #[test]
+    fn an_infection_is_a_harm_of_a_treatment_not_the_disease_treated() {
+        let harms = vocabulary().aspect("harms").unwrap();
+        for harm in [
+            "Rituximab carries a risk of serious infection.",
+            "Opportunistic infections occurred in 3%.",
+            "Monitor for infection risk during induction.",
+        ] {
+            assert!(harms.stated_in(harm), "{harm}");
+        }
+        for disease in [
+            "Bismuth quadruple therapy is first-line for H. pylori infection in adults.",
+            "Urine culture is mandatory in every suspected urinary tract infection.",
+        ] {
+            assert!(!harms.stated_in(disease), "{disease}");
+        }
+    }
 }
