@@ -199,6 +199,21 @@ static DRUG_WORDS: LazyLock<HashMap<char, Vec<(String, &'static str)>>> = LazyLo
     words
 });
 
+/// Every name of a drug (generic, other name or brand, lower-cased) of `data/drug-names.tsv`
+/// and `data/brand-names.tsv`.
+static DRUG_NAMES_LOWER: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    drug_names()
+        .flat_map(|(_, names)| names)
+        .map(str::to_lowercase)
+        .collect()
+});
+
+/// Whether `word` (as typed, any case) is a drug's name, generic or brand ("rituximab",
+/// "Keppra").
+pub fn is_drug_name(word: &str) -> bool {
+    DRUG_NAMES_LOWER.contains(&word.to_lowercase())
+}
+
 /// Whether `term` (analysed words) is the name of a drug class of `data/drug-classes.tsv`
 /// ("antibiotics", "beta blocker"), as a drug's name of `data/drug-names.tsv` is a drug's.
 pub fn names_a_drug_class(term: &[String]) -> bool {

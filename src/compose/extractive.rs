@@ -514,7 +514,12 @@ impl ExtractiveComposer {
             .cloned()
             .collect();
         let named = if drug_words.is_empty() {
-            beside_conditions(request.question, &subject_words)
+            // Read in the turn that names them: "abx in copd flare", then "how long?", asks of
+            // abx.
+            beside_conditions(
+                follows.as_deref().unwrap_or(request.question),
+                &subject_words,
+            )
         } else {
             drug_words
         };
@@ -1143,10 +1148,23 @@ impl ExtractiveComposer {
             Some(previous) => unnamed_names(previous, request.unnamed),
             None => earlier_condition_unnamed(request),
         };
+        // What the sources never mention, as the opener would name it.
+        let unmentioned = || {
+            let mut names = unnamed_names(request.question, request.unnamed);
+            names.extend(earlier());
+            names
+        };
         let opener = not_for_the_allergic(&units, &chosen, &asked)
             .or_else(|| {
-                not_stated(request.question, &units, &quoted, &asked, &other_drugs_at)
-                    .map(|line| also_unmentioned(line, &earlier()))
+                not_stated(
+                    request.question,
+                    &units,
+                    &quoted,
+                    &asked,
+                    &other_drugs_at,
+                    &unmentioned,
+                )
+                .map(|line| also_unmentioned(line, &earlier()))
             })
             .or_else(|| unnamed(request.question, request.unnamed))
             .or_else(|| mention_line(&earlier()));
@@ -2115,6 +2133,7 @@ fn not_stated(
     chosen: &[usize],
     asked: &Asked<'_>,
     other_drugs_at: &dyn Fn(&str) -> Vec<usize>,
+    unmentioned: &dyn Fn() -> Vec<String>,
 ) -> Option<String> {
     // Asked whether it changes something, an aspect is what was studied, not a value asked.
     if vocabulary().asks_a_finding(question) || asked.in_condition {
@@ -2188,11 +2207,21 @@ fn not_stated(
         // Two words typed as one ("SU/metformin") name it once; words typed side by side name
         // one thing ("hepatocellular carcinoma", not "hepatocellular and carcinoma").
         let mut named: Vec<String> = Vec::new();
-        for run in side_by_side(question, &asked.named) {
-            let name = spelt(&run.join(" "));
+        let from = asked.follows.as_deref().unwrap_or(question);
+        for run in side_by_side(from, &asked.named) {
+            let name = spelt(&run);
             if !named.contains(&name) {
                 named.push(name);
             }
+        }
+        // A subject the sources never mention at all is said so, not that they give no
+        // aspect of it ("test of cure", then "how long after tx?").
+        let never = unmentioned();
+        if named
+            .iter()
+            .all(|name| never.iter().any(|n| n.eq_ignore_ascii_case(name)))
+        {
+            return None;
         }
         named.join(" and ")
     };
@@ -2208,8 +2237,9 @@ fn typed_words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
-/// `names` (in the question's order) in runs of those typed next to one another in `question`.
-fn side_by_side<'a>(question: &str, names: &'a [String]) -> Vec<&'a [String]> {
+/// `names` (in the question's order) in runs of those typed next to one another in `question`,
+/// or apart only by "of" ("test of cure"), each run as one name.
+fn side_by_side(question: &str, names: &[String]) -> Vec<String> {
     let words: Vec<String> = typed_words(question).map(str::to_lowercase).collect();
     // Where each name's words run in the question (its first occurrence).
     let span = |name: &String| -> Option<(usize, usize)> {
@@ -2220,15 +2250,22 @@ fn side_by_side<'a>(question: &str, names: &'a [String]) -> Vec<&'a [String]> {
         Some((at, at + name.len()))
     };
     let spans: Vec<Option<(usize, usize)>> = names.iter().map(span).collect();
-    let mut runs = Vec::new();
-    let mut start = 0;
-    for i in 1..=names.len() {
-        let joined = i < names.len()
-            && matches!((spans[i - 1], spans[i]), (Some((_, end)), Some((next, _))) if end == next);
-        if !joined {
-            runs.push(&names[start..i]);
-            start = i;
+    // Names apart only by "of" name one thing too ("test of cure").
+    let of = |end: usize, next: usize| next == end + 1 && words[end] == "of";
+    let mut runs: Vec<String> = Vec::new();
+    let mut run = String::new();
+    for i in 0..names.len() {
+        if i > 0 {
+            match (spans[i - 1], spans[i]) {
+                (Some((_, end)), Some((next, _))) if end == next => run.push(' '),
+                (Some((_, end)), Some((next, _))) if of(end, next) => run.push_str(" of "),
+                _ => runs.push(std::mem::take(&mut run)),
+            }
         }
+        run.push_str(&names[i]);
+    }
+    if !names.is_empty() {
+        runs.push(run);
     }
     runs
 }
@@ -2370,16 +2407,24 @@ fn outside_conditions(question: &str, typed: &[String]) -> Vec<String> {
                 .to_string()
         })
         .collect();
+    let is_subject = |w: &str| firsts.iter().any(|f| f == w);
     let in_condition = |first: &str| {
         lower.split([',', ';', ':', '?', '.', '!']).any(|clause| {
             let words: Vec<&str> = typed_words(clause).collect();
-            let Some(at) = words.iter().position(|w| !first.is_empty() && *w == first) else {
+            let Some(mut at) = words.iter().position(|w| !first.is_empty() && *w == first) else {
                 return false;
             };
+            // A word typed right after the condition's name is of it: "in copd flare" (a
+            // drug's name there is asked of: "in ibm rituximab dose").
+            if !crate::shorthand::is_drug_name(first) {
+                while at > 0 && is_subject(words[at - 1]) {
+                    at -= 1;
+                }
+            }
             words[..at]
                 .iter()
                 .rev()
-                .take_while(|w| !firsts.iter().any(|f| f == *w))
+                .take_while(|w| !is_subject(w))
                 .any(|w| conditions.iter().any(|c| c == w))
         })
     };
@@ -3522,10 +3567,11 @@ mod tests {
         );
         assert_eq!(
             side_by_side("is A b c for d?", &["a".into(), "b".into(), "d".into()]),
-            vec![
-                &["a".to_string(), "b".to_string()][..],
-                &["d".to_string()][..]
-            ]
+            ["a b", "d"]
+        );
+        assert_eq!(
+            side_by_side("when is test of cure done", &["test".into(), "cure".into()]),
+            ["test of cure"]
         );
     }
 
@@ -4674,6 +4720,47 @@ mod tests {
                 "The article and its references give no duration for prednisone and do not \
                  mention pregnancy;"
             ),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn a_not_stated_line_names_the_subject_as_the_earlier_turn_asked_it() {
+        let passages = one_passage(
+            "Antibiotics",
+            "Add antibiotics only if sputum purulence has increased.",
+        );
+        let history = [Turn {
+            role: "user".into(),
+            content: "abx in copd flare".into(),
+        }];
+        // "copd flare" is the condition the antibiotics were asked in, not what they are of.
+        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
+            history: &history,
+            ..request("how long?", &passages)
+        });
+        assert!(
+            answer.starts_with("The article and its references give no duration for abx;"),
+            "{answer}"
+        );
+        // A subject the sources never mention is said so, once, not that they give no
+        // duration of its words one by one.
+        let passages = one_passage(
+            "Regimen",
+            "Bismuth quadruple therapy raises cure rates to 90%.",
+        );
+        let history = [Turn {
+            role: "user".into(),
+            content: "test of cure".into(),
+        }];
+        let unnamed = ["test".to_string()];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            unnamed: &unnamed,
+            ..request("how long after tx?", &passages)
+        });
+        assert!(
+            answer.starts_with("The article and its references do not mention test of cure;"),
             "{answer}"
         );
     }
