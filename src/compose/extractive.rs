@@ -136,6 +136,7 @@ impl ExtractiveComposer {
         let stems: Vec<String> = surfaces.iter().map(|(stem, _)| stem.clone()).collect();
         let mut terms: Vec<Vec<String>> = Vec::new();
         let mut phrasing: Vec<Vec<String>> = Vec::new();
+        let asking = vocabulary.asking_words(text);
         for (stem, surface) in &surfaces {
             if terms
                 .iter()
@@ -146,7 +147,11 @@ impl ExtractiveComposer {
             }
             // Question phrasing ("long", "term", "mg") matches quotes by accident more often
             // than by meaning; a short word written in capitals is an acronym ("TSH").
-            if vocabulary.strength(stem, surface, false) == Strength::Ignore {
+            // So is a word of the phrase asking an aspect ("drop" of "how much to drop bp?").
+            if vocabulary.strength(stem, surface, false) == Strength::Ignore
+                || (asking.contains(&surface.to_lowercase())
+                    && !self.synonyms.names_a_drug(std::slice::from_ref(stem)))
+            {
                 phrasing.push(vec![stem.clone()]);
             } else {
                 terms.push(vec![stem.clone()]);
@@ -4720,6 +4725,36 @@ mod tests {
                 "The article and its references give no duration for prednisone and do not \
                  mention pregnancy;"
             ),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn how_much_to_bring_a_measure_down_asks_an_amount_not_a_dose() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "ACE Inhibitors",
+                "Captopril must be started at very low doses due to potential for sudden BP drops.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Treatment",
+                "Reduce systolic BP by no more than 25% within 60 minutes.",
+            ),
+            passage(3, "a#3", "Urgency", "Urgency is BP above 180/120 mmHg."),
+            passage(4, "a#4", "Labetalol", "Labetalol lowers BP within hours."),
+            passage(5, "a#5", "Monitoring", "Recheck BP every 15 minutes."),
+        ];
+        let answer = ExtractiveComposer::default()
+            .answer(&request("how much to drop bp first hr", &passages));
+        // No dose is asked ("give no dose for drop"), and the amount is said first, not the
+        // quote that shares the word of the asking phrase.
+        assert!(!answer.contains("give no"), "{answer}");
+        assert!(
+            answer.lines().next().unwrap_or_default().contains("25%"),
             "{answer}"
         );
     }

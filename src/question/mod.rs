@@ -582,6 +582,19 @@ impl Vocabulary {
         }
     }
 
+    /// The words (lower case, as typed) of the ask phrases of several words by which
+    /// `question` asks its aspects ("drop" of "how much to drop bp?"): they say what is asked
+    /// of the subject, not what a quote should name.
+    pub fn asking_words(&self, question: &str) -> HashSet<String> {
+        let text = self.asking_text(question);
+        self.aspects_asked(question)
+            .into_iter()
+            .flat_map(|a| a.ask.iter())
+            .filter(|phrase| phrase.trim().contains(' ') && contains_phrase(&text, phrase))
+            .flat_map(|phrase| phrase.split_whitespace().map(str::to_string))
+            .collect()
+    }
+
     /// The words of `text` (as `asking_text` gives it) before a clause setting the scene, if
     /// it has one.
     /// A connective inside an ask phrase of several words ("before or with") opens the scene
@@ -1479,5 +1492,26 @@ mod tests {
         ] {
             assert!(!harms.stated_in(disease), "{disease}");
         }
+    }
+
+    #[test]
+    fn how_much_to_lower_a_measure_asks_how_far_and_of_a_drug_a_dose() {
+        let names = |q: &str| -> Vec<String> {
+            (vocabulary().aspects_asked(q).iter())
+                .map(|a| a.name.clone())
+                .collect()
+        };
+        assert_eq!(names("how much to drop bp first hr?"), ["change"]);
+        assert_eq!(names("how much to increase each time?"), ["dose"]);
+        assert!(
+            vocabulary()
+                .asking_words("how much to drop bp first hr?")
+                .contains("drop")
+        );
+        assert!(
+            !vocabulary()
+                .asking_words("how much to drop bp first hr?")
+                .contains("bp")
+        );
     }
 }
