@@ -40,6 +40,7 @@ pub struct Search {
     pub history: f32,
     pub fuzzy: f32,
     pub aspect: f32,
+    pub negated: f32,
     pub fuzzy_two_edits_letters: usize,
     pub keyword_share: f64,
 }

@@ -1506,12 +1506,25 @@ impl Retriever {
     fn weighted(&self, text: &str, weight: f32) -> Vec<Clause> {
         // A reading in brackets ("BQT (= bismuth quadruple therapy)") is a synonym of its word.
         let (plain, readings) = crate::shorthand::appositives(text);
+        let model = &retrieval_model().search;
+        // A word the question names only as absent ("no CAD") is searched at a fraction of its
+        // weight, and so is its reading.
+        let absent = crate::compose::Absent::new(text);
+        let negated = |word: &str| absent.names(word);
         if !readings.is_empty() {
             let mut clauses = self.weighted(&plain, weight);
-            for reading in readings.iter().flat_map(|(_, r)| r) {
-                for clause in self.weighted(reading, weight * retrieval_model().search.synonym) {
-                    if !clauses.iter().any(|known| same_words(known, &clause)) {
-                        clauses.push(clause);
+            for (typed, read) in &readings {
+                let typed_words = self.words(typed);
+                let weight = if !typed_words.is_empty() && typed_words.iter().all(|w| negated(w)) {
+                    weight * model.negated
+                } else {
+                    weight
+                };
+                for reading in read {
+                    for clause in self.weighted(reading, weight * model.synonym) {
+                        if !clauses.iter().any(|known| same_words(known, &clause)) {
+                            clauses.push(clause);
+                        }
                     }
                 }
             }
@@ -1523,9 +1536,17 @@ impl Retriever {
             .map(|(_, t)| t)
             .collect();
         let mut clauses: Vec<Clause> = Vec::new();
-        for word in &words {
-            let clause = Clause::Word(word.clone(), weight);
-            if !clauses.contains(&clause) {
+        let negated_at: Vec<bool> = words.iter().map(|w| negated(w)).collect();
+        let weight_of = |at: usize| {
+            if negated_at[at] {
+                weight * model.negated
+            } else {
+                weight
+            }
+        };
+        for (at, word) in words.iter().enumerate() {
+            let clause = Clause::Word(word.clone(), weight_of(at));
+            if !clauses.iter().any(|known| same_words(known, &clause)) {
                 clauses.push(clause);
             }
         }
@@ -1542,7 +1563,8 @@ impl Retriever {
         };
         let mut shares: Vec<(usize, f32)> = Vec::new();
         for &(n, t, at) in &found {
-            let share = 1.0 / sharing(at, self.synonyms.groups[n][t].len());
+            let share = 1.0 / sharing(at, self.synonyms.groups[n][t].len()) * weight_of(at)
+                / weight.max(f32::MIN_POSITIVE);
             match shares.iter_mut().find(|(group, _)| *group == n) {
                 Some((_, best)) => *best = best.max(share),
                 None => shares.push((n, share)),

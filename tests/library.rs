@@ -702,6 +702,37 @@ fn a_follow_up_of_its_own_topic_says_the_earlier_turns_condition_is_never_mentio
     );
 }
 
+#[test]
+fn a_patient_asked_of_without_a_condition_gets_the_dose_for_patients_without_it() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::add_pages(
+        dir.path(),
+        &[(
+            "levo-start",
+            "Levothyroxine Starting Dose\nFor most adults under 70 years without cardiac disease, initiate levothyroxine at the full replacement dose of 1.6 mcg/kg/day. 1\nElderly Patients\nFor patients over 70 years, start with 25-50 mcg/day. 1\nCritical Dosing in Cardiac Patients\nFor patients with coronary artery disease, start at 25-50 mcg/day:\n- Obtain a baseline ECG before starting therapy 1\n- Monitor for new or worsening angina 1\n- Use dose increments of 12.5-25 mcg 1\n",
+        )],
+    );
+    let index = dir.path().join("index");
+    // "CAD" is read as coronary artery disease; the patient has none, so the cardiac dose is
+    // for other patients.
+    let reply = common::ask_in_article(
+        &corpus,
+        &index,
+        "levo-start",
+        "starting dose in pt without CAD?",
+    );
+    assert!(reply.covered, "{}", reply.answer);
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(first.contains("For most adults"), "{}", reply.answer);
+    let reply = common::ask_in_article(&corpus, &index, "levo-start", "starting dose in CAD?");
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("coronary artery disease"),
+        "{}",
+        reply.answer
+    );
+}
+
 /// A box on one article of erythema migrans treatment, written here: its contraindications
 /// and a lead-in of whom the macrolides are for, with its items.
 fn em_box(root: &Path) -> impl Fn(&str) -> AskReply {

@@ -719,6 +719,8 @@ impl ExtractiveComposer {
         // absent is the opposite of a question naming it. In a statement ("did not reduce
         // mortality") the negation is the answer.
         // Returns whether it names one of the question's topic words only as absent.
+        let absent_here = Absent::new(request.question);
+        let absent_before = previous.map(|turn| Absent::new(&turn.content));
         let named = |text: &str,
                      place: f64,
                      conditions: bool,
@@ -739,6 +741,18 @@ impl ExtractiveComposer {
                             && !only_negated(request.question, word)
                             && !words(key).iter().any(|k| only_negated(request.question, k))
                     };
+                    // Nor is a condition naming, as present, what the question (or the turn it
+                    // follows) names only as absent: "For patients with coronary artery disease,
+                    // start at 25-50 mcg/day" is for other patients than "start dose, no CAD?".
+                    let asked_in = match source {
+                        Source::Question => Some(&absent_here),
+                        Source::History => absent_before.as_ref(),
+                        _ => None,
+                    };
+                    // A text naming it without negating it says nothing of that patient.
+                    let asked_absent =
+                        asked_in.is_some_and(|asked| words(key).iter().any(|k| asked.names(k)));
+                    let said_absent = |word: &String| only_negated(text, word);
                     // A word derived from the asked one counts a share ("predictor" for
                     // "predicts?"): the question is answered, though less surely.
                     let share = if names(&sequence, &present, term) {
@@ -751,6 +765,9 @@ impl ExtractiveComposer {
                     if share > 0.0 && term.first().is_some_and(negated) {
                         excludes |= *source == Source::Question;
                     } else if share > 0.0 {
+                        if asked_absent && !term.first().is_some_and(said_absent) {
+                            excludes |= conditions;
+                        }
                         let value = rarity * place * share;
                         let entry = best.entry(key.clone()).or_insert((0.0, 0.0, *source));
                         if weight * value > entry.0 {
@@ -1571,6 +1588,63 @@ fn only_negated(text: &str, word: &str) -> bool {
             .take(reach)
             .any(|before| vocabulary().negates(before))
     })
+}
+
+/// What a question names only as absent, itself or as the reading of shorthand it names only
+/// as absent ("coronary" of "no CAD (= coronary artery disease)"). A word of a phrase asking an
+/// aspect ("no response", "not working": what next) is no condition the patient lacks.
+pub(crate) struct Absent {
+    plain: String,
+    readings: Vec<(String, Vec<String>)>,
+    asking: Vec<String>,
+}
+
+impl Absent {
+    pub(crate) fn new(text: &str) -> Absent {
+        let (plain, readings) = crate::shorthand::appositives(text);
+        let asking = (vocabulary().asking_words(&plain).iter())
+            .flat_map(|w| words(w))
+            .collect();
+        Absent {
+            plain,
+            readings,
+            asking,
+        }
+    }
+
+    /// Whether the question names `word` (analysed) only as absent, as a condition the patient
+    /// lacks: a term of its own (no everyday word, unless it always names a topic:
+    /// "pregnancy"), not a drug ("not on MTX" is a patient who may yet take it), nor a word of
+    /// a phrase asking an aspect.
+    pub(crate) fn names(&self, word: &str) -> bool {
+        // Judged as typed where the question types it ("disease", not its stem "diseas").
+        let condition = |w: &str| {
+            let single = [w.to_string()];
+            let typed: Vec<String> = (crate::question::surface_words(&self.plain).into_iter())
+                .filter(|(stem, _)| stem == w)
+                .map(|(_, surface)| surface.to_lowercase())
+                .collect();
+            let everyday =
+                |t: &str| crate::text::is_common_word(t) && !vocabulary().always_names_a_topic(t);
+            !(if typed.is_empty() {
+                everyday(w)
+            } else {
+                typed.iter().any(|t| everyday(t))
+            }) && !crate::shorthand::is_drug_name(w)
+                && !crate::shorthand::names_a_drug_class(&single)
+        };
+        if self.asking.iter().any(|stem| stem == word) || !condition(word) {
+            return false;
+        }
+        only_negated(&self.plain, word)
+            || self.readings.iter().any(|(typed, read)| {
+                read.iter().any(|r| words(r).iter().any(|w| w == word))
+                    && !read
+                        .iter()
+                        .any(|r| words(r).iter().any(|w| crate::shorthand::is_drug_name(w)))
+                    && words(typed).iter().any(|t| only_negated(&self.plain, t))
+            })
+    }
 }
 
 /// Whether every mention of `word` is in an "X-sparing" compound, which names what spares X
