@@ -1514,4 +1514,13 @@ mod tests {
                 .contains("bp")
         );
     }
+
+    #[test]
+    fn a_count_written_n_equals_states_how_many() {
+        let frequency = vocabulary().aspect("frequency").unwrap();
+        assert!(
+            frequency.stated_in("Placentas without chorioamnionitis (n = 52) served as controls.")
+        );
+        assert!(!frequency.stated_in("Cases and controls were selected sequentially."));
+    }
 }
