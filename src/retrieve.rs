@@ -676,6 +676,9 @@ impl Retriever {
                 .max_by(|(a, x), (b, y)| a.cmp(b).then_with(|| y.cmp(x)))
                 .map(|(_, word)| word.clone())
         };
+        // A condition the question says the patient lacks ("no diabetes") that no source names
+        // declines nothing: the sources are said not to mention it.
+        let absent = crate::compose::Absent::new(question);
         let mut related = Vec::new();
         let mut key_terms = Vec::new();
         let mut missing = Vec::new();
@@ -732,7 +735,9 @@ impl Retriever {
                 known.push(concept);
             } else if n >= own {
                 earlier_missing.push(concept.surface.clone());
-            } else if concept.strength == Strength::Strong || unknown_term {
+            } else if (concept.strength == Strength::Strong || unknown_term)
+                && !absent.names(&concept.name)
+            {
                 missing.push(concept.surface.clone());
             } else {
                 weak_missing.push(concept.surface.clone());

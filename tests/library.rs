@@ -639,6 +639,26 @@ fn shorthand_read_as_a_route_declines_nothing() {
 }
 
 #[test]
+fn a_condition_the_patient_lacks_declines_nothing() {
+    let dir = TempDir::new().unwrap();
+    let ask = two_article_box(dir.path());
+    // The patient has no diabetes: the article's dose is for them, and the answer says the
+    // article never mentions diabetes.
+    let reply = ask("colchicine dose, no diabetes?", "gout-flare");
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(
+        reply
+            .answer
+            .starts_with("The article and its references do not mention diabetes;"),
+        "{}",
+        reply.answer
+    );
+    // A patient with diabetes is one the article does not cover.
+    let reply = ask("colchicine dose in diabetes?", "gout-flare");
+    assert!(!reply.covered, "{}", reply.answer);
+}
+
+#[test]
 fn a_declined_follow_up_names_what_of_the_earlier_turn_no_passage_holds() {
     let dir = TempDir::new().unwrap();
     let corpus = common::write_two_articles(dir.path());
@@ -719,7 +739,7 @@ fn a_patient_asked_of_without_a_condition_gets_the_dose_for_patients_without_it(
         &corpus,
         &index,
         "levo-start",
-        "starting dose in pt without CAD?",
+        "levothyroxine dose without CAD?",
     );
     assert!(reply.covered, "{}", reply.answer);
     let first = reply.answer.lines().next().unwrap_or_default();
