@@ -1064,14 +1064,18 @@ impl Retriever {
                 .iter()
                 .all(|stem| vocabulary().is_question_word(stem, &lower))
         };
-        senses.iter().any(|sense| phrasing(sense)) && {
-            let searcher = self.index.reader.searcher();
-            let in_library = |word: &str| self.in_library(&searcher, word);
-            !in_library(stem)
-                && senses
-                    .iter()
-                    .all(|sense| !self.words(sense).iter().all(|w| in_library(w)))
-        }
+        senses.iter().any(|sense| phrasing(sense)) && !self.library_reads(stem, senses)
+    }
+
+    /// Whether the library names shorthand analysed as `stem`, or every word of one of its
+    /// readings `senses`.
+    fn library_reads(&self, stem: &str, senses: &[&str]) -> bool {
+        let searcher = self.index.reader.searcher();
+        let in_library = |word: &str| self.in_library(&searcher, word);
+        in_library(stem)
+            || senses
+                .iter()
+                .any(|sense| self.words(sense).iter().all(|w| in_library(w)))
     }
 
     /// Whether `surface` (analysed as `stem`) is short lower-case shorthand of a drug's name
@@ -1085,17 +1089,10 @@ impl Retriever {
             && !crate::text::is_common_word(surface)
             && !vocabulary().is_question_word(stem, surface)
             && crate::shorthand::begins_a_drug_name(surface)
-            && {
-                let searcher = self.index.reader.searcher();
-                let in_library = |word: &str| self.in_library(&searcher, word);
-                // Nor does the library name any of its standard readings ("cx", culture), or
-                // a word it may clip ("fem", femoral).
-                !in_library(stem)
-                    && !self.begins_an_indexed_term(&searcher, surface)
-                    && crate::shorthand::senses(surface)
-                        .iter()
-                        .all(|sense| !self.words(sense).iter().all(|w| in_library(w)))
-            }
+            // Nor does the library name any of its standard readings ("cx", culture), or a
+            // word it may clip ("fem", femoral).
+            && !self.library_reads(stem, crate::shorthand::senses(surface))
+            && !self.begins_an_indexed_term(&self.index.reader.searcher(), surface)
     }
 
     /// Whether some passage of the library has `word` (analysed) in its text.
@@ -1509,15 +1506,19 @@ impl Retriever {
     /// The words of `text` at `weight`, their synonyms and their related corpus words (see
     /// [`Semantic::related`]) at lower weights.
     fn weighted(&self, text: &str, weight: f32) -> Vec<Clause> {
+        // A word the question names only as absent ("no CAD") is searched at a fraction of its
+        // weight, and so is its reading.
+        self.weighted_by(text, weight, &crate::compose::Absent::new(text))
+    }
+
+    /// [`Retriever::weighted`], with what `text` names only as absent read once.
+    fn weighted_by(&self, text: &str, weight: f32, absent: &crate::compose::Absent) -> Vec<Clause> {
         // A reading in brackets ("BQT (= bismuth quadruple therapy)") is a synonym of its word.
         let (plain, readings) = crate::shorthand::appositives(text);
         let model = &retrieval_model().search;
-        // A word the question names only as absent ("no CAD") is searched at a fraction of its
-        // weight, and so is its reading.
-        let absent = crate::compose::Absent::new(text);
         let negated = |word: &str| absent.names(word);
         if !readings.is_empty() {
-            let mut clauses = self.weighted(&plain, weight);
+            let mut clauses = self.weighted_by(&plain, weight, absent);
             for (typed, read) in &readings {
                 let typed_words = self.words(typed);
                 let weight = if !typed_words.is_empty() && typed_words.iter().all(|w| negated(w)) {
@@ -1526,7 +1527,8 @@ impl Retriever {
                     weight
                 };
                 for reading in read {
-                    for clause in self.weighted(reading, weight * model.synonym) {
+                    let unnegated = crate::compose::Absent::default();
+                    for clause in self.weighted_by(reading, weight * model.synonym, &unnegated) {
                         if !clauses.iter().any(|known| same_words(known, &clause)) {
                             clauses.push(clause);
                         }
@@ -1541,16 +1543,12 @@ impl Retriever {
             .map(|(_, t)| t)
             .collect();
         let mut clauses: Vec<Clause> = Vec::new();
-        let negated_at: Vec<bool> = words.iter().map(|w| negated(w)).collect();
-        let weight_of = |at: usize| {
-            if negated_at[at] {
-                weight * model.negated
-            } else {
-                weight
-            }
-        };
+        // The share of its weight each word keeps.
+        let kept: Vec<f32> = (words.iter())
+            .map(|w| if negated(w) { model.negated } else { 1.0 })
+            .collect();
         for (at, word) in words.iter().enumerate() {
-            let clause = Clause::Word(word.clone(), weight_of(at));
+            let clause = Clause::Word(word.clone(), weight * kept[at]);
             if !clauses.iter().any(|known| same_words(known, &clause)) {
                 clauses.push(clause);
             }
@@ -1568,8 +1566,7 @@ impl Retriever {
         };
         let mut shares: Vec<(usize, f32)> = Vec::new();
         for &(n, t, at) in &found {
-            let share = 1.0 / sharing(at, self.synonyms.groups[n][t].len()) * weight_of(at)
-                / weight.max(f32::MIN_POSITIVE);
+            let share = kept[at] / sharing(at, self.synonyms.groups[n][t].len());
             match shares.iter_mut().find(|(group, _)| *group == n) {
                 Some((_, best)) => *best = best.max(share),
                 None => shares.push((n, share)),

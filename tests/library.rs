@@ -662,22 +662,14 @@ fn a_condition_the_patient_lacks_declines_nothing() {
 fn a_declined_follow_up_names_what_of_the_earlier_turn_no_passage_holds() {
     let dir = TempDir::new().unwrap();
     let corpus = common::write_two_articles(dir.path());
-    let history = dir.path().join("history.json");
-    std::fs::write(&history, r#"[{"role":"user","content":"infusion?"}]"#).unwrap();
-    let out = common::run_offline(
+    let index = dir.path().join("index");
+    let reply = common::ask_after(
         &corpus,
-        &dir.path().join("index"),
-        &[
-            "ask",
-            "how long to continue?",
-            "--json",
-            "--article",
-            "cdi-treatment",
-            "--history",
-            history.to_str().unwrap(),
-        ],
+        &index,
+        "cdi-treatment",
+        &["infusion?"],
+        "how long to continue?",
     );
-    let reply: AskReply = serde_json::from_slice(&out.stdout).unwrap();
     // The follow-up asks of the infusion, which the article never mentions: it says so.
     assert!(!reply.covered, "{}", reply.answer);
     assert!(
@@ -691,26 +683,14 @@ fn a_declined_follow_up_names_what_of_the_earlier_turn_no_passage_holds() {
 fn a_follow_up_of_its_own_topic_says_the_earlier_turns_condition_is_never_mentioned() {
     let dir = TempDir::new().unwrap();
     let corpus = common::write_two_articles(dir.path());
-    let history = dir.path().join("history.json");
-    std::fs::write(
-        &history,
-        r#"[{"role":"user","content":"vancomycin in pregnancy?"}]"#,
-    )
-    .unwrap();
-    let out = common::run_offline(
+    let index = dir.path().join("index");
+    let reply = common::ask_after(
         &corpus,
-        &dir.path().join("index"),
-        &[
-            "ask",
-            "fidaxomicin dose?",
-            "--json",
-            "--article",
-            "cdi-treatment",
-            "--history",
-            history.to_str().unwrap(),
-        ],
+        &index,
+        "cdi-treatment",
+        &["vancomycin in pregnancy?"],
+        "fidaxomicin dose?",
     );
-    let reply: AskReply = serde_json::from_slice(&out.stdout).unwrap();
     // The patient is still the pregnant one: the dose the article gives is not said of her.
     assert!(reply.covered, "{}", reply.answer);
     assert!(

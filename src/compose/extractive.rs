@@ -750,8 +750,9 @@ impl ExtractiveComposer {
                         _ => None,
                     };
                     // A text naming it without negating it says nothing of that patient.
-                    let asked_absent =
-                        asked_in.is_some_and(|asked| words(key).iter().any(|k| asked.names(k)));
+                    let asked_absent = asked_in.is_some_and(|asked| {
+                        asked.negates_something() && words(key).iter().any(|k| asked.names(k))
+                    });
                     let said_absent = |word: &String| only_negated(text, word);
                     // A word derived from the asked one counts a share ("predictor" for
                     // "predicts?"): the question is answered, though less surely.
@@ -1593,23 +1594,51 @@ fn only_negated(text: &str, word: &str) -> bool {
 /// What a question names only as absent, itself or as the reading of shorthand it names only
 /// as absent ("coronary" of "no CAD (= coronary artery disease)"). A word of a phrase asking an
 /// aspect ("no response", "not working": what next) is no condition the patient lacks.
+#[derive(Default)]
 pub(crate) struct Absent {
+    /// The question without its readings; empty when it negates nothing, which most do.
     plain: String,
-    readings: Vec<(String, Vec<String>)>,
+    /// Its words as analysed, each with the word as typed (lower case).
+    typed: Vec<(String, String)>,
+    /// For each piece of shorthand whose reading names no drug: its words and its readings'
+    /// words, analysed.
+    readings: Vec<(Vec<String>, Vec<String>)>,
+    /// The words of its phrases asking an aspect, analysed.
     asking: Vec<String>,
 }
 
 impl Absent {
     pub(crate) fn new(text: &str) -> Absent {
         let (plain, readings) = crate::shorthand::appositives(text);
+        // Split as `only_negated` reads the words before a mention ("can't" whole).
+        let negates = (plain.split(|c: char| !c.is_alphanumeric() && c != '\''))
+            .any(|w| !w.is_empty() && vocabulary().negates(w));
+        if !negates {
+            return Absent::default();
+        }
+        let typed = (crate::question::surface_words(&plain).into_iter())
+            .map(|(stem, surface)| (stem, surface.to_lowercase()))
+            .collect();
+        let readings = (readings.into_iter())
+            .map(|(typed, read)| (words(&typed), read.iter().flat_map(|r| words(r)).collect()))
+            .filter(|(_, read): &(Vec<String>, Vec<String>)| {
+                !read.iter().any(|w| crate::shorthand::is_drug_name(w))
+            })
+            .collect();
         let asking = (vocabulary().asking_words(&plain).iter())
             .flat_map(|w| words(w))
             .collect();
         Absent {
             plain,
+            typed,
             readings,
             asking,
         }
+    }
+
+    /// Whether the question negates anything at all (most do not).
+    pub(crate) fn negates_something(&self) -> bool {
+        !self.plain.is_empty()
     }
 
     /// Whether the question names `word` (analysed) only as absent, as a condition the patient
@@ -1617,32 +1646,30 @@ impl Absent {
     /// "pregnancy"), not a drug ("not on MTX" is a patient who may yet take it), nor a word of
     /// a phrase asking an aspect.
     pub(crate) fn names(&self, word: &str) -> bool {
+        if self.plain.is_empty() || self.asking.iter().any(|stem| stem == word) {
+            return false;
+        }
         // Judged as typed where the question types it ("disease", not its stem "diseas").
-        let condition = |w: &str| {
-            let single = [w.to_string()];
-            let typed: Vec<String> = (crate::question::surface_words(&self.plain).into_iter())
-                .filter(|(stem, _)| stem == w)
-                .map(|(_, surface)| surface.to_lowercase())
-                .collect();
-            let everyday =
-                |t: &str| crate::text::is_common_word(t) && !vocabulary().always_names_a_topic(t);
-            !(if typed.is_empty() {
-                everyday(w)
-            } else {
-                typed.iter().any(|t| everyday(t))
-            }) && !crate::shorthand::is_drug_name(w)
-                && !crate::shorthand::names_a_drug_class(&single)
+        let everyday =
+            |t: &str| crate::text::is_common_word(t) && !vocabulary().always_names_a_topic(t);
+        let mut typed = (self.typed.iter())
+            .filter(|(stem, _)| stem == word)
+            .map(|(_, surface)| surface.as_str())
+            .peekable();
+        let ordinary = if typed.peek().is_none() {
+            everyday(word)
+        } else {
+            typed.any(everyday)
         };
-        if self.asking.iter().any(|stem| stem == word) || !condition(word) {
+        if ordinary
+            || crate::shorthand::is_drug_name(word)
+            || crate::shorthand::names_a_drug_class(&[word.to_string()])
+        {
             return false;
         }
         only_negated(&self.plain, word)
             || self.readings.iter().any(|(typed, read)| {
-                read.iter().any(|r| words(r).iter().any(|w| w == word))
-                    && !read
-                        .iter()
-                        .any(|r| words(r).iter().any(|w| crate::shorthand::is_drug_name(w)))
-                    && words(typed).iter().any(|t| only_negated(&self.plain, t))
+                read.iter().any(|w| w == word) && typed.iter().any(|t| only_negated(&self.plain, t))
             })
     }
 }

@@ -110,6 +110,37 @@ pub fn ask_in_article(
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `medcite ask QUESTION --json --article ARTICLE --history FILE` on `corpus` and `index`,
+/// offline, after the user turns `earlier` (oldest first): its reply.
+pub fn ask_after(
+    corpus: &Path,
+    index: &Path,
+    article: &str,
+    earlier: &[&str],
+    question: &str,
+) -> medcite::contracts::AskReply {
+    let turns: Vec<serde_json::Value> = earlier
+        .iter()
+        .map(|content| serde_json::json!({"role": "user", "content": content}))
+        .collect();
+    let history = index.with_extension("history.json");
+    fs::write(&history, serde_json::to_string(&turns).unwrap()).unwrap();
+    let out = run_offline(
+        corpus,
+        index,
+        &[
+            "ask",
+            question,
+            "--json",
+            "--article",
+            article,
+            "--history",
+            history.to_str().unwrap(),
+        ],
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// `medcite --corpus CORPUS --index INDEX ARGS...` with no LLM configured; fails the test when
 /// it does not succeed.
 pub fn run_offline(corpus: &Path, index: &Path, args: &[&str]) -> std::process::Output {
