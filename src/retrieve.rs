@@ -293,6 +293,52 @@ impl Retriever {
             .ok_or_else(|| RetrieveError::UnknownArticle(article.to_string()))
     }
 
+    /// Whether a question asked in an article's box names no subject of its own and no earlier
+    /// turn supplies one: the article's subject is then its subject.
+    fn names_no_subject(&self, request: &SearchRequest<'_>, plan: &Plan) -> bool {
+        request.article.is_some()
+            && plan.topic.is_empty()
+            && !plan.inherits_topic
+            && !request.history.iter().any(|t| t.role == "user")
+            && self.topic_terms(request.query).is_empty()
+    }
+
+    /// The passages of the article `request` is scoped to that state an aspect the question
+    /// asks (by its `stated` patterns), in the article's order, each scored above the next.
+    fn stating_asked(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest<'_>,
+    ) -> Result<Vec<(Score, DocAddress)>, RetrieveError> {
+        let Some(article) = request.article else {
+            return Ok(Vec::new());
+        };
+        let asked =
+            vocabulary().aspects_asked(truncate_chars(request.query.trim(), MAX_QUERY_CHARS));
+        if !asked.iter().any(|a| a.can_be_stated()) {
+            return Ok(Vec::new());
+        }
+        let found = searcher.search(
+            &any_of(self.index.fields.doc_id, [article].into_iter()),
+            &TopDocs::with_limit(MAX_SCOPE_PASSAGES).order_by_score(),
+        )?;
+        let mut stating: Vec<(usize, DocAddress)> = Vec::new();
+        for (_, address) in found {
+            let hit = self.hit(searcher, address, 0.0)?;
+            if asked.iter().any(|a| a.stated_in(&hit.text)) {
+                let number = chunk_number(&hit.chunk_id).map_or(usize::MAX, |(_, n)| n);
+                stating.push((number, address));
+            }
+        }
+        stating.sort_by_key(|(number, _)| *number);
+        let count = stating.len() as f32;
+        Ok(stating
+            .into_iter()
+            .enumerate()
+            .map(|(at, (_, address))| (count - at as f32, address))
+            .collect())
+    }
+
     /// `query` restricted to the documents of `request.article`'s scope, if it has one; the
     /// restriction adds nothing to the score.
     fn scoped(
@@ -419,6 +465,12 @@ impl Retriever {
             plan.topic.clear();
             query = self.scoped(self.query(&plan), request)?;
             candidates = self.top_docs(&searcher, &query, pool, &mut laps)?;
+        }
+        if candidates.is_empty() && self.names_no_subject(request, &plan) {
+            // In an article's box, a question naming no subject ("what to avoid?") asks about
+            // the article's: when none of its words is the article's, the candidates are the
+            // article's passages stating what it asks ("Never use short-acting nifedipine").
+            candidates = self.stating_asked(&searcher, request)?;
         }
         laps.lap(|s| &mut s.search);
         // Candidates are read from the store only as far as the ranking below needs them.

@@ -1103,3 +1103,39 @@ fn an_unscoped_question_goes_to_the_article_naming_its_drug_not_one_sharing_its_
         reply.answer
     );
 }
+
+#[test]
+fn a_question_naming_no_subject_in_a_box_is_about_the_article_s_subject() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::add_pages(
+        dir.path(),
+        &[(
+            "gout-nsaids",
+            "Treatment of Acute Gout with NSAIDs\nNaproxen is a first-line option for an acute gout flare. 1\nNaproxen\n- Naproxen 500 mg twice daily until the flare resolves 1\n- Do not use in patients with severe kidney disease or an active peptic ulcer 1\n",
+        )],
+    );
+    let index = dir.path().join("index");
+    let ask = |question: &str| common::ask_in_article(&corpus, &index, "gout-nsaids", question);
+    // "What to avoid?" names no subject, and the article never writes "avoid": its statement
+    // of what not to do answers it, first, with no claim that it states none.
+    let reply = ask("what to avoid?");
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(
+        reply
+            .answer
+            .starts_with("- Naproxen: \"Do not use in patients with severe kidney"),
+        "{}",
+        reply.answer
+    );
+    // Asked only by a body weight, the dose is the article's subject's: the article states it
+    // (no "give no dose for Acute Gout" because the dose line does not name gout).
+    let reply = ask("dose for 80 kg pt?");
+    assert!(
+        reply.answer.starts_with("- \"Naproxen 500 mg twice daily"),
+        "{}",
+        reply.answer
+    );
+    // A population the sources do not name, or a subject asked of one, is still declined.
+    assert!(!ask("dose for young athletes?").covered);
+    assert!(!ask("what to avoid in pregnancy?").covered);
+}

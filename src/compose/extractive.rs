@@ -957,6 +957,18 @@ impl ExtractiveComposer {
                     (terms.first()).map(|term| self.concept_in(term, &question_stems))
                 })
         });
+        // Asked first in an article's box and naming no subject, a question takes the article's
+        // title as the turn before: every passage of that article is about its subject.
+        let follows_title: Vec<bool> = request
+            .passages
+            .iter()
+            .map(|p| {
+                asked
+                    .follows
+                    .as_deref()
+                    .is_some_and(|earlier| words(earlier) == words(&p.title))
+            })
+            .collect();
         let mut units: Vec<Unit> = Vec::new();
         for (index, passage) in request.passages.iter().enumerate() {
             let parts_of = quotable_parts(&passage.text);
@@ -1014,7 +1026,8 @@ impl ExtractiveComposer {
                     || continuing[index]
                     || antecedent.as_deref().is_some_and(on_subject)
                     || source_on_subject.contains(passage.doc_id.as_str())
-                    || (titled.contains(passage.title.as_str()) && !heading_of_title_drug);
+                    || (titled.contains(passage.title.as_str()) && !heading_of_title_drug)
+                    || follows_title[index];
                 // Each asked concept counts once, where it says most: in the quote, its label or
                 // its section's heading ("screening" in both a quote and its heading "Cancer
                 // screening" is one match, not two). In the concepts' order, so that their sum,
@@ -1094,6 +1107,14 @@ impl ExtractiveComposer {
                         })
                         .count();
                     features.states_aspect_of_subject = stated as f64 / statable.len() as f64;
+                }
+                // Asked with no subject in an article's box ("what to avoid?"), stating what is
+                // asked ("Never use short-acting nifedipine") is naming it.
+                if asked.subject.is_empty()
+                    && asked.follows.is_none()
+                    && features.named_words() == 0.0
+                {
+                    features.aspect_words = features.states_aspect_of_subject;
                 }
                 // Asked for the source (and nothing else of it), the note saying what the
                 // article cites it for answers.

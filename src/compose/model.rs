@@ -196,6 +196,11 @@ impl Source {
 }
 
 impl Features {
+    /// The asked concepts it names, of every source, before weighting.
+    pub fn named_words(&self) -> f64 {
+        self.question_words + self.phrasing_words + self.history_words + self.aspect_words
+    }
+
     /// Counts `value` (a concept's rarity at its place) as asked by `source`.
     pub fn add_words(&mut self, source: Source, value: f64) {
         match source {
