@@ -38,6 +38,7 @@ pub(super) struct AgesSpec {
     older_reading: Vec<String>,
     adult_from: f64,
     max_unit_letters: usize,
+    units: Vec<String>,
     group: Vec<GroupSpec>,
     states: Vec<Vec<String>>,
 }
@@ -68,6 +69,8 @@ pub struct Ages {
     groups: Vec<(Regex, Range)>,
     /// Units of an age written in one word ("12yo", "9mo"), in years and in months.
     written_years: Vec<String>,
+    /// Units that are everyday words too ("kg", "lb"): after a number, a unit all the same.
+    units: Vec<String>,
     written_months: Vec<String>,
     /// The populations a child's age and an older adult's age are read as ("child", "elderly").
     pub child_reading: Vec<String>,
@@ -140,6 +143,7 @@ impl Ages {
             older_reading: spec.older_reading,
             adult_from: spec.adult_from,
             max_unit_letters: spec.max_unit_letters,
+            units: spec.units,
             states,
         })
     }
@@ -217,10 +221,11 @@ impl Ages {
             // Question phrasing after it ("CIWA 5 meds?") is no unit either, but units are
             // question words too ("mg", "kg").
             let unit = after.is_some_and(char::is_alphabetic)
-                && (2..=self.max_unit_letters).contains(&next.chars().count())
-                && !crate::text::is_common_word(&next)
-                && !(next.chars().count() > 3
-                    && super::vocabulary().is_question_word(&next, &next));
+                && (self.units.contains(&next)
+                    || (2..=self.max_unit_letters).contains(&next.chars().count())
+                        && !crate::text::is_common_word(&next)
+                        && !(next.chars().count() > 3
+                            && super::vocabulary().is_question_word(&next, &next)));
             // Nor a dose or a duration ("10 mg", "6 hours"), as the vocabulary's aspects read them.
             let measured_in = |aspect: &str| {
                 super::vocabulary().aspect(aspect).is_some_and(|a| {
@@ -380,6 +385,9 @@ mod tests {
         assert_eq!(ages.value_of("insulin 10 units ok?"), None);
         assert_eq!(ages.value_of("how low in first 24-48h?"), None);
         assert_eq!(ages.value_of("dose for a 78 yo?"), None);
+        // Nor a body weight, though "kg" is an everyday word: "80 kg" is not the 80 of "over 80".
+        assert_eq!(ages.value_of("dose for 80 kg young"), None);
+        assert_eq!(ages.value_of("pt is 180 lbs, dose?"), None);
         assert_eq!(ages.value_of("CIWA 6 or 9?"), None);
         let within = |text: &str, v: f64| ages.bounds(text).iter().any(|&(a, b)| a <= v && v < b);
         assert!(within("Mild Withdrawal (CIWA-Ar <8):", 6.0));
