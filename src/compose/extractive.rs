@@ -2343,10 +2343,13 @@ fn not_stated(
         }
         // A subject the sources never mention at all is said so, not that they give no
         // aspect of it ("test of cure", then "how long after tx?").
-        let never = unmentioned();
+        // Word by word, however typed ("amoxicillin-clavulanate" names amoxicillin).
+        let never: HashSet<String> = (unmentioned().iter())
+            .flat_map(|n| letter_runs(n).collect::<Vec<_>>())
+            .collect();
         if named
             .iter()
-            .all(|name| never.iter().any(|n| n.eq_ignore_ascii_case(name)))
+            .all(|name| letter_runs(name).all(|word| never.contains(&word)))
         {
             return None;
         }
@@ -2356,6 +2359,14 @@ fn not_stated(
         "The article and its references give no {} for {subject}; what they say:",
         missing.join(" or ")
     ))
+}
+
+/// The runs of letters and digits of `text`, lower-cased ("amoxicillin", "clavulanate" of
+/// "Amoxicillin-clavulanate").
+fn letter_runs(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
 }
 
 /// The words of `text` as typed: runs of letters, digits and hyphens ("anti-SRP").
@@ -2443,7 +2454,13 @@ fn unnamed_names(question: &str, unnamed: &[String]) -> Vec<String> {
                 .collect::<Vec<_>>()
         })
         .collect();
-    let is_missing = |word: &str| missing.contains(&word.to_lowercase());
+    // A word typed with a hyphen is missing when each of its parts is ("amoxicillin-clavulanate").
+    let is_missing = |word: &str| {
+        missing.contains(&word.to_lowercase())
+            || (word.contains('-')
+                && word.chars().any(char::is_alphanumeric)
+                && letter_runs(word).all(|w| missing.contains(&w)))
+    };
     let words: Vec<&str> = typed_words(question).collect();
     // Words typed side by side are named together; a run of everyday words only ("everyone")
     // names no subject the sources could lack, unless it heads a phrase naming what it is of
@@ -4918,6 +4935,31 @@ mod tests {
         });
         assert!(
             answer.starts_with("The article and its references do not mention test of cure;"),
+            "{answer}"
+        );
+        // So is one typed with a hyphen, whose parts are what no source names.
+        let passages = one_passage("Dosing", "The prednisone dose is 40 mg daily for 5 days.");
+        let history = [Turn {
+            role: "user".into(),
+            content: "amoxicillin-clavulanate".into(),
+        }];
+        let unnamed = ["amoxicillin".to_string(), "clavulanate".to_string()];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            unnamed: &unnamed,
+            ..request("dose?", &passages)
+        });
+        assert!(
+            answer.starts_with(
+                "The article and its references do not mention amoxicillin-clavulanate;"
+            ),
+            "{answer}"
+        );
+        // A dash typed between words is no word the sources lack.
+        let answer =
+            ExtractiveComposer::default().answer(&request("prednisone - dose?", &passages));
+        assert!(
+            answer.starts_with("- \"The prednisone dose is 40 mg"),
             "{answer}"
         );
     }
