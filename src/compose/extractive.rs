@@ -1970,13 +1970,18 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
         let lead_in = is_lead(units, passages, i);
         // Two items of an article's lists under different headings ("Onset of action: 0.5-1
         // hour" under ACE inhibitors, "Onset: 0.5-1 hour …" under calcium channel blockers)
-        // are about different things, however alike.
+        // are about different things, however alike; so are two under different labels of one
+        // list ("Can inhibit complement pathway activation" of IVIG, "Tacrolimus … inhibiting
+        // complement pathway" of calcineurin inhibitors).
         let apart = |c: usize| {
             let (a, b) = (&passages[units[c].passage], &passages[units[i].passage]);
+            let labels = (units[c].label.as_deref()).zip(units[i].label.as_deref());
             a.doc_id == b.doc_id
                 && a.role.belongs()
                 && b.role.belongs()
-                && (a.section != b.section || a.lead != b.lead)
+                && (a.section != b.section
+                    || a.lead != b.lead
+                    || labels.is_some_and(|(x, y)| !x.eq_ignore_ascii_case(y)))
         };
         if let Some(same) = chosen
             .iter_mut()
@@ -3750,6 +3755,36 @@ mod tests {
             sentence.lines().next(),
             Some("The article and its references give no dose for Spironolactone; what they say:"),
             "{sentence}"
+        );
+    }
+
+    #[test]
+    fn alike_items_under_different_labels_are_not_one_fact() {
+        let item = |n: usize, text: &str| {
+            let mut item = list_item(n, "Refractory disease", text);
+            item.lead = "If steroids fail, consider:".into();
+            item
+        };
+        let passages = vec![
+            item(
+                1,
+                "Calcineurin inhibitors:\n  - Tacrolimus works by inhibiting complement pathway activation",
+            ),
+            item(
+                2,
+                "Intravenous immunoglobulin (IVIG):\n  - Can inhibit complement pathway activation",
+            ),
+        ];
+        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&request(
+            "what inhibits complement pathway activation?",
+            &passages,
+        ));
+        // Each drug's statement cites its own passage, not the other's as a second source.
+        assert!(!answer.contains("[S1, S2]"), "{answer}");
+        assert!(!answer.contains("[S2, S1]"), "{answer}");
+        assert!(
+            answer.contains("Can inhibit complement pathway activation\" [S2]"),
+            "{answer}"
         );
     }
 
