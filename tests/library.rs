@@ -1139,3 +1139,27 @@ fn a_question_naming_no_subject_in_a_box_is_about_the_article_s_subject() {
     assert!(!ask("dose for young athletes?").covered);
     assert!(!ask("what to avoid in pregnancy?").covered);
 }
+
+#[test]
+fn a_lead_in_states_what_it_states_of_what_its_heading_names() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::add_pages(
+        dir.path(),
+        &[(
+            "levo",
+            "Levothyroxine for Hypothyroidism\nLevothyroxine is the treatment of choice for hypothyroidism. 1\nStandard Dose for Healthy Adults\nFor most adults under 70 years, initiate levothyroxine at approximately 1.6 mcg/kg/day. 1\n- This allows rapid normalization of thyroid function 1\n- Recheck TSH at 6-8 weeks 1\nDose for Older Adults\nFor patients over 70 years, start at 25-50 mcg/day. 1\n",
+        )],
+    );
+    let index = dir.path().join("index");
+    // "Healthy" is named only by the heading: the lead-in under it states the dose for them,
+    // and the answer does not say the sources give none.
+    let reply =
+        common::ask_in_article(&corpus, &index, "levo", "starting dose for a healthy 30 yo");
+    assert!(
+        reply
+            .answer
+            .starts_with("- \"For most adults under 70 years, initiate levothyroxine"),
+        "{}",
+        reply.answer
+    );
+}

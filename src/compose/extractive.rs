@@ -45,6 +45,10 @@ struct Unit {
     features: Features,
     /// Whether it names the question's subject (itself or in its label).
     on_subject: bool,
+    /// Whether it is the lead-in of a section whose heading names the subject ("For most
+    /// adults under 70 years … 1.6 mcg/kg/day:" under "Standard Starting Dose for Healthy
+    /// Adults"): what it states is stated of the subject, though it ranks as prose.
+    leads_on_subject: bool,
     /// The drugs its quote names, as synonym groups (read for a list question only).
     drugs: Vec<usize>,
 }
@@ -1018,6 +1022,7 @@ impl ExtractiveComposer {
                 };
                 // A list item is about what its section's heading names ("Maximum dose … 1.8 mg"
                 // under "Colchicine"); a sentence of prose names its own subject.
+                let leads = passage.role == Role::LeadIn && position + 1 == count;
                 let subject = asked.subject.is_empty()
                     || on_subject(&whole)
                     || (passage.role.belongs()
@@ -1036,7 +1041,6 @@ impl ExtractiveComposer {
                 // Only the lead-in's own sentence, the one its items follow, sets conditions:
                 // a statement before it in its passage ("Macrolides are not recommended as
                 // first-line therapy. They should be reserved for …:") says what it says.
-                let leads = passage.role == Role::LeadIn && position + 1 == count;
                 let mut excludes = named(&quote, model.places.quote, leads, &mut best);
                 if let Some(label) = &label {
                     excludes |= named(label, label_place, true, &mut best);
@@ -1046,6 +1050,16 @@ impl ExtractiveComposer {
                     named(antecedent, model.places.quote, false, &mut best);
                 }
                 named(&passage.section, model.places.section, false, &mut best);
+                // An item of a list that states what is asked names what the lead-in it follows
+                // names, as its heading does ("Tetracycline 500 mg four times daily" under "The
+                // standard bismuth quadruple therapy consists of:", asked its doses); a short
+                // lead is its label, counted above.
+                let mut with_lead = None;
+                if label.as_deref() != Some(passage.lead.trim()) && passage.role.belongs() {
+                    let mut best = best.clone();
+                    named(&passage.lead, model.places.section, false, &mut best);
+                    with_lead = Some(best);
+                }
                 // Asked of a drug, a quote about another drug ("Amoxicillin: 50 mg/kg/day …" for
                 // "azithro dose?") states nothing of it, whatever it states.
                 let other_drug = asks_drug && names_other_drug(&quote) && !on_subject(&whole);
@@ -1108,6 +1122,14 @@ impl ExtractiveComposer {
                         .count();
                     features.states_aspect_of_subject = stated as f64 / statable.len() as f64;
                 }
+                if let Some(with_lead) =
+                    with_lead.filter(|_| features.states_aspect_of_subject > 0.0)
+                {
+                    features.clear_words();
+                    for (_, value, source) in with_lead.values() {
+                        features.add_words(*source, *value);
+                    }
+                }
                 // Asked with no subject in an article's box ("what to avoid?"), stating what is
                 // asked ("Never use short-acting nifedipine") is naming it.
                 if asked.subject.is_empty()
@@ -1168,6 +1190,7 @@ impl ExtractiveComposer {
                     score: model.score(&features),
                     features,
                     on_subject: subject,
+                    leads_on_subject: leads && on_subject(&passage.section),
                     drugs,
                 });
             }
@@ -2292,7 +2315,7 @@ fn not_stated(
                     .filter(|(name, _)| *name == this.name)
                     .map(|(_, asked)| *asked);
                 chosen_of_no_drug
-                    || (u.on_subject
+                    || ((u.on_subject || u.leads_on_subject)
                         && std::iter::once(this).chain(as_asked).any(|a| {
                             states_near_subject(
                                 &whole,
@@ -3756,6 +3779,38 @@ mod tests {
             Some("The article and its references give no dose for Spironolactone; what they say:"),
             "{sentence}"
         );
+    }
+
+    #[test]
+    fn items_stating_what_is_asked_name_what_their_lead_in_names() {
+        let lead = lead_in(passage(
+            1,
+            "a#1",
+            "Regimen",
+            "The standard quadruple therapy consists of:",
+        ));
+        let item =
+            |n: usize, text: &str| item_of(&lead, passage(n, &format!("a#{n}"), "Regimen", text));
+        let passages = vec![
+            lead.clone(),
+            item(2, "High-dose PPI twice daily (esomeprazole 40 mg)"),
+            item(3, "Bismuth subsalicylate 262 mg four times daily"),
+            item(4, "Tetracycline 500 mg four times daily"),
+            item(5, "Well tolerated by most patients"),
+        ];
+        let history = [Turn {
+            role: "user".into(),
+            content: "quadruple therapy".into(),
+        }];
+        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
+            history: &history,
+            ..request("doses?", &passages)
+        });
+        // Every drug's dose, not only the one whose words happen to say "dose".
+        assert!(answer.contains("Bismuth subsalicylate 262 mg"), "{answer}");
+        assert!(answer.contains("Tetracycline 500 mg"), "{answer}");
+        // An item stating no dose is not brought by its lead-in's words.
+        assert!(!answer.contains("Well tolerated"), "{answer}");
     }
 
     #[test]

@@ -201,6 +201,14 @@ impl Features {
         self.question_words + self.phrasing_words + self.history_words + self.aspect_words
     }
 
+    /// Forgets the asked concepts counted so far.
+    pub fn clear_words(&mut self) {
+        self.question_words = 0.0;
+        self.phrasing_words = 0.0;
+        self.history_words = 0.0;
+        self.aspect_words = 0.0;
+    }
+
     /// Counts `value` (a concept's rarity at its place) as asked by `source`.
     pub fn add_words(&mut self, source: Source, value: f64) {
         match source {
