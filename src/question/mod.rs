@@ -41,6 +41,9 @@ pub struct Aspect {
     /// Phrases one of which must also be present ("source" or "ref" for "confirmed?"), when
     /// the asking phrases alone could mean something else.
     with: Vec<String>,
+    /// Aspects that, asked too, mean the question asks them instead ("how much" asks a dose,
+    /// but "how much should bp drop?" how far to bring a measure down).
+    yields_to: Vec<String>,
     stated: Vec<Regex>,
     /// Patterns of what looks like a statement of it but states something else (an age, "<5
     /// years", is no duration): a statement inside one of their matches does not count.
@@ -357,6 +360,8 @@ struct AspectSpec {
     #[serde(default)]
     with: Vec<String>,
     #[serde(default)]
+    yields_to: Vec<String>,
+    #[serde(default)]
     stated: Vec<String>,
     #[serde(default)]
     not_stating: Vec<String>,
@@ -482,6 +487,7 @@ impl Vocabulary {
                     .collect(),
                 unless: spec.unless.iter().map(|a| plain(a)).collect(),
                 with: spec.with.iter().map(|a| plain(a)).collect(),
+                yields_to: spec.yields_to,
                 stated,
                 not_stating,
                 expand: spec.expand,
@@ -635,13 +641,19 @@ impl Vocabulary {
     }
 
     fn aspects_in(&self, text: &str) -> Vec<&Aspect> {
-        self.aspects
+        let asked: Vec<&Aspect> = self
+            .aspects
             .iter()
             .filter(|a| a.ask.iter().any(|phrase| self.asks_by(text, phrase)))
             .filter(|a| !a.unless.iter().any(|phrase| contains_phrase(text, phrase)))
             .filter(|a| {
                 a.with.is_empty() || a.with.iter().any(|phrase| contains_phrase(text, phrase))
             })
+            .collect();
+        asked
+            .iter()
+            .filter(|a| !asked.iter().any(|other| a.yields_to.contains(&other.name)))
+            .copied()
             .collect()
     }
 
@@ -759,10 +771,18 @@ impl Vocabulary {
     /// "labs" in "MTX monitoring labs?"): what is asked, not what it is asked of.
     pub fn aspect_words(&self, question: &str) -> HashSet<String> {
         let text = self.asking_text(question);
-        self.aspects_asked(question)
+        let asked = self.aspects_asked(question);
+        // The phrases an aspect must also hold ask it too ("drop" of "how much should bp
+        // drop?"): they are no subject.
+        let with = asked
+            .iter()
+            .flat_map(|a| a.with.iter())
+            .filter(|phrase| contains_phrase(&text, phrase));
+        asked
             .iter()
             .flat_map(|a| a.ask.iter())
             .filter(|phrase| self.asks_by(&text, phrase))
+            .chain(with)
             .flat_map(|phrase| words(phrase))
             .collect()
     }
@@ -1502,6 +1522,19 @@ mod tests {
                 .collect()
         };
         assert_eq!(names("how much to drop bp first hr?"), ["change"]);
+        // Asked apart, the same: "how much" yields to it, and "drop" asks, naming no subject.
+        assert_eq!(names("how much should bp drop first hr?"), ["change apart"]);
+        assert_eq!(
+            names("how much can I lower bp in 1st hour?"),
+            ["change apart"]
+        );
+        assert!(
+            vocabulary()
+                .aspect_words("how much should bp drop first hr?")
+                .contains("drop")
+        );
+        assert_eq!(names("how much captopril?"), ["dose"]);
+        assert_eq!(names("how much lower dose in the elderly?"), ["dose"]);
         assert_eq!(names("how much to increase each time?"), ["dose"]);
         assert!(
             vocabulary()
