@@ -41,6 +41,10 @@ pub struct Aspect {
     /// Phrases one of which must also be present ("source" or "ref" for "confirmed?"), when
     /// the asking phrases alone could mean something else.
     with: Vec<String>,
+    /// Patterns (over the question as `plain` writes it) that, matching, mean the question asks
+    /// something else, as `unless` phrases do ("how many biopsies" counts things; it does not
+    /// ask how common something is).
+    unless_matching: Vec<Regex>,
     /// Aspects that, asked too, mean the question asks them instead ("how much" asks a dose,
     /// but "how much should bp drop?" how far to bring a measure down).
     yields_to: Vec<String>,
@@ -360,6 +364,8 @@ struct AspectSpec {
     #[serde(default)]
     with: Vec<String>,
     #[serde(default)]
+    unless_matching: Vec<String>,
+    #[serde(default)]
     yields_to: Vec<String>,
     #[serde(default)]
     stated: Vec<String>,
@@ -475,6 +481,7 @@ impl Vocabulary {
                     .collect::<Result<Vec<_>, _>>()
             };
             let stated = patterns(&spec.stated)?;
+            let unless_matching = patterns(&spec.unless_matching)?;
             let not_stating = patterns(&spec.not_stating)?;
             aspects.push(Aspect {
                 name: spec.name,
@@ -487,6 +494,7 @@ impl Vocabulary {
                     .collect(),
                 unless: spec.unless.iter().map(|a| plain(a)).collect(),
                 with: spec.with.iter().map(|a| plain(a)).collect(),
+                unless_matching,
                 yields_to: spec.yields_to,
                 stated,
                 not_stating,
@@ -646,6 +654,7 @@ impl Vocabulary {
             .iter()
             .filter(|a| a.ask.iter().any(|phrase| self.asks_by(text, phrase)))
             .filter(|a| !a.unless.iter().any(|phrase| contains_phrase(text, phrase)))
+            .filter(|a| !a.unless_matching.iter().any(|re| re.is_match(text)))
             .filter(|a| {
                 a.with.is_empty() || a.with.iter().any(|phrase| contains_phrase(text, phrase))
             })
@@ -1512,6 +1521,19 @@ mod tests {
         ] {
             assert!(!harms.stated_in(disease), "{disease}");
         }
+    }
+
+    #[test]
+    fn how_many_of_things_counted_is_no_question_of_how_common() {
+        let names = |q: &str| -> Vec<String> {
+            (vocabulary().aspects_asked(q).iter())
+                .map(|a| a.name.clone())
+                .collect()
+        };
+        assert!(names("how many relapse?").contains(&"frequency".to_string()));
+        assert!(names("how many get cancer?").contains(&"frequency".to_string()));
+        assert!(!names("how many biopsies were taken?").contains(&"frequency".to_string()));
+        assert!(!names("how many controls?").contains(&"frequency".to_string()));
     }
 
     #[test]
