@@ -120,6 +120,12 @@ async fn an_aspect_the_sources_do_not_state_is_said_first() {
             "give no side effects for rituximab",
         ),
         ("IVIG dose?", &[], "give no dose for IVIG"),
+        // An earlier turn that is only a name is named whole, not by its rarest word.
+        (
+            "doses?",
+            &["intensive combined therapy"],
+            "give no dose for intensive combined therapy;",
+        ),
     ] {
         let reply = ask(&engine, question, history).await;
         assert!(reply.covered, "{question}");

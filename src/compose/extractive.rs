@@ -2369,6 +2369,21 @@ fn not_stated(
                 named.push(name);
             }
         }
+        // An earlier turn that is only a name ("intensive combined therapy": its subject's
+        // words and words of question phrasing, no aspect, no condition) is named whole.
+        if let Some(earlier) = asked
+            .follows
+            .as_deref()
+            .filter(|e| only_a_name(e, &asked.named))
+        {
+            named = vec![
+                earlier
+                    .trim()
+                    .trim_end_matches(['?', '.', '!'])
+                    .trim()
+                    .to_string(),
+            ];
+        }
         // A subject the sources never mention at all is said so, not that they give no
         // aspect of it ("test of cure", then "how long after tx?").
         // Word by word, however typed ("amoxicillin-clavulanate" names amoxicillin).
@@ -2387,6 +2402,26 @@ fn not_stated(
         "The article and its references give no {} for {subject}; what they say:",
         missing.join(" or ")
     ))
+}
+
+/// Whether `turn` is only a name: it opens with one of `named` (the subject's words), and each
+/// word after is one of them or a word of question phrasing ("combined therapy"), asking no
+/// aspect and setting no condition ("in", "with" …).
+fn only_a_name(turn: &str, named: &[String]) -> bool {
+    let vocabulary = vocabulary();
+    let named: HashSet<String> = (named.iter())
+        .flat_map(|n| letter_runs(n).collect::<Vec<_>>())
+        .collect();
+    let typed: Vec<String> = letter_runs(turn).collect();
+    typed.first().is_some_and(|w| named.contains(w))
+        && vocabulary.aspects_asked(turn).is_empty()
+        && typed.iter().all(|w| {
+            named.contains(w)
+                || (!vocabulary.phrasing.condition_words.contains(w)
+                    && crate::retrieve::words(w)
+                        .iter()
+                        .all(|stem| vocabulary.is_question_word(stem, w)))
+        })
 }
 
 /// The runs of letters and digits of `text`, lower-cased ("amoxicillin", "clavulanate" of
