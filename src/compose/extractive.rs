@@ -963,14 +963,14 @@ impl ExtractiveComposer {
         });
         // Asked first in an article's box and naming no subject, a question takes the article's
         // title as the turn before: every passage of that article is about its subject.
+        let earlier_words = asked.follows.as_deref().map(words);
         let follows_title: Vec<bool> = request
             .passages
             .iter()
             .map(|p| {
-                asked
-                    .follows
-                    .as_deref()
-                    .is_some_and(|earlier| words(earlier) == words(&p.title))
+                earlier_words
+                    .as_ref()
+                    .is_some_and(|w| *w == words(&p.title))
             })
             .collect();
         let mut units: Vec<Unit> = Vec::new();
@@ -2935,6 +2935,14 @@ mod tests {
         vec![passage(1, "a#1", section, text)]
     }
 
+    /// The user's earlier turn `content`, as a history of one turn.
+    fn earlier_turn(content: &str) -> [Turn; 1] {
+        [Turn {
+            role: "user".into(),
+            content: content.into(),
+        }]
+    }
+
     /// `passage` as a lead-in.
     fn lead_in(mut passage: Passage) -> Passage {
         passage.role = Role::LeadIn;
@@ -3833,10 +3841,7 @@ mod tests {
             item(4, "Tetracycline 500 mg four times daily"),
             item(5, "Well tolerated by most patients"),
         ];
-        let history = [Turn {
-            role: "user".into(),
-            content: "quadruple therapy".into(),
-        }];
+        let history = earlier_turn("quadruple therapy");
         let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
             history: &history,
             ..request("doses?", &passages)
@@ -4337,10 +4342,7 @@ mod tests {
                 "Smith 2015 is a retrospective review of the medical records of 63 adult patients.",
             ),
         ];
-        let history = [Turn {
-            role: "user".into(),
-            content: "Smith 2015".into(),
-        }];
+        let history = earlier_turn("Smith 2015");
         let answer = ExtractiveComposer::default().answer(&ComposeRequest {
             history: &history,
             ..request("how many pts?", &passages)
@@ -4376,10 +4378,7 @@ mod tests {
             "Treatment",
             "Prescribe prednisone 40 mg once daily for 5 days, and add antibiotics only if sputum is purulent.",
         );
-        let history = [Turn {
-            role: "user".into(),
-            content: "which abx?".into(),
-        }];
+        let history = earlier_turn("which abx?");
         // The 5 days are the prednisone's: asked of the antibiotics, none is given.
         let answer = composer.answer(&ComposeRequest {
             history: &history,
@@ -4390,10 +4389,7 @@ mod tests {
             "{answer}"
         );
         // So it is when the earlier turn also named what the drug is for.
-        let history = [Turn {
-            role: "user".into(),
-            content: "which abx for aecopd?".into(),
-        }];
+        let history = earlier_turn("which abx for aecopd?");
         let answer = composer.answer(&ComposeRequest {
             history: &history,
             ..request("how long?", &passages)
@@ -4484,10 +4480,7 @@ mod tests {
             "Goals",
             "Reduce systolic blood pressure by no more than 25% within the first hour.",
         );
-        let history = [Turn {
-            role: "user".into(),
-            content: "target BP".into(),
-        }];
+        let history = earlier_turn("target BP");
         let composer = ExtractiveComposer::default();
         let asked = composer.understand(&ComposeRequest {
             history: &history,
@@ -4505,10 +4498,7 @@ mod tests {
             "Fluids",
             "Do not use aggressive fluid resuscitation, which raised the risk of fluid overload.",
         )];
-        let history = [Turn {
-            role: "user".into(),
-            content: "fluids rate?".into(),
-        }];
+        let history = earlier_turn("fluids rate?");
         let answer = ExtractiveComposer::default().answer(&ComposeRequest {
             history: &history,
             ..request("and if they are overloaded?", &passages)
@@ -4604,10 +4594,7 @@ mod tests {
                 "The publication behind reference 4 could not be traced, so its support is unverified.",
             ),
         ];
-        let history = [Turn {
-            role: "user".into(),
-            content: "where does the 62% rituximab figure come from?".into(),
-        }];
+        let history = earlier_turn("where does the 62% rituximab figure come from?");
         let answer = ExtractiveComposer::default().answer(&ComposeRequest {
             history: &history,
             ..request("is that source confirmed?", &passages)
@@ -4857,10 +4844,7 @@ mod tests {
             "Dosing",
             "Give 0.4 to 2 mg naloxone IV, repeated every 2-3 minutes as needed.",
         );
-        let history = [Turn {
-            role: "user".into(),
-            content: "naloxone infusion".into(),
-        }];
+        let history = earlier_turn("naloxone infusion");
         let unnamed = ["infusion".to_string()];
         let answer = ExtractiveComposer::default().answer(&ComposeRequest {
             history: &history,
@@ -4954,10 +4938,7 @@ mod tests {
                 "If no response after 10 mg total, question the diagnosis of opioid toxicity.",
             ),
         ];
-        let history = [Turn {
-            role: "user".into(),
-            content: "no response after 10 mg".into(),
-        }];
+        let history = earlier_turn("no response after 10 mg");
         let answer = ExtractiveComposer::default().answer(&ComposeRequest {
             history: &history,
             ..request("now what?", &passages)
@@ -4974,10 +4955,7 @@ mod tests {
             "First-line therapy",
             "Start prednisone 1 mg/kg/day for severe cases.",
         );
-        let history = [Turn {
-            role: "user".into(),
-            content: "prednisone dose in pregnancy".into(),
-        }];
+        let history = earlier_turn("prednisone dose in pregnancy");
         let unnamed = ["pregnancy".to_string()];
         let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
             history: &history,
@@ -5029,10 +5007,7 @@ mod tests {
             "Antibiotics",
             "Add antibiotics only if sputum purulence has increased.",
         );
-        let history = [Turn {
-            role: "user".into(),
-            content: "abx in copd flare".into(),
-        }];
+        let history = earlier_turn("abx in copd flare");
         // "copd flare" is the condition the antibiotics were asked in, not what they are of.
         let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
             history: &history,
@@ -5048,10 +5023,7 @@ mod tests {
             "Regimen",
             "Bismuth quadruple therapy raises cure rates to 90%.",
         );
-        let history = [Turn {
-            role: "user".into(),
-            content: "test of cure".into(),
-        }];
+        let history = earlier_turn("test of cure");
         let unnamed = ["test".to_string()];
         let answer = ExtractiveComposer::default().answer(&ComposeRequest {
             history: &history,
@@ -5064,10 +5036,7 @@ mod tests {
         );
         // So is one typed with a hyphen, whose parts are what no source names.
         let passages = one_passage("Dosing", "The prednisone dose is 40 mg daily for 5 days.");
-        let history = [Turn {
-            role: "user".into(),
-            content: "amoxicillin-clavulanate".into(),
-        }];
+        let history = earlier_turn("amoxicillin-clavulanate");
         let unnamed = ["amoxicillin".to_string(), "clavulanate".to_string()];
         let answer = ExtractiveComposer::default().answer(&ComposeRequest {
             history: &history,
@@ -5095,10 +5064,7 @@ mod tests {
             "Monitoring",
             "Recheck TSH and free T4 at 6-8 weeks after initiation.",
         );
-        let history = [Turn {
-            role: "user".into(),
-            content: "dose in pregnancy".into(),
-        }];
+        let history = earlier_turn("dose in pregnancy");
         let unnamed = ["pregnancy".to_string()];
         // The patient asked about is still pregnant: what the sources say is not said of her.
         let answer = ExtractiveComposer::default().answer(&ComposeRequest {
@@ -5118,10 +5084,7 @@ mod tests {
         });
         assert!(!answer.contains("do not mention"), "{answer}");
         // An earlier word the question was not asked in ("naloxone infusion") is no condition.
-        let history = [Turn {
-            role: "user".into(),
-            content: "pregnancy tests".into(),
-        }];
+        let history = earlier_turn("pregnancy tests");
         let answer = ExtractiveComposer::default().answer(&ComposeRequest {
             history: &history,
             unnamed: &unnamed,

@@ -1523,13 +1523,16 @@ mod tests {
         }
     }
 
+    /// The names of the aspects `question` asks.
+    fn aspect_names(question: &str) -> Vec<String> {
+        (vocabulary().aspects_asked(question).iter())
+            .map(|a| a.name.clone())
+            .collect()
+    }
+
     #[test]
     fn how_many_of_things_counted_is_no_question_of_how_common() {
-        let names = |q: &str| -> Vec<String> {
-            (vocabulary().aspects_asked(q).iter())
-                .map(|a| a.name.clone())
-                .collect()
-        };
+        let names = aspect_names;
         assert!(names("how many relapse?").contains(&"frequency".to_string()));
         assert!(names("how many get cancer?").contains(&"frequency".to_string()));
         assert!(!names("how many biopsies were taken?").contains(&"frequency".to_string()));
@@ -1538,11 +1541,7 @@ mod tests {
 
     #[test]
     fn how_much_to_lower_a_measure_asks_how_far_and_of_a_drug_a_dose() {
-        let names = |q: &str| -> Vec<String> {
-            (vocabulary().aspects_asked(q).iter())
-                .map(|a| a.name.clone())
-                .collect()
-        };
+        let names = aspect_names;
         assert_eq!(names("how much to drop bp first hr?"), ["change"]);
         // Asked apart, the same: "how much" yields to it, and "drop" asks, naming no subject.
         assert_eq!(names("how much should bp drop first hr?"), ["change apart"]);
