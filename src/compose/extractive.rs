@@ -1145,21 +1145,34 @@ impl ExtractiveComposer {
                 features.on_subject = subject && !asked.subject.is_empty();
                 features.lead_in =
                     label.is_none() && passage.role == Role::LeadIn && position + 1 == count;
+                // Whom it is for, said by it or by the heading it is under ("Pediatric
+                // Dosing"); the document's title is over every passage and tells none apart.
+                let heading = passage
+                    .section
+                    .rsplit('›')
+                    .next()
+                    .unwrap_or_default()
+                    .trim();
+                let for_whom = if heading.is_empty() || heading == passage.title {
+                    whole.clone()
+                } else {
+                    format!("{heading}. {whole}")
+                };
                 if let Some(patient) = patient {
-                    let stated = ages.stated(&whole);
+                    let stated = ages.stated(&for_whom);
                     features.age_fits = stated.iter().any(|r| meets(patient, *r));
                     features.age_conflicts = !stated.is_empty() && !features.age_fits;
                 } else if let Some(population) = population {
                     // Only the conflict: a quote naming the population the question names is
                     // already counted by its words.
-                    let stated = ages.stated(&whole);
+                    let stated = ages.stated(&for_whom);
                     features.age_conflicts =
                         !stated.is_empty() && !stated.iter().any(|r| overlaps(population, *r));
                 } else {
-                    features.child_unasked = ages.children_only(&ages.stated(&whole));
+                    features.child_unasked = ages.children_only(&ages.stated(&for_whom));
                 }
                 if !states.is_empty() {
-                    let named = ages.states_named(&whole);
+                    let named = ages.states_named(&for_whom);
                     features.age_fits |= states.iter().any(|s| named.contains(s));
                 }
                 if let Some(value) = value
@@ -3120,6 +3133,17 @@ mod tests {
             &passages,
             "0.4 to 2 mg",
         );
+        // Asked of no one, an adult's question: an item under a heading for children only
+        // comes after one for everyone, though retrieved first.
+        let items = vec![
+            list_item(1, "Pediatric Dosing", "Initial dose: 0.01 mg/kg IV"),
+            list_item(
+                2,
+                "Intravenous Administration",
+                "Standard dose: 0.4 to 2 mg IV",
+            ),
+        ];
+        assert_opens_with(&composer, "IV dose", &items, "0.4 to 2 mg");
     }
 
     #[test]

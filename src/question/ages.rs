@@ -314,8 +314,9 @@ impl Ages {
         out
     }
 
-    /// The age ranges a text says it is for: its bounds ("under 70 years", "≥8 years"), or,
-    /// when it states none, the populations it names.
+    /// The age ranges a text says it is for: its bounds ("under 70 years", "≥8 years"), within
+    /// the populations it names ("children ≥8 years" is for ages 8 to 17), or, when it states
+    /// no bound, those populations.
     pub fn stated(&self, text: &str) -> Vec<Range> {
         let bound = |pattern: &Regex| -> Vec<f64> {
             pattern
@@ -324,18 +325,26 @@ impl Ages {
                 .collect()
         };
         let (below, above) = (bound(&self.below), bound(&self.above));
-        if !below.is_empty() || !above.is_empty() {
-            return below
-                .into_iter()
-                .map(|b| (0.0, b))
-                .chain(above.into_iter().map(|a| (a, OLDEST)))
-                .collect();
-        }
-        self.groups
+        let bounds: Vec<Range> = below
+            .into_iter()
+            .map(|b| (0.0, b))
+            .chain(above.into_iter().map(|a| (a, OLDEST)))
+            .collect();
+        let groups: Vec<Range> = self
+            .groups
             .iter()
             .filter(|(pattern, _)| pattern.is_match(text))
             .map(|(_, range)| *range)
-            .collect()
+            .collect();
+        if bounds.is_empty() || groups.is_empty() {
+            return if bounds.is_empty() { groups } else { bounds };
+        }
+        let within: Vec<Range> = bounds
+            .iter()
+            .flat_map(|b| groups.iter().map(|g| (b.0.max(g.0), b.1.min(g.1))))
+            .filter(|r| r.0 < r.1)
+            .collect();
+        if within.is_empty() { bounds } else { within }
     }
 }
 
@@ -453,11 +462,11 @@ mod tests {
     }
 
     #[test]
-    fn a_sentence_states_its_bounds_or_else_its_population() {
+    fn a_sentence_states_its_bounds_within_its_population_or_else_its_population() {
         let ages = &vocabulary().ages;
         assert_eq!(
             ages.stated("For most adults under 70 years without cardiac disease"),
-            vec![(0.0, 70.0)]
+            vec![(18.0, 70.0)]
         );
         assert_eq!(
             ages.stated("For patients over 70 years, start lower"),
@@ -465,7 +474,7 @@ mod tests {
         );
         assert_eq!(
             ages.stated("For children ≥8 years old, 4 mg/kg/day"),
-            vec![(8.0, OLDEST)]
+            vec![(8.0, 18.0)]
         );
         assert_eq!(ages.stated("For children: amoxicillin"), vec![(0.0, 18.0)]);
         assert!(ages.stated("Doxycycline 100 mg twice daily").is_empty());
