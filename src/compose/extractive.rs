@@ -199,6 +199,12 @@ impl ExtractiveComposer {
                 terms.push(long.to_vec());
             }
         }
+        // An amount ("10mg", "40 mg") is a term: its number and unit, as a quote writes them.
+        for term in amounts(text, &vocabulary.phrasing.amount_units) {
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
         // "reference 3" names one reference: its number is part of the term.
         let all = words(text);
         for pair in all.windows(2) {
@@ -469,6 +475,17 @@ impl ExtractiveComposer {
             && asked_here.iter().any(|aspect| !aspect.names_drug)
         {
             (subject, subject_words) = self.drugs_asked_for(request.question);
+        }
+        // A follow-up naming only a route ("oral dose?" after "labetalol") asks a value of what
+        // the earlier turn named, given that way: a route is how, not what. Asking for options
+        // ("then oral what?"), the route is what is asked for.
+        let only_routes = (vocabulary.aspect("route"))
+            .is_some_and(|route| subject_words.iter().all(|typed| route.stated_in(typed)));
+        let asks_a_value = asked_here.iter().any(|a| a.can_be_missing())
+            && !asked_here.iter().any(|a| a.list || a.names_drug);
+        if previous.is_some() && !subject_words.is_empty() && only_routes && asks_a_value {
+            subject.clear();
+            subject_words.clear();
         }
         let mut follows = None;
         if subject.is_empty()
@@ -1113,7 +1130,8 @@ impl ExtractiveComposer {
                         .iter()
                         .filter(|a| {
                             if a.names_drug {
-                                return !other_drugs_at(&quote).is_empty();
+                                return !other_drugs_at(&quote).is_empty()
+                                    && !a.not_stated_by(&quote);
                             }
                             states_near_subject(&quote, a, &asked.subject, near, &|| {
                                 other_drugs_at(&quote)
@@ -2697,6 +2715,19 @@ fn add_readings(
     }
 }
 
+/// The amounts `text` names, each as the words a quote writes it in ("10mg" and "10 mg" are
+/// `["10", "mg"]`): a number with one of `units` after it.
+fn amounts(text: &str, units: &HashSet<String>) -> Vec<Vec<String>> {
+    static AMOUNT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)\b(\d+(?:\.\d+)?)\s*([a-zµ]+)\b").expect("pattern"));
+    AMOUNT
+        .captures_iter(text)
+        .filter(|c| units.contains(&c[2].to_lowercase()))
+        .map(|c| words(&format!("{} {}", &c[1], &c[2])))
+        .filter(|term| term.len() >= 2)
+        .collect()
+}
+
 /// Whether unit `i` is a lead-in: the last sentence of a passage that introduces a list.
 fn is_lead(units: &[Unit], passages: &[Passage], i: usize) -> bool {
     let unit = &units[i];
@@ -3144,6 +3175,102 @@ mod tests {
             ),
         ];
         assert_opens_with(&composer, "IV dose", &items, "0.4 to 2 mg");
+    }
+
+    #[test]
+    fn a_follow_up_naming_only_a_route_asks_of_the_earlier_turns_subject() {
+        let passages = one_passage(
+            "Combined Alpha/Beta Blockers",
+            "Labetalol (oral) provides dual mechanism of action and is highly effective",
+        );
+        let history = earlier_turn("labetalol");
+        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
+            history: &history,
+            ..request("oral dose?", &passages)
+        });
+        let first = answer.lines().next().unwrap_or_default();
+        assert!(first.contains("no dose for labetalol"), "{answer}");
+    }
+
+    #[test]
+    fn asked_what_a_test_shows_the_quote_listing_its_findings_leads() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Step 1",
+                "Repeat the dose if ECG does not improve within 5–10 minutes.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Assessment",
+                "Obtain an ECG to detect cardiac changes (peaked T waves, absent P waves, \
+                 widened QRS) regardless of the potassium level.",
+            ),
+        ];
+        let composer = ExtractiveComposer::default();
+        assert_opens_with(&composer, "ecg signs", &passages, "peaked T waves");
+    }
+
+    #[test]
+    fn an_amount_the_question_names_is_a_term_as_quotes_write_it() {
+        let units = &vocabulary().phrasing.amount_units;
+        assert_eq!(
+            amounts("no response after 10mg", units),
+            vec![words("10 mg")]
+        );
+        assert_eq!(
+            amounts("pred 40 mg for 5 days?", units),
+            vec![words("40 mg")]
+        );
+        assert!(amounts("CIWA 12 - meds?", units).is_empty());
+        // Asked what next after that amount, the quote stating it answers first.
+        let passages = vec![
+            list_item(
+                1,
+                "Intravenous Administration",
+                "Standard dose: 0.4 to 2 mg IV, repeated at 2-3 minute intervals if inadequate \
+                 response",
+            ),
+            list_item(
+                2,
+                "Intravenous Administration",
+                "If no response after 10 mg total, question the diagnosis of opioid toxicity",
+            ),
+        ];
+        let composer = ExtractiveComposer::default();
+        assert_opens_with(
+            &composer,
+            "no response after 10mg",
+            &passages,
+            "question the diagnosis",
+        );
+    }
+
+    #[test]
+    fn asked_what_to_give_a_quote_forbidding_a_drug_does_not_lead() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Calcium Channel Blockers",
+                "Never use short-acting nifedipine - it causes rapid, uncontrolled BP falls.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "ACE Inhibitors",
+                "Captopril is a first-line choice, started low due to sudden BP drops.",
+            ),
+        ];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        assert_opens_with(
+            &composer,
+            "BP 200/130, what to give?",
+            &passages,
+            "Captopril",
+        );
     }
 
     #[test]

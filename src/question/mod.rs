@@ -99,6 +99,12 @@ impl Aspect {
             .collect()
     }
 
+    /// Whether `text` holds what looks like a statement of this aspect but states something
+    /// else (its `not_stating` patterns: "Never use …" names a drug not to give).
+    pub fn not_stated_by(&self, text: &str) -> bool {
+        self.not_stating.iter().any(|re| re.is_match(text))
+    }
+
     /// Whether a text can state this aspect (it has patterns saying how, or names a drug).
     pub fn can_be_stated(&self) -> bool {
         !self.stated.is_empty() || self.names_drug
@@ -157,6 +163,7 @@ struct VocabularyFile {
 struct PhrasingSpec {
     about_sources: Vec<String>,
     reference_words: Vec<String>,
+    amount_units: Vec<String>,
     list_words: Vec<String>,
     comparison_connectors: Vec<String>,
     continuation_openers: Vec<String>,
@@ -190,6 +197,8 @@ pub struct Phrasing {
     /// listed, which the sources use ("reference 3").
     pub reference_words: HashSet<String>,
     pub reference_word: String,
+    /// Units of an amount a question names, lower case ("mg", "units").
+    pub amount_units: HashSet<String>,
     /// Analysed forms of the words asking for a list.
     pub list_words: HashSet<String>,
     /// What splits a comparison into its options.
@@ -289,6 +298,7 @@ impl Phrasing {
                 .first()
                 .and_then(|w| words(&w.to_lowercase()).into_iter().next())
                 .ok_or("phrasing.reference_words is empty")?,
+            amount_units: spec.amount_units.iter().map(|u| u.to_lowercase()).collect(),
             list_words: analysed(&spec.list_words),
             comparison_connectors,
             continuation_openers: spec
@@ -587,12 +597,17 @@ impl Vocabulary {
         // "when to recheck TSH after a dose change?": what the main clause asks.
         // A main clause naming something but asking nothing leaves the scene's words unasked
         // too ("dexamethasone before or with the first abx dose?" asks no dose); one of
-        // question words only asks what follows ("what after MTX fails?").
+        // question words only asks what follows ("what after MTX fails?") unless it asks an
+        // aspect itself ("how often after a dose change?" asks no dose).
         match self.main_clause(&text) {
             Some(main) if words(main).iter().any(|w| !self.question_words.contains(w)) => {
                 self.aspects_in(main)
             }
-            _ => self.aspects_in(&text),
+            Some(main) => match self.aspects_in(main) {
+                asked if asked.is_empty() => self.aspects_in(&text),
+                asked => asked,
+            },
+            None => self.aspects_in(&text),
         }
     }
 
@@ -1308,6 +1323,23 @@ mod tests {
             ["monitoring"]
         );
         assert_eq!(asked("what after MTX fails?"), ["next"]);
+        // Of question words only, a main clause asking an aspect itself is what is asked.
+        assert_eq!(asked("how often after dose change?"), ["how often"]);
+        // How much to raise a dose asks the dose ("increase" names no subject); a test not
+        // improving asks what next.
+        assert_eq!(asked("how much to increase?"), ["dose"]);
+        assert_eq!(asked("ECG not improving?"), ["next"]);
+        // With the first dose is a time: when to give it, not a dose.
+        assert_eq!(
+            asked("dex with first dose or after"),
+            ["timing", "comparison"]
+        );
+        // A drug's "duration of action" asks its duration: "action" names no subject.
+        let of_action = vocabulary().aspect_words("duration of action vs opioids");
+        assert!(
+            of_action.iter().any(|w| w.starts_with("action")),
+            "{of_action:?}"
+        );
         // Naming its subject and asking nothing, the main clause leaves the scene unasked.
         let with_first_dose = asked("dexamethasone before or with the first abx dose?");
         assert!(
@@ -1576,5 +1608,20 @@ mod tests {
             frequency.stated_in("Placentas without chorioamnionitis (n = 52) served as controls.")
         );
         assert!(!frequency.stated_in("Cases and controls were selected sequentially."));
+    }
+
+    #[test]
+    fn when_a_check_is_repeated_states_how_often() {
+        let how_often = vocabulary().aspect("how often").unwrap();
+        assert!(how_often.stated_in("Recheck TSH and free T4 at 6-8 weeks after initiation"));
+        assert!(how_often.stated_in("Repeat the potassium in 2 hours"));
+        assert!(!how_often.stated_in("Obtain a baseline ECG before starting"));
+    }
+
+    #[test]
+    fn what_a_drug_causes_states_a_reason() {
+        let reason = vocabulary().aspect("reason").unwrap();
+        assert!(reason.stated_in("Never use short-acting nifedipine - it causes rapid BP falls"));
+        assert!(!reason.stated_in("Extended-release nifedipine is acceptable"));
     }
 }
