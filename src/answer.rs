@@ -535,6 +535,18 @@ impl Engine {
             k,
         };
         let (mut hits, mut coverage) = self.passages(&search, about_sources, presence, laps)?;
+        // In one article's box, the question's words may lie in sections its first passages
+        // leave out: the article's passages searched wider.
+        let wider = crate::retrieval_model::retrieval_model()
+            .coverage
+            .scoped_retry_k;
+        if !coverage.covered && article.is_some() && wider > k {
+            let again = SearchRequest { k: wider, ..search };
+            let (more, covers) = self.passages(&again, about_sources, presence, laps)?;
+            if covers.covered {
+                (hits, coverage) = (more, covers);
+            }
+        }
         if !coverage.covered
             && let Some((after, covers, opening)) =
                 self.after_the_title(&search, about_sources, presence, laps)?

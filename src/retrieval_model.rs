@@ -57,6 +57,7 @@ pub struct Coverage {
     pub derived_endings: Vec<(String, String)>,
     pub derived_letters: usize,
     pub uncovered_articles_tried: usize,
+    pub scoped_retry_k: usize,
     pub inside_letters: usize,
 }
 
