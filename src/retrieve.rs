@@ -766,7 +766,10 @@ impl Retriever {
             } else {
                 retrieval_model().coverage.topic_form_share
             };
-            let form = (n < own && !present(concept))
+            // A drug's name is no form of another word: omeprazole is not esomeprazole.
+            let a_drug = (concept.alternatives.iter())
+                .any(|alt| !alt.is_empty() && self.synonyms.names_a_drug(alt));
+            let form = (n < own && !present(concept) && !a_drug)
                 .then(|| {
                     form_of_a_passage_word(&concept.surface, share).or_else(|| {
                         derived_forms(&concept.surface)

@@ -765,6 +765,23 @@ fn a_word_the_article_writes_beyond_its_first_passages_declines_nothing() {
     assert!(!reply.covered, "{}", reply.answer);
 }
 
+#[test]
+fn a_drug_the_article_does_not_name_is_not_read_as_one_spelt_alike() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::add_pages(
+        dir.path(),
+        &[(
+            "hp-ppi",
+            "H. pylori Treatment\nAcid Suppression\n- High-dose PPI twice daily (esomeprazole 40 mg preferred) 1\n- Take the PPI before meals 1\n",
+        )],
+    );
+    let index = dir.path().join("index");
+    // Omeprazole shares most of its letters with esomeprazole, but is another drug.
+    let reply = common::ask_in_article(&corpus, &index, "hp-ppi", "can i use omeprazole 20 daily");
+    assert!(!reply.covered, "{}", reply.answer);
+    assert!(reply.answer.contains("omeprazole"), "{}", reply.answer);
+}
+
 /// A box on one article of erythema migrans treatment, written here: its contraindications
 /// and a lead-in of whom the macrolides are for, with its items.
 fn em_box(root: &Path) -> impl Fn(&str) -> AskReply {
