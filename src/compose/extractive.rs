@@ -1122,6 +1122,8 @@ impl ExtractiveComposer {
                 // than one stating either: the share of the statable aspects it states.
                 let statable: Vec<&&Aspect> =
                     asked.aspects.iter().filter(|a| a.can_be_stated()).collect();
+                // Asked which drug to avoid, a quote forbidding one answers it.
+                let asks_avoid = asked.aspects.iter().any(|a| a.name == "contraindications");
                 features.crowded = !asked.list
                     && !asked.subject.is_empty()
                     && other_drugs_at(&quote).len() >= model.structure.crowded_drugs;
@@ -1131,7 +1133,7 @@ impl ExtractiveComposer {
                         .filter(|a| {
                             if a.names_drug {
                                 return !other_drugs_at(&quote).is_empty()
-                                    && !a.not_stated_by(&quote);
+                                    && (asks_avoid || !a.not_stated_by(&quote));
                             }
                             states_near_subject(&quote, a, &asked.subject, near, &|| {
                                 other_drugs_at(&quote)
@@ -3271,6 +3273,15 @@ mod tests {
             &passages,
             "Captopril",
         );
+        // Asked which drug to avoid, it answers, before a contraindication naming no drug.
+        let mut avoid = vec![passage(
+            3,
+            "a#3",
+            "Combined Alpha/Beta Blockers",
+            "Contraindicated in AV block, asthma and bradycardia.",
+        )];
+        avoid.extend(passages);
+        assert_opens_with(&composer, "avoid what drug", &avoid, "nifedipine");
     }
 
     #[test]
