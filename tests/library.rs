@@ -736,19 +736,21 @@ fn a_patient_asked_of_without_a_condition_gets_the_dose_for_patients_without_it(
 #[test]
 fn a_word_the_article_writes_beyond_its_first_passages_declines_nothing() {
     let dir = TempDir::new().unwrap();
+    // Its cardiac section holds more passages than the first ones searched.
+    let cardiac: String = (1..=8)
+        .map(|n| format!("- Cardiac disease point {n}: heart risk rises 1\n"))
+        .collect();
+    let levo = format!(
+        "Levothyroxine in Cardiac Patients\nStandard Starting Dose for Healthy Adults\nFor most adults without cardiac disease, start at the full dose of 1.6 mcg/kg/day. 1\nElderly Patients\nFor patients over 70 years, start low and titrate gradually every 6-8 weeks. 1\nCritical Dosing for Coronary Artery Disease or Heart Failure\nFor patients with coronary artery disease or heart failure, start at 25-50 mcg/day: 1\n- Rapid correction can worsen cardiac ischemia 1\n- The cardiac workload can precipitate heart failure 1\n- Obtain a baseline ECG in cardiac disease 1\n- Monitor for angina in heart disease 1\n- Cardiac arrhythmias may appear 1\n- Heart failure may decompensate 1\n{cardiac}"
+    );
     // Another article writes "titrate" often, so the word weighs little in search.
+    let steps: String = (1..=10)
+        .map(|n| format!("- Step {n}: titrate the beta blocker every 2 weeks 1\n"))
+        .collect();
+    let titration = format!("Beta Blocker Titration\nTitration\n{steps}");
     let corpus = common::add_pages(
         dir.path(),
-        &[
-            (
-                "levo-cad",
-                "Levothyroxine in Cardiac Patients\nStandard Starting Dose for Healthy Adults\nFor most adults without cardiac disease, start at the full dose of 1.6 mcg/kg/day. 1\nElderly Patients\nFor patients over 70 years, start low and titrate gradually every 6-8 weeks. 1\nCritical Dosing for Coronary Artery Disease or Heart Failure\nFor patients with coronary artery disease or heart failure, start at 25-50 mcg/day: 1\n- Rapid correction can worsen cardiac ischemia 1\n- The cardiac workload can precipitate heart failure 1\n- Obtain a baseline ECG in cardiac disease 1\n- Monitor for angina in heart disease 1\n- Cardiac arrhythmias may appear 1\n- Heart failure may decompensate 1\n- Cardiac disease point 1: heart risk rises 1\n- Cardiac disease point 2: heart risk rises 1\n- Cardiac disease point 3: heart risk rises 1\n- Cardiac disease point 4: heart risk rises 1\n- Cardiac disease point 5: heart risk rises 1\n- Cardiac disease point 6: heart risk rises 1\n- Cardiac disease point 7: heart risk rises 1\n- Cardiac disease point 8: heart risk rises 1\n",
-            ),
-            (
-                "bb-titrate",
-                "Beta Blocker Titration\nTitration\n- Step 1: titrate the beta blocker every 2 weeks 1\n- Step 2: titrate the beta blocker every 2 weeks 1\n- Step 3: titrate the beta blocker every 2 weeks 1\n- Step 4: titrate the beta blocker every 2 weeks 1\n- Step 5: titrate the beta blocker every 2 weeks 1\n- Step 6: titrate the beta blocker every 2 weeks 1\n- Step 7: titrate the beta blocker every 2 weeks 1\n- Step 8: titrate the beta blocker every 2 weeks 1\n- Step 9: titrate the beta blocker every 2 weeks 1\n- Step 10: titrate the beta blocker every 2 weeks 1\n",
-            ),
-        ],
+        &[("levo-cad", &levo), ("bb-titrate", &titration)],
     );
     let index = dir.path().join("index");
     // The question's words fill the first passages with the cardiac section; "titrate" is in

@@ -2989,6 +2989,20 @@ mod tests {
         }]
     }
 
+    /// `composer`'s answer to `question` after the user's earlier turn `earlier`.
+    fn answer_after(
+        composer: &ExtractiveComposer,
+        earlier: &str,
+        question: &str,
+        passages: &[Passage],
+    ) -> String {
+        let history = earlier_turn(earlier);
+        composer.answer(&ComposeRequest {
+            history: &history,
+            ..request(question, passages)
+        })
+    }
+
     /// `passage` as a lead-in.
     fn lead_in(mut passage: Passage) -> Passage {
         passage.role = Role::LeadIn;
@@ -3185,11 +3199,12 @@ mod tests {
             "Combined Alpha/Beta Blockers",
             "Labetalol (oral) provides dual mechanism of action and is highly effective",
         );
-        let history = earlier_turn("labetalol");
-        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
-            history: &history,
-            ..request("oral dose?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::new(Synonyms::general()),
+            "labetalol",
+            "oral dose?",
+            &passages,
+        );
         let first = answer.lines().next().unwrap_or_default();
         assert!(first.contains("no dose for labetalol"), "{answer}");
     }
@@ -4003,11 +4018,12 @@ mod tests {
             item(4, "Tetracycline 500 mg four times daily"),
             item(5, "Well tolerated by most patients"),
         ];
-        let history = earlier_turn("quadruple therapy");
-        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
-            history: &history,
-            ..request("doses?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::new(Synonyms::general()),
+            "quadruple therapy",
+            "doses?",
+            &passages,
+        );
         // Every drug's dose, not only the one whose words happen to say "dose".
         assert!(answer.contains("Bismuth subsalicylate 262 mg"), "{answer}");
         assert!(answer.contains("Tetracycline 500 mg"), "{answer}");
@@ -4540,22 +4556,14 @@ mod tests {
             "Treatment",
             "Prescribe prednisone 40 mg once daily for 5 days, and add antibiotics only if sputum is purulent.",
         );
-        let history = earlier_turn("which abx?");
         // The 5 days are the prednisone's: asked of the antibiotics, none is given.
-        let answer = composer.answer(&ComposeRequest {
-            history: &history,
-            ..request("for how many days?", &passages)
-        });
+        let answer = answer_after(&composer, "which abx?", "for how many days?", &passages);
         assert!(
             answer.starts_with("The article and its references give no duration for abx"),
             "{answer}"
         );
         // So it is when the earlier turn also named what the drug is for.
-        let history = earlier_turn("which abx for aecopd?");
-        let answer = composer.answer(&ComposeRequest {
-            history: &history,
-            ..request("how long?", &passages)
-        });
+        let answer = answer_after(&composer, "which abx for aecopd?", "how long?", &passages);
         assert!(
             answer.starts_with("The article and its references give no duration for abx"),
             "{answer}"
@@ -4756,11 +4764,12 @@ mod tests {
                 "The publication behind reference 4 could not be traced, so its support is unverified.",
             ),
         ];
-        let history = earlier_turn("where does the 62% rituximab figure come from?");
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("is that source confirmed?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "where does the 62% rituximab figure come from?",
+            "is that source confirmed?",
+            &passages,
+        );
         assert!(
             first_quote(&answer).contains("could not be traced"),
             "{answer}"
@@ -5100,11 +5109,12 @@ mod tests {
                 "If no response after 10 mg total, question the diagnosis of opioid toxicity.",
             ),
         ];
-        let history = earlier_turn("no response after 10 mg");
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("now what?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "no response after 10 mg",
+            "now what?",
+            &passages,
+        );
         assert!(
             first_quote(&answer).contains("question the diagnosis"),
             "{answer}"
