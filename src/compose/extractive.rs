@@ -51,6 +51,9 @@ struct Unit {
     leads_on_subject: bool,
     /// The drugs its quote names, as synonym groups (read for a list question only).
     drugs: Vec<usize>,
+    /// Whether it, its label or its heading names a patient's state the question names
+    /// ("Pregnancy and lactation: Avoid" for "pregnant ok?").
+    for_state: bool,
 }
 
 /// What the question is about: its subject's terms (or the previous turn's, for a follow-up
@@ -483,7 +486,17 @@ impl ExtractiveComposer {
             .is_some_and(|route| subject_words.iter().all(|typed| route.stated_in(typed)));
         let asks_a_value = asked_here.iter().any(|a| a.can_be_missing())
             && !asked_here.iter().any(|a| a.list || a.names_drug);
-        if previous.is_some() && !subject_words.is_empty() && only_routes && asks_a_value {
+        // So does one naming only whom it is for ("pregnant ok?" after "cefuroxime"): a patient's
+        // state or age group is who, not what; the quotes for that patient are found by it
+        // (`age_fits`) as for any question naming one.
+        let ages = &vocabulary.ages;
+        let only_patient = subject_words.iter().all(|typed| {
+            !ages.states_named(typed).is_empty() || ages.of_population(typed).is_some()
+        });
+        if previous.is_some()
+            && !subject_words.is_empty()
+            && (only_routes && asks_a_value || only_patient)
+        {
             subject.clear();
             subject_words.clear();
         }
@@ -1191,10 +1204,11 @@ impl ExtractiveComposer {
                 } else {
                     features.child_unasked = ages.children_only(&ages.stated(&for_whom));
                 }
-                if !states.is_empty() {
+                let for_state = !states.is_empty() && {
                     let named = ages.states_named(&for_whom);
-                    features.age_fits |= states.iter().any(|s| named.contains(s));
-                }
+                    states.iter().any(|s| named.contains(s))
+                };
+                features.age_fits |= for_state;
                 if let Some(value) = value
                     && measured.as_ref().is_none_or(|key| best.contains_key(key))
                 {
@@ -1225,6 +1239,7 @@ impl ExtractiveComposer {
                     on_subject: subject,
                     leads_on_subject: leads && on_subject(&passage.section),
                     drugs,
+                    for_state,
                 });
             }
         }
@@ -1255,6 +1270,19 @@ impl ExtractiveComposer {
             names
         };
         let opener = not_for_the_allergic(&units, &chosen, &asked)
+            .or_else(|| {
+                let drugs: Vec<&Vec<String>> = (asked.subject.iter())
+                    .filter(|term| self.synonyms.names_a_drug(term))
+                    .collect();
+                not_for_the_state(
+                    request.question,
+                    &units,
+                    request.passages,
+                    &asked,
+                    &states,
+                    &drugs,
+                )
+            })
             .or_else(|| {
                 not_stated(
                     request.question,
@@ -1945,6 +1973,47 @@ fn not_for_the_allergic(
             .phrasing
             .allergy_opener
             .replace("{}", &typed.join(" or ")),
+    )
+}
+
+/// The opening line when the question names a patient's state and a drug ("pregnant ok?" after
+/// "cefuroxime") and the sources name that state, but never of the drug: what they say of it
+/// ("Pregnancy and lactation: Avoid", of doxycycline) is about another drug. `drugs` are the
+/// subject's terms naming a drug; a quote names one in itself, its label or its heading.
+fn not_for_the_state(
+    question: &str,
+    units: &[Unit],
+    passages: &[Passage],
+    asked: &Asked<'_>,
+    states: &[usize],
+    drugs: &[&Vec<String>],
+) -> Option<String> {
+    let ages = &vocabulary().ages;
+    // The drug as named, without the state ("cefuroxime in pregnancy": cefuroxime).
+    let named: Vec<String> = (asked.named.iter())
+        .filter(|n| ages.states_named(n).is_empty())
+        .cloned()
+        .collect();
+    let &state = states.first()?;
+    if named.is_empty() || drugs.is_empty() || !units.iter().any(|u| u.for_state) {
+        return None;
+    }
+    let of_drug = |u: &Unit| {
+        let heading = passages[u.passage].section.rsplit('›').next().unwrap_or("");
+        let sequence = words(&format!("{heading} {}", unit_text(u)));
+        let present: HashSet<&String> = sequence.iter().collect();
+        drugs.iter().any(|term| names(&sequence, &present, term))
+    };
+    if units.iter().any(|u| u.for_state && of_drug(u)) {
+        return None;
+    }
+    let subject = side_by_side(asked.follows.as_deref().unwrap_or(question), &named);
+    Some(
+        vocabulary()
+            .phrasing
+            .state_opener
+            .replacen("{}", &subject.join(" and "), 1)
+            .replacen("{}", ages.state_name(state), 1),
     )
 }
 
@@ -3207,6 +3276,56 @@ mod tests {
         );
         let first = answer.lines().next().unwrap_or_default();
         assert!(first.contains("no dose for labetalol"), "{answer}");
+    }
+
+    /// An article that names pregnancy only of doxycycline, and gives cefuroxime's dose.
+    fn pregnancy_of_one_drug() -> Vec<Passage> {
+        vec![
+            passage(
+                1,
+                "a#1",
+                "Treatment › For Adults",
+                "Cefuroxime axetil: 500 mg twice daily for 14 days.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Treatment › Doxycycline Contraindications",
+                "Pregnancy and lactation: Avoid due to potential effects on fetal bone development.",
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_follow_up_naming_only_the_patients_state_asks_of_the_earlier_turns_drug() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let passages = pregnancy_of_one_drug();
+        // What is said of pregnancy is said of doxycycline, not of cefuroxime.
+        let answer = answer_after(&composer, "cefuroxime", "pregnant ok?", &passages);
+        assert!(
+            answer.starts_with(
+                "The article and its references say nothing of cefuroxime in pregnancy;"
+            ),
+            "{answer}"
+        );
+        let answer = answer_after(&composer, "doxycycline", "pregnant ok?", &passages);
+        let first = answer.lines().next().unwrap_or_default();
+        assert!(first.contains("Pregnancy and lactation: Avoid"), "{answer}");
+    }
+
+    #[test]
+    fn a_drug_asked_of_in_a_state_the_sources_name_only_of_another_drug_is_said_so() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let passages = pregnancy_of_one_drug();
+        let answer = composer.answer(&request("cefuroxime in pregnancy?", &passages));
+        assert!(
+            answer.starts_with(
+                "The article and its references say nothing of cefuroxime in pregnancy;"
+            ),
+            "{answer}"
+        );
+        let answer = composer.answer(&request("doxy in pregnancy?", &passages));
+        assert!(!answer.contains("say nothing of"), "{answer}");
     }
 
     #[test]

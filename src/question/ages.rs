@@ -82,6 +82,8 @@ pub struct Ages {
     /// Each state a patient is in at any age ("pregnant", "breastfeeding"): one pattern of its
     /// words.
     states: Vec<Regex>,
+    /// Each state's first word, as an answer names it ("pregnancy").
+    state_names: Vec<String>,
 }
 
 /// A patient's age as clinicians write it: "6yo", "6 yo", "3 y/o", "78 year old", "45F",
@@ -145,6 +147,9 @@ impl Ages {
             max_unit_letters: spec.max_unit_letters,
             units: spec.units,
             states,
+            state_names: (spec.states.iter())
+                .map(|words| words.first().cloned().unwrap_or_default())
+                .collect(),
         })
     }
 
@@ -176,6 +181,11 @@ impl Ages {
             .filter(|(_, pattern)| pattern.is_match(text))
             .map(|(n, _)| n)
             .collect()
+    }
+
+    /// The name of the state at `place` of [`Ages::states_named`] ("pregnancy").
+    pub fn state_name(&self, place: usize) -> &str {
+        self.state_names.get(place).map_or("", String::as_str)
     }
 
     /// The ages of the population a question names instead of an age ("kids", "elderly pt"): the

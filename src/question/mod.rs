@@ -170,6 +170,7 @@ struct PhrasingSpec {
     condition_words: Vec<String>,
     allergy_words: Vec<String>,
     allergy_opener: String,
+    state_opener: String,
     or_fillers: Vec<String>,
     level_words: Vec<String>,
     symbols_typed_small: Vec<String>,
@@ -213,6 +214,9 @@ pub struct Phrasing {
     pub allergy_words: Vec<String>,
     /// The opening line when no source says what to give such a patient, `{}` the drug as typed.
     pub allergy_opener: String,
+    /// The opening line when the sources name the patient's state, but never of the subject:
+    /// `{}` the subject as typed, then the state.
+    pub state_opener: String,
     /// Words passed over between "or" and the alternative it names ("or other CTD").
     pub or_fillers: Vec<String>,
     /// Words that, after an electrolyte's symbol, ask its measured value ("K cutoff", "Na
@@ -317,6 +321,7 @@ impl Phrasing {
                 .map(|w| w.to_lowercase())
                 .collect(),
             allergy_opener: spec.allergy_opener,
+            state_opener: spec.state_opener,
             or_fillers: spec.or_fillers,
             level_words: spec.level_words,
             symbols_typed_small: spec.symbols_typed_small,
