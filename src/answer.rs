@@ -276,7 +276,7 @@ impl Engine {
             laps.lap(|s| &mut s.compose);
             return Ok(reply);
         }
-        let unnamed = self.unnamed(&coverage, &passages, request.article.as_deref());
+        let unnamed = self.unnamed(question, &coverage, &passages, request.article.as_deref());
         let offline_request = ComposeRequest {
             question: &understood,
             history: &history,
@@ -455,6 +455,7 @@ impl Engine {
         };
         let gathered = self.gather(&request, presence, &mut Laps::new(None))?;
         let unnamed = self.unnamed(
+            &request.question,
             &gathered.coverage,
             &gathered.passages,
             request.article.as_deref(),
@@ -480,19 +481,65 @@ impl Engine {
     /// options it sets against a named one that no source names (`Coverage::unnamed_options`).
     /// A word a passage writes inside a longer one ("nasal" in "intranasal") is not plainly
     /// absent.
+    /// A route written out that the question names ("nebulized naloxone?") is such a word too:
+    /// how a drug is given is no question phrasing when no passage gives it that way.
     fn unnamed(
         &self,
+        question: &str,
         coverage: &Coverage,
         passages: &[Passage],
         article: Option<&str>,
     ) -> Vec<String> {
-        let ordinary: Vec<String> = (coverage.weak_missing.iter())
+        let mut ordinary: Vec<String> = (coverage.weak_missing.iter())
             .chain(&coverage.earlier_missing)
             .cloned()
             .collect();
+        if let Some(article) = article {
+            ordinary.extend(self.routes_unwritten(question, passages, article));
+        }
         let mut unnamed = self.plainly_absent(&ordinary, passages, article);
         unnamed.extend(coverage.unnamed_options.iter().cloned());
         unnamed
+    }
+
+    /// The routes that `question` names ("nebulized", "sublingual") that neither the retrieved
+    /// passages nor the rest of `article`'s scope (it and its references) write in any of the
+    /// ways its group of `route_groups` writes it ("inhaled" is written by "nebulized", "IV" by
+    /// "intravenously").
+    fn routes_unwritten(&self, question: &str, passages: &[Passage], article: &str) -> Vec<String> {
+        let vocabulary = crate::question::vocabulary();
+        let Some(route) = vocabulary.aspect("route") else {
+            return Vec::new();
+        };
+        let named: Vec<&str> = (question.split(|c: char| !c.is_alphanumeric()))
+            .filter(|w| route.stated_in(w))
+            .collect();
+        if named.is_empty() {
+            return Vec::new();
+        }
+        let scope = self.retriever.scope_words(article);
+        let texts: Vec<String> = passages.iter().map(|p| p.text.to_lowercase()).collect();
+        let writes = |form: &str| {
+            let analysed = self.retriever.words(form);
+            (!analysed.is_empty() && analysed.iter().all(|w| scope.contains(w)))
+                || texts.iter().any(|t| {
+                    if form.contains(' ') {
+                        t.contains(form)
+                    } else {
+                        t.split(|c: char| !c.is_alphanumeric()).any(|w| w == form)
+                    }
+                })
+        };
+        (named.into_iter())
+            .filter(|w| {
+                let lower = w.to_lowercase();
+                let group = (vocabulary.phrasing.route_groups.iter())
+                    .find(|g| g.contains(&lower))
+                    .map_or_else(|| vec![lower.clone()], Clone::clone);
+                !group.iter().any(|form| writes(form))
+            })
+            .map(str::to_string)
+            .collect()
     }
 
     /// Of `words` found in no passage, those whose meaning is plainly absent from the scope

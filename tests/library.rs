@@ -784,6 +784,41 @@ fn a_drug_the_article_does_not_name_is_not_read_as_one_spelt_alike() {
     assert!(reply.answer.contains("omeprazole"), "{}", reply.answer);
 }
 
+#[test]
+fn a_route_no_passage_gives_the_drug_by_is_said_unmentioned() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::add_pages(
+        dir.path(),
+        &[
+            (
+                "od-naloxone",
+                "Naloxone for Opioid Overdose\nIntravenous Administration\n- Standard dose: 0.4 to 2 mg IV, repeated at 2-3 minute intervals 1\nIntranasal Administration\n- 4 mg intranasally, repeated in 3-5 minutes 1\n",
+            ),
+            (
+                "k-shift",
+                "Hyperkalemia Treatment\nShifting Potassium\n- Nebulized albuterol 10-20 mg shifts potassium into cells 1\n",
+            ),
+        ],
+    );
+    let index = dir.path().join("index");
+    let reply = common::ask_in_article(&corpus, &index, "od-naloxone", "nebulized naloxone dose?");
+    assert!(
+        reply
+            .answer
+            .starts_with("The article and its references do not mention nebulized; what they say:"),
+        "{}",
+        reply.answer
+    );
+    // A route written another way is written: "IN" is intranasal, "inhaled" nebulized.
+    for (article, question) in [
+        ("od-naloxone", "IN naloxone dose?"),
+        ("k-shift", "inhaled albuterol dose?"),
+    ] {
+        let reply = common::ask_in_article(&corpus, &index, article, question);
+        assert!(!reply.answer.contains("do not mention"), "{}", reply.answer);
+    }
+}
+
 /// A box on one article of erythema migrans treatment, written here: its contraindications
 /// and a lead-in of whom the macrolides are for, with its items.
 fn em_box(root: &Path) -> impl Fn(&str) -> AskReply {

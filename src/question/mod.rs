@@ -169,6 +169,7 @@ struct PhrasingSpec {
     continuation_openers: Vec<String>,
     condition_words: Vec<String>,
     allergy_words: Vec<String>,
+    route_groups: Vec<Vec<String>>,
     allergy_opener: String,
     state_opener: String,
     or_fillers: Vec<String>,
@@ -212,6 +213,9 @@ pub struct Phrasing {
     /// Lower-cased words saying a patient cannot take what is typed next to them ("penicillin
     /// allergy", "allergic to sulfa").
     pub allergy_words: Vec<String>,
+    /// The ways of writing each route of administration (lower case): a passage writing any
+    /// of a group gives a drug that way.
+    pub route_groups: Vec<Vec<String>>,
     /// The opening line when no source says what to give such a patient, `{}` the drug as typed.
     pub allergy_opener: String,
     /// The opening line when the sources name the patient's state, but never of the subject:
@@ -315,6 +319,7 @@ impl Phrasing {
                 .iter()
                 .map(|w| w.to_lowercase())
                 .collect(),
+            route_groups: spec.route_groups,
             allergy_words: spec
                 .allergy_words
                 .iter()
