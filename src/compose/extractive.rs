@@ -2457,9 +2457,27 @@ fn not_stated(
             .map_or_else(|| typed.clone(), |w| as_named(w))
     };
     // Naming nothing, the question gives nothing the sources could be said to lack the aspect
-    // for: "how much to lower in first hour?" is no dose of "this".
+    // for: "how much to lower in first hour?" is no dose of "this". Unless it asks of the
+    // patient's care ("follow up when?") and no quote states that at all.
     let subject = if asked.named.is_empty() {
-        return None;
+        let of_care: Vec<&str> = (asked.aspects.iter())
+            .filter(|a| a.of_care && a.can_be_missing())
+            .filter(|a| {
+                !units.iter().any(|u| {
+                    a.stated_in(&format!("{} {}", u.label.as_deref().unwrap_or(""), u.quote))
+                })
+            })
+            .filter_map(|a| a.noun.as_deref())
+            .collect();
+        return (!of_care.is_empty()).then(|| {
+            format!(
+                "The article and its references give no {}; what they say:",
+                (of_care.iter())
+                    .map(|noun| noun.replace("{}", "").trim().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )
+        });
     } else {
         // Two words typed as one ("SU/metformin") name it once; words typed side by side name
         // one thing ("hepatocellular carcinoma", not "hepatocellular and carcinoma").
@@ -2500,10 +2518,21 @@ fn not_stated(
         }
         named.join(" and ")
     };
-    Some(format!(
-        "The article and its references give no {} for {subject}; what they say:",
-        missing.join(" or ")
-    ))
+    // A noun that names its subject inside ("guidance on when to stop {}") takes it there when
+    // it is the only aspect missing: "no guidance on when to stop PPI", not "… to stop for PPI".
+    Some(match missing.as_slice() {
+        [noun] if noun.contains("{}") => format!(
+            "The article and its references give no {}; what they say:",
+            noun.replace("{}", &subject)
+        ),
+        _ => format!(
+            "The article and its references give no {} for {subject}; what they say:",
+            (missing.iter())
+                .map(|noun| noun.replace("{}", "").trim().to_string())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+    })
 }
 
 /// Whether `turn` is only a name: it opens with one of `named` (the subject's words), and each
@@ -3276,6 +3305,43 @@ mod tests {
         );
         let first = answer.lines().next().unwrap_or_default();
         assert!(first.contains("no dose for labetalol"), "{answer}");
+    }
+
+    #[test]
+    fn no_guidance_on_when_to_stop_names_the_drug_as_its_object() {
+        let passages = one_passage(
+            "PPI Administration",
+            "Take PPI 30 minutes before meals on an empty stomach.",
+        );
+        let answer = ExtractiveComposer::new(Synonyms::general())
+            .answer(&request("stop PPI before testing?", &passages));
+        assert!(
+            answer.starts_with(
+                "The article and its references give no guidance on when to stop PPI;"
+            ),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn asked_when_to_follow_up_naming_nothing_the_sources_are_said_to_give_no_time() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let passages = one_passage(
+            "Treatment",
+            "Lower blood pressure to 160/100 mmHg over 2-6 hours, followed by cautious \
+             normalization over 24-48 hours.",
+        );
+        let answer = composer.answer(&request("follow up when", &passages));
+        assert!(
+            answer.starts_with("The article and its references give no follow-up timing;"),
+            "{answer}"
+        );
+        let passages = one_passage(
+            "Monitoring",
+            "Recheck TSH and free T4 at 6-8 weeks after initiation.",
+        );
+        let answer = composer.answer(&request("follow up when", &passages));
+        assert!(!answer.contains("give no"), "{answer}");
     }
 
     /// An article that names pregnancy only of doxycycline, and gives cefuroxime's dose.
@@ -5025,7 +5091,7 @@ mod tests {
             !answer.contains("SU/metformin and SU/metformin"),
             "{answer}"
         );
-        assert!(answer.contains("for SU/metformin;"), "{answer}");
+        assert!(answer.contains("to stop SU/metformin;"), "{answer}");
     }
 
     #[test]

@@ -31,8 +31,8 @@ pub enum Strength {
 #[derive(Debug)]
 pub struct Aspect {
     pub name: String,
-    /// How the answer names it ("The sources give no {noun} for …"); none for aspects answered
-    /// by selection (comparison, who).
+    /// How the answer names it ("The sources give no {noun} for …", or with `{}` the subject
+    /// in it); none for aspects answered by selection (comparison, who).
     pub noun: Option<String>,
     ask: Vec<String>,
     /// Phrases that, present, mean the question asks something else ("how does it work?" asks
@@ -61,6 +61,9 @@ pub struct Aspect {
     /// each retrieved reference's passage that best states it, and a quote of it is about
     /// what its source's other passages are about.
     pub per_source: bool,
+    /// Whether it is asked of the patient's care as a whole (when to follow up), so a question
+    /// naming no subject can be told the sources give none.
+    pub of_care: bool,
     /// Whether it asks for a list (the options of a comparison, what next, the alternatives):
     /// the answer then gives several quotes side by side.
     pub list: bool,
@@ -405,6 +408,8 @@ struct AspectSpec {
     names_drug: bool,
     #[serde(default)]
     of_drug: Option<String>,
+    #[serde(default)]
+    of_care: bool,
 }
 
 /// The question vocabulary.
@@ -523,6 +528,7 @@ impl Vocabulary {
                 methods: spec.methods,
                 per_source: spec.per_source,
                 list: spec.list,
+                of_care: spec.of_care,
                 names_drug: spec.names_drug,
                 of_drug: spec.of_drug,
             });
@@ -1339,6 +1345,14 @@ mod tests {
         // improving asks what next.
         assert_eq!(asked("how much to increase?"), ["dose"]);
         assert_eq!(asked("ECG not improving?"), ["next"]);
+        // An organ's failure is a condition, not a treatment failing.
+        assert_eq!(asked("levothyroxine dose in renal failure?"), ["dose"]);
+        assert_eq!(asked("what after failure of MTX?"), ["next"]);
+        // When to repeat a dose asks its interval; "repeat" names no subject.
+        assert_eq!(asked("repeat when?"), ["how often"]);
+        assert_eq!(asked("when to redose"), ["how often"]);
+        // When the patient is seen again is follow-up timing, not what to monitor.
+        assert_eq!(asked("follow up when"), ["follow-up"]);
         // With the first dose is a time: when to give it, not a dose.
         assert_eq!(
             asked("dex with first dose or after"),
