@@ -2131,6 +2131,7 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
         *said += units[i].quote.split_whitespace().count();
         true
     };
+    let mut unfit_leads = Vec::new();
     for &i in &order {
         if full(&chosen, said) {
             break;
@@ -2141,7 +2142,9 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
         // A lead-in ("… additional therapies should be considered:") brings the bullets it
         // introduces, when they were retrieved too.
         if is_lead(units, passages, i) {
-            for follower in followers(passages, units[i].passage) {
+            let items = followers(passages, units[i].passage);
+            let brought_before = brought.len();
+            for follower in items.iter().copied() {
                 let in_follower = |u: &Unit| u.passage == follower;
                 let first = units
                     .iter()
@@ -2173,6 +2176,13 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
                         }
                     }
                 }
+            }
+            // With none of the items it introduces fitting, a lead-in says nothing ("However,
+            // doxycycline has important contraindications:" closing an answer).
+            if !items.is_empty() && brought.len() == brought_before {
+                chosen.retain(|(c, _)| *c != i);
+                said -= units[i].quote.split_whitespace().count();
+                unfit_leads.push(i);
             }
         }
     }
@@ -2291,6 +2301,11 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
             .then(a.place.cmp(&b.place))
     });
     let chosen: Vec<(usize, Vec<usize>)> = keyed.into_iter().map(|(_, entry)| entry).collect();
+    for i in unfit_leads {
+        if !chosen.iter().any(|(c, _)| *c == i) {
+            left_out[i] = Some("a lead-in none of whose items fit");
+        }
+    }
     for i in weak_leads {
         left_out[i] = Some("a lead-in far weaker than the best quote");
     }
@@ -3342,6 +3357,64 @@ mod tests {
         );
         let answer = composer.answer(&request("follow up when", &passages));
         assert!(!answer.contains("give no"), "{answer}");
+    }
+
+    #[test]
+    fn a_lead_in_none_of_whose_items_fit_is_left_out() {
+        let lead = lead_in(passage(
+            4,
+            "a#4",
+            "Contraindications",
+            "Doxycycline has important contraindications:",
+        ));
+        let item = item_of(
+            &lead,
+            passage(5, "a#5", "Contraindications", "Pregnancy: avoid."),
+        );
+        let passages = vec![
+            passage(1, "a#1", "Adults", "Doxycycline for 10 days is sufficient."),
+            passage(
+                2,
+                "b#1",
+                "Lesions",
+                "Doxycycline for 14 days treats multiple lesions.",
+            ),
+            passage(
+                3,
+                "c#1",
+                "Evidence",
+                "Doxycycline for 7 days may be effective.",
+            ),
+            lead,
+            item,
+        ];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let asked = composer.understand(&request("doxycycline for how many days?", &passages));
+        let unit = |passage: usize, score: f64| Unit {
+            passage,
+            position: 0,
+            label: None,
+            quote: passages[passage].text.clone(),
+            parts: vec![passages[passage].text.clone()],
+            score,
+            features: Features::default(),
+            on_subject: true,
+            leads_on_subject: false,
+            drugs: Vec::new(),
+            for_state: false,
+        };
+        // Three quotes fill the answer but one place: the lead-in takes it, and its item has
+        // none left.
+        let units = [
+            unit(0, 3.0),
+            unit(1, 2.9),
+            unit(2, 2.8),
+            unit(3, 2.0),
+            unit(4, 1.0),
+        ];
+        let (chosen, left_out) = choose(&units, &passages, &asked);
+        assert!(!chosen.iter().any(|(c, _)| *c == 3), "{chosen:?}");
+        assert_eq!(left_out[3], Some("a lead-in none of whose items fit"));
     }
 
     /// An article that names pregnancy only of doxycycline, and gives cefuroxime's dose.
