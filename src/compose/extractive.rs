@@ -2132,11 +2132,14 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
         true
     };
     let mut unfit_leads = Vec::new();
+    // The items of a lead-in left out for want of room: read without it, they lose what they
+    // are about ("Have allergies …" without "They should be reserved for patients who:").
+    let mut unled_items: Vec<usize> = Vec::new();
     for &i in &order {
         if full(&chosen, said) {
             break;
         }
-        if !take(i, &mut chosen, &mut said) {
+        if unled_items.contains(&units[i].passage) || !take(i, &mut chosen, &mut said) {
             continue;
         }
         // A lead-in ("… additional therapies should be considered:") brings the bullets it
@@ -2178,11 +2181,15 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
                 }
             }
             // With none of the items it introduces fitting, a lead-in says nothing ("However,
-            // doxycycline has important contraindications:" closing an answer).
-            if !items.is_empty() && brought.len() == brought_before {
+            // doxycycline has important contraindications:" closing an answer). Items chosen
+            // before it fit: it leads them.
+            let led = brought.len() > brought_before
+                || (chosen.iter()).any(|(c, _)| items.contains(&units[*c].passage));
+            if !items.is_empty() && !led {
                 chosen.retain(|(c, _)| *c != i);
                 said -= units[i].quote.split_whitespace().count();
                 unfit_leads.push(i);
+                unled_items.extend(&items);
             }
         }
     }
@@ -3415,6 +3422,12 @@ mod tests {
         let (chosen, left_out) = choose(&units, &passages, &asked);
         assert!(!chosen.iter().any(|(c, _)| *c == 3), "{chosen:?}");
         assert_eq!(left_out[3], Some("a lead-in none of whose items fit"));
+        // Nor is its item quoted alone in the place it leaves.
+        assert!(!chosen.iter().any(|(c, _)| *c == 4), "{chosen:?}");
+        // An item chosen before its lead-in is led by it all the same.
+        let units = [unit(0, 3.0), unit(3, 2.0), unit(4, 2.5)];
+        let (chosen, _) = choose(&units, &passages, &asked);
+        assert!(chosen.iter().any(|(c, _)| *c == 1), "{chosen:?}");
     }
 
     /// An article that names pregnancy only of doxycycline, and gives cefuroxime's dose.
