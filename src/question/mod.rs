@@ -1351,6 +1351,8 @@ mod tests {
         // When to repeat a dose asks its interval; "repeat" names no subject.
         assert_eq!(asked("repeat when?"), ["how often"]);
         assert_eq!(asked("when to redose"), ["how often"]);
+        // How fast to give a drug asks when, not how to taper it.
+        assert_eq!(asked("how fast to give abx"), ["timing"]);
         // When the patient is seen again is follow-up timing, not what to monitor.
         assert_eq!(asked("follow up when"), ["follow-up"]);
         // With the first dose is a time: when to give it, not a dose.
