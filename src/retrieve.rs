@@ -2120,13 +2120,24 @@ impl crate::shorthand::Article for ScopeReader<'_> {
     }
 
     fn spelled_out(&self, acronym: &str) -> Option<String> {
-        let mut readings = self
+        // Not from an untraced reference's note: the importer's notice ("what the article
+        // cites it for") would spell "CI" out as "cites it".
+        let texts: Vec<&ScopeText> = self
             .texts()
             .iter()
-            // Not from an untraced reference's note: the importer's notice ("what the article
-            // cites it for") would spell "CI" out as "cites it".
             .filter(|scope| !scope.untraced)
-            .filter_map(|scope| spelled_out(acronym, &scope.text).map(|range| &scope.text[range]));
+            .collect();
+        // By first letters in any text before letters inside a word in one (see
+        // [`spelled_out`]).
+        let by = |inside: bool| {
+            (texts.iter()).filter_map(move |scope| {
+                spelled_out_by(acronym, &scope.text, inside).map(|range| &scope.text[range])
+            })
+        };
+        let mut readings: Box<dyn Iterator<Item = &str>> = match by(false).next() {
+            Some(_) => Box::new(by(false)),
+            None => Box::new(by(true)),
+        };
         let first = readings.next()?;
         // Titles of several articles spelling it out otherwise ("AP": "Acute Pancreatitis",
         // "Acute Pyelonephritis") give no one reading of the library's.
@@ -2506,8 +2517,16 @@ pub fn spells_out(acronym: &str, text: &str) -> bool {
     spelled_out(acronym, text).is_some()
 }
 
-/// Where `text` spells `acronym` out (see [`spells_out`]): the byte range of its words.
+/// Where `text` spells `acronym` out (see [`spells_out`]): the byte range of its words. A
+/// spelling by the words' first letters alone ("sodium zirconium cyclosilicate" for SZC) is
+/// preferred to one taking letters inside its first word ("stabilize the cardiac" earlier in
+/// the text).
 pub fn spelled_out(acronym: &str, text: &str) -> Option<Range<usize>> {
+    spelled_out_by(acronym, text, false).or_else(|| spelled_out_by(acronym, text, true))
+}
+
+/// [`spelled_out`] by first letters alone, or (`inside`) with letters inside the first word too.
+fn spelled_out_by(acronym: &str, text: &str, inside: bool) -> Option<Range<usize>> {
     let letters: Vec<char> = acronym
         .chars()
         .filter(|c| c.is_alphanumeric())
@@ -2531,7 +2550,7 @@ pub fn spelled_out(acronym: &str, text: &str) -> Option<Range<usize>> {
             return None;
         }
         let window = &words[start..(start + letters.len() + 2).min(words.len())];
-        let used = spell(&letters, window, 0)?;
+        let used = spell(&letters, window, 0, inside)?;
         Some(spans[start].start..spans[start + used - 1].end)
     })
 }
@@ -2563,9 +2582,9 @@ fn inside_letters(letters: &[char], used: usize) -> bool {
 }
 
 /// How many of `words`, from the first on, spell `letters`: each word gives its first letter and
-/// maybe more of its letters in order; "of", "and", "the" may be passed over. `None` when they
+/// (`loose`) maybe more of its letters in order; "of", "and", "the" may be passed over. `None` when they
 /// do not.
-fn spell(letters: &[char], words: &[Vec<char>], used: usize) -> Option<usize> {
+fn spell(letters: &[char], words: &[Vec<char>], used: usize, loose: bool) -> Option<usize> {
     if letters.is_empty() {
         return (used >= 2).then_some(0);
     }
@@ -2582,29 +2601,29 @@ fn spell(letters: &[char], words: &[Vec<char>], used: usize) -> Option<usize> {
         || word.len() <= 3 && crate::text::is_common_word(&word.iter().collect::<String>());
     if word.first() == letters.first() && !(letters.len() == 1 && short_everyday()) {
         // The word's first letter, then as many of the next letters as appear inside it.
-        let mut inside = 1;
+        let mut taken = 1;
         let mut at = 1;
         loop {
-            if let Some(n) = spell(&letters[inside..], rest, used + 1) {
+            if let Some(n) = spell(&letters[taken..], rest, used + 1, loose) {
                 return Some(n + 1);
             }
-            if !inside_letters(letters, used) {
+            if !loose || !inside_letters(letters, used) {
                 break;
             }
             match letters
-                .get(inside)
+                .get(taken)
                 .and_then(|l| word[at..].iter().position(|c| c == l))
             {
-                Some(found) if inside < letters.len() => {
+                Some(found) if taken < letters.len() => {
                     at += found + 1;
-                    inside += 1;
+                    taken += 1;
                 }
                 _ => break,
             }
         }
     }
     if skippable && used > 0 {
-        return spell(letters, rest, used).map(|n| n + 1);
+        return spell(letters, rest, used, loose).map(|n| n + 1);
     }
     None
 }
@@ -2738,6 +2757,11 @@ mod tests {
         // A spelling ends with a word that names something, not "is" or "to".
         assert!(!spells_out("CI", "Captopril is a first-line choice"));
         assert!(!spells_out("PET", "pain evaluated to date"));
+        // First letters alone are a surer spelling than letters inside a word, wherever each is.
+        let text = "IV calcium to stabilize the cardiac membrane, then sodium zirconium \
+                    cyclosilicate for removal";
+        let szc = spelled_out("SZC", text).map(|r| &text[r]);
+        assert_eq!(szc, Some("sodium zirconium cyclosilicate"));
         assert!(is_acronym("ACEi") && is_acronym("QoL") && !is_acronym("Kawasaki"));
     }
 
