@@ -2139,7 +2139,16 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
         if full(&chosen, said) {
             break;
         }
-        if unled_items.contains(&units[i].passage) || !take(i, &mut chosen, &mut said) {
+        // Nor does the place go to a lead-in far weaker than the best quote, which would be
+        // left out below: then it could not come back as the context of an item chosen without
+        // it ("Concomitant … may be considered ONLY …:" above its regimen).
+        let top = chosen.first().map_or(0.0, |(c, _)| units[*c].score);
+        let weak_lead =
+            || is_lead(units, passages, i) && units[i].score < limits.lead_in_share * top;
+        if unled_items.contains(&units[i].passage)
+            || (!unfit_leads.is_empty() && weak_lead())
+            || !take(i, &mut chosen, &mut said)
+        {
             continue;
         }
         // A lead-in ("… additional therapies should be considered:") brings the bullets it
@@ -3428,6 +3437,60 @@ mod tests {
         let units = [unit(0, 3.0), unit(3, 2.0), unit(4, 2.5)];
         let (chosen, _) = choose(&units, &passages, &asked);
         assert!(chosen.iter().any(|(c, _)| *c == 1), "{chosen:?}");
+        // The place it leaves goes to no lead-in far weaker than the best quote: that one
+        // stays free to come back as the context of its item, chosen without it.
+        let unfit = lead_in(passage(
+            6,
+            "d#1",
+            "Standard",
+            "The standard therapy consists of:",
+        ));
+        let unfit_item = item_of(&unfit, passage(7, "d#2", "Standard", "Bismuth 120 mg."));
+        let weak = lead_in(passage(
+            8,
+            "e#1",
+            "Other",
+            "Concomitant non-bismuth quadruple therapy may be considered only in areas with \
+             documented clarithromycin resistance below 15 percent:",
+        ));
+        let weak_item = item_of(&weak, passage(9, "e#2", "Other", "Four drugs for 14 days."));
+        let passages = vec![
+            passage(1, "a#1", "Adults", "Doxycycline for 10 days is sufficient."),
+            passage(
+                2,
+                "b#1",
+                "Lesions",
+                "Doxycycline for 14 days treats multiple lesions.",
+            ),
+            unfit,
+            unfit_item,
+            weak,
+            weak_item,
+        ];
+        let unit = |passage: usize, score: f64| Unit {
+            passage,
+            position: 0,
+            label: None,
+            quote: passages[passage].text.clone(),
+            parts: vec![passages[passage].text.clone()],
+            score,
+            features: Features::default(),
+            on_subject: true,
+            leads_on_subject: false,
+            drugs: Vec::new(),
+            for_state: false,
+        };
+        let units = [
+            unit(0, 3.0),
+            unit(5, 2.4),
+            unit(1, 2.3),
+            unit(2, 2.0),
+            unit(4, 1.4),
+            unit(3, 1.0),
+        ];
+        let (chosen, _) = choose(&units, &passages, &asked);
+        let chosen: Vec<usize> = chosen.iter().map(|(c, _)| *c).collect();
+        assert!(chosen.contains(&4) && !chosen.contains(&3), "{chosen:?}");
     }
 
     /// An article that names pregnancy only of doxycycline, and gives cefuroxime's dose.
