@@ -2134,10 +2134,7 @@ impl crate::shorthand::Article for ScopeReader<'_> {
                 spelled_out_by(acronym, &scope.text, inside).map(|range| &scope.text[range])
             })
         };
-        let mut readings: Box<dyn Iterator<Item = &str>> = match by(false).next() {
-            Some(_) => Box::new(by(false)),
-            None => Box::new(by(true)),
-        };
+        let mut readings = by(by(false).next().is_none());
         let first = readings.next()?;
         // Titles of several articles spelling it out otherwise ("AP": "Acute Pancreatitis",
         // "Acute Pyelonephritis") give no one reading of the library's.
