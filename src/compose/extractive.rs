@@ -2139,9 +2139,10 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
         if full(&chosen, said) {
             break;
         }
-        // Nor does the place go to a lead-in far weaker than the best quote, which would be
-        // left out below: then it could not come back as the context of an item chosen without
-        // it ("Concomitant … may be considered ONLY …:" above its regimen).
+        // Once a lead-in is left out for want of room (below), the place it frees goes to no
+        // lead-in far weaker than the best quote, which would be left out too and then could
+        // not come back as the context of an item chosen without it ("Concomitant … may be
+        // considered ONLY …:" above its regimen).
         let top = chosen.first().map_or(0.0, |(c, _)| units[*c].score);
         let weak_lead =
             || is_lead(units, passages, i) && units[i].score < limits.lead_in_share * top;
