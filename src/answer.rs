@@ -7,6 +7,8 @@
 mod choice;
 mod points;
 
+use std::cell::OnceCell;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use points::PointCutter;
@@ -252,11 +254,12 @@ impl Engine {
             // was found at all, those no passage holds ("lipase cutoff for dx?": lipase).
             // With none of its own, a follow-up names those of the earlier turn it was asked
             // of ("infusion", then "how long to continue?": infusion).
+            let scope = OnceCell::new();
             let absent = |words: &[String]| {
                 if passages.is_empty() {
                     words.to_vec()
                 } else {
-                    self.plainly_absent(words, &passages, request.article.as_deref())
+                    self.plainly_absent(words, &passages, request.article.as_deref(), &scope)
                 }
             };
             let missing = if !coverage.missing.is_empty() {
@@ -494,64 +497,29 @@ impl Engine {
             .chain(&coverage.earlier_missing)
             .cloned()
             .collect();
+        let scope = OnceCell::new();
         if let Some(article) = article {
-            ordinary.extend(self.routes_unwritten(question, passages, article));
+            let scope = scope.get_or_init(|| self.retriever.scope_words(article));
+            ordinary.extend(routes_unwritten(question, passages, scope, &|w| {
+                self.retriever.words(w)
+            }));
         }
-        let mut unnamed = self.plainly_absent(&ordinary, passages, article);
+        let mut unnamed = self.plainly_absent(&ordinary, passages, article, &scope);
         unnamed.extend(coverage.unnamed_options.iter().cloned());
         unnamed
     }
 
-    /// The routes that `question` names ("nebulized", "sublingual") that neither the retrieved
-    /// passages nor the rest of `article`'s scope (it and its references) write in any of the
-    /// ways its group of `route_groups` writes it ("inhaled" is written by "nebulized", "IV" by
-    /// "intravenously").
-    fn routes_unwritten(&self, question: &str, passages: &[Passage], article: &str) -> Vec<String> {
-        let vocabulary = crate::question::vocabulary();
-        let Some(route) = vocabulary.aspect("route") else {
-            return Vec::new();
-        };
-        let named: Vec<&str> = (question.split(|c: char| !c.is_alphanumeric()))
-            .filter(|w| route.stated_in(w))
-            .collect();
-        if named.is_empty() {
-            return Vec::new();
-        }
-        let scope = self.retriever.scope_words(article);
-        let texts: Vec<String> = passages.iter().map(|p| p.text.to_lowercase()).collect();
-        let writes = |form: &str| {
-            let analysed = self.retriever.words(form);
-            (!analysed.is_empty() && analysed.iter().all(|w| scope.contains(w)))
-                || texts.iter().any(|t| {
-                    if form.contains(' ') {
-                        t.contains(form)
-                    } else {
-                        t.split(|c: char| !c.is_alphanumeric()).any(|w| w == form)
-                    }
-                })
-        };
-        (named.into_iter())
-            .filter(|w| {
-                let lower = w.to_lowercase();
-                let group = (vocabulary.phrasing.route_groups.iter())
-                    .find(|g| g.contains(&lower))
-                    .map_or_else(|| vec![lower.clone()], Clone::clone);
-                !group.iter().any(|form| writes(form))
-            })
-            .map(str::to_string)
-            .collect()
-    }
-
     /// Of `words` found in no passage, those whose meaning is plainly absent from the scope
     /// (see [`Retriever::plainly_absent`]) and that no passage writes inside a longer word.
+    /// `scope` holds the scope's words once read (only when a word is missing), for every call
+    /// of one answer.
     fn plainly_absent(
         &self,
         words: &[String],
         passages: &[Passage],
         article: Option<&str>,
+        scope: &OnceCell<HashSet<String>>,
     ) -> Vec<String> {
-        // The scope's words, read once, and only when a word is missing.
-        let scope = std::cell::OnceCell::new();
         let scope = || article.map(|a| scope.get_or_init(|| self.retriever.scope_words(a)));
         words
             .iter()
@@ -1173,6 +1141,50 @@ fn quotes_sentence(quotes: &[QuoteCheck], id: &str, passages: &[Passage]) -> boo
                     && sentence_id_of(p, &q.quote).as_deref() == Some(id)
             })
     })
+}
+
+/// The routes that `question` names ("nebulized", "sublingual") that neither the retrieved
+/// passages nor the rest of the article's scope (`scope`: the analysed words of it and its
+/// references; `analysed` analyses a word alike) write in any of the ways its group of
+/// `route_groups` writes it ("inhaled" is written by "nebulized", "IV" by "intravenously").
+fn routes_unwritten(
+    question: &str,
+    passages: &[Passage],
+    scope: &HashSet<String>,
+    analysed: &dyn Fn(&str) -> Vec<String>,
+) -> Vec<String> {
+    let vocabulary = crate::question::vocabulary();
+    let Some(route) = vocabulary.aspect("route") else {
+        return Vec::new();
+    };
+    let named: Vec<&str> = (question.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| route.stated_in(w))
+        .collect();
+    if named.is_empty() {
+        return Vec::new();
+    }
+    let texts: Vec<String> = passages.iter().map(|p| p.text.to_lowercase()).collect();
+    let writes = |form: &str| {
+        let analysed = analysed(form);
+        (!analysed.is_empty() && analysed.iter().all(|w| scope.contains(w)))
+            || texts.iter().any(|t| {
+                if form.contains(' ') {
+                    t.contains(form)
+                } else {
+                    t.split(|c: char| !c.is_alphanumeric()).any(|w| w == form)
+                }
+            })
+    };
+    (named.into_iter())
+        .filter(|w| {
+            let lower = w.to_lowercase();
+            let group = (vocabulary.phrasing.route_groups.iter())
+                .find(|g| g.contains(&lower))
+                .map_or_else(|| vec![lower.clone()], Clone::clone);
+            !group.iter().any(|form| writes(form))
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 /// Whether `text` writes `word` (`coverage.inside_letters` or more) as the beginning or the end

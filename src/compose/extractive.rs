@@ -3376,6 +3376,24 @@ mod tests {
         assert!(!answer.contains("give no"), "{answer}");
     }
 
+    /// The whole of `passages[passage]` as one candidate on the subject, scored `score`, with no
+    /// other feature: for choosing among candidates by score alone.
+    fn bare_unit(passages: &[Passage], passage: usize, score: f64) -> Unit {
+        Unit {
+            passage,
+            position: 0,
+            label: None,
+            quote: passages[passage].text.clone(),
+            parts: vec![passages[passage].text.clone()],
+            score,
+            features: Features::default(),
+            on_subject: true,
+            leads_on_subject: false,
+            drugs: Vec::new(),
+            for_state: false,
+        }
+    }
+
     #[test]
     fn a_lead_in_none_of_whose_items_fit_is_left_out() {
         let lead = lead_in(passage(
@@ -3407,19 +3425,7 @@ mod tests {
         ];
         let composer = ExtractiveComposer::new(Synonyms::general());
         let asked = composer.understand(&request("doxycycline for how many days?", &passages));
-        let unit = |passage: usize, score: f64| Unit {
-            passage,
-            position: 0,
-            label: None,
-            quote: passages[passage].text.clone(),
-            parts: vec![passages[passage].text.clone()],
-            score,
-            features: Features::default(),
-            on_subject: true,
-            leads_on_subject: false,
-            drugs: Vec::new(),
-            for_state: false,
-        };
+        let unit = |passage: usize, score: f64| bare_unit(&passages, passage, score);
         // Three quotes fill the answer but one place: the lead-in takes it, and its item has
         // none left.
         let units = [
@@ -3468,19 +3474,7 @@ mod tests {
             weak,
             weak_item,
         ];
-        let unit = |passage: usize, score: f64| Unit {
-            passage,
-            position: 0,
-            label: None,
-            quote: passages[passage].text.clone(),
-            parts: vec![passages[passage].text.clone()],
-            score,
-            features: Features::default(),
-            on_subject: true,
-            leads_on_subject: false,
-            drugs: Vec::new(),
-            for_state: false,
-        };
+        let unit = |passage: usize, score: f64| bare_unit(&passages, passage, score);
         let units = [
             unit(0, 3.0),
             unit(5, 2.4),
