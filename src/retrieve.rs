@@ -2546,9 +2546,18 @@ fn spelled_out_by(acronym: &str, text: &str, inside: bool) -> Option<Range<usize
         if words[start].first() != letters.first() {
             return None;
         }
-        let window = &words[start..(start + letters.len() + 2).min(words.len())];
+        // The words run as one phrase: "(HES) fluids" crosses a bracket and spells no HF.
+        let phrase = (start + 1..words.len())
+            .find(|&next| {
+                !text[spans[next - 1].end..spans[next].start]
+                    .chars()
+                    .all(|c| c.is_whitespace() || matches!(c, '-' | '–' | '/' | '\'' | '’'))
+            })
+            .unwrap_or(words.len());
+        let window = &words[start..(start + letters.len() + 2).min(phrase)];
         let used = spell(&letters, window, 0, inside)?;
-        Some(spans[start].start..spans[start + used - 1].end)
+        // Two letters are two words side by side: "hour for the first" spells no HF.
+        (letters.len() > 2 || used == 2).then(|| spans[start].start..spans[start + used - 1].end)
     })
 }
 
@@ -2618,11 +2627,27 @@ fn spell(letters: &[char], words: &[Vec<char>], used: usize, loose: bool) -> Opt
                 _ => break,
             }
         }
+        // The last word, a compound term, may give the letter left from the root after its
+        // combining vowel ("necrotizing entero-Colitis" for NEC; "pain evaluated" spells no
+        // PET, "prednisone methylpRednisolone" no PMR).
+        if loose
+            && used > 0
+            && letters.len() == 2
+            && (3..word.len()).any(|at| word[at] == letters[1] && word[at - 1] == 'o')
+            && !everyday(&word.iter().collect::<String>())
+        {
+            return Some(1);
+        }
     }
     if skippable && used > 0 {
         return spell(letters, rest, used, loose).map(|n| n + 1);
     }
     None
+}
+
+/// Whether `word` (lower case) is an everyday English word, short or long.
+fn everyday(word: &str) -> bool {
+    crate::text::is_common_word(word) || crate::text::is_everyday_long_word(word)
 }
 
 /// Whether two analysed words share a root of five letters or more, one being the other's
@@ -2754,6 +2779,20 @@ mod tests {
         // A spelling ends with a word that names something, not "is" or "to".
         assert!(!spells_out("CI", "Captopril is a first-line choice"));
         assert!(!spells_out("PET", "pain evaluated to date"));
+        // The words run as one phrase: across a bracket or a comma they spell nothing.
+        assert!(!spells_out("HF", "hydroxyethyl starch (HES) fluids"));
+        assert!(!spells_out("HF", "hypotension, fever"));
+        assert!(!spells_out("HF", "1.5 ml/kg/hour for the first 24 hours"));
+        // The last word may give letters from inside it, as the first may.
+        assert!(spells_out(
+            "NEC",
+            "an increased rate of necrotizing enterocolitis."
+        ));
+        assert!(!spells_out("PMR", "prednisone or methylprednisolone"));
+        let text = "necrotizing enterocolitis. In contrast";
+        let nec = spelled_out("NEC", text).map(|r| &text[r]);
+        assert_eq!(nec, Some("necrotizing enterocolitis"));
+        assert!(spells_out("HF", "heart failure (HF)"));
         // First letters alone are a surer spelling than letters inside a word, wherever each is.
         let text = "IV calcium to stabilize the cardiac membrane, then sodium zirconium \
                     cyclosilicate for removal";
