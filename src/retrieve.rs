@@ -1002,7 +1002,9 @@ impl Retriever {
                 consumed[span].iter_mut().for_each(|c| *c = true);
                 concepts.push(Concept {
                     name: term.join(" "),
-                    surface: term.join(" "),
+                    surface: self
+                        .typed(text, term)
+                        .map_or_else(|| term.join(" "), str::to_string),
                     strength: Strength::Strong,
                     alternatives: group.clone(),
                 });
@@ -1194,8 +1196,12 @@ impl Retriever {
         };
         // A word another article of the library writes is spelt as authors write it, no slip
         // or unread shorthand: "opioids" asked in the box of an article that never names one.
+        // A standard abbreviation is read by its senses ("TMP-SMX"): absent when none of them
+        // is written either.
+        let senses = crate::shorthand::senses(&lower);
         let known = crate::text::is_common_word(&lower)
             || lower.chars().count() >= retrieval_model().coverage.unknown_term_letters
+            || !senses.is_empty()
             || (!stems.is_empty()
                 && stems
                     .iter()
@@ -1205,11 +1211,21 @@ impl Retriever {
         }
         // In one article's box, near in what that article and its references write: a word
         // near it in another article ("vomiting" for "nausea") is no way this one names it.
+        let sense_written = |has: &dyn Fn(&str) -> bool| {
+            (senses.iter()).any(|sense| self.words(sense).iter().all(|w| has(w)))
+        };
         match scope {
-            Some(scope) => !stems
-                .iter()
-                .any(|stem| semantic.has_near_in(stem, &|w| scope.contains(w))),
-            None => !stems.iter().any(|stem| semantic.has_near(stem)),
+            Some(scope) => {
+                !stems
+                    .iter()
+                    .any(|stem| semantic.has_near_in(stem, &|w| scope.contains(w)))
+                    && !sense_written(&|w| scope.contains(w))
+            }
+            None => {
+                let searcher = self.index.reader.searcher();
+                !stems.iter().any(|stem| semantic.has_near(stem))
+                    && !sense_written(&|w| self.in_library(&searcher, w))
+            }
         }
     }
 
@@ -1220,6 +1236,21 @@ impl Retriever {
             .iter()
             .flat_map(|(text, _)| self.words(text))
             .collect()
+    }
+
+    /// `text` as typed where its words analyse as `term` ("TMP-SMX" for `["tmp", "smx"]`).
+    fn typed<'t>(&self, text: &'t str, term: &[String]) -> Option<&'t str> {
+        let stems: Vec<(String, Range<usize>)> = word_spans(text)
+            .into_iter()
+            .flat_map(|span| {
+                let stems = self.words(&text[span.clone()]);
+                stems.into_iter().map(move |stem| (stem, span.clone()))
+            })
+            .collect();
+        stems
+            .windows(term.len().max(1))
+            .find(|run| run.iter().map(|(stem, _)| stem).eq(term.iter()))
+            .map(|run| &text[run[0].1.start..run[run.len() - 1].1.end])
     }
 
     /// Analysed words of `text`, in order.

@@ -1249,3 +1249,43 @@ fn a_lead_in_states_what_it_states_of_what_its_heading_names() {
         reply.answer
     );
 }
+
+#[test]
+fn an_abbreviation_no_source_writes_in_any_sense_is_named_as_typed_and_said_missing() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::add_pages(
+        dir.path(),
+        &[
+            (
+                "pyelo",
+                "Treatment of Acute Pyelonephritis\nGive ciprofloxacin 500 mg orally twice daily for 7 days. 1\n",
+            ),
+            (
+                "pancreatitis",
+                "Fluids in Acute Pancreatitis\nGive lactated Ringer's at 1.5 ml/kg/hour for the first 24 hours, never hydroxyethyl starch (HES) fluids. 1\n",
+            ),
+        ],
+    );
+    let index = dir.path().join("index");
+    // Named by an earlier turn, trimethoprim-sulfamethoxazole is written in none of its forms:
+    // the answer says so rather than that no duration is given for it.
+    let reply = common::ask_after(&corpus, &index, "pyelo", &["TMP-SMX"], "how many days?");
+    assert!(
+        reply
+            .answer
+            .starts_with("The article and its references do not mention TMP-SMX;"),
+        "{}",
+        reply.answer
+    );
+    // Declined, it is named as typed, not as its analysed words ("tmp smx").
+    let reply = common::ask_in_article(&corpus, &index, "pyelo", "TMP-SMX how many days?");
+    assert!(!reply.covered, "{}", reply.answer);
+    assert!(
+        reply.answer.contains("mentions TMP-SMX."),
+        "{}",
+        reply.answer
+    );
+    // "hour for the first" and "(HES) fluids" do not spell heart failure out.
+    let reply = common::ask_in_article(&corpus, &index, "pancreatitis", "fluids if pt has HF?");
+    assert!(!reply.covered, "{}", reply.answer);
+}
