@@ -942,6 +942,9 @@ impl Retriever {
                         .unwrap_or_default(),
                     stems => stems,
                 };
+                // An older patient's age ("65M") names the patient, not a topic the sources
+                // must hold: adult guidance still answers. A child's age does ("6yo").
+                let older = *readings == vocabulary().ages.older_reading;
                 let at = concepts.iter().position(|c| {
                     c.surface.eq_ignore_ascii_case(word) || stems.last() == Some(&c.name)
                 });
@@ -961,14 +964,18 @@ impl Retriever {
                     None => continue,
                 };
                 let concept = &mut concepts[at];
+                if older {
+                    concept.strength = Strength::Weak;
+                }
                 for reading in readings {
                     let terms = self.synonyms.reading_terms(reading);
                     // What it is read as says how surely it names a topic: a drug's name
                     // ("ivabraidne"), a population ("preegnancy").
                     if terms.first().is_some_and(|t| self.synonyms.names_a_drug(t)) {
                         concept.strength = Strength::Strong;
-                    } else if let Some(read) =
-                        self.concepts(reading).iter().map(|c| c.strength).max()
+                    } else if let Some(read) = (!older)
+                        .then(|| self.concepts(reading).iter().map(|c| c.strength).max())
+                        .flatten()
                     {
                         concept.strength = concept.strength.max(read);
                     }
@@ -3025,6 +3032,25 @@ mod tests {
             ));
         }
         articles
+    }
+
+    #[test]
+    fn an_older_patients_age_declines_nothing_and_a_childs_does() {
+        let (_dir, retriever) = retriever_over(&[(
+            "pancreatitis",
+            "Give lactated Ringer's fluids at 1.5 ml/kg/hour in acute pancreatitis.",
+        )]);
+        // As the question is read: the age with the population it names written after it.
+        let coverage = coverage_of(
+            &retriever,
+            "65M (= older adults; elderly) with pancreatitis, fluids?",
+        );
+        assert!(coverage.covered, "{coverage:?}");
+        let coverage = coverage_of(
+            &retriever,
+            "6yo (= child; children; pediatric) with pancreatitis, fluids?",
+        );
+        assert!(!coverage.covered, "{coverage:?}");
     }
 
     #[test]
