@@ -1204,6 +1204,11 @@ mod tests {
         assert!(!names("how many times a day?").contains(&"frequency".to_string()));
         // A level's target asked either way round is a drug level, which a CK target is not.
         assert!(names("tacrolimus level target?").contains(&"levels".to_string()));
+        // The word "route" asks how a drug is given wherever it stands, and so is no topic the
+        // sources could be said not to mention.
+        assert!(names("does route of steroid matter?").contains(&"route".to_string()));
+        // "Confirm" asks how a finding is tested for ("confirm eradication how?").
+        assert!(names("confirm eradication how").contains(&"tests".to_string()));
         let duration = v.aspect("duration").unwrap();
         assert!(!duration.stated_in("This 19-year-old presents with classic meningitis"));
         assert!(!duration.stated_in("Children under 8 years old: avoid"));
