@@ -2647,9 +2647,21 @@ fn mention_line(names: &[String]) -> Option<String> {
     (!names.is_empty()).then(|| {
         format!(
             "The article and its references do not mention {}; what they say:",
-            names.join(" or ")
+            or_list(names)
         )
     })
+}
+
+/// Names as a list read aloud: "a", "a or b", "a, b or c".
+fn or_list<S: AsRef<str>>(names: &[S]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} or {}", rest.join(", "), last.as_ref())
+        }
+    }
 }
 
 /// A "not stated" line that also says what else the sources never mention ("… give no duration
@@ -2663,7 +2675,7 @@ fn also_unmentioned(line: String, names: &[String]) -> String {
     match line.strip_suffix("; what they say:") {
         Some(stated) if !names.is_empty() => format!(
             "{stated} and do not mention {}; what they say:",
-            names.join(" or ")
+            or_list(&names)
         ),
         _ => line,
     }
@@ -2680,23 +2692,39 @@ fn unnamed_names(question: &str, unnamed: &[String]) -> Vec<String> {
                 .collect::<Vec<_>>()
         })
         .collect();
-    // A word typed with a hyphen is missing when each of its parts is ("amoxicillin-clavulanate").
+    // A word typed with a hyphen is missing when each of its parts is ("amoxicillin-clavulanate"),
+    // a prefix of three letters or fewer passed over ("re-sedation").
     let is_missing = |word: &str| {
         missing.contains(&word.to_lowercase())
             || (word.contains('-')
-                && word.chars().any(char::is_alphanumeric)
-                && letter_runs(word).all(|w| missing.contains(&w)))
+                && letter_runs(word).any(|w| missing.contains(&w))
+                && letter_runs(word).all(|w| missing.contains(&w) || w.chars().count() <= 3))
     };
     let words: Vec<&str> = typed_words(question).collect();
+    // The word after "how to" is the action asked ("pseudohyperkalemia how to exclude?"), not
+    // a subject the sources could lack.
+    let asked_action = |at: usize| {
+        (vocabulary().phrasing.how_openers.iter()).any(|opener| {
+            let opener: Vec<&str> = opener.split_whitespace().collect();
+            at >= opener.len()
+                && (words[at - opener.len()..at].iter())
+                    .zip(&opener)
+                    .all(|(w, o)| w.eq_ignore_ascii_case(o))
+        })
+    };
+    let missing_at: Vec<bool> = (0..words.len())
+        .map(|at| is_missing(words[at]) && !asked_action(at))
+        .collect();
     // Words typed side by side are named together; a run of everyday words only ("everyone")
     // names no subject the sources could lack, unless it heads a phrase naming what it is of
     // ("test of cure"): the phrase is the subject, and the sources lack it.
     let mut named: Vec<String> = Vec::new();
     let mut at = 0;
-    for run in words.chunk_by(|a, b| is_missing(a) == is_missing(b)) {
-        let end = at + run.len();
+    for missing_run in missing_at.chunk_by(|a, b| a == b) {
+        let end = at + missing_run.len();
         let start = std::mem::replace(&mut at, end);
-        if !is_missing(run[0]) {
+        let run = &words[start..end];
+        if !missing_run[0] {
             continue;
         }
         // A common word that always names a topic ("pregnancy") is no everyday word here.
@@ -5334,6 +5362,29 @@ mod tests {
         });
         assert!(
             answer.starts_with("The article and its references do not mention test of cure;"),
+            "{answer}"
+        );
+        // The action a "how to" question asks is no subject the sources lack.
+        let unnamed = ["exclude".to_string()];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            unnamed: &unnamed,
+            ..request("doxycycline rash how to exclude?", &passages)
+        });
+        assert!(!answer.contains("do not mention"), "{answer}");
+        // A word typed with a short prefix is named whole; several are listed as read aloud.
+        let unnamed = ["sedation", "lyme", "carditis", "pregnancy"].map(String::from);
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            unnamed: &unnamed,
+            ..request(
+                "re-sedation after doxycycline in lyme carditis or pregnancy?",
+                &passages,
+            )
+        });
+        assert!(
+            answer.starts_with(
+                "The article and its references do not mention re-sedation, lyme carditis or \
+                 pregnancy;"
+            ),
             "{answer}"
         );
     }

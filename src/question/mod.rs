@@ -176,6 +176,7 @@ struct PhrasingSpec {
     allergy_opener: String,
     state_opener: String,
     or_fillers: Vec<String>,
+    how_openers: Vec<String>,
     level_words: Vec<String>,
     symbols_typed_small: Vec<String>,
     referring_back: Vec<String>,
@@ -226,6 +227,8 @@ pub struct Phrasing {
     pub state_opener: String,
     /// Words passed over between "or" and the alternative it names ("or other CTD").
     pub or_fillers: Vec<String>,
+    /// Words asking how to do what the word after them names ("how to exclude").
+    pub how_openers: Vec<String>,
     /// Words that, after an electrolyte's symbol, ask its measured value ("K cutoff", "Na
     /// target"), as a number after it does ("K 6.8").
     pub level_words: Vec<String>,
@@ -331,6 +334,7 @@ impl Phrasing {
             allergy_opener: spec.allergy_opener,
             state_opener: spec.state_opener,
             or_fillers: spec.or_fillers,
+            how_openers: spec.how_openers,
             level_words: spec.level_words,
             symbols_typed_small: spec.symbols_typed_small,
             referring_back: spec.referring_back,
