@@ -1212,6 +1212,9 @@ mod tests {
         // sources could be said not to mention.
         assert!(names("does route of steroid matter?").contains(&"route".to_string()));
         // "Confirm" asks how a finding is tested for ("confirm eradication how?").
+        // "How many doses" asks how many times a drug is given, not how much of it.
+        assert!(names("how many doses usually needed").contains(&"how often".to_string()));
+        assert!(!names("how many doses usually needed").contains(&"dose".to_string()));
         assert!(names("confirm eradication how").contains(&"tests".to_string()));
         let duration = v.aspect("duration").unwrap();
         assert!(!duration.stated_in("This 19-year-old presents with classic meningitis"));
