@@ -977,6 +977,9 @@ impl ExtractiveComposer {
         // that include it fits, one for values that exclude it conflicts, as for an age.
         let value_at = ages.value_at(request.question);
         let value = value_at.map(|(value, _)| value);
+        // Of a pair ("BP 190/125") the first number is read: it may find the quote for it, but
+        // rules none out (the second may be the one that meets its bound).
+        let pair = value_at.is_some_and(|(_, at)| ages.is_pair_at(request.question, at));
         // What it measures: the nearest word before it, past everyday words ("K" in "if K is
         // 5.3"), as the concept a quote must name for its bounds to be of that measure
         // ("If blood pressure <100 mmHg" sets no bound on potassium).
@@ -1215,7 +1218,7 @@ impl ExtractiveComposer {
                     let bounds = ages.bounds(&whole);
                     let (low, high) = value;
                     features.value_fits = bounds.iter().any(|&(a, b)| a < high && low < b);
-                    features.value_conflicts = !bounds.is_empty() && !features.value_fits;
+                    features.value_conflicts = !pair && !bounds.is_empty() && !features.value_fits;
                 }
                 // Read only where it is used: choosing the options of a list.
                 let drugs = if asked.list {
@@ -3689,6 +3692,32 @@ mod tests {
             &passages,
             "<8",
         );
+        // A blood pressure written as a pair finds the quote for it by its first number, and
+        // rules out none by it: 170/125 is urgency by its second.
+        let pressures = vec![
+            passage(
+                1,
+                "b#1",
+                "Management",
+                "Never use short-acting nifedipine: it causes rapid BP falls",
+            ),
+            passage(
+                2,
+                "b#2",
+                "Management",
+                "For urgency (BP >180/120 mmHg without organ damage), lower BP with oral agents",
+            ),
+        ];
+        assert_opens_with(&composer, "BP 190/125 - lower how?", &pressures, ">180/120");
+        let stage = passage(
+            3,
+            "b#3",
+            "Management",
+            "For BP >160/100 mmHg, lower BP with oral agents over weeks",
+        );
+        let pressures = [pressures, vec![stage]].concat();
+        let answer = composer.answer(&request("BP 170/125 - lower how?", &pressures));
+        assert!(answer.contains(">180/120"), "{answer}");
     }
 
     #[test]

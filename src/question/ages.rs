@@ -20,6 +20,11 @@ const EPSILON: f64 = 1e-9;
 static NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d+(?:\.\d+)?").expect("the number pattern is valid"));
 
+/// Two whole numbers of a measure written as a pair, as a blood pressure is ("190/125"); with
+/// a unit after them other than mmHg it is a dose of two drugs ("97/103 mg").
+static PAIR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{2,3}/\d{2,3}\b").expect("the pair pattern is valid"));
+
 /// A range of two numbers: "8-14", "8–14".
 static RANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^\d.])(\d+(?:\.\d+)?)\s*[-–]\s*(\d+(?:\.\d+)?)")
@@ -208,13 +213,26 @@ impl Ages {
         self.value_at(question).map(|(value, _)| value)
     }
 
+    /// Whether the value [`Ages::value_at`] found at `at` is the first of a pair, as a blood
+    /// pressure is written ("190/125"): a bound of its first number alone does not rule a quote
+    /// out (the second may be the one that meets it).
+    pub fn is_pair_at(&self, question: &str, at: usize) -> bool {
+        question.get(at..).is_some_and(|rest| PAIR.is_match(rest))
+    }
+
     /// [`Ages::value_of`] with the byte offset in `question` where the value's number starts,
     /// so that a caller can read what it measures from the words before it ("K" in "if K is
     /// 5.3").
     pub fn value_at(&self, question: &str) -> Option<(Range, usize)> {
         let mut values = NUMBER.find_iter(question).filter_map(|m| {
             let before = question[..m.start()].chars().next_back();
-            let after = question[m.end()..].trim_start().chars().next();
+            // A pressure written as a pair ("BP 190/125") is read by its first number, and what
+            // follows the pair is what may be its unit.
+            let pair = PAIR
+                .find(&question[m.start()..])
+                .map(|p| m.start() + p.end());
+            let end = pair.unwrap_or(m.end());
+            let after = question[end..].trim_start().chars().next();
             let joined = |c: Option<char>| {
                 c.is_some_and(|c| {
                     c.is_alphanumeric() || matches!(c, '-' | '–' | '/' | '%' | '.' | ':')
@@ -222,7 +240,7 @@ impl Ages {
             };
             // A word after it that is no everyday word is its unit ("mg", "kg", "yo"); "w" or
             // "with" is not.
-            let next: String = question[m.end()..]
+            let next: String = question[end..]
                 .trim_start()
                 .chars()
                 .take_while(|c| c.is_alphabetic())
@@ -245,8 +263,8 @@ impl Ages {
                 })
             };
             let bare = !joined(before)
-                && !joined(question[m.end()..].chars().next())
-                && !unit
+                && !joined(question[end..].chars().next())
+                && !(unit && !(pair.is_some() && next.starts_with("mm")))
                 && !measured_in("dose")
                 && !measured_in("duration");
             let value: f64 = m.as_str().parse().ok().filter(|_| bare)?;
@@ -408,6 +426,15 @@ mod tests {
         assert_eq!(ages.value_of("dose for 80 kg young"), None);
         assert_eq!(ages.value_of("pt is 180 lbs, dose?"), None);
         assert_eq!(ages.value_of("CIWA 6 or 9?"), None);
+        // A pressure written as a pair is read by its first number; a dose of two drugs is no
+        // pressure.
+        let question = "BP 190/125 no symptoms - admit?";
+        assert_eq!(ages.value_of(question), point(190.0));
+        assert!(ages.is_pair_at(question, question.find("190").unwrap()));
+        assert_eq!(ages.value_of("BP 190/125 mmHg ok?"), point(190.0));
+        assert_eq!(ages.value_of("entresto 97/103 mg ok?"), None);
+        assert_eq!(ages.value_of("entresto 24/26mg?"), None);
+        assert!(!ages.is_pair_at("K 6.8", 2));
         let within = |text: &str, v: f64| ages.bounds(text).iter().any(|&(a, b)| a <= v && v < b);
         assert!(within("Mild Withdrawal (CIWA-Ar <8):", 6.0));
         // A measurement's range with its unit; a dose's or a time's is none.
