@@ -1212,9 +1212,13 @@ mod tests {
         // sources could be said not to mention.
         assert!(names("does route of steroid matter?").contains(&"route".to_string()));
         // "Confirm" asks how a finding is tested for ("confirm eradication how?").
-        // "How many doses" asks how many times a drug is given, not how much of it.
-        assert!(names("how many doses usually needed").contains(&"how often".to_string()));
-        assert!(!names("how many doses usually needed").contains(&"dose".to_string()));
+        // "How many doses" asks their number, not how much each is nor how common anything is.
+        let number = names("how many doses usually needed");
+        assert_eq!(number, ["number of doses"]);
+        let doses = v.aspect("number of doses").unwrap();
+        assert!(doses.stated_in("78% of overdoses required ≥2 doses"));
+        assert!(doses.stated_in("Multiple doses are frequently needed"));
+        assert!(!doses.stated_in("Effective in approximately 62% of patients"));
         assert!(names("confirm eradication how").contains(&"tests".to_string()));
         let duration = v.aspect("duration").unwrap();
         assert!(!duration.stated_in("This 19-year-old presents with classic meningitis"));
