@@ -59,6 +59,7 @@ pub struct Coverage {
     pub uncovered_articles_tried: usize,
     pub scoped_retry_k: usize,
     pub inside_letters: usize,
+    pub prefix_letters: usize,
 }
 
 /// How far shorthand is read.

@@ -2668,11 +2668,12 @@ fn spell(letters: &[char], words: &[Vec<char>], used: usize, loose: bool) -> Opt
         // The last word, a compound term, may give the letter left from the root after its
         // combining vowel ("necrotizing entero-Colitis" for NEC; "pain evaluated" spells no
         // PET, "prednisone methylpRednisolone" no PMR).
+        let combining = &vocabulary().phrasing.combining_vowels;
         if loose
             && used > 0
             && letters.len() == 2
-            && (3..word.len()).any(|at| word[at] == letters[1] && word[at - 1] == 'o')
-            && !everyday(&word.iter().collect::<String>())
+            && (3..word.len()).any(|at| word[at] == letters[1] && combining.contains(&word[at - 1]))
+            && !crate::text::is_everyday_word(&word.iter().collect::<String>())
         {
             return Some(1);
         }
@@ -2681,11 +2682,6 @@ fn spell(letters: &[char], words: &[Vec<char>], used: usize, loose: bool) -> Opt
         return spell(letters, rest, used, loose).map(|n| n + 1);
     }
     None
-}
-
-/// Whether `word` (lower case) is an everyday English word, short or long.
-fn everyday(word: &str) -> bool {
-    crate::text::is_common_word(word) || crate::text::is_everyday_long_word(word)
 }
 
 /// Whether two analysed words share a root of five letters or more, one being the other's

@@ -232,6 +232,12 @@ pub fn is_common_word(word: &str) -> bool {
     COMMON_WORDS.contains(word)
 }
 
+/// Whether `word` (lower-cased) is everyday English, short or long ([`is_common_word`] or
+/// [`is_everyday_long_word`]): "evaluated", not "enterocolitis".
+pub fn is_everyday_word(word: &str) -> bool {
+    is_common_word(word) || is_everyday_long_word(word)
+}
+
 /// The words of written English medcite knows ([`is_common_word`]'s and
 /// [`is_everyday_long_word`]'s), lower-cased.
 pub fn english_words() -> impl Iterator<Item = &'static str> {

@@ -2481,8 +2481,7 @@ fn not_stated(
         let lower = typed.to_lowercase();
         // A word of English is as meant: "depression" is no slip of the sources' "depressive".
         if written.iter().any(|w| w.to_lowercase() == lower)
-            || crate::text::is_common_word(&lower)
-            || crate::text::is_everyday_long_word(&lower)
+            || crate::text::is_everyday_word(&lower)
         {
             return typed.clone();
         }
@@ -2696,12 +2695,15 @@ fn unnamed_names(question: &str, unnamed: &[String]) -> Vec<String> {
         })
         .collect();
     // A word typed with a hyphen is missing when each of its parts is ("amoxicillin-clavulanate"),
-    // a prefix of three letters or fewer passed over ("re-sedation").
+    // a prefix passed over ("re-sedation": `coverage.prefix_letters`).
+    let prefix = crate::retrieval_model::retrieval_model()
+        .coverage
+        .prefix_letters;
     let is_missing = |word: &str| {
         missing.contains(&word.to_lowercase())
             || (word.contains('-')
                 && letter_runs(word).any(|w| missing.contains(&w))
-                && letter_runs(word).all(|w| missing.contains(&w) || w.chars().count() <= 3))
+                && letter_runs(word).all(|w| missing.contains(&w) || w.chars().count() <= prefix))
     };
     let words: Vec<&str> = typed_words(question).collect();
     // The word after "how to" is the action asked ("pseudohyperkalemia how to exclude?"), not

@@ -183,6 +183,7 @@ struct PhrasingSpec {
     pronouns: Vec<String>,
     source_nouns: Vec<String>,
     acronym_fillers: Vec<String>,
+    combining_vowels: Vec<char>,
     word_families: Vec<(String, String)>,
     sparing: String,
     the_article: String,
@@ -243,6 +244,8 @@ pub struct Phrasing {
     pub source_nouns: Vec<String>,
     /// Small words the spelled-out form of an acronym may pass over ("of", "and").
     pub acronym_fillers: Vec<String>,
+    /// Vowels joining the roots of a compound term ("entero-colitis").
+    pub combining_vowels: Vec<char>,
     /// First letters of an analysed word, and the word the family is read as ("spar", "spare").
     word_families: Vec<(String, String)>,
     /// The analysed word that, after a term, names what spares it ("spare").
@@ -341,6 +344,7 @@ impl Phrasing {
             pronouns: spec.pronouns,
             source_nouns: spec.source_nouns,
             acronym_fillers: spec.acronym_fillers,
+            combining_vowels: spec.combining_vowels,
             word_families: spec.word_families,
             sparing: spec.sparing,
             the_article: spec.the_article.to_lowercase(),
