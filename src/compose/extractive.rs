@@ -983,16 +983,18 @@ impl ExtractiveComposer {
         // What it measures: the nearest word before it, past everyday words ("K" in "if K is
         // 5.3"), as the concept a quote must name for its bounds to be of that measure
         // ("If blood pressure <100 mmHg" sets no bound on potassium).
-        let measured: Option<String> = value_at.and_then(|(_, at)| {
-            typed_words(&request.question[..at])
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .find(|w| !crate::text::is_common_word(&w.to_lowercase()))
-                .and_then(|w| {
-                    let (terms, _) = self.terms(w);
-                    (terms.first()).map(|term| self.concept_in(term, &question_stems))
-                })
+        // The words that name it, from that word to the value ("Severity Scale over").
+        let measured_words: Vec<&str> = value_at
+            .map(|(_, at)| {
+                let before: Vec<&str> = typed_words(&request.question[..at]).collect();
+                let from =
+                    (before.iter()).rposition(|w| !crate::text::is_common_word(&w.to_lowercase()));
+                from.map_or(&[][..], |from| &before[from..]).to_vec()
+            })
+            .unwrap_or_default();
+        let measured: Option<String> = measured_words.first().and_then(|w| {
+            let (terms, _) = self.terms(w);
+            (terms.first()).map(|term| self.concept_in(term, &question_stems))
         });
         // Asked first in an article's box and naming no subject, a question takes the article's
         // title as the turn before: every passage of that article is about its subject.
@@ -1292,6 +1294,7 @@ impl ExtractiveComposer {
                     &units,
                     &quoted,
                     &asked,
+                    &measured_words,
                     &other_drugs_at,
                     &unmentioned,
                 )
@@ -2419,11 +2422,17 @@ fn as_named(written: &str) -> String {
 /// that it was chosen for: "Total volume limit: Keep total crystalloid administration under
 /// 4000 ml …" for "max fluids first 24h?" is no answer to open with "no maximum for fluids",
 /// whether it is quoted first or after another quote on fluids.
+///
+/// What the question's measured value measures (`measured`, its words as typed: "CIWA" in
+/// "CIWA over 20 what dose", "BP" in "BP 200/120 what dose?") is the patient's state, as an age
+/// is, not a subject the aspect is asked of: the sources are never said to give no dose "for
+/// CIWA".
 fn not_stated(
     question: &str,
     units: &[Unit],
     chosen: &[usize],
     asked: &Asked<'_>,
+    measured: &[&str],
     other_drugs_at: &dyn Fn(&str) -> Vec<usize>,
     unmentioned: &dyn Fn() -> Vec<String>,
 ) -> Option<String> {
@@ -2493,6 +2502,13 @@ fn not_stated(
     // Naming nothing, the question gives nothing the sources could be said to lack the aspect
     // for: "how much to lower in first hour?" is no dose of "this". Unless it asks of the
     // patient's care ("follow up when?") and no quote states that at all.
+    let named_asked: Vec<String> = (asked.named.iter())
+        .filter(|n| !measured.iter().any(|m| n.eq_ignore_ascii_case(m)))
+        .cloned()
+        .collect();
+    if named_asked.is_empty() && !asked.named.is_empty() {
+        return None;
+    }
     let subject = if asked.named.is_empty() {
         let of_care: Vec<&str> = (asked.aspects.iter())
             .filter(|a| a.of_care && a.can_be_missing())
@@ -2517,7 +2533,7 @@ fn not_stated(
         // one thing ("hepatocellular carcinoma", not "hepatocellular and carcinoma").
         let mut named: Vec<String> = Vec::new();
         let from = asked.follows.as_deref().unwrap_or(question);
-        for run in side_by_side(from, &asked.named) {
+        for run in side_by_side(from, &named_asked) {
             let name = spelt(&run);
             if !named.contains(&name) {
                 named.push(name);
@@ -5358,6 +5374,37 @@ mod tests {
         );
         let answer = composer.answer(&request("antibiotics how long?", &decimal));
         assert!(!answer.contains("give no"), "{answer}");
+    }
+
+    #[test]
+    fn what_a_measured_value_measures_is_the_patients_state_not_a_subject() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let passages = [
+            passage(
+                1,
+                "a#1",
+                "Treatment by Score",
+                "High score (Severity Scale, SAS ≥15): start sedation at once and reassess hourly.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Treatment by Score",
+                "Low score (Severity Scale, SAS <8): observe and give fluids.",
+            ),
+        ];
+        // The scale's value is the patient's; no dose is asked "for" the scale.
+        for question in ["Severity Scale over 20 what dose", "SAS 18 what dose?"] {
+            let answer = composer.answer(&request(question, &passages));
+            assert!(!answer.contains("give no"), "{question}: {answer}");
+            assert!(answer.contains("High score"), "{question}: {answer}");
+        }
+        // A drug asked with it is still said to have no dose given.
+        let answer = composer.answer(&request("SAS 18 - dose of haloperidol?", &passages));
+        assert!(
+            answer.starts_with("The article and its references give no dose for haloperidol;"),
+            "{answer}"
+        );
     }
 
     #[test]
