@@ -850,6 +850,20 @@ impl Engine {
         mode: Mode,
         fallback_reason: Option<String>,
     ) -> AskReply {
+        // A word of an age is named with its number ("6 yo", not "yo").
+        let ages: Vec<&str> = crate::shorthand::ages_written(question).collect();
+        let missing: Vec<String> = (missing.iter())
+            .map(|word| {
+                (ages.iter())
+                    .find(|age| {
+                        *age != word
+                            && age
+                                .split(|c: char| !c.is_alphanumeric() && c != '/')
+                                .any(|w| w.eq_ignore_ascii_case(word))
+                    })
+                    .map_or_else(|| word.clone(), |age| (*age).to_string())
+            })
+            .collect();
         // A word of a missing phrase is named with it ("liver disease", not also "liver").
         let named: Vec<&str> = missing
             .iter()

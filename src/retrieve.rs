@@ -967,6 +967,11 @@ impl Retriever {
                 if older {
                     concept.strength = Strength::Weak;
                 }
+                // A child's age is named by its population alone: the word that ends it ("old"
+                // of "6 year old") is in any text giving an age ("This 19-year-old …").
+                if *readings == vocabulary().ages.child_reading {
+                    concept.alternatives.clear();
+                }
                 for reading in readings {
                     let terms = self.synonyms.reading_terms(reading);
                     // What it is read as says how surely it names a topic: a drug's name
@@ -3047,6 +3052,18 @@ mod tests {
             "6yo (= child; children; pediatric) with pancreatitis, fluids?",
         );
         assert!(!coverage.covered, "{coverage:?}");
+        // However the age is typed: the word that ends it is in any text giving an age.
+        let (_dir, retriever) = retriever_over(&[(
+            "meningitis",
+            "This 25-year-old with bacterial meningitis needs ceftriaxone 2 g every 12 hours.",
+        )]);
+        let coverage = coverage_of(
+            &retriever,
+            "ceftriaxone for a 6 year old (= child; children; pediatric)?",
+        );
+        assert!(!coverage.covered, "{coverage:?}");
+        let coverage = coverage_of(&retriever, "ceftriaxone for a 30 year old?");
+        assert!(coverage.covered, "{coverage:?}");
     }
 
     #[test]

@@ -256,6 +256,11 @@ static AGE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("age pattern")
 });
 
+/// The ages `question` gives as clinicians write them ("6 yo", "3 y/o", "45F"), as typed.
+pub fn ages_written(question: &str) -> impl Iterator<Item = &str> {
+    AGE.find_iter(question).map(|m| m.as_str())
+}
+
 /// The standard senses of `abbreviation` (any case), as `data/abbreviations.tsv` gives them.
 pub fn senses(abbreviation: &str) -> &'static [&'static str] {
     SENSES

@@ -77,6 +77,9 @@ async fn a_missing_topic_declines_in_the_users_own_words() {
             "hypertension",
         ),
         ("anti-HMGCR in a 12yo - same tx?", "12yo"),
+        // An age is named with its number, however typed.
+        ("anti-HMGCR in a 12 yo - same tx?", "12 yo"),
+        ("anti-HMGCR in a 12 year old - same tx?", "12 year old"),
     ] {
         let reply = ask(&engine, question, &[]).await;
         assert!(!reply.covered, "{question} was answered: {}", reply.answer);
