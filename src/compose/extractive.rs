@@ -710,6 +710,26 @@ impl ExtractiveComposer {
         // "stop") is that concept, counted once.
         let question_stems = stems_of(Some(request.question));
         let previous_stems = stems_of(previous.map(|t| t.content.as_str()));
+        // A word and what shorthand reads it as ("resus (= resuscitation)") are one concept,
+        // counted once: the clipping would also count as a word derived from its reading.
+        let read_as: HashMap<String, String> = {
+            let (_, readings) = crate::shorthand::appositives(request.question);
+            let mut read_as = HashMap::new();
+            for (word, readings) in &readings {
+                let typed = words(word);
+                if typed.is_empty() {
+                    continue;
+                }
+                let key = self.concept_in(&typed, &question_stems);
+                for term in readings.iter().flat_map(|r| self.synonyms.reading_terms(r)) {
+                    let read = self.concept_in(&term, &question_stems);
+                    if read != key {
+                        read_as.entry(read).or_insert_with(|| key.clone());
+                    }
+                }
+            }
+            read_as
+        };
         let concepts: Vec<Vec<String>> = wanted
             .iter()
             .map(|(terms, source)| {
@@ -717,7 +737,14 @@ impl ExtractiveComposer {
                     Source::History => previous_stems.as_slice(),
                     _ => question_stems.as_slice(),
                 };
-                terms.iter().map(|t| self.concept_in(t, stems)).collect()
+                terms
+                    .iter()
+                    .map(|t| self.concept_in(t, stems))
+                    .map(|key| match source {
+                        Source::Question => read_as.get(&key).cloned().unwrap_or(key),
+                        _ => key,
+                    })
+                    .collect()
             })
             .collect();
         // A concept most quotes name (the article's disease) tells them apart less than a rare
@@ -994,7 +1021,9 @@ impl ExtractiveComposer {
             .unwrap_or_default();
         let measured: Option<String> = measured_words.first().and_then(|w| {
             let (terms, _) = self.terms(w);
-            (terms.first()).map(|term| self.concept_in(term, &question_stems))
+            (terms.first())
+                .map(|term| self.concept_in(term, &question_stems))
+                .map(|key| read_as.get(&key).cloned().unwrap_or(key))
         });
         // Asked first in an article's box and naming no subject, a question takes the article's
         // title as the turn before: every passage of that article is about its subject.
@@ -4194,6 +4223,42 @@ mod tests {
             answer.starts_with(
                 "The article and its references give no dose for dexamethasone; what they say:"
             ),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn a_clipped_word_and_its_reading_count_once() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let passages = [
+            passage(
+                1,
+                "a#1",
+                "Fluids",
+                "Avoid hydroxyethyl starch (HES) in pancreatitis.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Monitoring",
+                "Monitor urine output to guide ongoing resuscitation.",
+            ),
+            passage(
+                3,
+                "a#3",
+                "Fluids",
+                "Early resuscitation uses lactated Ringer's.",
+            ),
+            passage(4, "a#4", "Diet", "Start oral feeding within 24 hours."),
+            passage(5, "a#5", "Pain", "Give adequate analgesia."),
+            passage(6, "a#6", "Imaging", "Reserve imaging for diagnostic doubt."),
+        ];
+        // As the question reaches the composer: "resus" with its reading after it. The quote
+        // naming the subject asked (HES) comes first, not one naming "resuscitation" twice,
+        // as typed and as read.
+        let answer = composer.answer(&request("HES ok for resus (= resuscitation)?", &passages));
+        assert!(
+            answer.starts_with("- \"Avoid hydroxyethyl starch"),
             "{answer}"
         );
     }
