@@ -506,6 +506,7 @@ impl Engine {
         }
         let mut unnamed = self.plainly_absent(&ordinary, passages, article, &scope);
         unnamed.extend(coverage.unnamed_options.iter().cloned());
+        unnamed.extend(coverage.unnamed_forms.iter().cloned());
         unnamed
     }
 

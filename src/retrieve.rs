@@ -736,6 +736,7 @@ impl Retriever {
         let mut missing = Vec::new();
         let mut weak_missing = Vec::new();
         let mut earlier_missing = Vec::new();
+        let mut unnamed_forms = Vec::new();
         let mut known: Vec<&Concept> = Vec::new();
         for (n, concept) in concepts.iter().enumerate() {
             if key_terms.contains(&concept.name) {
@@ -781,6 +782,28 @@ impl Retriever {
             if let Some(word) = form {
                 related.push((concept.surface.clone(), word));
             } else if present(concept) {
+                // A drug's name of several words that no passage writes as typed names a form
+                // of the drug (its salt, its release): the words of it no passage writes.
+                let typed = concept.name.split(' ').collect::<Vec<_>>();
+                if n < own
+                    && typed.len() > 1
+                    && typed.len() == concept.surface.split_whitespace().count()
+                    && a_drug
+                    && !passages
+                        .iter()
+                        .any(|p| p.windows(typed.len()).any(|w| w == typed.as_slice()))
+                {
+                    for (stem, surface) in typed.iter().zip(concept.surface.split_whitespace()) {
+                        // A clipping of a word they write ("vit" of "vitamin D") is that word.
+                        let clipped = vocabulary.iter().any(|w| w.starts_with(stem));
+                        if !vocabulary.contains(stem)
+                            && !clipped
+                            && !unnamed_forms.contains(&surface.to_string())
+                        {
+                            unnamed_forms.push(surface.to_string());
+                        }
+                    }
+                }
                 if n < own
                     && !directly(concept)
                     && let Some(word) = related_in_passages(&concept.name).and_then(|w| written(&w))
@@ -828,6 +851,7 @@ impl Retriever {
             related,
             unnamed_options,
             earlier_missing,
+            unnamed_forms,
         }
     }
 
@@ -2520,6 +2544,10 @@ pub struct Coverage {
     /// "admit?"): they decline nothing, but an answer taking its subject from that turn, or
     /// asked of the patient that turn named, says the sources lack them.
     pub earlier_missing: Vec<String>,
+    /// Words of a drug's name of several words that no passage writes, when the passages name
+    /// the drug otherwise ("tartrate" of "metoprolol tartrate" where they write "metoprolol
+    /// succinate"): the form asked is not the one the sources speak of, and the answer says so.
+    pub unnamed_forms: Vec<String>,
 }
 
 /// The part of a slash-joined word ("grommet/myringotomy", "preeclampsia/IUGR") that reads as
@@ -3064,6 +3092,32 @@ mod tests {
         assert!(!coverage.covered, "{coverage:?}");
         let coverage = coverage_of(&retriever, "ceftriaxone for a 30 year old?");
         assert!(coverage.covered, "{coverage:?}");
+    }
+
+    #[test]
+    fn a_form_of_a_drug_no_passage_writes_is_unnamed() {
+        let (_dir, retriever) = retriever_over(&[(
+            "hf",
+            "Start metoprolol succinate 12.5 mg daily and titrate every 2 weeks.",
+        )]);
+        // The drug is covered, but not in the form asked.
+        let coverage = coverage_of(&retriever, "metoprolol tartrate ok?");
+        assert!(coverage.covered, "{coverage:?}");
+        assert_eq!(coverage.unnamed_forms, ["tartrate"]);
+        for question in ["metoprolol succinate dose?", "metoprolol dose?"] {
+            let coverage = coverage_of(&retriever, question);
+            assert!(
+                coverage.unnamed_forms.is_empty(),
+                "{question}: {coverage:?}"
+            );
+        }
+        // A clipping of a word the passages write is no other form: "vit D" is vitamin D.
+        let (_dir, retriever) = retriever_over(&[(
+            "bone",
+            "Prescribe calcium and vitamin D supplements with long-term prednisone.",
+        )]);
+        let coverage = coverage_of(&retriever, "vit D for all pts on pred?");
+        assert!(coverage.unnamed_forms.is_empty(), "{coverage:?}");
     }
 
     #[test]

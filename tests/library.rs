@@ -1289,3 +1289,27 @@ fn an_abbreviation_no_source_writes_in_any_sense_is_named_as_typed_and_said_miss
     let reply = common::ask_in_article(&corpus, &index, "pancreatitis", "fluids if pt has HF?");
     assert!(!reply.covered, "{}", reply.answer);
 }
+
+#[test]
+fn a_form_of_a_drug_the_sources_do_not_write_is_said_unmentioned() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::add_pages(
+        dir.path(),
+        &[(
+            "hf",
+            "Beta-Blockers in Heart Failure\nStart metoprolol succinate 12.5 mg daily in heart failure. 1\nTitration\n- Titrate every 2-4 weeks as tolerated 1\n",
+        )],
+    );
+    let index = dir.path().join("index");
+    // The sources name metoprolol, but only as the succinate: the tartrate asked is not theirs.
+    let reply = common::ask_in_article(&corpus, &index, "hf", "metoprolol tartrate ok?");
+    assert!(
+        reply
+            .answer
+            .starts_with("The article and its references do not mention tartrate;"),
+        "{}",
+        reply.answer
+    );
+    let reply = common::ask_in_article(&corpus, &index, "hf", "metoprolol succinate dose?");
+    assert!(!reply.answer.contains("do not mention"), "{}", reply.answer);
+}
