@@ -25,6 +25,10 @@ static NUMBER: LazyLock<Regex> =
 static PAIR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\d{2,3}/\d{2,3}\b").expect("the pair pattern is valid"));
 
+/// What follows a number that begins a range: a dash and the range's other number ("–5").
+static RANGE_AFTER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*[-–]\s*\d").expect("range-after pattern"));
+
 /// A range of two numbers: "8-14", "8–14".
 static RANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^\d.])(\d+(?:\.\d+)?)\s*[-–]\s*(\d+(?:\.\d+)?)")
@@ -298,14 +302,17 @@ impl Ages {
     pub fn bounds(&self, text: &str) -> Vec<Range> {
         let mut out = Vec::new();
         let number = |m: Option<regex::Match>| m.and_then(|m| m.as_str().parse::<f64>().ok());
+        // A bound word before a range is no bound: "over 2–5 minutes" says how long, not "≥2".
+        let bound =
+            |m: Option<regex::Match>| number(m.filter(|m| !RANGE_AFTER.is_match(&text[m.end()..])));
         for c in self.value_below.captures_iter(text) {
-            if let Some(x) = number(c.get(1)) {
+            if let Some(x) = bound(c.get(1)) {
                 let inclusive = c[0].contains('≤') || c[0].contains("<=");
                 out.push((f64::NEG_INFINITY, if inclusive { x + EPSILON } else { x }));
             }
         }
         for c in self.value_above.captures_iter(text) {
-            if let Some(x) = number(c.get(1)) {
+            if let Some(x) = bound(c.get(1)) {
                 let strict = c[0].contains('>') && !c[0].contains(">=");
                 out.push((if strict { x + EPSILON } else { x }, f64::INFINITY));
             }
@@ -444,6 +451,9 @@ mod tests {
         ));
         assert!(!within("calcium gluconate 10% (15–30 mL)", 20.0));
         assert!(!within("repeat in 5–10 minutes", 7.0));
+        // A bound word before a range says how long, and sets no bound.
+        assert!(!within("use calcium chloride 10% IV over 2–5 minutes", 5.5));
+        assert!(within("give it if K is over 5", 5.5));
         assert!(!within("Severe Withdrawal (CIWA-Ar ≥15):", 6.0));
         assert!(within("Severe Withdrawal (CIWA-Ar ≥15):", 15.0));
         assert!(within("Moderate Withdrawal (CIWA-Ar 8-14):", 14.0));
