@@ -738,13 +738,20 @@ impl Retriever {
         let mut earlier_missing = Vec::new();
         let mut unnamed_forms = Vec::new();
         let mut known: Vec<&Concept> = Vec::new();
+        // The earlier turn's topics the sources name: a follow-up of ordinary words only ("how
+        // long to wait?" after "switching from lisinopril") is about them.
+        let mut earlier_found = 0;
         for (n, concept) in concepts.iter().enumerate() {
             if key_terms.contains(&concept.name) {
                 continue;
             }
             if n >= own && !follows {
-                if !present(concept) && !earlier_missing.contains(&concept.surface) {
-                    earlier_missing.push(concept.surface.clone());
+                if !present(concept) {
+                    if !earlier_missing.contains(&concept.surface) {
+                        earlier_missing.push(concept.surface.clone());
+                    }
+                } else if concept.strength == Strength::Strong {
+                    earlier_found += 1;
                 }
                 continue;
             }
@@ -843,7 +850,9 @@ impl Retriever {
         let retrieved = !hits.is_empty();
         let weak_only = missing.is_empty() && !weak_missing.is_empty();
         Coverage {
-            covered: retrieved && missing.is_empty() && (weak_missing.is_empty() || found > 0),
+            covered: retrieved
+                && missing.is_empty()
+                && (weak_missing.is_empty() || found > 0 || earlier_found > 0),
             borderline: retrieved && weak_only,
             key_terms,
             missing,
@@ -3218,6 +3227,31 @@ mod tests {
         // Asked in the question itself, the word the sources lack declines it.
         let coverage = coverage_of(&retriever, "doxycycline for a rash in pregnancy?");
         assert!(!coverage.covered, "{coverage:?}");
+    }
+
+    #[test]
+    fn a_follow_up_of_ordinary_words_is_about_the_earlier_turns_topics() {
+        let (_dir, retriever) = retriever_over(&[(
+            "hf",
+            "A 36-hour washout period is mandatory when switching from enalapril to sacubitril.",
+        )]);
+        let history = [crate::contracts::Turn {
+            role: "user".into(),
+            content: "switching from enalapril".into(),
+        }];
+        // "wait" is in no passage, but it is an everyday word: the earlier turn's topic, which
+        // the sources name, is what the follow-up asks about.
+        let request = SearchRequest {
+            article: None,
+            query: "how long to wait?",
+            history: &history,
+            k: 6,
+        };
+        let hits = retriever.search(&request).unwrap();
+        let coverage = retriever.coverage(&request, &hits);
+        assert!(coverage.covered, "{coverage:?}");
+        // Without it, it is about nothing the sources name.
+        assert!(!coverage_of(&retriever, "how long to wait?").covered);
     }
 
     #[test]
