@@ -493,9 +493,15 @@ impl ExtractiveComposer {
         let only_patient = subject_words.iter().all(|typed| {
             !ages.states_named(typed).is_empty() || ages.of_population(typed).is_some()
         });
+        // And one naming only the action it asks of ("how fast to titrate?" after "pt has
+        // CAD"): what is done is asked of what the earlier turn named.
+        let actions = vocabulary.actions_asked(request.question);
+        let only_action = subject_words
+            .iter()
+            .all(|typed| actions.iter().any(|a| a.eq_ignore_ascii_case(typed)));
         if previous.is_some()
             && !subject_words.is_empty()
-            && (only_routes && asks_a_value || only_patient)
+            && (only_routes && asks_a_value || only_patient || only_action)
         {
             subject.clear();
             subject_words.clear();
@@ -5614,6 +5620,36 @@ mod tests {
             .answer(&request("avoid sublingual nifedipine why", &passages));
         assert!(!answer.contains("give no contraindications"), "{answer}");
         assert!(first_quote(&answer).contains("Never use"), "{answer}");
+    }
+
+    #[test]
+    fn the_action_after_how_fast_to_is_asked_of_the_earlier_turns_patient() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Older Adults",
+                "For patients over 70 years, start low and titrate gradually every 6-8 weeks.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Cardiac Disease",
+                "For patients with coronary artery disease, start at 25 mcg/day and increase by 12.5 mcg every 6-8 weeks.",
+            ),
+        ];
+        // "titrate" is what "how fast to" asks, no subject: the follow-up asks of the patient
+        // the earlier turn named, and the quote for that patient states how fast.
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "pt has coronary artery disease",
+            "how fast to titrate?",
+            &passages,
+        );
+        assert!(
+            first_quote(&answer).contains("coronary artery disease"),
+            "{answer}"
+        );
     }
 
     #[test]

@@ -648,6 +648,18 @@ impl Vocabulary {
             .collect()
     }
 
+    /// The actions `question` asks an aspect of, typed after an ask phrase of "how" and "to"
+    /// ("titrate" of "how fast to titrate?", "recheck" of "how often to recheck?"): what is
+    /// done, not what it is done to or for.
+    pub fn actions_asked(&self, question: &str) -> Vec<String> {
+        let text = self.asking_text(question);
+        let asked = self.aspects_asked(question);
+        let by = (asked.iter())
+            .flat_map(|a| a.ask.iter())
+            .filter(|phrase| self.asks_by(&text, phrase));
+        actions_after(&text, by)
+    }
+
     /// The words of `text` (as `asking_text` gives it) before a clause setting the scene, if
     /// it has one.
     /// A connective inside an ask phrase of several words ("before or with") opens the scene
@@ -1149,6 +1161,26 @@ pub fn surface_words(text: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The word after each ask phrase of `phrases` that opens with "how" when "to" follows it in
+/// `text` ("titrate" of "how fast to titrate", "recheck" of "how often to recheck"): the
+/// action asked.
+fn actions_after<'p>(text: &str, phrases: impl Iterator<Item = &'p String>) -> Vec<String> {
+    let mut actions = Vec::new();
+    for phrase in phrases.filter(|p| p.trim().starts_with("how ")) {
+        let opener = format!("{} to ", phrase.trim());
+        for (at, _) in text.match_indices(&opener) {
+            let after = &text[at + opener.len()..];
+            if let Some(verb) = after.split_whitespace().next()
+                && verb.chars().all(char::is_alphabetic)
+                && !actions.iter().any(|a| a == verb)
+            {
+                actions.push(verb.to_string());
+            }
+        }
+    }
+    actions
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1645,6 +1677,23 @@ mod tests {
                 .asking_words("how much to drop bp first hr?")
                 .contains("bp")
         );
+        // The action after "how fast to", "how often to" is what is done.
+        assert_eq!(
+            vocabulary().actions_asked("how fast to titrate?"),
+            ["titrate"]
+        );
+        assert_eq!(
+            vocabulary().actions_asked("how often to recheck tsh?"),
+            ["recheck"]
+        );
+        assert!(
+            vocabulary()
+                .actions_asked("how often is it given?")
+                .is_empty()
+        );
+        // Increasing by an amount on a schedule states how fast.
+        let speed = vocabulary().aspect("speed").unwrap();
+        assert!(speed.stated_in("start at 25 mcg/day and increase by 12.5 mcg every 6-8 weeks"));
     }
 
     #[test]
