@@ -791,11 +791,13 @@ impl Retriever {
             } else if present(concept) {
                 // A drug's name of several words that no passage writes as typed names a form
                 // of the drug (its salt, its release): the words of it no passage writes.
-                let typed = concept.name.split(' ').collect::<Vec<_>>();
-                if n < own
-                    && typed.len() > 1
+                let typed: Vec<&str> = if a_drug && n < own && concept.name.contains(' ') {
+                    concept.name.split(' ').collect()
+                } else {
+                    Vec::new()
+                };
+                if typed.len() > 1
                     && typed.len() == concept.surface.split_whitespace().count()
-                    && a_drug
                     && !passages
                         .iter()
                         .any(|p| p.windows(typed.len()).any(|w| w == typed.as_slice()))
@@ -2952,10 +2954,27 @@ mod tests {
     }
 
     fn coverage_of(retriever: &Retriever, query: &str) -> Coverage {
+        coverage_in(retriever, query, &[])
+    }
+
+    /// The coverage of `query` asked after the user's earlier turn `earlier`.
+    fn coverage_after(retriever: &Retriever, earlier: &str, query: &str) -> Coverage {
+        let history = [crate::contracts::Turn {
+            role: "user".into(),
+            content: earlier.into(),
+        }];
+        coverage_in(retriever, query, &history)
+    }
+
+    fn coverage_in(
+        retriever: &Retriever,
+        query: &str,
+        history: &[crate::contracts::Turn],
+    ) -> Coverage {
         let request = SearchRequest {
             article: None,
             query,
-            history: &[],
+            history,
             k: 6,
         };
         let hits = retriever.search(&request).unwrap();
@@ -3211,18 +3230,11 @@ mod tests {
             "lyme",
             "Doxycycline 100 mg twice per day for 10-14 days treats erythema migrans.",
         )]);
-        let history = [crate::contracts::Turn {
-            role: "user".into(),
-            content: "doxycycline for an erythema migrans rash?".into(),
-        }];
-        let request = SearchRequest {
-            article: None,
-            query: "how many days?",
-            history: &history,
-            k: 6,
-        };
-        let hits = retriever.search(&request).unwrap();
-        let coverage = retriever.coverage(&request, &hits);
+        let coverage = coverage_after(
+            &retriever,
+            "doxycycline for an erythema migrans rash?",
+            "how many days?",
+        );
         assert!(coverage.covered, "{coverage:?}");
         // Asked in the question itself, the word the sources lack declines it.
         let coverage = coverage_of(&retriever, "doxycycline for a rash in pregnancy?");
@@ -3235,20 +3247,9 @@ mod tests {
             "hf",
             "A 36-hour washout period is mandatory when switching from enalapril to sacubitril.",
         )]);
-        let history = [crate::contracts::Turn {
-            role: "user".into(),
-            content: "switching from enalapril".into(),
-        }];
         // "wait" is in no passage, but it is an everyday word: the earlier turn's topic, which
         // the sources name, is what the follow-up asks about.
-        let request = SearchRequest {
-            article: None,
-            query: "how long to wait?",
-            history: &history,
-            k: 6,
-        };
-        let hits = retriever.search(&request).unwrap();
-        let coverage = retriever.coverage(&request, &hits);
+        let coverage = coverage_after(&retriever, "switching from enalapril", "how long to wait?");
         assert!(coverage.covered, "{coverage:?}");
         // Without it, it is about nothing the sources name.
         assert!(!coverage_of(&retriever, "how long to wait?").covered);

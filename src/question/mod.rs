@@ -177,6 +177,8 @@ struct PhrasingSpec {
     state_opener: String,
     or_fillers: Vec<String>,
     how_openers: Vec<String>,
+    action_opener: String,
+    action_joiner: String,
     level_words: Vec<String>,
     symbols_typed_small: Vec<String>,
     referring_back: Vec<String>,
@@ -230,6 +232,10 @@ pub struct Phrasing {
     pub or_fillers: Vec<String>,
     /// Words asking how to do what the word after them names ("how to exclude").
     pub how_openers: Vec<String>,
+    /// The first word of an ask phrase, and the word after it, that ask of the action typed
+    /// next ("how fast to titrate").
+    pub action_opener: String,
+    pub action_joiner: String,
     /// Words that, after an electrolyte's symbol, ask its measured value ("K cutoff", "Na
     /// target"), as a number after it does ("K 6.8").
     pub level_words: Vec<String>,
@@ -338,6 +344,8 @@ impl Phrasing {
             state_opener: spec.state_opener,
             or_fillers: spec.or_fillers,
             how_openers: spec.how_openers,
+            action_opener: spec.action_opener,
+            action_joiner: spec.action_joiner,
             level_words: spec.level_words,
             symbols_typed_small: spec.symbols_typed_small,
             referring_back: spec.referring_back,
@@ -657,7 +665,7 @@ impl Vocabulary {
         let by = (asked.iter())
             .flat_map(|a| a.ask.iter())
             .filter(|phrase| self.asks_by(&text, phrase));
-        actions_after(&text, by)
+        actions_after(&text, by, &self.phrasing)
     }
 
     /// The words of `text` (as `asking_text` gives it) before a clause setting the scene, if
@@ -1161,13 +1169,18 @@ pub fn surface_words(text: &str) -> Vec<(String, String)> {
     out
 }
 
-/// The word after each ask phrase of `phrases` that opens with "how" when "to" follows it in
-/// `text` ("titrate" of "how fast to titrate", "recheck" of "how often to recheck"): the
-/// action asked.
-fn actions_after<'p>(text: &str, phrases: impl Iterator<Item = &'p String>) -> Vec<String> {
+/// The word after each ask phrase of `phrases` that opens with `action_opener` when
+/// `action_joiner` follows it in `text` ("titrate" of "how fast to titrate", "recheck" of "how
+/// often to recheck"): the action asked.
+fn actions_after<'p>(
+    text: &str,
+    phrases: impl Iterator<Item = &'p String>,
+    phrasing: &Phrasing,
+) -> Vec<String> {
     let mut actions = Vec::new();
-    for phrase in phrases.filter(|p| p.trim().starts_with("how ")) {
-        let opener = format!("{} to ", phrase.trim());
+    let opens = |phrase: &str| phrase.split_whitespace().next() == Some(&phrasing.action_opener);
+    for phrase in phrases.filter(|p| opens(p) && p.trim().contains(' ')) {
+        let opener = format!("{} {} ", phrase.trim(), phrasing.action_joiner);
         for (at, _) in text.match_indices(&opener) {
             let after = &text[at + opener.len()..];
             if let Some(verb) = after.split_whitespace().next()
