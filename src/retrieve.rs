@@ -3424,6 +3424,17 @@ mod tests {
         let coverage = coverage_of(&retriever, "depression: how long was follow-up?");
         assert!(coverage.covered, "{coverage:?}");
         assert!(coverage.missing.is_empty(), "{coverage:?}");
+        // "First line" asks which is preferred: sources naming antibiotics and no line of
+        // therapy answer "which abx first line?" (what they say of antibiotics).
+        let (_dir, retriever) = retriever_over(&[(
+            "copd",
+            "Add antibiotics only if the patient has increased sputum purulence.",
+        )]);
+        for query in ["which abx first line?", "first-line antibiotic?"] {
+            let coverage = coverage_of(&retriever, query);
+            assert!(coverage.covered, "{query}: {coverage:?}");
+            assert!(coverage.missing.is_empty(), "{query}: {coverage:?}");
+        }
     }
 
     #[test]
