@@ -23,6 +23,9 @@
 //!   the article names ("ACE inhibitor", "diuretic"), from `data/drug-classes.tsv` (distilled
 //!   from WordNet, see its header); a statement about a class holds for its members; a drug name
 //!   misspelt ("atorvastatn") is the one drug of `data/drug-names.tsv` it is a near spelling of;
+//! - a **disease the article does not name** ("cirrhosis") is the disorder of its organ that the
+//!   article names ("hepatic dysfunction"), from `data/organ-disorders.tsv` (distilled from
+//!   WordNet, see its header);
 //! - a **drug class the article does not name** ("bronchodilator", or as shorthand: "abx") is,
 //!   in one article's box, the drugs of it the article names ("albuterol");
 //! - **short shorthand typed small** ("bp") that the article writes in capitals is that acronym;
@@ -104,6 +107,25 @@ static ABBREVIATIONS: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::n
 /// (distilled from periodictable, see its header).
 static ELEMENTS: LazyLock<HashMap<&'static str, &'static str>> =
     LazyLock::new(|| table_rows(include_str!("../data/elements.tsv")).collect());
+
+/// Each disease of one part of the body by its name, with that part's noun and adjectives
+/// (`data/organ-disorders.tsv` and `data/body-adjectives.tsv`, distilled from WordNet, see
+/// their headers): "cirrhosis" with "liver" and "hepatic".
+static ORGAN_DISORDERS: LazyLock<HashMap<&'static str, Vec<&'static str>>> = LazyLock::new(|| {
+    let adjectives: Vec<(&str, &str)> = table_rows(crate::synonyms::BODY_ADJECTIVES).collect();
+    table_rows(include_str!("../data/organ-disorders.tsv"))
+        .map(|(disease, organ)| {
+            let forms = std::iter::once(organ)
+                .chain(
+                    (adjectives.iter())
+                        .filter(|(_, noun)| *noun == organ)
+                        .map(|(a, _)| *a),
+                )
+                .collect();
+            (disease, forms)
+        })
+        .collect()
+});
 
 /// The drug class table (`data/drug-classes.tsv`): each drug name (lower-cased: generic, other
 /// and brand names) with its drug, and each class's members.
@@ -455,6 +477,10 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
             out.push((range, vec![class]));
             continue;
         }
+        if let Some(disorder) = disorder_named(word, article) {
+            out.push((range, vec![disorder]));
+            continue;
+        }
         if let Some(members) = members_named(word, article) {
             out.push((range, members));
             continue;
@@ -547,6 +573,26 @@ fn class_named(word: &str, article: &dyn Article) -> Option<String> {
         .iter()
         .find(|name| article.names(name))
         .map(|name| (*name).to_string())
+}
+
+/// The disorder of its organ, as the article writes it, that the disease `word` names, when the
+/// article does not name the disease: "cirrhosis" in an article that writes "hepatic
+/// dysfunction" (its organ's noun or adjective and a word naming a disorder in general, the
+/// vocabulary's `condition_heads`). What an article says of a patient with the organ's disorder
+/// is said of a patient with the disease; not the other way round.
+fn disorder_named(word: &str, article: &dyn Article) -> Option<String> {
+    let lower = word.to_lowercase();
+    let forms = ORGAN_DISORDERS.get(lower.as_str())?;
+    if article.names(&lower) {
+        return None;
+    }
+    let heads = &crate::question::vocabulary().condition_heads;
+    forms.iter().find_map(|form| {
+        heads
+            .iter()
+            .map(|head| format!("{form} {head}"))
+            .find(|phrase| article.names(phrase))
+    })
 }
 
 /// The drugs of the class `word` names that the article names, when it names the class by
@@ -1671,6 +1717,30 @@ mod tests {
             read("levo dose", &two),
             "levo dose",
             "two drugs begin so: not read"
+        );
+    }
+
+    #[test]
+    fn a_disease_the_article_does_not_name_is_read_as_its_organs_disorder_it_names() {
+        let article = Names(&["hepatic dysfunction", "renal impairment"], &[]);
+        assert_eq!(
+            read("which benzo in cirrhosis?", &article),
+            "which benzo in cirrhosis (= hepatic dysfunction)?"
+        );
+        assert_eq!(
+            read("dose in nephritis?", &article),
+            "dose in nephritis (= renal impairment)?"
+        );
+        let names_it = Names(&["hepatic dysfunction", "cirrhosis"], &[]);
+        assert_eq!(
+            read("which benzo in cirrhosis?", &names_it),
+            "which benzo in cirrhosis?",
+            "what an article says of cirrhosis itself answers"
+        );
+        let other_organ = Names(&["renal impairment"], &[]);
+        assert_eq!(
+            read("which benzo in cirrhosis?", &other_organ),
+            "which benzo in cirrhosis?"
         );
     }
 
