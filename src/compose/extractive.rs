@@ -581,7 +581,19 @@ impl ExtractiveComposer {
         };
         let from_methods = (vocabulary.asks_only_aspects(request.question) || about_sources)
             && aspects.iter().any(|aspect| aspect.in_methods);
-        let allergens = self.allergens(request.question);
+        // A patient's allergy stands for the whole conversation: "pt allergic to penicillin",
+        // then "what regimen?", asks what to give that patient.
+        let mut allergens = self.allergens(request.question);
+        for turn in request.history.iter().filter(|t| t.role == "user") {
+            for allergen in self.allergens(&turn.content) {
+                if !allergens
+                    .iter()
+                    .any(|(typed, _)| typed.eq_ignore_ascii_case(&allergen.0))
+                {
+                    allergens.push(allergen);
+                }
+            }
+        }
         Asked {
             subject,
             subject_words,
@@ -1497,10 +1509,22 @@ impl Draft<'_> {
                 // Under its quoted lead-in, an item does not repeat the lead as its label.
                 let own_lead = &passages[unit.passage].lead;
                 let heading = heading_label(&passages[unit.passage], &unit.quote);
+                // Without it, an item is shown under a lead-in naming a short thing and a remark
+                // in brackets, remark and all ("Long-acting benzodiazepines (preferred for most
+                // patients): Diazepam: …"): alone, "Diazepam: 5-10 mg" would read as given to
+                // any patient the answer is about.
+                let orphan = (!nested
+                    && unit.label.is_none()
+                    && matches!(passages[unit.passage].role, Role::ListItem | Role::Step))
+                .then(|| own_lead.trim().strip_suffix(':'))
+                .flatten()
+                .filter(|lead| without_remark(lead).is_some_and(short_label_words))
+                .map(str::to_string);
                 let unit_label = unit
                     .label
                     .as_ref()
                     .filter(|l| !(nested && *l == own_lead))
+                    .or(orphan.as_ref())
                     .or(heading.as_ref());
                 let label = match (note, unit_label) {
                     (Some(note), Some(label)) => {
@@ -2990,8 +3014,21 @@ fn lead_label(passage: &Passage) -> Option<String> {
     let lead = passage.lead.trim();
     (matches!(passage.role, Role::ListItem | Role::Step)
         && !lead.is_empty()
-        && lead.split_whitespace().count() <= model().structure.max_lead_label_words)
-        .then(|| lead.to_string())
+        && short_label_words(lead))
+    .then(|| lead.to_string())
+}
+
+/// Whether `text` is short enough to label a quote (`structure.max_lead_label_words`).
+fn short_label_words(text: &str) -> bool {
+    text.split_whitespace().count() <= model().structure.max_lead_label_words
+}
+
+/// `text` without the remark in brackets at its end ("Step 1: Cardiac Membrane Stabilization"
+/// of "… (Does NOT Lower Potassium)"), if it ends in one and names something before it.
+fn without_remark(text: &str) -> Option<&str> {
+    let (named, _) = text.strip_suffix(')')?.rsplit_once(" (")?;
+    let named = named.trim();
+    (!named.is_empty()).then_some(named)
 }
 
 /// The heading a list item without a lead-in sits under, shown as its label when it is short
@@ -3005,13 +3042,13 @@ fn heading_label(passage: &Passage, quote: &str) -> Option<String> {
         return None;
     }
     let heading = passage.section.rsplit(" › ").next()?.trim();
-    let short = |h: &str| h.split_whitespace().count() <= model().structure.max_lead_label_words;
+    let short = short_label_words;
     // Too long for a label, it is shown without a remark in brackets at its end ("Step 1:
     // Cardiac Membrane Stabilization (Does NOT Lower Potassium)"), which is no part of what it
     // names; short enough, it is shown whole ("Intramuscular Administration (When IV
     // Unavailable)").
-    let heading = match heading.strip_suffix(')').and_then(|h| h.rsplit_once(" (")) {
-        Some((named, _)) if !short(heading) && !named.trim().is_empty() => named.trim(),
+    let heading = match without_remark(heading) {
+        Some(named) if !short(heading) => named,
         _ => heading,
     };
     let said = words(quote);
@@ -5880,6 +5917,60 @@ mod tests {
         let answer = ExtractiveComposer::default()
             .answer(&request("options with drug allergies?", &passages[2..]));
         assert!(!answer.contains("allergic to"), "{answer}");
+        // The patient an earlier turn said is allergic stays allergic in its follow-ups.
+        let history = earlier_turn("pt allergic to penicillin (= amoxicillin)");
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("what regimen?", &passages)
+        });
+        assert!(
+            answer.starts_with(
+                "The article and its references do not say what to give a patient allergic to penicillin; what they say:"
+            ),
+            "{answer}"
+        );
+        assert!(!answer.contains("amoxicillin 1000 mg"), "{answer}");
+    }
+
+    #[test]
+    fn an_item_quoted_without_its_lead_in_is_shown_under_it() {
+        let lead = lead_in(passage(
+            1,
+            "w#4",
+            "Benzodiazepine Selection",
+            "Long-acting benzodiazepines (preferred for most patients):",
+        ));
+        let diazepam = item_of(
+            &lead,
+            passage(
+                2,
+                "w#5",
+                "Benzodiazepine Selection",
+                "Diazepam: 5-10 mg PO every 6-8 hours",
+            ),
+        );
+        let summary = passage(
+            3,
+            "w#1",
+            "Treatment",
+            "Benzodiazepines are the standard treatment, with long-acting benzodiazepines preferred for most patients and short-acting ones for hepatic dysfunction.",
+        );
+        let draft = ExtractiveComposer::default().offline_draft(&request(
+            "which benzodiazepine?",
+            &[diazepam.clone(), summary],
+        ));
+        let line = (draft.lines.iter())
+            .find(|l| l.quotes.iter().any(|q| q.starts_with("Diazepam")))
+            .expect("the item is quoted");
+        assert_eq!(
+            line.label.as_deref(),
+            Some("Long-acting benzodiazepines (preferred for most patients)"),
+            "{draft:?}"
+        );
+        // Under its quoted lead-in, it repeats nothing.
+        let draft = ExtractiveComposer::default()
+            .offline_draft(&request("which benzodiazepine?", &[lead, diazepam]));
+        assert!(draft.lines.iter().all(|l| l.label.is_none()), "{draft:?}");
     }
 
     #[test]
