@@ -695,7 +695,20 @@ impl ExtractiveComposer {
             } else {
                 earlier
             };
-            wanted.push((earlier, Source::History));
+            // An earlier turn that asks nothing and names the patient's state or age group
+            // describes the patient ("pt vomiting", then "oral ok?"): what it names weighs as
+            // the question's own words.
+            let ages = &vocabulary().ages;
+            let describes = !previous.content.contains('?')
+                && vocabulary().aspects_asked(&previous.content).is_empty()
+                && (!ages.states_named(&previous.content).is_empty()
+                    || ages.of_population(&previous.content).is_some());
+            let source = if describes {
+                Source::Question
+            } else {
+                Source::History
+            };
+            wanted.push((earlier, source));
         }
         // The words an asked aspect brings ("refractory" for "if that fails?").
         let mut aspect_words: Vec<String> = asked
@@ -5930,6 +5943,57 @@ mod tests {
             "{answer}"
         );
         assert!(!answer.contains("amoxicillin 1000 mg"), "{answer}");
+    }
+
+    #[test]
+    fn an_earlier_turn_describing_the_patient_holds_as_the_questions_own_words() {
+        let oral = lead_in(passage(
+            1,
+            "p#10",
+            "Outpatient Oral Treatment",
+            "Outpatient Oral Treatment (if patient is stable, tolerating oral intake, no vomiting):",
+        ));
+        let cipro = item_of(
+            &oral,
+            passage(
+                2,
+                "p#11",
+                "Outpatient Oral Treatment",
+                "Ciprofloxacin 500 mg orally twice daily for 7 days",
+            ),
+        );
+        let iv = lead_in(passage(
+            3,
+            "p#13",
+            "Inpatient Parenteral Treatment",
+            "Inpatient Parenteral Treatment (if patient has vomiting, appears toxic, or cannot tolerate oral):",
+        ));
+        let ceftriaxone = item_of(
+            &iv,
+            passage(
+                4,
+                "p#14",
+                "Inpatient Parenteral Treatment",
+                "Ceftriaxone 1-2g IV once daily",
+            ),
+        );
+        let passages = vec![oral, cipro, iv, ceftriaxone];
+        let history = earlier_turn("pt vomiting");
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("oral ok?", &passages)
+        });
+        assert!(
+            first_quote(&answer).contains("if patient has vomiting"),
+            "{answer}"
+        );
+        // An earlier question is no description of the patient: the follow-up asks of its own.
+        let history = earlier_turn("is vomiting common?");
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("oral ok?", &passages)
+        });
+        assert!(first_quote(&answer).contains("Outpatient Oral"), "{answer}");
     }
 
     #[test]
