@@ -35,6 +35,9 @@ pub struct Aspect {
     /// in it); none for aspects answered by selection (comparison, who).
     pub noun: Option<String>,
     ask: Vec<String>,
+    /// Phrases that ask it when a drug's name comes right after them ("onset of insulin?";
+    /// "onset of symptoms" names the disease's onset).
+    ask_before_drug: Vec<String>,
     /// Phrases that, present, mean the question asks something else ("how does it work?" asks
     /// the mechanism, not the efficacy).
     unless: Vec<String>,
@@ -399,6 +402,8 @@ struct AspectSpec {
     noun: Option<String>,
     ask: Vec<String>,
     #[serde(default)]
+    ask_before_drug: Vec<String>,
+    #[serde(default)]
     unless: Vec<String>,
     #[serde(default)]
     with: Vec<String>,
@@ -533,6 +538,7 @@ impl Vocabulary {
                     .flat_map(|a| telegraphic(a, &file.phrasing))
                     .map(|a| asking_phrase(&a))
                     .collect(),
+                ask_before_drug: spec.ask_before_drug.iter().map(|a| plain(a)).collect(),
                 unless: spec.unless.iter().map(|a| plain(a)).collect(),
                 with: spec.with.iter().map(|a| plain(a)).collect(),
                 unless_matching,
@@ -711,7 +717,10 @@ impl Vocabulary {
         let asked: Vec<&Aspect> = self
             .aspects
             .iter()
-            .filter(|a| a.ask.iter().any(|phrase| self.asks_by(text, phrase)))
+            .filter(|a| {
+                a.ask.iter().any(|phrase| self.asks_by(text, phrase))
+                    || (a.ask_before_drug.iter()).any(|phrase| before_a_drug(text, phrase))
+            })
             .filter(|a| !a.unless.iter().any(|phrase| contains_phrase(text, phrase)))
             .filter(|a| !a.unless_matching.iter().any(|re| re.is_match(text)))
             .filter(|a| {
@@ -846,11 +855,15 @@ impl Vocabulary {
             .iter()
             .flat_map(|a| a.with.iter())
             .filter(|phrase| contains_phrase(&text, phrase));
+        let before_drug = (asked.iter())
+            .flat_map(|a| a.ask_before_drug.iter())
+            .filter(|phrase| before_a_drug(&text, phrase));
         asked
             .iter()
             .flat_map(|a| a.ask.iter())
             .filter(|phrase| self.asks_by(&text, phrase))
             .chain(with)
+            .chain(before_drug)
             .flat_map(|phrase| words(phrase))
             .collect()
     }
@@ -1146,6 +1159,17 @@ fn has_claim_term(text: &str, term: &str) -> bool {
     } else {
         !term.trim().is_empty() && text.contains(term)
     }
+}
+
+/// Whether `text` holds `phrase` right before a drug's name ("onset of insulin").
+fn before_a_drug(text: &str, phrase: &str) -> bool {
+    let phrase = format!(" {} ", phrase.trim());
+    text.match_indices(&phrase).any(|(at, _)| {
+        text[at + phrase.len()..]
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .next()
+            .is_some_and(crate::shorthand::is_drug_name)
+    })
 }
 
 fn contains_phrase(text: &str, phrase: &str) -> bool {
@@ -1651,6 +1675,20 @@ mod tests {
         (vocabulary().aspects_asked(question).iter())
             .map(|a| a.name.clone())
             .collect()
+    }
+
+    #[test]
+    fn the_onset_of_a_drug_asks_how_soon_it_acts_and_of_symptoms_nothing() {
+        let names = aspect_names;
+        assert_eq!(names("onset of insulin?"), ["onset"]);
+        assert_eq!(names("onset of labetalol po?"), ["onset"]);
+        assert!(names("onset of symptoms?").is_empty());
+        // The asking words are no subject of it.
+        assert!(
+            vocabulary()
+                .aspect_words("onset of insulin?")
+                .contains("onset")
+        );
     }
 
     #[test]
