@@ -3055,13 +3055,12 @@ fn heading_label(passage: &Passage, quote: &str) -> Option<String> {
         return None;
     }
     let heading = passage.section.rsplit(" › ").next()?.trim();
-    let short = short_label_words;
     // Too long for a label, it is shown without a remark in brackets at its end ("Step 1:
     // Cardiac Membrane Stabilization (Does NOT Lower Potassium)"), which is no part of what it
     // names; short enough, it is shown whole ("Intramuscular Administration (When IV
     // Unavailable)").
     let heading = match without_remark(heading) {
-        Some(named) if !short(heading) => named,
+        Some(named) if !short_label_words(heading) => named,
         _ => heading,
     };
     let said = words(quote);
@@ -3070,7 +3069,7 @@ fn heading_label(passage: &Passage, quote: &str) -> Option<String> {
     let mut named = heading_words
         .iter()
         .filter(|w| !w.starts_with(|c: char| c.is_ascii_digit()));
-    (!heading.is_empty() && short(heading) && !named.any(|w| said.contains(w)))
+    (!heading.is_empty() && short_label_words(heading) && !named.any(|w| said.contains(w)))
         .then(|| heading.to_string())
 }
 
