@@ -28,23 +28,11 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from wordnet import noun_data  # noqa: E402
+from wordnet import noun_data, read_index  # noqa: E402
 
 # The synsets a drug's classes stop below: every drug is one, so they tell nothing.
 TOP = {"drug", "medicine", "medication", "medicament", "medicinal_drug"}
 MAX_CLASSES = 3
-
-
-def read_index(folder):
-    senses = {}
-    with open(os.path.join(folder, "index.noun"), encoding="latin-1") as f:
-        for line in f:
-            if line.startswith(" "):
-                continue
-            parts = line.split()
-            pointers = int(parts[3])
-            senses[parts[0]] = parts[4 + pointers + 2:]
-    return senses
 
 
 def synset(data, offset):

@@ -25,7 +25,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from wordnet import noun_data  # noqa: E402
+from wordnet import noun_data, read_index  # noqa: E402
 
 # The words naming a disorder of an organ in general, after its noun or adjective.
 HEADS = ("disease", "disorder", "dysfunction", "impairment", "insufficiency")
@@ -44,18 +44,13 @@ def synset(data, offset):
 
 
 def offsets(folder):
-    """Every noun synset's offset, from the index (each synset once)."""
+    """Every noun synset's offset, from the index (each synset once, in the index's order)."""
     seen = set()
-    with open(os.path.join(folder, "index.noun"), encoding="latin-1") as f:
-        for line in f:
-            if line.startswith(" "):
-                continue
-            parts = line.split()
-            pointers = int(parts[3])
-            for offset in parts[4 + pointers + 2:]:
-                if offset not in seen:
-                    seen.add(offset)
-                    yield offset
+    for senses in read_index(folder).values():
+        for offset in senses:
+            if offset not in seen:
+                seen.add(offset)
+                yield offset
 
 
 def table(path):

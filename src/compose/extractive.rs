@@ -87,6 +87,10 @@ struct Asked<'v> {
     /// The earlier turn this follow-up takes its subject from, having named none of its own
     /// ("how to calculate rate?" after "naloxone infusion").
     follows: Option<String>,
+    /// Whether the earlier user turn asks nothing and names the patient's state or age group:
+    /// it describes the patient ("pt vomiting", then "oral ok?"), and what it names weighs as
+    /// the question's own words.
+    earlier_describes_patient: bool,
 }
 
 impl ExtractiveComposer {
@@ -594,6 +598,12 @@ impl ExtractiveComposer {
                 }
             }
         }
+        let earlier_describes_patient = previous.is_some_and(|turn| {
+            !turn.content.contains('?')
+                && vocabulary.aspects_asked(&turn.content).is_empty()
+                && (!ages.states_named(&turn.content).is_empty()
+                    || ages.of_population(&turn.content).is_some())
+        });
         Asked {
             subject,
             subject_words,
@@ -608,6 +618,7 @@ impl ExtractiveComposer {
             read_of_drug,
             in_condition,
             follows,
+            earlier_describes_patient,
         }
     }
 
@@ -695,15 +706,7 @@ impl ExtractiveComposer {
             } else {
                 earlier
             };
-            // An earlier turn that asks nothing and names the patient's state or age group
-            // describes the patient ("pt vomiting", then "oral ok?"): what it names weighs as
-            // the question's own words.
-            let ages = &vocabulary().ages;
-            let describes = !previous.content.contains('?')
-                && vocabulary().aspects_asked(&previous.content).is_empty()
-                && (!ages.states_named(&previous.content).is_empty()
-                    || ages.of_population(&previous.content).is_some());
-            let source = if describes {
+            let source = if asked.earlier_describes_patient {
                 Source::Question
             } else {
                 Source::History

@@ -1163,13 +1163,17 @@ fn has_claim_term(text: &str, term: &str) -> bool {
 
 /// Whether `text` holds `phrase` right before a drug's name ("onset of insulin").
 fn before_a_drug(text: &str, phrase: &str) -> bool {
-    let phrase = format!(" {} ", phrase.trim());
-    text.match_indices(&phrase).any(|(at, _)| {
-        text[at + phrase.len()..]
-            .split(|c: char| !c.is_alphanumeric() && c != '-')
+    words_after(text, &format!(" {} ", phrase.trim())).any(|word| {
+        word.split(|c: char| !c.is_alphanumeric() && c != '-')
             .next()
             .is_some_and(crate::shorthand::is_drug_name)
     })
+}
+
+/// The word typed right after each place of `opener` in `text`.
+fn words_after<'t>(text: &'t str, opener: &'t str) -> impl Iterator<Item = &'t str> {
+    text.match_indices(opener)
+        .filter_map(move |(at, _)| text[at + opener.len()..].split_whitespace().next())
 }
 
 fn contains_phrase(text: &str, phrase: &str) -> bool {
@@ -1205,12 +1209,8 @@ fn actions_after<'p>(
     let opens = |phrase: &str| phrase.split_whitespace().next() == Some(&phrasing.action_opener);
     for phrase in phrases.filter(|p| opens(p) && p.trim().contains(' ')) {
         let opener = format!("{} {} ", phrase.trim(), phrasing.action_joiner);
-        for (at, _) in text.match_indices(&opener) {
-            let after = &text[at + opener.len()..];
-            if let Some(verb) = after.split_whitespace().next()
-                && verb.chars().all(char::is_alphabetic)
-                && !actions.iter().any(|a| a == verb)
-            {
+        for verb in words_after(text, &opener) {
+            if verb.chars().all(char::is_alphabetic) && !actions.iter().any(|a| a == verb) {
                 actions.push(verb.to_string());
             }
         }
