@@ -2735,12 +2735,20 @@ fn unnamed(question: &str, unnamed: &[String]) -> Option<String> {
     mention_line(&unnamed_names(question, unnamed))
 }
 
-/// "The article and its references do not mention {names}; what they say:", when any.
+/// "The article and its references do not mention {names}; what they say:", when any. A
+/// patient's state is named as the state ("pregnant": "do not mention pregnancy").
 fn mention_line(names: &[String]) -> Option<String> {
+    let ages = &vocabulary().ages;
+    let names: Vec<&str> = (names.iter())
+        .map(|name| match ages.states_named(&name.to_lowercase())[..] {
+            [state] if !name.contains(' ') => ages.state_name(state),
+            _ => name.as_str(),
+        })
+        .collect();
     (!names.is_empty()).then(|| {
         format!(
             "The article and its references do not mention {}; what they say:",
-            or_list(names)
+            or_list(&names)
         )
     })
 }
@@ -2848,8 +2856,9 @@ fn unnamed_names(question: &str, unnamed: &[String]) -> Vec<String> {
     named
 }
 
-/// The condition or population an earlier turn asked in that the sources lack, as the opener
-/// names it ("dose in pregnancy?", then "when to check tsh?"): the patient is still the one
+/// The condition or population an earlier turn asked in or described the patient by that the
+/// sources lack (see [`names_patients_condition`]), as the opener names it ("dose in
+/// pregnancy?" or "pt is pregnant", then "when to check tsh?"): the patient is still the one
 /// asked about, unless the follow-up names a condition of its own ("and if no response?").
 fn earlier_condition_unnamed(request: &ComposeRequest) -> Vec<String> {
     let conditions = &vocabulary().phrasing.condition_words;
@@ -2861,7 +2870,7 @@ fn earlier_condition_unnamed(request: &ComposeRequest) -> Vec<String> {
         return Vec::new();
     };
     let in_condition: Vec<String> = (request.unnamed.iter())
-        .filter(|w| all_in_conditions(&previous.content, std::slice::from_ref(*w)))
+        .filter(|w| names_patients_condition(&previous.content, w))
         .cloned()
         .collect();
     unnamed_names(&previous.content, &in_condition)
@@ -2884,6 +2893,56 @@ fn beside_conditions(question: &str, typed: &[String]) -> Vec<String> {
 /// Whether each of the subject words `typed` is in a condition (see [`beside_conditions`]).
 fn all_in_conditions(question: &str, typed: &[String]) -> bool {
     outside_conditions(question, typed).is_empty()
+}
+
+/// Whether `typed` (a word or phrase of `question`) names the patient's condition rather than
+/// what is asked of: a state such as pregnancy where nothing is asked of it ("pregnant"), a word
+/// after a condition word ("cipro ok in pregnancy?"), or a word of a clause opening with the
+/// patient ("pt has cirrhosis", "pt on warfarin"). Such a word of an earlier turn that no source
+/// names is said not to be mentioned when a follow-up asks of that patient ("pt is pregnant",
+/// then "cipro ok?").
+fn names_patients_condition(question: &str, typed: &str) -> bool {
+    let phrasing = &vocabulary().phrasing;
+    // An allergy is said by an opener of its own ("… do not say what to give a patient allergic
+    // to …"), not as a word the sources lack.
+    if (phrasing.allergy_words.iter()).any(|w| w.eq_ignore_ascii_case(typed)) {
+        return false;
+    }
+    if all_in_conditions(question, &[typed.to_string()]) {
+        return true;
+    }
+    let ages = &vocabulary().ages;
+    let is_patient =
+        |w: &str| phrasing.patient_words.iter().any(|p| p == w) || ages.of_population(w).is_some();
+    let a_state = !ages.states_named(&typed.to_lowercase()).is_empty();
+    let first = typed
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    let last = typed
+        .split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .to_lowercase();
+    let lower = question.to_lowercase();
+    lower.split([',', ';', ':', '?', '.', '!']).any(|clause| {
+        let words: Vec<&str> = typed_words(clause).collect();
+        let Some(at) = words.iter().position(|w| *w == first) else {
+            return false;
+        };
+        // The patient among the clause's first words: "pt has …", "my patient is …".
+        let opens_with_patient =
+            (words[..at].iter().take(phrasing.patient_opening_words)).any(|w| is_patient(w));
+        // A state said of the patient ("pt is pregnant", "pregnant woman"), not one naming the
+        // topic asked ("pregnancy tests").
+        let end = words[at..]
+            .iter()
+            .position(|w| *w == last)
+            .map_or(at, |n| at + n);
+        let state_of_patient = a_state && words.get(end + 1).is_none_or(|w| is_patient(w));
+        opens_with_patient || state_of_patient
+    })
 }
 
 /// The subject words `typed` not in a condition of `question` (see [`beside_conditions`]).
@@ -5752,6 +5811,52 @@ mod tests {
             ),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn an_earlier_turn_describing_the_patient_names_what_the_sources_lack() {
+        // "pt is pregnant", then "cipro ok?": quoting the regimens bare would read as meant
+        // for her.
+        let passages = one_passage(
+            "Outpatient treatment",
+            "Ciprofloxacin 500-750 mg orally twice daily for 7 days.",
+        );
+        let unnamed = ["pregnant".to_string()];
+        for earlier in ["pt is pregnant", "pregnant"] {
+            let history = earlier_turn(earlier);
+            let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
+                history: &history,
+                unnamed: &unnamed,
+                ..request("cipro ok?", &passages)
+            });
+            assert!(
+                answer.starts_with(
+                    "The article and its references do not mention pregnancy; what they say:"
+                ),
+                "{earlier}: {answer}"
+            );
+        }
+        // A comorbidity, in a clause opening with the patient.
+        let unnamed = ["COPD".to_string()];
+        let history = earlier_turn("pt has COPD");
+        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
+            history: &history,
+            unnamed: &unnamed,
+            ..request("cipro ok?", &passages)
+        });
+        assert!(
+            answer.starts_with("The article and its references do not mention COPD;"),
+            "{answer}"
+        );
+        // An allergy has an opener of its own: "allergic" is no word the sources lack.
+        let unnamed = ["allergic".to_string()];
+        let history = earlier_turn("pt allergic to ACE inhibitors");
+        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
+            history: &history,
+            unnamed: &unnamed,
+            ..request("cipro ok?", &passages)
+        });
+        assert!(!answer.contains("mention allergic"), "{answer}");
     }
 
     #[test]

@@ -174,6 +174,8 @@ struct PhrasingSpec {
     comparison_connectors: Vec<String>,
     continuation_openers: Vec<String>,
     condition_words: Vec<String>,
+    patient_words: Vec<String>,
+    patient_opening_words: usize,
     allergy_words: Vec<String>,
     route_groups: Vec<Vec<String>>,
     allergy_opener: String,
@@ -220,6 +222,10 @@ pub struct Phrasing {
     /// Lower-cased words introducing the condition or population an aspect is asked in ("in",
     /// "with"): the word after one is not the subject a "not stated" line names.
     pub condition_words: Vec<String>,
+    /// Lower-cased words naming the patient ("pt", "patient"): a clause opening with one, among
+    /// its first `patient_opening_words` words, describes the patient.
+    pub patient_words: Vec<String>,
+    pub patient_opening_words: usize,
     /// Lower-cased words saying a patient cannot take what is typed next to them ("penicillin
     /// allergy", "allergic to sulfa").
     pub allergy_words: Vec<String>,
@@ -337,6 +343,10 @@ impl Phrasing {
                 .iter()
                 .map(|w| w.to_lowercase())
                 .collect(),
+            patient_words: (spec.patient_words.iter())
+                .map(|w| w.to_lowercase())
+                .collect(),
+            patient_opening_words: spec.patient_opening_words,
             route_groups: spec.route_groups,
             allergy_words: spec
                 .allergy_words
