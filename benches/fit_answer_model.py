@@ -49,6 +49,7 @@ FLAG_FEATURES = [
     "value_fits",
     "value_conflicts",
     "excludes_asked",
+    "warns_of_condition",
 ]
 ALL = WORD_FEATURES + FLAG_FEATURES
 

@@ -1034,6 +1034,17 @@ impl ExtractiveComposer {
             .filter(|s| !s.is_empty())
             .or_else(|| previous.map(|t| ages.states_named(&t.content)))
             .unwrap_or_default();
+        // Or a condition it places the patient in ("labetalol ok in asthma?", or "pt has
+        // asthma" before it): a quote saying to avoid something in it warns of what is asked.
+        let conditions: Vec<String> = (std::iter::once(request.question))
+            .chain(
+                previous
+                    .map(|t| t.content.as_str())
+                    .filter(|t| !t.contains('?')),
+            )
+            .flat_map(|text| patients_conditions(text, &asked.subject))
+            .collect();
+        let contraindications = vocabulary().aspect("contraindications");
         // The one measured value the question gives ("CIWA 6", "K 6.8"): a quote for values
         // that include it fits, one for values that exclude it conflicts, as for an age.
         let value_at = ages.value_at(request.question);
@@ -1172,8 +1183,15 @@ impl ExtractiveComposer {
                 }
                 // A condition for patients without what the question names ("without cardiac
                 // disease" for "in CAD pt") is for other patients.
+                // The disease its article is about ("pt with EM" in the erythema migrans box) is
+                // no condition it warns of.
+                let warns_of_condition = !conditions.is_empty()
+                    && contraindications.is_some_and(|c| c.stated_in(&whole))
+                    && (words(&whole).iter())
+                        .any(|w| conditions.contains(w) && !words(&passage.title).contains(w));
                 let mut features = Features {
                     excludes_asked: excludes,
+                    warns_of_condition,
                     ..Features::default()
                 };
                 for (_, value, source) in best.values() {
@@ -2893,6 +2911,25 @@ fn beside_conditions(question: &str, typed: &[String]) -> Vec<String> {
 /// Whether each of the subject words `typed` is in a condition (see [`beside_conditions`]).
 fn all_in_conditions(question: &str, typed: &[String]) -> bool {
     outside_conditions(question, typed).is_empty()
+}
+
+/// The words (analysed) of `text` naming a condition it places the patient in (see
+/// [`names_patients_condition`]): "asthma" of "labetalol ok in asthma?" and of "pt has asthma".
+/// A word of the asked `subject` is one only after a condition word ("labetalol ok in asthma?"),
+/// not in a clause opening with the patient ("kids under 8 - amox dose?").
+fn patients_conditions(text: &str, subject: &[Vec<String>]) -> Vec<String> {
+    (surface_words(text).into_iter())
+        .filter(|(stem, surface)| {
+            let lower = surface.to_lowercase();
+            let asked_of = subject.iter().any(|term| term.contains(stem));
+            !crate::text::is_common_word(&lower)
+                && !lower.starts_with(|c: char| c.is_ascii_digit())
+                && !vocabulary().is_question_word(stem, surface)
+                && names_patients_condition(text, surface)
+                && (!asked_of || all_in_conditions(text, std::slice::from_ref(surface)))
+        })
+        .map(|(stem, _)| stem)
+        .collect()
 }
 
 /// Whether `typed` (a word or phrase of `question`) names the patient's condition rather than
@@ -5857,6 +5894,36 @@ mod tests {
             ..request("cipro ok?", &passages)
         });
         assert!(!answer.contains("mention allergic"), "{answer}");
+    }
+
+    #[test]
+    fn a_warning_for_the_patients_condition_comes_first() {
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Combined Alpha/Beta Blockers",
+                "Labetalol (oral) provides dual mechanism of action and is highly effective.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Combined Alpha/Beta Blockers",
+                "Contraindicated in 2nd/3rd degree AV block, asthma, and bradycardia.",
+            ),
+        ];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let answer = composer.answer(&request("labetalol ok in asthma?", &passages));
+        assert!(first_quote(&answer).contains("Contraindicated"), "{answer}");
+        // The condition said in an earlier turn that describes the patient.
+        let answer = answer_after(&composer, "pt has asthma", "labetalol ok?", &passages);
+        assert!(first_quote(&answer).contains("Contraindicated"), "{answer}");
+        // Not asked in that condition, the drug's own statement comes first.
+        let answer = composer.answer(&request("labetalol ok?", &passages));
+        assert!(
+            first_quote(&answer).contains("highly effective"),
+            "{answer}"
+        );
     }
 
     #[test]

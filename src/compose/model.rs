@@ -63,6 +63,7 @@ impl Model {
             + flag(f.value_fits, w.value_fits)
             + flag(f.value_conflicts, w.value_conflicts)
             + flag(f.excludes_asked, w.excludes_asked)
+            + flag(f.warns_of_condition, w.warns_of_condition)
     }
 }
 
@@ -88,6 +89,7 @@ pub struct Weights {
     pub value_fits: f64,
     pub value_conflicts: f64,
     pub excludes_asked: f64,
+    pub warns_of_condition: f64,
 }
 
 /// Where a concept is named, as a share of its count.
@@ -173,6 +175,10 @@ pub struct Features {
     /// A condition it sets names a topic word of the question only as absent ("without
     /// cardiac disease" for "dose in CAD pt"): it is for other patients.
     pub excludes_asked: bool,
+    /// It says to avoid something (it states contraindications) in a condition the question
+    /// places the patient in ("Contraindicated in … asthma" for "labetalol ok in asthma?" or
+    /// after "pt has asthma").
+    pub warns_of_condition: bool,
 }
 
 /// Where an asked concept came from, for [`Features`].
@@ -243,6 +249,7 @@ impl Features {
             ("value_fits", flag(self.value_fits)),
             ("value_conflicts", flag(self.value_conflicts)),
             ("excludes_asked", flag(self.excludes_asked)),
+            ("warns_of_condition", flag(self.warns_of_condition)),
         ]
         .into_iter()
         .filter(|(_, v)| *v != 0.0)
