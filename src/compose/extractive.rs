@@ -87,9 +87,10 @@ struct Asked<'v> {
     /// The earlier turn this follow-up takes its subject from, having named none of its own
     /// ("how to calculate rate?" after "naloxone infusion").
     follows: Option<String>,
-    /// Whether the earlier user turn asks nothing and names the patient's state or age group:
-    /// it describes the patient ("pt vomiting", then "oral ok?"), and what it names weighs as
-    /// the question's own words.
+    /// Whether the earlier user turn asks nothing and names the patient's state or age group,
+    /// or opens with the patient ("pt has liver failure") and names no allergy: it describes the
+    /// patient ("pt vomiting", then "oral ok?"), and what it names weighs as the question's own
+    /// words.
     earlier_describes_patient: bool,
 }
 
@@ -602,7 +603,10 @@ impl ExtractiveComposer {
             !turn.content.contains('?')
                 && vocabulary.aspects_asked(&turn.content).is_empty()
                 && (!ages.states_named(&turn.content).is_empty()
-                    || ages.of_population(&turn.content).is_some())
+                    || ages.of_population(&turn.content).is_some()
+                    // An allergy is read by itself (`allergens`), not as the question's words.
+                    || (opens_with_patient(&turn.content)
+                        && self.allergens(&turn.content).is_empty()))
         });
         Asked {
             subject,
@@ -2911,6 +2915,19 @@ fn beside_conditions(question: &str, typed: &[String]) -> Vec<String> {
 /// Whether each of the subject words `typed` is in a condition (see [`beside_conditions`]).
 fn all_in_conditions(question: &str, typed: &[String]) -> bool {
     outside_conditions(question, typed).is_empty()
+}
+
+/// Whether a clause of `text` opens with the patient and says something of them ("pt has
+/// liver failure", "my patient is on methadone").
+fn opens_with_patient(text: &str) -> bool {
+    let phrasing = &vocabulary().phrasing;
+    let lower = text.to_lowercase();
+    lower.split([',', ';', ':', '?', '.', '!']).any(|clause| {
+        let words: Vec<&str> = typed_words(clause).collect();
+        (words.iter().take(phrasing.patient_opening_words))
+            .position(|w| phrasing.patient_words.iter().any(|p| p == w))
+            .is_some_and(|at| at + 1 < words.len())
+    })
 }
 
 /// The words (analysed) of `text` naming a condition it places the patient in (see
@@ -5923,6 +5940,76 @@ mod tests {
         assert!(
             first_quote(&answer).contains("highly effective"),
             "{answer}"
+        );
+    }
+
+    #[test]
+    fn an_earlier_turn_opening_with_the_patient_weighs_as_the_question() {
+        // "pt has hepatic dysfunction", then "diazepam ok?": the benzodiazepines for that
+        // patient are quoted beside the drug's own dose.
+        let long_acting = lead_in(passage(
+            1,
+            "a#1",
+            "Benzodiazepine Selection",
+            "Long-acting benzodiazepines (preferred for most patients):",
+        ));
+        let diazepam = item_of(
+            &long_acting,
+            passage(
+                2,
+                "a#2",
+                "Benzodiazepine Selection",
+                "Diazepam: 5-10 mg PO/IV every 6-8 hours",
+            ),
+        );
+        let short_acting = lead_in(passage(
+            3,
+            "a#3",
+            "Benzodiazepine Selection",
+            "Short/intermediate-acting benzodiazepines (for elderly, hepatic dysfunction):",
+        ));
+        let overview = passage(
+            4,
+            "a#0",
+            "Overview",
+            "Benzodiazepines are the gold standard, with long-acting benzodiazepines preferred \
+             for most patients and short-acting options for those with hepatic dysfunction.",
+        );
+        let passages = vec![long_acting, diazepam, short_acting, overview];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let history = earlier_turn("pt has hepatic dysfunction");
+        let draft = composer.draft(&ComposeRequest {
+            history: &history,
+            ..request("diazepam ok?", &passages)
+        });
+        let short = (draft.units.iter())
+            .find(|u| u.quote.starts_with("Short/intermediate-acting"))
+            .map(|u| &u.features);
+        assert!(
+            short.is_some_and(|f| f.question_words > 0.0 && f.history_words == 0.0),
+            "{short:?}"
+        );
+        let answer = answer_after(
+            &composer,
+            "pt has hepatic dysfunction",
+            "diazepam ok?",
+            &passages,
+        );
+        assert!(answer.contains("Short/intermediate-acting"), "{answer}");
+        // An allergy is read by itself: its words weigh as an earlier turn's.
+        let passages = one_passage(
+            "Macrolides",
+            "Macrolides are reserved for patients with allergies to all first-line agents.",
+        );
+        let history = earlier_turn("pt allergic to penicillin");
+        let draft = composer.draft(&ComposeRequest {
+            history: &history,
+            ..request("what to use?", &passages)
+        });
+        let features = draft.units.first().map(|u| &u.features);
+        assert!(
+            features.is_some_and(|f| f.question_words == 0.0),
+            "{features:?}"
         );
     }
 
