@@ -1191,8 +1191,10 @@ impl ExtractiveComposer {
                 // no condition it warns of.
                 let warns_of_condition = !conditions.is_empty()
                     && contraindications.is_some_and(|c| c.stated_in(&whole))
-                    && (words(&whole).iter())
-                        .any(|w| conditions.contains(w) && !words(&passage.title).contains(w));
+                    && {
+                        let title = words(&passage.title);
+                        (words(&whole).iter()).any(|w| conditions.contains(w) && !title.contains(w))
+                    };
                 let mut features = Features {
                     excludes_asked: excludes,
                     warns_of_condition,
@@ -2920,13 +2922,21 @@ fn all_in_conditions(question: &str, typed: &[String]) -> bool {
 /// Whether a clause of `text` opens with the patient and says something of them ("pt has
 /// liver failure", "my patient is on methadone").
 fn opens_with_patient(text: &str) -> bool {
-    let phrasing = &vocabulary().phrasing;
     let lower = text.to_lowercase();
-    lower.split([',', ';', ':', '?', '.', '!']).any(|clause| {
+    (lower.split([',', ';', ':', '?', '.', '!'])).any(|clause| {
         let words: Vec<&str> = typed_words(clause).collect();
-        (words.iter().take(phrasing.patient_opening_words))
-            .position(|w| phrasing.patient_words.iter().any(|p| p == w))
-            .is_some_and(|at| at + 1 < words.len())
+        patient_opening(&words, false).is_some_and(|at| at + 1 < words.len())
+    })
+}
+
+/// Where a clause (its words, lower case) names the patient among its first words
+/// (`patient_opening_words`): a word of `patient_words` ("pt"), or, with `groups`, of an age
+/// group ("elderly").
+fn patient_opening(words: &[&str], groups: bool) -> Option<usize> {
+    let phrasing = &vocabulary().phrasing;
+    let ages = &vocabulary().ages;
+    (words.iter().take(phrasing.patient_opening_words)).position(|w| {
+        phrasing.patient_words.iter().any(|p| p == w) || (groups && ages.of_population(w).is_some())
     })
 }
 
@@ -2966,8 +2976,6 @@ fn names_patients_condition(question: &str, typed: &str) -> bool {
         return true;
     }
     let ages = &vocabulary().ages;
-    let is_patient =
-        |w: &str| phrasing.patient_words.iter().any(|p| p == w) || ages.of_population(w).is_some();
     let a_state = !ages.states_named(&typed.to_lowercase()).is_empty();
     let first = typed
         .split_whitespace()
@@ -2986,15 +2994,17 @@ fn names_patients_condition(question: &str, typed: &str) -> bool {
             return false;
         };
         // The patient among the clause's first words: "pt has …", "my patient is …".
-        let opens_with_patient =
-            (words[..at].iter().take(phrasing.patient_opening_words)).any(|w| is_patient(w));
+        let opens_with_patient = patient_opening(&words, true).is_some_and(|p| p < at);
         // A state said of the patient ("pt is pregnant", "pregnant woman"), not one naming the
         // topic asked ("pregnancy tests").
         let end = words[at..]
             .iter()
             .position(|w| *w == last)
             .map_or(at, |n| at + n);
-        let state_of_patient = a_state && words.get(end + 1).is_none_or(|w| is_patient(w));
+        let state_of_patient = a_state
+            && words
+                .get(end + 1)
+                .is_none_or(|w| patient_opening(&[w], true).is_some());
         opens_with_patient || state_of_patient
     })
 }
