@@ -2762,19 +2762,23 @@ fn unnamed(question: &str, unnamed: &[String]) -> Option<String> {
 /// "The article and its references do not mention {names}; what they say:", when any. A
 /// patient's state is named as the state ("pregnant": "do not mention pregnancy").
 fn mention_line(names: &[String]) -> Option<String> {
-    let ages = &vocabulary().ages;
-    let names: Vec<&str> = (names.iter())
-        .map(|name| match ages.states_named(&name.to_lowercase())[..] {
-            [state] if !name.contains(' ') => ages.state_name(state),
-            _ => name.as_str(),
-        })
-        .collect();
+    let names: Vec<&str> = names.iter().map(|name| as_mentioned(name)).collect();
     (!names.is_empty()).then(|| {
         format!(
             "The article and its references do not mention {}; what they say:",
             or_list(&names)
         )
     })
+}
+
+/// A name as a "do not mention" line says it: a word of a patient's state as the state
+/// ("pregnant": "pregnancy").
+fn as_mentioned(name: &str) -> &str {
+    let ages = &vocabulary().ages;
+    match ages.states_named(&name.to_lowercase())[..] {
+        [state] if !name.contains(' ') => ages.state_name(state),
+        _ => name,
+    }
 }
 
 /// Names as a list read aloud: "a", "a or b", "a, b or c".
@@ -2795,7 +2799,7 @@ fn also_unmentioned(line: String, names: &[String]) -> String {
     let lower = line.to_lowercase();
     let names: Vec<&str> = (names.iter())
         .filter(|n| !lower.contains(&n.to_lowercase()))
-        .map(String::as_str)
+        .map(|n| as_mentioned(n))
         .collect();
     match line.strip_suffix("; what they say:") {
         Some(stated) if !names.is_empty() => format!(
@@ -5900,6 +5904,14 @@ mod tests {
                 "{earlier}: {answer}"
             );
         }
+        // Beside a "not stated" line, the state is named as the state too.
+        let history = earlier_turn("pt is pregnant");
+        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
+            history: &history,
+            unnamed: &unnamed,
+            ..request("cipro onset?", &passages)
+        });
+        assert!(answer.contains("and do not mention pregnancy;"), "{answer}");
         // A comorbidity, in a clause opening with the patient.
         let unnamed = ["COPD".to_string()];
         let history = earlier_turn("pt has COPD");
