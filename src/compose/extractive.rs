@@ -5889,14 +5889,18 @@ mod tests {
             "Outpatient treatment",
             "Ciprofloxacin 500-750 mg orally twice daily for 7 days.",
         );
-        let unnamed = ["pregnant".to_string()];
-        for earlier in ["pt is pregnant", "pregnant"] {
+        // The answer to `question` after `earlier`, the sources naming none of `unnamed`.
+        let after = |earlier: &str, unnamed: &str, question: &str| {
             let history = earlier_turn(earlier);
-            let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
+            let unnamed = [unnamed.to_string()];
+            ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
                 history: &history,
                 unnamed: &unnamed,
-                ..request("cipro ok?", &passages)
-            });
+                ..request(question, &passages)
+            })
+        };
+        for earlier in ["pt is pregnant", "pregnant"] {
+            let answer = after(earlier, "pregnant", "cipro ok?");
             assert!(
                 answer.starts_with(
                     "The article and its references do not mention pregnancy; what they say:"
@@ -5905,33 +5909,16 @@ mod tests {
             );
         }
         // Beside a "not stated" line, the state is named as the state too.
-        let history = earlier_turn("pt is pregnant");
-        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
-            history: &history,
-            unnamed: &unnamed,
-            ..request("cipro onset?", &passages)
-        });
+        let answer = after("pt is pregnant", "pregnant", "cipro onset?");
         assert!(answer.contains("and do not mention pregnancy;"), "{answer}");
         // A comorbidity, in a clause opening with the patient.
-        let unnamed = ["COPD".to_string()];
-        let history = earlier_turn("pt has COPD");
-        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
-            history: &history,
-            unnamed: &unnamed,
-            ..request("cipro ok?", &passages)
-        });
+        let answer = after("pt has COPD", "COPD", "cipro ok?");
         assert!(
             answer.starts_with("The article and its references do not mention COPD;"),
             "{answer}"
         );
         // An allergy has an opener of its own: "allergic" is no word the sources lack.
-        let unnamed = ["allergic".to_string()];
-        let history = earlier_turn("pt allergic to ACE inhibitors");
-        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&ComposeRequest {
-            history: &history,
-            unnamed: &unnamed,
-            ..request("cipro ok?", &passages)
-        });
+        let answer = after("pt allergic to ACE inhibitors", "allergic", "cipro ok?");
         assert!(!answer.contains("mention allergic"), "{answer}");
     }
 
