@@ -4962,6 +4962,28 @@ mod tests {
         };
         assert!(first("thyroxine start dose 78 yo").contains("25-50 mcg"));
         assert!(first("thyroxine start dose 45F").contains("1.6 mcg/kg/day"));
+        // An age written bare after the patient in an earlier turn ("pt is 80") is an age too.
+        let passages = vec![
+            passage(
+                1,
+                "a#1",
+                "Dosing",
+                "Under 70 years: start thyroxine at 1.6 mcg/kg/day.",
+            ),
+            passage(
+                2,
+                "a#2",
+                "Dosing",
+                "Over 70 years: start thyroxine at 25-50 mcg/day.",
+            ),
+        ];
+        let history = earlier_turn("pt is 80");
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("thyroxine start dose?", &passages)
+        });
+        let first = answer.lines().next().unwrap_or_default();
+        assert!(first.contains("25-50 mcg"), "{answer}");
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub(super) struct AgesSpec {
     units: Vec<String>,
     group: Vec<GroupSpec>,
     states: Vec<Vec<String>>,
+    bare_after: Vec<String>,
+    bare_not_before: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +90,11 @@ pub struct Ages {
     adult_from: f64,
     /// Most letters of a unit written after a value ("mmol", "mmHg").
     max_unit_letters: usize,
+    /// A patient's age written as a bare number after words that say it is one ("pt is 78",
+    /// "aged 85"): the number in group 1.
+    bare: Regex,
+    /// Words after such a number that make it no age in years ("pt is 32 weeks").
+    bare_not_before: Vec<String>,
     /// Each state a patient is in at any age ("pregnant", "breastfeeding"): one pattern of its
     /// words.
     states: Vec<Regex>,
@@ -142,7 +149,14 @@ impl Ages {
                     .map_err(|e| format!("ages.states: {e}"))
             })
             .collect::<Result<Vec<_>, String>>()?;
+        let bare = Regex::new(&format!(
+            r"(?i)(?:^|[^\w])(?:{})\s+(\d{{1,3}})\b",
+            alternatives(&spec.bare_after)
+        ))
+        .map_err(|e| format!("ages.bare_after: {e}"))?;
         Ok(Ages {
+            bare,
+            bare_not_before: spec.bare_not_before,
             below: bound(&spec.below)?,
             above: bound(&spec.above)?,
             value_below: value_bound(&spec.below)?,
@@ -177,10 +191,36 @@ impl Ages {
     /// The age of the patient a question is about, when it gives one ("78 yo", "45F", "9 month
     /// old"); a population it names instead ("peds") is [`Ages::of_population`].
     pub fn of_patient(&self, question: &str) -> Option<Range> {
-        let m = PATIENT.captures(question)?;
+        let Some(m) = PATIENT.captures(question) else {
+            return self.bare_age(question).map(|age| (age, age));
+        };
         let n: f64 = m.get(1)?.as_str().parse().ok()?;
         let age = if m.get(3).is_some() { n / 12.0 } else { n };
         Some((age, age))
+    }
+
+    /// An age written with no unit after words that say it is the patient's ("pt is 78",
+    /// "aged 85, on warfarin"): the number must end its clause or be followed by an everyday
+    /// word that is no unit, so that "pt is 78 kg", "pt is 32 weeks" or "pt is 70%" is no age.
+    fn bare_age(&self, question: &str) -> Option<f64> {
+        let m = self.bare.captures(question)?;
+        let number = m.get(1)?;
+        let rest = question[number.end()..].trim_start();
+        let next: String = (rest.chars())
+            .take_while(|c| c.is_alphabetic())
+            .collect::<String>()
+            .to_lowercase();
+        let fits = match rest.chars().next() {
+            None => true,
+            Some(c) if c.is_alphabetic() => {
+                !self.units.contains(&next)
+                    && !self.bare_not_before.contains(&next)
+                    && crate::text::is_common_word(&next)
+            }
+            Some('.') => !rest[1..].starts_with(|d: char| d.is_ascii_digit()),
+            Some(c) => !matches!(c, '-' | '–' | '/' | '%' | ':'),
+        };
+        fits.then(|| number.as_str().parse().ok()).flatten()
     }
 
     /// The states of `ages.states` that `text` names ("pregnant pt": pregnancy's), as their
@@ -505,6 +545,24 @@ mod tests {
         );
         assert_eq!(ages.of_patient("9 month old dose?"), Some((0.75, 0.75)));
         assert_eq!(ages.of_patient("peds dose?"), None);
+        // A bare number after words saying it is the patient's age, ending its clause or
+        // followed by an everyday word; not a weight, a time or a share.
+        for (text, age) in [
+            ("pt is 78", 78.0),
+            ("patient is 80, on lasix", 80.0),
+            ("pt aged 81 with CKD", 81.0),
+            ("pt is 7.", 7.0),
+        ] {
+            assert_eq!(ages.of_patient(text), Some((age, age)), "{text}");
+        }
+        for text in [
+            "pt is 78 kg",
+            "pt is 32 weeks",
+            "pt is 70%",
+            "pt is 3-4 days post-op",
+        ] {
+            assert_eq!(ages.of_patient(text), None, "{text}");
+        }
         assert_eq!(ages.of_patient("starting dose?"), None);
     }
 
