@@ -77,6 +77,9 @@ struct Asked<'v> {
     /// What the patient cannot take ("penicillin allergy"): each as typed, with its analysed
     /// forms (its own and its readings: "penicillin (= amoxicillin)").
     allergens: Vec<(String, Vec<Vec<String>>)>,
+    /// The drugs the patient has had, or that failed ("failed clarithro"): each as typed, with
+    /// its analysed forms.
+    had: Vec<(String, Vec<Vec<String>>)>,
     /// Aspects read otherwise of a drug, by name, each with the aspect as asked ("taper" for
     /// "how fast?"): a quote stating the aspect as asked ("over 2–5 minutes") states it too.
     read_of_drug: Vec<(String, &'v Aspect)>,
@@ -599,14 +602,28 @@ impl ExtractiveComposer {
                 }
             }
         }
+        // So does a drug the patient has had: "failed clarithro therapy", then "next regimen?".
+        let mut had = self.had_drugs(request.question);
+        for turn in request.history.iter().filter(|t| t.role == "user") {
+            for drug in self.had_drugs(&turn.content) {
+                if !had
+                    .iter()
+                    .any(|(typed, _)| typed.eq_ignore_ascii_case(&drug.0))
+                {
+                    had.push(drug);
+                }
+            }
+        }
         let earlier_describes_patient = previous.is_some_and(|turn| {
             !turn.content.contains('?')
                 && vocabulary.aspects_asked(&turn.content).is_empty()
                 && (!ages.states_named(&turn.content).is_empty()
                     || ages.of_population(&turn.content).is_some()
-                    // An allergy is read by itself (`allergens`), not as the question's words.
+                    // An allergy, or a drug the patient has had, is read by itself
+                    // (`allergens`, `had_drugs`), not as the question's words.
                     || (opens_with_patient(&turn.content)
-                        && self.allergens(&turn.content).is_empty()))
+                        && self.allergens(&turn.content).is_empty()
+                        && self.had_drugs(&turn.content).is_empty()))
         });
         Asked {
             subject,
@@ -619,6 +636,7 @@ impl ExtractiveComposer {
             list,
             options,
             allergens,
+            had,
             read_of_drug,
             in_condition,
             follows,
@@ -675,6 +693,36 @@ impl ExtractiveComposer {
             }
         }
         allergens
+    }
+
+    /// The drugs a question says its patient has had, or that failed (`phrasing.had_patterns`:
+    /// "failed clarithro", "if MTX fails"), with their readings; a word naming no drug ("heart
+    /// failure") is none.
+    fn had_drugs(&self, question: &str) -> Vec<(String, Vec<Vec<String>>)> {
+        let (plain, readings) = crate::shorthand::appositives(question);
+        let mut had: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+        let found = (vocabulary().phrasing.had_patterns.iter())
+            .flat_map(|pattern| pattern.captures_iter(&plain).filter_map(|c| c.get(1)));
+        for typed in found {
+            let typed = typed.as_str();
+            let mut forms = vec![words(&typed.to_lowercase())];
+            let mut drug = crate::shorthand::is_drug_name(typed);
+            for (read, senses) in &readings {
+                if read.eq_ignore_ascii_case(typed) {
+                    drug |= senses
+                        .iter()
+                        .any(|sense| crate::shorthand::is_drug_name(sense));
+                    forms.extend(senses.iter().map(|sense| words(sense)));
+                }
+            }
+            forms.retain(|f| !f.is_empty());
+            if (drug || forms.iter().any(|f| self.synonyms.names_a_drug(f)))
+                && !had.iter().any(|(a, _)| a.eq_ignore_ascii_case(typed))
+            {
+                had.push((typed.to_string(), forms));
+            }
+        }
+        had
     }
 
     /// The extractive answer (Markdown bullets, each a verbatim quote with its marker), or
@@ -1362,6 +1410,7 @@ impl ExtractiveComposer {
             names
         };
         let opener = not_for_the_allergic(&units, &chosen, &asked)
+            .or_else(|| not_after_treatment(&units, &chosen, &asked))
             .or_else(|| {
                 let drugs: Vec<&Vec<String>> = (asked.subject.iter())
                     .filter(|term| self.synonyms.names_a_drug(term))
@@ -1786,19 +1835,22 @@ fn only_negated(text: &str, word: &str) -> bool {
     if mentions.peek().is_none() {
         return false;
     }
-    let reach = model().structure.negation_reach;
-    mentions.all(|start| {
-        let clause = text[..start]
-            .rsplit([',', ';', ':', '.', '(', ')'])
-            .next()
-            .unwrap_or_default();
-        clause
-            .split(|c: char| !c.is_alphanumeric() && c != '\'')
-            .filter(|w| !w.is_empty())
-            .rev()
-            .take(reach)
-            .any(|before| vocabulary().negates(before))
-    })
+    mentions.all(|start| negated_at(text, start))
+}
+
+/// Whether a negation governs what `text` says from byte `start` on: it is among the few words
+/// before it in the same clause ("without cardiac disease").
+fn negated_at(text: &str, start: usize) -> bool {
+    let clause = text[..start]
+        .rsplit([',', ';', ':', '.', '(', ')'])
+        .next()
+        .unwrap_or_default();
+    clause
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .rev()
+        .take(model().structure.negation_reach)
+        .any(|before| vocabulary().negates(before))
 }
 
 /// What a question names only as absent, itself or as the reading of shorthand it names only
@@ -2029,16 +2081,60 @@ pub fn restates_the_article(quote: &str) -> bool {
 
 /// Whether a quote (with its label) names a drug the question's patient is allergic to.
 fn names_allergen(unit: &Unit, asked: &Asked<'_>) -> bool {
-    if asked.allergens.is_empty() {
+    names_any_of(unit, &asked.allergens)
+}
+
+/// Whether a quote (with its label) names any of `drugs` (each as typed, with its forms).
+fn names_any_of(unit: &Unit, drugs: &[(String, Vec<Vec<String>>)]) -> bool {
+    if drugs.is_empty() {
         return false;
     }
     let sequence = words(&unit_text(unit));
     let present: HashSet<&String> = sequence.iter().collect();
-    asked
-        .allergens
-        .iter()
+    (drugs.iter())
         .flat_map(|(_, forms)| forms)
         .any(|form| names(&sequence, &present, form))
+}
+
+/// Whether a quote (with its label) is for a patient after a treatment
+/// (`phrasing.after_treatment`: "refractory", "prior treatment failures"); not where it says
+/// whom it is not for ("in adults without prior treatment failures").
+fn says_after_treatment(unit: &Unit) -> bool {
+    let text = unit_text(unit);
+    (vocabulary().phrasing.after_treatment.find_iter(&text)).any(|m| !negated_at(&text, m.start()))
+}
+
+/// Whether a quote is for other patients than the question's: it names what the patient is
+/// allergic to and no allergy, or a drug the patient has had and nothing of a patient after a
+/// treatment (giving it again is what it does not say).
+fn for_other_patients(unit: &Unit, asked: &Asked<'_>) -> Option<&'static str> {
+    if names_allergen(unit, asked) && !says_allergy(unit) {
+        Some("names what the patient is allergic to")
+    } else if names_any_of(unit, &asked.had) && !says_after_treatment(unit) {
+        Some("names what the patient has had")
+    } else {
+        None
+    }
+}
+
+/// The opening line when the question's patient has had a drug and no chosen quote is for a
+/// patient after a treatment: "The article and its references do not say what to give after
+/// clarithro; what they say:".
+fn not_after_treatment(
+    units: &[Unit],
+    chosen: &[(usize, Vec<usize>)],
+    asked: &Asked<'_>,
+) -> Option<String> {
+    if asked.had.is_empty() || chosen.iter().any(|(i, _)| says_after_treatment(&units[*i])) {
+        return None;
+    }
+    let typed: Vec<&str> = asked.had.iter().map(|(a, _)| a.as_str()).collect();
+    Some(
+        vocabulary()
+            .phrasing
+            .had_opener
+            .replace("{}", &or_list(&typed)),
+    )
 }
 
 /// Whether a quote (with its label) speaks of an allergy or intolerance.
@@ -2134,22 +2230,15 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
     } else {
         (limits.max_quotes, limits.word_budget)
     };
-    // A quote naming what the question's patient is allergic to, and no allergy, is for other
-    // patients: never chosen, not even as an item its lead-in brings.
-    let for_others: Vec<bool> = units
-        .iter()
-        .map(|u| names_allergen(u, asked) && !says_allergy(u))
-        .collect();
+    // A quote for other patients (it names what the question's patient is allergic to, or has
+    // had, and no allergy or later treatment) is never chosen, not even as an item its lead-in
+    // brings.
+    let for_others: Vec<Option<&'static str>> =
+        units.iter().map(|u| for_other_patients(u, asked)).collect();
     let mut left_out: Vec<Option<&'static str>> = units
         .iter()
         .zip(&for_others)
-        .map(|(u, &for_others)| {
-            if for_others {
-                Some("names what the patient is allergic to")
-            } else {
-                (u.score <= 0.0).then_some("names nothing asked")
-            }
-        })
+        .map(|(u, for_others)| for_others.or((u.score <= 0.0).then_some("names nothing asked")))
         .collect();
     // A quote far less relevant than the best one only dilutes the answer (a list or
     // comparison names every option all the same).
@@ -2189,7 +2278,7 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
         let mut why = |reason: &'static str| {
             left_out[i].get_or_insert(reason);
         };
-        if for_others[i] {
+        if for_others[i].is_some() {
             return false;
         }
         if !seen.insert(normalize(&units[i].quote)) {
@@ -6235,6 +6324,71 @@ mod tests {
             "{answer}"
         );
         assert!(!answer.contains("amoxicillin 1000 mg"), "{answer}");
+    }
+
+    #[test]
+    fn a_drug_the_patient_has_had_is_not_offered_again_and_the_answer_says_so() {
+        let lead = lead_in(passage(
+            1,
+            "a#4",
+            "Alternative Option",
+            "Concomitant therapy may be considered where clarithromycin resistance is low:",
+        ));
+        let regimen = item_of(
+            &lead,
+            passage(
+                2,
+                "a#5",
+                "Alternative Option",
+                "PPI twice daily + amoxicillin 1000 mg twice daily + clarithromycin 500 mg twice daily",
+            ),
+        );
+        let first_line = passage(
+            3,
+            "a#1",
+            "Treatment",
+            "Bismuth quadruple therapy is the first-line regimen in adults without prior failures.",
+        );
+        let passages = vec![lead, regimen, first_line];
+        // In the question, and in an earlier turn, however it is said.
+        let opener = "The article and its references do not say what to give after clarithromycin; what they say:";
+        for (earlier, question) in [
+            ("", "failed clarithromycin - what regimen?"),
+            ("", "what regimen if clarithromycin fails?"),
+            ("pt had clarithromycin before", "regimen?"),
+            ("prior clarithromycin", "options?"),
+        ] {
+            let history = earlier_turn(earlier);
+            let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+                history: if earlier.is_empty() { &[] } else { &history },
+                ..request(question, &passages)
+            });
+            assert!(
+                answer.starts_with(opener),
+                "{earlier} / {question}: {answer}"
+            );
+            assert!(!answer.contains("clarithromycin 500 mg"), "{answer}");
+            assert!(answer.contains("Bismuth quadruple therapy"), "{answer}");
+        }
+        // A quote for patients after a treatment answers, and nothing is said to be missing.
+        let refractory = passage(
+            4,
+            "a#6",
+            "Refractory Infection",
+            "After clarithromycin failure, use bismuth quadruple therapy for 14 days.",
+        );
+        let answer = ExtractiveComposer::default().answer(&request(
+            "failed clarithromycin - what regimen?",
+            &[refractory],
+        ));
+        assert!(
+            answer.starts_with("- \"After clarithromycin failure"),
+            "{answer}"
+        );
+        // A word naming no drug before "failure" is none the patient has had.
+        let answer =
+            ExtractiveComposer::default().answer(&request("regimen in heart failure?", &passages));
+        assert!(!answer.contains("what to give after"), "{answer}");
     }
 
     #[test]

@@ -179,6 +179,9 @@ struct PhrasingSpec {
     allergy_words: Vec<String>,
     route_groups: Vec<Vec<String>>,
     allergy_opener: String,
+    had_patterns: Vec<String>,
+    after_treatment: String,
+    had_opener: String,
     state_opener: String,
     or_fillers: Vec<String>,
     how_openers: Vec<String>,
@@ -234,6 +237,15 @@ pub struct Phrasing {
     pub route_groups: Vec<Vec<String>>,
     /// The opening line when no source says what to give such a patient, `{}` the drug as typed.
     pub allergy_opener: String,
+    /// Where a question says the patient has had a drug, or that it failed ("failed clarithro",
+    /// "if MTX fails", "pt had clarithromycin before"): group 1 is the drug's word.
+    pub had_patterns: Vec<Regex>,
+    /// What says a quote is for a patient after a treatment ("refractory", "prior treatment
+    /// failures").
+    pub after_treatment: Regex,
+    /// The opening line when no chosen quote is for a patient after a treatment, `{}` the drug
+    /// as typed.
+    pub had_opener: String,
     /// The opening line when the sources name the patient's state, but never of the subject:
     /// `{}` the subject as typed, then the state.
     pub state_opener: String,
@@ -354,6 +366,13 @@ impl Phrasing {
                 .map(|w| w.to_lowercase())
                 .collect(),
             allergy_opener: spec.allergy_opener,
+            had_patterns: (spec.had_patterns.iter())
+                .map(|p| Regex::new(&format!("(?i){p}")))
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("phrasing.had_patterns: {e}"))?,
+            after_treatment: Regex::new(&format!("(?i){}", spec.after_treatment))
+                .map_err(|e| format!("phrasing.after_treatment: {e}"))?,
+            had_opener: spec.had_opener,
             state_opener: spec.state_opener,
             or_fillers: spec.or_fillers,
             how_openers: spec.how_openers,
