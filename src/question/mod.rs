@@ -755,12 +755,47 @@ impl Vocabulary {
             .filter(|a| {
                 a.with.is_empty() || a.with.iter().any(|phrase| contains_phrase(text, phrase))
             })
+            .filter(|a| !self.names_one_option(text, a))
             .collect();
         asked
             .iter()
             .filter(|a| !asked.iter().any(|other| a.yields_to.contains(&other.name)))
             .copied()
             .collect()
+    }
+
+    /// Whether `aspect` is asked in `text` (as `asking_text` gives it) only as part of the name
+    /// of one option it compares, after an everyday word describing it: "fixed dose vs symptom
+    /// triggered?" compares a fixed-dose regimen with another and asks no dose. "amox dose vs
+    /// doxy?" asks one (a drug before it), so does "dose of amox or doxy?"; so does a question
+    /// asking it in both options, or after the last ("IM vs IV duration").
+    fn names_one_option(&self, text: &str, aspect: &Aspect) -> bool {
+        let pieces: Vec<String> = (self.phrasing.comparison_connectors.split(text))
+            .map(|piece| format!(" {} ", piece.trim()))
+            .collect();
+        if pieces.len() < 2 {
+            return false;
+        }
+        let asking: Vec<(usize, usize)> = (pieces.iter().enumerate())
+            .filter_map(|(n, piece)| {
+                (aspect.ask.iter())
+                    .filter_map(|phrase| piece.find(&format!(" {} ", phrase.trim())))
+                    .min()
+                    .map(|at| (n, at))
+            })
+            .collect();
+        // After the last option, it is asked of every option ("IM vs IV duration").
+        let [(n, at)] = asking[..] else {
+            return false;
+        };
+        n + 1 < pieces.len()
+            && pieces[n][..at]
+                .split_whitespace()
+                .next_back()
+                .is_some_and(|before| {
+                    let stem = words(before).into_iter().next().unwrap_or_default();
+                    crate::text::is_common_word(before) && !self.is_question_word(&stem, before)
+                })
     }
 
     /// Whether `text` (as `asking_text` gives it) asks by the ask phrase `phrase`: it holds the
@@ -1421,6 +1456,19 @@ mod tests {
             ["dose"]
         );
         assert_eq!(asked("duration of IVIG therapy"), ["duration"]);
+        // An aspect's word naming one option of a comparison, after an everyday word, is that
+        // option's name; after a drug's name or before what it is of, it is asked.
+        assert_eq!(asked("fixed dose vs symptom triggered?"), ["comparison"]);
+        assert_eq!(
+            asked("diazepam dose vs chlordiazepoxide?"),
+            ["dose", "comparison"]
+        );
+        assert_eq!(
+            asked("diazepam or chlordiazepoxide dose?"),
+            ["dose", "comparison"]
+        );
+        assert_eq!(asked("dose of amox or doxy?"), ["dose", "comparison"]);
+        assert_eq!(asked("IM vs IV duration"), ["duration", "comparison"]);
         // A question word's infinitive typed without its "to".
         assert_eq!(asked("when use macrolides"), ["who"]);
         assert_eq!(asked("how taper pred"), ["taper"]);
