@@ -992,12 +992,15 @@ impl ExtractiveComposer {
             .iter()
             .flat_map(|term| self.synonyms.groups_of(term))
             .collect();
-        // A drug whose name holds the subject's ("calcium gluconate" for "calcium") is of it.
+        // A drug whose name holds the subject's ("calcium gluconate" for "calcium") is of it,
+        // and so is one whose name the subject's holds ("calcium" for "calcium gluconate": the
+        // item after "IV calcium gluconate 10%" saying "Calcium stabilizes the myocardium").
         let of_subject = |n: usize| {
             subject_groups.contains(&n)
-                || self.synonyms.groups[n]
-                    .iter()
-                    .any(|term| asked.subject.iter().any(|s| contains_sequence(term, s)))
+                || self.synonyms.groups[n].iter().any(|term| {
+                    (asked.subject.iter())
+                        .any(|s| contains_sequence(term, s) || contains_sequence(s, term))
+                })
         };
         let asks_drug = asked.asks_drug;
         // An item is about the drug its first words name ("Carvedilol is an alternative"), not
@@ -1048,13 +1051,15 @@ impl ExtractiveComposer {
         // An item that names no drug continues the item before it ("Labetalol (oral) …", then
         // "Maximal effect at 2-4 hours"): it is about the subject when the nearest item before
         // it in its list that names a drug, each item between retrieved too, names the subject.
+        // An item is about the drug its first words name: "Calcium stabilizes the myocardium
+        // but does not remove potassium" continues "IV calcium gluconate 10% …".
         let continues_subject = |start: usize| -> bool {
             let mut passage = &request.passages[start];
             for _ in 0..model.structure.continued_items {
                 if !flat_item(passage) || on_subject(&passage.text) {
                     return false;
                 }
-                if !other_drugs_at(&passage.text).is_empty() {
+                if names_other_drug(&passage.text) {
                     return false;
                 }
                 let Some(before) = item_before(request.passages, passage) else {
@@ -4420,6 +4425,24 @@ mod tests {
             item(1, "Administer IV calcium gluconate 10% over 2-5 minutes"),
             item(2, "Duration of effect is only 30-60 minutes"),
             item(3, "Alternatively, use calcium chloride 10% (5-10 mL) IV"),
+        ];
+        let answer = composer.answer(&request(question, &passages));
+        assert!(
+            answer.starts_with(
+                "- Step 1: Stabilization: \"Duration of effect is only 30-60 minutes\""
+            ),
+            "{answer}"
+        );
+        // An item whose first words name the drug by a shorter name ("Calcium …"), and another
+        // drug only further on ("… does not remove potassium"), is about it, and so is the item
+        // after it.
+        let passages = vec![
+            item(1, "Administer IV calcium gluconate 10% over 2-5 minutes"),
+            item(
+                2,
+                "Calcium stabilizes the myocardium but does not remove potassium",
+            ),
+            item(3, "Duration of effect is only 30-60 minutes"),
         ];
         let answer = composer.answer(&request(question, &passages));
         assert!(
