@@ -1586,8 +1586,11 @@ impl Draft<'_> {
                         .any(|(c, _)| units[*c].passage == passage && is_lead(units, passages, *c))
                 };
                 let nested = leads[n] != unit.passage && lead_in_at(leads[n]);
+                // Only the lead-in's own sentence, its passage's last, ends with the colon: a
+                // sentence before it in its passage ("Macrolide antibiotics … are not recommended
+                // as first-line therapy.") introduces nothing.
                 let introduces = !nested
-                    && lead_in_at(unit.passage)
+                    && is_lead(units, passages, *i)
                     && (0..chosen.len()).any(|m| {
                         m != n
                             && leads[m] == unit.passage
@@ -2481,7 +2484,9 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
             .fold(0.0, f64::max)
     };
     // Best group first (a lead-in with the bullets it introduces is one group, listed in its
-    // order); within a passage, the best quote first.
+    // order); within a passage, the best quote first, but in the passage of a lead-in whose
+    // bullets are quoted in its order, so that the lead-in's own sentence, its last, comes right
+    // before its bullets.
     struct Key {
         group: f64,
         leader: usize,
@@ -2504,16 +2509,23 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
             (key, entry.clone())
         })
         .collect();
+    // The lead-ins whose bullets the answer quotes.
+    let leading: HashSet<usize> = (keyed.iter())
+        .filter(|(key, _)| key.follows)
+        .map(|(key, _)| key.leader)
+        .collect();
     keyed.sort_by(|(a, _), (b, _)| {
         b.group
             .total_cmp(&a.group)
             .then(a.leader.cmp(&b.leader))
             .then(a.follows.cmp(&b.follows))
-            .then(if a.follows && asked.list {
-                a.place.cmp(&b.place)
-            } else {
-                b.score.total_cmp(&a.score)
-            })
+            .then(
+                if a.follows && asked.list || !a.follows && leading.contains(&a.leader) {
+                    a.place.cmp(&b.place)
+                } else {
+                    b.score.total_cmp(&a.score)
+                },
+            )
             .then(a.place.cmp(&b.place))
     });
     let chosen: Vec<(usize, Vec<usize>)> = keyed.into_iter().map(|(_, entry)| entry).collect();
@@ -3593,6 +3605,44 @@ mod tests {
         );
         let check = verify(&answer, &passages);
         assert!(check.verified(), "{:?}", check.issues);
+    }
+
+    #[test]
+    fn only_the_lead_in_s_own_sentence_ends_with_its_colon() {
+        let lead = lead_in(passage(
+            1,
+            "a#18",
+            "Macrolides",
+            "Macrolides are not recommended as first-line therapy due to lower efficacy. They should be reserved for patients who:",
+        ));
+        let items = [
+            "Cannot take doxycycline, amoxicillin, or cefuroxime for other reasons",
+            "Have allergies or intolerances to all first-line agents",
+        ];
+        let mut passages = vec![lead];
+        for (n, text) in items.into_iter().enumerate() {
+            let item = item_of(
+                &passages[0],
+                passage(n + 2, &format!("a#{}", n + 19), "Macrolides", text),
+            );
+            passages.push(item);
+        }
+        let answer = ExtractiveComposer::default()
+            .answer(&request("macrolides for which patients?", &passages));
+        // The sentence before the lead-in's own comes first and introduces nothing; the
+        // lead-in's own sentence ends with the colon, its bullets right under it.
+        let lines: Vec<&str> = answer.lines().collect();
+        assert!(lines.len() >= 4, "{answer}");
+        assert!(
+            lines[0].starts_with("- \"Macrolides are not recommended")
+                && lines[0].ends_with("[S1]"),
+            "{answer}"
+        );
+        assert!(
+            lines[1].starts_with("- \"They should be reserved") && lines[1].ends_with("[S1]:"),
+            "{answer}"
+        );
+        assert!(lines[2].starts_with("  - \"Cannot take"), "{answer}");
     }
 
     #[test]
