@@ -80,6 +80,9 @@ struct Asked<'v> {
     /// The drugs the patient has had, or that failed ("failed clarithro"): each as typed, with
     /// its analysed forms.
     had: Vec<(String, Vec<Vec<String>>)>,
+    /// The drugs the patient cannot take ("pt can't take doxy or amox"), as typed, with their
+    /// analysed forms.
+    cannot_take: Vec<(String, Vec<Vec<String>>)>,
     /// Aspects read otherwise of a drug, by name, each with the aspect as asked ("taper" for
     /// "how fast?"): a quote stating the aspect as asked ("over 2–5 minutes") states it too.
     read_of_drug: Vec<(String, &'v Aspect)>,
@@ -614,6 +617,18 @@ impl ExtractiveComposer {
                 }
             }
         }
+        // And so do the drugs the patient cannot take.
+        let mut cannot_take = self.cannot_take(request.question);
+        for turn in request.history.iter().filter(|t| t.role == "user") {
+            for drug in self.cannot_take(&turn.content) {
+                if !cannot_take
+                    .iter()
+                    .any(|(typed, _)| typed.eq_ignore_ascii_case(&drug.0))
+                {
+                    cannot_take.push(drug);
+                }
+            }
+        }
         let earlier_describes_patient = previous.is_some_and(|turn| {
             !turn.content.contains('?')
                 && vocabulary.aspects_asked(&turn.content).is_empty()
@@ -623,7 +638,8 @@ impl ExtractiveComposer {
                     // (`allergens`, `had_drugs`), not as the question's words.
                     || (opens_with_patient(&turn.content)
                         && self.allergens(&turn.content).is_empty()
-                        && self.had_drugs(&turn.content).is_empty()))
+                        && self.had_drugs(&turn.content).is_empty()
+                        && self.cannot_take(&turn.content).is_empty()))
         });
         Asked {
             subject,
@@ -637,6 +653,7 @@ impl ExtractiveComposer {
             options,
             allergens,
             had,
+            cannot_take,
             read_of_drug,
             in_condition,
             follows,
@@ -700,14 +717,38 @@ impl ExtractiveComposer {
     /// failure") is none.
     fn had_drugs(&self, question: &str) -> Vec<(String, Vec<Vec<String>>)> {
         let (plain, readings) = crate::shorthand::appositives(question);
-        let mut had: Vec<(String, Vec<Vec<String>>)> = Vec::new();
         let found = (vocabulary().phrasing.had_patterns.iter())
-            .flat_map(|pattern| pattern.captures_iter(&plain).filter_map(|c| c.get(1)));
+            .flat_map(|pattern| pattern.captures_iter(&plain).filter_map(|c| c.get(1)))
+            .map(|m| m.as_str());
+        self.drugs_among(found, &readings)
+    }
+
+    /// The drugs a question says its patient cannot take (`phrasing.cannot_take_patterns`:
+    /// "pt can't take doxy, amox or cefuroxime"): each word of the clause naming a drug.
+    fn cannot_take(&self, question: &str) -> Vec<(String, Vec<Vec<String>>)> {
+        let (plain, readings) = crate::shorthand::appositives(question);
+        let found = (vocabulary().phrasing.cannot_take_patterns.iter())
+            .flat_map(|pattern| pattern.captures_iter(&plain).filter_map(|c| c.get(1)))
+            .flat_map(|m| {
+                m.as_str()
+                    .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+            })
+            .filter(|w| !w.is_empty());
+        self.drugs_among(found, &readings)
+    }
+
+    /// Of the words `found`, those naming a drug, as typed, each with its analysed forms (its
+    /// own and those of its `readings`: "clarithro (= clarithromycin)"), once each.
+    fn drugs_among<'t>(
+        &self,
+        found: impl Iterator<Item = &'t str>,
+        readings: &[(String, Vec<String>)],
+    ) -> Vec<(String, Vec<Vec<String>>)> {
+        let mut had: Vec<(String, Vec<Vec<String>>)> = Vec::new();
         for typed in found {
-            let typed = typed.as_str();
             let mut forms = vec![words(&typed.to_lowercase())];
             let mut drug = crate::shorthand::is_drug_name(typed);
-            for (read, senses) in &readings {
+            for (read, senses) in readings {
                 if read.eq_ignore_ascii_case(typed) {
                     drug |= senses
                         .iter()
@@ -1416,6 +1457,7 @@ impl ExtractiveComposer {
         };
         let opener = not_for_the_allergic(&units, &chosen, &asked)
             .or_else(|| not_after_treatment(&units, &chosen, &asked))
+            .or_else(|| not_for_the_unable(&units, &chosen, &asked))
             .or_else(|| {
                 let drugs: Vec<&Vec<String>> = (asked.subject.iter())
                     .filter(|term| self.synonyms.names_a_drug(term))
@@ -2120,6 +2162,8 @@ fn for_other_patients(unit: &Unit, asked: &Asked<'_>) -> Option<&'static str> {
         Some("names what the patient is allergic to")
     } else if names_any_of(unit, &asked.had) && !says_after_treatment(unit) {
         Some("names what the patient has had")
+    } else if names_any_of(unit, &asked.cannot_take) && !says_cannot_take(unit) {
+        Some("names what the patient cannot take")
     } else {
         None
     }
@@ -2141,6 +2185,39 @@ fn not_after_treatment(
         vocabulary()
             .phrasing
             .had_opener
+            .replace("{}", &or_list(&typed)),
+    )
+}
+
+/// Whether a quote (with its label) is for patients who cannot take a drug
+/// (`phrasing.cannot_take_patterns`, "Cannot take doxycycline, amoxicillin …"), or speaks of an
+/// allergy.
+fn says_cannot_take(unit: &Unit) -> bool {
+    let text = unit_text(unit);
+    says_allergy(unit)
+        || (vocabulary().phrasing.cannot_take_patterns.iter()).any(|p| p.is_match(&text))
+}
+
+/// The opening line when the question's patient cannot take drugs and no chosen quote names
+/// one of them and is for such patients: "The article and its references do not say what to
+/// give a patient who cannot take doxy or amox; what they say:".
+fn not_for_the_unable(
+    units: &[Unit],
+    chosen: &[(usize, Vec<usize>)],
+    asked: &Asked<'_>,
+) -> Option<String> {
+    if asked.cannot_take.is_empty()
+        || chosen.iter().any(|(i, _)| {
+            names_any_of(&units[*i], &asked.cannot_take) && says_cannot_take(&units[*i])
+        })
+    {
+        return None;
+    }
+    let typed: Vec<&str> = asked.cannot_take.iter().map(|(a, _)| a.as_str()).collect();
+    Some(
+        vocabulary()
+            .phrasing
+            .cannot_take_opener
             .replace("{}", &or_list(&typed)),
     )
 }
@@ -6462,6 +6539,61 @@ mod tests {
         let answer =
             ExtractiveComposer::default().answer(&request("regimen in heart failure?", &passages));
         assert!(!answer.contains("what to give after"), "{answer}");
+    }
+
+    #[test]
+    fn a_drug_the_patient_cannot_take_is_not_offered_and_the_answer_says_so() {
+        let first_line = passage(
+            1,
+            "l#1",
+            "Treatment",
+            "Doxycycline 100 mg twice daily for 10 days is the preferred first-line regimen.",
+        );
+        let lead = lead_in(passage(
+            2,
+            "l#18",
+            "Second-Line Options",
+            "Macrolides are reserved for patients who:",
+        ));
+        let unable = item_of(
+            &lead,
+            passage(
+                3,
+                "l#20",
+                "Second-Line Options",
+                "Cannot take doxycycline or amoxicillin for other medical reasons",
+            ),
+        );
+        let passages = vec![first_line, lead, unable];
+        // A quote for patients who cannot take it answers: nothing is said to be missing.
+        let history = earlier_turn("pt can't take doxycycline or amoxicillin");
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("which regimen then?", &passages)
+        });
+        assert!(!answer.contains("preferred first-line regimen"), "{answer}");
+        assert!(answer.contains("Cannot take doxycycline"), "{answer}");
+        assert!(
+            !answer.contains("cannot take doxycycline or amoxicillin;"),
+            "{answer}"
+        );
+        // Without one, the answer says the sources do not say what to give such a patient.
+        let other = passage(
+            4,
+            "l#5",
+            "Treatment",
+            "Cefuroxime 500 mg twice daily is an alternative regimen.",
+        );
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("which regimen then?", &[passages[0].clone(), other])
+        });
+        assert!(
+            answer.starts_with(
+                "The article and its references do not say what to give a patient who cannot take doxycycline or amoxicillin"
+            ),
+            "{answer}"
+        );
     }
 
     #[test]

@@ -182,6 +182,8 @@ struct PhrasingSpec {
     had_patterns: Vec<String>,
     after_treatment: String,
     had_opener: String,
+    cannot_take_patterns: Vec<String>,
+    cannot_take_opener: String,
     state_opener: String,
     or_fillers: Vec<String>,
     how_openers: Vec<String>,
@@ -246,6 +248,12 @@ pub struct Phrasing {
     /// The opening line when no chosen quote is for a patient after a treatment, `{}` the drug
     /// as typed.
     pub had_opener: String,
+    /// Where a question says its patient cannot take drugs ("pt can't take doxy or amox"):
+    /// group 1 is the rest of the clause, which names them.
+    pub cannot_take_patterns: Vec<Regex>,
+    /// The opening line when no chosen quote is for a patient who cannot take them, `{}` the
+    /// drugs as typed.
+    pub cannot_take_opener: String,
     /// The opening line when the sources name the patient's state, but never of the subject:
     /// `{}` the subject as typed, then the state.
     pub state_opener: String,
@@ -373,6 +381,11 @@ impl Phrasing {
             after_treatment: Regex::new(&format!("(?i){}", spec.after_treatment))
                 .map_err(|e| format!("phrasing.after_treatment: {e}"))?,
             had_opener: spec.had_opener,
+            cannot_take_patterns: (spec.cannot_take_patterns.iter())
+                .map(|p| Regex::new(&format!("(?i){p}")))
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("phrasing.cannot_take_patterns: {e}"))?,
+            cannot_take_opener: spec.cannot_take_opener,
             state_opener: spec.state_opener,
             or_fillers: spec.or_fillers,
             how_openers: spec.how_openers,
