@@ -594,41 +594,11 @@ impl ExtractiveComposer {
             && aspects.iter().any(|aspect| aspect.in_methods);
         // A patient's allergy stands for the whole conversation: "pt allergic to penicillin",
         // then "what regimen?", asks what to give that patient.
-        let mut allergens = self.allergens(request.question);
-        for turn in request.history.iter().filter(|t| t.role == "user") {
-            for allergen in self.allergens(&turn.content) {
-                if !allergens
-                    .iter()
-                    .any(|(typed, _)| typed.eq_ignore_ascii_case(&allergen.0))
-                {
-                    allergens.push(allergen);
-                }
-            }
-        }
-        // So does a drug the patient has had: "failed clarithro therapy", then "next regimen?".
-        let mut had = self.had_drugs(request.question);
-        for turn in request.history.iter().filter(|t| t.role == "user") {
-            for drug in self.had_drugs(&turn.content) {
-                if !had
-                    .iter()
-                    .any(|(typed, _)| typed.eq_ignore_ascii_case(&drug.0))
-                {
-                    had.push(drug);
-                }
-            }
-        }
-        // And so do the drugs the patient cannot take.
-        let mut cannot_take = self.cannot_take(request.question);
-        for turn in request.history.iter().filter(|t| t.role == "user") {
-            for drug in self.cannot_take(&turn.content) {
-                if !cannot_take
-                    .iter()
-                    .any(|(typed, _)| typed.eq_ignore_ascii_case(&drug.0))
-                {
-                    cannot_take.push(drug);
-                }
-            }
-        }
+        let allergens = in_conversation(request, |text| self.allergens(text));
+        // So does a drug the patient has had ("failed clarithro therapy", then "next
+        // regimen?"), and one the patient cannot take.
+        let had = in_conversation(request, |text| self.had_drugs(text));
+        let cannot_take = in_conversation(request, |text| self.cannot_take(text));
         let earlier_describes_patient = previous.is_some_and(|turn| {
             !turn.content.contains('?')
                 && vocabulary.aspects_asked(&turn.content).is_empty()
@@ -744,7 +714,7 @@ impl ExtractiveComposer {
         found: impl Iterator<Item = &'t str>,
         readings: &[(String, Vec<String>)],
     ) -> Vec<(String, Vec<Vec<String>>)> {
-        let mut had: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+        let mut drugs: Vec<(String, Vec<Vec<String>>)> = Vec::new();
         for typed in found {
             let mut forms = vec![words(&typed.to_lowercase())];
             let mut drug = crate::shorthand::is_drug_name(typed);
@@ -758,12 +728,12 @@ impl ExtractiveComposer {
             }
             forms.retain(|f| !f.is_empty());
             if (drug || forms.iter().any(|f| self.synonyms.names_a_drug(f)))
-                && !had.iter().any(|(a, _)| a.eq_ignore_ascii_case(typed))
+                && !drugs.iter().any(|(a, _)| a.eq_ignore_ascii_case(typed))
             {
-                had.push((typed.to_string(), forms));
+                drugs.push((typed.to_string(), forms));
             }
         }
-        had
+        drugs
     }
 
     /// The extractive answer (Markdown bullets, each a verbatim quote with its marker), or
@@ -2129,6 +2099,33 @@ pub fn restates_the_article(quote: &str) -> bool {
             .any(|w| text.contains(w.as_str()))
 }
 
+/// What `read` finds in the question and in every earlier user turn (drugs as typed, with
+/// their forms), each once: an allergy, or a drug the patient has had or cannot take, stands for
+/// the whole conversation.
+fn in_conversation(
+    request: &ComposeRequest<'_>,
+    read: impl Fn(&str) -> Vec<(String, Vec<Vec<String>>)>,
+) -> Vec<(String, Vec<Vec<String>>)> {
+    let mut found = read(request.question);
+    for turn in request.history.iter().filter(|t| t.role == "user") {
+        for drug in read(&turn.content) {
+            if !found
+                .iter()
+                .any(|(typed, _)| typed.eq_ignore_ascii_case(&drug.0))
+            {
+                found.push(drug);
+            }
+        }
+    }
+    found
+}
+
+/// An opener (`{}` where the drugs go) naming `drugs` as typed: "… after clarithro or MTX".
+fn naming(opener: &str, drugs: &[(String, Vec<Vec<String>>)]) -> String {
+    let typed: Vec<&str> = drugs.iter().map(|(a, _)| a.as_str()).collect();
+    opener.replace("{}", &or_list(&typed))
+}
+
 /// Whether a quote (with its label) names a drug the question's patient is allergic to.
 fn names_allergen(unit: &Unit, asked: &Asked<'_>) -> bool {
     names_any_of(unit, &asked.allergens)
@@ -2180,13 +2177,7 @@ fn not_after_treatment(
     if asked.had.is_empty() || chosen.iter().any(|(i, _)| says_after_treatment(&units[*i])) {
         return None;
     }
-    let typed: Vec<&str> = asked.had.iter().map(|(a, _)| a.as_str()).collect();
-    Some(
-        vocabulary()
-            .phrasing
-            .had_opener
-            .replace("{}", &or_list(&typed)),
-    )
+    Some(naming(&vocabulary().phrasing.had_opener, &asked.had))
 }
 
 /// Whether a quote (with its label) is for patients who cannot take a drug
@@ -2213,13 +2204,10 @@ fn not_for_the_unable(
     {
         return None;
     }
-    let typed: Vec<&str> = asked.cannot_take.iter().map(|(a, _)| a.as_str()).collect();
-    Some(
-        vocabulary()
-            .phrasing
-            .cannot_take_opener
-            .replace("{}", &or_list(&typed)),
-    )
+    Some(naming(
+        &vocabulary().phrasing.cannot_take_opener,
+        &asked.cannot_take,
+    ))
 }
 
 /// Whether a quote (with its label) speaks of an allergy or intolerance.
@@ -2253,13 +2241,10 @@ fn not_for_the_allergic(
     {
         return None;
     }
-    let typed: Vec<&str> = asked.allergens.iter().map(|(a, _)| a.as_str()).collect();
-    Some(
-        vocabulary()
-            .phrasing
-            .allergy_opener
-            .replace("{}", &typed.join(" or ")),
-    )
+    Some(naming(
+        &vocabulary().phrasing.allergy_opener,
+        &asked.allergens,
+    ))
 }
 
 /// The opening line when the question names a patient's state and a drug ("pregnant ok?" after
