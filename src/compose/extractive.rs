@@ -6390,8 +6390,9 @@ mod tests {
         assert!(!answer.contains("do not mention"), "{answer}");
     }
 
-    #[test]
-    fn a_drug_the_patient_is_allergic_to_is_never_offered_and_the_answer_says_so() {
+    /// A lead-in allowing a clarithromycin regimen where resistance is low, its item (the
+    /// regimen), and a first-line statement `first_line`.
+    fn clarithromycin_regimens(first_line: &str) -> Vec<Passage> {
         let lead = lead_in(passage(
             1,
             "a#4",
@@ -6407,13 +6408,14 @@ mod tests {
                 "PPI twice daily + amoxicillin 1000 mg twice daily + clarithromycin 500 mg twice daily",
             ),
         );
-        let first_line = passage(
-            3,
-            "a#1",
-            "Treatment",
+        vec![lead, regimen, passage(3, "a#1", "Treatment", first_line)]
+    }
+
+    #[test]
+    fn a_drug_the_patient_is_allergic_to_is_never_offered_and_the_answer_says_so() {
+        let passages = clarithromycin_regimens(
             "Bismuth quadruple therapy is first-line in adults without drug allergies.",
         );
-        let passages = vec![lead, regimen, first_line];
         // Penicillin read as the penicillin the article names (shorthand's class reading).
         for question in [
             "penicillin (= amoxicillin) allergy options?",
@@ -6463,28 +6465,9 @@ mod tests {
 
     #[test]
     fn a_drug_the_patient_has_had_is_not_offered_again_and_the_answer_says_so() {
-        let lead = lead_in(passage(
-            1,
-            "a#4",
-            "Alternative Option",
-            "Concomitant therapy may be considered where clarithromycin resistance is low:",
-        ));
-        let regimen = item_of(
-            &lead,
-            passage(
-                2,
-                "a#5",
-                "Alternative Option",
-                "PPI twice daily + amoxicillin 1000 mg twice daily + clarithromycin 500 mg twice daily",
-            ),
-        );
-        let first_line = passage(
-            3,
-            "a#1",
-            "Treatment",
+        let passages = clarithromycin_regimens(
             "Bismuth quadruple therapy is the first-line regimen in adults without prior failures.",
         );
-        let passages = vec![lead, regimen, first_line];
         // In the question, and in an earlier turn, however it is said.
         let opener = "The article and its references do not say what to give after clarithromycin; what they say:";
         for (earlier, question) in [
