@@ -2143,6 +2143,137 @@ fn names_any_of(unit: &Unit, drugs: &[(String, Vec<Vec<String>>)]) -> bool {
         .any(|form| names(&sequence, &present, form))
 }
 
+/// How two drugs of a quote are joined: as options ("or"), into one treatment ("+", "and"), by
+/// a comma (either, as the list's last joiner says), or not at all (another mark ends the list).
+#[derive(Clone, Copy, PartialEq)]
+enum Joint {
+    Option,
+    Combination,
+    Comma,
+    Apart,
+}
+
+/// Whether every mention of `drugs` in a quote (its label and its text apart) is one option
+/// among other drugs, joined by `phrasing.option_connectors` ("methotrexate, azathioprine, or
+/// mycophenolate mofetil"; "PPI + clarithromycin + amoxicillin or metronidazole" of
+/// amoxicillin): the quote then offers a patient who cannot have them the others. A drug given
+/// with others (`combination_connectors`: "PPI + clarithromycin + amoxicillin", "PPI,
+/// clarithromycin, and amoxicillin" of clarithromycin) is no option.
+fn only_as_an_option(unit: &Unit, drugs: &[(String, Vec<Vec<String>>)]) -> bool {
+    let texts = unit.label.iter().chain(std::iter::once(&unit.quote));
+    let mut any = false;
+    for text in texts {
+        let (members, joints) = list_members(text);
+        let barred = |member: &str| {
+            let sequence = words(member);
+            let present: HashSet<&String> = sequence.iter().collect();
+            (drugs.iter())
+                .flat_map(|(_, forms)| forms)
+                .any(|form| names(&sequence, &present, form))
+        };
+        for (at, member) in members.iter().enumerate() {
+            if !barred(member) {
+                continue;
+            }
+            any = true;
+            let mut offered = false;
+            // Walk each way over commas to the joiner that says what the list is.
+            for step in [-1isize, 1] {
+                let mut reached = Vec::new();
+                let mut here = at as isize;
+                let kind = loop {
+                    let joint = if step < 0 { here - 1 } else { here };
+                    let next = here + step;
+                    if joint < 0 || next < 0 || next as usize >= members.len() {
+                        break Joint::Apart;
+                    }
+                    reached.push(next as usize);
+                    match joints[joint as usize] {
+                        Joint::Comma => here = next,
+                        other => break other,
+                    }
+                };
+                if kind == Joint::Option {
+                    offered |= (reached.iter())
+                        .any(|&i| !barred(&members[i]) && names_an_option(&members[i]));
+                }
+            }
+            if !offered || !names_an_option(member) {
+                return false;
+            }
+        }
+    }
+    any
+}
+
+/// Whether one option of a list is a drug's name: a few words
+/// (`structure.option_name_words`), one naming a drug or a drug class ("mycophenolate
+/// mofetil", "a macrolide"), not a regimen ("oral ciprofloxacin 500-750 mg twice daily").
+fn names_an_option(member: &str) -> bool {
+    let typed: Vec<&str> = member.split_whitespace().collect();
+    typed.len() <= model().structure.option_name_words
+        && typed.iter().any(|word| {
+            crate::shorthand::is_drug_name(word)
+                || crate::shorthand::names_a_drug_class(&words(word))
+                || crate::shorthand::names_a_drug_class(&words(&format!("{word}s")))
+        })
+}
+
+/// A text's runs of words between joiners, and how each run is joined to the next (one fewer):
+/// "High-dose corticosteroids combined with an agent (methotrexate, azathioprine, or
+/// mycophenolate mofetil) is …" has the runs "methotrexate", "azathioprine" and "mycophenolate
+/// mofetil" joined by a comma and by "or", and the marks around them end the list.
+fn list_members(text: &str) -> (Vec<String>, Vec<Joint>) {
+    let phrasing = &vocabulary().phrasing;
+    let mut members: Vec<String> = vec![String::new()];
+    let mut joints: Vec<Joint> = Vec::new();
+    let join = |members: &mut Vec<String>, joints: &mut Vec<Joint>, joint: Joint| {
+        if members.last().is_some_and(|m| m.trim().is_empty()) && !joints.is_empty() {
+            // Joiners side by side (", or"): the word says more than the comma.
+            let last = joints.last_mut().expect("a joint before");
+            if *last == Joint::Comma || joint == Joint::Apart {
+                *last = joint;
+            }
+            return;
+        }
+        joints.push(joint);
+        members.push(String::new());
+    };
+    let in_word = |c: char| c.is_alphanumeric() || c == '-' || c == '\'';
+    let tokens = (text.split_inclusive(|c: char| !in_word(c)))
+        .flat_map(|piece| match piece.chars().last() {
+            Some(last) if !in_word(last) => {
+                let split = piece.len() - last.len_utf8();
+                [&piece[..split], &piece[split..]]
+            }
+            _ => [piece, ""],
+        })
+        .filter(|t| !t.trim().is_empty());
+    for token in tokens {
+        let lower = token.to_lowercase();
+        let joint = if phrasing.option_connectors.contains(&lower) {
+            Some(Joint::Option)
+        } else if phrasing.combination_connectors.contains(&lower) {
+            Some(Joint::Combination)
+        } else if token == "," {
+            Some(Joint::Comma)
+        } else if !token.chars().any(|c| c.is_alphanumeric()) {
+            Some(Joint::Apart)
+        } else {
+            None
+        };
+        match joint {
+            Some(joint) => join(&mut members, &mut joints, joint),
+            None => {
+                let member = members.last_mut().expect("a member");
+                member.push(' ');
+                member.push_str(token);
+            }
+        }
+    }
+    (members, joints)
+}
+
 /// Whether a quote (with its label) is for a patient after a treatment
 /// (`phrasing.after_treatment`: "refractory", "prior treatment failures"); not where it says
 /// whom it is not for ("in adults without prior treatment failures").
@@ -2155,11 +2286,14 @@ fn says_after_treatment(unit: &Unit) -> bool {
 /// allergic to and no allergy, or a drug the patient has had and nothing of a patient after a
 /// treatment (giving it again is what it does not say).
 fn for_other_patients(unit: &Unit, asked: &Asked<'_>) -> Option<&'static str> {
-    if names_allergen(unit, asked) && !says_allergy(unit) {
+    let barred = |drugs: &[(String, Vec<Vec<String>>)]| {
+        names_any_of(unit, drugs) && !only_as_an_option(unit, drugs)
+    };
+    if barred(&asked.allergens) && !says_allergy(unit) {
         Some("names what the patient is allergic to")
-    } else if names_any_of(unit, &asked.had) && !says_after_treatment(unit) {
+    } else if barred(&asked.had) && !says_after_treatment(unit) {
         Some("names what the patient has had")
-    } else if names_any_of(unit, &asked.cannot_take) && !says_cannot_take(unit) {
+    } else if barred(&asked.cannot_take) && !says_cannot_take(unit) {
         Some("names what the patient cannot take")
     } else {
         None
@@ -6562,6 +6696,56 @@ mod tests {
             ),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn a_drug_the_patient_cannot_have_named_as_one_option_among_others_leaves_the_others_offered() {
+        let passages = vec![
+            passage(
+                1,
+                "m#1",
+                "Treatment",
+                "Corticosteroids are combined with an immunosuppressive agent (methotrexate, azathioprine, or mycophenolate mofetil) as first-line treatment.",
+            ),
+            passage(
+                2,
+                "m#2",
+                "Treatment",
+                "Methotrexate is the preferred immunosuppressive agent in first-line treatment.",
+            ),
+            passage(
+                3,
+                "m#3",
+                "Treatment",
+                "Prednisone + methotrexate + folic acid is the usual first-line treatment.",
+            ),
+            passage(
+                4,
+                "m#4",
+                "Treatment",
+                "First-line treatment is oral methotrexate 15 mg weekly or azathioprine 2 mg/kg daily.",
+            ),
+        ];
+        for (earlier, question) in [
+            ("pt can't take methotrexate", "first-line treatment then?"),
+            ("failed methotrexate", "which immunosuppressive agent?"),
+        ] {
+            let history = earlier_turn(earlier);
+            let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+                history: &history,
+                ..request(question, &passages)
+            });
+            // The list offers azathioprine and mycophenolate; methotrexate alone, or given
+            // with others, is for other patients.
+            assert!(
+                answer.contains("azathioprine, or mycophenolate"),
+                "{answer}"
+            );
+            assert!(!answer.contains("preferred immunosuppressive"), "{answer}");
+            assert!(!answer.contains("+ folic acid"), "{answer}");
+            // An option that is a regimen is offered as a whole.
+            assert!(!answer.contains("15 mg weekly"), "{answer}");
+        }
     }
 
     #[test]

@@ -135,6 +135,7 @@ pub struct Structure {
     pub further_item_options: usize,
     pub continued_items: usize,
     pub crowded_drugs: usize,
+    pub option_name_words: usize,
 }
 
 /// The named features of one candidate quote.

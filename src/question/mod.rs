@@ -185,6 +185,8 @@ struct PhrasingSpec {
     cannot_take_patterns: Vec<String>,
     cannot_take_opener: String,
     state_opener: String,
+    option_connectors: Vec<String>,
+    combination_connectors: Vec<String>,
     or_fillers: Vec<String>,
     how_openers: Vec<String>,
     action_opener: String,
@@ -257,6 +259,10 @@ pub struct Phrasing {
     /// The opening line when the sources name the patient's state, but never of the subject:
     /// `{}` the subject as typed, then the state.
     pub state_opener: String,
+    /// Words joining a quote's drugs as options ("or"), lower case.
+    pub option_connectors: Vec<String>,
+    /// Words or marks joining a quote's drugs into one treatment ("and", "+", "with").
+    pub combination_connectors: Vec<String>,
     /// Words passed over between "or" and the alternative it names ("or other CTD").
     pub or_fillers: Vec<String>,
     /// Words asking how to do what the word after them names ("how to exclude").
@@ -387,6 +393,12 @@ impl Phrasing {
                 .map_err(|e| format!("phrasing.cannot_take_patterns: {e}"))?,
             cannot_take_opener: spec.cannot_take_opener,
             state_opener: spec.state_opener,
+            option_connectors: (spec.option_connectors.iter())
+                .map(|w| w.to_lowercase())
+                .collect(),
+            combination_connectors: (spec.combination_connectors.iter())
+                .map(|w| w.to_lowercase())
+                .collect(),
             or_fillers: spec.or_fillers,
             how_openers: spec.how_openers,
             action_opener: spec.action_opener,
