@@ -1115,18 +1115,26 @@ impl ExtractiveComposer {
         let contraindications = vocabulary().aspect("contraindications");
         // The one measured value the question gives ("CIWA 6", "K 6.8"): a quote for values
         // that include it fits, one for values that exclude it conflicts, as for an age.
-        let value_at = ages.value_at(request.question);
+        // Or, giving none, the one of the turn before: the patient is still the one measured
+        // ("CIWA 12", then "meds?").
+        let (measured_in, value_at) = match ages.value_at(request.question) {
+            Some(found) => (request.question, Some(found)),
+            None => match previous {
+                Some(turn) => (turn.content.as_str(), ages.value_at(&turn.content)),
+                None => (request.question, None),
+            },
+        };
         let value = value_at.map(|(value, _)| value);
         // Of a pair ("BP 190/125") the first number is read: it may find the quote for it, but
         // rules none out (the second may be the one that meets its bound).
-        let pair = value_at.is_some_and(|(_, at)| ages.is_pair_at(request.question, at));
+        let pair = value_at.is_some_and(|(_, at)| ages.is_pair_at(measured_in, at));
         // What it measures: the nearest word before it, past everyday words ("K" in "if K is
         // 5.3"), as the concept a quote must name for its bounds to be of that measure
         // ("If blood pressure <100 mmHg" sets no bound on potassium).
         // The words that name it, from that word to the value ("Severity Scale over").
         let measured_words: Vec<&str> = value_at
             .map(|(_, at)| {
-                let before: Vec<&str> = typed_words(&request.question[..at]).collect();
+                let before: Vec<&str> = typed_words(&measured_in[..at]).collect();
                 let from =
                     (before.iter()).rposition(|w| !crate::text::is_common_word(&w.to_lowercase()));
                 from.map_or(&[][..], |from| &before[from..]).to_vec()
@@ -4264,6 +4272,13 @@ mod tests {
             &passages,
             "<8",
         );
+        // A value the turn before gave holds for a follow-up giving none.
+        let history = earlier_turn("CIWA 12");
+        let answer = composer.answer(&ComposeRequest {
+            history: &history,
+            ..request("benzodiazepine?", &passages)
+        });
+        assert!(first_quote(&answer).contains("8-14"), "{answer}");
         // A blood pressure written as a pair finds the quote for it by its first number, and
         // rules out none by it: 170/125 is urgency by its second.
         let pressures = vec![
