@@ -879,11 +879,17 @@ impl ExtractiveComposer {
         // Returns whether it names one of the question's topic words only as absent.
         let absent_here = Absent::new(request.question);
         let absent_before = previous.map(|turn| Absent::new(&turn.content));
+        let conversation = match previous {
+            Some(turn) => format!("{} {}", request.question, turn.content),
+            None => request.question.to_string(),
+        };
         let named = |text: &str,
                      place: f64,
                      conditions: bool,
                      best: &mut BTreeMap<String, (f64, f64, Source)>|
          -> bool {
+            let joined = negated_compounds_joined(text, &conversation);
+            let text: &str = &joined;
             let mut excludes = false;
             let sequence = words(text);
             let present: HashSet<&String> = sequence.iter().collect();
@@ -938,7 +944,7 @@ impl ExtractiveComposer {
             excludes
         };
         let on_subject = |text: &str| -> bool {
-            let sequence = words(text);
+            let sequence = words(&negated_compounds_joined(text, &conversation));
             let present: HashSet<&String> = sequence.iter().collect();
             asked
                 .subject
@@ -1864,6 +1870,26 @@ fn only_negated(text: &str, word: &str) -> bool {
         return false;
     }
     mentions.all(|start| negated_at(text, start))
+}
+
+/// `text` with each compound of a negating prefix (`phrasing.negating_prefixes`: "non-bismuth")
+/// written as one word, which names nothing a question names ("Concomitant non-bismuth
+/// quadruple therapy" is no bismuth therapy), unless `conversation` writes the compound too
+/// ("non-bismuth regimen?").
+fn negated_compounds_joined<'t>(text: &'t str, conversation: &str) -> std::borrow::Cow<'t, str> {
+    let compound = &vocabulary().phrasing.negated_compound;
+    if !text.contains('-') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let conversation = conversation.to_lowercase();
+    compound.replace_all(text, |c: &regex::Captures<'_>| {
+        let whole = &c[0];
+        if conversation.contains(&whole.to_lowercase()) {
+            whole.to_string()
+        } else {
+            format!("{}{}", &c[1], &c[2])
+        }
+    })
 }
 
 /// Whether a negation governs what `text` says from byte `start` on: it is among the few words
@@ -5401,6 +5427,34 @@ mod tests {
 
     fn first_quote(answer: &str) -> &str {
         answer.lines().next().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_compound_of_a_negating_prefix_names_nothing_the_question_names() {
+        let passages = vec![
+            passage(
+                1,
+                "h#14",
+                "Alternative Option",
+                "Concomitant non-bismuth quadruple therapy for 14 days may be considered where resistance is low.",
+            ),
+            passage(
+                2,
+                "h#1",
+                "Treatment",
+                "Quadruple therapy with bismuth for 14 days is the recommended first-line treatment.",
+            ),
+        ];
+        let answer = ExtractiveComposer::default()
+            .answer(&request("bismuth quad for 10 or 14 days?", &passages));
+        assert!(
+            first_quote(&answer).contains("with bismuth for 14 days"),
+            "{answer}"
+        );
+        // Written in the question, the compound is what it asks.
+        let answer = ExtractiveComposer::default()
+            .answer(&request("non-bismuth quad for how many days?", &passages));
+        assert!(first_quote(&answer).contains("non-bismuth"), "{answer}");
     }
 
     #[test]

@@ -188,6 +188,7 @@ struct PhrasingSpec {
     option_connectors: Vec<String>,
     combination_connectors: Vec<String>,
     or_fillers: Vec<String>,
+    negating_prefixes: Vec<String>,
     how_openers: Vec<String>,
     action_opener: String,
     action_joiner: String,
@@ -265,6 +266,9 @@ pub struct Phrasing {
     pub combination_connectors: Vec<String>,
     /// Words passed over between "or" and the alternative it names ("or other CTD").
     pub or_fillers: Vec<String>,
+    /// A word of `negating_prefixes` joined by a hyphen to the word after it ("non-bismuth"):
+    /// group 1 the prefix, group 2 the word.
+    pub negated_compound: Regex,
     /// Words asking how to do what the word after them names ("how to exclude").
     pub how_openers: Vec<String>,
     /// The first word of an ask phrase, and the word after it, that ask of the action typed
@@ -400,6 +404,14 @@ impl Phrasing {
                 .map(|w| w.to_lowercase())
                 .collect(),
             or_fillers: spec.or_fillers,
+            negated_compound: Regex::new(&format!(
+                r"(?i)\b({})-(\w+)",
+                (spec.negating_prefixes.iter())
+                    .map(|p| regex::escape(p))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            ))
+            .map_err(|e| format!("phrasing.negating_prefixes: {e}"))?,
             how_openers: spec.how_openers,
             action_opener: spec.action_opener,
             action_joiner: spec.action_joiner,
