@@ -2165,12 +2165,16 @@ fn names_allergen(unit: &Unit, asked: &Asked<'_>) -> bool {
     names_any_of(unit, &asked.allergens)
 }
 
-/// Whether a quote (with its label) names any of `drugs` (each as typed, with its forms).
+/// Whether a quote (with its label) names any of `drugs` (each as typed, with its forms), other
+/// than in a compound saying what something is with respect to it (`phrasing.drug_qualifiers`:
+/// "penicillin-resistant S. pneumoniae" gives no penicillin).
 fn names_any_of(unit: &Unit, drugs: &[(String, Vec<Vec<String>>)]) -> bool {
     if drugs.is_empty() {
         return false;
     }
-    let sequence = words(&unit_text(unit));
+    let text = unit_text(unit);
+    let qualified = &vocabulary().phrasing.qualified_compound;
+    let sequence = words(&qualified.replace_all(&text, "$1"));
     let present: HashSet<&String> = sequence.iter().collect();
     (drugs.iter())
         .flat_map(|(_, forms)| forms)
@@ -5427,6 +5431,31 @@ mod tests {
 
     fn first_quote(answer: &str) -> &str {
         answer.lines().next().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_drug_named_only_as_what_something_is_with_respect_to_it_is_not_offered() {
+        let passages = vec![
+            passage(
+                1,
+                "m#1",
+                "Rationale",
+                "Vancomycin 15-20 mg/kg IV every 8-12 hours is added to cover penicillin-resistant pneumococci.",
+            ),
+            passage(
+                2,
+                "m#2",
+                "Rationale",
+                "Penicillin G 4 million units IV every 4 hours is an alternative for susceptible strains.",
+            ),
+        ];
+        let history = earlier_turn("pt allergic to penicillin");
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("alternative?", &passages)
+        });
+        assert!(answer.contains("Vancomycin 15-20 mg/kg"), "{answer}");
+        assert!(!answer.contains("Penicillin G"), "{answer}");
     }
 
     #[test]

@@ -189,6 +189,7 @@ struct PhrasingSpec {
     combination_connectors: Vec<String>,
     or_fillers: Vec<String>,
     negating_prefixes: Vec<String>,
+    drug_qualifiers: Vec<String>,
     how_openers: Vec<String>,
     action_opener: String,
     action_joiner: String,
@@ -269,6 +270,9 @@ pub struct Phrasing {
     /// A word of `negating_prefixes` joined by a hyphen to the word after it ("non-bismuth"):
     /// group 1 the prefix, group 2 the word.
     pub negated_compound: Regex,
+    /// A word joined by a hyphen to one of `drug_qualifiers` after it ("penicillin-resistant"):
+    /// group 1 the qualifier.
+    pub qualified_compound: Regex,
     /// Words asking how to do what the word after them names ("how to exclude").
     pub how_openers: Vec<String>,
     /// The first word of an ask phrase, and the word after it, that ask of the action typed
@@ -412,6 +416,14 @@ impl Phrasing {
                     .join("|")
             ))
             .map_err(|e| format!("phrasing.negating_prefixes: {e}"))?,
+            qualified_compound: Regex::new(&format!(
+                r"(?i)\b\w+-({})\b",
+                (spec.drug_qualifiers.iter())
+                    .map(|q| regex::escape(q))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            ))
+            .map_err(|e| format!("phrasing.drug_qualifiers: {e}"))?,
             how_openers: spec.how_openers,
             action_opener: spec.action_opener,
             action_joiner: spec.action_joiner,
