@@ -579,6 +579,18 @@ impl ExtractiveComposer {
         } else {
             drug_words
         };
+        // A drug the patient has had ("failed clarithro therapy", then "next regimen?") stands
+        // for the whole conversation, and so does one the patient cannot take.
+        let had = in_conversation(request, |text| self.had_drugs(text));
+        let cannot_take = in_conversation(request, |text| self.cannot_take(text));
+        // Asking nothing else of it, a patient who has had a drug asks what comes after it
+        // (`phrasing.had_aspect`: "pt had rituximab before", then "next option?").
+        if aspects.is_empty()
+            && !had.is_empty()
+            && let Some(after) = vocabulary.aspect(&vocabulary.phrasing.had_aspect)
+        {
+            aspects.push(after);
+        }
         let question_words = words(request.question);
         let about_sources = asks_about_sources(request.question);
         let list = aspects.iter().any(|a| a.list)
@@ -595,10 +607,6 @@ impl ExtractiveComposer {
         // A patient's allergy stands for the whole conversation: "pt allergic to penicillin",
         // then "what regimen?", asks what to give that patient.
         let allergens = in_conversation(request, |text| self.allergens(text));
-        // So does a drug the patient has had ("failed clarithro therapy", then "next
-        // regimen?"), and one the patient cannot take.
-        let had = in_conversation(request, |text| self.had_drugs(text));
-        let cannot_take = in_conversation(request, |text| self.cannot_take(text));
         let earlier_describes_patient = previous.is_some_and(|turn| {
             !turn.content.contains('?')
                 && vocabulary.aspects_asked(&turn.content).is_empty()
@@ -5431,6 +5439,46 @@ mod tests {
 
     fn first_quote(answer: &str) -> &str {
         answer.lines().next().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_patient_who_has_had_a_drug_asks_what_comes_after_it() {
+        let first_line = passage(
+            1,
+            "n#1",
+            "Treatment",
+            "Rituximab with corticosteroids is first-line treatment in most patients.",
+        );
+        let lead = lead_in(passage(
+            2,
+            "n#4",
+            "Management of Refractory Cases",
+            "For patients who show inadequate response to initial therapy, additional therapies should be considered:",
+        ));
+        let tacrolimus = item_of(
+            &lead,
+            passage(
+                3,
+                "n#7",
+                "Management of Refractory Cases",
+                "Tacrolimus has shown efficacy by inhibiting complement activation",
+            ),
+        );
+        let passages = vec![first_line, lead, tacrolimus];
+        let history = earlier_turn("pt had rituximab before");
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            history: &history,
+            ..request("next option?", &passages)
+        });
+        // Rituximab is whom it asks for, not what it asks of: the quotes for a patient after
+        // a treatment answer, and nothing is said to be missing.
+        assert!(
+            first_quote(&answer).contains("inadequate response"),
+            "{answer}"
+        );
+        assert!(answer.contains("Tacrolimus"), "{answer}");
+        assert!(!answer.contains("first-line treatment in most"), "{answer}");
+        assert!(!answer.contains("what to give after"), "{answer}");
     }
 
     #[test]

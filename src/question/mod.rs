@@ -182,6 +182,7 @@ struct PhrasingSpec {
     had_patterns: Vec<String>,
     after_treatment: String,
     had_opener: String,
+    had_aspect: String,
     cannot_take_patterns: Vec<String>,
     cannot_take_opener: String,
     state_opener: String,
@@ -252,6 +253,8 @@ pub struct Phrasing {
     /// The opening line when no chosen quote is for a patient after a treatment, `{}` the drug
     /// as typed.
     pub had_opener: String,
+    /// The aspect asked of a patient who has had a drug, when nothing else is ("next").
+    pub had_aspect: String,
     /// Where a question says its patient cannot take drugs ("pt can't take doxy or amox"):
     /// group 1 is the rest of the clause, which names them.
     pub cannot_take_patterns: Vec<Regex>,
@@ -395,6 +398,7 @@ impl Phrasing {
             after_treatment: Regex::new(&format!("(?i){}", spec.after_treatment))
                 .map_err(|e| format!("phrasing.after_treatment: {e}"))?,
             had_opener: spec.had_opener,
+            had_aspect: spec.had_aspect,
             cannot_take_patterns: (spec.cannot_take_patterns.iter())
                 .map(|p| Regex::new(&format!("(?i){p}")))
                 .collect::<Result<_, _>>()
