@@ -2173,16 +2173,17 @@ fn names_allergen(unit: &Unit, asked: &Asked<'_>) -> bool {
     names_any_of(unit, &asked.allergens)
 }
 
-/// Whether a quote (with its label) names any of `drugs` (each as typed, with its forms), other
-/// than in a compound saying what something is with respect to it (`phrasing.drug_qualifiers`:
-/// "penicillin-resistant S. pneumoniae" gives no penicillin).
+/// Whether a quote (with its label) names any of `drugs` (each as typed, with its forms).
 fn names_any_of(unit: &Unit, drugs: &[(String, Vec<Vec<String>>)]) -> bool {
-    if drugs.is_empty() {
-        return false;
-    }
-    let text = unit_text(unit);
+    !drugs.is_empty() && names_any_in(&unit_text(unit), drugs)
+}
+
+/// Whether `text` names any of `drugs`, other than in a compound saying what something is with
+/// respect to it (`phrasing.drug_qualifiers`: "penicillin-resistant S. pneumoniae" gives no
+/// penicillin).
+fn names_any_in(text: &str, drugs: &[(String, Vec<Vec<String>>)]) -> bool {
     let qualified = &vocabulary().phrasing.qualified_compound;
-    let sequence = words(&qualified.replace_all(&text, "$1"));
+    let sequence = words(&qualified.replace_all(text, "$1"));
     let present: HashSet<&String> = sequence.iter().collect();
     (drugs.iter())
         .flat_map(|(_, forms)| forms)
@@ -2210,13 +2211,7 @@ fn only_as_an_option(unit: &Unit, drugs: &[(String, Vec<Vec<String>>)]) -> bool 
     let mut any = false;
     for text in texts {
         let (members, joints) = list_members(text);
-        let barred = |member: &str| {
-            let sequence = words(member);
-            let present: HashSet<&String> = sequence.iter().collect();
-            (drugs.iter())
-                .flat_map(|(_, forms)| forms)
-                .any(|form| names(&sequence, &present, form))
-        };
+        let barred = |member: &str| names_any_in(member, drugs);
         for (at, member) in members.iter().enumerate() {
             if !barred(member) {
                 continue;
