@@ -887,10 +887,12 @@ impl ExtractiveComposer {
         // Returns whether it names one of the question's topic words only as absent.
         let absent_here = Absent::new(request.question);
         let absent_before = previous.map(|turn| Absent::new(&turn.content));
+        // In lower case, read once for every quote's "non-" compounds.
         let conversation = match previous {
             Some(turn) => format!("{} {}", request.question, turn.content),
             None => request.question.to_string(),
-        };
+        }
+        .to_lowercase();
         let named = |text: &str,
                      place: f64,
                      conditions: bool,
@@ -1883,13 +1885,12 @@ fn only_negated(text: &str, word: &str) -> bool {
 /// `text` with each compound of a negating prefix (`phrasing.negating_prefixes`: "non-bismuth")
 /// written as one word, which names nothing a question names ("Concomitant non-bismuth
 /// quadruple therapy" is no bismuth therapy), unless `conversation` writes the compound too
-/// ("non-bismuth regimen?").
+/// ("non-bismuth regimen?"; `conversation` in lower case).
 fn negated_compounds_joined<'t>(text: &'t str, conversation: &str) -> std::borrow::Cow<'t, str> {
     let compound = &vocabulary().phrasing.negated_compound;
     if !text.contains('-') {
         return std::borrow::Cow::Borrowed(text);
     }
-    let conversation = conversation.to_lowercase();
     compound.replace_all(text, |c: &regex::Captures<'_>| {
         let whole = &c[0];
         if conversation.contains(&whole.to_lowercase()) {
@@ -4306,11 +4307,7 @@ mod tests {
             "<8",
         );
         // A value the turn before gave holds for a follow-up giving none.
-        let history = earlier_turn("CIWA 12");
-        let answer = composer.answer(&ComposeRequest {
-            history: &history,
-            ..request("benzodiazepine?", &passages)
-        });
+        let answer = answer_after(&composer, "CIWA 12", "benzodiazepine?", &passages);
         assert!(first_quote(&answer).contains("8-14"), "{answer}");
         // A blood pressure written as a pair finds the quote for it by its first number, and
         // rules out none by it: 170/125 is urgency by its second.
@@ -5383,11 +5380,12 @@ mod tests {
                 "Over 70 years: start thyroxine at 25-50 mcg/day.",
             ),
         ];
-        let history = earlier_turn("pt is 80");
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("thyroxine start dose?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "pt is 80",
+            "thyroxine start dose?",
+            &passages,
+        );
         let first = answer.lines().next().unwrap_or_default();
         assert!(first.contains("25-50 mcg"), "{answer}");
     }
@@ -5460,11 +5458,12 @@ mod tests {
             ),
         );
         let passages = vec![first_line, lead, tacrolimus];
-        let history = earlier_turn("pt had rituximab before");
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("next option?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "pt had rituximab before",
+            "next option?",
+            &passages,
+        );
         // Rituximab is whom it asks for, not what it asks of: the quotes for a patient after
         // a treatment answer, and nothing is said to be missing.
         assert!(
@@ -5492,11 +5491,12 @@ mod tests {
                 "Penicillin G 4 million units IV every 4 hours is an alternative for susceptible strains.",
             ),
         ];
-        let history = earlier_turn("pt allergic to penicillin");
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("alternative?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "pt allergic to penicillin",
+            "alternative?",
+            &passages,
+        );
         assert!(answer.contains("Vancomycin 15-20 mg/kg"), "{answer}");
         assert!(!answer.contains("Penicillin G"), "{answer}");
     }
@@ -5695,20 +5695,23 @@ mod tests {
                 "Smith 2015 is a retrospective review of the medical records of 63 adult patients.",
             ),
         ];
-        let history = earlier_turn("Smith 2015");
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("how many pts?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "Smith 2015",
+            "how many pts?",
+            &passages,
+        );
         assert!(
             first_quote(&answer).contains("63 adult patients"),
             "{answer}"
         );
         // How many had a finding is that finding's count, not the study's.
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("how many pts had dysphagia?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "Smith 2015",
+            "how many pts had dysphagia?",
+            &passages,
+        );
         assert!(first_quote(&answer).contains("22 patients"), "{answer}");
     }
 
@@ -5843,18 +5846,21 @@ mod tests {
             "Fluids",
             "Do not use aggressive fluid resuscitation, which raised the risk of fluid overload.",
         )];
-        let history = earlier_turn("fluids rate?");
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("and if they are overloaded?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "fluids rate?",
+            "and if they are overloaded?",
+            &passages,
+        );
         assert!(!answer.contains("give no"), "{answer}");
         assert!(answer.contains("fluid overload"), "{answer}");
         // Asked of its own subject, the earlier aspect still is.
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("and colloids?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "fluids rate?",
+            "and colloids?",
+            &passages,
+        );
         assert!(
             answer.starts_with("The article and its references give no"),
             "{answer}"
@@ -6724,11 +6730,12 @@ mod tests {
             .answer(&request("options with drug allergies?", &passages[2..]));
         assert!(!answer.contains("allergic to"), "{answer}");
         // The patient an earlier turn said is allergic stays allergic in its follow-ups.
-        let history = earlier_turn("pt allergic to penicillin (= amoxicillin)");
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("what regimen?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "pt allergic to penicillin (= amoxicillin)",
+            "what regimen?",
+            &passages,
+        );
         assert!(
             answer.starts_with(
                 "The article and its references do not say what to give a patient allergic to penicillin; what they say:"
@@ -6809,11 +6816,12 @@ mod tests {
         );
         let passages = vec![first_line, lead, unable];
         // A quote for patients who cannot take it answers: nothing is said to be missing.
-        let history = earlier_turn("pt can't take doxycycline or amoxicillin");
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("which regimen then?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "pt can't take doxycycline or amoxicillin",
+            "which regimen then?",
+            &passages,
+        );
         assert!(!answer.contains("preferred first-line regimen"), "{answer}");
         assert!(answer.contains("Cannot take doxycycline"), "{answer}");
         assert!(
@@ -6827,10 +6835,12 @@ mod tests {
             "Treatment",
             "Cefuroxime 500 mg twice daily is an alternative regimen.",
         );
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("which regimen then?", &[passages[0].clone(), other])
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "pt can't take doxycycline or amoxicillin",
+            "which regimen then?",
+            &[passages[0].clone(), other],
+        );
         assert!(
             answer.starts_with(
                 "The article and its references do not say what to give a patient who cannot take doxycycline or amoxicillin"
@@ -6871,11 +6881,7 @@ mod tests {
             ("pt can't take methotrexate", "first-line treatment then?"),
             ("failed methotrexate", "which immunosuppressive agent?"),
         ] {
-            let history = earlier_turn(earlier);
-            let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-                history: &history,
-                ..request(question, &passages)
-            });
+            let answer = answer_after(&ExtractiveComposer::default(), earlier, question, &passages);
             // The list offers azathioprine and mycophenolate; methotrexate alone, or given
             // with others, is for other patients.
             assert!(
@@ -6922,21 +6928,23 @@ mod tests {
             ),
         );
         let passages = vec![oral, cipro, iv, ceftriaxone];
-        let history = earlier_turn("pt vomiting");
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("oral ok?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "pt vomiting",
+            "oral ok?",
+            &passages,
+        );
         assert!(
             first_quote(&answer).contains("if patient has vomiting"),
             "{answer}"
         );
         // An earlier question is no description of the patient: the follow-up asks of its own.
-        let history = earlier_turn("is vomiting common?");
-        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
-            history: &history,
-            ..request("oral ok?", &passages)
-        });
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "is vomiting common?",
+            "oral ok?",
+            &passages,
+        );
         assert!(first_quote(&answer).contains("Outpatient Oral"), "{answer}");
     }
 

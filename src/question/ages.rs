@@ -3,6 +3,7 @@
 //! 6-year-old not with a dose for children 8 and older. Words are data (`[ages]` of the
 //! vocabulary file).
 
+use super::alternatives;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -113,12 +114,6 @@ static PATIENT: LazyLock<Regex> = LazyLock::new(|| {
 
 impl Ages {
     pub(super) fn from_spec(spec: AgesSpec) -> Result<Ages, String> {
-        let alternatives = |list: &[String]| {
-            list.iter()
-                .map(|w| regex::escape(w).replace(' ', r"\s+"))
-                .collect::<Vec<_>>()
-                .join("|")
-        };
         let years = alternatives(&spec.years);
         let bound = |words: &[String]| {
             Regex::new(&format!(

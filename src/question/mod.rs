@@ -13,6 +13,20 @@ use crate::analysis::words;
 
 pub mod ages;
 
+/// Words of the vocabulary as one regex alternation ("a|b|c"), each escaped, a space matching
+/// any run of white space.
+pub(crate) fn alternatives(list: &[String]) -> String {
+    list.iter()
+        .map(|w| regex::escape(w).replace(' ', r"\s+"))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// Words of the vocabulary in lower case, as questions are compared with them.
+fn lowered(list: &[String]) -> Vec<String> {
+    list.iter().map(|w| w.to_lowercase()).collect()
+}
+
 /// How surely a question word names a topic, which decides what its absence from the sources
 /// means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -370,26 +384,12 @@ impl Phrasing {
             amount_units: spec.amount_units.iter().map(|u| u.to_lowercase()).collect(),
             list_words: analysed(&spec.list_words),
             comparison_connectors,
-            continuation_openers: spec
-                .continuation_openers
-                .iter()
-                .map(|o| o.to_lowercase())
-                .collect(),
-            condition_words: spec
-                .condition_words
-                .iter()
-                .map(|w| w.to_lowercase())
-                .collect(),
-            patient_words: (spec.patient_words.iter())
-                .map(|w| w.to_lowercase())
-                .collect(),
+            continuation_openers: lowered(&spec.continuation_openers),
+            condition_words: lowered(&spec.condition_words),
+            patient_words: lowered(&spec.patient_words),
             patient_opening_words: spec.patient_opening_words,
             route_groups: spec.route_groups,
-            allergy_words: spec
-                .allergy_words
-                .iter()
-                .map(|w| w.to_lowercase())
-                .collect(),
+            allergy_words: lowered(&spec.allergy_words),
             allergy_opener: spec.allergy_opener,
             had_patterns: (spec.had_patterns.iter())
                 .map(|p| Regex::new(&format!("(?i){p}")))
@@ -405,27 +405,17 @@ impl Phrasing {
                 .map_err(|e| format!("phrasing.cannot_take_patterns: {e}"))?,
             cannot_take_opener: spec.cannot_take_opener,
             state_opener: spec.state_opener,
-            option_connectors: (spec.option_connectors.iter())
-                .map(|w| w.to_lowercase())
-                .collect(),
-            combination_connectors: (spec.combination_connectors.iter())
-                .map(|w| w.to_lowercase())
-                .collect(),
+            option_connectors: lowered(&spec.option_connectors),
+            combination_connectors: lowered(&spec.combination_connectors),
             or_fillers: spec.or_fillers,
             negated_compound: Regex::new(&format!(
                 r"(?i)\b({})-(\w+)",
-                (spec.negating_prefixes.iter())
-                    .map(|p| regex::escape(p))
-                    .collect::<Vec<_>>()
-                    .join("|")
+                alternatives(&spec.negating_prefixes)
             ))
             .map_err(|e| format!("phrasing.negating_prefixes: {e}"))?,
             qualified_compound: Regex::new(&format!(
                 r"(?i)\b\w+-({})\b",
-                (spec.drug_qualifiers.iter())
-                    .map(|q| regex::escape(q))
-                    .collect::<Vec<_>>()
-                    .join("|")
+                alternatives(&spec.drug_qualifiers)
             ))
             .map_err(|e| format!("phrasing.drug_qualifiers: {e}"))?,
             how_openers: spec.how_openers,
