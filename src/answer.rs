@@ -252,8 +252,10 @@ impl Engine {
             // Declined for ordinary words only, the answer names those the sources plainly
             // lack ("take with food?": "Nothing in them mentions food"), or, when no passage
             // was found at all, those no passage holds ("lipase cutoff for dx?": lipase).
-            // With none of its own, a follow-up names those of the earlier turn it was asked
-            // of ("infusion", then "how long to continue?": infusion).
+            // A follow-up names first those of the earlier turn it was asked of, which
+            // described the patient or the topic ("pregnant", then "adjust dose?": pregnant,
+            // not "adjust"; "infusion", then "how long to continue?": infusion), and its own
+            // ordinary words only when the sources name all of that turn's.
             let scope = OnceCell::new();
             let absent = |words: &[String]| {
                 if passages.is_empty() {
@@ -265,9 +267,9 @@ impl Engine {
             let missing = if !coverage.missing.is_empty() {
                 coverage.missing.clone()
             } else {
-                Some(absent(&coverage.weak_missing))
-                    .filter(|own| !own.is_empty())
-                    .unwrap_or_else(|| absent(&coverage.earlier_missing))
+                Some(absent(&coverage.earlier_missing))
+                    .filter(|earlier| !earlier.is_empty())
+                    .unwrap_or_else(|| absent(&coverage.weak_missing))
             };
             let reply = self.not_covered(
                 question,
@@ -866,6 +868,7 @@ impl Engine {
             })
             .collect();
         // A word of a missing phrase is named with it ("liver disease", not also "liver").
+        // A patient's state is named as the state ("pregnant": pregnancy).
         let named: Vec<&str> = missing
             .iter()
             .map(String::as_str)
@@ -877,6 +880,7 @@ impl Engine {
                             .any(|w| w.eq_ignore_ascii_case(word))
                 })
             })
+            .map(crate::compose::as_mentioned)
             .collect();
         let answer = if named.is_empty() {
             NOT_COVERED.to_string()

@@ -663,20 +663,23 @@ fn a_declined_follow_up_names_what_of_the_earlier_turn_no_passage_holds() {
     let dir = TempDir::new().unwrap();
     let corpus = common::write_two_articles(dir.path());
     let index = dir.path().join("index");
-    let reply = common::ask_after(
-        &corpus,
-        &index,
-        "cdi-treatment",
-        &["infusion?"],
-        "how long to continue?",
-    );
-    // The follow-up asks of the infusion, which the article never mentions: it says so.
-    assert!(!reply.covered, "{}", reply.answer);
-    assert!(
-        reply.answer.ends_with("Nothing in them mentions infusion."),
-        "{}",
-        reply.answer
-    );
+    // The follow-up asks of the infusion, which the article never mentions: it says so. Of a
+    // patient the article never mentions, with an ordinary word it never writes either
+    // ("adjust"), it names the patient's state, as the state.
+    for (earlier, question, named) in [
+        ("infusion?", "how long to continue?", "infusion"),
+        ("pt is pregnant", "adjust dose?", "pregnancy"),
+    ] {
+        let reply = common::ask_after(&corpus, &index, "cdi-treatment", &[earlier], question);
+        assert!(!reply.covered, "{}", reply.answer);
+        assert!(
+            reply
+                .answer
+                .ends_with(&format!("Nothing in them mentions {named}.")),
+            "{earlier}: {}",
+            reply.answer
+        );
+    }
 }
 
 #[test]
@@ -684,22 +687,29 @@ fn a_follow_up_of_its_own_topic_says_the_earlier_turns_condition_is_never_mentio
     let dir = TempDir::new().unwrap();
     let corpus = common::write_two_articles(dir.path());
     let index = dir.path().join("index");
-    let reply = common::ask_after(
-        &corpus,
-        &index,
-        "cdi-treatment",
-        &["vancomycin in pregnancy?"],
-        "fidaxomicin dose?",
-    );
     // The patient is still the pregnant one: the dose the article gives is not said of her.
-    assert!(reply.covered, "{}", reply.answer);
-    assert!(
-        reply
-            .answer
-            .starts_with("The article and its references do not mention pregnancy;"),
-        "{}",
-        reply.answer
-    );
+    // So is the one measured, by a measure the article never names, by its name or its symbol.
+    for (earlier, named) in [
+        ("vancomycin in pregnancy?", "pregnancy"),
+        ("creatinine 2.5", "creatinine"),
+        ("K 5.6", "potassium"),
+    ] {
+        let reply = common::ask_after(
+            &corpus,
+            &index,
+            "cdi-treatment",
+            &[earlier],
+            "fidaxomicin dose?",
+        );
+        assert!(reply.covered, "{}", reply.answer);
+        assert!(
+            reply.answer.starts_with(&format!(
+                "The article and its references do not mention {named};"
+            )),
+            "{earlier}: {}",
+            reply.answer
+        );
+    }
 }
 
 #[test]

@@ -1149,12 +1149,7 @@ impl ExtractiveComposer {
         // ("If blood pressure <100 mmHg" sets no bound on potassium).
         // The words that name it, from that word to the value ("Severity Scale over").
         let measured_words: Vec<&str> = value_at
-            .map(|(_, at)| {
-                let before: Vec<&str> = typed_words(&measured_in[..at]).collect();
-                let from =
-                    (before.iter()).rposition(|w| !crate::text::is_common_word(&w.to_lowercase()));
-                from.map_or(&[][..], |from| &before[from..]).to_vec()
-            })
+            .map(|(_, at)| measure_words(measured_in, at))
             .unwrap_or_default();
         let measured: Option<String> = measured_words.first().and_then(|w| {
             let (terms, _) = self.terms(w);
@@ -3117,7 +3112,7 @@ fn mention_line(names: &[String]) -> Option<String> {
 
 /// A name as a "do not mention" line says it: a word of a patient's state as the state
 /// ("pregnant": "pregnancy").
-fn as_mentioned(name: &str) -> &str {
+pub(crate) fn as_mentioned(name: &str) -> &str {
     let ages = &vocabulary().ages;
     match ages.states_named(&name.to_lowercase())[..] {
         [state] if !name.contains(' ') => ages.state_name(state),
@@ -3229,9 +3224,10 @@ fn unnamed_names(question: &str, unnamed: &[String]) -> Vec<String> {
 }
 
 /// The condition or population an earlier turn asked in or described the patient by that the
-/// sources lack (see [`names_patients_condition`]), as the opener names it ("dose in
-/// pregnancy?" or "pt is pregnant", then "when to check tsh?"): the patient is still the one
-/// asked about, unless the follow-up names a condition of its own ("and if no response?").
+/// sources lack (see [`names_patients_condition`]), or what it measured ("K 5.6"), as the
+/// opener names it ("dose in pregnancy?" or "pt is pregnant", then "when to check tsh?"): the
+/// patient is still the one asked about, unless the follow-up names a condition of its own
+/// ("and if no response?").
 fn earlier_condition_unnamed(request: &ComposeRequest) -> Vec<String> {
     let conditions = &vocabulary().phrasing.condition_words;
     let lower = request.question.to_lowercase();
@@ -3245,7 +3241,30 @@ fn earlier_condition_unnamed(request: &ComposeRequest) -> Vec<String> {
         .filter(|w| names_patients_condition(&previous.content, w))
         .cloned()
         .collect();
-    unnamed_names(&previous.content, &in_condition)
+    let mut names = unnamed_names(&previous.content, &in_condition);
+    // What the turn measured describes the patient too ("potassium 5.6", then
+    // "spironolactone?"), named as its reading when typed as shorthand ("K (= potassium) 5.6").
+    let lower = previous.content.to_lowercase();
+    let measure = (vocabulary().ages.value_at(&lower))
+        .map(|(_, at)| measure_words(&lower, at).join(" "))
+        .unwrap_or_default();
+    let unnamed = |w: &String| {
+        let w = w.to_lowercase();
+        w == measure || lower.contains(&format!("{w} (= {measure}"))
+    };
+    if !measure.is_empty() && request.unnamed.iter().any(unnamed) && !names.contains(&measure) {
+        names.push(measure);
+    }
+    names
+}
+
+/// What the value at byte `at` of `text` measures: the words from the nearest one before it
+/// that is no everyday word ("K" in "if K is 5.3"; "Severity Scale over" in "… Severity Scale
+/// over 20").
+fn measure_words(text: &str, at: usize) -> Vec<&str> {
+    let before: Vec<&str> = typed_words(&text[..at]).collect();
+    let from = (before.iter()).rposition(|w| !crate::text::is_common_word(&w.to_lowercase()));
+    from.map_or(&[][..], |from| &before[from..]).to_vec()
 }
 
 /// Of the words naming a question's subject, those that name what the aspect is asked of, not

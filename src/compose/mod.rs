@@ -12,7 +12,7 @@ pub use cite::{
     attribute_copied_sentences, expand_sentence_ids, passage_sentences, render_with_sentence_ids,
     sentence_id_of, tidy, with_list_items,
 };
-pub(crate) use extractive::Absent;
+pub(crate) use extractive::{Absent, as_mentioned};
 pub use extractive::{
     Candidate, DraftLine, Explanation, ExtractiveComposer, OfflineDraft, asks_about_sources,
     only_restates, restates_the_article, same_fact,
