@@ -2689,6 +2689,17 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
         let unit = &units[*c];
         // An item read without its lead-in ("… should be considered:") is read with it, unless
         // the lead is short enough to stand as the item's label.
+        // A sentence that refers back within its passage ("They should be reserved for
+        // patients who:") is read with the sentence before it, which names what it refers to.
+        if let Some(antecedent) = c.checked_sub(1)
+            && units[antecedent].passage == unit.passage
+            && refers_back(&unit.quote)
+            && !chosen.iter().any(|(c, _)| *c == antecedent)
+            && !context.contains(&antecedent)
+        {
+            context.push(antecedent);
+            continue;
+        }
         let own = &passages[unit.passage];
         let lead = lead_of(passages, unit.passage)
             .filter(|_| asks_who || lead_label(own).is_none() && unit.label.is_none());
@@ -3985,6 +3996,21 @@ mod tests {
             ),
         ];
         assert_opens_with(&composer, "IV dose", &items, "0.4 to 2 mg");
+    }
+
+    #[test]
+    fn a_sentence_referring_back_is_quoted_with_the_one_it_refers_to() {
+        let passages = one_passage(
+            "Second-Line Options",
+            "Azithromycin is less effective than the first-line drugs. They should be reserved for patients who cannot take penicillins.",
+        );
+        let answer = ExtractiveComposer::new(Synonyms::general())
+            .answer(&request("reserved for which patients?", &passages));
+        assert!(answer.contains("They should be reserved"), "{answer}");
+        assert!(
+            answer.contains("Azithromycin is less effective"),
+            "{answer}"
+        );
     }
 
     #[test]
