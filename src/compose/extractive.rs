@@ -3443,7 +3443,13 @@ fn leader_of(
         .iter()
         .map(|(c, _)| *c)
         .filter(|&c| c != i && is_lead(units, passages, c))
-        .filter(|&c| followers(passages, units[c].passage).contains(&passage))
+        .filter(|&c| {
+            // Its list's items that follow it closely, or this item's own lead-in however far
+            // down its list the item is ("Duration: 14 days mandatory …", the fifth item of
+            // "The standard bismuth quadruple therapy consists of:").
+            followers(passages, units[c].passage).contains(&passage)
+                || lead_of(passages, passage) == Some(units[c].passage)
+        })
         .map(|c| units[c].passage)
         .max();
     // A passage that refers back ("This combination …") follows the one it refers to.
@@ -3996,6 +4002,36 @@ mod tests {
             ),
         ];
         assert_opens_with(&composer, "IV dose", &items, "0.4 to 2 mg");
+    }
+
+    #[test]
+    fn an_item_far_down_its_list_is_shown_under_its_lead_in() {
+        // Only the lead-in and its fifth item were retrieved: the item is quoted under it.
+        let lead = lead_in(passage(
+            1,
+            "a#1",
+            "Regimen",
+            "The standard quadruple regimen consists of:",
+        ));
+        let item = item_of(
+            &lead,
+            passage(
+                2,
+                "a#6",
+                "Regimen",
+                "Duration: 14 days, which improves cure rates",
+            ),
+        );
+        let answer = ExtractiveComposer::new(Synonyms::general())
+            .answer(&request("why 14 days?", &[lead, item]));
+        let lines: Vec<&str> = answer.lines().collect();
+        let at = lines.iter().position(|l| l.contains("consists of"));
+        assert!(
+            at.is_some_and(|at| lines
+                .get(at + 1)
+                .is_some_and(|next| next.starts_with("  - ") && next.contains("Duration"))),
+            "{answer}"
+        );
     }
 
     #[test]
