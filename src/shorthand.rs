@@ -374,7 +374,9 @@ fn recased<'q>(question: &'q str, article: &dyn Article) -> std::borrow::Cow<'q,
         return std::borrow::Cow::Borrowed(question);
     }
     let mut out = question.to_string();
-    for ((range, word), kept) in all.into_iter().zip(kept) {
+    // From the last word back: a word's small letters may take more bytes than its capitals
+    // ("Ⱥ", "ⱥ"), which would move the places of the words after it.
+    for ((range, word), kept) in all.into_iter().zip(kept).rev() {
         if !kept {
             out.replace_range(range, &word.to_lowercase());
         }
@@ -1405,6 +1407,8 @@ mod tests {
         // One word of three letters or more that is no acronym is shouting enough.
         assert_eq!(read("PE RASH?", &withdrawal), "PE rash?");
         assert_eq!(read("PE MTX?", &withdrawal), "PE MTX?");
+        // A capital whose small letter is written longer moves no other word's place.
+        assert_eq!(read("ȺRASH TAPER?", &withdrawal), "ⱥrash taper?");
     }
 
     #[test]
