@@ -761,8 +761,16 @@ fn chunk_body(
     for (event, range) in parser.into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
+                // A paragraph that ends its section introducing something
+                // ("Select from these evidence-based options:") introduces the sections after
+                // it: a lead-in of them (see `Retriever::list_items`).
+                if let Some(at) = last_paragraph.take()
+                    && let Some(lead) = chunks.get_mut(at)
+                    && lead.text.trim_end().ends_with(':')
+                {
+                    lead.role = Role::LeadIn;
+                }
                 lead_in.clear();
-                last_paragraph = None;
                 heading = Some((level, String::new()));
             }
             Event::End(TagEnd::Heading(_)) => {

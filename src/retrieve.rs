@@ -1807,8 +1807,15 @@ impl Retriever {
             return Ok(Vec::new());
         };
         let searcher = self.index.reader.searcher();
+        let following = self.chunks_of(&searcher, doc, number + 1..=number + max)?;
+        // A lead-in that ends its section ("Select from these evidence-based options:")
+        // introduces the sections after it, each headed by an option ("ACE Inhibitors",
+        // "Calcium Channel Blockers").
+        if following.first().is_some_and(|f| f.section != hit.section) {
+            return self.options_after(&searcher, doc, number, max);
+        }
         let mut items = Vec::new();
-        for mut item in self.chunks_of(&searcher, doc, number + 1..=number + max)? {
+        for mut item in following {
             // Only the items of this list: those that follow it and name it as their lead.
             if !item.role.belongs() || item.lead != hit.text || item.section != hit.section {
                 break;
@@ -1817,6 +1824,35 @@ impl Retriever {
             items.push(item);
         }
         Ok(items)
+    }
+
+    /// The first passage of each section after the lead-in `doc#number` whose heading names a
+    /// drug or a class of drugs, up to the first section whose heading names none, at most
+    /// `max`: the options a lead-in ending its section introduces. Scored 0.
+    fn options_after(
+        &self,
+        searcher: &Searcher,
+        doc: &str,
+        number: usize,
+        max: usize,
+    ) -> Result<Vec<Hit>, RetrieveError> {
+        let mut options: Vec<Hit> = Vec::new();
+        let mut section: Option<String> = None;
+        for chunk in self.chunks_of(searcher, doc, number + 1..=number + MAX_LIST_REACH)? {
+            if section.as_deref() == Some(chunk.section.as_str()) {
+                continue;
+            }
+            let heading = chunk.section.rsplit(" › ").next().unwrap_or_default();
+            if options.len() == max || !crate::shorthand::names_drug_or_class(heading) {
+                break;
+            }
+            section = Some(chunk.section.clone());
+            options.push(Hit {
+                score: 0.0,
+                ..chunk
+            });
+        }
+        Ok(options)
     }
 
     /// The passage an article passage depends on for its sense, when there is one: the lead-in

@@ -250,6 +250,16 @@ pub fn names_a_drug_class(term: &[String]) -> bool {
     CLASSES.contains(term)
 }
 
+/// Whether `text` (a heading: "ACE Inhibitors", "Combined Alpha/Beta Blockers") names a drug
+/// of `data/drug-names.tsv` or a class of `data/drug-classes.tsv`.
+pub fn names_drug_or_class(text: &str) -> bool {
+    let words = crate::analysis::words(text);
+    (1..=words.len()).any(|n| words.windows(n).any(names_a_drug_class))
+        || text
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .any(is_drug_name)
+}
+
 /// Whether `clipped` (lower-cased) begins the name of a drug of `data/drug-names.tsv` or
 /// `data/brand-names.tsv` and is shorter: "amp" begins "ampicillin", "wks" no drug's name.
 pub fn begins_a_drug_name(clipped: &str) -> bool {

@@ -713,6 +713,50 @@ fn a_follow_up_of_its_own_topic_says_the_earlier_turns_condition_is_never_mentio
 }
 
 #[test]
+fn a_lead_in_ending_its_section_leads_the_options_headed_after_it() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::add_pages(
+        dir.path(),
+        &[(
+            "bp-oral",
+            "Oral Treatment of High Blood Pressure
+Start an oral agent and lower pressure gradually. 1
+First-Line Oral Medications
+Choose among these agents:
+ACE Inhibitors
+- Captopril is a first-line choice at a low dose 1
+Calcium Channel Blockers
+- Extended-release nifedipine is acceptable 1
+Special Populations
+- Black patients: start with a thiazide 1
+",
+        )],
+    );
+    let index = dir.path().join("index");
+    // The options are the sections after the lead-in, each under its heading, and the
+    // section after them, which names no drug, is none.
+    let reply = common::ask_in_article(&corpus, &index, "bp-oral", "oral agents to choose?");
+    let lines: Vec<&str> = reply.answer.lines().collect();
+    let lead = lines
+        .iter()
+        .position(|l| l.contains("Choose among these agents"));
+    let nested = |text: &str| {
+        lead.is_some_and(|at| {
+            lines[at + 1..]
+                .iter()
+                .take_while(|l| l.starts_with("  - "))
+                .any(|l| l.contains(text))
+        })
+    };
+    assert!(
+        nested("Captopril") && nested("nifedipine"),
+        "{}",
+        reply.answer
+    );
+    assert!(!nested("Black patients"), "{}", reply.answer);
+}
+
+#[test]
 fn a_patient_asked_of_without_a_condition_gets_the_dose_for_patients_without_it() {
     let dir = TempDir::new().unwrap();
     let corpus = common::add_pages(

@@ -3614,6 +3614,47 @@ pub(super) fn followers(passages: &[Passage], lead: usize) -> Vec<usize> {
             _ => break,
         }
     }
+    if out.is_empty() {
+        out = options_after(passages, lead);
+    }
+    out
+}
+
+/// The options a lead-in that ends its section introduces ("Select from these evidence-based
+/// options:"): the retrieved first items of the sections after it whose headings name a drug
+/// or a class of drugs ("ACE Inhibitors", "Calcium Channel Blockers"), one per section, in
+/// order, at most `structure.max_followers` (see `Retriever::list_items`); none unless the
+/// passage right after the lead-in is the first of them.
+fn options_after(passages: &[Passage], lead: usize) -> Vec<usize> {
+    let Some((doc, number)) = chunk_number(&passages[lead].chunk_id) else {
+        return Vec::new();
+    };
+    let mut after: Vec<(u32, usize)> = (passages.iter().enumerate())
+        .filter_map(|(i, p)| {
+            let (d, n) = chunk_number(&p.chunk_id)?;
+            let heading = p.section.rsplit(" › ").next().unwrap_or_default();
+            (d == doc
+                && n > number
+                && flat_item(p)
+                && p.section != passages[lead].section
+                && crate::shorthand::names_drug_or_class(heading))
+            .then_some((n, i))
+        })
+        .collect();
+    after.sort_unstable();
+    // The lead-in ends its section: the passage right after it opens the first option's.
+    if after.first().is_none_or(|(n, _)| *n != number + 1) {
+        return Vec::new();
+    }
+    let mut sections: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for (_, i) in after {
+        let section = passages[i].section.as_str();
+        if !sections.contains(&section) && out.len() < model().structure.max_followers {
+            sections.push(section);
+            out.push(i);
+        }
+    }
     out
 }
 

@@ -34,7 +34,7 @@ use crate::synonyms::{ConceptMatcher, Synonyms, SynonymsError};
 pub use readonly::ReadOnlyDirectory;
 
 /// Bump when the schema or the analyzer changes: older indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 10;
+pub const SCHEMA_VERSION: u32 = 11;
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
 /// The passages' words as written (lower case, letters only, long enough for a slip:
