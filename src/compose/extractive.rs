@@ -2687,8 +2687,6 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
     let mut context: Vec<usize> = Vec::new();
     for (c, _) in &chosen {
         let unit = &units[*c];
-        // An item read without its lead-in ("… should be considered:") is read with it, unless
-        // the lead is short enough to stand as the item's label.
         // A sentence that refers back within its passage ("They should be reserved for
         // patients who:") is read with the sentence before it, which names what it refers to.
         if let Some(antecedent) = c.checked_sub(1)
@@ -2700,6 +2698,8 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
             context.push(antecedent);
             continue;
         }
+        // An item read without its lead-in ("… should be considered:") is read with it, unless
+        // the lead is short enough to stand as the item's label.
         let own = &passages[unit.passage];
         let lead = lead_of(passages, unit.passage)
             .filter(|_| asks_who || lead_label(own).is_none() && unit.label.is_none());
@@ -3270,8 +3270,8 @@ fn earlier_condition_unnamed(request: &ComposeRequest) -> Vec<String> {
 }
 
 /// What the value at byte `at` of `text` measures: the words from the nearest one before it
-/// that is no everyday word ("K" in "if K is 5.3"; "Severity Scale over" in "… Severity Scale
-/// over 20").
+/// that is no everyday word ("potassium" in "if K (= potassium) is 5.3", the symbol's reading
+/// written after it; "Severity Scale over" in "… Severity Scale over 20").
 fn measure_words(text: &str, at: usize) -> Vec<&str> {
     let before: Vec<&str> = typed_words(&text[..at]).collect();
     let from = (before.iter()).rposition(|w| !crate::text::is_common_word(&w.to_lowercase()));
