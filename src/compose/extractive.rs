@@ -3629,23 +3629,25 @@ fn options_after(passages: &[Passage], lead: usize) -> Vec<usize> {
     let Some((doc, number)) = chunk_number(&passages[lead].chunk_id) else {
         return Vec::new();
     };
+    let option = |p: &Passage| {
+        let heading = p.section.rsplit(" › ").next().unwrap_or_default();
+        flat_item(p)
+            && p.section != passages[lead].section
+            && crate::shorthand::names_drug_or_class(heading)
+    };
+    // The lead-in ends its section: the passage right after it opens the first option's.
+    // Looked at first, so that a lead-in with items of its own reads no heading.
+    let next = format!("{doc}#{}", number + 1);
+    if !passages.iter().any(|p| p.chunk_id == next && option(p)) {
+        return Vec::new();
+    }
     let mut after: Vec<(u32, usize)> = (passages.iter().enumerate())
         .filter_map(|(i, p)| {
             let (d, n) = chunk_number(&p.chunk_id)?;
-            let heading = p.section.rsplit(" › ").next().unwrap_or_default();
-            (d == doc
-                && n > number
-                && flat_item(p)
-                && p.section != passages[lead].section
-                && crate::shorthand::names_drug_or_class(heading))
-            .then_some((n, i))
+            (d == doc && n > number && option(p)).then_some((n, i))
         })
         .collect();
     after.sort_unstable();
-    // The lead-in ends its section: the passage right after it opens the first option's.
-    if after.first().is_none_or(|(n, _)| *n != number + 1) {
-        return Vec::new();
-    }
     let mut sections: Vec<&str> = Vec::new();
     let mut out = Vec::new();
     for (_, i) in after {
