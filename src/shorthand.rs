@@ -1027,12 +1027,17 @@ fn read_word(word: &str, article: &dyn Article) -> Vec<String> {
             }
         }
     }
-    if !capitals
-        && !ordinary
-        && lower.chars().count() >= retrieval_model().shorthand.min_clipped
-        && let [term] = article.terms_beginning(&lower).as_slice()
-    {
-        add(term.clone());
+    // A clipping typed as a plural ("benzos") begins its term without its "s".
+    if !capitals && !ordinary {
+        let least = retrieval_model().shorthand.min_clipped;
+        let singular = lower.strip_suffix('s');
+        let clipped = std::iter::once(lower.as_str()).chain(singular);
+        for clipped in clipped.filter(|c| c.chars().count() >= least) {
+            if let [term] = article.terms_beginning(clipped).as_slice() {
+                add(term.clone());
+                break;
+            }
+        }
     }
     // Clipped at its start ("pressors" for vasopressors): the one term of the article it
     // ends, when nothing else reads it.
@@ -1731,6 +1736,12 @@ mod tests {
             read("levo dose", &two),
             "levo dose",
             "two drugs begin so: not read"
+        );
+        let class = Names(&[], &["benzodiazepines"]);
+        assert_eq!(
+            read("failed benzos", &class),
+            "failed benzos (= benzodiazepines)",
+            "a clipping typed as a plural begins its term without its s"
         );
     }
 
