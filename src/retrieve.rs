@@ -1440,7 +1440,19 @@ impl Retriever {
             return Err(RetrieveError::EmptyQuery);
         }
         let mut clauses = self.weighted(query, 1.0);
-        let asked = vocabulary().aspects_asked(query);
+        let mut asked = vocabulary().aspects_asked(query);
+        let previous_turn =
+            (request.history.iter().rev()).find(|t| t.role == "user" && t.content.trim() != query);
+        // A follow-up naming no topic after a turn saying a treatment failed ("failed MTX",
+        // then "next?") asks what comes after it, as "what next?" does.
+        if !asked.iter().any(|a| a.name == "next")
+            && self.topic_terms(query).is_empty()
+            && let Some(previous) = previous_turn
+            && let Some(next) = (vocabulary().aspects_asked(&previous.content).into_iter())
+                .find(|a| a.name == "next")
+        {
+            asked.push(next);
+        }
         let asks_next = asked.iter().any(|a| a.name == "next");
         let methods = vocabulary().methods_words(query);
         for aspect in &asked {
@@ -1475,12 +1487,7 @@ impl Retriever {
                     .iter()
                     .all(|c| c.strength != Strength::Strong));
         let mut topic = Vec::new();
-        if let Some(previous) = request
-            .history
-            .iter()
-            .rev()
-            .find(|t| t.role == "user" && t.content.trim() != query)
-        {
+        if let Some(previous) = previous_turn {
             let previous = truncate_chars(&previous.content, MAX_QUERY_CHARS);
             if only_aspects && !asks_next {
                 topic = self
@@ -3275,6 +3282,36 @@ mod tests {
         // Asked in the question itself, the word the sources lack declines it.
         let coverage = coverage_of(&retriever, "doxycycline for a rash in pregnancy?");
         assert!(!coverage.covered, "{coverage:?}");
+    }
+
+    #[test]
+    fn a_follow_up_after_a_failed_treatment_searches_what_comes_after_it() {
+        let (_dir, retriever) = retriever_over(&[
+            (
+                "first",
+                "Methotrexate is the preferred first-line steroid-sparing agent.",
+            ),
+            (
+                "refractory",
+                "For patients with inadequate response to initial therapy, consider rituximab.",
+            ),
+        ]);
+        let history = [crate::contracts::Turn {
+            role: "user".into(),
+            content: "failed MTX".into(),
+        }];
+        let request = SearchRequest {
+            article: None,
+            query: "next?",
+            history: &history,
+            k: 6,
+        };
+        let hits = retriever.search(&request).unwrap();
+        assert!(
+            hits.iter().any(|h| h.doc_id == "refractory"),
+            "{:?}",
+            hits.iter().map(|h| &h.doc_id).collect::<Vec<_>>()
+        );
     }
 
     #[test]

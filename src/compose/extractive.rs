@@ -581,8 +581,11 @@ impl ExtractiveComposer {
         };
         // A drug the patient has had ("failed clarithro therapy", then "next regimen?") stands
         // for the whole conversation, and so does one the patient cannot take.
-        let had = in_conversation(request, |text| self.had_drugs(text));
-        let cannot_take = in_conversation(request, |text| self.cannot_take(text));
+        // A treatment the sources name as an option's label ("Intravenous immunoglobulin
+        // (IVIG):") is one the patient may have had, though no drug list names it.
+        let labels = OptionLabels::new(request.passages);
+        let had = in_conversation(request, |text| self.had_drugs(text, &labels));
+        let cannot_take = in_conversation(request, |text| self.cannot_take(text, &labels));
         // Asking nothing else of it, a patient who has had a drug asks what comes after it
         // (`phrasing.had_aspect`: "pt had rituximab before", then "next option?").
         if aspects.is_empty()
@@ -616,8 +619,8 @@ impl ExtractiveComposer {
                     // (`allergens`, `had_drugs`), not as the question's words.
                     || (opens_with_patient(&turn.content)
                         && self.allergens(&turn.content).is_empty()
-                        && self.had_drugs(&turn.content).is_empty()
-                        && self.cannot_take(&turn.content).is_empty()))
+                        && self.had_drugs(&turn.content, &labels).is_empty()
+                        && self.cannot_take(&turn.content, &labels).is_empty()))
         });
         Asked {
             subject,
@@ -692,18 +695,26 @@ impl ExtractiveComposer {
 
     /// The drugs a question says its patient has had, or that failed (`phrasing.had_patterns`:
     /// "failed clarithro", "if MTX fails"), with their readings; a word naming no drug ("heart
-    /// failure") is none.
-    fn had_drugs(&self, question: &str) -> Vec<(String, Vec<Vec<String>>)> {
+    /// failure") is none, unless an option's label in `labels` names it (see [`Self::drugs_among`]).
+    fn had_drugs(
+        &self,
+        question: &str,
+        labels: &OptionLabels<'_>,
+    ) -> Vec<(String, Vec<Vec<String>>)> {
         let (plain, readings) = crate::shorthand::appositives(question);
         let found = (vocabulary().phrasing.had_patterns.iter())
             .flat_map(|pattern| pattern.captures_iter(&plain).filter_map(|c| c.get(1)))
             .map(|m| m.as_str());
-        self.drugs_among(found, &readings)
+        self.drugs_among(found, &readings, labels)
     }
 
     /// The drugs a question says its patient cannot take (`phrasing.cannot_take_patterns`:
     /// "pt can't take doxy, amox or cefuroxime"): each word of the clause naming a drug.
-    fn cannot_take(&self, question: &str) -> Vec<(String, Vec<Vec<String>>)> {
+    fn cannot_take(
+        &self,
+        question: &str,
+        labels: &OptionLabels<'_>,
+    ) -> Vec<(String, Vec<Vec<String>>)> {
         let (plain, readings) = crate::shorthand::appositives(question);
         let found = (vocabulary().phrasing.cannot_take_patterns.iter())
             .flat_map(|pattern| pattern.captures_iter(&plain).filter_map(|c| c.get(1)))
@@ -712,15 +723,18 @@ impl ExtractiveComposer {
                     .split(|c: char| !(c.is_alphanumeric() || c == '-'))
             })
             .filter(|w| !w.is_empty());
-        self.drugs_among(found, &readings)
+        self.drugs_among(found, &readings, labels)
     }
 
     /// Of the words `found`, those naming a drug, as typed, each with its analysed forms (its
-    /// own and those of its `readings`: "clarithro (= clarithromycin)"), once each.
+    /// own and those of its `readings`: "clarithro (= clarithromycin)"), once each. A word that
+    /// is no everyday word and that an option's label among `labels` names is a treatment too
+    /// ("IVIG" of "Intravenous immunoglobulin (IVIG):"), whatever drug lists hold.
     fn drugs_among<'t>(
         &self,
         found: impl Iterator<Item = &'t str>,
         readings: &[(String, Vec<String>)],
+        labels: &OptionLabels<'_>,
     ) -> Vec<(String, Vec<Vec<String>>)> {
         let mut drugs: Vec<(String, Vec<Vec<String>>)> = Vec::new();
         for typed in found {
@@ -735,7 +749,14 @@ impl ExtractiveComposer {
                 }
             }
             forms.retain(|f| !f.is_empty());
-            if (drug || forms.iter().any(|f| self.synonyms.names_a_drug(f)))
+            let labelled = || {
+                !crate::text::is_common_word(&typed.to_lowercase())
+                    && forms.iter().any(|f| labels.name(f))
+            };
+            let named = |f: &Vec<String>| {
+                self.synonyms.names_a_drug(f) || crate::shorthand::names_a_drug_class(f)
+            };
+            if (drug || forms.iter().any(named) || labelled())
                 && !drugs.iter().any(|(a, _)| a.eq_ignore_ascii_case(typed))
             {
                 drugs.push((typed.to_string(), forms));
@@ -3531,6 +3552,43 @@ fn lead_of(passages: &[Passage], passage: usize) -> Option<usize> {
     })
 }
 
+/// The labels of the options among some passages, analysed: each item's parent line
+/// ("Intravenous immunoglobulin (IVIG):") and each short lead of a list item; read only when a
+/// question names a treatment no drug list holds.
+struct OptionLabels<'p> {
+    passages: &'p [Passage],
+    read: std::cell::OnceCell<Vec<Vec<String>>>,
+}
+
+impl<'p> OptionLabels<'p> {
+    fn new(passages: &'p [Passage]) -> Self {
+        Self {
+            passages,
+            read: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Whether one of the labels names `term` (analysed words).
+    fn name(&self, term: &[String]) -> bool {
+        let labels = self.read.get_or_init(|| {
+            let mut labels: Vec<Vec<String>> = Vec::new();
+            for passage in self.passages {
+                let own = quotable_parts(&passage.text)
+                    .into_iter()
+                    .filter_map(|(label, _)| label);
+                for label in own.chain(lead_label(passage)) {
+                    let label = words(&label);
+                    if !label.is_empty() && !labels.contains(&label) {
+                        labels.push(label);
+                    }
+                }
+            }
+            labels
+        });
+        labels.iter().any(|label| contains_sequence(label, term))
+    }
+}
+
 /// The lead-in of a list item or step as its label, when it is short enough to name what the
 /// item is about ("Colchicine:", "Second-line options:").
 fn lead_label(passage: &Passage) -> Option<String> {
@@ -5597,6 +5655,77 @@ mod tests {
         assert!(answer.contains("Tacrolimus"), "{answer}");
         assert!(!answer.contains("first-line treatment in most"), "{answer}");
         assert!(!answer.contains("what to give after"), "{answer}");
+    }
+
+    #[test]
+    fn a_treatment_an_option_is_labelled_with_is_one_the_patient_has_had() {
+        // "PLEX" is in no drug list; the sources label an option with it, so "failed PLEX" is
+        // a patient after that treatment, whom the other options are for.
+        let lead = lead_in(passage(
+            1,
+            "n#4",
+            "Management of Refractory Cases",
+            "For patients who show inadequate response to initial therapy, additional therapies should be considered:",
+        ));
+        let plex = item_of(
+            &lead,
+            passage(
+                2,
+                "n#5",
+                "Management of Refractory Cases",
+                "Plasma exchange (PLEX):\n- Particularly effective for severe weakness\n- Removes circulating antibodies",
+            ),
+        );
+        let tacrolimus = item_of(
+            &lead,
+            passage(
+                3,
+                "n#7",
+                "Management of Refractory Cases",
+                "Calcineurin inhibitors:\n- Tacrolimus has shown efficacy by inhibiting complement activation",
+            ),
+        );
+        let passages = vec![lead, plex, tacrolimus];
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "failed PLEX",
+            "what next?",
+            &passages,
+        );
+        assert!(answer.contains("Tacrolimus"), "{answer}");
+        assert!(!answer.contains("Particularly effective"), "{answer}");
+        assert!(!answer.contains("Removes circulating"), "{answer}");
+    }
+
+    #[test]
+    fn a_class_of_drugs_the_patient_has_had_is_had_as_a_drug_is() {
+        let lead = lead_in(passage(
+            1,
+            "w#3",
+            "Benzodiazepine Selection and Dosing",
+            "Long-acting benzodiazepines (preferred for most patients):",
+        ));
+        let diazepam = item_of(
+            &lead,
+            passage(
+                2,
+                "w#4",
+                "Benzodiazepine Selection and Dosing",
+                "Diazepam: 5-10 mg PO/IV every 6-8 hours",
+            ),
+        );
+        let answer = answer_after(
+            &ExtractiveComposer::default(),
+            "failed benzodiazepines",
+            "next?",
+            &[lead, diazepam],
+        );
+        assert!(
+            answer.starts_with(
+                "The article and its references do not say what to give after benzodiazepines"
+            ),
+            "{answer}"
+        );
     }
 
     #[test]
