@@ -822,6 +822,11 @@ impl Retriever {
                 known.push(concept);
             } else if n >= own {
                 earlier_missing.push(concept.surface.clone());
+            } else if (crate::question::vocabulary().phrasing.allergy_words.iter())
+                .any(|w| w.eq_ignore_ascii_case(&concept.surface))
+            {
+                // An allergy the sources never speak of declines nothing: the answer says
+                // they do not say what to give a patient allergic to it.
             } else if (concept.strength == Strength::Strong || unknown_term)
                 && !absent.names(&concept.name)
             {
@@ -3369,6 +3374,18 @@ mod tests {
         let coverage = coverage_of(&retriever, "naloxone total before telehealth?");
         assert!(!coverage.covered, "{coverage:?}");
         assert_eq!(coverage.missing, ["telehealth"]);
+    }
+
+    #[test]
+    fn an_allergy_the_sources_never_speak_of_declines_nothing() {
+        let (_dir, retriever) = retriever_over(&[(
+            "prophylaxis",
+            "Consider Pneumocystis prophylaxis (trimethoprim-sulfamethoxazole) if taking 20 mg prednisone for 4 weeks.",
+        )]);
+        // The answer says the sources do not say what to give a patient allergic to it.
+        let coverage = coverage_of(&retriever, "sulfa allergy, Pneumocystis prophylaxis?");
+        assert!(coverage.covered, "{coverage:?}");
+        assert!(coverage.missing.is_empty(), "{coverage:?}");
     }
 
     #[test]
