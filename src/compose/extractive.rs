@@ -1147,7 +1147,7 @@ impl ExtractiveComposer {
                     .map(|t| t.content.as_str())
                     .filter(|t| !t.contains('?')),
             )
-            .flat_map(|text| patients_conditions(text, &asked.subject))
+            .flat_map(|text| patients_conditions(text, &asked.subject, &asked.subject_words))
             .collect();
         let contraindications = vocabulary().aspect("contraindications");
         // The one measured value the question gives ("CIWA 6", "K 6.8"): a quote for values
@@ -3342,8 +3342,10 @@ fn patient_opening(words: &[&str], groups: bool) -> Option<usize> {
 /// The words (analysed) of `text` naming a condition it places the patient in (see
 /// [`names_patients_condition`]): "asthma" of "labetalol ok in asthma?" and of "pt has asthma".
 /// A word of the asked `subject` is one only after a condition word ("labetalol ok in asthma?"),
-/// not in a clause opening with the patient ("kids under 8 - amox dose?").
-fn patients_conditions(text: &str, subject: &[Vec<String>]) -> Vec<String> {
+/// not in a clause opening with the patient ("kids under 8 - amox dose?"), and only beside
+/// another subject outside any condition (`typed`, the subject as typed): of "what to monitor
+/// during fluids" the fluids are what is asked of, not a condition the patient is in.
+fn patients_conditions(text: &str, subject: &[Vec<String>], typed: &[String]) -> Vec<String> {
     (surface_words(text).into_iter())
         .filter(|(stem, surface)| {
             let lower = surface.to_lowercase();
@@ -3352,7 +3354,9 @@ fn patients_conditions(text: &str, subject: &[Vec<String>]) -> Vec<String> {
                 && !lower.starts_with(|c: char| c.is_ascii_digit())
                 && !vocabulary().is_question_word(stem, surface)
                 && names_patients_condition(text, surface)
-                && (!asked_of || all_in_conditions(text, std::slice::from_ref(surface)))
+                && (!asked_of
+                    || (all_in_conditions(text, std::slice::from_ref(surface))
+                        && !all_in_conditions(text, typed)))
         })
         .map(|(stem, _)| stem)
         .collect()
@@ -6730,6 +6734,37 @@ mod tests {
             first_quote(&answer).contains("highly effective"),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn what_is_asked_of_after_a_condition_word_is_no_condition_of_the_patient() {
+        // "during fluids" names what is monitored, not a condition the patient is in: a
+        // warning against some fluids does not come before what to monitor.
+        let never = passage(
+            1,
+            "p#8",
+            "Fluid Resuscitation",
+            "Never use hydroxyethyl starch (HES) fluids, as they increase multiple organ failure risk.",
+        );
+        let lead = lead_in(passage(
+            2,
+            "p#9",
+            "Fluid Resuscitation",
+            "Monitor these parameters to guide ongoing resuscitation:",
+        ));
+        let urine = item_of(
+            &lead,
+            passage(
+                3,
+                "p#10",
+                "Fluid Resuscitation",
+                "Urine output (target >0.5 ml/kg/hour)",
+            ),
+        );
+        let passages = vec![never, lead, urine];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let answer = composer.answer(&request("what to monitor during fluids", &passages));
+        assert!(first_quote(&answer).contains("Monitor these"), "{answer}");
     }
 
     #[test]
