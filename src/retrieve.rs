@@ -1446,12 +1446,13 @@ impl Retriever {
         }
         let mut clauses = self.weighted(query, 1.0);
         let mut asked = vocabulary().aspects_asked(query);
+        let names_a_topic = !self.topic_terms(query).is_empty();
         let previous_turn =
             (request.history.iter().rev()).find(|t| t.role == "user" && t.content.trim() != query);
         // A follow-up naming no topic after a turn saying a treatment failed ("failed MTX",
         // then "next?") asks what comes after it, as "what next?" does.
         if !asked.iter().any(|a| a.name == "next")
-            && self.topic_terms(query).is_empty()
+            && !names_a_topic
             && let Some(previous) = previous_turn
             && let Some(next) = (vocabulary().aspects_asked(&previous.content).into_iter())
                 .find(|a| a.name == "next")
@@ -1485,7 +1486,7 @@ impl Retriever {
         });
         // A follow-up standing for the previous turn's topic by a pronoun ("can they go
         // home?") names none of its own unless it names one surely.
-        let names_no_topic = self.topic_terms(query).is_empty()
+        let names_no_topic = !names_a_topic
             || (refers_to_earlier(query)
                 && self
                     .concepts(query)
