@@ -731,6 +731,16 @@ impl Retriever {
         // A condition the question says the patient lacks ("no diabetes") that no source names
         // declines nothing: the sources are said not to mention it.
         let absent = crate::compose::Absent::new(question);
+        // The words the question says its patient cannot have: an allergen, a drug had or that
+        // failed, one the patient cannot take.
+        let phrasing = &crate::question::vocabulary().phrasing;
+        let (plain, _) = crate::shorthand::appositives(question);
+        let not_for_the_patient = |surface: &str| {
+            (phrasing.beside_allergy_words(&plain).into_iter())
+                .chain(phrasing.had_words(&plain))
+                .chain(phrasing.cannot_take_words(&plain))
+                .any(|w| w.eq_ignore_ascii_case(surface))
+        };
         let mut related = Vec::new();
         let mut key_terms = Vec::new();
         let mut missing = Vec::new();
@@ -822,11 +832,12 @@ impl Retriever {
                 known.push(concept);
             } else if n >= own {
                 earlier_missing.push(concept.surface.clone());
-            } else if (crate::question::vocabulary().phrasing.allergy_words.iter())
-                .any(|w| w.eq_ignore_ascii_case(&concept.surface))
+            } else if phrasing.is_allergy_word(&concept.surface.to_lowercase())
+                || (a_drug && not_for_the_patient(&concept.surface))
             {
-                // An allergy the sources never speak of declines nothing: the answer says
-                // they do not say what to give a patient allergic to it.
+                // An allergy the sources never speak of declines nothing, nor a drug the
+                // patient cannot have that they never name ("allergic to lorazepam, what
+                // instead?"): the answer says they do not say what to give such a patient.
             } else if (concept.strength == Strength::Strong || unknown_term)
                 && !absent.names(&concept.name)
             {
@@ -3387,6 +3398,29 @@ mod tests {
         let coverage = coverage_of(&retriever, "sulfa allergy, Pneumocystis prophylaxis?");
         assert!(coverage.covered, "{coverage:?}");
         assert!(coverage.missing.is_empty(), "{coverage:?}");
+    }
+
+    #[test]
+    fn a_drug_the_patient_cannot_have_that_the_sources_never_name_declines_nothing() {
+        let (_dir, retriever) = retriever_over(&[(
+            "withdrawal",
+            "Long-acting benzodiazepines such as diazepam are preferred for alcohol withdrawal.",
+        )]);
+        // Allergic to it, failed on it, unable to take it: the answer says what the sources
+        // give instead, opening with what they do not say.
+        for question in [
+            "allergic to lorazepam, what instead for withdrawal?",
+            "lorazepam allergy - withdrawal options?",
+            "failed lorazepam, withdrawal options?",
+            "cant take lorazepam, withdrawal options?",
+        ] {
+            let coverage = coverage_of(&retriever, question);
+            assert!(coverage.covered, "{question}: {coverage:?}");
+        }
+        // Asked of by itself, it is a topic the sources lack.
+        let coverage = coverage_of(&retriever, "lorazepam dose for withdrawal?");
+        assert!(!coverage.covered, "{coverage:?}");
+        assert_eq!(coverage.missing, ["lorazepam"]);
     }
 
     #[test]

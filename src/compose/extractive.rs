@@ -648,46 +648,31 @@ impl ExtractiveComposer {
     fn allergens(&self, question: &str) -> Vec<(String, Vec<Vec<String>>)> {
         let phrasing = &vocabulary().phrasing;
         let (plain, readings) = crate::shorthand::appositives(question);
-        let typed: Vec<&str> = plain
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
-        let is_allergy = |w: &str| phrasing.allergy_words.iter().any(|a| a == w);
         let mut allergens: Vec<(String, Vec<Vec<String>>)> = Vec::new();
-        for (i, word) in typed.iter().enumerate() {
-            if !is_allergy(&word.to_lowercase()) {
+        for candidate in phrasing.beside_allergy_words(&plain) {
+            let lower = candidate.to_lowercase();
+            let stems = words(&lower);
+            let drug = !stems.is_empty() && self.synonyms.names_a_drug(&stems);
+            let everyday = crate::text::is_common_word(&lower)
+                || phrasing.is_allergy_word(&lower)
+                || stems
+                    .iter()
+                    .all(|s| vocabulary().is_question_word(s, candidate));
+            if stems.is_empty() || (everyday && !drug) {
                 continue;
             }
-            let before = i.checked_sub(1).map(|j| typed[j]);
-            let after = typed
-                .get(i + 1)
-                .filter(|w| w.eq_ignore_ascii_case("to"))
-                .and(typed.get(i + 2).copied());
-            for candidate in before.into_iter().chain(after) {
-                let lower = candidate.to_lowercase();
-                let stems = words(&lower);
-                let drug = !stems.is_empty() && self.synonyms.names_a_drug(&stems);
-                let everyday = crate::text::is_common_word(&lower)
-                    || is_allergy(&lower)
-                    || stems
-                        .iter()
-                        .all(|s| vocabulary().is_question_word(s, candidate));
-                if stems.is_empty() || (everyday && !drug) {
-                    continue;
+            let mut forms = vec![stems];
+            for (read, senses) in &readings {
+                if read.eq_ignore_ascii_case(candidate) {
+                    forms.extend(senses.iter().map(|sense| words(sense)));
                 }
-                let mut forms = vec![stems];
-                for (read, senses) in &readings {
-                    if read.eq_ignore_ascii_case(candidate) {
-                        forms.extend(senses.iter().map(|sense| words(sense)));
-                    }
-                }
-                forms.retain(|f| !f.is_empty());
-                if !allergens
-                    .iter()
-                    .any(|(a, _)| a.eq_ignore_ascii_case(candidate))
-                {
-                    allergens.push((candidate.to_string(), forms));
-                }
+            }
+            forms.retain(|f| !f.is_empty());
+            if !allergens
+                .iter()
+                .any(|(a, _)| a.eq_ignore_ascii_case(candidate))
+            {
+                allergens.push((candidate.to_string(), forms));
             }
         }
         allergens
@@ -702,10 +687,8 @@ impl ExtractiveComposer {
         labels: &OptionLabels<'_>,
     ) -> Vec<(String, Vec<Vec<String>>)> {
         let (plain, readings) = crate::shorthand::appositives(question);
-        let found = (vocabulary().phrasing.had_patterns.iter())
-            .flat_map(|pattern| pattern.captures_iter(&plain).filter_map(|c| c.get(1)))
-            .map(|m| m.as_str());
-        self.drugs_among(found, &readings, labels)
+        let found = vocabulary().phrasing.had_words(&plain);
+        self.drugs_among(found.into_iter(), &readings, labels)
     }
 
     /// The drugs a question says its patient cannot take (`phrasing.cannot_take_patterns`:
@@ -716,14 +699,8 @@ impl ExtractiveComposer {
         labels: &OptionLabels<'_>,
     ) -> Vec<(String, Vec<Vec<String>>)> {
         let (plain, readings) = crate::shorthand::appositives(question);
-        let found = (vocabulary().phrasing.cannot_take_patterns.iter())
-            .flat_map(|pattern| pattern.captures_iter(&plain).filter_map(|c| c.get(1)))
-            .flat_map(|m| {
-                m.as_str()
-                    .split(|c: char| !(c.is_alphanumeric() || c == '-'))
-            })
-            .filter(|w| !w.is_empty());
-        self.drugs_among(found, &readings, labels)
+        let found = vocabulary().phrasing.cannot_take_words(&plain);
+        self.drugs_among(found.into_iter(), &readings, labels)
     }
 
     /// Of the words `found`, those naming a drug, as typed, each with its analysed forms (its

@@ -347,6 +347,56 @@ impl Phrasing {
         self.generic_lead_words.contains(&Self::lead_stem(word))
     }
 
+    /// Whether `word` (lower-cased) is an allergy word ("allergic", "intolerance").
+    pub fn is_allergy_word(&self, word: &str) -> bool {
+        self.allergy_words.iter().any(|a| a == word)
+    }
+
+    /// The words of `plain` (a question, readings in brackets left out) typed next to an
+    /// allergy word: before it ("penicillin allergy", "pcn allergic pt") or after "to"
+    /// ("allergic to sulfa"), as typed; whether each names a drug is the reader's to decide.
+    pub fn beside_allergy_words<'t>(&self, plain: &'t str) -> Vec<&'t str> {
+        let typed: Vec<&str> = plain
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut beside = Vec::new();
+        for (i, word) in typed.iter().enumerate() {
+            if !self.is_allergy_word(&word.to_lowercase()) {
+                continue;
+            }
+            let before = i.checked_sub(1).map(|j| typed[j]);
+            let after = typed
+                .get(i + 1)
+                .filter(|w| w.eq_ignore_ascii_case("to"))
+                .and(typed.get(i + 2).copied());
+            beside.extend(before.into_iter().chain(after));
+        }
+        beside
+    }
+
+    /// The words of `plain` a question says its patient has had, or that failed
+    /// (`had_patterns`: "failed clarithro", "if MTX fails"), as typed.
+    pub fn had_words<'t>(&self, plain: &'t str) -> Vec<&'t str> {
+        (self.had_patterns.iter())
+            .flat_map(|pattern| pattern.captures_iter(plain).filter_map(|c| c.get(1)))
+            .map(|m| m.as_str())
+            .collect()
+    }
+
+    /// The words of `plain` in a clause saying its patient cannot take them
+    /// (`cannot_take_patterns`: "pt can't take doxy, amox or cefuroxime"), as typed.
+    pub fn cannot_take_words<'t>(&self, plain: &'t str) -> Vec<&'t str> {
+        (self.cannot_take_patterns.iter())
+            .flat_map(|pattern| pattern.captures_iter(plain).filter_map(|c| c.get(1)))
+            .flat_map(|m| {
+                m.as_str()
+                    .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+            })
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
     fn from_spec(spec: PhrasingSpec) -> Result<Phrasing, String> {
         let analysed = |list: &[String]| -> HashSet<String> {
             list.iter()
