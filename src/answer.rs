@@ -825,7 +825,12 @@ impl Engine {
     ) -> (AskReply, OfflineDraft) {
         let draft = self.extractive.offline_draft(compose);
         if draft.lines.is_empty() {
-            let reply = self.not_covered(question, &coverage.missing, Mode::Extractive, None);
+            let mut reply = self.not_covered(question, &coverage.missing, Mode::Extractive, None);
+            // Every quote on it was for other patients: the decline says what the sources do
+            // not say of this one.
+            if let Some(why) = draft.not_stated {
+                reply.answer = why;
+            }
             return (reply, OfflineDraft::default());
         }
         let answer = draft.render(compose.passages);

@@ -1596,7 +1596,19 @@ impl Draft<'_> {
     fn written(&self, composer: &ExtractiveComposer, passages: &[Passage]) -> OfflineDraft {
         let (units, chosen) = (&self.units, &self.chosen);
         if chosen.is_empty() {
-            return OfflineDraft::default();
+            // Every quote naming what is asked was for other patients (it names what this one
+            // is allergic to, has had or cannot take): the opener, a sentence by itself, says
+            // why there is nothing to quote.
+            let for_others = (units.iter())
+                .any(|u| u.score > 0.0 && for_other_patients(u, &self.asked).is_some());
+            let reason = (self.opener.as_deref())
+                .filter(|_| for_others)
+                .and_then(|opener| opener.strip_suffix("; what they say:"))
+                .map(|said| format!("{said}."));
+            return OfflineDraft {
+                not_stated: reason,
+                lines: Vec::new(),
+            };
         }
         let leads: Vec<usize> = chosen
             .iter()
@@ -1683,7 +1695,9 @@ impl Draft<'_> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OfflineDraft {
     /// "The article and its references give no dose for IVIG; what they say:", opening the
-    /// answer when the asked aspect is not stated.
+    /// answer when the asked aspect is not stated. With no line, why nothing is quoted, when
+    /// every quote was for other patients: "The article and its references do not say what to
+    /// give a patient allergic to sulfa."
     pub not_stated: Option<String>,
     /// The quoted lines in the answer's order (none when nothing relevant was found).
     pub lines: Vec<DraftLine>,
@@ -7008,6 +7022,32 @@ mod tests {
             "{answer}"
         );
         assert!(!answer.contains("amoxicillin 1000 mg"), "{answer}");
+    }
+
+    #[test]
+    fn a_decline_whose_every_quote_is_for_other_patients_says_why() {
+        let prophylaxis = passage(
+            1,
+            "p#1",
+            "Secondary prevention",
+            "Consider Pneumocystis prophylaxis (trimethoprim-sulfamethoxazole) if taking prednisone for 4 weeks.",
+        );
+        let draft = ExtractiveComposer::default().offline_draft(&request(
+            "allergic to sulfamethoxazole - pneumocystis prophylaxis?",
+            std::slice::from_ref(&prophylaxis),
+        ));
+        assert!(draft.lines.is_empty(), "{draft:?}");
+        assert_eq!(
+            draft.not_stated.as_deref(),
+            Some(
+                "The article and its references do not say what to give a patient allergic to sulfamethoxazole."
+            )
+        );
+        // A question no quote answers gives no reason of that kind.
+        let draft = ExtractiveComposer::default()
+            .offline_draft(&request("telehealth follow-up?", &[prophylaxis]));
+        assert!(draft.lines.is_empty(), "{draft:?}");
+        assert_eq!(draft.not_stated, None);
     }
 
     #[test]
