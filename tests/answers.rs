@@ -113,6 +113,35 @@ async fn relapse_on_the_taper_names_the_rescue_therapies() {
 }
 
 #[tokio::test]
+async fn the_options_beside_a_drug_the_patient_cannot_have_answer_what_else() {
+    let (_dir, retriever) = bundled_retriever();
+    let engine = Engine::new(retriever, None);
+    // The article lists azathioprine and mycophenolate beside methotrexate: they answer, and
+    // the methotrexate item, for other patients, does not.
+    for question in [
+        "cant take methotrexate, alternatives?",
+        "allergic to methotrexate, what else?",
+        "mtx allergy - other options?",
+    ] {
+        let reply = ask(&engine, &offline(question, Vec::new())).await;
+        assert!(reply.verified && reply.covered, "{reply:#?}");
+        assert!(
+            reply.answer.contains("\"Azathioprine (alternative)\"")
+                && reply
+                    .answer
+                    .contains("\"Mycophenolate mofetil (alternative)\""),
+            "{question}: {}",
+            reply.answer
+        );
+        assert!(
+            !reply.answer.contains("Methotrexate (preferred"),
+            "{question}: {}",
+            reply.answer
+        );
+    }
+}
+
+#[tokio::test]
 async fn off_topic_questions_are_declined_in_plain_words() {
     let (_dir, retriever) = bundled_retriever();
     let engine = Engine::new(retriever, None);

@@ -136,8 +136,16 @@ impl ExtractiveComposer {
     /// weigh little by their rarity among the quotes.
     fn terms(&self, text: &str) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
         let (plain, readings) = crate::shorthand::appositives(text);
-        let (mut terms, phrasing) = self.plain_terms(&plain);
+        let (mut terms, mut phrasing) = self.plain_terms(&plain);
         add_readings(&self.synonyms, &mut terms, &readings);
+        // "take" of "can't take doxy" says what the patient cannot have (`Asked::cannot_take`):
+        // a quote saying "taking" is no closer to the question for it.
+        let saying: Vec<Vec<String>> = (vocabulary().phrasing.cannot_take_phrases(&plain))
+            .into_iter()
+            .flat_map(|w| words(&w.to_lowercase()))
+            .map(|stem| vec![stem])
+            .collect();
+        phrasing.retain(|term| !saying.contains(term));
         (terms, phrasing)
     }
 
@@ -668,6 +676,7 @@ impl ExtractiveComposer {
                 }
             }
             forms.retain(|f| !f.is_empty());
+            self.add_drug_names(&mut forms);
             if !allergens
                 .iter()
                 .any(|(a, _)| a.eq_ignore_ascii_case(candidate))
@@ -703,6 +712,36 @@ impl ExtractiveComposer {
         self.drugs_among(found.into_iter(), &readings, labels)
     }
 
+    /// Adds to a drug's `forms` the other names of the drugs they name (an abbreviation's long
+    /// form, "methotrexate" for "mtx"; the synonym groups naming a drug), so that a quote naming
+    /// it by any name is known to name it.
+    fn add_drug_names(&self, forms: &mut Vec<Vec<String>>) {
+        // An abbreviation's long form ("mtx" → "methotrexate").
+        let long: Vec<Vec<String>> = (forms.iter())
+            .filter_map(|form| match form.as_slice() {
+                [word] => vocabulary().expansion(word).map(<[String]>::to_vec),
+                _ => None,
+            })
+            .filter(|long| self.synonyms.names_a_drug(long))
+            .collect();
+        for long in long {
+            if !forms.contains(&long) {
+                forms.push(long);
+            }
+        }
+        let groups: Vec<usize> = (forms.iter())
+            .flat_map(|form| self.synonyms.groups_of(form))
+            .filter(|&n| self.synonyms.is_drug(n))
+            .collect();
+        for n in groups {
+            for term in &self.synonyms.groups[n] {
+                if !forms.contains(term) {
+                    forms.push(term.clone());
+                }
+            }
+        }
+    }
+
     /// Of the words `found`, those naming a drug, as typed, each with its analysed forms (its
     /// own and those of its `readings`: "clarithro (= clarithromycin)"), once each. A word that
     /// is no everyday word and that an option's label among `labels` names is a treatment too
@@ -726,6 +765,7 @@ impl ExtractiveComposer {
                 }
             }
             forms.retain(|f| !f.is_empty());
+            self.add_drug_names(&mut forms);
             let labelled = || {
                 !crate::text::is_common_word(&typed.to_lowercase())
                     && forms.iter().any(|f| labels.name(f))
@@ -740,6 +780,79 @@ impl ExtractiveComposer {
             }
         }
         drugs
+    }
+
+    /// Asked of nothing but drugs the patient is allergic to or cannot take ("cant take
+    /// methotrexate, alternatives?"), the options listed beside one answer: an item of the list
+    /// of a quote naming one (under the same label, or a flat item of the same section) that
+    /// names another drug (`other_drugs_in`) counts the topics of the question and of the turn
+    /// before that this quote counts ("Azathioprine (alternative)" those of "Methotrexate
+    /// (preferred first-line …)"), which is for other patients and never chosen.
+    fn options_beside_the_avoided(
+        &self,
+        units: &mut [Unit],
+        passages: &[Passage],
+        asked: &Asked<'_>,
+        other_drugs_in: &dyn Fn(&str) -> HashSet<usize>,
+    ) {
+        let avoided: Vec<&Vec<String>> = (asked.allergens.iter())
+            .chain(&asked.cannot_take)
+            .flat_map(|(_, forms)| forms)
+            .collect();
+        let groups: Vec<usize> = (avoided.iter())
+            .flat_map(|form| self.synonyms.groups_of(form))
+            .collect();
+        let is_avoided = |term: &Vec<String>| {
+            avoided.contains(&term)
+                || (self.synonyms.groups_of(term).iter()).any(|n| groups.contains(n))
+        };
+        // The allergy word itself ("allergic") is no subject of its own here.
+        let allergy_word = |term: &Vec<String>| {
+            (vocabulary().phrasing.allergy_words.iter()).any(|a| words(a) == *term)
+        };
+        let subject: Vec<&Vec<String>> = (asked.subject.iter())
+            .filter(|term| !allergy_word(term))
+            .collect();
+        // Asked for what else there is, or for nothing more ("mtx allergy?"): a question asking
+        // an aspect of it ("first line regimen?") is answered by what states it.
+        let asks_else = (asked.aspects.iter()).all(|a| a.name == "alternatives");
+        if avoided.is_empty()
+            || !asks_else
+            || subject.is_empty()
+            || !subject.into_iter().all(is_avoided)
+        {
+            return;
+        }
+        let model = model();
+        let for_others: Vec<bool> = (units.iter())
+            .map(|u| for_other_patients(u, asked).is_some())
+            .collect();
+        let beside = |a: &Unit, b: &Unit| {
+            let (p, q) = (&passages[a.passage], &passages[b.passage]);
+            if a.passage == b.passage {
+                a.label.is_some() && a.label == b.label
+            } else {
+                flat_item(p) && flat_item(q) && p.doc_id == q.doc_id && p.section == q.section
+            }
+        };
+        let avoided_quotes: Vec<usize> = (0..units.len())
+            .filter(|&i| for_others[i] && units[i].score > 0.0)
+            .collect();
+        for avoided in avoided_quotes {
+            for option in 0..units.len() {
+                if for_others[option]
+                    || units[option].score >= units[avoided].score
+                    || !beside(&units[avoided], &units[option])
+                    || other_drugs_in(&unit_text(&units[option])).is_empty()
+                {
+                    continue;
+                }
+                let words = units[avoided].features;
+                let unit = &mut units[option];
+                unit.features.take_subject_words_of(&words);
+                unit.score = model.score(&unit.features);
+            }
+        }
     }
 
     /// The extractive answer (Markdown bullets, each a verbatim quote with its marker), or
@@ -1426,6 +1539,7 @@ impl ExtractiveComposer {
                 unit.score = model.score(&unit.features);
             }
         }
+        self.options_beside_the_avoided(&mut units, request.passages, &asked, &other_drugs_in);
         gather_asked_lists(&mut units, &asked);
         let (chosen, left_out) = choose(&units, request.passages, &asked);
         let quoted: Vec<usize> = chosen.iter().map(|(unit, _)| *unit).collect();
@@ -7022,6 +7136,44 @@ mod tests {
             "{answer}"
         );
         assert!(!answer.contains("amoxicillin 1000 mg"), "{answer}");
+    }
+
+    #[test]
+    fn a_drug_the_patient_cannot_have_goes_by_any_name_and_saying_so_matches_nothing() {
+        let passages = vec![
+            passage(
+                1,
+                "a#2",
+                "Initial treatment",
+                "First-line therapy:\n- High-dose corticosteroids (prednisone 1 mg/kg/day)\n- Combined with a steroid-sparing agent:\n  - Methotrexate (preferred agent)\n  - Azathioprine (alternative)\n  - Mycophenolate mofetil (alternative)",
+            ),
+            passage(
+                2,
+                "k#9",
+                "Cohort",
+                "In the cohort, 22 patients were taking a statin when the myopathy began.",
+            ),
+        ];
+        // Allergic to it, or unable to take it, by any of its names ("mtx").
+        for question in [
+            "cant take methotrexate, alternatives?",
+            "allergic to methotrexate, what else?",
+            "mtx allergy - other options?",
+        ] {
+            let answer =
+                ExtractiveComposer::new(Synonyms::general()).answer(&request(question, &passages));
+            assert!(
+                answer.contains("\"Azathioprine (alternative)\"")
+                    && answer.contains("\"Mycophenolate mofetil (alternative)\""),
+                "{question}: {answer}"
+            );
+            assert!(
+                !answer.contains("Methotrexate (preferred"),
+                "{question}: {answer}"
+            );
+            // "take" of "can't take" matches no quote's "taking".
+            assert!(!answer.contains("taking a statin"), "{question}: {answer}");
+        }
     }
 
     #[test]

@@ -216,6 +216,13 @@ impl Features {
         self.aspect_words = 0.0;
     }
 
+    /// Counts the topics of the question and of the turn before that `other` counts, in place
+    /// of its own.
+    pub fn take_subject_words_of(&mut self, other: &Features) {
+        self.question_words = other.question_words;
+        self.history_words = other.history_words;
+    }
+
     /// Counts `value` (a concept's rarity at its place) as asked by `source`.
     pub fn add_words(&mut self, source: Source, value: f64) {
         match source {

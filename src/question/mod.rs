@@ -397,6 +397,17 @@ impl Phrasing {
             .collect()
     }
 
+    /// The words of `plain` saying its patient cannot take something ("can't take" of "can't
+    /// take doxy"), as typed: what they say is read by itself, never a word to match.
+    pub fn cannot_take_phrases<'t>(&self, plain: &'t str) -> Vec<&'t str> {
+        (self.cannot_take_patterns.iter())
+            .flat_map(|pattern| pattern.captures_iter(plain))
+            .filter_map(|c| Some(&plain[c.get(0)?.start()..c.get(1)?.start()]))
+            .flat_map(|phrase| phrase.split(|c: char| !(c.is_alphanumeric() || c == '\'')))
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
     fn from_spec(spec: PhrasingSpec) -> Result<Phrasing, String> {
         let analysed = |list: &[String]| -> HashSet<String> {
             list.iter()
