@@ -2,7 +2,7 @@
 //! phrases, quotes): case, white space, curly vs straight quotes, dashes; sentence splitting and
 //! markup detection. Pure functions only.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -220,6 +220,21 @@ static LONG_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .collect()
 });
+
+/// Irregular forms of English verbs and the verb each is a form of (see
+/// `data/verb-forms.tsv`'s header for its source): "gave" of "give".
+static VERB_FORMS: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+    include_str!("../data/verb-forms.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .collect()
+});
+
+/// The verb `word` (lower-cased) is an irregular form of ("took": "take"), if it is one.
+pub fn verb_of_irregular_form(word: &str) -> Option<&'static str> {
+    VERB_FORMS.get(word).copied()
+}
 
 /// Whether `word` (lower-cased, nine letters or more) is a word of everyday written English:
 /// "rethinking", "tolerated"; not "telehealth", "necrotizing".

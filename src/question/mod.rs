@@ -1187,6 +1187,10 @@ impl Vocabulary {
         self.question_words.contains(stem)
             || self.question_words.contains(&lower)
             || self.negated_question_word(&lower)
+            // An irregular form of a question word is one too: "gave" as "give", "took" as
+            // "take".
+            || crate::text::verb_of_irregular_form(&lower)
+                .is_some_and(|verb| self.question_words.contains(verb))
     }
 
     /// Whether `lower` is a question word made negative, as typed with or without its
@@ -1484,6 +1488,17 @@ mod tests {
         for word in ["implant", "stent", "infant"] {
             assert_ne!(strength(word), Strength::Ignore, "{word}");
         }
+    }
+
+    #[test]
+    fn an_irregular_form_of_a_question_word_names_no_topic() {
+        // "give" and "take" are question words; their past forms, which the stemmer leaves as
+        // typed, are too ("gave 2mg no response, now what").
+        for word in ["gave", "took"] {
+            assert_eq!(strength(word), Strength::Ignore, "{word}");
+        }
+        // An irregular form of a verb that is no question word names what it names.
+        assert_ne!(strength("bled"), Strength::Ignore);
     }
 
     #[test]
