@@ -733,13 +733,17 @@ impl Retriever {
         let absent = crate::compose::Absent::new(question);
         // The words the question says its patient cannot have: an allergen, a drug had or that
         // failed, one the patient cannot take.
+        // Read only when a drug's name is missing, which few questions have.
         let phrasing = &crate::question::vocabulary().phrasing;
-        let (plain, _) = crate::shorthand::appositives(question);
+        let cannot_have = std::cell::OnceCell::<Vec<String>>::new();
         let not_for_the_patient = |surface: &str| {
-            (phrasing.beside_allergy_words(&plain).into_iter())
-                .chain(phrasing.had_words(&plain))
-                .chain(phrasing.cannot_take_words(&plain))
-                .any(|w| w.eq_ignore_ascii_case(surface))
+            let words = cannot_have.get_or_init(|| {
+                let (plain, _) = crate::shorthand::appositives(question);
+                (phrasing.not_for_the_patient(&plain).into_iter())
+                    .map(str::to_string)
+                    .collect()
+            });
+            words.iter().any(|w| w.eq_ignore_ascii_case(surface))
         };
         let mut related = Vec::new();
         let mut key_terms = Vec::new();

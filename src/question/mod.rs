@@ -378,8 +378,8 @@ impl Phrasing {
     /// The words of `plain` a question says its patient has had, or that failed
     /// (`had_patterns`: "failed clarithro", "if MTX fails"), as typed.
     pub fn had_words<'t>(&self, plain: &'t str) -> Vec<&'t str> {
-        (self.had_patterns.iter())
-            .flat_map(|pattern| pattern.captures_iter(plain).filter_map(|c| c.get(1)))
+        captures(&self.had_patterns, plain)
+            .filter_map(|c| c.get(1))
             .map(|m| m.as_str())
             .collect()
     }
@@ -387,8 +387,8 @@ impl Phrasing {
     /// The words of `plain` in a clause saying its patient cannot take them
     /// (`cannot_take_patterns`: "pt can't take doxy, amox or cefuroxime"), as typed.
     pub fn cannot_take_words<'t>(&self, plain: &'t str) -> Vec<&'t str> {
-        (self.cannot_take_patterns.iter())
-            .flat_map(|pattern| pattern.captures_iter(plain).filter_map(|c| c.get(1)))
+        captures(&self.cannot_take_patterns, plain)
+            .filter_map(|c| c.get(1))
             .flat_map(|m| {
                 m.as_str()
                     .split(|c: char| !(c.is_alphanumeric() || c == '-'))
@@ -400,12 +400,21 @@ impl Phrasing {
     /// The words of `plain` saying its patient cannot take something ("can't take" of "can't
     /// take doxy"), as typed: what they say is read by itself, never a word to match.
     pub fn cannot_take_phrases<'t>(&self, plain: &'t str) -> Vec<&'t str> {
-        (self.cannot_take_patterns.iter())
-            .flat_map(|pattern| pattern.captures_iter(plain))
+        captures(&self.cannot_take_patterns, plain)
             .filter_map(|c| Some(&plain[c.get(0)?.start()..c.get(1)?.start()]))
             .flat_map(|phrase| phrase.split(|c: char| !(c.is_alphanumeric() || c == '\'')))
             .filter(|w| !w.is_empty())
             .collect()
+    }
+
+    /// The words of `plain` naming what its patient cannot have, as typed: beside an allergy
+    /// word, had or failed, or in a cannot-take clause. Whether each names a drug is the
+    /// reader's to decide.
+    pub fn not_for_the_patient<'t>(&self, plain: &'t str) -> Vec<&'t str> {
+        let mut words = self.beside_allergy_words(plain);
+        words.extend(self.had_words(plain));
+        words.extend(self.cannot_take_words(plain));
+        words
     }
 
     fn from_spec(spec: PhrasingSpec) -> Result<Phrasing, String> {
@@ -1254,6 +1263,16 @@ impl Vocabulary {
             .cloned()
             .collect()
     }
+}
+
+/// Every match of `patterns` in `text`, pattern by pattern.
+fn captures<'p, 't>(
+    patterns: &'p [Regex],
+    text: &'t str,
+) -> impl Iterator<Item = regex::Captures<'t>> + use<'p, 't> {
+    patterns
+        .iter()
+        .flat_map(move |pattern| pattern.captures_iter(text))
 }
 
 /// Lower case, every run of characters other than letters, digits and '/' made one space, with a
