@@ -3023,11 +3023,7 @@ mod tests {
 
     /// The coverage of `query` asked after the user's earlier turn `earlier`.
     fn coverage_after(retriever: &Retriever, earlier: &str, query: &str) -> Coverage {
-        let history = [crate::contracts::Turn {
-            role: "user".into(),
-            content: earlier.into(),
-        }];
-        coverage_in(retriever, query, &history)
+        coverage_in(retriever, query, &user_turn(earlier))
     }
 
     fn coverage_in(
@@ -3035,14 +3031,31 @@ mod tests {
         query: &str,
         history: &[crate::contracts::Turn],
     ) -> Coverage {
-        let request = SearchRequest {
-            article: None,
+        let request = request_in(None, query, history);
+        let hits = retriever.search(&request).unwrap();
+        retriever.coverage(&request, &hits)
+    }
+
+    /// The user's turn saying `content`, as an earlier turn of a conversation.
+    fn user_turn(content: &str) -> [crate::contracts::Turn; 1] {
+        [crate::contracts::Turn {
+            role: "user".into(),
+            content: content.into(),
+        }]
+    }
+
+    /// A search for `query` in `article` (the whole library when none) after `history`.
+    fn request_in<'r>(
+        article: Option<&'r str>,
+        query: &'r str,
+        history: &'r [crate::contracts::Turn],
+    ) -> SearchRequest<'r> {
+        SearchRequest {
+            article,
             query,
             history,
             k: 6,
-        };
-        let hits = retriever.search(&request).unwrap();
-        retriever.coverage(&request, &hits)
+        }
     }
 
     #[test]
@@ -3317,16 +3330,8 @@ mod tests {
                 "For patients with inadequate response to initial therapy, consider rituximab.",
             ),
         ]);
-        let history = [crate::contracts::Turn {
-            role: "user".into(),
-            content: "failed MTX".into(),
-        }];
-        let request = SearchRequest {
-            article: None,
-            query: "next?",
-            history: &history,
-            k: 6,
-        };
+        let history = user_turn("failed MTX");
+        let request = request_in(None, "next?", &history);
         let hits = retriever.search(&request).unwrap();
         assert!(
             hits.iter().any(|h| h.doc_id == "refractory"),
@@ -3355,17 +3360,9 @@ mod tests {
             "withdrawal",
             "Moderate withdrawal can be managed in an outpatient setting with close monitoring.",
         )]);
-        let history = [crate::contracts::Turn {
-            role: "user".into(),
-            content: "moderate withdrawal?".into(),
-        }];
+        let history = user_turn("moderate withdrawal?");
         let asked = |query: &'static str| {
-            let request = SearchRequest {
-                article: None,
-                query,
-                history: &history,
-                k: 6,
-            };
+            let request = request_in(None, query, &history);
             let hits = retriever.search(&request).unwrap();
             retriever.coverage(&request, &hits)
         };
@@ -3528,16 +3525,8 @@ mod tests {
             "naloxone",
             "Give 0.4 to 2 mg naloxone IV, repeated every 2-3 minutes as needed.",
         )]);
-        let history = [crate::contracts::Turn {
-            role: "user".into(),
-            content: "naloxone infusion".into(),
-        }];
-        let request = SearchRequest {
-            article: Some("naloxone"),
-            query: "how often?",
-            history: &history,
-            k: 6,
-        };
+        let history = user_turn("naloxone infusion");
+        let request = request_in(Some("naloxone"), "how often?", &history);
         let hits = retriever.search(&request).unwrap();
         let coverage = retriever.coverage(&request, &hits);
         assert!(coverage.covered, "{coverage:?}");

@@ -2509,11 +2509,11 @@ fn not_for_the_unable(
 
 /// Whether a quote (with its label) speaks of an allergy or intolerance.
 fn says_allergy(unit: &Unit) -> bool {
-    let allergy = &vocabulary().phrasing.allergy_words;
+    let phrasing = &vocabulary().phrasing;
     unit_text(unit)
         .to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
-        .any(|w| allergy.iter().any(|a| a == w))
+        .any(|w| phrasing.is_allergy_word(w))
 }
 
 fn unit_text(unit: &Unit) -> String {
@@ -3477,7 +3477,7 @@ fn names_patients_condition(question: &str, typed: &str) -> bool {
     let phrasing = &vocabulary().phrasing;
     // An allergy is said by an opener of its own ("… do not say what to give a patient allergic
     // to …"), not as a word the sources lack.
-    if (phrasing.allergy_words.iter()).any(|w| w.eq_ignore_ascii_case(typed)) {
+    if phrasing.is_allergy_word(&typed.to_lowercase()) {
         return false;
     }
     if all_in_conditions(question, &[typed.to_string()]) {
@@ -5725,6 +5725,24 @@ mod tests {
         answer.lines().next().unwrap_or_default()
     }
 
+    /// The lead-in of a section of options for refractory disease, as passage `n`.
+    fn refractory_lead(n: usize) -> Passage {
+        lead_in(passage(
+            n,
+            "n#4",
+            "Management of Refractory Cases",
+            "For patients who show inadequate response to initial therapy, additional therapies should be considered:",
+        ))
+    }
+
+    /// An option under `lead` ([`refractory_lead`]), as passage `n` of chunk `chunk`.
+    fn refractory_item(lead: &Passage, n: usize, chunk: &str, text: &str) -> Passage {
+        item_of(
+            lead,
+            passage(n, chunk, "Management of Refractory Cases", text),
+        )
+    }
+
     #[test]
     fn a_patient_who_has_had_a_drug_asks_what_comes_after_it() {
         let first_line = passage(
@@ -5733,20 +5751,12 @@ mod tests {
             "Treatment",
             "Rituximab with corticosteroids is first-line treatment in most patients.",
         );
-        let lead = lead_in(passage(
-            2,
-            "n#4",
-            "Management of Refractory Cases",
-            "For patients who show inadequate response to initial therapy, additional therapies should be considered:",
-        ));
-        let tacrolimus = item_of(
+        let lead = refractory_lead(2);
+        let tacrolimus = refractory_item(
             &lead,
-            passage(
-                3,
-                "n#7",
-                "Management of Refractory Cases",
-                "Tacrolimus has shown efficacy by inhibiting complement activation",
-            ),
+            3,
+            "n#7",
+            "Tacrolimus has shown efficacy by inhibiting complement activation",
         );
         let passages = vec![first_line, lead, tacrolimus];
         let answer = answer_after(
@@ -5770,29 +5780,18 @@ mod tests {
     fn a_treatment_an_option_is_labelled_with_is_one_the_patient_has_had() {
         // "PLEX" is in no drug list; the sources label an option with it, so "failed PLEX" is
         // a patient after that treatment, whom the other options are for.
-        let lead = lead_in(passage(
-            1,
-            "n#4",
-            "Management of Refractory Cases",
-            "For patients who show inadequate response to initial therapy, additional therapies should be considered:",
-        ));
-        let plex = item_of(
+        let lead = refractory_lead(1);
+        let plex = refractory_item(
             &lead,
-            passage(
-                2,
-                "n#5",
-                "Management of Refractory Cases",
-                "Plasma exchange (PLEX):\n- Particularly effective for severe weakness\n- Removes circulating antibodies",
-            ),
+            2,
+            "n#5",
+            "Plasma exchange (PLEX):\n- Particularly effective for severe weakness\n- Removes circulating antibodies",
         );
-        let tacrolimus = item_of(
+        let tacrolimus = refractory_item(
             &lead,
-            passage(
-                3,
-                "n#7",
-                "Management of Refractory Cases",
-                "Calcineurin inhibitors:\n- Tacrolimus has shown efficacy by inhibiting complement activation",
-            ),
+            3,
+            "n#7",
+            "Calcineurin inhibitors:\n- Tacrolimus has shown efficacy by inhibiting complement activation",
         );
         let passages = vec![lead, plex, tacrolimus];
         let answer = answer_after(
