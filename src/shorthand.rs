@@ -250,6 +250,30 @@ pub fn names_a_drug_class(term: &[String]) -> bool {
     CLASSES.contains(term)
 }
 
+/// Every name (generic, other and brand) of the drugs of the class `term` (analysed words)
+/// names, nearer or broader ("benzodiazepine": diazepam, Valium, chlordiazepoxide …); none
+/// when it names no class of `data/drug-classes.tsv`. What a patient cannot have of a class,
+/// each of its drugs is.
+pub fn class_member_names(term: &[String]) -> &'static [&'static str] {
+    static NAMES: LazyLock<HashMap<Vec<String>, Vec<&'static str>>> = LazyLock::new(|| {
+        let table = &*DRUG_CLASSES;
+        let mut names: HashMap<Vec<String>, Vec<&'static str>> = HashMap::new();
+        for (class, generics) in &table.by_name {
+            let all = names.entry(crate::analysis::words(class)).or_default();
+            for drug in generics.iter().filter_map(|g| table.drugs.get(*g)) {
+                for name in &drug.names {
+                    if !all.contains(name) {
+                        all.push(name);
+                    }
+                }
+            }
+        }
+        names.remove(&Vec::new());
+        names
+    });
+    NAMES.get(term).map_or(&[], Vec::as_slice)
+}
+
 /// Whether `text` (a heading: "ACE Inhibitors", "Combined Alpha/Beta Blockers") names a drug
 /// of `data/drug-names.tsv` or a class of `data/drug-classes.tsv`.
 pub fn names_drug_or_class(text: &str) -> bool {

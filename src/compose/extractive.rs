@@ -713,8 +713,8 @@ impl ExtractiveComposer {
     }
 
     /// Adds to a drug's `forms` the other names of the drugs they name (an abbreviation's long
-    /// form, "methotrexate" for "mtx"; the synonym groups naming a drug), so that a quote naming
-    /// it by any name is known to name it.
+    /// form, "methotrexate" for "mtx"; the drugs of a class; the synonym groups naming a drug),
+    /// so that a quote naming it by any name is known to name it.
     fn add_drug_names(&self, forms: &mut Vec<Vec<String>>) {
         // An abbreviation's long form ("mtx" → "methotrexate").
         let long: Vec<Vec<String>> = (forms.iter())
@@ -727,6 +727,17 @@ impl ExtractiveComposer {
         for long in long {
             if !forms.contains(&long) {
                 forms.push(long);
+            }
+        }
+        // A class's drugs ("benzos (= benzodiazepines)": diazepam, chlordiazepoxide …).
+        let members: Vec<Vec<String>> = (forms.iter())
+            .flat_map(|form| crate::shorthand::class_member_names(form))
+            .map(|name| words(name))
+            .filter(|name| !name.is_empty())
+            .collect();
+        for member in members {
+            if !forms.contains(&member) {
+                forms.push(member);
             }
         }
         let groups: Vec<usize> = (forms.iter())
@@ -5822,17 +5833,18 @@ mod tests {
                 "Diazepam: 5-10 mg PO/IV every 6-8 hours",
             ),
         );
-        let answer = answer_after(
-            &ExtractiveComposer::default(),
-            "failed benzodiazepines",
-            "next?",
-            &[lead, diazepam],
-        );
-        assert!(
-            answer.starts_with(
-                "The article and its references do not say what to give after benzodiazepines"
-            ),
-            "{answer}"
+        // Diazepam is a benzodiazepine: after the class failed, it is for other patients, and
+        // the answer is the reason there is nothing to quote.
+        let history = earlier_turn("failed benzodiazepines");
+        let passages = [lead, diazepam];
+        let draft = ExtractiveComposer::default().offline_draft(&ComposeRequest {
+            history: &history,
+            ..request("next?", &passages)
+        });
+        assert!(draft.lines.is_empty(), "{draft:?}");
+        assert_eq!(
+            draft.not_stated.as_deref(),
+            Some("The article and its references do not say what to give after benzodiazepines."),
         );
     }
 
@@ -7303,6 +7315,46 @@ mod tests {
             ),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn a_class_the_patient_refuses_or_cannot_be_given_bars_each_of_its_drugs() {
+        let passages = vec![
+            passage(
+                1,
+                "w#1",
+                "Dosing",
+                "Diazepam 5-10 mg every 6-8 hours is preferred for most patients.",
+            ),
+            passage(
+                2,
+                "w#2",
+                "Dosing",
+                "Lorazepam 1-2 mg every 4-6 hours is preferred for patients with hepatic dysfunction.",
+            ),
+            passage(
+                3,
+                "w#3",
+                "Other options",
+                "Phenobarbital is another option.",
+            ),
+        ];
+        // Diazepam and lorazepam are benzodiazepines: refused as a class, neither is offered,
+        // and the answer says what the sources do not.
+        for question in [
+            "patient refuses benzodiazepines, options?",
+            "cant give benzodiazepines, what else?",
+        ] {
+            let answer = ExtractiveComposer::default().answer(&request(question, &passages));
+            assert!(
+                answer.starts_with(
+                    "The article and its references do not say what to give a patient who cannot take benzodiazepines"
+                ),
+                "{question}: {answer}"
+            );
+            assert!(!answer.contains("Diazepam"), "{question}: {answer}");
+            assert!(!answer.contains("Lorazepam"), "{question}: {answer}");
+        }
     }
 
     #[test]
