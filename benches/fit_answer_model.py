@@ -153,12 +153,17 @@ def candidates(args, q):
     return out
 
 
-def vectors(candidates_of, background_share):
-    """Each candidate's features as the score reads them (a background quote's words shrunk)."""
+def vectors(candidates_of, places):
+    """Each candidate's features as the score reads them (a background quote's words shrunk,
+    and the earlier turn's words of a quote naming nothing else the question asks)."""
     out = []
     for features, positive, _ in candidates_of:
-        share = background_share if features.get("background") else 1.0
-        x = [features.get(f, 0.0) * share for f in WORD_FEATURES]
+        share = places["background_share"] if features.get("background") else 1.0
+        alone = places["history_alone_share"] if features.get("history_alone") else 1.0
+        x = [
+            features.get(f, 0.0) * share * (alone if f == "history_words" else 1.0)
+            for f in WORD_FEATURES
+        ]
         x += [features.get(f, 0.0) for f in FLAG_FEATURES]
         out.append((x, positive))
     return out
@@ -216,7 +221,6 @@ def main():
 
     model = tomllib.loads(Path(args.model).read_text())
     prior = [model["weights"][f] for f in ALL]
-    share = model["places"]["background_share"]
     questions = quality_questions(args.quality)
     if args.dev:
         if not (args.dev_corpus and args.dev_index):
@@ -228,7 +232,7 @@ def main():
     for q, cands in zip(questions, found):
         if not cands:
             continue
-        group = vectors(cands, share)
+        group = vectors(cands, model["places"])
         # A question none of whose candidates holds the fact teaches the ranking nothing.
         if any(pos for _, pos in group):
             groups[q["split"]].append(group)

@@ -247,6 +247,22 @@ async fn an_elliptical_follow_up_keeps_the_topic() {
 }
 
 #[tokio::test]
+async fn a_follow_up_asking_its_own_subject_opens_with_it_not_with_the_earlier_turn() {
+    let (_dir, retriever) = bundled_retriever();
+    let engine = Engine::new(retriever, None);
+    let history = vec![Turn {
+        role: "user".into(),
+        content: "started pred 1mg/kg".into(),
+    }];
+    let reply = ask(&engine, &offline("bone protection?", history)).await;
+    // The earlier turn says whom it is about (a patient on prednisone 1 mg/kg); the question
+    // asks about bone, which the first line answers before the dose line the earlier turn
+    // matches word for word.
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(first.contains("bone health"), "{}", reply.answer);
+}
+
+#[tokio::test]
 async fn a_list_quoted_for_who_comes_with_the_lead_in_that_says_whom_it_is_for() {
     let (_dir, retriever) = bundled_retriever();
     let engine = Engine::new(retriever, None);

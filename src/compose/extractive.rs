@@ -1550,6 +1550,16 @@ impl ExtractiveComposer {
                 unit.score = model.score(&unit.features);
             }
         }
+        // Asked of something of its own that a quote names, a quote naming only what the
+        // earlier turn named is context, not the answer.
+        if units.iter().any(|u| u.features.question_words > 0.0) {
+            for unit in (units.iter_mut())
+                .filter(|u| u.features.question_words == 0.0 && u.features.history_words > 0.0)
+            {
+                unit.features.history_alone = true;
+                unit.score = model.score(&unit.features);
+            }
+        }
         self.options_beside_the_avoided(&mut units, request.passages, &asked, &other_drugs_in);
         gather_asked_lists(&mut units, &asked);
         let (chosen, left_out) = choose(&units, request.passages, &asked);

@@ -36,7 +36,7 @@ impl Model {
         let w = &self.weights;
         let mut words = w.question_words * f.question_words
             + w.phrasing_words * f.phrasing_words
-            + w.history_words * f.history_words
+            + w.history_words * f.history_words * self.history_share(f)
             + w.aspect_words * f.aspect_words;
         if f.background {
             words *= self.places.background_share;
@@ -64,6 +64,18 @@ impl Model {
             + flag(f.value_conflicts, w.value_conflicts)
             + flag(f.excludes_asked, w.excludes_asked)
             + flag(f.warns_of_condition, w.warns_of_condition)
+    }
+}
+
+impl Model {
+    /// The share of its earlier turn's words a candidate counts: all of them, unless it names
+    /// nothing the question itself asks while another candidate does (`history_alone`).
+    fn history_share(&self, f: &Features) -> f64 {
+        if f.history_alone {
+            self.places.history_alone_share
+        } else {
+            1.0
+        }
     }
 }
 
@@ -103,6 +115,7 @@ pub struct Places {
     pub background_share: f64,
     pub crowded_share: f64,
     pub derived_share: f64,
+    pub history_alone_share: f64,
 }
 
 /// The size of an answer and when two quotes say one fact.
@@ -146,6 +159,9 @@ pub struct Features {
     pub phrasing_words: f64,
     pub history_words: f64,
     pub aspect_words: f64,
+    /// It names only what the earlier turn named, while another candidate names what the
+    /// question itself asks: context, not the answer.
+    pub history_alone: bool,
     /// From background, aims or methods, when the question does not ask what methods state.
     pub background: bool,
     pub answer_section: bool,
@@ -241,6 +257,7 @@ impl Features {
             ("phrasing_words", self.phrasing_words),
             ("history_words", self.history_words),
             ("aspect_words", self.aspect_words),
+            ("history_alone", flag(self.history_alone)),
             ("background", flag(self.background)),
             ("answer_section", flag(self.answer_section)),
             ("rank", self.rank),
