@@ -138,14 +138,16 @@ impl ExtractiveComposer {
         let (plain, readings) = crate::shorthand::appositives(text);
         let (mut terms, mut phrasing) = self.plain_terms(&plain);
         add_readings(&self.synonyms, &mut terms, &readings);
-        // "take" of "can't take doxy" says what the patient cannot have (`Asked::cannot_take`):
-        // a quote saying "taking" is no closer to the question for it.
+        // "take" of "can't take doxy" ("receive" of "can't receive MTX") says what the patient
+        // cannot have (`Asked::cannot_take`): a quote saying "taking" is no closer to the
+        // question for it.
         let saying: Vec<Vec<String>> = (vocabulary().phrasing.cannot_take_phrases(&plain))
             .into_iter()
             .flat_map(|w| words(&w.to_lowercase()))
             .map(|stem| vec![stem])
             .collect();
         phrasing.retain(|term| !saying.contains(term));
+        terms.retain(|term| !saying.contains(term));
         (terms, phrasing)
     }
 

@@ -385,15 +385,32 @@ impl Phrasing {
     }
 
     /// The words of `plain` in a clause saying its patient cannot take them
-    /// (`cannot_take_patterns`: "pt can't take doxy, amox or cefuroxime"), as typed.
+    /// (`cannot_take_patterns`: "pt can't take doxy, amox or cefuroxime"), as typed. The
+    /// clause goes on past a comma only into a part listing more of them: one of no everyday
+    /// word but a connector ("amox or cefuroxime"); "steroid sparing choice" of "can't receive
+    /// methotrexate, steroid sparing choice?" asks, and names nothing the patient cannot take.
     pub fn cannot_take_words<'t>(&self, plain: &'t str) -> Vec<&'t str> {
+        let split = |part: &'t str| {
+            part.split(|c: char| !(c.is_alphanumeric() || c == '-'))
+                .filter(|w| !w.is_empty())
+        };
+        let listing = |part: &'t str| {
+            split(part).all(|word| {
+                let lower = word.to_lowercase();
+                (self.option_connectors.iter())
+                    .chain(&self.combination_connectors)
+                    .any(|c| *c == lower)
+                    || !crate::text::is_everyday_word(&lower)
+            })
+        };
         captures(&self.cannot_take_patterns, plain)
             .filter_map(|c| c.get(1))
             .flat_map(|m| {
-                m.as_str()
-                    .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+                let mut parts = m.as_str().split(',');
+                let first = parts.next();
+                first.into_iter().chain(parts.take_while(|p| listing(p)))
             })
-            .filter(|w| !w.is_empty())
+            .flat_map(split)
             .collect()
     }
 
@@ -1412,6 +1429,24 @@ fn actions_after<'p>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cannot_take_clause_lists_drugs_past_a_comma_but_not_what_the_question_asks() {
+        let phrasing = &vocabulary().phrasing;
+        assert_eq!(
+            phrasing.cannot_take_words("pt can't take doxy, amox or cefuroxime"),
+            ["doxy", "amox", "or", "cefuroxime"]
+        );
+        assert_eq!(
+            phrasing.cannot_take_words("can't receive methotrexate, steroid sparing choice?"),
+            ["methotrexate"]
+        );
+        assert_eq!(
+            phrasing.cannot_take_words("pt refuses benzos, options?"),
+            ["benzos"]
+        );
+        assert_eq!(phrasing.cannot_take_words("cant give ivig"), ["ivig"]);
+    }
 
     fn strength(word: &str) -> Strength {
         let stem = words(word).pop().unwrap_or_default();
