@@ -72,6 +72,7 @@ pub struct Shorthand {
     pub min_misspelt_drug: usize,
     pub max_senses: usize,
     pub max_class_members: usize,
+    pub min_headed_names: usize,
     pub sounds_alike: Vec<(String, String)>,
 }
 

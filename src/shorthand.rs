@@ -284,6 +284,27 @@ pub fn names_drug_or_class(text: &str) -> bool {
             .any(is_drug_name)
 }
 
+/// Whether `word` (as typed, any case) is the first word of the names of several drugs of
+/// `data/drug-names.tsv` or `data/brand-names.tsv` (`shorthand.min_headed_names`, data/
+/// retrieval-model.toml), and no everyday word: "bismuth" of "bismuth subsalicylate" and
+/// "bismuth subcitrate" names the drugs so named; "cough" of one name ("cough syrup") none.
+pub fn heads_a_drug_name(word: &str) -> bool {
+    static HEADS: LazyLock<HashMap<String, usize>> = LazyLock::new(|| {
+        let mut heads: HashMap<String, usize> = HashMap::new();
+        for (head, _) in DRUG_NAMES_LOWER.iter().filter_map(|n| n.split_once(' ')) {
+            if head.chars().all(char::is_alphabetic) {
+                *heads.entry(head.to_string()).or_default() += 1;
+            }
+        }
+        heads
+    });
+    let lower = word.to_lowercase();
+    HEADS
+        .get(&lower)
+        .is_some_and(|&n| n >= retrieval_model().shorthand.min_headed_names)
+        && !crate::text::is_everyday_word(&lower)
+}
+
 /// Whether `clipped` (lower-cased) begins the name of a drug of `data/drug-names.tsv` or
 /// `data/brand-names.tsv` and is shorter: "amp" begins "ampicillin", "wks" no drug's name.
 pub fn begins_a_drug_name(clipped: &str) -> bool {
@@ -1746,6 +1767,21 @@ mod tests {
         );
         let short = Names(&[], &["norepinephrine"]);
         assert_eq!(read("rine dose?", &short), "rine dose?");
+    }
+
+    #[test]
+    fn a_word_heading_the_names_of_several_drugs_names_a_drug() {
+        assert!(
+            heads_a_drug_name("bismuth"),
+            "bismuth subsalicylate, subcitrate …"
+        );
+        assert!(heads_a_drug_name("Bismuth"));
+        assert!(!heads_a_drug_name("cough"), "one name: cough syrup");
+        assert!(!heads_a_drug_name("common"), "an everyday word");
+        assert!(
+            !heads_a_drug_name("subsalicylate"),
+            "no name begins with it"
+        );
     }
 
     #[test]

@@ -768,7 +768,8 @@ impl ExtractiveComposer {
         let mut drugs: Vec<(String, Vec<Vec<String>>)> = Vec::new();
         for typed in found {
             let mut forms = vec![words(&typed.to_lowercase())];
-            let mut drug = crate::shorthand::is_drug_name(typed);
+            let mut drug =
+                crate::shorthand::is_drug_name(typed) || crate::shorthand::heads_a_drug_name(typed);
             for (read, senses) in readings {
                 if read.eq_ignore_ascii_case(typed) {
                     drug |= senses
@@ -838,7 +839,7 @@ impl ExtractiveComposer {
         }
         let model = model();
         let for_others: Vec<bool> = (units.iter())
-            .map(|u| for_other_patients(u, asked).is_some())
+            .map(|u| for_other_patients(u, passages, asked).is_some())
             .collect();
         let beside = |a: &Unit, b: &Unit| {
             let (p, q) = (&passages[a.passage], &passages[b.passage]);
@@ -1737,7 +1738,7 @@ impl Draft<'_> {
             // is allergic to, has had or cannot take): the opener, a sentence by itself, says
             // why there is nothing to quote.
             let for_others = (units.iter())
-                .any(|u| u.score > 0.0 && for_other_patients(u, &self.asked).is_some());
+                .any(|u| u.score > 0.0 && for_other_patients(u, passages, &self.asked).is_some());
             let reason = (self.opener.as_deref())
                 .filter(|_| for_others)
                 .and_then(|opener| opener.strip_suffix("; what they say:"))
@@ -2325,10 +2326,11 @@ fn names_any_of(unit: &Unit, drugs: &[(String, Vec<Vec<String>>)]) -> bool {
 
 /// Whether `text` names any of `drugs`, other than in a compound saying what something is with
 /// respect to it (`phrasing.drug_qualifiers`: "penicillin-resistant S. pneumoniae" gives no
-/// penicillin).
+/// penicillin) or one of a negating prefix ("non-bismuth quadruple therapy" gives no bismuth).
 fn names_any_in(text: &str, drugs: &[(String, Vec<Vec<String>>)]) -> bool {
     let qualified = &vocabulary().phrasing.qualified_compound;
-    let sequence = words(&qualified.replace_all(text, "$1"));
+    let text = negated_compounds_joined(text, "");
+    let sequence = words(&qualified.replace_all(&text, "$1"));
     let present: HashSet<&String> = sequence.iter().collect();
     (drugs.iter())
         .flat_map(|(_, forms)| forms)
@@ -2471,7 +2473,39 @@ fn says_after_treatment(unit: &Unit) -> bool {
 /// Whether a quote is for other patients than the question's: it names what the patient is
 /// allergic to and no allergy, or a drug the patient has had and nothing of a patient after a
 /// treatment (giving it again is what it does not say).
-fn for_other_patients(unit: &Unit, asked: &Asked<'_>) -> Option<&'static str> {
+fn for_other_patients(
+    unit: &Unit,
+    passages: &[Passage],
+    asked: &Asked<'_>,
+) -> Option<&'static str> {
+    // An item of a list whose lead-in is for other patients is a part of what that lead-in
+    // gives them ("Metronidazole 500 mg …" under "The standard bismuth quadruple therapy
+    // consists of:", for a patient who refuses bismuth), unless it says it is for this one
+    // ("If the patient cannot take oral medications …, use IV hydrocortisone" under "The
+    // standard regimen is prednisone 30-40 mg orally …", for "cant take oral pred").
+    if says_allergy(unit) || says_after_treatment(unit) || says_cannot_take(unit) {
+        return said_for_other_patients(unit, asked);
+    }
+    let passage = &passages[unit.passage];
+    let lead = (passage.role == Role::ListItem && !passage.lead.is_empty()).then(|| Unit {
+        passage: unit.passage,
+        position: 0,
+        label: None,
+        quote: passage.lead.clone(),
+        parts: Vec::new(),
+        score: 0.0,
+        features: Features::default(),
+        on_subject: false,
+        leads_on_subject: false,
+        drugs: Vec::new(),
+        for_state: false,
+    });
+    said_for_other_patients(unit, asked)
+        .or_else(|| lead.and_then(|lead| said_for_other_patients(&lead, asked)))
+}
+
+/// Whether a quote itself says it is for other patients (see [`for_other_patients`]).
+fn said_for_other_patients(unit: &Unit, asked: &Asked<'_>) -> Option<&'static str> {
     let barred = |drugs: &[(String, Vec<Vec<String>>)]| {
         names_any_of(unit, drugs) && !only_as_an_option(unit, drugs)
     };
@@ -2623,8 +2657,10 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
     // A quote for other patients (it names what the question's patient is allergic to, or has
     // had, and no allergy or later treatment) is never chosen, not even as an item its lead-in
     // brings.
-    let for_others: Vec<Option<&'static str>> =
-        units.iter().map(|u| for_other_patients(u, asked)).collect();
+    let for_others: Vec<Option<&'static str>> = units
+        .iter()
+        .map(|u| for_other_patients(u, passages, asked))
+        .collect();
     let mut left_out: Vec<Option<&'static str>> = units
         .iter()
         .zip(&for_others)
@@ -7327,6 +7363,80 @@ mod tests {
             ),
             "{answer}"
         );
+    }
+
+    #[test]
+    fn the_items_of_a_list_for_other_patients_are_for_them_too_unless_they_say_otherwise() {
+        let lead = lead_in(passage(
+            1,
+            "h#2",
+            "First-Line Regimen",
+            "The standard bismuth quadruple therapy consists of:",
+        ));
+        let bismuth = item_of(
+            &lead,
+            passage(
+                2,
+                "h#3",
+                "First-Line Regimen",
+                "Bismuth subsalicylate 262 mg four times daily",
+            ),
+        );
+        let metronidazole = item_of(
+            &lead,
+            passage(
+                3,
+                "h#4",
+                "First-Line Regimen",
+                "Metronidazole 500 mg three to four times daily",
+            ),
+        );
+        let other = lead_in(passage(
+            4,
+            "h#8",
+            "Alternative Regimen",
+            "Concomitant non-bismuth quadruple therapy regimen may be considered:",
+        ));
+        let concomitant = item_of(
+            &other,
+            passage(
+                5,
+                "h#9",
+                "Alternative Regimen",
+                "PPI + amoxicillin + clarithromycin + metronidazole for 14 days",
+            ),
+        );
+        let passages = [lead, bismuth, metronidazole, other, concomitant];
+        // Metronidazole under the bismuth regimen is a part of it, for other patients; the
+        // non-bismuth regimen names no bismuth.
+        let answer = ExtractiveComposer::default().answer(&request(
+            "pt refuses bismuth, which regimen then?",
+            &passages,
+        ));
+        assert!(!answer.contains("three to four times"), "{answer}");
+        assert!(answer.contains("PPI + amoxicillin"), "{answer}");
+        // An item saying it is for a patient who cannot take something is for this one,
+        // whatever its lead-in names.
+        let lead = lead_in(passage(
+            1,
+            "c#2",
+            "Prednisone Dosing",
+            "The standard regimen is prednisone 40 mg orally once daily for 5 days:",
+        ));
+        let instead = item_of(
+            &lead,
+            passage(
+                2,
+                "c#3",
+                "Prednisone Dosing",
+                "If the patient cannot take oral medications, use IV hydrocortisone 100 mg instead",
+            ),
+        );
+        let answer = ExtractiveComposer::default().answer(&request(
+            "cant take oral prednisone, alternative?",
+            &[lead, instead],
+        ));
+        assert!(answer.contains("IV hydrocortisone"), "{answer}");
     }
 
     #[test]
