@@ -21,6 +21,14 @@ fn offline(question: &str, history: Vec<Turn>) -> AskRequest {
     }
 }
 
+/// The user's earlier turn `content`, as a history of one turn.
+fn earlier_turn(content: &str) -> Vec<Turn> {
+    vec![Turn {
+        role: "user".into(),
+        content: content.into(),
+    }]
+}
+
 async fn ask(engine: &Engine, request: &AskRequest) -> AskReply {
     engine.ask(request, false, &mut |_| {}).await.expect("ask")
 }
@@ -227,10 +235,7 @@ async fn bad_requests_are_clear_errors() {
 async fn an_elliptical_follow_up_keeps_the_topic() {
     let (_dir, retriever) = bundled_retriever();
     let engine = Engine::new(retriever, None);
-    let history = vec![Turn {
-        role: "user".into(),
-        content: "tell me about rituximab".into(),
-    }];
+    let history = earlier_turn("tell me about rituximab");
     let reply = ask(&engine, &offline("what dose?", history)).await;
     // The sources give no rituximab dose: the answer quotes rituximab passages, never a
     // steroid dose. (A list's lead-in may be among the passages, as its context, uncited.)
@@ -253,10 +258,7 @@ async fn an_elliptical_follow_up_keeps_the_topic() {
 async fn a_follow_up_asking_its_own_subject_opens_with_it_not_with_the_earlier_turn() {
     let (_dir, retriever) = bundled_retriever();
     let engine = Engine::new(retriever, None);
-    let history = vec![Turn {
-        role: "user".into(),
-        content: "started pred 1mg/kg".into(),
-    }];
+    let history = earlier_turn("started pred 1mg/kg");
     let reply = ask(&engine, &offline("bone protection?", history)).await;
     // The earlier turn says whom it is about (a patient on prednisone 1 mg/kg); the question
     // asks about bone, which the first line answers before the dose line the earlier turn
@@ -299,10 +301,7 @@ async fn notes_that_only_restate_the_article_give_way_unless_the_sources_are_ask
         reply.answer
     );
     // Asked for the source, the note saying what the article cites it for answers first.
-    let history = vec![Turn {
-        role: "user".into(),
-        content: "relapse rate on taper?".into(),
-    }];
+    let history = earlier_turn("relapse rate on taper?");
     let reply = ask(&engine, &offline("source?", history)).await;
     let first = reply.answer.lines().next().unwrap_or_default();
     assert!(first.contains("Kassardjian"), "{}", reply.answer);

@@ -31,7 +31,7 @@ pub struct ExtractiveComposer {
 }
 
 /// One quotable sentence or bullet of a passage.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct Unit {
     passage: usize,
     position: usize,
@@ -2489,16 +2489,8 @@ fn for_other_patients(
     let passage = &passages[unit.passage];
     let lead = (passage.role == Role::ListItem && !passage.lead.is_empty()).then(|| Unit {
         passage: unit.passage,
-        position: 0,
-        label: None,
         quote: passage.lead.clone(),
-        parts: Vec::new(),
-        score: 0.0,
-        features: Features::default(),
-        on_subject: false,
-        leads_on_subject: false,
-        drugs: Vec::new(),
-        for_state: false,
+        ..Unit::default()
     });
     said_for_other_patients(unit, asked)
         .or_else(|| lead.and_then(|lead| said_for_other_patients(&lead, asked)))

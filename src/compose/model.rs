@@ -30,6 +30,16 @@ impl Model {
         toml::from_str(text).map_err(|e| format!("the answer model is not valid: {e}"))
     }
 
+    /// The share of its earlier turn's words a candidate counts: all of them, unless it names
+    /// nothing the question itself asks while another candidate does (`history_alone`).
+    fn history_share(&self, f: &Features) -> f64 {
+        if f.history_alone {
+            self.places.history_alone_share
+        } else {
+            1.0
+        }
+    }
+
     /// A candidate's score: the asked concepts it names (a share of them when it comes from
     /// background), and, when it names any, its flags.
     pub fn score(&self, f: &Features) -> f64 {
@@ -64,18 +74,6 @@ impl Model {
             + flag(f.value_conflicts, w.value_conflicts)
             + flag(f.excludes_asked, w.excludes_asked)
             + flag(f.warns_of_condition, w.warns_of_condition)
-    }
-}
-
-impl Model {
-    /// The share of its earlier turn's words a candidate counts: all of them, unless it names
-    /// nothing the question itself asks while another candidate does (`history_alone`).
-    fn history_share(&self, f: &Features) -> f64 {
-        if f.history_alone {
-            self.places.history_alone_share
-        } else {
-            1.0
-        }
     }
 }
 
