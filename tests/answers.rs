@@ -29,14 +29,19 @@ fn earlier_turn(content: &str) -> Vec<Turn> {
     }]
 }
 
+/// An engine over the bundled corpus with no model (its index lives as long as the dir).
+fn offline_engine() -> (tempfile::TempDir, Engine) {
+    let (dir, retriever) = bundled_retriever();
+    (dir, Engine::new(retriever, None))
+}
+
 async fn ask(engine: &Engine, request: &AskRequest) -> AskReply {
     engine.ask(request, false, &mut |_| {}).await.expect("ask")
 }
 
 #[tokio::test]
 async fn every_extractive_answer_on_the_gold_questions_verifies() {
-    let (_dir, retriever) = bundled_retriever();
-    let engine = Engine::new(retriever, None);
+    let (_dir, engine) = offline_engine();
     let gold = load_gold(&repo().join("tests/gold/retrieval.toml")).unwrap();
     let mut covered = 0;
     for question in &gold {
@@ -100,8 +105,7 @@ async fn doses_quoted_from_the_sources_pass_the_dosing_check() {
 
 #[tokio::test]
 async fn relapse_on_the_taper_names_the_rescue_therapies() {
-    let (_dir, retriever) = bundled_retriever();
-    let engine = Engine::new(retriever, None);
+    let (_dir, engine) = offline_engine();
     let reply = ask(
         &engine,
         &offline("What if the patient relapses on the taper?", Vec::new()),
@@ -122,8 +126,7 @@ async fn relapse_on_the_taper_names_the_rescue_therapies() {
 
 #[tokio::test]
 async fn the_options_beside_a_drug_the_patient_cannot_have_answer_what_else() {
-    let (_dir, retriever) = bundled_retriever();
-    let engine = Engine::new(retriever, None);
+    let (_dir, engine) = offline_engine();
     // The article lists azathioprine and mycophenolate beside methotrexate: they answer, and
     // the methotrexate item, for other patients, does not.
     for question in [
@@ -154,8 +157,7 @@ async fn the_options_beside_a_drug_the_patient_cannot_have_answer_what_else() {
 
 #[tokio::test]
 async fn off_topic_questions_are_declined_in_plain_words() {
-    let (_dir, retriever) = bundled_retriever();
-    let engine = Engine::new(retriever, None);
+    let (_dir, engine) = offline_engine();
     let off_topic = load_offtopic(&repo().join("tests/gold/offtopic.toml")).unwrap();
     assert!(off_topic.len() >= 15);
     for question in &off_topic {
@@ -176,8 +178,7 @@ async fn off_topic_questions_are_declined_in_plain_words() {
 
 #[tokio::test]
 async fn a_word_asking_an_aspect_never_declines_the_question() {
-    let (_dir, retriever) = bundled_retriever();
-    let engine = Engine::new(retriever, None);
+    let (_dir, engine) = offline_engine();
     // "tolerated" asks for side effects, as "toxicity" does: no source need name it. The
     // sources give none for IVIG, and say so.
     let reply = ask(&engine, &offline("how is IVIG tolerated?", Vec::new())).await;
@@ -210,8 +211,7 @@ fn coverage_figures_on_the_gold_sets() {
 
 #[tokio::test]
 async fn bad_requests_are_clear_errors() {
-    let (_dir, retriever) = bundled_retriever();
-    let engine = Engine::new(retriever, None);
+    let (_dir, engine) = offline_engine();
     let mut request = offline("   ", Vec::new());
     let err = engine.ask(&request, false, &mut |_| {}).await.unwrap_err();
     assert!(err.to_string().contains("empty"), "{err}");
@@ -233,8 +233,7 @@ async fn bad_requests_are_clear_errors() {
 
 #[tokio::test]
 async fn an_elliptical_follow_up_keeps_the_topic() {
-    let (_dir, retriever) = bundled_retriever();
-    let engine = Engine::new(retriever, None);
+    let (_dir, engine) = offline_engine();
     let history = earlier_turn("tell me about rituximab");
     let reply = ask(&engine, &offline("what dose?", history)).await;
     // The sources give no rituximab dose: the answer quotes rituximab passages, never a
@@ -256,8 +255,7 @@ async fn an_elliptical_follow_up_keeps_the_topic() {
 
 #[tokio::test]
 async fn a_follow_up_asking_its_own_subject_opens_with_it_not_with_the_earlier_turn() {
-    let (_dir, retriever) = bundled_retriever();
-    let engine = Engine::new(retriever, None);
+    let (_dir, engine) = offline_engine();
     let history = earlier_turn("started pred 1mg/kg");
     let reply = ask(&engine, &offline("bone protection?", history)).await;
     // The earlier turn says whom it is about (a patient on prednisone 1 mg/kg); the question
@@ -269,8 +267,7 @@ async fn a_follow_up_asking_its_own_subject_opens_with_it_not_with_the_earlier_t
 
 #[tokio::test]
 async fn a_list_quoted_for_who_comes_with_the_lead_in_that_says_whom_it_is_for() {
-    let (_dir, retriever) = bundled_retriever();
-    let engine = Engine::new(retriever, None);
+    let (_dir, engine) = offline_engine();
     let reply = ask(
         &engine,
         &offline("who gets triple tx (steroids + tac + IVIG)?", Vec::new()),
@@ -284,8 +281,7 @@ async fn a_list_quoted_for_who_comes_with_the_lead_in_that_says_whom_it_is_for()
 
 #[tokio::test]
 async fn notes_that_only_restate_the_article_give_way_unless_the_sources_are_asked_about() {
-    let (_dir, retriever) = bundled_retriever();
-    let engine = Engine::new(retriever, None);
+    let (_dir, engine) = offline_engine();
     // The rituximab bullets rank below two restating notes that citation expansion places
     // first; those notes answer nothing here, so the rituximab passage is among the passages.
     let reply = ask(

@@ -2483,17 +2483,22 @@ fn for_other_patients(
     // consists of:", for a patient who refuses bismuth), unless it says it is for this one
     // ("If the patient cannot take oral medications …, use IV hydrocortisone" under "The
     // standard regimen is prednisone 30-40 mg orally …", for "cant take oral pred").
-    if says_allergy(unit) || says_after_treatment(unit) || says_cannot_take(unit) {
-        return said_for_other_patients(unit, asked);
+    // Read only when the patient cannot have something, which few questions say.
+    if asked.allergens.is_empty() && asked.had.is_empty() && asked.cannot_take.is_empty() {
+        return None;
+    }
+    let own = said_for_other_patients(unit, asked);
+    if own.is_some() || says_allergy(unit) || says_after_treatment(unit) || says_cannot_take(unit) {
+        return own;
     }
     let passage = &passages[unit.passage];
-    let lead = (passage.role == Role::ListItem && !passage.lead.is_empty()).then(|| Unit {
-        passage: unit.passage,
-        quote: passage.lead.clone(),
-        ..Unit::default()
-    });
-    said_for_other_patients(unit, asked)
-        .or_else(|| lead.and_then(|lead| said_for_other_patients(&lead, asked)))
+    (passage.role == Role::ListItem && !passage.lead.is_empty())
+        .then(|| Unit {
+            passage: unit.passage,
+            quote: passage.lead.clone(),
+            ..Unit::default()
+        })
+        .and_then(|lead| said_for_other_patients(&lead, asked))
 }
 
 /// Whether a quote itself says it is for other patients (see [`for_other_patients`]).
@@ -4010,6 +4015,11 @@ mod tests {
         }
     }
 
+    /// The default composer's answer to `question` from `passages`.
+    fn answer_to(question: &str, passages: &[Passage]) -> String {
+        ExtractiveComposer::default().answer(&request(question, passages))
+    }
+
     /// One passage, `a#1` of section `section`, as the only passage of a question.
     fn one_passage(section: &str, text: &str) -> Vec<Passage> {
         vec![passage(1, "a#1", section, text)]
@@ -4114,8 +4124,7 @@ mod tests {
     #[test]
     fn quotes_the_sentences_that_share_key_words_and_they_verify() {
         let passages = passages();
-        let answer =
-            ExtractiveComposer::default().answer(&request("Is methotrexate preferred?", &passages));
+        let answer = answer_to("Is methotrexate preferred?", &passages);
         assert_eq!(answer, "- \"Methotrexate is preferred\" [S4]");
         assert!(verify(&answer, &passages).verified());
     }
@@ -4123,8 +4132,7 @@ mod tests {
     #[test]
     fn a_lead_in_brings_the_bullets_it_introduces() {
         let passages = super::super::with_chunker_roles(passages());
-        let answer = ExtractiveComposer::default()
-            .answer(&request("What if they relapse on the taper?", &passages));
+        let answer = answer_to("What if they relapse on the taper?", &passages);
         let lines: Vec<&str> = answer.lines().collect();
         assert_eq!(
             lines[0],
@@ -4162,8 +4170,7 @@ mod tests {
             );
             passages.push(item);
         }
-        let answer = ExtractiveComposer::default()
-            .answer(&request("macrolides for which patients?", &passages));
+        let answer = answer_to("macrolides for which patients?", &passages);
         // The sentence before the lead-in's own comes first and introduces nothing; the
         // lead-in's own sentence ends with the colon, its bullets right under it.
         let lines: Vec<&str> = answer.lines().collect();
@@ -4873,8 +4880,7 @@ mod tests {
             ),
             passage(2, "a#2", "Monitoring", "Recheck CK levels every 4 weeks"),
         ];
-        let answer = ExtractiveComposer::default()
-            .answer(&request("how often to check CK levels?", &passages));
+        let answer = answer_to("how often to check CK levels?", &passages);
         assert!(
             answer.starts_with("- \"Recheck CK levels every 4 weeks\" [S2]"),
             "{answer}"
@@ -4899,7 +4905,7 @@ mod tests {
             ),
         );
         let passages = vec![lead, item];
-        let answer = ExtractiveComposer::default().answer(&request("cefotaxime dose?", &passages));
+        let answer = answer_to("cefotaxime dose?", &passages);
         let lines: Vec<&str> = answer.lines().collect();
         assert_eq!(lines.len(), 2, "{answer}");
         assert!(lines[0].ends_with("[S1]:"), "{answer}");
@@ -5113,8 +5119,7 @@ mod tests {
     #[test]
     fn a_dose_question_without_a_stated_dose_says_so_first() {
         let passages = passages();
-        let answer =
-            ExtractiveComposer::default().answer(&request("What about IVIG dosing?", &passages));
+        let answer = answer_to("What about IVIG dosing?", &passages);
         assert!(
             answer.starts_with(
                 "The article and its references give no dose for IVIG; what they say:"
@@ -5123,7 +5128,7 @@ mod tests {
         );
         assert!(verify(&answer, &passages).verified());
         let with_dose = one_passage("Lead", "Prednisone 1 mg/kg/day is first-line.");
-        let answer = ExtractiveComposer::default().answer(&request("prednisone dose?", &with_dose));
+        let answer = answer_to("prednisone dose?", &with_dose);
         assert!(!answer.contains("give no dose"), "{answer}");
     }
 
@@ -5147,8 +5152,7 @@ mod tests {
             "Lead",
             "The best empiric therapy is dexamethasone plus ceftriaxone.",
         );
-        let answer = ExtractiveComposer::default()
-            .answer(&request("dex (= dexamethasone) dose?", &passages));
+        let answer = answer_to("dex (= dexamethasone) dose?", &passages);
         assert!(
             answer.starts_with(
                 "The article and its references give no dose for dexamethasone; what they say:"
@@ -5327,8 +5331,7 @@ mod tests {
     #[test]
     fn the_not_stated_line_names_the_subject_as_typed_not_the_ordinary_words_around_it() {
         let passages = passages();
-        let answer = ExtractiveComposer::default()
-            .answer(&request("IVIG maintenance dosing in weak pts?", &passages));
+        let answer = answer_to("IVIG maintenance dosing in weak pts?", &passages);
         assert!(
             answer.starts_with(
                 "The article and its references give no dose for IVIG; what they say:"
@@ -5345,10 +5348,7 @@ mod tests {
             "Results",
             "Survival with hepatocellular carcinoma was longer in the screened group, and depressive symptoms were rare.",
         )];
-        let answer = ExtractiveComposer::default().answer(&request(
-            "depression and hepatocellular carcinoma dose?",
-            &passages,
-        ));
+        let answer = answer_to("depression and hepatocellular carcinoma dose?", &passages);
         let opener = answer.lines().next().unwrap_or_default();
         assert!(opener.contains("hepatocellular carcinoma"), "{answer}");
         assert!(!opener.contains("hepatocellular and"), "{answer}");
@@ -5585,10 +5585,10 @@ mod tests {
                 "Surveillance detected tumours earlier and prolonged survival.",
             )),
         ];
-        let answer = ExtractiveComposer::default().answer(&request(
+        let answer = answer_to(
             "Does ultrasonographic surveillance of cirrhotic patients improve survival from hepatocellular carcinoma?",
             &passages,
-        ));
+        );
         assert!(answer.starts_with("- \"Surveillance detected"), "{answer}");
     }
 
@@ -5678,7 +5678,7 @@ mod tests {
             ),
         ];
         let first = |question: &str| {
-            let answer = ExtractiveComposer::default().answer(&request(question, &passages));
+            let answer = answer_to(question, &passages);
             answer.lines().next().unwrap_or_default().to_string()
         };
         assert!(first("cefuroxime dose?").contains("500 mg twice daily"));
@@ -5702,7 +5702,7 @@ mod tests {
             ),
         ];
         let first = |question: &str| {
-            let answer = ExtractiveComposer::default().answer(&request(question, &passages));
+            let answer = answer_to(question, &passages);
             answer.lines().next().unwrap_or_default().to_string()
         };
         assert!(first("thyroxine start dose 78 yo").contains("25-50 mcg"));
@@ -5751,8 +5751,7 @@ mod tests {
                 )
             },
         ];
-        let answer = ExtractiveComposer::default()
-            .answer(&request("max colchicine in the first hour?", &passages));
+        let answer = answer_to("max colchicine in the first hour?", &passages);
         assert!(!answer.contains("give no"), "{answer}");
         assert!(
             answer.lines().next().unwrap_or_default().contains("1.8 mg"),
@@ -5766,8 +5765,7 @@ mod tests {
             "Results",
             "Knowledge was high in both \"daily\" and \"less than daily\" users. Chaalia was harmful for 96% of users.",
         );
-        let answer =
-            ExtractiveComposer::default().answer(&request("chaalia daily users?", &passages));
+        let answer = answer_to("chaalia daily users?", &passages);
         assert!(!answer.contains("both"), "{answer}");
         assert!(verify(&answer, &passages).verified(), "{answer}");
     }
@@ -5930,15 +5928,13 @@ mod tests {
                 "Quadruple therapy with bismuth for 14 days is the recommended first-line treatment.",
             ),
         ];
-        let answer = ExtractiveComposer::default()
-            .answer(&request("bismuth quad for 10 or 14 days?", &passages));
+        let answer = answer_to("bismuth quad for 10 or 14 days?", &passages);
         assert!(
             first_quote(&answer).contains("with bismuth for 14 days"),
             "{answer}"
         );
         // Written in the question, the compound is what it asks.
-        let answer = ExtractiveComposer::default()
-            .answer(&request("non-bismuth quad for how many days?", &passages));
+        let answer = answer_to("non-bismuth quad for how many days?", &passages);
         assert!(first_quote(&answer).contains("non-bismuth"), "{answer}");
     }
 
@@ -5958,8 +5954,7 @@ mod tests {
                 "Combined with a steroid-sparing agent:\n- Methotrexate (preferred agent)\n- Azathioprine (alternative)",
             ),
         ];
-        let answer = ExtractiveComposer::default()
-            .answer(&request("methotrexate vs azathioprine?", &passages));
+        let answer = answer_to("methotrexate vs azathioprine?", &passages);
         assert!(
             first_quote(&answer).contains("Methotrexate (preferred agent)"),
             "{answer}"
@@ -5994,8 +5989,7 @@ mod tests {
     #[test]
     fn a_weak_lead_in_does_not_open_the_answer_to_a_figure_question() {
         let passages = passages();
-        let answer = ExtractiveComposer::default()
-            .answer(&request("rituximab response rate, anti-SRP?", &passages));
+        let answer = answer_to("rituximab response rate, anti-SRP?", &passages);
         assert!(first_quote(&answer).starts_with("- Rituximab:"), "{answer}");
         assert!(!answer.contains("additional therapies"), "{answer}");
     }
@@ -6006,8 +6000,7 @@ mod tests {
             "Monitoring",
             "Monitoring parameters:\n- Serial creatine kinase measurements\n- Regular assessment of muscle strength",
         );
-        let answer =
-            ExtractiveComposer::default().answer(&request("MTX monitoring labs?", &passages));
+        let answer = answer_to("MTX monitoring labs?", &passages);
         assert!(
             answer.starts_with("The article and its references give no monitoring for MTX"),
             "{answer}"
@@ -6031,8 +6024,7 @@ mod tests {
                 "Smith 2015 is a retrospective review of 63 patients.",
             ),
         ];
-        let answer =
-            ExtractiveComposer::default().answer(&request("Smith study design?", &passages));
+        let answer = answer_to("Smith study design?", &passages);
         assert!(first_quote(&answer).contains("retrospective"), "{answer}");
     }
 
@@ -6052,7 +6044,7 @@ mod tests {
                 "Cancer screening is needed in seronegative patients.",
             ),
         ];
-        let answer = ExtractiveComposer::default().answer(&request("ILD screen?", &passages));
+        let answer = answer_to("ILD screen?", &passages);
         assert!(
             first_quote(&answer).contains("interstitial lung disease"),
             "{answer}"
@@ -6081,14 +6073,14 @@ mod tests {
             "can we just use high dose prednisone?",
             "is prednisone enough on its own?",
         ] {
-            let answer = ExtractiveComposer::default().answer(&request(question, &passages));
+            let answer = answer_to(question, &passages);
             assert!(
                 first_quote(&answer).contains("monotherapy"),
                 "{question}: {answer}"
             );
         }
         // Asked the dose, the dose leads.
-        let answer = ExtractiveComposer::default().answer(&request("prednisone dose?", &passages));
+        let answer = answer_to("prednisone dose?", &passages);
         assert!(first_quote(&answer).contains("1 mg/kg"), "{answer}");
     }
 
@@ -6134,8 +6126,7 @@ mod tests {
             "Goals",
             "Reduce systolic blood pressure by no more than 25% within the first hour.",
         );
-        let answer = ExtractiveComposer::default()
-            .answer(&request("how much to lower in first hour?", &passages));
+        let answer = answer_to("how much to lower in first hour?", &passages);
         assert!(answer.starts_with("- \"Reduce systolic"), "{answer}");
         assert!(!answer.contains("for this"), "{answer}");
     }
@@ -6300,8 +6291,7 @@ mod tests {
                 "If no response after 10 mg total, question the diagnosis of opioid toxicity.",
             )),
         ];
-        let answer =
-            ExtractiveComposer::default().answer(&request("max naloxone dose?", &passages));
+        let answer = answer_to("max naloxone dose?", &passages);
         assert!(answer.contains("10 mg total"), "{answer}");
         assert!(!answer.contains("no maximum dose"), "{answer}");
         // A word no source names is no second subject.
@@ -6312,8 +6302,7 @@ mod tests {
         });
         assert!(!answer.contains("no maximum dose"), "{answer}");
         // Of two subjects, the title names one: a quote naming neither is about neither.
-        let answer = ExtractiveComposer::default()
-            .answer(&request("max naloxone dose for methadone?", &passages[1..]));
+        let answer = answer_to("max naloxone dose for methadone?", &passages[1..]);
         assert!(answer.starts_with("The article"), "{answer}");
     }
 
@@ -6325,14 +6314,12 @@ mod tests {
             "Summary",
             "Therapy combines an SGLT2 inhibitor (dapagliflozin 10mg daily), an ARNI (sacubitril/valsartan 97/103mg twice daily as target dose), a beta-blocker (carvedilol, metoprolol succinate, or bisoprolol), and a mineralocorticoid receptor antagonist (spironolactone or eplerenone).",
         )];
-        let answer =
-            ExtractiveComposer::default().answer(&request("spironolactone dose?", &passages));
+        let answer = answer_to("spironolactone dose?", &passages);
         assert!(
             answer.starts_with("The article and its references give no dose for spironolactone"),
             "{answer}"
         );
-        let answer =
-            ExtractiveComposer::default().answer(&request("dapagliflozin dose?", &passages));
+        let answer = answer_to("dapagliflozin dose?", &passages);
         assert!(!answer.starts_with("The article"), "{answer}");
     }
 
@@ -6387,10 +6374,7 @@ mod tests {
                 "Intensive combined therapy:\n- High-dose glucocorticoids\n- Tacrolimus\n- IVIG",
             ),
         ];
-        let answer = ExtractiveComposer::default().answer(&request(
-            "interstitial lung disease, what works?",
-            &passages,
-        ));
+        let answer = answer_to("interstitial lung disease, what works?", &passages);
         let lines: Vec<&str> = answer.lines().collect();
         assert!(
             lines[0].starts_with("- Intensive combined therapy:"),
@@ -6417,12 +6401,10 @@ mod tests {
             ),
         ];
         let passages = super::super::with_chunker_roles(passages);
-        let answer = ExtractiveComposer::default()
-            .answer(&request("who gets tacrolimus + IVIG?", &passages));
+        let answer = answer_to("who gets tacrolimus + IVIG?", &passages);
         assert!(answer.contains("rapidly progressive"), "{answer}");
         assert!(verify(&answer, &passages).verified(), "{answer}");
-        let answer =
-            ExtractiveComposer::default().answer(&request("tacrolimus + IVIG?", &passages));
+        let answer = answer_to("tacrolimus + IVIG?", &passages);
         assert!(!answer.contains("rapidly progressive"), "{answer}");
     }
 
@@ -6467,8 +6449,7 @@ mod tests {
             ),
         ];
         // "predicts" is named by "predictor" only: the question is answered, not declined.
-        let answer = ExtractiveComposer::default()
-            .answer(&request("what predicts a good outcome?", &passages[..1]));
+        let answer = answer_to("what predicts a good outcome?", &passages[..1]);
         assert!(answer.contains("3 months of onset"), "{answer}");
         // The word itself counts more than a word derived from it.
         let explanation =
@@ -6492,10 +6473,7 @@ mod tests {
             "Results",
             "Basal insulin was added to oral agents in 120 patients with type 2 diabetes",
         );
-        let answer = ExtractiveComposer::default().answer(&request(
-            "stop SU/metformin when starting insulin?",
-            &passages,
-        ));
+        let answer = answer_to("stop SU/metformin when starting insulin?", &passages);
         assert!(
             !answer.contains("SU/metformin and SU/metformin"),
             "{answer}"
@@ -6519,8 +6497,7 @@ mod tests {
                 "Total volume limit: Keep total crystalloid administration under 4000 ml in the first 24 hours",
             ),
         ];
-        let answer =
-            ExtractiveComposer::default().answer(&request("max fluids in 24h?", &passages));
+        let answer = answer_to("max fluids in 24h?", &passages);
         assert!(answer.contains("under 4000 ml"), "{answer}");
         assert!(!answer.contains("give no"), "{answer}");
     }
@@ -6707,10 +6684,10 @@ mod tests {
             "Solid lesions in 60 women were imaged. Dynamic contrast images were subtracted.",
         ));
         let ask = || {
-            ExtractiveComposer::default().answer(&request(
+            answer_to(
                 "chemical shift MRI for solid breast lesions - adds anything?",
                 &passages,
-            ))
+            )
         };
         let first = ask();
         eprintln!("{first}");
@@ -6735,8 +6712,7 @@ mod tests {
                 "Never use short-acting nifedipine - it causes rapid, uncontrolled BP falls.",
             ),
         ];
-        let answer = ExtractiveComposer::default()
-            .answer(&request("avoid sublingual nifedipine why", &passages));
+        let answer = answer_to("avoid sublingual nifedipine why", &passages);
         assert!(!answer.contains("give no contraindications"), "{answer}");
         assert!(first_quote(&answer).contains("Never use"), "{answer}");
     }
@@ -7012,8 +6988,7 @@ mod tests {
             passage(4, "a#4", "Labetalol", "Labetalol lowers BP within hours."),
             passage(5, "a#5", "Monitoring", "Recheck BP every 15 minutes."),
         ];
-        let answer = ExtractiveComposer::default()
-            .answer(&request("how much to drop bp first hr", &passages));
+        let answer = answer_to("how much to drop bp first hr", &passages);
         // No dose is asked ("give no dose for drop"), and the amount is said first, not the
         // quote that shares the word of the asking phrase.
         assert!(!answer.contains("give no"), "{answer}");
@@ -7072,8 +7047,7 @@ mod tests {
             "{answer}"
         );
         // A dash typed between words is no word the sources lack.
-        let answer =
-            ExtractiveComposer::default().answer(&request("prednisone - dose?", &passages));
+        let answer = answer_to("prednisone - dose?", &passages);
         assert!(
             answer.starts_with("- \"The prednisone dose is 40 mg"),
             "{answer}"
@@ -7146,7 +7120,7 @@ mod tests {
             "penicillin (= amoxicillin) allergy options?",
             "allergic to penicillin (= amoxicillin) - amoxicillin regimen ok?",
         ] {
-            let answer = ExtractiveComposer::default().answer(&request(question, &passages));
+            let answer = answer_to(question, &passages);
             assert!(
                 answer.starts_with(
                     "The article and its references do not say what to give a patient allergic to penicillin; what they say:"
@@ -7163,15 +7137,13 @@ mod tests {
             "Penicillin Allergy",
             "For penicillin-allergic patients, use bismuth quadruple therapy for 14 days.",
         );
-        let answer = ExtractiveComposer::default()
-            .answer(&request("penicillin allergy options?", &[allergic]));
+        let answer = answer_to("penicillin allergy options?", &[allergic]);
         assert!(
             answer.starts_with("- \"For penicillin-allergic"),
             "{answer}"
         );
         // An everyday word beside an allergy word is no drug ("drug allergies").
-        let answer = ExtractiveComposer::default()
-            .answer(&request("options with drug allergies?", &passages[2..]));
+        let answer = answer_to("options with drug allergies?", &passages[2..]);
         assert!(!answer.contains("allergic to"), "{answer}");
         // The patient an earlier turn said is allergic stays allergic in its follow-ups.
         let answer = answer_after(
@@ -7285,17 +7257,13 @@ mod tests {
             "Refractory Infection",
             "After clarithromycin failure, use bismuth quadruple therapy for 14 days.",
         );
-        let answer = ExtractiveComposer::default().answer(&request(
-            "failed clarithromycin - what regimen?",
-            &[refractory],
-        ));
+        let answer = answer_to("failed clarithromycin - what regimen?", &[refractory]);
         assert!(
             answer.starts_with("- \"After clarithromycin failure"),
             "{answer}"
         );
         // A word naming no drug before "failure" is none the patient has had.
-        let answer =
-            ExtractiveComposer::default().answer(&request("regimen in heart failure?", &passages));
+        let answer = answer_to("regimen in heart failure?", &passages);
         assert!(!answer.contains("what to give after"), "{answer}");
     }
 
@@ -7401,10 +7369,7 @@ mod tests {
         let passages = [lead, bismuth, metronidazole, other, concomitant];
         // Metronidazole under the bismuth regimen is a part of it, for other patients; the
         // non-bismuth regimen names no bismuth.
-        let answer = ExtractiveComposer::default().answer(&request(
-            "pt refuses bismuth, which regimen then?",
-            &passages,
-        ));
+        let answer = answer_to("pt refuses bismuth, which regimen then?", &passages);
         assert!(!answer.contains("three to four times"), "{answer}");
         assert!(answer.contains("PPI + amoxicillin"), "{answer}");
         // An item saying it is for a patient who cannot take something is for this one,
@@ -7424,10 +7389,7 @@ mod tests {
                 "If the patient cannot take oral medications, use IV hydrocortisone 100 mg instead",
             ),
         );
-        let answer = ExtractiveComposer::default().answer(&request(
-            "cant take oral prednisone, alternative?",
-            &[lead, instead],
-        ));
+        let answer = answer_to("cant take oral prednisone, alternative?", &[lead, instead]);
         assert!(answer.contains("IV hydrocortisone"), "{answer}");
     }
 
@@ -7459,7 +7421,7 @@ mod tests {
             "patient refuses benzodiazepines, options?",
             "cant give benzodiazepines, what else?",
         ] {
-            let answer = ExtractiveComposer::default().answer(&request(question, &passages));
+            let answer = answer_to(question, &passages);
             assert!(
                 answer.starts_with(
                     "The article and its references do not say what to give a patient who cannot take benzodiazepines"
@@ -7627,7 +7589,7 @@ mod tests {
                 "Anti-SRP antibody positive cases:\n- More likely to have facial weakness\n- May respond well to rituximab",
             ),
         ];
-        let answer = ExtractiveComposer::default().answer(&request("anti-SRP?", &passages));
+        let answer = answer_to("anti-SRP?", &passages);
         assert!(
             first_quote(&answer).contains("Anti-SRP antibody positive cases"),
             "{answer}"
@@ -7643,7 +7605,7 @@ mod tests {
             "Initial treatment",
             "Combined with a steroid-sparing agent:\n- Methotrexate (preferred agent)",
         )];
-        let answer = ExtractiveComposer::default().answer(&request("metotrexate dose?", &passages));
+        let answer = answer_to("metotrexate dose?", &passages);
         assert!(
             answer.starts_with("The article and its references give no dose for methotrexate;"),
             "{answer}"
@@ -7653,7 +7615,7 @@ mod tests {
     #[test]
     fn nothing_relevant_says_so() {
         let passages = passages();
-        let answer = ExtractiveComposer::default().answer(&request("hypertension?", &passages));
+        let answer = answer_to("hypertension?", &passages);
         assert_eq!(answer, NOTHING_RELEVANT);
     }
 
