@@ -65,6 +65,9 @@ pub struct Aspect {
     /// Aspects that, asked too, mean the question asks them instead ("how much" asks a dose,
     /// but "how much should bp drop?" how far to bring a measure down).
     yields_to: Vec<String>,
+    /// Whether, asked, it is all the question asks: the other aspects' words name what it is
+    /// asked of ("why not fixed schedule dosing?" asks a reason, no dose).
+    alone: bool,
     stated: Vec<Regex>,
     /// Patterns of what looks like a statement of it but states something else (an age, "<5
     /// years", is no duration): a statement inside one of their matches does not count.
@@ -571,6 +574,8 @@ struct AspectSpec {
     #[serde(default)]
     yields_to: Vec<String>,
     #[serde(default)]
+    alone: bool,
+    #[serde(default)]
     stated: Vec<String>,
     #[serde(default)]
     not_stating: Vec<String>,
@@ -702,6 +707,7 @@ impl Vocabulary {
                 with: spec.with.iter().map(|a| plain(a)).collect(),
                 unless_matching,
                 yields_to: spec.yields_to,
+                alone: spec.alone,
                 stated,
                 not_stating,
                 expand: spec.expand,
@@ -887,9 +893,11 @@ impl Vocabulary {
             })
             .filter(|a| !self.names_one_option(text, a))
             .collect();
+        let alone = asked.iter().any(|a| a.alone);
         asked
             .iter()
             .filter(|a| !asked.iter().any(|other| a.yields_to.contains(&other.name)))
+            .filter(|a| a.alone || !alone)
             .copied()
             .collect()
     }
@@ -1728,6 +1736,10 @@ mod tests {
                 .all(|a| *a != "onset")
         );
         assert_eq!(asked("why is BQT better?"), ["reason"]);
+        // Asking why, the other aspects' words name what the reason is asked of.
+        assert_eq!(asked("why not fixed schedule dosing?"), ["reason"]);
+        assert_eq!(asked("why avoid clarithro?"), ["reason"]);
+        assert_eq!(asked("why does IVIG work?"), ["mechanism"]);
         assert_eq!(asked("which PPI is best?"), ["preferred"]);
         assert_eq!(
             asked("how often check ciwa in moderate?"),
