@@ -303,3 +303,23 @@ async fn notes_that_only_restate_the_article_give_way_unless_the_sources_are_ask
     assert!(first.contains("Kassardjian"), "{}", reply.answer);
     assert!(reply.verified, "{reply:#?}");
 }
+
+#[tokio::test]
+async fn a_prognosis_no_source_states_is_said_so_before_what_they_say_of_its_subjects() {
+    let (_dir, engine) = offline_engine();
+    // "prognosis" is what is asked of the subtypes, not a topic that declines the question.
+    let reply = ask(&engine, &offline("SRP vs HMGCR prognosis?", Vec::new())).await;
+    assert!(reply.covered, "{}", reply.answer);
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("give no prognosis for SRP"),
+        "{}",
+        reply.answer
+    );
+    assert!(
+        reply.answer.contains("Anti-SRP antibody positive cases"),
+        "{}",
+        reply.answer
+    );
+    assert!(reply.verified, "{reply:#?}");
+}

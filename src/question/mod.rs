@@ -1740,6 +1740,8 @@ mod tests {
         assert_eq!(asked("why not fixed schedule dosing?"), ["reason"]);
         assert_eq!(asked("why avoid clarithro?"), ["reason"]);
         assert_eq!(asked("why does IVIG work?"), ["mechanism"]);
+        // What becomes of the patient.
+        assert!(asked("SRP vs HMGCR prognosis?").contains(&"prognosis".to_string()));
         assert_eq!(asked("which PPI is best?"), ["preferred"]);
         assert_eq!(
             asked("how often check ciwa in moderate?"),
