@@ -547,6 +547,21 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
             out.push((range, readings));
             continue;
         }
+        // Words joined by a hyphen or a slash that are no shorthand together are each read
+        // ("CMV-hypertension link": CMV, cytomegalovirus).
+        if word.contains(['-', '/']) {
+            let mut at = range.start;
+            for part in word.split(['-', '/']) {
+                let readings = read_word(part, article);
+                if !part.is_empty() && !readings.is_empty() {
+                    out.push((at..at + part.len(), readings));
+                }
+                at += part.len() + 1;
+            }
+            if out.last().is_some_and(|(r, _)| range.start <= r.start) {
+                continue;
+            }
+        }
         // Shorthand of a drug class the article does not name ("abx", antibiotics) is, as
         // the class would be, the drugs of it the article names.
         if let Some(members) = class_shorthand(word)
@@ -1318,10 +1333,23 @@ mod tests {
             read("cllarithro dose?", &pylori),
             "clarithro (= clarithromycin) dose?"
         );
-        // In a part of a hyphenated word too.
+        // In a part of a hyphenated word too, and read there.
         assert_eq!(
             read("cllarithro-based therapy?", &pylori),
-            "clarithro-based therapy?"
+            "clarithro (= clarithromycin)-based therapy?"
+        );
+    }
+
+    #[test]
+    fn shorthand_joined_to_another_word_by_a_hyphen_is_read() {
+        let virus = Names(&["cytomegalovirus", "hypertension"], &[]);
+        assert_eq!(
+            read("how strong was the CMV-hypertension link?", &virus),
+            "how strong was the CMV (= cytomegalovirus)-hypertension link?"
+        );
+        assert_eq!(
+            read("CMV/HTN link?", &virus),
+            "CMV (= cytomegalovirus)/HTN (= Hypertension) link?"
         );
     }
 
