@@ -551,14 +551,17 @@ fn readings(question: &str, article: &dyn Article) -> Vec<(std::ops::Range<usize
         // ("CMV-hypertension link": CMV, cytomegalovirus).
         if word.contains(['-', '/']) {
             let mut at = range.start;
+            let mut read_any = false;
             for part in word.split(['-', '/']) {
                 let readings = read_word(part, article);
-                if !part.is_empty() && !readings.is_empty() {
+                if !readings.is_empty() {
                     out.push((at..at + part.len(), readings));
+                    read_any = true;
                 }
+                // Past the part and its one-byte joiner.
                 at += part.len() + 1;
             }
-            if out.last().is_some_and(|(r, _)| range.start <= r.start) {
+            if read_any {
                 continue;
             }
         }
