@@ -558,6 +558,9 @@ impl ExtractiveComposer {
         }
         // An aspect read otherwise of a drug ("how fast" of prednisone asks its taper).
         let asks_drug = subject.iter().any(|term| self.synonyms.names_a_drug(term));
+        if !asks_drug {
+            aspects.retain(|a| !vocabulary.asked_only_of_a_drug(request.question, a));
+        }
         let mut read_of_drug = Vec::new();
         if asks_drug {
             for aspect in &mut aspects {
@@ -5235,11 +5238,25 @@ mod tests {
         // Of a measurement: its time course answers, and no taper is said to be missing.
         let answer = composer.answer(&request("how fast to lower blood pressure?", &passages));
         assert!(answer.starts_with("- \"Lower blood pressure"), "{answer}");
+        // "come down" of a measurement asks how fast it is brought down, no taper.
+        let answer = composer.answer(&request(
+            "how quickly should blood pressure come down",
+            &passages,
+        ));
+        assert!(answer.starts_with("- \"Lower blood pressure"), "{answer}");
         // Of a drug: its taper, which the sources do not give, named by the drug alone.
         let answer = composer.answer(&request(
             "how quickly can we drop the prednisone?",
             &passages,
         ));
+        assert!(
+            answer.starts_with(
+                "The article and its references give no tapering schedule for prednisone;"
+            ),
+            "{answer}"
+        );
+        // Of a drug, "come down" asks its taper.
+        let answer = composer.answer(&request("how should the prednisone come down?", &passages));
         assert!(
             answer.starts_with(
                 "The article and its references give no tapering schedule for prednisone;"

@@ -52,6 +52,10 @@ pub struct Aspect {
     /// Phrases that ask it when a drug's name comes right after them ("onset of insulin?";
     /// "onset of symptoms" names the disease's onset).
     ask_before_drug: Vec<String>,
+    /// Phrases that ask it only of a drug ("come down" asks a taper of prednisone; of blood
+    /// pressure, how fast to lower it): the composer drops it when the question names no drug
+    /// and no other phrase asks it (see [`Vocabulary::asked_only_of_a_drug`]).
+    ask_of_drug: Vec<String>,
     /// Phrases that, present, mean the question asks something else ("how does it work?" asks
     /// the mechanism, not the efficacy).
     unless: Vec<String>,
@@ -566,6 +570,8 @@ struct AspectSpec {
     #[serde(default)]
     ask_before_drug: Vec<String>,
     #[serde(default)]
+    ask_of_drug: Vec<String>,
+    #[serde(default)]
     unless: Vec<String>,
     #[serde(default)]
     with: Vec<String>,
@@ -703,6 +709,10 @@ impl Vocabulary {
                     .map(|a| asking_phrase(&a))
                     .collect(),
                 ask_before_drug: spec.ask_before_drug.iter().map(|a| plain(a)).collect(),
+                ask_of_drug: (spec.ask_of_drug.iter())
+                    .flat_map(|a| telegraphic(a, &file.phrasing))
+                    .map(|a| asking_phrase(&a))
+                    .collect(),
                 unless: spec.unless.iter().map(|a| plain(a)).collect(),
                 with: spec.with.iter().map(|a| plain(a)).collect(),
                 unless_matching,
@@ -884,6 +894,7 @@ impl Vocabulary {
             .iter()
             .filter(|a| {
                 a.ask.iter().any(|phrase| self.asks_by(text, phrase))
+                    || (a.ask_of_drug.iter()).any(|phrase| self.asks_by(text, phrase))
                     || (a.ask_before_drug.iter()).any(|phrase| before_a_drug(text, phrase))
             })
             .filter(|a| !a.unless.iter().any(|phrase| contains_phrase(text, phrase)))
@@ -956,6 +967,15 @@ impl Vocabulary {
         typed
             .windows(3)
             .any(|w| w[0] == first && w[2] == second && !phrasing(w[1]))
+    }
+
+    /// Whether `question` asks `aspect` only by a phrase asking it of a drug (`ask_of_drug`:
+    /// "how quickly should BP come down?"), so that, of anything else, it is not asked.
+    pub fn asked_only_of_a_drug(&self, question: &str, aspect: &Aspect) -> bool {
+        let text = self.asking_text(question);
+        (aspect.ask_of_drug.iter()).any(|phrase| self.asks_by(&text, phrase))
+            && !aspect.ask.iter().any(|phrase| self.asks_by(&text, phrase))
+            && !(aspect.ask_before_drug.iter()).any(|phrase| before_a_drug(&text, phrase))
     }
 
     /// Whether `question` asks whether one thing changes another ("Does screening improve the
