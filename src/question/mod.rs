@@ -170,6 +170,8 @@ struct VocabularyFile {
     #[serde(default)]
     negative_endings: Vec<String>,
     #[serde(default)]
+    contracted_endings: Vec<String>,
+    #[serde(default)]
     synonyms: Vec<Vec<String>>,
     /// Drug classes: the class's words and its members (see [`Vocabulary::synonym_groups`]).
     #[serde(default)]
@@ -637,6 +639,9 @@ pub struct Vocabulary {
     context_connectives: Vec<String>,
     /// Endings that make a question word negative ("n't", and "nt" as typed without it).
     negative_endings: Vec<String>,
+    /// Endings of a verb contracted onto a question word ("'s" of "what's", "'re" of
+    /// "how're").
+    contracted_endings: Vec<String>,
     /// Synonym groups that hold in any article, as written (see [`Vocabulary::synonym_groups`]).
     synonyms: Vec<Vec<String>>,
     pub aspects: Vec<Aspect>,
@@ -763,6 +768,7 @@ impl Vocabulary {
             finding_predicates: file.finding_predicates.iter().map(|p| plain(p)).collect(),
             context_connectives: file.context_connectives.iter().map(|c| plain(c)).collect(),
             negative_endings: file.negative_endings,
+            contracted_endings: file.contracted_endings,
             // A class is one group per member, with the class's words: the class word finds
             // every member (the union of the groups holding it), a member finds itself and the
             // class word, never its class-mates (a question on alendronate is not answered by
@@ -1241,6 +1247,10 @@ impl Vocabulary {
         self.question_words.contains(stem)
             || self.question_words.contains(&lower)
             || self.negated_question_word(&lower)
+            // So is one with a verb contracted onto it: "what's", "how're".
+            || (self.contracted_endings.iter())
+                .filter_map(|ending| lower.strip_suffix(ending.as_str()))
+                .any(|base| self.question_words.contains(base))
             // An irregular form of a question word is one too: "gave" as "give", "took" as
             // "take".
             || crate::text::verb_of_irregular_form(&lower)
@@ -1573,6 +1583,16 @@ mod tests {
     }
 
     #[test]
+    fn a_question_word_with_a_verb_contracted_onto_it_names_no_topic() {
+        // "what's the max fluid in first day" asks of fluid, not of "what's".
+        for word in ["what's", "What’s", "how're", "who'd"] {
+            assert_eq!(strength(word), Strength::Ignore, "{word}");
+        }
+        // A possessive of a word that is no question word names what it names.
+        assert_ne!(strength("Hashimoto's"), Strength::Ignore);
+    }
+
+    #[test]
     fn an_irregular_form_of_a_question_word_names_no_topic() {
         // "give" and "take" are question words; their past forms, which the stemmer leaves as
         // typed, are too ("gave 2mg no response, now what").
@@ -1760,6 +1780,8 @@ mod tests {
         assert_eq!(asked("why not fixed schedule dosing?"), ["reason"]);
         assert_eq!(asked("why avoid clarithro?"), ["reason"]);
         assert_eq!(asked("why does IVIG work?"), ["mechanism"]);
+        // "when can" asks when, as "when to give" does.
+        assert_eq!(asked("when can they eat again"), ["timing"]);
         // What becomes of the patient.
         assert!(asked("SRP vs HMGCR prognosis?").contains(&"prognosis".to_string()));
         assert_eq!(asked("which PPI is best?"), ["preferred"]);
