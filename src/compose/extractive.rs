@@ -545,6 +545,25 @@ impl ExtractiveComposer {
             };
         }
         let mut aspects = asked_here;
+        // An aspect asked beside another, or in a follow-up naming nothing of its own after a
+        // turn asking that other, is asked as the other frames it ("IVIG dose and how often?",
+        // or "rituximab dose?" then "how often?": how often it is given).
+        let mut framing = aspects.clone();
+        if follows.is_some()
+            && let Some(previous) = previous
+        {
+            framing.extend(vocabulary.aspects_asked(&previous.content));
+        }
+        for aspect in &mut aspects {
+            if let Some(other) = (framing.iter())
+                .find_map(|b| aspect.with_aspect.get(&b.name))
+                .and_then(|name| vocabulary.aspect(name))
+            {
+                *aspect = other;
+            }
+        }
+        let mut seen = HashSet::new();
+        aspects.retain(|a| seen.insert(a.name.as_str()));
         let mut in_condition = false;
         if aspects.is_empty()
             && continues(request.question)
@@ -5220,6 +5239,34 @@ mod tests {
         );
         let answer = composer.answer(&request("prednisone dose?", &other));
         assert!(answer.contains("give no dose for prednisone"), "{answer}");
+    }
+
+    #[test]
+    fn how_often_with_a_dose_asks_how_often_it_is_given() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let passages = one_passage(
+            "Refractory Cases",
+            "Rituximab is effective in approximately 62% of patients with resistant disease.",
+        );
+        // A share of patients is no dosing frequency.
+        let answer = answer_after(&composer, "rituximab dose?", "how often?", &passages);
+        assert!(
+            answer.starts_with(
+                "The article and its references give no dosing frequency for rituximab;"
+            ),
+            "{answer}"
+        );
+        // So it does asked beside a dose.
+        let answer = composer.answer(&request("rituximab dose and how often?", &passages));
+        assert!(
+            answer.starts_with(
+                "The article and its references give no dose or dosing frequency for rituximab;"
+            ),
+            "{answer}"
+        );
+        // Asked of its own subject, "how often" asks how common it is, which the share states.
+        let answer = composer.answer(&request("how often does rituximab work?", &passages));
+        assert!(answer.starts_with("- \"Rituximab is effective"), "{answer}");
     }
 
     #[test]

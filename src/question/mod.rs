@@ -3,7 +3,7 @@
 //! text states that aspect. The vocabulary is data (`vocabulary.toml`, compiled in); nothing here
 //! searches, composes or knows one article.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -100,6 +100,10 @@ pub struct Aspect {
     /// The aspect it is read as when its subject is a drug ("how fast" of prednisone asks its
     /// taper; of blood pressure, how fast to lower it).
     pub of_drug: Option<String>,
+    /// The aspect it is read as when asked beside another, or in a follow-up naming nothing
+    /// of its own after a turn asking that other ("IVIG dose and how often?", or "rituximab
+    /// dose?" then "how often?", asks the dosing frequency): by the other's name.
+    pub with_aspect: HashMap<String, String>,
 }
 
 impl Aspect {
@@ -602,6 +606,8 @@ struct AspectSpec {
     #[serde(default)]
     of_drug: Option<String>,
     #[serde(default)]
+    with_aspect: HashMap<String, String>,
+    #[serde(default)]
     of_care: bool,
 }
 
@@ -733,6 +739,7 @@ impl Vocabulary {
                 of_care: spec.of_care,
                 names_drug: spec.names_drug,
                 of_drug: spec.of_drug,
+                with_aspect: spec.with_aspect,
             });
         }
         let abbreviations = file
