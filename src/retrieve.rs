@@ -853,9 +853,10 @@ impl Retriever {
         let found = known.len();
         // "lupus or other CTD?": one alternative the sources name is enough to answer.
         let named: Vec<&str> = known.iter().map(|c| c.surface.as_str()).collect();
-        let (unnamed_options, still_missing): (Vec<String>, Vec<String>) = missing
-            .into_iter()
-            .partition(|m| or_alternative_named(question, m, &named));
+        let (unnamed_options, still_missing): (Vec<String>, Vec<String>) =
+            missing.into_iter().partition(|m| {
+                or_alternative_named(question, m, &named, &|w| passage_words().contains(w))
+            });
         missing = still_missing;
         // The question's topics must meet in one source (an article with the references it
         // cites): topics scattered over unrelated abstracts are not an answer.
@@ -2383,8 +2384,15 @@ fn chunk_number(chunk_id: &str) -> Option<(&str, usize)> {
 }
 
 /// Whether `question` joins `missing` by "or" to a topic in `named` ("lupus or other CTD",
-/// "CTD or lupus"): either alternative then answers it. Not "vs": a comparison needs both.
-fn or_alternative_named(question: &str, missing: &str, named: &[&str]) -> bool {
+/// "CTD or lupus"), or to a word the passages write (`written`, lower case: "IV methylpred or
+/// is oral fine?"): either alternative then answers it. Not "vs": a comparison needs both.
+/// Question words on either side of "or" ("ok or must be", "or can I use") are passed over.
+fn or_alternative_named(
+    question: &str,
+    missing: &str,
+    named: &[&str],
+    written: &dyn Fn(&str) -> bool,
+) -> bool {
     let words: Vec<String> = question
         .split(|c: char| !c.is_alphanumeric() && c != '-')
         .filter(|w| !w.is_empty())
@@ -2393,18 +2401,24 @@ fn or_alternative_named(question: &str, missing: &str, named: &[&str]) -> bool {
     let missing = missing.to_lowercase();
     let named: Vec<String> = named.iter().map(|n| n.to_lowercase()).collect();
     let fillers = &vocabulary().phrasing.or_fillers;
-    let filler = |w: &str| fillers.iter().any(|f| f == w);
-    let is_named = |w: Option<&String>| w.is_some_and(|w| named.contains(w));
+    // A filler, a question word or a word the analyser drops ("be").
+    let filler = |w: &str| {
+        fillers.iter().any(|f| f == w)
+            || vocabulary().is_question_word(w, w)
+            || crate::analysis::words(w).is_empty()
+    };
+    let is_named = |w: Option<&String>| w.is_some_and(|w| named.contains(w) || written(w));
+    let or = |w: &&String| *w == "or";
     words.iter().enumerate().any(|(i, w)| {
         if *w != missing {
             return false;
         }
-        let after = words[i + 1..].iter().skip(1).find(|w| !filler(w));
-        let before = i
-            .checked_sub(2)
-            .and_then(|b| words[..=b].iter().rev().find(|w| !filler(w)));
-        (words.get(i + 1).is_some_and(|w| w == "or") && is_named(after))
-            || (i >= 1 && words[i - 1] == "or" && is_named(before))
+        // The words past fillers and question words on either side: "or", then the other.
+        let mut next = words[i + 1..].iter().filter(|w| or(w) || !filler(w));
+        let after = next.next().filter(or).and_then(|_| next.next());
+        let mut previous = words[..i].iter().rev().filter(|w| or(w) || !filler(w));
+        let before = previous.next().filter(or).and_then(|_| previous.next());
+        is_named(after) || is_named(before)
     })
 }
 
@@ -2826,17 +2840,51 @@ fn truncate_chars(text: &str, max: usize) -> &str {
 mod tests {
     #[test]
     fn one_named_alternative_answers_an_or_question() {
+        let none = |_: &str| false;
         assert!(or_alternative_named(
             "should I screen for lupus or other CTD?",
             "lupus",
-            &["CTD"]
+            &["CTD"],
+            &none
         ));
-        assert!(or_alternative_named("CTD or lupus?", "lupus", &["CTD"]));
-        assert!(!or_alternative_named("lupus and CTD?", "lupus", &["CTD"]));
+        assert!(or_alternative_named(
+            "CTD or lupus?",
+            "lupus",
+            &["CTD"],
+            &none
+        ));
+        assert!(!or_alternative_named(
+            "lupus and CTD?",
+            "lupus",
+            &["CTD"],
+            &none
+        ));
         assert!(!or_alternative_named(
             "pregnancy or lactation?",
             "pregnancy",
-            &[]
+            &[],
+            &none
+        ));
+        // Question words after "or" are passed over; a word the passages write is named.
+        let oral = |w: &str| w == "oral";
+        assert!(or_alternative_named(
+            "do they need IV methylpred or is oral fine",
+            "methylpred",
+            &[],
+            &oral
+        ));
+        assert!(!or_alternative_named(
+            "do they need IV methylpred or is oral fine",
+            "methylpred",
+            &[],
+            &none
+        ));
+        // So are those between the missing word and "or".
+        assert!(or_alternative_named(
+            "omeprazole ok or must be esomeprazole?",
+            "omeprazole",
+            &["esomeprazole"],
+            &none
         ));
     }
 
