@@ -1593,12 +1593,12 @@ impl ExtractiveComposer {
         // names, when it takes its subject from it; else the condition it asked in.
         // Read only for an opener that may name it.
         let earlier = || match asked.follows.as_deref() {
-            Some(previous) => unnamed_names(previous, request.unnamed),
+            Some(previous) => unnamed_names(previous, request.unnamed, &[]),
             None => earlier_condition_unnamed(request),
         };
         // What the sources never mention, as the opener would name it.
         let unmentioned = || {
-            let mut names = unnamed_names(request.question, request.unnamed);
+            let mut names = unnamed_names(request.question, request.unnamed, &asked.options);
             names.extend(earlier());
             names
         };
@@ -1630,7 +1630,7 @@ impl ExtractiveComposer {
                 )
                 .map(|line| also_unmentioned(line, &earlier()))
             })
-            .or_else(|| unnamed(request.question, request.unnamed))
+            .or_else(|| unnamed(request.question, request.unnamed, &asked.options))
             .or_else(|| mention_line(&earlier()));
         Draft {
             asked,
@@ -3309,8 +3309,8 @@ fn side_by_side(question: &str, names: &[String]) -> Vec<String> {
 /// plainly so (`unnamed`, see `Retriever::plainly_absent`): "doxy ppx after tick bite?" of an
 /// article that never mentions a tick. What the sources say of the rest is not said of that:
 /// "The article and its references do not mention tick bite; what they say:".
-fn unnamed(question: &str, unnamed: &[String]) -> Option<String> {
-    mention_line(&unnamed_names(question, unnamed))
+fn unnamed(question: &str, unnamed: &[String], options: &[Vec<Vec<String>>]) -> Option<String> {
+    mention_line(&unnamed_names(question, unnamed, options))
 }
 
 /// "The article and its references do not mention {names}; what they say:", when any. A
@@ -3365,7 +3365,7 @@ fn also_unmentioned(line: String, names: &[String]) -> String {
 }
 
 /// The words of `question`, as [`unnamed`] names them, that no source in scope names.
-fn unnamed_names(question: &str, unnamed: &[String]) -> Vec<String> {
+fn unnamed_names(question: &str, unnamed: &[String], options: &[Vec<Vec<String>>]) -> Vec<String> {
     let missing: HashSet<String> = unnamed
         .iter()
         .flat_map(|w| {
@@ -3414,10 +3414,14 @@ fn unnamed_names(question: &str, unnamed: &[String]) -> Vec<String> {
             continue;
         }
         // A common word that always names a topic ("pregnancy") is no everyday word here.
-        let everyday = run.iter().all(|w| {
-            let lower = w.to_lowercase();
-            crate::text::is_common_word(&lower) && !vocabulary().always_names_a_topic(&lower)
-        });
+        // An option compared ("brand vs generic?") is a subject, however everyday its words.
+        let option = (options.iter())
+            .any(|terms| terms.first() == Some(&crate::retrieve::words(&run.join(" "))));
+        let everyday = !option
+            && run.iter().all(|w| {
+                let lower = w.to_lowercase();
+                crate::text::is_common_word(&lower) && !vocabulary().always_names_a_topic(&lower)
+            });
         let run = match (everyday, &words[end..]) {
             (false, _) => run.join(" "),
             (true, [of, what, ..])
@@ -3456,7 +3460,7 @@ fn earlier_condition_unnamed(request: &ComposeRequest) -> Vec<String> {
         .filter(|w| names_patients_condition(&previous.content, w))
         .cloned()
         .collect();
-    let mut names = unnamed_names(&previous.content, &in_condition);
+    let mut names = unnamed_names(&previous.content, &in_condition, &[]);
     // What the turn measured describes the patient too ("potassium 5.6", then
     // "spironolactone?"), named as its reading when typed as shorthand ("K (= potassium) 5.6").
     let lower = previous.content.to_lowercase();
@@ -6663,6 +6667,18 @@ mod tests {
             ..request("doxycycline for everyone?", &passages)
         });
         assert!(!answer.contains("do not mention"), "{answer}");
+        // Options compared are subjects, however everyday their words.
+        let unnamed = ["brand".to_string(), "generic".to_string()];
+        let answer = ExtractiveComposer::default().answer(&ComposeRequest {
+            unnamed: &unnamed,
+            ..request("doxycycline brand vs generic?", &passages)
+        });
+        assert!(
+            answer.starts_with(
+                "The article and its references do not mention brand or generic; what they say:"
+            ),
+            "{answer}"
+        );
         // An everyday word heading a phrase of what it is of names that phrase.
         let unnamed = ["test".to_string()];
         let answer = ExtractiveComposer::default().answer(&ComposeRequest {
