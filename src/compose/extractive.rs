@@ -3187,7 +3187,7 @@ fn not_stated(
         let mut named: Vec<String> = Vec::new();
         let from = asked.follows.as_deref().unwrap_or(question);
         for run in side_by_side(from, &named_asked) {
-            let name = spelt(&run);
+            let name = with_joined_number(from, &spelt(&run));
             if !named.contains(&name) {
                 named.push(name);
             }
@@ -3303,6 +3303,20 @@ fn side_by_side(question: &str, names: &[String]) -> Vec<String> {
         runs.push(run);
     }
     runs
+}
+
+/// `name` as `text` types it with a number joined by a hyphen ("Ki" of "Ki-67 cutoff used?" is
+/// "Ki-67"): the number is part of the name, though no word of it.
+fn with_joined_number(text: &str, name: &str) -> String {
+    let joined = text.match_indices(name).find_map(|(at, _)| {
+        let rest = text[at + name.len()..].strip_prefix('-')?;
+        let suffix: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
+        suffix
+            .chars()
+            .any(|c| c.is_ascii_digit())
+            .then(|| format!("{name}-{suffix}"))
+    });
+    joined.unwrap_or_else(|| name.to_string())
 }
 
 /// The opening sentence when words of a covered question are named by no source in scope,
@@ -5243,6 +5257,27 @@ mod tests {
         );
         let answer = composer.answer(&request("prednisone dose?", &other));
         assert!(answer.contains("give no dose for prednisone"), "{answer}");
+    }
+
+    #[test]
+    fn a_cutoff_no_source_gives_is_said_not_given_naming_the_marker_as_typed() {
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let passages = one_passage(
+            "Conclusion",
+            "High Ki-67 expression was associated with poor survival.",
+        );
+        let answer = composer.answer(&request("Ki-67 cutoff used?", &passages));
+        assert!(
+            answer.starts_with("The article and its references give no cutoff for Ki-67;"),
+            "{answer}"
+        );
+        // A value set against a comparison states one.
+        let passages = one_passage(
+            "Results",
+            "High Ki-67 expression (>20% of nuclei) was associated with poor survival.",
+        );
+        let answer = composer.answer(&request("Ki-67 cutoff used?", &passages));
+        assert!(answer.starts_with("- \"High Ki-67 expression"), "{answer}");
     }
 
     #[test]

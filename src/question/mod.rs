@@ -1787,6 +1787,8 @@ mod tests {
         assert_eq!(asked("why not fixed schedule dosing?"), ["reason"]);
         assert_eq!(asked("why avoid clarithro?"), ["reason"]);
         assert_eq!(asked("why does IVIG work?"), ["mechanism"]);
+        // A cutoff is asked as a threshold.
+        assert_eq!(asked("CRP cutoff used?"), ["threshold"]);
         // "when can" asks when, as "when to give" does.
         assert_eq!(asked("when can they eat again"), ["timing"]);
         // What becomes of the patient.
