@@ -3309,6 +3309,14 @@ fn side_by_side(question: &str, names: &[String]) -> Vec<String> {
 /// "Ki-67"): the number is part of the name, though no word of it.
 fn with_joined_number(text: &str, name: &str) -> String {
     let joined = text.match_indices(name).find_map(|(at, _)| {
+        // Where the name is typed as a word, not inside a longer one.
+        if text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+        {
+            return None;
+        }
         let rest = text[at + name.len()..].strip_prefix('-')?;
         let suffix: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
         suffix
@@ -3429,8 +3437,9 @@ fn unnamed_names(question: &str, unnamed: &[String], options: &[Vec<Vec<String>>
         }
         // A common word that always names a topic ("pregnancy") is no everyday word here.
         // An option compared ("brand vs generic?") is a subject, however everyday its words.
-        let option = (options.iter())
-            .any(|terms| terms.first() == Some(&crate::retrieve::words(&run.join(" "))));
+        let option = !options.is_empty()
+            && (options.iter())
+                .any(|terms| terms.first() == Some(&crate::retrieve::words(&run.join(" "))));
         let everyday = !option
             && run.iter().all(|w| {
                 let lower = w.to_lowercase();
