@@ -5339,6 +5339,15 @@ mod tests {
             &passages,
         ));
         assert!(answer.starts_with("- \"Lower blood pressure"), "{answer}");
+        // So it does of a measure only the earlier turn names: "come down" is how it is
+        // asked, no subject the sources lack ("no timing for come down").
+        let answer = answer_after(
+            &composer,
+            "blood pressure 190/120",
+            "how fast should it come down",
+            &passages,
+        );
+        assert!(answer.starts_with("- \"Lower blood pressure"), "{answer}");
         // Of a drug: its taper, which the sources do not give, named by the drug alone.
         let answer = composer.answer(&request(
             "how quickly can we drop the prednisone?",

@@ -1093,9 +1093,11 @@ impl Vocabulary {
         let before_drug = (asked.iter())
             .flat_map(|a| a.ask_before_drug.iter())
             .filter(|phrase| before_a_drug(&text, phrase));
+        // A phrase asking an aspect only of a drug asks, of anything else, how it is done ("how
+        // fast should it come down?"): phrasing either way, no subject.
         asked
             .iter()
-            .flat_map(|a| a.ask.iter())
+            .flat_map(|a| a.ask.iter().chain(&a.ask_of_drug))
             .filter(|phrase| self.asks_by(&text, phrase))
             .chain(with)
             .chain(before_drug)
