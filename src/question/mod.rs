@@ -1744,9 +1744,10 @@ mod tests {
         // An organ's failure is a condition, not a treatment failing.
         assert_eq!(asked("levothyroxine dose in renal failure?"), ["dose"]);
         assert_eq!(asked("what after failure of MTX?"), ["next"]);
-        // When to repeat a dose asks its interval; "repeat" names no subject.
+        // When to repeat something asks how often; "repeat" names no subject. Redosing asks
+        // the interval between doses.
         assert_eq!(asked("repeat when?"), ["how often"]);
-        assert_eq!(asked("when to redose"), ["how often"]);
+        assert_eq!(asked("when to redose"), ["schedule"]);
         // How fast to give a drug asks when, not how to taper it.
         assert_eq!(asked("how fast to give abx"), ["timing"]);
         // When the patient is seen again is follow-up timing, not what to monitor.
@@ -1967,6 +1968,57 @@ mod tests {
         ] {
             assert!(!dose.stated_in(measured), "{measured}");
         }
+    }
+
+    #[test]
+    fn a_dose_not_to_use_or_a_target_to_reach_is_no_dose_given() {
+        let v = vocabulary();
+        for name in ["dose", "per weight"] {
+            let aspect = v.aspect(name).expect("a dose aspect");
+            for not_given in [
+                "Do not use aggressive fluid resuscitation (20 ml/kg bolus followed by 3 ml/kg/hour)",
+                "Never use high-dose boluses of 30 ml/kg",
+                "Urine output (target >0.5 ml/kg/hour)",
+            ] {
+                assert!(!aspect.stated_in(not_given), "{name}: {not_given}");
+            }
+            // The dose to give beside one not to use still states it.
+            assert!(
+                aspect.stated_in("Give 10 ml/kg over 2 hours; do not use 20 ml/kg boluses"),
+                "{name}"
+            );
+        }
+        let dose = v.aspect("dose").expect("the dose aspect");
+        // A limit not to exceed is a dose, and so is a target dose.
+        assert!(dose.stated_in("Do not prescribe more than 200 mg total prednisone"));
+        assert!(dose.stated_in("sacubitril/valsartan 97/103 mg twice daily as target dose"));
+        // So is a count of drops or puffs.
+        assert!(dose.stated_in("One drop of cyclopentolate 1 % was installed twice"));
+        assert!(dose.stated_in("albuterol 2 puffs every 4 hours"));
+        assert!(!dose.stated_in("two of the patients were excluded"));
+    }
+
+    #[test]
+    fn none_or_all_of_the_patients_is_a_frequency() {
+        let frequency = vocabulary()
+            .aspect("frequency")
+            .expect("the frequency aspect");
+        assert!(frequency.stated_in("None of the patients had elevated cTnI after the test"));
+        assert!(frequency.stated_in("All of the enrolled patients completed follow-up"));
+        assert!(!frequency.stated_in("Blood samples were obtained at baseline"));
+    }
+
+    #[test]
+    fn redosing_asks_the_interval_between_doses() {
+        let v = vocabulary();
+        let names = |q: &str| -> Vec<String> {
+            v.aspects_asked(q).iter().map(|a| a.name.clone()).collect()
+        };
+        assert_eq!(names("when to redose?"), ["schedule"]);
+        assert_eq!(names("rituximab redosing?"), ["schedule"]);
+        let schedule = v.aspect("schedule").expect("the schedule aspect");
+        assert!(schedule.stated_in("2 mg intranasal, repeated in 3-5 minutes"));
+        assert!(!schedule.stated_in("Effective in approximately 62% of patients"));
     }
 
     #[test]
