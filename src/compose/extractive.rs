@@ -3001,7 +3001,10 @@ fn choose(units: &[Unit], passages: &[Passage], asked: &Asked<'_>) -> Chosen {
 pub fn same_fact(a: &str, b: &str) -> bool {
     // Two items each about what its label names ("Clarithromycin: 500 mg twice daily …",
     // "Erythromycin: 500 mg four times daily …") are two facts however alike their words.
-    if let (Some(x), Some(y)) = (item_label(a), item_label(b))
+    // So are two doses each headed by what it doses ("Tetracycline 500 mg four times daily",
+    // "Metronidazole 500 mg three times daily").
+    let head = |text: &str| item_label(text).or_else(|| dose_head(text));
+    if let (Some(x), Some(y)) = (head(a), head(b))
         && x.iter().all(|w| !y.contains(w))
     {
         return false;
@@ -3041,6 +3044,19 @@ pub fn same_fact(a: &str, b: &str) -> bool {
 /// "Azithromycin: 500 mg daily"), when it has one.
 fn item_label(text: &str) -> Option<Vec<String>> {
     short_label(text).map(words)
+}
+
+/// The analysed words before the number a quote opens with a dose of ("tetracycline" in
+/// "Tetracycline 500 mg four times daily"): what it doses, when its first words are a name
+/// and a number (`head_words` words at most before it).
+fn dose_head(text: &str) -> Option<Vec<String>> {
+    let typed: Vec<&str> = text.split_whitespace().collect();
+    let number = typed
+        .iter()
+        .take(model().structure.head_words + 1)
+        .position(|w| w.starts_with(|c: char| c.is_ascii_digit()))?;
+    let head = words(&typed[..number].join(" "));
+    (!head.is_empty()).then_some(head)
 }
 
 /// The short label a list item opens with, as written ("Black patients" in "Black patients:
@@ -5034,6 +5050,11 @@ mod tests {
         assert!(!same_fact(
             "Clarithromycin: 500 mg twice daily for 14-21 days",
             "Erythromycin: 500 mg four times daily for 14-21 days"
+        ));
+        // Without labels, each headed by the drug it doses.
+        assert!(!same_fact(
+            "Tetracycline 500 mg four times daily",
+            "Metronidazole 500 mg three times daily"
         ));
         // A note restating an item is the item's fact.
         assert!(same_fact(
