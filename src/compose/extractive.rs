@@ -527,6 +527,28 @@ impl ExtractiveComposer {
             subject.clear();
             subject_words.clear();
         }
+        // Asked which drug to give, the drug the patient is allergic to, and the words saying
+        // so, say whom the question is for, not what it asks of ("pen allergic pt, what
+        // regimen?" asks the regimen; a quote naming the allergen is left out below).
+        if asked_here.iter().any(|aspect| aspect.names_drug) {
+            let allergens = self.allergens(request.question);
+            if !allergens.is_empty() {
+                let phrasing = &vocabulary.phrasing;
+                let allergen = |word: &str| {
+                    phrasing.is_allergy_word(&word.to_lowercase())
+                        || allergens
+                            .iter()
+                            .any(|(name, _)| name.eq_ignore_ascii_case(word))
+                };
+                let (plain, mut readings) = crate::shorthand::appositives(request.question);
+                let rest: Vec<&str> = (plain.split_whitespace())
+                    .filter(|typed| !allergen(typed.trim_matches(|c: char| !c.is_alphanumeric())))
+                    .collect();
+                readings.retain(|(typed, _)| !allergen(typed));
+                (subject, subject_words) = self.plain_subject_of(&rest.join(" "));
+                add_readings(&self.synonyms, &mut subject, &readings);
+            }
+        }
         let mut follows = None;
         if subject.is_empty()
             && let Some(previous) = previous
@@ -7312,6 +7334,58 @@ mod tests {
             ),
             "{answer}"
         );
+        assert!(!answer.contains("amoxicillin 1000 mg"), "{answer}");
+    }
+
+    #[test]
+    fn asked_which_regimen_for_an_allergic_patient_the_regimen_without_the_allergen_answers() {
+        let lead = lead_in(passage(
+            1,
+            "a#2",
+            "First-Line Treatment Regimen",
+            "The standard bismuth quadruple therapy consists of:",
+        ));
+        let mut passages: Vec<Passage> = [
+            "Bismuth subcitrate 120 mg four times daily",
+            "Metronidazole 500 mg three times daily",
+            "Tetracycline 500 mg four times daily",
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(n, text)| {
+            let id = format!("a#{}", n + 3);
+            item_of(
+                &lead,
+                passage(n + 2, &id, "First-Line Treatment Regimen", text),
+            )
+        })
+        .collect();
+        passages.insert(0, lead);
+        passages.push(passage(
+            5,
+            "a#6",
+            "Duration",
+            "Duration: 14 days improves eradication compared to 7-10 day regimens.",
+        ));
+        passages.push(passage(
+            6,
+            "a#7",
+            "Alternative Option",
+            "PPI twice daily + amoxicillin 1000 mg twice daily + clarithromycin 500 mg twice daily",
+        ));
+        // The allergen is whom the regimen is for, not what it is asked of: the regimen's
+        // drugs answer, not a line that only shares the word "regimen".
+        let answer = ExtractiveComposer::new(Synonyms::general()).answer(&request(
+            "penicillin (= amoxicillin) allergic pt, what regimen?",
+            &passages,
+        ));
+        assert!(
+            answer.starts_with(
+                "The article and its references do not say what to give a patient allergic to penicillin; what they say:\n- \"The standard bismuth"
+            ),
+            "{answer}"
+        );
+        assert!(answer.contains("Tetracycline 500 mg"), "{answer}");
         assert!(!answer.contains("amoxicillin 1000 mg"), "{answer}");
     }
 
