@@ -528,8 +528,9 @@ impl ExtractiveComposer {
             subject_words.clear();
         }
         // Asked which drug to give, the drug the patient is allergic to, and the words saying
-        // so, say whom the question is for, not what it asks of ("pen allergic pt, what
-        // regimen?" asks the regimen; a quote naming the allergen is left out below).
+        // so, say whom the question is for, not what it asks of ("penicillin allergic pt, what
+        // regimen?" asks the regimen; a quote naming the allergen is left out below, with the
+        // conversation's allergens).
         if asked_here.iter().any(|aspect| aspect.names_drug) {
             let allergens = self.allergens(request.question);
             if !allergens.is_empty() {
