@@ -1971,7 +1971,7 @@ mod tests {
     }
 
     #[test]
-    fn a_dose_not_to_use_or_a_target_to_reach_is_no_dose_given() {
+    fn a_dose_or_rate_not_to_use_or_a_target_to_reach_is_none_given() {
         let v = vocabulary();
         for name in ["dose", "per weight"] {
             let aspect = v.aspect(name).expect("a dose aspect");
@@ -1979,6 +1979,7 @@ mod tests {
                 "Do not use aggressive fluid resuscitation (20 ml/kg bolus followed by 3 ml/kg/hour)",
                 "Never use high-dose boluses of 30 ml/kg",
                 "Urine output (target >0.5 ml/kg/hour)",
+                "Oxygen saturation (maintain >95%)",
             ] {
                 assert!(!aspect.stated_in(not_given), "{name}: {not_given}");
             }
@@ -1996,6 +1997,24 @@ mod tests {
         assert!(dose.stated_in("One drop of cyclopentolate 1 % was installed twice"));
         assert!(dose.stated_in("albuterol 2 puffs every 4 hours"));
         assert!(!dose.stated_in("two of the patients were excluded"));
+        // Nor is a rate not to use, or a target to reach, how often or how fast it is given.
+        let rate = v.aspect("how often").expect("the how often aspect");
+        for not_given in [
+            "Do not use aggressive fluid resuscitation (20 ml/kg bolus followed by 3 ml/kg/hour)",
+            "Urine output (target >0.5 ml/kg/hour)",
+            "Oxygen saturation (maintain >95%)",
+            "HbA1c goal <7%",
+        ] {
+            assert!(!rate.stated_in(not_given), "{not_given}");
+        }
+        assert!(rate.stated_in("Maintenance rate: 1.5 ml/kg/hour for the first 24-48 hours"));
+        assert!(rate.stated_in("Relapse occurred in 30% of patients"));
+        // Nor is how fast a drug not to use lowers a measure the pace to aim for.
+        let speed = v.aspect("speed").expect("the speed aspect");
+        assert!(!speed.stated_in(
+            "Never use short-acting nifedipine - it causes rapid, uncontrolled BP falls"
+        ));
+        assert!(speed.stated_in("then to 160/100 mmHg over 2-6 hours"));
     }
 
     #[test]
