@@ -599,8 +599,9 @@ impl Engine {
 
     /// Asked first in an article's box, a question naming no topic of its own, only an aspect
     /// that nothing answers alone ("how fast to lower?"), follows on from the article: searched
-    /// again with its title as the turn before, the passages, their coverage and that turn,
-    /// when they cover it and one states the asked aspect.
+    /// again with its title as the turn before (opening the last earlier turn, when no turn
+    /// names a topic either), the passages, their coverage and that turn, when they cover it and
+    /// one states the asked aspect.
     fn after_the_title(
         &self,
         search: &SearchRequest<'_>,
@@ -615,15 +616,26 @@ impl Engine {
         else {
             return Ok(None);
         };
+        // So does a conversation none of whose turns names a topic ("what do we give?", then
+        // "how much"): its last earlier turn, read after the title as one turn.
+        let earlier: Vec<&Turn> = (search.history.iter())
+            .filter(|t| t.role == "user")
+            .collect();
         if asked.is_empty()
-            || search.history.iter().any(|t| t.role == "user")
             || !self.retriever.topic_terms(search.query).is_empty()
+            || earlier
+                .iter()
+                .any(|t| !self.retriever.topic_terms(&t.content).is_empty())
         {
             return Ok(None);
         }
+        let title = self.retriever.read_shorthand(title, search.article);
         let opening = vec![Turn {
             role: "user".to_string(),
-            content: self.retriever.read_shorthand(title, search.article),
+            content: match earlier.last() {
+                Some(turn) => format!("{title}: {}", turn.content),
+                None => title,
+            },
         }];
         let again = SearchRequest {
             history: &opening,

@@ -1125,6 +1125,28 @@ fn an_article_box_reads_a_question_without_a_topic_as_about_the_article() {
 }
 
 #[test]
+fn a_conversation_naming_no_topic_in_a_box_is_about_the_article() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::write_two_articles(dir.path());
+    let index = dir.path().join("index");
+    // Neither "what do we give?" nor "how much" names a topic: in the gout article's box the
+    // conversation asks of a gout flare, and the article's doses answer it, first.
+    let reply = common::ask_after(
+        &corpus,
+        &index,
+        "gout-flare",
+        &["what do we give?"],
+        "how much",
+    );
+    assert!(reply.covered, "{}", reply.answer);
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(first.contains(" mg"), "{}", reply.answer);
+    // An earlier turn naming a topic the article lacks still leaves the follow-up declined.
+    let reply = common::ask_after(&corpus, &index, "gout-flare", &["lipase?"], "how much");
+    assert!(!reply.covered, "{}", reply.answer);
+}
+
+#[test]
 fn an_option_the_article_does_not_name_is_said_to_be_missing() {
     let dir = TempDir::new().unwrap();
     let ask = two_article_box(dir.path());

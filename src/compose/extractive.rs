@@ -93,11 +93,24 @@ struct Asked<'v> {
     /// The earlier turn this follow-up takes its subject from, having named none of its own
     /// ("how to calculate rate?" after "naloxone infusion").
     follows: Option<String>,
+    /// Whether that earlier turn asked only which one of a kind it names, not a drug's
+    /// ("what fluid?", "which binder?"): the follow-up asks of the one the sources give, which their items state
+    /// without repeating the kind ("Maintenance rate: 1.5 ml/kg/hour …").
+    follows_which: bool,
     /// Whether the earlier user turn asks nothing and names the patient's state or age group,
     /// or opens with the patient ("pt has liver failure") and names no allergy: it describes the
     /// patient ("pt vomiting", then "oral ok?"), and what it names weighs as the question's own
     /// words.
     earlier_describes_patient: bool,
+}
+
+impl Asked<'_> {
+    /// Whether the subject is a drug or a class of drugs, of which another drug's statement
+    /// says nothing; of a disease or a population, every drug's does.
+    fn of_drugs(&self) -> bool {
+        self.asks_drug
+            || (self.subject.iter()).any(|term| crate::shorthand::names_a_drug_class(term))
+    }
 }
 
 impl ExtractiveComposer {
@@ -274,6 +287,32 @@ impl ExtractiveComposer {
     /// The drugs or drug classes `text` names in the phrase by which it asks for a drug
     /// ("abx" in "which abx?"), as [`Self::subject_of`] gives a subject: none when it names
     /// none.
+    /// Whether `text` asks only which one of the kind it names ("what fluid?", "which
+    /// binder?"): it opens with "what" or "which", asks no aspect, its other words are its
+    /// subject's, and that subject is no drug or class of drugs.
+    fn asks_which(&self, text: &str) -> bool {
+        let vocabulary = vocabulary();
+        let opening = text.split_whitespace().next().map(str::to_lowercase);
+        if !matches!(opening.as_deref(), Some("what" | "which"))
+            || !vocabulary.aspects_asked(text).is_empty()
+        {
+            return false;
+        }
+        let (subject, _) = self.subject_of(text);
+        // Which drug of a class ("which beta blocker?") is asked of the class, whose drugs
+        // the items name (`drugs_asked_for`).
+        if (subject.iter()).any(|term| {
+            self.synonyms.names_a_drug(term) || crate::shorthand::names_a_drug_class(term)
+        }) {
+            return false;
+        }
+        let named: HashSet<&String> = subject.iter().flatten().collect();
+        !named.is_empty()
+            && (surface_words(text).iter()).all(|(stem, surface)| {
+                named.contains(stem) || vocabulary.is_question_word(stem, surface)
+            })
+    }
+
     fn drugs_asked_for(&self, text: &str) -> (Vec<Vec<String>>, Vec<String>) {
         let mut subject = Vec::new();
         let mut typed = Vec::new();
@@ -551,10 +590,12 @@ impl ExtractiveComposer {
             }
         }
         let mut follows = None;
+        let mut follows_which = false;
         if subject.is_empty()
             && let Some(previous) = previous
         {
             follows = Some(previous.content.clone());
+            follows_which = self.asks_which(&previous.content);
             // "which abx (for aecopd)?" asks which drug of the class it names; the class is what
             // a follow-up asks of ("how long?"), not what it was asked for.
             let asked_which_drug = (vocabulary.aspects_asked(&previous.content).iter())
@@ -693,6 +734,7 @@ impl ExtractiveComposer {
             read_of_drug,
             in_condition,
             follows,
+            follows_which,
             earlier_describes_patient,
         }
     }
@@ -1192,11 +1234,21 @@ impl ExtractiveComposer {
         // A drug whose name holds the subject's ("calcium gluconate" for "calcium") is of it,
         // and so is one whose name the subject's holds ("calcium" for "calcium gluconate": the
         // item after "IV calcium gluconate 10%" saying "Calcium stabilizes the myocardium").
+        // A drug of the class the subject's words name, all of them, is of it too ("carvedilol
+        // 3.125mg" for "beta blocker dose?"; asked "how often to titrate beta blocker", the
+        // titration is asked of, not any beta blocker's dosing).
+        let class_members: HashSet<Vec<String>> = {
+            let class: Vec<String> = asked.subject.iter().flatten().cloned().collect();
+            (crate::shorthand::class_member_names(&class).iter())
+                .map(|name| words(name))
+                .collect()
+        };
         let of_subject = |n: usize| {
             subject_groups.contains(&n)
                 || self.synonyms.groups[n].iter().any(|term| {
-                    (asked.subject.iter())
-                        .any(|s| contains_sequence(term, s) || contains_sequence(s, term))
+                    class_members.contains(term)
+                        || (asked.subject.iter())
+                            .any(|s| contains_sequence(term, s) || contains_sequence(s, term))
                 })
         };
         let asks_drug = asked.asks_drug;
@@ -1228,6 +1280,16 @@ impl ExtractiveComposer {
                 .filter(|&(n, _, _)| self.synonyms.is_drug(n) && !of_subject(n))
                 .map(|(_, _, at)| at)
                 .collect()
+        };
+        // Where a text names another drug, when the subject is a drug or a class of them: of a
+        // disease or a population ("hyperkalemia"), each drug's dose is one for it.
+        let of_drugs = asked.of_drugs();
+        let others_if_drug = |text: &str| {
+            if of_drugs {
+                other_drugs_at(text)
+            } else {
+                Vec::new()
+            }
         };
         let mut lists: HashMap<(&str, &str), (bool, bool)> = HashMap::new();
         if !asked.subject.is_empty() {
@@ -1328,17 +1390,33 @@ impl ExtractiveComposer {
                 .map(|key| read_as.get(&key).cloned().unwrap_or(key))
         });
         // Asked first in an article's box and naming no subject, a question takes the article's
-        // title as the turn before: every passage of that article is about its subject.
+        // title as the turn before (after it, the earlier turns naming none either): every
+        // passage of that article is about its subject.
         let earlier_words = asked.follows.as_deref().map(words);
         let follows_title: Vec<bool> = request
             .passages
             .iter()
             .map(|p| {
-                earlier_words
-                    .as_ref()
-                    .is_some_and(|w| *w == words(&p.title))
+                let title = words(&p.title);
+                !title.is_empty()
+                    && earlier_words
+                        .as_ref()
+                        .is_some_and(|w| w.starts_with(&title))
             })
             .collect();
+        // The follow-up's own words, topic and phrasing.
+        let own_terms: Vec<Vec<String>> = (wanted.iter())
+            .filter(|(_, source)| matches!(source, Source::Question | Source::Phrasing))
+            .flat_map(|(terms, _)| terms.iter().cloned())
+            .collect();
+        // Whether any passage names the subject at all: a kind no passage names is no topic of
+        // the items that leave it unsaid.
+        let subject_named = (request.passages.iter()).any(|p| on_subject(&p.text));
+        let names_own_words = |text: &str| {
+            let sequence = words(text);
+            let present: HashSet<&String> = sequence.iter().collect();
+            (own_terms.iter()).any(|term| names(&sequence, &present, term))
+        };
         let mut units: Vec<Unit> = Vec::new();
         for (index, passage) in request.passages.iter().enumerate() {
             let parts_of = quotable_parts(&passage.text);
@@ -1435,6 +1513,18 @@ impl ExtractiveComposer {
                 // Nor is a passage under a heading of another drug that the title names too
                 // about the subject its title names beside that drug (`heading_of_title_drug`).
                 let under_other_drug = heading_of_title_drug && !on_subject(&whole);
+                // A follow-up naming no subject of its own, after a turn asking which one of a
+                // kind ("what fluid?", then "how much in the first 24h?"), asks of the one the
+                // sources give: an item stating what it asks in its own words ("Maintenance
+                // rate: 1.5 ml/kg/hour for the first 24-48 hours") is about it, though it does
+                // not repeat the kind, when other passages name it. Not of a drug, whose every
+                // other drug's dose would be.
+                let subject = subject
+                    || (asked.follows_which
+                        && subject_named
+                        && !asks_drug
+                        && passage.role.belongs()
+                        && names_own_words(&whole));
                 if !other_drug && !under_other_drug {
                     named(&passage.title, model.places.section, false, &mut best);
                 }
@@ -1494,7 +1584,7 @@ impl ExtractiveComposer {
                                     && (asks_avoid || !a.not_stated_by(&quote));
                             }
                             states_near_subject(&quote, a, &asked.subject, near, &|| {
-                                other_drugs_at(&quote)
+                                others_if_drug(&quote)
                             })
                         })
                         .count();
@@ -1509,9 +1599,9 @@ impl ExtractiveComposer {
                     }
                 }
                 // Asked with no subject in an article's box ("what to avoid?"), stating what is
-                // asked ("Never use short-acting nifedipine") is naming it.
-                if asked.subject.is_empty()
-                    && asked.follows.is_none()
+                // asked ("Never use short-acting nifedipine") is naming it; so it is in a
+                // conversation that named none and follows on from the article's title.
+                if ((asked.subject.is_empty() && asked.follows.is_none()) || follows_title[index])
                     && features.named_words() == 0.0
                 {
                     features.aspect_words = features.states_aspect_of_subject;
@@ -3160,7 +3250,13 @@ fn not_stated(
                                 a,
                                 &asked.subject,
                                 model().structure.aspect_near_subject_words,
-                                &|| other_drugs_at(&whole),
+                                &|| {
+                                    if asked.of_drugs() {
+                                        other_drugs_at(&whole)
+                                    } else {
+                                        Vec::new()
+                                    }
+                                },
                             )
                         }))
             })
@@ -7074,6 +7170,103 @@ mod tests {
         let composer = ExtractiveComposer::new(Synonyms::general());
         let answer = composer.answer(&request("what to monitor during fluids", &passages));
         assert!(first_quote(&answer).contains("Monitor these"), "{answer}");
+    }
+
+    #[test]
+    fn a_follow_up_naming_no_subject_asks_of_the_earlier_turns_in_items_not_repeating_it() {
+        // "what fluid?", then "how much in the first 24h": the protocol's item states the
+        // amount in the follow-up's own words without repeating "fluid"; the sources state it.
+        let never = passage(
+            1,
+            "p#8",
+            "Fluids to Avoid",
+            "Never use hydroxyethyl starch (HES) fluids, as they increase multiple organ failure risk.",
+        );
+        let preferred = passage(
+            2,
+            "p#2",
+            "Fluid Resuscitation Strategy",
+            "The American College of Gastroenterology specifically recommends this fluid type.",
+        );
+        let rate = list_item(
+            3,
+            "Resuscitation Protocol",
+            "Maintenance rate: 1.5 ml/kg/hour for the first 24-48 hours",
+        );
+        let passages = vec![never, preferred, rate];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let answer = answer_after(
+            &composer,
+            "what fluid?",
+            "how much in the first 24h",
+            &passages,
+        );
+        assert!(first_quote(&answer).contains("1.5 ml/kg/hour"), "{answer}");
+        assert!(!answer.contains("no dose"), "{answer}");
+        // Where no passage names the kind at all, no item is taken to be about it.
+        let other = [list_item(
+            1,
+            "SGLT2 Inhibitors",
+            "Start dapagliflozin 10mg daily immediately at full dose",
+        )];
+        let answer = answer_after(&composer, "which fluid?", "dose?", &other);
+        assert!(answer.contains("no dose for fluid"), "{answer}");
+    }
+
+    #[test]
+    fn a_dose_of_a_drug_of_the_class_asked_is_a_dose_of_the_class() {
+        // "beta blocker dose?": carvedilol's dose after "beta-blockers:" is a beta blocker's,
+        // not another drug's; the sources state the dose.
+        let beta = one_passage(
+            "Beta-Blockers",
+            "Start one of three evidence-based beta-blockers: carvedilol 3.125mg twice daily, \
+             metoprolol succinate 12.5-25mg daily, or bisoprolol 1.25mg daily.",
+        );
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let answer = composer.answer(&request("beta blocker dose?", &beta));
+        assert!(!answer.contains("no dose"), "{answer}");
+        assert!(
+            first_quote(&answer).contains("carvedilol 3.125mg"),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn a_drugs_dose_for_a_disease_asked_of_is_a_dose_for_it() {
+        // Asked a dose for a disease, not for a drug, the drug's dose after the disease's name
+        // is one for it, not another drug's: the sources state it.
+        let passages = one_passage(
+            "Treatment",
+            "For acute hyperkalemia with ECG changes, immediately administer IV calcium \
+             gluconate 10% (15-30 mL over 2-5 minutes) to stabilize the cardiac membrane.",
+        );
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let answer = composer.answer(&request("how much for hyperkalemia?", &passages));
+        assert!(!answer.contains("no dose"), "{answer}");
+        assert!(first_quote(&answer).contains("15-30 mL"), "{answer}");
+    }
+
+    #[test]
+    fn a_follow_up_after_which_drug_of_a_class_asks_of_the_class_not_of_any_item() {
+        // "which beta blocker?", then "starting dose": an item starting another class's drug
+        // states a starting dose in the follow-up's words, but not of a beta blocker.
+        let sglt2 = list_item(
+            1,
+            "SGLT2 Inhibitors",
+            "Start dapagliflozin 10mg daily or empagliflozin 10mg daily immediately at full dose",
+        );
+        let beta = passage(
+            2,
+            "a#2",
+            "Beta-Blockers",
+            "Start one of three evidence-based beta-blockers: carvedilol 3.125mg twice daily, \
+             metoprolol succinate 12.5-25mg daily, or bisoprolol 1.25mg daily.",
+        );
+        let passages = vec![sglt2, beta];
+        let composer = ExtractiveComposer::new(Synonyms::general());
+        let answer = answer_after(&composer, "which beta blocker?", "starting dose", &passages);
+        assert!(first_quote(&answer).contains("carvedilol"), "{answer}");
+        assert!(!answer.contains("dapagliflozin"), "{answer}");
     }
 
     #[test]
