@@ -49,6 +49,9 @@ struct Unit {
     /// adults under 70 years … 1.6 mcg/kg/day:" under "Standard Starting Dose for Healthy
     /// Adults"): what it states is stated of the subject, though it ranks as prose.
     leads_on_subject: bool,
+    /// Whether its document's title names the subject, a disease rather than a drug (see
+    /// `Asked::of_drugs`): every drug's statement in it is one for that subject.
+    of_titled_subject: bool,
     /// The drugs its quote names, as synonym groups (read for a list question only).
     drugs: Vec<usize>,
     /// Whether it, its label or its heading names a patient's state the question names
@@ -1281,11 +1284,12 @@ impl ExtractiveComposer {
                 .map(|(_, _, at)| at)
                 .collect()
         };
-        // Where a text names another drug, when the subject is a drug or a class of them: of a
-        // disease or a population ("hyperkalemia"), each drug's dose is one for it.
+        // Where a text names another drug, when the subject is a drug or a class of them, or
+        // anything its document's title does not name ("binders" in a hyperkalemia article):
+        // of the disease an article is about ("hyperkalemia"), each drug's dose is one for it.
         let of_drugs = asked.of_drugs();
-        let others_if_drug = |text: &str| {
-            if of_drugs {
+        let others_unless_titled = |text: &str, titled: bool| {
+            if of_drugs || !titled {
                 other_drugs_at(text)
             } else {
                 Vec::new()
@@ -1467,6 +1471,10 @@ impl ExtractiveComposer {
                 // A list item is about what its section's heading names ("Maximum dose … 1.8 mg"
                 // under "Colchicine"); a sentence of prose names its own subject.
                 let leads = passage.role == Role::LeadIn && position + 1 == count;
+                // Whether its title names the subject: of the disease an article is about,
+                // every drug's dose in it is one for it.
+                let of_titled_subject =
+                    titled.contains(passage.title.as_str()) || follows_title[index];
                 let subject = asked.subject.is_empty()
                     || on_subject(&whole)
                     || (passage.role.belongs()
@@ -1584,7 +1592,7 @@ impl ExtractiveComposer {
                                     && (asks_avoid || !a.not_stated_by(&quote));
                             }
                             states_near_subject(&quote, a, &asked.subject, near, &|| {
-                                others_if_drug(&quote)
+                                others_unless_titled(&quote, of_titled_subject)
                             })
                         })
                         .count();
@@ -1673,6 +1681,7 @@ impl ExtractiveComposer {
                     features,
                     on_subject: subject,
                     leads_on_subject: leads && on_subject(&passage.section),
+                    of_titled_subject,
                     drugs,
                     for_state,
                 });
@@ -3251,7 +3260,7 @@ fn not_stated(
                                 &asked.subject,
                                 model().structure.aspect_near_subject_words,
                                 &|| {
-                                    if asked.of_drugs() {
+                                    if asked.of_drugs() || !u.of_titled_subject {
                                         other_drugs_at(&whole)
                                     } else {
                                         Vec::new()
@@ -4567,6 +4576,7 @@ mod tests {
             features: Features::default(),
             on_subject: true,
             leads_on_subject: false,
+            of_titled_subject: false,
             drugs: Vec::new(),
             for_state: false,
         }
@@ -7233,17 +7243,25 @@ mod tests {
 
     #[test]
     fn a_drugs_dose_for_a_disease_asked_of_is_a_dose_for_it() {
-        // Asked a dose for a disease, not for a drug, the drug's dose after the disease's name
-        // is one for it, not another drug's: the sources state it.
-        let passages = one_passage(
-            "Treatment",
+        // Asked a dose for the disease its article is about, not for a drug, the drug's dose
+        // after the disease's name is one for it, not another drug's: the sources state it.
+        let mut summary = passage(
+            1,
+            "a#1",
+            "Hyperkalemia Treatment",
             "For acute hyperkalemia with ECG changes, immediately administer IV calcium \
-             gluconate 10% (15-30 mL over 2-5 minutes) to stabilize the cardiac membrane.",
+             gluconate 10% (15-30 mL over 2-5 minutes), then potassium binders \
+             (sodium zirconium cyclosilicate or patiromer).",
         );
+        summary.title = "Hyperkalemia Treatment".into();
+        let passages = [summary];
         let composer = ExtractiveComposer::new(Synonyms::general());
         let answer = composer.answer(&request("how much for hyperkalemia?", &passages));
         assert!(!answer.contains("no dose"), "{answer}");
         assert!(first_quote(&answer).contains("15-30 mL"), "{answer}");
+        // Of what the title does not name, another drug's dose is that drug's.
+        let answer = answer_after(&composer, "which binder?", "dose?", &passages);
+        assert!(answer.contains("no dose for"), "{answer}");
     }
 
     #[test]
