@@ -49,8 +49,8 @@ struct Unit {
     /// adults under 70 years … 1.6 mcg/kg/day:" under "Standard Starting Dose for Healthy
     /// Adults"): what it states is stated of the subject, though it ranks as prose.
     leads_on_subject: bool,
-    /// Whether its document's title names the subject, a disease rather than a drug (see
-    /// `Asked::of_drugs`): every drug's statement in it is one for that subject.
+    /// Whether its document's title names the subject (see `Asked::sets_other_drugs_apart`):
+    /// of the disease its article is about, every drug's statement in it is one for it.
     of_titled_subject: bool,
     /// The drugs its quote names, as synonym groups (read for a list question only).
     drugs: Vec<usize>,
@@ -97,8 +97,8 @@ struct Asked<'v> {
     /// ("how to calculate rate?" after "naloxone infusion").
     follows: Option<String>,
     /// Whether that earlier turn asked only which one of a kind it names, not a drug's
-    /// ("what fluid?", "which binder?"): the follow-up asks of the one the sources give, which their items state
-    /// without repeating the kind ("Maintenance rate: 1.5 ml/kg/hour …").
+    /// ("what fluid?", "which test?"): the follow-up asks of the one the sources give, which
+    /// their items state without repeating the kind ("Maintenance rate: 1.5 ml/kg/hour …").
     follows_which: bool,
     /// Whether the earlier user turn asks nothing and names the patient's state or age group,
     /// or opens with the patient ("pt has liver failure") and names no allergy: it describes the
@@ -108,10 +108,13 @@ struct Asked<'v> {
 }
 
 impl Asked<'_> {
-    /// Whether the subject is a drug or a class of drugs, of which another drug's statement
-    /// says nothing; of a disease or a population, every drug's does.
-    fn of_drugs(&self) -> bool {
-        self.asks_drug
+    /// Whether a statement after another drug's name in a text is that drug's, not the
+    /// subject's: when the subject is a drug or a class of drugs, or anything the text's title
+    /// does not name (`titled`: "binders" in a hyperkalemia article). Of the disease an
+    /// article is about ("how much for hyperkalemia?"), every drug's dose is one for it.
+    fn sets_other_drugs_apart(&self, titled: bool) -> bool {
+        !titled
+            || self.asks_drug
             || (self.subject.iter()).any(|term| crate::shorthand::names_a_drug_class(term))
     }
 }
@@ -1284,12 +1287,10 @@ impl ExtractiveComposer {
                 .map(|(_, _, at)| at)
                 .collect()
         };
-        // Where a text names another drug, when the subject is a drug or a class of them, or
-        // anything its document's title does not name ("binders" in a hyperkalemia article):
-        // of the disease an article is about ("hyperkalemia"), each drug's dose is one for it.
-        let of_drugs = asked.of_drugs();
+        // Where a text names another drug whose statements are its own (see
+        // `Asked::sets_other_drugs_apart`).
         let others_unless_titled = |text: &str, titled: bool| {
-            if of_drugs || !titled {
+            if asked.sets_other_drugs_apart(titled) {
                 other_drugs_at(text)
             } else {
                 Vec::new()
@@ -3260,7 +3261,7 @@ fn not_stated(
                                 &asked.subject,
                                 model().structure.aspect_near_subject_words,
                                 &|| {
-                                    if asked.of_drugs() || !u.of_titled_subject {
+                                    if asked.sets_other_drugs_apart(u.of_titled_subject) {
                                         other_drugs_at(&whole)
                                     } else {
                                         Vec::new()
