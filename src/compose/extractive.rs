@@ -1415,8 +1415,9 @@ impl ExtractiveComposer {
             .flat_map(|(terms, _)| terms.iter().cloned())
             .collect();
         // Whether any passage names the subject at all: a kind no passage names is no topic of
-        // the items that leave it unsaid.
-        let subject_named = (request.passages.iter()).any(|p| on_subject(&p.text));
+        // the items that leave it unsaid. Read only after a turn asking which one of a kind.
+        let subject_named =
+            asked.follows_which && (request.passages.iter()).any(|p| on_subject(&p.text));
         let names_own_words = |text: &str| {
             let sequence = words(text);
             let present: HashSet<&String> = sequence.iter().collect();
