@@ -261,7 +261,8 @@ impl Engine {
                 if passages.is_empty() {
                     words.to_vec()
                 } else {
-                    self.plainly_absent(words, &passages, request.article.as_deref(), &scope)
+                    let article = request.article.as_deref();
+                    self.plainly_absent(words, &passages, article, &scope, false)
                 }
             };
             let missing = if !coverage.missing.is_empty() {
@@ -271,6 +272,7 @@ impl Engine {
                     .filter(|earlier| !earlier.is_empty())
                     .unwrap_or_else(|| absent(&coverage.weak_missing))
             };
+            let missing = self.as_typed(question, &missing);
             let reply = self.not_covered(
                 question,
                 &missing,
@@ -506,30 +508,79 @@ impl Engine {
                 self.retriever.words(w)
             }));
         }
-        let mut unnamed = self.plainly_absent(&ordinary, passages, article, &scope);
+        let mut unnamed = self.plainly_absent(&ordinary, passages, article, &scope, true);
         unnamed.extend(coverage.unnamed_options.iter().cloned());
         unnamed.extend(coverage.unnamed_forms.iter().cloned());
         unnamed
     }
 
-    /// Of `words` found in no passage, those whose meaning is plainly absent from the scope
-    /// (see [`Retriever::plainly_absent`]) and that no passage writes inside a longer word.
-    /// `scope` holds the scope's words once read (only when a word is missing), for every call
-    /// of one answer.
+    /// Of `words` found in no passage, those plainly absent from the scope (see
+    /// [`Retriever::plainly_absent`], near in meaning too when `by_meaning`) and that no
+    /// passage writes inside a longer word. `scope` holds the scope's words once read (only
+    /// when a word is missing), for every call of one answer.
     fn plainly_absent(
         &self,
         words: &[String],
         passages: &[Passage],
         article: Option<&str>,
         scope: &OnceCell<HashSet<String>>,
+        by_meaning: bool,
     ) -> Vec<String> {
         let scope = || article.map(|a| scope.get_or_init(|| self.retriever.scope_words(a)));
         words
             .iter()
-            .filter(|w| self.retriever.plainly_absent(w, scope()))
+            .filter(|w| self.retriever.plainly_absent(w, scope(), by_meaning))
             .filter(|w| !passages.iter().any(|p| writes_inside(&p.text, w)))
             .cloned()
             .collect()
+    }
+
+    /// `missing` as `question` types them: words typed side by side named together, with the
+    /// word typed right after them that names a kind of treatment by them (the vocabulary's
+    /// `treatment_heads`): "hyperbaric oxygen treatment", "physical therapy", not "physical".
+    fn as_typed(&self, question: &str, missing: &[String]) -> Vec<String> {
+        let spans = crate::analysis::word_spans(question);
+        let heads = &crate::question::vocabulary().treatment_heads;
+        let is_missing = |at: usize| {
+            let typed = &question[spans[at].0.clone()];
+            missing.iter().any(|m| m.eq_ignore_ascii_case(typed))
+        };
+        let adjacent = |at: usize| {
+            question[spans[at].0.end..spans[at + 1].0.start]
+                .trim()
+                .is_empty()
+        };
+        let mut named: Vec<String> = Vec::new();
+        let mut at = 0;
+        while at < spans.len() {
+            if !is_missing(at) {
+                at += 1;
+                continue;
+            }
+            let start = spans[at].0.start;
+            while at + 1 < spans.len() && adjacent(at) && is_missing(at + 1) {
+                at += 1;
+            }
+            if at + 1 < spans.len()
+                && adjacent(at)
+                && (heads.iter())
+                    .any(|h| h.eq_ignore_ascii_case(&question[spans[at + 1].0.clone()]))
+            {
+                at += 1;
+            }
+            named.push(question[start..spans[at].0.end].to_string());
+            at += 1;
+        }
+        // A word the question does not type as one ("6 yo", a phrase) is named as given.
+        for word in missing {
+            if !named
+                .iter()
+                .any(|n| n.split_whitespace().any(|w| w.eq_ignore_ascii_case(word)))
+            {
+                named.push(word.clone());
+            }
+        }
+        named
     }
 
     /// What every answer starts from: the question and its history with shorthand read, the
@@ -609,7 +660,8 @@ impl Engine {
         presence: Presence,
         laps: &mut Laps<'_>,
     ) -> Result<Option<Refound>, AskError> {
-        let asked = crate::question::vocabulary().aspects_asked(search.query);
+        let vocabulary = crate::question::vocabulary();
+        let mut asked = vocabulary.aspects_asked(search.query);
         let Some(title) = search
             .article
             .and_then(|id| self.retriever.article_title(id))
@@ -621,6 +673,10 @@ impl Engine {
         let earlier: Vec<&Turn> = (search.history.iter())
             .filter(|t| t.role == "user")
             .collect();
+        // A follow-up asking nothing of its own ("and then?") asks again what that turn asked.
+        if let (true, Some(turn)) = (asked.is_empty(), earlier.last()) {
+            asked = vocabulary.aspects_asked(&turn.content);
+        }
         if asked.is_empty()
             || !self.retriever.topic_terms(search.query).is_empty()
             || earlier
@@ -642,7 +698,11 @@ impl Engine {
             ..*search
         };
         let (hits, coverage) = self.passages(&again, about_sources, presence, laps)?;
-        let states_asked = |h: &Hit| asked.iter().any(|a| a.stated_in(&h.text));
+        // What asks for a drug ("what to give first?") is stated by a passage naming one.
+        let states_asked = |h: &Hit| {
+            (asked.iter())
+                .any(|a| a.stated_in(&h.text) || a.names_drug && self.retriever.names_drug(&h.text))
+        };
         Ok(
             (coverage.covered && hits.iter().any(states_asked))
                 .then_some((hits, coverage, opening)),

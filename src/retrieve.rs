@@ -1255,8 +1255,15 @@ impl Retriever {
     /// of an article and its references: [`Retriever::scope_words`]; the corpus without one)
     /// is near it in meaning or spelling. Unread shorthand
     /// ("etoh") and a clipping of a word the corpus has ("docs", doctors) may be named
-    /// otherwise.
-    pub fn plainly_absent(&self, typed: &str, scope: Option<&HashSet<String>>) -> bool {
+    /// otherwise. With `by_meaning` false only spelling counts: the words of a declined
+    /// question, which no word near in meaning answered either ("physical therapy?" where the
+    /// sources write "mechanism").
+    pub fn plainly_absent(
+        &self,
+        typed: &str,
+        scope: Option<&HashSet<String>>,
+        by_meaning: bool,
+    ) -> bool {
         let lower = typed.to_lowercase();
         let stems = self.words(&lower);
         let Some(semantic) = self.semantic.as_ref() else {
@@ -1282,16 +1289,22 @@ impl Retriever {
         let sense_written = |has: &dyn Fn(&str) -> bool| {
             (senses.iter()).any(|sense| self.words(sense).iter().all(|w| has(w)))
         };
+        let near = |stem: &str, has: &dyn Fn(&str) -> bool| {
+            if by_meaning {
+                semantic.has_near_in(stem, has)
+            } else {
+                semantic.spelt_near_in(stem, has)
+            }
+        };
         match scope {
             Some(scope) => {
-                !stems
-                    .iter()
-                    .any(|stem| semantic.has_near_in(stem, &|w| scope.contains(w)))
-                    && !sense_written(&|w| scope.contains(w))
+                let has = |w: &str| scope.contains(w);
+                !stems.iter().any(|stem| near(stem, &has)) && !sense_written(&has)
             }
             None => {
                 let searcher = self.index.reader.searcher();
-                !stems.iter().any(|stem| semantic.has_near(stem))
+                let has = |w: &str| semantic.in_corpus(w);
+                !stems.iter().any(|stem| near(stem, &has))
                     && !sense_written(&|w| self.in_library(&searcher, w))
             }
         }
@@ -1936,7 +1949,7 @@ impl Retriever {
     }
 
     /// Whether `text` names a drug of the synonym groups.
-    fn names_drug(&self, text: &str) -> bool {
+    pub fn names_drug(&self, text: &str) -> bool {
         let words = self.words(text);
         self.synonyms
             .occurrences(&words)

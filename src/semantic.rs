@@ -227,6 +227,12 @@ impl Semantic {
         neighbour || (!has(word) && self.near_spellings(word).iter().any(|(near, _)| has(near)))
     }
 
+    /// Whether the analysed word `word` is among the words `has` says a scope has, or one of
+    /// them is a near spelling of it: [`Semantic::has_near_in`] without meaning.
+    pub fn spelt_near_in(&self, word: &str, has: &dyn Fn(&str) -> bool) -> bool {
+        has(word) || self.near_spellings(word).iter().any(|(near, _)| has(near))
+    }
+
     /// The corpus words that begin with the first `letters` letters of the analysed word
     /// `word` (itself excluded), at most [`Settings::max_related`], shortest first: its other
     /// forms, which the stemmer leaves apart ("immunotherapeut" for "immunotherapi").

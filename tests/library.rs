@@ -628,6 +628,41 @@ fn a_decline_names_the_words_no_passage_holds() {
 }
 
 #[test]
+fn a_decline_names_what_the_sources_do_not_write_as_typed() {
+    let dir = TempDir::new().unwrap();
+    let corpus = common::add_pages(
+        dir.path(),
+        &[(
+            "gout-flare",
+            "Treatment of Gout Flares\nColchicine is first-line for an acute gout flare. 1\nColchicine therapy acts by an anti-inflammatory mechanism. 1\n",
+        )],
+    );
+    let index = dir.path().join("index");
+    // The passage on colchicine therapy is found, but nothing of "physical", which is near
+    // "mechanism" in meaning only: the decline names it, with the word typed after it that
+    // names a kind of treatment by it, as the clinician wrote them.
+    let reply = common::ask_in_article(&corpus, &index, "gout-flare", "physical therapy?");
+    assert!(!reply.covered, "{}", reply.answer);
+    assert!(
+        reply
+            .answer
+            .ends_with("Nothing in them mentions physical therapy."),
+        "{}",
+        reply.answer
+    );
+    // What is asked of a drug is no kind of it: "allopurinol", not "allopurinol dose".
+    let reply = common::ask_in_article(&corpus, &index, "gout-flare", "allopurinol dose?");
+    assert!(!reply.covered, "{}", reply.answer);
+    assert!(
+        reply
+            .answer
+            .ends_with("Nothing in them mentions allopurinol."),
+        "{}",
+        reply.answer
+    );
+}
+
+#[test]
 fn shorthand_read_as_a_route_declines_nothing() {
     let dir = TempDir::new().unwrap();
     let ask = two_article_box(dir.path());
@@ -1141,6 +1176,22 @@ fn a_conversation_naming_no_topic_in_a_box_is_about_the_article() {
     assert!(reply.covered, "{}", reply.answer);
     let first = reply.answer.lines().next().unwrap_or_default();
     assert!(first.contains(" mg"), "{}", reply.answer);
+    // Asked first, "what do we give?" asks for a drug: the article's passage naming one
+    // answers it.
+    let reply = common::ask_in_article(&corpus, &index, "gout-flare", "what do we give?");
+    assert!(reply.covered, "{}", reply.answer);
+    let first = reply.answer.lines().next().unwrap_or_default();
+    assert!(first.contains("Colchicine"), "{}", reply.answer);
+    // A follow-up asking nothing of its own ("and then?") asks again what that turn asked.
+    let reply = common::ask_after(
+        &corpus,
+        &index,
+        "gout-flare",
+        &["what do we give?"],
+        "and then?",
+    );
+    assert!(reply.covered, "{}", reply.answer);
+    assert!(reply.answer.contains("Colchicine"), "{}", reply.answer);
     // An earlier turn naming a topic the article lacks still leaves the follow-up declined.
     let reply = common::ask_after(&corpus, &index, "gout-flare", &["lipase?"], "how much");
     assert!(!reply.covered, "{}", reply.answer);

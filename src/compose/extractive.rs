@@ -6493,6 +6493,9 @@ mod tests {
             &passages,
         ));
         assert!(asked.aspects.iter().any(|a| a.name == "order"));
+        // What to give first asks which comes first, as "which first?" does.
+        let asked = composer.understand(&request("what to give first?", &passages));
+        assert!(asked.aspects.iter().any(|a| a.name == "order"));
         // "In order to" gives a reason, not an order.
         let asked =
             composer.understand(&request("why titrate in order to reach target?", &passages));

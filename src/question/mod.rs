@@ -156,6 +156,8 @@ struct VocabularyFile {
     topic_suffixes: Vec<String>,
     #[serde(default)]
     condition_heads: Vec<String>,
+    #[serde(default)]
+    treatment_heads: Vec<String>,
     abbreviations: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     abbreviation_endings: std::collections::BTreeMap<String, String>,
@@ -620,6 +622,8 @@ pub struct Vocabulary {
     topic_phrases: Vec<String>,
     /// Words naming an organ's disorder in general ("disease", "dysfunction"), as written.
     pub condition_heads: Vec<String>,
+    /// Words naming a kind of treatment by the word before them ("therapy"), as written.
+    pub treatment_heads: Vec<String>,
     prefixes: Vec<String>,
     suffixes: Vec<String>,
     /// Analysed abbreviation → analysed long form.
@@ -763,6 +767,7 @@ impl Vocabulary {
             question_words,
             topic_words,
             condition_heads: file.condition_heads,
+            treatment_heads: file.treatment_heads,
             topic_phrases,
             descriptive: file.descriptive.iter().map(|d| plain(d)).collect(),
             attributive: file.attributive.iter().map(|a| plain(a)).collect(),
